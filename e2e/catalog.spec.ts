@@ -1,0 +1,39 @@
+/*
+ * Smoke test of the demo: sign in as guest, open the catalog and see the
+ * three example ML models.
+ */
+import { test, expect } from '@playwright/test';
+
+const MODELS = [
+  { name: 'fraud-detector', title: 'Fraud detector' },
+  { name: 'churn-predictor', title: 'Churn predictor' },
+  { name: 'recsys-ranker', title: 'Recommendation ranker' },
+];
+
+test('a guest sees the example ML models in the catalog', async ({ page }) => {
+  await page.goto('/');
+
+  const enter = page.getByRole('button', { name: 'Enter' });
+  await expect(enter).toBeVisible();
+  await enter.click();
+
+  const nav = page.getByRole('navigation', { name: 'sidebar nav' });
+  await nav.getByRole('link', { name: 'Catalog', exact: true }).click();
+
+  await expect(
+    page.getByRole('heading', { name: /All Components \(3\)/, level: 5 }),
+  ).toBeVisible();
+  for (const { name, title } of MODELS) {
+    const link = page.getByRole('link', { name: title, exact: true });
+    await expect(link).toBeVisible();
+    await expect(link).toHaveAttribute(
+      'href',
+      new RegExp(`/catalog/default/component/${name}$`),
+    );
+  }
+
+  await page.screenshot({
+    path: 'artifacts/screenshots/catalog.png',
+    fullPage: true,
+  });
+});

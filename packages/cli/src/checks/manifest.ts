@@ -1,0 +1,78 @@
+import {
+  MAX_MANIFEST_BYTES,
+  ModelManifest,
+  parseModelManifest,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import { readRepoFile, RepoPath } from '../lib/files';
+import { CheckResult, failed, passed } from '../report';
+
+const TITLE = 'Manifest schema';
+
+/** The manifest check's result, with the manifest when it is valid. */
+export type ManifestCheck = {
+  result: CheckResult;
+  manifest?: ModelManifest;
+  /** The raw bytes, for later comparison. */
+  bytes?: Uint8Array;
+};
+
+/** Reads and validates `deploy/model.yaml` (or the given manifest path). */
+export async function checkManifest(
+  root: string,
+  file: RepoPath,
+): Promise<ManifestCheck> {
+  const read = await readRepoFile(root, file, MAX_MANIFEST_BYTES);
+  if (!('bytes' in read)) {
+    const result: CheckResult = {
+      id: 'manifest',
+      title: TITLE,
+      status: read.kind === 'io' ? 'error' : 'failed',
+      summary: read.message,
+      findings: [
+        {
+          severity: 'error',
+          file: file.relative,
+          line: 1,
+          column: 1,
+          message: read.message,
+          fix: read.fix,
+        },
+      ],
+    };
+    return { result };
+  }
+  const parsed = parseModelManifest(read.bytes, { path: file.relative });
+  if (!parsed.ok) {
+    return {
+      result: failed(
+        'manifest',
+        TITLE,
+        `${file.relative} has ${parsed.problems.length} problem${
+          parsed.problems.length === 1 ? '' : 's'
+        }`,
+        parsed.problems.map(p => ({
+          severity: 'error' as const,
+          file: p.file,
+          line: p.line,
+          column: p.column,
+          message: p.message,
+          fix: p.fix,
+        })),
+      ),
+    };
+  }
+  const m = parsed.manifest;
+  return {
+    manifest: m,
+    bytes: read.bytes,
+    result: passed(
+      'manifest',
+      TITLE,
+      `${file.relative}: ${m.model_name} version "${m.model_version}"`,
+      [],
+      {
+        manifest: m,
+      },
+    ),
+  };
+}

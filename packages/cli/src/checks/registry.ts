@@ -1,0 +1,219 @@
+import {
+  evaluateGates,
+  MlflowClient,
+  ModelManifest,
+  modelVersionBlockers,
+  REJECTED_TAG,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import { describeError } from '../lib/errors';
+import { positionOf } from '../lib/positions';
+import { CheckResult, failed, Finding, passed, skipped } from '../report';
+
+const REGISTRY_TITLE = 'Model version in the registry';
+const GATE_TITLE = 'Performance gate';
+
+/** Where the registry checks report, for annotations. */
+export type ManifestLocation = { file: string; text: string };
+
+function at(location: ManifestLocation, path: Array<string | number>) {
+  return { file: location.file, ...positionOf(location.text, path) };
+}
+
+function errorResult(
+  id: 'registry' | 'gate',
+  title: string,
+  error: unknown,
+  location: ManifestLocation,
+): CheckResult {
+  const message = describeError(error);
+  return {
+    id,
+    title,
+    status: 'error',
+    summary: `registry check could not run: ${message}`,
+    findings: [
+      {
+        severity: 'error',
+        ...at(location, ['model_version']),
+        message: `the registry could not be asked: ${message}`,
+        fix: 'This is not a pass: fix the registry URL, token or network and run the check again',
+      },
+    ],
+  };
+}
+
+/**
+ * Checks that the declared version exists in MLflow, is READY, not Archived
+ * and not tagged rejected; then the performance gate against its run's
+ * metrics.
+ */
+export async function checkRegistry(
+  manifest: ModelManifest,
+  client: MlflowClient,
+  location: ManifestLocation,
+): Promise<{ registry: CheckResult; gate: CheckResult }> {
+  const name = manifest.model_name;
+  const version = manifest.model_version;
+  const gateBlocked = (why: string) => skipped('gate', GATE_TITLE, why);
+
+  let modelVersion;
+  try {
+    modelVersion = await client.getModelVersion(name, version);
+  } catch (error) {
+    return {
+      registry: errorResult('registry', REGISTRY_TITLE, error, location),
+      gate: gateBlocked('not run: the registry could not be asked'),
+    };
+  }
+  if (!modelVersion) {
+    let hint = `Register version ${version} of ${name} first, or set model_version to an existing version`;
+    try {
+      const model = await client.getRegisteredModel(name);
+      if (!model) {
+        hint = `No model named ${name} is registered at ${client.url}: check model_name`;
+      } else if (model.latestVersions.length > 0) {
+        hint += ` (latest: ${model.latestVersions
+          .map(v => v.version)
+          .join(', ')})`;
+      }
+    } catch {
+      // The hint is optional.
+    }
+    return {
+      registry: failed(
+        'registry',
+        REGISTRY_TITLE,
+        `${name} version ${version} does not exist`,
+        [
+          {
+            severity: 'error',
+            ...at(location, ['model_version']),
+            message: `${name} version ${version} does not exist in the registry at ${client.url}`,
+            fix: hint,
+          },
+        ],
+      ),
+      gate: gateBlocked('not run: the version does not exist'),
+    };
+  }
+
+  const blockers = modelVersionBlockers(modelVersion);
+  const registryDetails = {
+    url: client.url,
+    version: modelVersion,
+  };
+  const registry =
+    blockers.length > 0
+      ? failed(
+          'registry',
+          REGISTRY_TITLE,
+          blockers.join('; '),
+          blockers.map(message => ({
+            severity: 'error' as const,
+            ...at(location, ['model_version']),
+            message,
+            fix: `Deploy a version that is READY, not Archived and not tagged ${REJECTED_TAG.key}=${REJECTED_TAG.value}`,
+          })),
+          registryDetails,
+        )
+      : passed(
+          'registry',
+          REGISTRY_TITLE,
+          `${name} version ${version} is READY${
+            modelVersion.stage && modelVersion.stage !== 'None'
+              ? ` (stage ${modelVersion.stage})`
+              : ''
+          }${
+            modelVersion.aliases.length
+              ? `, aliases ${modelVersion.aliases.join(', ')}`
+              : ''
+          }`,
+          [],
+          registryDetails,
+        );
+
+  const gates = manifest.gates?.metrics;
+  if (!gates || Object.keys(gates).length === 0) {
+    return {
+      registry,
+      gate: skipped('gate', GATE_TITLE, 'no gates.metrics in the manifest'),
+    };
+  }
+  if (!modelVersion.runId) {
+    return {
+      registry,
+      gate: failed(
+        'gate',
+        GATE_TITLE,
+        'the version has no run, so its metrics are unknown',
+        [
+          {
+            severity: 'error',
+            ...at(location, ['gates', 'metrics']),
+            message: `${name} version ${version} has no run_id in the registry, so the gated metrics cannot be checked`,
+            fix: 'Register the version from a tracked run (mlflow.register_model with a runs:/ URI)',
+          },
+        ],
+      ),
+    };
+  }
+  let run;
+  try {
+    run = await client.getRun(modelVersion.runId);
+  } catch (error) {
+    return { registry, gate: errorResult('gate', GATE_TITLE, error, location) };
+  }
+  if (!run) {
+    return {
+      registry,
+      gate: failed('gate', GATE_TITLE, `run ${modelVersion.runId} not found`, [
+        {
+          severity: 'error',
+          ...at(location, ['gates', 'metrics']),
+          message: `the run ${modelVersion.runId} of ${name} version ${version} does not exist, so the gated metrics cannot be checked`,
+          fix: 'Restore the run in MLflow, or deploy a version whose run exists',
+        },
+      ]),
+    };
+  }
+  const evaluation = evaluateGates(gates, run.metrics);
+  const findings: Finding[] = evaluation.results
+    .filter(r => r.status !== 'passed')
+    .map(r => ({
+      severity: 'error' as const,
+      ...at(location, ['gates', 'metrics', r.metric]),
+      message: r.message,
+      fix:
+        r.status === 'missing'
+          ? `Log ${
+              r.metric
+            } in the training run, or remove it from gates.metrics (metrics of the run: ${
+              Object.keys(run.metrics).join(', ') || 'none'
+            })`
+          : `Deploy a version that meets the gate; lowering the threshold needs a reviewed reason`,
+    }));
+  const details = {
+    runId: run.runId,
+    metrics: run.metrics,
+    results: evaluation.results,
+  };
+  const gate =
+    evaluation.outcome === 'passed'
+      ? passed(
+          'gate',
+          GATE_TITLE,
+          evaluation.results.map(r => r.message).join('; '),
+          [],
+          details,
+        )
+      : failed(
+          'gate',
+          GATE_TITLE,
+          `${findings.length} of ${evaluation.results.length} gated metric${
+            evaluation.results.length === 1 ? '' : 's'
+          } failed`,
+          findings,
+          details,
+        );
+  return { registry, gate };
+}

@@ -1,0 +1,161 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeError, EXIT, UsageError } from './lib/errors';
+import { formatReport, OUTPUT_FORMATS, OutputFormat } from './output/format';
+import { validate } from './validate';
+
+/** Where the CLI writes and what it reads from its environment. */
+export type CliIo = {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** A fetch for the registry (tests); the global one otherwise. */
+  fetch?: typeof fetch;
+};
+
+export const USAGE = `Usage: ml-gitops validate [DIR] [options]
+
+Checks a config repo (default: the current directory) the way its pull
+request check does: the manifest schema, the model version in the registry,
+the performance gate, plaintext secrets, integration checks, and with --base
+what the pull request changes.
+
+Options:
+  --registry-url URL   MLflow tracking server (default: $ML_GITOPS_REGISTRY_URL)
+  --token-env NAME     environment variable holding the registry's bearer token
+                       (default: ML_GITOPS_REGISTRY_TOKEN, used when set)
+  --skip-registry      skip the registry and gate checks on purpose
+  --skip-integration   do not run checks.integration
+  --base REF           compare with this Git ref, e.g. origin/dev
+  --environment NAME   environment name for --base (default: the base branch)
+  --manifest PATH      manifest path in the repo (default: deploy/model.yaml)
+  --format FORMAT      text (default), json or github (workflow annotations)
+  -h, --help           show this help
+  -v, --version        show the version
+
+Exit codes: 0 all checks passed, 1 a check failed,
+            2 usage, configuration or I/O error (some checks could not run).
+`;
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function version(): string {
+  try {
+    // eslint-disable-next-line @backstage/no-relative-monorepo-imports
+    return require('../package.json').version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Runs the CLI with the given arguments; resolves to the exit code. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const usageError = (message: string) => {
+    io.stderr(`ml-gitops: ${message}\n\n${USAGE}`);
+    return EXIT.error;
+  };
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        'registry-url': { type: 'string' },
+        'token-env': { type: 'string' },
+        'skip-registry': { type: 'boolean' },
+        'skip-integration': { type: 'boolean' },
+        base: { type: 'string' },
+        environment: { type: 'string' },
+        manifest: { type: 'string' },
+        format: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (error) {
+    return usageError(describeError(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    io.stdout(`${version()}\n`);
+    return EXIT.ok;
+  }
+  if (values.help || positionals.length === 0) {
+    if (values.help) {
+      io.stdout(USAGE);
+      return EXIT.ok;
+    }
+    return usageError('missing command');
+  }
+  const [command, ...rest] = positionals;
+  if (command !== 'validate') {
+    return usageError(`unknown command ${JSON.stringify(command)}`);
+  }
+  if (rest.length > 1) {
+    return usageError(`validate takes one directory, got ${rest.length}`);
+  }
+  const format = (values.format ?? 'text') as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format)) {
+    return usageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}`);
+  }
+
+  const registryUrl =
+    values['registry-url'] ?? (io.env.ML_GITOPS_REGISTRY_URL || undefined);
+  let registryToken: string | undefined;
+  const tokenEnv = values['token-env'];
+  if (tokenEnv !== undefined) {
+    if (!ENV_NAME.test(tokenEnv)) {
+      return usageError(
+        `--token-env takes the name of an environment variable, not ${JSON.stringify(
+          tokenEnv,
+        )}`,
+      );
+    }
+    registryToken = io.env[tokenEnv];
+    if (!registryToken) {
+      return usageError(
+        `--token-env ${tokenEnv}: the variable ${tokenEnv} is not set or empty`,
+      );
+    }
+  } else {
+    registryToken = io.env.ML_GITOPS_REGISTRY_TOKEN || undefined;
+  }
+  if (values.base !== undefined && values.base === '') {
+    return usageError('--base needs a ref, e.g. --base origin/dev');
+  }
+
+  try {
+    const report = await validate({
+      root: path.resolve(io.cwd, rest[0] ?? '.'),
+      manifestPath: values.manifest,
+      registryUrl,
+      registryToken,
+      secretEnvNames: [
+        'ML_GITOPS_REGISTRY_TOKEN',
+        ...(tokenEnv ? [tokenEnv] : []),
+      ],
+      skipRegistry: values['skip-registry'],
+      skipIntegration: values['skip-integration'],
+      base: values.base,
+      environment: values.environment ?? (io.env.GITHUB_BASE_REF || undefined),
+      fetch: io.fetch,
+    });
+    io.stdout(formatReport(report, format));
+    return report.exitCode;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      return usageError(error.message);
+    }
+    io.stderr(
+      `ml-gitops: internal error: ${describeError(error)}\n` +
+        `${
+          io.env.ML_GITOPS_DEBUG && error instanceof Error
+            ? `${error.stack}\n`
+            : 'Set ML_GITOPS_DEBUG=1 for details.\n'
+        }`,
+    );
+    return EXIT.error;
+  }
+}

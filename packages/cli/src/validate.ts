@@ -1,0 +1,184 @@
+import {
+  DEFAULT_MANIFEST_PATH,
+  MlflowClient,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { checkChanges } from './checks/changes';
+import { checkIntegration } from './checks/integration';
+import { checkLayout } from './checks/layout';
+import { checkManifest } from './checks/manifest';
+import { checkRegistry, ManifestLocation } from './checks/registry';
+import { checkSecrets } from './checks/secrets';
+import { describeError, UsageError } from './lib/errors';
+import { resolveInRepo } from './lib/files';
+import { CheckResult, exitCodeOf, skipped, ValidateReport } from './report';
+
+/** Everything `ml-gitops validate` needs, already checked for usage errors. */
+export type ValidateOptions = {
+  /** The repository root (absolute). */
+  root: string;
+  /** The manifest path relative to the root. */
+  manifestPath?: string;
+  /** The MLflow URL; undefined means not configured. */
+  registryUrl?: string;
+  registryToken?: string;
+  /** Environment variables holding credentials, hidden from integration checks. */
+  secretEnvNames?: string[];
+  /** Skip the registry and gate checks on purpose. */
+  skipRegistry?: boolean;
+  skipIntegration?: boolean;
+  /** Compare with this Git ref. */
+  base?: string;
+  /** The environment name; defaults to the base branch's name. */
+  environment?: string;
+  /** Timeout of one registry request. */
+  registryTimeoutMs?: number;
+  /** A fetch to use for the registry (tests). */
+  fetch?: typeof fetch;
+};
+
+const REGISTRY_TITLES = {
+  registry: 'Model version in the registry',
+  gate: 'Performance gate',
+};
+
+/** Runs every check and returns the report. Throws UsageError for exit 2. */
+export async function validate(
+  options: ValidateOptions,
+): Promise<ValidateReport> {
+  const stat = await fs.stat(options.root).catch(() => undefined);
+  if (!stat?.isDirectory()) {
+    throw new UsageError(
+      `${options.root} is not a directory; pass the config repo's checkout`,
+    );
+  }
+  const root = await fs.realpath(options.root);
+  const manifestGiven = options.manifestPath ?? DEFAULT_MANIFEST_PATH;
+  const manifestFile = resolveInRepo(root, manifestGiven);
+  if (!('absolute' in manifestFile)) {
+    throw new UsageError(
+      `--manifest: ${manifestFile.message} (fix: ${manifestFile.fix})`,
+    );
+  }
+
+  const checks: CheckResult[] = [];
+  const manifest = await checkManifest(root, manifestFile);
+  checks.push(manifest.result);
+  checks.push(await checkLayout(root));
+
+  const location: ManifestLocation = {
+    file: manifestFile.relative,
+    text: manifest.bytes ? new TextDecoder().decode(manifest.bytes) : '',
+  };
+
+  // Registry and gate.
+  if (options.skipRegistry) {
+    checks.push(
+      skipped(
+        'registry',
+        REGISTRY_TITLES.registry,
+        'skipped on request (--skip-registry)',
+      ),
+      skipped(
+        'gate',
+        REGISTRY_TITLES.gate,
+        'skipped on request (--skip-registry)',
+      ),
+    );
+  } else if (!options.registryUrl) {
+    const summary =
+      'no registry configured: pass --registry-url URL or set ML_GITOPS_REGISTRY_URL (or --skip-registry to skip on purpose)';
+    for (const id of ['registry', 'gate'] as const) {
+      checks.push({
+        id,
+        title: REGISTRY_TITLES[id],
+        status: 'not-run',
+        summary,
+        findings: [],
+      });
+    }
+  } else if (!manifest.manifest) {
+    checks.push(
+      skipped(
+        'registry',
+        REGISTRY_TITLES.registry,
+        'not run: the manifest is invalid',
+      ),
+      skipped('gate', REGISTRY_TITLES.gate, 'not run: the manifest is invalid'),
+    );
+  } else {
+    let client: MlflowClient;
+    try {
+      client = MlflowClient.create({
+        baseUrl: options.registryUrl,
+        token: options.registryToken,
+        fetch: options.fetch,
+        timeoutMs: options.registryTimeoutMs,
+      });
+    } catch (error) {
+      throw new UsageError(`--registry-url: ${describeError(error)}`);
+    }
+    const { registry, gate } = await checkRegistry(
+      manifest.manifest,
+      client,
+      location,
+    );
+    checks.push(registry, gate);
+  }
+
+  checks.push(await checkSecrets(root));
+
+  if (options.skipIntegration) {
+    checks.push(
+      skipped(
+        'integration',
+        'Integration checks',
+        'skipped on request (--skip-integration)',
+      ),
+    );
+  } else if (!manifest.manifest) {
+    checks.push(
+      skipped(
+        'integration',
+        'Integration checks',
+        'not run: the manifest is invalid',
+      ),
+    );
+  } else {
+    checks.push(
+      await checkIntegration(
+        root,
+        manifest.manifest,
+        location,
+        {
+          ML_GITOPS_MODEL_NAME: manifest.manifest.model_name,
+          ML_GITOPS_MODEL_VERSION: manifest.manifest.model_version,
+          ...(options.registryUrl
+            ? { ML_GITOPS_REGISTRY_URL: options.registryUrl }
+            : {}),
+        },
+        options.secretEnvNames,
+      ),
+    );
+  }
+
+  if (options.base !== undefined) {
+    checks.push(
+      await checkChanges(
+        root,
+        manifestFile.relative,
+        options.base,
+        manifest.manifest,
+        options.environment,
+      ),
+    );
+  }
+
+  return {
+    root: path.resolve(options.root),
+    manifest: manifestFile.relative,
+    checks,
+    exitCode: exitCodeOf(checks),
+  };
+}

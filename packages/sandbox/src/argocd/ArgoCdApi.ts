@@ -1,0 +1,525 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * The Argo CD API server subset (argo-cd.readthedocs.io/en/stable/developer-guide/api-docs,
+ * swagger of server/application/application.proto and server/session/session.proto).
+ * Errors use the grpc-gateway body `{error, code, message}` with gRPC codes
+ * (3 InvalidArgument → 400, 5 NotFound → 404, 16 Unauthenticated → 401).
+ * Application objects follow a real Argo CD payload field for field
+ * (argoproj/argo-cd controller/testdata/diff-cache.yaml).
+ */
+
+import crypto from 'node:crypto';
+import http from 'node:http';
+import {
+  BadJsonError,
+  readJson,
+  RouteContext,
+  Router,
+  sendJson,
+} from '../lib/http';
+import { parseLabelSelector } from '../lib/labelSelector';
+import { GitRepos } from '../githost/GitRepos';
+import { stableUid } from '../seed/data';
+import { IMAGES, servingObjects } from '../live/objects';
+import { LiveDeployment, World } from '../live/World';
+
+export const ARGOCD_PROJECT = 'ml-models';
+
+export class ArgoError extends Error {
+  constructor(
+    readonly status: number,
+    readonly grpcCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function sendArgoError(
+  res: http.ServerResponse,
+  status: number,
+  grpcCode: number,
+  message: string,
+) {
+  sendJson(res, status, { error: message, code: grpcCode, message });
+}
+
+function b64url(data: string | Buffer) {
+  return Buffer.from(data).toString('base64url');
+}
+
+export type ArgoCdCredentials = {
+  username: string;
+  password: string;
+  token: string;
+};
+
+export class ArgoCdApi {
+  private router = new Router();
+  private readonly secret = crypto.randomBytes(32);
+
+  constructor(
+    private readonly world: World,
+    private readonly repos: GitRepos,
+    private readonly gitBaseUrl: () => string,
+    private readonly creds: ArgoCdCredentials,
+  ) {
+    this.routes();
+  }
+
+  issueToken(username: string, ttlSeconds = 86400) {
+    const now = Math.floor(Date.now() / 1000);
+    const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+    const payload = b64url(
+      JSON.stringify({
+        iss: 'argocd',
+        sub: username,
+        nbf: now,
+        iat: now,
+        exp: now + ttlSeconds,
+        jti: crypto.randomUUID(),
+      }),
+    );
+    const sig = crypto
+      .createHmac('sha256', this.secret)
+      .update(`${header}.${payload}`)
+      .digest('base64url');
+    return `${header}.${payload}.${sig}`;
+  }
+
+  private authenticated(req: http.IncomingMessage): boolean {
+    const auth = req.headers.authorization ?? '';
+    let token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
+    if (!token) {
+      const cookie = /(?:^|;\s*)argocd\.token=([^;]+)/.exec(
+        String(req.headers.cookie ?? ''),
+      );
+      token = cookie?.[1] ?? '';
+    }
+    if (!token) throw new ArgoError(401, 16, 'no session information');
+    if (token === this.creds.token) return true;
+    const [h, p, s] = token.split('.');
+    if (!h || !p || !s)
+      throw new ArgoError(
+        401,
+        16,
+        'invalid session: token contains an invalid number of segments',
+      );
+    const expected = crypto
+      .createHmac('sha256', this.secret)
+      .update(`${h}.${p}`)
+      .digest('base64url');
+    if (expected !== s)
+      throw new ArgoError(401, 16, 'invalid session: signature is invalid');
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+    if (claims.exp < Date.now() / 1000)
+      throw new ArgoError(
+        401,
+        16,
+        'invalid session: token has invalid claims: token is expired',
+      );
+    return true;
+  }
+
+  async handle(req: RouteContext['req'], res: http.ServerResponse, url: URL) {
+    try {
+      if (
+        url.pathname !== '/api/v1/session' &&
+        url.pathname !== '/api/version'
+      ) {
+        this.authenticated(req);
+      }
+      const matched = await this.router.handle({ req, res, url }, url.pathname);
+      if (matched === 'method')
+        throw new ArgoError(405, 12, 'Method Not Allowed');
+      if (!matched) throw new ArgoError(404, 5, 'Not Found');
+    } catch (e) {
+      if (e instanceof BadJsonError) {
+        sendArgoError(res, 400, 3, e.message);
+      } else if (e instanceof ArgoError) {
+        sendArgoError(res, e.status, e.grpcCode, e.message);
+      } else {
+        throw e;
+      }
+    }
+  }
+
+  private apps(): LiveDeployment[] {
+    return this.world.deployments.filter(d => d.operator === 'argocd');
+  }
+
+  private app(name: string): LiveDeployment {
+    const d = this.apps().find(a => this.world.appName(a) === name);
+    if (!d)
+      throw new ArgoError(
+        404,
+        5,
+        `applications.argoproj.io "${name}" not found`,
+      );
+    return d;
+  }
+
+  applicationJson(d: LiveDeployment) {
+    const w = this.world;
+    const name = w.appName(d);
+    const source = {
+      repoURL: w.repoUrl(d, this.gitBaseUrl()),
+      path: 'deploy/chart',
+      targetRevision: d.branch,
+      helm: { valueFiles: ['../model.yaml'], releaseName: d.model.name },
+    };
+    const destination = {
+      server: 'https://kubernetes.default.svc',
+      namespace: w.namespace(d.env),
+    };
+    const objects = servingObjects(w, d).filter(o =>
+      ['InferenceService', 'Service'].includes(o.kind),
+    );
+    const drifted = d.driftVersion !== undefined;
+    const synced = d.appliedRevision === d.targetRevision && !drifted;
+    const resources = objects.map(o => {
+      const [group, version] = o.apiVersion.includes('/')
+        ? o.apiVersion.split('/')
+        : ['', o.apiVersion];
+      const outOfSync = drifted && o.kind === 'InferenceService';
+      return {
+        ...(group ? { group } : {}),
+        version,
+        kind: o.kind,
+        namespace: o.metadata.namespace,
+        name: o.metadata.name,
+        status:
+          synced || (!outOfSync && d.appliedRevision === d.targetRevision)
+            ? 'Synced'
+            : 'OutOfSync',
+        health: { status: 'Healthy' },
+      };
+    });
+    const op = d.operation;
+    const last = d.history[d.history.length - 1];
+    return {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: {
+        name,
+        namespace: 'argocd',
+        uid: stableUid(`argocd/${name}`),
+        resourceVersion: String(d.resourceVersion),
+        generation: d.history.length + 2,
+        creationTimestamp: d.history[0]?.deployStartedAt ?? d.reconciledAt,
+        labels: {
+          'ml-gitops/model': d.model.name,
+          'ml-gitops/environment': d.env,
+          'app.kubernetes.io/part-of': 'ml-serving',
+          team: d.model.team,
+        },
+        annotations: {
+          'argocd.argoproj.io/manifest-generate-paths': '.;..',
+          'notifications.argoproj.io/subscribe.on-sync-succeeded.slack': `${d.model.team}-deploys`,
+        },
+        finalizers: ['resources-finalizer.argocd.argoproj.io'],
+      },
+      spec: {
+        destination,
+        project: ARGOCD_PROJECT,
+        source,
+        syncPolicy: {
+          ...(d.autoSync
+            ? { automated: { prune: true, selfHeal: false } }
+            : {}),
+          retry: {
+            backoff: { duration: '5s', factor: 2, maxDuration: '3m' },
+            limit: 5,
+          },
+          syncOptions: ['CreateNamespace=true', 'ApplyOutOfSyncOnly=true'],
+        },
+      },
+      status: {
+        controllerNamespace: 'argocd',
+        health: {
+          status: 'Healthy',
+          lastTransitionTime: last?.deployedAt ?? d.reconciledAt,
+        },
+        history: d.history.map(h => ({
+          deployStartedAt: h.deployStartedAt,
+          deployedAt: h.deployedAt,
+          id: h.id,
+          initiatedBy: h.initiatedBy,
+          revision: h.revision,
+          source,
+        })),
+        ...(op
+          ? {
+              operationState: {
+                ...(op.finishedAt ? { finishedAt: op.finishedAt } : {}),
+                message: op.message,
+                operation: {
+                  initiatedBy: op.initiatedBy,
+                  retry: {
+                    backoff: { duration: '5s', factor: 2, maxDuration: '3m' },
+                    limit: 5,
+                  },
+                  sync: {
+                    revision: op.revision,
+                    syncOptions: [
+                      'CreateNamespace=true',
+                      'ApplyOutOfSyncOnly=true',
+                    ],
+                    syncStrategy: { hook: {} },
+                  },
+                },
+                phase: op.phase,
+                startedAt: op.startedAt,
+                syncResult: {
+                  resources: objects.map(o => {
+                    const [group, version] = o.apiVersion.includes('/')
+                      ? o.apiVersion.split('/')
+                      : ['', o.apiVersion];
+                    return {
+                      group,
+                      hookPhase: 'Running',
+                      kind: o.kind,
+                      message: `${o.kind.toLowerCase()}${
+                        group ? `.${group}` : ''
+                      }/${o.metadata.name} configured`,
+                      name: o.metadata.name,
+                      namespace: o.metadata.namespace,
+                      status: 'Synced',
+                      syncPhase: 'Sync',
+                      version,
+                    };
+                  }),
+                  revision: op.revision,
+                  source,
+                },
+              },
+            }
+          : {}),
+        reconciledAt: d.reconciledAt,
+        resources,
+        sourceType: 'Helm',
+        summary: { images: IMAGES },
+        sync: {
+          comparedTo: { destination, source },
+          revision: d.targetRevision,
+          status: synced ? 'Synced' : 'OutOfSync',
+        },
+      },
+    };
+  }
+
+  private routes() {
+    const r = this.router;
+    r.add('GET', '/api/version', ctx => {
+      sendJson(ctx.res, 200, {
+        Version: 'v3.1.0+sandbox',
+        BuildDate: '2026-01-01T00:00:00Z',
+        GoVersion: 'go1.24',
+        Platform: 'linux/amd64',
+      });
+    });
+    r.add('POST', '/api/v1/session', async ctx => {
+      const body = await readJson(ctx.req);
+      if (
+        body.username !== this.creds.username ||
+        body.password !== this.creds.password
+      ) {
+        throw new ArgoError(401, 16, 'Invalid username or password');
+      }
+      sendJson(ctx.res, 200, { token: this.issueToken(body.username) });
+    });
+    r.add('GET', '/api/v1/session/userinfo', ctx => {
+      sendJson(ctx.res, 200, {
+        loggedIn: true,
+        username: this.creds.username,
+        iss: 'argocd',
+      });
+    });
+    r.add('GET', '/api/v1/applications', async ctx => {
+      const q = ctx.url.searchParams;
+      let apps = this.apps();
+      const selector = q.get('selector');
+      if (selector) {
+        let match: (l: Record<string, string>) => boolean;
+        try {
+          match = parseLabelSelector(selector);
+        } catch (e) {
+          throw new ArgoError(
+            400,
+            3,
+            `error parsing selector: ${(e as Error).message}`,
+          );
+        }
+        apps = apps.filter(d => match(this.applicationJson(d).metadata.labels));
+      }
+      const projects = [...q.getAll('projects'), ...q.getAll('project')]
+        .flatMap(p => p.split(','))
+        .filter(Boolean);
+      if (projects.length)
+        apps = apps.filter(() => projects.includes(ARGOCD_PROJECT));
+      const name = q.get('name');
+      if (name) apps = apps.filter(d => this.world.appName(d) === name);
+      if (q.get('refresh'))
+        await Promise.all(apps.map(d => this.world.reconcile(d)));
+      const list = {
+        metadata: { resourceVersion: String(this.world.resourceVersion) },
+        items: apps.map(d => this.applicationJson(d)),
+      };
+      const fields = q.get('fields');
+      sendJson(ctx.res, 200, fields ? project(list, fields.split(',')) : list);
+    });
+    r.add('GET', '/api/v1/applications/:name', async ctx => {
+      const d = this.app(ctx.params.name);
+      const refresh = ctx.url.searchParams.get('refresh');
+      if (refresh) {
+        // like Argo CD, any value refreshes ("hard" also drops the manifest cache)
+        await this.world.reconcile(d);
+      }
+      sendJson(ctx.res, 200, this.applicationJson(d));
+    });
+    r.add('POST', '/api/v1/applications/:name/sync', async ctx => {
+      const d = this.app(ctx.params.name);
+      const body = await readJson(ctx.req);
+      await this.world.reconcile(d);
+      let revision = d.targetRevision;
+      if (
+        typeof body.revision === 'string' &&
+        body.revision &&
+        body.revision !== d.branch
+      ) {
+        const sha = await this.repos.resolveCommit(d.repo, body.revision);
+        if (!sha) {
+          throw new ArgoError(
+            400,
+            3,
+            `rpc error: code = Unknown desc = unable to resolve '${body.revision}' to a commit SHA`,
+          );
+        }
+        revision = sha;
+      }
+      if (!body.dryRun) {
+        await this.world.apply(d, revision, { username: this.creds.username });
+      }
+      sendJson(ctx.res, 200, this.applicationJson(d));
+    });
+    r.add('GET', '/api/v1/applications/:name/resource-tree', ctx => {
+      const d = this.app(ctx.params.name);
+      const objects = servingObjects(this.world, d);
+      const nodes = objects.map(o => {
+        const [group, version] = o.apiVersion.includes('/')
+          ? o.apiVersion.split('/')
+          : ['', o.apiVersion];
+        const parentRefs = (o.metadata.ownerReferences ?? []).map(ref => {
+          const owner = objects.find(x => x.metadata.uid === ref.uid)!;
+          const [pg] = owner.apiVersion.includes('/')
+            ? owner.apiVersion.split('/')
+            : [''];
+          return {
+            group: pg,
+            kind: owner.kind,
+            namespace: owner.metadata.namespace,
+            name: owner.metadata.name,
+            uid: owner.metadata.uid,
+          };
+        });
+        const info =
+          o.kind === 'Pod'
+            ? [
+                { name: 'Status Reason', value: 'Running' },
+                { name: 'Node', value: o.spec?.nodeName },
+                { name: 'Containers', value: '1/1' },
+              ]
+            : undefined;
+        return {
+          group,
+          version,
+          kind: o.kind,
+          namespace: o.metadata.namespace,
+          name: o.metadata.name,
+          uid: o.metadata.uid,
+          resourceVersion: o.metadata.resourceVersion,
+          createdAt: o.metadata.creationTimestamp,
+          ...(parentRefs.length ? { parentRefs } : {}),
+          ...(info ? { info } : {}),
+          ...(o.kind === 'Pod' ? { images: IMAGES } : {}),
+          health: { status: 'Healthy' },
+          ...(o.kind === 'Service'
+            ? { networkingInfo: { targetLabels: o.spec?.selector } }
+            : {}),
+        };
+      });
+      sendJson(ctx.res, 200, {
+        nodes,
+        hosts: [{ name: 'sandbox-node-1' }, { name: 'sandbox-node-2' }],
+      });
+    });
+    r.add(
+      'GET',
+      '/api/v1/applications/:name/revisions/:revision/metadata',
+      async ctx => {
+        const d = this.app(ctx.params.name);
+        const c = await this.repos.commit(d.repo, ctx.params.revision);
+        if (!c || !/^[0-9a-f]{7,40}$/.test(ctx.params.revision)) {
+          throw new ArgoError(
+            500,
+            2,
+            `rpc error: code = Unknown desc = unable to resolve git revision ${ctx.params.revision}: revision not found`,
+          );
+        }
+        sendJson(ctx.res, 200, {
+          author: `${c.author.name} <${c.author.email}>`,
+          date: c.author.date,
+          tags: [],
+          message: c.message.replace(/\n$/, ''),
+        });
+      },
+    );
+  }
+}
+
+/** Projects a list answer on `fields` like `items.metadata.name,items.status.sync.status`. */
+function project(list: { metadata: unknown; items: any[] }, fields: string[]) {
+  const out: any = {};
+  const itemFields = fields
+    .filter(f => f.startsWith('items.'))
+    .map(f => f.slice(6).split('.'));
+  for (const f of fields) {
+    if (f.startsWith('metadata')) out.metadata = list.metadata;
+  }
+  if (itemFields.length) {
+    out.items = list.items.map(item => {
+      const o: any = {};
+      for (const path of itemFields) {
+        let src = item;
+        let dst = o;
+        for (let i = 0; i < path.length; i++) {
+          if (src === undefined || src === null) break;
+          if (i === path.length - 1) {
+            if (src[path[i]] !== undefined) dst[path[i]] = src[path[i]];
+          } else {
+            dst[path[i]] ??= {};
+            dst = dst[path[i]];
+            src = src[path[i]];
+          }
+        }
+      }
+      return o;
+    });
+  }
+  return out;
+}

@@ -1,0 +1,658 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { git, gitRaw } from '../lib/git';
+
+export const ZERO_SHA = '0000000000000000000000000000000000000000';
+
+/**
+ * Refuses pushes to protected branches with GitHub's GH006 message. The
+ * sandbox user `admin` (basic auth) may push anyway, like an admin when
+ * `enforce_admins` is off.
+ */
+const PRE_RECEIVE_HOOK = `#!/bin/sh
+[ "$SANDBOX_PUSH_USER" = admin ] && exit 0
+status=0
+while read old new ref; do
+  branch=\${ref#refs/heads/}
+  if [ -f "$GIT_DIR/sandbox-protected-branches" ] && grep -qx "$branch" "$GIT_DIR/sandbox-protected-branches"; then
+    echo "error: GH006: Protected branch update failed for $ref." >&2
+    echo "error: Changes must be made through a pull request." >&2
+    status=1
+  fi
+done
+exit $status
+`;
+
+export type Signature = { name: string; email: string; date: string };
+
+export type CommitInfo = {
+  sha: string;
+  tree: string;
+  parents: string[];
+  author: Signature;
+  committer: Signature;
+  message: string;
+};
+
+export type TreeEntry = {
+  mode: string;
+  type: 'blob' | 'tree' | 'commit';
+  sha: string;
+  size?: number;
+  path: string;
+};
+
+export type PullReview = {
+  id: number;
+  user: string;
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED';
+  body: string;
+  submitted_at: string;
+  commit_id: string;
+};
+
+export type PullRecord = {
+  id: number;
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  user: string;
+  head: { ref: string; sha: string };
+  base: { ref: string; sha: string };
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  merged_at: string | null;
+  merge_commit_sha: string | null;
+  merged_by: string | null;
+  reviews: PullReview[];
+  requested_reviewers: string[];
+  draft: boolean;
+};
+
+export type StatusRecord = {
+  id: number;
+  state: 'error' | 'failure' | 'pending' | 'success';
+  context: string;
+  description: string | null;
+  target_url: string | null;
+  created_at: string;
+  updated_at: string;
+  creator: string;
+};
+
+export type BranchProtection = {
+  required_status_checks: { strict: boolean; contexts: string[] } | null;
+  required_pull_request_reviews: {
+    required_approving_review_count: number;
+    dismiss_stale_reviews: boolean;
+    require_code_owner_reviews: boolean;
+  } | null;
+  enforce_admins: boolean;
+};
+
+export type RepoRecord = {
+  id: number;
+  owner: string;
+  name: string;
+  fullName: string;
+  description: string | null;
+  created_at: string;
+  pushed_at: string;
+  default_branch: string;
+  pulls: PullRecord[];
+  statuses: Record<string, StatusRecord[]>;
+  protection: Record<string, BranchProtection>;
+};
+
+export type PushEvent = {
+  repo: RepoRecord;
+  ref: string;
+  before: string;
+  after: string;
+  pusher: { name: string; email: string };
+};
+
+/** Serialises async work per key. */
+class KeyedMutex {
+  private tails = new Map<string, Promise<unknown>>();
+  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    this.tails.set(
+      key,
+      next.catch(() => {}),
+    );
+    return next;
+  }
+}
+
+function parseSignature(text: string): Signature {
+  const m = /^(.*) <([^>]*)> (\d+) ([+-]\d{4})$/.exec(text);
+  if (!m) {
+    return { name: text, email: '', date: new Date(0).toISOString() };
+  }
+  return {
+    name: m[1],
+    email: m[2],
+    date: new Date(Number(m[3]) * 1000).toISOString().replace('.000Z', 'Z'),
+  };
+}
+
+/**
+ * Bare Git repositories on disk plus the data GitHub keeps next to them
+ * (pull requests, commit statuses, branch protection).
+ */
+export class GitRepos {
+  private repos = new Map<string, RepoRecord>();
+  private mutex = new KeyedMutex();
+  private listeners: Array<(e: PushEvent) => void> = [];
+  private nextId = 500000;
+
+  constructor(readonly root: string) {}
+
+  nextObjectId() {
+    return ++this.nextId;
+  }
+
+  /** The GitHub-side data of every repo (to restore a copy of the repositories later). */
+  snapshot(): { records: RepoRecord[]; nextId: number } {
+    return { records: structuredClone(this.list()), nextId: this.nextId };
+  }
+
+  /** Loads data written by `snapshot()`; the bare repositories must already be in `root`. */
+  restore(snapshot: { records: RepoRecord[]; nextId: number }) {
+    this.repos.clear();
+    for (const r of structuredClone(snapshot.records))
+      this.repos.set(r.fullName.toLowerCase(), r);
+    this.nextId = snapshot.nextId;
+  }
+
+  /**
+   * Writes the protected branch names where the pre-receive hook reads them,
+   * so that pushes over smart HTTP are refused as GitHub refuses them.
+   */
+  async syncProtection(repo: RepoRecord) {
+    await fs.writeFile(
+      path.join(this.dir(repo), 'sandbox-protected-branches'),
+      Object.keys(repo.protection)
+        .map(b => `${b}\n`)
+        .join(''),
+    );
+  }
+
+  onPush(listener: (e: PushEvent) => void) {
+    this.listeners.push(listener);
+  }
+
+  emitPush(event: PushEvent) {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // listeners log their own failures
+      }
+    }
+  }
+
+  dir(repo: RepoRecord | string) {
+    const full = typeof repo === 'string' ? repo : repo.fullName;
+    return path.join(this.root, `${full}.git`);
+  }
+
+  list(): RepoRecord[] {
+    return [...this.repos.values()];
+  }
+
+  get(owner: string, name: string): RepoRecord | undefined {
+    const clean = name.replace(/\.git$/, '');
+    return this.repos.get(`${owner}/${clean}`.toLowerCase());
+  }
+
+  withLock<T>(repo: RepoRecord, fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(repo.fullName, fn);
+  }
+
+  async create(
+    owner: string,
+    name: string,
+    opts: {
+      description?: string;
+      defaultBranch?: string;
+      createdAt?: string;
+    } = {},
+  ): Promise<RepoRecord> {
+    const fullName = `${owner}/${name}`;
+    const dir = this.dir(fullName);
+    await fs.mkdir(dir, { recursive: true });
+    const branch = opts.defaultBranch ?? 'main';
+    await git(['init', '--bare', '--quiet', `--initial-branch=${branch}`], {
+      cwd: dir,
+    });
+    await git(['config', 'http.receivepack', 'true'], { cwd: dir });
+    await fs.writeFile(
+      path.join(dir, 'hooks', 'pre-receive'),
+      PRE_RECEIVE_HOOK,
+      { mode: 0o755 },
+    );
+    await git(['config', 'receive.denyNonFastForwards', 'false'], { cwd: dir });
+    const now = opts.createdAt ?? new Date().toISOString();
+    const record: RepoRecord = {
+      id: this.nextObjectId(),
+      owner,
+      name,
+      fullName,
+      description: opts.description ?? null,
+      created_at: now,
+      pushed_at: now,
+      default_branch: branch,
+      pulls: [],
+      statuses: {},
+      protection: {},
+    };
+    this.repos.set(fullName.toLowerCase(), record);
+    return record;
+  }
+
+  private run(
+    repo: RepoRecord,
+    args: string[],
+    env?: Record<string, string>,
+    input?: string | Buffer,
+  ) {
+    return git(args, { cwd: this.dir(repo), env, input });
+  }
+
+  /** Resolves a branch, tag, full ref or (abbreviated) SHA to a commit SHA. */
+  async resolveCommit(repo: RepoRecord, ref: string): Promise<string | null> {
+    if (
+      !ref ||
+      ref.startsWith('-') ||
+      /[\s~^:]/.test(ref.replace(/\^\{commit\}$/, ''))
+    ) {
+      return null;
+    }
+    try {
+      const { stdout } = await gitRaw(
+        ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`],
+        {
+          cwd: this.dir(repo),
+          okCodes: [],
+        },
+      );
+      return stdout.toString().trim() || null;
+    } catch {
+      return null;
+    }
+  }
+
+  async refs(
+    repo: RepoRecord,
+    prefix = 'refs/',
+  ): Promise<Array<{ ref: string; sha: string }>> {
+    const out = await this.run(repo, [
+      'for-each-ref',
+      '--format=%(refname) %(objectname)',
+      prefix,
+    ]);
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map(line => {
+        const [ref, sha] = line.split(' ');
+        return { ref, sha };
+      });
+  }
+
+  async refSha(repo: RepoRecord, ref: string): Promise<string | null> {
+    const all = await this.refs(repo, ref);
+    return all.find(r => r.ref === ref)?.sha ?? null;
+  }
+
+  async objectType(repo: RepoRecord, sha: string): Promise<string | null> {
+    if (!/^[0-9a-f]{4,40}$/.test(sha)) {
+      return null;
+    }
+    try {
+      return await this.run(repo, ['cat-file', '-t', sha]);
+    } catch {
+      return null;
+    }
+  }
+
+  async commit(repo: RepoRecord, sha: string): Promise<CommitInfo | null> {
+    const full = await this.resolveCommit(repo, sha);
+    if (!full) {
+      return null;
+    }
+    const raw = await this.run(repo, ['cat-file', 'commit', full]);
+    const split = raw.indexOf('\n\n');
+    const header = split >= 0 ? raw.slice(0, split) : raw;
+    const message = split >= 0 ? raw.slice(split + 2) : '';
+    const info: CommitInfo = {
+      sha: full,
+      tree: '',
+      parents: [],
+      author: parseSignature(''),
+      committer: parseSignature(''),
+      message,
+    };
+    for (const line of header.split('\n')) {
+      const sp = line.indexOf(' ');
+      const key = line.slice(0, sp);
+      const value = line.slice(sp + 1);
+      if (key === 'tree') info.tree = value;
+      else if (key === 'parent') info.parents.push(value);
+      else if (key === 'author') info.author = parseSignature(value);
+      else if (key === 'committer') info.committer = parseSignature(value);
+    }
+    return info;
+  }
+
+  /** The entry at `filePath` in the commit's tree, or null. Empty path = root tree. */
+  async entryAt(
+    repo: RepoRecord,
+    commitSha: string,
+    filePath: string,
+  ): Promise<TreeEntry | null> {
+    const clean = filePath.replace(/^\/+|\/+$/g, '');
+    if (!clean) {
+      const c = await this.commit(repo, commitSha);
+      return c ? { mode: '040000', type: 'tree', sha: c.tree, path: '' } : null;
+    }
+    const out = await this.run(repo, [
+      'ls-tree',
+      '-l',
+      '--full-tree',
+      commitSha,
+      '--',
+      clean,
+    ]);
+    const entries = parseLsTree(out);
+    return entries.find(e => e.path === clean) ?? null;
+  }
+
+  async tree(
+    repo: RepoRecord,
+    treeish: string,
+    recursive: boolean,
+  ): Promise<TreeEntry[]> {
+    const args = ['ls-tree', '-l'];
+    if (recursive) args.push('-r', '-t');
+    args.push(treeish);
+    return parseLsTree(await this.run(repo, args));
+  }
+
+  async blob(repo: RepoRecord, sha: string): Promise<Buffer> {
+    const { stdout } = await gitRaw(['cat-file', 'blob', sha], {
+      cwd: this.dir(repo),
+    });
+    return stdout;
+  }
+
+  async readFile(
+    repo: RepoRecord,
+    commitish: string,
+    filePath: string,
+  ): Promise<Buffer | null> {
+    const entry = await this.entryAt(repo, commitish, filePath);
+    if (!entry || entry.type !== 'blob') {
+      return null;
+    }
+    return this.blob(repo, entry.sha);
+  }
+
+  async writeBlob(repo: RepoRecord, content: Buffer): Promise<string> {
+    return this.run(repo, ['hash-object', '-w', '--stdin'], undefined, content);
+  }
+
+  /**
+   * Writes a tree: `base` (tree or null) with entries replaced; an entry
+   * whose sha is null is removed.
+   */
+  async writeTree(
+    repo: RepoRecord,
+    base: string | null,
+    entries: Array<{ path: string; mode: string; sha: string | null }>,
+  ): Promise<string> {
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'sandbox-index-'));
+    const env = { GIT_INDEX_FILE: path.join(tmp, 'index') };
+    try {
+      if (base) {
+        await this.run(repo, ['read-tree', base], env);
+      } else {
+        await this.run(repo, ['read-tree', '--empty'], env);
+      }
+      for (const e of entries) {
+        if (e.sha === null) {
+          await this.run(
+            repo,
+            ['update-index', '--force-remove', '--', e.path],
+            env,
+          );
+        } else {
+          await this.run(
+            repo,
+            [
+              'update-index',
+              '--add',
+              '--cacheinfo',
+              `${e.mode},${e.sha},${e.path}`,
+            ],
+            env,
+          );
+        }
+      }
+      return await this.run(repo, ['write-tree'], env);
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  async commitTree(
+    repo: RepoRecord,
+    tree: string,
+    parents: string[],
+    message: string,
+    author: Signature,
+    committer: Signature = author,
+  ): Promise<string> {
+    const args = ['commit-tree', tree];
+    for (const p of parents) args.push('-p', p);
+    return this.run(
+      repo,
+      args,
+      {
+        GIT_AUTHOR_NAME: author.name,
+        GIT_AUTHOR_EMAIL: author.email,
+        GIT_AUTHOR_DATE: author.date,
+        GIT_COMMITTER_NAME: committer.name,
+        GIT_COMMITTER_EMAIL: committer.email,
+        GIT_COMMITTER_DATE: committer.date,
+      },
+      message,
+    );
+  }
+
+  /**
+   * Moves a ref with compare-and-swap (`oldSha` null = must not exist) and
+   * emits a push event. Returns false when the ref moved meanwhile.
+   */
+  async updateRef(
+    repo: RepoRecord,
+    ref: string,
+    newSha: string,
+    oldSha: string | null,
+    pusher: { name: string; email: string },
+  ): Promise<boolean> {
+    try {
+      await this.run(repo, ['update-ref', ref, newSha, oldSha ?? ZERO_SHA]);
+    } catch {
+      return false;
+    }
+    repo.pushed_at = new Date().toISOString();
+    this.emitPush({
+      repo,
+      ref,
+      before: oldSha ?? ZERO_SHA,
+      after: newSha,
+      pusher,
+    });
+    return true;
+  }
+
+  async deleteRef(
+    repo: RepoRecord,
+    ref: string,
+    pusher: { name: string; email: string },
+  ) {
+    const old = await this.refSha(repo, ref);
+    if (!old) return false;
+    await this.run(repo, ['update-ref', '-d', ref, old]);
+    this.emitPush({ repo, ref, before: old, after: ZERO_SHA, pusher });
+    return true;
+  }
+
+  async isAncestor(
+    repo: RepoRecord,
+    ancestor: string,
+    descendant: string,
+  ): Promise<boolean> {
+    const { code } = await gitRaw(
+      ['merge-base', '--is-ancestor', ancestor, descendant],
+      {
+        cwd: this.dir(repo),
+        okCodes: [1],
+      },
+    );
+    return code === 0;
+  }
+
+  /** Three-way merge without a work tree: the merged tree, or null on conflicts. */
+  async mergeTree(
+    repo: RepoRecord,
+    base: string,
+    head: string,
+  ): Promise<string | null> {
+    const { stdout, code } = await gitRaw(
+      ['merge-tree', '--write-tree', '--no-messages', base, head],
+      {
+        cwd: this.dir(repo),
+        okCodes: [1],
+      },
+    );
+    if (code === 1) return null;
+    return stdout.toString().split('\n')[0].trim();
+  }
+
+  /** Commits reachable from `sha` (newest first), optionally touching `filePath`. */
+  async log(
+    repo: RepoRecord,
+    sha: string,
+    opts: {
+      path?: string;
+      max: number;
+      skip: number;
+      firstParent?: boolean;
+      since?: string;
+      until?: string;
+    },
+  ): Promise<string[]> {
+    const args = [
+      'log',
+      '--format=%H',
+      `--max-count=${opts.max}`,
+      `--skip=${opts.skip}`,
+    ];
+    if (opts.firstParent) args.push('--first-parent');
+    if (opts.since) args.push(`--since=${opts.since}`);
+    if (opts.until) args.push(`--until=${opts.until}`);
+    args.push(sha);
+    if (opts.path) args.push('--', opts.path);
+    const out = await this.run(repo, args);
+    return out.split('\n').filter(Boolean);
+  }
+
+  /** Commits in `after` not in `before` (oldest first). */
+  async newCommits(
+    repo: RepoRecord,
+    before: string | null,
+    after: string,
+    max = 20,
+  ): Promise<string[]> {
+    const args = ['rev-list', '--reverse', `--max-count=${max}`, after];
+    if (before && before !== ZERO_SHA) args.push(`^${before}`);
+    const out = await this.run(repo, args);
+    return out.split('\n').filter(Boolean);
+  }
+
+  /** Files changed by a commit against its first parent: [status, path][] and line counts. */
+  async changes(
+    repo: RepoRecord,
+    sha: string,
+  ): Promise<
+    Array<{
+      status: string;
+      path: string;
+      additions: number;
+      deletions: number;
+    }>
+  > {
+    const info = await this.commit(repo, sha);
+    if (!info) return [];
+    const base = info.parents[0];
+    const nameArgs = base
+      ? ['diff-tree', '-r', '--no-commit-id', '--name-status', base, sha]
+      : ['diff-tree', '-r', '--no-commit-id', '--name-status', '--root', sha];
+    const numArgs = base
+      ? ['diff-tree', '-r', '--no-commit-id', '--numstat', base, sha]
+      : ['diff-tree', '-r', '--no-commit-id', '--numstat', '--root', sha];
+    const names = (await this.run(repo, nameArgs)).split('\n').filter(Boolean);
+    const nums = (await this.run(repo, numArgs)).split('\n').filter(Boolean);
+    const counts = new Map<string, [number, number]>();
+    for (const line of nums) {
+      const [a, d, p] = line.split('\t');
+      counts.set(p, [Number(a) || 0, Number(d) || 0]);
+    }
+    return names.map(line => {
+      const [status, p] = line.split('\t');
+      const [additions, deletions] = counts.get(p) ?? [0, 0];
+      return { status, path: p, additions, deletions };
+    });
+  }
+}
+
+function parseLsTree(out: string): TreeEntry[] {
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map(line => {
+      const tab = line.indexOf('\t');
+      const [mode, type, sha, size] = line.slice(0, tab).split(/\s+/);
+      return {
+        mode,
+        type: type as TreeEntry['type'],
+        sha,
+        size: size && size !== '-' ? Number(size) : undefined,
+        path: line.slice(tab + 1),
+      };
+    });
+}

@@ -1,0 +1,559 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { AddressInfo } from 'node:net';
+import { git } from '../lib/git';
+import { Sandbox, startSandbox } from '../sandbox';
+
+jest.setTimeout(120_000);
+
+type Hook = { headers: http.IncomingHttpHeaders; body: string };
+
+describe('Git host', () => {
+  let sandbox: Sandbox;
+  let api: string;
+  let hookServer: http.Server;
+  const hooks: Hook[] = [];
+  const secret = 'test-secret';
+
+  beforeAll(async () => {
+    hookServer = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', c => chunks.push(c));
+      req.on('end', () => {
+        hooks.push({
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString(),
+        });
+        res.writeHead(202);
+        res.end();
+      });
+    });
+    await new Promise<void>(r => hookServer.listen(0, '127.0.0.1', () => r()));
+    const hookPort = (hookServer.address() as AddressInfo).port;
+    sandbox = await startSandbox({
+      ports: { git: 0, argocd: 0, kubernetes: 0, mlflow: 0, admin: 0 },
+      webhookUrl: `http://127.0.0.1:${hookPort}/api/events/http/github`,
+      webhookSecret: secret,
+      log: () => {},
+    });
+    api = sandbox.urls.gitApi;
+  });
+
+  afterAll(async () => {
+    await sandbox?.stop();
+    await new Promise(r => hookServer.close(r));
+  });
+
+  const get = (p: string, headers: Record<string, string> = {}) =>
+    fetch(`${api}${p}`, { headers });
+  const send = (method: string, p: string, body: unknown) =>
+    fetch(`${api}${p}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  it('serves the seeded repos and answers unknown ones like GitHub', async () => {
+    const res = await get('/repos/acme/fraud-detector-config');
+    expect(res.status).toBe(200);
+    const repo = await res.json();
+    expect(repo).toMatchObject({
+      full_name: 'acme/fraud-detector-config',
+      default_branch: 'dev',
+      clone_url: `${sandbox.urls.git}/acme/fraud-detector-config.git`,
+    });
+
+    const missing = await get('/repos/acme/nope');
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({
+      message: 'Not Found',
+      documentation_url:
+        'https://docs.github.com/rest/repos/repos#get-a-repository',
+      status: '404',
+    });
+  });
+
+  it('reads deploy/model.yaml per environment branch', async () => {
+    const versions: Record<string, string> = {};
+    for (const env of ['dev', 'staging', 'production']) {
+      const res = await get(
+        `/repos/acme/fraud-detector-config/contents/deploy/model.yaml?ref=${env}`,
+      );
+      const body = await res.json();
+      expect(body.encoding).toBe('base64');
+      const text = Buffer.from(body.content, 'base64').toString();
+      versions[env] = /model_version: "(\d+)"/.exec(text)![1];
+    }
+    expect(versions).toEqual({ dev: '13', staging: '13', production: '11' });
+    const dir = await (
+      await get(
+        '/repos/acme/fraud-detector-config/contents/deploy/chart?ref=dev',
+      )
+    ).json();
+    expect(dir.map((e: { name: string }) => e.name).sort()).toEqual([
+      'Chart.yaml',
+      'templates',
+      'values.yaml',
+    ]);
+  });
+
+  it('answers 304 to a conditional branch read', async () => {
+    const first = await get(
+      '/repos/acme/churn-predictor-config/branches/production',
+    );
+    expect(first.status).toBe(200);
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^W\/"/);
+    const again = await get(
+      '/repos/acme/churn-predictor-config/branches/production',
+      { 'If-None-Match': etag },
+    );
+    expect(again.status).toBe(304);
+    const ref = await get(
+      '/repos/acme/churn-predictor-config/git/ref/heads/production',
+    );
+    const again2 = await get(
+      '/repos/acme/churn-predictor-config/git/ref/heads/production',
+      {
+        'If-None-Match': ref.headers.get('etag')!,
+      },
+    );
+    expect(again2.status).toBe(304);
+  });
+
+  it('lists the deployment history of a path with the rollback', async () => {
+    const res = await get(
+      '/repos/acme/fraud-detector-config/commits?sha=production&path=deploy/model.yaml&per_page=100',
+    );
+    const commits = await res.json();
+    const messages = commits.map((c: any) => c.commit.message.split('\n')[0]);
+    expect(messages[0]).toMatch(/^Revert "Merge pull request #9/);
+    expect(commits[0].commit.message).toMatch(
+      /This reverts commit [0-9a-f]{40}/,
+    );
+    expect(commits[0].commit.author).toMatchObject({
+      name: 'Katherine Johnson',
+      date: '2026-10-27T09:00:00Z',
+    });
+    const pulls = await (
+      await get(
+        `/repos/acme/fraud-detector-config/commits/${commits[0].sha}/pulls`,
+      )
+    ).json();
+    expect(pulls[0].title).toBe('Roll back fraud-detector in production to 11');
+    const reviews = await (
+      await get(
+        `/repos/acme/fraud-detector-config/pulls/${pulls[0].number}/reviews`,
+      )
+    ).json();
+    expect(reviews[0]).toMatchObject({
+      state: 'APPROVED',
+      user: { login: 'ada' },
+    });
+  });
+
+  it('rejects bad input with GitHub status codes', async () => {
+    const badJson = await send(
+      'POST',
+      '/repos/acme/fraud-detector-config/pulls',
+      '{nope',
+    );
+    expect(badJson.status).toBe(400);
+    expect((await badJson.json()).message).toBe('Problems parsing JSON');
+
+    const noCommits = await send(
+      'POST',
+      '/repos/acme/fraud-detector-config/pulls',
+      {
+        title: 'x',
+        head: 'dev',
+        base: 'dev',
+      },
+    );
+    expect(noCommits.status).toBe(422);
+    expect(await noCommits.json()).toMatchObject({
+      message: 'Validation Failed',
+      errors: [{ code: 'custom', message: 'No commits between dev and dev' }],
+    });
+
+    const duplicate = await send(
+      'POST',
+      '/repos/acme/recsys-ranker-config/pulls',
+      {
+        title: 'x',
+        head: 'acme:staging',
+        base: 'production',
+      },
+    );
+    expect(duplicate.status).toBe(422);
+    expect((await duplicate.json()).errors[0].message).toBe(
+      'A pull request already exists for acme:staging.',
+    );
+
+    const file = await (
+      await get(
+        '/repos/acme/fraud-detector-config/contents/deploy/model.yaml?ref=dev',
+      )
+    ).json();
+    const noSha = await send(
+      'PUT',
+      '/repos/acme/fraud-detector-config/contents/deploy/model.yaml',
+      {
+        message: 'x',
+        content: file.content.replace(/\n/g, ''),
+        branch: 'dev',
+      },
+    );
+    expect(noSha.status).toBe(422);
+    const wrongSha = await send(
+      'PUT',
+      '/repos/acme/fraud-detector-config/contents/deploy/model.yaml',
+      {
+        message: 'x',
+        content: file.content.replace(/\n/g, ''),
+        branch: 'dev',
+        sha: '0123456789012345678901234567890123456789',
+      },
+    );
+    expect(wrongSha.status).toBe(409);
+
+    const exists = await send(
+      'POST',
+      '/repos/acme/fraud-detector-config/git/refs',
+      { ref: 'refs/heads/dev', sha: file.sha },
+    );
+    expect(exists.status).toBe(422);
+  });
+
+  it('merges a PR: the branch moves and a signed push webhook is sent', async () => {
+    const repo = '/repos/recsys-ranker-config'.replace(
+      '/repos/',
+      '/repos/acme/',
+    );
+    const open = await (
+      await get(`${repo}/pulls?state=open&base=production`)
+    ).json();
+    expect(open).toHaveLength(1);
+    const pr = open[0];
+    expect(pr.title).toBe('Promote recsys-ranker 5 to production');
+
+    // production needs an approving review
+    const blocked = await send('PUT', `${repo}/pulls/${pr.number}/merge`, {
+      merge_method: 'merge',
+    });
+    expect(blocked.status).toBe(405);
+    expect((await blocked.json()).message).toBe(
+      'At least 1 approving review is required by reviewers with write access.',
+    );
+
+    const review = await send('POST', `${repo}/pulls/${pr.number}/reviews`, {
+      event: 'APPROVE',
+      user: 'katherine',
+    });
+    expect(review.status).toBe(200);
+
+    const stale = await send('PUT', `${repo}/pulls/${pr.number}/merge`, {
+      sha: '0'.repeat(40),
+    });
+    expect(stale.status).toBe(409);
+
+    const before = await (await get(`${repo}/git/ref/heads/production`)).json();
+    hooks.length = 0;
+    const merged = await send('PUT', `${repo}/pulls/${pr.number}/merge`, {
+      merge_method: 'merge',
+      sha: pr.head.sha,
+    });
+    expect(merged.status).toBe(200);
+    const result = await merged.json();
+    expect(result).toMatchObject({
+      merged: true,
+      message: 'Pull Request successfully merged',
+    });
+
+    const after = await (await get(`${repo}/git/ref/heads/production`)).json();
+    expect(after.object.sha).toBe(result.sha);
+    const commit = await (
+      await get(`${repo}/git/commits/${result.sha}`)
+    ).json();
+    expect(commit.parents.map((p: any) => p.sha)).toEqual([
+      before.object.sha,
+      pr.head.sha,
+    ]);
+    const file = await (
+      await get(`${repo}/contents/deploy/model.yaml?ref=production`)
+    ).json();
+    expect(Buffer.from(file.content, 'base64').toString()).toContain(
+      'model_version: "5"',
+    );
+
+    const again = await send('PUT', `${repo}/pulls/${pr.number}/merge`, {});
+    expect(again.status).toBe(405);
+
+    await sandbox.webhooksIdle();
+    expect(hooks).toHaveLength(1);
+    const hook = hooks[0];
+    expect(hook.headers['x-github-event']).toBe('push');
+    expect(hook.headers['x-github-delivery']).toMatch(/^[0-9a-f-]{36}$/);
+    const expected = `sha256=${crypto
+      .createHmac('sha256', secret)
+      .update(hook.body)
+      .digest('hex')}`;
+    expect(hook.headers['x-hub-signature-256']).toBe(expected);
+    const payload = JSON.parse(hook.body);
+    expect(payload).toMatchObject({
+      ref: 'refs/heads/production',
+      before: before.object.sha,
+      after: result.sha,
+      repository: {
+        full_name: 'acme/recsys-ranker-config',
+        name: 'recsys-ranker-config',
+        owner: { login: 'acme' },
+      },
+      pusher: { name: 'ml-gitops-bot', email: 'ml-gitops-bot@example.com' },
+      head_commit: { id: result.sha },
+    });
+    expect(payload.commits.length).toBeGreaterThan(0);
+    expect(payload.repository.html_url).toBe(
+      `${sandbox.urls.git}/acme/recsys-ranker-config`,
+    );
+  });
+
+  it('clones and pushes over smart HTTP, and the push sends a webhook', async () => {
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'sandbox-clone-'));
+    try {
+      const work = path.join(tmp, 'repo');
+      await git(
+        [
+          'clone',
+          '--quiet',
+          '--branch',
+          'dev',
+          `${sandbox.urls.git}/acme/churn-predictor-config.git`,
+          work,
+        ],
+        { cwd: tmp },
+      );
+      const file = path.join(work, 'deploy/model.yaml');
+      const text = await fs.readFile(file, 'utf8');
+      expect(text).toContain('model_version: "8"');
+      await fs.writeFile(
+        file,
+        text.replace('model_version: "8"', 'model_version: "7"'),
+      );
+      const env = {
+        GIT_AUTHOR_NAME: 'Grace Hopper',
+        GIT_AUTHOR_EMAIL: 'grace@example.com',
+        GIT_COMMITTER_NAME: 'Grace Hopper',
+        GIT_COMMITTER_EMAIL: 'grace@example.com',
+      };
+      await git(
+        ['commit', '--quiet', '-am', 'Deploy churn-predictor 7 to dev'],
+        { cwd: work, env },
+      );
+      const sha = await git(['rev-parse', 'HEAD'], { cwd: work });
+      hooks.length = 0;
+      // without credentials the Git host asks for them, as GitHub does
+      await expect(
+        git(['push', '--quiet', 'origin', 'dev'], { cwd: work, env }),
+      ).rejects.toThrow();
+      const withToken = `${sandbox.urls.git.replace(
+        'http://',
+        'http://grace:any-token@',
+      )}/acme/churn-predictor-config.git`;
+      await git(['push', '--quiet', withToken, 'dev'], { cwd: work, env });
+      const ref = await (
+        await get('/repos/acme/churn-predictor-config/git/ref/heads/dev')
+      ).json();
+      expect(ref.object.sha).toBe(sha);
+      await sandbox.webhooksIdle();
+      expect(hooks).toHaveLength(1);
+      const payload = JSON.parse(hooks[0].body);
+      expect(payload).toMatchObject({
+        ref: 'refs/heads/dev',
+        after: sha,
+        head_commit: { id: sha, modified: ['deploy/model.yaml'] },
+        pusher: { name: 'grace', email: 'grace@example.com' },
+      });
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('updates a file through the contents API', async () => {
+    const p = '/repos/acme/fraud-detector-config/contents/deploy/model.yaml';
+    const file = await (await get(`${p}?ref=dev`)).json();
+    const text = Buffer.from(file.content, 'base64')
+      .toString()
+      .replace('model_version: "13"', 'model_version: "12"');
+    const res = await send('PUT', p, {
+      message: 'Deploy fraud-detector 12 to dev',
+      content: Buffer.from(text).toString('base64'),
+      sha: file.sha,
+      branch: 'dev',
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.commit.message).toBe('Deploy fraud-detector 12 to dev');
+    const head = await (
+      await get('/repos/acme/fraud-detector-config/branches/dev')
+    ).json();
+    expect(head.commit.sha).toBe(body.commit.sha);
+  });
+
+  it('keeps working when the webhook receiver is down, and records the failure', async () => {
+    sandbox.setWebhook({ url: 'http://127.0.0.1:9/unreachable' });
+    try {
+      const repo = sandbox
+        .current()
+        .repos.get('acme', 'fraud-detector-config')!;
+      const head = await (
+        await get('/repos/acme/fraud-detector-config/git/ref/heads/dev')
+      ).json();
+      const created = await send(
+        'POST',
+        '/repos/acme/fraud-detector-config/git/refs',
+        {
+          ref: 'refs/heads/experiment',
+          sha: head.object.sha,
+        },
+      );
+      expect(created.status).toBe(201);
+      await sandbox.webhooksIdle();
+      const last = sandbox.webhookDeliveries().slice(-1)[0];
+      expect(last.payload).toMatchObject({
+        ref: 'refs/heads/experiment',
+        created: true,
+      });
+      expect(last.error).toBeDefined();
+      expect(repo.fullName).toBe('acme/fraud-detector-config');
+      expect((await get('/repos/acme/fraud-detector-config')).status).toBe(200);
+    } finally {
+      sandbox.setWebhook({ url: undefined });
+    }
+  });
+
+  it('reads and writes branch protection', async () => {
+    const p =
+      '/repos/acme/churn-predictor-config/branches/production/protection';
+    const prot = await (await get(p)).json();
+    expect(
+      prot.required_pull_request_reviews.required_approving_review_count,
+    ).toBe(1);
+    expect(prot.required_status_checks.contexts).toEqual([
+      'ml-gitops/validate',
+    ]);
+    const dev = await get(
+      '/repos/acme/churn-predictor-config/branches/dev/protection',
+    );
+    expect(dev.status).toBe(404);
+    expect((await dev.json()).message).toBe('Branch not protected');
+    const incomplete = await send(
+      'PUT',
+      '/repos/acme/churn-predictor-config/branches/dev/protection',
+      {
+        required_status_checks: null,
+      },
+    );
+    expect(incomplete.status).toBe(422);
+    const put = await send(
+      'PUT',
+      '/repos/acme/churn-predictor-config/branches/dev/protection',
+      {
+        required_status_checks: {
+          strict: false,
+          contexts: ['ml-gitops/validate'],
+        },
+        enforce_admins: false,
+        required_pull_request_reviews: null,
+        restrictions: null,
+      },
+    );
+    expect(put.status).toBe(200);
+    const branch = await (
+      await get('/repos/acme/churn-predictor-config/branches/dev')
+    ).json();
+    expect(branch.protected).toBe(true);
+  });
+
+  it('refuses pushes to protected branches like GitHub, except for the sandbox admin', async () => {
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'sandbox-protected-'));
+    const env = {
+      GIT_AUTHOR_NAME: 'Ada Lovelace',
+      GIT_AUTHOR_EMAIL: 'ada@example.com',
+      GIT_COMMITTER_NAME: 'Ada Lovelace',
+      GIT_COMMITTER_EMAIL: 'ada@example.com',
+    };
+    try {
+      const work = path.join(tmp, 'repo');
+      await git(
+        [
+          'clone',
+          '--quiet',
+          '--branch',
+          'production',
+          `${sandbox.urls.git}/acme/fraud-detector-config.git`,
+          work,
+        ],
+        {
+          cwd: tmp,
+        },
+      );
+      await fs.appendFile(path.join(work, 'README.md'), 'direct change\n');
+      await git(['commit', '--quiet', '-am', 'Direct change'], {
+        cwd: work,
+        env,
+      });
+      await expect(
+        git(
+          [
+            'push',
+            `${sandbox.urls.git.replace(
+              'http://',
+              'http://ada:t@',
+            )}/acme/fraud-detector-config.git`,
+            'production',
+          ],
+          { cwd: work, env },
+        ),
+      ).rejects.toThrow(
+        /GH006: Protected branch update failed for refs\/heads\/production/,
+      );
+      const url = sandbox.urls.git.replace('http://', 'http://admin:x@');
+      await git(
+        [
+          'push',
+          '--quiet',
+          `${url}/acme/fraud-detector-config.git`,
+          'production',
+        ],
+        { cwd: work, env },
+      );
+      const sha = await git(['rev-parse', 'HEAD'], { cwd: work });
+      const ref = await (
+        await get('/repos/acme/fraud-detector-config/git/ref/heads/production')
+      ).json();
+      expect(ref.object.sha).toBe(sha);
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,463 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * A read-mostly Kubernetes API server subset (kubernetes.io/docs/reference/using-api/api-concepts):
+ * discovery (/api, /apis), list/get with labelSelector (`kind: XList`,
+ * metadata.resourceVersion), merge-patch of Flux objects (the
+ * reconcile.fluxcd.io/requestedAt annotation, spec.suspend) and of the
+ * InferenceService model-version label, and `Status` objects for errors.
+ * The resource types include those @backstage/plugin-kubernetes-backend
+ * lists by default (dist/service/KubernetesFanOutHandler.cjs.js).
+ */
+
+import http from 'node:http';
+import { readBody, sendJson } from '../lib/http';
+import { parseLabelSelector } from '../lib/labelSelector';
+import { ENVIRONMENTS } from '../seed/data';
+import { fluxObjects, KubeObject, servingObjects } from '../live/objects';
+import { LiveDeployment, World } from '../live/World';
+
+type ResourceType = {
+  group: string;
+  version: string;
+  plural: string;
+  kind: string;
+  namespaced: boolean;
+  builtin: boolean;
+};
+
+const RESOURCES: ResourceType[] = [
+  ['', 'v1', 'pods', 'Pod'],
+  ['', 'v1', 'services', 'Service'],
+  ['', 'v1', 'configmaps', 'ConfigMap'],
+  ['', 'v1', 'secrets', 'Secret'],
+  ['', 'v1', 'limitranges', 'LimitRange'],
+  ['', 'v1', 'resourcequotas', 'ResourceQuota'],
+  ['', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim'],
+  ['', 'v1', 'persistentvolumes', 'PersistentVolume', false],
+  ['', 'v1', 'namespaces', 'Namespace', false],
+  ['apps', 'v1', 'deployments', 'Deployment'],
+  ['apps', 'v1', 'replicasets', 'ReplicaSet'],
+  ['apps', 'v1', 'statefulsets', 'StatefulSet'],
+  ['apps', 'v1', 'daemonsets', 'DaemonSet'],
+  ['autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler'],
+  ['autoscaling', 'v1', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler'],
+  ['batch', 'v1', 'jobs', 'Job'],
+  ['batch', 'v1', 'cronjobs', 'CronJob'],
+  ['networking.k8s.io', 'v1', 'ingresses', 'Ingress'],
+  [
+    'serving.kserve.io',
+    'v1beta1',
+    'inferenceservices',
+    'InferenceService',
+    true,
+    false,
+  ],
+  [
+    'source.toolkit.fluxcd.io',
+    'v1',
+    'gitrepositories',
+    'GitRepository',
+    true,
+    false,
+  ],
+  [
+    'kustomize.toolkit.fluxcd.io',
+    'v1',
+    'kustomizations',
+    'Kustomization',
+    true,
+    false,
+  ],
+  ['helm.toolkit.fluxcd.io', 'v2', 'helmreleases', 'HelmRelease', true, false],
+].map(([group, version, plural, kind, namespaced = true, builtin = true]) => ({
+  group: group as string,
+  version: version as string,
+  plural: plural as string,
+  kind: kind as string,
+  namespaced: namespaced as boolean,
+  builtin: builtin as boolean,
+}));
+
+const FLUX_KINDS = ['GitRepository', 'Kustomization', 'HelmRelease'];
+
+function status(
+  res: http.ServerResponse,
+  code: number,
+  reason: string,
+  message: string,
+  details?: Record<string, unknown>,
+) {
+  sendJson(res, code, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    ...(details ? { details } : {}),
+    code,
+  });
+}
+
+function qualified(t: ResourceType) {
+  return t.group ? `${t.plural}.${t.group}` : t.plural;
+}
+
+export class KubeApi {
+  constructor(
+    private readonly world: World,
+    private readonly gitBaseUrl: () => string,
+    private readonly token: string,
+  ) {}
+
+  private objects(): Array<{ obj: KubeObject; d?: LiveDeployment }> {
+    const out: Array<{ obj: KubeObject; d?: LiveDeployment }> = [];
+    const created =
+      this.world.deployments[0]?.history[0]?.deployStartedAt ??
+      new Date().toISOString();
+    for (const ns of [
+      'flux-system',
+      'argocd',
+      ...ENVIRONMENTS.map(e => this.world.namespace(e)),
+    ]) {
+      out.push({
+        obj: {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: {
+            name: ns,
+            uid: `ns-${ns}`,
+            resourceVersion: '1',
+            creationTimestamp: created,
+            labels: { 'kubernetes.io/metadata.name': ns },
+          },
+          spec: { finalizers: ['kubernetes'] },
+          status: { phase: 'Active' },
+        },
+      });
+    }
+    for (const d of this.world.deployments) {
+      for (const obj of servingObjects(this.world, d)) out.push({ obj, d });
+      for (const obj of fluxObjects(
+        this.world,
+        d,
+        this.world.repoUrl(d, this.gitBaseUrl()),
+      ))
+        out.push({ obj, d });
+    }
+    return out;
+  }
+
+  async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
+    const auth = req.headers.authorization ?? '';
+    if (auth !== `Bearer ${this.token}`) {
+      req.resume();
+      status(res, 401, 'Unauthorized', 'Unauthorized');
+      return;
+    }
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (path === '/version') {
+      sendJson(res, 200, {
+        major: '1',
+        minor: '33',
+        gitVersion: 'v1.33.0-sandbox',
+        platform: 'linux/amd64',
+      });
+      return;
+    }
+    if (path === '/api') {
+      sendJson(res, 200, {
+        kind: 'APIVersions',
+        versions: ['v1'],
+        serverAddressByClientCIDRs: [
+          { clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' },
+        ],
+      });
+      return;
+    }
+    const apiGroup = (name: string) => {
+      const versions = [
+        ...new Set(RESOURCES.filter(r => r.group === name).map(r => r.version)),
+      ].map(v => ({ groupVersion: `${name}/${v}`, version: v }));
+      return { name, versions, preferredVersion: versions[0] };
+    };
+    if (path === '/apis') {
+      const groups = [
+        ...new Set(RESOURCES.filter(r => r.group).map(r => r.group)),
+      ];
+      sendJson(res, 200, {
+        kind: 'APIGroupList',
+        apiVersion: 'v1',
+        groups: groups.map(apiGroup),
+      });
+      return;
+    }
+    // Discovery of one group (GET /apis/<group>), as clients use to find
+    // the preferred version.
+    const groupOnly = /^\/apis\/([^/]+)\/?$/.exec(path);
+    if (groupOnly && RESOURCES.some(r => r.group === groupOnly[1])) {
+      sendJson(res, 200, {
+        kind: 'APIGroup',
+        apiVersion: 'v1',
+        ...apiGroup(groupOnly[1]),
+      });
+      return;
+    }
+    const m = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/(.*))?$/.exec(path);
+    if (!m) {
+      req.resume();
+      status(
+        res,
+        404,
+        'NotFound',
+        'the server could not find the requested resource',
+        {},
+      );
+      return;
+    }
+    const group = m[2] ?? '';
+    const version = m[1] ?? m[3];
+    const rest = m[4] ? m[4].split('/').map(decodeURIComponent) : [];
+    const types = RESOURCES.filter(
+      r => r.group === group && r.version === version,
+    );
+    if (!types.length) {
+      req.resume();
+      status(
+        res,
+        404,
+        'NotFound',
+        'the server could not find the requested resource',
+        {},
+      );
+      return;
+    }
+    if (rest.length === 0) {
+      sendJson(res, 200, {
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: group ? `${group}/${version}` : version,
+        resources: types.map(t => ({
+          name: t.plural,
+          singularName: t.kind.toLowerCase(),
+          namespaced: t.namespaced,
+          kind: t.kind,
+          verbs: ['get', 'list', 'watch', 'patch'],
+        })),
+      });
+      return;
+    }
+    let namespace: string | undefined;
+    let plural: string;
+    let name: string | undefined;
+    if (rest[0] === 'namespaces' && rest.length >= 3) {
+      namespace = rest[1];
+      plural = rest[2];
+      name = rest[3];
+      if (rest.length > 4) {
+        req.resume();
+        status(
+          res,
+          404,
+          'NotFound',
+          'the server could not find the requested resource',
+          {},
+        );
+        return;
+      }
+    } else {
+      plural = rest[0];
+      name = rest[1];
+      if (rest.length > 2) {
+        req.resume();
+        status(
+          res,
+          404,
+          'NotFound',
+          'the server could not find the requested resource',
+          {},
+        );
+        return;
+      }
+    }
+    const type = types.find(t => t.plural === plural);
+    if (!type || (namespace && !type.namespaced)) {
+      req.resume();
+      status(
+        res,
+        404,
+        'NotFound',
+        'the server could not find the requested resource',
+        {},
+      );
+      return;
+    }
+    const apiVersion = group ? `${group}/${version}` : version;
+    const all = this.objects().filter(
+      o =>
+        o.obj.kind === type.kind &&
+        o.obj.apiVersion.split('/')[0] === (group || 'v1') &&
+        (!namespace || o.obj.metadata.namespace === namespace),
+    );
+    const notFound = () =>
+      status(res, 404, 'NotFound', `${qualified(type)} "${name}" not found`, {
+        name,
+        ...(group ? { group } : {}),
+        kind: type.plural,
+      });
+
+    if (req.method === 'GET' && !name) {
+      let match: (l: Record<string, string>) => boolean = () => true;
+      const selector = url.searchParams.get('labelSelector');
+      if (selector) {
+        try {
+          match = parseLabelSelector(selector);
+        } catch (e) {
+          status(
+            res,
+            400,
+            'BadRequest',
+            `unable to parse requirement: ${(e as Error).message}`,
+          );
+          return;
+        }
+      }
+      const items = all
+        .filter(o => match(o.obj.metadata.labels ?? {}))
+        .map(o => {
+          const obj = { ...o.obj, apiVersion };
+          if (type.builtin) {
+            const { apiVersion: _a, kind: _k, ...bare } = obj;
+            return bare;
+          }
+          return obj;
+        });
+      sendJson(res, 200, {
+        kind: `${type.kind}List`,
+        apiVersion,
+        metadata: { resourceVersion: String(this.world.resourceVersion) },
+        items,
+      });
+      return;
+    }
+    if (req.method === 'GET' && name) {
+      const found = all.find(o => o.obj.metadata.name === name);
+      if (!found) {
+        notFound();
+        return;
+      }
+      sendJson(res, 200, { ...found.obj, apiVersion });
+      return;
+    }
+    if (req.method === 'PATCH' && name && namespace) {
+      const contentType = String(req.headers['content-type'] ?? '')
+        .split(';')[0]
+        .trim();
+      const body = (await readBody(req)).toString('utf8');
+      if (
+        ![
+          'application/merge-patch+json',
+          'application/strategic-merge-patch+json',
+        ].includes(contentType)
+      ) {
+        status(
+          res,
+          415,
+          'UnsupportedMediaType',
+          `${
+            contentType || 'the body of the request'
+          } is not supported by this sandbox - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json`,
+        );
+        return;
+      }
+      let patch: any;
+      try {
+        patch = JSON.parse(body);
+      } catch (e) {
+        status(
+          res,
+          400,
+          'BadRequest',
+          `error decoding patch: ${(e as Error).message}`,
+        );
+        return;
+      }
+      const found = all.find(o => o.obj.metadata.name === name);
+      if (!found?.d) {
+        notFound();
+        return;
+      }
+      const d = found.d;
+      const kind = found.obj.kind;
+      if (FLUX_KINDS.includes(kind)) {
+        const requested =
+          patch?.metadata?.annotations?.['reconcile.fluxcd.io/requestedAt'];
+        if (typeof patch?.spec?.suspend === 'boolean') {
+          d.autoSync = !patch.spec.suspend;
+          d.resourceVersion = this.world.nextResourceVersion();
+        }
+        if (typeof requested === 'string') {
+          d.lastHandledReconcileAt[`requested:${kind}`] = requested;
+          d.resourceVersion = this.world.nextResourceVersion();
+          // the controller reacts to the annotation shortly after the patch
+          setImmediate(() => {
+            this.world
+              .reconcile(d)
+              .then(() => {
+                d.lastHandledReconcileAt[kind] = requested;
+                d.resourceVersion = this.world.nextResourceVersion();
+              })
+              .catch(() => {});
+          });
+        }
+      } else if (kind === 'InferenceService') {
+        const label = patch?.metadata?.labels?.['ml-gitops/model-version'];
+        if (typeof label === 'string') {
+          this.world.setDrift(
+            d,
+            label === d.appliedVersion ? undefined : label,
+          );
+        }
+      } else {
+        status(
+          res,
+          405,
+          'MethodNotAllowed',
+          'the sandbox only patches Flux objects and InferenceServices',
+        );
+        return;
+      }
+      const updated = this.objects().find(
+        o =>
+          o.obj.kind === kind &&
+          o.obj.metadata.name === name &&
+          o.obj.metadata.namespace === namespace,
+      )!;
+      sendJson(res, 200, { ...updated.obj, apiVersion });
+      return;
+    }
+    req.resume();
+    status(
+      res,
+      405,
+      'MethodNotAllowed',
+      'the server does not allow this method on the requested resource',
+      {},
+    );
+  }
+}

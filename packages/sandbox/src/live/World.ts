@@ -1,0 +1,284 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * What "runs in the cluster": one deployment per model and environment,
+ * applied by an emulated GitOps operator (Argo CD or Flux) from the
+ * environment branch of the config repo on the emulated Git host.
+ */
+
+import { parse } from 'yaml';
+import { GitRepos, RepoRecord } from '../githost/GitRepos';
+import {
+  ENVIRONMENTS,
+  Environment,
+  MODELS,
+  ORG,
+  SeedModel,
+} from '../seed/data';
+
+export type HistoryEntry = {
+  id: number;
+  revision: string;
+  version: string;
+  deployStartedAt: string;
+  deployedAt: string;
+  initiatedBy: { automated?: boolean; username?: string };
+};
+
+export type LiveDeployment = {
+  model: SeedModel;
+  env: Environment;
+  operator: 'argocd' | 'flux';
+  repo: RepoRecord;
+  branch: string;
+  /** Argo CD automated sync / Flux not suspended */
+  autoSync: boolean;
+  /** the branch head the operator saw last */
+  targetRevision: string;
+  targetVersion: string;
+  /** what is applied to the cluster */
+  appliedRevision: string;
+  appliedVersion: string;
+  /** live version changed out of band (label on the serving objects) */
+  driftVersion?: string;
+  reconciledAt: string;
+  history: HistoryEntry[];
+  operation: {
+    phase: 'Running' | 'Succeeded' | 'Failed';
+    startedAt: string;
+    finishedAt?: string;
+    revision: string;
+    message: string;
+    initiatedBy: { automated?: boolean; username?: string };
+  } | null;
+  nextPollAt: number;
+  /** reconcile.fluxcd.io/requestedAt handled last, per Flux object kind */
+  lastHandledReconcileAt: Record<string, string>;
+  resourceVersion: number;
+};
+
+export type WorldOptions = {
+  reconcileIntervalSeconds: number;
+  jitterSeconds: number;
+  log: (m: string) => void;
+};
+
+function iso(ms: number) {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export class World {
+  readonly deployments: LiveDeployment[] = [];
+  private timer?: NodeJS.Timeout;
+  private busy = new Map<LiveDeployment, Promise<void>>();
+  private rv = 1000;
+
+  constructor(private readonly repos: GitRepos, public options: WorldOptions) {}
+
+  nextResourceVersion() {
+    return ++this.rv;
+  }
+
+  get resourceVersion() {
+    return this.rv;
+  }
+
+  appName(d: LiveDeployment) {
+    return `${d.model.name}-${d.env}`;
+  }
+
+  namespace(env: Environment) {
+    return `ml-${env}`;
+  }
+
+  find(model: string, env: string) {
+    return this.deployments.find(d => d.model.name === model && d.env === env);
+  }
+
+  async versionAt(repo: RepoRecord, sha: string): Promise<string> {
+    const file = await this.repos.readFile(repo, sha, 'deploy/model.yaml');
+    if (!file) return '';
+    try {
+      const doc = parse(file.toString('utf8'));
+      return doc?.model_version === undefined ? '' : String(doc.model_version);
+    } catch {
+      return '';
+    }
+  }
+
+  /** Builds the live state from the seeded repos: every environment serves its branch head. */
+  async init(drift: boolean) {
+    const now = Date.now();
+    for (const model of MODELS) {
+      const repo = this.repos.get(ORG, `${model.name}-config`);
+      if (!repo) continue;
+      for (const env of ENVIRONMENTS) {
+        const head = (await this.repos.refSha(repo, `refs/heads/${env}`))!;
+        const shas = (
+          await this.repos.log(repo, head, {
+            max: 10,
+            skip: 0,
+            firstParent: true,
+          })
+        ).reverse();
+        const history: HistoryEntry[] = [];
+        let id = 0;
+        for (const sha of shas) {
+          const c = (await this.repos.commit(repo, sha))!;
+          const t = Date.parse(c.committer.date);
+          history.push({
+            id: id++,
+            revision: sha,
+            version: await this.versionAt(repo, sha),
+            deployStartedAt: iso(t + 40_000),
+            deployedAt: iso(t + 55_000),
+            initiatedBy: { automated: true },
+          });
+        }
+        const last = history[history.length - 1];
+        const version = await this.versionAt(repo, head);
+        this.deployments.push({
+          model,
+          env,
+          operator: model.operator,
+          repo,
+          branch: env,
+          autoSync: true,
+          targetRevision: head,
+          targetVersion: version,
+          appliedRevision: head,
+          appliedVersion: version,
+          driftVersion: drift ? model.drift?.[env] : undefined,
+          reconciledAt: iso(now),
+          history,
+          operation: {
+            phase: 'Succeeded',
+            startedAt: last.deployStartedAt,
+            finishedAt: last.deployedAt,
+            revision: head,
+            message: 'successfully synced (all tasks run)',
+            initiatedBy: { automated: true },
+          },
+          nextPollAt: now + this.pollDelayMs(),
+          lastHandledReconcileAt: {},
+          resourceVersion: this.nextResourceVersion(),
+        });
+      }
+    }
+  }
+
+  private pollDelayMs() {
+    const { reconcileIntervalSeconds, jitterSeconds } = this.options;
+    return (reconcileIntervalSeconds + Math.random() * jitterSeconds) * 1000;
+  }
+
+  setReconcileInterval(seconds: number, jitterSeconds?: number) {
+    this.options.reconcileIntervalSeconds = seconds;
+    if (jitterSeconds !== undefined) this.options.jitterSeconds = jitterSeconds;
+    const now = Date.now();
+    for (const d of this.deployments) d.nextPollAt = now + this.pollDelayMs();
+  }
+
+  start() {
+    this.timer = setInterval(() => {
+      const now = Date.now();
+      for (const d of this.deployments) {
+        if (d.nextPollAt <= now) {
+          this.reconcile(d).catch(e =>
+            this.options.log(`reconcile ${this.appName(d)}: ${e}`),
+          );
+        }
+      }
+    }, 200);
+    this.timer.unref?.();
+  }
+
+  stop() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Compares with Git (the environment branch head) and applies when auto-sync is on. */
+  reconcile(d: LiveDeployment): Promise<void> {
+    const running = this.busy.get(d);
+    if (running) return running;
+    const p = (async () => {
+      d.nextPollAt = Date.now() + this.pollDelayMs();
+      const head = await this.repos.refSha(d.repo, `refs/heads/${d.branch}`);
+      if (!head) return;
+      if (head !== d.targetRevision) {
+        d.targetRevision = head;
+        d.targetVersion = await this.versionAt(d.repo, head);
+        d.resourceVersion = this.nextResourceVersion();
+      }
+      if (d.autoSync && d.appliedRevision !== d.targetRevision) {
+        await this.apply(d, d.targetRevision, { automated: true });
+      }
+      d.reconciledAt = iso(Date.now());
+    })().finally(() => this.busy.delete(d));
+    this.busy.set(d, p);
+    return p;
+  }
+
+  /** A sync operation: applies `revision` (default: the target) to the cluster. */
+  async apply(
+    d: LiveDeployment,
+    revision: string,
+    initiatedBy: HistoryEntry['initiatedBy'],
+  ) {
+    const started = Date.now();
+    const version = await this.versionAt(d.repo, revision);
+    d.operation = {
+      phase: 'Succeeded',
+      startedAt: iso(started),
+      finishedAt: iso(Date.now()),
+      revision,
+      message: 'successfully synced (all tasks run)',
+      initiatedBy,
+    };
+    d.appliedRevision = revision;
+    d.appliedVersion = version;
+    d.driftVersion = undefined;
+    const nextId = d.history.length
+      ? d.history[d.history.length - 1].id + 1
+      : 0;
+    d.history.push({
+      id: nextId,
+      revision,
+      version,
+      deployStartedAt: d.operation.startedAt,
+      deployedAt: d.operation.finishedAt!,
+      initiatedBy,
+    });
+    if (d.history.length > 10) d.history.shift();
+    d.resourceVersion = this.nextResourceVersion();
+  }
+
+  /** The version the serving objects carry. */
+  liveVersion(d: LiveDeployment) {
+    return d.driftVersion ?? d.appliedVersion;
+  }
+
+  setDrift(d: LiveDeployment, version: string | undefined) {
+    d.driftVersion = version;
+    d.resourceVersion = this.nextResourceVersion();
+  }
+
+  repoUrl(d: LiveDeployment, gitBaseUrl: string) {
+    return `${gitBaseUrl}/${d.repo.fullName}.git`;
+  }
+}

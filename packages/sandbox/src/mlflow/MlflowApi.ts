@@ -1,0 +1,441 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * The MLflow Model Registry and Tracking REST API subset the plugins read
+ * (mlflow.org/docs/latest/api_reference/rest-api.html). Errors use MLflow's
+ * `{error_code, message}` body with the HTTP codes of mlflow/server/handlers.py
+ * (RESOURCE_DOES_NOT_EXIST → 404, INVALID_PARAMETER_VALUE → 400).
+ */
+
+import http from 'node:http';
+import { Router, RouteContext, sendJson } from '../lib/http';
+import { daysAgo, MODELS, stableHex, USERS } from '../seed/data';
+
+export type MlflowVersion = {
+  name: string;
+  version: string;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  current_stage: string;
+  description: string;
+  source: string;
+  run_id: string;
+  status: 'READY';
+  user_id: string;
+  tags: Array<{ key: string; value: string }>;
+  run_link: string;
+  aliases: string[];
+};
+
+export type MlflowRun = {
+  info: Record<string, unknown>;
+  data: {
+    metrics: Array<{
+      key: string;
+      value: number;
+      timestamp: number;
+      step: number;
+    }>;
+    params: Array<{ key: string; value: string }>;
+    tags: Array<{ key: string; value: string }>;
+  };
+  inputs: Record<string, unknown>;
+};
+
+export type MlflowModel = {
+  name: string;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  description: string;
+  user_id: string;
+  tags: Array<{ key: string; value: string }>;
+  aliases: Array<{ alias: string; version: string }>;
+};
+
+export class MlflowError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class MlflowStore {
+  models = new Map<string, MlflowModel>();
+  versions: MlflowVersion[] = [];
+  runs = new Map<string, MlflowRun>();
+
+  static seed(): MlflowStore {
+    const store = new MlflowStore();
+    for (const m of MODELS) {
+      const created = daysAgo(
+        Math.max(...m.versions.map(v => v.registeredDaysAgo)) + 1,
+      ).getTime();
+      const aliasByVersion = (v: string) =>
+        Object.entries(m.aliases)
+          .filter(([, ver]) => ver === v)
+          .map(([a]) => a);
+      const experimentId = String(100 + MODELS.indexOf(m));
+      for (const v of m.versions) {
+        const runId = stableHex(`${m.name}/run/${v.version}`, 32);
+        const t = daysAgo(v.registeredDaysAgo).getTime();
+        let stage = 'None';
+        if (m.aliases.champion === v.version) stage = 'Production';
+        else if (m.aliases.challenger === v.version) stage = 'Staging';
+        store.versions.push({
+          name: m.name,
+          version: v.version,
+          creation_timestamp: t,
+          last_updated_timestamp: t + 3600_000,
+          current_stage: stage,
+          description: v.description ?? '',
+          source: `mlflow-artifacts:/${experimentId}/${runId}/artifacts/model`,
+          run_id: runId,
+          status: 'READY',
+          user_id: USERS[v.user]?.email ?? v.user,
+          tags: [{ key: 'team', value: m.team }],
+          run_link: '',
+          aliases: aliasByVersion(v.version),
+        });
+        store.runs.set(runId, {
+          info: {
+            run_id: runId,
+            run_uuid: runId,
+            run_name: `${m.name}-train-v${v.version}`,
+            experiment_id: experimentId,
+            user_id: USERS[v.user]?.email ?? v.user,
+            status: 'FINISHED',
+            start_time: t - 5400_000,
+            end_time: t - 600_000,
+            artifact_uri: `mlflow-artifacts:/${experimentId}/${runId}/artifacts`,
+            lifecycle_stage: 'active',
+          },
+          data: {
+            metrics: Object.entries(v.metrics).map(([key, value]) => ({
+              key,
+              value,
+              timestamp: t - 900_000,
+              step: 0,
+            })),
+            params: [
+              { key: 'learning_rate', value: '0.05' },
+              {
+                key: 'n_estimators',
+                value: String(300 + Number(v.version) * 20),
+              },
+            ],
+            tags: [
+              { key: 'mlflow.runName', value: `${m.name}-train-v${v.version}` },
+              { key: 'mlflow.user', value: USERS[v.user]?.email ?? v.user },
+            ],
+          },
+          inputs: {},
+        });
+      }
+      store.models.set(m.name, {
+        name: m.name,
+        creation_timestamp: created,
+        last_updated_timestamp: daysAgo(
+          Math.min(...m.versions.map(v => v.registeredDaysAgo)),
+        ).getTime(),
+        description: `${m.name} — owned by ${m.team}.`,
+        user_id: USERS[m.initial.author]?.email ?? m.initial.author,
+        tags: [{ key: 'team', value: m.team }],
+        aliases: Object.entries(m.aliases).map(([alias, version]) => ({
+          alias,
+          version,
+        })),
+      });
+    }
+    return store;
+  }
+}
+
+function required(ctx: RouteContext, name: string): string {
+  const v = ctx.url.searchParams.get(name);
+  if (v === null || v === '') {
+    throw new MlflowError(
+      400,
+      'INVALID_PARAMETER_VALUE',
+      `Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`,
+    );
+  }
+  return v;
+}
+
+/** Parses the registry search filter subset: name='x' [AND run_id='y'], name LIKE 'x%'. */
+function parseFilter(filter: string): (v: MlflowVersion) => boolean {
+  if (!filter.trim()) return () => true;
+  const clauses = filter.split(/\s+and\s+/i);
+  const tests = clauses.map(clause => {
+    const m =
+      /^\s*(name|run_id|source|version_number)\s*(=|!=|LIKE|ILIKE|IN)\s*(?:'([^']*)'|"([^"]*)"|\(([^)]*)\)|(\d+))\s*$/i.exec(
+        clause,
+      );
+    if (!m) {
+      throw new MlflowError(
+        400,
+        'INVALID_PARAMETER_VALUE',
+        `Invalid filter '${filter}'. Could not be parsed.`,
+      );
+    }
+    const [, key, op, q1, q2, list, num] = m;
+    const value = q1 ?? q2 ?? num ?? '';
+    const get = (v: MlflowVersion) =>
+      key === 'version_number' ? v.version : String((v as any)[key]);
+    const like = (pattern: string, ci: boolean) =>
+      new RegExp(
+        `^${pattern
+          .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+          .replace(/%/g, '.*')
+          .replace(/_/g, '.')}$`,
+        ci ? 'i' : '',
+      );
+    switch (op.toUpperCase()) {
+      case '=':
+        return (v: MlflowVersion) => get(v) === value;
+      case '!=':
+        return (v: MlflowVersion) => get(v) !== value;
+      case 'LIKE':
+        return (v: MlflowVersion) => like(value, false).test(get(v));
+      case 'ILIKE':
+        return (v: MlflowVersion) => like(value, true).test(get(v));
+      default: {
+        const items = (list ?? '')
+          .split(',')
+          .map(s => s.trim().replace(/^['"]|['"]$/g, ''));
+        return (v: MlflowVersion) => items.includes(get(v));
+      }
+    }
+  });
+  return v => tests.every(t => t(v));
+}
+
+export class MlflowApi {
+  private router = new Router();
+
+  constructor(
+    public store: MlflowStore,
+    private readonly baseUrl: () => string,
+  ) {
+    this.routes();
+  }
+
+  async handle(req: RouteContext['req'], res: http.ServerResponse, url: URL) {
+    try {
+      const path = url.pathname.replace(/^\/ajax-api\//, '/api/');
+      const matched = await this.router.handle({ req, res, url }, path);
+      if (matched === 'method') {
+        throw new MlflowError(
+          405,
+          'BAD_REQUEST',
+          `The method is not allowed for the requested URL.`,
+        );
+      }
+      if (!matched) {
+        throw new MlflowError(
+          404,
+          'ENDPOINT_NOT_FOUND',
+          `No API endpoint found for ${req.method} ${url.pathname}`,
+        );
+      }
+    } catch (e) {
+      if (e instanceof MlflowError) {
+        sendJson(res, e.status, {
+          error_code: e.errorCode,
+          message: e.message,
+        });
+      } else {
+        throw e;
+      }
+    }
+  }
+
+  private versionJson(v: MlflowVersion) {
+    const m = this.store.models.get(v.name);
+    return {
+      ...v,
+      run_link:
+        v.run_link || `${this.baseUrl()}/#/experiments/0/runs/${v.run_id}`,
+      aliases: (m?.aliases ?? [])
+        .filter(a => a.version === v.version)
+        .map(a => a.alias),
+    };
+  }
+
+  private modelJson(m: MlflowModel) {
+    const versions = this.store.versions.filter(v => v.name === m.name);
+    const latestByStage = new Map<string, MlflowVersion>();
+    for (const v of versions) {
+      const cur = latestByStage.get(v.current_stage);
+      if (!cur || Number(v.version) > Number(cur.version))
+        latestByStage.set(v.current_stage, v);
+    }
+    return {
+      ...m,
+      latest_versions: [...latestByStage.values()].map(v =>
+        this.versionJson(v),
+      ),
+    };
+  }
+
+  private model(name: string) {
+    const m = this.store.models.get(name);
+    if (!m)
+      throw new MlflowError(
+        404,
+        'RESOURCE_DOES_NOT_EXIST',
+        `Registered Model with name=${name} not found`,
+      );
+    return m;
+  }
+
+  private routes() {
+    const r = this.router;
+    const base = '/api/2.0/mlflow';
+    r.add('GET', `${base}/registered-models/get`, ctx => {
+      const name = required(ctx, 'name');
+      sendJson(ctx.res, 200, {
+        registered_model: this.modelJson(this.model(name)),
+      });
+    });
+    r.add('GET', `${base}/registered-models/search`, ctx => {
+      const filter = ctx.url.searchParams.get('filter') ?? '';
+      const m = /^\s*name\s*(=|LIKE|ILIKE)\s*'([^']*)'\s*$/i.exec(filter);
+      if (filter && !m) {
+        throw new MlflowError(
+          400,
+          'INVALID_PARAMETER_VALUE',
+          `Invalid filter '${filter}'. Could not be parsed.`,
+        );
+      }
+      const items = [...this.store.models.values()].filter(x => {
+        if (!m) return true;
+        if (m[1] === '=') return x.name === m[2];
+        const re = new RegExp(
+          `^${m[2].replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*')}$`,
+          m[1].toUpperCase() === 'ILIKE' ? 'i' : '',
+        );
+        return re.test(x.name);
+      });
+      sendJson(
+        ctx.res,
+        200,
+        items.length
+          ? { registered_models: items.map(x => this.modelJson(x)) }
+          : {},
+      );
+    });
+    r.add('GET', `${base}/registered-models/alias`, ctx => {
+      const name = required(ctx, 'name');
+      const alias = required(ctx, 'alias');
+      const m = this.model(name);
+      const a = m.aliases.find(x => x.alias === alias);
+      if (!a) {
+        throw new MlflowError(
+          404,
+          'RESOURCE_DOES_NOT_EXIST',
+          `Registered model alias ${alias} not found.`,
+        );
+      }
+      const v = this.store.versions.find(
+        x => x.name === name && x.version === a.version,
+      )!;
+      sendJson(ctx.res, 200, { model_version: this.versionJson(v) });
+    });
+    r.add('GET', `${base}/model-versions/get`, ctx => {
+      const name = required(ctx, 'name');
+      const version = required(ctx, 'version');
+      if (!/^-?\d+$/.test(version)) {
+        throw new MlflowError(
+          400,
+          'INVALID_PARAMETER_VALUE',
+          `Model version must be an integer, got '${version}'`,
+        );
+      }
+      const v = this.store.versions.find(
+        x => x.name === name && x.version === String(Number(version)),
+      );
+      if (!v) {
+        throw new MlflowError(
+          404,
+          'RESOURCE_DOES_NOT_EXIST',
+          `Model Version (name=${name}, version=${version}) not found`,
+        );
+      }
+      sendJson(ctx.res, 200, { model_version: this.versionJson(v) });
+    });
+    r.add('GET', `${base}/model-versions/search`, ctx => {
+      const q = ctx.url.searchParams;
+      const max = Number(q.get('max_results') ?? 10000);
+      if (!Number.isInteger(max) || max < 1 || max > 200000) {
+        throw new MlflowError(
+          400,
+          'INVALID_PARAMETER_VALUE',
+          `Invalid value for max_results. It must be at most 200000, but got value ${q.get(
+            'max_results',
+          )}`,
+        );
+      }
+      const test = parseFilter(q.get('filter') ?? '');
+      let items = this.store.versions.filter(test);
+      // newest first unless `order_by` asks for ascending order
+      const ascending = q.getAll('order_by').some(o => /\basc\b/i.test(o));
+      items = [...items].sort(
+        (a, b) =>
+          a.name.localeCompare(b.name) ||
+          (Number(b.version) - Number(a.version)) * (ascending ? -1 : 1),
+      );
+      const offset =
+        Number(
+          q.get('page_token')
+            ? Buffer.from(q.get('page_token')!, 'base64').toString()
+            : 0,
+        ) || 0;
+      const page = items.slice(offset, offset + max);
+      const body: Record<string, unknown> = {};
+      if (page.length) body.model_versions = page.map(v => this.versionJson(v));
+      if (offset + max < items.length)
+        body.next_page_token = Buffer.from(String(offset + max)).toString(
+          'base64',
+        );
+      sendJson(ctx.res, 200, body);
+    });
+    r.add('GET', `${base}/runs/get`, ctx => {
+      const runId =
+        ctx.url.searchParams.get('run_id') ||
+        ctx.url.searchParams.get('run_uuid');
+      if (!runId) {
+        throw new MlflowError(
+          400,
+          'INVALID_PARAMETER_VALUE',
+          `Missing value for required parameter 'run_id'. See the API docs for more information about request parameters.`,
+        );
+      }
+      const run = this.store.runs.get(runId);
+      if (!run)
+        throw new MlflowError(
+          404,
+          'RESOURCE_DOES_NOT_EXIST',
+          `Run '${runId}' not found`,
+        );
+      sendJson(ctx.res, 200, { run });
+    });
+  }
+}

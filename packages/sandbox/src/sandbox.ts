@@ -1,0 +1,567 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ArgoCdApi, sendArgoError } from './argocd/ArgoCdApi';
+import { GitHubApi, sendGitHubError } from './githost/GitHubApi';
+import { GitRepos } from './githost/GitRepos';
+import { matchSmartHttp, serveSmartHttp } from './githost/smartHttp';
+import { WebhookSender } from './githost/webhooks';
+import { KubeApi } from './kube/KubeApi';
+import {
+  EmulatorServer,
+  Fault,
+  readJson,
+  BadJsonError,
+  sendJson,
+  Router,
+} from './lib/http';
+import { World } from './live/World';
+import { MlflowApi, MlflowStore } from './mlflow/MlflowApi';
+import { seedGit } from './seed/seedGit';
+
+export type SystemName = 'git' | 'argocd' | 'kubernetes' | 'mlflow';
+export const SYSTEMS: SystemName[] = ['git', 'argocd', 'kubernetes', 'mlflow'];
+
+export const DEFAULT_PORTS: Record<SystemName | 'admin', number> = {
+  git: 7010,
+  argocd: 7011,
+  kubernetes: 7012,
+  mlflow: 7013,
+  admin: 7014,
+};
+
+/** Credentials the sandbox accepts. Not secrets: they exist only here. */
+export const SANDBOX_CREDENTIALS = {
+  argocd: {
+    username: 'admin',
+    password: 'sandbox-password',
+    token: 'sandbox-argocd-token',
+  },
+  kubernetes: { token: 'sandbox-kube-token' },
+};
+
+export type SandboxOptions = {
+  /** ports per system; 0 = any free port (tests) */
+  ports?: Partial<Record<SystemName | 'admin', number>>;
+  /** where the bare repositories live; default: a fresh temporary directory */
+  dataDir?: string;
+  /** where push webhooks go (e.g. http://localhost:7007/api/events/http/github) */
+  webhookUrl?: string;
+  webhookSecret?: string;
+  /** operator poll interval (default 120 s) and jitter (default 0 in the API, 60 s from the CLI) */
+  reconcileIntervalSeconds?: number;
+  reconcileJitterSeconds?: number;
+  /** seed the out-of-band drift (default true) */
+  drift?: boolean;
+  log?: (message: string) => void;
+  /** one log line per request */
+  logRequests?: boolean;
+};
+
+export type Sandbox = {
+  urls: Record<SystemName | 'admin', string> & { gitApi: string };
+  ports: Record<SystemName | 'admin', number>;
+  dataDir: string;
+  setFault(system: SystemName, fault: Fault): Promise<void>;
+  setDrift(model: string, environment: string, version: string | null): void;
+  setReconcileInterval(seconds: number, jitterSeconds?: number): void;
+  setAutoSync(model: string, environment: string, enabled: boolean): void;
+  setWebhook(config: { url?: string; secret?: string }): void;
+  /** waits for the webhook deliveries under way */
+  webhooksIdle(): Promise<void>;
+  webhookDeliveries(): WebhookSender['deliveries'];
+  reset(): Promise<void>;
+  state(): Promise<unknown>;
+  stop(): Promise<void>;
+  /** internals, for tests */
+  current(): SandboxState;
+};
+
+export type SandboxState = {
+  repos: GitRepos;
+  world: World;
+  mlflow: MlflowStore;
+  webhooks: WebhookSender;
+  github: GitHubApi;
+  argocd: ArgoCdApi;
+  kube: KubeApi;
+  mlflowApi: MlflowApi;
+};
+
+export async function startSandbox(
+  options: SandboxOptions = {},
+): Promise<Sandbox> {
+  const log = options.log ?? ((m: string) => console.log(`[sandbox] ${m}`));
+  const dataDir =
+    options.dataDir ??
+    (await fs.mkdtemp(path.join(os.tmpdir(), 'ml-gitops-sandbox-')));
+  await fs.mkdir(dataDir, { recursive: true });
+  await removeStaleData(dataDir);
+  const webhookConfig: { url?: string; secret?: string } = {
+    url: options.webhookUrl,
+    secret: options.webhookSecret,
+  };
+  const interval = {
+    seconds: options.reconcileIntervalSeconds ?? 120,
+    jitter: options.reconcileJitterSeconds ?? 0,
+  };
+  const ports = { ...DEFAULT_PORTS, ...options.ports };
+
+  // eslint-disable-next-line prefer-const -- assigned once, after the closures that read it
+  let servers: Record<SystemName | 'admin', EmulatorServer>;
+  const gitUrls = () => ({
+    web: servers.git.url,
+    api: `${servers.git.url}/api/v3`,
+  });
+  let generation = 0;
+  let template:
+    | { dir: string; snapshot: ReturnType<GitRepos['snapshot']> }
+    | undefined;
+  let state: SandboxState;
+
+  const build = async (): Promise<SandboxState> => {
+    generation++;
+    const gitRoot = path.join(dataDir, `git-${process.pid}-${generation}`);
+    await fs.rm(gitRoot, { recursive: true, force: true });
+    const repos = new GitRepos(gitRoot);
+    if (template) {
+      // the seed is deterministic: later resets copy the first one
+      await fs.cp(template.dir, gitRoot, { recursive: true });
+      repos.restore(template.snapshot);
+    } else {
+      await seedGit(
+        repos,
+        path.join(dataDir, `work-${process.pid}-${generation}`),
+      );
+      const dir = path.join(dataDir, `git-${process.pid}-0`);
+      await fs.rm(dir, { recursive: true, force: true });
+      await fs.cp(gitRoot, dir, { recursive: true });
+      template = { dir, snapshot: repos.snapshot() };
+    }
+    const world = new World(repos, {
+      reconcileIntervalSeconds: interval.seconds,
+      jitterSeconds: interval.jitter,
+      log,
+    });
+    await world.init(options.drift ?? true);
+    const mlflow = MlflowStore.seed();
+    const webhooks = new WebhookSender(repos, gitUrls, webhookConfig, log);
+    return {
+      repos,
+      world,
+      mlflow,
+      webhooks,
+      github: new GitHubApi(repos, gitUrls),
+      argocd: new ArgoCdApi(
+        world,
+        repos,
+        () => servers.git.url,
+        SANDBOX_CREDENTIALS.argocd,
+      ),
+      kube: new KubeApi(
+        world,
+        () => servers.git.url,
+        SANDBOX_CREDENTIALS.kubernetes.token,
+      ),
+      mlflowApi: new MlflowApi(mlflow, () => servers.mlflow.url),
+    };
+  };
+
+  state = await build();
+
+  const ghUnauthorized = (res: any) =>
+    sendGitHubError(res, 401, 'Bad credentials');
+  servers = {
+    git: new EmulatorServer({
+      name: 'git',
+      logRequests: options.logRequests,
+      port: ports.git,
+      log,
+      handler: async (req, res, url) => {
+        if (url.pathname.startsWith('/api/v3/') || url.pathname === '/api/v3') {
+          await state.github.handle(
+            req,
+            res,
+            url,
+            url.pathname.slice('/api/v3'.length) || '/',
+          );
+          return;
+        }
+        const smart = matchSmartHttp(url.pathname);
+        const repo = smart && state.repos.get(smart.owner, smart.repo);
+        if (smart && repo) {
+          await serveSmartHttp(state.repos, repo, smart.service, req, res, url);
+          return;
+        }
+        req.resume();
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end(smart ? 'Repository not found.\n' : 'Not Found\n');
+      },
+      unauthorized: ghUnauthorized,
+      unavailable: res =>
+        sendGitHubError(
+          res,
+          503,
+          'Service Unavailable',
+          'https://docs.github.com/rest',
+        ),
+      internalError: res => sendGitHubError(res, 500, 'Server Error'),
+    }),
+    argocd: new EmulatorServer({
+      name: 'argocd',
+      logRequests: options.logRequests,
+      port: ports.argocd,
+      log,
+      handler: (req, res, url) => state.argocd.handle(req, res, url),
+      unauthorized: res =>
+        sendArgoError(
+          res,
+          401,
+          16,
+          'invalid session: token signature is invalid',
+        ),
+      unavailable: res =>
+        sendArgoError(
+          res,
+          503,
+          14,
+          'connection error: desc = "transport: Error while dialing: dial tcp: connect: connection refused"',
+        ),
+      internalError: (res, e) =>
+        sendArgoError(res, 500, 2, String((e as Error)?.message ?? e)),
+    }),
+    kubernetes: new EmulatorServer({
+      name: 'kubernetes',
+      logRequests: options.logRequests,
+      port: ports.kubernetes,
+      log,
+      handler: (req, res, url) => state.kube.handle(req, res, url),
+      unauthorized: res =>
+        sendJson(res, 401, {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: 'Unauthorized',
+          reason: 'Unauthorized',
+          code: 401,
+        }),
+      unavailable: res =>
+        sendJson(res, 503, {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: 'the server is currently unable to handle the request',
+          reason: 'ServiceUnavailable',
+          code: 503,
+        }),
+      internalError: (res, e) =>
+        sendJson(res, 500, {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: String((e as Error)?.message ?? e),
+          reason: 'InternalError',
+          code: 500,
+        }),
+    }),
+    mlflow: new EmulatorServer({
+      name: 'mlflow',
+      logRequests: options.logRequests,
+      port: ports.mlflow,
+      log,
+      handler: (req, res, url) => state.mlflowApi.handle(req, res, url),
+      unauthorized: res => {
+        res.writeHead(401, {
+          'content-type': 'text/plain',
+          'www-authenticate': 'Basic realm="mlflow"',
+        });
+        res.end(
+          'You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.',
+        );
+      },
+      unavailable: res => {
+        res.writeHead(503, { 'content-type': 'text/html' });
+        res.end('<html><body><h1>503 Service Unavailable</h1></body></html>');
+      },
+      internalError: (res, e) =>
+        sendJson(res, 500, {
+          error_code: 'INTERNAL_ERROR',
+          message: String((e as Error)?.message ?? e),
+        }),
+    }),
+    admin: undefined as unknown as EmulatorServer,
+  };
+
+  const findDeployment = (model: string, environment: string) => {
+    const d = state.world.find(model, environment);
+    if (!d) throw new Error(`unknown deployment ${model}/${environment}`);
+    return d;
+  };
+
+  const sandbox: Sandbox = {
+    urls: undefined as unknown as Sandbox['urls'],
+    ports: undefined as unknown as Sandbox['ports'],
+    dataDir,
+    async setFault(system, fault) {
+      await servers[system].setFault(fault);
+      log(
+        `${system}: fault ${fault.mode}${
+          fault.mode === 'slow' ? ` ${fault.delayMs} ms` : ''
+        }`,
+      );
+    },
+    setDrift(model, environment, version) {
+      state.world.setDrift(
+        findDeployment(model, environment),
+        version ?? undefined,
+      );
+    },
+    setReconcileInterval(seconds, jitterSeconds) {
+      interval.seconds = seconds;
+      if (jitterSeconds !== undefined) interval.jitter = jitterSeconds;
+      state.world.setReconcileInterval(seconds, jitterSeconds);
+    },
+    setAutoSync(model, environment, enabled) {
+      const d = findDeployment(model, environment);
+      d.autoSync = enabled;
+      d.resourceVersion = state.world.nextResourceVersion();
+    },
+    setWebhook(config) {
+      if ('url' in config) webhookConfig.url = config.url;
+      if ('secret' in config) webhookConfig.secret = config.secret;
+    },
+    webhooksIdle: () => state.webhooks.idle(),
+    webhookDeliveries: () => state.webhooks.deliveries,
+    async reset() {
+      const old = state;
+      old.world.stop();
+      state = await build();
+      state.world.start();
+      await fs.rm(old.repos.root, { recursive: true, force: true });
+      log('reset to seed');
+    },
+    async state() {
+      return {
+        reconcileInterval: interval,
+        webhook: {
+          url: webhookConfig.url ?? null,
+          secret: webhookConfig.secret ? '(set)' : null,
+        },
+        faults: Object.fromEntries(
+          SYSTEMS.map(s => [s, servers[s].getFault()]),
+        ),
+        deployments: state.world.deployments.map(d => ({
+          model: d.model.name,
+          environment: d.env,
+          operator: d.operator,
+          autoSync: d.autoSync,
+          declaredRevision: d.targetRevision,
+          declaredVersion: d.targetVersion,
+          appliedRevision: d.appliedRevision,
+          appliedVersion: d.appliedVersion,
+          liveVersion: state.world.liveVersion(d),
+          drifted: d.driftVersion !== undefined,
+          reconciledAt: d.reconciledAt,
+        })),
+        webhookDeliveries: state.webhooks.deliveries.slice(-20).map(x => ({
+          id: x.id,
+          ref: x.payload.ref,
+          repository: x.payload.repository.full_name,
+          after: x.payload.after,
+          status: x.status,
+          error: x.error,
+        })),
+      };
+    },
+    async stop() {
+      state.world.stop();
+      await state.webhooks.idle().catch(() => {});
+      await Promise.all(Object.values(servers).map(s => s.stop()));
+      if (!options.dataDir) {
+        await fs.rm(dataDir, { recursive: true, force: true });
+      } else if (template) {
+        await fs.rm(template.dir, { recursive: true, force: true });
+      }
+    },
+    current: () => state,
+  };
+
+  servers.admin = new EmulatorServer({
+    name: 'admin',
+    port: ports.admin,
+    log,
+    handler: adminHandler(sandbox),
+    unauthorized: res => sendJson(res, 401, { error: 'unauthorized' }),
+    unavailable: res => sendJson(res, 503, { error: 'unavailable' }),
+    internalError: (res, e) =>
+      sendJson(res, 500, { error: String((e as Error)?.message ?? e) }),
+  });
+
+  try {
+    for (const s of Object.values(servers)) await s.start();
+  } catch (e) {
+    await Promise.all(Object.values(servers).map(s => s.stop()));
+    throw e;
+  }
+  state.world.start();
+  const p = Object.fromEntries(
+    Object.entries(servers).map(([k, s]) => [k, s.port]),
+  ) as Sandbox['ports'];
+  sandbox.ports = p;
+  sandbox.urls = {
+    ...(Object.fromEntries(
+      Object.entries(servers).map(([k, s]) => [k, s.url]),
+    ) as Record<SystemName | 'admin', string>),
+    gitApi: `${servers.git.url}/api/v3`,
+  };
+  return sandbox;
+}
+
+/** Removes the repositories of earlier sandbox processes that are gone. */
+async function removeStaleData(dataDir: string) {
+  for (const entry of await fs.readdir(dataDir)) {
+    const m = /^(?:git|work)-(\d+)-\d+$/.exec(entry);
+    if (!m) continue;
+    let alive = Number(m[1]) === process.pid;
+    if (!alive) {
+      try {
+        process.kill(Number(m[1]), 0);
+        alive = true;
+      } catch {
+        alive = false;
+      }
+    }
+    if (!alive)
+      await fs.rm(path.join(dataDir, entry), { recursive: true, force: true });
+  }
+}
+
+/** The test controls: JSON over HTTP on the admin port, under /_sandbox/. */
+function adminHandler(sandbox: Sandbox) {
+  const r = new Router();
+  const ok = (res: any, body: unknown = { ok: true }) =>
+    sendJson(res, 200, body);
+  r.add('GET', '/_sandbox/state', async ctx =>
+    ok(ctx.res, await sandbox.state()),
+  );
+  r.add('POST', '/_sandbox/faults/:system', async ctx => {
+    const system = ctx.params.system as SystemName;
+    if (!SYSTEMS.includes(system)) {
+      sendJson(ctx.res, 404, {
+        error: `unknown system ${system}; one of ${SYSTEMS.join(', ')}`,
+      });
+      return;
+    }
+    const body = await readJson(ctx.req);
+    const modes = ['none', 'down', 'unavailable', 'slow', 'unauthorized'];
+    if (!modes.includes(body.mode)) {
+      sendJson(ctx.res, 400, {
+        error: `mode must be one of ${modes.join(', ')}`,
+      });
+      return;
+    }
+    if (body.mode === 'slow' && !(Number(body.delayMs) >= 0)) {
+      sendJson(ctx.res, 400, { error: 'slow needs delayMs' });
+      return;
+    }
+    await sandbox.setFault(
+      system,
+      body.mode === 'slow'
+        ? { mode: 'slow', delayMs: Number(body.delayMs) }
+        : { mode: body.mode },
+    );
+    ok(ctx.res);
+  });
+  r.add('POST', '/_sandbox/drift', async ctx => {
+    const body = await readJson(ctx.req);
+    try {
+      sandbox.setDrift(
+        String(body.model),
+        String(body.environment),
+        body.version === null || body.version === undefined
+          ? null
+          : String(body.version),
+      );
+    } catch (e) {
+      sendJson(ctx.res, 404, { error: (e as Error).message });
+      return;
+    }
+    ok(ctx.res);
+  });
+  r.add('POST', '/_sandbox/auto-sync', async ctx => {
+    const body = await readJson(ctx.req);
+    try {
+      sandbox.setAutoSync(
+        String(body.model),
+        String(body.environment),
+        Boolean(body.enabled),
+      );
+    } catch (e) {
+      sendJson(ctx.res, 404, { error: (e as Error).message });
+      return;
+    }
+    ok(ctx.res);
+  });
+  r.add('POST', '/_sandbox/reconcile-interval', async ctx => {
+    const body = await readJson(ctx.req);
+    const seconds = Number(body.seconds);
+    if (!(seconds > 0)) {
+      sendJson(ctx.res, 400, { error: 'seconds must be a positive number' });
+      return;
+    }
+    sandbox.setReconcileInterval(
+      seconds,
+      body.jitterSeconds === undefined ? undefined : Number(body.jitterSeconds),
+    );
+    ok(ctx.res);
+  });
+  r.add('POST', '/_sandbox/webhook', async ctx => {
+    const body = await readJson(ctx.req);
+    sandbox.setWebhook({
+      ...('url' in body ? { url: body.url ?? undefined } : {}),
+      ...('secret' in body ? { secret: body.secret ?? undefined } : {}),
+    });
+    ok(ctx.res);
+  });
+  r.add('GET', '/_sandbox/webhooks', ctx =>
+    ok(ctx.res, { deliveries: sandbox.webhookDeliveries() }),
+  );
+  r.add('POST', '/_sandbox/reset', async ctx => {
+    await sandbox.reset();
+    ok(ctx.res);
+  });
+  return async (req: any, res: any, url: URL) => {
+    try {
+      const matched = await r.handle({ req, res, url }, url.pathname);
+      if (!matched || matched === 'method') {
+        req.resume();
+        sendJson(res, 404, {
+          error: 'unknown admin path; see packages/sandbox/README.md',
+        });
+      }
+    } catch (e) {
+      if (e instanceof BadJsonError)
+        sendJson(res, 400, { error: `bad JSON: ${e.message}` });
+      else throw e;
+    }
+  };
+}

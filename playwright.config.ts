@@ -1,0 +1,53 @@
+/*
+ * End-to-end tests: Playwright driving the machine's Chromium (Debian's
+ * /usr/bin/chromium; Playwright never downloads a browser here) against the
+ * running demo. When nothing listens on :3000 the demo is started first.
+ */
+import { defineConfig } from '@playwright/test';
+
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const baseURL = process.env.PLAYWRIGHT_URL ?? 'http://localhost:3000';
+
+export default defineConfig({
+  testDir: 'e2e',
+  timeout: 120_000,
+  expect: { timeout: 60_000 },
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  retries: process.env.CI ? 1 : 0,
+  reporter: [
+    ['list'],
+    ['html', { open: 'never', outputFolder: 'artifacts/e2e-report' }],
+  ],
+  outputDir: 'artifacts/e2e-results',
+  webServer: process.env.PLAYWRIGHT_URL
+    ? undefined
+    : {
+        command: 'bash scripts/demo.sh',
+        url: baseURL,
+        reuseExistingServer: true,
+        timeout: 300_000,
+        stdout: 'ignore',
+        stderr: 'pipe',
+      },
+  use: {
+    baseURL,
+    browserName: 'chromium',
+    launchOptions: {
+      executablePath,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+    viewport: { width: 1400, height: 900 },
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+  },
+});

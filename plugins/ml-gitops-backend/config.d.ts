@@ -1,0 +1,71 @@
+import { HumanDuration } from '@backstage/types';
+import { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
+
+export interface Config {
+  /** Configuration of ML GitOps for Backstage. */
+  mlGitops?: {
+    /**
+     * The environments in promotion order; each is a branch of every config
+     * repo. Default: [dev, staging, production].
+     */
+    environments?: string[];
+    /**
+     * How often the backend polls Git, Argo CD, Flux and the registry.
+     * Default: every 30 seconds, with a 2 minute timeout.
+     */
+    schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+    /**
+     * How long live and declared versions may differ before the environment
+     * counts as drifted. Default: 5 minutes.
+     */
+    driftGracePeriod?: HumanDuration | string;
+    /**
+     * The target for rollbacks, from merge to the previous version serving.
+     * Default: 5 minutes.
+     */
+    rollbackTarget?: HumanDuration | string;
+    /** How many models are polled at the same time. Default: 8. */
+    concurrency?: number;
+    /** Argo CD instances that deploy config repos. */
+    argocd?: {
+      instances: Array<{
+        /** A name for this instance, unique among the instances. */
+        name: string;
+        /** Base URL, e.g. https://argocd.example.com */
+        url: string;
+        /**
+         * A bearer token (an Argo CD account or project token).
+         * @visibility secret
+         */
+        token?: string;
+        /** Username for session login, used when no token is given. */
+        username?: string;
+        /**
+         * Password for session login.
+         * @visibility secret
+         */
+        password?: string;
+        /** Only list applications of these Argo CD projects. */
+        projects?: string[];
+      }>;
+    };
+    /** Flux: clusters of the `kubernetes` config on which Flux applies config repos. */
+    flux?: {
+      clusters: string[];
+    };
+    /** Model registries. */
+    registries?: Array<{
+      /** The name entities refer to with the ml-gitops/registry annotation. */
+      name: string;
+      /** The registry type; `mlflow` is built in. */
+      type: string;
+      /** Base URL of the registry, e.g. https://mlflow.example.com */
+      url: string;
+      /**
+       * A bearer token for the registry.
+       * @visibility secret
+       */
+      token?: string;
+    }>;
+  };
+}

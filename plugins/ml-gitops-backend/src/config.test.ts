@@ -1,0 +1,84 @@
+import { ConfigReader } from '@backstage/config';
+import { readMlGitopsConfig } from './config';
+
+describe('readMlGitopsConfig', () => {
+  it('applies the defaults of the design', () => {
+    const config = readMlGitopsConfig(new ConfigReader({}));
+    expect(config).toEqual({
+      environments: ['dev', 'staging', 'production'],
+      schedule: {
+        frequency: { seconds: 30 },
+        timeout: { minutes: 2 },
+        initialDelay: { seconds: 5 },
+      },
+      driftGracePeriodMs: 300_000,
+      rollbackTargetMs: 300_000,
+      concurrency: 8,
+      argocd: [],
+      fluxClusters: [],
+      registries: [],
+    });
+  });
+
+  it('reads every key', () => {
+    const config = readMlGitopsConfig(
+      new ConfigReader({
+        mlGitops: {
+          environments: ['dev', 'prod'],
+          schedule: { frequency: { seconds: 10 }, timeout: { minutes: 1 } },
+          driftGracePeriod: { minutes: 2 },
+          rollbackTarget: 'PT3M',
+          concurrency: 4,
+          argocd: {
+            instances: [
+              { name: 'main', url: 'https://argocd.example.com/', token: 't' },
+            ],
+          },
+          flux: { clusters: ['prod-eu'] },
+          registries: [
+            {
+              name: 'mlflow-default',
+              type: 'mlflow',
+              url: 'https://mlflow.example.com',
+            },
+          ],
+        },
+      }),
+    );
+    expect(config.environments).toEqual(['dev', 'prod']);
+    expect(config.driftGracePeriodMs).toBe(120_000);
+    expect(config.rollbackTargetMs).toBe(180_000);
+    expect(config.argocd[0].url).toBe('https://argocd.example.com');
+    expect(config.fluxClusters).toEqual(['prod-eu']);
+    expect(config.registries[0].name).toBe('mlflow-default');
+  });
+
+  it.each([
+    [{ environments: ['dev', 'dev'] }, /"dev" is listed twice/],
+    [{ environments: [] }, /at least one environment/],
+    [{ concurrency: 0 }, /concurrency must be a whole number from 1 to 64/],
+    [
+      {
+        argocd: { instances: [{ name: 'main', url: 'https://a.example.com' }] },
+      },
+      /instances\[0\] needs either token or username and password/,
+    ],
+    [
+      { argocd: { instances: [{ name: 'main', url: 'argocd', token: 't' }] } },
+      /instances\[0\].url must be an absolute http\(s\) URL/,
+    ],
+    [
+      {
+        registries: [
+          { name: 'r', type: 'mlflow', url: 'https://a.example.com' },
+          { name: 'r', type: 'mlflow', url: 'https://b.example.com' },
+        ],
+      },
+      /mlGitops.registries lists the name "r" twice/,
+    ],
+  ])('refuses %j with a message saying what to fix', (mlGitops, message) => {
+    expect(() => readMlGitopsConfig(new ConfigReader({ mlGitops }))).toThrow(
+      message,
+    );
+  });
+});

@@ -1,0 +1,172 @@
+import {
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
+  SchedulerServiceTaskScheduleDefinition,
+} from '@backstage/backend-plugin-api';
+import { Config, readDurationFromConfig } from '@backstage/config';
+import { durationToMilliseconds } from '@backstage/types';
+import {
+  assertValidEnvironments,
+  DEFAULT_ENVIRONMENTS,
+} from '@ml-gitops/plugin-ml-gitops-common';
+
+/** @public */
+export type ArgoCdInstanceConfig = {
+  name: string;
+  url: string;
+  token?: string;
+  username?: string;
+  password?: string;
+  projects?: string[];
+};
+
+/** @public */
+export type RegistryConfig = {
+  name: string;
+  type: string;
+  url: string;
+  token?: string;
+};
+
+/**
+ * The `mlGitops` configuration, read once with defaults applied.
+ *
+ * @public
+ */
+export type MlGitopsConfig = {
+  environments: string[];
+  schedule: SchedulerServiceTaskScheduleDefinition;
+  driftGracePeriodMs: number;
+  rollbackTargetMs: number;
+  concurrency: number;
+  argocd: ArgoCdInstanceConfig[];
+  fluxClusters: string[];
+  registries: RegistryConfig[];
+};
+
+const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
+  frequency: { seconds: 30 },
+  timeout: { minutes: 2 },
+  initialDelay: { seconds: 5 },
+};
+
+function readDurationMs(
+  config: Config,
+  key: string,
+  defaultMs: number,
+): number {
+  if (!config.has(key)) {
+    return defaultMs;
+  }
+  const ms = durationToMilliseconds(readDurationFromConfig(config, { key }));
+  if (!(ms >= 0)) {
+    throw new Error(`mlGitops.${key} must be a positive duration`);
+  }
+  return ms;
+}
+
+function checkUrl(value: string, key: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(
+      `${key} must be an absolute http(s) URL such as https://argocd.example.com, got "${value}"`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`${key} must use http or https, got "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function uniqueNames<T extends { name: string }>(items: T[], key: string): T[] {
+  const seen = new Set<string>();
+  for (const item of items) {
+    if (seen.has(item.name)) {
+      throw new Error(`${key} lists the name "${item.name}" twice`);
+    }
+    seen.add(item.name);
+  }
+  return items;
+}
+
+/**
+ * Reads and checks the `mlGitops` configuration. Throws an error that names
+ * the key to fix when something is wrong, so a bad config stops the plugin at
+ * start rather than failing later.
+ *
+ * @public
+ */
+export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
+  const config = rootConfig.getOptionalConfig('mlGitops');
+
+  const environments = assertValidEnvironments(
+    config?.getOptional('environments') ?? [...DEFAULT_ENVIRONMENTS],
+  );
+
+  const schedule = config?.has('schedule')
+    ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+        config.getConfig('schedule'),
+      )
+    : DEFAULT_SCHEDULE;
+
+  const concurrency = config?.getOptionalNumber('concurrency') ?? 8;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new Error('mlGitops.concurrency must be a whole number from 1 to 64');
+  }
+
+  const argocd = uniqueNames(
+    (config?.getOptionalConfigArray('argocd.instances') ?? []).map(
+      (instance, index) => {
+        const key = `mlGitops.argocd.instances[${index}]`;
+        const token = instance.getOptionalString('token') || undefined;
+        const username = instance.getOptionalString('username');
+        const password = instance.getOptionalString('password');
+        if (!token && !(username && password)) {
+          throw new Error(
+            `${key} needs either token or username and password to reach Argo CD`,
+          );
+        }
+        return {
+          name: instance.getString('name'),
+          url: checkUrl(instance.getString('url'), `${key}.url`),
+          token,
+          username,
+          password,
+          projects: instance.getOptionalStringArray('projects'),
+        };
+      },
+    ),
+    'mlGitops.argocd.instances',
+  );
+
+  const registries = uniqueNames(
+    (config?.getOptionalConfigArray('registries') ?? []).map(
+      (registry, index) => {
+        const key = `mlGitops.registries[${index}]`;
+        return {
+          name: registry.getString('name'),
+          type: registry.getString('type'),
+          url: checkUrl(registry.getString('url'), `${key}.url`),
+          token: registry.getOptionalString('token') || undefined,
+        };
+      },
+    ),
+    'mlGitops.registries',
+  );
+
+  return {
+    environments,
+    schedule,
+    driftGracePeriodMs: config
+      ? readDurationMs(config, 'driftGracePeriod', 5 * 60_000)
+      : 5 * 60_000,
+    rollbackTargetMs: config
+      ? readDurationMs(config, 'rollbackTarget', 5 * 60_000)
+      : 5 * 60_000,
+    concurrency,
+    argocd,
+    fluxClusters: config?.getOptionalStringArray('flux.clusters') ?? [],
+    registries,
+  };
+}

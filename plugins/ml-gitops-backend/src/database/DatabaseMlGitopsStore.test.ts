@@ -1,0 +1,236 @@
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
+import { EnvironmentStatus } from '@ml-gitops/plugin-ml-gitops-common';
+import { DatabaseMlGitopsStore } from './DatabaseMlGitopsStore';
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+const ids = databases.eachSupportedId();
+
+const ENTITY = 'component:default/fraud-detector';
+
+function status(
+  name: string,
+  state: EnvironmentStatus['drift']['state'],
+  version = '12',
+): EnvironmentStatus {
+  return {
+    name,
+    declared: {
+      version,
+      commit: 'a'.repeat(40),
+      author: 'ada',
+      committedAt: '2026-11-01T10:00:00.000Z',
+    },
+    live: null,
+    registry: null,
+    drift: { state, reason: state === 'in-sync' ? undefined : 'because' },
+  };
+}
+
+describe('DatabaseMlGitopsStore', () => {
+  it('runs against PostgreSQL in CI, not only SQLite', () => {
+    // scripts/test.sh starts PostgreSQL and sets ML_GITOPS_REQUIRE_POSTGRES,
+    // so the PostgreSQL cases cannot be skipped silently there.
+    const expected = process.env.ML_GITOPS_REQUIRE_POSTGRES
+      ? ['POSTGRES_15', 'SQLITE_3']
+      : ['SQLITE_3'];
+    expect(ids.map(([id]) => id)).toEqual(expect.arrayContaining(expected));
+  });
+
+  it.each(ids)('migrates up and down on %p', async databaseId => {
+    const knex = await databases.init(databaseId as TestDatabaseId);
+    const dir = DatabaseMlGitopsStore.migrationsDir;
+    await knex.migrate.latest({ directory: dir });
+    expect(await knex.schema.hasTable('ml_gitops_deployments')).toBe(true);
+    await knex.migrate.rollback({ directory: dir }, true);
+    expect(await knex.schema.hasTable('ml_gitops_deployments')).toBe(false);
+    expect(await knex.schema.hasTable('ml_gitops_environment_status')).toBe(
+      false,
+    );
+    await knex.migrate.latest({ directory: dir });
+    expect(await knex.schema.hasTable('ml_gitops_cache')).toBe(true);
+  });
+
+  async function createStore(databaseId: TestDatabaseId) {
+    const knex = await databases.init(databaseId);
+    return DatabaseMlGitopsStore.create({
+      database: { getClient: async () => knex },
+    });
+  }
+
+  it.each(ids)(
+    'keeps statuses in promotion order and replaces them on %p',
+    async databaseId => {
+      const store = await createStore(databaseId as TestDatabaseId);
+      await store.replaceStatuses(ENTITY, 'fraud-detector', [
+        status('dev', 'in-sync'),
+        status('staging', 'drifted'),
+        status('production', 'unknown'),
+      ]);
+      let stored = await store.getStatuses(ENTITY);
+      expect(stored.map(s => s.status.name)).toEqual([
+        'dev',
+        'staging',
+        'production',
+      ]);
+      expect(stored[1].status.drift.state).toBe('drifted');
+
+      await store.replaceStatuses(ENTITY, 'fraud-detector', [
+        status('dev', 'in-sync', '13'),
+        status('production', 'in-sync'),
+      ]);
+      stored = await store.getStatuses(ENTITY);
+      expect(stored.map(s => s.status.name)).toEqual(['dev', 'production']);
+      expect(stored[0].status.declared?.version).toBe('13');
+
+      const drift = await store.listDrift();
+      expect(drift).toEqual([]);
+    },
+  );
+
+  it.each(ids)('lists drift and models in pages on %p', async databaseId => {
+    const store = await createStore(databaseId as TestDatabaseId);
+    for (const name of ['a', 'b', 'c']) {
+      await store.replaceStatuses(`component:default/${name}`, name, [
+        status('dev', name === 'b' ? 'drifted' : 'in-sync'),
+      ]);
+    }
+    expect(await store.listDrift()).toEqual([
+      {
+        entityRef: 'component:default/b',
+        environment: 'dev',
+        drift: { state: 'drifted', reason: 'because' },
+      },
+    ]);
+    const first = await store.listModels({ limit: 2 });
+    expect(first).toEqual({
+      entityRefs: ['component:default/a', 'component:default/b'],
+      more: true,
+    });
+    const second = await store.listModels({
+      limit: 2,
+      after: 'component:default/b',
+    });
+    expect(second).toEqual({
+      entityRefs: ['component:default/c'],
+      more: false,
+    });
+  });
+
+  it.each(ids)(
+    'records history without rewriting it and measures time to serve on %p',
+    async databaseId => {
+      const store = await createStore(databaseId as TestDatabaseId);
+      const deploy = {
+        environment: 'production',
+        version: '12',
+        previousVersion: '11',
+        commit: 'b'.repeat(40),
+        author: 'ada',
+        committedAt: '2026-11-01T10:00:00Z',
+        kind: 'promotion' as const,
+        pullRequest: {
+          number: 7,
+          url: 'https://github.com/acme/fraud-detector-config/pull/7',
+          mergedBy: 'grace',
+          reviewers: ['grace'],
+        },
+      };
+      const rollback = {
+        environment: 'production',
+        version: '11',
+        previousVersion: '12',
+        commit: 'c'.repeat(40),
+        author: 'grace',
+        committedAt: '2026-11-02T10:00:00Z',
+        kind: 'rollback' as const,
+      };
+      await store.recordDeployments(ENTITY, [deploy, rollback]);
+      // Recording the same commit again changes nothing.
+      await store.recordDeployments(ENTITY, [{ ...deploy, author: 'mallory' }]);
+
+      const served = await store.markServing(
+        ENTITY,
+        'production',
+        '11',
+        '2026-11-02T10:03:30Z',
+      );
+      expect(served?.timeToServeSeconds).toBe(210);
+      // An older deployment of a version that serves again is not the one
+      // serving: only the latest deployment of the environment is marked.
+      expect(
+        await store.markServing(
+          ENTITY,
+          'production',
+          '12',
+          '2026-11-02T10:05:00Z',
+        ),
+      ).toBeUndefined();
+      // Serving is recorded once: a later observation does not move it.
+      expect(
+        await store.markServing(
+          ENTITY,
+          'production',
+          '11',
+          '2026-11-02T11:00:00Z',
+        ),
+      ).toBeUndefined();
+
+      const { items, total } = await store.listHistory({
+        entityRef: ENTITY,
+        environment: 'production',
+        limit: 10,
+      });
+      expect(total).toBe(2);
+      expect(items).toEqual([
+        {
+          ...rollback,
+          committedAt: '2026-11-02T10:00:00.000Z',
+          servingAt: '2026-11-02T10:03:30.000Z',
+          timeToServeSeconds: 210,
+        },
+        { ...deploy, committedAt: '2026-11-01T10:00:00.000Z' },
+      ]);
+
+      const page = await store.listHistory({
+        entityRef: ENTITY,
+        limit: 1,
+        offset: 1,
+      });
+      expect(page.items.map(d => d.commit)).toEqual([deploy.commit]);
+    },
+  );
+
+  it.each(ids)('opens and closes drift episodes on %p', async databaseId => {
+    const store = await createStore(databaseId as TestDatabaseId);
+    const opened = await store.openDriftEpisode({
+      entityRef: ENTITY,
+      environment: 'staging',
+      startedAt: '2026-11-01T10:00:00Z',
+      reason: 'live 11, Git declares 12',
+    });
+    expect(opened.created).toBe(true);
+    const again = await store.openDriftEpisode({
+      entityRef: ENTITY,
+      environment: 'staging',
+      startedAt: '2026-11-01T10:05:00Z',
+      reason: 'still',
+    });
+    expect(again).toEqual({ episode: opened.episode, created: false });
+    const closed = await store.closeDriftEpisode(
+      ENTITY,
+      'staging',
+      '2026-11-01T11:00:00Z',
+    );
+    expect(closed?.endedAt).toBe('2026-11-01T11:00:00.000Z');
+    expect(await store.getOpenDriftEpisode(ENTITY, 'staging')).toBeUndefined();
+    expect(await store.listDriftEpisodes(ENTITY, 10)).toHaveLength(1);
+  });
+
+  it.each(ids)('keeps cache values on %p', async databaseId => {
+    const store = await createStore(databaseId as TestDatabaseId);
+    expect(await store.getCacheValue('k')).toBeUndefined();
+    await store.setCacheValue('k', { etag: 'W/"1"' });
+    await store.setCacheValue('k', { etag: 'W/"2"' });
+    expect(await store.getCacheValue('k')).toEqual({ etag: 'W/"2"' });
+  });
+});

@@ -1,0 +1,204 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { ScmIntegrations } from '@backstage/integration';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { mlGitopsPermissions } from '@ml-gitops/plugin-ml-gitops-common';
+import {
+  DeploymentSource,
+  mlGitopsSourcesExtensionPoint,
+  ModelRegistry,
+} from '@ml-gitops/plugin-ml-gitops-node';
+import { readMlGitopsConfig } from './config';
+import { DatabaseMlGitopsStore } from './database/DatabaseMlGitopsStore';
+import { MlGitopsPoller } from './poller/MlGitopsPoller';
+import { ArgoCdSource } from './providers/argocd/ArgoCdSource';
+import {
+  ConfigRepoHistory,
+  EnvironmentDeclaration,
+} from '@ml-gitops/plugin-ml-gitops-node';
+import {
+  BranchHeadsCacheEntry,
+  GithubConfigRepoClient,
+} from '@ml-gitops/plugin-ml-gitops-node';
+import { FluxSource } from './providers/flux/FluxSource';
+import {
+  KubernetesClusterClient,
+  readKubernetesClusters,
+} from './providers/kubernetes/KubernetesClusters';
+import { ServingVersions } from './providers/kubernetes/ServingVersions';
+import { createRegistries } from './providers/registry/createRegistries';
+import { createRouter } from './service/router';
+
+/**
+ * The ml-gitops backend plugin: polls the config repos, Argo CD, Flux and the
+ * model registries on a schedule, stores status, history and drift, serves
+ * `/api/ml-gitops` and notifies owners when an environment drifts.
+ *
+ * @public
+ */
+export const mlGitopsPlugin = createBackendPlugin({
+  pluginId: 'ml-gitops',
+  register(env) {
+    const extraSources: DeploymentSource[] = [];
+    const extraRegistries: ModelRegistry[] = [];
+    env.registerExtensionPoint(mlGitopsSourcesExtensionPoint, {
+      addDeploymentSource(...sources) {
+        extraSources.push(...sources);
+      },
+      addRegistry(...registries) {
+        extraRegistries.push(...registries);
+      },
+    });
+
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        catalog: catalogServiceRef,
+        notifications: notificationService,
+        signals: signalsServiceRef,
+        events: eventsServiceRef,
+      },
+      async init({
+        config,
+        logger,
+        database,
+        scheduler,
+        httpRouter,
+        httpAuth,
+        auth,
+        permissions,
+        permissionsRegistry,
+        catalog,
+        notifications,
+        signals,
+        events,
+      }) {
+        const mlConfig = readMlGitopsConfig(config);
+        permissionsRegistry.addPermissions(mlGitopsPermissions);
+
+        const store = await DatabaseMlGitopsStore.create({ database });
+        const git = GithubConfigRepoClient.fromIntegrations({
+          integrations: ScmIntegrations.fromConfig(config),
+          cache: {
+            get: k => store.getCacheValue<BranchHeadsCacheEntry>(k),
+            set: (k, v) => store.setCacheValue(k, v),
+          },
+        });
+        const history = new ConfigRepoHistory(
+          git,
+          {
+            get: k => store.getCacheValue<EnvironmentDeclaration>(k),
+            set: (k, v) => store.setCacheValue(k, v),
+          },
+          { environments: mlConfig.environments, maxBackfill: 50 },
+        );
+
+        const clusters = readKubernetesClusters(config).map(cluster =>
+          KubernetesClusterClient.create(cluster),
+        );
+        const fluxSources = mlConfig.fluxClusters.map(name => {
+          const client = clusters.find(c => c.cluster.name === name);
+          if (!client) {
+            throw new Error(
+              `mlGitops.flux.clusters names "${name}", but no cluster of that name is in kubernetes.clusterLocatorMethods (type: config)`,
+            );
+          }
+          return new FluxSource(client, logger);
+        });
+        const sources: DeploymentSource[] = [
+          ...mlConfig.argocd.map(instance =>
+            ArgoCdSource.fromConfig(instance, { logger }),
+          ),
+          ...fluxSources,
+          ...extraSources,
+        ];
+        const registries = createRegistries(
+          mlConfig.registries,
+          extraRegistries,
+        );
+
+        const poller = new MlGitopsPoller({
+          logger,
+          auth,
+          catalog,
+          store,
+          git,
+          history,
+          sources,
+          registries,
+          servingVersions:
+            clusters.length > 0 ? new ServingVersions(clusters) : undefined,
+          config: mlConfig,
+          notifications,
+          signals,
+        });
+
+        await scheduler.scheduleTask({
+          id: 'ml-gitops-poll',
+          scope: 'global',
+          ...mlConfig.schedule,
+          fn: () => poller.pollAll(),
+        });
+        logger.info(
+          `Polling ${mlConfig.environments.join(' → ')} with ${
+            sources.length
+          } deployment source(s) and ${registries.size} registr${
+            registries.size === 1 ? 'y' : 'ies'
+          }`,
+        );
+
+        // A push to a config repo (a merged PR is one) polls its models at
+        // once instead of at the next cycle; the Git host's webhook reaches
+        // the events backend (events-backend-module-github: topic github.push).
+        await events.subscribe({
+          id: 'ml-gitops-config-repo-push',
+          topics: ['github.push'],
+          async onEvent({ eventPayload }) {
+            const payload = eventPayload as {
+              ref?: string;
+              repository?: { html_url?: string; clone_url?: string };
+            };
+            const url =
+              payload.repository?.html_url ?? payload.repository?.clone_url;
+            const branch = payload.ref?.replace(/^refs\/heads\//, '');
+            if (!url || !branch || !mlConfig.environments.includes(branch)) {
+              return;
+            }
+            const polled = await poller.pollRepository(url);
+            if (polled.length > 0) {
+              logger.info(
+                `Push to ${branch} of ${url}: polled ${polled.join(', ')}`,
+              );
+            }
+          },
+        });
+
+        httpRouter.use(
+          await createRouter({
+            logger,
+            httpAuth,
+            auth,
+            permissions,
+            catalog,
+            store,
+            poller,
+            environments: mlConfig.environments,
+          }),
+        );
+      },
+    });
+  },
+});

@@ -1,0 +1,638 @@
+import {
+  mockServices,
+  registerMswTestHooks,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { ScmIntegrations } from '@backstage/integration';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { readMlGitopsConfig } from '../config';
+import { DatabaseMlGitopsStore } from '../database/DatabaseMlGitopsStore';
+import {
+  FakeGithubRepo,
+  manifest,
+} from '@ml-gitops/plugin-ml-gitops-node/testUtils';
+import { ArgoCdSource } from '../providers/argocd/ArgoCdSource';
+import {
+  ConfigRepoHistory,
+  EnvironmentDeclaration,
+} from '@ml-gitops/plugin-ml-gitops-node';
+import {
+  BranchHeadsCacheEntry,
+  GithubConfigRepoClient,
+} from '@ml-gitops/plugin-ml-gitops-node';
+import { MlflowRegistry } from '../providers/registry/MlflowRegistry';
+import { MlGitopsPoller } from './MlGitopsPoller';
+
+const ARGOCD = 'https://argocd.example.com';
+const MLFLOW = 'https://mlflow.example.com';
+const NOW = new Date('2026-11-28T00:00:00Z');
+
+function modelEntity(name: string): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name,
+      namespace: 'default',
+      annotations: {
+        'ml-gitops/model': name,
+        'ml-gitops/config-repo': `https://github.com/acme/${name}-config`,
+      },
+    },
+    spec: {
+      type: 'ml-model',
+      owner: 'group:default/fraud-ml',
+      lifecycle: 'production',
+    },
+  };
+}
+
+/** A config repo with a realistic history: deploys, promotions, a rollback. */
+function fraudDetectorRepo() {
+  const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
+  const path = 'deploy/model.yaml';
+  const c1 = repo.commit({
+    branch: 'dev',
+    message: 'Deploy 11',
+    login: 'ada',
+    date: '2026-09-01T10:00:00Z',
+    files: { [path]: manifest('11') },
+  });
+  const c2 = repo.commit({
+    branch: 'dev',
+    message: 'Merge pull request #3 from acme/deploy-12\n\nDeploy 12',
+    login: 'grace',
+    date: '2026-10-01T10:00:00Z',
+    files: { [path]: manifest('12') },
+  });
+  repo.pulls.push({
+    number: 3,
+    mergeCommit: c2,
+    base: 'dev',
+    head: 'deploy-12',
+    mergedAt: '2026-10-01T10:00:00Z',
+    mergedBy: 'grace',
+    approvers: ['grace'],
+  });
+  const c3 = repo.commit({
+    branch: 'dev',
+    message: 'Tune the chart',
+    login: 'ada',
+    date: '2026-10-02T10:00:00Z',
+    files: { 'deploy/chart/values.yaml': 'replicas: 3\n' },
+  });
+
+  const s1 = repo.commit({
+    branch: 'staging',
+    parents: [c1],
+    message: 'Merge pull request #1 from acme/dev',
+    login: 'ada',
+    date: '2026-09-02T10:00:00Z',
+    files: {},
+  });
+  repo.pulls.push({
+    number: 1,
+    mergeCommit: s1,
+    base: 'staging',
+    head: 'dev',
+    mergedAt: '2026-09-02T10:00:00Z',
+    mergedBy: 'ada',
+    approvers: [],
+  });
+  const s2 = repo.commit({
+    branch: 'staging',
+    parents: [s1, c2],
+    message: 'Merge pull request #4 from acme/dev\n\nPromote 12',
+    login: 'grace',
+    date: '2026-10-03T10:00:00Z',
+    files: { [path]: manifest('12') },
+  });
+  repo.pulls.push({
+    number: 4,
+    mergeCommit: s2,
+    base: 'staging',
+    head: 'dev',
+    mergedAt: '2026-10-03T10:00:00Z',
+    mergedBy: 'grace',
+    approvers: ['linus'],
+  });
+
+  const p1 = repo.commit({
+    branch: 'production',
+    parents: [s1],
+    message: 'Merge pull request #2 from acme/staging',
+    login: 'ada',
+    date: '2026-09-03T10:00:00Z',
+    files: {},
+  });
+  repo.pulls.push({
+    number: 2,
+    mergeCommit: p1,
+    base: 'production',
+    head: 'staging',
+    mergedAt: '2026-09-03T10:00:00Z',
+    mergedBy: 'ada',
+    approvers: ['grace'],
+  });
+  const p2 = repo.commit({
+    branch: 'production',
+    parents: [p1, s2],
+    message: 'Merge pull request #5 from acme/staging',
+    login: 'grace',
+    date: '2026-10-05T10:00:00Z',
+    files: { [path]: manifest('12') },
+  });
+  repo.pulls.push({
+    number: 5,
+    mergeCommit: p2,
+    base: 'production',
+    head: 'staging',
+    mergedAt: '2026-10-05T10:00:00Z',
+    mergedBy: 'grace',
+    approvers: ['ada', 'linus'],
+  });
+  const p3 = repo.commit({
+    branch: 'production',
+    message: `Revert "Merge pull request #5 from acme/staging"\n\nThis reverts commit ${p2}.`,
+    login: 'linus',
+    date: '2026-10-06T10:00:00Z',
+    files: { [path]: manifest('11') },
+  });
+  return { repo, c1, c2, c3, s1, s2, p1, p2, p3 };
+}
+
+function argoApp(
+  name: string,
+  env: string,
+  sync: string,
+  revision: string,
+  finishedAt: string,
+  health = 'Healthy',
+) {
+  return {
+    metadata: {
+      name,
+      namespace: 'argocd',
+      labels: {
+        'ml-gitops/model': 'fraud-detector',
+        'ml-gitops/environment': env,
+      },
+    },
+    status: {
+      sync: { status: sync, revision },
+      health: { status: health },
+      operationState: { phase: 'Succeeded', startedAt: finishedAt, finishedAt },
+    },
+  };
+}
+
+describe('MlGitopsPoller', () => {
+  const server = setupServer();
+  registerMswTestHooks(server);
+  const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
+  async function setup() {
+    const fixture = fraudDetectorRepo();
+    const argoCalls: string[] = [];
+    let argoDown = false;
+    const apps = [
+      argoApp(
+        'fraud-detector-dev',
+        'dev',
+        'Synced',
+        fixture.c3,
+        '2026-10-02T10:01:30Z',
+      ),
+      argoApp(
+        'fraud-detector-staging',
+        'staging',
+        'Synced',
+        fixture.s2,
+        '2026-10-03T10:02:00Z',
+      ),
+      // Production still runs 12 although Git rolled back to 11.
+      argoApp(
+        'fraud-detector-production',
+        'production',
+        'OutOfSync',
+        fixture.p2,
+        '2026-10-05T10:03:00Z',
+      ),
+    ];
+    server.use(
+      ...fixture.repo.handlers(),
+      http.get(
+        'https://api.github.com/repos/acme/churn-predictor-config/branches',
+        () =>
+          HttpResponse.json(
+            {
+              message: 'Not Found',
+              documentation_url: 'https://docs.github.com/rest',
+            },
+            { status: 404 },
+          ),
+      ),
+      http.get(`${ARGOCD}/api/v1/applications`, ({ request }) => {
+        argoCalls.push(new URL(request.url).search);
+        if (request.headers.get('authorization') !== 'Bearer argo-token') {
+          return HttpResponse.json(
+            { error: 'invalid session', code: 16, message: 'invalid session' },
+            { status: 401 },
+          );
+        }
+        if (argoDown) {
+          return HttpResponse.json(
+            { error: 'boom', code: 13, message: 'internal error' },
+            { status: 500 },
+          );
+        }
+        return HttpResponse.json({
+          metadata: { resourceVersion: '1' },
+          items: apps,
+        });
+      }),
+      http.get(`${ARGOCD}/api/v1/applications/:name`, ({ params }) => {
+        argoCalls.push(`refresh:${params.name}`);
+        return HttpResponse.json(
+          apps.find(a => a.metadata.name === params.name),
+        );
+      }),
+      http.get(`${MLFLOW}/api/2.0/mlflow/model-versions/get`, ({ request }) => {
+        const version = new URL(request.url).searchParams.get('version');
+        if (version !== '11' && version !== '12') {
+          return HttpResponse.json(
+            {
+              error_code: 'RESOURCE_DOES_NOT_EXIST',
+              message: `Model Version (name=fraud-detector, version=${version}) not found`,
+            },
+            { status: 404 },
+          );
+        }
+        return HttpResponse.json({
+          model_version: {
+            name: 'fraud-detector',
+            version,
+            creation_timestamp: 1727776800000,
+            last_updated_timestamp: 1727776800000,
+            current_stage: 'None',
+            source: `models:/m-${version}`,
+            run_id: `run-${version}`,
+            status: 'READY',
+            aliases: version === '12' ? ['champion'] : [],
+            tags: [],
+          },
+        });
+      }),
+      http.get(`${MLFLOW}/api/2.0/mlflow/runs/get`, ({ request }) => {
+        const runId = new URL(request.url).searchParams.get('run_id');
+        const auc = runId === 'run-12' ? 0.95 : 0.91;
+        return HttpResponse.json({
+          run: {
+            info: {
+              run_id: runId,
+              run_uuid: runId,
+              experiment_id: '1',
+              status: 'FINISHED',
+              lifecycle_stage: 'active',
+            },
+            data: {
+              metrics: [
+                { key: 'auc', value: auc, timestamp: 1727776800000, step: 0 },
+              ],
+              params: [],
+              tags: [],
+            },
+          },
+        });
+      }),
+    );
+
+    const knex = await databases.init('SQLITE_3');
+    const store = await DatabaseMlGitopsStore.create({
+      database: { getClient: async () => knex },
+    });
+    const config = new ConfigReader({
+      integrations: { github: [{ host: 'github.com', token: 'gh-token' }] },
+      mlGitops: {
+        argocd: {
+          instances: [{ name: 'main', url: ARGOCD, token: 'argo-token' }],
+        },
+        registries: [{ name: 'mlflow-default', type: 'mlflow', url: MLFLOW }],
+      },
+    });
+    const mlConfig = readMlGitopsConfig(config);
+    const git = GithubConfigRepoClient.fromIntegrations({
+      integrations: ScmIntegrations.fromConfig(config),
+      cache: {
+        get: k => store.getCacheValue<BranchHeadsCacheEntry>(k),
+        set: (k, v) => store.setCacheValue(k, v),
+      },
+    });
+    const history = new ConfigRepoHistory(
+      git,
+      {
+        get: k => store.getCacheValue<EnvironmentDeclaration>(k),
+        set: (k, v) => store.setCacheValue(k, v),
+      },
+      { environments: mlConfig.environments, maxBackfill: 50 },
+    );
+    const logger = mockServices.logger.mock();
+    const notifications = { send: jest.fn(async () => {}) };
+    const signals = { publish: jest.fn(async () => {}) };
+    const poller = new MlGitopsPoller({
+      logger,
+      auth: mockServices.auth(),
+      catalog: catalogServiceMock.mock({
+        getEntities: async () => ({
+          items: [
+            modelEntity('fraud-detector'),
+            modelEntity('churn-predictor'),
+          ],
+        }),
+        getEntityByRef: async ref =>
+          String(ref) === 'component:default/fraud-detector'
+            ? modelEntity('fraud-detector')
+            : undefined,
+      }),
+      store,
+      git,
+      history,
+      sources: [ArgoCdSource.fromConfig(mlConfig.argocd[0], { logger })],
+      registries: new Map([
+        ['mlflow-default', MlflowRegistry.fromConfig(mlConfig.registries[0])],
+      ]),
+      config: mlConfig,
+      notifications,
+      signals,
+      now: () => NOW,
+    });
+    return {
+      ...fixture,
+      store,
+      poller,
+      notifications,
+      signals,
+      argoCalls,
+      setArgoDown: (down: boolean) => {
+        argoDown = down;
+      },
+    };
+  }
+
+  const FRAUD = 'component:default/fraud-detector';
+
+  it('computes declared and live state, history, gates and drift per environment', async () => {
+    const t = await setup();
+    await t.poller.pollAll();
+
+    const statuses = (await t.store.getStatuses(FRAUD)).map(s => s.status);
+    expect(statuses.map(s => s.name)).toEqual(['dev', 'staging', 'production']);
+    const [dev, staging, production] = statuses;
+
+    // dev: the head is a chart change; the declaring commit is the deploy of 12.
+    expect(dev.declared).toEqual({
+      version: '12',
+      commit: t.c2,
+      author: 'grace',
+      committedAt: '2026-10-01T10:00:00.000Z',
+      pullRequest: {
+        number: 3,
+        url: 'https://github.com/acme/fraud-detector-config/pull/3',
+        mergedBy: 'grace',
+        reviewers: ['grace'],
+      },
+    });
+    expect(dev.live).toMatchObject({
+      version: '12',
+      revision: t.c3,
+      source: 'argocd',
+      instance: 'main',
+      application: 'fraud-detector-dev',
+      syncStatus: 'Synced',
+      healthStatus: 'Healthy',
+    });
+    expect(dev.drift.state).toBe('in-sync');
+    expect(dev.registry).toEqual({
+      exists: true,
+      aliases: ['champion'],
+      stage: 'None',
+      metrics: { auc: 0.95 },
+      gate: 'passed',
+    });
+
+    expect(staging.drift.state).toBe('in-sync');
+
+    // production rolled back to 11 in Git but still serves 12.
+    expect(production.declared?.version).toBe('11');
+    expect(production.live?.version).toBe('12');
+    expect(production.drift.state).toBe('drifted');
+    expect(production.drift.reason).toMatch(
+      /live version 12 differs from the declared version 11/,
+    );
+    expect(production.registry?.gate).toBe('failed');
+
+    const prodHistory = await t.store.listHistory({
+      entityRef: FRAUD,
+      environment: 'production',
+      limit: 10,
+    });
+    // The first-parent history of production: the repo's first commit set
+    // 11, the merge of PR #5 promoted 12, the revert rolled back to 11.
+    expect(
+      prodHistory.items.map(d => [
+        d.kind,
+        d.previousVersion,
+        d.version,
+        d.commit,
+      ]),
+    ).toEqual([
+      ['rollback', '12', '11', t.p3],
+      ['promotion', '11', '12', t.p2],
+      ['deploy', undefined, '11', t.c1],
+    ]);
+    expect(prodHistory.items[1].pullRequest).toEqual({
+      number: 5,
+      url: 'https://github.com/acme/fraud-detector-config/pull/5',
+      mergedBy: 'grace',
+      reviewers: ['ada', 'linus'],
+    });
+    const stagingHistory = await t.store.listHistory({
+      entityRef: FRAUD,
+      environment: 'staging',
+      limit: 10,
+    });
+    expect(stagingHistory.items[0]).toMatchObject({
+      kind: 'promotion',
+      version: '12',
+      previousVersion: '11',
+    });
+
+    // Time to serve: from the merge to the end of Argo CD's sync.
+    const devHistory = await t.store.listHistory({
+      entityRef: FRAUD,
+      environment: 'dev',
+      limit: 10,
+    });
+    expect(devHistory.items[0]).toMatchObject({
+      commit: t.c2,
+      kind: 'deploy',
+      servingAt: '2026-10-02T10:01:30.000Z',
+    });
+    expect(devHistory.items[0].timeToServeSeconds).toBe(86490);
+
+    // A drift episode is opened and the owners are notified once.
+    expect(
+      await t.store.getOpenDriftEpisode(FRAUD, 'production'),
+    ).toBeDefined();
+    expect(t.notifications.send).toHaveBeenCalledTimes(1);
+    expect(t.notifications.send).toHaveBeenCalledWith(
+      expect.objectContaining({
+        recipients: { type: 'entity', entityRef: FRAUD },
+        payload: expect.objectContaining({
+          severity: 'high',
+          title: 'fraud-detector: production has drifted from Git',
+        }),
+      }),
+    );
+    expect(t.signals.publish).toHaveBeenCalledWith(
+      expect.objectContaining({
+        channel: 'ml-gitops:status',
+        message: { entityRef: FRAUD },
+      }),
+    );
+
+    // One list call for the whole Argo CD instance, with the label selector.
+    expect(t.argoCalls).toHaveLength(1);
+    expect(new URLSearchParams(t.argoCalls[0]).get('selector')).toBe(
+      'ml-gitops/model',
+    );
+  });
+
+  it('costs one conditional request per unchanged config repo', async () => {
+    const t = await setup();
+    await t.poller.pollAll();
+    t.repo.calls.length = 0;
+    await t.poller.pollAll();
+    expect(t.repo.calls).toEqual(['branches']);
+    expect(t.notifications.send).toHaveBeenCalledTimes(1);
+  });
+
+  it('reads only the new commits when a branch moves, and asks Argo CD to refresh', async () => {
+    const t = await setup();
+    await t.poller.pollAll();
+    t.repo.calls.length = 0;
+    const c4 = t.repo.commit({
+      branch: 'dev',
+      message: 'Deploy 13',
+      login: 'ada',
+      date: '2026-11-27T23:58:00Z',
+      files: { 'deploy/model.yaml': manifest('13') },
+    });
+    await t.poller.pollAll();
+    expect(t.repo.calls.filter(c => c.startsWith('commit:'))).toEqual([
+      `commit:${c4.slice(0, 7)}`,
+    ]);
+    const dev = (await t.store.getStatuses(FRAUD))[0].status;
+    expect(dev.declared).toMatchObject({
+      version: '13',
+      commit: c4,
+      author: 'ada',
+    });
+    // Argo CD still runs 12, but the change is two minutes old: progressing.
+    expect(dev.drift.state).toBe('progressing');
+    expect(t.argoCalls).toContain('refresh:fraud-detector-dev');
+  });
+
+  it('polls the models of a config repo at once when the Git host reports a push', async () => {
+    const t = await setup();
+    await t.poller.pollAll();
+    t.repo.commit({
+      branch: 'dev',
+      message: 'Deploy 13',
+      login: 'ada',
+      date: '2026-11-27T23:59:00Z',
+      files: { 'deploy/model.yaml': manifest('13') },
+    });
+    const polled = await t.poller.pollRepository(
+      'https://github.com/ACME/fraud-detector-config.git',
+    );
+    expect(polled).toEqual([FRAUD]);
+    const dev = (await t.store.getStatuses(FRAUD))[0].status;
+    expect(dev.declared?.version).toBe('13');
+    expect(
+      await t.poller.pollRepository('https://github.com/acme/unrelated'),
+    ).toEqual([]);
+  });
+
+  it('recognises a rollback merged as a pull request', async () => {
+    const t = await setup();
+    await t.poller.pollAll();
+    // The rollback PR's head is a revert commit; the merge brings it in.
+    const revert = t.repo.commit({
+      branch: 'rollback-staging',
+      parents: [t.s2],
+      message: `Revert "Promote 12"\n\nThis reverts commit ${t.s2}.`,
+      login: 'linus',
+      date: '2026-11-27T23:50:00Z',
+      files: { 'deploy/model.yaml': manifest('11') },
+    });
+    const merge = t.repo.commit({
+      branch: 'staging',
+      parents: [t.s2, revert],
+      message: 'Merge pull request #12 from acme/rollback-staging',
+      login: 'grace',
+      date: '2026-11-27T23:55:00Z',
+      files: { 'deploy/model.yaml': manifest('11') },
+    });
+    t.repo.pulls.push({
+      number: 12,
+      mergeCommit: merge,
+      base: 'staging',
+      head: 'rollback-staging',
+      mergedAt: '2026-11-27T23:55:00Z',
+      mergedBy: 'grace',
+      approvers: ['ada'],
+    });
+    await t.poller.pollAll();
+    const history = await t.store.listHistory({
+      entityRef: FRAUD,
+      environment: 'staging',
+      limit: 1,
+    });
+    expect(history.items[0]).toMatchObject({
+      kind: 'rollback',
+      version: '11',
+      previousVersion: '12',
+      commit: merge,
+      pullRequest: { number: 12, mergedBy: 'grace', reviewers: ['ada'] },
+    });
+  });
+
+  it('isolates failing sources: their environments are unknown, last good values stay, other models go on', async () => {
+    const t = await setup();
+    await t.poller.pollAll();
+    t.setArgoDown(true);
+    await t.poller.pollAll();
+
+    const [dev] = (await t.store.getStatuses(FRAUD)).map(s => s.status);
+    expect(dev.drift.state).toBe('unknown');
+    expect(dev.drift.reason).toMatch(
+      /argocd:main failing since 2026-11-28T00:00:00.000Z: Argo CD "main" answered 500/,
+    );
+    expect(dev.live?.version).toBe('12');
+    expect(dev.declared?.version).toBe('12');
+
+    const churn = (
+      await t.store.getStatuses('component:default/churn-predictor')
+    ).map(s => s.status);
+    expect(churn).toHaveLength(3);
+    expect(churn[0].drift.state).toBe('unknown');
+    expect(churn[0].drift.reason).toMatch(
+      /git failing since .*404.*Check the ml-gitops\/config-repo annotation/,
+    );
+  });
+});

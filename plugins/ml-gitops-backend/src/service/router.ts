@@ -1,0 +1,307 @@
+import {
+  AuthService,
+  BackstageCredentials,
+  HttpAuthService,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  AuthorizeResult,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import {
+  DeploymentsResponse,
+  DriftResponse,
+  EnvironmentStatus,
+  FleetResponse,
+  getMlGitopsAnnotations,
+  HistoryResponse,
+  mlGitopsDeploymentReadPermission,
+  mlGitopsDeploymentRefreshPermission,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import express from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
+import { MlGitopsStore } from '../database/MlGitopsStore';
+
+/** What the router needs of the poller. */
+export interface RefreshScheduler {
+  /** Polls one model now; resolves false when the entity is not a model. */
+  pollEntityRef(entityRef: string): Promise<boolean>;
+}
+
+const entityRefSchema = z
+  .string({
+    error: 'entityRef is required, e.g. component:default/fraud-detector',
+  })
+  .min(1, 'entityRef is required, e.g. component:default/fraud-detector')
+  .transform((value, ctx) => {
+    try {
+      return stringifyEntityRef(
+        parseEntityRef(value, {
+          defaultKind: 'component',
+          defaultNamespace: 'default',
+        }),
+      );
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `entityRef "${value}" is not an entity reference such as component:default/fraud-detector`,
+      });
+      return z.NEVER;
+    }
+  });
+
+function parseQuery<T extends z.ZodType>(
+  schema: T,
+  input: unknown,
+): z.output<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    throw new InputError(
+      result.error.issues
+        .map(issue =>
+          issue.path.length
+            ? `${issue.path.join('.')}: ${issue.message}`
+            : issue.message,
+        )
+        .join('; '),
+    );
+  }
+  return result.data;
+}
+
+const historyQuery = z.object({
+  entityRef: entityRefSchema,
+  environment: z.string().min(1).optional(),
+  limit: z.coerce
+    .number({ error: 'limit must be a number' })
+    .int('limit must be a whole number')
+    .min(1, 'limit must be at least 1')
+    .max(500, 'limit must be at most 500')
+    .default(50),
+  offset: z.coerce
+    .number({ error: 'offset must be a number' })
+    .int('offset must be a whole number')
+    .min(0, 'offset must not be negative')
+    .default(0),
+});
+
+const fleetQuery = z.object({
+  limit: z.coerce
+    .number({ error: 'limit must be a number' })
+    .int('limit must be a whole number')
+    .min(1, 'limit must be at least 1')
+    .max(500, 'limit must be at most 500')
+    .default(100),
+  cursor: z.string().optional(),
+});
+
+/**
+ * The HTTP API of the ml-gitops backend (`/api/ml-gitops`). Only HTTP here:
+ * state comes from the store, polling from the poller.
+ */
+export async function createRouter(options: {
+  logger: LoggerService;
+  httpAuth: HttpAuthService;
+  auth: AuthService;
+  permissions: PermissionsService;
+  catalog: CatalogService;
+  store: MlGitopsStore;
+  poller: RefreshScheduler;
+  environments: string[];
+}): Promise<express.Router> {
+  const {
+    httpAuth,
+    permissions,
+    catalog,
+    store,
+    poller,
+    environments,
+    logger,
+  } = options;
+  const router = Router();
+  router.use(express.json({ limit: '16kb' }));
+
+  async function authorize(
+    credentials: BackstageCredentials,
+    permission: ResourcePermission<'catalog-entity'>,
+    entityRef: string,
+  ) {
+    const [decision] = await permissions.authorize(
+      [{ permission, resourceRef: entityRef }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You are not allowed to ${permission.name
+          .split('.')
+          .pop()} the deployments of ${entityRef}`,
+      );
+    }
+  }
+
+  /** Keeps only the entity refs the caller may read. */
+  async function readable(
+    credentials: BackstageCredentials,
+    entityRefs: string[],
+  ): Promise<Set<string>> {
+    const unique = [...new Set(entityRefs)];
+    if (unique.length === 0) {
+      return new Set();
+    }
+    const decisions = await permissions.authorize(
+      unique.map(resourceRef => ({
+        permission: mlGitopsDeploymentReadPermission,
+        resourceRef,
+      })),
+      { credentials },
+    );
+    return new Set(
+      unique.filter((_, i) => decisions[i].result === AuthorizeResult.ALLOW),
+    );
+  }
+
+  /** Checks that the entity exists and is a model, for a clear 404 / 400. */
+  async function requireModelEntity(
+    credentials: BackstageCredentials,
+    entityRef: string,
+  ) {
+    const entity = await catalog.getEntityByRef(entityRef, { credentials });
+    if (!entity) {
+      throw new NotFoundError(`No entity ${entityRef} in the catalog`);
+    }
+    const { missing } = getMlGitopsAnnotations(entity);
+    if (missing.length > 0) {
+      throw new InputError(
+        `${entityRef} is not an ML GitOps model: add the annotation(s) ${missing.join(
+          ', ',
+        )}`,
+      );
+    }
+    return entity;
+  }
+
+  router.get('/v1/deployments', async (req, res) => {
+    const { entityRef } = parseQuery(
+      z.object({ entityRef: entityRefSchema }),
+      req.query,
+    );
+    const credentials = await httpAuth.credentials(req);
+    await authorize(credentials, mlGitopsDeploymentReadPermission, entityRef);
+
+    const stored = await store.getStatuses(entityRef);
+    let model: string;
+    let statuses: EnvironmentStatus[];
+    if (stored.length > 0) {
+      model = stored[0].model;
+      statuses = stored.map(s => s.status);
+    } else {
+      const entity = await requireModelEntity(credentials, entityRef);
+      model = getMlGitopsAnnotations(entity).model!;
+      statuses = environments.map(name => ({
+        name,
+        declared: null,
+        live: null,
+        registry: null,
+        drift: {
+          state: 'unknown',
+          reason: 'Not polled yet: the first poll of this model is pending',
+        },
+      }));
+    }
+    const body: DeploymentsResponse = {
+      entityRef,
+      model,
+      environments: statuses,
+    };
+    res.json(body);
+  });
+
+  router.get('/v1/history', async (req, res) => {
+    const query = parseQuery(historyQuery, req.query);
+    const credentials = await httpAuth.credentials(req);
+    await authorize(
+      credentials,
+      mlGitopsDeploymentReadPermission,
+      query.entityRef,
+    );
+    if (query.environment && !environments.includes(query.environment)) {
+      throw new InputError(
+        `Unknown environment "${
+          query.environment
+        }"; the environments are ${environments.join(', ')}`,
+      );
+    }
+    const { items, total } = await store.listHistory(query);
+    const body: HistoryResponse & { total: number } = { items, total };
+    res.json(body);
+  });
+
+  router.get('/v1/drift', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const items = await store.listDrift();
+    const allowed = await readable(
+      credentials,
+      items.map(i => i.entityRef),
+    );
+    const body: DriftResponse = {
+      items: items.filter(i => allowed.has(i.entityRef)),
+    };
+    res.json(body);
+  });
+
+  router.get('/v1/fleet', async (req, res) => {
+    const { limit, cursor } = parseQuery(fleetQuery, req.query);
+    const credentials = await httpAuth.credentials(req);
+    const page = await store.listModels({ limit, after: cursor });
+    const allowed = await readable(credentials, page.entityRefs);
+    const items: DeploymentsResponse[] = [];
+    for (const entityRef of page.entityRefs) {
+      if (!allowed.has(entityRef)) continue;
+      const stored = await store.getStatuses(entityRef);
+      if (stored.length === 0) continue;
+      items.push({
+        entityRef,
+        model: stored[0].model,
+        environments: stored.map(s => s.status),
+      });
+    }
+    const body: FleetResponse = {
+      items,
+      ...(page.more
+        ? { nextCursor: page.entityRefs[page.entityRefs.length - 1] }
+        : {}),
+    };
+    res.json(body);
+  });
+
+  router.post('/v1/refresh', async (req, res) => {
+    const { entityRef } = parseQuery(
+      z.object({ entityRef: entityRefSchema }),
+      req.body ?? {},
+    );
+    const credentials = await httpAuth.credentials(req);
+    await authorize(
+      credentials,
+      mlGitopsDeploymentRefreshPermission,
+      entityRef,
+    );
+    await requireModelEntity(credentials, entityRef);
+    // Accepted: the poll runs now, its result arrives through the store
+    // (and a signal to open pages).
+    poller
+      .pollEntityRef(entityRef)
+      .catch(error =>
+        logger.error(
+          `Refreshing ${entityRef} failed: ${(error as Error).message}`,
+        ),
+      );
+    res.status(202).json({ entityRef, status: 'accepted' });
+  });
+
+  return router;
+}

@@ -1,0 +1,135 @@
+import type { Entity } from '@backstage/catalog-model';
+
+/**
+ * Catalog annotation: the model's name in the registry. Required.
+ *
+ * @public
+ */
+export const ANNOTATION_MODEL = 'ml-gitops/model';
+
+/**
+ * Catalog annotation: URL of the model's config repo. Required.
+ *
+ * @public
+ */
+export const ANNOTATION_CONFIG_REPO = 'ml-gitops/config-repo';
+
+/**
+ * Catalog annotation: path of the manifest inside the config repo. Optional,
+ * defaults to {@link DEFAULT_MANIFEST_PATH}.
+ *
+ * @public
+ */
+export const ANNOTATION_MANIFEST_PATH = 'ml-gitops/manifest-path';
+
+/**
+ * Catalog annotation: name of the configured registry. Optional.
+ *
+ * @public
+ */
+export const ANNOTATION_REGISTRY = 'ml-gitops/registry';
+
+/**
+ * The default value of {@link ANNOTATION_MANIFEST_PATH}.
+ *
+ * @public
+ */
+export const DEFAULT_MANIFEST_PATH = 'deploy/model.yaml';
+
+/**
+ * Kubernetes label on Argo CD Applications / Flux objects: the model name.
+ *
+ * @public
+ */
+export const LABEL_MODEL = 'ml-gitops/model';
+
+/**
+ * Kubernetes label on Argo CD Applications / Flux objects: the environment.
+ *
+ * @public
+ */
+export const LABEL_ENVIRONMENT = 'ml-gitops/environment';
+
+/**
+ * Kubernetes label on the rendered serving objects: the model version.
+ *
+ * @public
+ */
+export const LABEL_MODEL_VERSION = 'ml-gitops/model-version';
+
+/**
+ * The annotations that must be present for the plugin to work on an entity.
+ *
+ * @public
+ */
+export const REQUIRED_ANNOTATIONS: readonly string[] = [
+  ANNOTATION_MODEL,
+  ANNOTATION_CONFIG_REPO,
+];
+
+/**
+ * The ml-gitops annotations of an entity, with defaults applied.
+ *
+ * @public
+ */
+export type MlGitopsAnnotations = {
+  /** The model's name in the registry. */
+  model?: string;
+  /** URL of the config repo. */
+  configRepo?: string;
+  /** The manifest path; {@link DEFAULT_MANIFEST_PATH} when not annotated. */
+  manifestPath: string;
+  /** The configured registry's name, when annotated. */
+  registry?: string;
+  /** The required annotations that are missing or blank, in a stable order. */
+  missing: string[];
+};
+
+function readAnnotation(entity: Entity, key: string): string | undefined {
+  const value = entity.metadata.annotations?.[key];
+  if (typeof value !== 'string') {
+    return undefined;
+  }
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+/**
+ * Reads the ml-gitops annotations of an entity. Blank values count as absent.
+ *
+ * @public
+ */
+export function getMlGitopsAnnotations(entity: Entity): MlGitopsAnnotations {
+  const model = readAnnotation(entity, ANNOTATION_MODEL);
+  const configRepo = readAnnotation(entity, ANNOTATION_CONFIG_REPO);
+  const missing: string[] = [];
+  if (!model) missing.push(ANNOTATION_MODEL);
+  if (!configRepo) missing.push(ANNOTATION_CONFIG_REPO);
+  return {
+    model,
+    configRepo,
+    manifestPath:
+      readAnnotation(entity, ANNOTATION_MANIFEST_PATH) ?? DEFAULT_MANIFEST_PATH,
+    registry: readAnnotation(entity, ANNOTATION_REGISTRY),
+    missing,
+  };
+}
+
+/**
+ * The required ml-gitops annotations an entity lacks (empty when it has all).
+ *
+ * @public
+ */
+export function getMissingMlGitopsAnnotations(entity: Entity): string[] {
+  return getMlGitopsAnnotations(entity).missing;
+}
+
+/**
+ * Whether the entity carries every required ml-gitops annotation; the
+ * predicate for showing the entity tab and cards.
+ *
+ * @public
+ */
+export function isMlGitopsAvailable(entity: Entity): boolean {
+  return getMissingMlGitopsAnnotations(entity).length === 0;
+}

@@ -1,0 +1,295 @@
+import {
+  argoCdSyncState,
+  DriftInput,
+  evaluateDrift,
+  fluxSyncState,
+  revisionsMatch,
+} from './drift';
+
+const COMMIT = '4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39';
+const NOW = '2026-11-28T12:00:00.000Z';
+
+function input(overrides: Partial<DriftInput> = {}): DriftInput {
+  return {
+    now: NOW,
+    gracePeriodSeconds: 300,
+    declared: {
+      version: '12',
+      commit: COMMIT,
+      committedAt: '2026-11-28T11:00:00Z',
+    },
+    live: {
+      version: '12',
+      source: 'argocd',
+      sync: 'synced',
+      revision: COMMIT,
+      operation: { running: false, finishedAt: '2026-11-28T11:01:00Z' },
+    },
+    ...overrides,
+  };
+}
+
+function live(
+  overrides: Partial<NonNullable<DriftInput['live']>>,
+): DriftInput['live'] {
+  return { ...input().live!, ...overrides };
+}
+
+describe('evaluateDrift', () => {
+  describe('in-sync', () => {
+    it('when Argo CD reports Synced and the versions match', () => {
+      expect(evaluateDrift(input())).toEqual({
+        state: 'in-sync',
+        since: '2026-11-28T11:01:00.000Z',
+      });
+    });
+
+    it('when Flux is Ready at the declared revision', () => {
+      expect(
+        evaluateDrift(
+          input({
+            live: live({ source: 'flux', revision: `dev@sha1:${COMMIT}` }),
+          }),
+        ).state,
+      ).toBe('in-sync');
+    });
+
+    it('not when Flux is Ready at another revision', () => {
+      const result = evaluateDrift(
+        input({
+          live: live({ source: 'flux', revision: 'dev@sha1:0123456789abcdef' }),
+        }),
+      );
+      expect(result.state).toBe('drifted');
+      expect(result.reason).toContain(
+        'Flux is ready at dev@sha1:0123456789abcdef',
+      );
+    });
+  });
+
+  describe('progressing', () => {
+    it('when the versions differ within the grace period of the commit', () => {
+      const result = evaluateDrift(
+        input({
+          declared: {
+            version: '13',
+            commit: COMMIT,
+            committedAt: '2026-11-28T11:58:00Z',
+          },
+        }),
+      );
+      expect(result).toEqual({
+        state: 'progressing',
+        since: '2026-11-28T11:58:00.000Z',
+        reason:
+          'live version 12 differs from the declared version 13; within the grace period (2m of 5m)',
+      });
+    });
+
+    it('counts the grace period from the end of the last sync when that is later', () => {
+      const result = evaluateDrift(
+        input({
+          declared: {
+            version: '13',
+            commit: COMMIT,
+            committedAt: '2026-11-28T10:00:00Z',
+          },
+          live: live({
+            operation: { running: false, finishedAt: '2026-11-28T11:59:00Z' },
+          }),
+        }),
+      );
+      expect(result.state).toBe('progressing');
+      expect(result.since).toBe('2026-11-28T11:59:00.000Z');
+    });
+
+    it('while an operation is running, however old the commit', () => {
+      const result = evaluateDrift(
+        input({
+          declared: {
+            version: '13',
+            commit: COMMIT,
+            committedAt: '2026-11-27T00:00:00Z',
+          },
+          live: live({ sync: 'out-of-sync', operation: { running: true } }),
+        }),
+      );
+      expect(result.state).toBe('progressing');
+      expect(result.reason).toContain('a sync operation is running');
+    });
+
+    it('when Flux is reconciling within the grace period', () => {
+      const result = evaluateDrift(
+        input({
+          declared: {
+            version: '12',
+            commit: COMMIT,
+            committedAt: '2026-11-28T11:59:30Z',
+          },
+          live: live({
+            source: 'flux',
+            sync: 'reconciling',
+            operation: undefined,
+          }),
+        }),
+      );
+      expect(result).toMatchObject({
+        state: 'progressing',
+        reason: expect.stringContaining('Flux is reconciling'),
+      });
+    });
+  });
+
+  describe('drifted', () => {
+    it('when the versions differ beyond the grace period', () => {
+      const result = evaluateDrift(
+        input({
+          declared: {
+            version: '13',
+            commit: COMMIT,
+            committedAt: '2026-11-28T11:00:00Z',
+          },
+        }),
+      );
+      expect(result).toEqual({
+        state: 'drifted',
+        since: '2026-11-28T11:01:00.000Z',
+        reason:
+          'live version 12 differs from the declared version 13 for 59m, longer than the grace period of 5m',
+      });
+    });
+
+    it('when Argo CD is OutOfSync at the declared revision (changed out of band)', () => {
+      const result = evaluateDrift(
+        input({ live: live({ sync: 'out-of-sync' }) }),
+      );
+      expect(result.state).toBe('drifted');
+      expect(result.reason).toContain(
+        'OutOfSync at the declared revision (changed out of band)',
+      );
+    });
+
+    it('at once for an old drift, e.g. right after a restart', () => {
+      const result = evaluateDrift(
+        input({
+          now: new Date('2026-11-30T12:00:00Z'),
+          declared: {
+            version: '13',
+            commit: COMMIT,
+            committedAt: '2026-11-28T11:00:00Z',
+          },
+        }),
+      );
+      expect(result.state).toBe('drifted');
+      expect(result.reason).toContain('for 2d 0h');
+    });
+
+    it('when no reference time is known', () => {
+      const result = evaluateDrift(
+        input({
+          declared: {
+            version: '13',
+            commit: COMMIT,
+            committedAt: 'not a date',
+          },
+          live: live({ operation: undefined }),
+        }),
+      );
+      expect(result.state).toBe('drifted');
+      expect(result.since).toBeUndefined();
+    });
+
+    it('exactly at the end of the grace period', () => {
+      const result = evaluateDrift(
+        input({
+          declared: {
+            version: '13',
+            commit: COMMIT,
+            committedAt: '2026-11-28T11:55:00Z',
+          },
+          live: live({ operation: undefined }),
+        }),
+      );
+      expect(result.state).toBe('drifted');
+    });
+  });
+
+  describe('unknown', () => {
+    it('when a source failed, naming it and since when', () => {
+      const result = evaluateDrift(
+        input({
+          sourceErrors: [
+            {
+              source: 'git',
+              message: 'HTTP 502',
+              since: '2026-11-28T11:50:00Z',
+            },
+            {
+              source: 'argocd:main',
+              message: 'connection refused',
+              since: '2026-11-28T11:40:00Z',
+            },
+          ],
+        }),
+      );
+      expect(result).toEqual({
+        state: 'unknown',
+        since: '2026-11-28T11:40:00.000Z',
+        reason:
+          'argocd:main failing since 2026-11-28T11:40:00Z: connection refused; git failing since 2026-11-28T11:50:00Z: HTTP 502',
+      });
+    });
+
+    it('when the declared or live state or the live version is not known', () => {
+      expect(evaluateDrift(input({ declared: null })).state).toBe('unknown');
+      expect(evaluateDrift(input({ live: null })).state).toBe('unknown');
+      expect(
+        evaluateDrift(input({ live: live({ version: null }) })).reason,
+      ).toContain('no ml-gitops/model-version label');
+    });
+
+    it('when the operator reports Unknown', () => {
+      expect(evaluateDrift(input({ live: live({ sync: 'unknown' }) }))).toEqual(
+        {
+          state: 'unknown',
+          reason: 'Argo CD reports sync status Unknown',
+        },
+      );
+    });
+  });
+
+  describe('missing', () => {
+    it('when no application carries the model and environment', () => {
+      expect(
+        evaluateDrift(input({ applicationMissing: true, live: null })).state,
+      ).toBe('missing');
+    });
+  });
+});
+
+describe('sync state helpers', () => {
+  it('maps Argo CD sync statuses', () => {
+    expect(argoCdSyncState('Synced')).toBe('synced');
+    expect(argoCdSyncState('OutOfSync')).toBe('out-of-sync');
+    expect(argoCdSyncState('Unknown')).toBe('unknown');
+    expect(argoCdSyncState(undefined)).toBe('unknown');
+  });
+
+  it('maps Flux conditions', () => {
+    expect(fluxSyncState({ ready: 'True' })).toBe('synced');
+    expect(fluxSyncState({ ready: 'False' })).toBe('out-of-sync');
+    expect(fluxSyncState({ ready: 'True', reconciling: 'True' })).toBe(
+      'reconciling',
+    );
+    expect(fluxSyncState({})).toBe('unknown');
+  });
+
+  it('matches revisions in their several forms', () => {
+    expect(revisionsMatch(`main@sha1:${COMMIT}`, COMMIT)).toBe(true);
+    expect(revisionsMatch(`sha1:${COMMIT}`, COMMIT.slice(0, 7))).toBe(true);
+    expect(revisionsMatch(COMMIT, COMMIT.toUpperCase())).toBe(true);
+    expect(revisionsMatch('main@sha1:0123456', COMMIT)).toBe(false);
+    expect(revisionsMatch(undefined, COMMIT)).toBe(false);
+    expect(revisionsMatch('main', 'main')).toBe(false);
+  });
+});

@@ -1,0 +1,16 @@
+/**
+ * Isomorphic (browser and Node) core of ML GitOps for Backstage: the REST API
+ * types, catalog annotations, permissions, environment order, the
+ * `deploy/model.yaml` schema and editor, drift rules, performance gates and
+ * the fetch-based registry clients.
+ *
+ * @packageDocumentation
+ */
+export * from './api/types';
+export * from './annotations';
+export * from './environments';
+export * from './permissions';
+export * from './manifest';
+export * from './drift';
+export * from './gates';
+export * from './registry';

@@ -1,0 +1,10 @@
+export * from './schema';
+export * from './problems';
+export { parseModelManifest } from './parse';
+export type {
+  ParseModelManifestOptions,
+  ParseModelManifestResult,
+} from './parse';
+export { MAX_MANIFEST_BYTES, parseYamlStrict } from './yamlSafe';
+export type { ParseYamlStrictOptions, StrictYaml } from './yamlSafe';
+export { setModelVersion } from './edit';

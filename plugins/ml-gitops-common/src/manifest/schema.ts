@@ -1,0 +1,305 @@
+import { z } from 'zod';
+
+/*
+ * The schema of a config repo's `deploy/model.yaml`. Every object is strict:
+ * an unknown key is an error, so a typo in a gate (`mni: 0.9`) can never pass
+ * silently. The TypeScript types are written out for documentation; the zod
+ * schema is checked against them.
+ */
+
+/**
+ * A Kubernetes label value: at most 63 characters of letters, digits, `-`,
+ * `_` and `.`, starting and ending with a letter or digit. The model name and
+ * version end up in the labels `ml-gitops/model` and `ml-gitops/model-version`.
+ */
+const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/** A registry metric key (MLflow allows letters, digits, `_ - . / :` and space). */
+const METRIC_NAME = /^[A-Za-z0-9_\-./: ]{1,250}$/;
+
+/**
+ * A metric threshold of the performance gate.
+ *
+ * @public
+ */
+export type MetricGate = {
+  /** The metric must be at least this (inclusive). */
+  min?: number;
+  /** The metric must be at most this (inclusive). */
+  max?: number;
+};
+
+/**
+ * One integration check: a shell command run from the repository root.
+ *
+ * @public
+ */
+export type IntegrationCheck = {
+  /** A display name; defaults to the command. */
+  name?: string;
+  /** The command, run with `sh -c`. */
+  run: string;
+  /** Timeout of this command in seconds; defaults to `checks.timeout_seconds`. */
+  timeout_seconds?: number;
+};
+
+/**
+ * The model serving settings rendered by the config repo's chart.
+ *
+ * @public
+ */
+export type ServingSpec = {
+  /** The serving runtime, e.g. `kserve`, `seldon`, `bentoml`. */
+  runtime: string;
+  /** Number of serving replicas (0 scales to zero). */
+  replicas: number;
+  /** Kubernetes resource requests and limits of one replica. */
+  resources?: {
+    requests?: ServingResources;
+    limits?: ServingResources;
+  };
+};
+
+/**
+ * Kubernetes resource quantities of one serving replica.
+ *
+ * @public
+ */
+export type ServingResources = {
+  /** CPU quantity, e.g. `500m` or `2`. */
+  cpu?: string;
+  /** Memory quantity, e.g. `2Gi`. */
+  memory?: string;
+  /** Number of GPUs. */
+  gpu?: number;
+};
+
+/**
+ * The parsed content of `deploy/model.yaml`.
+ *
+ * @public
+ */
+export type ModelManifest = {
+  /** The model's name in the registry. */
+  model_name: string;
+  /** The registry's version id, always a string (quote it in YAML). */
+  model_version: string;
+  /** The name of the configured registry that holds the model. */
+  registry?: string;
+  serving: ServingSpec;
+  gates?: {
+    /** Metric name → threshold, checked against the registry run's metrics. */
+    metrics: Record<string, MetricGate>;
+  };
+  checks?: {
+    /** Default timeout of each integration check in seconds (default 300). */
+    timeout_seconds?: number;
+    /** Commands run by `ml-gitops validate`, in order. */
+    integration?: Array<string | IntegrationCheck>;
+  };
+};
+
+/**
+ * Default timeout of one integration check, in seconds.
+ *
+ * @public
+ */
+export const DEFAULT_INTEGRATION_TIMEOUT_SECONDS = 300;
+
+const labelValue = (what: string) =>
+  z.string().regex(LABEL_VALUE, {
+    error: `${what} must be usable as a Kubernetes label value: 1 to 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`,
+  });
+
+const timeoutSeconds = z
+  .number()
+  .int({ error: 'must be a whole number of seconds' })
+  .min(1, { error: 'must be at least 1 second' })
+  .max(3600, { error: 'must be at most 3600 seconds (one hour)' });
+
+const quantity = z
+  .string()
+  .regex(/^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/, {
+    error: 'must be a Kubernetes quantity such as "500m", "2" or "4Gi"',
+  });
+
+const resources = z
+  .strictObject({
+    cpu: quantity.optional().meta({ description: 'CPU, e.g. "500m" or "2"' }),
+    memory: quantity.optional().meta({ description: 'Memory, e.g. "2Gi"' }),
+    gpu: z.number().int().min(0).optional().meta({ description: 'GPUs' }),
+  })
+  .meta({ description: 'Kubernetes resource quantities' });
+
+const metricGate = z
+  .strictObject({
+    min: z
+      .number()
+      .optional()
+      .meta({ description: 'The metric must be at least this (inclusive)' }),
+    max: z
+      .number()
+      .optional()
+      .meta({ description: 'The metric must be at most this (inclusive)' }),
+  })
+  .superRefine((gate, ctx) => {
+    if (gate.min === undefined && gate.max === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a metric gate needs "min", "max" or both',
+        params: { fix: 'Write e.g. { min: 0.9 } or { max: 40 }' },
+      });
+    } else if (
+      gate.min !== undefined &&
+      gate.max !== undefined &&
+      gate.min > gate.max
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `min (${gate.min}) is greater than max (${gate.max}), so no value can pass`,
+        params: { fix: 'Swap min and max, or correct one of them' },
+      });
+    }
+  })
+  .meta({
+    description:
+      'Threshold of one registry metric; at least one of min and max, min <= max',
+  });
+
+const integrationCheck = z.union([
+  z.string().min(1, { error: 'a command must not be empty' }),
+  z.strictObject({
+    name: z.string().min(1).optional().meta({ description: 'Display name' }),
+    run: z
+      .string()
+      .min(1, { error: 'a command must not be empty' })
+      .meta({ description: 'The command, run with `sh -c` in the repo root' }),
+    timeout_seconds: timeoutSeconds
+      .optional()
+      .meta({ description: 'Timeout of this command in seconds' }),
+  }),
+]);
+
+/**
+ * The zod schema of a model version id (`model_version`): it ends up in the
+ * Kubernetes label `ml-gitops/model-version`, so it must be a label value.
+ *
+ * @public
+ */
+export const modelVersionSchema = labelValue('model_version').meta({
+  description:
+    'The registry\'s version id. Always a string: quote it ("12"), or YAML reads it as a number',
+  examples: ['12'],
+});
+
+/**
+ * The zod schema of `deploy/model.yaml`.
+ *
+ * @public
+ */
+export const modelManifestSchema: z.ZodType<ModelManifest> = z
+  .strictObject({
+    model_name: labelValue('model_name').meta({
+      description: "The model's name in the registry",
+      examples: ['fraud-detector'],
+    }),
+    model_version: modelVersionSchema,
+    registry: z
+      .string()
+      .min(1, { error: 'registry must not be empty' })
+      .optional()
+      .meta({
+        description: 'Name of the configured registry, e.g. mlflow-default',
+      }),
+    serving: z
+      .strictObject({
+        runtime: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]*$/, {
+            error: 'runtime must be a lowercase name such as kserve',
+          })
+          .meta({ description: 'Serving runtime, e.g. kserve' }),
+        replicas: z
+          .number()
+          .int({ error: 'replicas must be a whole number' })
+          .min(0, { error: 'replicas must not be negative' })
+          .max(1000, { error: 'replicas must be at most 1000' })
+          .meta({
+            description: 'Number of serving replicas (0 scales to zero)',
+          }),
+        resources: z
+          .strictObject({
+            requests: resources.optional(),
+            limits: resources.optional(),
+          })
+          .optional()
+          .meta({ description: 'Resource requests and limits of one replica' }),
+      })
+      .meta({ description: 'How the model is served' }),
+    gates: z
+      .strictObject({
+        metrics: z
+          .record(
+            z.string().regex(METRIC_NAME, {
+              error:
+                'a metric name has 1 to 250 letters, digits, spaces or "_ - . / :"',
+            }),
+            metricGate,
+          )
+          .refine(m => Object.keys(m).length > 0, {
+            error: 'gates.metrics must gate at least one metric',
+            params: {
+              fix: 'Add a metric, e.g. auc: { min: 0.9 }, or remove gates',
+            },
+          })
+          .meta({
+            description:
+              "Performance gate: metric name → threshold, checked against the registry run's metrics",
+          }),
+      })
+      .optional(),
+    checks: z
+      .strictObject({
+        timeout_seconds: timeoutSeconds.optional().meta({
+          description: `Default timeout of each integration check in seconds (default ${DEFAULT_INTEGRATION_TIMEOUT_SECONDS})`,
+        }),
+        integration: z
+          .array(integrationCheck)
+          .max(50, { error: 'at most 50 integration checks' })
+          .optional()
+          .meta({
+            description:
+              'Commands run by `ml-gitops validate` from the repo root; each must exit 0',
+          }),
+      })
+      .optional(),
+  })
+  .meta({
+    title: 'ML GitOps model manifest',
+    description:
+      'deploy/model.yaml of an ML GitOps config repo: which model version serves in this environment (the branch)',
+  });
+
+/**
+ * The `$id` of the JSON Schema of `deploy/model.yaml`.
+ *
+ * @public
+ */
+export const MODEL_MANIFEST_SCHEMA_ID =
+  'https://raw.githubusercontent.com/ml-gitops/ml-gitops-backstage/main/plugins/ml-gitops-common/schema/model.schema.json';
+
+/**
+ * The JSON Schema (draft 2020-12) of `deploy/model.yaml`, for editors. The
+ * refinements (min \<= max, at least one threshold) are only enforced by
+ * {@link parseModelManifest}.
+ *
+ * @public
+ */
+export function getModelManifestJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(modelManifestSchema, {
+    target: 'draft-2020-12',
+    io: 'input',
+  }) as Record<string, unknown>;
+  const { $schema, ...rest } = schema;
+  return { $schema, $id: MODEL_MANIFEST_SCHEMA_ID, ...rest };
+}

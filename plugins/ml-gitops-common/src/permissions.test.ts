@@ -1,0 +1,45 @@
+import { isResourcePermission } from '@backstage/plugin-permission-common';
+import {
+  mlGitopsDeploymentPromotePermission,
+  mlGitopsDeploymentReadPermission,
+  mlGitopsDeploymentRefreshPermission,
+  mlGitopsDeploymentRollbackPermission,
+  mlGitopsPermissions,
+} from './permissions';
+
+describe('permissions', () => {
+  it.each([
+    [mlGitopsDeploymentReadPermission, 'ml-gitops.deployment.read', 'read'],
+    [
+      mlGitopsDeploymentRefreshPermission,
+      'ml-gitops.deployment.refresh',
+      'update',
+    ],
+    [
+      mlGitopsDeploymentPromotePermission,
+      'ml-gitops.deployment.promote',
+      'update',
+    ],
+    [
+      mlGitopsDeploymentRollbackPermission,
+      'ml-gitops.deployment.rollback',
+      'update',
+    ],
+  ])(
+    '%o is a catalog-entity resource permission',
+    (permission, name, action) => {
+      expect(permission.name).toBe(name);
+      expect(permission.attributes.action).toBe(action);
+      expect(isResourcePermission(permission, 'catalog-entity')).toBe(true);
+    },
+  );
+
+  it('lists all of them once', () => {
+    expect(mlGitopsPermissions.map(p => p.name)).toEqual([
+      'ml-gitops.deployment.read',
+      'ml-gitops.deployment.refresh',
+      'ml-gitops.deployment.promote',
+      'ml-gitops.deployment.rollback',
+    ]);
+  });
+});

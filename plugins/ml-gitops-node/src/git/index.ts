@@ -1,0 +1,16 @@
+export { GithubConfigRepoClient } from './GithubConfigRepoClient';
+export type {
+  BranchHeadsCacheEntry,
+  CommitInfo,
+  ConfigRepoLocation,
+  PullRequestFacts,
+  ValidatorCache,
+} from './GithubConfigRepoClient';
+export { ConfigRepoHistory } from './ConfigRepoHistory';
+export type {
+  DeclarationMemory,
+  DeclaringCommit,
+  EnvironmentDeclaration,
+} from './ConfigRepoHistory';
+export { GithubConfigRepoWriter } from './GithubConfigRepoWriter';
+export type { FileOnBranch, OpenedPullRequest } from './GithubConfigRepoWriter';

@@ -1,0 +1,9 @@
+/**
+ * Node.js library of ML GitOps for Backstage: the extension points through
+ * which backend modules add deployment sources and model registries, and the
+ * config-repo Git client shared by the backend and the scaffolder actions.
+ *
+ * @packageDocumentation
+ */
+export * from './sources';
+export * from './git';

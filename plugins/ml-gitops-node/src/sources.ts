@@ -1,0 +1,113 @@
+import { createExtensionPoint } from '@backstage/backend-plugin-api';
+
+/**
+ * What a GitOps operator reports for one model environment: an Argo CD
+ * Application or a Flux Kustomization/HelmRelease labelled
+ * `ml-gitops/model` and `ml-gitops/environment`.
+ *
+ * @public
+ */
+export type LiveObservation = {
+  /** The `ml-gitops/model` label. */
+  model: string;
+  /** The `ml-gitops/environment` label. */
+  environment: string;
+  /** The kind of operator, e.g. `argocd` or `flux`. */
+  source: 'argocd' | 'flux';
+  /** The configured Argo CD instance or Flux cluster. */
+  instance: string;
+  /** The Application name, or `namespace/name` of the Flux object. */
+  application: string;
+  /** Argo CD sync status (Synced, OutOfSync, Unknown) or Flux readiness (Ready, NotReady, Reconciling, Stalled). */
+  syncStatus: string;
+  /** Argo CD health (Healthy, Progressing, Degraded, …) or Flux Ready condition status. */
+  healthStatus: string;
+  /** The commit the operator reports as synced (Argo CD) or applied (Flux); empty when none yet. */
+  revision: string;
+  /**
+   * The model version read from the serving objects' `ml-gitops/model-version`
+   * label, when the source can tell. Otherwise the backend reads the manifest
+   * at `revision`.
+   */
+  liveVersion?: string | null;
+  /** True while the operator is applying a change (sync operation running, Flux reconciling). */
+  operationRunning: boolean;
+  /** When the operator's last sync/apply finished (ISO 8601 UTC), if known. */
+  lastSyncFinishedAt?: string;
+  /** A link to the object in the operator's UI, if it has one. */
+  url?: string;
+};
+
+/**
+ * A source of live deployment state, such as one Argo CD instance or the Flux
+ * controllers of one cluster.
+ *
+ * @public
+ */
+export interface DeploymentSource {
+  /** The kind of operator, e.g. `argocd` or `flux`. */
+  readonly kind: 'argocd' | 'flux';
+  /** The configured instance or cluster name. */
+  readonly instance: string;
+  /**
+   * Every object of this source that carries the `ml-gitops/model` label, in
+   * as few calls as the source allows: one list call per poll cycle, never
+   * one call per model.
+   */
+  listObservations(): Promise<LiveObservation[]>;
+  /**
+   * Asks the operator to look at Git now, because the branch head moved.
+   * Errors are reported to the caller, who logs them.
+   */
+  requestRefresh?(observation: LiveObservation): Promise<void>;
+}
+
+/**
+ * What a model registry knows about one version of a model.
+ *
+ * @public
+ */
+export type RegistryVersionFacts = {
+  exists: boolean;
+  /** The registry's status of the version, e.g. MLflow's READY. */
+  status?: string;
+  /** The registry's stage, e.g. MLflow's Production or Archived. */
+  stage?: string;
+  aliases: string[];
+  /** Metrics of the run that produced the version. */
+  metrics: Record<string, number>;
+  /** A link to the run or version in the registry's UI. */
+  url?: string;
+};
+
+/**
+ * A model registry, such as an MLflow tracking server.
+ *
+ * @public
+ */
+export interface ModelRegistry {
+  /** The name entities use in their `ml-gitops/registry` annotation. */
+  readonly name: string;
+  getVersion(model: string, version: string): Promise<RegistryVersionFacts>;
+}
+
+/**
+ * Lets backend modules add deployment sources and model registries to the
+ * ml-gitops backend plugin.
+ *
+ * @public
+ */
+export interface MlGitopsSourcesExtensionPoint {
+  addDeploymentSource(...sources: DeploymentSource[]): void;
+  addRegistry(...registries: ModelRegistry[]): void;
+}
+
+/**
+ * The extension point of {@link MlGitopsSourcesExtensionPoint}.
+ *
+ * @public
+ */
+export const mlGitopsSourcesExtensionPoint =
+  createExtensionPoint<MlGitopsSourcesExtensionPoint>({
+    id: 'ml-gitops.sources',
+  });

@@ -1,0 +1,406 @@
+import { createHash } from 'node:crypto';
+import { http, HttpResponse } from 'msw';
+
+/**
+ * An in-memory GitHub for msw: commits with parents and files, branches and
+ * merged pull requests with reviews, answered with the payload shapes of
+ * GitHub's REST API (only the fields the backend reads, plus a few others).
+ */
+export type FakeCommit = {
+  sha: string;
+  parents: string[];
+  message: string;
+  login?: string;
+  name: string;
+  date: string;
+  files: Record<string, string>;
+};
+
+export type FakePull = {
+  number: number;
+  mergeCommit: string;
+  base: string;
+  head: string;
+  mergedAt: string;
+  mergedBy: string;
+  approvers: string[];
+  title?: string;
+  labels?: string[];
+};
+
+/** A pull request opened through the fake's write API. */
+export type FakeOpenedPull = {
+  number: number;
+  title: string;
+  body: string;
+  head: string;
+  base: string;
+  labels: string[];
+  reviewers: string[];
+  teamReviewers: string[];
+};
+
+export class FakeGithubRepo {
+  readonly commits = new Map<string, FakeCommit>();
+  /** Pull requests opened through {@link FakeGithubRepo.writeHandlers}. */
+  readonly opened: FakeOpenedPull[] = [];
+  readonly branches = new Map<string, string>();
+  readonly pulls: FakePull[] = [];
+  readonly calls: string[] = [];
+  private counter = 0;
+
+  constructor(readonly owner: string, readonly repo: string) {}
+
+  commit(options: {
+    branch: string;
+    parents?: string[];
+    message: string;
+    login?: string;
+    name?: string;
+    date: string;
+    files: Record<string, string>;
+  }): string {
+    this.counter += 1;
+    const parents =
+      options.parents ??
+      (this.branches.has(options.branch)
+        ? [this.branches.get(options.branch)!]
+        : []);
+    const sha = createHash('sha1')
+      .update(`${this.repo}:${this.counter}:${options.message}`)
+      .digest('hex');
+    const parentFiles = parents[0] ? this.commits.get(parents[0])!.files : {};
+    this.commits.set(sha, {
+      sha,
+      parents,
+      message: options.message,
+      login: options.login,
+      name: options.name ?? options.login ?? 'someone',
+      date: options.date,
+      files: { ...parentFiles, ...options.files },
+    });
+    this.branches.set(options.branch, sha);
+    return sha;
+  }
+
+  handlers(apiBase = 'https://api.github.com') {
+    const base = `${apiBase}/repos/${this.owner}/${this.repo}`;
+    const notFound = () =>
+      HttpResponse.json(
+        {
+          message: 'Not Found',
+          documentation_url: 'https://docs.github.com/rest',
+          status: '404',
+        },
+        { status: 404 },
+      );
+    const record = (what: string) => this.calls.push(what);
+    return [
+      http.get(`${base}/branches`, ({ request }) => {
+        record('branches');
+        const body = [...this.branches.entries()].map(([name, sha]) => ({
+          name,
+          commit: { sha, url: `${base}/commits/${sha}` },
+          protected: name === 'production',
+        }));
+        const etag = `W/"${createHash('sha1')
+          .update(JSON.stringify(body))
+          .digest('hex')}"`;
+        if (request.headers.get('if-none-match') === etag) {
+          return new HttpResponse(null, { status: 304, headers: { etag } });
+        }
+        return HttpResponse.json(body, { headers: { etag } });
+      }),
+      http.get(`${base}/commits/:sha/pulls`, ({ params }) => {
+        record(`pulls-of:${String(params.sha).slice(0, 7)}`);
+        return HttpResponse.json(
+          this.pulls
+            .filter(p => p.mergeCommit === params.sha)
+            .map(p => ({
+              number: p.number,
+              state: 'closed',
+              merged_at: p.mergedAt,
+              base: { ref: p.base },
+              head: { ref: p.head },
+            })),
+        );
+      }),
+      http.get(`${base}/commits/:sha`, ({ params }) => {
+        record(`commit:${String(params.sha).slice(0, 7)}`);
+        const c = this.commits.get(String(params.sha));
+        if (!c) return notFound();
+        return HttpResponse.json({
+          sha: c.sha,
+          node_id: 'C_x',
+          commit: {
+            author: {
+              name: c.name,
+              email: `${c.name}@example.com`,
+              date: c.date,
+            },
+            committer: {
+              name: c.name,
+              email: `${c.name}@example.com`,
+              date: c.date,
+            },
+            message: c.message,
+          },
+          author: c.login ? { login: c.login, id: 1, type: 'User' } : null,
+          committer: c.login ? { login: c.login, id: 1, type: 'User' } : null,
+          parents: c.parents.map(sha => ({
+            sha,
+            url: `${base}/commits/${sha}`,
+          })),
+          files: [],
+        });
+      }),
+      http.get(`${base}/contents/*`, ({ request, params }) => {
+        const path = String(params[0]);
+        const ref = new URL(request.url).searchParams.get('ref') ?? '';
+        record(`contents:${path}@${ref.slice(0, 7)}`);
+        const sha = this.branches.get(ref) ?? ref;
+        const content = this.commits.get(sha)?.files[path];
+        if (content === undefined) return notFound();
+        return new HttpResponse(content, {
+          headers: { 'content-type': 'application/vnd.github.raw+json' },
+        });
+      }),
+      http.get(`${base}/pulls/:number/reviews`, ({ params }) => {
+        record(`reviews:${params.number}`);
+        const pull = this.pulls.find(p => p.number === Number(params.number));
+        if (!pull) return notFound();
+        return HttpResponse.json(
+          pull.approvers.map((login, id) => ({
+            id,
+            user: { login },
+            state: 'APPROVED',
+            submitted_at: pull.mergedAt,
+          })),
+        );
+      }),
+      http.get(`${base}/pulls/:number`, ({ params }) => {
+        record(`pull:${params.number}`);
+        const pull = this.pulls.find(p => p.number === Number(params.number));
+        if (!pull) return notFound();
+        return HttpResponse.json({
+          number: pull.number,
+          html_url: `https://github.com/${this.owner}/${this.repo}/pull/${pull.number}`,
+          state: 'closed',
+          merged: true,
+          merged_at: pull.mergedAt,
+          merged_by: { login: pull.mergedBy },
+          merge_commit_sha: pull.mergeCommit,
+          title: pull.title ?? `Merge ${pull.head} into ${pull.base}`,
+          labels: (pull.labels ?? []).map((name, id) => ({ id, name })),
+          base: { ref: pull.base },
+          head: { ref: pull.head },
+        });
+      }),
+    ];
+  }
+
+  /** The blob id Git gives a file's content. */
+  static blobSha(content: string): string {
+    const bytes = Buffer.from(content, 'utf8');
+    return createHash('sha1')
+      .update(`blob ${bytes.length}\0`)
+      .update(bytes)
+      .digest('hex');
+  }
+
+  /**
+   * Handlers for the write side of GitHub's REST API that the scaffolder
+   * actions use: refs, the contents API (JSON read and PUT), pull requests,
+   * labels and review requests. Put them before {@link FakeGithubRepo.handlers}.
+   */
+  writeHandlers(apiBase = 'https://api.github.com') {
+    const base = `${apiBase}/repos/${this.owner}/${this.repo}`;
+    const record = (what: string) => this.calls.push(what);
+    const error = (status: number, message: string) =>
+      HttpResponse.json({ message }, { status });
+    const pullJson = (p: FakeOpenedPull) => ({
+      number: p.number,
+      html_url: `https://github.com/${this.owner}/${this.repo}/pull/${p.number}`,
+      state: 'open',
+      title: p.title,
+      head: { ref: p.head, label: `${this.owner}:${p.head}` },
+      base: { ref: p.base },
+    });
+    const nextNumber = () =>
+      Math.max(
+        100,
+        ...this.pulls.map(p => p.number),
+        ...this.opened.map(p => p.number),
+      ) + 1;
+    return [
+      http.get(`${base}/git/ref/heads/*`, ({ params }) => {
+        const branch = String(params[0]);
+        record(`ref:${branch}`);
+        const sha = this.branches.get(branch);
+        if (!sha) return error(404, 'Not Found');
+        return HttpResponse.json({
+          ref: `refs/heads/${branch}`,
+          object: { sha, type: 'commit' },
+        });
+      }),
+      http.post(`${base}/git/refs`, async ({ request }) => {
+        const body = (await request.json()) as { ref: string; sha: string };
+        const branch = body.ref.replace(/^refs\/heads\//, '');
+        record(`create-ref:${branch}`);
+        if (this.branches.has(branch)) {
+          return error(422, 'Reference already exists');
+        }
+        if (!this.commits.has(body.sha)) {
+          return error(422, 'Object does not exist');
+        }
+        this.branches.set(branch, body.sha);
+        return HttpResponse.json(
+          { ref: body.ref, object: { sha: body.sha, type: 'commit' } },
+          { status: 201 },
+        );
+      }),
+      http.get(`${base}/contents/*`, ({ request, params }) => {
+        if (request.headers.get('accept') !== 'application/vnd.github+json') {
+          return undefined; // raw reads are answered by handlers()
+        }
+        const path = String(params[0]);
+        const ref = new URL(request.url).searchParams.get('ref') ?? '';
+        record(`contents-json:${path}@${ref.slice(0, 7)}`);
+        const sha = this.branches.get(ref) ?? ref;
+        const content = this.commits.get(sha)?.files[path];
+        if (content === undefined) return error(404, 'Not Found');
+        return HttpResponse.json({
+          type: 'file',
+          path,
+          sha: FakeGithubRepo.blobSha(content),
+          encoding: 'base64',
+          content: Buffer.from(content, 'utf8').toString('base64'),
+        });
+      }),
+      http.put(`${base}/contents/*`, async ({ request, params }) => {
+        const path = String(params[0]);
+        const body = (await request.json()) as {
+          message: string;
+          content: string;
+          sha?: string;
+          branch: string;
+        };
+        record(`put:${path}@${body.branch}`);
+        const head = this.branches.get(body.branch);
+        if (!head) return error(404, `Branch ${body.branch} not found`);
+        const current = this.commits.get(head)!.files[path];
+        if (current !== undefined && !body.sha) {
+          return error(422, '"sha" wasn\'t supplied.');
+        }
+        if (
+          current !== undefined &&
+          FakeGithubRepo.blobSha(current) !== body.sha
+        ) {
+          return error(409, `${path} does not match ${body.sha}`);
+        }
+        if (current === undefined && body.sha) {
+          return error(404, `${path} not found`);
+        }
+        const sha = this.commit({
+          branch: body.branch,
+          message: body.message,
+          login: 'backstage-bot',
+          date: new Date().toISOString(),
+          files: {
+            [path]: Buffer.from(body.content, 'base64').toString('utf8'),
+          },
+        });
+        return HttpResponse.json(
+          { content: { path }, commit: { sha } },
+          { status: 200 },
+        );
+      }),
+      http.get(`${base}/pulls`, ({ request }) => {
+        const query = new URL(request.url).searchParams;
+        record(`list-pulls:${query.get('head')}->${query.get('base')}`);
+        const head = query.get('head')?.replace(/^[^:]+:/, '');
+        return HttpResponse.json(
+          this.opened
+            .filter(
+              p =>
+                (!head || p.head === head) &&
+                (!query.get('base') || p.base === query.get('base')),
+            )
+            .map(pullJson),
+        );
+      }),
+      http.post(`${base}/pulls`, async ({ request }) => {
+        const body = (await request.json()) as {
+          title: string;
+          body: string;
+          head: string;
+          base: string;
+        };
+        record(`open-pull:${body.head}->${body.base}`);
+        if (!this.branches.has(body.head) || !this.branches.has(body.base)) {
+          return error(422, 'Validation Failed');
+        }
+        if (
+          this.opened.some(p => p.head === body.head && p.base === body.base)
+        ) {
+          return error(422, 'A pull request already exists');
+        }
+        const pull: FakeOpenedPull = {
+          number: nextNumber(),
+          title: body.title,
+          body: body.body,
+          head: body.head,
+          base: body.base,
+          labels: [],
+          reviewers: [],
+          teamReviewers: [],
+        };
+        this.opened.push(pull);
+        return HttpResponse.json(pullJson(pull), { status: 201 });
+      }),
+      http.post(
+        `${base}/issues/:number/labels`,
+        async ({ request, params }) => {
+          record(`labels:${params.number}`);
+          const pull = this.opened.find(
+            p => p.number === Number(params.number),
+          );
+          if (!pull) return error(404, 'Not Found');
+          const body = (await request.json()) as { labels: string[] };
+          pull.labels = [...new Set([...pull.labels, ...body.labels])];
+          return HttpResponse.json(pull.labels.map(name => ({ name })));
+        },
+      ),
+      http.post(
+        `${base}/pulls/:number/requested_reviewers`,
+        async ({ request, params }) => {
+          record(`reviewers:${params.number}`);
+          const pull = this.opened.find(
+            p => p.number === Number(params.number),
+          );
+          if (!pull) return error(404, 'Not Found');
+          const body = (await request.json()) as {
+            reviewers?: string[];
+            team_reviewers?: string[];
+          };
+          pull.reviewers.push(...(body.reviewers ?? []));
+          pull.teamReviewers.push(...(body.team_reviewers ?? []));
+          return HttpResponse.json(pullJson(pull), { status: 201 });
+        },
+      ),
+    ];
+  }
+}
+
+/** A `deploy/model.yaml` as the config repo holds it. */
+export function manifest(version: string, model = 'fraud-detector'): string {
+  return `# Deployed by ML GitOps
+model_name: ${model}
+model_version: "${version}"
+registry: mlflow-default
+serving: { runtime: kserve, replicas: 2 }
+gates:
+  metrics:
+    auc: { min: 0.92 }
+`;
+}

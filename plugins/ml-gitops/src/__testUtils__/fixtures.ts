@@ -1,0 +1,120 @@
+/*
+ * Test data shaped exactly like the backend's answers. Used by tests only.
+ */
+import type {
+  Deployment,
+  DeploymentsResponse,
+  EnvironmentStatus,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import type { Entity } from '@backstage/catalog-model';
+
+export const ENTITY_REF = 'component:default/fraud-detector';
+
+export const entity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'fraud-detector',
+    namespace: 'default',
+    annotations: {
+      'ml-gitops/model': 'fraud-detector',
+      'ml-gitops/config-repo': 'https://github.com/acme/fraud-detector-config',
+    },
+  },
+  spec: { type: 'service', lifecycle: 'production', owner: 'team-ml' },
+};
+
+export const entityWithoutAnnotations: Entity = {
+  ...entity,
+  metadata: { name: 'plain-service', namespace: 'default' },
+};
+
+/** Minutes before now, as ISO 8601. */
+export function minutesAgo(minutes: number): string {
+  return new Date(Date.now() - minutes * 60_000).toISOString();
+}
+
+export function environment(
+  name: string,
+  overrides: Partial<EnvironmentStatus> = {},
+): EnvironmentStatus {
+  const version = overrides.declared?.version ?? '12';
+  return {
+    name,
+    declared: {
+      version,
+      commit: `c0ffee${name.length}0000000000000000000000000000000`,
+      author: 'ada',
+      committedAt: minutesAgo(120),
+      pullRequest: {
+        number: 41,
+        url: `https://github.com/acme/fraud-detector-config/pull/41`,
+        mergedBy: 'grace',
+        reviewers: ['grace'],
+      },
+    },
+    live: {
+      version,
+      revision: `c0ffee${name.length}0000000000000000000000000000000`,
+      source: 'argocd',
+      instance: 'main',
+      application: `fraud-detector-${name}`,
+      syncStatus: 'Synced',
+      healthStatus: 'Healthy',
+      observedAt: minutesAgo(1),
+    },
+    registry: {
+      exists: true,
+      aliases: ['champion'],
+      metrics: { auc: 0.95, latency_p95_ms: 31 },
+      gate: 'passed',
+    },
+    drift: { state: 'in-sync', since: minutesAgo(118) },
+    ...overrides,
+  };
+}
+
+export function deployments(
+  environments: EnvironmentStatus[] = [
+    environment('dev', {
+      declared: { ...environment('dev').declared!, version: '13' },
+      live: { ...environment('dev').live!, version: '13' },
+    }),
+    environment('staging'),
+    environment('production'),
+  ],
+): DeploymentsResponse {
+  return { entityRef: ENTITY_REF, model: 'fraud-detector', environments };
+}
+
+function kindOf(index: number): Deployment['kind'] {
+  if (index % 7 === 3) return 'rollback';
+  return index % 2 ? 'deploy' : 'promotion';
+}
+
+export function deployment(
+  index: number,
+  overrides: Partial<Deployment> = {},
+): Deployment {
+  const version = String(500 - index);
+  return {
+    environment: 'production',
+    version,
+    previousVersion: String(499 - index),
+    commit: `${index
+      .toString(16)
+      .padStart(7, '0')}abcdef0123456789abcdef0123456789`,
+    author: `author-${index}`,
+    committedAt: minutesAgo(60 * (index + 1)),
+    kind: kindOf(index),
+    pullRequest: {
+      number: 1000 - index,
+      url: `https://github.com/acme/fraud-detector-config/pull/${1000 - index}`,
+      mergedBy: 'grace',
+      reviewers: ['grace'],
+    },
+    servingAt: minutesAgo(60 * (index + 1) - 3),
+    timeToServeSeconds: 120 + (index % 5) * 60,
+    ...overrides,
+  };
+}

@@ -1,0 +1,4 @@
+export {
+  EntityMlGitopsContent,
+  type EntityMlGitopsContentProps,
+} from './EntityMlGitopsContent';

@@ -1,0 +1,43 @@
+import { useCallback, useState } from 'react';
+import { useApi } from '@backstage/core-plugin-api';
+import type { Deployment } from '@ml-gitops/plugin-ml-gitops-common';
+import { mlGitopsApiRef } from '../../api';
+import { useLiveData } from '../../hooks/useLiveData';
+
+/** Deployments fetched per request. */
+export const HISTORY_PAGE_SIZE = 100;
+
+/**
+ * The deployment history of one environment, newest first, fetched
+ * {@link HISTORY_PAGE_SIZE} at a time; `loadMore` fetches older ones.
+ */
+export function useHistory(entityRef: string, environment: string) {
+  const api = useApi(mlGitopsApiRef);
+  const [pages, setPages] = useState(1);
+  const key = `${entityRef}|${environment}`;
+  const [pagesKey, setPagesKey] = useState(key);
+  if (pagesKey !== key) {
+    setPagesKey(key);
+    setPages(1);
+  }
+
+  const load = useCallback(async () => {
+    const items: Deployment[] = [];
+    let hasMore = false;
+    for (let page = 0; page < pages; page++) {
+      const response = await api.getHistory({
+        entityRef,
+        environment,
+        limit: HISTORY_PAGE_SIZE,
+        offset: page * HISTORY_PAGE_SIZE,
+      });
+      items.push(...response.items);
+      hasMore = response.items.length === HISTORY_PAGE_SIZE;
+      if (!hasMore) break;
+    }
+    return { items, hasMore };
+  }, [api, entityRef, environment, pages]);
+
+  const data = useLiveData(load, { entityRef, resetKey: key });
+  return { ...data, loadMore: () => setPages(p => p + 1) };
+}

@@ -1,0 +1,1 @@
+export { EntityModelDriftCard } from './EntityModelDriftCard';

@@ -1,0 +1,1 @@
+export { MlGitopsFleetPage, MlGitopsFleetContent } from './MlGitopsFleetPage';

@@ -1,0 +1,7 @@
+export * from './format';
+export * from './status';
+export { RelativeTime } from './RelativeTime';
+export { PullRequestLink } from './PullRequestLink';
+export { StaleDataNotice } from './StaleDataNotice';
+export { PermissionedButton } from './PermissionedButton';
+export * from './sources';

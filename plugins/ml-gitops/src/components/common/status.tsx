@@ -1,0 +1,166 @@
+import type { ReactNode } from 'react';
+import Tooltip from '@material-ui/core/Tooltip';
+import Typography from '@material-ui/core/Typography';
+import {
+  StatusAborted,
+  StatusError,
+  StatusOK,
+  StatusPending,
+  StatusWarning,
+} from '@backstage/core-components';
+import type {
+  DriftState,
+  DriftStatus,
+  GateOutcome,
+  RegistryState,
+} from '@ml-gitops/plugin-ml-gitops-common';
+
+type StatusKind = 'ok' | 'warning' | 'error' | 'pending' | 'aborted';
+
+function StatusIcon(props: { kind: StatusKind; children: ReactNode }) {
+  const { kind } = props;
+  const children = (
+    <span style={{ whiteSpace: 'nowrap' }}>{props.children}</span>
+  );
+  switch (kind) {
+    case 'ok':
+      return <StatusOK>{children}</StatusOK>;
+    case 'warning':
+      return <StatusWarning>{children}</StatusWarning>;
+    case 'error':
+      return <StatusError>{children}</StatusError>;
+    case 'pending':
+      return <StatusPending>{children}</StatusPending>;
+    default:
+      return <StatusAborted>{children}</StatusAborted>;
+  }
+}
+
+/** How each drift state is shown and what it means. */
+export const DRIFT_PRESENTATION: Record<
+  DriftState,
+  { label: string; kind: StatusKind; meaning: string }
+> = {
+  'in-sync': {
+    label: 'In sync',
+    kind: 'ok',
+    meaning: 'The live version is the one Git declares.',
+  },
+  progressing: {
+    label: 'Progressing',
+    kind: 'pending',
+    meaning: 'A change is rolling out, within the grace period.',
+  },
+  drifted: {
+    label: 'Drifted',
+    kind: 'error',
+    meaning:
+      'The live version differs from Git for longer than the grace period.',
+  },
+  unknown: {
+    label: 'Unknown',
+    kind: 'warning',
+    meaning: 'A source needed for the answer could not be read.',
+  },
+  missing: {
+    label: 'Missing',
+    kind: 'aborted',
+    meaning:
+      'No Argo CD Application or Flux object carries this model and environment.',
+  },
+};
+
+/** Most urgent first: the order of the fleet page and drift lists. */
+export const DRIFT_SEVERITY: Record<DriftState, number> = {
+  drifted: 0,
+  unknown: 1,
+  missing: 2,
+  progressing: 3,
+  'in-sync': 4,
+};
+
+/** The drift state as a status with its label; the reason shows on hover. */
+export function DriftBadge(props: { drift: DriftStatus }) {
+  const { drift } = props;
+  const presentation =
+    DRIFT_PRESENTATION[drift.state] ?? DRIFT_PRESENTATION.unknown;
+  return (
+    <Tooltip title={drift.reason ?? presentation.meaning}>
+      <span data-drift-state={drift.state} style={{ whiteSpace: 'nowrap' }}>
+        <StatusIcon kind={presentation.kind}>{presentation.label}</StatusIcon>
+      </span>
+    </Tooltip>
+  );
+}
+
+function syncKind(status: string): StatusKind {
+  const value = status.toLowerCase();
+  if (value === 'synced' || value === 'ready' || value === 'true') return 'ok';
+  if (value === 'outofsync' || value === 'false') return 'warning';
+  if (value.includes('progress') || value.includes('reconcil'))
+    return 'pending';
+  if (value === 'unknown' || value === '') return 'aborted';
+  return 'warning';
+}
+
+function healthKind(status: string): StatusKind {
+  const value = status.toLowerCase();
+  if (value === 'healthy' || value === 'ready' || value === 'true') return 'ok';
+  if (value === 'progressing' || value.includes('reconcil')) return 'pending';
+  if (value === 'degraded' || value === 'false' || value === 'failed') {
+    return 'error';
+  }
+  if (value === 'suspended' || value === 'missing' || value === 'unknown') {
+    return 'aborted';
+  }
+  return 'warning';
+}
+
+/** The operator's sync and health status, as reported. */
+export function SyncHealth(props: {
+  syncStatus: string;
+  healthStatus: string;
+}) {
+  const { syncStatus, healthStatus } = props;
+  return (
+    <>
+      <div>
+        <StatusIcon kind={syncKind(syncStatus)}>
+          {syncStatus || 'Unknown'}
+        </StatusIcon>
+      </div>
+      <div>
+        <StatusIcon kind={healthKind(healthStatus)}>
+          {healthStatus || 'Unknown'}
+        </StatusIcon>
+      </div>
+    </>
+  );
+}
+
+const GATE_PRESENTATION: Record<
+  GateOutcome,
+  { label: string; kind: StatusKind }
+> = {
+  passed: { label: 'Gate passed', kind: 'ok' },
+  failed: { label: 'Gate failed', kind: 'error' },
+  none: { label: 'No gate', kind: 'aborted' },
+};
+
+/** The performance gate of the declared version in the registry. */
+export function GateStatus(props: { registry: RegistryState | null }) {
+  const { registry } = props;
+  if (!registry) {
+    return (
+      <Typography variant="body2" color="textSecondary">
+        Registry not read
+      </Typography>
+    );
+  }
+  if (!registry.exists) {
+    return <StatusError>Version not in registry</StatusError>;
+  }
+  const presentation =
+    GATE_PRESENTATION[registry.gate] ?? GATE_PRESENTATION.none;
+  return <StatusIcon kind={presentation.kind}>{presentation.label}</StatusIcon>;
+}

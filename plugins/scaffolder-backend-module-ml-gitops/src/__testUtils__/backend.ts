@@ -1,0 +1,64 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { DiscoveryService } from '@backstage/backend-plugin-api';
+import { EnvironmentStatus } from '@ml-gitops/plugin-ml-gitops-common';
+import { http, HttpResponse } from 'msw';
+
+export const BACKEND_URL = 'http://backend.test/api/ml-gitops';
+
+export const discovery: DiscoveryService = {
+  getBaseUrl: async () => BACKEND_URL,
+  getExternalBaseUrl: async () => BACKEND_URL,
+};
+
+export const auth = mockServices.auth();
+
+export function environmentStatus(
+  name: string,
+  version: string,
+  overrides: {
+    drift?: EnvironmentStatus['drift']['state'];
+    health?: string;
+  } = {},
+): EnvironmentStatus {
+  return {
+    name,
+    declared: {
+      version,
+      commit: 'abc1234',
+      author: 'alice',
+      committedAt: '2026-11-27T10:00:00.000Z',
+    },
+    live: {
+      version,
+      revision: 'abc1234',
+      source: 'argocd',
+      instance: 'main',
+      application: `fraud-detector-${name}`,
+      syncStatus: 'Synced',
+      healthStatus: overrides.health ?? 'Healthy',
+      observedAt: '2026-11-28T03:00:00.000Z',
+    },
+    registry: null,
+    drift: { state: overrides.drift ?? 'in-sync' },
+  };
+}
+
+/** The ml-gitops backend's deployments endpoint answering with these statuses. */
+export function fakeBackend(environments: EnvironmentStatus[] | number) {
+  const requests: Request[] = [];
+  const handler = http.get(`${BACKEND_URL}/v1/deployments`, ({ request }) => {
+    requests.push(request);
+    if (typeof environments === 'number') {
+      return HttpResponse.json(
+        { error: { name: 'ServiceUnavailableError', message: 'down' } },
+        { status: environments },
+      );
+    }
+    return HttpResponse.json({
+      entityRef: new URL(request.url).searchParams.get('entityRef'),
+      model: 'fraud-detector',
+      environments,
+    });
+  });
+  return { handler, requests };
+}

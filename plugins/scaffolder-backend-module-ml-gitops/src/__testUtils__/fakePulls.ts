@@ -1,0 +1,61 @@
+import { http, HttpResponse } from 'msw';
+
+export type RecordedPull = {
+  number: number;
+  title: string;
+  body: string;
+  head: string;
+  base: string;
+  labels: string[];
+  reviewers: string[];
+  teamReviewers: string[];
+};
+
+/** msw handlers for GitHub's pull request, label and reviewer API only. */
+export function fakePullsApi(owner = 'acme', repo = 'fraud-detector-config') {
+  const base = `https://api.github.com/repos/${owner}/${repo}`;
+  const pulls: RecordedPull[] = [];
+  const authHeaders: string[] = [];
+  const json = (p: RecordedPull) => ({
+    number: p.number,
+    html_url: `https://github.com/${owner}/${repo}/pull/${p.number}`,
+    head: { ref: p.head },
+    base: { ref: p.base },
+  });
+  const handlers = [
+    http.get(`${base}/pulls`, ({ request }) => {
+      const q = new URL(request.url).searchParams;
+      const head = q.get('head')?.replace(/^[^:]+:/, '');
+      return HttpResponse.json(
+        pulls
+          .filter(p => p.head === head && p.base === q.get('base'))
+          .map(json),
+      );
+    }),
+    http.post(`${base}/pulls`, async ({ request }) => {
+      authHeaders.push(request.headers.get('authorization') ?? '');
+      const body = (await request.json()) as RecordedPull;
+      const pull: RecordedPull = {
+        number: 200 + pulls.length + 1,
+        title: body.title,
+        body: body.body,
+        head: body.head,
+        base: body.base,
+        labels: [],
+        reviewers: [],
+        teamReviewers: [],
+      };
+      pulls.push(pull);
+      return HttpResponse.json(json(pull), { status: 201 });
+    }),
+    http.post(`${base}/issues/:number/labels`, async ({ request, params }) => {
+      const pull = pulls.find(p => p.number === Number(params.number));
+      if (!pull)
+        return HttpResponse.json({ message: 'Not Found' }, { status: 404 });
+      const body = (await request.json()) as { labels: string[] };
+      pull.labels.push(...body.labels);
+      return HttpResponse.json(pull.labels.map(name => ({ name })));
+    }),
+  ];
+  return { handlers, pulls, authHeaders };
+}

@@ -1,0 +1,173 @@
+import { ConfigReader } from '@backstage/config';
+import { ScmIntegrations } from '@backstage/integration';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { ActionContext } from '@backstage/plugin-scaffolder-node';
+import { Entity } from '@backstage/catalog-model';
+import { JsonObject } from '@backstage/types';
+import { http, HttpResponse } from 'msw';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MlGitopsActionOptions } from '../actions/shared';
+
+export const GITHUB_TOKEN = 'ghp_supersecret_token_123';
+export const MLFLOW_URL = 'https://mlflow.example.com';
+
+export function fraudDetectorEntity(
+  annotations: Record<string, string> = {},
+): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: 'fraud-detector',
+      namespace: 'default',
+      annotations: {
+        'ml-gitops/model': 'fraud-detector',
+        'ml-gitops/config-repo':
+          'https://github.com/acme/fraud-detector-config',
+        ...annotations,
+      },
+    },
+    spec: { type: 'service', lifecycle: 'production', owner: 'ml-team' },
+  };
+}
+
+export function makeOptions(
+  extra: { entities?: Entity[]; environments?: string[] } = {},
+): MlGitopsActionOptions {
+  return {
+    integrations: ScmIntegrations.fromConfig(
+      new ConfigReader({
+        integrations: { github: [{ host: 'github.com', token: GITHUB_TOKEN }] },
+      }),
+    ),
+    config: {
+      environments: extra.environments ?? ['dev', 'staging', 'production'],
+      registries: [{ name: 'mlflow-default', type: 'mlflow', url: MLFLOW_URL }],
+    },
+    catalog: catalogServiceMock({
+      entities: extra.entities ?? [fraudDetectorEntity()],
+    }),
+  };
+}
+
+export type FakeMlflowVersion = {
+  version: string;
+  status?: string;
+  stage?: string;
+  tags?: Record<string, string>;
+  metrics?: Record<string, number>;
+};
+
+/** msw handlers answering MLflow's registry API for one model. */
+export function fakeMlflow(model: string, versions: FakeMlflowVersion[]) {
+  const notFound = () =>
+    HttpResponse.json(
+      { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'not found' },
+      { status: 404 },
+    );
+  return [
+    http.get(
+      `${MLFLOW_URL}/api/2.0/mlflow/model-versions/get`,
+      ({ request }) => {
+        const q = new URL(request.url).searchParams;
+        const v = versions.find(x => x.version === q.get('version'));
+        if (q.get('name') !== model || !v) return notFound();
+        return HttpResponse.json({
+          model_version: {
+            name: model,
+            version: v.version,
+            status: v.status ?? 'READY',
+            current_stage: v.stage ?? 'None',
+            run_id: `run-${v.version}`,
+            creation_timestamp: 1764000000000,
+            tags: Object.entries(v.tags ?? {}).map(([key, value]) => ({
+              key,
+              value,
+            })),
+            aliases: [],
+          },
+        });
+      },
+    ),
+    http.get(`${MLFLOW_URL}/api/2.0/mlflow/runs/get`, ({ request }) => {
+      const runId = new URL(request.url).searchParams.get('run_id');
+      const v = versions.find(x => `run-${x.version}` === runId);
+      if (!v) return notFound();
+      return HttpResponse.json({
+        run: {
+          info: { run_id: runId, status: 'FINISHED' },
+          data: {
+            metrics: Object.entries(v.metrics ?? {}).map(([key, value]) => ({
+              key,
+              value,
+              timestamp: 1,
+              step: 0,
+            })),
+          },
+        },
+      });
+    }),
+  ];
+}
+
+/** A context whose checkpoints remember results by key, as a task retry does. */
+export function makeContext<T extends JsonObject>(
+  input: T,
+  options: {
+    checkpoints?: Map<string, unknown>;
+    isDryRun?: boolean;
+    workspacePath?: string;
+    taskId?: string;
+  } = {},
+): {
+  ctx: ActionContext<T, any>;
+  logs: string[];
+  checkpoints: Map<string, unknown>;
+} {
+  const checkpoints = options.checkpoints ?? new Map<string, unknown>();
+  const logs: string[] = [];
+  const base = createMockActionContext<T>({
+    input,
+    isDryRun: options.isDryRun,
+    workspacePath:
+      options.workspacePath ??
+      fs.mkdtempSync(path.join(os.tmpdir(), 'ml-gitops-ws-')),
+    task: { id: options.taskId ?? 'a1b2c3d4-task' },
+  });
+  const record =
+    (level: string) =>
+    (message: unknown): any => {
+      logs.push(`${level}: ${String(message)}`);
+      return base.logger;
+    };
+  const logger = Object.assign(Object.create(base.logger), {
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+    debug: record('debug'),
+  });
+  const ctx = {
+    ...base,
+    isDryRun: options.isDryRun,
+    logger,
+    checkpoint: jest.fn(async (opts: { key: string; fn: () => any }) => {
+      if (checkpoints.has(opts.key)) {
+        return checkpoints.get(opts.key);
+      }
+      const value = await opts.fn();
+      checkpoints.set(opts.key, value);
+      return value;
+    }),
+  };
+  return { ctx: ctx as unknown as ActionContext<T, any>, logs, checkpoints };
+}
+
+/** Every value the context received through ctx.output. */
+export function outputsOf(ctx: { output: unknown }): Record<string, unknown> {
+  return Object.fromEntries(
+    (ctx.output as jest.Mock).mock.calls.map(([k, v]) => [k, v]),
+  );
+}

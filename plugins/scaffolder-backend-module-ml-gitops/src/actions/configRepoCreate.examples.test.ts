@@ -1,0 +1,44 @@
+import { registerMswTestHooks } from '@backstage/backend-test-utils';
+import { setupServer } from 'msw/node';
+import yaml from 'yaml';
+import { fakeGithubOwner } from '../__testUtils__/fakeGithubOwner';
+import { LocalConfigRepo } from '../__testUtils__/gitRepos';
+import { fakeMlflow, makeContext, makeOptions } from '../__testUtils__/setup';
+import { createConfigRepoCreateAction } from './configRepoCreate';
+import { examples } from './configRepoCreate.examples';
+
+const server = setupServer();
+registerMswTestHooks(server);
+jest.setTimeout(60_000);
+
+describe('ml-gitops:config-repo:create examples', () => {
+  it.each(examples.map(e => [e.description, e.example]))(
+    '%s',
+    async (_description, example) => {
+      const step = yaml.parse(example).steps[0];
+      const remote = new LocalConfigRepo();
+      try {
+        const github = fakeGithubOwner({ owner: 'acme', type: 'Organization' });
+        server.use(
+          ...github.handlers,
+          ...fakeMlflow(step.input.model, [
+            {
+              version: step.input.version,
+              metrics: { auc: 0.95, latency_p95_ms: 30 },
+            },
+          ]),
+        );
+        const action = createConfigRepoCreateAction({
+          ...makeOptions(),
+          remoteUrl: () => remote.bare,
+        });
+        expect(step.action).toBe(action.id);
+        await action.handler(makeContext(step.input).ctx);
+        expect(github.created).toHaveLength(1);
+        expect(remote.remoteGit('branch', '--list')).toContain('production');
+      } finally {
+        remote.cleanup();
+      }
+    },
+  );
+});

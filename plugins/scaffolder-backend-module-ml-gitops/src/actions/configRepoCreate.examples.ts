@@ -1,0 +1,49 @@
+import { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import yaml from 'yaml';
+
+export const examples: TemplateExample[] = [
+  {
+    description:
+      'Create the config repo of a model, starting every environment at version 1 with a gate',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'config-repo',
+          action: 'ml-gitops:config-repo:create',
+          name: 'Create the config repo',
+          input: {
+            repoUrl: 'github.com?owner=acme&repo=fraud-detector-config',
+            model: 'fraud-detector',
+            version: '1',
+            owners: ['@acme/ml-team'],
+            gates: { auc: { min: 0.92 }, latency_p95_ms: { max: 40 } },
+          },
+        },
+      ],
+    }),
+  },
+  {
+    description:
+      'Create a public config repo serving in one namespace of a remote cluster',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'config-repo',
+          action: 'ml-gitops:config-repo:create',
+          name: 'Create the config repo',
+          input: {
+            repoUrl: 'https://github.com/acme/churn-model-config',
+            model: 'churn-model',
+            version: '3',
+            registry: 'mlflow-default',
+            owners: ['@acme/growth', 'lead@acme.example'],
+            visibility: 'public',
+            namespace: 'ml-serving',
+            destinationServer: 'https://prod-eu.k8s.acme.example',
+            replicas: 3,
+          },
+        },
+      ],
+    }),
+  },
+];

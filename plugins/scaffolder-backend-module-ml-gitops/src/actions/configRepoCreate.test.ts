@@ -1,0 +1,217 @@
+import { registerMswTestHooks } from '@backstage/backend-test-utils';
+import { parseModelManifest } from '@ml-gitops/plugin-ml-gitops-common';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import yaml from 'yaml';
+import { fakeGithubOwner } from '../__testUtils__/fakeGithubOwner';
+import { LocalConfigRepo } from '../__testUtils__/gitRepos';
+import {
+  fakeMlflow,
+  makeContext,
+  makeOptions,
+  outputsOf,
+} from '../__testUtils__/setup';
+import { createConfigRepoCreateAction } from './configRepoCreate';
+
+const server = setupServer();
+registerMswTestHooks(server);
+jest.setTimeout(60_000);
+
+let remote: LocalConfigRepo;
+beforeEach(() => {
+  remote = new LocalConfigRepo();
+});
+afterEach(() => remote.cleanup());
+
+const input = {
+  repoUrl: 'github.com?owner=acme&repo=fraud-detector-config',
+  model: 'fraud-detector',
+  version: '1',
+  owners: ['@acme/ml-team'],
+  gates: { auc: { min: 0.92 }, latency_p95_ms: { max: 40 } },
+};
+
+function setup(
+  type: 'Organization' | 'User' = 'Organization',
+  existing: string[] = [],
+) {
+  const github = fakeGithubOwner({ owner: 'acme', type, existing });
+  server.use(
+    ...github.handlers,
+    ...fakeMlflow('fraud-detector', [
+      { version: '1', metrics: { auc: 0.95, latency_p95_ms: 30 } },
+      { version: '2', metrics: { auc: 0.5, latency_p95_ms: 30 } },
+    ]),
+  );
+  const action = createConfigRepoCreateAction({
+    ...makeOptions(),
+    remoteUrl: () => remote.bare,
+  });
+  return { github, action };
+}
+
+describe('ml-gitops:config-repo:create', () => {
+  it('creates the repo with every environment branch, files and protection', async () => {
+    const { github, action } = setup();
+    const { ctx } = makeContext(input);
+    await action.handler(ctx);
+
+    expect(github.created).toEqual([
+      expect.objectContaining({
+        name: 'fraud-detector-config',
+        private: true,
+        visibility: 'private',
+      }),
+    ]);
+    const heads = ['dev', 'staging', 'production'].map(b =>
+      remote.remoteGit('rev-parse', b),
+    );
+    expect(new Set(heads).size).toBe(1);
+    const manifestText = remote.show('production', 'deploy/model.yaml');
+    const parsed = parseModelManifest(manifestText);
+    expect(parsed).toMatchObject({
+      ok: true,
+      manifest: {
+        model_name: 'fraud-detector',
+        model_version: '1',
+        registry: 'mlflow-default',
+        gates: {
+          metrics: { auc: { min: 0.92 }, latency_p95_ms: { max: 40 } },
+        },
+      },
+    });
+    expect(manifestText).toContain('# Deployment manifest of fraud-detector');
+    const app = yaml.parse(remote.show('dev', 'argocd/production.yaml'));
+    expect(app).toMatchObject({
+      kind: 'Application',
+      metadata: {
+        name: 'fraud-detector-production',
+        labels: {
+          'ml-gitops/model': 'fraud-detector',
+          'ml-gitops/environment': 'production',
+        },
+      },
+      spec: {
+        source: {
+          repoURL: 'https://github.com/acme/fraud-detector-config.git',
+          targetRevision: 'production',
+          path: 'deploy/chart',
+        },
+        destination: { namespace: 'ml-production' },
+      },
+    });
+    expect(remote.show('dev', 'CODEOWNERS')).toContain(
+      '*                   @acme/ml-team',
+    );
+    expect(remote.show('dev', '.github/workflows/validate.yaml')).toContain(
+      'name: ml-gitops/validate',
+    );
+    expect(github.settings['fraud-detector-config']).toEqual({
+      default_branch: 'dev',
+    });
+    expect(github.protections.production).toMatchObject({
+      required_status_checks: { contexts: ['ml-gitops/validate'] },
+      required_pull_request_reviews: {
+        required_approving_review_count: 1,
+        require_code_owner_reviews: true,
+      },
+    });
+    expect(github.protections.dev).toMatchObject({
+      required_pull_request_reviews: { required_approving_review_count: 0 },
+    });
+    expect(outputsOf(ctx)).toEqual({
+      remoteUrl: 'https://github.com/acme/fraud-detector-config',
+      defaultBranch: 'dev',
+      annotations: {
+        'ml-gitops/model': 'fraud-detector',
+        'ml-gitops/config-repo':
+          'https://github.com/acme/fraud-detector-config',
+      },
+    });
+  });
+
+  it("creates a user's repo through /user/repos", async () => {
+    const { github, action } = setup('User');
+    await action.handler(makeContext(input).ctx);
+    expect(github.created).toHaveLength(1);
+    expect(github.created[0]).not.toHaveProperty('visibility');
+  });
+
+  it('creates and pushes once when retried', async () => {
+    const { github, action } = setup();
+    let failOnce = true;
+    server.use(
+      http.put(
+        'https://api.github.com/repos/acme/fraud-detector-config/branches/production/protection',
+        () => {
+          if (failOnce) {
+            failOnce = false;
+            return HttpResponse.json({ message: 'boom' }, { status: 502 });
+          }
+          return undefined;
+        },
+      ),
+    );
+    const checkpoints = new Map<string, unknown>();
+    await expect(
+      action.handler(makeContext(input, { checkpoints }).ctx),
+    ).rejects.toThrow(/Protecting branch production .* failed with 502/);
+    const pushed = remote.remoteGit('rev-parse', 'dev');
+    await action.handler(makeContext(input, { checkpoints }).ctx);
+    expect(github.created).toHaveLength(1);
+    expect(remote.remoteGit('rev-parse', 'dev')).toBe(pushed);
+    expect(github.protections.production).toBeDefined();
+  });
+
+  it('touches nothing in a dry run', async () => {
+    const { github, action } = setup();
+    const { ctx, logs } = makeContext(input, { isDryRun: true });
+    await action.handler(ctx);
+    expect(github.created).toEqual([]);
+    expect(remote.remoteGit('branch', '--list')).toBe('');
+    expect(logs.join('\n')).toMatch(/Dry run: would create/);
+  });
+
+  it('refuses a repo that exists', async () => {
+    const { github, action } = setup('Organization', ['fraud-detector-config']);
+    await expect(action.handler(makeContext(input).ctx)).rejects.toThrow(
+      'https://github.com/acme/fraud-detector-config already exists; choose another repository name',
+    );
+    expect(github.created).toEqual([]);
+  });
+
+  it.each([
+    [
+      'a model name that is no label value',
+      { model: 'Fraud Detector' },
+      /model "Fraud Detector" is not usable as a Kubernetes label value/,
+    ],
+    [
+      'an owner that is no CODEOWNERS entry',
+      { owners: ['ml team'] },
+      /owners ml team are not CODEOWNERS entries/,
+    ],
+    [
+      'a gate without bounds',
+      { gates: { auc: {} } },
+      /gates auc need a min or a max/,
+    ],
+    [
+      'a version the registry lacks',
+      { version: '9' },
+      /fraud-detector version 9 does not exist in the registry/,
+    ],
+    [
+      'a version failing the gate',
+      { version: '2' },
+      /the gate fails: auc 0.5 is below the minimum 0.92/,
+    ],
+    ['an invalid version', { version: '' }, /is not a registry version id/],
+  ])('refuses %s', async (_what, change, message) => {
+    const { github, action } = setup();
+    await expect(
+      action.handler(makeContext({ ...input, ...change }).ctx),
+    ).rejects.toThrow(message);
+    expect(github.created).toEqual([]);
+  });
+});

@@ -1,0 +1,348 @@
+import { InputError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  formatManifestProblem,
+  parseModelManifest,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import { ConfigRepoLocation } from '@ml-gitops/plugin-ml-gitops-node';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { examples } from './configRepoCreate.examples';
+import { configRepoFiles, VALIDATE_CHECK } from './configRepoFiles';
+import { GitCli } from './gitCli';
+import {
+  checkForce,
+  checkRegistry,
+  checkVersion,
+  createGitClients,
+  enforce,
+  MlGitopsActionOptions,
+  resolveTarget,
+} from './shared';
+
+/** Options of {@link createConfigRepoCreateAction}. */
+export type ConfigRepoCreateActionOptions = MlGitopsActionOptions & {
+  /** The URL git pushes to; defaults to `<repo URL>.git`. Tests use a bare repo. */
+  remoteUrl?: (loc: ConfigRepoLocation) => string;
+};
+
+const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const OWNER = /^@[A-Za-z0-9-]+(\/[A-Za-z0-9_.-]+)?$|^[^@\s]+@[^@\s]+$/;
+
+/**
+ * `ml-gitops:config-repo:create`: creates a model's config repo on GitHub
+ * with its environment branches, the manifest, chart, validate workflow,
+ * CODEOWNERS, Argo CD Applications and branch protection.
+ *
+ * @public
+ */
+export function createConfigRepoCreateAction(
+  options: ConfigRepoCreateActionOptions,
+) {
+  const { reader, writer } = createGitClients(options);
+  const remoteUrl = options.remoteUrl ?? (loc => `${loc.url}.git`);
+  return createTemplateAction({
+    id: 'ml-gitops:config-repo:create',
+    description:
+      "Creates a model's config repo on GitHub: one branch per environment holding deploy/model.yaml, the Helm chart, the validate workflow, CODEOWNERS and Argo CD Applications, with branch protection (the last environment needs a code owner's review and the validate check).",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        repoUrl: z =>
+          z
+            .string()
+            .describe(
+              'The repo to create: github.com?owner=acme&repo=fraud-detector-config (RepoUrlPicker) or https://github.com/acme/fraud-detector-config',
+            ),
+        model: z =>
+          z
+            .string()
+            .describe("The model's name in the registry, e.g. fraud-detector"),
+        version: z =>
+          z
+            .string()
+            .describe(
+              'The registry version every environment starts with, e.g. "1"',
+            ),
+        registry: z =>
+          z
+            .string()
+            .describe(
+              'Which configured registry (mlGitops.registries) holds the model; defaults to the only one',
+            )
+            .optional(),
+        owners: z =>
+          z
+            .array(z.string())
+            .min(1)
+            .describe(
+              'CODEOWNERS of the repo: @org/team, @user or an email; they review production',
+            ),
+        gates: z =>
+          z
+            .record(
+              z.string(),
+              z.object({
+                min: z.number().optional().describe('Inclusive minimum'),
+                max: z.number().optional().describe('Inclusive maximum'),
+              }),
+            )
+            .describe(
+              'Performance gate: registry metric → { min, max }, e.g. { auc: { min: 0.92 } }',
+            )
+            .optional(),
+        runtime: z =>
+          z.string().describe('Serving runtime (default kserve)').optional(),
+        replicas: z =>
+          z
+            .number()
+            .int()
+            .min(0)
+            .describe('Serving replicas (default 2)')
+            .optional(),
+        description: z =>
+          z.string().describe('Description of the repository').optional(),
+        visibility: z =>
+          z
+            .enum(['private', 'internal', 'public'])
+            .describe('Repository visibility (default private)')
+            .optional(),
+        namespace: z =>
+          z
+            .string()
+            .describe(
+              'Kubernetes namespace the model serves in; {environment} is replaced per environment (default ml-{environment})',
+            )
+            .optional(),
+        argocdNamespace: z =>
+          z
+            .string()
+            .describe('Namespace of Argo CD Applications (default argocd)')
+            .optional(),
+        argocdProject: z =>
+          z.string().describe('Argo CD project (default default)').optional(),
+        destinationServer: z =>
+          z
+            .string()
+            .describe(
+              'Cluster API server the Applications deploy to (default https://kubernetes.default.svc)',
+            )
+            .optional(),
+        force: z =>
+          z
+            .boolean()
+            .describe(
+              'Create the repo even though the registry or gate checks of the version fail; needs a reason',
+            )
+            .optional(),
+        reason: z =>
+          z
+            .string()
+            .describe('Why the checks are overridden; logged')
+            .optional(),
+      },
+      output: {
+        remoteUrl: z => z.string().describe('HTTPS URL of the new repo'),
+        defaultBranch: z =>
+          z.string().describe('The default branch (the first environment)'),
+        annotations: z =>
+          z
+            .record(z.string(), z.string())
+            .describe(
+              'The ml-gitops annotations to put on the model entity (catalog-info.yaml)',
+            ),
+      },
+    },
+    async handler(ctx) {
+      const { input } = ctx;
+      const version = checkVersion(input.version);
+      checkForce(input);
+      if (!LABEL_VALUE.test(input.model)) {
+        throw new InputError(
+          `model "${input.model}" is not usable as a Kubernetes label value: 1 to 63 letters, digits, "-", "_" or ".", starting and ending alphanumeric`,
+        );
+      }
+      const badOwners = input.owners.filter(o => !OWNER.test(o));
+      if (badOwners.length > 0) {
+        throw new InputError(
+          `owners ${badOwners.join(
+            ', ',
+          )} are not CODEOWNERS entries; use @org/team, @user or an email`,
+        );
+      }
+      const gates = input.gates ?? {};
+      const emptyGates = Object.keys(gates).filter(
+        k => gates[k].min === undefined && gates[k].max === undefined,
+      );
+      if (emptyGates.length > 0) {
+        throw new InputError(
+          `gates ${emptyGates.join(', ')} need a min or a max`,
+        );
+      }
+      const { environments } = options.config;
+      const target = await resolveTarget(ctx, options, reader, {
+        repoUrl: input.repoUrl,
+      });
+      const { loc } = target;
+      const spec = {
+        model: input.model,
+        version,
+        registry: input.registry ?? options.config.registries[0]?.name,
+        runtime: input.runtime ?? 'kserve',
+        replicas: input.replicas ?? 2,
+        gates,
+        environments,
+        owners: input.owners,
+        repoUrl: loc.url,
+        namespace: input.namespace ?? 'ml-{environment}',
+        argocdNamespace: input.argocdNamespace ?? 'argocd',
+        argocdProject: input.argocdProject ?? 'default',
+        destinationServer:
+          input.destinationServer ?? 'https://kubernetes.default.svc',
+      };
+      const files = configRepoFiles(spec);
+      const parsed = parseModelManifest(files['deploy/model.yaml']);
+      if (!parsed.ok) {
+        throw new InputError(
+          `The generated manifest is invalid: ${parsed.problems
+            .map(formatManifestProblem)
+            .join('; ')}`,
+        );
+      }
+      const facts = await checkRegistry(options.config, {
+        registryName: input.registry,
+        model: input.model,
+        version,
+        manifest: parsed.manifest,
+      });
+      enforce(
+        `start ${input.model} at version ${version}`,
+        facts.blockers,
+        input,
+        ctx.logger,
+      );
+      ctx.logger.info(
+        `Creating ${loc.url} for ${
+          input.model
+        } ${version} with branches ${environments.join(', ')}`,
+      );
+
+      const annotations = {
+        'ml-gitops/model': input.model,
+        'ml-gitops/config-repo': loc.url,
+        ...(input.registry ? { 'ml-gitops/registry': input.registry } : {}),
+      };
+      ctx.output('remoteUrl', loc.url);
+      ctx.output('defaultBranch', environments[0]);
+      ctx.output('annotations', annotations);
+
+      // Remembered, so a retry after the creation below does not refuse.
+      const existedAtStart = await ctx.checkpoint({
+        key: `ml-gitops.config-repo.exists.${loc.owner}.${loc.repo}`,
+        fn: async () => writer.repositoryExists(loc),
+      });
+      if (existedAtStart) {
+        throw new InputError(
+          `${loc.url} already exists; choose another repository name, or annotate the entity with it if it is already a config repo`,
+        );
+      }
+
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would create ${loc.url} with ${
+            Object.keys(files).length
+          } files on ${environments.join(
+            ', ',
+          )} and protect them (${environments.at(-1)} needs a review)`,
+        );
+        return;
+      }
+
+      await ctx.checkpoint({
+        key: `ml-gitops.config-repo.create.${loc.owner}.${loc.repo}`,
+        fn: async () => {
+          const result = await writer.createRepository(loc, {
+            description:
+              input.description ??
+              `Which version of ${input.model} serves where (ml-gitops config repo)`,
+            visibility: input.visibility ?? 'private',
+          });
+          ctx.logger.info(
+            result.created
+              ? `Created ${result.url}`
+              : `${result.url} exists; continuing`,
+          );
+        },
+      });
+
+      await ctx.checkpoint({
+        key: `ml-gitops.config-repo.push.${loc.owner}.${loc.repo}`,
+        fn: async () => {
+          await fs.mkdir(ctx.workspacePath, { recursive: true });
+          const dir = path.join(ctx.workspacePath, 'ml-gitops-config-repo');
+          await fs.rm(dir, { recursive: true, force: true });
+          await fs.mkdir(dir, { recursive: true });
+          const git = new GitCli(dir, {
+            token: await writer.getToken(loc),
+            author: {
+              name: 'ML GitOps',
+              email: 'ml-gitops@users.noreply.backstage.io',
+            },
+          });
+          await git.run(['init', '--quiet', '-b', environments[0]]);
+          await git.run(['remote', 'add', 'origin', remoteUrl(loc)]);
+          const pushed = await git.run(['ls-remote', '--heads', 'origin']);
+          if (pushed.trim()) {
+            ctx.logger.info('The environment branches were already pushed');
+            return;
+          }
+          for (const [file, content] of Object.entries(files)) {
+            const full = path.join(dir, file);
+            await fs.mkdir(path.dirname(full), { recursive: true });
+            await fs.writeFile(full, content);
+          }
+          await git.run(['add', '-A']);
+          await git.run([
+            'commit',
+            '--quiet',
+            '-m',
+            `Create the config repo of ${input.model} at version ${version}`,
+          ]);
+          await git.run([
+            'push',
+            '--quiet',
+            'origin',
+            ...environments.map(e => `HEAD:refs/heads/${e}`),
+          ]);
+          ctx.logger.info(`Pushed branches ${environments.join(', ')}`);
+        },
+      });
+
+      await ctx.checkpoint({
+        key: `ml-gitops.config-repo.default-branch.${loc.owner}.${loc.repo}`,
+        fn: async () => {
+          await writer.setDefaultBranch(loc, environments[0]);
+        },
+      });
+
+      for (const [index, environment] of environments.entries()) {
+        const last = index === environments.length - 1;
+        await ctx.checkpoint({
+          key: `ml-gitops.config-repo.protect.${loc.owner}.${loc.repo}.${environment}`,
+          fn: async () => {
+            await writer.protectBranch(loc, environment, {
+              checks: [VALIDATE_CHECK],
+              approvals: last ? 1 : 0,
+            });
+            ctx.logger.info(
+              `Protected ${environment}: pull requests passing ${VALIDATE_CHECK}${
+                last ? ", with a code owner's approval" : ''
+              }`,
+            );
+          },
+        });
+      }
+    },
+  });
+}

@@ -1,0 +1,179 @@
+import yaml from 'yaml';
+
+/** What a new config repo is generated from. */
+export type ConfigRepoSpec = {
+  model: string;
+  version: string;
+  registry?: string;
+  runtime: string;
+  replicas: number;
+  gates: Record<string, { min?: number; max?: number }>;
+  environments: string[];
+  owners: string[];
+  /** HTTPS URL of the repo, for the Argo CD Applications. */
+  repoUrl: string;
+  /** Kubernetes namespace; `{environment}` is replaced per environment. */
+  namespace: string;
+  argocdNamespace: string;
+  argocdProject: string;
+  destinationServer: string;
+};
+
+/** The name of the required status check the validate workflow reports. */
+export const VALIDATE_CHECK = 'ml-gitops/validate';
+
+function modelYaml(spec: ConfigRepoSpec): string {
+  const gates = Object.entries(spec.gates);
+  const lines = [
+    `# Deployment manifest of ${spec.model}: the one file a deployment changes.`,
+    '# Change it through pull requests only; `ml-gitops validate` checks them.',
+    `model_name: ${spec.model}`,
+    `model_version: ${JSON.stringify(
+      spec.version,
+    )}            # string; the registry's version id`,
+    ...(spec.registry ? [`registry: ${spec.registry}`] : []),
+    `serving: { runtime: ${spec.runtime}, replicas: ${spec.replicas} }`,
+  ];
+  if (gates.length > 0) {
+    lines.push(
+      'gates:',
+      "  metrics:                     # checked against the registry run's metrics",
+      ...gates.map(([metric, gate]) => {
+        const bounds = [
+          gate.min !== undefined ? `min: ${gate.min}` : undefined,
+          gate.max !== undefined ? `max: ${gate.max}` : undefined,
+        ]
+          .filter(Boolean)
+          .join(', ');
+        return `    ${JSON.stringify(metric)}: { ${bounds} }`;
+      }),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function namespaceOf(spec: ConfigRepoSpec, environment: string): string {
+  return spec.namespace.replace(/\{environment\}/g, environment);
+}
+
+function argoApplication(spec: ConfigRepoSpec, environment: string): string {
+  return yaml.stringify({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: {
+      name: `${spec.model}-${environment}`,
+      namespace: spec.argocdNamespace,
+      labels: {
+        'ml-gitops/model': spec.model,
+        'ml-gitops/environment': environment,
+      },
+    },
+    spec: {
+      project: spec.argocdProject,
+      source: {
+        repoURL: `${spec.repoUrl}.git`,
+        targetRevision: environment,
+        path: 'deploy/chart',
+        helm: {
+          valueFiles: ['../model.yaml'],
+          parameters: [{ name: 'environment', value: environment }],
+        },
+      },
+      destination: {
+        server: spec.destinationServer,
+        namespace: namespaceOf(spec, environment),
+      },
+      syncPolicy: {
+        automated: { prune: true, selfHeal: true },
+        syncOptions: ['CreateNamespace=true'],
+      },
+    },
+  });
+}
+
+/**
+ * The files of a new config repo (DESIGN.md "The config repo"), by path. The
+ * same files go to every environment branch.
+ */
+export function configRepoFiles(spec: ConfigRepoSpec): Record<string, string> {
+  const m = spec.model;
+  const owners = spec.owners.join(' ');
+  const files: Record<string, string> = {
+    'deploy/model.yaml': modelYaml(spec),
+    'deploy/chart/Chart.yaml': `apiVersion: v2
+name: ${m}
+description: Serving objects of ${m}, rendered from deploy/model.yaml.
+type: application
+version: 0.1.0
+`,
+    'deploy/chart/values.yaml': `# Defaults; Argo CD passes ../model.yaml as a values file.
+model_name: ${m}
+model_version: ""
+environment: ""
+serving:
+  runtime: ${spec.runtime}
+  replicas: 1
+`,
+    'deploy/chart/templates/inferenceservice.yaml': `apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: {{ .Values.model_name }}
+  labels:
+    app.kubernetes.io/name: {{ .Values.model_name }}
+    backstage.io/kubernetes-id: {{ .Values.model_name }}
+    ml-gitops/model: {{ .Values.model_name }}
+    ml-gitops/model-version: {{ .Values.model_version | quote }}
+    ml-gitops/environment: {{ .Values.environment | quote }}
+spec:
+  predictor:
+    minReplicas: {{ .Values.serving.replicas }}
+    maxReplicas: {{ .Values.serving.replicas }}
+    model:
+      modelFormat:
+        name: mlflow
+      storageUri: "models:/{{ .Values.model_name }}/{{ .Values.model_version }}"
+`,
+    'secrets/.gitkeep': '',
+    '.github/workflows/validate.yaml': `name: validate
+on:
+  pull_request:
+    branches: [${spec.environments.join(', ')}]
+jobs:
+  validate:
+    name: ${VALIDATE_CHECK}
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+      - uses: actions/setup-node@v4
+        with:
+          node-version: 22
+      - run: npx --yes @ml-gitops/cli validate --base "origin/\${{ github.base_ref }}" --format github
+        env:
+          ML_GITOPS_REGISTRY_URL: \${{ vars.ML_GITOPS_REGISTRY_URL }}
+          ML_GITOPS_REGISTRY_TOKEN: \${{ secrets.ML_GITOPS_REGISTRY_TOKEN }}
+`,
+    CODEOWNERS: `# Every change to what serves needs a review by the model's owners.
+*                   ${owners}
+`,
+    'README.md': `# ${m} config repo
+
+Branches ${spec.environments
+      .map(e => `\`${e}\``)
+      .join(
+        ', ',
+      )} (in promotion order) declare which version of \`${m}\` serves in
+each environment: \`deploy/model.yaml\`. Change them through pull requests only
+(Backstage's ml-gitops templates open them); Argo CD applies what is merged.
+
+\`argocd/<environment>.yaml\` are the Argo CD Applications; apply them once
+(\`kubectl apply -f argocd/\`) or let an app-of-apps pick them up.
+Secrets are committed only as SealedSecrets under \`secrets/\`.
+`,
+  };
+  for (const environment of spec.environments) {
+    files[`argocd/${environment}.yaml`] = argoApplication(spec, environment);
+  }
+  return files;
+}

@@ -1,0 +1,269 @@
+import { registerMswTestHooks } from '@backstage/backend-test-utils';
+import {
+  FakeGithubRepo,
+  manifest,
+} from '@ml-gitops/plugin-ml-gitops-node/testUtils';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import {
+  fakeMlflow,
+  FakeMlflowVersion,
+  fraudDetectorEntity,
+  GITHUB_TOKEN,
+  makeContext,
+  makeOptions,
+  outputsOf,
+} from '../__testUtils__/setup';
+import { createDeployAction } from './deploy';
+
+const server = setupServer();
+registerMswTestHooks(server);
+
+const input = { entityRef: 'component:default/fraud-detector', version: '13' };
+
+function setup(
+  versions: FakeMlflowVersion[] = [{ version: '13', metrics: { auc: 0.95 } }],
+) {
+  const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
+  for (const branch of ['dev', 'staging', 'production']) {
+    repo.commit({
+      branch,
+      parents: [],
+      message: `Initial ${branch}`,
+      login: 'alice',
+      date: '2026-11-01T10:00:00Z',
+      files: { 'deploy/model.yaml': manifest('12') },
+    });
+  }
+  server.use(
+    ...repo.writeHandlers(),
+    ...repo.handlers(),
+    ...fakeMlflow('fraud-detector', versions),
+  );
+  return { repo, action: createDeployAction(makeOptions()) };
+}
+
+describe('ml-gitops:deploy', () => {
+  it('opens a pull request to dev that changes only model_version', async () => {
+    const { repo, action } = setup();
+    const devHead = repo.branches.get('dev')!;
+    const { ctx, logs } = makeContext(input);
+    await action.handler(ctx);
+
+    const branch = 'ml-gitops/deploy-dev-13-a1b2c3d4';
+    const outputs = outputsOf(ctx);
+    expect(outputs).toEqual({
+      pullRequestUrl: 'https://github.com/acme/fraud-detector-config/pull/101',
+      pullRequestNumber: 101,
+      branch,
+    });
+    const commit = repo.commits.get(repo.branches.get(branch)!)!;
+    expect(commit.parents).toEqual([devHead]);
+    expect(commit.files['deploy/model.yaml']).toBe(
+      manifest('12').replace('model_version: "12"', 'model_version: "13"'),
+    );
+    expect(repo.branches.get('dev')).toBe(devHead); // dev is untouched
+    const [pull] = repo.opened;
+    expect(pull).toMatchObject({
+      title: 'Deploy fraud-detector 13 to dev',
+      head: branch,
+      base: 'dev',
+      labels: ['ml-gitops/deploy'],
+    });
+    expect(pull.body).toContain('version `12` → `13`');
+    expect(pull.body).toContain('**Gate**: passed');
+    expect(pull.body).toContain('| auc | 0.95 | >= 0.92 | passed |');
+    expect(pull.body).not.toContain('WARNING');
+    expect(logs.join('\n')).not.toContain(GITHUB_TOKEN);
+    expect(JSON.stringify(outputs)).not.toContain(GITHUB_TOKEN);
+  });
+
+  it('deploys to the named environment', async () => {
+    const { repo, action } = setup();
+    const { ctx } = makeContext({ ...input, environment: 'staging' });
+    await action.handler(ctx);
+    expect(repo.opened[0].base).toBe('staging');
+  });
+
+  it('takes a repo URL instead of an entity', async () => {
+    const { repo, action } = setup();
+    const { ctx } = makeContext({
+      repoUrl: 'github.com?owner=acme&repo=fraud-detector-config',
+      version: '13',
+    });
+    await action.handler(ctx);
+    expect(repo.opened[0].title).toBe('Deploy fraud-detector 13 to dev');
+  });
+
+  it('does not open a second pull request or branch when the task is retried', async () => {
+    const { repo, action } = setup();
+    let failOnce = true;
+    server.use(
+      http.post(
+        'https://api.github.com/repos/acme/fraud-detector-config/pulls',
+        () => {
+          if (failOnce) {
+            failOnce = false;
+            return HttpResponse.json({ message: 'boom' }, { status: 502 });
+          }
+          return undefined;
+        },
+      ),
+    );
+    const checkpoints = new Map<string, unknown>();
+    const first = makeContext(input, { checkpoints });
+    await expect(action.handler(first.ctx)).rejects.toThrow(/failed with 502/);
+    const second = makeContext(input, { checkpoints });
+    await action.handler(second.ctx);
+    const third = makeContext(input, { checkpoints });
+    await action.handler(third.ctx);
+
+    expect(repo.opened).toHaveLength(1);
+    expect(repo.calls.filter(c => c.startsWith('create-ref:'))).toHaveLength(1);
+    expect(repo.calls.filter(c => c.startsWith('put:'))).toHaveLength(1);
+    expect(outputsOf(third.ctx).pullRequestNumber).toBe(101);
+  });
+
+  it('finds the branch, commit and pull request of an interrupted run without checkpoints', async () => {
+    const { repo, action } = setup();
+    await action.handler(makeContext(input).ctx);
+    const again = makeContext(input); // checkpoints lost
+    await action.handler(again.ctx);
+    expect(repo.opened).toHaveLength(1);
+    expect(repo.calls.filter(c => c.startsWith('put:'))).toHaveLength(1);
+    expect(outputsOf(again.ctx).pullRequestNumber).toBe(101);
+  });
+
+  it('touches nothing in a dry run', async () => {
+    const { repo, action } = setup();
+    const { ctx, logs } = makeContext(input, { isDryRun: true });
+    await action.handler(ctx);
+    expect(repo.opened).toHaveLength(0);
+    expect([...repo.branches.keys()]).toEqual(['dev', 'staging', 'production']);
+    expect(logs.join('\n')).toMatch(/Dry run: would create branch/);
+  });
+
+  it.each([
+    [
+      'a version the registry does not have',
+      { ...input, version: '99' },
+      /fraud-detector version 99 does not exist in the registry mlflow-default/,
+    ],
+    [
+      'the version the branch already declares',
+      { ...input, version: '12' },
+      /Branch dev already declares fraud-detector version 12; nothing to deploy/,
+    ],
+    [
+      'an unknown environment',
+      { ...input, environment: 'qa' },
+      /environment "qa" is not a configured environment; choose one of dev, staging, production/,
+    ],
+    [
+      'an invalid version id',
+      { ...input, version: 'v 13!' },
+      /is not a registry version id/,
+    ],
+    [
+      'force without a reason',
+      { ...input, force: true },
+      /force: true needs a reason/,
+    ],
+    [
+      'neither entity nor repo',
+      { version: '13' },
+      /Give entityRef .* or repoUrl/,
+    ],
+    [
+      'an unknown entity',
+      { ...input, entityRef: 'component:default/nope' },
+      /component:default\/nope was not found in the catalog/,
+    ],
+  ])('refuses %s before touching Git', async (_what, bad, message) => {
+    const { repo, action } = setup();
+    await expect(action.handler(makeContext(bad).ctx)).rejects.toThrow(message);
+    expect(repo.opened).toHaveLength(0);
+    expect(
+      repo.calls.filter(c => /^(create-ref|put|open-pull)/.test(c)),
+    ).toEqual([]);
+  });
+
+  it.each([
+    [
+      'not READY',
+      { version: '13', status: 'PENDING_REGISTRATION', metrics: { auc: 0.95 } },
+      /is PENDING_REGISTRATION, not READY/,
+    ],
+    [
+      'archived',
+      { version: '13', stage: 'Archived', metrics: { auc: 0.95 } },
+      /is in the Archived stage/,
+    ],
+    [
+      'rejected',
+      {
+        version: '13',
+        tags: { validation_status: 'rejected' },
+        metrics: { auc: 0.95 },
+      },
+      /is tagged validation_status=rejected/,
+    ],
+    [
+      'failing the gate',
+      { version: '13', metrics: { auc: 0.9 } },
+      /the gate fails: auc 0.9 is below the minimum 0.92/,
+    ],
+    [
+      'lacking a gated metric',
+      { version: '13', metrics: {} },
+      /auc is gated but the registry run has no such metric/,
+    ],
+  ])('refuses a version %s', async (_what, version, message) => {
+    const { repo, action } = setup([version]);
+    const error = action.handler(makeContext(input).ctx);
+    await expect(error).rejects.toThrow(message);
+    await expect(error).rejects.toThrow(/set force: true with a reason/);
+    expect(repo.opened).toHaveLength(0);
+  });
+
+  it('refuses an entity without the annotations', async () => {
+    const entity = fraudDetectorEntity();
+    delete entity.metadata.annotations!['ml-gitops/config-repo'];
+    const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
+    server.use(...repo.writeHandlers(), ...repo.handlers());
+    const action = createDeployAction(makeOptions({ entities: [entity] }));
+    await expect(action.handler(makeContext(input).ctx)).rejects.toThrow(
+      /lacks the annotation\(s\) ml-gitops\/config-repo/,
+    );
+  });
+
+  it('refuses a config repo without the environment branch', async () => {
+    const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
+    repo.commit({
+      branch: 'main',
+      message: 'init',
+      date: '2026-11-01T10:00:00Z',
+      files: { 'deploy/model.yaml': manifest('12') },
+    });
+    server.use(...repo.writeHandlers(), ...repo.handlers());
+    const action = createDeployAction(makeOptions());
+    await expect(action.handler(makeContext(input).ctx)).rejects.toThrow(
+      /has no branch "dev"/,
+    );
+  });
+
+  it('opens the pull request with force and a reason, stating them in a warning', async () => {
+    const { repo, action } = setup([{ version: '13', metrics: { auc: 0.9 } }]);
+    const { ctx } = makeContext({
+      ...input,
+      force: true,
+      reason: 'Hotfix for INC-1234',
+    });
+    await action.handler(ctx);
+    const [pull] = repo.opened;
+    expect(pull.body).toContain('> [!WARNING]');
+    expect(pull.body).toContain('Reason: Hotfix for INC-1234');
+    expect(pull.body).toContain('auc 0.9 is below the minimum 0.92');
+    expect(pull.body).toContain('**Gate**: failed');
+  });
+});

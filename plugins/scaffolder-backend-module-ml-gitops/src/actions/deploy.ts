@@ -1,0 +1,235 @@
+import { InputError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { setModelVersion } from '@ml-gitops/plugin-ml-gitops-common';
+import { examples } from './deploy.examples';
+import {
+  checkEnvironment,
+  checkForce,
+  checkRegistry,
+  checkVersion,
+  createGitClients,
+  enforce,
+  forceWarning,
+  MlGitopsActionOptions,
+  readBranchManifest,
+  registrySection,
+  resolveTarget,
+  taskSuffix,
+} from './shared';
+
+/**
+ * `ml-gitops:deploy`: opens a pull request to an environment's branch of the
+ * config repo that changes `model_version`, after checking the version in the
+ * registry and against the manifest's gate.
+ *
+ * @public
+ */
+export function createDeployAction(options: MlGitopsActionOptions) {
+  const { reader, writer } = createGitClients(options);
+  return createTemplateAction({
+    id: 'ml-gitops:deploy',
+    description:
+      'Opens a pull request to an environment branch of the config repo that sets model_version, after checking that the registry has the version, that it is READY and not archived or rejected, and that it passes the manifest gate.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        entityRef: z =>
+          z
+            .string()
+            .describe(
+              'The catalog entity of the model, e.g. component:default/fraud-detector; it must carry the ml-gitops/model and ml-gitops/config-repo annotations',
+            )
+            .optional(),
+        repoUrl: z =>
+          z
+            .string()
+            .describe(
+              'The config repo instead of (or overriding) the entity annotation: https://github.com/acme/fraud-detector-config or github.com?owner=acme&repo=fraud-detector-config',
+            )
+            .optional(),
+        manifestPath: z =>
+          z
+            .string()
+            .describe(
+              'Path of the manifest in the config repo; defaults to the ml-gitops/manifest-path annotation or deploy/model.yaml',
+            )
+            .optional(),
+        version: z =>
+          z.string().describe('The registry version id to deploy, e.g. "13"'),
+        environment: z =>
+          z
+            .string()
+            .describe(
+              'The environment (branch) to deploy to; defaults to the first of mlGitops.environments',
+            )
+            .optional(),
+        force: z =>
+          z
+            .boolean()
+            .describe(
+              'Open the pull request even though the registry or gate checks fail; needs a reason',
+            )
+            .optional(),
+        reason: z =>
+          z
+            .string()
+            .describe(
+              'Why the checks are overridden; stated in a warning in the pull request',
+            )
+            .optional(),
+      },
+      output: {
+        pullRequestUrl: z =>
+          z.string().describe('URL of the pull request').optional(),
+        pullRequestNumber: z =>
+          z.number().describe('Number of the pull request').optional(),
+        branch: z =>
+          z.string().describe('The branch holding the change').optional(),
+      },
+    },
+    async handler(ctx) {
+      const { input } = ctx;
+      const version = checkVersion(input.version);
+      checkForce(input);
+      const environment = checkEnvironment(
+        options.config,
+        input.environment ?? options.config.environments[0],
+        'environment',
+      );
+      const target = await resolveTarget(ctx, options, reader, input);
+      const { loc, manifestPath } = target;
+      ctx.logger.info(
+        `Deploying version ${version} to ${environment} via ${loc.url} (${manifestPath})`,
+      );
+
+      const current = await readBranchManifest(writer, target, environment);
+      const model = target.model ?? current.manifest.model_name;
+      const oldVersion = current.manifest.model_version;
+      if (oldVersion === version) {
+        throw new InputError(
+          `Branch ${environment} already declares ${model} version ${version}; nothing to deploy`,
+        );
+      }
+      const edited = setModelVersion(current.text, version);
+      ctx.logger.info(
+        `${environment} declares version ${oldVersion} at ${current.head.slice(
+          0,
+          7,
+        )}`,
+      );
+
+      const facts = await checkRegistry(options.config, {
+        registryName: target.registryName,
+        model,
+        version,
+        manifest: current.manifest,
+      });
+      enforce(
+        `deploy ${model} version ${version}`,
+        facts.blockers,
+        input,
+        ctx.logger,
+      );
+      ctx.logger.info(
+        `Registry ${facts.registry}: ${
+          facts.version ? facts.version.status : 'not checked'
+        }; gate ${facts.gate.outcome}`,
+      );
+
+      const branch = `ml-gitops/deploy-${environment}-${version}-${taskSuffix(
+        ctx.task.id,
+      )}`;
+      const title = `Deploy ${model} ${version} to ${environment}`;
+      const body = [
+        forceWarning(facts.blockers, input),
+        `Deploys **${model}** to **${environment}**: version \`${oldVersion}\` → \`${version}\`.`,
+        '',
+        `Changes \`model_version\` in \`${manifestPath}\`. Merging this pull request deploys the version.`,
+        '',
+        registrySection(facts),
+        '',
+        `_Opened by the ml-gitops:deploy action${
+          ctx.user?.ref ? ` for ${ctx.user.ref}` : ''
+        }${target.entityRef ? ` (${target.entityRef})` : ''}._`,
+      ].join('\n');
+
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would create branch ${branch} from ${environment}@${current.head.slice(
+            0,
+            7,
+          )}, commit "${title}" and open a pull request into ${environment}`,
+        );
+        ctx.output('branch', branch);
+        return;
+      }
+
+      await ctx.checkpoint({
+        key: `ml-gitops.deploy.branch.${loc.owner}.${loc.repo}.${branch}`,
+        fn: async () => {
+          const result = await writer.createBranch(loc, branch, current.head);
+          ctx.logger.info(
+            result.created
+              ? `Created branch ${branch}`
+              : `Branch ${branch} already exists; reusing it`,
+          );
+          return result.sha;
+        },
+      });
+
+      await ctx.checkpoint({
+        key: `ml-gitops.deploy.commit.${loc.owner}.${loc.repo}.${branch}`,
+        fn: async () => {
+          const onBranch = await writer.getFile(loc, manifestPath, branch);
+          if (!onBranch) {
+            throw new InputError(
+              `${manifestPath} vanished from branch ${branch}; delete the branch and retry`,
+            );
+          }
+          if (onBranch.text === edited) {
+            ctx.logger.info(`Branch ${branch} already has the change`);
+            return;
+          }
+          const sha = await writer.commitFile(loc, {
+            branch,
+            path: manifestPath,
+            content: setModelVersion(onBranch.text, version),
+            blobSha: onBranch.blobSha,
+            message: `${title}\n\nmodel_version ${oldVersion} → ${version}`,
+          });
+          ctx.logger.info(`Committed ${manifestPath} as ${sha.slice(0, 7)}`);
+        },
+      });
+
+      const pull = await ctx.checkpoint({
+        key: `ml-gitops.deploy.pr.${loc.owner}.${loc.repo}.${branch}`,
+        fn: async () => {
+          const opened = await writer.openPullRequest(loc, {
+            head: branch,
+            base: environment,
+            title,
+            body,
+          });
+          ctx.logger.info(
+            `${opened.created ? 'Opened' : 'Found open'} pull request #${
+              opened.number
+            }: ${opened.url}`,
+          );
+          return { number: opened.number, url: opened.url };
+        },
+      });
+
+      await ctx.checkpoint({
+        key: `ml-gitops.deploy.label.${loc.owner}.${loc.repo}.${pull.number}`,
+        fn: async () => {
+          await writer.addLabels(loc, pull.number, ['ml-gitops/deploy']);
+        },
+      });
+
+      ctx.output('pullRequestUrl', pull.url);
+      ctx.output('pullRequestNumber', pull.number);
+      ctx.output('branch', branch);
+    },
+  });
+}

@@ -1,0 +1,72 @@
+import { registerMswTestHooks } from '@backstage/backend-test-utils';
+import {
+  FakeGithubRepo,
+  manifest,
+} from '@ml-gitops/plugin-ml-gitops-node/testUtils';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import yaml from 'yaml';
+import {
+  auth,
+  BACKEND_URL,
+  discovery,
+  environmentStatus,
+  fakeBackend,
+} from '../__testUtils__/backend';
+import {
+  fakeMlflow,
+  makeContext,
+  makeOptions,
+  outputsOf,
+} from '../__testUtils__/setup';
+import { createPromoteAction } from './promote';
+import { examples } from './promote.examples';
+
+const server = setupServer();
+registerMswTestHooks(server);
+
+describe('ml-gitops:promote examples', () => {
+  it.each(examples.map(e => [e.description, e.example]))(
+    '%s',
+    async (_description, example) => {
+      const step = yaml.parse(example).steps[0];
+      const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
+      const versions: Record<string, string> = {
+        dev: '13',
+        staging: step.input.sourceEnvironment === 'dev' ? '12' : '13',
+        production: '12',
+      };
+      for (const [branch, version] of Object.entries(versions)) {
+        repo.commit({
+          branch,
+          parents: [],
+          message: `Initial ${branch}`,
+          date: '2026-11-01T10:00:00Z',
+          files: { 'deploy/model.yaml': manifest(version) },
+        });
+      }
+      server.use(
+        ...repo.writeHandlers(),
+        ...repo.handlers(),
+        ...fakeMlflow('fraud-detector', [
+          { version: '13', metrics: { auc: 0.95 } },
+        ]),
+        step.input.allowUnverifiedSource
+          ? http.get(`${BACKEND_URL}/v1/deployments`, () =>
+              HttpResponse.error(),
+            )
+          : fakeBackend(
+              Object.entries(versions).map(([env, v]) =>
+                environmentStatus(env, v),
+              ),
+            ).handler,
+      );
+      const action = createPromoteAction({ ...makeOptions(), discovery, auth });
+      expect(step.action).toBe(action.id);
+      const { ctx } = makeContext(step.input);
+      await action.handler(ctx);
+      expect(outputsOf(ctx).pullRequestUrl).toMatch(/\/pull\/\d+$/);
+      expect(repo.opened).toHaveLength(1);
+    },
+  );
+});

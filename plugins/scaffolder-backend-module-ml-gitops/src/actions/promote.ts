@@ -1,0 +1,336 @@
+import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  DeploymentsResponse,
+  EnvironmentStatus,
+  getNextEnvironment,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import { examples } from './promote.examples';
+import {
+  checkEnvironment,
+  checkForce,
+  checkRegistry,
+  createGitClients,
+  enforce,
+  forceWarning,
+  MlGitopsActionOptions,
+  readBranchManifest,
+  registrySection,
+  resolveTarget,
+} from './shared';
+
+/** Options of {@link createPromoteAction}. */
+export type PromoteActionOptions = MlGitopsActionOptions & {
+  /** With auth, lets the action ask the ml-gitops backend for live status. */
+  discovery?: DiscoveryService;
+  auth?: AuthService;
+};
+
+type LiveCheck =
+  | { kind: 'ok'; status: EnvironmentStatus }
+  | { kind: 'bad'; status: EnvironmentStatus; problem: string }
+  | { kind: 'unknown'; problem: string };
+
+async function checkLiveStatus(
+  options: PromoteActionOptions,
+  entityRef: string | undefined,
+  environment: string,
+): Promise<LiveCheck> {
+  if (!options.discovery || !options.auth) {
+    return {
+      kind: 'unknown',
+      problem: 'the ml-gitops backend is not wired to this action',
+    };
+  }
+  if (!entityRef) {
+    return {
+      kind: 'unknown',
+      problem: 'the live status needs entityRef; only a repoUrl was given',
+    };
+  }
+  let body: DeploymentsResponse;
+  try {
+    const baseUrl = await options.discovery.getBaseUrl('ml-gitops');
+    const { token } = await options.auth.getPluginRequestToken({
+      onBehalfOf: await options.auth.getOwnServiceCredentials(),
+      targetPluginId: 'ml-gitops',
+    });
+    const response = await fetch(
+      `${baseUrl}/v1/deployments?${new URLSearchParams({ entityRef })}`,
+      {
+        headers: { Authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(15_000),
+      },
+    );
+    if (!response.ok) {
+      return {
+        kind: 'unknown',
+        problem: `the ml-gitops backend answered ${response.status} ${response.statusText}`,
+      };
+    }
+    body = (await response.json()) as DeploymentsResponse;
+  } catch (error) {
+    return {
+      kind: 'unknown',
+      problem: `the ml-gitops backend is unreachable (${
+        (error as Error).message
+      })`,
+    };
+  }
+  const status = body.environments?.find(e => e.name === environment);
+  if (!status) {
+    return {
+      kind: 'unknown',
+      problem: `the ml-gitops backend reports no environment ${environment}`,
+    };
+  }
+  const problems: string[] = [];
+  if (status.drift.state !== 'in-sync') {
+    problems.push(
+      `${environment} is ${status.drift.state}${
+        status.drift.reason ? ` (${status.drift.reason})` : ''
+      }, not in-sync`,
+    );
+  }
+  if (status.live && status.live.healthStatus !== 'Healthy') {
+    problems.push(
+      `${environment} is ${status.live.healthStatus} in ${status.live.source} (${status.live.application}), not Healthy`,
+    );
+  }
+  return problems.length > 0
+    ? { kind: 'bad', status, problem: problems.join('; ') }
+    : { kind: 'ok', status };
+}
+
+/**
+ * `ml-gitops:promote`: opens a pull request from one environment's branch to
+ * the next (e.g. head `staging`, base `production`).
+ *
+ * @public
+ */
+export function createPromoteAction(options: PromoteActionOptions) {
+  const { reader, writer } = createGitClients(options);
+  return createTemplateAction({
+    id: 'ml-gitops:promote',
+    description:
+      "Opens a pull request from one environment's branch of the config repo to the next in the promotion order, with the version change, the registry metrics against the gate and the source environment's live status.",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        entityRef: z =>
+          z
+            .string()
+            .describe(
+              'The catalog entity of the model, e.g. component:default/fraud-detector; it must carry the ml-gitops/model and ml-gitops/config-repo annotations',
+            )
+            .optional(),
+        repoUrl: z =>
+          z
+            .string()
+            .describe(
+              'The config repo instead of (or overriding) the entity annotation: https://github.com/acme/fraud-detector-config or github.com?owner=acme&repo=fraud-detector-config',
+            )
+            .optional(),
+        manifestPath: z =>
+          z
+            .string()
+            .describe(
+              'Path of the manifest in the config repo; defaults to the ml-gitops/manifest-path annotation or deploy/model.yaml',
+            )
+            .optional(),
+        sourceEnvironment: z =>
+          z
+            .string()
+            .describe('The environment (branch) to promote from, e.g. staging'),
+        targetEnvironment: z =>
+          z
+            .string()
+            .describe(
+              'The environment (branch) to promote to; must come directly after the source in mlGitops.environments, which is the default',
+            )
+            .optional(),
+        reviewers: z =>
+          z
+            .array(z.string())
+            .describe(
+              'Reviewers to request: GitHub logins, or teams written org/team-slug',
+            )
+            .optional(),
+        allowUnverifiedSource: z =>
+          z
+            .boolean()
+            .describe(
+              "Promote even when the ml-gitops backend cannot tell the source environment's live status (unreachable); the pull request says so",
+            )
+            .optional(),
+        force: z =>
+          z
+            .boolean()
+            .describe(
+              'Open the pull request even though the registry, gate or live status checks fail; needs a reason',
+            )
+            .optional(),
+        reason: z =>
+          z
+            .string()
+            .describe(
+              'Why the checks are overridden; stated in a warning in the pull request',
+            )
+            .optional(),
+      },
+      output: {
+        pullRequestUrl: z =>
+          z.string().describe('URL of the pull request').optional(),
+        pullRequestNumber: z =>
+          z.number().describe('Number of the pull request').optional(),
+      },
+    },
+    async handler(ctx) {
+      const { input } = ctx;
+      checkForce(input);
+      const source = checkEnvironment(
+        options.config,
+        input.sourceEnvironment,
+        'sourceEnvironment',
+      );
+      const next = getNextEnvironment(options.config.environments, source);
+      const target = checkEnvironment(
+        options.config,
+        input.targetEnvironment ?? next ?? source,
+        'targetEnvironment',
+      );
+      if (target !== next) {
+        throw new InputError(
+          next
+            ? `${source} promotes to ${next}, not ${target}: promotion follows the order ${options.config.environments.join(
+                ' → ',
+              )}`
+            : `${source} is the last environment (${options.config.environments.join(
+                ' → ',
+              )}); there is nothing to promote it to`,
+        );
+      }
+      const resolved = await resolveTarget(ctx, options, reader, input);
+      const { loc } = resolved;
+      ctx.logger.info(`Promoting ${source} → ${target} in ${loc.url}`);
+
+      const [from, to] = await Promise.all([
+        readBranchManifest(writer, resolved, source),
+        readBranchManifest(writer, resolved, target),
+      ]);
+      const model = resolved.model ?? from.manifest.model_name;
+      const newVersion = from.manifest.model_version;
+      const oldVersion = to.manifest.model_version;
+      if (newVersion === oldVersion) {
+        throw new InputError(
+          `${source} and ${target} both declare ${model} version ${newVersion}; nothing to promote`,
+        );
+      }
+      ctx.logger.info(`${target}: ${oldVersion} → ${newVersion}`);
+
+      const facts = await checkRegistry(options.config, {
+        registryName: resolved.registryName,
+        model,
+        version: newVersion,
+        manifest: from.manifest,
+      });
+      const live = await checkLiveStatus(options, resolved.entityRef, source);
+      const blockers = [...facts.blockers];
+      let liveLine: string;
+      if (live.kind === 'ok') {
+        liveLine = `**${source} live**: in-sync, ${
+          live.status.live
+            ? `${live.status.live.healthStatus}, serving ${live.status.live.version} (${live.status.live.source} ${live.status.live.application})`
+            : 'no live details'
+        }`;
+      } else if (live.kind === 'bad') {
+        blockers.push(live.problem);
+        liveLine = `**${source} live**: ${live.problem}`;
+      } else {
+        if (!input.allowUnverifiedSource) {
+          throw new InputError(
+            `Cannot verify that ${source} is in-sync and healthy: ${live.problem}. Retry when the backend answers, or set allowUnverifiedSource: true to promote without this check.`,
+          );
+        }
+        ctx.logger.warn(
+          `Promoting without the live status of ${source}: ${live.problem}`,
+        );
+        liveLine = `**${source} live**: not verified (${live.problem}); promoted with allowUnverifiedSource`;
+      }
+      enforce(
+        `promote ${model} ${newVersion} to ${target}`,
+        blockers,
+        input,
+        ctx.logger,
+      );
+
+      const title = `Promote ${model} to ${target}: ${oldVersion} → ${newVersion}`;
+      const body = [
+        forceWarning(blockers, input),
+        `Promotes **${model}** from **${source}** to **${target}**: version \`${oldVersion}\` → \`${newVersion}\`.`,
+        '',
+        `Merging this pull request brings ${source} (${from.head.slice(
+          0,
+          7,
+        )}) into ${target}.`,
+        '',
+        liveLine,
+        '',
+        registrySection(facts),
+        '',
+        `_Opened by the ml-gitops:promote action${
+          ctx.user?.ref ? ` for ${ctx.user.ref}` : ''
+        }${resolved.entityRef ? ` (${resolved.entityRef})` : ''}._`,
+      ].join('\n');
+
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would open "${title}" (head ${source}, base ${target})${
+            input.reviewers?.length
+              ? ` and request reviews from ${input.reviewers.join(', ')}`
+              : ''
+          }`,
+        );
+        return;
+      }
+
+      const pull = await ctx.checkpoint({
+        key: `ml-gitops.promote.pr.${loc.owner}.${loc.repo}.${source}.${target}`,
+        fn: async () => {
+          const opened = await writer.openPullRequest(loc, {
+            head: source,
+            base: target,
+            title,
+            body,
+          });
+          ctx.logger.info(
+            `${opened.created ? 'Opened' : 'Found open'} pull request #${
+              opened.number
+            }: ${opened.url}`,
+          );
+          return { number: opened.number, url: opened.url };
+        },
+      });
+      await ctx.checkpoint({
+        key: `ml-gitops.promote.label.${loc.owner}.${loc.repo}.${pull.number}`,
+        fn: async () => {
+          await writer.addLabels(loc, pull.number, ['ml-gitops/promotion']);
+        },
+      });
+      const reviewers = input.reviewers ?? [];
+      if (reviewers.length > 0) {
+        await ctx.checkpoint({
+          key: `ml-gitops.promote.reviewers.${loc.owner}.${loc.repo}.${pull.number}`,
+          fn: async () => {
+            await writer.requestReviewers(loc, pull.number, reviewers);
+            ctx.logger.info(`Requested reviews from ${reviewers.join(', ')}`);
+          },
+        });
+      }
+      ctx.output('pullRequestUrl', pull.url);
+      ctx.output('pullRequestNumber', pull.number);
+    },
+  });
+}

@@ -1,0 +1,45 @@
+import { registerMswTestHooks } from '@backstage/backend-test-utils';
+import { manifest } from '@ml-gitops/plugin-ml-gitops-node/testUtils';
+import { setupServer } from 'msw/node';
+import yaml from 'yaml';
+import { fakePullsApi } from '../__testUtils__/fakePulls';
+import { LocalConfigRepo } from '../__testUtils__/gitRepos';
+import { makeContext, makeOptions, outputsOf } from '../__testUtils__/setup';
+import { createRollbackAction } from './rollback';
+import { examples } from './rollback.examples';
+
+const server = setupServer();
+registerMswTestHooks(server);
+// Real git repositories on disk: slower than the default 5s on a busy machine.
+jest.setTimeout(60_000);
+
+describe('ml-gitops:rollback examples', () => {
+  it.each(examples.map(e => [e.description, e.example]))(
+    '%s',
+    async (_description, example) => {
+      const step = yaml.parse(example).steps[0];
+      const repo = new LocalConfigRepo();
+      try {
+        repo.git('checkout', '--quiet', '-b', step.input.environment);
+        repo.commit('Initial config', {
+          'deploy/model.yaml': manifest('12'),
+        });
+        repo.commit('Deploy 13', { 'deploy/model.yaml': manifest('13') });
+        repo.pushAll();
+        const api = fakePullsApi();
+        server.use(...api.handlers);
+        const action = createRollbackAction({
+          ...makeOptions(),
+          remoteUrl: () => repo.bare,
+        });
+        expect(step.action).toBe(action.id);
+        const { ctx } = makeContext(step.input);
+        await action.handler(ctx);
+        expect(outputsOf(ctx).previousVersion).toBe('12');
+        expect(api.pulls).toHaveLength(1);
+      } finally {
+        repo.cleanup();
+      }
+    },
+  );
+});

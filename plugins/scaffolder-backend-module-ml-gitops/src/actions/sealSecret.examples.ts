@@ -1,0 +1,49 @@
+import { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import yaml from 'yaml';
+
+export const examples: TemplateExample[] = [
+  {
+    description:
+      'Seal a database password for production, with the value from the template secrets',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'seal',
+          action: 'ml-gitops:secret:seal',
+          name: 'Open the pull request with the SealedSecret',
+          input: {
+            entityRef: 'component:default/fraud-detector',
+            environment: 'production',
+            name: 'fraud-detector-db',
+            namespace: 'ml-serving',
+            data: { password: '${{ secrets.password }}' },
+            certificateUrl:
+              'https://sealed-secrets.prod.example.com/v1/cert.pem',
+          },
+        },
+      ],
+    }),
+  },
+  {
+    description:
+      'Seal an API key usable by any Secret name in its namespace, with the certificate given inline',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'seal',
+          action: 'ml-gitops:secret:seal',
+          name: 'Open the pull request with the SealedSecret',
+          input: {
+            repoUrl: 'https://github.com/acme/fraud-detector-config',
+            environment: 'dev',
+            name: 'feature-store-api',
+            namespace: 'ml-serving',
+            scope: 'namespace-wide',
+            data: { 'api-key': '${{ secrets.apiKey }}' },
+            certificate: '${{ parameters.certificate }}',
+          },
+        },
+      ],
+    }),
+  },
+];

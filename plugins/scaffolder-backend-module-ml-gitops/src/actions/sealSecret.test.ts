@@ -1,0 +1,231 @@
+import { registerMswTestHooks } from '@backstage/backend-test-utils';
+import {
+  FakeGithubRepo,
+  manifest,
+} from '@ml-gitops/plugin-ml-gitops-node/testUtils';
+import crypto from 'node:crypto';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { makeContext, makeOptions, outputsOf } from '../__testUtils__/setup';
+import {
+  makeSealingKeys,
+  parseSealedSecret,
+  unseal,
+} from '../__testUtils__/sealing';
+import { createSealSecretAction } from './sealSecret';
+
+const server = setupServer();
+registerMswTestHooks(server);
+
+const keys = makeSealingKeys();
+const PATH = 'secrets/fraud-detector-db.sealed.yaml';
+const PASSWORD = 'hunter2-very-secret';
+
+const input = {
+  entityRef: 'component:default/fraud-detector',
+  environment: 'production',
+  name: 'fraud-detector-db',
+  namespace: 'ml-serving',
+  data: { password: PASSWORD },
+  certificate: keys.certificate,
+};
+
+function setup() {
+  const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
+  for (const branch of ['dev', 'staging', 'production']) {
+    repo.commit({
+      branch,
+      parents: [],
+      message: `Initial ${branch}`,
+      date: '2026-11-01T10:00:00Z',
+      files: { 'deploy/model.yaml': manifest('12') },
+    });
+  }
+  server.use(...repo.writeHandlers(), ...repo.handlers());
+  return { repo, action: createSealSecretAction(makeOptions()) };
+}
+
+describe('ml-gitops:secret:seal', () => {
+  it('opens a pull request adding a SealedSecret only the controller can open', async () => {
+    const { repo, action } = setup();
+    const { ctx, logs } = makeContext(input);
+    await action.handler(ctx);
+
+    const branch = 'ml-gitops/seal-production-fraud-detector-db-a1b2c3d4';
+    expect(outputsOf(ctx)).toEqual({
+      path: PATH,
+      pullRequestUrl: 'https://github.com/acme/fraud-detector-config/pull/101',
+      pullRequestNumber: 101,
+      branch,
+    });
+    expect(repo.opened[0]).toMatchObject({
+      title: 'Seal secret fraud-detector-db for fraud-detector in production',
+      head: branch,
+      base: 'production',
+      labels: ['ml-gitops/secret'],
+    });
+    const text = repo.commits.get(repo.branches.get(branch)!)!.files[PATH];
+    const sealed = parseSealedSecret(text);
+    expect(sealed).toMatchObject({
+      apiVersion: 'bitnami.com/v1alpha1',
+      kind: 'SealedSecret',
+      metadata: { name: 'fraud-detector-db', namespace: 'ml-serving' },
+      spec: {
+        template: {
+          metadata: { name: 'fraud-detector-db', namespace: 'ml-serving' },
+          type: 'Opaque',
+        },
+      },
+    });
+    expect(
+      unseal(
+        keys.privateKey,
+        sealed.spec.encryptedData.password,
+        'ml-serving/fraud-detector-db',
+      ),
+    ).toBe(PASSWORD);
+    // Strict scope: the value does not open under another name.
+    expect(() =>
+      unseal(
+        keys.privateKey,
+        sealed.spec.encryptedData.password,
+        'ml-serving/other',
+      ),
+    ).toThrow();
+    // No plaintext anywhere but the sealed value.
+    const everything = [
+      text,
+      repo.opened[0].body,
+      logs.join('\n'),
+      JSON.stringify(outputsOf(ctx)),
+    ].join('\n');
+    expect(everything).not.toContain(PASSWORD);
+  });
+
+  it('seals namespace-wide with the label kubeseal uses and a fetched certificate', async () => {
+    const { repo, action } = setup();
+    server.use(
+      http.get('https://sealed-secrets.example.com/v1/cert.pem', () =>
+        HttpResponse.text(keys.certificate),
+      ),
+    );
+    const { certificate: _omit, ...rest } = input;
+    const { ctx } = makeContext({
+      ...rest,
+      scope: 'namespace-wide' as const,
+      certificateUrl: 'https://sealed-secrets.example.com/v1/cert.pem',
+    });
+    await action.handler(ctx);
+    const branch = outputsOf(ctx).branch as string;
+    const sealed = parseSealedSecret(
+      repo.commits.get(repo.branches.get(branch)!)!.files[PATH],
+    );
+    expect(sealed.metadata.annotations).toEqual({
+      'sealedsecrets.bitnami.com/namespace-wide': 'true',
+    });
+    expect(
+      unseal(keys.privateKey, sealed.spec.encryptedData.password, 'ml-serving'),
+    ).toBe(PASSWORD);
+  });
+
+  it('commits and opens the pull request once when retried', async () => {
+    const { repo, action } = setup();
+    let failOnce = true;
+    server.use(
+      http.post(
+        'https://api.github.com/repos/acme/fraud-detector-config/pulls',
+        () => {
+          if (failOnce) {
+            failOnce = false;
+            return HttpResponse.json({ message: 'boom' }, { status: 502 });
+          }
+          return undefined;
+        },
+      ),
+    );
+    await expect(action.handler(makeContext(input).ctx)).rejects.toThrow(/502/);
+    await action.handler(makeContext(input).ctx); // no checkpoints kept
+    expect(repo.opened).toHaveLength(1);
+    expect(repo.calls.filter(c => c.startsWith('put:'))).toHaveLength(1);
+  });
+
+  it('takes one key and value instead of data', async () => {
+    const { repo, action } = setup();
+    const { ctx } = makeContext({
+      ...input,
+      data: undefined,
+      key: 'token',
+      value: PASSWORD,
+    });
+    await action.handler(ctx);
+    const sealed = parseSealedSecret(
+      repo.commits.get(repo.branches.get(outputsOf(ctx).branch as string)!)!
+        .files[PATH],
+    );
+    expect(Object.keys(sealed.spec.encryptedData)).toEqual(['token']);
+  });
+
+  it('touches nothing in a dry run', async () => {
+    const { repo, action } = setup();
+    const { ctx, logs } = makeContext(input, { isDryRun: true });
+    await action.handler(ctx);
+    expect(repo.opened).toHaveLength(0);
+    expect(repo.calls.filter(c => /^(create-ref|put)/.test(c))).toEqual([]);
+    expect(logs.join('\n')).toMatch(/Dry run: would commit secrets\//);
+  });
+
+  it.each([
+    [
+      'an invalid name',
+      { name: 'Fraud_DB' },
+      /name "Fraud_DB" is not a valid Secret name/,
+    ],
+    [
+      'an invalid namespace',
+      { namespace: 'ML' },
+      /namespace "ML" is not a valid namespace/,
+    ],
+    ['empty data', { data: {} }, /data is empty/],
+    [
+      'an invalid key',
+      { data: { 'a b': 'x' } },
+      /Invalid Secret key\(s\) "a b"/,
+    ],
+    [
+      'an empty value',
+      { data: { password: '' } },
+      /The value of password is empty/,
+    ],
+    [
+      'no certificate',
+      { certificate: undefined },
+      /Give the cluster's Sealed Secrets certificate/,
+    ],
+    [
+      'a certificate that is not one',
+      { certificate: 'nope' },
+      /is not a PEM certificate or public key/,
+    ],
+    [
+      'a non-RSA key',
+      {
+        certificate: crypto
+          .generateKeyPairSync('ec', { namedCurve: 'P-256' })
+          .publicKey.export({ type: 'spki', format: 'pem' })
+          .toString(),
+      },
+      /holds a ec key; Sealed Secrets uses RSA/,
+    ],
+    [
+      'an unknown environment',
+      { environment: 'qa' },
+      /"qa" is not a configured environment/,
+    ],
+  ])('refuses %s before touching Git', async (_what, change, message) => {
+    const { repo, action } = setup();
+    await expect(
+      action.handler(makeContext({ ...input, ...change }).ctx),
+    ).rejects.toThrow(message);
+    expect(repo.calls).toEqual([]);
+  });
+});

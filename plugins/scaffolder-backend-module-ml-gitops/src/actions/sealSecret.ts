@@ -1,0 +1,448 @@
+import { InputError, isError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import crypto from 'node:crypto';
+import yaml from 'yaml';
+import { examples } from './sealSecret.examples';
+import {
+  checkEnvironment,
+  createGitClients,
+  MlGitopsActionOptions,
+  readBranchManifest,
+  resolveTarget,
+  taskSuffix,
+} from './shared';
+
+/** How widely a SealedSecret may be unsealed (kubeseal's `--scope`). */
+export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+
+/** The RSA public key of a Sealed Secrets certificate (or public key) PEM. */
+export function publicKeyFromPem(
+  pem: string,
+  now = new Date(),
+): crypto.KeyObject {
+  let key: crypto.KeyObject;
+  try {
+    if (pem.includes('BEGIN CERTIFICATE')) {
+      const cert = new crypto.X509Certificate(pem);
+      if (new Date(cert.validTo).getTime() < now.getTime()) {
+        throw new InputError(
+          `The Sealed Secrets certificate expired on ${new Date(
+            cert.validTo,
+          ).toISOString()}; fetch the controller's current one (kubeseal --fetch-cert)`,
+        );
+      }
+      key = cert.publicKey;
+    } else {
+      key = crypto.createPublicKey(pem);
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(
+      `The Sealed Secrets certificate is not a PEM certificate or public key (${
+        isError(error) ? error.message : String(error)
+      }); pass the controller's cert.pem (kubeseal --fetch-cert)`,
+    );
+  }
+  if (key.asymmetricKeyType !== 'rsa') {
+    throw new InputError(
+      `The Sealed Secrets certificate holds a ${key.asymmetricKeyType} key; Sealed Secrets uses RSA`,
+    );
+  }
+  return key;
+}
+
+/** The OAEP label that binds a sealed value to its scope, as kubeseal sets it. */
+export function sealingLabel(
+  scope: SealingScope,
+  namespace: string,
+  name: string,
+): Buffer {
+  if (scope === 'cluster-wide') return Buffer.alloc(0);
+  if (scope === 'namespace-wide') return Buffer.from(namespace);
+  return Buffer.from(`${namespace}/${name}`);
+}
+
+/**
+ * Sealed Secrets' hybrid encryption: a random AES-256-GCM session key
+ * encrypts the value (zero nonce, used once); RSA-OAEP-SHA256 with the scope
+ * label encrypts the session key. Layout: uint16 big-endian length of the RSA
+ * ciphertext, the RSA ciphertext, then the AES-GCM ciphertext and tag.
+ */
+export function hybridEncrypt(
+  key: crypto.KeyObject,
+  plaintext: Buffer,
+  label: Buffer,
+): Buffer {
+  const sessionKey = crypto.randomBytes(32);
+  const rsa = crypto.publicEncrypt(
+    {
+      key,
+      padding: crypto.constants.RSA_PKCS1_OAEP_PADDING,
+      oaepHash: 'sha256',
+      oaepLabel: label,
+    },
+    sessionKey,
+  );
+  const cipher = crypto.createCipheriv(
+    'aes-256-gcm',
+    sessionKey,
+    Buffer.alloc(12),
+  );
+  const sealed = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(rsa.length);
+  return Buffer.concat([length, rsa, sealed, cipher.getAuthTag()]);
+}
+
+function scopeAnnotations(scope: SealingScope): Record<string, string> {
+  if (scope === 'namespace-wide') {
+    return { 'sealedsecrets.bitnami.com/namespace-wide': 'true' };
+  }
+  if (scope === 'cluster-wide') {
+    return { 'sealedsecrets.bitnami.com/cluster-wide': 'true' };
+  }
+  return {};
+}
+
+/** A SealedSecret manifest (bitnami.com/v1alpha1) for the given values. */
+export function sealSecret(options: {
+  key: crypto.KeyObject;
+  name: string;
+  namespace: string;
+  scope: SealingScope;
+  data: Record<string, string>;
+  type?: string;
+}): string {
+  const label = sealingLabel(options.scope, options.namespace, options.name);
+  const encryptedData = Object.fromEntries(
+    Object.keys(options.data)
+      .sort()
+      .map(k => [
+        k,
+        hybridEncrypt(
+          options.key,
+          Buffer.from(options.data[k], 'utf8'),
+          label,
+        ).toString('base64'),
+      ]),
+  );
+  const annotations = scopeAnnotations(options.scope);
+  const metadata = {
+    name: options.name,
+    namespace: options.namespace,
+    ...(Object.keys(annotations).length ? { annotations } : {}),
+  };
+  return yaml.stringify({
+    apiVersion: 'bitnami.com/v1alpha1',
+    kind: 'SealedSecret',
+    metadata,
+    spec: {
+      encryptedData,
+      template: {
+        metadata,
+        type: options.type ?? 'Opaque',
+      },
+    },
+  });
+}
+
+async function loadCertificate(input: {
+  certificate?: string;
+  certificateUrl?: string;
+}): Promise<string> {
+  if (input.certificate) {
+    return input.certificate;
+  }
+  if (!input.certificateUrl) {
+    throw new InputError(
+      "Give the cluster's Sealed Secrets certificate: certificate (the PEM of kubeseal --fetch-cert) or certificateUrl (the controller's /v1/cert.pem)",
+    );
+  }
+  let response: Response;
+  try {
+    response = await fetch(input.certificateUrl, {
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (error) {
+    throw new InputError(
+      `The Sealed Secrets certificate at ${
+        input.certificateUrl
+      } is unreachable (${
+        isError(error) ? error.message : String(error)
+      }); check certificateUrl or pass the PEM as certificate`,
+    );
+  }
+  if (!response.ok) {
+    throw new InputError(
+      `Fetching the Sealed Secrets certificate from ${input.certificateUrl} failed with ${response.status}; check certificateUrl`,
+    );
+  }
+  return response.text();
+}
+
+/**
+ * `ml-gitops:secret:seal`: seals values with the cluster's Sealed Secrets
+ * certificate and opens a pull request adding `secrets/<name>.sealed.yaml` to
+ * an environment's branch. Plaintext never leaves the action: not in logs,
+ * not in outputs, not in Git.
+ *
+ * @public
+ */
+export function createSealSecretAction(options: MlGitopsActionOptions) {
+  const { reader, writer } = createGitClients(options);
+  return createTemplateAction({
+    id: 'ml-gitops:secret:seal',
+    description:
+      "Seals values with the cluster's Sealed Secrets certificate and opens a pull request that adds the SealedSecret as secrets/<name>.sealed.yaml to an environment branch of the config repo.",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        entityRef: z =>
+          z
+            .string()
+            .describe(
+              'The catalog entity of the model, e.g. component:default/fraud-detector; it must carry the ml-gitops/model and ml-gitops/config-repo annotations',
+            )
+            .optional(),
+        repoUrl: z =>
+          z
+            .string()
+            .describe(
+              'The config repo instead of (or overriding) the entity annotation: https://github.com/acme/fraud-detector-config or github.com?owner=acme&repo=fraud-detector-config',
+            )
+            .optional(),
+        environment: z =>
+          z
+            .string()
+            .describe(
+              'The environment (branch) the secret is for, e.g. production',
+            ),
+        name: z =>
+          z
+            .string()
+            .describe(
+              'Name of the Kubernetes Secret the controller creates (a DNS subdomain, e.g. fraud-detector-db)',
+            ),
+        namespace: z =>
+          z
+            .string()
+            .describe('Kubernetes namespace of the Secret, e.g. ml-serving'),
+        data: z =>
+          z
+            .record(z.string(), z.string())
+            .describe(
+              'Secret key → plaintext value. Pass values from the template secrets (${{ secrets.x }}) so they are never stored with the task',
+            )
+            .optional(),
+        key: z =>
+          z
+            .string()
+            .describe(
+              'One Secret key, with value, instead of data (templates cannot template object keys)',
+            )
+            .optional(),
+        value: z =>
+          z
+            .string()
+            .describe(
+              'The plaintext value of key; pass it from the template secrets (${{ secrets.x }})',
+            )
+            .optional(),
+        scope: z =>
+          z
+            .enum(['strict', 'namespace-wide', 'cluster-wide'])
+            .describe(
+              'Where the sealed values may be unsealed (kubeseal --scope); strict binds them to this name and namespace',
+            )
+            .optional(),
+        certificate: z =>
+          z
+            .string()
+            .describe(
+              "The cluster's Sealed Secrets certificate PEM (kubeseal --fetch-cert)",
+            )
+            .optional(),
+        certificateUrl: z =>
+          z
+            .string()
+            .describe(
+              "URL of the certificate, e.g. the controller's /v1/cert.pem behind your cluster's ingress",
+            )
+            .optional(),
+      },
+      output: {
+        pullRequestUrl: z =>
+          z.string().describe('URL of the pull request').optional(),
+        pullRequestNumber: z =>
+          z.number().describe('Number of the pull request').optional(),
+        branch: z =>
+          z.string().describe('The branch holding the change').optional(),
+        path: z =>
+          z.string().describe('Path of the SealedSecret in the config repo'),
+      },
+    },
+    async handler(ctx) {
+      const { input } = ctx;
+      const environment = checkEnvironment(
+        options.config,
+        input.environment,
+        'environment',
+      );
+      if (!DNS_SUBDOMAIN.test(input.name)) {
+        throw new InputError(
+          `name "${input.name}" is not a valid Secret name: lower-case letters, digits, "-" and ".", starting and ending alphanumeric`,
+        );
+      }
+      if (!DNS_LABEL.test(input.namespace)) {
+        throw new InputError(
+          `namespace "${input.namespace}" is not a valid namespace: at most 63 lower-case letters, digits and "-", starting and ending alphanumeric`,
+        );
+      }
+      if ((input.key === undefined) !== (input.value === undefined)) {
+        throw new InputError('key and value go together; give both or neither');
+      }
+      const data: Record<string, string> = { ...input.data };
+      if (input.key !== undefined && input.value !== undefined) {
+        data[input.key] = input.value;
+      }
+      const keys = Object.keys(data);
+      if (keys.length === 0) {
+        throw new InputError('data is empty; give at least one key and value');
+      }
+      const badKeys = keys.filter(k => !SECRET_KEY.test(k));
+      if (badKeys.length > 0) {
+        throw new InputError(
+          `Invalid Secret key(s) ${badKeys
+            .map(k => JSON.stringify(k))
+            .join(', ')}: use letters, digits, "-", "_" and "."`,
+        );
+      }
+      const emptyKeys = keys.filter(k => data[k] === '');
+      if (emptyKeys.length > 0) {
+        throw new InputError(
+          `The value of ${emptyKeys.join(
+            ', ',
+          )} is empty; give the secret value`,
+        );
+      }
+      const scope: SealingScope = input.scope ?? 'strict';
+      const key = publicKeyFromPem(await loadCertificate(input));
+      const sealed = sealSecret({
+        key,
+        name: input.name,
+        namespace: input.namespace,
+        scope,
+        data,
+      });
+      const path = `secrets/${input.name}.sealed.yaml`;
+      ctx.output('path', path);
+      ctx.logger.info(
+        `Sealed ${keys.length} key(s) (${keys.join(', ')}) of ${
+          input.namespace
+        }/${input.name} with scope ${scope}`,
+      );
+
+      const target = await resolveTarget(ctx, options, reader, {
+        ...input,
+        manifestPath: undefined,
+      });
+      const { loc } = target;
+      // The environment's branch must exist and be a valid config repo.
+      const current = await readBranchManifest(writer, target, environment);
+      const existing = await writer.getFile(loc, path, current.head);
+      const model = target.model ?? current.manifest.model_name;
+      const branch = `ml-gitops/seal-${environment}-${input.name}-${taskSuffix(
+        ctx.task.id,
+      )}`;
+      const title = `${existing ? 'Reseal' : 'Seal'} secret ${
+        input.name
+      } for ${model} in ${environment}`;
+      const body = [
+        `${
+          existing ? 'Replaces' : 'Adds'
+        } the SealedSecret \`${path}\` on **${environment}**: Secret \`${
+          input.namespace
+        }/${input.name}\` with key(s) ${keys
+          .map(k => `\`${k}\``)
+          .join(', ')}, scope \`${scope}\`.`,
+        '',
+        'Only the Sealed Secrets controller of the cluster can decrypt the values; no plaintext is in this pull request.',
+        '',
+        `_Opened by the ml-gitops:secret:seal action${
+          ctx.user?.ref ? ` for ${ctx.user.ref}` : ''
+        }${target.entityRef ? ` (${target.entityRef})` : ''}._`,
+      ].join('\n');
+
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would commit ${path} to a branch ${branch} from ${environment} and open "${title}"`,
+        );
+        ctx.output('branch', branch);
+        return;
+      }
+
+      await ctx.checkpoint({
+        key: `ml-gitops.seal.branch.${loc.owner}.${loc.repo}.${branch}`,
+        fn: async () => {
+          const result = await writer.createBranch(loc, branch, current.head);
+          ctx.logger.info(
+            result.created
+              ? `Created branch ${branch}`
+              : `Branch ${branch} already exists; reusing it`,
+          );
+        },
+      });
+      await ctx.checkpoint({
+        key: `ml-gitops.seal.commit.${loc.owner}.${loc.repo}.${branch}`,
+        fn: async () => {
+          // Sealing is randomised: a retry must not commit a second time.
+          const head = await writer.getBranchHead(loc, branch);
+          if (head && head !== current.head) {
+            ctx.logger.info(`Branch ${branch} already has the commit`);
+            return;
+          }
+          const onBranch = await writer.getFile(loc, path, branch);
+          const sha = await writer.commitFile(loc, {
+            branch,
+            path,
+            content: sealed,
+            blobSha: onBranch?.blobSha,
+            message: title,
+          });
+          ctx.logger.info(`Committed ${path} as ${sha.slice(0, 7)}`);
+        },
+      });
+      const pull = await ctx.checkpoint({
+        key: `ml-gitops.seal.pr.${loc.owner}.${loc.repo}.${branch}`,
+        fn: async () => {
+          const opened = await writer.openPullRequest(loc, {
+            head: branch,
+            base: environment,
+            title,
+            body,
+          });
+          ctx.logger.info(
+            `${opened.created ? 'Opened' : 'Found open'} pull request #${
+              opened.number
+            }: ${opened.url}`,
+          );
+          return { number: opened.number, url: opened.url };
+        },
+      });
+      await ctx.checkpoint({
+        key: `ml-gitops.seal.label.${loc.owner}.${loc.repo}.${pull.number}`,
+        fn: async () => {
+          await writer.addLabels(loc, pull.number, ['ml-gitops/secret']);
+        },
+      });
+      ctx.output('pullRequestUrl', pull.url);
+      ctx.output('pullRequestNumber', pull.number);
+      ctx.output('branch', branch);
+    },
+  });
+}

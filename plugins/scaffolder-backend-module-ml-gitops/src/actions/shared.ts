@@ -1,0 +1,400 @@
+import { InputError, isError } from '@backstage/errors';
+import {
+  GithubCredentialsProvider,
+  ScmIntegrationRegistry,
+} from '@backstage/integration';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { parseRepoUrl } from '@backstage/plugin-scaffolder-node';
+import {
+  DEFAULT_MANIFEST_PATH,
+  evaluateGates,
+  formatManifestProblem,
+  GateEvaluation,
+  getMlGitopsAnnotations,
+  MlflowClient,
+  MlflowModelVersion,
+  ModelManifest,
+  modelVersionBlockers,
+  modelVersionSchema,
+  parseModelManifest,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import {
+  ConfigRepoLocation,
+  GithubConfigRepoClient,
+  GithubConfigRepoWriter,
+} from '@ml-gitops/plugin-ml-gitops-node';
+import { MlGitopsActionsConfig } from './config';
+
+/** What every ml-gitops action needs; tests pass fakes. */
+export type MlGitopsActionOptions = {
+  integrations: ScmIntegrationRegistry;
+  config: MlGitopsActionsConfig;
+  catalog: CatalogService;
+  credentialsProvider?: GithubCredentialsProvider;
+};
+
+/** A minimal logger, satisfied by `ctx.logger`. */
+type Logger = { info(message: string): void; warn(message: string): void };
+
+type ActionCtx = {
+  logger: Logger;
+  getInitiatorCredentials(): Promise<
+    import('@backstage/backend-plugin-api').BackstageCredentials
+  >;
+};
+
+export function createGitClients(options: MlGitopsActionOptions) {
+  const cache = new Map<string, any>();
+  const reader = GithubConfigRepoClient.fromIntegrations({
+    integrations: options.integrations,
+    credentialsProvider: options.credentialsProvider,
+    cache: {
+      get: async key => cache.get(key),
+      set: async (key, value) => {
+        cache.set(key, value);
+      },
+    },
+  });
+  const writer = GithubConfigRepoWriter.fromIntegrations({
+    integrations: options.integrations,
+    credentialsProvider: options.credentialsProvider,
+  });
+  return { reader, writer };
+}
+
+/** The model a step acts on, resolved from its entity or repo URL. */
+export type ModelTarget = {
+  entityRef?: string;
+  /** The model name from the entity annotation, when known. */
+  model?: string;
+  registryName?: string;
+  manifestPath: string;
+  loc: ConfigRepoLocation;
+};
+
+/** Accepts `https://github.com/o/r` and the RepoUrlPicker's `github.com?owner=o&repo=r`. */
+function normalizeRepoUrl(
+  repoUrl: string,
+  integrations: ScmIntegrationRegistry,
+): string {
+  if (/^https?:\/\//.test(repoUrl)) {
+    return repoUrl;
+  }
+  const { host, owner, repo } = parseRepoUrl(repoUrl, integrations);
+  if (!owner) {
+    throw new InputError(
+      `repoUrl "${repoUrl}" names no owner; use e.g. github.com?owner=acme&repo=fraud-detector-config`,
+    );
+  }
+  return `https://${host}/${owner}/${repo}`;
+}
+
+export async function resolveTarget(
+  ctx: ActionCtx,
+  options: MlGitopsActionOptions,
+  reader: GithubConfigRepoClient,
+  input: { entityRef?: string; repoUrl?: string; manifestPath?: string },
+): Promise<ModelTarget> {
+  if (input.entityRef) {
+    const entity = await options.catalog.getEntityByRef(input.entityRef, {
+      credentials: await ctx.getInitiatorCredentials(),
+    });
+    if (!entity) {
+      throw new InputError(
+        `Entity ${input.entityRef} was not found in the catalog; pick a component that carries the ml-gitops/model annotation`,
+      );
+    }
+    const annotations = getMlGitopsAnnotations(entity);
+    if (annotations.missing.length > 0 && !input.repoUrl) {
+      throw new InputError(
+        `Entity ${
+          input.entityRef
+        } lacks the annotation(s) ${annotations.missing.join(
+          ', ',
+        )}; add them to its catalog-info.yaml (see the ml-gitops README)`,
+      );
+    }
+    const repoUrl = input.repoUrl
+      ? normalizeRepoUrl(input.repoUrl, options.integrations)
+      : annotations.configRepo!;
+    return {
+      entityRef: input.entityRef,
+      model: annotations.model,
+      registryName: annotations.registry,
+      manifestPath: input.manifestPath ?? annotations.manifestPath,
+      loc: reader.locate(repoUrl),
+    };
+  }
+  if (!input.repoUrl) {
+    throw new InputError(
+      'Give entityRef (a component with the ml-gitops annotations) or repoUrl (the config repo)',
+    );
+  }
+  return {
+    manifestPath: input.manifestPath ?? DEFAULT_MANIFEST_PATH,
+    loc: reader.locate(normalizeRepoUrl(input.repoUrl, options.integrations)),
+  };
+}
+
+/** Refuses an environment not in the configured promotion order. */
+export function checkEnvironment(
+  config: MlGitopsActionsConfig,
+  environment: string,
+  field: string,
+): string {
+  if (!config.environments.includes(environment)) {
+    throw new InputError(
+      `${field} "${environment}" is not a configured environment; choose one of ${config.environments.join(
+        ', ',
+      )} (mlGitops.environments)`,
+    );
+  }
+  return environment;
+}
+
+export function checkVersion(version: string): string {
+  if (!modelVersionSchema.safeParse(version).success) {
+    throw new InputError(
+      `version ${JSON.stringify(
+        version,
+      )} is not a registry version id: use 1 to 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit (e.g. "13")`,
+    );
+  }
+  return version;
+}
+
+export function checkForce(input: { force?: boolean; reason?: string }) {
+  if (input.force && !input.reason?.trim()) {
+    throw new InputError(
+      'force: true needs a reason saying why the checks are overridden; the pull request states it',
+    );
+  }
+}
+
+/** The manifest at the head of an environment's branch. */
+export type BranchManifest = {
+  branch: string;
+  head: string;
+  text: string;
+  blobSha: string;
+  manifest: ModelManifest;
+};
+
+export async function readBranchManifest(
+  writer: GithubConfigRepoWriter,
+  target: ModelTarget,
+  branch: string,
+): Promise<BranchManifest> {
+  const { loc, manifestPath } = target;
+  const head = await writer.getBranchHead(loc, branch);
+  if (!head) {
+    throw new InputError(
+      `The config repo ${loc.url} has no branch "${branch}"; every environment needs a branch of the same name`,
+    );
+  }
+  const file = await writer.getFile(loc, manifestPath, head);
+  if (!file) {
+    throw new InputError(
+      `${manifestPath} does not exist on branch ${branch} of ${loc.url}; check the ml-gitops/manifest-path annotation`,
+    );
+  }
+  const parsed = parseModelManifest(file.text, { path: manifestPath });
+  if (!parsed.ok) {
+    throw new InputError(
+      `${manifestPath} on branch ${branch} is invalid, fix it first: ${parsed.problems
+        .map(formatManifestProblem)
+        .join('; ')}`,
+    );
+  }
+  return {
+    branch,
+    head,
+    text: file.text,
+    blobSha: file.blobSha,
+    manifest: parsed.manifest,
+  };
+}
+
+/** What the registry says about a version, and why it must not ship. */
+export type RegistryFacts = {
+  registry: string;
+  url?: string;
+  version?: MlflowModelVersion;
+  metrics: Record<string, number>;
+  gate: GateEvaluation;
+  /** Reasons to refuse; empty when the version may be deployed. */
+  blockers: string[];
+};
+
+export async function checkRegistry(
+  config: MlGitopsActionsConfig,
+  options: {
+    registryName?: string;
+    model: string;
+    version: string;
+    manifest: ModelManifest;
+  },
+): Promise<RegistryFacts> {
+  const name = options.registryName ?? options.manifest.registry;
+  const gates = options.manifest.gates?.metrics;
+  let registry =
+    config.registries.length === 1 ? config.registries[0] : undefined;
+  if (name) {
+    registry = config.registries.find(r => r.name === name);
+  }
+  const noGate = evaluateGates(undefined, {});
+  if (!registry) {
+    return {
+      registry: name ?? 'none',
+      metrics: {},
+      gate: noGate,
+      blockers: [
+        name
+          ? `the registry "${name}" is not configured under mlGitops.registries (configured: ${
+              config.registries.map(r => r.name).join(', ') || 'none'
+            })`
+          : 'no registry is named by the ml-gitops/registry annotation or the manifest, and mlGitops.registries does not hold exactly one',
+      ],
+    };
+  }
+  if (registry.type !== 'mlflow') {
+    return {
+      registry: registry.name,
+      url: registry.url,
+      metrics: {},
+      gate: noGate,
+      blockers: [
+        `the registry "${registry.name}" has type "${registry.type}"; only mlflow is supported`,
+      ],
+    };
+  }
+  const client = MlflowClient.create({
+    baseUrl: registry.url,
+    token: registry.token,
+  });
+  const id = `${options.model} version ${options.version}`;
+  try {
+    const version = await client.getModelVersion(
+      options.model,
+      options.version,
+    );
+    if (!version) {
+      return {
+        registry: registry.name,
+        url: registry.url,
+        metrics: {},
+        gate: evaluateGates(gates, {}),
+        blockers: [
+          `${id} does not exist in the registry ${registry.name} (${registry.url}); register it first or pick an existing version`,
+        ],
+      };
+    }
+    const run = version.runId ? await client.getRun(version.runId) : undefined;
+    const metrics = run?.metrics ?? {};
+    const gate = evaluateGates(gates, metrics);
+    const blockers = [
+      ...modelVersionBlockers(version),
+      ...gate.results
+        .filter(r => r.status !== 'passed')
+        .map(r => `the gate fails: ${r.message}`),
+    ];
+    return {
+      registry: registry.name,
+      url: registry.url,
+      version,
+      metrics,
+      gate,
+      blockers,
+    };
+  } catch (error) {
+    return {
+      registry: registry.name,
+      url: registry.url,
+      metrics: {},
+      gate: noGate,
+      blockers: [
+        `the registry could not be checked: ${
+          isError(error) ? error.message : String(error)
+        }`,
+      ],
+    };
+  }
+}
+
+/** Throws unless there are no blockers or they are overridden with a reason. */
+export function enforce(
+  what: string,
+  blockers: string[],
+  input: { force?: boolean; reason?: string },
+  logger: Logger,
+) {
+  if (blockers.length === 0) {
+    return;
+  }
+  if (!input.force) {
+    throw new InputError(
+      `Refusing to ${what}: ${blockers.join(
+        '; ',
+      )}. Fix this, or set force: true with a reason to override.`,
+    );
+  }
+  logger.warn(
+    `Overriding with force (reason: ${input.reason}): ${blockers.join('; ')}`,
+  );
+}
+
+/** Markdown of the registry facts and gate, for pull request bodies. */
+export function registrySection(facts: RegistryFacts): string {
+  const lines: string[] = [];
+  const v = facts.version;
+  lines.push(
+    `**Registry** ${facts.registry}${facts.url ? ` (${facts.url})` : ''}`,
+  );
+  if (v) {
+    lines.push(
+      '',
+      `- status: ${v.status}${v.stage ? `, stage: ${v.stage}` : ''}${
+        v.aliases.length ? `, aliases: ${v.aliases.join(', ')}` : ''
+      }`,
+    );
+    if (v.runId) lines.push(`- run: \`${v.runId}\``);
+    if (v.createdAt) lines.push(`- registered: ${v.createdAt}`);
+  }
+  lines.push('', `**Gate**: ${facts.gate.outcome}`);
+  if (facts.gate.results.length > 0) {
+    lines.push('', '| metric | value | gate | result |', '|---|---|---|---|');
+    for (const r of facts.gate.results) {
+      const bounds = [
+        r.min !== undefined ? `>= ${r.min}` : '',
+        r.max !== undefined ? `<= ${r.max}` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+      lines.push(
+        `| ${r.metric} | ${r.value ?? 'n/a'} | ${bounds} | ${r.status} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+export function forceWarning(
+  blockers: string[],
+  input: { force?: boolean; reason?: string },
+): string {
+  if (!input.force || blockers.length === 0) {
+    return '';
+  }
+  return [
+    '> [!WARNING]',
+    `> The checks were overridden with \`force: true\`. Reason: ${input.reason}`,
+    ...blockers.map(b => `> - ${b}`),
+    '',
+    '',
+  ].join('\n');
+}
+
+/** Short id of the task, so branch names are unique per task and stable on retry. */
+export function taskSuffix(taskId: string): string {
+  return taskId.replace(/[^A-Za-z0-9]/g, '').slice(0, 8) || 'task';
+}

@@ -1,0 +1,50 @@
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { ScmIntegrations } from '@backstage/integration';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { readMlGitopsActionsConfig } from './actions/config';
+import { createConfigRepoCreateAction } from './actions/configRepoCreate';
+import { createDeployAction } from './actions/deploy';
+import { createPromoteAction } from './actions/promote';
+import { createRollbackAction } from './actions/rollback';
+import { createSealSecretAction } from './actions/sealSecret';
+
+/**
+ * The scaffolder actions of ML GitOps: `ml-gitops:config-repo:create`,
+ * `ml-gitops:deploy`, `ml-gitops:promote`, `ml-gitops:rollback` and
+ * `ml-gitops:secret:seal`.
+ *
+ * @public
+ */
+export const scaffolderModuleMlGitops = createBackendModule({
+  pluginId: 'scaffolder',
+  moduleId: 'ml-gitops',
+  register(reg) {
+    reg.registerInit({
+      deps: {
+        scaffolder: scaffolderActionsExtensionPoint,
+        config: coreServices.rootConfig,
+        catalog: catalogServiceRef,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
+      },
+      async init({ scaffolder, config, catalog, discovery, auth }) {
+        const options = {
+          integrations: ScmIntegrations.fromConfig(config),
+          config: readMlGitopsActionsConfig(config),
+          catalog,
+        };
+        scaffolder.addActions(
+          createConfigRepoCreateAction(options),
+          createDeployAction(options),
+          createPromoteAction({ ...options, discovery, auth }),
+          createRollbackAction(options),
+          createSealSecretAction(options),
+        );
+      },
+    });
+  },
+});

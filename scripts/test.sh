@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Runs every check the project has and exits non-zero on any failure:
+# formatting, lint, type check, unit and integration tests (SQLite and a
+# private PostgreSQL cluster), and the end-to-end tests in Chromium.
+# Installs what it needs first (toolchain, dependencies, PostgreSQL, Chromium).
+#
+#   scripts/test.sh            # everything
+#   scripts/test.sh --no-e2e   # skip the browser tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+run_e2e=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-e2e) run_e2e=0 ;;
+    *) echo "usage: $0 [--no-e2e]" >&2; exit 2 ;;
+  esac
+done
+
+started=$(date +%s)
+step() { printf '\n[ml-gitops] == %s (%ss)\n' "$*" "$(($(date +%s) - started))"; }
+
+step "toolchain and dependencies"
+ML_GITOPS_INSTALL=1 source scripts/env.sh
+
+if [ "$run_e2e" = 1 ]; then
+  step "Chromium"
+  bash scripts/ensure-chromium.sh
+fi
+
+# git and openssl are used by tests (real repositories; throw-away certificates).
+for tool in git openssl; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null
+    else
+      echo "[ml-gitops] $tool is required by the tests; install it" >&2
+      exit 2
+    fi
+  fi
+done
+
+step "PostgreSQL"
+pg_url="$(bash scripts/postgres.sh start)"
+cleanup() { bash scripts/postgres.sh stop || true; }
+trap cleanup EXIT
+# TestDatabases (@backstage/backend-test-utils) uses this cluster instead of
+# Docker; tests that need PostgreSQL fail rather than skip when it is missing.
+export BACKSTAGE_TEST_DISABLE_DOCKER=1
+export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="$pg_url"
+export ML_GITOPS_REQUIRE_POSTGRES=1
+
+step "formatting (prettier)"
+yarn prettier:check
+
+step "lint"
+yarn lint:all
+
+step "type check"
+yarn tsc:full
+
+step "unit and integration tests"
+CI=true yarn test --maxWorkers=2
+
+if [ "$run_e2e" = 1 ]; then
+  step "end-to-end tests (Playwright + Chromium against the demo)"
+  yarn test:e2e
+fi
+
+step "all checks passed"
