@@ -25,7 +25,7 @@ export default defineConfig({
     : {
         command: 'bash scripts/demo.sh',
         url: baseURL,
-        reuseExistingServer: true,
+        reuseExistingServer: !process.env.CI,
         timeout: 300_000,
         stdout: 'ignore',
         stderr: 'pipe',

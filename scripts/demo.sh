@@ -8,9 +8,15 @@ ML_GITOPS_INSTALL=1 source scripts/env.sh
 
 configs=(--config "$PWD/app-config.yaml")
 pids=()
+# Stops a process and everything it started (yarn → backstage-cli → node).
+kill_tree() {
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null || true
+}
 cleanup() {
   trap - EXIT INT TERM
-  for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill_tree "$pid"; done
   wait 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
@@ -18,17 +24,14 @@ trap cleanup EXIT INT TERM
 # The sandbox emulates GitHub, Argo CD, Kubernetes/Flux and MLflow on loopback.
 if [ -f packages/sandbox/package.json ] && [ -f app-config.sandbox.yaml ] && [ "${ML_GITOPS_NO_SANDBOX:-0}" != 1 ]; then
   echo "[ml-gitops] starting the sandbox (packages/sandbox)"
-  set -m
   yarn workspace sandbox start &
   pids+=($!)
-  set +m
   configs+=(--config "$PWD/app-config.sandbox.yaml")
 fi
 [ -f app-config.local.yaml ] && configs+=(--config "$PWD/app-config.local.yaml")
 
 echo "[ml-gitops] starting the backend (:7007) and the app (http://localhost:3000)"
-set -m
 yarn start "${configs[@]}" &
 pids+=($!)
-set +m
-wait "${pids[@]}"
+# Stop everything as soon as one part exits (e.g. a port already in use).
+wait -n "${pids[@]}"

@@ -57,7 +57,7 @@ step "lint"
 yarn lint:all
 
 step "type check"
-yarn tsc:full
+yarn tsc
 
 step "unit and integration tests"
 CI=true yarn test --maxWorkers=2

@@ -422,7 +422,12 @@ describe('MlGitopsPoller', () => {
       stage: 'None',
       metrics: { auc: 0.95 },
       gate: 'passed',
+      thresholds: { auc: { min: 0.92 } },
+      runUrl: 'https://mlflow.example.com/#/models/fraud-detector/versions/12',
     });
+    expect(dev.live?.url).toBe(
+      'https://argocd.example.com/applications/argocd/fraud-detector-dev',
+    );
 
     expect(staging.drift.state).toBe('in-sync');
 

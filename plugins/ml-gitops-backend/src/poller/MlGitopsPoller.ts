@@ -409,12 +409,15 @@ export class MlGitopsPoller {
         declaration.manifest?.gates?.metrics,
         facts.exists ? facts.metrics : {},
       ).outcome;
+      const gated = declaration.manifest?.gates?.metrics;
       return {
         exists: facts.exists,
         aliases: facts.aliases,
         ...(facts.stage ? { stage: facts.stage } : {}),
         metrics: facts.metrics,
         gate,
+        ...(gated ? { thresholds: gated } : {}),
+        ...(facts.url ? { runUrl: facts.url } : {}),
       };
     } catch (error) {
       const failure = this.fail(failureName, error);
@@ -511,6 +514,7 @@ export class MlGitopsPoller {
           syncStatus: observation.syncStatus,
           healthStatus: observation.healthStatus,
           observedAt: nowIso,
+          ...(observation.url ? { url: observation.url } : {}),
         };
       }
 

@@ -103,6 +103,11 @@ export type LiveState = {
   syncStatus: string;
   healthStatus: string;
   observedAt: string;
+  /**
+   * A link to the object in the operator's UI (Argo CD), when known. An
+   * addition to the design contract.
+   */
+  url?: string;
 };
 
 /**
@@ -116,6 +121,13 @@ export type RegistryState = {
   stage?: string;
   metrics: Record<string, number>;
   gate: GateOutcome;
+  /**
+   * The manifest's `gates.metrics`, so a UI can show each metric against its
+   * threshold. An addition to the design contract.
+   */
+  thresholds?: Record<string, { min?: number; max?: number }>;
+  /** A link to the version or run in the registry's UI. An addition. */
+  runUrl?: string;
 };
 
 /**

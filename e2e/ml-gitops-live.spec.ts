@@ -1,0 +1,131 @@
+/*
+ * The whole stack as a user meets it: the sandbox's Git host, Argo CD, Flux
+ * and MLflow, the ml-gitops backend polling them, and the frontend showing
+ * the result. Seed facts (packages/sandbox/README.md): fraud-detector was
+ * rolled back in production (12 → 11), churn-predictor's dev version fails
+ * its gate, recsys-ranker's staging drifted (live 4, Git declares 5).
+ */
+import { test, expect, type Page } from '@playwright/test';
+
+// The first poll of a fresh backend reads months of history: allow for it.
+test.setTimeout(240_000);
+
+/** Opens a page, signing in as guest when the sign-in page shows. */
+async function signIn(page: Page, path: string) {
+  await page.goto(path);
+  const enter = page.getByRole('button', { name: 'Enter' });
+  const nav = page
+    .getByRole('navigation', { name: 'sidebar nav' })
+    .getByRole('link', { name: 'Catalog', exact: true });
+  await expect(enter.or(nav)).toBeVisible({ timeout: 60_000 });
+  if (await enter.isVisible()) {
+    await enter.click();
+    await expect(nav).toBeVisible({ timeout: 60_000 });
+  }
+}
+
+/** The first poll runs a few seconds after the backend starts. */
+async function openWhenPolled(page: Page, path: string, table: string) {
+  await expect(async () => {
+    await signIn(page, path);
+    await expect(
+      page.getByRole('table', { name: table }).getByText('Not polled yet'),
+    ).toHaveCount(0, { timeout: 2_000 });
+    await expect(page.getByRole('table', { name: table })).toBeVisible({
+      timeout: 20_000,
+    });
+  }).toPass({ timeout: 120_000 });
+}
+
+test('a model page shows declared and live versions, drift and a rollback in the history', async ({
+  page,
+}) => {
+  await openWhenPolled(
+    page,
+    '/catalog/default/component/recsys-ranker',
+    'Deployments of recsys-ranker',
+  );
+  const table = page.getByRole('table', {
+    name: 'Deployments of recsys-ranker',
+  });
+  const staging = table.getByRole('row').filter({ hasText: 'staging' });
+  await expect(staging.getByText('Drifted')).toBeVisible({ timeout: 60_000 });
+  await expect(
+    page.getByRole('region', { name: 'Drift in staging' }),
+  ).toContainText('live version 4 differs from the declared version 5');
+  await page.screenshot({
+    path: 'artifacts/screenshots/live-recsys-overview.png',
+    fullPage: true,
+  });
+
+  await openWhenPolled(
+    page,
+    '/catalog/default/component/fraud-detector',
+    'Deployments of fraud-detector',
+  );
+  const production = page
+    .getByRole('table', { name: 'Deployments of fraud-detector' })
+    .getByRole('row')
+    .filter({ hasText: 'production' });
+  await expect(production.getByText('In sync')).toBeVisible({
+    timeout: 60_000,
+  });
+
+  await page.locator('a[href$="/fraud-detector/ml-gitops"]').first().click();
+  const pipeline = page.getByRole('group', { name: 'Promotion pipeline' });
+  await expect(
+    pipeline.getByRole('region', { name: 'Environment production' }),
+  ).toContainText('11');
+  await page.getByRole('tab', { name: 'production' }).click();
+  await expect(
+    page.getByRole('heading', { name: 'Deployment history of production' }),
+  ).toBeVisible();
+  // The seeded rollback: PR #10 reverted the promotion of 12.
+  const rollback = page
+    .getByRole('row')
+    .filter({ hasText: 'Rollback' })
+    .filter({ hasText: '12 → 11' });
+  await expect(rollback.first()).toContainText('#10');
+  await page.screenshot({
+    path: 'artifacts/screenshots/live-fraud-detector-tab.png',
+    fullPage: true,
+  });
+
+  // Promote (staging 13 → production 11) opens the software template with
+  // the form filled in.
+  await page.getByRole('button', { name: 'Promote to production' }).click();
+  await expect(page).toHaveURL(
+    /\/create\/templates\/default\/ml-gitops-promote/,
+  );
+  await expect(
+    page.getByText('Promote a model to the next environment'),
+  ).toBeVisible({
+    timeout: 60_000,
+  });
+  await page.screenshot({
+    path: 'artifacts/screenshots/live-promote-template.png',
+    fullPage: true,
+  });
+});
+
+test('the fleet page lists every model and environment, drifted first', async ({
+  page,
+}) => {
+  await signIn(page, '/ml-gitops');
+  const fleet = page.getByRole('table', { name: 'Models by environment' });
+  await expect(fleet.getByRole('link', { name: 'recsys-ranker' })).toBeVisible({
+    timeout: 120_000,
+  });
+  await expect(
+    fleet.getByRole('link', { name: 'fraud-detector' }),
+  ).toBeVisible();
+  await expect(
+    fleet.getByRole('link', { name: 'churn-predictor' }),
+  ).toBeVisible();
+  const rows = fleet.getByRole('row');
+  await expect(rows.nth(1)).toContainText('recsys-ranker');
+  await page.screenshot({
+    path: 'artifacts/screenshots/live-fleet.png',
+    fullPage: true,
+  });
+});
