@@ -377,6 +377,7 @@ describe('MlGitopsPoller', () => {
       notifications,
       signals,
       argoCalls,
+      apps,
       setArgoDown: (down: boolean) => {
         argoDown = down;
       },
@@ -615,6 +616,40 @@ describe('MlGitopsPoller', () => {
       commit: merge,
       pullRequest: { number: 12, mergedBy: 'grace', reviewers: ['ada'] },
     });
+  });
+
+  it('closes the drift episode and tells the owners once when the environment is back in line', async () => {
+    const t = await setup();
+    await t.poller.pollAll();
+    expect(t.notifications.send).toHaveBeenCalledTimes(1);
+
+    // Argo CD syncs production to the rollback.
+    t.apps[2] = argoApp(
+      'fraud-detector-production',
+      'production',
+      'Synced',
+      t.p3,
+      '2026-11-27T23:59:00Z',
+    );
+    await t.poller.pollAll();
+    await t.poller.pollAll();
+
+    const production = (await t.store.getStatuses(FRAUD))[2].status;
+    expect(production.drift.state).toBe('in-sync');
+    expect(
+      await t.store.getOpenDriftEpisode(FRAUD, 'production'),
+    ).toBeUndefined();
+    const [episode] = await t.store.listDriftEpisodes(FRAUD, 10);
+    expect(episode.endedAt).toBe(NOW.toISOString());
+    expect(t.notifications.send).toHaveBeenCalledTimes(2);
+    expect(t.notifications.send).toHaveBeenLastCalledWith(
+      expect.objectContaining({
+        payload: expect.objectContaining({
+          title: 'fraud-detector: production is back in line with Git',
+          scope: `ml-gitops:drift:${FRAUD}:production`,
+        }),
+      }),
+    );
   });
 
   it('isolates failing sources: their environments are unknown, last good values stay, other models go on', async () => {

@@ -573,7 +573,7 @@ export class MlGitopsPoller {
       statuses.push(status);
 
       await this.recordServing(entityRef, status, observation, nowIso);
-      await this.trackDriftEpisode(entityRef, entity, status, before, nowIso);
+      await this.trackDriftEpisode(entityRef, entity, status, nowIso);
 
       if (
         observation &&
@@ -645,14 +645,56 @@ export class MlGitopsPoller {
     );
   }
 
+  /** Notifies the entity's owners; one notification scope per environment. */
+  private async notifyOwners(
+    entityRef: string,
+    entity: Entity,
+    environment: string,
+    payload: {
+      title: string;
+      description?: string;
+      severity: 'high' | 'normal';
+    },
+  ) {
+    if (!this.deps.notifications) {
+      return;
+    }
+    const scope = `ml-gitops:drift:${entityRef}:${environment}`;
+    await this.deps.notifications
+      .send({
+        recipients: { type: 'entity', entityRef },
+        payload: {
+          ...payload,
+          link: `/catalog/${
+            entity.metadata.namespace ?? 'default'
+          }/${entity.kind.toLocaleLowerCase('en-US')}/${
+            entity.metadata.name
+          }/ml-gitops`,
+          topic: scope,
+          scope,
+        },
+      })
+      .catch(error =>
+        this.deps.logger.warn(
+          `Sending a notification for ${entityRef} failed: ${errorMessage(
+            error,
+          )}`,
+        ),
+      );
+  }
+
+  /**
+   * Opens a drift episode when an environment drifts and closes it when it
+   * stops drifting; the owners hear of each once.
+   */
   private async trackDriftEpisode(
     entityRef: string,
     entity: Entity,
     status: EnvironmentStatus,
-    before: EnvironmentStatus | undefined,
     nowIso: string,
   ) {
     const { state, since, reason } = status.drift;
+    const title = entity.metadata.title ?? entity.metadata.name;
     if (state === 'drifted') {
       const { created } = await this.deps.store.openDriftEpisode({
         entityRef,
@@ -660,45 +702,29 @@ export class MlGitopsPoller {
         startedAt: since ?? nowIso,
         reason: reason ?? 'drifted',
       });
-      if (created && this.deps.notifications) {
-        const title = entity.metadata.title ?? entity.metadata.name;
-        await this.deps.notifications
-          .send({
-            recipients: { type: 'entity', entityRef },
-            payload: {
-              title: `${title}: ${status.name} has drifted from Git`,
-              description: reason,
-              link: `/catalog/${
-                entity.metadata.namespace ?? 'default'
-              }/${entity.kind.toLocaleLowerCase('en-US')}/${
-                entity.metadata.name
-              }/ml-gitops`,
-              severity:
-                status.name === this.deps.config.environments.at(-1)
-                  ? 'high'
-                  : 'normal',
-              topic: `ml-gitops:drift:${entityRef}:${status.name}`,
-              scope: `ml-gitops:drift:${entityRef}:${status.name}`,
-            },
-          })
-          .catch(error =>
-            this.deps.logger.warn(
-              `Sending the drift notification for ${entityRef} failed: ${errorMessage(
-                error,
-              )}`,
-            ),
-          );
+      if (created) {
+        await this.notifyOwners(entityRef, entity, status.name, {
+          title: `${title}: ${status.name} has drifted from Git`,
+          description: reason,
+          severity:
+            status.name === this.deps.config.environments.at(-1)
+              ? 'high'
+              : 'normal',
+        });
       }
-    } else if (
-      state === 'in-sync' ||
-      state === 'progressing' ||
-      state === 'missing'
-    ) {
-      if (
-        before?.drift.state === 'drifted' ||
-        (await this.deps.store.getOpenDriftEpisode(entityRef, status.name))
-      ) {
-        await this.deps.store.closeDriftEpisode(entityRef, status.name, nowIso);
+    } else if (state !== 'unknown') {
+      // Unknown says nothing about drift: an open episode stays open.
+      const closed = await this.deps.store.closeDriftEpisode(
+        entityRef,
+        status.name,
+        nowIso,
+      );
+      if (closed) {
+        await this.notifyOwners(entityRef, entity, status.name, {
+          title: `${title}: ${status.name} is back in line with Git`,
+          description: `Drifted from ${closed.startedAt} to ${closed.endedAt}: ${closed.reason}. Now ${state}.`,
+          severity: 'normal',
+        });
       }
     }
   }
