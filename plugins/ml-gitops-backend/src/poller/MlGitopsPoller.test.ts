@@ -618,7 +618,7 @@ describe('MlGitopsPoller', () => {
     });
   });
 
-  it('closes the drift episode and tells the owners once when the environment is back in line', async () => {
+  it('closes the drift episode and tells the owners once when the environment is back in line, and when a rollback missed its target', async () => {
     const t = await setup();
     await t.poller.pollAll();
     expect(t.notifications.send).toHaveBeenCalledTimes(1);
@@ -641,7 +641,20 @@ describe('MlGitopsPoller', () => {
     ).toBeUndefined();
     const [episode] = await t.store.listDriftEpisodes(FRAUD, 10);
     expect(episode.endedAt).toBe(NOW.toISOString());
-    expect(t.notifications.send).toHaveBeenCalledTimes(2);
+    // The rollback served long after its merge: it missed the 5 min target.
+    expect(t.notifications.send).toHaveBeenCalledTimes(3);
+    expect(t.notifications.send).toHaveBeenNthCalledWith(
+      2,
+      expect.objectContaining({
+        payload: expect.objectContaining({
+          title: 'fraud-detector: the rollback in production missed its target',
+          description: expect.stringMatching(
+            /^Version 11 \([0-9a-f]{7}\) served 1261 h 59 min after the merge; the target is 5 min\.$/,
+          ),
+          severity: 'high',
+        }),
+      }),
+    );
     expect(t.notifications.send).toHaveBeenLastCalledWith(
       expect.objectContaining({
         payload: expect.objectContaining({

@@ -53,6 +53,17 @@ function sourceName(source: DeploymentSource): string {
   return `${source.kind}:${source.instance}`;
 }
 
+/** 75 → "1 min 15 s". */
+function formatSeconds(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600)
+    return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${h} h${m ? ` ${m} min` : ''}`;
+}
+
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -572,7 +583,7 @@ export class MlGitopsPoller {
       };
       statuses.push(status);
 
-      await this.recordServing(entityRef, status, observation, nowIso);
+      await this.recordServing(entityRef, entity, status, observation, nowIso);
       await this.trackDriftEpisode(entityRef, entity, status, nowIso);
 
       if (
@@ -615,6 +626,7 @@ export class MlGitopsPoller {
   /** The first time live matches declared, the deployment starts serving. */
   private async recordServing(
     entityRef: string,
+    entity: Entity,
     status: EnvironmentStatus,
     observation: LiveObservation | undefined,
     nowIso: string,
@@ -637,12 +649,32 @@ export class MlGitopsPoller {
       Date.parse(finished) <= Date.parse(nowIso)
         ? finished
         : nowIso;
-    await this.deps.store.markServing(
+    const served = await this.deps.store.markServing(
       entityRef,
       status.name,
       status.declared.version,
       servingAt,
     );
+    // A rollback that took longer than the target is worth a word.
+    const target = this.deps.config.rollbackTargetMs / 1000;
+    if (
+      served?.kind === 'rollback' &&
+      served.timeToServeSeconds !== undefined &&
+      served.timeToServeSeconds > target
+    ) {
+      const title = entity.metadata.title ?? entity.metadata.name;
+      await this.notifyOwners(entityRef, entity, status.name, {
+        title: `${title}: the rollback in ${status.name} missed its target`,
+        description: `Version ${served.version} (${served.commit.slice(
+          0,
+          7,
+        )}) served ${formatSeconds(
+          served.timeToServeSeconds,
+        )} after the merge; the target is ${formatSeconds(target)}.`,
+        severity: 'high',
+        scope: `ml-gitops:rollback:${entityRef}:${status.name}:${served.commit}`,
+      });
+    }
   }
 
   /** Notifies the entity's owners; one notification scope per environment. */
@@ -654,12 +686,14 @@ export class MlGitopsPoller {
       title: string;
       description?: string;
       severity: 'high' | 'normal';
+      scope?: string;
     },
   ) {
     if (!this.deps.notifications) {
       return;
     }
-    const scope = `ml-gitops:drift:${entityRef}:${environment}`;
+    const scope =
+      payload.scope ?? `ml-gitops:drift:${entityRef}:${environment}`;
     await this.deps.notifications
       .send({
         recipients: { type: 'entity', entityRef },
