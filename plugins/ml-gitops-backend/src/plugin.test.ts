@@ -114,7 +114,7 @@ describe('mlGitopsPlugin', () => {
     const notAModel = await request(app).get(
       '/api/ml-gitops/v1/deployments?entityRef=component:default/website',
     );
-    expect(notAModel.status).toBe(400);
+    expect(notAModel.status).toBe(404);
     expect(notAModel.body.error.message).toMatch(
       /add the annotation\(s\) ml-gitops\/model, ml-gitops\/config-repo/,
     );

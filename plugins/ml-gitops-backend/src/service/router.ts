@@ -176,7 +176,8 @@ export async function createRouter(options: {
     }
     const { missing } = getMlGitopsAnnotations(entity);
     if (missing.length > 0) {
-      throw new InputError(
+      // Not found: the entity exists, but not as an ML GitOps model.
+      throw new NotFoundError(
         `${entityRef} is not an ML GitOps model: add the annotation(s) ${missing.join(
           ', ',
         )}`,
