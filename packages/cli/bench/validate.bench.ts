@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MANIFEST } from '../src/__testUtils__/manifest';
 
 const FILES = 500;
 const args = process.argv.slice(2);
@@ -19,17 +20,6 @@ const option = (name: string, fallback: number) => {
 const RUNS = option('--runs', 5);
 const TARGET_MS = option('--target-ms', 2000);
 const BIN = path.resolve(__dirname, '../bin/ml-gitops');
-
-const MANIFEST = `# fraud-detector, dev
-model_name: fraud-detector
-model_version: "13"
-registry: mlflow-default
-serving: { runtime: kserve, replicas: 2 }
-gates:
-  metrics:
-    auc: { min: 0.92 }
-    latency_p95_ms: { max: 40 }
-`;
 
 const template = (i: number) => `apiVersion: serving.kserve.io/v1beta1
 kind: InferenceService

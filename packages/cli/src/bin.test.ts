@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import path from 'node:path';
 import {
   cleanupTmpDirs,
   git,
@@ -12,6 +10,7 @@ import {
   STACK_TRACE,
   writeFiles,
 } from './__testUtils__/helpers';
+import { spawnBin } from './__testUtils__/spawnBin';
 
 /*
  * End to end: spawns the real `ml-gitops` bin (TypeScript sources through
@@ -21,27 +20,11 @@ import {
 
 jest.setTimeout(60_000);
 
-const BIN = path.resolve(__dirname, '../bin/ml-gitops');
-
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>(
-    resolve => {
-      execFile(
-        process.execPath,
-        [BIN, ...args],
-        {
-          env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-          timeout: 50_000,
-        },
-        (error, stdout, stderr) => {
-          const code = error
-            ? Number((error as { code?: unknown }).code ?? 1)
-            : 0;
-          resolve({ code, stdout, stderr });
-        },
-      );
-    },
-  );
+  return spawnBin(args, {
+    env: { HOME: process.env.HOME, ...env },
+    timeoutMs: 50_000,
+  });
 }
 
 let server: Server;

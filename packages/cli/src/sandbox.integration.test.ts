@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Sandbox, startSandbox } from 'sandbox';
+import { spawnBin } from './__testUtils__/spawnBin';
 
 /*
  * Integration: starts the sandbox (Git host + MLflow emulators on free
@@ -15,30 +16,11 @@ import { Sandbox, startSandbox } from 'sandbox';
 // sandbox seeding takes 5–30 s under load; each bin run a few seconds
 jest.setTimeout(180_000);
 
-const BIN = path.resolve(__dirname, '../bin/ml-gitops');
-
 let sandbox: Sandbox | undefined;
 let tmp: string;
 
 function runBin(args: string[]) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>(
-    resolve => {
-      execFile(
-        process.execPath,
-        [BIN, ...args],
-        {
-          env: { PATH: process.env.PATH, HOME: tmp },
-          timeout: 120_000,
-        },
-        (error, stdout, stderr) => {
-          const code = error
-            ? Number((error as { code?: unknown }).code ?? 1)
-            : 0;
-          resolve({ code, stdout, stderr });
-        },
-      );
-    },
-  );
+  return spawnBin(args, { env: { HOME: tmp }, timeoutMs: 120_000 });
 }
 
 /**

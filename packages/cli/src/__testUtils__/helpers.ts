@@ -32,16 +32,8 @@ export function writeFiles(
   }
 }
 
-export const MANIFEST = `# fraud-detector, dev
-model_name: fraud-detector
-model_version: "13"
-registry: mlflow-default
-serving: { runtime: kserve, replicas: 2 }
-gates:
-  metrics:
-    auc: { min: 0.92 }
-    latency_p95_ms: { max: 40 }
-`;
+export { MANIFEST } from './manifest';
+import { MANIFEST } from './manifest';
 
 /** A config repo on disk with the given files (default: a valid manifest). */
 export function makeRepo(
