@@ -26,6 +26,13 @@ export interface Config {
     rollbackTarget?: HumanDuration | string;
     /** How many models are polled at the same time. Default: 8. */
     concurrency?: number;
+    /**
+     * How long one HTTP request to Argo CD, a Kubernetes cluster, a model
+     * registry or the Git host may take; a request that takes longer fails
+     * and only the environments that need that system become `unknown`.
+     * Default: 15 seconds.
+     */
+    requestTimeout?: HumanDuration | string;
     /** Argo CD instances that deploy config repos. */
     argocd?: {
       instances: Array<{

@@ -724,7 +724,7 @@ describe('ml-gitops validate', () => {
   describe('usage', () => {
     it.each([
       [['validate', '--nope'], "Unknown option '--nope'"],
-      [['deploy'], 'unknown command "deploy"'],
+      [['promote'], 'unknown command "promote"'],
       [[], 'missing command'],
       [['validate', 'a', 'b'], 'validate takes one directory'],
       [

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { deployCommand } from './deploy/command';
 import { describeError, EXIT, UsageError } from './lib/errors';
 import { formatReport, OUTPUT_FORMATS, OutputFormat } from './output/format';
 import { validate } from './validate';
@@ -36,6 +37,9 @@ Options:
 
 Exit codes: 0 all checks passed, 1 a check failed,
             2 usage, configuration or I/O error (some checks could not run).
+
+ml-gitops deploy --entity REF --version VERSION opens the deployment pull
+request through Backstage; see ml-gitops deploy --help.
 `;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -55,6 +59,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`ml-gitops: ${message}\n\n${USAGE}`);
     return EXIT.error;
   };
+  if (argv[0] === 'deploy') {
+    return deployCommand(argv.slice(1), io);
+  }
   let parsed;
   try {
     parsed = parseArgs({

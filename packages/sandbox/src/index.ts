@@ -29,4 +29,12 @@ export {
 } from './sandbox';
 export type { Sandbox, SandboxOptions, SystemName } from './sandbox';
 export type { Fault } from './lib/http';
+export { SealedSecretsController } from './sealedSecrets/SealedSecretsController';
+export type { UnsealResult } from './sealedSecrets/SealedSecretsController';
 export { MODELS, SEED_ANCHOR, USERS } from './seed/data';
+export { startScaleSandbox } from './scale/startScaleSandbox';
+export type {
+  ScaleSandbox,
+  ScaleSandboxOptions,
+} from './scale/startScaleSandbox';
+export { scaleModelName } from './scale/scaleFleet';

@@ -32,7 +32,13 @@ import {
   Router,
 } from './lib/http';
 import { World } from './live/World';
+import {
+  ANALYSIS_PHASES,
+  SandboxCanary,
+  setCanary as setWorldCanary,
+} from './live/canary';
 import { MlflowApi, MlflowStore } from './mlflow/MlflowApi';
+import { SealedSecretsController } from './sealedSecrets/SealedSecretsController';
 import { seedGit } from './seed/seedGit';
 
 export type SystemName = 'git' | 'argocd' | 'kubernetes' | 'mlflow';
@@ -82,6 +88,12 @@ export type Sandbox = {
   setDrift(model: string, environment: string, version: string | null): void;
   setReconcileInterval(seconds: number, jitterSeconds?: number): void;
   setAutoSync(model: string, environment: string, enabled: boolean): void;
+  /** sets the canary analysis of a deployment; null removes it */
+  setCanary(
+    model: string,
+    environment: string,
+    canary: SandboxCanary | null,
+  ): void;
   setWebhook(config: { url?: string; secret?: string }): void;
   /** waits for the webhook deliveries under way */
   webhooksIdle(): Promise<void>;
@@ -91,6 +103,11 @@ export type Sandbox = {
   stop(): Promise<void>;
   /** internals, for tests */
   current(): SandboxState;
+  /**
+   * The cluster's Sealed Secrets controller; its key pair is made at start
+   * and kept (in memory only) across resets.
+   */
+  sealedSecrets: SealedSecretsController;
 };
 
 export type SandboxState = {
@@ -122,6 +139,7 @@ export async function startSandbox(
     jitter: options.reconcileJitterSeconds ?? 0,
   };
   const ports = { ...DEFAULT_PORTS, ...options.ports };
+  const sealedSecrets = await SealedSecretsController.create();
 
   // eslint-disable-next-line prefer-const -- assigned once, after the closures that read it
   let servers: Record<SystemName | 'admin', EmulatorServer>;
@@ -178,6 +196,7 @@ export async function startSandbox(
         world,
         () => servers.git.url,
         SANDBOX_CREDENTIALS.kubernetes.token,
+        [sealedSecrets],
       ),
       mlflowApi: new MlflowApi(mlflow, () => servers.mlflow.url),
     };
@@ -345,6 +364,13 @@ export async function startSandbox(
       d.autoSync = enabled;
       d.resourceVersion = state.world.nextResourceVersion();
     },
+    setCanary(model, environment, canary) {
+      setWorldCanary(
+        state.world,
+        findDeployment(model, environment),
+        canary ?? undefined,
+      );
+    },
     setWebhook(config) {
       if ('url' in config) webhookConfig.url = config.url;
       if ('secret' in config) webhookConfig.secret = config.secret;
@@ -403,6 +429,7 @@ export async function startSandbox(
       }
     },
     current: () => state,
+    sealedSecrets,
   };
 
   servers.admin = new EmulatorServer({
@@ -521,6 +548,43 @@ function adminHandler(sandbox: Sandbox) {
     }
     ok(ctx.res);
   });
+  r.add('POST', '/_sandbox/canary', async ctx => {
+    const body = await readJson(ctx.req);
+    const canary = body.canary;
+    let parsed: SandboxCanary | null;
+    if (canary === null) {
+      parsed = null;
+    } else if (
+      canary?.kind === 'argo-rollouts' &&
+      ANALYSIS_PHASES.includes(canary.phase)
+    ) {
+      parsed = { kind: 'argo-rollouts', phase: canary.phase };
+    } else if (
+      canary?.kind === 'kserve' &&
+      Number(canary.trafficPercent) >= 0 &&
+      Number(canary.trafficPercent) <= 100
+    ) {
+      parsed = {
+        kind: 'kserve',
+        trafficPercent: Number(canary.trafficPercent),
+        ...(canary.failed ? { failed: true } : {}),
+      };
+    } else {
+      sendJson(ctx.res, 400, {
+        error: `canary must be null, { kind: 'argo-rollouts', phase: ${ANALYSIS_PHASES.join(
+          ' | ',
+        )} } or { kind: 'kserve', trafficPercent: 0-100, failed?: boolean }`,
+      });
+      return;
+    }
+    try {
+      sandbox.setCanary(String(body.model), String(body.environment), parsed);
+    } catch (e) {
+      sendJson(ctx.res, 404, { error: (e as Error).message });
+      return;
+    }
+    ok(ctx.res);
+  });
   r.add('POST', '/_sandbox/reconcile-interval', async ctx => {
     const body = await readJson(ctx.req);
     const seconds = Number(body.seconds);
@@ -544,6 +608,17 @@ function adminHandler(sandbox: Sandbox) {
   });
   r.add('GET', '/_sandbox/webhooks', ctx =>
     ok(ctx.res, { deliveries: sandbox.webhookDeliveries() }),
+  );
+  // The Sealed Secrets controller's own HTTP port (what a cluster ingress
+  // in front of it would serve), and an unseal check that answers digests.
+  r.add('GET', '/v1/cert.pem', ctx =>
+    sandbox.sealedSecrets.handle(ctx.req, ctx.res, '/v1/cert.pem'),
+  );
+  r.add('POST', '/v1/verify', ctx =>
+    sandbox.sealedSecrets.handle(ctx.req, ctx.res, '/v1/verify'),
+  );
+  r.add('POST', '/_sandbox/unseal', ctx =>
+    sandbox.sealedSecrets.handleAdminUnseal(ctx.req, ctx.res),
   );
   r.add('POST', '/_sandbox/reset', async ctx => {
     await sandbox.reset();

@@ -14,6 +14,7 @@ describe('readMlGitopsConfig', () => {
       driftGracePeriodMs: 300_000,
       rollbackTargetMs: 300_000,
       concurrency: 8,
+      requestTimeoutMs: 15_000,
       argocd: [],
       fluxClusters: [],
       registries: [],
@@ -29,6 +30,7 @@ describe('readMlGitopsConfig', () => {
           driftGracePeriod: { minutes: 2 },
           rollbackTarget: 'PT3M',
           concurrency: 4,
+          requestTimeout: { seconds: 5 },
           argocd: {
             instances: [
               { name: 'main', url: 'https://argocd.example.com/', token: 't' },
@@ -48,6 +50,7 @@ describe('readMlGitopsConfig', () => {
     expect(config.environments).toEqual(['dev', 'prod']);
     expect(config.driftGracePeriodMs).toBe(120_000);
     expect(config.rollbackTargetMs).toBe(180_000);
+    expect(config.requestTimeoutMs).toBe(5_000);
     expect(config.argocd[0].url).toBe('https://argocd.example.com');
     expect(config.fluxClusters).toEqual(['prod-eu']);
     expect(config.registries[0].name).toBe('mlflow-default');
@@ -56,6 +59,7 @@ describe('readMlGitopsConfig', () => {
   it.each([
     [{ environments: ['dev', 'dev'] }, /"dev" is listed twice/],
     [{ environments: [] }, /at least one environment/],
+    [{ requestTimeout: { seconds: 0 } }, /requestTimeout must be longer/],
     [{ concurrency: 0 }, /concurrency must be a whole number from 1 to 64/],
     [
       {

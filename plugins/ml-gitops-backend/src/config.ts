@@ -4,10 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
-import {
-  assertValidEnvironments,
-  DEFAULT_ENVIRONMENTS,
-} from '@ml-gitops/plugin-ml-gitops-common';
+import { readMlGitopsSharedConfig } from '@ml-gitops/plugin-ml-gitops-node';
 
 /** @public */
 export type ArgoCdInstanceConfig = {
@@ -38,6 +35,11 @@ export type MlGitopsConfig = {
   driftGracePeriodMs: number;
   rollbackTargetMs: number;
   concurrency: number;
+  /**
+   * How long one HTTP request to Argo CD, a cluster, a registry or the Git
+   * host may take before it counts as failed.
+   */
+  requestTimeoutMs: number;
   argocd: ArgoCdInstanceConfig[];
   fluxClusters: string[];
   registries: RegistryConfig[];
@@ -48,6 +50,9 @@ const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
   timeout: { minutes: 2 },
   initialDelay: { seconds: 5 },
 };
+
+/** The default of `mlGitops.requestTimeout`. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 function readDurationMs(
   config: Config,
@@ -100,9 +105,8 @@ function uniqueNames<T extends { name: string }>(items: T[], key: string): T[] {
 export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
   const config = rootConfig.getOptionalConfig('mlGitops');
 
-  const environments = assertValidEnvironments(
-    config?.getOptional('environments') ?? [...DEFAULT_ENVIRONMENTS],
-  );
+  // The keys the scaffolder actions read too, through the same reader.
+  const { environments, registries } = readMlGitopsSharedConfig(rootConfig);
 
   const schedule = config?.has('schedule')
     ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
@@ -113,6 +117,15 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
   const concurrency = config?.getOptionalNumber('concurrency') ?? 8;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
     throw new Error('mlGitops.concurrency must be a whole number from 1 to 64');
+  }
+
+  const requestTimeoutMs = config
+    ? readDurationMs(config, 'requestTimeout', DEFAULT_REQUEST_TIMEOUT_MS)
+    : DEFAULT_REQUEST_TIMEOUT_MS;
+  if (requestTimeoutMs < 1) {
+    throw new Error(
+      'mlGitops.requestTimeout must be longer than zero, e.g. { seconds: 15 }',
+    );
   }
 
   const argocd = uniqueNames(
@@ -140,21 +153,6 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
     'mlGitops.argocd.instances',
   );
 
-  const registries = uniqueNames(
-    (config?.getOptionalConfigArray('registries') ?? []).map(
-      (registry, index) => {
-        const key = `mlGitops.registries[${index}]`;
-        return {
-          name: registry.getString('name'),
-          type: registry.getString('type'),
-          url: checkUrl(registry.getString('url'), `${key}.url`),
-          token: registry.getOptionalString('token') || undefined,
-        };
-      },
-    ),
-    'mlGitops.registries',
-  );
-
   return {
     environments,
     schedule,
@@ -165,6 +163,7 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
       ? readDurationMs(config, 'rollbackTarget', 5 * 60_000)
       : 5 * 60_000,
     concurrency,
+    requestTimeoutMs,
     argocd,
     fluxClusters: config?.getOptionalStringArray('flux.clusters') ?? [],
     registries,

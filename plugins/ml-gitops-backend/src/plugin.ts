@@ -31,8 +31,11 @@ import {
   readKubernetesClusters,
 } from './providers/kubernetes/KubernetesClusters';
 import { ServingVersions } from './providers/kubernetes/ServingVersions';
+import { CanaryAnalyses } from './providers/canary/CanaryAnalyses';
 import { createRegistries } from './providers/registry/createRegistries';
 import { createRouter } from './service/router';
+import { keepAliveFetch } from './http/keepAliveFetch';
+import { WriteThroughCache } from './database/WriteThroughCache';
 
 /**
  * The ml-gitops backend plugin: polls the config repos, Argo CD, Flux and the
@@ -90,24 +93,32 @@ export const mlGitopsPlugin = createBackendPlugin({
         permissionsRegistry.addPermissions(mlGitopsPermissions);
 
         const store = await DatabaseMlGitopsStore.create({ database });
+        // Branch validators and declarations are read every cycle for every
+        // model: kept in memory, written through to the database so that a
+        // restart or another replica starts from them.
+        const memory = new WriteThroughCache(store);
         const git = GithubConfigRepoClient.fromIntegrations({
           integrations: ScmIntegrations.fromConfig(config),
           cache: {
-            get: k => store.getCacheValue<BranchHeadsCacheEntry>(k),
-            set: (k, v) => store.setCacheValue(k, v),
+            get: k => memory.get<BranchHeadsCacheEntry>(k),
+            set: (k, v) => memory.set(k, v),
           },
+          timeoutMs: mlConfig.requestTimeoutMs,
+          fetch: keepAliveFetch(),
         });
         const history = new ConfigRepoHistory(
           git,
           {
-            get: k => store.getCacheValue<EnvironmentDeclaration>(k),
-            set: (k, v) => store.setCacheValue(k, v),
+            get: k => memory.get<EnvironmentDeclaration>(k),
+            set: (k, v) => memory.set(k, v),
           },
           { environments: mlConfig.environments, maxBackfill: 50 },
         );
 
         const clusters = readKubernetesClusters(config).map(cluster =>
-          KubernetesClusterClient.create(cluster),
+          KubernetesClusterClient.create(cluster, {
+            timeoutMs: mlConfig.requestTimeoutMs,
+          }),
         );
         const fluxSources = mlConfig.fluxClusters.map(name => {
           const client = clusters.find(c => c.cluster.name === name);
@@ -120,7 +131,10 @@ export const mlGitopsPlugin = createBackendPlugin({
         });
         const sources: DeploymentSource[] = [
           ...mlConfig.argocd.map(instance =>
-            ArgoCdSource.fromConfig(instance, { logger }),
+            ArgoCdSource.fromConfig(instance, {
+              logger,
+              timeoutMs: mlConfig.requestTimeoutMs,
+            }),
           ),
           ...fluxSources,
           ...extraSources,
@@ -128,6 +142,7 @@ export const mlGitopsPlugin = createBackendPlugin({
         const registries = createRegistries(
           mlConfig.registries,
           extraRegistries,
+          { timeoutMs: mlConfig.requestTimeoutMs },
         );
 
         const poller = new MlGitopsPoller({
@@ -141,6 +156,8 @@ export const mlGitopsPlugin = createBackendPlugin({
           registries,
           servingVersions:
             clusters.length > 0 ? new ServingVersions(clusters) : undefined,
+          canaryAnalyses:
+            clusters.length > 0 ? new CanaryAnalyses(clusters) : undefined,
           config: mlConfig,
           notifications,
           signals,
@@ -148,8 +165,9 @@ export const mlGitopsPlugin = createBackendPlugin({
 
         await scheduler.scheduleTask({
           id: 'ml-gitops-poll',
-          scope: 'global',
           ...mlConfig.schedule,
+          // After the schedule, so no config can make replicas poll each.
+          scope: 'global',
           fn: () => poller.pollAll(),
         });
         logger.info(

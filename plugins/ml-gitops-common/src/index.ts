@@ -14,3 +14,4 @@ export * from './manifest';
 export * from './drift';
 export * from './gates';
 export * from './registry';
+export * from './canary';

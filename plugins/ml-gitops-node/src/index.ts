@@ -7,3 +7,5 @@
  */
 export * from './sources';
 export * from './git';
+export { readMlGitopsSharedConfig } from './config';
+export type { MlGitopsRegistryConfig, MlGitopsSharedConfig } from './config';

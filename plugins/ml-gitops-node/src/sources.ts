@@ -25,6 +25,13 @@ export type LiveObservation = {
   /** The commit the operator reports as synced (Argo CD) or applied (Flux); empty when none yet. */
   revision: string;
   /**
+   * For an object that reads several Git repositories (a multi-source Argo CD
+   * Application): each repository with the revision synced from it. The
+   * backend uses the revision of the entity's config repo when one matches,
+   * else `revision`.
+   */
+  revisions?: Array<{ repoUrl: string; revision: string }>;
+  /**
    * The model version read from the serving objects' `ml-gitops/model-version`
    * label, when the source can tell. Otherwise the backend reads the manifest
    * at `revision`.

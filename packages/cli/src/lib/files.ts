@@ -115,7 +115,9 @@ export async function readRepoFile(
         fix: 'A model manifest is a few hundred bytes: remove what does not belong in it',
       };
     }
-    const buffer = Buffer.alloc(maxBytes + 1);
+    // Sized by the file (plus one byte, to notice a file that grew past the
+    // limit since stat), not by the limit: most files are far smaller.
+    const buffer = Buffer.allocUnsafe(Math.min(stat.size, maxBytes) + 1);
     let length = 0;
     while (length < buffer.length) {
       const { bytesRead } = await handle.read(

@@ -34,11 +34,13 @@ import {
 } from '../lib/http';
 import { parseLabelSelector } from '../lib/labelSelector';
 import { GitRepos } from '../githost/GitRepos';
-import { stableUid } from '../seed/data';
+import { ENVIRONMENTS, Environment, stableUid } from '../seed/data';
 import { IMAGES, servingObjects } from '../live/objects';
 import { LiveDeployment, World } from '../live/World';
 
 export const ARGOCD_PROJECT = 'ml-models';
+/** The projects that exist: the seed's and Argo CD's built-in one. */
+const ARGOCD_PROJECTS = [ARGOCD_PROJECT, 'default'];
 
 export class ArgoError extends Error {
   constructor(
@@ -226,17 +228,21 @@ export class ArgoCdApi {
           'ml-gitops/model': d.model.name,
           'ml-gitops/environment': d.env,
           'app.kubernetes.io/part-of': 'ml-serving',
-          team: d.model.team,
+          ...(d.model.team ? { team: d.model.team } : {}),
         },
         annotations: {
           'argocd.argoproj.io/manifest-generate-paths': '.;..',
-          'notifications.argoproj.io/subscribe.on-sync-succeeded.slack': `${d.model.team}-deploys`,
+          ...(d.model.team
+            ? {
+                'notifications.argoproj.io/subscribe.on-sync-succeeded.slack': `${d.model.team}-deploys`,
+              }
+            : {}),
         },
         finalizers: ['resources-finalizer.argocd.argoproj.io'],
       },
       spec: {
         destination,
-        project: ARGOCD_PROJECT,
+        project: d.project ?? ARGOCD_PROJECT,
         source,
         syncPolicy: {
           ...(d.autoSync
@@ -323,6 +329,107 @@ export class ArgoCdApi {
     };
   }
 
+  /**
+   * `POST /api/v1/applications` (ApplicationCreateRequest): an Application
+   * whose source is an environment branch of a config repo on the sandbox's
+   * Git host becomes a live deployment, labelled like the seeded ones.
+   */
+  private async createApplication(app: any, upsert: boolean) {
+    const invalid = (message: string) => new ArgoError(400, 3, message);
+    if (app?.kind !== undefined && app.kind !== 'Application') {
+      throw invalid(`kind must be Application, got ${app.kind}`);
+    }
+    const name = app?.metadata?.name;
+    if (typeof name !== 'string' || !name) {
+      throw invalid('Application.metadata.name is required');
+    }
+    const labels: Record<string, string> = app.metadata.labels ?? {};
+    const model = labels['ml-gitops/model'];
+    const env = labels['ml-gitops/environment'];
+    if (!model || !env) {
+      throw invalid(
+        `application ${name}: the sandbox needs the labels ml-gitops/model and ml-gitops/environment`,
+      );
+    }
+    if (!(ENVIRONMENTS as readonly string[]).includes(env)) {
+      throw invalid(
+        `application ${name}: environment ${env} is not one of ${ENVIRONMENTS.join(
+          ', ',
+        )}`,
+      );
+    }
+    if (name !== `${model}-${env}`) {
+      throw invalid(
+        `application ${name}: the sandbox names applications <model>-<environment> (${model}-${env})`,
+      );
+    }
+    const appProject = app.spec?.project ?? '';
+    if (!ARGOCD_PROJECTS.includes(appProject)) {
+      throw new ArgoError(
+        403,
+        7,
+        `application references project ${appProject} which does not exist`,
+      );
+    }
+    const source = app.spec?.source ?? {};
+    let repoUrl: URL;
+    try {
+      repoUrl = new URL(String(source.repoURL));
+    } catch {
+      throw invalid(`application ${name}: spec.source.repoURL is not a URL`);
+    }
+    const [owner, repoName] = repoUrl.pathname
+      .replace(/^\/+/, '')
+      .replace(/\.git$/, '')
+      .split('/');
+    const repo =
+      repoUrl.host === new URL(this.gitBaseUrl()).host
+        ? this.repos.get(owner, repoName)
+        : undefined;
+    if (!repo) {
+      throw invalid(
+        `application spec for ${name} is invalid: InvalidSpecError: repository not accessible: repository not found: ${source.repoURL}`,
+      );
+    }
+    const namespace = app.spec?.destination?.namespace;
+    if (namespace !== this.world.namespace(env as Environment)) {
+      throw invalid(
+        `application ${name}: the sandbox serves ${env} in namespace ${this.world.namespace(
+          env as Environment,
+        )}, not ${namespace}`,
+      );
+    }
+    const existing = this.world.find(model, env);
+    if (existing) {
+      const same =
+        existing.repo === repo &&
+        existing.branch === (source.targetRevision || repo.default_branch);
+      if (!same && !upsert) {
+        throw invalid(
+          `existing application spec is different, use upsert flag to force update`,
+        );
+      }
+      existing.autoSync = Boolean(app.spec?.syncPolicy?.automated);
+      existing.resourceVersion = this.world.nextResourceVersion();
+      return existing;
+    }
+    try {
+      const d = await this.world.addDeployment({
+        model,
+        env: env as Environment,
+        operator: 'argocd',
+        repo,
+        branch: source.targetRevision || repo.default_branch,
+        team: labels.team,
+        autoSync: Boolean(app.spec?.syncPolicy?.automated),
+      });
+      d.project = appProject;
+      return d;
+    } catch (e) {
+      throw invalid(`application ${name}: ${(e as Error).message}`);
+    }
+  }
+
   private routes() {
     const r = this.router;
     r.add('GET', '/api/version', ctx => {
@@ -371,7 +478,7 @@ export class ArgoCdApi {
         .flatMap(p => p.split(','))
         .filter(Boolean);
       if (projects.length)
-        apps = apps.filter(() => projects.includes(ARGOCD_PROJECT));
+        apps = apps.filter(d => projects.includes(d.project ?? ARGOCD_PROJECT));
       const name = q.get('name');
       if (name) apps = apps.filter(d => this.world.appName(d) === name);
       if (q.get('refresh'))
@@ -382,6 +489,14 @@ export class ArgoCdApi {
       };
       const fields = q.get('fields');
       sendJson(ctx.res, 200, fields ? project(list, fields.split(',')) : list);
+    });
+    r.add('POST', '/api/v1/applications', async ctx => {
+      const body = await readJson(ctx.req);
+      const d = await this.createApplication(
+        body,
+        ctx.url.searchParams.get('upsert') === 'true',
+      );
+      sendJson(ctx.res, 200, this.applicationJson(d));
     });
     r.add('GET', '/api/v1/applications/:name', async ctx => {
       const d = this.app(ctx.params.name);

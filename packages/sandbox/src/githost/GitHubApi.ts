@@ -42,6 +42,8 @@ import {
   combinedState,
   gitCommitJson,
   latestStatuses,
+  labelJson,
+  ownerJson,
   pullJson,
   repoJson,
   restCommitJson,
@@ -244,6 +246,12 @@ export class GitHubApi {
     );
     r.add('GET', '/users/:login', ctx => {
       const u = USERS[ctx.params.login];
+      // an organization: the owner of repositories that is not a user
+      const login = ctx.params.login.toLowerCase();
+      const org = this.repos.list().find(x => x.owner.toLowerCase() === login);
+      if (!u && org) {
+        return this.reply(ctx, 200, ownerJson(this.urls(), org.owner));
+      }
       if (!u)
         throw new GitHubError(
           404,
@@ -270,6 +278,33 @@ export class GitHubApi {
     r.add('GET', base, ctx =>
       this.reply(ctx, 200, repoJson(this.urls(), this.repo(ctx.params))),
     );
+    // Update a repository: the default branch and the description.
+    r.add('PATCH', base, async ctx => {
+      const repo = this.repo(ctx.params);
+      const body = await readJson(ctx.req);
+      const docs = `${DOCS}/repos/repos#update-a-repository`;
+      if (body.default_branch !== undefined) {
+        const branch = String(body.default_branch);
+        if (!(await this.repos.refSha(repo, `refs/heads/${branch}`))) {
+          throw validationFailed(
+            [
+              {
+                resource: 'Repository',
+                code: 'invalid',
+                field: 'default_branch',
+                message: `The branch ${branch} was not found. Please push that ref first or create it via the Git Data API.`,
+              },
+            ],
+            docs,
+          );
+        }
+        repo.default_branch = branch;
+      }
+      if (typeof body.description === 'string') {
+        repo.description = body.description;
+      }
+      return this.reply(ctx, 200, repoJson(this.urls(), repo));
+    });
     const createRepo = async (ctx: RouteContext, owner: string) => {
       const body = await readJson(ctx.req);
       const docs = `${DOCS}/repos/repos#create-an-organization-repository`;
@@ -1378,6 +1413,47 @@ export class GitHubApi {
       }
       pr.updated_at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
       return this.reply(ctx, 200, pullJson(this.urls(), repo, pr, true));
+    });
+    // Labels (issues API, which covers pull requests) and review requests.
+    r.add('POST', `${base}/issues/:number/labels`, async ctx => {
+      const repo = this.repo(ctx.params);
+      const docs = `${DOCS}/issues/labels#add-labels-to-an-issue`;
+      const pr = pull(repo, ctx.params.number, docs);
+      const body = await readJson(ctx.req);
+      const labels: unknown = Array.isArray(body) ? body : body.labels;
+      if (
+        !Array.isArray(labels) ||
+        !labels.every(l => typeof l === 'string' && l)
+      ) {
+        throw validationFailed(
+          [{ resource: 'Label', code: 'invalid', field: 'labels' }],
+          docs,
+        );
+      }
+      pr.labels = [...new Set([...(pr.labels ?? []), ...labels])];
+      const api = `${this.urls().api}/repos/${repo.owner}/${repo.name}`;
+      return this.reply(
+        ctx,
+        200,
+        pr.labels.map(name => labelJson(api, name)),
+      );
+    });
+    r.add('POST', `${base}/pulls/:number/requested_reviewers`, async ctx => {
+      const repo = this.repo(ctx.params);
+      const docs = `${DOCS}/pulls/review-requests#request-reviewers-for-a-pull-request`;
+      const pr = pull(repo, ctx.params.number, docs);
+      const body = await readJson(ctx.req);
+      const users: unknown = body.reviewers ?? [];
+      if (!Array.isArray(users) || !users.every(u => typeof u === 'string')) {
+        throw validationFailed(
+          [{ resource: 'PullRequest', code: 'invalid', field: 'reviewers' }],
+          docs,
+        );
+      }
+      pr.requested_reviewers = [
+        ...new Set([...pr.requested_reviewers, ...(users as string[])]),
+      ];
+      return this.reply(ctx, 201, pullJson(this.urls(), repo, pr, false));
     });
     r.add('GET', `${base}/pulls/:number/reviews`, async ctx => {
       const repo = this.repo(ctx.params);

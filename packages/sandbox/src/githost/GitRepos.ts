@@ -85,6 +85,8 @@ export type PullRecord = {
   merged_by: string | null;
   reviews: PullReview[];
   requested_reviewers: string[];
+  /** labels set through the issues API (POST /issues/:number/labels) */
+  labels?: string[];
   draft: boolean;
 };
 

@@ -19,6 +19,7 @@
  * docs.github.com/rest (repos, git database, pulls, commits, branches).
  */
 
+import crypto from 'node:crypto';
 import { USERS } from '../seed/data';
 import { CommitInfo, PullRecord, RepoRecord, StatusRecord } from './GitRepos';
 
@@ -192,6 +193,24 @@ export function combinedState(
   return 'success';
 }
 
+/** A label as GitHub's issues API answers it; the id is stable per name. */
+export function labelJson(repoApiUrl: string, name: string) {
+  const id =
+    parseInt(
+      crypto.createHash('sha1').update(name).digest('hex').slice(0, 8),
+      16,
+    ) || 1;
+  return {
+    id,
+    node_id: `LA_${id}`,
+    url: `${repoApiUrl}/labels/${encodeURIComponent(name)}`,
+    name,
+    color: 'ededed',
+    default: false,
+    description: null,
+  };
+}
+
 export function pullJson(
   urls: Urls,
   repo: RepoRecord,
@@ -225,7 +244,7 @@ export function pullJson(
     title: pr.title,
     user: userJson(urls, pr.user),
     body: pr.body || null,
-    labels: [],
+    labels: (pr.labels ?? []).map(name => labelJson(api, name)),
     milestone: null,
     active_lock_reason: null,
     created_at: pr.created_at,

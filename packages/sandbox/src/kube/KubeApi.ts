@@ -29,6 +29,7 @@ import { readBody, sendJson } from '../lib/http';
 import { parseLabelSelector } from '../lib/labelSelector';
 import { ENVIRONMENTS } from '../seed/data';
 import { fluxObjects, KubeObject, servingObjects } from '../live/objects';
+import { analysisRunObjects } from '../live/canary';
 import { LiveDeployment, World } from '../live/World';
 
 type ResourceType = {
@@ -84,6 +85,7 @@ const RESOURCES: ResourceType[] = [
     false,
   ],
   ['helm.toolkit.fluxcd.io', 'v2', 'helmreleases', 'HelmRelease', true, false],
+  ['argoproj.io', 'v1alpha1', 'analysisruns', 'AnalysisRun', true, false],
 ].map(([group, version, plural, kind, namespaced = true, builtin = true]) => ({
   group: group as string,
   version: version as string,
@@ -114,6 +116,20 @@ function status(
   });
 }
 
+/**
+ * A Service whose `proxy` subresource the API server forwards to a handler
+ * in the sandbox (GET /api/v1/namespaces/<ns>/services/<[scheme:]name[:port]>/proxy/<path>).
+ */
+export type ProxiedService = {
+  service(): KubeObject;
+  matchesProxyTarget(namespace: string, target: string): boolean;
+  handle(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    path: string,
+  ): Promise<void>;
+};
+
 function qualified(t: ResourceType) {
   return t.group ? `${t.plural}.${t.group}` : t.plural;
 }
@@ -123,6 +139,7 @@ export class KubeApi {
     private readonly world: World,
     private readonly gitBaseUrl: () => string,
     private readonly token: string,
+    private readonly services: ProxiedService[] = [],
   ) {}
 
   private objects(): Array<{ obj: KubeObject; d?: LiveDeployment }> {
@@ -131,6 +148,7 @@ export class KubeApi {
       this.world.deployments[0]?.history[0]?.deployStartedAt ??
       new Date().toISOString();
     for (const ns of [
+      'kube-system',
       'flux-system',
       'argocd',
       ...ENVIRONMENTS.map(e => this.world.namespace(e)),
@@ -151,8 +169,10 @@ export class KubeApi {
         },
       });
     }
+    for (const s of this.services) out.push({ obj: s.service() });
     for (const d of this.world.deployments) {
       for (const obj of servingObjects(this.world, d)) out.push({ obj, d });
+      for (const obj of analysisRunObjects(this.world, d)) out.push({ obj, d });
       for (const obj of fluxObjects(
         this.world,
         d,
@@ -168,6 +188,26 @@ export class KubeApi {
     if (auth !== `Bearer ${this.token}`) {
       req.resume();
       status(res, 401, 'Unauthorized', 'Unauthorized');
+      return;
+    }
+    const proxy =
+      /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)\/proxy(\/.*)?$/.exec(
+        url.pathname,
+      );
+    if (proxy) {
+      const [namespace, target] = [proxy[1], proxy[2]].map(decodeURIComponent);
+      const service = this.services.find(s =>
+        s.matchesProxyTarget(namespace, target),
+      );
+      if (service) {
+        await service.handle(req, res, proxy[3] ?? '/');
+        return;
+      }
+      req.resume();
+      status(res, 404, 'NotFound', `services "${target}" not found`, {
+        name: target,
+        kind: 'services',
+      });
       return;
     }
     const path = url.pathname.replace(/\/+$/, '') || '/';

@@ -43,6 +43,8 @@ export type LiveDeployment = {
   model: SeedModel;
   env: Environment;
   operator: 'argocd' | 'flux';
+  /** Argo CD project of an Application created through the API (default: the seed's) */
+  project?: string;
   repo: RepoRecord;
   branch: string;
   /** Argo CD automated sync / Flux not suspended */
@@ -266,6 +268,82 @@ export class World {
     });
     if (d.history.length > 10) d.history.shift();
     d.resourceVersion = this.nextResourceVersion();
+  }
+
+  /**
+   * Adds a deployment that an operator applies from `branch` of `repo`, as
+   * when an Argo CD Application is created; with auto-sync it is reconciled
+   * (applied) at once.
+   */
+  async addDeployment(spec: {
+    model: string;
+    env: Environment;
+    operator: 'argocd' | 'flux';
+    repo: RepoRecord;
+    branch: string;
+    team?: string;
+    autoSync: boolean;
+  }): Promise<LiveDeployment> {
+    if (this.find(spec.model, spec.env)) {
+      throw new Error(
+        `a deployment of ${spec.model} in ${spec.env} exists already`,
+      );
+    }
+    const head = await this.repos.refSha(
+      spec.repo,
+      `refs/heads/${spec.branch}`,
+    );
+    if (!head) {
+      throw new Error(
+        `branch ${spec.branch} does not exist in ${spec.repo.fullName}`,
+      );
+    }
+    const manifest = await this.repos.readFile(
+      spec.repo,
+      head,
+      'deploy/model.yaml',
+    );
+    let replicas = 1;
+    try {
+      const n = Number(
+        parse(manifest?.toString('utf8') ?? '')?.serving?.replicas,
+      );
+      if (Number.isInteger(n) && n >= 0) replicas = n;
+    } catch {
+      // an unreadable manifest serves one replica, like the chart's default
+    }
+    const model: SeedModel = {
+      name: spec.model,
+      team: spec.team ?? '',
+      operator: spec.operator,
+      gates: { auc: { min: 0 }, latency_p95_ms: { max: Infinity } },
+      replicas,
+      initial: { daysAgo: 0, version: '', author: '' },
+      versions: [],
+      steps: [],
+      aliases: {},
+    };
+    const d: LiveDeployment = {
+      model,
+      env: spec.env,
+      operator: spec.operator,
+      repo: spec.repo,
+      branch: spec.branch,
+      autoSync: spec.autoSync,
+      targetRevision: '',
+      targetVersion: '',
+      appliedRevision: '',
+      appliedVersion: '',
+      reconciledAt: iso(Date.now()),
+      history: [],
+      operation: null,
+      nextPollAt: Date.now() + this.pollDelayMs(),
+      lastHandledReconcileAt: {},
+      resourceVersion: this.nextResourceVersion(),
+    };
+    this.deployments.push(d);
+    await this.reconcile(d);
+    return d;
   }
 
   /** The version the serving objects carry. */

@@ -24,6 +24,7 @@
  */
 
 import { stableHex, stableUid } from '../seed/data';
+import { applyInferenceServiceCanary } from './canary';
 import { LiveDeployment, World } from './World';
 
 export type KubeObject = {
@@ -377,7 +378,13 @@ export function servingObjects(w: World, d: LiveDeployment): KubeObject[] {
     },
     status: { loadBalancer: {} },
   };
-  return [isvc, deployment, replicaSet, ...pods, service];
+  return [
+    applyInferenceServiceCanary(w, d, isvc),
+    deployment,
+    replicaSet,
+    ...pods,
+    service,
+  ];
 }
 
 function condition(

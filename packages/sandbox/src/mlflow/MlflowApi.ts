@@ -21,8 +21,9 @@
  * (RESOURCE_DOES_NOT_EXIST → 404, INVALID_PARAMETER_VALUE → 400).
  */
 
+import crypto from 'node:crypto';
 import http from 'node:http';
-import { Router, RouteContext, sendJson } from '../lib/http';
+import { readJson, Router, RouteContext, sendJson } from '../lib/http';
 import { daysAgo, MODELS, stableHex, USERS } from '../seed/data';
 
 export type MlflowVersion = {
@@ -417,6 +418,7 @@ export class MlflowApi {
         );
       sendJson(ctx.res, 200, body);
     });
+    this.writeRoutes(base);
     r.add('GET', `${base}/runs/get`, ctx => {
       const runId =
         ctx.url.searchParams.get('run_id') ||
@@ -436,6 +438,201 @@ export class MlflowApi {
           `Run '${runId}' not found`,
         );
       sendJson(ctx.res, 200, { run });
+    });
+  }
+  /**
+   * The writes a training job makes (MLflow REST API, Tracking and Model
+   * Registry): create a run, log its metrics, finish it, register the model
+   * and a version from the run. Bodies are JSON, answers MLflow's shapes.
+   */
+  private writeRoutes(base: string) {
+    const r = this.router;
+    const missing = (name: string) =>
+      new MlflowError(
+        400,
+        'INVALID_PARAMETER_VALUE',
+        `Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`,
+      );
+    const body = async (ctx: RouteContext) => {
+      try {
+        const json = await readJson(ctx.req);
+        if (!json || typeof json !== 'object' || Array.isArray(json)) {
+          throw new Error('not a JSON object');
+        }
+        return json as Record<string, any>;
+      } catch (e) {
+        throw new MlflowError(
+          400,
+          'MALFORMED_REQUEST',
+          `Malformed request body: ${(e as Error).message}`,
+        );
+      }
+    };
+    const str = (b: Record<string, any>, name: string) => {
+      const v = b[name];
+      if (v === undefined || v === null || v === '') throw missing(name);
+      if (typeof v !== 'string') {
+        throw new MlflowError(
+          400,
+          'INVALID_PARAMETER_VALUE',
+          `Invalid value ${JSON.stringify(
+            v,
+          )} for parameter '${name}' supplied: it must be a string`,
+        );
+      }
+      return v;
+    };
+    const tags = (b: Record<string, any>) =>
+      Array.isArray(b.tags)
+        ? b.tags
+            .filter((t: any) => typeof t?.key === 'string')
+            .map((t: any) => ({ key: t.key, value: String(t.value ?? '') }))
+        : [];
+    const run = (runId: string) => {
+      const found = this.store.runs.get(runId);
+      if (!found) {
+        throw new MlflowError(
+          404,
+          'RESOURCE_DOES_NOT_EXIST',
+          `Run '${runId}' not found`,
+        );
+      }
+      return found;
+    };
+
+    r.add('POST', `${base}/registered-models/create`, async ctx => {
+      const b = await body(ctx);
+      const name = str(b, 'name');
+      if (this.store.models.has(name)) {
+        throw new MlflowError(
+          400,
+          'RESOURCE_ALREADY_EXISTS',
+          `Registered Model (name=${name}) already exists.`,
+        );
+      }
+      const now = Date.now();
+      const model: MlflowModel = {
+        name,
+        creation_timestamp: now,
+        last_updated_timestamp: now,
+        description: typeof b.description === 'string' ? b.description : '',
+        user_id: '',
+        tags: tags(b),
+        aliases: [],
+      };
+      this.store.models.set(name, model);
+      sendJson(ctx.res, 200, { registered_model: this.modelJson(model) });
+    });
+
+    r.add('POST', `${base}/runs/create`, async ctx => {
+      const b = await body(ctx);
+      const experimentId =
+        b.experiment_id === undefined ? '0' : String(b.experiment_id);
+      const runId = crypto.randomBytes(16).toString('hex');
+      const start = Number(b.start_time ?? Date.now());
+      const runName =
+        typeof b.run_name === 'string' && b.run_name
+          ? b.run_name
+          : `run-${runId.slice(0, 8)}`;
+      const created: MlflowRun = {
+        info: {
+          run_id: runId,
+          run_uuid: runId,
+          run_name: runName,
+          experiment_id: experimentId,
+          user_id: typeof b.user_id === 'string' ? b.user_id : '',
+          status: 'RUNNING',
+          start_time: start,
+          artifact_uri: `mlflow-artifacts:/${experimentId}/${runId}/artifacts`,
+          lifecycle_stage: 'active',
+        },
+        data: {
+          metrics: [],
+          params: [],
+          tags: [{ key: 'mlflow.runName', value: runName }, ...tags(b)],
+        },
+        inputs: {},
+      };
+      this.store.runs.set(runId, created);
+      sendJson(ctx.res, 200, { run: created });
+    });
+
+    r.add('POST', `${base}/runs/log-metric`, async ctx => {
+      const b = await body(ctx);
+      const runId = str(b, 'run_id');
+      const key = str(b, 'key');
+      if (b.value === undefined || b.value === null) throw missing('value');
+      if (b.timestamp === undefined || b.timestamp === null) {
+        throw missing('timestamp');
+      }
+      const value = Number(b.value);
+      if (!Number.isFinite(value)) {
+        throw new MlflowError(
+          400,
+          'INVALID_PARAMETER_VALUE',
+          `Got invalid value ${b.value} for metric '${key}' (timestamp=${b.timestamp}). Please specify value as a valid double (64-bit floating point)`,
+        );
+      }
+      const target = run(runId);
+      const metrics = target.data.metrics.filter(m => m.key !== key);
+      metrics.push({
+        key,
+        value,
+        timestamp: Number(b.timestamp),
+        step: Number(b.step ?? 0),
+      });
+      target.data.metrics = metrics;
+      sendJson(ctx.res, 200, {});
+    });
+
+    r.add('POST', `${base}/runs/update`, async ctx => {
+      const b = await body(ctx);
+      const target = run(str(b, 'run_id'));
+      const statuses = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];
+      if (b.status !== undefined && !statuses.includes(b.status)) {
+        throw new MlflowError(
+          400,
+          'INVALID_PARAMETER_VALUE',
+          `Invalid value ${
+            b.status
+          } for parameter 'status'; one of ${statuses.join(', ')}`,
+        );
+      }
+      if (b.status) target.info.status = b.status;
+      if (b.end_time !== undefined) target.info.end_time = Number(b.end_time);
+      if (typeof b.run_name === 'string') target.info.run_name = b.run_name;
+      sendJson(ctx.res, 200, { run_info: target.info });
+    });
+
+    r.add('POST', `${base}/model-versions/create`, async ctx => {
+      const b = await body(ctx);
+      const name = str(b, 'name');
+      const source = str(b, 'source');
+      const model = this.model(name);
+      const runId = typeof b.run_id === 'string' ? b.run_id : '';
+      if (runId) run(runId);
+      const numbers = this.store.versions
+        .filter(v => v.name === name)
+        .map(v => Number(v.version));
+      const now = Date.now();
+      const created: MlflowVersion = {
+        name,
+        version: String(numbers.length ? Math.max(...numbers) + 1 : 1),
+        creation_timestamp: now,
+        last_updated_timestamp: now,
+        current_stage: 'None',
+        description: typeof b.description === 'string' ? b.description : '',
+        source,
+        run_id: runId,
+        status: 'READY',
+        user_id: '',
+        tags: tags(b),
+        run_link: typeof b.run_link === 'string' ? b.run_link : '',
+        aliases: [],
+      };
+      this.store.versions.push(created);
+      model.last_updated_timestamp = now;
+      sendJson(ctx.res, 200, { model_version: this.versionJson(created) });
     });
   }
 }

@@ -13,6 +13,7 @@ import { Knex } from 'knex';
 import {
   DriftEpisode,
   MlGitopsStore,
+  StatusWrite,
   StoredEnvironmentStatus,
 } from './MlGitopsStore';
 
@@ -25,6 +26,12 @@ const STATUS = 'ml_gitops_environment_status';
 const DEPLOYMENTS = 'ml_gitops_deployments';
 const EPISODES = 'ml_gitops_drift_episodes';
 const CACHE = 'ml_gitops_cache';
+/** The cache row holding when each deployment source last answered. */
+const FRESHNESS_KEY = 'ml-gitops:source-freshness';
+/** How long a replica reuses the freshness row it read, for API reads. */
+const FRESHNESS_TTL_MS = 2_000;
+/** Rows written this shortly before a cursor are listed again. */
+const CURSOR_MARGIN_MS = 10_000;
 
 type StatusRow = {
   entity_ref: string;
@@ -61,6 +68,31 @@ type EpisodeRow = {
   ended_at: string | null;
   reason: string;
 };
+
+/**
+ * Runs the migrations. Backend replicas that start together race for them:
+ * knex creates its bookkeeping tables without a lock and refuses to run
+ * while another replica holds the migration lock. The loser waits a little
+ * and tries again, by which time the winner has finished.
+ */
+async function migrateWithRetry(client: Knex, attempts = 6): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.migrate.latest({ directory: migrationsDir });
+      return;
+    } catch (error) {
+      if (attempt >= attempts) {
+        throw error;
+      }
+      await new Promise(resolve => setTimeout(resolve, 250 * attempt));
+    }
+  }
+}
+
+/** The unique key of an open drift episode; null once it ended. */
+function openKey(episode: { entityRef: string; environment: string }) {
+  return `${episode.entityRef} ${episode.environment}`;
+}
 
 /** Timestamps are stored as fixed-width ISO 8601 UTC strings, which sort. */
 function iso(value: string | Date): string {
@@ -115,7 +147,7 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
   }): Promise<DatabaseMlGitopsStore> {
     const client = await options.database.getClient();
     if (!options.skipMigrations && !options.database.migrations?.skip) {
-      await client.migrate.latest({ directory: migrationsDir });
+      await migrateWithRetry(client);
     }
     return new DatabaseMlGitopsStore(client);
   }
@@ -125,17 +157,104 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
 
   private constructor(private readonly db: Knex) {}
 
-  async getStatuses(entityRef: string): Promise<StoredEnvironmentStatus[]> {
-    const rows = await this.db<StatusRow>(STATUS)
-      .where({ entity_ref: entityRef })
-      .orderBy('position', 'asc');
-    return rows.map(row => ({
+  private freshness?: { at: number; times: Record<string, string> };
+
+  /** A stored row as the API shows it: observedAt from its source's freshness. */
+  private toStored(
+    row: StatusRow,
+    freshness: Record<string, string>,
+  ): StoredEnvironmentStatus {
+    const status = JSON.parse(row.status) as EnvironmentStatus & {
+      observedFrom?: string;
+    };
+    const { observedFrom } = status;
+    if (observedFrom !== undefined) {
+      delete status.observedFrom;
+      const seen = freshness[observedFrom];
+      if (status.live && seen && seen > status.live.observedAt) {
+        status.live.observedAt = seen;
+      }
+    }
+    return {
       entityRef: row.entity_ref,
       model: row.model,
       position: Number(row.position),
-      status: JSON.parse(row.status) as EnvironmentStatus,
+      status,
       updatedAt: row.updated_at,
-    }));
+      ...(observedFrom ? { observedFrom } : {}),
+    };
+  }
+
+  async getStatuses(entityRef: string): Promise<StoredEnvironmentStatus[]> {
+    const [rows, freshness] = await Promise.all([
+      this.db<StatusRow>(STATUS)
+        .where({ entity_ref: entityRef })
+        .orderBy('position', 'asc'),
+      this.cachedFreshness(),
+    ]);
+    return rows.map(row => this.toStored(row, freshness));
+  }
+
+  async listStatusesSince(
+    since?: string,
+  ): Promise<{ items: StoredEnvironmentStatus[]; cursor: string }> {
+    const margin = iso(new Date(Date.now() - CURSOR_MARGIN_MS));
+    let query = this.db<StatusRow>(STATUS).orderBy([
+      { column: 'entity_ref', order: 'asc' },
+      { column: 'position', order: 'asc' },
+    ]);
+    if (since) {
+      query = query.where('updated_at', '>', since);
+    }
+    const [rows, freshness] = await Promise.all([
+      query,
+      this.getSourceFreshness(),
+    ]);
+    return {
+      items: rows.map(row => this.toStored(row, freshness)),
+      cursor: since && since > margin ? since : margin,
+    };
+  }
+
+  private async cachedFreshness(): Promise<Record<string, string>> {
+    if (this.freshness && Date.now() - this.freshness.at < FRESHNESS_TTL_MS) {
+      return this.freshness.times;
+    }
+    return this.getSourceFreshness();
+  }
+
+  async getSourceFreshness(): Promise<Record<string, string>> {
+    const times =
+      (await this.getCacheValue<Record<string, string>>(FRESHNESS_KEY)) ?? {};
+    this.freshness = { at: Date.now(), times };
+    return times;
+  }
+
+  async recordSourceFreshness(times: Record<string, string>): Promise<void> {
+    if (Object.keys(times).length === 0) {
+      return;
+    }
+    const merged = await this.db.transaction(async tx => {
+      const row = await tx(CACHE).where({ key: FRESHNESS_KEY }).first();
+      const stored: Record<string, string> = row ? JSON.parse(row.value) : {};
+      const next = { ...stored };
+      for (const [source, at] of Object.entries(times)) {
+        const value = iso(at);
+        if (!next[source] || next[source] < value) {
+          next[source] = value;
+        }
+      }
+      await tx(CACHE)
+        .insert({
+          key: FRESHNESS_KEY,
+          value: JSON.stringify(next),
+          updated_at: iso(new Date()),
+        })
+        .onConflict('key')
+        .merge(['value', 'updated_at']);
+      return next;
+    });
+    this.freshness = { at: Date.now(), times: merged };
   }
 
   async listModels(options: {
@@ -174,26 +293,51 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
     model: string,
     statuses: EnvironmentStatus[],
   ): Promise<void> {
+    await this.writeStatuses([
+      { entityRef, model, statuses: statuses.map(status => ({ status })) },
+    ]);
+  }
+
+  async writeStatuses(models: StatusWrite[]): Promise<void> {
+    if (models.length === 0) {
+      return;
+    }
     const now = iso(new Date());
+    const rows: StatusRow[] = models.flatMap(m =>
+      m.statuses.map(({ status, observedFrom }, position) => ({
+        entity_ref: m.entityRef,
+        environment: status.name,
+        model: m.model,
+        position,
+        drift_state: status.drift.state,
+        status: JSON.stringify(
+          observedFrom ? { ...status, observedFrom } : status,
+        ),
+        updated_at: now,
+      })),
+    );
+    // Models with the same environments lose the others in one statement.
+    const byEnvironments = new Map<string, string[]>();
+    for (const m of models) {
+      const names = JSON.stringify(m.statuses.map(s => s.status.name));
+      byEnvironments.set(names, [
+        ...(byEnvironments.get(names) ?? []),
+        m.entityRef,
+      ]);
+    }
     await this.db.transaction(async tx => {
-      await tx(STATUS)
-        .where({ entity_ref: entityRef })
-        .whereNotIn(
-          'environment',
-          statuses.map(s => s.name),
-        )
-        .delete();
-      for (const [position, status] of statuses.entries()) {
+      for (const [names, refs] of byEnvironments) {
+        // Chunks keep the bound parameters under SQLite's limit.
+        for (let i = 0; i < refs.length; i += 200) {
+          await tx(STATUS)
+            .whereIn('entity_ref', refs.slice(i, i + 200))
+            .whereNotIn('environment', JSON.parse(names) as string[])
+            .delete();
+        }
+      }
+      for (let i = 0; i < rows.length; i += 100) {
         await tx<StatusRow>(STATUS)
-          .insert({
-            entity_ref: entityRef,
-            environment: status.name,
-            model,
-            position,
-            drift_state: status.drift.state,
-            status: JSON.stringify(status),
-            updated_at: now,
-          })
+          .insert(rows.slice(i, i + 100))
           .onConflict(['entity_ref', 'environment'])
           .merge(['model', 'position', 'drift_state', 'status', 'updated_at']);
       }
@@ -260,10 +404,14 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
         0,
         Math.round((Date.parse(servingAt) - Date.parse(since)) / 1000),
       );
-      await tx(DEPLOYMENTS)
+      const updated = await tx(DEPLOYMENTS)
         .where({ id: row.id })
         .whereNull('serving_at')
         .update({ serving_at: iso(servingAt), time_to_serve_seconds: seconds });
+      if (!updated) {
+        // Another backend instance recorded it first: it tells the owners.
+        return undefined;
+      }
       return toDeployment({
         ...row,
         serving_at: iso(servingAt),
@@ -314,31 +462,42 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
   async openDriftEpisode(
     episode: Omit<DriftEpisode, 'id' | 'endedAt'>,
   ): Promise<{ episode: DriftEpisode; created: boolean }> {
-    return this.db.transaction(async tx => {
-      const open = await tx<EpisodeRow>(EPISODES)
-        .where({
-          entity_ref: episode.entityRef,
-          environment: episode.environment,
-        })
-        .whereNull('ended_at')
-        .first();
-      if (open) {
-        return { episode: toEpisode(open), created: false };
-      }
-      const row = {
-        entity_ref: episode.entityRef,
-        environment: episode.environment,
-        started_at: iso(episode.startedAt),
-        ended_at: null,
-        reason: episode.reason,
-      };
-      const [inserted] = await tx(EPISODES).insert(row, ['id']);
-      const id =
-        typeof inserted === 'object'
-          ? (inserted as { id: number }).id
-          : inserted;
+    const open = await this.getOpenDriftEpisode(
+      episode.entityRef,
+      episode.environment,
+    );
+    if (open) {
+      return { episode: open, created: false };
+    }
+    // The unique open_key makes this safe when two backend instances open
+    // the same episode at once: one row is inserted, the other insert is
+    // ignored and only the first instance reports `created`.
+    const row = {
+      entity_ref: episode.entityRef,
+      environment: episode.environment,
+      started_at: iso(episode.startedAt),
+      ended_at: null,
+      reason: episode.reason,
+    };
+    const inserted = await this.db(EPISODES)
+      .insert({ ...row, open_key: openKey(episode) }, ['id'])
+      .onConflict('open_key')
+      .ignore();
+    const first = inserted[0] as { id: number | string } | number | undefined;
+    const id = typeof first === 'object' ? first.id : first;
+    if (id) {
       return { episode: toEpisode({ ...row, id }), created: true };
-    });
+    }
+    const winner = await this.getOpenDriftEpisode(
+      episode.entityRef,
+      episode.environment,
+    );
+    if (!winner) {
+      throw new Error(
+        `The drift episode of ${episode.entityRef} ${episode.environment} was opened and closed concurrently; it is retried next cycle`,
+      );
+    }
+    return { episode: winner, created: false };
   }
 
   async closeDriftEpisode(
@@ -350,9 +509,14 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
     if (!open) {
       return undefined;
     }
-    await this.db(EPISODES)
+    const updated = await this.db(EPISODES)
       .where({ id: open.id })
-      .update({ ended_at: iso(endedAt) });
+      .whereNull('ended_at')
+      .update({ ended_at: iso(endedAt), open_key: null });
+    if (!updated) {
+      // Another backend instance closed it first: it tells the owners.
+      return undefined;
+    }
     return { ...open, endedAt: iso(endedAt) };
   }
 

@@ -16,6 +16,19 @@ export type StoredEnvironmentStatus = {
   position: number;
   status: EnvironmentStatus;
   updatedAt: string;
+  /**
+   * The deployment source (`argocd:main`) whose listing `status.live` came
+   * from. While set, `live.observedAt` is read as the last time that source
+   * answered, so an unchanged status need not be rewritten every cycle.
+   */
+  observedFrom?: string;
+};
+
+/** The statuses of one model to store, with where each live value came from. */
+export type StatusWrite = {
+  entityRef: string;
+  model: string;
+  statuses: Array<{ status: EnvironmentStatus; observedFrom?: string }>;
 };
 
 /**
@@ -41,8 +54,30 @@ export type DriftEpisode = {
  * @public
  */
 export interface MlGitopsStore {
-  /** The environments of one model, in promotion order. */
+  /**
+   * The environments of one model, in promotion order; `live.observedAt` is
+   * the last time its source answered when the status follows a source.
+   */
   getStatuses(entityRef: string): Promise<StoredEnvironmentStatus[]>;
+
+  /**
+   * Every stored status written after `since` (all when absent), and the
+   * cursor to pass next time. Rows written shortly before the cursor are
+   * returned again, so writes still in flight are not missed.
+   */
+  listStatusesSince(since?: string): Promise<{
+    items: StoredEnvironmentStatus[];
+    cursor: string;
+  }>;
+
+  /** Replaces the statuses of several models in one transaction. */
+  writeStatuses(models: StatusWrite[]): Promise<void>;
+
+  /** When each deployment source last answered, by source name. */
+  getSourceFreshness(): Promise<Record<string, string>>;
+
+  /** Records when sources answered; a later time than the stored one wins. */
+  recordSourceFreshness(times: Record<string, string>): Promise<void>;
 
   /** The models known to the store, ordered by entity ref, one page at a time. */
   listModels(options: {

@@ -418,6 +418,7 @@ describe('MlGitopsPoller', () => {
     });
     expect(dev.drift.state).toBe('in-sync');
     expect(dev.registry).toEqual({
+      version: '12',
       exists: true,
       aliases: ['champion'],
       stage: 'None',
@@ -525,6 +526,43 @@ describe('MlGitopsPoller', () => {
     await t.poller.pollAll();
     expect(t.repo.calls).toEqual(['branches']);
     expect(t.notifications.send).toHaveBeenCalledTimes(1);
+  });
+
+  it('writes and signals nothing for an unchanged model, yet reports when its source last answered', async () => {
+    const t = await setup();
+    await t.poller.pollAll();
+    const first = await t.store.getStatuses(FRAUD);
+    const published = t.signals.publish.mock.calls.length;
+    expect(published).toBe(2);
+    const writes = jest.spyOn(t.store, 'writeStatuses');
+    const serving = jest.spyOn(t.store, 'markServing');
+    const episodes = jest.spyOn(t.store, 'getOpenDriftEpisode');
+
+    await t.poller.pollAll();
+    expect(writes).not.toHaveBeenCalled();
+    expect(serving).not.toHaveBeenCalled();
+    expect(episodes).not.toHaveBeenCalled();
+    expect(t.signals.publish).toHaveBeenCalledTimes(published);
+    const second = await t.store.getStatuses(FRAUD);
+    expect(second.map(s => s.updatedAt)).toEqual(first.map(s => s.updatedAt));
+    // The stored live values follow their Argo CD instance's last answer.
+    expect(second.map(s => s.observedFrom)).toEqual([
+      'argocd:main',
+      'argocd:main',
+      'argocd:main',
+    ]);
+
+    // Argo CD fails: the state changes in substance and is written once.
+    t.setArgoDown(true);
+    await t.poller.pollAll();
+    expect(writes).toHaveBeenCalledTimes(1);
+    expect(t.signals.publish).toHaveBeenCalledTimes(published + 2);
+    const failing = await t.store.getStatuses(FRAUD);
+    expect(failing[0].status.drift.state).toBe('unknown');
+    expect(failing[0].status.live?.observedAt).toBe(
+      second[0].status.live?.observedAt,
+    );
+    expect(failing[0].observedFrom).toBeUndefined();
   });
 
   it('reads only the new commits when a branch moves, and asks Argo CD to refresh', async () => {

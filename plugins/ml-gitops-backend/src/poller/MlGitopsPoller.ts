@@ -7,6 +7,7 @@ import { SignalsService } from '@backstage/plugin-signals-node';
 import {
   ANNOTATION_MODEL,
   argoCdSyncState,
+  CanaryAnalysis,
   Deployment,
   DriftSourceError,
   EnvironmentStatus,
@@ -24,7 +25,11 @@ import {
   ModelRegistry,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { MlGitopsConfig } from '../config';
-import { MlGitopsStore } from '../database/MlGitopsStore';
+import {
+  MlGitopsStore,
+  StatusWrite,
+  StoredEnvironmentStatus,
+} from '../database/MlGitopsStore';
 import {
   ConfigRepoHistory,
   EnvironmentDeclaration,
@@ -34,6 +39,7 @@ import {
   GithubConfigRepoClient,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { ServingVersions } from '../providers/kubernetes/ServingVersions';
+import { CanaryAnalyses } from '../providers/canary/CanaryAnalyses';
 import { mapWithConcurrency } from './concurrency';
 
 /** A failure of one source, remembered with the time it started. */
@@ -42,12 +48,52 @@ type Failure = { message: string; since: string };
 /** The observations of one cycle, with the sources that failed. */
 type FleetObservations = {
   byKey: Map<string, LiveObservation>;
+  /** When this listing was taken. */
+  observedAt: string;
   sources: Map<string, DeploymentSource>;
   failures: Array<{ source: string; failure: Failure }>;
+  /** Canary analyses by model and environment; `failed` when a cluster could not be read. */
+  canaries?: { byKey: Map<string, CanaryAnalysis>; failed: boolean };
 };
 
 const key = (model: string, environment: string) =>
   `${model}\u0000${environment}`;
+
+/** A stored status as the poller last wrote or read it. */
+type SnapshotEntry = {
+  model: string;
+  status: EnvironmentStatus;
+  observedFrom?: string;
+  /** The status in substance: all but the live observation time. */
+  substance: string;
+};
+
+/** The statuses of one polled model, and whether they differ from the stored ones. */
+type PolledModel = StatusWrite & { changed: boolean };
+
+/** How many changed models are written in one transaction. */
+const WRITE_BATCH = 100;
+
+function substanceOf(status: EnvironmentStatus, observedFrom?: string) {
+  return JSON.stringify({
+    ...status,
+    live: status.live ? { ...status.live, observedAt: undefined } : null,
+    observedFrom,
+  });
+}
+
+function snapshotEntry(
+  model: string,
+  status: EnvironmentStatus,
+  observedFrom?: string,
+): SnapshotEntry {
+  return {
+    model,
+    status,
+    observedFrom,
+    substance: substanceOf(status, observedFrom),
+  };
+}
 
 function sourceName(source: DeploymentSource): string {
   return `${source.kind}:${source.instance}`;
@@ -147,8 +193,10 @@ function driftDeclared(
  */
 /** A config repo URL in a form that compares equal for the same repo. */
 export function normalizeRepoUrl(url: string): string | undefined {
+  // The scp-like form Argo CD accepts: git@github.com:acme/repo.git
+  const scp = /^[\w.-]+@([^:/]+):(?!\/\/)(.+)$/.exec(url.trim());
   try {
-    const parsed = new URL(url);
+    const parsed = new URL(scp ? `ssh://${scp[1]}/${scp[2]}` : url);
     const [owner, repo] = parsed.pathname.replace(/^\/+/, '').split('/');
     if (!owner || !repo) return undefined;
     return `${parsed.host}/${owner}/${repo.replace(
@@ -160,10 +208,39 @@ export function normalizeRepoUrl(url: string): string | undefined {
   }
 }
 
+/**
+ * An object that reads several repositories (a multi-source Argo CD
+ * Application) reports a revision per repository: the one of the entity's
+ * config repo is the revision that declares the model.
+ */
+export function withConfigRepoRevision(
+  observation: LiveObservation | undefined,
+  configRepo: string,
+): LiveObservation | undefined {
+  if (!observation?.revisions?.length) {
+    return observation;
+  }
+  const repo = normalizeRepoUrl(configRepo);
+  const match = observation.revisions.find(
+    r => repo !== undefined && normalizeRepoUrl(r.repoUrl) === repo,
+  );
+  return match ? { ...observation, revision: match.revision } : observation;
+}
+
 export class MlGitopsPoller {
   private readonly failures = new Map<string, Failure>();
   /** Config repo → the model entities it serves, from the last full poll. */
   private repoIndex = new Map<string, string[]>();
+  /**
+   * The stored statuses by entity ref and environment: read from the
+   * database once, then kept up to date with this poller's writes and with
+   * the rows other replicas wrote (read by `updated_at` each cycle). An
+   * unchanged model costs no database statement.
+   */
+  private snapshot?: Map<string, Map<string, SnapshotEntry>>;
+  private snapshotCursor?: string;
+  /** When each deployment source last answered (`argocd:main` → ISO time). */
+  private readonly sourceSeen = new Map<string, string>();
 
   constructor(
     private readonly deps: {
@@ -177,6 +254,8 @@ export class MlGitopsPoller {
       registries: Map<string, ModelRegistry>;
       /** Reads the live version from the serving objects' labels. */
       servingVersions?: ServingVersions;
+      /** Reads Argo Rollouts AnalysisRuns and KServe canary traffic. */
+      canaryAnalyses?: CanaryAnalyses;
       config: MlGitopsConfig;
       notifications?: NotificationService;
       signals?: SignalsService;
@@ -205,18 +284,27 @@ export class MlGitopsPoller {
   }
 
   private async observeFleet(): Promise<FleetObservations> {
+    const observedAt = this.now().toISOString();
     const byKey = new Map<string, LiveObservation>();
     const sources = new Map<string, DeploymentSource>();
     const failures: FleetObservations['failures'] = [];
     const serving = this.deps.servingVersions
       ? this.deps.servingVersions.read()
       : Promise.resolve(undefined);
+    // The canaries reuse the InferenceServices the serving versions list.
+    const canaryRead = this.deps.canaryAnalyses?.read(
+      serving.then(
+        result => result?.inferenceServices,
+        () => undefined,
+      ),
+    );
     await Promise.all(
       this.deps.sources.map(async source => {
         const name = sourceName(source);
         try {
           const observations = await source.listObservations();
           this.recover(name);
+          this.sourceSeen.set(name, observedAt);
           for (const observation of observations) {
             byKey.set(
               key(observation.model, observation.environment),
@@ -248,7 +336,108 @@ export class MlGitopsPoller {
         byKey.set(k, { ...observation, liveVersion: version });
       }
     }
-    return { byKey, sources, failures };
+    const canaryResult = await canaryRead?.catch(error => ({
+      byKey: new Map<string, CanaryAnalysis>(),
+      failures: [{ cluster: '*', error: error as Error }],
+    }));
+    for (const f of canaryResult?.failures ?? []) {
+      this.deps.logger.warn(
+        `Reading canary analyses on cluster ${f.cluster} failed: ${f.error.message}`,
+      );
+    }
+    const canaries = canaryResult
+      ? { byKey: canaryResult.byKey, failed: canaryResult.failures.length > 0 }
+      : undefined;
+    return { byKey, observedAt, sources, failures, canaries };
+  }
+
+  /** Brings the snapshot of stored statuses up to date with the database. */
+  private async syncSnapshot(): Promise<
+    Map<string, Map<string, SnapshotEntry>>
+  > {
+    if (!this.snapshot) {
+      for (const [source, at] of Object.entries(
+        await this.deps.store.getSourceFreshness(),
+      )) {
+        if (!this.sourceSeen.has(source) || this.sourceSeen.get(source)! < at) {
+          this.sourceSeen.set(source, at);
+        }
+      }
+    }
+    const snapshot = this.snapshot ?? new Map();
+    const { items, cursor } = await this.deps.store.listStatusesSince(
+      this.snapshot ? this.snapshotCursor : undefined,
+    );
+    for (const item of items) {
+      this.remember(snapshot, item);
+    }
+    this.snapshot = snapshot;
+    this.snapshotCursor = cursor;
+    return snapshot;
+  }
+
+  private remember(
+    snapshot: Map<string, Map<string, SnapshotEntry>>,
+    item: StoredEnvironmentStatus,
+  ) {
+    let model = snapshot.get(item.entityRef);
+    if (!model) {
+      model = new Map();
+      snapshot.set(item.entityRef, model);
+    }
+    model.set(
+      item.status.name,
+      snapshotEntry(item.model, item.status, item.observedFrom),
+    );
+  }
+
+  /** Writes changed models in one transaction, then tells open pages. */
+  private async writeChanged(models: PolledModel[]): Promise<void> {
+    if (models.length === 0) {
+      return;
+    }
+    await this.deps.store.writeStatuses(
+      models.map(({ entityRef, model, statuses }) => ({
+        entityRef,
+        model,
+        statuses,
+      })),
+    );
+    for (const m of models) {
+      if (this.snapshot) {
+        const envs = new Map<string, SnapshotEntry>();
+        for (const { status, observedFrom } of m.statuses) {
+          envs.set(status.name, snapshotEntry(m.model, status, observedFrom));
+        }
+        this.snapshot.set(m.entityRef, envs);
+      }
+    }
+    if (!this.deps.signals) {
+      return;
+    }
+    for (const m of models) {
+      await this.deps.signals
+        .publish({
+          recipients: { type: 'broadcast' },
+          channel: ML_GITOPS_SIGNAL_CHANNEL,
+          message: { entityRef: m.entityRef },
+        })
+        .catch(error =>
+          this.deps.logger.warn(
+            `Publishing a signal failed: ${errorMessage(error)}`,
+          ),
+        );
+    }
+  }
+
+  private async recordFreshness(): Promise<void> {
+    await this.deps.store
+      .recordSourceFreshness(Object.fromEntries(this.sourceSeen))
+      .catch(error =>
+        this.deps.logger.warn(
+          `Recording when the sources answered failed: ${errorMessage(error)}`,
+        ),
+      );
   }
 
   private async listModelEntities(): Promise<Entity[]> {
@@ -267,19 +456,49 @@ export class MlGitopsPoller {
   /** Polls every model entity of the catalog. */
   async pollAll(): Promise<void> {
     const started = Date.now();
-    const [entities, fleet] = await Promise.all([
+    const [entities, fleet, snapshot] = await Promise.all([
       this.listModelEntities(),
       this.observeFleet(),
+      this.syncSnapshot(),
     ]);
-    await mapWithConcurrency(entities, this.deps.config.concurrency, entity =>
-      this.pollEntity(entity, fleet).catch(error =>
+    let pending: PolledModel[] = [];
+    const flush = async () => {
+      const batch = pending;
+      pending = [];
+      await this.writeChanged(batch).catch(error =>
         this.deps.logger.error(
-          `Polling ${stringifyEntityRef(entity)} failed: ${errorMessage(
-            error,
-          )}`,
+          `Storing the status of ${
+            batch.length
+          } model(s) failed: ${errorMessage(error)}`,
         ),
-      ),
+      );
+    };
+    await mapWithConcurrency(
+      entities,
+      this.deps.config.concurrency,
+      async entity => {
+        const entityRef = stringifyEntityRef(entity);
+        try {
+          const polled = await this.pollEntity(
+            entity,
+            fleet,
+            snapshot.get(entityRef) ?? new Map(),
+          );
+          if (polled.changed) {
+            pending.push(polled);
+            if (pending.length >= WRITE_BATCH) {
+              await flush();
+            }
+          }
+        } catch (error) {
+          this.deps.logger.error(
+            `Polling ${entityRef} failed: ${errorMessage(error)}`,
+          );
+        }
+      },
     );
+    await flush();
+    await this.recordFreshness();
     const index = new Map<string, string[]>();
     for (const entity of entities) {
       const repo = normalizeRepoUrl(getMlGitopsAnnotations(entity).configRepo!);
@@ -294,6 +513,11 @@ export class MlGitopsPoller {
 
     // Models that left the catalog are forgotten; their history stays.
     const known = new Set(entities.map(e => stringifyEntityRef(e)));
+    for (const ref of snapshot.keys()) {
+      if (!known.has(ref)) {
+        snapshot.delete(ref);
+      }
+    }
     let after: string | undefined;
     for (;;) {
       const page = await this.deps.store.listModels({ limit: 500, after });
@@ -320,7 +544,21 @@ export class MlGitopsPoller {
       return false;
     }
     const fleet = await this.observeFleet();
-    await this.pollEntity(entity, fleet, { refreshOperators: true });
+    // Another replica may have polled it since: the database says what is stored.
+    const stored = new Map<string, SnapshotEntry>();
+    for (const s of await this.deps.store.getStatuses(entityRef)) {
+      stored.set(
+        s.status.name,
+        snapshotEntry(s.model, s.status, s.observedFrom),
+      );
+    }
+    const polled = await this.pollEntity(entity, fleet, stored, {
+      refreshOperators: true,
+    });
+    if (polled.changed) {
+      await this.writeChanged([polled]);
+    }
+    await this.recordFreshness();
     return true;
   }
 
@@ -422,6 +660,7 @@ export class MlGitopsPoller {
       ).outcome;
       const gated = declaration.manifest?.gates?.metrics;
       return {
+        version: declaration.version,
         exists: facts.exists,
         aliases: facts.aliases,
         ...(facts.stage ? { stage: facts.stage } : {}),
@@ -435,7 +674,22 @@ export class MlGitopsPoller {
       this.deps.logger.warn(
         `Reading ${model} ${declaration.version} from registry ${registry.name} for ${entityRef} failed: ${failure.message}`,
       );
-      return previous;
+      // The gate cannot be judged: never `passed` from an old answer. The
+      // last good facts stay when they are about the same version.
+      const gated = declaration.manifest?.gates?.metrics;
+      const same =
+        previous?.version === declaration.version ? previous : undefined;
+      return {
+        version: declaration.version,
+        exists: same?.exists ?? false,
+        aliases: same?.aliases ?? [],
+        ...(same?.stage ? { stage: same.stage } : {}),
+        metrics: same?.metrics ?? {},
+        ...(same?.runUrl ? { runUrl: same.runUrl } : {}),
+        gate: 'unknown',
+        ...(gated ? { thresholds: gated } : {}),
+        reason: `${failureName} failing since ${failure.since}: ${failure.message}`,
+      };
     }
   }
 
@@ -462,23 +716,23 @@ export class MlGitopsPoller {
     }
   }
 
+  /**
+   * Polls one model against the stored statuses `stored`; returns its new
+   * statuses and whether they changed in substance (the observation time of
+   * an unchanged live value is the source's, recorded once per cycle).
+   */
   private async pollEntity(
     entity: Entity,
     fleet: FleetObservations,
+    stored: Map<string, SnapshotEntry>,
     options: { refreshOperators?: boolean } = {},
-  ): Promise<void> {
+  ): Promise<PolledModel> {
     const entityRef = stringifyEntityRef(entity);
     const annotations = getMlGitopsAnnotations(entity);
     const model = annotations.model!;
     const now = this.now();
     const nowIso = now.toISOString();
 
-    const previous = new Map(
-      (await this.deps.store.getStatuses(entityRef)).map(s => [
-        s.status.name,
-        s.status,
-      ]),
-    );
     const git = await this.readDeclarations(
       entityRef,
       annotations.configRepo!,
@@ -488,11 +742,16 @@ export class MlGitopsPoller {
       await this.deps.store.recordDeployments(entityRef, git.deployments);
     }
 
-    const statuses: EnvironmentStatus[] = [];
+    const statuses: PolledModel['statuses'] = [];
+    let changed = stored.size !== this.deps.config.environments.length;
     for (const environment of this.deps.config.environments) {
-      const before = previous.get(environment);
+      const beforeEntry = stored.get(environment);
+      const before = beforeEntry?.status;
       const declaration = git.declarations.get(environment);
-      const observation = fleet.byKey.get(key(model, environment));
+      const observation = withConfigRepoRevision(
+        fleet.byKey.get(key(model, environment)),
+        annotations.configRepo!,
+      );
       const source = fleet.sources.get(key(model, environment));
 
       const errors: DriftSourceError[] = [];
@@ -500,7 +759,13 @@ export class MlGitopsPoller {
         errors.push({ source: 'git', ...git.failure });
       }
       if (!observation) {
-        for (const f of fleet.failures) {
+        // The source that last reported this environment is the one to
+        // blame when it fails; without one, any failing source may hold it.
+        const last = before?.live
+          ? `${before.live.source}:${before.live.instance}`
+          : undefined;
+        const own = fleet.failures.filter(f => f.source === last);
+        for (const f of own.length > 0 ? own : fleet.failures) {
           errors.push({ source: f.source, ...f.failure });
         }
       }
@@ -511,7 +776,16 @@ export class MlGitopsPoller {
       );
 
       let live: LiveState | null = before?.live ?? null;
+      let observedFrom: string | undefined;
+      if (live && beforeEntry?.observedFrom) {
+        // Kept from before: observed when its source last answered.
+        const seen = this.sourceSeen.get(beforeEntry.observedFrom);
+        if (seen && seen > live.observedAt) {
+          live = { ...live, observedAt: seen };
+        }
+      }
       if (observation) {
+        observedFrom = source ? sourceName(source) : undefined;
         live = {
           version: await this.liveVersion(
             git.loc,
@@ -524,7 +798,7 @@ export class MlGitopsPoller {
           application: observation.application,
           syncStatus: observation.syncStatus,
           healthStatus: observation.healthStatus,
-          observedAt: nowIso,
+          observedAt: fleet.observedAt,
           ...(observation.url ? { url: observation.url } : {}),
         };
       }
@@ -581,10 +855,43 @@ export class MlGitopsPoller {
         registry,
         drift,
       };
-      statuses.push(status);
+      if (fleet.canaries) {
+        // While a cluster cannot be read, the last known analysis stays.
+        status.canary =
+          fleet.canaries.byKey.get(key(model, environment)) ??
+          (fleet.canaries.failed ? before?.canary ?? null : null);
+      }
+      statuses.push({ status, ...(observedFrom ? { observedFrom } : {}) });
+      const same =
+        beforeEntry?.model === model &&
+        beforeEntry.substance === substanceOf(status, observedFrom);
+      changed ||= !same;
 
-      await this.recordServing(entityRef, entity, status, observation, nowIso);
-      await this.trackDriftEpisode(entityRef, entity, status, nowIso);
+      // What was in sync at the same commit was marked serving then.
+      const servedBefore =
+        before?.drift.state === 'in-sync' &&
+        before.declared?.commit === status.declared?.commit &&
+        before.declared?.version === status.declared?.version;
+      if (!servedBefore) {
+        await this.recordServing(
+          entityRef,
+          entity,
+          status,
+          observation,
+          nowIso,
+        );
+      }
+      // Drift episodes open when drifted and close otherwise: nothing to do
+      // while the stored state already was on the same side.
+      const settled = (state?: string) =>
+        state === 'in-sync' || state === 'progressing' || state === 'missing';
+      const episodeKnown =
+        (status.drift.state === 'drifted' &&
+          before?.drift.state === 'drifted') ||
+        (settled(status.drift.state) && settled(before?.drift.state));
+      if (!episodeKnown) {
+        await this.trackDriftEpisode(entityRef, entity, status, nowIso);
+      }
 
       if (
         observation &&
@@ -603,24 +910,7 @@ export class MlGitopsPoller {
       }
     }
 
-    await this.deps.store.replaceStatuses(entityRef, model, statuses);
-
-    const changed = statuses.some(
-      s => JSON.stringify(s) !== JSON.stringify(previous.get(s.name) ?? null),
-    );
-    if (changed && this.deps.signals) {
-      await this.deps.signals
-        .publish({
-          recipients: { type: 'broadcast' },
-          channel: ML_GITOPS_SIGNAL_CHANNEL,
-          message: { entityRef },
-        })
-        .catch(error =>
-          this.deps.logger.warn(
-            `Publishing a signal failed: ${errorMessage(error)}`,
-          ),
-        );
-    }
+    return { entityRef, model, statuses, changed };
   }
 
   /** The first time live matches declared, the deployment starts serving. */

@@ -67,10 +67,12 @@ export type DeploymentSourceKind = 'argocd' | 'flux';
 
 /**
  * The outcome of a model's performance gate against the registry metrics.
+ * `unknown` (an addition to the design contract) when the registry could not
+ * be read: never counts as passed.
  *
  * @public
  */
-export type GateOutcome = 'passed' | 'failed' | 'none';
+export type GateOutcome = 'passed' | 'failed' | 'none' | 'unknown';
 
 /**
  * What Git declares for an environment: the head of its branch.
@@ -128,6 +130,82 @@ export type RegistryState = {
   thresholds?: Record<string, { min?: number; max?: number }>;
   /** A link to the version or run in the registry's UI. An addition. */
   runUrl?: string;
+  /**
+   * The declared version these facts are about. An addition to the design
+   * contract.
+   */
+  version?: string;
+  /**
+   * Why `gate` is `unknown`: which registry failed, since when and how. The
+   * other fields then hold the last good values for this version (or are
+   * empty). An addition to the design contract.
+   */
+  reason?: string;
+};
+
+/**
+ * Where a canary analysis comes from: an Argo Rollouts `AnalysisRun` or the
+ * canary traffic split of a KServe `InferenceService`.
+ *
+ * @public
+ */
+export type CanaryAnalysisKind = 'argo-rollouts' | 'kserve';
+
+/**
+ * The phase of a canary analysis, the same words for both kinds. Argo
+ * Rollouts' `Error` phase counts as `failed` (its `sourcePhase` says `Error`).
+ *
+ * @public
+ */
+export type CanaryPhase =
+  | 'pending'
+  | 'running'
+  | 'successful'
+  | 'failed'
+  | 'inconclusive';
+
+/**
+ * One metric of an Argo Rollouts analysis, with its latest measurement.
+ *
+ * @public
+ */
+export type CanaryMetric = {
+  name: string;
+  phase: CanaryPhase;
+  /** The latest measured value, as Argo Rollouts reports it (a string). */
+  value?: string;
+  message?: string;
+};
+
+/**
+ * The canary analysis of an environment, read from the cluster: the newest
+ * `AnalysisRun` or the canary state of the `InferenceService` that carry the
+ * model's and environment's labels. An addition to the design contract.
+ *
+ * @public
+ */
+export type CanaryAnalysis = {
+  kind: CanaryAnalysisKind;
+  /** The AnalysisRun or InferenceService name. */
+  name: string;
+  namespace: string;
+  /** The cluster (from the kubernetes config) it was read from. */
+  cluster: string;
+  phase: CanaryPhase;
+  /** The phase or reason as the source wrote it, e.g. `Error`, `RevisionFailed`. */
+  sourcePhase?: string;
+  /** Share of the traffic the canary receives (KServe), 0-100. */
+  trafficPercent?: number;
+  /** The `ml-gitops/model-version` label of the analysed object, when set. */
+  version?: string;
+  /** KServe: the revision under canary. */
+  revision?: string;
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  metrics?: CanaryMetric[];
+  /** When the backend read it; older when the cluster could not be read since. */
+  observedAt: string;
 };
 
 /**
@@ -141,6 +219,12 @@ export type EnvironmentStatus = {
   live: LiveState | null;
   registry: RegistryState | null;
   drift: DriftStatus;
+  /**
+   * The canary analysis, when the backend reads clusters: null when none
+   * runs or ran for this environment, absent when no cluster is configured.
+   * An addition to the design contract.
+   */
+  canary?: CanaryAnalysis | null;
 };
 
 /**

@@ -70,6 +70,8 @@ export class GithubConfigRepoClient {
     cache: ValidatorCache;
     credentialsProvider?: GithubCredentialsProvider;
     fetch?: FetchFn;
+    /** Timeout of one request in milliseconds; default 15 000. */
+    timeoutMs?: number;
   }): GithubConfigRepoClient {
     return new GithubConfigRepoClient(
       options.integrations,
@@ -77,6 +79,7 @@ export class GithubConfigRepoClient {
         DefaultGithubCredentialsProvider.fromIntegrations(options.integrations),
       options.cache,
       options.fetch ?? fetch,
+      options.timeoutMs ?? 15_000,
     );
   }
 
@@ -88,6 +91,7 @@ export class GithubConfigRepoClient {
     private readonly credentials: GithubCredentialsProvider,
     private readonly cache: ValidatorCache,
     private readonly fetchFn: FetchFn,
+    private readonly timeoutMs: number,
   ) {}
 
   /** Parses a config repo URL such as https://github.com/acme/fraud-detector-config. */
@@ -144,13 +148,61 @@ export class GithubConfigRepoClient {
           ...authHeaders,
           ...init.headers,
         },
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
+      const name = (error as Error)?.name;
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        throw new ServiceUnavailableError(
+          `Git host ${loc.host} did not answer for ${loc.owner}/${
+            loc.repo
+          } within ${this.timeoutMs / 1000} s`,
+        );
+      }
       throw new ServiceUnavailableError(
-        `Git host ${loc.host} is unreachable: ${(error as Error).message}`,
+        `Git host ${loc.host} is unreachable: ${(error as Error)?.message}`,
       );
     }
     return response;
+  }
+
+  /**
+   * The JSON body of a successful answer, checked to be an array or an
+   * object as the endpoint promises; otherwise an error naming the repo.
+   */
+  private async json<T>(
+    loc: ConfigRepoLocation,
+    what: string,
+    response: Response,
+    shape: 'array' | 'object',
+  ): Promise<T> {
+    const where = `${what} of ${loc.owner}/${loc.repo} on ${loc.host}`;
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      const flat = text.replace(/\s+/g, ' ').trim();
+      throw new ServiceUnavailableError(
+        `${where} got an answer that is not JSON ("${
+          flat.length > 60 ? `${flat.slice(0, 60)}…` : flat
+        }"); check the apiBaseUrl of integrations.github for ${loc.host}`,
+      );
+    }
+    const ok =
+      shape === 'array'
+        ? Array.isArray(body)
+        : typeof body === 'object' && body !== null && !Array.isArray(body);
+    if (!ok) {
+      throw new ServiceUnavailableError(
+        `${where} got JSON that is not ${
+          shape === 'array' ? 'a list' : 'an object'
+        } as the GitHub REST API answers; check the apiBaseUrl of integrations.github for ${
+          loc.host
+        }`,
+      );
+    }
+    return body as T;
   }
 
   private async failure(
@@ -202,12 +254,19 @@ export class GithubConfigRepoClient {
     if (!response.ok) {
       throw await this.failure(loc, 'Listing branches', response);
     }
-    const body = (await response.json()) as Array<{
-      name: string;
-      commit: { sha: string };
-    }>;
+    const body = await this.json<
+      Array<{ name?: unknown; commit?: { sha?: unknown } | null }>
+    >(loc, 'Listing branches', response, 'array');
     const heads: Record<string, string> = {};
     for (const branch of body) {
+      if (
+        typeof branch?.name !== 'string' ||
+        typeof branch.commit?.sha !== 'string'
+      ) {
+        throw new ServiceUnavailableError(
+          `Listing branches of ${loc.owner}/${loc.repo} on ${loc.host} got a branch without name or commit sha`,
+        );
+      }
       heads[branch.name] = branch.commit.sha;
     }
     const etag = response.headers.get('etag');
@@ -266,7 +325,7 @@ export class GithubConfigRepoClient {
     if (!response.ok) {
       throw await this.failure(loc, `Reading commit ${sha}`, response);
     }
-    const body = (await response.json()) as {
+    const body = await this.json<{
       sha: string;
       parents: Array<{ sha: string }>;
       author: { login: string } | null;
@@ -275,7 +334,17 @@ export class GithubConfigRepoClient {
         author: { name: string; date: string };
         committer: { name: string; date: string };
       };
-    };
+    }>(loc, `Reading commit ${sha}`, response, 'object');
+    if (
+      typeof body.sha !== 'string' ||
+      !Array.isArray(body.parents) ||
+      typeof body.commit?.committer?.date !== 'string' ||
+      typeof body.commit?.author?.date !== 'string'
+    ) {
+      throw new ServiceUnavailableError(
+        `Reading commit ${sha} of ${loc.owner}/${loc.repo} on ${loc.host} got a commit without sha, parents or dates`,
+      );
+    }
     const info: CommitInfo = {
       sha: body.sha,
       parents: body.parents.map(p => p.sha),
@@ -304,12 +373,14 @@ export class GithubConfigRepoClient {
     if (!response.ok) {
       throw await this.failure(loc, `Finding the PR of ${sha}`, response);
     }
-    const pulls = (await response.json()) as Array<{
-      number: number;
-      merged_at: string | null;
-      base: { ref: string };
-    }>;
-    const pull = pulls.find(p => p.merged_at && p.base.ref === baseRef);
+    const pulls = await this.json<
+      Array<{
+        number: number;
+        merged_at: string | null;
+        base?: { ref?: string };
+      }>
+    >(loc, `Finding the PR of ${sha}`, response, 'array');
+    const pull = pulls.find(p => p?.merged_at && p.base?.ref === baseRef);
     if (!pull) {
       return undefined;
     }
@@ -331,7 +402,7 @@ export class GithubConfigRepoClient {
         reviewsResponse,
       );
     }
-    const detail = (await detailResponse.json()) as {
+    const detail = await this.json<{
       number: number;
       html_url: string;
       title?: string;
@@ -340,15 +411,17 @@ export class GithubConfigRepoClient {
       merged_by: { login: string } | null;
       base: { ref: string };
       head: { ref: string };
-    };
-    const reviews = (await reviewsResponse.json()) as Array<{
-      user: { login: string } | null;
-      state: string;
-    }>;
+    }>(loc, `Reading PR #${pull.number}`, detailResponse, 'object');
+    const reviews = await this.json<
+      Array<{
+        user: { login: string } | null;
+        state: string;
+      }>
+    >(loc, `Reading reviews of PR #${pull.number}`, reviewsResponse, 'array');
     const reviewers = [
       ...new Set(
         reviews
-          .filter(r => r.state === 'APPROVED' && r.user)
+          .filter(r => r?.state === 'APPROVED' && r.user)
           .map(r => r.user!.login),
       ),
     ];
@@ -361,8 +434,8 @@ export class GithubConfigRepoClient {
         ? new Date(detail.merged_at).toISOString()
         : undefined,
       mergedBy: detail.merged_by?.login,
-      baseRef: detail.base.ref,
-      headRef: detail.head.ref,
+      baseRef: detail.base?.ref ?? baseRef,
+      headRef: detail.head?.ref ?? '',
       reviewers,
     };
   }

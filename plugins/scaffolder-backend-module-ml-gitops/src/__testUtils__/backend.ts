@@ -18,6 +18,7 @@ export function environmentStatus(
   overrides: {
     drift?: EnvironmentStatus['drift']['state'];
     health?: string;
+    canary?: EnvironmentStatus['canary'];
   } = {},
 ): EnvironmentStatus {
   return {
@@ -40,6 +41,7 @@ export function environmentStatus(
     },
     registry: null,
     drift: { state: overrides.drift ?? 'in-sync' },
+    ...(overrides.canary !== undefined ? { canary: overrides.canary } : {}),
   };
 }
 

@@ -5,6 +5,10 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import { ActionContext } from '@backstage/plugin-scaffolder-node';
 import { Entity } from '@backstage/catalog-model';
 import { JsonObject } from '@backstage/types';
+import {
+  FakeGithubRepo,
+  manifest,
+} from '@ml-gitops/plugin-ml-gitops-node/testUtils';
 import { http, HttpResponse } from 'msw';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -170,4 +174,19 @@ export function outputsOf(ctx: { output: unknown }): Record<string, unknown> {
   return Object.fromEntries(
     (ctx.output as jest.Mock).mock.calls.map(([k, v]) => [k, v]),
   );
+}
+
+/** A fake GitHub config repo whose environment branches declare these versions. */
+export function fakeConfigRepo(versions: Record<string, string>) {
+  const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
+  for (const [branch, version] of Object.entries(versions)) {
+    repo.commit({
+      branch,
+      parents: [],
+      message: `Initial ${branch}`,
+      date: '2026-11-01T10:00:00Z',
+      files: { 'deploy/model.yaml': manifest(version) },
+    });
+  }
+  return repo;
 }

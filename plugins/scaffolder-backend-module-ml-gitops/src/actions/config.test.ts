@@ -1,42 +1,23 @@
 import { ConfigReader } from '@backstage/config';
+import { readMlGitopsSharedConfig } from '@ml-gitops/plugin-ml-gitops-node';
 import { readMlGitopsActionsConfig } from './config';
 
 describe('readMlGitopsActionsConfig', () => {
-  it('defaults to dev, staging, production and no registries', () => {
-    expect(readMlGitopsActionsConfig(new ConfigReader({}))).toEqual({
-      environments: ['dev', 'staging', 'production'],
-      registries: [],
+  it('reads environments and registries with the reader the backend uses', () => {
+    const config = new ConfigReader({
+      mlGitops: {
+        environments: ['dev', 'prod'],
+        registries: [
+          { name: 'mlflow-default', type: 'mlflow', url: 'https://m.example/' },
+        ],
+      },
     });
-  });
-
-  it('reads the environments and registries the backend reads', () => {
-    expect(
-      readMlGitopsActionsConfig(
-        new ConfigReader({
-          mlGitops: {
-            environments: ['dev', 'prod'],
-            registries: [
-              {
-                name: 'mlflow-default',
-                type: 'mlflow',
-                url: 'https://mlflow.example.com/',
-                token: 't',
-              },
-            ],
-          },
-        }),
-      ),
-    ).toEqual({
-      environments: ['dev', 'prod'],
-      registries: [
-        {
-          name: 'mlflow-default',
-          type: 'mlflow',
-          url: 'https://mlflow.example.com',
-          token: 't',
-        },
-      ],
-    });
+    expect(readMlGitopsActionsConfig(config)).toEqual(
+      readMlGitopsSharedConfig(config),
+    );
+    expect(readMlGitopsActionsConfig(config).registries[0].url).toBe(
+      'https://m.example',
+    );
   });
 
   it('names the key to fix', () => {
@@ -45,14 +26,32 @@ describe('readMlGitopsActionsConfig', () => {
         new ConfigReader({ mlGitops: { environments: ['dev', 'dev'] } }),
       ),
     ).toThrow(/listed twice/);
-    expect(() =>
+  });
+});
+
+describe('mlGitops.sealedSecrets.certificateUrl', () => {
+  it('is read when set', () => {
+    expect(
       readMlGitopsActionsConfig(
         new ConfigReader({
           mlGitops: {
-            registries: [{ name: 'r', type: 'mlflow', url: 'mlflow:5000' }],
+            sealedSecrets: {
+              certificateUrl: 'http://localhost:7014/v1/cert.pem',
+            },
           },
         }),
-      ),
-    ).toThrow(/mlGitops.registries\[0\].url must be an absolute http\(s\) URL/);
+      ).sealedSecrets,
+    ).toEqual({ certificateUrl: 'http://localhost:7014/v1/cert.pem' });
   });
+
+  it.each(['cert.pem', 'file:///etc/ssl/cert.pem', 'https://u:p@x.example'])(
+    'refuses %s',
+    certificateUrl => {
+      expect(() =>
+        readMlGitopsActionsConfig(
+          new ConfigReader({ mlGitops: { sealedSecrets: { certificateUrl } } }),
+        ),
+      ).toThrow(/mlGitops.sealedSecrets.certificateUrl must be an absolute/);
+    },
+  );
 });

@@ -1,62 +1,47 @@
 import { Config } from '@backstage/config';
 import {
-  assertValidEnvironments,
-  DEFAULT_ENVIRONMENTS,
-} from '@ml-gitops/plugin-ml-gitops-common';
+  MlGitopsRegistryConfig,
+  MlGitopsSharedConfig,
+  readMlGitopsSharedConfig,
+} from '@ml-gitops/plugin-ml-gitops-node';
+import { credentialFreeUrl, redactUrl } from './inputs';
 
 /** A model registry the actions may ask about versions and metrics. */
-export type ActionsRegistryConfig = {
-  name: string;
-  type: string;
-  url: string;
-  token?: string;
-};
+export type ActionsRegistryConfig = MlGitopsRegistryConfig;
 
 /** The part of the `mlGitops` configuration the scaffolder actions use. */
-export type MlGitopsActionsConfig = {
-  /** Promotion order; each is a branch of the config repo. */
-  environments: string[];
-  registries: ActionsRegistryConfig[];
+export type MlGitopsActionsConfig = MlGitopsSharedConfig & {
+  sealedSecrets?: {
+    /**
+     * Where `ml-gitops:secret:seal` fetches the controller's certificate
+     * when the step gives neither certificate nor certificateUrl.
+     */
+    certificateUrl?: string;
+  };
 };
 
 /**
- * Reads `mlGitops.environments` and `mlGitops.registries` with the same keys
- * and defaults as the ml-gitops backend. Throws an error naming the key to
- * fix when something is wrong.
+ * Reads the `mlGitops` keys the actions use: `environments` and
+ * `registries` through the reader the backend uses too
+ * (`readMlGitopsSharedConfig` of `@ml-gitops/plugin-ml-gitops-node`), and
+ * the actions' own `sealedSecrets.certificateUrl`. Throws an error naming
+ * the key to fix when something is wrong.
  */
 export function readMlGitopsActionsConfig(
   rootConfig: Config,
 ): MlGitopsActionsConfig {
-  const config = rootConfig.getOptionalConfig('mlGitops');
-  const environments = assertValidEnvironments(
-    config?.getOptional('environments') ?? [...DEFAULT_ENVIRONMENTS],
-  );
-  const seen = new Set<string>();
-  const registries = (config?.getOptionalConfigArray('registries') ?? []).map(
-    (registry, index) => {
-      const name = registry.getString('name');
-      if (seen.has(name)) {
-        throw new Error(`mlGitops.registries lists the name "${name}" twice`);
-      }
-      seen.add(name);
-      const url = registry.getString('url');
-      try {
-        const parsed = new URL(url);
-        if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-          throw new Error('not http(s)');
-        }
-      } catch {
-        throw new Error(
-          `mlGitops.registries[${index}].url must be an absolute http(s) URL such as https://mlflow.example.com, got "${url}"`,
-        );
-      }
-      return {
-        name,
-        type: registry.getString('type'),
-        url: url.replace(/\/+$/, ''),
-        token: registry.getOptionalString('token') || undefined,
-      };
-    },
-  );
-  return { environments, registries };
+  const shared = readMlGitopsSharedConfig(rootConfig);
+  const key = 'mlGitops.sealedSecrets.certificateUrl';
+  const certificateUrl = rootConfig.getOptionalString(key);
+  if (certificateUrl === undefined) {
+    return shared;
+  }
+  if (!credentialFreeUrl(certificateUrl)) {
+    throw new Error(
+      `${key} must be an absolute http(s) URL without credentials, such as https://sealed-secrets.example.com/v1/cert.pem; got ${redactUrl(
+        certificateUrl,
+      )}`,
+    );
+  }
+  return { ...shared, sealedSecrets: { certificateUrl } };
 }

@@ -215,3 +215,64 @@ describe('ml-gitops:config-repo:create', () => {
     expect(github.created).toEqual([]);
   });
 });
+
+describe('ml-gitops:config-repo:create with the catalog entity', () => {
+  it('commits catalog-info.yaml with the annotations and outputs its URL', async () => {
+    const { action } = setup();
+    const { ctx } = makeContext({
+      ...input,
+      entityOwner: 'group:default/fraud-ml',
+      entitySystem: 'ml-serving',
+    });
+    await action.handler(ctx);
+
+    for (const branch of ['dev', 'production']) {
+      const entity = yaml.parse(remote.show(branch, 'catalog-info.yaml'));
+      expect(entity).toEqual({
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: {
+          name: 'fraud-detector',
+          description:
+            'ML model fraud-detector, deployed through this config repo.',
+          tags: ['ml-model', 'kserve'],
+          annotations: {
+            'ml-gitops/model': 'fraud-detector',
+            'ml-gitops/config-repo':
+              'https://github.com/acme/fraud-detector-config',
+            'ml-gitops/registry': 'mlflow-default',
+            'backstage.io/kubernetes-id': 'fraud-detector',
+          },
+        },
+        spec: {
+          type: 'ml-model',
+          lifecycle: 'experimental',
+          owner: 'group:default/fraud-ml',
+          system: 'ml-serving',
+        },
+      });
+    }
+    expect(outputsOf(ctx).catalogInfoUrl).toBe(
+      'https://github.com/acme/fraud-detector-config/blob/dev/catalog-info.yaml',
+    );
+  });
+
+  it('commits no entity without an owner', async () => {
+    const { action } = setup();
+    const { ctx } = makeContext(input);
+    await action.handler(ctx);
+    expect(() => remote.show('dev', 'catalog-info.yaml')).toThrow();
+    expect(outputsOf(ctx)).not.toHaveProperty('catalogInfoUrl');
+  });
+
+  it.each([
+    [{ entityOwner: 'group:default/not a name' }, 'entityOwner'],
+    [{ entitySystem: 'ml-serving' }, 'entitySystem needs entityOwner'],
+  ])('refuses %j before touching Git', async (change, message) => {
+    const { github, action } = setup();
+    await expect(
+      action.handler(makeContext({ ...input, ...change }).ctx),
+    ).rejects.toThrow(message);
+    expect(github.created).toEqual([]);
+  });
+});

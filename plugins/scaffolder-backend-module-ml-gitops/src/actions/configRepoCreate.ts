@@ -1,3 +1,4 @@
+import { makeValidator, parseEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
@@ -8,8 +9,20 @@ import { ConfigRepoLocation } from '@ml-gitops/plugin-ml-gitops-node';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { examples } from './configRepoCreate.examples';
-import { configRepoFiles, VALIDATE_CHECK } from './configRepoFiles';
+import {
+  CATALOG_INFO_PATH,
+  configRepoFiles,
+  VALIDATE_CHECK,
+} from './configRepoFiles';
 import { GitCli } from './gitCli';
+import {
+  checkDnsLabel,
+  checkDnsSubdomain,
+  checkNonEmptyText,
+  checkText,
+  credentialFreeUrl,
+  redactUrl,
+} from './inputs';
 import {
   checkForce,
   checkRegistry,
@@ -19,6 +32,7 @@ import {
   MlGitopsActionOptions,
   resolveTarget,
 } from './shared';
+import { MlGitopsActionsConfig } from './config';
 
 /** Options of {@link createConfigRepoCreateAction}. */
 export type ConfigRepoCreateActionOptions = MlGitopsActionOptions & {
@@ -27,7 +41,184 @@ export type ConfigRepoCreateActionOptions = MlGitopsActionOptions & {
 };
 
 const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const OWNER = /^@[A-Za-z0-9-]+(\/[A-Za-z0-9_.-]+)?$|^[^@\s]+@[^@\s]+$/;
+const OWNER =
+  /^@[A-Za-z0-9-]{1,39}(\/[A-Za-z0-9_.-]{1,100})?$|^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}$/;
+/** An MLflow metric name: letters, digits and _ - . / and space. */
+const METRIC = /^[A-Za-z0-9_./-][A-Za-z0-9_. /-]{0,249}$/;
+
+type RepoSettingsInput = {
+  model: unknown;
+  owners: unknown;
+  gates?: Record<string, { min?: unknown; max?: unknown }>;
+  registry?: unknown;
+  runtime?: unknown;
+  replicas?: unknown;
+  description?: unknown;
+  namespace?: unknown;
+  argocdNamespace?: unknown;
+  argocdProject?: unknown;
+  destinationServer?: unknown;
+};
+
+/**
+ * Refuses settings that would not make a valid config repo, or that would
+ * write something else than intended into its YAML, CODEOWNERS or
+ * Applications.
+ */
+function checkRepoSettings(
+  input: RepoSettingsInput,
+  config: MlGitopsActionsConfig,
+) {
+  const model = checkText(input.model, 'model', 63);
+  if (!LABEL_VALUE.test(model)) {
+    throw new InputError(
+      `model "${model}" is not usable as a Kubernetes label value: 1 to 63 letters, digits, "-", "_" or ".", starting and ending alphanumeric`,
+    );
+  }
+  if (!Array.isArray(input.owners) || input.owners.length === 0) {
+    throw new InputError('owners must list at least one code owner');
+  }
+  const badOwners = input.owners.filter(
+    o => typeof o !== 'string' || !OWNER.test(o),
+  );
+  if (badOwners.length > 0) {
+    throw new InputError(
+      `owners ${badOwners
+        .map(o => String(o).slice(0, 100))
+        .join(
+          ', ',
+        )} are not CODEOWNERS entries; use @org/team, @user or an email`,
+    );
+  }
+  const gates = input.gates ?? {};
+  const badMetrics = Object.keys(gates).filter(k => !METRIC.test(k));
+  if (badMetrics.length > 0) {
+    throw new InputError(
+      `gates ${badMetrics
+        .map(k => JSON.stringify(k.slice(0, 100)))
+        .join(
+          ', ',
+        )} are not registry metric names: letters, digits, "_", "-", ".", "/" and spaces`,
+    );
+  }
+  const emptyGates = Object.keys(gates).filter(
+    k => gates[k].min === undefined && gates[k].max === undefined,
+  );
+  if (emptyGates.length > 0) {
+    throw new InputError(`gates ${emptyGates.join(', ')} need a min or a max`);
+  }
+  const badBounds = Object.keys(gates).filter(k =>
+    [gates[k].min, gates[k].max].some(
+      b => b !== undefined && !(typeof b === 'number' && Number.isFinite(b)),
+    ),
+  );
+  if (badBounds.length > 0) {
+    throw new InputError(
+      `gates ${badBounds.join(', ')} need numbers as min and max`,
+    );
+  }
+  if (
+    input.registry !== undefined &&
+    !config.registries.some(r => r.name === input.registry)
+  ) {
+    throw new InputError(
+      `registry ${JSON.stringify(
+        String(input.registry).slice(0, 100),
+      )} is not configured; choose one of ${
+        config.registries.map(r => r.name).join(', ') || '(none configured)'
+      } (mlGitops.registries)`,
+    );
+  }
+  if (input.runtime !== undefined) {
+    checkDnsLabel(input.runtime, 'runtime', 'serving runtime');
+  }
+  if (
+    input.replicas !== undefined &&
+    !(
+      Number.isInteger(input.replicas) &&
+      (input.replicas as number) >= 0 &&
+      (input.replicas as number) <= 1000
+    )
+  ) {
+    throw new InputError('replicas must be a whole number from 0 to 1000');
+  }
+  if (input.description !== undefined) {
+    checkNonEmptyText(input.description, 'description', 350);
+  }
+  if (input.namespace !== undefined) {
+    const template = checkText(input.namespace, 'namespace', 63);
+    for (const environment of config.environments) {
+      checkDnsLabel(
+        template.replace(/\{environment\}/g, environment),
+        `namespace (for ${environment})`,
+        'namespace',
+      );
+    }
+  }
+  if (input.argocdNamespace !== undefined) {
+    checkDnsLabel(input.argocdNamespace, 'argocdNamespace', 'namespace');
+  }
+  if (input.argocdProject !== undefined) {
+    checkDnsSubdomain(input.argocdProject, 'argocdProject', 'Argo CD project');
+  }
+  if (input.destinationServer !== undefined) {
+    const server = checkText(
+      input.destinationServer,
+      'destinationServer',
+      2048,
+    );
+    if (!credentialFreeUrl(server, ['https:'])) {
+      throw new InputError(
+        `destinationServer ${redactUrl(
+          server,
+        )} is not a cluster API URL: give https://host[:port] without credentials, e.g. https://kubernetes.default.svc`,
+      );
+    }
+  }
+}
+
+const entityValidator = makeValidator();
+
+/** The owner (and system) of the model's entity, when the repo holds it. */
+function checkEntityOwner(
+  owner: string | undefined,
+  system: string | undefined,
+): { owner: string; system?: string } | undefined {
+  if (owner === undefined || owner === '') {
+    if (system) {
+      throw new InputError('entitySystem needs entityOwner');
+    }
+    return undefined;
+  }
+  const refs = [
+    ['entityOwner', owner, 'group'],
+    ['entitySystem', system, 'system'],
+  ] as const;
+  for (const [field, value, kind] of refs) {
+    if (value === undefined || value === '') continue;
+    let valid: boolean;
+    try {
+      const ref = parseEntityRef(value, {
+        defaultKind: kind,
+        defaultNamespace: 'default',
+      });
+      valid =
+        entityValidator.isValidKind(ref.kind) &&
+        entityValidator.isValidNamespace(ref.namespace) &&
+        entityValidator.isValidEntityName(ref.name);
+    } catch {
+      valid = false;
+    }
+    if (!valid) {
+      throw new InputError(
+        `${field} ${JSON.stringify(
+          value.slice(0, 100),
+        )} is not an entity reference; use e.g. ${kind}:default/ml-platform`,
+      );
+    }
+  }
+  return { owner, ...(system ? { system } : {}) };
+}
 
 /**
  * `ml-gitops:config-repo:create`: creates a model's config repo on GitHub
@@ -129,6 +320,20 @@ export function createConfigRepoCreateAction(
               'Cluster API server the Applications deploy to (default https://kubernetes.default.svc)',
             )
             .optional(),
+        entityOwner: z =>
+          z
+            .string()
+            .describe(
+              "Owner of the model's catalog entity, e.g. group:default/fraud-ml; when set the repo also holds catalog-info.yaml (a Component with the ml-gitops annotations) for catalog:register",
+            )
+            .optional(),
+        entitySystem: z =>
+          z
+            .string()
+            .describe(
+              "System of the model's catalog entity, e.g. ml-serving (with entityOwner)",
+            )
+            .optional(),
         force: z =>
           z
             .boolean()
@@ -152,34 +357,20 @@ export function createConfigRepoCreateAction(
             .describe(
               'The ml-gitops annotations to put on the model entity (catalog-info.yaml)',
             ),
+        catalogInfoUrl: z =>
+          z
+            .string()
+            .describe(
+              "URL of the model's catalog-info.yaml in the new repo, for catalog:register (with entityOwner)",
+            )
+            .optional(),
       },
     },
     async handler(ctx) {
       const { input } = ctx;
       const version = checkVersion(input.version);
       checkForce(input);
-      if (!LABEL_VALUE.test(input.model)) {
-        throw new InputError(
-          `model "${input.model}" is not usable as a Kubernetes label value: 1 to 63 letters, digits, "-", "_" or ".", starting and ending alphanumeric`,
-        );
-      }
-      const badOwners = input.owners.filter(o => !OWNER.test(o));
-      if (badOwners.length > 0) {
-        throw new InputError(
-          `owners ${badOwners.join(
-            ', ',
-          )} are not CODEOWNERS entries; use @org/team, @user or an email`,
-        );
-      }
-      const gates = input.gates ?? {};
-      const emptyGates = Object.keys(gates).filter(
-        k => gates[k].min === undefined && gates[k].max === undefined,
-      );
-      if (emptyGates.length > 0) {
-        throw new InputError(
-          `gates ${emptyGates.join(', ')} need a min or a max`,
-        );
-      }
+      checkRepoSettings(input, options.config);
       const { environments } = options.config;
       const target = await resolveTarget(ctx, options, reader, {
         repoUrl: input.repoUrl,
@@ -191,7 +382,7 @@ export function createConfigRepoCreateAction(
         registry: input.registry ?? options.config.registries[0]?.name,
         runtime: input.runtime ?? 'kserve',
         replicas: input.replicas ?? 2,
-        gates,
+        gates: input.gates ?? {},
         environments,
         owners: input.owners,
         repoUrl: loc.url,
@@ -200,6 +391,7 @@ export function createConfigRepoCreateAction(
         argocdProject: input.argocdProject ?? 'default',
         destinationServer:
           input.destinationServer ?? 'https://kubernetes.default.svc',
+        entity: checkEntityOwner(input.entityOwner, input.entitySystem),
       };
       const files = configRepoFiles(spec);
       const parsed = parseModelManifest(files['deploy/model.yaml']);
@@ -236,6 +428,12 @@ export function createConfigRepoCreateAction(
       ctx.output('remoteUrl', loc.url);
       ctx.output('defaultBranch', environments[0]);
       ctx.output('annotations', annotations);
+      if (spec.entity) {
+        ctx.output(
+          'catalogInfoUrl',
+          `${loc.url}/blob/${environments[0]}/${CATALOG_INFO_PATH}`,
+        );
+      }
 
       // Remembered, so a retry after the creation below does not refuse.
       const existedAtStart = await ctx.checkpoint({

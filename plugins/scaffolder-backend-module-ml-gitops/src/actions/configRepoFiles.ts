@@ -17,7 +17,43 @@ export type ConfigRepoSpec = {
   argocdNamespace: string;
   argocdProject: string;
   destinationServer: string;
+  /** When set, the repo also holds the model's catalog entity (catalog-info.yaml). */
+  entity?: { owner: string; system?: string; description?: string };
 };
+
+/** Where the model's catalog entity lives in the repo, when it has one. */
+export const CATALOG_INFO_PATH = 'catalog-info.yaml';
+
+function catalogInfo(
+  spec: ConfigRepoSpec,
+  entity: NonNullable<ConfigRepoSpec['entity']>,
+): string {
+  return `# The model's catalog entity; ml-gitops reads its annotations.\n${yaml.stringify(
+    {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: spec.model,
+        description:
+          entity.description ??
+          `ML model ${spec.model}, deployed through this config repo.`,
+        tags: ['ml-model', spec.runtime],
+        annotations: {
+          'ml-gitops/model': spec.model,
+          'ml-gitops/config-repo': spec.repoUrl,
+          ...(spec.registry ? { 'ml-gitops/registry': spec.registry } : {}),
+          'backstage.io/kubernetes-id': spec.model,
+        },
+      },
+      spec: {
+        type: 'ml-model',
+        lifecycle: 'experimental',
+        owner: entity.owner,
+        ...(entity.system ? { system: entity.system } : {}),
+      },
+    },
+  )}`;
+}
 
 /** The name of the required status check the validate workflow reports. */
 export const VALIDATE_CHECK = 'ml-gitops/validate';
@@ -174,6 +210,9 @@ Secrets are committed only as SealedSecrets under \`secrets/\`.
   };
   for (const environment of spec.environments) {
     files[`argocd/${environment}.yaml`] = argoApplication(spec, environment);
+  }
+  if (spec.entity) {
+    files[CATALOG_INFO_PATH] = catalogInfo(spec, spec.entity);
   }
   return files;
 }

@@ -3,6 +3,13 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { setModelVersion } from '@ml-gitops/plugin-ml-gitops-common';
 import { examples } from './deploy.examples';
 import {
+  manifestPathInput,
+  overrideInput,
+  pullRequestOutput,
+  targetInput,
+} from './inputs';
+import { branchChange, openedBy, proposeOnBranch } from './pullRequest';
+import {
   checkEnvironment,
   checkForce,
   checkRegistry,
@@ -14,7 +21,6 @@ import {
   readBranchManifest,
   registrySection,
   resolveTarget,
-  taskSuffix,
 } from './shared';
 
 /**
@@ -34,27 +40,8 @@ export function createDeployAction(options: MlGitopsActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        entityRef: z =>
-          z
-            .string()
-            .describe(
-              'The catalog entity of the model, e.g. component:default/fraud-detector; it must carry the ml-gitops/model and ml-gitops/config-repo annotations',
-            )
-            .optional(),
-        repoUrl: z =>
-          z
-            .string()
-            .describe(
-              'The config repo instead of (or overriding) the entity annotation: https://github.com/acme/fraud-detector-config or github.com?owner=acme&repo=fraud-detector-config',
-            )
-            .optional(),
-        manifestPath: z =>
-          z
-            .string()
-            .describe(
-              'Path of the manifest in the config repo; defaults to the ml-gitops/manifest-path annotation or deploy/model.yaml',
-            )
-            .optional(),
+        ...targetInput,
+        ...manifestPathInput,
         version: z =>
           z.string().describe('The registry version id to deploy, e.g. "13"'),
         environment: z =>
@@ -64,29 +51,9 @@ export function createDeployAction(options: MlGitopsActionOptions) {
               'The environment (branch) to deploy to; defaults to the first of mlGitops.environments',
             )
             .optional(),
-        force: z =>
-          z
-            .boolean()
-            .describe(
-              'Open the pull request even though the registry or gate checks fail; needs a reason',
-            )
-            .optional(),
-        reason: z =>
-          z
-            .string()
-            .describe(
-              'Why the checks are overridden; stated in a warning in the pull request',
-            )
-            .optional(),
+        ...overrideInput('registry or gate'),
       },
-      output: {
-        pullRequestUrl: z =>
-          z.string().describe('URL of the pull request').optional(),
-        pullRequestNumber: z =>
-          z.number().describe('Number of the pull request').optional(),
-        branch: z =>
-          z.string().describe('The branch holding the change').optional(),
-      },
+      output: pullRequestOutput('The branch holding the change'),
     },
     async handler(ctx) {
       const { input } = ctx;
@@ -137,9 +104,8 @@ export function createDeployAction(options: MlGitopsActionOptions) {
         }; gate ${facts.gate.outcome}`,
       );
 
-      const branch = `ml-gitops/deploy-${environment}-${version}-${taskSuffix(
-        ctx.task.id,
-      )}`;
+      const change = branchChange(ctx, 'deploy', loc, environment, version);
+      const { branch } = change;
       const title = `Deploy ${model} ${version} to ${environment}`;
       const body = [
         forceWarning(facts.blockers, input),
@@ -149,9 +115,7 @@ export function createDeployAction(options: MlGitopsActionOptions) {
         '',
         registrySection(facts),
         '',
-        `_Opened by the ml-gitops:deploy action${
-          ctx.user?.ref ? ` for ${ctx.user.ref}` : ''
-        }${target.entityRef ? ` (${target.entityRef})` : ''}._`,
+        openedBy('ml-gitops:deploy', ctx, target.entityRef),
       ].join('\n');
 
       if (ctx.isDryRun) {
@@ -165,21 +129,10 @@ export function createDeployAction(options: MlGitopsActionOptions) {
         return;
       }
 
-      await ctx.checkpoint({
-        key: `ml-gitops.deploy.branch.${loc.owner}.${loc.repo}.${branch}`,
-        fn: async () => {
-          const result = await writer.createBranch(loc, branch, current.head);
-          ctx.logger.info(
-            result.created
-              ? `Created branch ${branch}`
-              : `Branch ${branch} already exists; reusing it`,
-          );
-          return result.sha;
-        },
-      });
-
-      await ctx.checkpoint({
-        key: `ml-gitops.deploy.commit.${loc.owner}.${loc.repo}.${branch}`,
+      const pullRequest = { title, body, label: 'ml-gitops/deploy' };
+      await proposeOnBranch(ctx, writer, change, pullRequest, {
+        from: current.head,
+        step: 'commit',
         fn: async () => {
           const onBranch = await writer.getFile(loc, manifestPath, branch);
           if (!onBranch) {
@@ -201,35 +154,6 @@ export function createDeployAction(options: MlGitopsActionOptions) {
           ctx.logger.info(`Committed ${manifestPath} as ${sha.slice(0, 7)}`);
         },
       });
-
-      const pull = await ctx.checkpoint({
-        key: `ml-gitops.deploy.pr.${loc.owner}.${loc.repo}.${branch}`,
-        fn: async () => {
-          const opened = await writer.openPullRequest(loc, {
-            head: branch,
-            base: environment,
-            title,
-            body,
-          });
-          ctx.logger.info(
-            `${opened.created ? 'Opened' : 'Found open'} pull request #${
-              opened.number
-            }: ${opened.url}`,
-          );
-          return { number: opened.number, url: opened.url };
-        },
-      });
-
-      await ctx.checkpoint({
-        key: `ml-gitops.deploy.label.${loc.owner}.${loc.repo}.${pull.number}`,
-        fn: async () => {
-          await writer.addLabels(loc, pull.number, ['ml-gitops/deploy']);
-        },
-      });
-
-      ctx.output('pullRequestUrl', pull.url);
-      ctx.output('pullRequestNumber', pull.number);
-      ctx.output('branch', branch);
     },
   });
 }

@@ -1,8 +1,4 @@
 import { registerMswTestHooks } from '@backstage/backend-test-utils';
-import {
-  FakeGithubRepo,
-  manifest,
-} from '@ml-gitops/plugin-ml-gitops-node/testUtils';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import yaml from 'yaml';
@@ -14,6 +10,7 @@ import {
   fakeBackend,
 } from '../__testUtils__/backend';
 import {
+  fakeConfigRepo,
   fakeMlflow,
   makeContext,
   makeOptions,
@@ -30,21 +27,12 @@ describe('ml-gitops:promote examples', () => {
     '%s',
     async (_description, example) => {
       const step = yaml.parse(example).steps[0];
-      const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
       const versions: Record<string, string> = {
         dev: '13',
         staging: step.input.sourceEnvironment === 'dev' ? '12' : '13',
         production: '12',
       };
-      for (const [branch, version] of Object.entries(versions)) {
-        repo.commit({
-          branch,
-          parents: [],
-          message: `Initial ${branch}`,
-          date: '2026-11-01T10:00:00Z',
-          files: { 'deploy/model.yaml': manifest(version) },
-        });
-      }
+      const repo = fakeConfigRepo(versions);
       server.use(
         ...repo.writeHandlers(),
         ...repo.handlers(),

@@ -242,3 +242,127 @@ describe('ml-gitops:promote', () => {
     expect(repo.opened[0].body).toContain('Reason: Degraded by a noisy probe');
   });
 });
+
+describe('ml-gitops:promote and canary analyses', () => {
+  const run = {
+    kind: 'argo-rollouts' as const,
+    name: 'fraud-detector-predictor-7f8e9d6c5-6-1',
+    namespace: 'ml-staging',
+    cluster: 'main',
+    version: '13',
+    startedAt: '2026-11-27T09:00:01.000Z',
+    finishedAt: '2026-11-27T09:05:02.000Z',
+    metrics: [
+      { name: 'error-rate', phase: 'failed' as const, value: '[0.031]' },
+      { name: 'latency-p95', phase: 'successful' as const, value: '34.2' },
+    ],
+    observedAt: '2026-11-28T03:00:00.000Z',
+  };
+  const failed = {
+    ...run,
+    phase: 'failed' as const,
+    sourcePhase: 'Failed',
+    message:
+      'Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)',
+  };
+  const withCanary = (
+    canary: NonNullable<Parameters<typeof environmentStatus>[2]>['canary'],
+  ) =>
+    setup({
+      live: [
+        environmentStatus('staging', '13', { canary }),
+        environmentStatus('production', '12'),
+      ],
+    });
+
+  it('refuses when the source analysis failed, naming the AnalysisRun and phase', async () => {
+    const { repo, action } = withCanary(failed);
+    await expect(action.handler(makeContext(input).ctx)).rejects.toThrow(
+      'Refusing to promote fraud-detector 13 to production: the canary analysis in staging has not succeeded: AnalysisRun ml-staging/fraud-detector-predictor-7f8e9d6c5-6-1 on cluster main (version 13) failed: Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1). Fix this, or set force: true with a reason to override.',
+    );
+    expect(repo.opened).toHaveLength(0);
+  });
+
+  it.each([
+    [
+      'inconclusive',
+      { ...run, phase: 'inconclusive' as const, sourcePhase: 'Inconclusive' },
+      /AnalysisRun ml-staging\/fraud-detector-predictor-7f8e9d6c5-6-1 on cluster main \(version 13\) was inconclusive/,
+    ],
+    [
+      'running',
+      {
+        kind: 'kserve' as const,
+        name: 'fraud-detector',
+        namespace: 'ml-staging',
+        cluster: 'main',
+        phase: 'running' as const,
+        trafficPercent: 20,
+        revision: 'fraud-detector-predictor-00007',
+        observedAt: '2026-11-28T03:00:00.000Z',
+      },
+      /the canary analysis in staging has not succeeded: InferenceService ml-staging\/fraud-detector on cluster main is running with 20% of the traffic/,
+    ],
+  ])(
+    'refuses a source whose analysis is %s',
+    async (_phase, canary, message) => {
+      const { repo, action } = withCanary(canary);
+      await expect(action.handler(makeContext(input).ctx)).rejects.toThrow(
+        message,
+      );
+      expect(repo.opened).toHaveLength(0);
+    },
+  );
+
+  it('promotes with force and a reason, the body stating the override and the analysis', async () => {
+    const { repo, action } = withCanary(failed);
+    const { ctx, logs } = makeContext({
+      ...input,
+      force: true,
+      reason: 'error-rate alert fired on a probe outage',
+    });
+    await action.handler(ctx);
+    const { body } = repo.opened[0];
+    expect(body).toContain(
+      '> The checks were overridden with `force: true`. Reason: error-rate alert fired on a probe outage',
+    );
+    expect(body).toContain(
+      '> - the canary analysis in staging has not succeeded: AnalysisRun ml-staging/fraud-detector-predictor-7f8e9d6c5-6-1',
+    );
+    expect(body).toContain(
+      '**staging canary analysis**: AnalysisRun ml-staging/fraud-detector-predictor-7f8e9d6c5-6-1 on cluster main (version 13) failed: Metric "error-rate" assessed Failed',
+    );
+    expect(body).toContain(
+      '- started 2026-11-27T09:00:01.000Z, finished 2026-11-27T09:05:02.000Z',
+    );
+    expect(body).toContain('| error-rate | failed | [0.031] |');
+    expect(body).toContain('| latency-p95 | successful | 34.2 |');
+    expect(logs.join('\n')).toContain(
+      'Overriding with force (reason: error-rate alert fired on a probe outage)',
+    );
+  });
+
+  it('shows a successful analysis in the body', async () => {
+    const { repo, action } = withCanary({
+      ...run,
+      phase: 'successful',
+      sourcePhase: 'Successful',
+      metrics: [{ name: 'error-rate', phase: 'successful', value: '[0.002]' }],
+    });
+    await action.handler(makeContext(input).ctx);
+    const { body } = repo.opened[0];
+    expect(body).not.toContain('[!WARNING]');
+    expect(body).toContain(
+      '**staging canary analysis**: AnalysisRun ml-staging/fraud-detector-predictor-7f8e9d6c5-6-1 on cluster main (version 13) succeeded',
+    );
+    expect(body).toContain('| error-rate | successful | [0.002] |');
+  });
+
+  it('does not let the failed analysis of another version block this one', async () => {
+    const { repo, action } = withCanary({ ...failed, version: '12' });
+    await action.handler(makeContext(input).ctx);
+    expect(repo.opened[0].body).toContain(
+      '**staging canary analysis**: AnalysisRun ml-staging/fraud-detector-predictor-7f8e9d6c5-6-1 on cluster main (version 12) failed',
+    );
+  });
+});

@@ -2,11 +2,16 @@ import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  CanaryAnalysis,
+  canaryBlocksPromotion,
   DeploymentsResponse,
+  describeCanary,
   EnvironmentStatus,
   getNextEnvironment,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { examples } from './promote.examples';
+import { checkReviewers, manifestPathInput, targetInput } from './inputs';
+import { openedBy, openPullRequestSteps } from './pullRequest';
 import {
   checkEnvironment,
   checkForce,
@@ -103,6 +108,28 @@ async function checkLiveStatus(
     : { kind: 'ok', status };
 }
 
+/** Markdown of the source environment's canary analysis, for the PR body. */
+function canarySection(environment: string, canary: CanaryAnalysis): string {
+  const lines = [
+    `**${environment} canary analysis**: ${describeCanary(canary)}`,
+  ];
+  const times = [
+    canary.startedAt ? `started ${canary.startedAt}` : '',
+    canary.finishedAt ? `finished ${canary.finishedAt}` : '',
+  ].filter(Boolean);
+  if (times.length > 0) {
+    lines.push('', `- ${times.join(', ')}`);
+  }
+  if (canary.metrics?.length) {
+    lines.push('', '| metric | phase | latest value |', '|---|---|---|');
+    for (const m of canary.metrics) {
+      const cell = (v: string) => v.replace(/\|/g, '\\|');
+      lines.push(`| ${cell(m.name)} | ${m.phase} | ${cell(m.value ?? '—')} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
 /**
  * `ml-gitops:promote`: opens a pull request from one environment's branch to
  * the next (e.g. head `staging`, base `production`).
@@ -119,27 +146,8 @@ export function createPromoteAction(options: PromoteActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        entityRef: z =>
-          z
-            .string()
-            .describe(
-              'The catalog entity of the model, e.g. component:default/fraud-detector; it must carry the ml-gitops/model and ml-gitops/config-repo annotations',
-            )
-            .optional(),
-        repoUrl: z =>
-          z
-            .string()
-            .describe(
-              'The config repo instead of (or overriding) the entity annotation: https://github.com/acme/fraud-detector-config or github.com?owner=acme&repo=fraud-detector-config',
-            )
-            .optional(),
-        manifestPath: z =>
-          z
-            .string()
-            .describe(
-              'Path of the manifest in the config repo; defaults to the ml-gitops/manifest-path annotation or deploy/model.yaml',
-            )
-            .optional(),
+        ...targetInput,
+        ...manifestPathInput,
         sourceEnvironment: z =>
           z
             .string()
@@ -169,7 +177,7 @@ export function createPromoteAction(options: PromoteActionOptions) {
           z
             .boolean()
             .describe(
-              'Open the pull request even though the registry, gate or live status checks fail; needs a reason',
+              'Open the pull request even though the registry, gate, live status or canary analysis checks fail; needs a reason',
             )
             .optional(),
         reason: z =>
@@ -190,6 +198,7 @@ export function createPromoteAction(options: PromoteActionOptions) {
     async handler(ctx) {
       const { input } = ctx;
       checkForce(input);
+      const reviewers = checkReviewers(input.reviewers);
       const source = checkEnvironment(
         options.config,
         input.sourceEnvironment,
@@ -259,6 +268,16 @@ export function createPromoteAction(options: PromoteActionOptions) {
         );
         liveLine = `**${source} live**: not verified (${live.problem}); promoted with allowUnverifiedSource`;
       }
+      // A canary analysis that failed, was inconclusive or has not concluded
+      // in the source blocks the promotion of the version it analysed.
+      const canary = live.kind === 'unknown' ? undefined : live.status.canary;
+      if (canary && canaryBlocksPromotion(canary, newVersion)) {
+        blockers.push(
+          `the canary analysis in ${source} has not succeeded: ${describeCanary(
+            canary,
+          )}`,
+        );
+      }
       enforce(
         `promote ${model} ${newVersion} to ${target}`,
         blockers,
@@ -278,11 +297,10 @@ export function createPromoteAction(options: PromoteActionOptions) {
         '',
         liveLine,
         '',
+        ...(canary ? [canarySection(source, canary), ''] : []),
         registrySection(facts),
         '',
-        `_Opened by the ml-gitops:promote action${
-          ctx.user?.ref ? ` for ${ctx.user.ref}` : ''
-        }${resolved.entityRef ? ` (${resolved.entityRef})` : ''}._`,
+        openedBy('ml-gitops:promote', ctx, resolved.entityRef),
       ].join('\n');
 
       if (ctx.isDryRun) {
@@ -296,41 +314,17 @@ export function createPromoteAction(options: PromoteActionOptions) {
         return;
       }
 
-      const pull = await ctx.checkpoint({
-        key: `ml-gitops.promote.pr.${loc.owner}.${loc.repo}.${source}.${target}`,
-        fn: async () => {
-          const opened = await writer.openPullRequest(loc, {
-            head: source,
-            base: target,
-            title,
-            body,
-          });
-          ctx.logger.info(
-            `${opened.created ? 'Opened' : 'Found open'} pull request #${
-              opened.number
-            }: ${opened.url}`,
-          );
-          return { number: opened.number, url: opened.url };
-        },
+      await openPullRequestSteps(ctx, writer, {
+        action: 'promote',
+        loc,
+        id: `${source}.${target}`,
+        head: source,
+        base: target,
+        title,
+        body,
+        label: 'ml-gitops/promotion',
+        reviewers,
       });
-      await ctx.checkpoint({
-        key: `ml-gitops.promote.label.${loc.owner}.${loc.repo}.${pull.number}`,
-        fn: async () => {
-          await writer.addLabels(loc, pull.number, ['ml-gitops/promotion']);
-        },
-      });
-      const reviewers = input.reviewers ?? [];
-      if (reviewers.length > 0) {
-        await ctx.checkpoint({
-          key: `ml-gitops.promote.reviewers.${loc.owner}.${loc.repo}.${pull.number}`,
-          fn: async () => {
-            await writer.requestReviewers(loc, pull.number, reviewers);
-            ctx.logger.info(`Requested reviews from ${reviewers.join(', ')}`);
-          },
-        });
-      }
-      ctx.output('pullRequestUrl', pull.url);
-      ctx.output('pullRequestNumber', pull.number);
     },
   });
 }

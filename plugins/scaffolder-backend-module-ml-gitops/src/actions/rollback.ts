@@ -6,12 +6,13 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { examples } from './rollback.examples';
 import { GitCli, GitCommandError } from './gitCli';
+import { manifestPathInput, pullRequestOutput, targetInput } from './inputs';
+import { branchChange, openedBy, proposeOnBranch } from './pullRequest';
 import {
   checkEnvironment,
   createGitClients,
   MlGitopsActionOptions,
   resolveTarget,
-  taskSuffix,
 } from './shared';
 
 /** Options of {@link createRollbackAction}. */
@@ -52,39 +53,15 @@ export function createRollbackAction(options: RollbackActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        entityRef: z =>
-          z
-            .string()
-            .describe(
-              'The catalog entity of the model, e.g. component:default/fraud-detector; it must carry the ml-gitops/model and ml-gitops/config-repo annotations',
-            )
-            .optional(),
-        repoUrl: z =>
-          z
-            .string()
-            .describe(
-              'The config repo instead of (or overriding) the entity annotation: https://github.com/acme/fraud-detector-config or github.com?owner=acme&repo=fraud-detector-config',
-            )
-            .optional(),
-        manifestPath: z =>
-          z
-            .string()
-            .describe(
-              'Path of the manifest in the config repo; defaults to the ml-gitops/manifest-path annotation or deploy/model.yaml',
-            )
-            .optional(),
+        ...targetInput,
+        ...manifestPathInput,
         environment: z =>
           z
             .string()
             .describe('The environment (branch) to roll back, e.g. production'),
       },
       output: {
-        pullRequestUrl: z =>
-          z.string().describe('URL of the pull request').optional(),
-        pullRequestNumber: z =>
-          z.number().describe('Number of the pull request').optional(),
-        branch: z =>
-          z.string().describe('The branch holding the revert').optional(),
+        ...pullRequestOutput('The branch holding the revert'),
         revertedCommit: z =>
           z.string().describe('The deployment commit that is reverted'),
         previousVersion: z =>
@@ -218,9 +195,8 @@ export function createRollbackAction(options: RollbackActionOptions) {
         );
       }
 
-      const branch = `ml-gitops/rollback-${environment}-${short}-${taskSuffix(
-        ctx.task.id,
-      )}`;
+      const change = branchChange(ctx, 'rollback', loc, environment, short);
+      const { branch } = change;
       const title = `Rollback ${model} in ${environment}: ${last.current} → ${reverted}`;
       const body = [
         `Rolls **${model}** in **${environment}** back from version \`${last.current}\` to \`${reverted}\`.`,
@@ -231,9 +207,7 @@ export function createRollbackAction(options: RollbackActionOptions) {
           mainline.length ? ' (a merge; reverted against its first parent)' : ''
         } with \`git revert\`. Merging this pull request rolls back.`,
         '',
-        `_Opened by the ml-gitops:rollback action${
-          ctx.user?.ref ? ` for ${ctx.user.ref}` : ''
-        }${target.entityRef ? ` (${target.entityRef})` : ''}._`,
+        openedBy('ml-gitops:rollback', ctx, target.entityRef),
       ].join('\n');
       ctx.output('revertedCommit', last.sha);
       ctx.output('previousVersion', reverted);
@@ -246,8 +220,9 @@ export function createRollbackAction(options: RollbackActionOptions) {
         return;
       }
 
-      await ctx.checkpoint({
-        key: `ml-gitops.rollback.push.${loc.owner}.${loc.repo}.${branch}`,
+      const pullRequest = { title, body, label: 'ml-gitops/rollback' };
+      await proposeOnBranch(ctx, writer, change, pullRequest, {
+        step: 'push',
         fn: async () => {
           const existing = await git.run([
             'ls-remote',
@@ -268,35 +243,6 @@ export function createRollbackAction(options: RollbackActionOptions) {
           ctx.logger.info(`Pushed the revert to ${branch}`);
         },
       });
-
-      const pull = await ctx.checkpoint({
-        key: `ml-gitops.rollback.pr.${loc.owner}.${loc.repo}.${branch}`,
-        fn: async () => {
-          const opened = await writer.openPullRequest(loc, {
-            head: branch,
-            base: environment,
-            title,
-            body,
-          });
-          ctx.logger.info(
-            `${opened.created ? 'Opened' : 'Found open'} pull request #${
-              opened.number
-            }: ${opened.url}`,
-          );
-          return { number: opened.number, url: opened.url };
-        },
-      });
-
-      await ctx.checkpoint({
-        key: `ml-gitops.rollback.label.${loc.owner}.${loc.repo}.${pull.number}`,
-        fn: async () => {
-          await writer.addLabels(loc, pull.number, ['ml-gitops/rollback']);
-        },
-      });
-
-      ctx.output('pullRequestUrl', pull.url);
-      ctx.output('pullRequestNumber', pull.number);
-      ctx.output('branch', branch);
     },
   });
 }

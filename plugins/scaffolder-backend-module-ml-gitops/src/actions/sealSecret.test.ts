@@ -10,7 +10,7 @@ import { makeContext, makeOptions, outputsOf } from '../__testUtils__/setup';
 import {
   makeSealingKeys,
   parseSealedSecret,
-  unseal,
+  sha256,
 } from '../__testUtils__/sealing';
 import { createSealSecretAction } from './sealSecret';
 
@@ -77,21 +77,18 @@ describe('ml-gitops:secret:seal', () => {
         },
       },
     });
-    expect(
-      unseal(
-        keys.privateKey,
-        sealed.spec.encryptedData.password,
-        'ml-serving/fraud-detector-db',
-      ),
-    ).toBe(PASSWORD);
-    // Strict scope: the value does not open under another name.
-    expect(() =>
-      unseal(
-        keys.privateKey,
-        sealed.spec.encryptedData.password,
-        'ml-serving/other',
-      ),
-    ).toThrow();
+    // The controller opens it to the value (compared by digest) ...
+    expect(keys.controller.unseal(text)).toMatchObject({
+      ok: true,
+      scope: 'strict',
+      data: { password: { sha256: sha256(PASSWORD) } },
+    });
+    // ... and, strict scope, not under another name.
+    const renamed = {
+      ...sealed,
+      metadata: { ...sealed.metadata, name: 'other' },
+    };
+    expect(keys.controller.unseal(JSON.stringify(renamed)).ok).toBe(false);
     // No plaintext anywhere but the sealed value.
     const everything = [
       text,
@@ -117,15 +114,15 @@ describe('ml-gitops:secret:seal', () => {
     });
     await action.handler(ctx);
     const branch = outputsOf(ctx).branch as string;
-    const sealed = parseSealedSecret(
-      repo.commits.get(repo.branches.get(branch)!)!.files[PATH],
-    );
-    expect(sealed.metadata.annotations).toEqual({
+    const text = repo.commits.get(repo.branches.get(branch)!)!.files[PATH];
+    expect(parseSealedSecret(text).metadata.annotations).toEqual({
       'sealedsecrets.bitnami.com/namespace-wide': 'true',
     });
-    expect(
-      unseal(keys.privateKey, sealed.spec.encryptedData.password, 'ml-serving'),
-    ).toBe(PASSWORD);
+    expect(keys.controller.unseal(text)).toMatchObject({
+      ok: true,
+      scope: 'namespace-wide',
+      data: { password: { sha256: sha256(PASSWORD) } },
+    });
   });
 
   it('commits and opens the pull request once when retried', async () => {
@@ -227,5 +224,73 @@ describe('ml-gitops:secret:seal', () => {
       action.handler(makeContext({ ...input, ...change }).ctx),
     ).rejects.toThrow(message);
     expect(repo.calls).toEqual([]);
+  });
+});
+
+describe('ml-gitops:secret:seal never reveals the value', () => {
+  const VALUE = 'S3cr3t-Value-Never-Logged-9f2c';
+  const valueInput = { ...input, data: undefined, key: 'token', value: VALUE };
+
+  it('keeps it out of logs, outputs, checkpoints, the pull request and Git', async () => {
+    const { repo, action } = setup();
+    const { ctx, logs, checkpoints } = makeContext(valueInput);
+    await action.handler(ctx);
+    const outputs = outputsOf(ctx);
+    const committed = repo.commits.get(
+      repo.branches.get(outputs.branch as string)!,
+    )!;
+    // It was sealed, and the controller's key opens it.
+    expect(keys.controller.unseal(committed.files[PATH])).toMatchObject({
+      ok: true,
+      data: { token: { sha256: sha256(VALUE) } },
+    });
+    const records = [
+      logs.join('\n'),
+      JSON.stringify(outputs),
+      JSON.stringify([...checkpoints]),
+      JSON.stringify(repo.opened),
+      JSON.stringify([...repo.commits.values()]),
+      repo.calls.join('\n'),
+    ].join('\n');
+    expect(records).not.toContain(VALUE);
+    expect(records).not.toContain(Buffer.from(VALUE).toString('base64'));
+  });
+
+  it.each([
+    ['an unknown environment', { environment: 'qa' }],
+    ['an invalid name', { name: 'Bad_Name' }],
+    ['an invalid key', { key: 'a b' }],
+    ['a certificate that is not one', { certificate: 'nope' }],
+    [
+      'an unreachable certificate URL',
+      {
+        certificate: undefined,
+        certificateUrl: 'https://sealed-secrets.invalid/v1/cert.pem',
+      },
+    ],
+  ])('keeps it out of the error and logs for %s', async (_what, change) => {
+    const { action } = setup();
+    server.use(
+      http.get('https://sealed-secrets.invalid/v1/cert.pem', () =>
+        HttpResponse.error(),
+      ),
+    );
+    const { ctx, logs } = makeContext({ ...valueInput, ...change });
+    const error = await action.handler(ctx).then(
+      () => undefined,
+      e => e,
+    );
+    expect(error?.name).toBe('InputError');
+    expect(`${error.message}\n${error.stack}`).not.toContain(VALUE);
+    expect(logs.join('\n')).not.toContain(VALUE);
+    expect(JSON.stringify(outputsOf(ctx))).not.toContain(VALUE);
+  });
+
+  it('keeps it out of a dry run', async () => {
+    const { action } = setup();
+    const { ctx, logs } = makeContext(valueInput, { isDryRun: true });
+    await action.handler(ctx);
+    expect(logs.join('\n')).not.toContain(VALUE);
+    expect(JSON.stringify(outputsOf(ctx))).not.toContain(VALUE);
   });
 });

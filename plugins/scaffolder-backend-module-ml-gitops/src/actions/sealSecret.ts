@@ -4,20 +4,30 @@ import crypto from 'node:crypto';
 import yaml from 'yaml';
 import { examples } from './sealSecret.examples';
 import {
+  checkDnsLabel,
+  checkDnsSubdomain,
+  checkText,
+  credentialFreeUrl,
+  pullRequestOutput,
+  redactUrl,
+  targetInput,
+} from './inputs';
+import { branchChange, openedBy, proposeOnBranch } from './pullRequest';
+import {
   checkEnvironment,
   createGitClients,
   MlGitopsActionOptions,
   readBranchManifest,
   resolveTarget,
-  taskSuffix,
 } from './shared';
 
 /** How widely a SealedSecret may be unsealed (kubeseal's `--scope`). */
 export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+const SCOPES: SealingScope[] = ['strict', 'namespace-wide', 'cluster-wide'];
+/** The most a Kubernetes Secret may hold. */
+const MAX_SECRET_BYTES = 1024 * 1024;
 
 /** The RSA public key of a Sealed Secrets certificate (or public key) PEM. */
 export function publicKeyFromPem(
@@ -159,7 +169,7 @@ async function loadCertificate(input: {
   }
   if (!input.certificateUrl) {
     throw new InputError(
-      "Give the cluster's Sealed Secrets certificate: certificate (the PEM of kubeseal --fetch-cert) or certificateUrl (the controller's /v1/cert.pem)",
+      "Give the cluster's Sealed Secrets certificate: certificate (the PEM of kubeseal --fetch-cert) or certificateUrl (the controller's /v1/cert.pem), or configure mlGitops.sealedSecrets.certificateUrl",
     );
   }
   let response: Response;
@@ -181,7 +191,13 @@ async function loadCertificate(input: {
       `Fetching the Sealed Secrets certificate from ${input.certificateUrl} failed with ${response.status}; check certificateUrl`,
     );
   }
-  return response.text();
+  const text = await response.text();
+  if (text.length > 64 * 1024) {
+    throw new InputError(
+      `${input.certificateUrl} answered ${text.length} characters, not a certificate; check certificateUrl`,
+    );
+  }
+  return text;
 }
 
 /**
@@ -202,20 +218,7 @@ export function createSealSecretAction(options: MlGitopsActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        entityRef: z =>
-          z
-            .string()
-            .describe(
-              'The catalog entity of the model, e.g. component:default/fraud-detector; it must carry the ml-gitops/model and ml-gitops/config-repo annotations',
-            )
-            .optional(),
-        repoUrl: z =>
-          z
-            .string()
-            .describe(
-              'The config repo instead of (or overriding) the entity annotation: https://github.com/acme/fraud-detector-config or github.com?owner=acme&repo=fraud-detector-config',
-            )
-            .optional(),
+        ...targetInput,
         environment: z =>
           z
             .string()
@@ -276,12 +279,7 @@ export function createSealSecretAction(options: MlGitopsActionOptions) {
             .optional(),
       },
       output: {
-        pullRequestUrl: z =>
-          z.string().describe('URL of the pull request').optional(),
-        pullRequestNumber: z =>
-          z.number().describe('Number of the pull request').optional(),
-        branch: z =>
-          z.string().describe('The branch holding the change').optional(),
+        ...pullRequestOutput('The branch holding the change'),
         path: z =>
           z.string().describe('Path of the SealedSecret in the config repo'),
       },
@@ -293,89 +291,67 @@ export function createSealSecretAction(options: MlGitopsActionOptions) {
         input.environment,
         'environment',
       );
-      if (!DNS_SUBDOMAIN.test(input.name)) {
-        throw new InputError(
-          `name "${input.name}" is not a valid Secret name: lower-case letters, digits, "-" and ".", starting and ending alphanumeric`,
-        );
-      }
-      if (!DNS_LABEL.test(input.namespace)) {
-        throw new InputError(
-          `namespace "${input.namespace}" is not a valid namespace: at most 63 lower-case letters, digits and "-", starting and ending alphanumeric`,
-        );
-      }
-      if ((input.key === undefined) !== (input.value === undefined)) {
-        throw new InputError('key and value go together; give both or neither');
-      }
-      const data: Record<string, string> = { ...input.data };
-      if (input.key !== undefined && input.value !== undefined) {
-        data[input.key] = input.value;
-      }
-      const keys = Object.keys(data);
-      if (keys.length === 0) {
-        throw new InputError('data is empty; give at least one key and value');
-      }
-      const badKeys = keys.filter(k => !SECRET_KEY.test(k));
-      if (badKeys.length > 0) {
-        throw new InputError(
-          `Invalid Secret key(s) ${badKeys
-            .map(k => JSON.stringify(k))
-            .join(', ')}: use letters, digits, "-", "_" and "."`,
-        );
-      }
-      const emptyKeys = keys.filter(k => data[k] === '');
-      if (emptyKeys.length > 0) {
-        throw new InputError(
-          `The value of ${emptyKeys.join(
-            ', ',
-          )} is empty; give the secret value`,
-        );
-      }
-      const scope: SealingScope = input.scope ?? 'strict';
-      const key = publicKeyFromPem(await loadCertificate(input));
-      const sealed = sealSecret({
-        key,
-        name: input.name,
-        namespace: input.namespace,
-        scope,
-        data,
-      });
-      const path = `secrets/${input.name}.sealed.yaml`;
-      ctx.output('path', path);
-      ctx.logger.info(
-        `Sealed ${keys.length} key(s) (${keys.join(', ')}) of ${
-          input.namespace
-        }/${input.name} with scope ${scope}`,
+      const name = checkDnsSubdomain(input.name, 'name', 'Secret name');
+      const namespace = checkDnsLabel(
+        input.namespace,
+        'namespace',
+        'namespace',
       );
-
+      const data = secretData(input);
+      const keys = Object.keys(data);
+      const scope = input.scope ?? 'strict';
+      if (!SCOPES.includes(scope)) {
+        throw new InputError(`scope must be one of ${SCOPES.join(', ')}`);
+      }
       const target = await resolveTarget(ctx, options, reader, {
-        ...input,
-        manifestPath: undefined,
+        entityRef: input.entityRef,
+        repoUrl: input.repoUrl,
       });
       const { loc } = target;
+      const path = `secrets/${name}.sealed.yaml`;
+      const change = branchChange(ctx, 'seal', loc, environment, name);
+      const { branch } = change;
+
+      const key = publicKeyFromPem(
+        await loadCertificate({
+          certificate:
+            input.certificate === undefined
+              ? undefined
+              : checkPem(input.certificate),
+          certificateUrl: checkCertificateUrl(
+            // an empty template field means: the configured certificate
+            input.certificateUrl ||
+              (input.certificate
+                ? undefined
+                : options.config.sealedSecrets?.certificateUrl),
+          ),
+        }),
+      );
+      const sealed = sealSecret({ key, name, namespace, scope, data });
+      ctx.output('path', path);
+      ctx.logger.info(
+        `Sealed ${keys.length} key(s) (${keys.join(
+          ', ',
+        )}) of ${namespace}/${name} with scope ${scope}`,
+      );
+
       // The environment's branch must exist and be a valid config repo.
       const current = await readBranchManifest(writer, target, environment);
       const existing = await writer.getFile(loc, path, current.head);
       const model = target.model ?? current.manifest.model_name;
-      const branch = `ml-gitops/seal-${environment}-${input.name}-${taskSuffix(
-        ctx.task.id,
-      )}`;
-      const title = `${existing ? 'Reseal' : 'Seal'} secret ${
-        input.name
-      } for ${model} in ${environment}`;
+      const title = `${
+        existing ? 'Reseal' : 'Seal'
+      } secret ${name} for ${model} in ${environment}`;
       const body = [
         `${
           existing ? 'Replaces' : 'Adds'
-        } the SealedSecret \`${path}\` on **${environment}**: Secret \`${
-          input.namespace
-        }/${input.name}\` with key(s) ${keys
+        } the SealedSecret \`${path}\` on **${environment}**: Secret \`${namespace}/${name}\` with key(s) ${keys
           .map(k => `\`${k}\``)
           .join(', ')}, scope \`${scope}\`.`,
         '',
         'Only the Sealed Secrets controller of the cluster can decrypt the values; no plaintext is in this pull request.',
         '',
-        `_Opened by the ml-gitops:secret:seal action${
-          ctx.user?.ref ? ` for ${ctx.user.ref}` : ''
-        }${target.entityRef ? ` (${target.entityRef})` : ''}._`,
+        openedBy('ml-gitops:secret:seal', ctx, target.entityRef),
       ].join('\n');
 
       if (ctx.isDryRun) {
@@ -386,19 +362,10 @@ export function createSealSecretAction(options: MlGitopsActionOptions) {
         return;
       }
 
-      await ctx.checkpoint({
-        key: `ml-gitops.seal.branch.${loc.owner}.${loc.repo}.${branch}`,
-        fn: async () => {
-          const result = await writer.createBranch(loc, branch, current.head);
-          ctx.logger.info(
-            result.created
-              ? `Created branch ${branch}`
-              : `Branch ${branch} already exists; reusing it`,
-          );
-        },
-      });
-      await ctx.checkpoint({
-        key: `ml-gitops.seal.commit.${loc.owner}.${loc.repo}.${branch}`,
+      const pullRequest = { title, body, label: 'ml-gitops/secret' };
+      await proposeOnBranch(ctx, writer, change, pullRequest, {
+        from: current.head,
+        step: 'commit',
         fn: async () => {
           // Sealing is randomised: a retry must not commit a second time.
           const head = await writer.getBranchHead(loc, branch);
@@ -417,32 +384,94 @@ export function createSealSecretAction(options: MlGitopsActionOptions) {
           ctx.logger.info(`Committed ${path} as ${sha.slice(0, 7)}`);
         },
       });
-      const pull = await ctx.checkpoint({
-        key: `ml-gitops.seal.pr.${loc.owner}.${loc.repo}.${branch}`,
-        fn: async () => {
-          const opened = await writer.openPullRequest(loc, {
-            head: branch,
-            base: environment,
-            title,
-            body,
-          });
-          ctx.logger.info(
-            `${opened.created ? 'Opened' : 'Found open'} pull request #${
-              opened.number
-            }: ${opened.url}`,
-          );
-          return { number: opened.number, url: opened.url };
-        },
-      });
-      await ctx.checkpoint({
-        key: `ml-gitops.seal.label.${loc.owner}.${loc.repo}.${pull.number}`,
-        fn: async () => {
-          await writer.addLabels(loc, pull.number, ['ml-gitops/secret']);
-        },
-      });
-      ctx.output('pullRequestUrl', pull.url);
-      ctx.output('pullRequestNumber', pull.number);
-      ctx.output('branch', branch);
     },
   });
+}
+
+/**
+ * The Secret's keys and values from `data` and/or `key` + `value`, checked.
+ * Error messages name keys only, never a value.
+ */
+function secretData(input: {
+  data?: Record<string, unknown>;
+  key?: unknown;
+  value?: unknown;
+}): Record<string, string> {
+  if ((input.key === undefined) !== (input.value === undefined)) {
+    throw new InputError('key and value go together; give both or neither');
+  }
+  if (
+    input.data !== undefined &&
+    (typeof input.data !== 'object' ||
+      input.data === null ||
+      Array.isArray(input.data))
+  ) {
+    throw new InputError('data must be an object of Secret key → value');
+  }
+  const entries: Array<[unknown, unknown]> = Object.entries(input.data ?? {});
+  if (input.key !== undefined) {
+    entries.push([input.key, input.value]);
+  }
+  if (entries.length === 0) {
+    throw new InputError('data is empty; give at least one key and value');
+  }
+  const badKeys = entries
+    .map(([k]) => k)
+    .filter(
+      k => typeof k !== 'string' || !SECRET_KEY.test(k) || /^\.\.?$/.test(k),
+    );
+  if (badKeys.length > 0) {
+    throw new InputError(
+      `Invalid Secret key(s) ${badKeys
+        .map(k => JSON.stringify(String(k).slice(0, 100)))
+        .join(
+          ', ',
+        )}: use letters, digits, "-", "_" and "." (not "." or ".." alone)`,
+    );
+  }
+  const data: Record<string, string> = {};
+  let bytes = 0;
+  for (const [k, v] of entries as Array<[string, unknown]>) {
+    if (Object.prototype.hasOwnProperty.call(data, k)) {
+      throw new InputError(`The Secret key ${k} is given twice`);
+    }
+    if (typeof v !== 'string') {
+      throw new InputError(`The value of ${k} must be a string`);
+    }
+    if (v === '') {
+      throw new InputError(`The value of ${k} is empty; give the secret value`);
+    }
+    bytes += Buffer.byteLength(v, 'utf8');
+    data[k] = v;
+  }
+  if (bytes > MAX_SECRET_BYTES) {
+    throw new InputError(
+      `The values add up to ${bytes} bytes; a Kubernetes Secret holds at most ${MAX_SECRET_BYTES}`,
+    );
+  }
+  return data;
+}
+
+/** The certificate as PEM text: a string of reasonable size. */
+function checkPem(value: unknown): string {
+  if (typeof value !== 'string' || value.length > 64 * 1024) {
+    throw new InputError(
+      "certificate must be the PEM text of the controller's certificate (at most 64 KiB); fetch it with kubeseal --fetch-cert",
+    );
+  }
+  return value;
+}
+
+/** An http(s) URL of the certificate, without credentials. */
+function checkCertificateUrl(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const text = checkText(value, 'certificateUrl', 2048);
+  if (!credentialFreeUrl(text)) {
+    throw new InputError(
+      `certificateUrl ${redactUrl(
+        text,
+      )} is not an http(s) URL without credentials; give the controller's certificate URL, e.g. https://sealed-secrets.example.com/v1/cert.pem (the certificate is public)`,
+    );
+  }
+  return text;
 }

@@ -24,6 +24,13 @@ import {
   GithubConfigRepoWriter,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { MlGitopsActionsConfig } from './config';
+import {
+  checkEntityRef,
+  checkManifestPath,
+  checkRepoNames,
+  checkRepoUrl,
+  checkText,
+} from './inputs';
 
 /** What every ml-gitops action needs; tests pass fakes. */
 export type MlGitopsActionOptions = {
@@ -86,7 +93,11 @@ function normalizeRepoUrl(
       `repoUrl "${repoUrl}" names no owner; use e.g. github.com?owner=acme&repo=fraud-detector-config`,
     );
   }
-  return `https://${host}/${owner}/${repo}`;
+  // A GitHub Enterprise server reached over plain HTTP (its apiBaseUrl says
+  // so) serves its repositories over HTTP too.
+  const apiBaseUrl = integrations.github.byHost(host)?.config.apiBaseUrl;
+  const scheme = apiBaseUrl?.startsWith('http://') ? 'http' : 'https';
+  return `${scheme}://${host}/${owner}/${repo}`;
 }
 
 export async function resolveTarget(
@@ -95,7 +106,21 @@ export async function resolveTarget(
   reader: GithubConfigRepoClient,
   input: { entityRef?: string; repoUrl?: string; manifestPath?: string },
 ): Promise<ModelTarget> {
-  if (input.entityRef) {
+  const manifestPath =
+    input.manifestPath === undefined
+      ? undefined
+      : checkManifestPath(input.manifestPath);
+  const repoUrl =
+    input.repoUrl === undefined ? undefined : checkRepoUrl(input.repoUrl);
+  const locate = (url: string, field: string) => {
+    const loc = reader.locate(
+      normalizeRepoUrl(checkRepoUrl(url, field), options.integrations),
+    );
+    checkRepoNames(loc.owner, loc.repo, url);
+    return loc;
+  };
+  if (input.entityRef !== undefined) {
+    checkEntityRef(input.entityRef);
     const entity = await options.catalog.getEntityByRef(input.entityRef, {
       credentials: await ctx.getInitiatorCredentials(),
     });
@@ -105,7 +130,7 @@ export async function resolveTarget(
       );
     }
     const annotations = getMlGitopsAnnotations(entity);
-    if (annotations.missing.length > 0 && !input.repoUrl) {
+    if (annotations.missing.length > 0 && !repoUrl) {
       throw new InputError(
         `Entity ${
           input.entityRef
@@ -114,57 +139,72 @@ export async function resolveTarget(
         )}; add them to its catalog-info.yaml (see the ml-gitops README)`,
       );
     }
-    const repoUrl = input.repoUrl
-      ? normalizeRepoUrl(input.repoUrl, options.integrations)
-      : annotations.configRepo!;
     return {
       entityRef: input.entityRef,
       model: annotations.model,
       registryName: annotations.registry,
-      manifestPath: input.manifestPath ?? annotations.manifestPath,
-      loc: reader.locate(repoUrl),
+      manifestPath:
+        manifestPath ??
+        checkManifestPath(
+          annotations.manifestPath,
+          `The ml-gitops/manifest-path annotation of ${input.entityRef}`,
+        ),
+      loc: repoUrl
+        ? locate(repoUrl, 'repoUrl')
+        : locate(
+            annotations.configRepo!,
+            `The ml-gitops/config-repo annotation of ${input.entityRef}`,
+          ),
     };
   }
-  if (!input.repoUrl) {
+  if (!repoUrl) {
     throw new InputError(
       'Give entityRef (a component with the ml-gitops annotations) or repoUrl (the config repo)',
     );
   }
   return {
-    manifestPath: input.manifestPath ?? DEFAULT_MANIFEST_PATH,
-    loc: reader.locate(normalizeRepoUrl(input.repoUrl, options.integrations)),
+    manifestPath: manifestPath ?? DEFAULT_MANIFEST_PATH,
+    loc: locate(repoUrl, 'repoUrl'),
   };
 }
 
 /** Refuses an environment not in the configured promotion order. */
 export function checkEnvironment(
   config: MlGitopsActionsConfig,
-  environment: string,
+  environment: unknown,
   field: string,
 ): string {
-  if (!config.environments.includes(environment)) {
+  checkText(environment, field, 100);
+  if (!config.environments.includes(environment as string)) {
     throw new InputError(
       `${field} "${environment}" is not a configured environment; choose one of ${config.environments.join(
         ', ',
       )} (mlGitops.environments)`,
     );
   }
-  return environment;
+  return environment as string;
 }
 
-export function checkVersion(version: string): string {
+export function checkVersion(version: unknown, field = 'version'): string {
+  checkText(version, field, 63);
   if (!modelVersionSchema.safeParse(version).success) {
     throw new InputError(
-      `version ${JSON.stringify(
+      `${field} ${JSON.stringify(
         version,
       )} is not a registry version id: use 1 to 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit (e.g. "13")`,
     );
   }
-  return version;
+  return version as string;
 }
 
-export function checkForce(input: { force?: boolean; reason?: string }) {
-  if (input.force && !input.reason?.trim()) {
+export function checkForce(input: { force?: unknown; reason?: unknown }) {
+  if (input.force !== undefined && typeof input.force !== 'boolean') {
+    throw new InputError('force must be true or false');
+  }
+  if (input.reason !== undefined) {
+    checkText(input.reason, 'reason', 1000);
+  }
+  if (input.force && !(input.reason as string | undefined)?.trim()) {
     throw new InputError(
       'force: true needs a reason saying why the checks are overridden; the pull request states it',
     );
@@ -311,7 +351,8 @@ export async function checkRegistry(
       registry: registry.name,
       url: registry.url,
       metrics: {},
-      gate: noGate,
+      // Not known to pass: the blocker below refuses unless overridden.
+      gate: { outcome: gates ? 'unknown' : 'none', results: [] },
       blockers: [
         `the registry could not be checked: ${
           isError(error) ? error.message : String(error)
@@ -392,9 +433,4 @@ export function forceWarning(
     '',
     '',
   ].join('\n');
-}
-
-/** Short id of the task, so branch names are unique per task and stable on retry. */
-export function taskSuffix(taskId: string): string {
-  return taskId.replace(/[^A-Za-z0-9]/g, '').slice(0, 8) || 'task';
 }

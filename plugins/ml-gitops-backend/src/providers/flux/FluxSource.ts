@@ -34,8 +34,8 @@ const VERSION_TTL_MS = 10 * 60_000;
  * `main@sha1:<sha>`, `sha1:<sha>`, `main/<sha>` (older), a bare `<sha>`, and
  * a Helm chart version built from Git, `0.1.0+<short sha>`.
  */
-export function fluxRevisionCommit(revision: string | undefined): string {
-  const value = revision?.trim() ?? '';
+export function fluxRevisionCommit(revision: unknown): string {
+  const value = typeof revision === 'string' ? revision.trim() : '';
   const match =
     /(?:^|[@:/+])([0-9a-f]{7,64})$/i.exec(value) ??
     /^([0-9a-f]{7,64})$/i.exec(value);
@@ -45,7 +45,9 @@ export function fluxRevisionCommit(revision: string | undefined): string {
 function conditionsOf(object: KubeObject): Condition[] {
   const conditions = (object.status as { conditions?: Condition[] } | undefined)
     ?.conditions;
-  return Array.isArray(conditions) ? conditions : [];
+  return Array.isArray(conditions)
+    ? conditions.filter(c => typeof c === 'object' && c !== null)
+    : [];
 }
 
 /** Readiness as ML GitOps reports it: Ready, NotReady, Reconciling, Stalled or Unknown. */
@@ -73,7 +75,9 @@ export function fluxReadiness(object: KubeObject): {
     syncStatus,
     healthStatus,
     reconciling,
-    ...(ready?.status === 'True' && ready.lastTransitionTime
+    ...(ready?.status === 'True' &&
+    ready.lastTransitionTime &&
+    !Number.isNaN(Date.parse(ready.lastTransitionTime))
       ? { readySince: new Date(ready.lastTransitionTime).toISOString() }
       : {}),
   };

@@ -1,6 +1,8 @@
 import { Config } from '@backstage/config';
 import { ServiceUnavailableError } from '@backstage/errors';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../config';
+import { KEEP_ALIVE_OPTIONS, keepAliveFetch } from '../../http/keepAliveFetch';
 
 /** A cluster from the `kubernetes` config, as far as ML GitOps needs it. */
 export type KubernetesCluster = {
@@ -51,22 +53,35 @@ export function readKubernetesClusters(config: Config): KubernetesCluster[] {
   return clusters;
 }
 
-/** A minimal Kubernetes API client: list and merge-patch, nothing more. */
+/**
+ * A minimal Kubernetes API client: list and merge-patch, nothing more. Every
+ * request gives up after the request timeout; an answer that is not the JSON
+ * the API server sends fails with a message naming the cluster.
+ */
 export class KubernetesClusterClient {
   private readonly fetchFn: FetchFn;
 
   static create(
     cluster: KubernetesCluster,
-    options: { fetch?: FetchFn } = {},
+    options: { fetch?: FetchFn; timeoutMs?: number } = {},
   ): KubernetesClusterClient {
-    return new KubernetesClusterClient(cluster, options.fetch);
+    return new KubernetesClusterClient(
+      cluster,
+      options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      options.fetch,
+    );
   }
 
-  private constructor(readonly cluster: KubernetesCluster, fetchFn?: FetchFn) {
+  private constructor(
+    readonly cluster: KubernetesCluster,
+    private readonly timeoutMs: number,
+    fetchFn?: FetchFn,
+  ) {
     if (fetchFn) {
       this.fetchFn = fetchFn;
     } else if (cluster.skipTLSVerify || cluster.caData) {
       const dispatcher = new Agent({
+        ...KEEP_ALIVE_OPTIONS,
         connect: {
           rejectUnauthorized: !cluster.skipTLSVerify,
           ...(cluster.caData
@@ -80,7 +95,7 @@ export class KubernetesClusterClient {
           dispatcher,
         }) as unknown as Promise<Response>;
     } else {
-      this.fetchFn = (url, init) => fetch(url, init);
+      this.fetchFn = keepAliveFetch();
     }
   }
 
@@ -89,6 +104,7 @@ export class KubernetesClusterClient {
     try {
       response = await this.fetchFn(`${this.cluster.url}${path}`, {
         ...init,
+        signal: AbortSignal.timeout(this.timeoutMs),
         headers: {
           Accept: 'application/json',
           ...(this.cluster.token
@@ -98,13 +114,55 @@ export class KubernetesClusterClient {
         },
       });
     } catch (error) {
+      const name = (error as Error)?.name;
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        throw new ServiceUnavailableError(
+          `Cluster "${this.cluster.name}" at ${
+            this.cluster.url
+          } did not answer ${path.split('?')[0]} within ${
+            this.timeoutMs / 1000
+          } s (mlGitops.requestTimeout)`,
+        );
+      }
       throw new ServiceUnavailableError(
         `Cluster "${this.cluster.name}" at ${
           this.cluster.url
-        } is unreachable: ${(error as Error).message}`,
+        } is unreachable: ${(error as Error)?.message ?? error}`,
       );
     }
     return response;
+  }
+
+  /** The JSON object of a successful answer, or an error naming the cluster. */
+  private async body(
+    path: string,
+    response: Response,
+  ): Promise<Record<string, unknown>> {
+    const where = `Cluster "${this.cluster.name}" answered ${
+      path.split('?')[0]
+    }`;
+    const text = await response.text().catch(error => {
+      throw new ServiceUnavailableError(
+        `${where} with a broken body: ${(error as Error)?.message ?? error}`,
+      );
+    });
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      const flat = text.replace(/\s+/g, ' ').trim();
+      throw new ServiceUnavailableError(
+        `${where} with something that is not JSON ("${
+          flat.length > 60 ? `${flat.slice(0, 60)}…` : flat
+        }"); check the url of this cluster in the kubernetes config`,
+      );
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new ServiceUnavailableError(
+        `${where} with JSON that is not a Kubernetes object; check the url of this cluster in the kubernetes config`,
+      );
+    }
+    return body as Record<string, unknown>;
   }
 
   private async failure(path: string, response: Response): Promise<Error> {
@@ -131,11 +189,19 @@ export class KubernetesClusterClient {
     const response = await this.send(`/apis/${group}`);
     if (response.status === 404) return undefined;
     if (!response.ok) throw await this.failure(`/apis/${group}`, response);
-    const body = (await response.json()) as {
-      preferredVersion?: { version: string };
-      versions?: Array<{ version: string }>;
+    const body = (await this.body(`/apis/${group}`, response)) as {
+      preferredVersion?: { version?: unknown };
+      versions?: Array<{ version?: unknown }>;
     };
-    return body.preferredVersion?.version ?? body.versions?.[0]?.version;
+    const version =
+      body.preferredVersion?.version ??
+      (Array.isArray(body.versions) ? body.versions[0]?.version : undefined);
+    if (version !== undefined && typeof version !== 'string') {
+      throw new ServiceUnavailableError(
+        `Cluster "${this.cluster.name}" answered /apis/${group} with an APIGroup whose preferredVersion is not a string`,
+      );
+    }
+    return version;
   }
 
   /** Lists objects of a resource in all namespaces with a label selector. */
@@ -151,8 +217,20 @@ export class KubernetesClusterClient {
     const response = await this.send(path);
     if (response.status === 404) return [];
     if (!response.ok) throw await this.failure(path, response);
-    const body = (await response.json()) as { items?: KubeObject[] | null };
-    return body.items ?? [];
+    const body = await this.body(path, response);
+    const items = body.items ?? [];
+    if (!Array.isArray(items)) {
+      throw new ServiceUnavailableError(
+        `Cluster "${this.cluster.name}" answered /apis/${group}/${version}/${plural} with a list whose items is not an array`,
+      );
+    }
+    // An object without a name cannot be addressed or reported: skip it.
+    return items.filter(
+      (item): item is KubeObject =>
+        typeof item === 'object' &&
+        item !== null &&
+        typeof (item as KubeObject).metadata?.name === 'string',
+    );
   }
 
   /** Merge-patches the annotations of an object. */

@@ -3,7 +3,7 @@ import {
   LABEL_MODEL,
   LABEL_MODEL_VERSION,
 } from '@ml-gitops/plugin-ml-gitops-common';
-import { KubernetesClusterClient } from './KubernetesClusters';
+import { KubeObject, KubernetesClusterClient } from './KubernetesClusters';
 
 const GROUP = 'serving.kserve.io';
 
@@ -16,24 +16,34 @@ const GROUP = 'serving.kserve.io';
 export class ServingVersions {
   constructor(private readonly clients: KubernetesClusterClient[]) {}
 
-  /** Version by model and environment; a failing cluster is skipped and reported. */
+  /**
+   * Version by model and environment; a failing cluster is skipped and
+   * reported. The InferenceServices listed, by cluster, are returned too, so
+   * the canary analyses need no second list call.
+   */
   async read(): Promise<{
     versions: Map<string, string>;
     failures: Array<{ cluster: string; error: Error }>;
+    inferenceServices: Map<string, KubeObject[]>;
   }> {
     const versions = new Map<string, string>();
     const failures: Array<{ cluster: string; error: Error }> = [];
+    const inferenceServices = new Map<string, KubeObject[]>();
     await Promise.all(
       this.clients.map(async client => {
         try {
           const version = await client.preferredVersion(GROUP);
-          if (!version) return;
+          if (!version) {
+            inferenceServices.set(client.cluster.name, []);
+            return;
+          }
           const items = await client.list(
             GROUP,
             version,
             'inferenceservices',
             `${LABEL_MODEL},${LABEL_MODEL_VERSION}`,
           );
+          inferenceServices.set(client.cluster.name, items);
           for (const item of items) {
             const labels = item.metadata.labels ?? {};
             const model = labels[LABEL_MODEL];
@@ -54,7 +64,7 @@ export class ServingVersions {
         }
       }),
     );
-    return { versions, failures };
+    return { versions, failures, inferenceServices };
   }
 
   static key(model: string, environment: string): string {

@@ -1,35 +1,71 @@
+import { ServiceUnavailableError } from '@backstage/errors';
 import { MlflowClient } from '@ml-gitops/plugin-ml-gitops-common';
 import {
   ModelRegistry,
   RegistryVersionFacts,
 } from '@ml-gitops/plugin-ml-gitops-node';
-import { RegistryConfig } from '../../config';
+import { DEFAULT_REQUEST_TIMEOUT_MS, RegistryConfig } from '../../config';
+import { keepAliveFetch } from '../../http/keepAliveFetch';
 
+/** How long the facts of a version that is not READY (yet) are kept. */
 const TTL_MS = 60_000;
+/**
+ * A READY version's status, stage and aliases change rarely (an alias moves,
+ * the version is archived): kept for five minutes. A newly declared version
+ * is a new key and is read at once. At 10,000 model-environments this is
+ * the difference between thousands of MLflow requests every other cycle and
+ * a few hundred per cycle (see docs/performance.md).
+ */
+const READY_TTL_MS = 5 * 60_000;
+/**
+ * Each entry lives 50–100 % of its TTL, at random, so the versions read
+ * together in one cycle (all of them, after a restart) are read again
+ * spread over several later cycles instead of all in one.
+ */
+const JITTER = 0.5;
+/**
+ * The metrics of the run that produced a registered version are final once
+ * the version is registered: they are kept for an hour, by run id, so a
+ * refresh of the version's status, stage and aliases costs one request.
+ */
+const RUN_TTL_MS = 60 * 60_000;
+const MAX_CACHED = 20_000;
 
 /**
  * An MLflow tracking server as a {@link ModelRegistry}: the version's status,
  * stage and aliases, and the metrics of the run that produced it. Answers are
- * kept for a minute, so a fleet of models polled every 30 seconds asks MLflow
- * about each declared version at most twice a minute.
+ * kept for five minutes for a READY version and one minute otherwise (the
+ * run's metrics, which do not change, for an hour). Failures are not
+ * kept: an unreachable registry is asked again next time, and its errors
+ * name the registry as configured.
  */
 export class MlflowRegistry implements ModelRegistry {
   readonly name: string;
   private readonly cache = new Map<
     string,
-    { at: number; facts: RegistryVersionFacts }
+    { expiresAt: number; facts: RegistryVersionFacts }
+  >();
+  private readonly runs = new Map<
+    string,
+    { at: number; metrics: Record<string, number> }
   >();
 
   static fromConfig(
     config: RegistryConfig,
-    options: { fetch?: typeof fetch; now?: () => number } = {},
+    options: {
+      fetch?: typeof fetch;
+      now?: () => number;
+      /** Timeout of one request; default 15 s (mlGitops.requestTimeout). */
+      timeoutMs?: number;
+    } = {},
   ): MlflowRegistry {
     return new MlflowRegistry(
       config.name,
       MlflowClient.create({
         baseUrl: config.url,
         token: config.token,
-        fetch: options.fetch,
+        fetch: options.fetch ?? keepAliveFetch(),
+        timeoutMs: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       }),
       options.now ?? Date.now,
     );
@@ -49,16 +85,59 @@ export class MlflowRegistry implements ModelRegistry {
   ): Promise<RegistryVersionFacts> {
     const key = `${model}\u0000${version}`;
     const cached = this.cache.get(key);
-    if (cached && this.now() - cached.at < TTL_MS) {
+    if (cached && this.now() < cached.expiresAt) {
       return cached.facts;
     }
+    let facts: RegistryVersionFacts;
+    try {
+      facts = await this.read(model, version);
+    } catch (error) {
+      throw new ServiceUnavailableError(
+        `Registry "${this.name}": ${(error as Error)?.message ?? error}`,
+        error,
+      );
+    }
+    if (this.cache.size > MAX_CACHED) {
+      this.cache.clear();
+    }
+    const ttl = facts.status === 'READY' ? READY_TTL_MS : TTL_MS;
+    this.cache.set(key, {
+      expiresAt: this.now() + ttl * (1 - JITTER * Math.random()),
+      facts,
+    });
+    return facts;
+  }
+
+  private async runMetrics(
+    runId: string,
+  ): Promise<{ metrics: Record<string, number> } | undefined> {
+    const cached = this.runs.get(runId);
+    if (cached && this.now() - cached.at < RUN_TTL_MS) {
+      return cached;
+    }
+    const run = await this.client.getRun(runId);
+    if (!run) {
+      return undefined;
+    }
+    if (this.runs.size > MAX_CACHED) {
+      this.runs.clear();
+    }
+    const entry = { at: this.now(), metrics: run.metrics };
+    this.runs.set(runId, entry);
+    return entry;
+  }
+
+  private async read(
+    model: string,
+    version: string,
+  ): Promise<RegistryVersionFacts> {
     const modelVersion = await this.client.getModelVersion(model, version);
     let facts: RegistryVersionFacts;
     if (!modelVersion) {
       facts = { exists: false, aliases: [], metrics: {} };
     } else {
       const run = modelVersion.runId
-        ? await this.client.getRun(modelVersion.runId)
+        ? await this.runMetrics(modelVersion.runId)
         : undefined;
       facts = {
         exists: true,
@@ -71,10 +150,6 @@ export class MlflowRegistry implements ModelRegistry {
         )}/versions/${encodeURIComponent(version)}`,
       };
     }
-    if (this.cache.size > 10_000) {
-      this.cache.clear();
-    }
-    this.cache.set(key, { at: this.now(), facts });
     return facts;
   }
 }

@@ -9,6 +9,11 @@ import { MlflowRegistry } from './MlflowRegistry';
 export function createRegistries(
   configured: RegistryConfig[],
   extra: ModelRegistry[],
+  options: {
+    timeoutMs?: number;
+    now?: () => number;
+    fetch?: typeof fetch;
+  } = {},
 ): Map<string, ModelRegistry> {
   const registries = new Map<string, ModelRegistry>();
   for (const registry of extra) {
@@ -23,7 +28,14 @@ export function createRegistries(
         `mlGitops.registries[${index}].type "${config.type}" is not supported: use "mlflow", or install a module that adds a registry named "${config.name}"`,
       );
     }
-    registries.set(config.name, MlflowRegistry.fromConfig(config));
+    registries.set(
+      config.name,
+      MlflowRegistry.fromConfig(config, {
+        timeoutMs: options.timeoutMs,
+        now: options.now,
+        fetch: options.fetch,
+      }),
+    );
   });
   return registries;
 }

@@ -5,6 +5,7 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import type { EnvironmentStatus } from '@ml-gitops/plugin-ml-gitops-common';
 import {
+  CanaryStatus,
   DriftBadge,
   GateStatus,
   PullRequestLink,
@@ -117,6 +118,7 @@ function EnvironmentColumn(props: {
         </Typography>
       )}
       <GateStatus registry={environment.registry} />
+      <CanaryStatus canary={environment.canary} />
       {declared && (
         <Typography variant="body2">
           {declared.author}, <RelativeTime value={declared.committedAt} />{' '}

@@ -5,6 +5,7 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import type { EnvironmentStatus } from '@ml-gitops/plugin-ml-gitops-common';
 import {
+  CanaryStatus,
   DriftBadge,
   GateStatus,
   PullRequestLink,
@@ -126,6 +127,7 @@ export function EnvironmentRow(props: { environment: EnvironmentStatus }) {
           <Secondary>No operator reports it</Secondary>
         )}
         <GateStatus registry={environment.registry} />
+        <CanaryStatus canary={environment.canary} />
         {live && (
           <Secondary>
             <RelativeTime value={live.observedAt} prefix="observed " />

@@ -58,6 +58,10 @@ const useStyles = makeStyles(theme => ({
   select: {
     minWidth: 180,
   },
+  // the default grey label is below 4.5:1 on the page background
+  label: {
+    color: theme.palette.text.primary,
+  },
   counts: {
     display: 'flex',
     gap: theme.spacing(3),
@@ -169,11 +173,17 @@ function FleetMatrix() {
       )}
       <div className={classes.filters}>
         <FormControl className={classes.select}>
-          <InputLabel id="ml-gitops-fleet-state" shrink>
+          <InputLabel
+            id="ml-gitops-fleet-state"
+            shrink
+            className={classes.label}
+          >
             Drift state
           </InputLabel>
           <Select
             labelId="ml-gitops-fleet-state"
+            // a name makes the accessible name "label + shown value"
+            name="state"
             displayEmpty
             value={state}
             onChange={e => setState(e.target.value as DriftState | '')}
@@ -187,11 +197,17 @@ function FleetMatrix() {
           </Select>
         </FormControl>
         <FormControl className={classes.select}>
-          <InputLabel id="ml-gitops-fleet-environment" shrink>
+          <InputLabel
+            id="ml-gitops-fleet-environment"
+            shrink
+            className={classes.label}
+          >
             Environment
           </InputLabel>
           <Select
             labelId="ml-gitops-fleet-environment"
+            // a name makes the accessible name "label + shown value"
+            name="environment"
             displayEmpty
             value={environment}
             onChange={e => setEnvironment(e.target.value as string)}

@@ -5,3 +5,4 @@ export { PullRequestLink } from './PullRequestLink';
 export { StaleDataNotice } from './StaleDataNotice';
 export { PermissionedButton } from './PermissionedButton';
 export * from './sources';
+export { CanaryStatus } from './CanaryStatus';

@@ -145,6 +145,7 @@ const GATE_PRESENTATION: Record<
   passed: { label: 'Gate passed', kind: 'ok' },
   failed: { label: 'Gate failed', kind: 'error' },
   none: { label: 'No gate', kind: 'aborted' },
+  unknown: { label: 'Gate unknown: registry unreachable', kind: 'warning' },
 };
 
 /** The performance gate of the declared version in the registry. */
@@ -155,6 +156,24 @@ export function GateStatus(props: { registry: RegistryState | null }) {
       <Typography variant="body2" color="textSecondary">
         Registry not read
       </Typography>
+    );
+  }
+  if (registry.gate === 'unknown') {
+    // The registry could not be read: the gate is not known to pass, and
+    // the other facts are the last good ones, if any.
+    return (
+      <Tooltip
+        title={
+          registry.reason ??
+          'The model registry could not be read, so the gate is not known to pass.'
+        }
+      >
+        <span data-gate="unknown" style={{ whiteSpace: 'nowrap' }}>
+          <StatusIcon kind="warning">
+            {GATE_PRESENTATION.unknown.label}
+          </StatusIcon>
+        </span>
+      </Tooltip>
     );
   }
   if (!registry.exists) {

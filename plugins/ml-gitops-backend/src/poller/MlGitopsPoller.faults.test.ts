@@ -1,0 +1,433 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  mockServices,
+  registerMswTestHooks,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { ConfigReader } from '@backstage/config';
+import { ScmIntegrations } from '@backstage/integration';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { EnvironmentStatus } from '@ml-gitops/plugin-ml-gitops-common';
+import {
+  BranchHeadsCacheEntry,
+  ConfigRepoHistory,
+  EnvironmentDeclaration,
+  GithubConfigRepoClient,
+} from '@ml-gitops/plugin-ml-gitops-node';
+import {
+  FakeGithubRepo,
+  manifest,
+} from '@ml-gitops/plugin-ml-gitops-node/testUtils';
+import { delay, http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { readMlGitopsConfig } from '../config';
+import { DatabaseMlGitopsStore } from '../database/DatabaseMlGitopsStore';
+import { ArgoCdSource } from '../providers/argocd/ArgoCdSource';
+import { createRegistries } from '../providers/registry/createRegistries';
+import { MlGitopsPoller } from './MlGitopsPoller';
+
+/**
+ * Faults of the outside systems, at the level of the poller: two Argo CD
+ * instances (east runs fraud-detector, west runs churn-predictor) and one
+ * MLflow, all in msw with the payloads the real systems send.
+ */
+
+const EAST = 'https://argocd-east.example.com';
+const WEST = 'https://argocd-west.example.com';
+const MLFLOW = 'https://mlflow.example.com';
+const ENVIRONMENTS = ['dev', 'staging', 'production'];
+const T0 = Date.parse('2026-11-28T00:00:00Z');
+const FRAUD = 'component:default/fraud-detector';
+const CHURN = 'component:default/churn-predictor';
+
+function modelEntity(name: string): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name,
+      namespace: 'default',
+      annotations: {
+        'ml-gitops/model': name,
+        'ml-gitops/config-repo': `https://github.com/acme/${name}-config`,
+      },
+    },
+    spec: {
+      type: 'ml-model',
+      owner: 'group:default/ml',
+      lifecycle: 'production',
+    },
+  };
+}
+
+/** A config repo whose three branches declare version 7 of the model. */
+function configRepo(model: string) {
+  const repo = new FakeGithubRepo('acme', `${model}-config`);
+  const heads: Record<string, string> = {};
+  let parent: string | undefined;
+  ENVIRONMENTS.forEach((environment, i) => {
+    heads[environment] = repo.commit({
+      branch: environment,
+      ...(parent ? { parents: [parent] } : {}),
+      message:
+        i === 0 ? 'Deploy 7' : `Merge pull request #${i} from acme/promote`,
+      login: 'ada',
+      date: `2026-11-2${i}T10:00:00Z`,
+      files: i === 0 ? { 'deploy/model.yaml': manifest('7', model) } : {},
+    });
+    parent = heads[environment];
+  });
+  return { repo, heads };
+}
+
+/** An Argo CD Application as `GET /api/v1/applications` lists it. */
+function application(model: string, environment: string, revision: string) {
+  return {
+    metadata: {
+      name: `${model}-${environment}`,
+      namespace: 'argocd',
+      labels: {
+        'ml-gitops/model': model,
+        'ml-gitops/environment': environment,
+      },
+    },
+    spec: {
+      project: 'ml',
+      source: {
+        repoURL: `https://github.com/acme/${model}-config`,
+        path: 'deploy/chart',
+        targetRevision: environment,
+      },
+    },
+    status: {
+      sync: { status: 'Synced', revision },
+      health: { status: 'Healthy' },
+      operationState: {
+        phase: 'Succeeded',
+        startedAt: '2026-11-27T10:00:00Z',
+        finishedAt: '2026-11-27T10:01:00Z',
+      },
+    },
+  };
+}
+
+type Mode = 'up' | 'down' | 'slow' | 'unauthorized';
+
+describe('MlGitopsPoller faults', () => {
+  const server = setupServer();
+  registerMswTestHooks(server);
+  const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
+  async function setup() {
+    const fraud = configRepo('fraud-detector');
+    const churn = configRepo('churn-predictor');
+    const modes: Record<'east' | 'west' | 'mlflow', Mode> = {
+      east: 'up',
+      west: 'up',
+      mlflow: 'up',
+    };
+    const calls = { east: 0, west: 0 };
+    const argo = (
+      name: 'east' | 'west',
+      url: string,
+      model: string,
+      heads: Record<string, string>,
+    ) =>
+      http.get(`${url}/api/v1/applications`, async ({ request }) => {
+        calls[name] += 1;
+        if (request.headers.get('authorization') !== `Bearer ${name}-token`) {
+          throw new Error('the token of the other instance was sent');
+        }
+        switch (modes[name]) {
+          case 'down':
+            return HttpResponse.json(
+              {
+                error:
+                  'rpc error: code = Unavailable desc = connection refused',
+                code: 14,
+                message:
+                  'rpc error: code = Unavailable desc = connection refused',
+              },
+              { status: 503 },
+            );
+          case 'slow':
+            await delay(10_000);
+            break;
+          case 'unauthorized':
+            return HttpResponse.json(
+              {
+                error:
+                  'invalid session: token has invalid claims: token is expired',
+                code: 16,
+                message:
+                  'invalid session: token has invalid claims: token is expired',
+              },
+              { status: 401 },
+            );
+          default:
+        }
+        return HttpResponse.json({
+          metadata: { resourceVersion: '123' },
+          items: ENVIRONMENTS.map(e => application(model, e, heads[e])),
+        });
+      });
+    server.use(
+      ...fraud.repo.handlers(),
+      ...churn.repo.handlers(),
+      argo('east', EAST, 'fraud-detector', fraud.heads),
+      argo('west', WEST, 'churn-predictor', churn.heads),
+      http.get(`${MLFLOW}/api/2.0/mlflow/model-versions/get`, ({ request }) => {
+        if (modes.mlflow !== 'up') return HttpResponse.error();
+        const q = new URL(request.url).searchParams;
+        return HttpResponse.json({
+          model_version: {
+            name: q.get('name'),
+            version: q.get('version'),
+            creation_timestamp: 1732000000000,
+            last_updated_timestamp: 1732000000000,
+            current_stage: 'Production',
+            source: 'mlflow-artifacts:/1/abc/artifacts/model',
+            run_id: 'abc',
+            status: 'READY',
+            aliases: ['champion'],
+          },
+        });
+      }),
+      http.get(`${MLFLOW}/api/2.0/mlflow/runs/get`, () =>
+        HttpResponse.json({
+          run: {
+            info: { run_id: 'abc', experiment_id: '1', status: 'FINISHED' },
+            data: {
+              metrics: [{ key: 'auc', value: 0.95, timestamp: 1, step: 0 }],
+            },
+          },
+        }),
+      ),
+    );
+
+    const knex = await databases.init('SQLITE_3');
+    const store = await DatabaseMlGitopsStore.create({
+      database: { getClient: async () => knex },
+    });
+    const config = new ConfigReader({
+      integrations: { github: [{ host: 'github.com', token: 'gh-token' }] },
+      mlGitops: {
+        // Short, so a 10 s answer is cut by the timeout and the test is fast.
+        requestTimeout: { milliseconds: 300 },
+        argocd: {
+          instances: [
+            { name: 'east', url: EAST, token: 'east-token' },
+            { name: 'west', url: WEST, token: 'west-token' },
+          ],
+        },
+        registries: [{ name: 'mlflow-default', type: 'mlflow', url: MLFLOW }],
+      },
+    });
+    const mlConfig = readMlGitopsConfig(config);
+    const git = GithubConfigRepoClient.fromIntegrations({
+      integrations: ScmIntegrations.fromConfig(config),
+      cache: {
+        get: k => store.getCacheValue<BranchHeadsCacheEntry>(k),
+        set: (k, v) => store.setCacheValue(k, v),
+      },
+      timeoutMs: mlConfig.requestTimeoutMs,
+    });
+    const history = new ConfigRepoHistory(
+      git,
+      {
+        get: k => store.getCacheValue<EnvironmentDeclaration>(k),
+        set: (k, v) => store.setCacheValue(k, v),
+      },
+      { environments: mlConfig.environments, maxBackfill: 50 },
+    );
+    const logger = mockServices.logger.mock();
+    let now = T0;
+    const registries = createRegistries(mlConfig.registries, [], {
+      timeoutMs: mlConfig.requestTimeoutMs,
+      now: () => now,
+    });
+    const poller = new MlGitopsPoller({
+      logger,
+      auth: mockServices.auth(),
+      catalog: catalogServiceMock.mock({
+        getEntities: async () => ({
+          items: [
+            modelEntity('fraud-detector'),
+            modelEntity('churn-predictor'),
+          ],
+        }),
+      }),
+      store,
+      git,
+      history,
+      sources: mlConfig.argocd.map(instance =>
+        ArgoCdSource.fromConfig(instance, {
+          logger,
+          timeoutMs: mlConfig.requestTimeoutMs,
+        }),
+      ),
+      registries,
+      config: mlConfig,
+      now: () => new Date(now),
+    });
+    const statuses = async (entityRef: string) =>
+      Object.fromEntries(
+        (await store.getStatuses(entityRef)).map(s => [
+          s.status.name,
+          s.status,
+        ]),
+      ) as Record<string, EnvironmentStatus>;
+    return {
+      poller,
+      store,
+      modes,
+      calls,
+      statuses,
+      /** Polls at T0 + seconds. */
+      pollAt: async (seconds: number) => {
+        now = T0 + seconds * 1000;
+        await poller.pollAll();
+      },
+    };
+  }
+
+  const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
+
+  it('starts with every environment in sync and every gate passed', async () => {
+    const t = await setup();
+    await t.pollAt(0);
+    for (const ref of [FRAUD, CHURN]) {
+      const statuses = await t.statuses(ref);
+      for (const environment of ENVIRONMENTS) {
+        expect(statuses[environment].drift.state).toBe('in-sync');
+        expect(statuses[environment].live?.observedAt).toBe(at(0));
+        expect(statuses[environment].registry?.gate).toBe('passed');
+      }
+    }
+    expect(t.calls).toEqual({ east: 1, west: 1 });
+  });
+
+  it.each([
+    [
+      'down',
+      /^argocd:east failing since 2026-11-28T00:00:30\.000Z: Argo CD "east" answered 503 to \/api\/v1\/applications: rpc error: code = Unavailable desc = connection refused$/,
+    ],
+    [
+      'slow',
+      /^argocd:east failing since 2026-11-28T00:00:30\.000Z: Argo CD "east" at https:\/\/argocd-east\.example\.com did not answer \/api\/v1\/applications within 0\.3 s \(mlGitops\.requestTimeout\)$/,
+    ],
+    [
+      'unauthorized',
+      /^argocd:east failing since 2026-11-28T00:00:30\.000Z: Argo CD "east" answered 401 to \/api\/v1\/applications: invalid session: token has invalid claims: token is expired; check the token or credentials in mlGitops\.argocd\.instances$/,
+    ],
+  ] as const)(
+    'with the east instance %s, west stays fresh and east environments are unknown since the first failure',
+    async (mode, reason) => {
+      const t = await setup();
+      await t.pollAt(0);
+      t.modes.east = mode;
+
+      const started = Date.now();
+      await t.pollAt(30);
+      // A 10 s answer is cut by the 300 ms request timeout, not waited for.
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await t.pollAt(60);
+
+      const fraud = await t.statuses(FRAUD);
+      const churn = await t.statuses(CHURN);
+      for (const environment of ENVIRONMENTS) {
+        // The other instance's environments are fresh.
+        expect(churn[environment].drift.state).toBe('in-sync');
+        expect(churn[environment].live?.observedAt).toBe(at(60));
+        // The affected ones say which instance fails and since when …
+        expect(fraud[environment].drift.state).toBe('unknown');
+        expect(fraud[environment].drift.reason).toMatch(reason);
+        // … and keep the last good values with their age.
+        expect(fraud[environment].live).toMatchObject({
+          version: '7',
+          instance: 'east',
+          syncStatus: 'Synced',
+          observedAt: at(0),
+        });
+        expect(fraud[environment].declared?.version).toBe('7');
+      }
+      // Each instance was asked once per cycle.
+      expect(t.calls).toEqual({ east: 3, west: 3 });
+
+      // East recovers: its environments are fresh again.
+      t.modes.east = 'up';
+      await t.pollAt(90);
+      const recovered = await t.statuses(FRAUD);
+      expect(recovered.dev.drift.state).toBe('in-sync');
+      expect(recovered.dev.live?.observedAt).toBe(at(90));
+    },
+  );
+
+  it('blames each environment on its own failing instance', async () => {
+    const t = await setup();
+    await t.pollAt(0);
+    t.modes.east = 'down';
+    await t.pollAt(30);
+    t.modes.west = 'unauthorized';
+    await t.pollAt(60);
+
+    const fraud = await t.statuses(FRAUD);
+    const churn = await t.statuses(CHURN);
+    expect(fraud.production.drift.reason).toMatch(
+      /^argocd:east failing since 2026-11-28T00:00:30\.000Z: Argo CD "east" answered 503/,
+    );
+    expect(fraud.production.drift.reason).not.toMatch(/west/);
+    expect(churn.production.drift.reason).toMatch(
+      /^argocd:west failing since 2026-11-28T00:01:00\.000Z: Argo CD "west" answered 401/,
+    );
+    expect(churn.production.drift.reason).not.toMatch(/east/);
+  });
+
+  it('makes gates unknown, never passed, while MLflow is unreachable', async () => {
+    const t = await setup();
+    await t.pollAt(0);
+    t.modes.mlflow = 'down';
+    // Past the registry's one-minute cache, so MLflow is really asked.
+    await t.pollAt(120);
+
+    const fraud = await t.statuses(FRAUD);
+    for (const environment of ENVIRONMENTS) {
+      const registry = fraud[environment].registry!;
+      expect(registry.gate).toBe('unknown');
+      expect(registry.reason).toMatch(
+        /^registry:mlflow-default failing since 2026-11-28T00:02:00\.000Z: Registry "mlflow-default": MLflow at https:\/\/mlflow\.example\.com is unreachable/,
+      );
+      // The last good facts of the same version stay visible.
+      expect(registry).toMatchObject({
+        version: '7',
+        exists: true,
+        metrics: { auc: 0.95 },
+        thresholds: { auc: { min: 0.92 } },
+      });
+      // The registry does not decide drift.
+      expect(fraud[environment].drift.state).toBe('in-sync');
+    }
+
+    t.modes.mlflow = 'up';
+    await t.pollAt(150);
+    const back = (await t.statuses(FRAUD)).dev.registry!;
+    expect(back.gate).toBe('passed');
+    expect(back.reason).toBeUndefined();
+  });
+});

@@ -1,0 +1,460 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  CanaryAnalysis,
+  CanaryMetric,
+  CanaryPhase,
+  LABEL_ENVIRONMENT,
+  LABEL_MODEL,
+  LABEL_MODEL_VERSION,
+  worseCanaryPhase,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import {
+  KubeObject,
+  KubernetesClusterClient,
+} from '../kubernetes/KubernetesClusters';
+
+/*
+ * Canary analyses, read from the clusters of the kubernetes config with one
+ * list call per resource kind per cluster per poll cycle:
+ *
+ * - Argo Rollouts `AnalysisRun`s (argoproj.io/v1alpha1). The Rollout
+ *   controller gives a run the labels of the Rollout's `spec.selector
+ *   .matchLabels` and of `analysisRunMetadata.labels` of the Rollout's
+ *   analysis step, not the Rollout's own labels, so the chart sets
+ *   `ml-gitops/model` and `ml-gitops/environment` (and, when it can,
+ *   `ml-gitops/model-version`) in one of those two places. Runs without both
+ *   labels are not listed.
+ * - KServe `InferenceService`s (serving.kserve.io), the ones the serving
+ *   versions are read from, labelled `ml-gitops/model`,
+ *   `ml-gitops/environment` and `ml-gitops/model-version`: the canary split of
+ *   `spec.predictor.canaryTrafficPercent` and the predictor's
+ *   `status.components.predictor` revisions and traffic (Serverless mode), or
+ *   `status.canaryStatuses` (RawDeployment mode).
+ *
+ * A cluster without the Argo Rollouts or KServe CRDs (404 on discovery or on
+ * the list) has no canary analysis; that is not an error.
+ */
+
+const ROLLOUTS_GROUP = 'argoproj.io';
+const KSERVE_GROUP = 'serving.kserve.io';
+/** The Rollout revision a run belongs to (set by the Rollout controller). */
+const ROLLOUT_REVISION_ANNOTATION = 'rollout.argoproj.io/revision';
+
+type Json = Record<string, unknown>;
+
+function record(value: unknown): Json {
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Json)
+    : {};
+}
+
+function array(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function percent(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value)
+    ? Math.max(0, Math.min(100, value))
+    : undefined;
+}
+
+function timestamp(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+/** Argo Rollouts' AnalysisPhase in this plugin's words. */
+export function analysisPhase(phase: unknown): {
+  phase: CanaryPhase;
+  sourcePhase?: string;
+} {
+  switch (phase) {
+    case undefined:
+    case null:
+    case '':
+      // A run the controller has not picked up yet has no phase.
+      return { phase: 'pending' };
+    case 'Pending':
+      return { phase: 'pending', sourcePhase: phase };
+    case 'Running':
+      return { phase: 'running', sourcePhase: phase };
+    case 'Successful':
+      return { phase: 'successful', sourcePhase: phase };
+    case 'Failed':
+    case 'Error':
+      return { phase: 'failed', sourcePhase: phase };
+    case 'Inconclusive':
+      return { phase: 'inconclusive', sourcePhase: phase };
+    default:
+      // A phase this plugin does not know says nothing either way.
+      return { phase: 'inconclusive', sourcePhase: String(phase) };
+  }
+}
+
+/** The model and environment an object is labelled with. */
+function identity(item: KubeObject) {
+  const metadata = record(item?.metadata);
+  const labels = record(metadata.labels);
+  const model = text(labels[LABEL_MODEL]);
+  const environment = text(labels[LABEL_ENVIRONMENT]);
+  const name = text(metadata.name);
+  if (!model || !environment || !name) return undefined;
+  return {
+    model,
+    environment,
+    name,
+    namespace: text(metadata.namespace) ?? 'default',
+    version: text(labels[LABEL_MODEL_VERSION]),
+    annotations: record(metadata.annotations),
+    createdAt: Date.parse(String(metadata.creationTimestamp ?? '')),
+  };
+}
+
+/** A mapped canary with what is needed to choose among several. */
+type Candidate = {
+  model: string;
+  environment: string;
+  canary: CanaryAnalysis;
+  /** Rollout revision, for AnalysisRuns. */
+  revision?: number;
+  createdAt: number;
+};
+
+/** Maps one AnalysisRun; undefined when it lacks the model or environment label. */
+export function analysisRunCanary(
+  item: KubeObject,
+  cluster: string,
+  observedAt: string,
+): Candidate | undefined {
+  const id = identity(item);
+  if (!id) return undefined;
+  const status = record(item.status);
+  const { phase, sourcePhase } = analysisPhase(status.phase);
+  const metrics: CanaryMetric[] = [];
+  let lastMeasurement: string | undefined;
+  for (const entry of array(status.metricResults)) {
+    const result = record(entry);
+    const name = text(result.name);
+    if (!name) continue;
+    const measurements = array(result.measurements).map(record);
+    const latest = measurements[measurements.length - 1];
+    for (const m of measurements) {
+      const finished = timestamp(m.finishedAt);
+      if (finished && (!lastMeasurement || finished > lastMeasurement)) {
+        lastMeasurement = finished;
+      }
+    }
+    const value = latest ? text(latest.value) : undefined;
+    const message = text(result.message) ?? (latest && text(latest.message));
+    metrics.push({
+      name,
+      phase: analysisPhase(result.phase).phase,
+      ...(value !== undefined ? { value } : {}),
+      ...(message ? { message } : {}),
+    });
+  }
+  const done = phase !== 'pending' && phase !== 'running';
+  // `completedAt` exists since Argo Rollouts 1.7; before, the last
+  // measurement's end is when a completed run ended.
+  const finishedAt =
+    timestamp(status.completedAt) ?? (done ? lastMeasurement : undefined);
+  const startedAt = timestamp(status.startedAt);
+  const message =
+    text(status.message) ??
+    (phase === 'failed' || phase === 'inconclusive'
+      ? metrics.find(m => m.phase === phase)?.message
+      : undefined);
+  const revision = Number(id.annotations[ROLLOUT_REVISION_ANNOTATION]);
+  return {
+    model: id.model,
+    environment: id.environment,
+    revision: Number.isInteger(revision) ? revision : undefined,
+    createdAt: id.createdAt,
+    canary: {
+      kind: 'argo-rollouts',
+      name: id.name,
+      namespace: id.namespace,
+      cluster,
+      phase,
+      ...(sourcePhase ? { sourcePhase } : {}),
+      ...(id.version ? { version: id.version } : {}),
+      ...(message ? { message } : {}),
+      ...(startedAt ? { startedAt } : {}),
+      ...(finishedAt ? { finishedAt } : {}),
+      ...(metrics.length > 0 ? { metrics } : {}),
+      observedAt,
+    },
+  };
+}
+
+const NOT_READY_CONDITIONS = [
+  'PredictorConfigurationReady',
+  'LatestDeploymentReady',
+  'PredictorReady',
+  'CanaryPredictorReady',
+];
+
+/**
+ * Maps the canary state of one InferenceService; undefined when it has no
+ * canary (no `canaryTrafficPercent`, no traffic split, no canary statuses).
+ */
+export function inferenceServiceCanary(
+  item: KubeObject,
+  cluster: string,
+  observedAt: string,
+): Candidate | undefined {
+  const id = identity(item);
+  if (!id) return undefined;
+  const predictorSpec = record(record(item.spec).predictor);
+  const canaryTrafficPercent = percent(predictorSpec.canaryTrafficPercent);
+  const status = record(item.status);
+  const predictor = record(record(status.components).predictor);
+  const traffic = array(predictor.traffic).map(record);
+  const canaryStatuses = array(status.canaryStatuses).map(record);
+  const split = traffic.filter(t => (percent(t.percent) ?? 0) > 0).length > 1;
+  if (canaryTrafficPercent === undefined && !split && !canaryStatuses.length) {
+    return undefined;
+  }
+  const notReady = array(status.conditions)
+    .map(record)
+    .find(
+      c =>
+        NOT_READY_CONDITIONS.includes(String(c.type)) && c.status === 'False',
+    );
+  const latestReady = text(predictor.latestReadyRevision);
+  const latestCreated = text(predictor.latestCreatedRevision);
+  const rolledOut = text(predictor.latestRolledoutRevision);
+
+  let phase: CanaryPhase;
+  let sourcePhase: string | undefined;
+  let trafficPercent: number | undefined;
+  let revision: string | undefined;
+  let message: string | undefined;
+
+  if (traffic.length === 0 && canaryStatuses.length > 0) {
+    // RawDeployment mode: KServe reports the canary deployments directly.
+    const canary = canaryStatuses[0];
+    revision = text(canary.name);
+    trafficPercent = percent(canary.trafficPercent);
+    if (notReady) {
+      phase = 'failed';
+      sourcePhase = text(notReady.reason) ?? `${notReady.type}=False`;
+      message = text(notReady.message);
+    } else {
+      phase = canary.ready === true ? 'running' : 'pending';
+    }
+  } else if (latestCreated && latestCreated !== latestReady) {
+    // The new revision is not ready: it gets no traffic yet, or never will.
+    revision = latestCreated;
+    if (notReady) {
+      phase = 'failed';
+      sourcePhase = text(notReady.reason) ?? `${notReady.type}=False`;
+      message =
+        text(notReady.message) ??
+        `Revision ${latestCreated} did not become ready`;
+    } else {
+      phase = 'pending';
+    }
+  } else {
+    revision = latestReady;
+    const latest = traffic.find(t => t.latestRevision === true);
+    trafficPercent = latest
+      ? percent(latest.percent) ?? 0
+      : canaryTrafficPercent;
+    const previous = traffic.find(
+      t => t.latestRevision === false && (percent(t.percent) ?? 0) > 0,
+    );
+    if (trafficPercent === 0) {
+      phase = 'failed';
+      sourcePhase = 'RolledBack';
+      message = `canaryTrafficPercent is 0: the traffic went back to ${
+        text(previous?.revisionName) ?? rolledOut ?? 'the previous revision'
+      }`;
+    } else if (
+      trafficPercent === undefined ||
+      trafficPercent < 100 ||
+      (latestReady !== undefined && latestReady !== rolledOut)
+    ) {
+      phase = 'running';
+    } else {
+      phase = 'successful';
+    }
+  }
+  return {
+    model: id.model,
+    environment: id.environment,
+    createdAt: id.createdAt,
+    canary: {
+      kind: 'kserve',
+      name: id.name,
+      namespace: id.namespace,
+      cluster,
+      phase,
+      ...(sourcePhase ? { sourcePhase } : {}),
+      ...(trafficPercent !== undefined ? { trafficPercent } : {}),
+      ...(id.version ? { version: id.version } : {}),
+      ...(revision ? { revision } : {}),
+      ...(message ? { message } : {}),
+      observedAt,
+    },
+  };
+}
+
+/** Whether `a` is the worse of two different phases. */
+function worse(a: Candidate, b: Candidate): boolean {
+  return (
+    a.canary.phase !== b.canary.phase &&
+    worseCanaryPhase(a.canary.phase, b.canary.phase) === a.canary.phase
+  );
+}
+
+/** Whether candidate `a` should be shown rather than `b`. */
+function prefer(a: Candidate, b: Candidate): boolean {
+  if (a.canary.kind === 'argo-rollouts' && b.canary.kind === 'argo-rollouts') {
+    // The runs of the newest Rollout revision (else the newest run); of
+    // runs side by side (a step and a background analysis) the worst.
+    if (a.revision !== undefined && b.revision !== undefined) {
+      if (a.revision !== b.revision) return a.revision > b.revision;
+    } else if (
+      !Number.isNaN(a.createdAt) &&
+      !Number.isNaN(b.createdAt) &&
+      a.createdAt !== b.createdAt
+    ) {
+      return a.createdAt > b.createdAt;
+    }
+    return worse(a, b);
+  }
+  // An AnalysisRun and an InferenceService canary: the worse one, else the run.
+  if (a.canary.phase !== b.canary.phase) return worse(a, b);
+  return a.canary.kind === 'argo-rollouts';
+}
+
+/** The result of one read: canaries by model and environment, and failures. */
+export type CanaryReadResult = {
+  byKey: Map<string, CanaryAnalysis>;
+  failures: Array<{ cluster: string; error: Error }>;
+};
+
+/**
+ * Reads the canary analyses of every cluster: one list call for
+ * AnalysisRuns per cluster, and the InferenceServices the serving versions
+ * already listed (or one list call for them).
+ */
+export class CanaryAnalyses {
+  constructor(
+    private readonly clients: KubernetesClusterClient[],
+    private readonly options: { now?: () => Date } = {},
+  ) {}
+
+  static key(model: string, environment: string): string {
+    return `${model}\u0000${environment}`;
+  }
+
+  private async analysisRuns(
+    client: KubernetesClusterClient,
+  ): Promise<KubeObject[]> {
+    const version = await client.preferredVersion(ROLLOUTS_GROUP);
+    if (!version) return [];
+    return client.list(
+      ROLLOUTS_GROUP,
+      version,
+      'analysisruns',
+      `${LABEL_MODEL},${LABEL_ENVIRONMENT}`,
+    );
+  }
+
+  private async inferenceServices(
+    client: KubernetesClusterClient,
+  ): Promise<KubeObject[]> {
+    const version = await client.preferredVersion(KSERVE_GROUP);
+    if (!version) return [];
+    return client.list(
+      KSERVE_GROUP,
+      version,
+      'inferenceservices',
+      `${LABEL_MODEL},${LABEL_ENVIRONMENT}`,
+    );
+  }
+
+  /**
+   * @param listed - the InferenceServices already listed this cycle, by
+   *   cluster name (a cluster missing from the map could not be read); when
+   *   not given, they are listed here.
+   */
+  async read(
+    listed?: Promise<Map<string, KubeObject[]> | undefined>,
+  ): Promise<CanaryReadResult> {
+    const observedAt = (this.options.now?.() ?? new Date()).toISOString();
+    const chosen = new Map<string, Candidate>();
+    const failures: CanaryReadResult['failures'] = [];
+    const offer = (candidate: Candidate | undefined) => {
+      if (!candidate) return;
+      const k = CanaryAnalyses.key(candidate.model, candidate.environment);
+      const current = chosen.get(k);
+      if (!current || prefer(candidate, current)) chosen.set(k, candidate);
+    };
+    const fail = (cluster: string, error: unknown) =>
+      failures.push({
+        cluster,
+        error: error instanceof Error ? error : new Error(String(error)),
+      });
+    await Promise.all(
+      this.clients.map(async client => {
+        const cluster = client.cluster.name;
+        const [runs, services] = await Promise.allSettled([
+          this.analysisRuns(client),
+          listed
+            ? listed.then(map => {
+                const items = map?.get(cluster);
+                if (!items) {
+                  throw new Error(
+                    `the InferenceServices of cluster ${cluster} could not be read`,
+                  );
+                }
+                return items;
+              })
+            : this.inferenceServices(client),
+        ]);
+        if (runs.status === 'fulfilled') {
+          for (const item of array(runs.value)) {
+            offer(analysisRunCanary(item as KubeObject, cluster, observedAt));
+          }
+        } else {
+          fail(cluster, runs.reason);
+        }
+        if (services.status === 'fulfilled') {
+          for (const item of array(services.value)) {
+            offer(
+              inferenceServiceCanary(item as KubeObject, cluster, observedAt),
+            );
+          }
+        } else {
+          fail(cluster, services.reason);
+        }
+      }),
+    );
+    const byKey = new Map<string, CanaryAnalysis>();
+    for (const [k, candidate] of chosen) byKey.set(k, candidate.canary);
+    return { byKey, failures };
+  }
+}

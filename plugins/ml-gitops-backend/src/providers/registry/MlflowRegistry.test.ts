@@ -1,0 +1,234 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { registerMswTestHooks } from '@backstage/backend-test-utils';
+import { delay, http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { MlflowRegistry } from './MlflowRegistry';
+
+const MLFLOW = 'https://mlflow.example.com';
+const GET_VERSION = `${MLFLOW}/api/2.0/mlflow/model-versions/get`;
+const GET_RUN = `${MLFLOW}/api/2.0/mlflow/runs/get`;
+
+/** A model version as MLflow 2.x serves it from model-versions/get. */
+function modelVersion(version: string, extra: object = {}) {
+  return {
+    model_version: {
+      name: 'fraud-detector',
+      version,
+      creation_timestamp: 1727776800000,
+      last_updated_timestamp: 1727776800000,
+      current_stage: 'None',
+      description: '',
+      source: `mlflow-artifacts:/1/run-${version}/artifacts/model`,
+      status: 'READY',
+      ...extra,
+    },
+  };
+}
+
+function registry(options: { timeoutMs?: number; now?: () => number } = {}) {
+  return MlflowRegistry.fromConfig(
+    { name: 'mlflow-default', type: 'mlflow', url: MLFLOW, token: 'tok' },
+    options,
+  );
+}
+
+describe('MlflowRegistry', () => {
+  const server = setupServer();
+  registerMswTestHooks(server);
+
+  it('reads a version without run, aliases or stage as existing with no metrics', async () => {
+    server.use(
+      http.get(GET_VERSION, () =>
+        HttpResponse.json({
+          model_version: {
+            name: 'fraud-detector',
+            version: '3',
+            creation_timestamp: 1727776800000,
+            status: 'READY',
+          },
+        }),
+      ),
+    );
+    expect(await registry().getVersion('fraud-detector', '3')).toEqual({
+      exists: true,
+      status: 'READY',
+      aliases: [],
+      metrics: {},
+      url: `${MLFLOW}/#/models/fraud-detector/versions/3`,
+    });
+  });
+
+  it('reports a version MLflow does not know as not existing', async () => {
+    server.use(
+      http.get(GET_VERSION, () =>
+        HttpResponse.json(
+          {
+            error_code: 'RESOURCE_DOES_NOT_EXIST',
+            message:
+              'Model Version (name=fraud-detector, version=99) not found',
+          },
+          { status: 404 },
+        ),
+      ),
+    );
+    expect(await registry().getVersion('fraud-detector', '99')).toEqual({
+      exists: false,
+      aliases: [],
+      metrics: {},
+    });
+  });
+
+  it.each([
+    [
+      'unreachable',
+      () => HttpResponse.error(),
+      /^Registry "mlflow-default": MLflow at https:\/\/mlflow\.example\.com is unreachable/,
+    ],
+    [
+      '401',
+      () =>
+        HttpResponse.json(
+          { error_code: 'UNAUTHENTICATED', message: 'Invalid token' },
+          { status: 401 },
+        ),
+      'Registry "mlflow-default": MLflow at https://mlflow.example.com refused the request as unauthenticated (401); the token is invalid or expired',
+    ],
+    [
+      '403',
+      () =>
+        HttpResponse.json(
+          { error_code: 'PERMISSION_DENIED', message: 'denied' },
+          { status: 403 },
+        ),
+      'Registry "mlflow-default": MLflow at https://mlflow.example.com denied access to model-versions/get (403)',
+    ],
+    [
+      '500',
+      () =>
+        HttpResponse.json(
+          { error_code: 'INTERNAL_ERROR', message: 'database is locked' },
+          { status: 500 },
+        ),
+      'Registry "mlflow-default": MLflow at https://mlflow.example.com failed on model-versions/get (500 INTERNAL_ERROR: database is locked)',
+    ],
+    [
+      'a page that is not JSON',
+      () => HttpResponse.html('<html><body>MLflow is starting</body></html>'),
+      'Registry "mlflow-default": MLflow at https://mlflow.example.com sent a response to model-versions/get that is not JSON',
+    ],
+    [
+      'JSON of the wrong shape',
+      () => HttpResponse.json({ model_version: { version: '12' } }),
+      /^Registry "mlflow-default": MLflow at https:\/\/mlflow\.example\.com sent an unexpected model-versions\/get response/,
+    ],
+  ])('names the registry when MLflow is %s', async (_case, answer, message) => {
+    server.use(http.get(GET_VERSION, answer));
+    await expect(registry().getVersion('fraud-detector', '12')).rejects.toThrow(
+      message,
+    );
+  });
+
+  it('fails when the run of the version cannot be read', async () => {
+    server.use(
+      http.get(GET_VERSION, () =>
+        HttpResponse.json(modelVersion('12', { run_id: 'abc123' })),
+      ),
+      http.get(GET_RUN, () =>
+        HttpResponse.json(
+          { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'try later' },
+          { status: 503 },
+        ),
+      ),
+    );
+    await expect(registry().getVersion('fraud-detector', '12')).rejects.toThrow(
+      'Registry "mlflow-default": MLflow at https://mlflow.example.com failed on runs/get (503 TEMPORARILY_UNAVAILABLE: try later)',
+    );
+  });
+
+  it('gives up after the request timeout', async () => {
+    server.use(
+      http.get(GET_VERSION, async () => {
+        await delay(10_000);
+        return HttpResponse.json(modelVersion('12'));
+      }),
+    );
+    const started = Date.now();
+    await expect(
+      registry({ timeoutMs: 100 }).getVersion('fraud-detector', '12'),
+    ).rejects.toThrow(
+      'Registry "mlflow-default": MLflow at https://mlflow.example.com did not answer within 0.1s',
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('keeps a READY version for five minutes but never keeps a failure', async () => {
+    let calls = 0;
+    let down = true;
+    server.use(
+      http.get(GET_VERSION, () => {
+        calls += 1;
+        return down
+          ? HttpResponse.json(
+              { error_code: 'INTERNAL_ERROR', message: 'boom' },
+              { status: 500 },
+            )
+          : HttpResponse.json(modelVersion('12', { aliases: ['champion'] }));
+      }),
+    );
+    let now = 0;
+    const r = registry({ now: () => now });
+    await expect(r.getVersion('fraud-detector', '12')).rejects.toThrow();
+    down = false;
+    // The failure was not cached: MLflow is asked again at once.
+    await expect(r.getVersion('fraud-detector', '12')).resolves.toMatchObject({
+      aliases: ['champion'],
+    });
+    await r.getVersion('fraud-detector', '12');
+    expect(calls).toBe(2);
+    // A READY version is kept for 2.5 to 5 minutes (spread at random).
+    now = 149_000;
+    await r.getVersion('fraud-detector', '12');
+    expect(calls).toBe(2);
+    now = 301_000;
+    await r.getVersion('fraud-detector', '12');
+    expect(calls).toBe(3);
+  });
+
+  it('reads a version that is not READY again after a minute', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${MLFLOW}/api/2.0/mlflow/model-versions/get`, () => {
+        calls++;
+        return HttpResponse.json(
+          modelVersion('14', { status: 'PENDING_REGISTRATION' }),
+        );
+      }),
+    );
+    let now = 0;
+    const r = registry({ now: () => now });
+    await expect(r.getVersion('fraud-detector', '14')).resolves.toMatchObject({
+      status: 'PENDING_REGISTRATION',
+    });
+    now = 29_000;
+    await r.getVersion('fraud-detector', '14');
+    expect(calls).toBe(1);
+    now = 61_000;
+    await r.getVersion('fraud-detector', '14');
+    expect(calls).toBe(2);
+  });
+});

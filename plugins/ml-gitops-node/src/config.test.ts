@@ -1,0 +1,78 @@
+import { ConfigReader } from '@backstage/config';
+import { readMlGitopsSharedConfig } from './config';
+
+describe('readMlGitopsSharedConfig', () => {
+  it('defaults to dev, staging, production and no registries', () => {
+    expect(readMlGitopsSharedConfig(new ConfigReader({}))).toEqual({
+      environments: ['dev', 'staging', 'production'],
+      registries: [],
+    });
+  });
+
+  it('reads the environments and registries', () => {
+    expect(
+      readMlGitopsSharedConfig(
+        new ConfigReader({
+          mlGitops: {
+            environments: ['dev', 'prod'],
+            registries: [
+              {
+                name: 'mlflow-default',
+                type: 'mlflow',
+                url: 'https://mlflow.example.com/',
+                token: 't',
+              },
+              { name: 'other', type: 'mlflow', url: 'http://mlflow:5000' },
+            ],
+          },
+        }),
+      ),
+    ).toEqual({
+      environments: ['dev', 'prod'],
+      registries: [
+        {
+          name: 'mlflow-default',
+          type: 'mlflow',
+          url: 'https://mlflow.example.com',
+          token: 't',
+        },
+        {
+          name: 'other',
+          type: 'mlflow',
+          url: 'http://mlflow:5000',
+          token: undefined,
+        },
+      ],
+    });
+  });
+
+  it.each([
+    [{ environments: ['dev', 'dev'] }, /"dev" is listed twice/],
+    [{ environments: ['dev', 'a..b'] }, /not a valid Git branch name/],
+    [
+      { registries: [{ name: 'r', type: 'mlflow', url: 'mlflow:5000' }] },
+      /mlGitops.registries\[0\].url must be an absolute http\(s\) URL/,
+    ],
+    [
+      {
+        registries: [
+          { name: 'r', type: 'mlflow', url: 'https://u:p@mlflow.example.com' },
+        ],
+      },
+      /mlGitops.registries\[0\].url must not carry credentials/,
+    ],
+    [
+      {
+        registries: [
+          { name: 'r', type: 'mlflow', url: 'https://a.example.com' },
+          { name: 'r', type: 'mlflow', url: 'https://b.example.com' },
+        ],
+      },
+      /mlGitops.registries lists the name "r" twice/,
+    ],
+  ])('refuses %j with a message naming the key', (mlGitops, message) => {
+    expect(() =>
+      readMlGitopsSharedConfig(new ConfigReader({ mlGitops })),
+    ).toThrow(message);
+  });
+});

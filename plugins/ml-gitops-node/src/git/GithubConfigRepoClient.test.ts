@@ -1,0 +1,246 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  mockServices,
+  registerMswTestHooks,
+} from '@backstage/backend-test-utils';
+import { ScmIntegrations } from '@backstage/integration';
+import { delay, http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { GithubConfigRepoClient } from './GithubConfigRepoClient';
+
+const API = 'https://api.github.com/repos/acme/fraud-detector-config';
+const SHA = '6dcb09b5b57875f334f61aebed695e2e4193db5e';
+
+const server = setupServer();
+registerMswTestHooks(server);
+
+function client(timeoutMs?: number) {
+  const integrations = ScmIntegrations.fromConfig(
+    mockServices.rootConfig({
+      data: {
+        integrations: { github: [{ host: 'github.com', token: 'ghp_token' }] },
+      },
+    }),
+  );
+  const c = GithubConfigRepoClient.fromIntegrations({
+    integrations,
+    cache: { get: async () => undefined, set: async () => {} },
+    timeoutMs,
+  });
+  return { c, loc: c.locate('https://github.com/acme/fraud-detector-config') };
+}
+
+/** A commit as `GET /repos/{owner}/{repo}/commits/{ref}` returns it. */
+function commit(overrides: object = {}) {
+  return {
+    sha: SHA,
+    node_id: 'C_kwDOAAAB',
+    html_url: `https://github.com/acme/fraud-detector-config/commit/${SHA}`,
+    commit: {
+      author: {
+        name: 'Ada Lovelace',
+        email: 'ada@example.com',
+        date: '2026-11-01T10:00:00Z',
+      },
+      committer: {
+        name: 'GitHub',
+        email: 'noreply@github.com',
+        date: '2026-11-01T10:05:00Z',
+      },
+      message: 'Deploy 12',
+      tree: { sha: 'abc', url: '' },
+      comment_count: 0,
+    },
+    // null when the author's email belongs to no GitHub account
+    author: null,
+    committer: { login: 'web-flow', id: 19864447 },
+    parents: [{ sha: 'a'.repeat(40), url: '', html_url: '' }],
+    ...overrides,
+  };
+}
+
+describe('GithubConfigRepoClient', () => {
+  it('reads a commit whose author has no GitHub account', async () => {
+    server.use(
+      http.get(`${API}/commits/:sha`, () => HttpResponse.json(commit())),
+    );
+    const { c, loc } = client();
+    expect(await c.getCommit(loc, SHA)).toEqual({
+      sha: SHA,
+      parents: ['a'.repeat(40)],
+      message: 'Deploy 12',
+      author: 'Ada Lovelace',
+      authorDate: '2026-11-01T10:00:00.000Z',
+      committedAt: '2026-11-01T10:05:00.000Z',
+    });
+  });
+
+  it.each([
+    [
+      401,
+      {
+        message: 'Bad credentials',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '401',
+      },
+      {},
+      'Listing branches of acme/fraud-detector-config on github.com failed with 401: Bad credentials. Check the token of integrations.github for github.com.',
+    ],
+    [
+      403,
+      {
+        message: 'API rate limit exceeded for installation ID 123.',
+        documentation_url:
+          'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+      },
+      { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1796000000' },
+      'Listing branches of acme/fraud-detector-config on github.com failed with 403: API rate limit exceeded for installation ID 123. (rate limit exhausted until 2026-11-30T',
+    ],
+    [
+      404,
+      {
+        message: 'Not Found',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '404',
+      },
+      {},
+      'Listing branches of acme/fraud-detector-config on github.com failed with 404: Not Found. Check the ml-gitops/config-repo annotation and that the integration token can read the repo.',
+    ],
+    [
+      500,
+      { message: 'Server Error' },
+      {},
+      'Listing branches of acme/fraud-detector-config on github.com failed with 500: Server Error',
+    ],
+  ])(
+    'names the repo and the fix when GitHub answers %i',
+    async (status, body, headers, message) => {
+      server.use(
+        http.get(`${API}/branches`, () =>
+          HttpResponse.json(body, { status, headers }),
+        ),
+      );
+      const { c, loc } = client();
+      await expect(c.getBranchHeads(loc)).rejects.toThrow(message);
+    },
+  );
+
+  it('gives up after the request timeout', async () => {
+    server.use(
+      http.get(`${API}/branches`, async () => {
+        await delay(10_000);
+        return HttpResponse.json([]);
+      }),
+    );
+    const { c, loc } = client(100);
+    const started = Date.now();
+    await expect(c.getBranchHeads(loc)).rejects.toThrow(
+      'Git host github.com did not answer for acme/fraud-detector-config within 0.1 s',
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('says so when the Git host cannot be reached', async () => {
+    server.use(http.get(`${API}/branches`, () => HttpResponse.error()));
+    const { c, loc } = client();
+    await expect(c.getBranchHeads(loc)).rejects.toThrow(
+      'Git host github.com is unreachable',
+    );
+  });
+
+  it('refuses an answer that is not JSON, e.g. a proxy page', async () => {
+    server.use(
+      http.get(`${API}/branches`, () =>
+        HttpResponse.html(
+          '<html><body>Unicorn! Try again later.</body></html>',
+        ),
+      ),
+    );
+    const { c, loc } = client();
+    await expect(c.getBranchHeads(loc)).rejects.toThrow(
+      'Listing branches of acme/fraud-detector-config on github.com got an answer that is not JSON ("<html><body>Unicorn! Try again later.</body></html>"); check the apiBaseUrl of integrations.github for github.com',
+    );
+  });
+
+  it.each([
+    [{ message: 'a single object, not a list' }, 'got JSON that is not a list'],
+    [[{ name: 'dev' }], 'got a branch without name or commit sha'],
+  ])('refuses branches of the wrong shape: %j', async (body, message) => {
+    server.use(http.get(`${API}/branches`, () => HttpResponse.json(body)));
+    const { c, loc } = client();
+    await expect(c.getBranchHeads(loc)).rejects.toThrow(
+      `Listing branches of acme/fraud-detector-config on github.com ${message}`,
+    );
+  });
+
+  it('refuses a commit of the wrong shape', async () => {
+    server.use(
+      http.get(`${API}/commits/:sha`, () =>
+        HttpResponse.json(commit({ parents: undefined, commit: {} })),
+      ),
+    );
+    const { c, loc } = client();
+    await expect(c.getCommit(loc, SHA)).rejects.toThrow(
+      `Reading commit ${SHA} of acme/fraud-detector-config on github.com got a commit without sha, parents or dates`,
+    );
+  });
+
+  it('reads pull requests with missing optional fields', async () => {
+    server.use(
+      http.get(`${API}/commits/:sha/pulls`, () =>
+        HttpResponse.json([
+          { number: 6, merged_at: null, base: { ref: 'dev' } },
+          {
+            number: 7,
+            merged_at: '2026-11-01T10:05:00Z',
+            base: { ref: 'dev' },
+          },
+        ]),
+      ),
+      http.get(`${API}/pulls/7`, () =>
+        HttpResponse.json({
+          number: 7,
+          html_url: 'https://github.com/acme/fraud-detector-config/pull/7',
+          merged_at: '2026-11-01T10:05:00Z',
+          merged_by: null,
+          base: { ref: 'dev' },
+          head: { ref: 'deploy-12' },
+        }),
+      ),
+      http.get(`${API}/pulls/7/reviews`, () =>
+        HttpResponse.json([
+          { user: null, state: 'APPROVED' },
+          { user: { login: 'grace' }, state: 'APPROVED' },
+          { user: { login: 'linus' }, state: 'COMMENTED' },
+        ]),
+      ),
+    );
+    const { c, loc } = client();
+    expect(await c.getMergedPullRequest(loc, SHA, 'dev')).toEqual({
+      number: 7,
+      url: 'https://github.com/acme/fraud-detector-config/pull/7',
+      title: '',
+      labels: [],
+      mergedAt: '2026-11-01T10:05:00.000Z',
+      mergedBy: undefined,
+      baseRef: 'dev',
+      headRef: 'deploy-12',
+      reviewers: ['grace'],
+    });
+  });
+});
