@@ -72,19 +72,29 @@ type EpisodeRow = {
 /**
  * Runs the migrations. Backend replicas that start together race for them:
  * knex creates its bookkeeping tables without a lock and refuses to run
- * while another replica holds the migration lock. The loser waits a little
- * and tries again, by which time the winner has finished.
+ * while another replica holds the migration lock. The loser waits and tries
+ * again until the winner has finished: up to a minute while the lock is
+ * held (a slow database), a few attempts for other errors (the race on the
+ * bookkeeping tables).
  */
-async function migrateWithRetry(client: Knex, attempts = 6): Promise<void> {
+async function migrateWithRetry(
+  client: Knex,
+  options: { lockWaitMs?: number; attempts?: number } = {},
+): Promise<void> {
+  const deadline = Date.now() + (options.lockWaitMs ?? 60_000);
+  const attempts = options.attempts ?? 6;
   for (let attempt = 1; ; attempt++) {
     try {
       await client.migrate.latest({ directory: migrationsDir });
       return;
     } catch (error) {
-      if (attempt >= attempts) {
+      const locked = (error as Error)?.name === 'MigrationLocked';
+      if (locked ? Date.now() >= deadline : attempt >= attempts) {
         throw error;
       }
-      await new Promise(resolve => setTimeout(resolve, 250 * attempt));
+      await new Promise(resolve =>
+        setTimeout(resolve, Math.min(250 * attempt, 2_000)),
+      );
     }
   }
 }

@@ -403,15 +403,16 @@ describe('MlGitopsPoller faults', () => {
     const t = await setup();
     await t.pollAt(0);
     t.modes.mlflow = 'down';
-    // Past the registry's one-minute cache, so MLflow is really asked.
-    await t.pollAt(120);
+    // Past the registry's cache (at most five minutes for a READY version),
+    // so MLflow is really asked.
+    await t.pollAt(301);
 
     const fraud = await t.statuses(FRAUD);
     for (const environment of ENVIRONMENTS) {
       const registry = fraud[environment].registry!;
       expect(registry.gate).toBe('unknown');
       expect(registry.reason).toMatch(
-        /^registry:mlflow-default failing since 2026-11-28T00:02:00\.000Z: Registry "mlflow-default": MLflow at https:\/\/mlflow\.example\.com is unreachable/,
+        /^registry:mlflow-default failing since 2026-11-28T00:05:01\.000Z: Registry "mlflow-default": MLflow at https:\/\/mlflow\.example\.com is unreachable/,
       );
       // The last good facts of the same version stay visible.
       expect(registry).toMatchObject({
@@ -425,7 +426,7 @@ describe('MlGitopsPoller faults', () => {
     }
 
     t.modes.mlflow = 'up';
-    await t.pollAt(150);
+    await t.pollAt(331);
     const back = (await t.statuses(FRAUD)).dev.registry!;
     expect(back.gate).toBe('passed');
     expect(back.reason).toBeUndefined();
