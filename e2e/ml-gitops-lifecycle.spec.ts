@@ -3,8 +3,9 @@
  * create its config repo from the template form, let Argo CD pick up the
  * Applications the repo declares, register versions in MLflow, deploy one to
  * dev, promote it to staging and production (production needs an approving
- * review), roll production back, and read the measured time to serve of the
- * rollback from the backend and on the model's page.
+ * review), roll production back, read the measured time to serve of the
+ * rollback from the backend and on the model's page, and seal a secret that
+ * the sandbox's Sealed Secrets controller opens to the same value.
  *
  * The first step goes through the UI; the later ones use the scaffolder's
  * REST API as the UI would, and the Git host's API where a person would
@@ -16,6 +17,7 @@ import {
   type APIRequestContext,
   type Page,
 } from '@playwright/test';
+import { createHash, randomBytes } from 'node:crypto';
 import { parse } from 'yaml';
 import {
   BACKEND,
@@ -120,12 +122,17 @@ async function runTemplate(
   token: string,
   template: string,
   values: Json,
+  secrets?: Record<string, string>,
 ): Promise<Json> {
   const headers = { authorization: `Bearer ${token}` };
   const { id } = await json(
     await request.post(`${BACKEND}/api/scaffolder/v2/tasks`, {
       headers,
-      data: { templateRef: `template:default/${template}`, values },
+      data: {
+        templateRef: `template:default/${template}`,
+        values,
+        ...(secrets ? { secrets } : {}),
+      },
     }),
   );
   let task: Json = {};
@@ -305,7 +312,7 @@ test.afterAll(async ({ playwright }) => {
   }
 });
 
-test('a model from a new config repo to a measured production rollback', async ({
+test('a model from a new config repo to a measured production rollback and a sealed secret', async ({
   page,
   request,
 }) => {
@@ -503,4 +510,54 @@ test('a model from a new config repo to a measured production rollback', async (
       fullPage: true,
     });
   }
+
+  // 10. Seal a secret for production: the pull request carries only the
+  // SealedSecret, and the sandbox's controller opens it to the same value.
+  const value = `e2e-${randomBytes(12).toString('hex')}`;
+  const sealOutput = await runTemplate(
+    request,
+    token,
+    'ml-gitops-seal-secret',
+    {
+      entityRef: ENTITY_REF,
+      environment: 'production',
+      name: 'scoring-db',
+      namespace: 'ml-production',
+      key: 'password',
+      scope: 'strict',
+      // what the form's Secret field leaves in the values: a mask
+      value: '*'.repeat(value.length),
+    },
+    { value },
+  );
+  expect(JSON.stringify(sealOutput)).not.toContain(value);
+  const sealPr = pullRequestNumber(sealOutput);
+  const sealPull = await json(await request.get(gitApi(`/pulls/${sealPr}`)));
+  const file = await json(
+    await request.get(
+      gitApi(
+        `/contents/secrets/scoring-db.sealed.yaml?ref=${encodeURIComponent(
+          sealPull.head.ref,
+        )}`,
+      ),
+    ),
+  );
+  const sealed = Buffer.from(file.content, 'base64').toString('utf8');
+  expect(sealed).toContain('kind: SealedSecret');
+  expect(sealed).not.toContain(value);
+  const opened = await json(
+    await request.post(`${SANDBOX_ADMIN}/_sandbox/unseal`, { data: sealed }),
+  );
+  expect(opened).toMatchObject({
+    ok: true,
+    name: 'scoring-db',
+    namespace: 'ml-production',
+    scope: 'strict',
+    data: {
+      password: {
+        sha256: createHash('sha256').update(value).digest('hex'),
+        bytes: Buffer.byteLength(value),
+      },
+    },
+  });
 });

@@ -370,30 +370,28 @@ export class CanaryAnalyses {
     return `${model}\u0000${environment}`;
   }
 
-  private async analysisRuns(
+  /** The objects of one kind labelled with a model and an environment. */
+  private async listLabelled(
     client: KubernetesClusterClient,
+    group: string,
+    plural: string,
   ): Promise<KubeObject[]> {
-    const version = await client.preferredVersion(ROLLOUTS_GROUP);
+    const version = await client.preferredVersion(group);
     if (!version) return [];
     return client.list(
-      ROLLOUTS_GROUP,
+      group,
       version,
-      'analysisruns',
+      plural,
       `${LABEL_MODEL},${LABEL_ENVIRONMENT}`,
     );
   }
 
-  private async inferenceServices(
-    client: KubernetesClusterClient,
-  ): Promise<KubeObject[]> {
-    const version = await client.preferredVersion(KSERVE_GROUP);
-    if (!version) return [];
-    return client.list(
-      KSERVE_GROUP,
-      version,
-      'inferenceservices',
-      `${LABEL_MODEL},${LABEL_ENVIRONMENT}`,
-    );
+  private analysisRuns(client: KubernetesClusterClient) {
+    return this.listLabelled(client, ROLLOUTS_GROUP, 'analysisruns');
+  }
+
+  private inferenceServices(client: KubernetesClusterClient) {
+    return this.listLabelled(client, KSERVE_GROUP, 'inferenceservices');
   }
 
   /**
