@@ -352,13 +352,22 @@ test('a model from a new config repo to a measured production rollback and a sea
       protection.required_pull_request_reviews.required_approving_review_count,
     ).toBe(1);
 
-    // 3. The catalog entity it registered.
-    const location = await json(
-      await request.get(
-        `${BACKEND}/api/catalog/locations/by-entity/component/default/${MODEL}`,
-        { headers },
-      ),
-    );
+    // 3. The catalog entity it registered (the catalog processes the new
+    // location in the background: its entity appears a little later).
+    let location: Json = {};
+    await expect
+      .poll(
+        async () => {
+          const response = await request.get(
+            `${BACKEND}/api/catalog/locations/by-entity/component/default/${MODEL}`,
+            { headers },
+          );
+          location = response.ok() ? await response.json() : {};
+          return location.id;
+        },
+        { timeout: 60_000 },
+      )
+      .toBeTruthy();
     cleanup.locationId = location.id;
     let entity: Json = {};
     await expect
