@@ -26,7 +26,6 @@ import {
   startTestBackend,
   TestDatabases,
 } from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
 import { ConflictError } from '@backstage/errors';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
@@ -38,6 +37,7 @@ import {
 import knexFactory, { Knex } from 'knex';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
+import { modelEntity } from './__testUtils__/modelEntity';
 import { mlGitopsPlugin } from './plugin';
 
 /**
@@ -50,23 +50,7 @@ import { mlGitopsPlugin } from './plugin';
 const ARGOCD = 'https://argocd.example.com';
 const FRAUD = 'component:default/fraud-detector';
 
-const entity: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'fraud-detector',
-    namespace: 'default',
-    annotations: {
-      'ml-gitops/model': 'fraud-detector',
-      'ml-gitops/config-repo': 'https://github.com/acme/fraud-detector-config',
-    },
-  },
-  spec: {
-    type: 'ml-model',
-    owner: 'group:default/ml',
-    lifecycle: 'production',
-  },
-};
+const entity = modelEntity('fraud-detector');
 
 const config = {
   integrations: { github: [{ host: 'github.com', token: 'gh-token' }] },

@@ -5,21 +5,10 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import request from 'supertest';
+import { modelEntity } from './__testUtils__/modelEntity';
 import { mlGitopsPlugin } from './plugin';
 
-const fraudDetector: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'fraud-detector',
-    namespace: 'default',
-    annotations: {
-      'ml-gitops/model': 'fraud-detector',
-      'ml-gitops/config-repo': 'https://github.com/acme/fraud-detector-config',
-    },
-  },
-  spec: { type: 'ml-model', owner: 'fraud-ml', lifecycle: 'production' },
-};
+const fraudDetector = modelEntity('fraud-detector', 'fraud-ml');
 
 const website: Entity = {
   apiVersion: 'backstage.io/v1alpha1',

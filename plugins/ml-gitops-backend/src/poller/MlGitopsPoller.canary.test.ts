@@ -20,7 +20,6 @@ import {
   TestDatabases,
 } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { Entity } from '@backstage/catalog-model';
 import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
@@ -49,28 +48,13 @@ import {
 } from '../providers/canary/__testUtils__/fixtures';
 import { KubernetesClusterClient } from '../providers/kubernetes/KubernetesClusters';
 import { ServingVersions } from '../providers/kubernetes/ServingVersions';
+import { modelEntity } from '../__testUtils__/modelEntity';
 import { MlGitopsPoller } from './MlGitopsPoller';
 
 const ARGOCD = 'https://argocd.example.com';
 const REF = 'component:default/churn-predictor';
 
-const entity: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'churn-predictor',
-    namespace: 'default',
-    annotations: {
-      'ml-gitops/model': 'churn-predictor',
-      'ml-gitops/config-repo': 'https://github.com/acme/churn-predictor-config',
-    },
-  },
-  spec: {
-    type: 'ml-model',
-    owner: 'group:default/growth-ml',
-    lifecycle: 'production',
-  },
-};
+const entity = modelEntity('churn-predictor', 'group:default/growth-ml');
 
 describe('MlGitopsPoller with canary analyses', () => {
   const server = setupServer();

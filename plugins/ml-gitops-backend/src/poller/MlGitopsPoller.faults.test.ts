@@ -19,7 +19,6 @@ import {
   registerMswTestHooks,
   TestDatabases,
 } from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
 import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
@@ -40,6 +39,7 @@ import { readMlGitopsConfig } from '../config';
 import { DatabaseMlGitopsStore } from '../database/DatabaseMlGitopsStore';
 import { ArgoCdSource } from '../providers/argocd/ArgoCdSource';
 import { createRegistries } from '../providers/registry/createRegistries';
+import { modelEntity } from '../__testUtils__/modelEntity';
 import { MlGitopsPoller } from './MlGitopsPoller';
 
 /**
@@ -55,26 +55,6 @@ const ENVIRONMENTS = ['dev', 'staging', 'production'];
 const T0 = Date.parse('2026-11-28T00:00:00Z');
 const FRAUD = 'component:default/fraud-detector';
 const CHURN = 'component:default/churn-predictor';
-
-function modelEntity(name: string): Entity {
-  return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name,
-      namespace: 'default',
-      annotations: {
-        'ml-gitops/model': name,
-        'ml-gitops/config-repo': `https://github.com/acme/${name}-config`,
-      },
-    },
-    spec: {
-      type: 'ml-model',
-      owner: 'group:default/ml',
-      lifecycle: 'production',
-    },
-  };
-}
 
 /** A config repo whose three branches declare version 7 of the model. */
 function configRepo(model: string) {

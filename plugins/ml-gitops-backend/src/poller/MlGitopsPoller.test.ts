@@ -5,7 +5,6 @@ import {
 } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { ScmIntegrations } from '@backstage/integration';
-import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
@@ -25,31 +24,12 @@ import {
   GithubConfigRepoClient,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { MlflowRegistry } from '../providers/registry/MlflowRegistry';
+import { modelEntity } from '../__testUtils__/modelEntity';
 import { MlGitopsPoller } from './MlGitopsPoller';
 
 const ARGOCD = 'https://argocd.example.com';
 const MLFLOW = 'https://mlflow.example.com';
 const NOW = new Date('2026-11-28T00:00:00Z');
-
-function modelEntity(name: string): Entity {
-  return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name,
-      namespace: 'default',
-      annotations: {
-        'ml-gitops/model': name,
-        'ml-gitops/config-repo': `https://github.com/acme/${name}-config`,
-      },
-    },
-    spec: {
-      type: 'ml-model',
-      owner: 'group:default/fraud-ml',
-      lifecycle: 'production',
-    },
-  };
-}
 
 /** A config repo with a realistic history: deploys, promotions, a rollback. */
 function fraudDetectorRepo() {
@@ -349,13 +329,13 @@ describe('MlGitopsPoller', () => {
       catalog: catalogServiceMock.mock({
         getEntities: async () => ({
           items: [
-            modelEntity('fraud-detector'),
-            modelEntity('churn-predictor'),
+            modelEntity('fraud-detector', 'group:default/fraud-ml'),
+            modelEntity('churn-predictor', 'group:default/fraud-ml'),
           ],
         }),
         getEntityByRef: async ref =>
           String(ref) === 'component:default/fraud-detector'
-            ? modelEntity('fraud-detector')
+            ? modelEntity('fraud-detector', 'group:default/fraud-ml')
             : undefined,
       }),
       store,
