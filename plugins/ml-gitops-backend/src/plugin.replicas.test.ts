@@ -183,7 +183,11 @@ function fixture() {
             }),
           ],
         });
-      const backends = await Promise.all([replica(knexA), replica(knexB)]);
+      // Started one after the other: this test is about polling, and two
+      // replicas racing for knex's migration lock on a slow machine can hold
+      // a start up for a long time (see migrateWithRetry).
+      const first = await replica(knexA);
+      const backends = [first, await replica(knexB)];
 
       /** Waits until `count()` reaches `n`. */
       const reach = async (count: () => number, n: number) => {
