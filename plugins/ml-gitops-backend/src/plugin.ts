@@ -92,7 +92,7 @@ export const mlGitopsPlugin = createBackendPlugin({
         const mlConfig = readMlGitopsConfig(config);
         permissionsRegistry.addPermissions(mlGitopsPermissions);
 
-        const store = await DatabaseMlGitopsStore.create({ database });
+        const store = await DatabaseMlGitopsStore.create({ database, logger });
         // Branch validators and declarations are read every cycle for every
         // model: kept in memory, written through to the database so that a
         // restart or another replica starts from them.
