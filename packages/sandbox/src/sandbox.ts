@@ -213,6 +213,10 @@ export async function startSandbox(
       port: ports.git,
       log,
       handler: async (req, res, url) => {
+        if (url.pathname === '/api/graphql') {
+          await state.github.graphql.handle(req, res);
+          return;
+        }
         if (url.pathname.startsWith('/api/v3/') || url.pathname === '/api/v3') {
           await state.github.handle(
             req,

@@ -284,6 +284,7 @@ function printCycle(c: CycleResult) {
   ).join(', ');
   const git304 = sum(c.counts, /^git .* 304$/);
   const gitAll = sum(c.counts, /^git /);
+  const graphql = sum(c.counts, /^git POST \/api\/graphql /);
   console.log(`\n${c.label}`);
   console.log(
     `  wall ${ms(c.wallMs)}, backend CPU ${ms(c.cpuMs)} (user+system)`,
@@ -293,7 +294,11 @@ function printCycle(c: CycleResult) {
   console.log(
     `  Git host: ${gitAll.toLocaleString(
       'en-US',
-    )} requests, ${git304.toLocaleString(
+    )} requests: ${graphql.toLocaleString(
+      'en-US',
+    )} GraphQL queries (1 rate-limit point each), ${(
+      gitAll - graphql
+    ).toLocaleString('en-US')} REST, of which ${git304.toLocaleString(
       'en-US',
     )} answered 304 (not counted by GitHub's rate limit)`,
   );

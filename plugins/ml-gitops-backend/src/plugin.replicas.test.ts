@@ -142,7 +142,9 @@ function fixture() {
           return HttpResponse.json({ metadata: {}, items: apps });
         }),
       );
-      const branchLists = () => repo.calls.filter(c => c === 'branches').length;
+      // Branch heads: one GraphQL query per cycle (REST where it is missing).
+      const branchLists = () =>
+        repo.calls.filter(c => c === 'graphql' || c === 'branches').length;
 
       const knexA = await databases.init('POSTGRES_15');
       // The second replica has its own pool to the same database.
@@ -183,11 +185,9 @@ function fixture() {
             }),
           ],
         });
-      // Started one after the other: this test is about polling, and two
-      // replicas racing for knex's migration lock on a slow machine can hold
-      // a start up for a long time (see migrateWithRetry).
-      const first = await replica(knexA);
-      const backends = [first, await replica(knexB)];
+      // Started at the same moment, as a deployment does: both migrate the
+      // fresh database, one after the other under the advisory lock.
+      const backends = await Promise.all([replica(knexA), replica(knexB)]);
 
       /** Waits until `count()` reaches `n`. */
       const reach = async (count: () => number, n: number) => {

@@ -52,6 +52,7 @@ import {
   Urls,
   userJson,
 } from './render';
+import { GitHubGraphql } from './graphql';
 
 const DOCS = 'https://docs.github.com/rest';
 
@@ -100,12 +101,38 @@ function contextsOf(rsc: { contexts?: unknown; checks?: unknown }): string[] {
 export class GitHubApi {
   private router = new Router();
   private rate = { remaining: RATE_LIMIT, reset: 0 };
+  /** The GraphQL API (/api/graphql) over the same repositories. */
+  readonly graphql: GitHubGraphql;
 
   constructor(
     private readonly repos: GitRepos,
     private readonly urls: () => Urls,
   ) {
     this.routes();
+    this.graphql = new GitHubGraphql(
+      {
+        repository: (owner, name) => {
+          const repo = repos.get(owner, name);
+          if (!repo) return undefined;
+          return {
+            nameWithOwner: repo.fullName,
+            defaultBranch: repo.default_branch,
+            branchHead: async branch => {
+              const sha = await repos.refSha(repo, `refs/heads/${branch}`);
+              const c = sha ? await repos.commit(repo, sha) : null;
+              return c
+                ? {
+                    oid: c.sha,
+                    message: c.message,
+                    committedDate: c.committer.date,
+                  }
+                : undefined;
+            },
+          };
+        },
+      },
+      urls,
+    );
   }
 
   async handle(

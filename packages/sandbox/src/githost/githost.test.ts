@@ -556,4 +556,74 @@ describe('Git host', () => {
       await fs.rm(tmp, { recursive: true, force: true });
     }
   });
+
+  it('answers GraphQL queries for branch heads like GitHub, agreeing with REST', async () => {
+    const graphql = (body: unknown) =>
+      fetch(`${sandbox.urls.git}/api/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const res = await graphql({
+      query: `query Heads($o: String!, $n: String!, $dev: String!, $prod: String!) {
+        r0: repository(owner: $o, name: $n) {
+          nameWithOwner
+          dev: ref(qualifiedName: $dev) { name target { oid ... on Commit { committedDate } } }
+          prod: ref(qualifiedName: $prod) { target { oid } }
+          nope: ref(qualifiedName: "refs/heads/no-such-branch") { target { oid } }
+        }
+        r1: repository(owner: "acme", name: "nope") { nameWithOwner }
+        rateLimit { cost remaining }
+      }`,
+      variables: {
+        o: 'acme',
+        n: 'fraud-detector-config',
+        dev: 'refs/heads/dev',
+        prod: 'refs/heads/production',
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-ratelimit-resource')).toBe('graphql');
+    const body = await res.json();
+    const branches = (await (
+      await get('/repos/acme/fraud-detector-config/branches')
+    ).json()) as Array<{ name: string; commit: { sha: string } }>;
+    const head = (name: string) =>
+      branches.find(b => b.name === name)!.commit.sha;
+    expect(body.data.r0).toEqual({
+      nameWithOwner: 'acme/fraud-detector-config',
+      dev: {
+        name: 'dev',
+        target: {
+          oid: head('dev'),
+          committedDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        },
+      },
+      prod: { target: { oid: head('production') } },
+      nope: null,
+    });
+    expect(body.data.r1).toBeNull();
+    expect(body.data.rateLimit.cost).toBe(1);
+    expect(body.errors).toEqual([
+      {
+        type: 'NOT_FOUND',
+        path: ['r1'],
+        locations: [expect.objectContaining({ line: expect.any(Number) })],
+        message: "Could not resolve to a Repository with the name 'acme/nope'.",
+      },
+    ]);
+
+    // A field GitHub's schema lacks is refused before anything runs.
+    const invalid = await (
+      await graphql({
+        query: '{ repository(owner: "acme", name: "x") { secrets } }',
+      })
+    ).json();
+    expect(invalid.data).toBeUndefined();
+    expect(invalid.errors[0].message).toBe(
+      'Cannot query field "secrets" on type "Repository".',
+    );
+    const unparsable = await (await graphql({ query: '{ repository(' })).json();
+    expect(unparsable.errors[0].message).toMatch(/^Syntax Error/);
+  });
 });

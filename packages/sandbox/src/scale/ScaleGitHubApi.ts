@@ -28,6 +28,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { RouteContext, Router, sendJson } from '../lib/http';
 import { sendGitHubError } from '../githost/GitHubApi';
+import { GitHubGraphql } from '../githost/graphql';
 import {
   pullJson,
   repoJson,
@@ -55,12 +56,43 @@ export class ScaleGitHubApi {
   private readonly reset = Math.floor(Date.now() / 1000) + 3600;
   /** Answers that count against GitHub's rate limit (not 304). */
   counted = 0;
+  /** The GraphQL API (/api/graphql) over the same fleet. */
+  readonly graphql: GitHubGraphql;
 
   constructor(
     private readonly repos: Map<string, ScaleRepo>,
     private readonly urls: () => Urls,
   ) {
     this.routes();
+    this.graphql = new GitHubGraphql(
+      {
+        repository: (owner, name) => {
+          const repo = repos.get(`${owner}/${name}`.toLowerCase());
+          if (!repo) return undefined;
+          return {
+            nameWithOwner: repo.record.fullName,
+            defaultBranch: repo.record.default_branch,
+            branchHead: branch => {
+              const sha = Object.prototype.hasOwnProperty.call(
+                repo.heads,
+                branch,
+              )
+                ? repo.heads[branch]
+                : undefined;
+              const c = sha ? repo.commits.get(sha) : undefined;
+              return c
+                ? {
+                    oid: c.sha,
+                    message: c.message,
+                    committedDate: c.committer.date,
+                  }
+                : undefined;
+            },
+          };
+        },
+      },
+      urls,
+    );
   }
 
   async handle(

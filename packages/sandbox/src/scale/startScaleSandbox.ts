@@ -125,6 +125,10 @@ export async function startScaleSandbox(
   gitServer = server(
     'git',
     async (req, res, url) => {
+      if (url.pathname === '/api/graphql') {
+        await github.graphql.handle(req, res);
+        return;
+      }
       if (url.pathname.startsWith('/api/v3/')) {
         await github.handle(
           req,

@@ -499,13 +499,51 @@ describe('MlGitopsPoller', () => {
     );
   });
 
-  it('costs one conditional request per unchanged config repo', async () => {
+  it('costs one batched GraphQL query for the branch heads of unchanged config repos', async () => {
     const t = await setup();
     await t.poller.pollAll();
     t.repo.calls.length = 0;
     await t.poller.pollAll();
-    expect(t.repo.calls).toEqual(['branches']);
+    expect(t.repo.calls).toEqual(['graphql']);
     expect(t.notifications.send).toHaveBeenCalledTimes(1);
+  });
+
+  it('reads branch heads with one conditional REST request per repo where the host has no GraphQL API', async () => {
+    const t = await setup();
+    let graphqlCalls = 0;
+    server.use(
+      http.post('https://api.github.com/graphql', () => {
+        graphqlCalls++;
+        return HttpResponse.json(
+          {
+            message: 'Not Found',
+            documentation_url: 'https://docs.github.com/graphql',
+          },
+          { status: 404 },
+        );
+      }),
+    );
+    await t.poller.pollAll();
+    const dev = (await t.store.getStatuses(FRAUD)).find(
+      s => s.status.name === 'dev',
+    )!.status;
+    expect(dev.declared?.version).toBe('12');
+    t.repo.calls.length = 0;
+    await t.poller.pollAll();
+    // Answered 304; the endpoint that said 404 is not asked again.
+    expect(t.repo.calls).toEqual(['branches']);
+    expect(graphqlCalls).toBe(1);
+  });
+
+  it('reads a pushed repo alone with a REST request, not a fleet query', async () => {
+    const t = await setup();
+    await t.poller.pollAll();
+    t.repo.calls.length = 0;
+    await t.poller.pollRepository(
+      'https://github.com/acme/fraud-detector-config',
+    );
+    expect(t.repo.calls[0]).toBe('branches');
+    expect(t.repo.calls).not.toContain('graphql');
   });
 
   it('writes and signals nothing for an unchanged model, yet reports when its source last answered', async () => {
@@ -703,7 +741,7 @@ describe('MlGitopsPoller', () => {
     expect(churn).toHaveLength(3);
     expect(churn[0].drift.state).toBe('unknown');
     expect(churn[0].drift.reason).toMatch(
-      /git failing since .*404.*Check the ml-gitops\/config-repo annotation/,
+      /git failing since .*Could not resolve to a Repository with the name .acme\/churn-predictor-config.*Check the ml-gitops\/config-repo annotation/,
     );
   });
 });

@@ -35,6 +35,7 @@ import {
   EnvironmentDeclaration,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import {
+  BranchHeadsPrefetch,
   ConfigRepoLocation,
   GithubConfigRepoClient,
 } from '@ml-gitops/plugin-ml-gitops-node';
@@ -64,22 +65,102 @@ type SnapshotEntry = {
   model: string;
   status: EnvironmentStatus;
   observedFrom?: string;
-  /** The status in substance: all but the live observation time. */
-  substance: string;
 };
 
 /** The statuses of one polled model, and whether they differ from the stored ones. */
 type PolledModel = StatusWrite & { changed: boolean };
 
+/** Below this many GitHub GraphQL points left, the poller warns (once a window). */
+const LOW_GRAPHQL_POINTS = 200;
+
 /** How many changed models are written in one transaction. */
 const WRITE_BATCH = 100;
 
-function substanceOf(status: EnvironmentStatus, observedFrom?: string) {
-  return JSON.stringify({
-    ...status,
-    live: status.live ? { ...status.live, observedAt: undefined } : null,
-    observedFrom,
-  });
+/**
+ * Whether two JSON values are equal as JSON (an `undefined` property is the
+ * same as a missing one), without building strings.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (
+    typeof a !== 'object' ||
+    typeof b !== 'object' ||
+    a === null ||
+    b === null
+  ) {
+    return false;
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) {
+      return false;
+    }
+    for (let i = 0; i < a.length; i++) {
+      if (!sameJson(a[i], b[i])) return false;
+    }
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let keys = 0;
+  for (const k in x) {
+    if (x[k] === undefined) continue;
+    keys++;
+    if (!sameJson(x[k], y[k])) return false;
+  }
+  for (const k in y) {
+    if (y[k] !== undefined) keys--;
+  }
+  return keys === 0;
+}
+
+/**
+ * Whether a newly computed status is the stored one in substance: all but
+ * the live observation time, which follows the source every cycle.
+ */
+function sameSubstance(
+  entry: SnapshotEntry,
+  status: EnvironmentStatus,
+  observedFrom: string | undefined,
+): boolean {
+  if (entry.observedFrom !== observedFrom) return false;
+  const before = entry.status;
+  for (const k in status) {
+    if (k === 'live') continue;
+    const v = (status as Record<string, unknown>)[k];
+    if (!sameJson(v, (before as Record<string, unknown>)[k])) return false;
+  }
+  for (const k in before) {
+    if (
+      k !== 'live' &&
+      (before as Record<string, unknown>)[k] !== undefined &&
+      (status as Record<string, unknown>)[k] === undefined
+    ) {
+      return false;
+    }
+  }
+  const [l, m] = [status.live, before.live];
+  if (!l || !m) return !l && !m;
+  for (const k in l) {
+    if (k === 'observedAt') continue;
+    if (
+      !sameJson(
+        (l as Record<string, unknown>)[k],
+        (m as Record<string, unknown>)[k],
+      )
+    ) {
+      return false;
+    }
+  }
+  for (const k in m) {
+    if (
+      k !== 'observedAt' &&
+      (m as Record<string, unknown>)[k] !== undefined &&
+      (l as Record<string, unknown>)[k] === undefined
+    ) {
+      return false;
+    }
+  }
+  return true;
 }
 
 function snapshotEntry(
@@ -87,12 +168,7 @@ function snapshotEntry(
   status: EnvironmentStatus,
   observedFrom?: string,
 ): SnapshotEntry {
-  return {
-    model,
-    status,
-    observedFrom,
-    substance: substanceOf(status, observedFrom),
-  };
+  return { model, status, observedFrom };
 }
 
 function sourceName(source: DeploymentSource): string {
@@ -239,6 +315,8 @@ export class MlGitopsPoller {
    */
   private snapshot?: Map<string, Map<string, SnapshotEntry>>;
   private snapshotCursor?: string;
+  /** The GraphQL rate-limit window already warned about. */
+  private lowPointsWarned?: string;
   /** When each deployment source last answered (`argocd:main` → ISO time). */
   private readonly sourceSeen = new Map<string, string>();
 
@@ -453,11 +531,36 @@ export class MlGitopsPoller {
     return items.filter(e => getMlGitopsAnnotations(e).missing.length === 0);
   }
 
+  /**
+   * Starts reading the environment branches' heads of every config repo of
+   * `entities` in batches; a repo whose URL is not usable is left to
+   * `readDeclarations`, which reports it.
+   */
+  private prefetchBranchHeads(entities: Entity[]): BranchHeadsPrefetch {
+    const locs: ConfigRepoLocation[] = [];
+    for (const entity of entities) {
+      try {
+        locs.push(
+          this.deps.git.locate(getMlGitopsAnnotations(entity).configRepo!),
+        );
+      } catch {
+        // reported when the model is polled
+      }
+    }
+    return this.deps.git.prefetchBranchHeads(
+      locs,
+      this.deps.config.environments,
+    );
+  }
+
   /** Polls every model entity of the catalog. */
   async pollAll(): Promise<void> {
     const started = Date.now();
-    const [entities, fleet, snapshot] = await Promise.all([
-      this.listModelEntities(),
+    const [{ entities, branchHeads }, fleet, snapshot] = await Promise.all([
+      this.listModelEntities().then(list => ({
+        entities: list,
+        branchHeads: this.prefetchBranchHeads(list),
+      })),
       this.observeFleet(),
       this.syncSnapshot(),
     ]);
@@ -483,6 +586,7 @@ export class MlGitopsPoller {
             entity,
             fleet,
             snapshot.get(entityRef) ?? new Map(),
+            { branchHeads },
           );
           if (polled.changed) {
             pending.push(polled);
@@ -529,9 +633,26 @@ export class MlGitopsPoller {
       if (!page.more) break;
       after = page.entityRefs[page.entityRefs.length - 1];
     }
+    const points = [...this.deps.git.graphqlRateLimits.values()]
+      .map(
+        l =>
+          `; GitHub GraphQL on ${l.host}: ${l.remaining} points left until ${l.resetAt}`,
+      )
+      .join('');
     this.deps.logger.debug(
-      `Polled ${entities.length} models in ${Date.now() - started} ms`,
+      `Polled ${entities.length} models in ${Date.now() - started} ms${points}`,
     );
+    for (const l of this.deps.git.graphqlRateLimits.values()) {
+      if (
+        l.remaining < LOW_GRAPHQL_POINTS &&
+        this.lowPointsWarned !== l.resetAt
+      ) {
+        this.lowPointsWarned = l.resetAt;
+        this.deps.logger.warn(
+          `GitHub GraphQL on ${l.host} has ${l.remaining} points left until ${l.resetAt}; branch heads are read in queries of 100 repos (1 point each) every cycle. Lengthen mlGitops.schedule or give the integration a token with a higher limit.`,
+        );
+      }
+    }
   }
 
   /** Polls one model now, and asks its operators to look at Git. */
@@ -579,6 +700,7 @@ export class MlGitopsPoller {
     entityRef: string,
     configRepo: string,
     manifestPath: string,
+    prefetched?: BranchHeadsPrefetch,
   ): Promise<{
     loc?: ConfigRepoLocation;
     declarations: Map<string, EnvironmentDeclaration>;
@@ -595,7 +717,11 @@ export class MlGitopsPoller {
     let loc: ConfigRepoLocation | undefined;
     try {
       loc = this.deps.git.locate(configRepo);
-      const { heads } = await this.deps.git.getBranchHeads(loc);
+      // Read for the whole fleet in a few GraphQL queries when the host
+      // allows; else (and when polled alone) one conditional REST request.
+      const heads =
+        (await prefetched?.get(loc.url)) ??
+        (await this.deps.git.getBranchHeads(loc)).heads;
       for (const environment of this.deps.config.environments) {
         const head = heads[environment];
         if (!head) {
@@ -725,7 +851,10 @@ export class MlGitopsPoller {
     entity: Entity,
     fleet: FleetObservations,
     stored: Map<string, SnapshotEntry>,
-    options: { refreshOperators?: boolean } = {},
+    options: {
+      refreshOperators?: boolean;
+      branchHeads?: BranchHeadsPrefetch;
+    } = {},
   ): Promise<PolledModel> {
     const entityRef = stringifyEntityRef(entity);
     const annotations = getMlGitopsAnnotations(entity);
@@ -737,6 +866,7 @@ export class MlGitopsPoller {
       entityRef,
       annotations.configRepo!,
       annotations.manifestPath,
+      options.branchHeads,
     );
     if (git.deployments.length > 0) {
       await this.deps.store.recordDeployments(entityRef, git.deployments);
@@ -864,7 +994,7 @@ export class MlGitopsPoller {
       statuses.push({ status, ...(observedFrom ? { observedFrom } : {}) });
       const same =
         beforeEntry?.model === model &&
-        beforeEntry.substance === substanceOf(status, observedFrom);
+        sameSubstance(beforeEntry, status, observedFrom);
       changed ||= !same;
 
       // What was in sync at the same commit was marked serving then.

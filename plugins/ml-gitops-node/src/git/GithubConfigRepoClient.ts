@@ -57,6 +57,33 @@ type FetchFn = typeof fetch;
 
 const MAX_CACHED_FILES = 5000;
 
+/** Repositories asked for in one GraphQL query. */
+const GRAPHQL_BATCH = 100;
+/** GraphQL queries in flight at once per host and token. */
+const GRAPHQL_CONCURRENCY = 2;
+/** How long a host that answered 404 on its GraphQL endpoint is not asked again. */
+const NO_GRAPHQL_RETRY_MS = 60 * 60 * 1000;
+
+/**
+ * Branch heads of many config repos, read together: for each repo (by
+ * {@link ConfigRepoLocation.url}) a promise of its heads of the asked
+ * branches, or of `undefined` when its host cannot answer in a batch (the
+ * caller then asks the REST API). A failed repo's promise rejects with the
+ * error that names it.
+ */
+export type BranchHeadsPrefetch = Map<
+  string,
+  Promise<Record<string, string> | undefined>
+>;
+
+/** What the GraphQL API said of its rate limit in the last batch. */
+export type GraphqlRateLimit = {
+  host: string;
+  cost: number;
+  remaining: number;
+  resetAt: string;
+};
+
 /**
  * Reads config repos on GitHub (github.com or GitHub Enterprise) through
  * Backstage's `integrations.github` credentials. An unchanged repo costs one
@@ -85,6 +112,10 @@ export class GithubConfigRepoClient {
 
   private readonly files = new Map<string, string | null>();
   private readonly commits = new Map<string, CommitInfo>();
+  /** Hosts whose GraphQL endpoint answered 404, until when. */
+  private readonly noGraphql = new Map<string, number>();
+  /** The rate limit the GraphQL API reported last, per host. */
+  readonly graphqlRateLimits = new Map<string, GraphqlRateLimit>();
 
   private constructor(
     private readonly integrations: ScmIntegrationRegistry,
@@ -160,7 +191,7 @@ export class GithubConfigRepoClient {
         );
       }
       throw new ServiceUnavailableError(
-        `Git host ${loc.host} is unreachable: ${(error as Error)?.message}`,
+        `Git host ${loc.host} is unreachable: ${networkMessage(error)}`,
       );
     }
     return response;
@@ -276,6 +307,350 @@ export class GithubConfigRepoClient {
     const changed =
       !cached || JSON.stringify(cached.heads) !== JSON.stringify(heads);
     return { heads, changed };
+  }
+
+  /**
+   * Starts reading the heads of `branches` in every repo of `locs` through
+   * GitHub's GraphQL API, up to 100 repos in one query (one rate-limit point
+   * per query, as GitHub charges a query without connections) instead of a
+   * REST request per repo. Returns at once; each repo's promise settles when
+   * its query has been answered. Repos are grouped by host and credentials
+   * (a GitHub App installation token covers one owner), and queries run in
+   * the order of `locs`, so the first repos are ready first.
+   */
+  prefetchBranchHeads(
+    locs: ConfigRepoLocation[],
+    branches: string[],
+  ): BranchHeadsPrefetch {
+    const result: BranchHeadsPrefetch = new Map();
+    const settle = new Map<
+      string,
+      {
+        resolve: (heads: Record<string, string> | undefined) => void;
+        reject: (error: Error) => void;
+      }
+    >();
+    const unique: ConfigRepoLocation[] = [];
+    for (const loc of locs) {
+      if (result.has(loc.url)) continue;
+      const promise = new Promise<Record<string, string> | undefined>(
+        (resolve, reject) => settle.set(loc.url, { resolve, reject }),
+      );
+      // Settled without a reader when its model is not polled after all.
+      promise.catch(() => {});
+      result.set(loc.url, promise);
+      unique.push(loc);
+    }
+    const run = async () => {
+      const groups = new Map<
+        string,
+        {
+          endpoint: string;
+          headers: Record<string, string>;
+          locs: typeof unique;
+        }
+      >();
+      for (const loc of unique) {
+        const endpoint = graphqlEndpoint(loc.apiBaseUrl);
+        const blocked = this.noGraphql.get(endpoint);
+        if (blocked && blocked > Date.now()) {
+          settle.get(loc.url)!.resolve(undefined);
+          continue;
+        }
+        let headers: Record<string, string> = {};
+        try {
+          ({ headers = {} } = await this.credentials.getCredentials({
+            url: loc.url,
+          }));
+        } catch (error) {
+          settle.get(loc.url)!.reject(error as Error);
+          continue;
+        }
+        const groupKey = `${endpoint} ${JSON.stringify(headers)}`;
+        let group = groups.get(groupKey);
+        if (!group) {
+          group = { endpoint, headers, locs: [] };
+          groups.set(groupKey, group);
+        }
+        group.locs.push(loc);
+      }
+      const queries: Array<() => Promise<void>> = [];
+      for (const group of groups.values()) {
+        for (let i = 0; i < group.locs.length; i += GRAPHQL_BATCH) {
+          const batch = group.locs.slice(i, i + GRAPHQL_BATCH);
+          queries.push(async () => {
+            const answers = await this.queryBranchHeads(
+              group.endpoint,
+              group.headers,
+              batch,
+              branches,
+            );
+            for (const loc of batch) {
+              const answer = answers.get(loc.url);
+              if (answer instanceof Error) {
+                settle.get(loc.url)!.reject(answer);
+              } else {
+                settle.get(loc.url)!.resolve(answer);
+              }
+            }
+          });
+        }
+      }
+      let next = 0;
+      await Promise.all(
+        Array.from(
+          { length: Math.min(GRAPHQL_CONCURRENCY, queries.length) },
+          async () => {
+            while (next < queries.length) {
+              await queries[next++]();
+            }
+          },
+        ),
+      );
+    };
+    run().catch(error => {
+      // Only a bug gets here; no repo is left waiting.
+      for (const { reject } of settle.values()) reject(error as Error);
+    });
+    return result;
+  }
+
+  /**
+   * One GraphQL query for the branch heads of `locs`; per repo its heads,
+   * `undefined` (ask REST) or the error that names it.
+   */
+  private async queryBranchHeads(
+    endpoint: string,
+    authHeaders: Record<string, string>,
+    locs: ConfigRepoLocation[],
+    branches: string[],
+  ): Promise<Map<string, Record<string, string> | undefined | Error>> {
+    const answers = new Map<
+      string,
+      Record<string, string> | undefined | Error
+    >();
+    const host = locs[0].host;
+    const all = (error: Error) => {
+      for (const loc of locs) answers.set(loc.url, error);
+      return answers;
+    };
+    const params: string[] = [];
+    const variables: Record<string, string> = {};
+    branches.forEach((branch, j) => {
+      params.push(`$b${j}: String!`);
+      variables[`b${j}`] = `refs/heads/${branch}`;
+    });
+    const fields = locs.map((loc, i) => {
+      params.push(`$o${i}: String!`, `$n${i}: String!`);
+      variables[`o${i}`] = loc.owner;
+      variables[`n${i}`] = loc.repo;
+      const refs = branches
+        .map((_, j) => `b${j}: ref(qualifiedName: $b${j}) { target { oid } }`)
+        .join(' ');
+      return `r${i}: repository(owner: $o${i}, name: $n${i}) { ${refs} }`;
+    });
+    const query = `query MlGitopsBranchHeads(${params.join(
+      ', ',
+    )}) { ${fields.join(' ')} rateLimit { cost remaining resetAt } }`;
+    const what = `Reading the branch heads of ${locs.length} repo(s) on ${host} through GraphQL`;
+
+    // A query only reads, so a connection that broke before the answer
+    // (a keep-alive connection the server closed as it was reused) is
+    // tried once more on a new one.
+    let response: Response | undefined;
+    for (let attempt = 1; !response; attempt++) {
+      try {
+        response = await this.fetchFn(endpoint, {
+          method: 'POST',
+          headers: {
+            Accept: 'application/json',
+            'Content-Type': 'application/json',
+            ...authHeaders,
+          },
+          body: JSON.stringify({ query, variables }),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+      } catch (error) {
+        const name = (error as Error)?.name;
+        const timedOut = name === 'TimeoutError' || name === 'AbortError';
+        if (!timedOut && attempt < 2) {
+          continue;
+        }
+        return all(
+          new ServiceUnavailableError(
+            timedOut
+              ? `Git host ${host} did not answer within ${
+                  this.timeoutMs / 1000
+                } s (${what})`
+              : `Git host ${host} is unreachable: ${networkMessage(error)}`,
+          ),
+        );
+      }
+    }
+    if (response.status === 404) {
+      // No GraphQL API here (an old GitHub Enterprise, another host that
+      // speaks GitHub's REST API): ask REST, and not GraphQL for an hour.
+      await response.text().catch(() => undefined);
+      this.noGraphql.set(endpoint, Date.now() + NO_GRAPHQL_RETRY_MS);
+      for (const loc of locs) answers.set(loc.url, undefined);
+      return answers;
+    }
+    if (!response.ok) {
+      let detail = '';
+      try {
+        const body = (await response.json()) as { message?: string };
+        detail = body?.message ? `: ${body.message}` : '';
+      } catch {
+        // not JSON; the status says enough
+      }
+      const message = `${what} failed with ${response.status}${detail}`;
+      const remaining = response.headers.get('x-ratelimit-remaining');
+      if (remaining === '0') {
+        return all(
+          new ServiceUnavailableError(
+            `${message} (GraphQL rate limit exhausted until ${new Date(
+              Number(response.headers.get('x-ratelimit-reset')) * 1000,
+            ).toISOString()})`,
+          ),
+        );
+      }
+      return all(
+        new ServiceUnavailableError(
+          response.status === 401 || response.status === 403
+            ? `${message}. Check the token of integrations.github for ${host}.`
+            : message,
+        ),
+      );
+    }
+    const text = await response.text();
+    let body: {
+      data?: Record<string, unknown> | null;
+      errors?: Array<{ type?: unknown; path?: unknown; message?: unknown }>;
+    };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      const flat = text.replace(/\s+/g, ' ').trim();
+      return all(
+        new ServiceUnavailableError(
+          `${what} got an answer that is not JSON ("${
+            flat.length > 60 ? `${flat.slice(0, 60)}…` : flat
+          }"); check the apiBaseUrl of integrations.github for ${host}`,
+        ),
+      );
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return all(
+        new ServiceUnavailableError(
+          `${what} got JSON that is not a GraphQL answer; check the apiBaseUrl of integrations.github for ${host}`,
+        ),
+      );
+    }
+    const errors = Array.isArray(body.errors) ? body.errors : [];
+    const byAlias = new Map<string, { type?: unknown; message?: unknown }>();
+    const general: string[] = [];
+    for (const e of errors) {
+      const alias =
+        Array.isArray(e?.path) && typeof e.path[0] === 'string'
+          ? e.path[0]
+          : undefined;
+      if (alias && /^r\d+$/.test(alias)) {
+        if (!byAlias.has(alias)) byAlias.set(alias, e);
+      } else {
+        general.push(String(e?.message ?? 'unknown error'));
+      }
+    }
+    const data =
+      body.data && typeof body.data === 'object' && !Array.isArray(body.data)
+        ? body.data
+        : undefined;
+    if (!data) {
+      return all(
+        new ServiceUnavailableError(
+          general.length > 0
+            ? `${what} failed: ${general.join('; ')}`
+            : `${what} got an answer without data; check the apiBaseUrl of integrations.github for ${host}`,
+        ),
+      );
+    }
+    const rate = data.rateLimit as
+      | { cost?: unknown; remaining?: unknown; resetAt?: unknown }
+      | null
+      | undefined;
+    if (
+      typeof rate?.cost === 'number' &&
+      typeof rate.remaining === 'number' &&
+      typeof rate.resetAt === 'string'
+    ) {
+      // Answers of queries in flight may arrive out of order; within one
+      // window the remaining points only go down.
+      const known = this.graphqlRateLimits.get(host);
+      if (
+        !known ||
+        known.resetAt !== rate.resetAt ||
+        known.remaining > rate.remaining
+      )
+        this.graphqlRateLimits.set(host, {
+          host,
+          cost: rate.cost,
+          remaining: rate.remaining,
+          resetAt: rate.resetAt,
+        });
+    }
+    locs.forEach((loc, i) => {
+      const repoName = `${loc.owner}/${loc.repo} on ${loc.host}`;
+      const node = data[`r${i}`] as Record<string, unknown> | null | undefined;
+      if (node === null || node === undefined) {
+        const error = byAlias.get(`r${i}`);
+        const detail =
+          typeof error?.message === 'string'
+            ? `: ${error.message.replace(/\.$/, '')}`
+            : '';
+        answers.set(
+          loc.url,
+          error?.type === 'NOT_FOUND' || (!error && general.length === 0)
+            ? new NotFoundError(
+                `Reading the branches of ${repoName} failed${detail}. Check the ml-gitops/config-repo annotation and that the integration token can read the repo.`,
+              )
+            : new ServiceUnavailableError(
+                `Reading the branches of ${repoName} failed${
+                  detail || `: ${general.join('; ')}`
+                }`,
+              ),
+        );
+        return;
+      }
+      if (typeof node !== 'object' || Array.isArray(node)) {
+        answers.set(
+          loc.url,
+          new ServiceUnavailableError(
+            `Reading the branches of ${repoName} through GraphQL got a repository that is not an object`,
+          ),
+        );
+        return;
+      }
+      const heads: Record<string, string> = {};
+      for (let j = 0; j < branches.length; j++) {
+        const ref = node[`b${j}`] as
+          | { target?: { oid?: unknown } | null }
+          | null
+          | undefined;
+        if (ref === null || ref === undefined) continue;
+        const oid = ref?.target?.oid;
+        if (typeof oid !== 'string' || !/^[0-9a-f]{40,64}$/.test(oid)) {
+          answers.set(
+            loc.url,
+            new ServiceUnavailableError(
+              `Reading the branches of ${repoName} through GraphQL got branch ${branches[j]} without a commit id`,
+            ),
+          );
+          return;
+        }
+        heads[branches[j]] = oid;
+      }
+      answers.set(loc.url, heads);
+    });
+    return answers;
   }
 
   /** A file's text at a commit, or null when the file does not exist there. */
@@ -439,4 +814,26 @@ export class GithubConfigRepoClient {
       reviewers,
     };
   }
+}
+
+/**
+ * The GraphQL endpoint next to a REST API base URL: api.github.com/graphql
+ * for github.com, /api/graphql beside GitHub Enterprise's /api/v3.
+ */
+export function graphqlEndpoint(apiBaseUrl: string): string {
+  const base = apiBaseUrl.replace(/\/+$/, '');
+  return /\/api\/v3$/.test(base)
+    ? `${base.slice(0, -'/v3'.length)}/graphql`
+    : `${base}/graphql`;
+}
+
+/** fetch's "fetch failed" with the reason undici gives in its cause. */
+function networkMessage(error: unknown): string {
+  const message = (error as Error)?.message ?? String(error);
+  const cause = (error as { cause?: { message?: unknown; code?: unknown } })
+    ?.cause;
+  let detail: string | undefined;
+  if (typeof cause?.code === 'string') detail = cause.code;
+  else if (typeof cause?.message === 'string') detail = cause.message;
+  return detail ? `${message} (${detail})` : message;
 }

@@ -1,6 +1,11 @@
-export { GithubConfigRepoClient } from './GithubConfigRepoClient';
+export {
+  GithubConfigRepoClient,
+  graphqlEndpoint,
+} from './GithubConfigRepoClient';
 export type {
   BranchHeadsCacheEntry,
+  BranchHeadsPrefetch,
+  GraphqlRateLimit,
   CommitInfo,
   ConfigRepoLocation,
   PullRequestFacts,

@@ -1,0 +1,444 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  mockServices,
+  registerMswTestHooks,
+} from '@backstage/backend-test-utils';
+import { NotFoundError } from '@backstage/errors';
+import { ScmIntegrations } from '@backstage/integration';
+import { delay, http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import {
+  FieldNode,
+  OperationDefinitionNode,
+  parse,
+  StringValueNode,
+} from 'graphql';
+import {
+  ConfigRepoLocation,
+  GithubConfigRepoClient,
+  graphqlEndpoint,
+} from './GithubConfigRepoClient';
+
+const GRAPHQL = 'https://api.github.com/graphql';
+const ENVIRONMENTS = ['dev', 'staging', 'production'];
+
+const server = setupServer();
+registerMswTestHooks(server);
+
+function sha(n: number) {
+  return n.toString(16).padStart(40, '0');
+}
+
+function client(options: { timeoutMs?: number; github?: object[] } = {}) {
+  const integrations = ScmIntegrations.fromConfig(
+    mockServices.rootConfig({
+      data: {
+        integrations: {
+          github: options.github ?? [
+            { host: 'github.com', token: 'ghp_token' },
+          ],
+        },
+      },
+    }),
+  );
+  return GithubConfigRepoClient.fromIntegrations({
+    integrations,
+    cache: { get: async () => undefined, set: async () => {} },
+    timeoutMs: options.timeoutMs,
+  });
+}
+
+type Query = {
+  query: string;
+  variables: Record<string, string>;
+  authorization: string | null;
+};
+
+/**
+ * Answers a branch-head query the way GitHub does: each aliased
+ * `repository(owner:, name:)` from `repos` (`owner/name` → branch → sha), a
+ * missing repo as null data plus a NOT_FOUND error with its path, a missing
+ * branch as a null ref. The query is parsed, so its shape is checked too.
+ */
+function answer(
+  repos: Record<string, Record<string, string>>,
+  body: { query: string; variables: Record<string, string> },
+  used: number,
+) {
+  const op = parse(body.query).definitions[0] as OperationDefinitionNode;
+  expect(op.operation).toBe('query');
+  const value = (field: FieldNode, name: string) => {
+    const v = field.arguments!.find(a => a.name.value === name)!.value;
+    return v.kind === 'Variable'
+      ? body.variables[v.name.value]
+      : (v as StringValueNode).value;
+  };
+  const data: Record<string, unknown> = {};
+  const errors: object[] = [];
+  for (const field of op.selectionSet.selections as FieldNode[]) {
+    const alias = field.alias?.value ?? field.name.value;
+    if (field.name.value === 'rateLimit') {
+      data[alias] = {
+        cost: 1,
+        remaining: 5000 - used,
+        resetAt: '2026-11-28T10:00:00Z',
+      };
+      continue;
+    }
+    expect(field.name.value).toBe('repository');
+    const name = `${value(field, 'owner')}/${value(field, 'name')}`;
+    const heads = repos[name];
+    if (!heads) {
+      data[alias] = null;
+      errors.push({
+        type: 'NOT_FOUND',
+        path: [alias],
+        locations: [{ line: 1, column: 10 }],
+        message: `Could not resolve to a Repository with the name '${name}'.`,
+      });
+      continue;
+    }
+    const node: Record<string, unknown> = {};
+    for (const ref of field.selectionSet!.selections as FieldNode[]) {
+      expect(ref.name.value).toBe('ref');
+      const branch = value(ref, 'qualifiedName').replace(/^refs\/heads\//, '');
+      node[ref.alias?.value ?? 'ref'] = heads[branch]
+        ? { target: { oid: heads[branch] } }
+        : null;
+    }
+    data[alias] = node;
+  }
+  return errors.length ? { data, errors } : { data };
+}
+
+/** A GraphQL endpoint over `repos` that records the queries it got. */
+function graphqlHost(
+  repos: Record<string, Record<string, string>>,
+  seen: Query[] = [],
+  url = GRAPHQL,
+) {
+  return http.post(url, async ({ request }) => {
+    const body = (await request.json()) as {
+      query: string;
+      variables: Record<string, string>;
+    };
+    seen.push({ ...body, authorization: request.headers.get('authorization') });
+    return HttpResponse.json(answer(repos, body, seen.length));
+  });
+}
+
+function locs(c: GithubConfigRepoClient, n: number, owner = 'acme') {
+  return Array.from({ length: n }, (_, i) =>
+    c.locate(`https://github.com/${owner}/model-${i}-config`),
+  );
+}
+
+function fleet(ls: ConfigRepoLocation[]) {
+  return Object.fromEntries(
+    ls.map((l, i) => [
+      `${l.owner}/${l.repo}`,
+      {
+        dev: sha(i * 3 + 1),
+        staging: sha(i * 3 + 2),
+        production: sha(i * 3 + 3),
+      },
+    ]),
+  );
+}
+
+describe('GithubConfigRepoClient.prefetchBranchHeads', () => {
+  it('reads 250 repos in 3 queries of at most 100, with variables and the token', async () => {
+    const c = client();
+    const all = locs(c, 250);
+    const seen: Query[] = [];
+    server.use(graphqlHost(fleet(all), seen));
+
+    const prefetch = c.prefetchBranchHeads(all, ENVIRONMENTS);
+    expect(prefetch.size).toBe(250);
+    for (const [i, loc] of all.entries()) {
+      await expect(prefetch.get(loc.url)).resolves.toEqual({
+        dev: sha(i * 3 + 1),
+        staging: sha(i * 3 + 2),
+        production: sha(i * 3 + 3),
+      });
+    }
+    expect(seen).toHaveLength(3);
+    expect(
+      seen.map(q => Object.keys(q.variables).filter(k => /^o/.test(k)).length),
+    ).toEqual([100, 100, 50]);
+    expect(seen[0].authorization).toBe('Bearer ghp_token');
+    // Names travel as variables, never spliced into the query text.
+    expect(seen[0].query).not.toContain('model-0-config');
+    expect(seen[0].variables).toMatchObject({
+      o0: 'acme',
+      n0: 'model-0-config',
+      b0: 'refs/heads/dev',
+      b2: 'refs/heads/production',
+    });
+    expect(c.graphqlRateLimits.get('github.com')).toEqual({
+      host: 'github.com',
+      cost: 1,
+      remaining: 4997,
+      resetAt: '2026-11-28T10:00:00Z',
+    });
+  });
+
+  it('asks each repo once, however many models share it', async () => {
+    const c = client();
+    const [a, b] = locs(c, 2);
+    const seen: Query[] = [];
+    server.use(graphqlHost(fleet([a, b]), seen));
+    const prefetch = c.prefetchBranchHeads([a, b, a, a], ENVIRONMENTS);
+    expect(prefetch.size).toBe(2);
+    await prefetch.get(a.url);
+    await prefetch.get(b.url);
+    expect(seen).toHaveLength(1);
+    expect(seen[0].variables).toEqual(
+      expect.not.objectContaining({ o2: expect.anything() }),
+    );
+  });
+
+  it('leaves out a missing branch and fails only the repo that does not exist', async () => {
+    const c = client();
+    const [present, missing, partial] = locs(c, 3);
+    server.use(
+      graphqlHost({
+        [`${present.owner}/${present.repo}`]: {
+          dev: sha(1),
+          staging: sha(2),
+          production: sha(3),
+        },
+        [`${partial.owner}/${partial.repo}`]: { dev: sha(4) },
+      }),
+    );
+    const prefetch = c.prefetchBranchHeads(
+      [present, missing, partial],
+      ENVIRONMENTS,
+    );
+    await expect(prefetch.get(present.url)).resolves.toEqual({
+      dev: sha(1),
+      staging: sha(2),
+      production: sha(3),
+    });
+    await expect(prefetch.get(partial.url)).resolves.toEqual({ dev: sha(4) });
+    const error = await prefetch.get(missing.url)!.catch(e => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error.message).toBe(
+      "Reading the branches of acme/model-1-config on github.com failed: Could not resolve to a Repository with the name 'acme/model-1-config'. Check the ml-gitops/config-repo annotation and that the integration token can read the repo.",
+    );
+  });
+
+  it('groups repos by credentials: one query per token', async () => {
+    const c = client({
+      github: [
+        { host: 'github.com', token: 'ghp_token' },
+        {
+          host: 'ghe.example.com',
+          apiBaseUrl: 'https://ghe.example.com/api/v3',
+          token: 'ghe_token',
+        },
+      ],
+    });
+    const onCom = locs(c, 2);
+    const onGhe = [c.locate('https://ghe.example.com/risk/scoring-config')];
+    const seenCom: Query[] = [];
+    const seenGhe: Query[] = [];
+    server.use(
+      graphqlHost(fleet(onCom), seenCom),
+      graphqlHost(
+        { 'risk/scoring-config': { dev: sha(9) } },
+        seenGhe,
+        'https://ghe.example.com/api/graphql',
+      ),
+    );
+    const prefetch = c.prefetchBranchHeads([...onCom, ...onGhe], ['dev']);
+    await expect(prefetch.get(onGhe[0].url)).resolves.toEqual({ dev: sha(9) });
+    await expect(prefetch.get(onCom[1].url)).resolves.toEqual({ dev: sha(4) });
+    expect(seenCom.map(q => q.authorization)).toEqual(['Bearer ghp_token']);
+    expect(seenGhe.map(q => q.authorization)).toEqual(['Bearer ghe_token']);
+  });
+
+  it('falls back to REST (undefined) where the host has no GraphQL API, and does not ask it again', async () => {
+    const c = client();
+    const all = locs(c, 2);
+    let calls = 0;
+    server.use(
+      http.post(GRAPHQL, () => {
+        calls++;
+        return HttpResponse.json(
+          {
+            message: 'Not Found',
+            documentation_url: 'https://docs.github.com/graphql',
+          },
+          { status: 404 },
+        );
+      }),
+    );
+    const first = c.prefetchBranchHeads(all, ENVIRONMENTS);
+    await expect(first.get(all[0].url)).resolves.toBeUndefined();
+    await expect(first.get(all[1].url)).resolves.toBeUndefined();
+    const second = c.prefetchBranchHeads(all, ENVIRONMENTS);
+    await expect(second.get(all[0].url)).resolves.toBeUndefined();
+    expect(calls).toBe(1);
+  });
+
+  it.each([
+    [
+      'a bad token',
+      () =>
+        HttpResponse.json(
+          {
+            message: 'Bad credentials',
+            documentation_url: 'https://docs.github.com/graphql',
+          },
+          { status: 401 },
+        ),
+      'Reading the branch heads of 2 repo(s) on github.com through GraphQL failed with 401: Bad credentials. Check the token of integrations.github for github.com.',
+    ],
+    [
+      'an exhausted rate limit',
+      () =>
+        HttpResponse.json(
+          {
+            message: 'API rate limit exceeded for installation ID 1.',
+            documentation_url: 'https://docs.github.com/graphql',
+          },
+          {
+            status: 403,
+            headers: {
+              'x-ratelimit-remaining': '0',
+              'x-ratelimit-reset': String(
+                Date.parse('2026-11-28T08:00:00Z') / 1000,
+              ),
+            },
+          },
+        ),
+      'Reading the branch heads of 2 repo(s) on github.com through GraphQL failed with 403: API rate limit exceeded for installation ID 1. (GraphQL rate limit exhausted until 2026-11-28T08:00:00.000Z)',
+    ],
+    [
+      'a rate limit reported in the body',
+      () =>
+        HttpResponse.json({
+          errors: [
+            {
+              type: 'RATE_LIMITED',
+              message: 'API rate limit already exceeded for user ID 1.',
+            },
+          ],
+        }),
+      'Reading the branch heads of 2 repo(s) on github.com through GraphQL failed: API rate limit already exceeded for user ID 1.',
+    ],
+    [
+      'a server error',
+      () => new HttpResponse('upstream error', { status: 502 }),
+      'Reading the branch heads of 2 repo(s) on github.com through GraphQL failed with 502',
+    ],
+    [
+      'an answer that is not JSON',
+      () =>
+        new HttpResponse('<html>login</html>', {
+          headers: { 'content-type': 'text/html' },
+        }),
+      'Reading the branch heads of 2 repo(s) on github.com through GraphQL got an answer that is not JSON ("<html>login</html>"); check the apiBaseUrl of integrations.github for github.com',
+    ],
+    [
+      'JSON that is not a GraphQL answer',
+      () => HttpResponse.json([1, 2]),
+      'Reading the branch heads of 2 repo(s) on github.com through GraphQL got JSON that is not a GraphQL answer; check the apiBaseUrl of integrations.github for github.com',
+    ],
+    [
+      'a branch without a commit id',
+      () =>
+        HttpResponse.json({
+          data: {
+            r0: { b0: { target: { oid: 42 } } },
+            r1: { b0: { target: null } },
+          },
+        }),
+      'Reading the branches of acme/model-0-config on github.com through GraphQL got branch dev without a commit id',
+    ],
+  ])(
+    'fails every repo of the query with a clear error on %s',
+    async (_, reply, message) => {
+      const c = client();
+      const all = locs(c, 2);
+      server.use(http.post(GRAPHQL, reply));
+      const prefetch = c.prefetchBranchHeads(all, ['dev']);
+      await expect(prefetch.get(all[0].url)).rejects.toThrow(message);
+      await expect(prefetch.get(all[1].url)).rejects.toThrow(
+        /acme\/model-1-config|2 repo\(s\)/,
+      );
+    },
+  );
+
+  it('gives up on a query that does not answer within the timeout', async () => {
+    const c = client({ timeoutMs: 100 });
+    const all = locs(c, 1);
+    server.use(
+      http.post(GRAPHQL, async () => {
+        await delay(2_000);
+        return HttpResponse.json({ data: {} });
+      }),
+    );
+    await expect(
+      c.prefetchBranchHeads(all, ['dev']).get(all[0].url),
+    ).rejects.toThrow(
+      'Git host github.com did not answer within 0.1 s (Reading the branch heads of 1 repo(s) on github.com through GraphQL)',
+    );
+  });
+
+  it('tries a query once more when the connection broke', async () => {
+    const c = client();
+    const all = locs(c, 1);
+    let calls = 0;
+    server.use(
+      http.post(GRAPHQL, async ({ request }) => {
+        calls++;
+        if (calls === 1) return HttpResponse.error();
+        return HttpResponse.json(
+          answer(fleet(all), (await request.json()) as never, calls),
+        );
+      }),
+    );
+    await expect(
+      c.prefetchBranchHeads(all, ['dev']).get(all[0].url),
+    ).resolves.toEqual({ dev: sha(1) });
+    expect(calls).toBe(2);
+  });
+
+  it('reports an unreachable host after the second broken connection', async () => {
+    const c = client();
+    const all = locs(c, 1);
+    server.use(http.post(GRAPHQL, () => HttpResponse.error()));
+    await expect(
+      c.prefetchBranchHeads(all, ['dev']).get(all[0].url),
+    ).rejects.toThrow('Git host github.com is unreachable: Failed to fetch');
+  });
+});
+
+describe('graphqlEndpoint', () => {
+  it.each([
+    ['https://api.github.com', 'https://api.github.com/graphql'],
+    ['https://api.github.com/', 'https://api.github.com/graphql'],
+    ['https://ghe.example.com/api/v3', 'https://ghe.example.com/api/graphql'],
+    ['https://ghe.example.com/api/v3/', 'https://ghe.example.com/api/graphql'],
+    ['http://localhost:7010/api/v3', 'http://localhost:7010/api/graphql'],
+  ])('%s → %s', (base, endpoint) => {
+    expect(graphqlEndpoint(base)).toBe(endpoint);
+  });
+});
