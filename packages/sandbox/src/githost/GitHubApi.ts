@@ -52,7 +52,7 @@ import {
   Urls,
   userJson,
 } from './render';
-import { GitHubGraphql } from './graphql';
+import { GitHubGraphql, graphqlRepository } from './graphql';
 
 const DOCS = 'https://docs.github.com/rest';
 
@@ -113,22 +113,13 @@ export class GitHubApi {
       {
         repository: (owner, name) => {
           const repo = repos.get(owner, name);
-          if (!repo) return undefined;
-          return {
-            nameWithOwner: repo.fullName,
-            defaultBranch: repo.default_branch,
-            branchHead: async branch => {
+          return (
+            repo &&
+            graphqlRepository(repo, async branch => {
               const sha = await repos.refSha(repo, `refs/heads/${branch}`);
-              const c = sha ? await repos.commit(repo, sha) : null;
-              return c
-                ? {
-                    oid: c.sha,
-                    message: c.message,
-                    committedDate: c.committer.date,
-                  }
-                : undefined;
-            },
-          };
+              return (sha && (await repos.commit(repo, sha))) || undefined;
+            })
+          );
         },
       },
       urls,

@@ -110,6 +110,34 @@ export interface GraphqlRepository {
   ): Promise<GraphqlCommit | undefined> | GraphqlCommit | undefined;
 }
 
+/**
+ * A repository for the GraphQL API from an emulator's record and a way to
+ * find the commit a branch points at.
+ */
+export function graphqlRepository(
+  record: { fullName: string; default_branch: string },
+  head: (
+    branch: string,
+  ) =>
+    | Promise<
+        | { sha: string; message: string; committer: { date: string } }
+        | undefined
+      >
+    | { sha: string; message: string; committer: { date: string } }
+    | undefined,
+): GraphqlRepository {
+  return {
+    nameWithOwner: record.fullName,
+    defaultBranch: record.default_branch,
+    branchHead: async branch => {
+      const c = await head(branch);
+      return c
+        ? { oid: c.sha, message: c.message, committedDate: c.committer.date }
+        : undefined;
+    },
+  };
+}
+
 const LIMIT = 5000;
 
 /**

@@ -28,7 +28,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { RouteContext, Router, sendJson } from '../lib/http';
 import { sendGitHubError } from '../githost/GitHubApi';
-import { GitHubGraphql } from '../githost/graphql';
+import { GitHubGraphql, graphqlRepository } from '../githost/graphql';
 import {
   pullJson,
   repoJson,
@@ -68,27 +68,14 @@ export class ScaleGitHubApi {
       {
         repository: (owner, name) => {
           const repo = repos.get(`${owner}/${name}`.toLowerCase());
-          if (!repo) return undefined;
-          return {
-            nameWithOwner: repo.record.fullName,
-            defaultBranch: repo.record.default_branch,
-            branchHead: branch => {
-              const sha = Object.prototype.hasOwnProperty.call(
-                repo.heads,
-                branch,
-              )
-                ? repo.heads[branch]
-                : undefined;
-              const c = sha ? repo.commits.get(sha) : undefined;
-              return c
-                ? {
-                    oid: c.sha,
-                    message: c.message,
-                    committedDate: c.committer.date,
-                  }
-                : undefined;
-            },
-          };
+          return (
+            repo &&
+            graphqlRepository(repo.record, branch =>
+              Object.prototype.hasOwnProperty.call(repo.heads, branch)
+                ? repo.commits.get(repo.heads[branch])
+                : undefined,
+            )
+          );
         },
       },
       urls,

@@ -99,16 +99,21 @@ function sameJson(a: unknown, b: unknown): boolean {
     }
     return true;
   }
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
+  return sameExcept(a, b);
+}
+
+/** Whether two JSON objects are equal as JSON but for the property `skip`. */
+function sameExcept(x: object, y: object, skip?: string): boolean {
+  const a = x as Record<string, unknown>;
+  const b = y as Record<string, unknown>;
   let keys = 0;
-  for (const k in x) {
-    if (x[k] === undefined) continue;
+  for (const k in a) {
+    if (k === skip || a[k] === undefined) continue;
     keys++;
-    if (!sameJson(x[k], y[k])) return false;
+    if (!sameJson(a[k], b[k])) return false;
   }
-  for (const k in y) {
-    if (y[k] !== undefined) keys--;
+  for (const k in b) {
+    if (k !== skip && b[k] !== undefined) keys--;
   }
   return keys === 0;
 }
@@ -124,43 +129,9 @@ function sameSubstance(
 ): boolean {
   if (entry.observedFrom !== observedFrom) return false;
   const before = entry.status;
-  for (const k in status) {
-    if (k === 'live') continue;
-    const v = (status as Record<string, unknown>)[k];
-    if (!sameJson(v, (before as Record<string, unknown>)[k])) return false;
-  }
-  for (const k in before) {
-    if (
-      k !== 'live' &&
-      (before as Record<string, unknown>)[k] !== undefined &&
-      (status as Record<string, unknown>)[k] === undefined
-    ) {
-      return false;
-    }
-  }
-  const [l, m] = [status.live, before.live];
-  if (!l || !m) return !l && !m;
-  for (const k in l) {
-    if (k === 'observedAt') continue;
-    if (
-      !sameJson(
-        (l as Record<string, unknown>)[k],
-        (m as Record<string, unknown>)[k],
-      )
-    ) {
-      return false;
-    }
-  }
-  for (const k in m) {
-    if (
-      k !== 'observedAt' &&
-      (m as Record<string, unknown>)[k] !== undefined &&
-      (l as Record<string, unknown>)[k] === undefined
-    ) {
-      return false;
-    }
-  }
-  return true;
+  if (!sameExcept(status, before, 'live')) return false;
+  if (!status.live || !before.live) return !status.live && !before.live;
+  return sameExcept(status.live, before.live, 'observedAt');
 }
 
 function snapshotEntry(

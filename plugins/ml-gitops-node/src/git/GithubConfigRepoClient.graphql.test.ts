@@ -22,12 +22,7 @@ import { NotFoundError } from '@backstage/errors';
 import { ScmIntegrations } from '@backstage/integration';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import {
-  FieldNode,
-  OperationDefinitionNode,
-  parse,
-  StringValueNode,
-} from 'graphql';
+import { FakeGithubRepo } from '../testUtils';
 import {
   ConfigRepoLocation,
   GithubConfigRepoClient,
@@ -70,76 +65,39 @@ type Query = {
 };
 
 /**
- * Answers a branch-head query the way GitHub does: each aliased
- * `repository(owner:, name:)` from `repos` (`owner/name` → branch → sha), a
- * missing repo as null data plus a NOT_FOUND error with its path, a missing
- * branch as a null ref. The query is parsed, so its shape is checked too.
+ * The GraphQL endpoint of the fake GitHub at `apiBase` with a repo for each
+ * entry of `repos` (`owner/name` → branch → sha), recording the queries it
+ * gets; repos not named are unknown to it unless an earlier test made them.
  */
-function answer(
-  repos: Record<string, Record<string, string>>,
-  body: { query: string; variables: Record<string, string> },
-  used: number,
-) {
-  const op = parse(body.query).definitions[0] as OperationDefinitionNode;
-  expect(op.operation).toBe('query');
-  const value = (field: FieldNode, name: string) => {
-    const v = field.arguments!.find(a => a.name.value === name)!.value;
-    return v.kind === 'Variable'
-      ? body.variables[v.name.value]
-      : (v as StringValueNode).value;
-  };
-  const data: Record<string, unknown> = {};
-  const errors: object[] = [];
-  for (const field of op.selectionSet.selections as FieldNode[]) {
-    const alias = field.alias?.value ?? field.name.value;
-    if (field.name.value === 'rateLimit') {
-      data[alias] = {
-        cost: 1,
-        remaining: 5000 - used,
-        resetAt: '2026-11-28T10:00:00Z',
-      };
-      continue;
-    }
-    expect(field.name.value).toBe('repository');
-    const name = `${value(field, 'owner')}/${value(field, 'name')}`;
-    const heads = repos[name];
-    if (!heads) {
-      data[alias] = null;
-      errors.push({
-        type: 'NOT_FOUND',
-        path: [alias],
-        locations: [{ line: 1, column: 10 }],
-        message: `Could not resolve to a Repository with the name '${name}'.`,
-      });
-      continue;
-    }
-    const node: Record<string, unknown> = {};
-    for (const ref of field.selectionSet!.selections as FieldNode[]) {
-      expect(ref.name.value).toBe('ref');
-      const branch = value(ref, 'qualifiedName').replace(/^refs\/heads\//, '');
-      node[ref.alias?.value ?? 'ref'] = heads[branch]
-        ? { target: { oid: heads[branch] } }
-        : null;
-    }
-    data[alias] = node;
-  }
-  return errors.length ? { data, errors } : { data };
-}
-
-/** A GraphQL endpoint over `repos` that records the queries it got. */
 function graphqlHost(
   repos: Record<string, Record<string, string>>,
   seen: Query[] = [],
-  url = GRAPHQL,
+  apiBase = 'https://api.github.com',
 ) {
-  return http.post(url, async ({ request }) => {
-    const body = (await request.json()) as {
-      query: string;
-      variables: Record<string, string>;
-    };
-    seen.push({ ...body, authorization: request.headers.get('authorization') });
-    return HttpResponse.json(answer(repos, body, seen.length));
+  const fakes = Object.entries(repos).map(([name, heads]) => {
+    const [owner, repo] = name.split('/');
+    const fake = new FakeGithubRepo(owner, repo);
+    for (const [branch, head] of Object.entries(heads)) {
+      fake.branches.set(branch, head);
+    }
+    return fake;
   });
+  // Registers every fake; the first handler answers GraphQL for them all.
+  const answer = fakes.map(f => f.handlers(apiBase)[0])[0];
+  return [
+    http.post(answer.info.path, async ({ request }) => {
+      const body = (await request.clone().json()) as {
+        query: string;
+        variables: Record<string, string>;
+      };
+      seen.push({
+        ...body,
+        authorization: request.headers.get('authorization'),
+      });
+      return undefined; // on to the fake
+    }),
+    answer,
+  ];
 }
 
 function locs(c: GithubConfigRepoClient, n: number, owner = 'acme') {
@@ -166,7 +124,7 @@ describe('GithubConfigRepoClient.prefetchBranchHeads', () => {
     const c = client();
     const all = locs(c, 250);
     const seen: Query[] = [];
-    server.use(graphqlHost(fleet(all), seen));
+    server.use(...graphqlHost(fleet(all), seen));
 
     const prefetch = c.prefetchBranchHeads(all, ENVIRONMENTS);
     expect(prefetch.size).toBe(250);
@@ -190,6 +148,31 @@ describe('GithubConfigRepoClient.prefetchBranchHeads', () => {
       b0: 'refs/heads/dev',
       b2: 'refs/heads/production',
     });
+  });
+
+  it('keeps the lowest rate limit GitHub reported in a window, whatever the order of the answers', async () => {
+    const c = client();
+    const all = locs(c, 300);
+    // The first query is answered last, with the most points left.
+    let n = 0;
+    server.use(
+      http.post(GRAPHQL, async () => {
+        const i = n++;
+        await delay(i === 0 ? 200 : 10);
+        return HttpResponse.json({
+          data: {
+            rateLimit: {
+              cost: 1,
+              remaining: 4999 - i,
+              resetAt: '2026-11-28T10:00:00Z',
+            },
+          },
+        });
+      }),
+    );
+    const prefetch = c.prefetchBranchHeads(all, ['dev']);
+    await Promise.allSettled([...prefetch.values()]);
+    expect(n).toBe(3);
     expect(c.graphqlRateLimits.get('github.com')).toEqual({
       host: 'github.com',
       cost: 1,
@@ -202,7 +185,7 @@ describe('GithubConfigRepoClient.prefetchBranchHeads', () => {
     const c = client();
     const [a, b] = locs(c, 2);
     const seen: Query[] = [];
-    server.use(graphqlHost(fleet([a, b]), seen));
+    server.use(...graphqlHost(fleet([a, b]), seen));
     const prefetch = c.prefetchBranchHeads([a, b, a, a], ENVIRONMENTS);
     expect(prefetch.size).toBe(2);
     await prefetch.get(a.url);
@@ -215,9 +198,10 @@ describe('GithubConfigRepoClient.prefetchBranchHeads', () => {
 
   it('leaves out a missing branch and fails only the repo that does not exist', async () => {
     const c = client();
-    const [present, missing, partial] = locs(c, 3);
+    const [present, partial] = locs(c, 2);
+    const missing = c.locate('https://github.com/acme/never-created-config');
     server.use(
-      graphqlHost({
+      ...graphqlHost({
         [`${present.owner}/${present.repo}`]: {
           dev: sha(1),
           staging: sha(2),
@@ -239,7 +223,7 @@ describe('GithubConfigRepoClient.prefetchBranchHeads', () => {
     const error = await prefetch.get(missing.url)!.catch(e => e);
     expect(error).toBeInstanceOf(NotFoundError);
     expect(error.message).toBe(
-      "Reading the branches of acme/model-1-config on github.com failed: Could not resolve to a Repository with the name 'acme/model-1-config'. Check the ml-gitops/config-repo annotation and that the integration token can read the repo.",
+      "Reading the branches of acme/never-created-config on github.com failed: Could not resolve to a Repository with the name 'acme/never-created-config'. Check the ml-gitops/config-repo annotation and that the integration token can read the repo.",
     );
   });
 
@@ -259,11 +243,11 @@ describe('GithubConfigRepoClient.prefetchBranchHeads', () => {
     const seenCom: Query[] = [];
     const seenGhe: Query[] = [];
     server.use(
-      graphqlHost(fleet(onCom), seenCom),
-      graphqlHost(
+      ...graphqlHost(fleet(onCom), seenCom),
+      ...graphqlHost(
         { 'risk/scoring-config': { dev: sha(9) } },
         seenGhe,
-        'https://ghe.example.com/api/graphql',
+        'https://ghe.example.com/api/v3',
       ),
     );
     const prefetch = c.prefetchBranchHeads([...onCom, ...onGhe], ['dev']);
@@ -405,20 +389,24 @@ describe('GithubConfigRepoClient.prefetchBranchHeads', () => {
   it('tries a query once more when the connection broke', async () => {
     const c = client();
     const all = locs(c, 1);
-    let calls = 0;
+    const seen: Query[] = [];
+    let broken = 0;
     server.use(
-      http.post(GRAPHQL, async ({ request }) => {
-        calls++;
-        if (calls === 1) return HttpResponse.error();
-        return HttpResponse.json(
-          answer(fleet(all), (await request.json()) as never, calls),
-        );
-      }),
+      http.post(
+        GRAPHQL,
+        () => {
+          broken++;
+          return HttpResponse.error();
+        },
+        { once: true },
+      ),
+      ...graphqlHost(fleet(all), seen),
     );
     await expect(
       c.prefetchBranchHeads(all, ['dev']).get(all[0].url),
     ).resolves.toEqual({ dev: sha(1) });
-    expect(calls).toBe(2);
+    expect(broken).toBe(1);
+    expect(seen).toHaveLength(1);
   });
 
   it('reports an unreachable host after the second broken connection', async () => {
