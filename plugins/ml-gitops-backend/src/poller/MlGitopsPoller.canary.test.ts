@@ -19,23 +19,13 @@ import {
   registerMswTestHooks,
   TestDatabases,
 } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
-import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import {
-  BranchHeadsCacheEntry,
-  ConfigRepoHistory,
-  EnvironmentDeclaration,
-  GithubConfigRepoClient,
-} from '@ml-gitops/plugin-ml-gitops-node';
 import {
   FakeGithubRepo,
   manifest,
 } from '@ml-gitops/plugin-ml-gitops-node/testUtils';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { readMlGitopsConfig } from '../config';
-import { DatabaseMlGitopsStore } from '../database/DatabaseMlGitopsStore';
 import { ArgoCdSource } from '../providers/argocd/ArgoCdSource';
 import { CanaryAnalyses } from '../providers/canary/CanaryAnalyses';
 import {
@@ -49,6 +39,7 @@ import {
 import { KubernetesClusterClient } from '../providers/kubernetes/KubernetesClusters';
 import { ServingVersions } from '../providers/kubernetes/ServingVersions';
 import { modelEntity } from '../__testUtils__/modelEntity';
+import { pollerBasics } from '../__testUtils__/pollerBasics';
 import { MlGitopsPoller } from './MlGitopsPoller';
 
 const ARGOCD = 'https://argocd.example.com';
@@ -196,31 +187,12 @@ describe('MlGitopsPoller with canary analyses', () => {
     );
 
     const knex = await databases.init('SQLITE_3');
-    const store = await DatabaseMlGitopsStore.create({
-      database: { getClient: async () => knex },
-    });
-    const config = new ConfigReader({
+    const { store, mlConfig, git, history, logger } = await pollerBasics(knex, {
       integrations: { github: [{ host: 'github.com', token: 'gh-token' }] },
       mlGitops: {
         argocd: { instances: [{ name: 'main', url: ARGOCD, token: 't' }] },
       },
     });
-    const mlConfig = readMlGitopsConfig(config);
-    const git = GithubConfigRepoClient.fromIntegrations({
-      integrations: ScmIntegrations.fromConfig(config),
-      cache: {
-        get: k => store.getCacheValue<BranchHeadsCacheEntry>(k),
-        set: (k, v) => store.setCacheValue(k, v),
-      },
-    });
-    const history = new ConfigRepoHistory(
-      git,
-      {
-        get: k => store.getCacheValue<EnvironmentDeclaration>(k),
-        set: (k, v) => store.setCacheValue(k, v),
-      },
-      { environments: mlConfig.environments, maxBackfill: 50 },
-    );
     const clusters = [
       KubernetesClusterClient.create({
         name: 'prod-eu',
@@ -229,7 +201,6 @@ describe('MlGitopsPoller with canary analyses', () => {
         skipTLSVerify: false,
       }),
     ];
-    const logger = mockServices.logger.mock();
     let now = new Date('2026-11-28T10:00:00Z');
     const poller = new MlGitopsPoller({
       logger,

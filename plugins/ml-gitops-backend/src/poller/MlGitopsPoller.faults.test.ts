@@ -19,27 +19,18 @@ import {
   registerMswTestHooks,
   TestDatabases,
 } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
-import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { EnvironmentStatus } from '@ml-gitops/plugin-ml-gitops-common';
-import {
-  BranchHeadsCacheEntry,
-  ConfigRepoHistory,
-  EnvironmentDeclaration,
-  GithubConfigRepoClient,
-} from '@ml-gitops/plugin-ml-gitops-node';
 import {
   FakeGithubRepo,
   manifest,
 } from '@ml-gitops/plugin-ml-gitops-node/testUtils';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { readMlGitopsConfig } from '../config';
-import { DatabaseMlGitopsStore } from '../database/DatabaseMlGitopsStore';
 import { ArgoCdSource } from '../providers/argocd/ArgoCdSource';
 import { createRegistries } from '../providers/registry/createRegistries';
 import { modelEntity } from '../__testUtils__/modelEntity';
+import { pollerBasics } from '../__testUtils__/pollerBasics';
 import { MlGitopsPoller } from './MlGitopsPoller';
 
 /**
@@ -202,10 +193,7 @@ describe('MlGitopsPoller faults', () => {
     );
 
     const knex = await databases.init('SQLITE_3');
-    const store = await DatabaseMlGitopsStore.create({
-      database: { getClient: async () => knex },
-    });
-    const config = new ConfigReader({
+    const { store, mlConfig, git, history, logger } = await pollerBasics(knex, {
       integrations: { github: [{ host: 'github.com', token: 'gh-token' }] },
       mlGitops: {
         // Short, so a 10 s answer is cut by the timeout and the test is fast.
@@ -219,24 +207,6 @@ describe('MlGitopsPoller faults', () => {
         registries: [{ name: 'mlflow-default', type: 'mlflow', url: MLFLOW }],
       },
     });
-    const mlConfig = readMlGitopsConfig(config);
-    const git = GithubConfigRepoClient.fromIntegrations({
-      integrations: ScmIntegrations.fromConfig(config),
-      cache: {
-        get: k => store.getCacheValue<BranchHeadsCacheEntry>(k),
-        set: (k, v) => store.setCacheValue(k, v),
-      },
-      timeoutMs: mlConfig.requestTimeoutMs,
-    });
-    const history = new ConfigRepoHistory(
-      git,
-      {
-        get: k => store.getCacheValue<EnvironmentDeclaration>(k),
-        set: (k, v) => store.setCacheValue(k, v),
-      },
-      { environments: mlConfig.environments, maxBackfill: 50 },
-    );
-    const logger = mockServices.logger.mock();
     let now = T0;
     const registries = createRegistries(mlConfig.registries, [], {
       timeoutMs: mlConfig.requestTimeoutMs,

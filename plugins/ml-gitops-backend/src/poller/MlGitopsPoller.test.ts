@@ -3,28 +3,17 @@ import {
   registerMswTestHooks,
   TestDatabases,
 } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
-import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { readMlGitopsConfig } from '../config';
-import { DatabaseMlGitopsStore } from '../database/DatabaseMlGitopsStore';
 import {
   FakeGithubRepo,
   manifest,
 } from '@ml-gitops/plugin-ml-gitops-node/testUtils';
 import { ArgoCdSource } from '../providers/argocd/ArgoCdSource';
-import {
-  ConfigRepoHistory,
-  EnvironmentDeclaration,
-} from '@ml-gitops/plugin-ml-gitops-node';
-import {
-  BranchHeadsCacheEntry,
-  GithubConfigRepoClient,
-} from '@ml-gitops/plugin-ml-gitops-node';
 import { MlflowRegistry } from '../providers/registry/MlflowRegistry';
 import { modelEntity } from '../__testUtils__/modelEntity';
+import { pollerBasics } from '../__testUtils__/pollerBasics';
 import { MlGitopsPoller } from './MlGitopsPoller';
 
 const ARGOCD = 'https://argocd.example.com';
@@ -292,10 +281,7 @@ describe('MlGitopsPoller', () => {
     );
 
     const knex = await databases.init('SQLITE_3');
-    const store = await DatabaseMlGitopsStore.create({
-      database: { getClient: async () => knex },
-    });
-    const config = new ConfigReader({
+    const { store, mlConfig, git, history, logger } = await pollerBasics(knex, {
       integrations: { github: [{ host: 'github.com', token: 'gh-token' }] },
       mlGitops: {
         argocd: {
@@ -304,23 +290,6 @@ describe('MlGitopsPoller', () => {
         registries: [{ name: 'mlflow-default', type: 'mlflow', url: MLFLOW }],
       },
     });
-    const mlConfig = readMlGitopsConfig(config);
-    const git = GithubConfigRepoClient.fromIntegrations({
-      integrations: ScmIntegrations.fromConfig(config),
-      cache: {
-        get: k => store.getCacheValue<BranchHeadsCacheEntry>(k),
-        set: (k, v) => store.setCacheValue(k, v),
-      },
-    });
-    const history = new ConfigRepoHistory(
-      git,
-      {
-        get: k => store.getCacheValue<EnvironmentDeclaration>(k),
-        set: (k, v) => store.setCacheValue(k, v),
-      },
-      { environments: mlConfig.environments, maxBackfill: 50 },
-    );
-    const logger = mockServices.logger.mock();
     const notifications = { send: jest.fn(async () => {}) };
     const signals = { publish: jest.fn(async () => {}) };
     const poller = new MlGitopsPoller({
