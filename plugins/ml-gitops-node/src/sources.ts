@@ -85,6 +85,12 @@ export type RegistryVersionFacts = {
   metrics: Record<string, number>;
   /** A link to the run or version in the registry's UI. */
   url?: string;
+  /**
+   * When the registry gave this answer (ISO 8601); an answer served from a
+   * cache keeps the time it was read, so the poller does not take it for a
+   * sign that a failing registry recovered.
+   */
+  observedAt?: string;
 };
 
 /**

@@ -246,6 +246,7 @@ describe('MlGitopsPoller faults', () => {
     return {
       poller,
       store,
+      churn,
       modes,
       calls,
       statuses,
@@ -380,5 +381,37 @@ describe('MlGitopsPoller faults', () => {
     const back = (await t.statuses(FRAUD)).dev.registry!;
     expect(back.gate).toBe('passed');
     expect(back.reason).toBeUndefined();
+  });
+
+  it('keeps a failing registry failing since its first failure while other models read its cached answers', async () => {
+    // READY answers stay cached exactly five minutes.
+    jest.spyOn(Math, 'random').mockReturnValue(0);
+    try {
+      const t = await setup();
+      await t.pollAt(0);
+      t.modes.mlflow = 'down';
+      // A version MLflow was never asked for: churn must ask, fraud-detector
+      // still answers from the registry's cache.
+      t.churn.repo.commit({
+        branch: 'dev',
+        message: 'Deploy 8',
+        login: 'ada',
+        date: '2026-11-28T00:00:10Z',
+        files: { 'deploy/model.yaml': manifest('8', 'churn-predictor') },
+      });
+      await t.pollAt(30);
+      await t.pollAt(60);
+      await t.pollAt(90);
+      const churnDev = (await t.statuses(CHURN)).dev.registry!;
+      expect(churnDev.gate).toBe('unknown');
+      expect(churnDev.reason).toMatch(
+        /^registry:mlflow-default failing since 2026-11-28T00:00:30\.000Z: /,
+      );
+      const fraudDev = (await t.statuses(FRAUD)).dev.registry!;
+      expect(fraudDev.gate).toBe('passed');
+      expect(fraudDev.reason).toBeUndefined();
+    } finally {
+      jest.restoreAllMocks();
+    }
   });
 });

@@ -749,7 +749,12 @@ export class MlGitopsPoller {
     const failureName = `registry:${registry.name}`;
     try {
       const facts = await registry.getVersion(model, declaration.version);
-      this.recover(failureName);
+      // An answer the registry read before it started failing (from its
+      // cache) says nothing about whether it recovered.
+      const failing = this.failures.get(failureName);
+      if (!failing || !facts.observedAt || facts.observedAt > failing.since) {
+        this.recover(failureName);
+      }
       // A version the registry lacks has no metrics: any gate fails.
       const gate = evaluateGates(
         declaration.manifest?.gates?.metrics,

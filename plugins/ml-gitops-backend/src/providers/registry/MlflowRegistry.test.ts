@@ -70,6 +70,7 @@ describe('MlflowRegistry', () => {
       aliases: [],
       metrics: {},
       url: `${MLFLOW}/#/models/fraud-detector/versions/3`,
+      observedAt: expect.any(String),
     });
   });
 
@@ -90,6 +91,7 @@ describe('MlflowRegistry', () => {
       exists: false,
       aliases: [],
       metrics: {},
+      observedAt: expect.any(String),
     });
   });
 

@@ -90,7 +90,10 @@ export class MlflowRegistry implements ModelRegistry {
     }
     let facts: RegistryVersionFacts;
     try {
-      facts = await this.read(model, version);
+      facts = {
+        ...(await this.read(model, version)),
+        observedAt: new Date(this.now()).toISOString(),
+      };
     } catch (error) {
       throw new ServiceUnavailableError(
         `Registry "${this.name}": ${(error as Error)?.message ?? error}`,
