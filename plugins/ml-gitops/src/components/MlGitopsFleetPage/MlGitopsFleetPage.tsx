@@ -31,7 +31,12 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { mlGitopsApiRef, type MlGitopsApi } from '../../api';
 import { useLiveData } from '../../hooks/useLiveData';
-import { DRIFT_PRESENTATION, DriftBadge, StaleDataNotice } from '../common';
+import {
+  CanaryStatus,
+  DRIFT_PRESENTATION,
+  DriftBadge,
+  StaleDataNotice,
+} from '../common';
 import {
   countStates,
   filterFleet,
@@ -135,6 +140,7 @@ function Cell(props: { cell?: FleetCell; partial: boolean }) {
           {cell.live === undefined ? '—' : cell.live ?? '?'}
         </Typography>
       )}
+      <CanaryStatus canary={cell.canary} />
     </>
   );
 }

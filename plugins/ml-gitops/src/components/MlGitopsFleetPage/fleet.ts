@@ -1,4 +1,5 @@
 import type {
+  CanaryAnalysis,
   DeploymentsResponse,
   DriftItem,
   DriftState,
@@ -21,6 +22,8 @@ export type FleetCell = {
   drift: EnvironmentStatus['drift'];
   declared?: string;
   live?: string | null;
+  /** The environment's canary analysis, when it has one. */
+  canary?: CanaryAnalysis;
   /** False when only the drift is known (the /v1/drift fallback). */
   detailed: boolean;
 };
@@ -67,6 +70,7 @@ export function fleetFromDeployments(models: DeploymentsResponse[]): Fleet {
         drift: environment.drift,
         declared: environment.declared?.version,
         live: environment.live ? environment.live.version : undefined,
+        ...(environment.canary ? { canary: environment.canary } : {}),
         detailed: true,
       });
     }

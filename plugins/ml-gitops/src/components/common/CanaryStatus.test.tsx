@@ -19,6 +19,7 @@ import userEvent from '@testing-library/user-event';
 import type { CanaryAnalysis } from '@ml-gitops/plugin-ml-gitops-common';
 import { EntityModelDeploymentsCard } from '../EntityModelDeploymentsCard';
 import { EntityMlGitopsContent } from '../EntityMlGitopsContent';
+import { MlGitopsFleetPage } from '../MlGitopsFleetPage';
 import { mockMlGitopsApi, renderWithApis } from '../../__testUtils__/render';
 import { deployments, environment } from '../../__testUtils__/fixtures';
 
@@ -111,6 +112,43 @@ describe('canary analyses in the views', () => {
     const [dev, staging, production] = within(pipeline).getAllByRole('region', {
       name: /^Environment /,
     });
+    expect(within(dev).getByText('Canary failed')).toBeInTheDocument();
+    expect(
+      within(staging).getByText('Canary running, 20% of traffic'),
+    ).toBeInTheDocument();
+    expect(within(production).queryByText(/Canary/)).toBeNull();
+  });
+
+  it('shows the canary in the fleet page cells', async () => {
+    const { environments } = deployments([
+      environment('dev', { canary: failedRun }),
+      environment('staging', { canary: kserveCanary }),
+      environment('production', { canary: null }),
+    ]);
+    await renderWithApis(<MlGitopsFleetPage />, {
+      api: mockMlGitopsApi({
+        getFleet: jest.fn().mockResolvedValue({
+          items: [
+            {
+              entityRef: 'component:default/fraud-detector',
+              model: 'fraud-detector',
+              environments,
+            },
+          ],
+        }),
+      }),
+      entity: null,
+    });
+    const table = await screen.findByRole('table', {
+      name: 'Models by environment',
+    });
+    const row = within(table)
+      .getByRole('link', { name: 'fraud-detector' })
+      .closest('tr')!;
+    // The row header is the model; one cell per environment follows.
+    const [dev, staging, production] = Array.from(
+      row.querySelectorAll<HTMLElement>('td'),
+    );
     expect(within(dev).getByText('Canary failed')).toBeInTheDocument();
     expect(
       within(staging).getByText('Canary running, 20% of traffic'),
