@@ -24,6 +24,7 @@ import {
   FakeGithubRepo,
   manifest,
 } from '@ml-gitops/plugin-ml-gitops-node/testUtils';
+import { NotificationSendOptions } from '@backstage/plugin-notifications-node';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { ArgoCdSource } from '../providers/argocd/ArgoCdSource';
@@ -202,6 +203,9 @@ describe('MlGitopsPoller with canary analyses', () => {
       }),
     ];
     let now = new Date('2026-11-28T10:00:00Z');
+    const notifications = {
+      send: jest.fn(async (_notification: NotificationSendOptions) => {}),
+    };
     const poller = new MlGitopsPoller({
       logger,
       auth: mockServices.auth(),
@@ -214,11 +218,13 @@ describe('MlGitopsPoller with canary analyses', () => {
       servingVersions: new ServingVersions(clusters),
       canaryAnalyses: new CanaryAnalyses(clusters, { now: () => now }),
       config: mlConfig,
+      notifications,
       now: () => now,
     });
     return {
       store,
       poller,
+      notifications,
       logger,
       calls,
       state,
@@ -266,6 +272,33 @@ describe('MlGitopsPoller with canary analyses', () => {
     // the live version still comes from the same InferenceServices
     expect(dev.live?.version).toBe('8');
     expect(staging.live?.version).toBe('7');
+  });
+
+  it('tells the owners once that a canary analysis failed', async () => {
+    const t = await setup();
+    await t.poller.pollAll();
+    t.advance(1);
+    await t.poller.pollAll();
+    // Kept while the cluster cannot be read: no news either.
+    t.state.runsDown = true;
+    t.advance(1);
+    await t.poller.pollAll();
+    const canary = t.notifications.send.mock.calls.filter(([n]) =>
+      n.payload.scope?.startsWith('ml-gitops:canary:'),
+    );
+    expect(canary).toHaveLength(1);
+    expect(canary[0][0]).toEqual({
+      recipients: { type: 'entity', entityRef: REF },
+      payload: expect.objectContaining({
+        title: 'churn-predictor: the canary analysis in dev failed',
+        description:
+          'AnalysisRun ml-dev/churn-predictor-predictor-6c9d8f7b5-4-1 on cluster prod-eu (version 8) failed: Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1). Promotion from dev is refused until an analysis succeeds.',
+        severity: 'high',
+        link: '/catalog/default/component/churn-predictor/ml-gitops',
+        scope:
+          'ml-gitops:canary:component:default/churn-predictor:dev:argo-rollouts:ml-dev/churn-predictor-predictor-6c9d8f7b5-4-1::failed',
+      }),
+    });
   });
 
   it('keeps the last known analysis while the cluster cannot be read', async () => {

@@ -9,6 +9,7 @@ import {
   argoCdSyncState,
   CanaryAnalysis,
   Deployment,
+  describeCanary,
   DriftSourceError,
   EnvironmentStatus,
   evaluateDrift,
@@ -998,6 +999,7 @@ export class MlGitopsPoller {
       if (!episodeKnown) {
         await this.trackDriftEpisode(entityRef, entity, status, nowIso);
       }
+      await this.notifyCanaryVerdict(entityRef, entity, status, before);
 
       if (
         observation &&
@@ -1071,6 +1073,50 @@ export class MlGitopsPoller {
         scope: `ml-gitops:rollback:${entityRef}:${status.name}:${served.commit}`,
       });
     }
+  }
+
+  /**
+   * Tells the owners when an environment's canary analysis fails or ends
+   * inconclusive: once per analysis and verdict (the stored status already
+   * had it otherwise). The notification's scope names the analysis, so a
+   * second replica that saw the same change updates it instead of adding one.
+   */
+  private async notifyCanaryVerdict(
+    entityRef: string,
+    entity: Entity,
+    status: EnvironmentStatus,
+    before: EnvironmentStatus | undefined,
+  ) {
+    const canary = status.canary;
+    if (
+      !canary ||
+      (canary.phase !== 'failed' && canary.phase !== 'inconclusive')
+    ) {
+      return;
+    }
+    const known = before?.canary;
+    if (
+      known &&
+      known.kind === canary.kind &&
+      known.name === canary.name &&
+      known.revision === canary.revision &&
+      known.phase === canary.phase
+    ) {
+      return;
+    }
+    const title = entity.metadata.title ?? entity.metadata.name;
+    await this.notifyOwners(entityRef, entity, status.name, {
+      title: `${title}: the canary analysis in ${status.name} ${
+        canary.phase === 'failed' ? 'failed' : 'was inconclusive'
+      }`,
+      description: `${describeCanary(canary)}. Promotion from ${
+        status.name
+      } is refused until an analysis succeeds.`,
+      severity: canary.phase === 'failed' ? 'high' : 'normal',
+      scope: `ml-gitops:canary:${entityRef}:${status.name}:${canary.kind}:${
+        canary.namespace
+      }/${canary.name}:${canary.revision ?? ''}:${canary.phase}`,
+    });
   }
 
   /** Notifies the entity's owners; one notification scope per environment. */
