@@ -86,10 +86,12 @@ export type GraphqlRateLimit = {
 
 /**
  * Reads config repos on GitHub (github.com or GitHub Enterprise) through
- * Backstage's `integrations.github` credentials. An unchanged repo costs one
- * conditional request per cycle (answered 304, which GitHub does not count
- * against the rate limit); file contents are cached by commit, which never
- * changes.
+ * Backstage's `integrations.github` credentials. The branch heads of a
+ * whole fleet are read in GraphQL queries of 100 repos
+ * ({@link GithubConfigRepoClient.prefetchBranchHeads}); one repo alone costs
+ * one conditional REST request (answered 304 when unchanged, which GitHub
+ * does not count against the rate limit). File contents and commits are
+ * cached by commit, which never changes.
  */
 export class GithubConfigRepoClient {
   static fromIntegrations(options: {
