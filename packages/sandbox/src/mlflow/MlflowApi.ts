@@ -82,6 +82,75 @@ export class MlflowStore {
   versions: MlflowVersion[] = [];
   runs = new Map<string, MlflowRun>();
 
+  /**
+   * Registers a version of a model with the training run behind it, as
+   * MLflow shows them after `mlflow.register_model` (the run id is derived
+   * from the model and version, so seeds are stable).
+   */
+  registerVersion(v: {
+    model: string;
+    team: string;
+    version: string;
+    userEmail: string;
+    /** Epoch milliseconds. */
+    registeredAt: number;
+    experimentId: string;
+    stage: string;
+    aliases: string[];
+    description: string;
+    metrics: Record<string, number>;
+  }): void {
+    const runId = stableHex(`${v.model}/run/${v.version}`, 32);
+    const t = v.registeredAt;
+    const runName = `${v.model}-train-v${v.version}`;
+    this.versions.push({
+      name: v.model,
+      version: v.version,
+      creation_timestamp: t,
+      last_updated_timestamp: t + 3600_000,
+      current_stage: v.stage,
+      description: v.description,
+      source: `mlflow-artifacts:/${v.experimentId}/${runId}/artifacts/model`,
+      run_id: runId,
+      status: 'READY',
+      user_id: v.userEmail,
+      tags: [{ key: 'team', value: v.team }],
+      run_link: '',
+      aliases: v.aliases,
+    });
+    this.runs.set(runId, {
+      info: {
+        run_id: runId,
+        run_uuid: runId,
+        run_name: runName,
+        experiment_id: v.experimentId,
+        user_id: v.userEmail,
+        status: 'FINISHED',
+        start_time: t - 5400_000,
+        end_time: t - 600_000,
+        artifact_uri: `mlflow-artifacts:/${v.experimentId}/${runId}/artifacts`,
+        lifecycle_stage: 'active',
+      },
+      data: {
+        metrics: Object.entries(v.metrics).map(([key, value]) => ({
+          key,
+          value,
+          timestamp: t - 900_000,
+          step: 0,
+        })),
+        params: [
+          { key: 'learning_rate', value: '0.05' },
+          { key: 'n_estimators', value: String(300 + Number(v.version) * 20) },
+        ],
+        tags: [
+          { key: 'mlflow.runName', value: runName },
+          { key: 'mlflow.user', value: v.userEmail },
+        ],
+      },
+      inputs: {},
+    });
+  }
+
   static seed(): MlflowStore {
     const store = new MlflowStore();
     for (const m of MODELS) {
@@ -94,59 +163,20 @@ export class MlflowStore {
           .map(([a]) => a);
       const experimentId = String(100 + MODELS.indexOf(m));
       for (const v of m.versions) {
-        const runId = stableHex(`${m.name}/run/${v.version}`, 32);
-        const t = daysAgo(v.registeredDaysAgo).getTime();
         let stage = 'None';
         if (m.aliases.champion === v.version) stage = 'Production';
         else if (m.aliases.challenger === v.version) stage = 'Staging';
-        store.versions.push({
-          name: m.name,
+        store.registerVersion({
+          model: m.name,
+          team: m.team,
           version: v.version,
-          creation_timestamp: t,
-          last_updated_timestamp: t + 3600_000,
-          current_stage: stage,
-          description: v.description ?? '',
-          source: `mlflow-artifacts:/${experimentId}/${runId}/artifacts/model`,
-          run_id: runId,
-          status: 'READY',
-          user_id: USERS[v.user]?.email ?? v.user,
-          tags: [{ key: 'team', value: m.team }],
-          run_link: '',
+          userEmail: USERS[v.user]?.email ?? v.user,
+          registeredAt: daysAgo(v.registeredDaysAgo).getTime(),
+          experimentId,
+          stage,
           aliases: aliasByVersion(v.version),
-        });
-        store.runs.set(runId, {
-          info: {
-            run_id: runId,
-            run_uuid: runId,
-            run_name: `${m.name}-train-v${v.version}`,
-            experiment_id: experimentId,
-            user_id: USERS[v.user]?.email ?? v.user,
-            status: 'FINISHED',
-            start_time: t - 5400_000,
-            end_time: t - 600_000,
-            artifact_uri: `mlflow-artifacts:/${experimentId}/${runId}/artifacts`,
-            lifecycle_stage: 'active',
-          },
-          data: {
-            metrics: Object.entries(v.metrics).map(([key, value]) => ({
-              key,
-              value,
-              timestamp: t - 900_000,
-              step: 0,
-            })),
-            params: [
-              { key: 'learning_rate', value: '0.05' },
-              {
-                key: 'n_estimators',
-                value: String(300 + Number(v.version) * 20),
-              },
-            ],
-            tags: [
-              { key: 'mlflow.runName', value: `${m.name}-train-v${v.version}` },
-              { key: 'mlflow.user', value: USERS[v.user]?.email ?? v.user },
-            ],
-          },
-          inputs: {},
+          description: v.description ?? '',
+          metrics: v.metrics,
         });
       }
       store.models.set(m.name, {

@@ -267,45 +267,32 @@ export function createScaleFleet(options: ScaleFleetOptions): ScaleFleet {
       dev,
       deployAt,
     );
-    const stagingAt = daysAgo(25, i % 600);
-    const staging = commit(
-      'merge-2',
-      [root, dev],
-      '2',
-      `Merge pull request #2 from ${ORG}/dev\n\nPromote ${name} 2 to staging`,
-      reviewer,
-      stagingAt,
-      GITHUB_COMMITTER,
-    );
-    pull(
-      2,
-      `Promote ${name} 2 to staging`,
-      { ref: 'dev', sha: dev },
-      'staging',
-      staging,
-      stagingAt,
-    );
-    let production = root;
-    if (i % 3 !== 0) {
-      const productionAt = daysAgo(20, i % 600);
-      production = commit(
-        'merge-3',
-        [root, staging],
+    /** Merges the promotion PR `number` from `from` into `to`, `days` ago. */
+    const promote = (
+      number: number,
+      from: { ref: string; sha: string },
+      to: string,
+      days: number,
+    ) => {
+      const at = daysAgo(days, i % 600);
+      const title = `Promote ${name} 2 to ${to}`;
+      const merge = commit(
+        `merge-${number}`,
+        [root, from.sha],
         '2',
-        `Merge pull request #3 from ${ORG}/staging\n\nPromote ${name} 2 to production`,
+        `Merge pull request #${number} from ${ORG}/${from.ref}\n\n${title}`,
         reviewer,
-        productionAt,
+        at,
         GITHUB_COMMITTER,
       );
-      pull(
-        3,
-        `Promote ${name} 2 to production`,
-        { ref: 'staging', sha: staging },
-        'production',
-        production,
-        productionAt,
-      );
-    }
+      pull(number, title, from, to, merge, at);
+      return merge;
+    };
+    const staging = promote(2, { ref: 'dev', sha: dev }, 'staging', 25);
+    const production =
+      i % 3 !== 0
+        ? promote(3, { ref: 'staging', sha: staging }, 'production', 20)
+        : root;
     repo.heads = { dev, staging, production };
 
     for (const env of ENVIRONMENTS) {
@@ -358,49 +345,17 @@ export function createScaleFleet(options: ScaleFleetOptions): ScaleFleet {
 
     const experimentId = String(1000 + i);
     for (const v of model.versions) {
-      const runId = stableHex(`${name}/run/${v.version}`, 32);
-      const t = daysAgo(v.registeredDaysAgo).getTime();
-      mlflow.versions.push({
-        name,
+      mlflow.registerVersion({
+        model: name,
+        team: model.team,
         version: v.version,
-        creation_timestamp: t,
-        last_updated_timestamp: t + 3600_000,
-        current_stage: v.version === '2' ? 'Production' : 'Archived',
-        description: '',
-        source: `mlflow-artifacts:/${experimentId}/${runId}/artifacts/model`,
-        run_id: runId,
-        status: 'READY',
-        user_id: USERS[v.user].email,
-        tags: [{ key: 'team', value: model.team }],
-        run_link: '',
+        userEmail: USERS[v.user].email,
+        registeredAt: daysAgo(v.registeredDaysAgo).getTime(),
+        experimentId,
+        stage: v.version === '2' ? 'Production' : 'Archived',
         aliases: v.version === '2' ? ['champion'] : [],
-      });
-      mlflow.runs.set(runId, {
-        info: {
-          run_id: runId,
-          run_uuid: runId,
-          run_name: `${name}-train-v${v.version}`,
-          experiment_id: experimentId,
-          user_id: USERS[v.user].email,
-          status: 'FINISHED',
-          start_time: t - 5400_000,
-          end_time: t - 600_000,
-          artifact_uri: `mlflow-artifacts:/${experimentId}/${runId}/artifacts`,
-          lifecycle_stage: 'active',
-        },
-        data: {
-          metrics: Object.entries(v.metrics).map(([key, value]) => ({
-            key,
-            value,
-            timestamp: t - 900_000,
-            step: 0,
-          })),
-          params: [{ key: 'learning_rate', value: '0.05' }],
-          tags: [
-            { key: 'mlflow.runName', value: `${name}-train-v${v.version}` },
-          ],
-        },
-        inputs: {},
+        description: '',
+        metrics: v.metrics,
       });
     }
     mlflow.models.set(name, {
