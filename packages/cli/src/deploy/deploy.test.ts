@@ -93,6 +93,16 @@ function scaffolder(batches: unknown[][]) {
 const deploy = (args: string[], env: NodeJS.ProcessEnv = ENV) =>
   runCli(['deploy', ...args], { env });
 
+/** Deploys `version` of the fraud-detector entity, with `more` options. */
+const deployFraudDetector = (version: string, ...more: string[]) =>
+  deploy([
+    '--entity',
+    'component:default/fraud-detector',
+    '--version',
+    version,
+    ...more,
+  ]);
+
 describe('ml-gitops deploy', () => {
   it('runs the deploy template, follows the task and prints the pull request', async () => {
     const api = scaffolder([
@@ -190,12 +200,7 @@ describe('ml-gitops deploy', () => {
         }),
       ],
     ]);
-    const result = await deploy([
-      '--entity',
-      'component:default/fraud-detector',
-      '--version',
-      '99',
-    ]);
+    const result = await deployFraudDetector('99');
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(
@@ -220,12 +225,7 @@ describe('ml-gitops deploy', () => {
         ),
       ),
     );
-    const result = await deploy([
-      '--entity',
-      'component:default/fraud-detector',
-      '--version',
-      '13',
-    ]);
+    const result = await deployFraudDetector('13');
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(
       'template:default/ml-gitops-deploy refused the values: instance.version does not match pattern',
@@ -252,12 +252,7 @@ describe('ml-gitops deploy', () => {
           ),
         ),
       );
-      const result = await deploy([
-        '--entity',
-        'component:default/fraud-detector',
-        '--version',
-        '13',
-      ]);
+      const result = await deployFraudDetector('13');
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toContain(hint);
       expect(result.stderr).toContain(`status ${status}`);
@@ -267,12 +262,7 @@ describe('ml-gitops deploy', () => {
 
   it('says when Backstage cannot be reached (exit 2)', async () => {
     server.use(http.post(`${API}/v2/tasks`, () => HttpResponse.error()));
-    const result = await deploy([
-      '--entity',
-      'component:default/fraud-detector',
-      '--version',
-      '13',
-    ]);
+    const result = await deployFraudDetector('13');
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`cannot reach Backstage at ${BACKSTAGE}`);
   });
@@ -286,12 +276,7 @@ describe('ml-gitops deploy', () => {
         }),
       ],
     ]);
-    const result = await deploy([
-      '--entity',
-      'component:default/fraud-detector',
-      '--version',
-      '13',
-    ]);
+    const result = await deployFraudDetector('13');
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('no "Pull request" link');
   });
@@ -299,14 +284,7 @@ describe('ml-gitops deploy', () => {
   it('gives up after --timeout with the task id', async () => {
     const api = scaffolder([]);
     const started = Date.now();
-    const result = await deploy([
-      '--entity',
-      'component:default/fraud-detector',
-      '--version',
-      '13',
-      '--timeout',
-      '1',
-    ]);
+    const result = await deployFraudDetector('13', '--timeout', '1');
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(
       `task ${TASK} did not finish within 1 s; it may still open the pull request`,
