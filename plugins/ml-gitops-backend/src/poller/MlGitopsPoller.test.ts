@@ -323,6 +323,7 @@ describe('MlGitopsPoller', () => {
       ...fixture,
       store,
       poller,
+      logger,
       notifications,
       signals,
       argoCalls,
@@ -502,6 +503,43 @@ describe('MlGitopsPoller', () => {
     // Answered 304; the endpoint that said 404 is not asked again.
     expect(t.repo.calls).toEqual(['branches']);
     expect(graphqlCalls).toBe(1);
+  });
+
+  it('warns once per rate-limit window when few GitHub GraphQL points are left', async () => {
+    const t = await setup();
+    // GitHub's answer to the branch-head query, with 150 points left.
+    server.use(
+      http.post('https://api.github.com/graphql', () =>
+        HttpResponse.json({
+          data: {
+            r0: Object.fromEntries(
+              ['dev', 'staging', 'production'].map((branch, j) => [
+                `b${j}`,
+                { target: { oid: t.repo.branches.get(branch) } },
+              ]),
+            ),
+            rateLimit: {
+              cost: 1,
+              remaining: 150,
+              resetAt: '2026-11-28T01:00:00Z',
+            },
+          },
+        }),
+      ),
+    );
+    await t.poller.pollAll();
+    await t.poller.pollAll();
+    const warnings = t.logger.warn.mock.calls
+      .map(([message]) => String(message))
+      .filter(message => message.includes('GraphQL'));
+    expect(warnings).toEqual([
+      'GitHub GraphQL on github.com has 150 points left until 2026-11-28T01:00:00Z; branch heads are read in queries of 100 repos (1 point each) every cycle. Lengthen mlGitops.schedule or give the integration a token with a higher limit.',
+    ]);
+    // The heads came from the query: the model is polled as usual.
+    const dev = (await t.store.getStatuses(FRAUD)).find(
+      s => s.status.name === 'dev',
+    )!.status;
+    expect(dev.declared?.version).toBe('12');
   });
 
   it('reads a pushed repo alone with a REST request, not a fleet query', async () => {
