@@ -38,3 +38,5 @@ export type {
   ScaleSandboxOptions,
 } from './scale/startScaleSandbox';
 export { scaleModelName } from './scale/scaleFleet';
+export { selectApplicationListFields } from './argocd/listFields';
+export type { ArgoCdFieldsVersion } from './argocd/listFields';

@@ -160,27 +160,136 @@ describe('operators, registry and test controls', () => {
       ).json();
       expect(recsys.items).toEqual([]); // managed by Flux
 
-      const fields = await (
-        await argo(
-          '/api/v1/applications?fields=items.metadata.name,items.status.sync.status',
-        )
-      ).json();
-      expect(fields.items[0]).toEqual({
-        metadata: { name: expect.any(String) },
-        status: { sync: { status: 'Synced' } },
-      });
-
       const badSelector = await argo(
         '/api/v1/applications?selector=a%20in%20(b',
       );
       expect(badSelector.status).toBe(400);
-      const unknown = await argo('/api/v1/applications/nope');
-      expect(unknown.status).toBe(404);
-      expect(await unknown.json()).toEqual({
-        error: 'applications.argoproj.io "nope" not found',
-        code: 5,
-        message: 'applications.argoproj.io "nope" not found',
+    });
+
+    it('answers fields from Argo CD’s fixed list only, as v3.1 and v3.5 do', async () => {
+      const ask = async (fields: string) =>
+        (
+          await argo(
+            `/api/v1/applications?selector=ml-gitops/model%3Dfraud-detector&fields=${fields}`,
+          )
+        ).json();
+      const full = (
+        await (
+          await argo(
+            '/api/v1/applications?selector=ml-gitops/model%3Dfraud-detector',
+          )
+        ).json()
+      ).items.find((a: any) => a.metadata.name === 'fraud-detector-production');
+      const wanted = [
+        'items.metadata.name',
+        'items.metadata.labels',
+        'items.spec',
+        'items.status.health',
+        'items.status.health.status',
+        'items.status.sync.status',
+        'items.status.sync.revision',
+        'items.status.sync.comparedTo',
+        'items.status.operationState.phase',
+        'items.status.operationState.finishedAt',
+        'items.status.operationState.operation.sync',
+        'items.status.operationState.syncResult.revision',
+      ].join(',');
+
+      expect(sandbox.current().argocd.version).toBe('3.1');
+      const v31 = await ask(wanted);
+      expect(v31.metadata).toEqual({ resourceVersion: expect.any(String) });
+      const prod31 = v31.items.find(
+        (a: any) => a.metadata.name === 'fraud-detector-production',
+      );
+      // Paths that are not keys of appFields are simply absent: no
+      // status.sync.revision before v3.5, no comparedTo, no syncResult path.
+      expect(prod31).toEqual({
+        metadata: {
+          name: 'fraud-detector-production',
+          labels: full.metadata.labels,
+        },
+        spec: full.spec,
+        status: {
+          health: full.status.health,
+          sync: { status: 'Synced' },
+          operationState: {
+            phase: 'Succeeded',
+            finishedAt: full.status.operationState.finishedAt,
+            // the sync *result* sits at operation.sync
+            operation: { sync: full.status.operationState.syncResult },
+          },
+        },
       });
+
+      sandbox.current().argocd.version = '3.5';
+      try {
+        const prod35 = (await ask(wanted)).items.find(
+          (a: any) => a.metadata.name === 'fraud-detector-production',
+        );
+        expect(prod35.status.sync).toEqual({
+          status: 'Synced',
+          revision: full.status.sync.revision,
+        });
+        expect(prod35.status.sync.comparedTo).toBeUndefined();
+        // v3.5 also has spec.source: asking for it next to spec fails on a
+        // real server whenever Go's map order puts spec first.
+        const both = await argo(
+          '/api/v1/applications?fields=items.spec,items.spec.source',
+        );
+        expect(both.status).toBe(500);
+        expect(await both.json()).toMatchObject({
+          code: 2,
+          message: 'field spec.source is not a map',
+        });
+      } finally {
+        sandbox.current().argocd.version = '3.1';
+      }
+
+      // A leading "-" selects every key but the listed ones.
+      const excluded = (
+        await ask(
+          '-items.spec,items.status.resources,items.metadata.annotations',
+        )
+      ).items[0];
+      expect(excluded.spec).toBeUndefined();
+      expect(excluded.status.resources).toBeUndefined();
+      expect(excluded.metadata.annotations).toBeUndefined();
+      expect(excluded.status.summary).toEqual(full.status.summary);
+      expect(excluded.metadata.deletionTimestamp).toBeNull();
+
+      const none = await (
+        await argo('/api/v1/applications?selector=nope&fields=items.spec')
+      ).json();
+      expect(none.items).toBeNull();
+    });
+
+    it('answers 403 for an application it cannot show, 404 only within a named project', async () => {
+      const denied = {
+        error: 'permission denied',
+        code: 7,
+        message: 'permission denied',
+      };
+      const unknown = await argo('/api/v1/applications/nope');
+      expect(unknown.status).toBe(403);
+      expect(await unknown.json()).toEqual(denied);
+      // Another namespace than the control plane's, without appNamespace:
+      const elsewhere = await argo(
+        '/api/v1/applications/fraud-detector-dev?appNamespace=team-a',
+      );
+      expect(elsewhere.status).toBe(403);
+      const inProject = await argo(
+        '/api/v1/applications/nope?project=ml-models',
+      );
+      expect(inProject.status).toBe(404);
+      expect((await inProject.json()).code).toBe(5);
+      const otherProject = await argo(
+        '/api/v1/applications/fraud-detector-dev?project=default',
+      );
+      expect(otherProject.status).toBe(403);
+      const found = await argo(
+        '/api/v1/applications/fraud-detector-dev?project=ml-models&appNamespace=argocd',
+      );
+      expect(found.status).toBe(200);
     });
 
     it('picks up a new revision on refresh, not before its interval', async () => {

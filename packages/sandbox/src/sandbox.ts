@@ -18,6 +18,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ArgoCdApi, sendArgoError } from './argocd/ArgoCdApi';
+import { ArgoCdFieldsVersion } from './argocd/listFields';
 import { GitHubApi, sendGitHubError } from './githost/GitHubApi';
 import { GitRepos } from './githost/GitRepos';
 import { matchSmartHttp, serveSmartHttp } from './githost/smartHttp';
@@ -75,6 +76,8 @@ export type SandboxOptions = {
   reconcileJitterSeconds?: number;
   /** seed the out-of-band drift (default true) */
   drift?: boolean;
+  /** the Argo CD release whose `fields` list the emulator answers with (default 3.1) */
+  argocdVersion?: ArgoCdFieldsVersion;
   log?: (message: string) => void;
   /** one log line per request */
   logRequests?: boolean;
@@ -191,6 +194,7 @@ export async function startSandbox(
         repos,
         () => servers.git.url,
         SANDBOX_CREDENTIALS.argocd,
+        { version: options.argocdVersion },
       ),
       kube: new KubeApi(
         world,

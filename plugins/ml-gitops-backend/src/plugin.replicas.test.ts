@@ -35,8 +35,13 @@ import {
   manifest,
 } from '@ml-gitops/plugin-ml-gitops-node/testUtils';
 import knexFactory, { Knex } from 'knex';
-import { http, HttpResponse } from 'msw';
+import { http } from 'msw';
 import { setupServer } from 'msw/node';
+import {
+  argoCdApplication,
+  argoCdListAnswer,
+  argoCdVersionHandler,
+} from './__testUtils__/argoCd';
 import { modelEntity } from './__testUtils__/modelEntity';
 import { mlGitopsPlugin } from './plugin';
 
@@ -90,25 +95,18 @@ function fixture() {
   });
   repo.branches.set('staging', v12);
   repo.branches.set('production', v12);
-  const app = (environment: string, sync: string, revision: string) => ({
-    metadata: {
-      name: `fraud-detector-${environment}`,
-      namespace: 'argocd',
-      labels: {
-        'ml-gitops/model': 'fraud-detector',
-        'ml-gitops/environment': environment,
-      },
-    },
-    status: {
-      sync: { status: sync, revision },
-      health: { status: 'Healthy' },
-      operationState: {
+  const app = (environment: string, sync: string, revision: string) =>
+    argoCdApplication({
+      model: 'fraud-detector',
+      environment,
+      syncStatus: sync,
+      revision,
+      operation: {
         phase: 'Succeeded',
         startedAt: '2026-10-20T10:01:00Z',
         finishedAt: '2026-10-20T10:02:00Z',
       },
-    },
-  });
+    });
   return {
     repo,
     apps: [
@@ -122,7 +120,7 @@ function fixture() {
 (postgres ? describe : describe.skip)(
   'two backend replicas on one PostgreSQL database',
   () => {
-    const server = setupServer();
+    const server = setupServer(argoCdVersionHandler(ARGOCD));
     beforeAll(() => server.listen({ onUnhandledRequest: 'bypass' }));
     afterAll(() => server.close());
     afterEach(() => server.resetHandlers());
@@ -137,9 +135,9 @@ function fixture() {
       let argoLists = 0;
       server.use(
         ...repo.handlers(),
-        http.get(`${ARGOCD}/api/v1/applications`, () => {
+        http.get(`${ARGOCD}/api/v1/applications`, ({ request }) => {
           argoLists += 1;
-          return HttpResponse.json({ metadata: {}, items: apps });
+          return argoCdListAnswer(request, apps);
         }),
       );
       // Branch heads: one GraphQL query per cycle (REST where it is missing).

@@ -37,6 +37,11 @@ import { GitRepos } from '../githost/GitRepos';
 import { ENVIRONMENTS, Environment, stableUid } from '../seed/data';
 import { IMAGES, servingObjects } from '../live/objects';
 import { LiveDeployment, World } from '../live/World';
+import {
+  ArgoCdFieldsVersion,
+  FieldSelectionError,
+  selectApplicationListFields,
+} from './listFields';
 
 export const ARGOCD_PROJECT = 'ml-models';
 /** The projects that exist: the seed's and Argo CD's built-in one. */
@@ -71,16 +76,32 @@ export type ArgoCdCredentials = {
   token: string;
 };
 
+/** The namespace of the Argo CD control plane, where its Applications live. */
+export const ARGOCD_NAMESPACE = 'argocd';
+
+/** The release the emulator answers as (`/api/version`, the `fields` list). */
+const RELEASES: Record<ArgoCdFieldsVersion, string> = {
+  '3.1': 'v3.1.9+sandbox',
+  '3.5': 'v3.5.1+sandbox',
+};
+
+/** gRPC PermissionDenied as Argo CD answers it (argo-cd common/common.go, `PermissionDeniedAPIError`). */
+const permissionDenied = () => new ArgoError(403, 7, 'permission denied');
+
 export class ArgoCdApi {
   private router = new Router();
   private readonly secret = crypto.randomBytes(32);
+  /** Which Argo CD release the emulator answers as; the demo's default is the older list. */
+  version: ArgoCdFieldsVersion;
 
   constructor(
     private readonly world: World,
     private readonly repos: GitRepos,
     private readonly gitBaseUrl: () => string,
     private readonly creds: ArgoCdCredentials,
+    options: { version?: ArgoCdFieldsVersion } = {},
   ) {
+    this.version = options.version ?? '3.1';
     this.routes();
   }
 
@@ -165,14 +186,48 @@ export class ArgoCdApi {
     return this.world.deployments.filter(d => d.operator === 'argocd');
   }
 
-  private app(name: string): LiveDeployment {
-    const d = this.apps().find(a => this.world.appName(a) === name);
-    if (!d)
+  /**
+   * One Application, looked up as argo-cd's server/application/application.go
+   * (`getApplicationEnforceRBACClient`) does: in `appNamespace`, else the
+   * control plane's namespace. A missing Application answers 403
+   * "permission denied", so that callers cannot probe which names exist;
+   * only when the caller named the project (and may read it) does a missing
+   * one answer 404, and an Application of another project 403.
+   */
+  private app(name: string, query?: URLSearchParams): LiveDeployment {
+    const namespace = query?.get('appNamespace') || ARGOCD_NAMESPACE;
+    const projects = [
+      ...(query?.getAll('project') ?? []),
+      ...(query?.getAll('projects') ?? []),
+    ];
+    if (projects.length > 1) {
       throw new ArgoError(
-        404,
-        5,
-        `applications.argoproj.io "${name}" not found`,
+        400,
+        3,
+        'multiple projects specified - the get endpoint accepts either zero or one project',
       );
+    }
+    const project = projects[0];
+    if (project && !ARGOCD_PROJECTS.includes(project)) {
+      throw permissionDenied();
+    }
+    const d =
+      namespace === ARGOCD_NAMESPACE
+        ? this.apps().find(a => this.world.appName(a) === name)
+        : undefined;
+    if (!d) {
+      if (project) {
+        throw new ArgoError(
+          404,
+          5,
+          `applications.argoproj.io "${name}" not found`,
+        );
+      }
+      throw permissionDenied();
+    }
+    if (project && (d.project ?? ARGOCD_PROJECT) !== project) {
+      throw permissionDenied();
+    }
     return d;
   }
 
@@ -219,7 +274,7 @@ export class ArgoCdApi {
       kind: 'Application',
       metadata: {
         name,
-        namespace: 'argocd',
+        namespace: ARGOCD_NAMESPACE,
         uid: stableUid(`argocd/${name}`),
         resourceVersion: String(d.resourceVersion),
         generation: d.history.length + 2,
@@ -433,12 +488,9 @@ export class ArgoCdApi {
   private routes() {
     const r = this.router;
     r.add('GET', '/api/version', ctx => {
-      sendJson(ctx.res, 200, {
-        Version: 'v3.1.0+sandbox',
-        BuildDate: '2026-01-01T00:00:00Z',
-        GoVersion: 'go1.24',
-        Platform: 'linux/amd64',
-      });
+      // Without a session Argo CD tells only the version
+      // (argo-cd server/version/version.go).
+      sendJson(ctx.res, 200, { Version: RELEASES[this.version] });
     });
     r.add('POST', '/api/v1/session', async ctx => {
       const body = await readJson(ctx.req);
@@ -483,12 +535,31 @@ export class ArgoCdApi {
       if (name) apps = apps.filter(d => this.world.appName(d) === name);
       if (q.get('refresh'))
         await Promise.all(apps.map(d => this.world.reconcile(d)));
+      // Sorted by name (argo-cd server/application/application.go, List).
+      const items = apps
+        .map(d => this.applicationJson(d))
+        .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
       const list = {
         metadata: { resourceVersion: String(this.world.resourceVersion) },
-        items: apps.map(d => this.applicationJson(d)),
+        items,
       };
       const fields = q.get('fields');
-      sendJson(ctx.res, 200, fields ? project(list, fields.split(',')) : list);
+      if (!fields) {
+        sendJson(ctx.res, 200, list);
+        return;
+      }
+      try {
+        sendJson(
+          ctx.res,
+          200,
+          selectApplicationListFields(list, fields, this.version),
+        );
+      } catch (e) {
+        if (e instanceof FieldSelectionError) {
+          throw new ArgoError(500, 2, e.message);
+        }
+        throw e;
+      }
     });
     r.add('POST', '/api/v1/applications', async ctx => {
       const body = await readJson(ctx.req);
@@ -499,7 +570,7 @@ export class ArgoCdApi {
       sendJson(ctx.res, 200, this.applicationJson(d));
     });
     r.add('GET', '/api/v1/applications/:name', async ctx => {
-      const d = this.app(ctx.params.name);
+      const d = this.app(ctx.params.name, ctx.url.searchParams);
       const refresh = ctx.url.searchParams.get('refresh');
       if (refresh) {
         // like Argo CD, any value refreshes ("hard" also drops the manifest cache)
@@ -508,7 +579,7 @@ export class ArgoCdApi {
       sendJson(ctx.res, 200, this.applicationJson(d));
     });
     r.add('POST', '/api/v1/applications/:name/sync', async ctx => {
-      const d = this.app(ctx.params.name);
+      const d = this.app(ctx.params.name, ctx.url.searchParams);
       const body = await readJson(ctx.req);
       await this.world.reconcile(d);
       let revision = d.targetRevision;
@@ -533,7 +604,7 @@ export class ArgoCdApi {
       sendJson(ctx.res, 200, this.applicationJson(d));
     });
     r.add('GET', '/api/v1/applications/:name/resource-tree', ctx => {
-      const d = this.app(ctx.params.name);
+      const d = this.app(ctx.params.name, ctx.url.searchParams);
       const objects = servingObjects(this.world, d);
       const nodes = objects.map(o => {
         const [group, version] = o.apiVersion.includes('/')
@@ -587,7 +658,7 @@ export class ArgoCdApi {
       'GET',
       '/api/v1/applications/:name/revisions/:revision/metadata',
       async ctx => {
-        const d = this.app(ctx.params.name);
+        const d = this.app(ctx.params.name, ctx.url.searchParams);
         const c = await this.repos.commit(d.repo, ctx.params.revision);
         if (!c || !/^[0-9a-f]{7,40}$/.test(ctx.params.revision)) {
           throw new ArgoError(
@@ -605,36 +676,4 @@ export class ArgoCdApi {
       },
     );
   }
-}
-
-/** Projects a list answer on `fields` like `items.metadata.name,items.status.sync.status`. */
-function project(list: { metadata: unknown; items: any[] }, fields: string[]) {
-  const out: any = {};
-  const itemFields = fields
-    .filter(f => f.startsWith('items.'))
-    .map(f => f.slice(6).split('.'));
-  for (const f of fields) {
-    if (f.startsWith('metadata')) out.metadata = list.metadata;
-  }
-  if (itemFields.length) {
-    out.items = list.items.map(item => {
-      const o: any = {};
-      for (const path of itemFields) {
-        let src = item;
-        let dst = o;
-        for (let i = 0; i < path.length; i++) {
-          if (src === undefined || src === null) break;
-          if (i === path.length - 1) {
-            if (src[path[i]] !== undefined) dst[path[i]] = src[path[i]];
-          } else {
-            dst[path[i]] ??= {};
-            dst = dst[path[i]];
-            src = src[path[i]];
-          }
-        }
-      }
-      return o;
-    });
-  }
-  return out;
 }

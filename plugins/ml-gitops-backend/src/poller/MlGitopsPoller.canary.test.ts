@@ -39,6 +39,11 @@ import {
 } from '../providers/canary/__testUtils__/fixtures';
 import { KubernetesClusterClient } from '../providers/kubernetes/KubernetesClusters';
 import { ServingVersions } from '../providers/kubernetes/ServingVersions';
+import {
+  argoCdApplication,
+  argoCdListAnswer,
+  argoCdVersionHandler,
+} from '../__testUtils__/argoCd';
 import { modelEntity } from '../__testUtils__/modelEntity';
 import { pollerBasics } from '../__testUtils__/pollerBasics';
 import { MlGitopsPoller } from './MlGitopsPoller';
@@ -49,7 +54,7 @@ const REF = 'component:default/churn-predictor';
 const entity = modelEntity('churn-predictor', 'group:default/growth-ml');
 
 describe('MlGitopsPoller with canary analyses', () => {
-  const server = setupServer();
+  const server = setupServer(argoCdVersionHandler(ARGOCD));
   registerMswTestHooks(server);
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
@@ -102,29 +107,22 @@ describe('MlGitopsPoller with canary analyses', () => {
     };
     server.use(
       ...repo.handlers(),
-      http.get(`${ARGOCD}/api/v1/applications`, () =>
-        HttpResponse.json({
-          metadata: { resourceVersion: '1' },
-          items: Object.keys(versions).map(env => ({
-            metadata: {
-              name: `churn-predictor-${env}`,
-              namespace: 'argocd',
-              labels: {
-                'ml-gitops/model': 'churn-predictor',
-                'ml-gitops/environment': env,
-              },
-            },
-            status: {
-              sync: { status: 'Synced', revision: heads[env] },
-              health: { status: 'Healthy' },
-              operationState: {
+      http.get(`${ARGOCD}/api/v1/applications`, ({ request }) =>
+        argoCdListAnswer(
+          request,
+          Object.keys(versions).map(env =>
+            argoCdApplication({
+              model: 'churn-predictor',
+              environment: env,
+              revision: heads[env],
+              operation: {
                 phase: 'Succeeded',
                 startedAt: '2026-11-20T10:01:00Z',
                 finishedAt: '2026-11-20T10:01:30Z',
               },
-            },
-          })),
-        }),
+            }),
+          ),
+        ),
       ),
       http.get(`${KUBE}/apis/:group`, ({ params }) =>
         HttpResponse.json(

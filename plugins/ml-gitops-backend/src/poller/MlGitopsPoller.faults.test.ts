@@ -29,6 +29,11 @@ import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { ArgoCdSource } from '../providers/argocd/ArgoCdSource';
 import { createRegistries } from '../providers/registry/createRegistries';
+import {
+  argoCdApplication,
+  argoCdListAnswer,
+  argoCdVersionHandler,
+} from '../__testUtils__/argoCd';
 import { modelEntity } from '../__testUtils__/modelEntity';
 import { pollerBasics } from '../__testUtils__/pollerBasics';
 import { MlGitopsPoller } from './MlGitopsPoller';
@@ -67,41 +72,28 @@ function configRepo(model: string) {
   return { repo, heads };
 }
 
-/** An Argo CD Application as `GET /api/v1/applications` lists it. */
+/** An Argo CD Application synced at `revision`. */
 function application(model: string, environment: string, revision: string) {
-  return {
-    metadata: {
-      name: `${model}-${environment}`,
-      namespace: 'argocd',
-      labels: {
-        'ml-gitops/model': model,
-        'ml-gitops/environment': environment,
-      },
+  return argoCdApplication({
+    model,
+    environment,
+    project: 'ml',
+    revision,
+    operation: {
+      phase: 'Succeeded',
+      startedAt: '2026-11-27T10:00:00Z',
+      finishedAt: '2026-11-27T10:01:00Z',
     },
-    spec: {
-      project: 'ml',
-      source: {
-        repoURL: `https://github.com/acme/${model}-config`,
-        path: 'deploy/chart',
-        targetRevision: environment,
-      },
-    },
-    status: {
-      sync: { status: 'Synced', revision },
-      health: { status: 'Healthy' },
-      operationState: {
-        phase: 'Succeeded',
-        startedAt: '2026-11-27T10:00:00Z',
-        finishedAt: '2026-11-27T10:01:00Z',
-      },
-    },
-  };
+  });
 }
 
 type Mode = 'up' | 'down' | 'slow' | 'unauthorized';
 
 describe('MlGitopsPoller faults', () => {
-  const server = setupServer();
+  const server = setupServer(
+    argoCdVersionHandler(EAST),
+    argoCdVersionHandler(WEST),
+  );
   registerMswTestHooks(server);
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
@@ -153,10 +145,10 @@ describe('MlGitopsPoller faults', () => {
             );
           default:
         }
-        return HttpResponse.json({
-          metadata: { resourceVersion: '123' },
-          items: ENVIRONMENTS.map(e => application(model, e, heads[e])),
-        });
+        return argoCdListAnswer(
+          request,
+          ENVIRONMENTS.map(e => application(model, e, heads[e])),
+        );
       });
     server.use(
       ...fraud.repo.handlers(),

@@ -12,6 +12,11 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-node/testUtils';
 import { ArgoCdSource } from '../providers/argocd/ArgoCdSource';
 import { MlflowRegistry } from '../providers/registry/MlflowRegistry';
+import {
+  argoCdApplication,
+  argoCdListAnswer,
+  argoCdVersionHandler,
+} from '../__testUtils__/argoCd';
 import { modelEntity } from '../__testUtils__/modelEntity';
 import { pollerBasics } from '../__testUtils__/pollerBasics';
 import { MlGitopsPoller } from './MlGitopsPoller';
@@ -142,25 +147,19 @@ function argoApp(
   finishedAt: string,
   health = 'Healthy',
 ) {
-  return {
-    metadata: {
-      name,
-      namespace: 'argocd',
-      labels: {
-        'ml-gitops/model': 'fraud-detector',
-        'ml-gitops/environment': env,
-      },
-    },
-    status: {
-      sync: { status: sync, revision },
-      health: { status: health },
-      operationState: { phase: 'Succeeded', startedAt: finishedAt, finishedAt },
-    },
-  };
+  return argoCdApplication({
+    name,
+    model: 'fraud-detector',
+    environment: env,
+    syncStatus: sync,
+    healthStatus: health,
+    revision,
+    operation: { phase: 'Succeeded', startedAt: finishedAt, finishedAt },
+  });
 }
 
 describe('MlGitopsPoller', () => {
-  const server = setupServer();
+  const server = setupServer(argoCdVersionHandler(ARGOCD));
   registerMswTestHooks(server);
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
@@ -219,10 +218,7 @@ describe('MlGitopsPoller', () => {
             { status: 500 },
           );
         }
-        return HttpResponse.json({
-          metadata: { resourceVersion: '1' },
-          items: apps,
-        });
+        return argoCdListAnswer(request, apps);
       }),
       http.get(`${ARGOCD}/api/v1/applications/:name`, ({ params }) => {
         argoCalls.push(`refresh:${params.name}`);

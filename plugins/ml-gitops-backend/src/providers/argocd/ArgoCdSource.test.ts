@@ -4,13 +4,21 @@ import {
 } from '@backstage/backend-test-utils';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
+import { selectApplicationListFields } from 'sandbox';
 import { withConfigRepoRevision } from '../../poller/MlGitopsPoller';
-import { ArgoCdSource } from './ArgoCdSource';
+import {
+  argoCdApplication,
+  argoCdListAnswer,
+  argoCdVersionHandler,
+} from '../../__testUtils__/argoCd';
+import { ArgoCdSource, LIST_FIELDS, parseArgoCdVersion } from './ArgoCdSource';
 
 const URL_ = 'https://argocd.example.com';
+const C_OLD = '3b1f0a9c2d4e5f60718293a4b5c6d7e8f9a0b1c2';
+const C_NEW = '8f1c2e7a9b0d4c3e2f1a0b9c8d7e6f5a4b3c2d1e';
 
 describe('ArgoCdSource', () => {
-  const server = setupServer();
+  const server = setupServer(argoCdVersionHandler(URL_));
   registerMswTestHooks(server);
 
   it('logs in once, reuses the session and renews it when Argo CD answers 401', async () => {
@@ -78,64 +86,179 @@ describe('ArgoCdSource', () => {
     );
   });
 
-  it('skips applications without the environment label', async () => {
-    server.use(
-      http.get(`${URL_}/api/v1/applications`, () =>
-        HttpResponse.json({
-          items: [
-            {
-              metadata: { name: 'lonely', labels: { 'ml-gitops/model': 'm' } },
-              status: {},
-            },
-            {
-              metadata: {
-                name: 'm-dev',
-                namespace: 'argocd',
-                labels: {
-                  'ml-gitops/model': 'm',
-                  'ml-gitops/environment': 'dev',
-                },
-              },
-              status: {
-                sync: { status: 'OutOfSync', revision: 'abc1234' },
-                health: { status: 'Progressing' },
-                operationState: {
-                  phase: 'Running',
-                  startedAt: '2026-11-28T00:00:00Z',
-                },
-              },
-            },
-          ],
-        }),
-      ),
-    );
-    const source = ArgoCdSource.fromConfig(
-      { name: 'main', url: URL_, token: 't' },
-      { logger: mockServices.logger.mock() },
-    );
-    expect(await source.listObservations()).toEqual([
-      {
-        model: 'm',
-        environment: 'dev',
-        source: 'argocd',
-        instance: 'main',
-        application: 'm-dev',
-        syncStatus: 'OutOfSync',
-        healthStatus: 'Progressing',
-        revision: 'abc1234',
-        operationRunning: true,
-        url: `${URL_}/applications/argocd/m-dev`,
-      },
-    ]);
-  });
-
   const tokenSource = (timeoutMs?: number) =>
     ArgoCdSource.fromConfig(
       { name: 'main', url: URL_, token: 't' },
       { logger: mockServices.logger.mock(), timeoutMs },
     );
 
-  it('reads the config repo revision of a multi-source application', async () => {
+  it('asks only for keys of Argo CD’s field list, and not for a key below another', () => {
+    const app = argoCdApplication({
+      model: 'fraud-detector',
+      environment: 'dev',
+      revision: C_NEW,
+      operation: {
+        phase: 'Succeeded',
+        startedAt: '2026-11-27T10:00:00Z',
+        finishedAt: '2026-11-27T10:00:42Z',
+      },
+    });
+    const asked = LIST_FIELDS.split(',');
+    const unanswered = (version: '3.1' | '3.5') =>
+      asked.filter(field => {
+        const { items } = selectApplicationListFields(
+          { metadata: {}, items: [app] },
+          field,
+          version,
+        );
+        return Object.keys(items![0]).length === 0;
+      });
+    // status.sync.revision exists from v3.5 on; before, it is simply absent.
+    expect(unanswered('3.1')).toEqual(['items.status.sync.revision']);
+    expect(unanswered('3.5')).toEqual([]);
+    for (const field of asked) {
+      expect(asked.filter(other => field.startsWith(`${other}.`))).toEqual([]);
+    }
+    // The whole selection is one the server can build.
+    expect(() =>
+      selectApplicationListFields(
+        { metadata: {}, items: [app] },
+        LIST_FIELDS,
+        '3.5',
+      ),
+    ).not.toThrow();
+  });
+
+  it.each(['3.1', '3.5'] as const)(
+    'reads health, sync and the synced revision from the list as Argo CD v%s answers it',
+    async version => {
+      const apps = [
+        // Synced at the new commit.
+        argoCdApplication({
+          model: 'fraud-detector',
+          environment: 'staging',
+          revision: C_NEW,
+          operation: {
+            phase: 'Succeeded',
+            startedAt: '2026-11-27T10:00:00Z',
+            finishedAt: '2026-11-27T10:00:42Z',
+          },
+        }),
+        // A new commit is compared (OutOfSync) while the cluster still runs
+        // what the last sync applied.
+        argoCdApplication({
+          model: 'fraud-detector',
+          environment: 'production',
+          syncStatus: 'OutOfSync',
+          healthStatus: 'Degraded',
+          revision: C_NEW,
+          operation: {
+            phase: 'Succeeded',
+            startedAt: '2026-11-26T10:00:00Z',
+            finishedAt: '2026-11-26T10:01:00Z',
+            revision: C_OLD,
+          },
+        }),
+        // A sync is running: Argo CD writes its finishedAt as null.
+        argoCdApplication({
+          model: 'fraud-detector',
+          environment: 'dev',
+          syncStatus: 'OutOfSync',
+          healthStatus: 'Progressing',
+          revision: C_NEW,
+          operation: { phase: 'Running', startedAt: '2026-11-28T00:00:00Z' },
+        }),
+        // Not ours to read: no environment label.
+        {
+          ...argoCdApplication({ model: 'm', environment: 'x' }),
+          metadata: { name: 'lonely', labels: { 'ml-gitops/model': 'm' } },
+        },
+      ];
+      // A running operation's finishedAt is a nil pointer on the server.
+      (apps[2].status.operationState as Record<string, unknown>).finishedAt =
+        null;
+      const asked: string[] = [];
+      server.use(
+        http.get(`${URL_}/api/v1/applications`, ({ request }) => {
+          asked.push(new URL(request.url).searchParams.get('fields')!);
+          return argoCdListAnswer(request, apps, version);
+        }),
+      );
+      const observations = await tokenSource().listObservations();
+      expect(asked).toEqual([LIST_FIELDS]);
+      expect(observations).toEqual([
+        {
+          model: 'fraud-detector',
+          environment: 'staging',
+          source: 'argocd',
+          instance: 'main',
+          application: 'fraud-detector-staging',
+          syncStatus: 'Synced',
+          healthStatus: 'Healthy',
+          revision: C_NEW,
+          operationRunning: false,
+          lastSyncFinishedAt: '2026-11-27T10:00:42.000Z',
+          url: `${URL_}/applications/argocd/fraud-detector-staging`,
+        },
+        {
+          model: 'fraud-detector',
+          environment: 'production',
+          source: 'argocd',
+          instance: 'main',
+          application: 'fraud-detector-production',
+          syncStatus: 'OutOfSync',
+          healthStatus: 'Degraded',
+          // what the last sync applied, not the compared commit
+          revision: C_OLD,
+          operationRunning: false,
+          lastSyncFinishedAt: '2026-11-26T10:01:00.000Z',
+          url: `${URL_}/applications/argocd/fraud-detector-production`,
+        },
+        {
+          model: 'fraud-detector',
+          environment: 'dev',
+          source: 'argocd',
+          instance: 'main',
+          application: 'fraud-detector-dev',
+          syncStatus: 'OutOfSync',
+          healthStatus: 'Progressing',
+          revision: C_NEW,
+          operationRunning: true,
+          url: `${URL_}/applications/argocd/fraud-detector-dev`,
+        },
+      ]);
+    },
+  );
+
+  it('takes the compared revision of a Synced application when Argo CD reports it (v3.5)', async () => {
+    // A commit that changed nothing rendered (a README) is Synced without a
+    // sync operation: v3.5 reports it, v3.1 only the last sync's revision.
+    const app = argoCdApplication({
+      model: 'fraud-detector',
+      environment: 'staging',
+      revision: C_NEW,
+      operation: {
+        phase: 'Succeeded',
+        startedAt: '2026-11-27T10:00:00Z',
+        finishedAt: '2026-11-27T10:00:42Z',
+        revision: C_OLD,
+      },
+    });
+    for (const [version, expected] of [
+      ['3.5', C_NEW],
+      ['3.1', C_OLD],
+    ] as const) {
+      server.use(
+        http.get(`${URL_}/api/v1/applications`, ({ request }) =>
+          argoCdListAnswer(request, [app], version),
+        ),
+      );
+      const [observation] = await tokenSource().listObservations();
+      expect([version, observation.revision]).toEqual([version, expected]);
+    }
+  });
+
+  it('reads the config repo revision of a multi-source application from its last sync', async () => {
     const sources = [
       // The chart comes from a Helm repository: its revision is a chart version.
       {
@@ -157,85 +280,40 @@ describe('ArgoCdSource', () => {
         path: 'deploy/chart',
       },
     ];
+    const app = argoCdApplication({
+      model: 'fraud-detector',
+      environment: 'production',
+      sources,
+      revisions: ['1.4.2', C_NEW, C_NEW],
+      operation: {
+        phase: 'Succeeded',
+        startedAt: '2026-11-27T10:00:00Z',
+        finishedAt: '2026-11-27T10:00:42Z',
+      },
+    });
     server.use(
-      http.get(`${URL_}/api/v1/applications`, ({ request }) => {
-        const fields = new URL(request.url).searchParams.get('fields')!;
-        // The multi-source fields are asked for.
-        expect(fields.split(',')).toEqual(
-          expect.arrayContaining([
-            'items.spec.sources',
-            'items.status.sync.revisions',
-            'items.status.operationState.syncResult.revisions',
-          ]),
-        );
-        return HttpResponse.json({
-          metadata: { resourceVersion: '4711' },
-          items: [
-            {
-              metadata: {
-                name: 'fraud-detector-production',
-                namespace: 'argocd',
-                labels: {
-                  'ml-gitops/model': 'fraud-detector',
-                  'ml-gitops/environment': 'production',
-                },
-              },
-              spec: { project: 'ml', sources },
-              status: {
-                sync: {
-                  status: 'Synced',
-                  comparedTo: {
-                    sources,
-                    destination: {
-                      server: 'https://kubernetes.default.svc',
-                      namespace: 'models',
-                    },
-                  },
-                  revisions: [
-                    '1.4.2',
-                    '8f1c2e7a9b0d4c3e2f1a0b9c8d7e6f5a4b3c2d1e',
-                    '8f1c2e7a9b0d4c3e2f1a0b9c8d7e6f5a4b3c2d1e',
-                  ],
-                },
-                health: { status: 'Healthy' },
-                operationState: {
-                  phase: 'Succeeded',
-                  startedAt: '2026-11-27T10:00:00Z',
-                  finishedAt: '2026-11-27T10:00:42Z',
-                  syncResult: {
-                    revisions: [
-                      '1.4.2',
-                      '8f1c2e7a9b0d4c3e2f1a0b9c8d7e6f5a4b3c2d1e',
-                      '8f1c2e7a9b0d4c3e2f1a0b9c8d7e6f5a4b3c2d1e',
-                    ],
-                    sources,
-                  },
-                },
-              },
-            },
-          ],
-        });
-      }),
+      argoCdVersionHandler(URL_),
+      http.get(`${URL_}/api/v1/applications`, ({ request }) =>
+        argoCdListAnswer(request, [app], '3.5'),
+      ),
     );
     const [observation] = await tokenSource().listObservations();
     // The chart version is never taken for a commit.
-    expect(observation.revision).toBe(
-      '8f1c2e7a9b0d4c3e2f1a0b9c8d7e6f5a4b3c2d1e',
-    );
+    expect(observation.revision).toBe(C_NEW);
     expect(observation.revisions).toEqual([
       {
         repoUrl: 'https://github.com/acme/fraud-detector-config.git',
-        revision: '8f1c2e7a9b0d4c3e2f1a0b9c8d7e6f5a4b3c2d1e',
+        revision: C_NEW,
       },
       {
         repoUrl: 'git@github.com:acme/fraud-detector-config.git',
-        revision: '8f1c2e7a9b0d4c3e2f1a0b9c8d7e6f5a4b3c2d1e',
+        revision: C_NEW,
       },
     ]);
     expect(observation.lastSyncFinishedAt).toBe('2026-11-27T10:00:42.000Z');
   });
 
-  it('pairs revisions with sources by position, and falls back to the last sync result', async () => {
+  it('pairs revisions with sources by position, and picks the entity’s config repo', async () => {
     const sources = [
       {
         repoURL: 'https://github.com/acme/platform-charts',
@@ -248,31 +326,23 @@ describe('ArgoCdSource', () => {
         targetRevision: 'dev',
       },
     ];
+    const app = argoCdApplication({
+      model: 'fraud-detector',
+      environment: 'dev',
+      sources,
+      syncStatus: 'Unknown',
+      healthStatus: 'Unknown',
+      operation: {
+        phase: 'Succeeded',
+        startedAt: '2026-11-27T10:59:00Z',
+        finishedAt: '2026-11-27T11:00:00Z',
+        revisions: ['aaaaaaa1', 'bbbbbbb2'],
+      },
+    });
     server.use(
-      http.get(`${URL_}/api/v1/applications`, () =>
-        HttpResponse.json({
-          items: [
-            {
-              metadata: {
-                name: 'fraud-detector-dev',
-                labels: {
-                  'ml-gitops/model': 'fraud-detector',
-                  'ml-gitops/environment': 'dev',
-                },
-              },
-              spec: { sources },
-              // A sync finished but the comparison has not run yet.
-              status: {
-                sync: { status: 'Unknown' },
-                operationState: {
-                  phase: 'Succeeded',
-                  finishedAt: '2026-11-27T11:00:00Z',
-                  syncResult: { revisions: ['aaaaaaa1', 'bbbbbbb2'] },
-                },
-              },
-            },
-          ],
-        }),
+      argoCdVersionHandler(URL_),
+      http.get(`${URL_}/api/v1/applications`, ({ request }) =>
+        argoCdListAnswer(request, [app]),
       ),
     );
     const [observation] = await tokenSource().listObservations();
@@ -300,6 +370,132 @@ describe('ArgoCdSource', () => {
       withConfigRepoRevision(observation, 'https://github.com/acme/other')
         ?.revision,
     ).toBe('aaaaaaa1');
+  });
+
+  describe('refresh', () => {
+    const app = argoCdApplication({
+      model: 'fraud-detector',
+      environment: 'dev',
+      namespace: 'team-fraud',
+      project: 'fraud',
+      revision: C_NEW,
+    });
+    const listed = () =>
+      http.get(`${URL_}/api/v1/applications`, ({ request }) =>
+        argoCdListAnswer(request, [app]),
+      );
+
+    it('names the application’s namespace and project, so Argo CD can find it', async () => {
+      const asked: string[] = [];
+      server.use(
+        listed(),
+        http.get(`${URL_}/api/v1/applications/:name`, ({ request, params }) => {
+          asked.push(`${params.name}${new URL(request.url).search}`);
+          return HttpResponse.json(app);
+        }),
+      );
+      const source = tokenSource();
+      const [observation] = await source.listObservations();
+      await source.requestRefresh(observation);
+      expect(asked).toEqual([
+        'fraud-detector-dev?refresh=normal&appNamespace=team-fraud&project=fraud',
+      ]);
+    });
+
+    it('says which RBAC rule is missing when Argo CD answers 403', async () => {
+      server.use(
+        listed(),
+        http.get(`${URL_}/api/v1/applications/:name`, () =>
+          HttpResponse.json(
+            {
+              error: 'permission denied',
+              code: 7,
+              message: 'permission denied',
+            },
+            { status: 403 },
+          ),
+        ),
+      );
+      const source = tokenSource();
+      const [observation] = await source.listObservations();
+      await expect(source.requestRefresh(observation)).rejects.toThrow(
+        'Argo CD "main" answered 403 to /api/v1/applications/fraud-detector-dev: permission denied; the Argo CD account of mlGitops.argocd.instances needs "applications, get" on project fraud of fraud-detector-dev (RBAC policy: p, <account>, applications, get, fraud/*, allow)',
+      );
+    });
+
+    it('does not wait for Argo CD to finish refreshing', async () => {
+      const logger = mockServices.logger.mock();
+      let answered = false;
+      server.use(
+        listed(),
+        // Argo CD holds the answer until its controller has refreshed.
+        http.get(`${URL_}/api/v1/applications/:name`, async () => {
+          await delay(20_000);
+          answered = true;
+          return HttpResponse.json(app);
+        }),
+      );
+      const source = ArgoCdSource.fromConfig(
+        { name: 'main', url: URL_, token: 't' },
+        { logger },
+      );
+      const [observation] = await source.listObservations();
+      const started = Date.now();
+      await expect(source.requestRefresh(observation)).resolves.toBeUndefined();
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(answered).toBe(false);
+      expect(logger.debug).toHaveBeenCalledWith(
+        'Argo CD "main" is still refreshing fraud-detector-dev; not waiting for it',
+      );
+    });
+  });
+
+  describe('version', () => {
+    it('logs the version once and warns when it is older than v2.6', async () => {
+      for (const [version, level] of [
+        ['v3.5.1+0a1b2c3', 'info'],
+        ['v2.5.22+1d2e3f4', 'warn'],
+      ] as const) {
+        const logger = mockServices.logger.mock();
+        server.use(
+          argoCdVersionHandler(URL_, version),
+          http.get(`${URL_}/api/v1/applications`, ({ request }) =>
+            argoCdListAnswer(request, []),
+          ),
+        );
+        const source = ArgoCdSource.fromConfig(
+          { name: 'main', url: URL_, token: 't' },
+          { logger },
+        );
+        await source.listObservations();
+        await source.listObservations();
+        expect(logger[level]).toHaveBeenCalledTimes(1);
+        expect(logger[level]).toHaveBeenCalledWith(
+          level === 'info'
+            ? `Argo CD "main" at ${URL_} runs ${version}`
+            : `Argo CD "main" at ${URL_} runs ${version}; ML GitOps supports Argo CD v2.6 and later (it reads health and the synced revision from list fields older releases do not have); upgrade Argo CD`,
+        );
+      }
+    });
+
+    it('lists without it when /api/version cannot be read', async () => {
+      server.use(
+        http.get(`${URL_}/api/version`, () => HttpResponse.error()),
+        http.get(`${URL_}/api/v1/applications`, ({ request }) =>
+          argoCdListAnswer(request, []),
+        ),
+      );
+      await expect(tokenSource().listObservations()).resolves.toEqual([]);
+    });
+
+    it.each([
+      ['v3.1.9+8665140', { major: 3, minor: 1 }],
+      ['2.14.0', { major: 2, minor: 14 }],
+      ['unknown', undefined],
+      [42, undefined],
+    ])('parses %p', (input, expected) => {
+      expect(parseArgoCdVersion(input)).toEqual(expected);
+    });
   });
 
   it('reads a new application that has no status yet', async () => {

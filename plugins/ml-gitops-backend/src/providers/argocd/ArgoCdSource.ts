@@ -14,28 +14,41 @@ import { keepAliveFetch } from '../../http/keepAliveFetch';
 
 /** One source of an Application (`spec.source` or an entry of `spec.sources`). */
 const applicationSource = z.looseObject({
-  repoURL: z.string().optional(),
-  path: z.string().optional(),
-  chart: z.string().optional(),
-  ref: z.string().optional(),
-  targetRevision: z.string().optional(),
+  repoURL: z.string().nullish(),
+  path: z.string().nullish(),
+  chart: z.string().nullish(),
+  ref: z.string().nullish(),
+  targetRevision: z.string().nullish(),
 });
 
 /**
- * The fields of an Argo CD Application this source reads, as Argo CD's API
- * serves them (`v1alpha1.Application`). Only the name is required: every
- * other field is missing while an Application is new or has never synced.
- * Multi-source Applications (Argo CD 2.6+) carry `spec.sources` and report
- * `status.sync.revisions` / `syncResult.revisions` in the same order.
+ * The sync result of the last sync operation (`SyncOperationResult`): the
+ * revision(s) it applied and, for multi-source Applications, the sources in
+ * the same order.
+ */
+const syncResult = z.looseObject({
+  revision: z.string().nullish(),
+  revisions: z.array(z.string()).nullish(),
+  source: applicationSource.nullish(),
+  sources: z.array(applicationSource).nullish(),
+});
+
+/**
+ * An Argo CD Application as the list endpoint answers it for `LIST_FIELDS`
+ * (`v1alpha1.Application`, projected through Argo CD's fixed field map).
+ * Only the name is required: every other field is missing while an
+ * Application is new or has never synced, and Argo CD writes a nil map,
+ * slice or pointer as `null` (labels, a running operation's `finishedAt`).
  */
 const application = z.looseObject({
   metadata: z.looseObject({
     name: z.string().min(1),
-    namespace: z.string().optional(),
+    namespace: z.string().nullish(),
     labels: z.record(z.string(), z.string()).nullish(),
   }),
   spec: z
     .looseObject({
+      project: z.string().nullish(),
       source: applicationSource.nullish(),
       sources: z.array(applicationSource).nullish(),
     })
@@ -44,29 +57,21 @@ const application = z.looseObject({
     .looseObject({
       sync: z
         .looseObject({
-          status: z.string().optional(),
-          revision: z.string().optional(),
-          revisions: z.array(z.string()).nullish(),
-          comparedTo: z
-            .looseObject({
-              source: applicationSource.nullish(),
-              sources: z.array(applicationSource).nullish(),
-            })
-            .nullish(),
+          status: z.string().nullish(),
+          /** Argo CD v3.5+ only: the revision the last comparison used. */
+          revision: z.string().nullish(),
         })
         .nullish(),
-      health: z.looseObject({ status: z.string().optional() }).nullish(),
+      health: z.looseObject({ status: z.string().nullish() }).nullish(),
       operationState: z
         .looseObject({
-          phase: z.string().optional(),
-          startedAt: z.string().optional(),
-          finishedAt: z.string().optional(),
-          syncResult: z
-            .looseObject({
-              revision: z.string().optional(),
-              revisions: z.array(z.string()).nullish(),
-            })
-            .nullish(),
+          phase: z.string().nullish(),
+          startedAt: z.string().nullish(),
+          finishedAt: z.string().nullish(),
+          /** Where the field list puts the operation's *sync result*. */
+          operation: z.looseObject({ sync: syncResult.nullish() }).nullish(),
+          /** The same result as a full Application (no `fields`) carries it. */
+          syncResult: syncResult.nullish(),
         })
         .nullish(),
     })
@@ -83,24 +88,47 @@ const applicationList = z.looseObject({
 /**
  * The Application fields requested with `fields`, so a large Argo CD answers
  * with a small payload.
+ *
+ * Argo CD does not project arbitrary paths: it answers only the keys of its
+ * fixed map `appFields` (argo-cd `pkg/apiclient/application/forwarder_overwrite.go`)
+ * and leaves every other requested path out. The keys below exist since
+ * v2.6; `status.operationState.operation.sync` returns the last operation's
+ * *sync result* (revision(s) and source(s)); `status.sync.revision` exists
+ * since v3.5 and is simply absent before. `spec` is asked for whole, never
+ * next to `spec.source` (v3.5 has both, and asking for a key and a key below
+ * it fails whenever Go's map order puts the parent first).
  */
-const LIST_FIELDS = [
+export const LIST_FIELDS = [
   'items.metadata.name',
   'items.metadata.namespace',
   'items.metadata.labels',
-  'items.spec.source',
-  'items.spec.sources',
+  'items.spec',
   'items.status.sync.status',
   'items.status.sync.revision',
-  'items.status.sync.revisions',
-  'items.status.sync.comparedTo',
-  'items.status.health.status',
+  'items.status.health',
   'items.status.operationState.phase',
   'items.status.operationState.startedAt',
   'items.status.operationState.finishedAt',
-  'items.status.operationState.syncResult.revision',
-  'items.status.operationState.syncResult.revisions',
+  'items.status.operationState.operation.sync',
 ].join(',');
+
+/** The oldest Argo CD release whose field list has everything `LIST_FIELDS` needs. */
+const OLDEST_SUPPORTED = { major: 2, minor: 6 };
+/** How long a read `/api/version` is trusted before it is read again. */
+const VERSION_TTL_MS = 60 * 60_000;
+/** How long a refresh request may block before the poll moves on. */
+const REFRESH_WAIT_MS = 3_000;
+
+/** `v3.1.9+8665140` → 3.1, or undefined. */
+export function parseArgoCdVersion(
+  version: unknown,
+): { major: number; minor: number } | undefined {
+  const match =
+    typeof version === 'string' ? /^v?(\d+)\.(\d+)/.exec(version) : null;
+  return match
+    ? { major: Number(match[1]), minor: Number(match[2]) }
+    : undefined;
+}
 
 /** The first characters of a body, for an error message. */
 function excerpt(text: string): string {
@@ -121,43 +149,51 @@ function issuePath(path: ReadonlyArray<PropertyKey>): string {
  * The revision an Application has synced, and for a multi-source Application
  * every Git source with its revision.
  *
- * A single-source Application reports one revision (`status.sync.revision`).
- * A multi-source one reports `status.sync.revisions`, index for index with the
- * sources it compared (`status.sync.comparedTo.sources`, else
- * `spec.sources`); `syncResult.revisions` of the last sync stands in while
- * the comparison has none. Helm chart sources (with `chart`) report a chart
- * version, not a commit, so only Git sources are candidates. Which one
- * declares the model is decided by the poller, which knows the entity's
- * config repo: it picks the candidate whose `repoURL` is that repo. The
- * `revision` given here is the fallback when none matches: the only Git
- * source, else the first Git source that holds a path (the chart or
- * manifests; a `ref`-only source merely lends values files), else the first.
+ * The list's field map carries no `status.sync.revisions` and (before v3.5)
+ * no `status.sync.revision`, so the revision comes from the last sync
+ * operation's result (`status.operationState.operation.sync` in a projected
+ * list, `status.operationState.syncResult` in a full Application). While the
+ * Application is Synced and Argo CD reports the compared revision (v3.5+),
+ * that one is newer and equally applied, so it wins. A multi-source result
+ * lists `revisions` index for index with its `sources` (else `spec.sources`).
+ * Helm chart sources (with `chart`) report a chart version, not a commit, so
+ * only Git sources are candidates. Which one declares the model is decided by
+ * the poller, which knows the entity's config repo: it picks the candidate
+ * whose `repoURL` is that repo. The `revision` given here is the fallback
+ * when none matches: the only Git source, else the first Git source that
+ * holds a path (the chart or manifests; a `ref`-only source merely lends
+ * values files), else the first.
  */
 export function syncedRevisions(app: Application): {
   revision: string;
   revisions?: Array<{ repoUrl: string; revision: string }>;
 } {
   const status = app.status;
+  const result =
+    status?.operationState?.operation?.sync ??
+    status?.operationState?.syncResult ??
+    undefined;
   const sources: ApplicationSource[] | undefined =
-    status?.sync?.comparedTo?.sources ?? app.spec?.sources ?? undefined;
+    (result?.sources && result.sources.length > 0
+      ? result.sources
+      : undefined) ??
+    app.spec?.sources ??
+    undefined;
   if (!sources || sources.length === 0) {
+    const compared =
+      status?.sync?.status === 'Synced' ? status.sync.revision : undefined;
     return {
-      revision:
-        status?.sync?.revision ??
-        status?.operationState?.syncResult?.revision ??
-        '',
+      revision: compared || result?.revision || status?.sync?.revision || '',
     };
   }
-  const reported =
-    status?.sync?.revisions && status.sync.revisions.length > 0
-      ? status.sync.revisions
-      : status?.operationState?.syncResult?.revisions ?? [];
+  const reported = result?.revisions ?? [];
   const candidates = sources
     .map((source, index) => ({ source, revision: reported[index] ?? '' }))
     .filter(c => !c.source.chart && c.source.repoURL);
   const fallback =
-    candidates.find(c => c.source.path !== undefined && !c.source.ref) ??
-    candidates[0];
+    candidates.find(
+      c => (c.source.path ?? undefined) !== undefined && !c.source.ref,
+    ) ?? candidates[0];
   return {
     revision: fallback?.revision ?? '',
     revisions: candidates.map(c => ({
@@ -180,6 +216,13 @@ export class ArgoCdSource implements DeploymentSource {
   readonly kind = 'argocd' as const;
   readonly instance: string;
   private sessionToken?: string;
+  /** Where each listed Application lives, for requests about one of them. */
+  private readonly located = new Map<
+    string,
+    { namespace?: string; project?: string }
+  >();
+  private versionReadAt = -Infinity;
+  private reportedVersion?: string;
 
   static fromConfig(
     config: ArgoCdInstanceConfig,
@@ -207,18 +250,22 @@ export class ArgoCdSource implements DeploymentSource {
   }
 
   /** fetch with the request timeout; network failures name the instance. */
-  private async send(path: string, init: RequestInit): Promise<Response> {
+  private async send(
+    path: string,
+    init: RequestInit,
+    timeoutMs = this.timeoutMs,
+  ): Promise<Response> {
     try {
       return await this.fetchFn(`${this.config.url}${path}`, {
         ...init,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       const name = (error as Error)?.name;
       if (name === 'TimeoutError' || name === 'AbortError') {
         throw new ServiceUnavailableError(
           `${this.where} did not answer ${path.split('?')[0]} within ${
-            this.timeoutMs / 1000
+            timeoutMs / 1000
           } s (mlGitops.requestTimeout)`,
         );
       }
@@ -288,14 +335,21 @@ export class ArgoCdSource implements DeploymentSource {
     return this.sessionToken;
   }
 
-  private async request(path: string): Promise<Response> {
+  private async request(
+    path: string,
+    options: { timeoutMs?: number; notFound?: string; forbidden?: string } = {},
+  ): Promise<Response> {
     const send = async (token: string) =>
-      this.send(path, {
-        headers: {
-          Authorization: `Bearer ${token}`,
-          Accept: 'application/json',
+      this.send(
+        path,
+        {
+          headers: {
+            Authorization: `Bearer ${token}`,
+            Accept: 'application/json',
+          },
         },
-      });
+        options.timeoutMs,
+      );
     let response = await send(await this.bearer());
     if (response.status === 401 && !this.config.token) {
       // The session expired: log in again once.
@@ -309,21 +363,75 @@ export class ArgoCdSource implements DeploymentSource {
       } catch {
         // the status says enough
       }
+      let advice = '';
+      if (response.status === 401) {
+        advice =
+          '; check the token or credentials in mlGitops.argocd.instances';
+      } else if (response.status === 403) {
+        advice =
+          options.forbidden ??
+          '; check the token or credentials in mlGitops.argocd.instances';
+      } else if (response.status === 404) {
+        advice =
+          options.notFound ??
+          '; check that the url in mlGitops.argocd.instances points at the Argo CD API server';
+      }
       throw new ServiceUnavailableError(
         `Argo CD "${this.instance}" answered ${response.status} to ${
           path.split('?')[0]
-        }${detail}${
-          response.status === 401 || response.status === 403
-            ? '; check the token or credentials in mlGitops.argocd.instances'
-            : ''
-        }${
-          response.status === 404
-            ? '; check that the url in mlGitops.argocd.instances points at the Argo CD API server'
-            : ''
-        }`,
+        }${detail}${advice}`,
       );
     }
     return response;
+  }
+
+  /**
+   * Reads `/api/version` (answered without a session too, then with the
+   * version alone: argo-cd server/version/version.go) once an hour, logs
+   * the version when it changes and warns when it is older than the field
+   * list this source relies on. Best effort: the list works without it.
+   */
+  private async checkVersion(): Promise<void> {
+    const now = Date.now();
+    if (now - this.versionReadAt < VERSION_TTL_MS) return;
+    this.versionReadAt = now;
+    try {
+      const path = '/api/version';
+      const response = await this.send(path, {
+        headers: { Accept: 'application/json' },
+      });
+      if (!response.ok) {
+        throw new Error(`it answered ${response.status}`);
+      }
+      const version = (
+        (await this.json(path, response)) as {
+          Version?: unknown;
+        } | null
+      )?.Version;
+      if (typeof version !== 'string' || version === this.reportedVersion) {
+        return;
+      }
+      this.reportedVersion = version;
+      const parsed = parseArgoCdVersion(version);
+      if (
+        parsed &&
+        (parsed.major < OLDEST_SUPPORTED.major ||
+          (parsed.major === OLDEST_SUPPORTED.major &&
+            parsed.minor < OLDEST_SUPPORTED.minor))
+      ) {
+        this.logger.warn(
+          `${this.where} runs ${version}; ML GitOps supports Argo CD v${OLDEST_SUPPORTED.major}.${OLDEST_SUPPORTED.minor} and later (it reads health and the synced revision from list fields older releases do not have); upgrade Argo CD`,
+        );
+      } else {
+        this.logger.info(`${this.where} runs ${version}`);
+      }
+    } catch (error) {
+      this.logger.debug(
+        `Could not read the version of ${this.where}: ${
+          (error as Error)?.message ?? error
+        }`,
+      );
+    }
   }
 
   async listObservations(): Promise<LiveObservation[]> {
@@ -335,7 +443,10 @@ export class ArgoCdSource implements DeploymentSource {
       params.append('projects', project);
     }
     const path = `/api/v1/applications?${params}`;
-    const response = await this.request(path);
+    const [response] = await Promise.all([
+      this.request(path),
+      this.checkVersion(),
+    ]);
     const list = applicationList.safeParse(await this.json(path, response));
     if (!list.success) {
       const issue = list.error.issues[0];
@@ -348,6 +459,7 @@ export class ArgoCdSource implements DeploymentSource {
       );
     }
     const observations: LiveObservation[] = [];
+    this.located.clear();
     for (const [index, item] of (list.data.items ?? []).entries()) {
       const parsed = application.safeParse(item);
       if (!parsed.success) {
@@ -377,6 +489,10 @@ export class ArgoCdSource implements DeploymentSource {
         ? new Date(operation.finishedAt)
         : undefined;
       const { revision, revisions } = syncedRevisions(app);
+      this.located.set(app.metadata.name, {
+        namespace: app.metadata.namespace ?? undefined,
+        project: app.spec?.project ?? undefined,
+      });
       observations.push({
         model,
         environment,
@@ -399,11 +515,50 @@ export class ArgoCdSource implements DeploymentSource {
     return observations;
   }
 
+  /**
+   * Asks Argo CD to compare the Application with Git now
+   * (`GET /api/v1/applications/{name}?refresh=normal`, which needs only the
+   * `get` permission). Argo CD sets the refresh annotation first and then
+   * holds the answer until its controller has refreshed the Application
+   * (argo-cd server/application/application.go, `Get`), which can take
+   * longer than the poll should wait: after a few seconds the request is
+   * left to finish on its own, and the refresh still happens.
+   *
+   * The Application's namespace and project from the last list go with the
+   * request: without `appNamespace` an Application outside Argo CD's own
+   * namespace is not found, and without `project` Argo CD answers a missing
+   * Application with 403 rather than 404 so as not to reveal names.
+   */
   async requestRefresh(observation: LiveObservation): Promise<void> {
-    await this.request(
-      `/api/v1/applications/${encodeURIComponent(
-        observation.application,
-      )}?refresh=normal`,
-    );
+    const where = this.located.get(observation.application);
+    const params = new URLSearchParams({ refresh: 'normal' });
+    if (where?.namespace) params.set('appNamespace', where.namespace);
+    if (where?.project) params.set('project', where.project);
+    const name = observation.application;
+    try {
+      await this.request(
+        `/api/v1/applications/${encodeURIComponent(name)}?${params}`,
+        {
+          timeoutMs: Math.min(REFRESH_WAIT_MS, this.timeoutMs),
+          notFound: `; the application ${name} no longer exists in Argo CD`,
+          forbidden: `; the Argo CD account of mlGitops.argocd.instances needs "applications, get" on ${
+            where?.project ? `project ${where.project}` : 'the project'
+          } of ${name} (RBAC policy: p, <account>, applications, get, ${
+            where?.project ?? '<project>'
+          }/*, allow)`,
+        },
+      );
+    } catch (error) {
+      if (
+        error instanceof ServiceUnavailableError &&
+        error.message.includes(' did not answer ')
+      ) {
+        this.logger.debug(
+          `Argo CD "${this.instance}" is still refreshing ${name}; not waiting for it`,
+        );
+        return;
+      }
+      throw error;
+    }
   }
 }
