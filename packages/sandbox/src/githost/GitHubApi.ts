@@ -101,6 +101,13 @@ function contextsOf(rsc: { contexts?: unknown; checks?: unknown }): string[] {
 export class GitHubApi {
   private router = new Router();
   private rate = { remaining: RATE_LIMIT, reset: 0 };
+  /**
+   * Owners on GitHub Free: their private repos cannot have protected
+   * branches (docs.github.com, "About protected branches": "available in
+   * public repositories with GitHub Free … and in public and private
+   * repositories with GitHub Pro, GitHub Team, …").
+   */
+  readonly freePlanOwners = new Set<string>();
   /** The GraphQL API (/api/graphql) over the same repositories. */
   readonly graphql: GitHubGraphql;
 
@@ -171,9 +178,13 @@ export class GitHubApi {
       ...headers,
     };
     if (ctx.req.method === 'GET' && status === 200) {
+      // ETags differ per token: a 304 needs the validator of an answer to
+      // the same credentials (an App's hourly new installation token reads
+      // every resource afresh once).
       const etag = `W/"${crypto
         .createHash('sha256')
         .update(text)
+        .update(String(ctx.req.headers.authorization ?? ''))
         .digest('hex')}"`;
       common.etag = etag;
       const inm = ctx.req.headers['if-none-match'];
@@ -206,6 +217,11 @@ export class GitHubApi {
         `${DOCS}/repos/repos#get-a-repository`,
       );
     return repo;
+  }
+
+  /** Seeded repos are open to every seeded user and team. */
+  private isCollaborator(repo: RepoRecord, who: string): boolean {
+    return repo.collaborators ? repo.collaborators.has(who) : true;
   }
 
   private async commitOr404(repo: RepoRecord, ref: string, docs: string) {
@@ -351,6 +367,13 @@ export class GitHubApi {
       const repo = await this.repos.create(owner, body.name, {
         description: body.description ?? undefined,
       });
+      // `visibility` (organisations) wins over `private`; a new repo is
+      // reachable only by whoever made it until access is given.
+      const visibilities = ['public', 'private', 'internal'] as const;
+      repo.visibility = visibilities.includes(body.visibility)
+        ? body.visibility
+        : (body.private === false && 'public') || 'private';
+      repo.collaborators = new Set([API_USER.login]);
       if (body.auto_init) {
         const blob = await this.repos.writeBlob(
           repo,
@@ -1009,6 +1032,16 @@ export class GitHubApi {
       const repo = this.repo(ctx.params);
       const body = await readJson(ctx.req);
       const docs = `${DOCS}/branches/branch-protection#update-branch-protection`;
+      if (
+        this.freePlanOwners.has(repo.owner.toLowerCase()) &&
+        (repo.visibility ?? 'public') !== 'public'
+      ) {
+        throw new GitHubError(
+          403,
+          'Upgrade to GitHub Pro or make this repository public to enable this feature.',
+          docs,
+        );
+      }
       if (!(await this.repos.refSha(repo, `refs/heads/${ctx.params.branch}`))) {
         throw new GitHubError(404, 'Branch not found', docs);
       }
@@ -1456,6 +1489,51 @@ export class GitHubApi {
         pr.labels.map(name => labelJson(api, name)),
       );
     });
+    // Add a repository collaborator: an organisation member gets access at
+    // once (204), as does someone who has it already; an unknown login is
+    // 404 (docs.github.com, "Add a repository collaborator").
+    r.add('PUT', `${base}/collaborators/:login`, async ctx => {
+      const repo = this.repo(ctx.params);
+      await readJson(ctx.req);
+      if (!USERS[ctx.params.login]) {
+        throw new GitHubError(
+          404,
+          'Not Found',
+          `${DOCS}/collaborators/collaborators#add-a-repository-collaborator`,
+        );
+      }
+      repo.collaborators?.add(ctx.params.login);
+      ctx.res.writeHead(204);
+      ctx.res.end();
+    });
+    // Add or update team repository permissions: 204; a team of another
+    // organisation than the repo's is 422 (docs.github.com, "Add or
+    // update team repository permissions").
+    r.add('PUT', '/orgs/:org/teams/:team/repos/:owner/:repo', async ctx => {
+      const repo = this.repo(ctx.params);
+      const body = await readJson(ctx.req);
+      const docs = `${DOCS}/teams/teams#add-or-update-team-repository-permissions`;
+      if (ctx.params.org.toLowerCase() !== repo.owner.toLowerCase()) {
+        throw validationFailed(
+          [{ resource: 'Team', code: 'invalid', field: 'org' }],
+          docs,
+        );
+      }
+      if (
+        body.permission !== undefined &&
+        !['pull', 'triage', 'push', 'maintain', 'admin'].includes(
+          body.permission,
+        )
+      ) {
+        throw validationFailed(
+          [{ resource: 'Team', code: 'invalid', field: 'permission' }],
+          docs,
+        );
+      }
+      repo.collaborators?.add(`${repo.owner}/${ctx.params.team}`);
+      ctx.res.writeHead(204);
+      ctx.res.end();
+    });
     r.add('POST', `${base}/pulls/:number/requested_reviewers`, async ctx => {
       const repo = this.repo(ctx.params);
       const docs = `${DOCS}/pulls/review-requests#request-reviewers-for-a-pull-request`;
@@ -1465,6 +1543,21 @@ export class GitHubApi {
       if (!Array.isArray(users) || !users.every(u => typeof u === 'string')) {
         throw validationFailed(
           [{ resource: 'PullRequest', code: 'invalid', field: 'reviewers' }],
+          docs,
+        );
+      }
+      const teams: unknown = body.team_reviewers ?? [];
+      // Reviews can be requested only from collaborators: one who is not
+      // fails the whole request (docs.github.com, "Requesting a pull
+      // request review").
+      const strangers = [
+        ...(users as string[]),
+        ...(Array.isArray(teams) ? teams : []).map(t => `${repo.owner}/${t}`),
+      ].filter(who => !this.isCollaborator(repo, who));
+      if (strangers.length > 0) {
+        throw new GitHubError(
+          422,
+          `Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the ${repo.fullName} repository.`,
           docs,
         );
       }

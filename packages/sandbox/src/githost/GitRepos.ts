@@ -29,8 +29,23 @@ export const ZERO_SHA = '0000000000000000000000000000000000000000';
 const PRE_RECEIVE_HOOK = `#!/bin/sh
 [ "$SANDBOX_PUSH_USER" = admin ] && exit 0
 status=0
+zero=0000000000000000000000000000000000000000
 while read old new ref; do
   branch=\${ref#refs/heads/}
+  # Credentials without the workflows permission may not create or change
+  # .github/workflows/* (GitHub's remote answer, docs.github.com
+  # "Permissions required for GitHub Apps": Workflows).
+  if [ -f "$GIT_DIR/sandbox-no-workflows-permission" ] && [ "$new" != "$zero" ]; then
+    if [ "$old" = "$zero" ]; then
+      changed=$(git ls-tree -r --name-only "$new")
+    else
+      changed=$(git diff --name-only "$old" "$new")
+    fi
+    for file in $(printf '%s\\n' "$changed" | grep '^\\.github/workflows/'); do
+      echo "refusing to allow a GitHub App to create or update workflow \\\`$file\\\` without \\\`workflows\\\` permission" >&2
+      status=1
+    done
+  fi
   if [ -f "$GIT_DIR/sandbox-protected-branches" ] && grep -qx "$branch" "$GIT_DIR/sandbox-protected-branches"; then
     echo "error: GH006: Protected branch update failed for $ref." >&2
     echo "error: Changes must be made through a pull request." >&2
@@ -116,6 +131,13 @@ export type RepoRecord = {
   owner: string;
   name: string;
   fullName: string;
+  /** public unless created otherwise through the API */
+  visibility?: 'public' | 'private' | 'internal';
+  /**
+   * Who has access (user logins, `org/team` slugs). Undefined for the
+   * seeded repos, which every seeded user and team may use.
+   */
+  collaborators?: Set<string>;
   description: string | null;
   created_at: string;
   pushed_at: string;
@@ -192,6 +214,27 @@ export class GitRepos {
    * Writes the protected branch names where the pre-receive hook reads them,
    * so that pushes over smart HTTP are refused as GitHub refuses them.
    */
+  private workflowsPermission = true;
+
+  /**
+   * Whether pushes may create or change `.github/workflows/*` (a GitHub
+   * App with or without the workflows permission); for every repo, also
+   * those created later.
+   */
+  async setWorkflowsPermission(allowed: boolean) {
+    this.workflowsPermission = allowed;
+    await Promise.all(this.list().map(repo => this.syncWorkflowsMarker(repo)));
+  }
+
+  private async syncWorkflowsMarker(repo: RepoRecord | string) {
+    const marker = path.join(this.dir(repo), 'sandbox-no-workflows-permission');
+    if (this.workflowsPermission) {
+      await fs.rm(marker, { force: true });
+    } else {
+      await fs.writeFile(marker, '');
+    }
+  }
+
   async syncProtection(repo: RepoRecord) {
     await fs.writeFile(
       path.join(this.dir(repo), 'sandbox-protected-branches'),
@@ -271,6 +314,7 @@ export class GitRepos {
       protection: {},
     };
     this.repos.set(fullName.toLowerCase(), record);
+    await this.syncWorkflowsMarker(record);
     return record;
   }
 

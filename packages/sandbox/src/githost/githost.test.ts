@@ -557,6 +557,252 @@ describe('Git host', () => {
     }
   });
 
+  it('answers 304 only to the token that read the ETag', async () => {
+    const read = (token: string, etag?: string) =>
+      get('/repos/acme/churn-predictor-config/branches', {
+        Authorization: `token ${token}`,
+        ...(etag ? { 'If-None-Match': etag } : {}),
+      });
+    const first = await read('token-a');
+    const etag = first.headers.get('etag')!;
+    expect((await read('token-a', etag)).status).toBe(304);
+    // An App's next installation token reads the same page afresh.
+    expect((await read('token-b', etag)).status).toBe(200);
+  });
+
+  it('lists branches by name, 30 a page unless per_page (at most 100), with a next link', async () => {
+    const repo = sandbox.current().repos.get('acme', 'churn-predictor-config')!;
+    const sha = await sandbox
+      .current()
+      .repos.refSha(repo, 'refs/heads/production');
+    const extra = Array.from(
+      { length: 120 },
+      (_, i) => `ml-gitops/promote/production/${String(i).padStart(3, '0')}`,
+    );
+    // Written straight into the bare repo: no push events for the others.
+    const bare = { cwd: sandbox.current().repos.dir(repo) };
+    for (const name of extra) {
+      await git(['update-ref', `refs/heads/${name}`, sha!], bare);
+    }
+    try {
+      const first = await get('/repos/acme/churn-predictor-config/branches');
+      const page1 = await first.json();
+      expect(page1).toHaveLength(30);
+      const names = page1.map((b: { name: string }) => b.name);
+      expect(names).toEqual([...names].sort());
+      const big = await get(
+        '/repos/acme/churn-predictor-config/branches?per_page=500',
+      );
+      const bigPage = await big.json();
+      expect(bigPage).toHaveLength(100);
+      // dev, then the ml-gitops branches: production and staging come later.
+      expect(bigPage.map((b: { name: string }) => b.name)).not.toContain(
+        'production',
+      );
+      expect(big.headers.get('link')).toMatch(
+        /<[^>]+[?&]page=2[^>]*>; rel="next"/,
+      );
+      const page2 = await (
+        await get(
+          '/repos/acme/churn-predictor-config/branches?per_page=100&page=2',
+        )
+      ).json();
+      expect(page2.map((b: { name: string }) => b.name)).toEqual(
+        expect.arrayContaining(['production', 'staging']),
+      );
+    } finally {
+      for (const name of extra) {
+        await git(['update-ref', '-d', `refs/heads/${name}`], bare);
+      }
+    }
+  });
+
+  it('refuses review requests for non-collaborators with 422, as GitHub does', async () => {
+    const created = await send('POST', '/orgs/acme/repos', {
+      name: 'reviewers-config',
+      private: true,
+      auto_init: true,
+    });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({
+      private: true,
+      visibility: 'private',
+    });
+    const repo = sandbox.current().repos.get('acme', 'reviewers-config')!;
+    const main = await sandbox.current().repos.refSha(repo, 'refs/heads/main');
+    await send('POST', '/repos/acme/reviewers-config/git/refs', {
+      ref: 'refs/heads/change',
+      sha: main,
+    });
+    await send('PUT', '/repos/acme/reviewers-config/contents/README.md', {
+      message: 'change',
+      content: Buffer.from('changed\n').toString('base64'),
+      sha: (
+        await (
+          await get('/repos/acme/reviewers-config/contents/README.md')
+        ).json()
+      ).sha,
+      branch: 'change',
+    });
+    const pr = await (
+      await send('POST', '/repos/acme/reviewers-config/pulls', {
+        title: 't',
+        head: 'change',
+        base: 'main',
+      })
+    ).json();
+    const ask = (body: unknown) =>
+      send(
+        'POST',
+        `/repos/acme/reviewers-config/pulls/${pr.number}/requested_reviewers`,
+        body,
+      );
+    const refused = await ask({ reviewers: ['ada'] });
+    expect(refused.status).toBe(422);
+    expect((await refused.json()).message).toBe(
+      'Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the acme/reviewers-config repository.',
+    );
+    // Access for a user and a team; a team of another org is refused.
+    const user = await send(
+      'PUT',
+      '/repos/acme/reviewers-config/collaborators/ada',
+      { permission: 'push' },
+    );
+    expect(user.status).toBe(204);
+    expect(
+      (
+        await send(
+          'PUT',
+          '/repos/acme/reviewers-config/collaborators/nobody-here',
+          { permission: 'push' },
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await send(
+          'PUT',
+          '/orgs/acme/teams/fraud-ml/repos/acme/reviewers-config',
+          { permission: 'push' },
+        )
+      ).status,
+    ).toBe(204);
+    expect(
+      (
+        await send(
+          'PUT',
+          '/orgs/other/teams/fraud-ml/repos/acme/reviewers-config',
+          { permission: 'push' },
+        )
+      ).status,
+    ).toBe(422);
+    expect(
+      (await ask({ reviewers: ['ada'], team_reviewers: ['fraud-ml'] })).status,
+    ).toBe(201);
+  });
+
+  it('refuses branch protection on a private repo of a Free plan owner', async () => {
+    await send('POST', '/orgs/freeco/repos', {
+      name: 'free-config',
+      private: true,
+      auto_init: true,
+    });
+    await send('POST', '/orgs/freeco/repos', {
+      name: 'free-public-config',
+      private: false,
+      auto_init: true,
+    });
+    const protect = (repo: string) =>
+      send('PUT', `/repos/freeco/${repo}/branches/main/protection`, {
+        required_status_checks: null,
+        enforce_admins: true,
+        required_pull_request_reviews: null,
+        restrictions: null,
+      });
+    sandbox.current().github.freePlanOwners.add('freeco');
+    try {
+      const refused = await protect('free-config');
+      expect(refused.status).toBe(403);
+      expect((await refused.json()).message).toBe(
+        'Upgrade to GitHub Pro or make this repository public to enable this feature.',
+      );
+      expect((await protect('free-public-config')).status).toBe(200);
+    } finally {
+      sandbox.current().github.freePlanOwners.delete('freeco');
+    }
+    expect((await protect('free-config')).status).toBe(200);
+  });
+
+  it('refuses a push of .github/workflows without the workflows permission', async () => {
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'sandbox-workflows-'));
+    const env = {
+      GIT_AUTHOR_NAME: 'Ada Lovelace',
+      GIT_AUTHOR_EMAIL: 'ada@example.com',
+      GIT_COMMITTER_NAME: 'Ada Lovelace',
+      GIT_COMMITTER_EMAIL: 'ada@example.com',
+    };
+    const url = `${sandbox.urls.git.replace(
+      'http://',
+      'http://ada:t@',
+    )}/acme/churn-predictor-config.git`;
+    await sandbox.current().repos.setWorkflowsPermission(false);
+    try {
+      const work = path.join(tmp, 'repo');
+      await git(['clone', '--quiet', '--branch', 'dev', url, work], {
+        cwd: tmp,
+      });
+      await git(['checkout', '--quiet', '-b', 'ci-change'], { cwd: work, env });
+      await fs.mkdir(path.join(work, '.github', 'workflows'), {
+        recursive: true,
+      });
+      await fs.writeFile(
+        path.join(work, '.github', 'workflows', 'extra.yaml'),
+        'name: extra\n',
+      );
+      await git(['add', '-A'], { cwd: work });
+      await git(['commit', '--quiet', '-m', 'Add a workflow'], {
+        cwd: work,
+        env,
+      });
+      await expect(
+        git(['push', url, 'ci-change'], { cwd: work, env }),
+      ).rejects.toThrow(
+        'refusing to allow a GitHub App to create or update workflow `.github/workflows/extra.yaml` without `workflows` permission',
+      );
+      await sandbox.current().repos.setWorkflowsPermission(true);
+      await git(['push', '--quiet', url, 'ci-change'], { cwd: work, env });
+      await git(['push', '--quiet', url, ':ci-change'], { cwd: work, env });
+    } finally {
+      await sandbox.current().repos.setWorkflowsPermission(true);
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('answers RATE_LIMITED with HTTP 200 once the GraphQL points are spent', async () => {
+    const graphql = sandbox.current().github.graphql;
+    const limit = graphql.limit;
+    graphql.limit = graphql.used;
+    try {
+      const res = await fetch(`${sandbox.urls.git}/api/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ rateLimit { remaining } }' }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-ratelimit-remaining')).toBe('0');
+      expect(await res.json()).toEqual({
+        errors: [
+          {
+            type: 'RATE_LIMITED',
+            message: 'API rate limit already exceeded for user ID 1.',
+          },
+        ],
+      });
+    } finally {
+      graphql.limit = limit;
+    }
+  });
+
   it('answers GraphQL queries for branch heads like GitHub, agreeing with REST', async () => {
     const graphql = (body: unknown) =>
       fetch(`${sandbox.urls.git}/api/graphql`, {

@@ -148,6 +148,8 @@ const LIMIT = 5000;
 export class GitHubGraphql {
   used = 0;
   queries = 0;
+  /** Points per hour; tests lower it to see the limit reached. */
+  limit = LIMIT;
   private readonly resetAt = new Date(Date.now() + 3_600_000).toISOString();
 
   constructor(
@@ -158,7 +160,7 @@ export class GitHubGraphql {
   async handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const headers = {
       'x-github-media-type': 'github.v4; format=json',
-      'x-ratelimit-limit': String(LIMIT),
+      'x-ratelimit-limit': String(this.limit),
       'x-ratelimit-resource': 'graphql',
     };
     if (req.method !== 'POST') {
@@ -223,6 +225,30 @@ export class GitHubGraphql {
       sendJson(res, 200, { errors: invalid.map(formatError) }, headers);
       return;
     }
+    if (this.used >= this.limit) {
+      // A spent budget: HTTP 200 with an error of type RATE_LIMITED and no
+      // data (docs.github.com, "Rate limits and node limits for the
+      // GraphQL API": "exceeding the limit … returns an error").
+      sendJson(
+        res,
+        200,
+        {
+          errors: [
+            {
+              type: 'RATE_LIMITED',
+              message: 'API rate limit already exceeded for user ID 1.',
+            },
+          ],
+        },
+        {
+          ...headers,
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-used': String(this.used),
+          'x-ratelimit-reset': String(Date.parse(this.resetAt) / 1000),
+        },
+      );
+      return;
+    }
     this.queries++;
     this.used++;
     const result = await execute({
@@ -242,7 +268,7 @@ export class GitHubGraphql {
     }
     sendJson(res, 200, answer, {
       ...headers,
-      'x-ratelimit-remaining': String(Math.max(0, LIMIT - this.used)),
+      'x-ratelimit-remaining': String(Math.max(0, this.limit - this.used)),
       'x-ratelimit-used': String(this.used),
       'x-ratelimit-reset': String(Date.parse(this.resetAt) / 1000),
     });
@@ -297,8 +323,8 @@ export class GitHubGraphql {
       },
       rateLimit: () => ({
         cost: 1,
-        limit: LIMIT,
-        remaining: Math.max(0, LIMIT - this.used),
+        limit: this.limit,
+        remaining: Math.max(0, this.limit - this.used),
         used: this.used,
         resetAt: this.resetAt,
         nodeCount: 0,

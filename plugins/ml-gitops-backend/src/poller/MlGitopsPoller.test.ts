@@ -538,6 +538,51 @@ describe('MlGitopsPoller', () => {
     expect(dev.declared?.version).toBe('12');
   });
 
+  it('reads branch heads through REST while GraphQL is rate limited, and warns once', async () => {
+    const t = await setup();
+    let graphqlCalls = 0;
+    // GitHub's answer once the GraphQL points are spent: 200, RATE_LIMITED.
+    server.use(
+      http.post('https://api.github.com/graphql', () => {
+        graphqlCalls++;
+        return HttpResponse.json(
+          {
+            errors: [
+              {
+                type: 'RATE_LIMITED',
+                message: 'API rate limit already exceeded for user ID 1.',
+              },
+            ],
+          },
+          {
+            headers: {
+              'x-ratelimit-remaining': '0',
+              'x-ratelimit-reset': String(
+                Date.parse('2030-11-28T01:00:00Z') / 1000,
+              ),
+            },
+          },
+        );
+      }),
+    );
+    await t.poller.pollAll();
+    t.repo.calls.length = 0;
+    await t.poller.pollAll();
+    // The second cycle does not ask GraphQL again: REST only.
+    expect(graphqlCalls).toBe(1);
+    expect(t.repo.calls).toEqual(['branches']);
+    const warnings = t.logger.warn.mock.calls
+      .map(([message]) => String(message))
+      .filter(message => message.includes('GraphQL'));
+    expect(warnings).toEqual([
+      'GitHub GraphQL on github.com refused branch heads for its primary rate limit (Reading the branch heads of 2 repo(s) on github.com through GraphQL was refused: API rate limit already exceeded for user ID 1.); they are read through REST until 2030-11-28T01:00:00.000Z. Lengthen mlGitops.schedule or give the integration a token with a higher limit.',
+    ]);
+    const dev = (await t.store.getStatuses(FRAUD)).find(
+      s => s.status.name === 'dev',
+    )!.status;
+    expect(dev.declared?.version).toBe('12');
+  });
+
   it('reads a pushed repo alone with a REST request, not a fleet query', async () => {
     const t = await setup();
     await t.poller.pollAll();

@@ -288,6 +288,7 @@ export class MlGitopsPoller {
   private snapshot?: Map<string, Map<string, SnapshotEntry>>;
   private snapshotCursor?: string;
   /** The GraphQL rate-limit window already warned about. */
+  private graphqlLimitWarned?: string;
   private lowPointsWarned?: string;
   /** When each deployment source last answered (`argocd:main` → ISO time). */
   private readonly sourceSeen = new Map<string, string>();
@@ -622,6 +623,14 @@ export class MlGitopsPoller {
         this.lowPointsWarned = l.resetAt;
         this.deps.logger.warn(
           `GitHub GraphQL on ${l.host} has ${l.remaining} points left until ${l.resetAt}; branch heads are read in queries of 100 repos (1 point each) every cycle. Lengthen mlGitops.schedule or give the integration a token with a higher limit.`,
+        );
+      }
+    }
+    for (const l of this.deps.git.graphqlLimited.values()) {
+      if (this.graphqlLimitWarned !== `${l.host} ${l.until}`) {
+        this.graphqlLimitWarned = `${l.host} ${l.until}`;
+        this.deps.logger.warn(
+          `GitHub GraphQL on ${l.host} refused branch heads for its ${l.kind} rate limit (${l.message}); they are read through REST until ${l.until}. Lengthen mlGitops.schedule or give the integration a token with a higher limit.`,
         );
       }
     }

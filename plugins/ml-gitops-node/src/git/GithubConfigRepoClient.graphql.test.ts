@@ -295,39 +295,6 @@ describe('GithubConfigRepoClient.prefetchBranchHeads', () => {
       'Reading the branch heads of 2 repo(s) on github.com through GraphQL failed with 401: Bad credentials. Check the token of integrations.github for github.com.',
     ],
     [
-      'an exhausted rate limit',
-      () =>
-        HttpResponse.json(
-          {
-            message: 'API rate limit exceeded for installation ID 1.',
-            documentation_url: 'https://docs.github.com/graphql',
-          },
-          {
-            status: 403,
-            headers: {
-              'x-ratelimit-remaining': '0',
-              'x-ratelimit-reset': String(
-                Date.parse('2026-11-28T08:00:00Z') / 1000,
-              ),
-            },
-          },
-        ),
-      'Reading the branch heads of 2 repo(s) on github.com through GraphQL failed with 403: API rate limit exceeded for installation ID 1. (GraphQL rate limit exhausted until 2026-11-28T08:00:00.000Z)',
-    ],
-    [
-      'a rate limit reported in the body',
-      () =>
-        HttpResponse.json({
-          errors: [
-            {
-              type: 'RATE_LIMITED',
-              message: 'API rate limit already exceeded for user ID 1.',
-            },
-          ],
-        }),
-      'Reading the branch heads of 2 repo(s) on github.com through GraphQL failed: API rate limit already exceeded for user ID 1.',
-    ],
-    [
       'a server error',
       () => new HttpResponse('upstream error', { status: 502 }),
       'Reading the branch heads of 2 repo(s) on github.com through GraphQL failed with 502',
@@ -367,6 +334,89 @@ describe('GithubConfigRepoClient.prefetchBranchHeads', () => {
       await expect(prefetch.get(all[1].url)).rejects.toThrow(
         /acme\/model-1-config|2 repo\(s\)/,
       );
+    },
+  );
+
+  it.each([
+    [
+      'an exhausted primary rate limit (403)',
+      () =>
+        HttpResponse.json(
+          {
+            message: 'API rate limit exceeded for installation ID 1.',
+            documentation_url: 'https://docs.github.com/graphql',
+          },
+          {
+            status: 403,
+            headers: {
+              'x-ratelimit-remaining': '0',
+              'x-ratelimit-reset': String(
+                Date.parse('2030-11-28T08:00:00Z') / 1000,
+              ),
+            },
+          },
+        ),
+      { kind: 'primary', until: '2030-11-28T08:00:00.000Z' },
+    ],
+    [
+      'a rate limit reported in the body (200, RATE_LIMITED)',
+      () =>
+        HttpResponse.json(
+          {
+            errors: [
+              {
+                type: 'RATE_LIMITED',
+                message: 'API rate limit already exceeded for user ID 1.',
+              },
+            ],
+          },
+          {
+            headers: {
+              'x-ratelimit-remaining': '0',
+              'x-ratelimit-reset': String(
+                Date.parse('2030-11-28T09:00:00Z') / 1000,
+              ),
+            },
+          },
+        ),
+      { kind: 'primary', until: '2030-11-28T09:00:00.000Z' },
+    ],
+    [
+      'a secondary rate limit (429 with Retry-After)',
+      () =>
+        HttpResponse.json(
+          {
+            message:
+              'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+          },
+          { status: 429, headers: { 'retry-after': '120' } },
+        ),
+      { kind: 'secondary', until: expect.any(String) },
+    ],
+  ])(
+    'reads the batch through REST on %s, and leaves GraphQL alone until then',
+    async (_, reply, limited) => {
+      const c = client();
+      const all = locs(c, 2);
+      let calls = 0;
+      server.use(
+        http.post(GRAPHQL, () => {
+          calls++;
+          return reply();
+        }),
+      );
+      const first = c.prefetchBranchHeads(all, ['dev']);
+      // undefined: the poller reads these repos through REST
+      await expect(first.get(all[0].url)).resolves.toBeUndefined();
+      await expect(first.get(all[1].url)).resolves.toBeUndefined();
+      expect(c.graphqlLimited.get('github.com')).toEqual({
+        host: 'github.com',
+        ...limited,
+        message: expect.stringContaining('rate limit'),
+      });
+      const second = c.prefetchBranchHeads(all, ['dev']);
+      await expect(second.get(all[0].url)).resolves.toBeUndefined();
+      expect(calls).toBe(1);
     },
   );
 

@@ -21,7 +21,11 @@ import {
 import { ScmIntegrations } from '@backstage/integration';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { GithubConfigRepoClient } from './GithubConfigRepoClient';
+import { FakeGithubRepo } from '../testUtils/FakeGithubRepo';
+import {
+  BranchHeadsCacheEntry,
+  GithubConfigRepoClient,
+} from './GithubConfigRepoClient';
 
 const API = 'https://api.github.com/repos/acme/fraud-detector-config';
 const SHA = '6dcb09b5b57875f334f61aebed695e2e4193db5e';
@@ -109,7 +113,7 @@ describe('GithubConfigRepoClient', () => {
           'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
       },
       { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1796000000' },
-      'Listing branches of acme/fraud-detector-config on github.com failed with 403: API rate limit exceeded for installation ID 123. (rate limit exhausted until 2026-11-30T',
+      "Listing branches of acme/fraud-detector-config on github.com failed with 403: API rate limit exceeded for installation ID 123. (GitHub's primary rate limit: rate limited until 2026-11-30T",
     ],
     [
       404,
@@ -139,6 +143,67 @@ describe('GithubConfigRepoClient', () => {
       await expect(c.getBranchHeads(loc)).rejects.toThrow(message);
     },
   );
+
+  it('reads every page of branches, so production is seen behind many ml-gitops branches', async () => {
+    const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
+    for (const env of ['dev', 'staging', 'production']) {
+      repo.commit({
+        branch: env,
+        message: `Create ${env}`,
+        login: 'ada',
+        date: '2026-11-01T10:00:00Z',
+        files: {},
+      });
+    }
+    // Sorted by name, these come before production and staging.
+    for (let i = 0; i < 150; i++) {
+      repo.branches.set(`ml-gitops/promote/production/${i}`, SHA);
+    }
+    server.use(...repo.handlers());
+    const entries = new Map<string, BranchHeadsCacheEntry>();
+    const integrations = ScmIntegrations.fromConfig(
+      mockServices.rootConfig({
+        data: {
+          integrations: {
+            github: [{ host: 'github.com', token: 'ghp_token' }],
+          },
+        },
+      }),
+    );
+    const c = GithubConfigRepoClient.fromIntegrations({
+      integrations,
+      cache: {
+        get: async k => entries.get(k),
+        set: async (k, v) => {
+          entries.set(k, v);
+        },
+      },
+    });
+    const loc = c.locate('https://github.com/acme/fraud-detector-config');
+
+    const first = await c.getBranchHeads(loc);
+    expect(first.changed).toBe(true);
+    expect(first.heads.production).toBe(repo.branches.get('production'));
+    expect(first.heads.staging).toBe(repo.branches.get('staging'));
+    expect(Object.keys(first.heads)).toHaveLength(153);
+    expect(repo.calls.filter(x => x === 'branches')).toHaveLength(2);
+
+    // Nothing moved: both pages answer 304.
+    const again = await c.getBranchHeads(loc);
+    expect(again).toEqual({ heads: first.heads, changed: false });
+
+    // staging, on the second page, moves: seen although page 1 is unchanged.
+    const moved = repo.commit({
+      branch: 'staging',
+      message: 'Promote 13',
+      login: 'ada',
+      date: '2026-11-02T10:00:00Z',
+      files: {},
+    });
+    const after = await c.getBranchHeads(loc);
+    expect(after.changed).toBe(true);
+    expect(after.heads.staging).toBe(moved);
+  });
 
   it('gives up after the request timeout', async () => {
     server.use(

@@ -8,6 +8,10 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
+import { rateLimitedUntil } from './rateLimits';
+
+/** How many pages of 100 branches are read before giving up. */
+const MAX_BRANCH_PAGES = 20;
 
 /** Where a config repo lives and how to reach its Git host's API. */
 export type ConfigRepoLocation = {
@@ -43,7 +47,10 @@ export type PullRequestFacts = {
 
 /** Conditional-request validators and the last answer, kept between cycles. */
 export type BranchHeadsCacheEntry = {
+  /** The ETag of the first page. */
   etag: string;
+  /** The ETag of every page, when the branches took more than one. */
+  pages?: string[];
   heads: Record<string, string>;
 };
 
@@ -118,6 +125,19 @@ export class GithubConfigRepoClient {
   private readonly noGraphql = new Map<string, number>();
   /** The rate limit the GraphQL API reported last, per host. */
   readonly graphqlRateLimits = new Map<string, GraphqlRateLimit>();
+  /**
+   * Hosts whose GraphQL API refused a batch for its rate limit, and until
+   * when branch heads are read through REST instead.
+   */
+  readonly graphqlLimited = new Map<
+    string,
+    {
+      host: string;
+      kind: 'primary' | 'secondary';
+      until: string;
+      message: string;
+    }
+  >();
 
   private constructor(
     private readonly integrations: ScmIntegrationRegistry,
@@ -256,55 +276,92 @@ export class GithubConfigRepoClient {
         `${message}. Check the ml-gitops/config-repo annotation and that the integration token can read the repo.`,
       );
     }
-    if (response.status === 401 || response.status === 403) {
-      const remaining = response.headers.get('x-ratelimit-remaining');
+    const limited = rateLimitedUntil(response, detail);
+    if (limited) {
       return new ServiceUnavailableError(
-        remaining === '0'
-          ? `${message} (rate limit exhausted until ${new Date(
-              Number(response.headers.get('x-ratelimit-reset')) * 1000,
-            ).toISOString()})`
-          : `${message}. Check the token of integrations.github for ${loc.host}.`,
+        `${message} (GitHub's ${limited.kind} rate limit: rate limited until ${limited.until})`,
+      );
+    }
+    if (response.status === 401 || response.status === 403) {
+      return new ServiceUnavailableError(
+        `${message}. Check the token of integrations.github for ${loc.host}.`,
       );
     }
     return new ServiceUnavailableError(message);
   }
 
   /**
-   * The head commit of every branch. One conditional request: an unchanged
-   * repo is answered 304 and returns the cached heads.
+   * The head commit of every branch. GitHub lists branches sorted by name,
+   * at most 100 a page, and says in the `Link` header where the next page is
+   * (docs.github.com, "Using pagination in the REST API"): a repo with many
+   * `ml-gitops/…` branches has its `production` and `staging` on a later
+   * page, so every page is read. Each page is asked conditionally with its
+   * own ETag; when every page answers 304 nothing changed and the cached
+   * heads are returned.
    */
   async getBranchHeads(
     loc: ConfigRepoLocation,
   ): Promise<{ heads: Record<string, string>; changed: boolean }> {
     const key = `github:branches:${loc.host}/${loc.owner}/${loc.repo}`;
     const cached = await this.cache.get(key);
-    const response = await this.request(loc, '/branches?per_page=100', {
-      headers: cached ? { 'If-None-Match': cached.etag } : {},
-    });
-    if (response.status === 304 && cached) {
-      return { heads: cached.heads, changed: false };
-    }
-    if (!response.ok) {
-      throw await this.failure(loc, 'Listing branches', response);
-    }
-    const body = await this.json<
-      Array<{ name?: unknown; commit?: { sha?: unknown } | null }>
-    >(loc, 'Listing branches', response, 'array');
+    // Older cache entries hold the ETag of the one page they read.
+    const pageEtags = cached ? cached.pages ?? [cached.etag] : [];
     const heads: Record<string, string> = {};
-    for (const branch of body) {
-      if (
-        typeof branch?.name !== 'string' ||
-        typeof branch.commit?.sha !== 'string'
-      ) {
+    const etags: string[] = [];
+    let unchanged = Boolean(cached);
+    let path: string | undefined = branchesPage(1);
+    for (let page = 0; path; page++) {
+      if (page >= MAX_BRANCH_PAGES) {
         throw new ServiceUnavailableError(
-          `Listing branches of ${loc.owner}/${loc.repo} on ${loc.host} got a branch without name or commit sha`,
+          `Listing branches of ${loc.owner}/${loc.repo} on ${loc.host} stopped after ${MAX_BRANCH_PAGES} pages of 100; delete merged ml-gitops/* branches (GitHub does it on merge with "Automatically delete head branches")`,
         );
       }
-      heads[branch.name] = branch.commit.sha;
+      const etag = unchanged ? pageEtags[page] : undefined;
+      const response = await this.request(loc, path, {
+        headers: etag ? { 'If-None-Match': etag } : {},
+      });
+      if (response.status === 304 && etag && cached) {
+        etags.push(etag);
+        path = pageEtags.length > page + 1 ? branchesPage(page + 2) : undefined;
+        continue;
+      }
+      if (!response.ok) {
+        throw await this.failure(loc, 'Listing branches', response);
+      }
+      if (unchanged && page > 0) {
+        // An earlier page was unchanged but this one is not: read the
+        // earlier pages again, since their 304 carried no branches.
+        unchanged = false;
+        etags.length = 0;
+        path = branchesPage(1);
+        page = -1;
+        await response.text().catch(() => undefined);
+        continue;
+      }
+      unchanged = false;
+      const body = await this.json<
+        Array<{ name?: unknown; commit?: { sha?: unknown } | null }>
+      >(loc, 'Listing branches', response, 'array');
+      for (const branch of body) {
+        if (
+          typeof branch?.name !== 'string' ||
+          typeof branch.commit?.sha !== 'string'
+        ) {
+          throw new ServiceUnavailableError(
+            `Listing branches of ${loc.owner}/${loc.repo} on ${loc.host} got a branch without name or commit sha`,
+          );
+        }
+        heads[branch.name] = branch.commit.sha;
+      }
+      etags.push(response.headers.get('etag') ?? '');
+      const next = nextPageNumber(response.headers.get('link'));
+      path = next === page + 2 ? branchesPage(next) : undefined;
     }
-    const etag = response.headers.get('etag');
-    if (etag) {
-      await this.cache.set(key, { etag, heads });
+    if (unchanged && cached) {
+      return { heads: cached.heads, changed: false };
+    }
+    if (etags.every(Boolean)) {
+      await this.cache.set(key, { etag: etags[0], pages: etags, heads });
     }
     const changed =
       !cached || JSON.stringify(cached.heads) !== JSON.stringify(heads);
@@ -418,6 +475,31 @@ export class GithubConfigRepoClient {
   }
 
   /**
+   * Sends `locs` to REST (their answers are `undefined`) and GraphQL of
+   * `endpoint` to rest until `limited.until`, remembering why.
+   */
+  private restUntil(
+    endpoint: string,
+    host: string,
+    locs: ConfigRepoLocation[],
+    limited: { kind: 'primary' | 'secondary'; until: string },
+    message: string,
+  ): Map<string, undefined> {
+    const until = Date.parse(limited.until);
+    this.noGraphql.set(
+      endpoint,
+      Number.isFinite(until) ? until : Date.now() + 60_000,
+    );
+    this.graphqlLimited.set(host, {
+      host,
+      kind: limited.kind,
+      until: limited.until,
+      message,
+    });
+    return new Map(locs.map(loc => [loc.url, undefined]));
+  }
+
+  /**
    * One GraphQL query for the branch heads of `locs`; per repo its heads,
    * `undefined` (ask REST) or the error that names it.
    */
@@ -506,15 +588,13 @@ export class GithubConfigRepoClient {
         // not JSON; the status says enough
       }
       const message = `${what} failed with ${response.status}${detail}`;
-      const remaining = response.headers.get('x-ratelimit-remaining');
-      if (remaining === '0') {
-        return all(
-          new ServiceUnavailableError(
-            `${message} (GraphQL rate limit exhausted until ${new Date(
-              Number(response.headers.get('x-ratelimit-reset')) * 1000,
-            ).toISOString()})`,
-          ),
-        );
+      const limited = rateLimitedUntil(response, detail);
+      if (limited) {
+        // GraphQL points and REST requests are separate budgets: this
+        // batch is read through REST, and GraphQL rests until the limit
+        // resets (docs.github.com, "Rate limits and node limits for the
+        // GraphQL API").
+        return this.restUntil(endpoint, host, locs, limited, message);
       }
       return all(
         new ServiceUnavailableError(
@@ -549,6 +629,29 @@ export class GithubConfigRepoClient {
       );
     }
     const errors = Array.isArray(body.errors) ? body.errors : [];
+    // A spent GraphQL budget is answered 200 with an error of type
+    // RATE_LIMITED (docs.github.com, "Rate limits and node limits for the
+    // GraphQL API"): read this batch through REST.
+    const rateLimited = errors.find(
+      e => e?.type === 'RATE_LIMITED' || e?.type === 'RATE_LIMIT',
+    );
+    if (rateLimited) {
+      const reset = Number(response.headers.get('x-ratelimit-reset'));
+      return this.restUntil(
+        endpoint,
+        host,
+        locs,
+        {
+          kind: 'primary',
+          until: new Date(
+            Number.isFinite(reset) && reset > 0
+              ? reset * 1000
+              : Date.now() + 60_000,
+          ).toISOString(),
+        },
+        `${what} was refused: ${String(rateLimited.message ?? 'rate limited')}`,
+      );
+    }
     const byAlias = new Map<string, { type?: unknown; message?: unknown }>();
     const general: string[] = [];
     for (const e of errors) {
@@ -816,6 +919,31 @@ export class GithubConfigRepoClient {
       reviewers,
     };
   }
+}
+
+/** The path of page `page` (counted from 1) of the branch list. */
+function branchesPage(page: number): string {
+  return `/branches?per_page=100${page > 1 ? `&page=${page}` : ''}`;
+}
+
+/**
+ * The page number of the `rel="next"` link of a `Link` header. GitHub's
+ * links may name the repo by id (`/repositories/1296269/branches?page=2`),
+ * so only the page number is taken from them.
+ */
+export function nextPageNumber(link: string | null): number | undefined {
+  if (!link) return undefined;
+  for (const part of link.split(',')) {
+    const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part.trim());
+    if (!match) continue;
+    try {
+      const page = Number(new URL(match[1]).searchParams.get('page'));
+      return Number.isInteger(page) && page > 1 ? page : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 /**

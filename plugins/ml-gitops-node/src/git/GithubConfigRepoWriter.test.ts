@@ -3,6 +3,7 @@ import {
   registerMswTestHooks,
 } from '@backstage/backend-test-utils';
 import { ScmIntegrations } from '@backstage/integration';
+import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { FakeGithubRepo, manifest } from '../testUtils';
 import { GithubConfigRepoClient } from './GithubConfigRepoClient';
@@ -109,6 +110,130 @@ describe('GithubConfigRepoWriter', () => {
         teamReviewers: ['ml-platform'],
       }),
     ]);
+  });
+
+  it('requests the collaborators among the reviewers and says who GitHub refused', async () => {
+    const { repo, dev, writer } = setup();
+    repo.collaborators = new Set(['alice', 'ml-platform']);
+    await writer.createBranch(loc, 'feature/x', dev);
+    await writer.openPullRequest(loc, {
+      head: 'feature/x',
+      base: 'dev',
+      title: 't',
+      body: 'b',
+    });
+    const result = await writer.requestReviewers(loc, 101, [
+      '@alice',
+      'mallory',
+      'acme/ml-platform',
+    ]);
+    expect(result).toEqual({
+      requested: ['@alice', 'acme/ml-platform'],
+      refused: [
+        {
+          reviewer: 'mallory',
+          reason:
+            'Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the acme/fraud-detector-config repository.; give mallory access to acme/fraud-detector-config',
+        },
+      ],
+    });
+    expect(repo.opened[0]).toMatchObject({
+      reviewers: ['alice'],
+      teamReviewers: ['ml-platform'],
+    });
+  });
+
+  it('gives code owners write access: teams of the org, users, never e-mails', async () => {
+    const { repo, writer } = setup();
+    const result = await writer.grantAccess(loc, [
+      '@acme/fraud-team',
+      '@ada',
+      '@other-org/team',
+      'owner@example.com',
+      '@acme/missing-team',
+    ]);
+    expect(result.granted).toEqual([
+      { owner: '@acme/fraud-team', permission: 'push' },
+      { owner: '@ada', permission: 'push' },
+    ]);
+    expect(result.skipped.map(s => [s.owner, s.reason])).toEqual([
+      [
+        '@other-org/team',
+        'a team of other-org cannot be given access to a repo of acme',
+      ],
+      [
+        'owner@example.com',
+        'an e-mail address cannot be given access; add the person as a collaborator by login',
+      ],
+      [
+        '@acme/missing-team',
+        expect.stringContaining(
+          'Giving @acme/missing-team push access in acme/fraud-detector-config on github.com failed with 404',
+        ),
+      ],
+    ]);
+    expect([...repo.access]).toEqual([
+      ['team:acme/fraud-team', 'push'],
+      ['user:ada', 'push'],
+    ]);
+  });
+
+  it.each([
+    [
+      'the Free plan cannot protect a private repo',
+      403,
+      {
+        message:
+          'Upgrade to GitHub Pro or make this repository public to enable this feature.',
+      },
+      {},
+      /failed with 403: Upgrade to GitHub Pro .* The plan of acme cannot protect branches of a private repo, so production could be changed without a review: make the repo internal or public \(visibility\), or move it to an organisation on GitHub Team or Enterprise, then run the task again; https:\/\/github.com\/acme\/fraud-detector-config exists without branch protection until then/,
+    ],
+    [
+      'the primary rate limit is spent',
+      403,
+      { message: 'API rate limit exceeded for installation ID 1.' },
+      { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1796000000' },
+      /GitHub's primary rate limit is exhausted until 2026-11-30T\S+; run the task again after that/,
+    ],
+    [
+      'a secondary rate limit applies',
+      429,
+      { message: 'You have exceeded a secondary rate limit.' },
+      { 'retry-after': '60' },
+      /GitHub's secondary rate limit is exhausted until \S+; run the task again after that/,
+    ],
+  ])('says what to do when %s', async (_, status, body, headers, message) => {
+    const { writer } = setup();
+    server.use(
+      http.put(
+        'https://api.github.com/repos/acme/fraud-detector-config/branches/:branch/protection',
+        () => HttpResponse.json(body, { status, headers }),
+      ),
+    );
+    await expect(
+      writer.protectBranch(loc, 'production', { checks: [], approvals: 1 }),
+    ).rejects.toThrow(message);
+  });
+
+  it('gives up on a request after the timeout', async () => {
+    setup();
+    server.use(
+      http.get(
+        'https://api.github.com/repos/acme/fraud-detector-config/git/ref/heads/*',
+        async () => {
+          await delay(5_000);
+          return HttpResponse.json({});
+        },
+      ),
+    );
+    const writer = GithubConfigRepoWriter.fromIntegrations({
+      integrations,
+      timeoutMs: 100,
+    });
+    await expect(writer.getBranchHead(loc, 'dev')).rejects.toThrow(
+      'Git host github.com did not answer GET /git/ref/heads/dev for acme/fraud-detector-config within 0.1 s',
+    );
   });
 
   it('says what to fix when GitHub refuses', async () => {

@@ -10,6 +10,7 @@ import {
   ServiceUnavailableError,
 } from '@backstage/errors';
 import type { ConfigRepoLocation } from './GithubConfigRepoClient';
+import { rateLimitedUntil } from './rateLimits';
 
 /** A pull request the writer opened or found. */
 export type OpenedPullRequest = {
@@ -22,7 +23,32 @@ export type OpenedPullRequest = {
 /** A file's text and blob id on a branch. */
 export type FileOnBranch = { text: string; blobSha: string };
 
+/** Who was asked to review, and who GitHub refused and why. */
+export type ReviewRequestResult = {
+  requested: string[];
+  refused: Array<{ reviewer: string; reason: string }>;
+};
+
+/** Who was given access to a new repo, and who could not be and why. */
+export type AccessGrantResult = {
+  granted: Array<{ owner: string; permission: string }>;
+  skipped: Array<{ owner: string; reason: string }>;
+};
+
 type FetchFn = typeof fetch;
+
+/** The default of how long one request to the Git host may take. */
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * GitHub's answer to protecting a branch of a private repo whose owner's
+ * plan has no protected branches (GitHub Free): 403 with this message
+ * (docs.github.com, "About protected branches": available in public repos
+ * with GitHub Free, and in public and private repos with Pro, Team and
+ * Enterprise).
+ */
+const PLAN_WITHOUT_PROTECTION =
+  /upgrade to github pro or make this repository public/i;
 
 /**
  * Makes the changes that the scaffolder actions propose to a config repo on
@@ -36,17 +62,21 @@ export class GithubConfigRepoWriter {
     integrations: ScmIntegrationRegistry;
     credentialsProvider?: GithubCredentialsProvider;
     fetch?: FetchFn;
+    /** How long one request may take (default 30 s). */
+    timeoutMs?: number;
   }): GithubConfigRepoWriter {
     return new GithubConfigRepoWriter(
       options.credentialsProvider ??
         DefaultGithubCredentialsProvider.fromIntegrations(options.integrations),
       options.fetch ?? ((...args) => globalThis.fetch(...args)),
+      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     );
   }
 
   private constructor(
     private readonly credentials: GithubCredentialsProvider,
     private readonly fetchFn: FetchFn,
+    private readonly timeoutMs: number,
   ) {}
 
   /**
@@ -82,8 +112,17 @@ export class GithubConfigRepoWriter {
           ...authHeaders,
         },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
+      const name = (error as Error)?.name;
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        throw new ServiceUnavailableError(
+          `Git host ${loc.host} did not answer ${method} ${
+            path.split('?')[0]
+          } for ${loc.owner}/${loc.repo} within ${this.timeoutMs / 1000} s`,
+        );
+      }
       throw new ServiceUnavailableError(
         `Git host ${loc.host} is unreachable: ${(error as Error).message}`,
       );
@@ -96,6 +135,7 @@ export class GithubConfigRepoWriter {
     response: Response,
   ): Promise<Error> {
     let detail = '';
+    let said = '';
     try {
       const body = (await response.json()) as {
         message?: string;
@@ -105,6 +145,7 @@ export class GithubConfigRepoWriter {
         .map(e => e.message)
         .filter(Boolean)
         .join('; ');
+      said = body.message ?? '';
       detail = body.message
         ? `: ${body.message}${extra ? ` (${extra})` : ''}`
         : '';
@@ -112,6 +153,17 @@ export class GithubConfigRepoWriter {
       // not JSON; the status says enough
     }
     const message = `${what} in ${loc.owner}/${loc.repo} on ${loc.host} failed with ${response.status}${detail}`;
+    const limited = rateLimitedUntil(response, said);
+    if (limited) {
+      return new ServiceUnavailableError(
+        `${message}. GitHub's ${limited.kind} rate limit is exhausted until ${limited.until}; run the task again after that`,
+      );
+    }
+    if (response.status === 403 && PLAN_WITHOUT_PROTECTION.test(said)) {
+      return new InputError(
+        `${message}. The plan of ${loc.owner} cannot protect branches of a private repo, so production could be changed without a review: make the repo internal or public (visibility), or move it to an organisation on GitHub Team or Enterprise, then run the task again; ${loc.url} exists without branch protection until then`,
+      );
+    }
     if (response.status === 404) {
       return new NotFoundError(
         `${message}. Check the repo URL and that the integration token of ${loc.host} can write to the repo.`,
@@ -339,38 +391,130 @@ export class GithubConfigRepoWriter {
 
   /**
    * Requests reviews on a pull request. `reviewers` are user logins or teams
-   * written `org/team-slug` (or `team:slug`).
+   * written `org/team-slug` (or `team:slug`). GitHub takes review requests
+   * only for collaborators of the repo (users with access, teams granted to
+   * it) and refuses the whole request with 422 when one is not
+   * (docs.github.com, "Requesting a pull request review"); the others are
+   * then asked one by one, and who was refused is returned, so a PR is not
+   * lost over one reviewer.
    */
   async requestReviewers(
     loc: ConfigRepoLocation,
     pullNumber: number,
     reviewers: string[],
-  ): Promise<void> {
-    const users: string[] = [];
-    const teams: string[] = [];
+  ): Promise<ReviewRequestResult> {
+    const ask = (list: string[]) => {
+      const users: string[] = [];
+      const teams: string[] = [];
+      for (const reviewer of list) {
+        const team = /^(?:team:|[^/]+\/)(.+)$/.exec(reviewer);
+        if (team) {
+          teams.push(team[1]);
+        } else {
+          users.push(reviewer.replace(/^@/, ''));
+        }
+      }
+      return this.request(
+        loc,
+        'POST',
+        `/pulls/${pullNumber}/requested_reviewers`,
+        { reviewers: users, team_reviewers: teams },
+      );
+    };
+    const what = (list: string[]) =>
+      `Requesting reviewers ${list.join(', ')} on pull request #${pullNumber}`;
+    const response = await ask(reviewers);
+    if (response.ok) {
+      return { requested: reviewers, refused: [] };
+    }
+    if (response.status !== 422) {
+      throw await this.failure(loc, what(reviewers), response);
+    }
+    await response.text().catch(() => undefined);
+    const result: ReviewRequestResult = { requested: [], refused: [] };
     for (const reviewer of reviewers) {
-      const team = /^(?:team:|[^/]+\/)(.+)$/.exec(reviewer);
-      if (team) {
-        teams.push(team[1]);
+      const single = await ask([reviewer]);
+      if (single.ok) {
+        result.requested.push(reviewer);
+      } else if (single.status === 422) {
+        const error = await this.failure(loc, what([reviewer]), single);
+        result.refused.push({
+          reviewer,
+          reason: `${error.message.replace(
+            /^.*failed with 422: /,
+            '',
+          )}; give ${reviewer} access to ${loc.owner}/${loc.repo}`,
+        });
       } else {
-        users.push(reviewer.replace(/^@/, ''));
+        throw await this.failure(loc, what([reviewer]), single);
       }
     }
-    const response = await this.request(
-      loc,
-      'POST',
-      `/pulls/${pullNumber}/requested_reviewers`,
-      { reviewers: users, team_reviewers: teams },
-    );
-    if (!response.ok) {
-      throw await this.failure(
-        loc,
-        `Requesting reviewers ${reviewers.join(
-          ', ',
-        )} on pull request #${pullNumber}`,
-        response,
-      );
+    return result;
+  }
+
+  /**
+   * Gives the code owners of a new repo write access, so that their reviews
+   * count: GitHub requests and counts code-owner reviews only from people
+   * and teams with write access (docs.github.com, "About code owners"). An
+   * `@org/team` of the repo's organisation gets the team permission
+   * (`PUT /orgs/{org}/teams/{team}/repos/{owner}/{repo}`), an `@user` an
+   * invitation as collaborator (`PUT /repos/{owner}/{repo}/collaborators/{user}`).
+   * E-mail owners and teams of another organisation cannot be granted
+   * access this way and are returned as skipped, with the reason.
+   */
+  async grantAccess(
+    loc: ConfigRepoLocation,
+    owners: string[],
+    permission: 'push' | 'maintain' = 'push',
+  ): Promise<AccessGrantResult> {
+    const result: AccessGrantResult = { granted: [], skipped: [] };
+    for (const owner of owners) {
+      const team = /^@([^/\s]+)\/([^/\s]+)$/.exec(owner);
+      const user = /^@([^/\s]+)$/.exec(owner);
+      let path: string;
+      if (team) {
+        if (team[1].toLowerCase() !== loc.owner.toLowerCase()) {
+          result.skipped.push({
+            owner,
+            reason: `a team of ${team[1]} cannot be given access to a repo of ${loc.owner}`,
+          });
+          continue;
+        }
+        path = `//orgs/${encodeURIComponent(
+          team[1],
+        )}/teams/${encodeURIComponent(team[2])}/repos/${encodeURIComponent(
+          loc.owner,
+        )}/${encodeURIComponent(loc.repo)}`;
+      } else if (user) {
+        if (user[1].toLowerCase() === loc.owner.toLowerCase()) {
+          continue; // the owner of a personal repo has access already
+        }
+        path = `/collaborators/${encodeURIComponent(user[1])}`;
+      } else {
+        result.skipped.push({
+          owner,
+          reason:
+            'an e-mail address cannot be given access; add the person as a collaborator by login',
+        });
+        continue;
+      }
+      const response = await this.request(loc, 'PUT', path, { permission });
+      if (!response.ok) {
+        const error = await this.failure(
+          loc,
+          `Giving ${owner} ${permission} access`,
+          response,
+        );
+        if (response.status === 404 || response.status === 422) {
+          result.skipped.push({ owner, reason: error.message });
+          continue;
+        }
+        throw error;
+      }
+      await response.text().catch(() => undefined);
+      result.granted.push({ owner, permission });
     }
+    return result;
   }
 
   /** Whether the repository exists (and the token can see it). */

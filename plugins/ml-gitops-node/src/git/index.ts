@@ -18,4 +18,10 @@ export type {
   EnvironmentDeclaration,
 } from './ConfigRepoHistory';
 export { GithubConfigRepoWriter } from './GithubConfigRepoWriter';
-export type { FileOnBranch, OpenedPullRequest } from './GithubConfigRepoWriter';
+export { rateLimitedUntil } from './rateLimits';
+export type {
+  AccessGrantResult,
+  FileOnBranch,
+  OpenedPullRequest,
+  ReviewRequestResult,
+} from './GithubConfigRepoWriter';

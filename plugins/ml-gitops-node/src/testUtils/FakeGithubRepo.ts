@@ -141,6 +141,13 @@ export class FakeGithubRepo {
   readonly commits = new Map<string, FakeCommit>();
   /** Pull requests opened through {@link FakeGithubRepo.writeHandlers}. */
   readonly opened: FakeOpenedPull[] = [];
+  /**
+   * Who has access to the repo: when set, review requests for anyone else
+   * are refused as GitHub refuses them. Logins and team slugs.
+   */
+  collaborators?: Set<string>;
+  /** Access given through the API: `user:<login>` / `team:<org>/<slug>` → permission. */
+  readonly access = new Map<string, string>();
   readonly branches = new Map<string, string>();
   readonly pulls: FakePull[] = [];
   readonly calls: string[] = [];
@@ -205,20 +212,47 @@ export class FakeGithubRepo {
           answerGraphql(apiBase, (await request.json()) as never),
         ),
       ),
+      // GitHub lists branches sorted by name, 30 a page by default and at
+      // most 100 (per_page), with a Link header whose URLs name the repo by
+      // id (docs.github.com, "List branches" and "Using pagination in the
+      // REST API"). ETags are per answer and per token: the same page read
+      // with another token is answered 200, not 304.
       http.get(`${base}/branches`, ({ request }) => {
         record('branches');
-        const body = [...this.branches.entries()].map(([name, sha]) => ({
-          name,
-          commit: { sha, url: `${base}/commits/${sha}` },
-          protected: name === 'production',
-        }));
-        const etag = `W/"${createHash('sha1')
+        const url = new URL(request.url);
+        const perPage = Math.min(
+          100,
+          Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30),
+        );
+        const page = Math.max(
+          1,
+          Number(url.searchParams.get('page') ?? 1) || 1,
+        );
+        const all = [...this.branches.entries()]
+          .sort(([a], [b]) => Number(a > b) - Number(a < b))
+          .map(([name, sha]) => ({
+            name,
+            commit: { sha, url: `${base}/commits/${sha}` },
+            protected: name === 'production',
+          }));
+        const last = Math.max(1, Math.ceil(all.length / perPage));
+        const body = all.slice((page - 1) * perPage, page * perPage);
+        const headers: Record<string, string> = {};
+        const link = (p: number, rel: string) =>
+          `<${apiBase}/repositories/1296269/branches?per_page=${perPage}&page=${p}>; rel="${rel}"`;
+        const links = [
+          ...(page > 1 ? [link(page - 1, 'prev'), link(1, 'first')] : []),
+          ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []),
+        ];
+        if (links.length) headers.link = links.join(', ');
+        headers.etag = `W/"${createHash('sha1')
           .update(JSON.stringify(body))
+          .update(request.headers.get('authorization') ?? '')
           .digest('hex')}"`;
-        if (request.headers.get('if-none-match') === etag) {
-          return new HttpResponse(null, { status: 304, headers: { etag } });
+        if (request.headers.get('if-none-match') === headers.etag) {
+          return new HttpResponse(null, { status: 304, headers });
         }
-        return HttpResponse.json(body, { headers: { etag } });
+        return HttpResponse.json(body, { headers });
       }),
       http.get(`${base}/commits/:sha/pulls`, ({ params }) => {
         record(`pulls-of:${String(params.sha).slice(0, 7)}`);
@@ -492,9 +526,60 @@ export class FakeGithubRepo {
             reviewers?: string[];
             team_reviewers?: string[];
           };
+          // Reviews can be requested only from collaborators; one stranger
+          // fails the whole request with 422 (docs.github.com, "Requesting
+          // a pull request review").
+          const strangers = [
+            ...(body.reviewers ?? []),
+            ...(body.team_reviewers ?? []),
+          ].filter(r => this.collaborators && !this.collaborators.has(r));
+          if (strangers.length > 0) {
+            return HttpResponse.json(
+              {
+                message: `Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the ${this.owner}/${this.repo} repository.`,
+                documentation_url:
+                  'https://docs.github.com/rest/pulls/review-requests#request-reviewers-for-a-pull-request',
+                status: '422',
+              },
+              { status: 422 },
+            );
+          }
           pull.reviewers.push(...(body.reviewers ?? []));
           pull.teamReviewers.push(...(body.team_reviewers ?? []));
           return HttpResponse.json(pullJson(pull), { status: 201 });
+        },
+      ),
+      // Add a collaborator: 201 with an invitation, 204 when the user has
+      // access already (docs.github.com, "Add a repository collaborator").
+      http.put(`${base}/collaborators/:login`, async ({ request, params }) => {
+        const login = String(params.login);
+        const { permission = 'push' } = (await request.json()) as {
+          permission?: string;
+        };
+        const known = this.access.has(`user:${login}`);
+        this.access.set(`user:${login}`, permission);
+        this.collaborators?.add(login);
+        return known
+          ? new HttpResponse(null, { status: 204 })
+          : HttpResponse.json(
+              { id: 1, permissions: permission, invitee: { login } },
+              { status: 201 },
+            );
+      }),
+      // Add or update team repository permissions: 204, or 404 for a team
+      // the organisation does not have (docs.github.com, "Add or update
+      // team repository permissions").
+      http.put(
+        `${apiBase}/orgs/:org/teams/:team/repos/${this.owner}/${this.repo}`,
+        async ({ request, params }) => {
+          const team = String(params.team);
+          if (team.startsWith('missing-')) return error(404, 'Not Found');
+          const { permission = 'push' } = (await request.json()) as {
+            permission?: string;
+          };
+          this.access.set(`team:${params.org}/${team}`, permission);
+          this.collaborators?.add(team);
+          return new HttpResponse(null, { status: 204 });
         },
       ),
     ];

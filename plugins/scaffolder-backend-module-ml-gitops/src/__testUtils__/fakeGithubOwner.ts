@@ -11,6 +11,8 @@ export function fakeGithubOwner(options: {
   const created: Array<Record<string, unknown>> = [];
   const settings: Record<string, Record<string, unknown>> = {};
   const protections: Record<string, any> = {};
+  /** Access given to the new repos: `team:<org>/<slug>` or `user:<login>` → permission. */
+  const access: Record<string, string> = {};
   const handlers = [
     http.get(`${api}/repos/${options.owner}/:repo`, ({ params }) =>
       repos.has(String(params.repo))
@@ -60,6 +62,27 @@ export function fakeGithubOwner(options: {
         return HttpResponse.json({});
       },
     ),
+    // docs.github.com, "Add or update team repository permissions": 204.
+    http.put(
+      `${api}/orgs/:org/teams/:team/repos/${options.owner}/:repo`,
+      async ({ request, params }) => {
+        const body = (await request.json()) as { permission?: string };
+        access[`team:${params.org}/${params.team}`] = body.permission ?? 'push';
+        return new HttpResponse(null, { status: 204 });
+      },
+    ),
+    // docs.github.com, "Add a repository collaborator": 201 (invitation).
+    http.put(
+      `${api}/repos/${options.owner}/:repo/collaborators/:login`,
+      async ({ request, params }) => {
+        const body = (await request.json()) as { permission?: string };
+        access[`user:${params.login}`] = body.permission ?? 'push';
+        return HttpResponse.json(
+          { id: 1, invitee: { login: params.login } },
+          { status: 201 },
+        );
+      },
+    ),
   ];
-  return { handlers, repos, created, settings, protections };
+  return { handlers, repos, created, settings, protections, access };
 }

@@ -2,6 +2,8 @@ import { registerMswTestHooks } from '@backstage/backend-test-utils';
 import { parseModelManifest } from '@ml-gitops/plugin-ml-gitops-common';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
+import fs from 'node:fs';
+import path from 'node:path';
 import yaml from 'yaml';
 import { fakeGithubOwner } from '../__testUtils__/fakeGithubOwner';
 import { LocalConfigRepo } from '../__testUtils__/gitRepos';
@@ -109,16 +111,29 @@ describe('ml-gitops:config-repo:create', () => {
     expect(github.settings['fraud-detector-config']).toEqual({
       default_branch: 'dev',
     });
-    expect(github.protections.production).toMatchObject({
-      required_status_checks: { contexts: ['ml-gitops/validate'] },
-      required_pull_request_reviews: {
-        required_approving_review_count: 1,
-        require_code_owner_reviews: true,
+    // Every field of every environment branch's protection.
+    const protection = (approvals: number) => ({
+      required_status_checks: {
+        strict: true,
+        contexts: ['ml-gitops/validate'],
       },
+      enforce_admins: true,
+      required_pull_request_reviews: {
+        required_approving_review_count: approvals,
+        require_code_owner_reviews: approvals > 0,
+        dismiss_stale_reviews: true,
+      },
+      restrictions: null,
+      allow_force_pushes: false,
+      allow_deletions: false,
     });
-    expect(github.protections.dev).toMatchObject({
-      required_pull_request_reviews: { required_approving_review_count: 0 },
+    expect(github.protections).toEqual({
+      dev: protection(0),
+      staging: protection(0),
+      production: protection(1),
     });
+    // The code owners may approve: their team can write to the repo.
+    expect(github.access).toEqual({ 'team:acme/ml-team': 'push' });
     expect(outputsOf(ctx)).toEqual({
       remoteUrl: 'https://github.com/acme/fraud-detector-config',
       defaultBranch: 'dev',
@@ -161,6 +176,56 @@ describe('ml-gitops:config-repo:create', () => {
     expect(github.created).toHaveLength(1);
     expect(remote.remoteGit('rev-parse', 'dev')).toBe(pushed);
     expect(github.protections.production).toBeDefined();
+  });
+
+  it('gives user code owners access as collaborators and warns about e-mail owners', async () => {
+    const { github, action } = setup();
+    const { ctx, logs } = makeContext({
+      ...input,
+      owners: ['@ada', 'ml-lead@acme.example'],
+    });
+    await action.handler(ctx);
+    expect(github.access).toEqual({ 'user:ada': 'push' });
+    expect(logs.join('\n')).toContain(
+      'Could not give ml-lead@acme.example access to https://github.com/acme/fraud-detector-config: an e-mail address cannot be given access; add the person as a collaborator by login. Until someone in CODEOWNERS has write access, no review can approve a production pull request',
+    );
+  });
+
+  it('says which permission to grant when GitHub refuses to push the workflow', async () => {
+    const { action } = setup();
+    // GitHub's remote answer to credentials without the workflows permission.
+    const hook = path.join(remote.bare, 'hooks', 'pre-receive');
+    fs.writeFileSync(
+      hook,
+      '#!/bin/sh\necho "refusing to allow a GitHub App to create or update workflow \\`.github/workflows/validate.yaml\\` without \\`workflows\\` permission" >&2\nexit 1\n',
+      { mode: 0o755 },
+    );
+    await expect(action.handler(makeContext(input).ctx)).rejects.toThrow(
+      'GitHub refused to push .github/workflows/validate.yaml: the GitHub App of integrations.github for github.com lacks the `workflows` permission. Give the GitHub App the "Workflows: Read and write" repository permission (and accept it in each installation), then run the task again; the repository exists and is reused.',
+    );
+  });
+
+  it('says what to do when the plan cannot protect a private repo', async () => {
+    const { action } = setup();
+    server.use(
+      http.put(
+        'https://api.github.com/repos/acme/fraud-detector-config/branches/:branch/protection',
+        () =>
+          HttpResponse.json(
+            {
+              message:
+                'Upgrade to GitHub Pro or make this repository public to enable this feature.',
+              documentation_url:
+                'https://docs.github.com/rest/branches/branch-protection#update-branch-protection',
+              status: '403',
+            },
+            { status: 403 },
+          ),
+      ),
+    );
+    await expect(action.handler(makeContext(input).ctx)).rejects.toThrow(
+      /The plan of acme cannot protect branches of a private repo, so production could be changed without a review: make the repo internal or public \(visibility\)/,
+    );
   });
 
   it('touches nothing in a dry run', async () => {

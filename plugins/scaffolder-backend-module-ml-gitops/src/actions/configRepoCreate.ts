@@ -14,7 +14,7 @@ import {
   configRepoFiles,
   VALIDATE_CHECK,
 } from './configRepoFiles';
-import { GitCli } from './gitCli';
+import { GitCli, GitCommandError } from './gitCli';
 import {
   checkDnsLabel,
   checkDnsSubdomain,
@@ -507,12 +507,16 @@ export function createConfigRepoCreateAction(
             '-m',
             `Create the config repo of ${input.model} at version ${version}`,
           ]);
-          await git.run([
-            'push',
-            '--quiet',
-            'origin',
-            ...environments.map(e => `HEAD:refs/heads/${e}`),
-          ]);
+          try {
+            await git.run([
+              'push',
+              '--quiet',
+              'origin',
+              ...environments.map(e => `HEAD:refs/heads/${e}`),
+            ]);
+          } catch (error) {
+            throw workflowPermissionError(error, loc.host) ?? error;
+          }
           ctx.logger.info(`Pushed branches ${environments.join(', ')}`);
         },
       });
@@ -521,6 +525,27 @@ export function createConfigRepoCreateAction(
         key: `ml-gitops.config-repo.default-branch.${loc.owner}.${loc.repo}`,
         fn: async () => {
           await writer.setDefaultBranch(loc, environments[0]);
+        },
+      });
+
+      await ctx.checkpoint({
+        key: `ml-gitops.config-repo.access.${loc.owner}.${loc.repo}`,
+        fn: async () => {
+          // Code owners' reviews count only with write access, so without
+          // this nobody could approve a production pull request.
+          const access = await writer.grantAccess(loc, input.owners);
+          for (const { owner, permission } of access.granted) {
+            ctx.logger.info(`Gave ${owner} ${permission} access to ${loc.url}`);
+          }
+          for (const { owner, reason } of access.skipped) {
+            ctx.logger.warn(
+              `Could not give ${owner} access to ${
+                loc.url
+              }: ${reason}. Until someone in CODEOWNERS has write access, no review can approve a ${environments.at(
+                -1,
+              )} pull request`,
+            );
+          }
         },
       });
 
@@ -543,4 +568,33 @@ export function createConfigRepoCreateAction(
       }
     },
   });
+}
+
+/**
+ * GitHub refuses a push that creates or changes `.github/workflows/*`
+ * unless the credentials may write workflows: a GitHub App needs the
+ * "Workflows" repository permission, an OAuth app or classic token the
+ * `workflow` scope (docs.github.com, "Permissions required for GitHub
+ * Apps"; the remote answers "refusing to allow … to create or update
+ * workflow … without `workflows` permission"). The validate workflow is
+ * part of every config repo, so this names what to grant.
+ */
+export function workflowPermissionError(
+  error: unknown,
+  host: string,
+): InputError | undefined {
+  if (!(error instanceof GitCommandError)) return undefined;
+  const refusal =
+    /refusing to allow an? ([^\n]*?) to create or update workflow `?([^`\s]+)`? without `?(workflows?)`? (permission|scope)/i.exec(
+      error.stderr,
+    );
+  if (!refusal) return undefined;
+  const [, who, file, grant, kind] = refusal;
+  return new InputError(
+    `GitHub refused to push ${file}: the ${who} of integrations.github for ${host} lacks the \`${grant}\` ${kind}. ${
+      /app/i.test(who) && !/oauth/i.test(who)
+        ? 'Give the GitHub App the "Workflows: Read and write" repository permission (and accept it in each installation)'
+        : 'Give the token the `workflow` scope (fine-grained tokens: "Workflows: Read and write")'
+    }, then run the task again; the repository exists and is reused.`,
+  );
 }

@@ -157,8 +157,22 @@ export async function openPullRequestSteps(
     await ctx.checkpoint({
       key: key(action, 'reviewers', loc, pull.number),
       fn: async () => {
-        await writer.requestReviewers(loc, pull.number, reviewers);
-        ctx.logger.info(`Requested reviews from ${reviewers.join(', ')}`);
+        const result = await writer.requestReviewers(
+          loc,
+          pull.number,
+          reviewers,
+        );
+        if (result.requested.length > 0) {
+          ctx.logger.info(
+            `Requested reviews from ${result.requested.join(', ')}`,
+          );
+        }
+        for (const { reviewer, reason } of result.refused) {
+          // The pull request stands; only this review request was refused.
+          ctx.logger.warn(
+            `GitHub did not request a review from ${reviewer}: ${reason}`,
+          );
+        }
       },
     });
   }
