@@ -551,13 +551,174 @@ describe('operators, registry and test controls', () => {
           '/apis/helm.toolkit.fluxcd.io/v2/namespaces/flux-system/helmreleases/recsys-ranker-dev',
         )
       ).json();
-      expect(hr.status.lastAttemptedRevision).toBe(`0.1.0+${sha.slice(0, 12)}`);
+      // reconcileStrategy Revision with valuesFiles: <12 hex>.<generation>
+      expect(hr.status.lastAttemptedRevision).toBe(
+        `0.1.0+${sha.slice(0, 12)}.1`,
+      );
+      expect(hr.status.history[0]).toMatchObject({
+        status: 'deployed',
+        chartVersion: `0.1.0+${sha.slice(0, 12)}.1`,
+      });
+      // Helm copies the first deploy of the release into every version
+      expect(hr.status.history[0].firstDeployed).toBe(
+        hr.status.history[hr.status.history.length - 1].firstDeployed,
+      );
+      expect(after.status.history[0]).toMatchObject({
+        lastReconciledStatus: 'ReconciliationSucceeded',
+        metadata: { revision: `dev@sha1:${sha}` },
+      });
       const isvc = await (
         await kube(
           '/apis/serving.kserve.io/v1beta1/namespaces/ml-dev/inferenceservices/recsys-ranker',
         )
       ).json();
       expect(isvc.metadata.labels['ml-gitops/model-version']).toBe('4');
+    });
+
+    /** Sets reconcile.fluxcd.io/requestedAt and waits until Flux handled it. */
+    async function reconcileNow(path: string) {
+      const requestedAt = new Date().toISOString();
+      const res = await kube(path, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/merge-patch+json' },
+        body: JSON.stringify({
+          metadata: {
+            annotations: { 'reconcile.fluxcd.io/requestedAt': requestedAt },
+          },
+        }),
+      });
+      expect(res.status).toBe(200);
+      return waitFor(async () => {
+        const k = await (await kube(path)).json();
+        return k.status.lastHandledReconcileAt === requestedAt ? k : undefined;
+      });
+    }
+
+    it('turns Ready over at every reconcile, as kustomize-controller does', async () => {
+      const ks =
+        '/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/recsys-ranker-production';
+      const first = await reconcileNow(ks);
+      await new Promise(r => setTimeout(r, 1100));
+      const second = await reconcileNow(ks);
+      const ready = (k: any) =>
+        k.status.conditions.find((c: any) => c.type === 'Ready');
+      expect(ready(second)).toMatchObject({
+        status: 'True',
+        reason: 'ReconciliationSucceeded',
+      });
+      expect(Date.parse(ready(second).lastTransitionTime)).toBeGreaterThan(
+        Date.parse(ready(first).lastTransitionTime),
+      );
+      // the applied manifests did not change: their history entry stays
+      expect(second.status.history[0].firstReconciled).toBe(
+        first.status.history[0].firstReconciled,
+      );
+    });
+
+    it('keeps a failed apply Ready=False and Reconciling=True (ProgressingWithRetry) between retries', async () => {
+      const ks =
+        '/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/recsys-ranker-staging';
+      const hrPath =
+        '/apis/helm.toolkit.fluxcd.io/v2/namespaces/flux-system/helmreleases/recsys-ranker-staging';
+      const before = await (await kube(ks)).json();
+      const message =
+        "health check failed after 4m30s: timeout waiting for: [InferenceService/ml-staging/recsys-ranker status: 'InProgress']";
+      const control = await fetch(
+        `${sandbox.urls.admin}/_sandbox/flux-failure`,
+        {
+          method: 'POST',
+          body: JSON.stringify({
+            model: 'recsys-ranker',
+            environment: 'staging',
+            failure: { reason: 'HealthCheckFailed', message },
+          }),
+        },
+      );
+      expect(control.status).toBe(200);
+      try {
+        const sha = await declare('recsys-ranker-config', 'staging', '5');
+        await reconcileNow(ks);
+        const failed = await reconcileNow(ks); // a retry
+        expect(failed.status.conditions).toEqual([
+          expect.objectContaining({
+            type: 'Reconciling',
+            status: 'True',
+            reason: 'ProgressingWithRetry',
+          }),
+          expect.objectContaining({
+            type: 'Ready',
+            status: 'False',
+            reason: 'HealthCheckFailed',
+            message,
+          }),
+        ]);
+        expect(failed.status).toMatchObject({
+          lastAppliedRevision: before.status.lastAppliedRevision,
+          lastAttemptedRevision: `staging@sha1:${sha}`,
+        });
+        expect(failed.status.history[0]).toMatchObject({
+          lastReconciledStatus: 'HealthCheckFailed',
+          totalReconciliations: 2,
+          metadata: { revision: `staging@sha1:${sha}` },
+        });
+        const hr = await (await kube(hrPath)).json();
+        expect(
+          hr.status.conditions.find((c: any) => c.type === 'Ready'),
+        ).toMatchObject({ status: 'False', reason: 'UpgradeFailed' });
+        expect(hr.status).toMatchObject({ failures: 2, upgradeFailures: 2 });
+        expect(hr.status.history.map((h: any) => h.status).slice(0, 2)).toEqual(
+          ['failed', 'deployed'],
+        );
+      } finally {
+        await fetch(`${sandbox.urls.admin}/_sandbox/flux-failure`, {
+          method: 'POST',
+          body: JSON.stringify({
+            model: 'recsys-ranker',
+            environment: 'staging',
+            failure: null,
+          }),
+        });
+      }
+      const healed = await reconcileNow(ks);
+      expect(healed.status.conditions).toEqual([
+        expect.objectContaining({ type: 'Ready', status: 'True' }),
+      ]);
+      expect(healed.status.history[0]).toMatchObject({
+        lastReconciledStatus: 'ReconciliationSucceeded',
+        metadata: { revision: healed.status.lastAppliedRevision },
+      });
+
+      const bad = await fetch(`${sandbox.urls.admin}/_sandbox/flux-failure`, {
+        method: 'POST',
+        body: JSON.stringify({
+          model: 'recsys-ranker',
+          environment: 'staging',
+          failure: { reason: 'HealthCheckFailed' },
+        }),
+      });
+      expect(bad.status).toBe(400);
+      expect((await bad.json()).error).toContain('failure must be null or');
+    });
+
+    it('reports InferenceServices with KServe status fields only', async () => {
+      const isvcs = await (
+        await kube('/apis/serving.kserve.io/v1beta1/inferenceservices')
+      ).json();
+      // pkg/apis/serving/v1beta1/inference_service_status.go has no
+      // canaryStatuses; a canary split exists only in Serverless mode
+      expect(
+        isvcs.items.filter((i: any) => 'canaryStatuses' in i.status),
+      ).toEqual([]);
+      const canaries = isvcs.items.filter(
+        (i: any) => i.spec.predictor.canaryTrafficPercent !== undefined,
+      );
+      expect(canaries.length).toBeGreaterThan(0);
+      expect(
+        canaries.map(
+          (i: any) =>
+            i.metadata.annotations['serving.kserve.io/deploymentMode'],
+        ),
+      ).toEqual(canaries.map(() => 'Serverless'));
     });
 
     it('injects drift through the admin port and a label patch', async () => {

@@ -91,6 +91,16 @@ export type Sandbox = {
   setDrift(model: string, environment: string, version: string | null): void;
   setReconcileInterval(seconds: number, jitterSeconds?: number): void;
   setAutoSync(model: string, environment: string, enabled: boolean): void;
+  /**
+   * Makes Flux's applies of a Flux-managed deployment fail with a Ready
+   * condition reason and message (e.g. HealthCheckFailed); null lets them
+   * succeed again.
+   */
+  setFluxFailure(
+    model: string,
+    environment: string,
+    failure: { reason: string; message: string } | null,
+  ): void;
   /** sets the canary analysis of a deployment; null removes it */
   setCanary(
     model: string,
@@ -367,6 +377,12 @@ export async function startSandbox(
       if (jitterSeconds !== undefined) interval.jitter = jitterSeconds;
       state.world.setReconcileInterval(seconds, jitterSeconds);
     },
+    setFluxFailure(model, environment, failure) {
+      state.world.setFluxFailure(
+        findDeployment(model, environment),
+        failure ?? undefined,
+      );
+    },
     setAutoSync(model, environment, enabled) {
       const d = findDeployment(model, environment);
       d.autoSync = enabled;
@@ -535,6 +551,32 @@ function adminHandler(sandbox: Sandbox) {
         body.version === null || body.version === undefined
           ? null
           : String(body.version),
+      );
+    } catch (e) {
+      sendJson(ctx.res, 404, { error: (e as Error).message });
+      return;
+    }
+    ok(ctx.res);
+  });
+  r.add('POST', '/_sandbox/flux-failure', async ctx => {
+    const body = await readJson(ctx.req);
+    const failure = body.failure;
+    if (
+      failure !== null &&
+      (typeof failure?.reason !== 'string' ||
+        typeof failure?.message !== 'string')
+    ) {
+      sendJson(ctx.res, 400, {
+        error:
+          'failure must be null or { reason: string, message: string }, e.g. { "reason": "HealthCheckFailed", "message": "health check failed after 4m30s" }',
+      });
+      return;
+    }
+    try {
+      sandbox.setFluxFailure(
+        String(body.model),
+        String(body.environment),
+        failure,
       );
     } catch (e) {
       sendJson(ctx.res, 404, { error: (e as Error).message });

@@ -39,8 +39,17 @@ export type LiveObservation = {
   liveVersion?: string | null;
   /** True while the operator is applying a change (sync operation running, Flux reconciling). */
   operationRunning: boolean;
-  /** When the operator's last sync/apply finished (ISO 8601 UTC), if known. */
+  /**
+   * When the operator's last sync/apply that changed what is applied
+   * finished (ISO 8601 UTC), if known. Not a timestamp that moves with
+   * every periodic reconcile (Flux's Ready condition does).
+   */
   lastSyncFinishedAt?: string;
+  /**
+   * The operator's own words on why it is not synced (e.g. the message of
+   * Flux's Ready=False condition), quoted in the drift reason.
+   */
+  statusMessage?: string;
   /** A link to the object in the operator's UI, if it has one. */
   url?: string;
 };

@@ -68,6 +68,13 @@ export type LiveDeployment = {
     initiatedBy: { automated?: boolean; username?: string };
   } | null;
   nextPollAt: number;
+  /**
+   * Flux only: the apply of a new revision fails (e.g. a health check times
+   * out) while this is set; Flux keeps the old revision applied and retries.
+   */
+  fluxFailure?: { reason: string; message: string };
+  /** Flux only: the revision whose apply failed last, when, and how often. */
+  fluxFailedAttempt?: { revision: string; at: string; failures: number };
   /** reconcile.fluxcd.io/requestedAt handled last, per Flux object kind */
   lastHandledReconcileAt: Record<string, string>;
   resourceVersion: number;
@@ -228,7 +235,12 @@ export class World {
         d.resourceVersion = this.nextResourceVersion();
       }
       if (d.autoSync && d.appliedRevision !== d.targetRevision) {
-        await this.apply(d, d.targetRevision, { automated: true });
+        if (d.operator === 'flux' && d.fluxFailure) {
+          this.failFluxApply(d);
+        } else {
+          await this.apply(d, d.targetRevision, { automated: true });
+          d.fluxFailedAttempt = undefined;
+        }
       }
       d.reconciledAt = iso(Date.now());
     })().finally(() => this.busy.delete(d));
@@ -344,6 +356,38 @@ export class World {
     this.deployments.push(d);
     await this.reconcile(d);
     return d;
+  }
+
+  /**
+   * A Flux apply of the target that fails: the applied revision stays, the
+   * attempt is recorded (kustomize-controller records lastAttemptedRevision
+   * and a failed history entry; helm-controller counts status.failures).
+   */
+  private failFluxApply(d: LiveDeployment) {
+    const previous = d.fluxFailedAttempt;
+    d.fluxFailedAttempt = {
+      revision: d.targetRevision,
+      at: iso(Date.now()),
+      failures:
+        previous?.revision === d.targetRevision ? previous.failures + 1 : 1,
+    };
+    d.resourceVersion = this.nextResourceVersion();
+  }
+
+  /** Makes the Flux applies of a deployment fail (or succeed again with undefined). */
+  setFluxFailure(
+    d: LiveDeployment,
+    failure: LiveDeployment['fluxFailure'] | undefined,
+  ) {
+    if (d.operator !== 'flux') {
+      throw new Error(
+        `${this.appName(d)} is applied by ${
+          d.operator
+        }, not Flux; a Flux apply failure needs a Flux-managed model`,
+      );
+    }
+    d.fluxFailure = failure;
+    d.resourceVersion = this.nextResourceVersion();
   }
 
   /** The version the serving objects carry. */

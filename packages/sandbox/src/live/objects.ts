@@ -433,7 +433,14 @@ export function fluxObjects(
     d.lastHandledReconcileAt[kind]
       ? { lastHandledReconcileAt: d.lastHandledReconcileAt[kind] }
       : {};
-  const chartVersion = `0.1.0+${d.appliedRevision.slice(0, 12)}`;
+  // source-controller (internal/controller/helmchart_controller.go,
+  // buildFromTarballArtifact): under reconcileStrategy Revision the chart
+  // version's build metadata is the first 12 hex characters of the commit,
+  // then `.<HelmChart generation>` because the chart has valuesFiles.
+  const chartVersionAt = (revision: string) =>
+    `0.1.0+${revision.slice(0, 12)}.1`;
+  const chartVersion = chartVersionAt(d.appliedRevision);
+  const release = `${w.namespace(d.env)}/${d.model.name}`;
   const gitRepository: KubeObject = {
     apiVersion: 'source.toolkit.fluxcd.io/v1',
     kind: 'GitRepository',
@@ -486,6 +493,103 @@ export function fluxObjects(
     },
   };
   const inSync = d.appliedRevision === d.targetRevision;
+  const attempt = d.fluxFailedAttempt;
+  const failing =
+    !inSync &&
+    !suspended &&
+    !!d.fluxFailure &&
+    attempt?.revision === d.targetRevision;
+  const timeout = 'with a timeout of 9m30s';
+  // kustomize-controller (internal/controller/kustomization_controller.go,
+  // `reconcile`) turns Ready Unknown and Reconciling True (reason
+  // Progressing) at the start of every reconciliation, and Ready True
+  // ("Applied revision: …") at its end, so Ready's lastTransitionTime is the
+  // end of the last reconciliation, not of the last change. After a failure
+  // Ready is False with the failure and `finalizeStatus` keeps Reconciling
+  // True with reason ProgressingWithRetry until the next attempt
+  // (docs/spec/v1/kustomizations.md, "Failed Kustomization").
+  let ksConditions: ReturnType<typeof condition>[];
+  if (failing) {
+    ksConditions = [
+      condition(
+        'Reconciling',
+        'True',
+        'ProgressingWithRetry',
+        `Detecting drift for revision ${target} ${timeout}`,
+        attempt!.at,
+        1,
+      ),
+      condition(
+        'Ready',
+        'False',
+        d.fluxFailure!.reason,
+        d.fluxFailure!.message,
+        attempt!.at,
+        1,
+      ),
+    ];
+  } else if (inSync || suspended) {
+    ksConditions = [
+      condition(
+        'Ready',
+        'True',
+        'ReconciliationSucceeded',
+        `Applied revision: ${applied}`,
+        d.reconciledAt,
+        1,
+      ),
+    ];
+  } else {
+    ksConditions = [
+      condition(
+        'Reconciling',
+        'True',
+        'Progressing',
+        `Fetching manifests for revision ${target} ${timeout}`,
+        d.reconciledAt,
+        1,
+      ),
+      condition(
+        'Ready',
+        'Unknown',
+        'Progressing',
+        'Reconciliation in progress',
+        d.reconciledAt,
+        1,
+      ),
+    ];
+  }
+  // status.history (kustomize-controller v1.7+, fluxcd/pkg apis/meta
+  // history.go `Upsert`): one snapshot per digest of the applied manifests
+  // and status, newest first, at most 5; firstReconciled is the end of the
+  // first reconciliation with that digest and status.
+  const seconds = (from: string, to: string) =>
+    `${Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000)}s`;
+  const applies = [...d.history].reverse();
+  const ksHistory = [
+    ...(failing
+      ? [
+          {
+            digest: `sha256:${stableHex(`manifests/${d.targetRevision}`, 64)}`,
+            firstReconciled: attempt!.at,
+            lastReconciled: attempt!.at,
+            lastReconciledDuration: '4m30s',
+            lastReconciledStatus: d.fluxFailure!.reason,
+            totalReconciliations: attempt!.failures,
+            metadata: { revision: target },
+          },
+        ]
+      : []),
+    ...applies.map((h, i) => ({
+      digest: `sha256:${stableHex(`manifests/${h.revision}`, 64)}`,
+      firstReconciled: h.deployedAt,
+      lastReconciled: i === 0 ? d.reconciledAt : applies[i - 1].deployedAt,
+      lastReconciledDuration: seconds(h.deployStartedAt, h.deployedAt),
+      lastReconciledStatus: 'ReconciliationSucceeded',
+      totalReconciliations: 1,
+      metadata: { revision: `${d.branch}@sha1:${h.revision}` },
+    })),
+  ].slice(0, 5);
   const kustomization: KubeObject = {
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
@@ -508,36 +612,8 @@ export function fluxObjects(
       suspend: suspended || undefined,
     },
     status: {
-      conditions:
-        inSync || suspended
-          ? [
-              condition(
-                'Ready',
-                'True',
-                'ReconciliationSucceeded',
-                `Applied revision: ${applied}`,
-                appliedAt,
-                1,
-              ),
-            ]
-          : [
-              condition(
-                'Reconciling',
-                'True',
-                'ProgressingWithRetry',
-                `Detecting drift for revision ${target}`,
-                d.reconciledAt,
-                1,
-              ),
-              condition(
-                'Ready',
-                'Unknown',
-                'Progressing',
-                `Reconciliation in progress`,
-                d.reconciledAt,
-                1,
-              ),
-            ],
+      conditions: ksConditions,
+      ...(ksHistory.length ? { history: ksHistory } : {}),
       inventory: {
         entries: [
           {
@@ -547,7 +623,7 @@ export function fluxObjects(
         ],
       },
       lastAppliedRevision: applied,
-      lastAttemptedRevision: applied,
+      lastAttemptedRevision: failing ? target : applied,
       observedGeneration: 1,
       ...handled('Kustomization'),
     },
@@ -580,52 +656,85 @@ export function fluxObjects(
       suspend: suspended || undefined,
     },
     status: {
-      conditions: [
-        condition(
-          'Ready',
-          'True',
-          'UpgradeSucceeded',
-          `Helm upgrade succeeded for release ${w.namespace(d.env)}/${
-            d.model.name
-          }.v${d.history.length} with chart ${d.model.name}@${chartVersion}`,
-          appliedAt,
-          1,
-        ),
-        condition(
-          'Released',
-          'True',
-          'UpgradeSucceeded',
-          `Helm upgrade succeeded for release ${w.namespace(d.env)}/${
-            d.model.name
-          }.v${d.history.length} with chart ${d.model.name}@${chartVersion}`,
-          appliedAt,
-          1,
-        ),
-      ],
+      // helm-controller v2 (docs/spec/v2/helmreleases.md, "Conditions" and
+      // "Failures"): a failed upgrade sets Ready and Released False with
+      // reason UpgradeFailed and counts status.failures and
+      // status.upgradeFailures until a success; Helm keeps the previous
+      // release version deployed and records the new one as failed.
+      conditions: (['Ready', 'Released'] as const).map(type =>
+        failing
+          ? condition(
+              type,
+              'False',
+              'UpgradeFailed',
+              `Helm upgrade failed for release ${release}.v${
+                d.history.length + 1
+              } with chart ${d.model.name}@${chartVersionAt(
+                d.targetRevision,
+              )}: ${d.fluxFailure!.message}`,
+              attempt!.at,
+              1,
+            )
+          : condition(
+              type,
+              'True',
+              'UpgradeSucceeded',
+              `Helm upgrade succeeded for release ${release}.v${d.history.length} with chart ${d.model.name}@${chartVersion}`,
+              appliedAt,
+              1,
+            ),
+      ),
+      ...(failing
+        ? { failures: attempt!.failures, upgradeFailures: attempt!.failures }
+        : {}),
       helmChart: `${ns}/${ns}-${name}`,
-      history: [...d.history]
-        .reverse()
-        .slice(0, 5)
-        .map((h, i) => ({
+      history: [
+        ...(failing
+          ? [
+              {
+                appVersion: d.targetVersion,
+                chartName: d.model.name,
+                chartVersion: chartVersionAt(d.targetRevision),
+                configDigest: `sha256:${stableHex(
+                  `cfg/${d.targetRevision}`,
+                  64,
+                )}`,
+                digest: `sha256:${stableHex(`rel/${d.targetRevision}`, 64)}`,
+                firstDeployed: d.history[0]?.deployedAt ?? attempt!.at,
+                lastDeployed: attempt!.at,
+                name: d.model.name,
+                namespace: w.namespace(d.env),
+                status: 'failed',
+                version: d.history.length + 1,
+              },
+            ]
+          : []),
+        ...[...d.history].reverse().map((h, i) => ({
           appVersion: h.version,
           chartName: d.model.name,
-          chartVersion: `0.1.0+${h.revision.slice(0, 12)}`,
+          chartVersion: chartVersionAt(h.revision),
           configDigest: `sha256:${stableHex(`cfg/${h.revision}`, 64)}`,
           digest: `sha256:${stableHex(`rel/${h.revision}`, 64)}`,
-          firstDeployed: h.deployStartedAt,
+          // Helm's upgrade copies the release's first deploy time into
+          // every version (helm pkg/action/upgrade.go); lastDeployed is
+          // this version's.
+          firstDeployed: d.history[0].deployedAt,
           lastDeployed: h.deployedAt,
           name: d.model.name,
           namespace: w.namespace(d.env),
           status: i === 0 ? 'deployed' : 'superseded',
           version: d.history.length - i,
         })),
+      ].slice(0, 5),
       lastAttemptedGeneration: 1,
       lastAttemptedConfigDigest: `sha256:${stableHex(
-        `cfg/${d.appliedRevision}`,
+        `cfg/${failing ? d.targetRevision : d.appliedRevision}`,
         64,
       )}`,
       lastAttemptedReleaseAction: 'upgrade',
-      lastAttemptedRevision: chartVersion,
+      lastAttemptedRevision: failing
+        ? chartVersionAt(d.targetRevision)
+        : chartVersion,
       observedGeneration: 1,
       storageNamespace: w.namespace(d.env),
       ...handled('HelmRelease'),

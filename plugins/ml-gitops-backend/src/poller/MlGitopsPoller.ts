@@ -953,6 +953,9 @@ export class MlGitopsPoller {
                   source: observation.source,
                   sync: syncStateOf(observation),
                   revision: observation.revision,
+                  ...(observation.statusMessage
+                    ? { message: observation.statusMessage }
+                    : {}),
                   operation: {
                     running: observation.operationRunning,
                     ...(observation.lastSyncFinishedAt

@@ -65,6 +65,11 @@ describe('evaluateDrift', () => {
         'Flux is ready at dev@sha1:0123456789abcdef',
       );
     });
+    it('when Flux reports no commit (a chart version under ChartVersion) and serves the declared version', () => {
+      expect(
+        evaluateDrift(input({ live: live({ source: 'flux', revision: '' }) })),
+      ).toEqual({ state: 'in-sync', since: '2026-11-28T11:01:00.000Z' });
+    });
   });
 
   describe('progressing', () => {
@@ -211,6 +216,39 @@ describe('evaluateDrift', () => {
         }),
       );
       expect(result.state).toBe('drifted');
+    });
+  });
+
+  describe('a failed Flux apply that Flux retries', () => {
+    // Ready=False + Reconciling=True (ProgressingWithRetry): NotReady, no
+    // operation running; the old version still serves.
+    const failing = live({
+      version: '11',
+      source: 'flux',
+      sync: 'out-of-sync',
+      revision: `dev@sha1:0123456789abcdef0123456789abcdef01234567`,
+      message:
+        'health check failed after 4m30s: timeout waiting for: [InferenceService/ml-dev/recsys-ranker]',
+      operation: { running: false, finishedAt: '2026-11-20T09:00:00Z' },
+    });
+
+    it('is progressing within the grace period, quoting Flux', () => {
+      const result = evaluateDrift(
+        input({ now: '2026-11-28T11:03:00Z', live: failing }),
+      );
+      expect(result.state).toBe('progressing');
+      expect(result.reason).toContain('Flux: "health check failed after 4m30s');
+    });
+
+    it('is drifted after the grace period, quoting Flux', () => {
+      const result = evaluateDrift(input({ live: failing }));
+      expect(result).toMatchObject({
+        state: 'drifted',
+        since: '2026-11-28T11:00:00.000Z',
+      });
+      expect(result.reason).toBe(
+        'live version 11 differs from the declared version 12 (Flux: "health check failed after 4m30s: timeout waiting for: [InferenceService/ml-dev/recsys-ranker]") for 1h, longer than the grace period of 5m',
+      );
     });
   });
 

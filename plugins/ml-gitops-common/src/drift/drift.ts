@@ -62,8 +62,15 @@ export type DriftInput = {
     version: string | null;
     source: DeploymentSourceKind;
     sync: SourceSyncState;
-    /** The revision the operator reports as synced/applied. */
+    /**
+     * The commit the operator reports as synced/applied. For Flux, empty when
+     * the operator reports no commit (a HelmRelease chart version under
+     * `reconcileStrategy: ChartVersion`, an OCI artifact without an origin
+     * revision): then the version and Ready decide alone.
+     */
     revision?: string;
+    /** The operator's own words on why it is not synced, quoted in the reason. */
+    message?: string;
     /** The operator's last (or current) sync operation. */
     operation?: {
       running: boolean;
@@ -230,7 +237,7 @@ export function evaluateDrift(input: DriftInput): DriftStatus {
 
   const versionsMatch = live.version === declared.version;
   const atDeclaredRevision =
-    live.source === 'flux'
+    live.source === 'flux' && live.revision
       ? revisionsMatch(live.revision, declared.commit)
       : true;
   if (versionsMatch && live.sync === 'synced' && atDeclaredRevision) {
@@ -252,6 +259,8 @@ export function evaluateDrift(input: DriftInput): DriftStatus {
       live.revision ?? 'an unknown revision'
     }, not at the declared commit ${declared.commit.slice(0, 12)}`;
   }
+
+  if (live.message) what = `${what} (${source}: "${live.message}")`;
 
   if (live.operation?.running) {
     return withSince({

@@ -346,21 +346,18 @@ describe('InferenceService canary mapping', () => {
     });
   });
 
-  it('reads the canary statuses of RawDeployment mode', () => {
-    const raw = {
-      ...inferenceService({}),
-      status: {
-        canaryStatuses: [
-          { name: 'recsys-ranker-canary', ready: true, trafficPercent: 30 },
-        ],
-        conditions: [{ type: 'Ready', status: 'True' }],
-      },
-    };
-    expect(inferenceServiceCanary(raw, 'c', OBSERVED)!.canary).toMatchObject({
-      phase: 'running',
-      trafficPercent: 30,
-      revision: 'recsys-ranker-canary',
+  it('has no canary in RawDeployment mode, where KServe ignores canaryTrafficPercent', () => {
+    const byAnnotation = inferenceService({
+      canaryTrafficPercent: 30,
+      deploymentMode: 'RawDeployment',
     });
+    expect(inferenceServiceCanary(byAnnotation, 'c', OBSERVED)).toBeUndefined();
+    const byStatus = inferenceService({
+      canaryTrafficPercent: 30,
+      deploymentMode: 'Standard',
+    });
+    expect(byStatus.metadata.annotations).toBeUndefined();
+    expect(inferenceServiceCanary(byStatus, 'c', OBSERVED)).toBeUndefined();
   });
 });
 

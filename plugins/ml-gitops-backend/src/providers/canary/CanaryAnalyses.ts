@@ -43,8 +43,15 @@ import {
  *   versions are read from, labelled `ml-gitops/model`,
  *   `ml-gitops/environment` and `ml-gitops/model-version`: the canary split of
  *   `spec.predictor.canaryTrafficPercent` and the predictor's
- *   `status.components.predictor` revisions and traffic (Serverless mode), or
- *   `status.canaryStatuses` (RawDeployment mode).
+ *   `status.components.predictor` revisions and traffic (Serverless mode):
+ *   `latestCreatedRevision`, `latestReadyRevision`,
+ *   `latestRolledoutRevision`, `previousRolledoutRevision` and Knative's
+ *   `traffic[]`, the only canary fields KServe's InferenceService status has
+ *   (kserve/kserve pkg/apis/serving/v1beta1/inference_service_status.go,
+ *   `ComponentStatusSpec`). KServe splits traffic only through Knative
+ *   revisions: in RawDeployment mode (`Standard` since KServe 0.16,
+ *   pkg/constants/constants.go) it ignores `canaryTrafficPercent` and
+ *   rolls a plain Deployment, so such an InferenceService has no canary.
  *
  * A cluster without the Argo Rollouts or KServe CRDs (404 on discovery or on
  * the list) has no canary analysis; that is not an error.
@@ -215,8 +222,26 @@ const NOT_READY_CONDITIONS = [
 ];
 
 /**
+ * Whether KServe runs an InferenceService as a plain Deployment: the
+ * controller's `status.deploymentMode` (newer KServe releases), else the
+ * `serving.kserve.io/deploymentMode` annotation. `RawDeployment` and its
+ * KServe 0.16 name `Standard` (kserve/kserve pkg/constants/constants.go).
+ */
+function rawDeployment(item: KubeObject): boolean {
+  const mode =
+    text(record(item.status).deploymentMode) ??
+    text(
+      record(record(item.metadata).annotations)[
+        'serving.kserve.io/deploymentMode'
+      ],
+    );
+  return mode === 'RawDeployment' || mode === 'Standard';
+}
+
+/**
  * Maps the canary state of one InferenceService; undefined when it has no
- * canary (no `canaryTrafficPercent`, no traffic split, no canary statuses).
+ * canary (no `canaryTrafficPercent` and no traffic split, or RawDeployment
+ * mode, where KServe ignores `canaryTrafficPercent`).
  */
 export function inferenceServiceCanary(
   item: KubeObject,
@@ -225,14 +250,14 @@ export function inferenceServiceCanary(
 ): Candidate | undefined {
   const id = identity(item);
   if (!id) return undefined;
+  if (rawDeployment(item)) return undefined;
   const predictorSpec = record(record(item.spec).predictor);
   const canaryTrafficPercent = percent(predictorSpec.canaryTrafficPercent);
   const status = record(item.status);
   const predictor = record(record(status.components).predictor);
   const traffic = array(predictor.traffic).map(record);
-  const canaryStatuses = array(status.canaryStatuses).map(record);
   const split = traffic.filter(t => (percent(t.percent) ?? 0) > 0).length > 1;
-  if (canaryTrafficPercent === undefined && !split && !canaryStatuses.length) {
+  if (canaryTrafficPercent === undefined && !split) {
     return undefined;
   }
   const notReady = array(status.conditions)
@@ -251,19 +276,7 @@ export function inferenceServiceCanary(
   let revision: string | undefined;
   let message: string | undefined;
 
-  if (traffic.length === 0 && canaryStatuses.length > 0) {
-    // RawDeployment mode: KServe reports the canary deployments directly.
-    const canary = canaryStatuses[0];
-    revision = text(canary.name);
-    trafficPercent = percent(canary.trafficPercent);
-    if (notReady) {
-      phase = 'failed';
-      sourcePhase = text(notReady.reason) ?? `${notReady.type}=False`;
-      message = text(notReady.message);
-    } else {
-      phase = canary.ready === true ? 'running' : 'pending';
-    }
-  } else if (latestCreated && latestCreated !== latestReady) {
+  if (latestCreated && latestCreated !== latestReady) {
     // The new revision is not ready: it gets no traffic yet, or never will.
     revision = latestCreated;
     if (notReady) {

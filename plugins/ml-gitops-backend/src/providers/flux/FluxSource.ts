@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { NotAllowedError } from '@backstage/errors';
 import {
   LABEL_ENVIRONMENT,
   LABEL_MODEL,
@@ -20,26 +21,65 @@ type Condition = {
   lastTransitionTime?: string;
 };
 
+const HELM_GROUP = 'helm.toolkit.fluxcd.io';
 /** The Flux kinds that apply a config repo, by API group. */
 const APPLIERS = [
   { group: 'kustomize.toolkit.fluxcd.io', plural: 'kustomizations' },
-  { group: 'helm.toolkit.fluxcd.io', plural: 'helmreleases' },
+  { group: HELM_GROUP, plural: 'helmreleases' },
 ] as const;
 const SOURCE_GROUP = 'source.toolkit.fluxcd.io';
 const REQUESTED_AT = 'reconcile.fluxcd.io/requestedAt';
 const VERSION_TTL_MS = 10 * 60_000;
+/** How long a cluster that refused a reconcile request (403) is not asked again. */
+const REFRESH_DENIED_PAUSE_MS = 60 * 60_000;
 
 /**
- * The commit in a Flux revision, in all the forms Flux reports:
- * `main@sha1:<sha>`, `sha1:<sha>`, `main/<sha>` (older), a bare `<sha>`, and
- * a Helm chart version built from Git, `0.1.0+<short sha>`.
+ * The Git commit in a Flux source revision, or '' when the revision names no
+ * commit. Flux's revision formats (fluxcd/source-controller
+ * docs/spec/v1/gitrepositories.md and ocirepositories.md, "Artifact"
+ * revision): a GitRepository reports `<ref>@sha1:<commit>` (`sha1:<commit>`
+ * for a plain commit checkout; `<branch>/<commit>` before source-controller
+ * v1), an OCIRepository `<tag>@sha256:<digest>` or `sha256:<digest>` and a
+ * Bucket `sha256:<digest>` (`<tag>/<digest hex>` before v1). Only a SHA-1
+ * names a Git commit: a sha256 digest is the hash of an artifact, not of a
+ * commit, so it gives ''.
  */
 export function fluxRevisionCommit(revision: unknown): string {
   const value = typeof revision === 'string' ? revision.trim() : '';
-  const match =
-    /(?:^|[@:/+])([0-9a-f]{7,64})$/i.exec(value) ??
-    /^([0-9a-f]{7,64})$/i.exec(value);
-  return match ? match[1].toLowerCase() : '';
+  const algorithm = /^(?:[^@]*@)?([a-z0-9]+):([0-9a-f]+)$/i.exec(value);
+  if (algorithm) {
+    return algorithm[1].toLowerCase() === 'sha1' && algorithm[2].length === 40
+      ? algorithm[2].toLowerCase()
+      : '';
+  }
+  const legacy = /^(?:.+\/)?([0-9a-f]+)$/i.exec(value);
+  return legacy && legacy[1].length === 40 ? legacy[1].toLowerCase() : '';
+}
+
+/**
+ * The commit prefix in the chart version of a HelmRelease whose chart is
+ * built from a GitRepository, or '' when it has none.
+ *
+ * source-controller (internal/controller/helmchart_controller.go,
+ * buildFromTarballArtifact) sets the SemVer build metadata of a chart built
+ * with `reconcileStrategy: Revision` from a GitRepository to the first 12
+ * hex characters of the commit, followed by `.<HelmChart generation>` when
+ * the chart has `valuesFiles`: `0.1.0+9f2c1e4b7a3d` or
+ * `0.1.0+9f2c1e4b7a3d.2`. With the default `reconcileStrategy:
+ * ChartVersion` the version is the chart's own (`0.1.0`, or `0.1.0+2` with
+ * valuesFiles): no commit is in it, and a Git commit that does not bump the
+ * chart version is not even packaged into a new chart.
+ */
+export function chartVersionCommit(
+  chartVersion: unknown,
+  reconcileStrategy: unknown,
+): string {
+  if (reconcileStrategy !== 'Revision' || typeof chartVersion !== 'string') {
+    return '';
+  }
+  const metadata = chartVersion.trim().split('+')[1] ?? '';
+  const first = metadata.split('.')[0];
+  return /^[0-9a-f]{12}$/i.test(first) ? first.toLowerCase() : '';
 }
 
 function conditionsOf(object: KubeObject): Condition[] {
@@ -50,37 +90,218 @@ function conditionsOf(object: KubeObject): Condition[] {
     : [];
 }
 
-/** Readiness as ML GitOps reports it: Ready, NotReady, Reconciling, Stalled or Unknown. */
-export function fluxReadiness(object: KubeObject): {
+function isoTime(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+/**
+ * Readiness as ML GitOps reports it: Ready, NotReady, Reconciling, Stalled
+ * or Unknown, and whether an operation (an apply) is running.
+ *
+ * The rules follow Flux's own:
+ * - kustomize-controller (internal/controller/kustomization_controller.go,
+ *   `reconcile`) marks every reconciliation `Ready=Unknown` (reason
+ *   Progressing, "Reconciliation in progress") and `Reconciling=True`
+ *   (reason Progressing) before it fetches, builds and applies: that is an
+ *   apply running.
+ * - When it fails, `Ready=False` carries the failure, and the controllers'
+ *   `finalizeStatus` keeps `Reconciling=True` but sets its reason to
+ *   `ProgressingWithRetry` until the next attempt (fluxcd/pkg
+ *   runtime/conditions; kustomize-controller docs/spec/v1/kustomizations.md,
+ *   "Failed Kustomization"). kstatus would call that InProgress, but the
+ *   `flux` CLI calls a reconciliation whose Ready is False failed, whatever
+ *   Reconciling says (flux2 cmd/flux/reconcile.go: "reconciliation
+ *   failed"), and so does this plugin: a retrying failure is NotReady, no
+ *   operation runs, and it becomes drift after the grace period.
+ * - `Stalled=True` means Flux gave up until the spec changes.
+ * - A new attempt after a failure is Progressing again; when the newest
+ *   history entry already failed at the revision being attempted, it is a
+ *   retry of that failure (still NotReady, quoting the recorded failure)
+ *   rather than a fresh apply, so a retrying failure does not flap between
+ *   drifted and progressing on every retry.
+ */
+export function fluxReadiness(
+  object: KubeObject,
+  group: string = 'kustomize.toolkit.fluxcd.io',
+): {
   syncStatus: string;
   healthStatus: string;
   reconciling: boolean;
-  readySince?: string;
+  message?: string;
 } {
   const conditions = conditionsOf(object);
   const get = (type: string) => conditions.find(c => c.type === type);
   const ready = get('Ready');
-  const reconciling = get('Reconciling')?.status === 'True';
+  const reconcilingCondition = get('Reconciling');
   const stalled = get('Stalled')?.status === 'True';
-  let syncStatus = 'Unknown';
-  if (stalled) syncStatus = 'Stalled';
-  else if (reconciling) syncStatus = 'Reconciling';
-  else if (ready?.status === 'True') syncStatus = 'Ready';
-  else if (ready?.status === 'False') syncStatus = 'NotReady';
-  let healthStatus = 'Unknown';
-  if (ready?.status === 'True') healthStatus = 'Healthy';
-  else if (stalled || ready?.status === 'False') healthStatus = 'Degraded';
-  else if (reconciling) healthStatus = 'Progressing';
-  return {
-    syncStatus,
-    healthStatus,
-    reconciling,
-    ...(ready?.status === 'True' &&
-    ready.lastTransitionTime &&
-    !Number.isNaN(Date.parse(ready.lastTransitionTime))
-      ? { readySince: new Date(ready.lastTransitionTime).toISOString() }
-      : {}),
+  const reconciling = reconcilingCondition?.status === 'True';
+  const failedMessage = (condition?: Condition) =>
+    condition?.message ?? condition?.reason ?? undefined;
+  if (stalled) {
+    return {
+      syncStatus: 'Stalled',
+      healthStatus: 'Degraded',
+      reconciling: false,
+      ...withMessage(failedMessage(get('Stalled')) ?? failedMessage(ready)),
+    };
+  }
+  if (ready?.status === 'False') {
+    return {
+      syncStatus: 'NotReady',
+      healthStatus: 'Degraded',
+      reconciling: false,
+      ...withMessage(failedMessage(ready)),
+    };
+  }
+  if (reconciling) {
+    const retry = retriedFailure(object, group);
+    if (retry) {
+      return {
+        syncStatus: 'NotReady',
+        healthStatus: 'Degraded',
+        reconciling: false,
+        message: retry,
+      };
+    }
+    return {
+      syncStatus: 'Reconciling',
+      healthStatus: 'Progressing',
+      reconciling: true,
+    };
+  }
+  if (ready?.status === 'True') {
+    return { syncStatus: 'Ready', healthStatus: 'Healthy', reconciling: false };
+  }
+  return { syncStatus: 'Unknown', healthStatus: 'Unknown', reconciling: false };
+}
+
+function withMessage(message: string | undefined) {
+  return message ? { message } : {};
+}
+
+type KustomizationSnapshot = {
+  digest?: string;
+  firstReconciled?: string;
+  lastReconciled?: string;
+  lastReconciledStatus?: string;
+  metadata?: { revision?: string };
+};
+
+type HelmReleaseSnapshot = {
+  chartVersion?: string;
+  status?: string;
+  firstDeployed?: string;
+  lastDeployed?: string;
+};
+
+function historyOf<T>(object: KubeObject): T[] {
+  const history = (object.status as { history?: unknown } | undefined)?.history;
+  return Array.isArray(history)
+    ? history.filter((h): h is T => typeof h === 'object' && h !== null)
+    : [];
+}
+
+/**
+ * A retry in progress of a failure Flux recorded, as a message; undefined
+ * when the running reconciliation is not a retry.
+ * - Kustomization: `status.history` (kustomize-controller v1.7+,
+ *   fluxcd/pkg apis/meta `History.Upsert`, newest first) whose newest entry
+ *   failed at the revision now being attempted (`lastAttemptedRevision`).
+ * - HelmRelease v2: `status.failures`, the failures since the last success
+ *   (helm-controller docs/spec/v2/helmreleases.md, "Failures").
+ */
+function retriedFailure(object: KubeObject, group: string): string | undefined {
+  const status = (object.status ?? {}) as {
+    lastAttemptedRevision?: string;
+    failures?: number;
   };
+  if (group === HELM_GROUP) {
+    return typeof status.failures === 'number' && status.failures > 0
+      ? `retrying after ${status.failures} failed attempt${
+          status.failures === 1 ? '' : 's'
+        } at chart ${status.lastAttemptedRevision ?? 'version unknown'}`
+      : undefined;
+  }
+  const newest = historyOf<KustomizationSnapshot>(object)[0];
+  if (
+    newest?.lastReconciledStatus &&
+    newest.lastReconciledStatus !== 'ReconciliationSucceeded' &&
+    newest.metadata?.revision === status.lastAttemptedRevision
+  ) {
+    return `retrying after ${newest.lastReconciledStatus} at ${newest.metadata?.revision}`;
+  }
+  return undefined;
+}
+
+/**
+ * What is applied and since when, from what Flux records.
+ *
+ * Ready's lastTransitionTime cannot say when the applied revision changed:
+ * every reconciliation turns Ready Unknown and back to True
+ * (kustomize-controller `reconcile`), so it restarts at every interval.
+ * What Flux records instead:
+ * - Kustomization (kustomize-controller v1.7+): `status.history`, one entry
+ *   per digest of the applied manifests and status, newest first; the
+ *   newest `ReconciliationSucceeded` entry's `firstReconciled` is the end of
+ *   the first reconciliation that applied those manifests (fluxcd/pkg
+ *   apis/meta history.go `Upsert`; kustomize-controller
+ *   docs/spec/v1/kustomizations.md, "History"). Older controllers record no
+ *   time: then none is reported, and the grace period counts from the
+ *   declaring commit alone, which keeps DESIGN.md's rule that only facts from
+ *   Git and the operator count (a restarted backend flags an old drift at
+ *   once). The revision is `lastAppliedRevision`, or for an OCI source its
+ *   `lastAppliedOriginRevision` (the `org.opencontainers.image.revision`
+ *   the artifact was pushed with).
+ * - HelmRelease v2: `status.history`, the Helm release snapshots, newest
+ *   first (helm-controller docs/spec/v2/helmreleases.md, "History"); the
+ *   newest with `status: deployed` is what serves. Its `lastDeployed` is
+ *   Helm's `info.last_deployed` of that release version, stamped when the
+ *   install/upgrade/rollback that made it ran; periodic reconciles that
+ *   change nothing create no release. (`firstDeployed` is the first deploy
+ *   of the release as a whole, copied into every later version by Helm's
+ *   upgrade action, so it says nothing about the current version.) Its
+ *   commit comes from the chart version only with `reconcileStrategy:
+ *   Revision`; see {@link chartVersionCommit}.
+ */
+function appliedState(
+  object: KubeObject,
+  group: string,
+): {
+  revision: string;
+  changedAt?: string;
+} {
+  const status = (object.status ?? {}) as {
+    lastAppliedRevision?: string;
+    lastAppliedOriginRevision?: string;
+  };
+  if (group === HELM_GROUP) {
+    const spec = object.spec as
+      | { chart?: { spec?: { reconcileStrategy?: string } } }
+      | undefined;
+    const strategy = spec?.chart?.spec?.reconcileStrategy ?? 'ChartVersion';
+    const history = historyOf<HelmReleaseSnapshot>(object);
+    const deployed = history.find(h => h.status === 'deployed');
+    // v2beta1 had no history but lastAppliedRevision (the chart version).
+    const chartVersion = deployed?.chartVersion ?? status.lastAppliedRevision;
+    const changedAt = isoTime(deployed?.lastDeployed);
+    return {
+      revision: chartVersionCommit(chartVersion, strategy),
+      ...(changedAt ? { changedAt } : {}),
+    };
+  }
+  const revision =
+    fluxRevisionCommit(status.lastAppliedRevision) ||
+    fluxRevisionCommit(status.lastAppliedOriginRevision);
+  const applied = historyOf<KustomizationSnapshot>(object).find(
+    h => h.lastReconciledStatus === 'ReconciliationSucceeded',
+  );
+  const changedAt =
+    applied && fluxRevisionCommit(applied.metadata?.revision) === revision
+      ? isoTime(applied.firstReconciled)
+      : undefined;
+  return { revision, ...(changedAt ? { changedAt } : {}) };
 }
 
 /** The GitRepository a Kustomization or HelmRelease reads from, if any. */
@@ -116,6 +337,8 @@ export class FluxSource implements DeploymentSource {
   readonly kind = 'flux' as const;
   readonly instance: string;
   private versions = new Map<string, { version?: string; at: number }>();
+  private refreshDeniedUntil = 0;
+  private refreshDeniedLogged = false;
   private readonly objects = new Map<
     string,
     { group: string; plural: string; object: KubeObject }
@@ -155,11 +378,6 @@ export class FluxSource implements DeploymentSource {
           );
           continue;
         }
-        const status = (object.status ?? {}) as {
-          lastAppliedRevision?: string;
-          lastAttemptedRevision?: string;
-          history?: Array<{ chartVersion?: string }>;
-        };
         // A Kustomization that applies a HelmRelease carries the same labels:
         // the first object found (Kustomizations are listed first) speaks for
         // the environment.
@@ -170,7 +388,8 @@ export class FluxSource implements DeploymentSource {
         ) {
           continue;
         }
-        const readiness = fluxReadiness(object);
+        const readiness = fluxReadiness(object, group);
+        const applied = appliedState(object, group);
         const application = `${object.metadata.namespace ?? 'default'}/${
           object.metadata.name
         }`;
@@ -183,24 +402,53 @@ export class FluxSource implements DeploymentSource {
           application,
           syncStatus: readiness.syncStatus,
           healthStatus: readiness.healthStatus,
-          revision: fluxRevisionCommit(
-            status.lastAppliedRevision ??
-              status.history?.[0]?.chartVersion ??
-              status.lastAttemptedRevision,
-          ),
+          revision: applied.revision,
           operationRunning: readiness.reconciling,
-          ...(readiness.readySince
-            ? { lastSyncFinishedAt: readiness.readySince }
+          ...(applied.changedAt
+            ? { lastSyncFinishedAt: applied.changedAt }
             : {}),
+          ...(readiness.message ? { statusMessage: readiness.message } : {}),
         });
       }
     }
     return observations;
   }
 
+  /**
+   * Sets `reconcile.fluxcd.io/requestedAt` on the object and its
+   * GitRepository. The service account Backstage reads the cluster with is
+   * often read-only; the API server then answers 403. That is logged once
+   * per cluster with what to grant, and the cluster is not asked again for
+   * {@link REFRESH_DENIED_PAUSE_MS}: Flux still applies every merge at its
+   * own interval, the request only makes it sooner.
+   */
   async requestRefresh(observation: LiveObservation): Promise<void> {
     const entry = this.objects.get(observation.application);
     if (!entry) return;
+    if (this.refreshDeniedUntil > this.now()) return;
+    try {
+      await this.annotateForReconcile(entry);
+    } catch (error) {
+      if (!(error instanceof NotAllowedError)) throw error;
+      this.refreshDeniedUntil = this.now() + REFRESH_DENIED_PAUSE_MS;
+      const message = `Flux on cluster "${
+        this.instance
+      }" refused the reconcile request for ${observation.application} (${
+        error.message
+      }). The Kubernetes service account of this cluster may only read. To let ML GitOps ask Flux to apply a merge at once, grant it the verb "patch" on kustomizations.kustomize.toolkit.fluxcd.io, helmreleases.helm.toolkit.fluxcd.io and gitrepositories.source.toolkit.fluxcd.io (see docs/configuration.md, "Flux"); or leave it read-only: the request is optional and Flux applies merges at its own interval. Not asking this cluster again for ${
+        REFRESH_DENIED_PAUSE_MS / 60_000
+      } minutes.`;
+      if (this.refreshDeniedLogged) this.logger.debug(message);
+      else this.logger.warn(message);
+      this.refreshDeniedLogged = true;
+    }
+  }
+
+  private async annotateForReconcile(entry: {
+    group: string;
+    plural: string;
+    object: KubeObject;
+  }): Promise<void> {
     const { group, plural, object } = entry;
     const annotations = { [REQUESTED_AT]: new Date(this.now()).toISOString() };
     const source = sourceRefOf(object);

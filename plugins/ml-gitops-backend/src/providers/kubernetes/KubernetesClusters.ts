@@ -1,5 +1,5 @@
 import { Config } from '@backstage/config';
-import { ServiceUnavailableError } from '@backstage/errors';
+import { NotAllowedError, ServiceUnavailableError } from '@backstage/errors';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../config';
 import { KEEP_ALIVE_OPTIONS, keepAliveFetch } from '../../http/keepAliveFetch';
@@ -250,6 +250,10 @@ export class KubernetesClusterClient {
       headers: { 'Content-Type': 'application/merge-patch+json' },
       body: JSON.stringify({ metadata: { annotations } }),
     });
+    if (response.status === 403) {
+      // RBAC refused the write: a caller can tell this from an outage.
+      throw new NotAllowedError((await this.failure(path, response)).message);
+    }
     if (!response.ok) throw await this.failure(path, response);
   }
 }

@@ -144,6 +144,11 @@ export function inferenceService(options: {
   environment?: string;
   version?: string;
   canaryTrafficPercent?: number;
+  /**
+   * `RawDeployment`: the `serving.kserve.io/deploymentMode` annotation;
+   * `Standard` (its KServe 0.16 name): `status.deploymentMode` only.
+   */
+  deploymentMode?: 'RawDeployment' | 'Standard';
   latestCreated?: string;
   latestReady?: string;
   rolledOut?: string;
@@ -178,6 +183,13 @@ export function inferenceService(options: {
         'ml-gitops/environment': environment,
         'ml-gitops/model-version': options.version ?? '5',
       },
+      ...(options.deploymentMode === 'RawDeployment'
+        ? {
+            annotations: {
+              'serving.kserve.io/deploymentMode': 'RawDeployment',
+            },
+          }
+        : {}),
     },
     spec: {
       predictor: {
@@ -227,6 +239,9 @@ export function inferenceService(options: {
         transitionStatus: 'UpToDate',
       },
       observedGeneration: 5,
+      ...(options.deploymentMode === 'Standard'
+        ? { deploymentMode: 'Standard' }
+        : {}),
     },
   };
 }
