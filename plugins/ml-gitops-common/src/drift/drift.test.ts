@@ -330,4 +330,26 @@ describe('sync state helpers', () => {
     expect(revisionsMatch(undefined, COMMIT)).toBe(false);
     expect(revisionsMatch('main', 'main')).toBe(false);
   });
+  it('quotes a long operator message on one line, cut at 300 characters', () => {
+    const status = evaluateDrift({
+      declared: {
+        version: '12',
+        commit: 'a'.repeat(40),
+        committedAt: '2026-11-01T00:00:00Z',
+      },
+      live: {
+        version: '11',
+        source: 'flux',
+        sync: 'out-of-sync',
+        revision: 'b'.repeat(40),
+        message: `kustomize build failed:\n${'x'.repeat(400)}`,
+      },
+      gracePeriodSeconds: 300,
+      now: '2026-11-02T00:00:00Z',
+    });
+    expect(status.reason).toContain(
+      `(Flux: "kustomize build failed: ${'x'.repeat(276)}…")`,
+    );
+    expect(status.reason).not.toContain('\n');
+  });
 });

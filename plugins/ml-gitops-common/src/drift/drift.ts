@@ -260,7 +260,14 @@ export function evaluateDrift(input: DriftInput): DriftStatus {
     }, not at the declared commit ${declared.commit.slice(0, 12)}`;
   }
 
-  if (live.message) what = `${what} (${source}: "${live.message}")`;
+  if (live.message) {
+    // An operator's message can be a whole multi-line build log: one line,
+    // at most 300 characters, in the reason.
+    const flat = live.message.replace(/\s+/g, ' ').trim();
+    what = `${what} (${source}: "${
+      flat.length > 300 ? `${flat.slice(0, 300)}…` : flat
+    }")`;
+  }
 
   if (live.operation?.running) {
     return withSince({
