@@ -427,6 +427,7 @@ describe('ml-gitops-model-code-repo template', () => {
   const hasPytest =
     spawnSync('python3', ['-m', 'pytest', '--version']).status === 0;
   if (!hasPytest && process.env.CI) {
+    // eslint-disable-next-line jest/expect-expect -- fails by throwing, with what to install
     it('has pytest to run the Python tests (CI is set)', () => {
       throw new Error(
         'python3 -m pytest is not available: install python3-pytest (apt-get install -y python3-pytest) to run the rendered model repo tests',
