@@ -9,7 +9,10 @@ const ENVIRONMENTS = ['dev', 'staging', 'production'];
  * `repository` the repo with `html_url` and `clone_url`
  * (docs.github.com/en/webhooks/webhook-events-and-payloads#push).
  */
-function push(ref: string, repository = 'https://github.com/acme/fraud-config') {
+function push(
+  ref: string,
+  repository = 'https://github.com/acme/fraud-config',
+) {
   return {
     ref,
     before: '0'.repeat(40),
@@ -33,7 +36,9 @@ describe('pushedEnvironment', () => {
   });
 
   it('ignores tags and other refs named like an environment', () => {
-    expect(pushedEnvironment('refs/tags/staging', ENVIRONMENTS)).toBeUndefined();
+    expect(
+      pushedEnvironment('refs/tags/staging', ENVIRONMENTS),
+    ).toBeUndefined();
     expect(
       pushedEnvironment('refs/pull/12/staging', ENVIRONMENTS),
     ).toBeUndefined();

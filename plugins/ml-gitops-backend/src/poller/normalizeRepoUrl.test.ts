@@ -17,9 +17,9 @@ describe('normalizeRepoUrl', () => {
     expect(same(annotation, 'https://github.com/acme/fraud-config.git')).toBe(
       true,
     );
-    expect(same(`${annotation}.git`, 'https://github.com/acme/fraud-config')).toBe(
-      true,
-    );
+    expect(
+      same(`${annotation}.git`, 'https://github.com/acme/fraud-config'),
+    ).toBe(true);
     expect(same(`${annotation}/`, 'https://github.com/acme/fraud-config')).toBe(
       true,
     );

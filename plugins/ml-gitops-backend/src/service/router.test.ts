@@ -7,7 +7,10 @@ import {
   AuthorizeResult,
   isResourcePermission,
 } from '@backstage/plugin-permission-common';
-import { Deployment, EnvironmentStatus } from '@ml-gitops/plugin-ml-gitops-common';
+import {
+  Deployment,
+  EnvironmentStatus,
+} from '@ml-gitops/plugin-ml-gitops-common';
 import express from 'express';
 import request from 'supertest';
 import { modelEntity } from '../__testUtils__/modelEntity';
@@ -109,7 +112,10 @@ describe('createRouter: read permission per entity', () => {
       auth: mockServices.auth(),
       permissions,
       catalog: catalogServiceMock({
-        entities: [modelEntity('fraud-detector'), modelEntity('churn-predictor')],
+        entities: [
+          modelEntity('fraud-detector'),
+          modelEntity('churn-predictor'),
+        ],
       }),
       store,
       poller,
@@ -194,9 +200,9 @@ describe('createRouter: read permission per entity', () => {
 
     const res = await request(app).get('/v1/fleet');
     expect(res.status).toBe(200);
-    expect(res.body.items.map((i: { entityRef: string }) => i.entityRef)).toEqual(
-      [ALLOWED],
-    );
+    expect(
+      res.body.items.map((i: { entityRef: string }) => i.entityRef),
+    ).toEqual([ALLOWED]);
     expect(res.body.items[0].environments).toHaveLength(3);
     expect(permissions.asked).toHaveLength(1);
     expect(permissions.asked[0]).toEqual(
@@ -214,9 +220,9 @@ describe('createRouter: read permission per entity', () => {
     const second = await request(app).get(
       `/v1/fleet?limit=1&cursor=${encodeURIComponent(DENIED)}`,
     );
-    expect(second.body.items.map((i: { entityRef: string }) => i.entityRef)).toEqual(
-      [ALLOWED],
-    );
+    expect(
+      second.body.items.map((i: { entityRef: string }) => i.entityRef),
+    ).toEqual([ALLOWED]);
     expect(second.body.nextCursor).toBeUndefined();
   });
 
