@@ -351,7 +351,11 @@ describe('ml-gitops-model-code-repo template', () => {
       new FieldFormatEntityPolicy(),
       new SchemaValidEntityPolicy(),
     ]);
-    await expect(policies.enforce(entity)).resolves.toBeDefined();
+    // Every policy accepts it; the only thing filled in is the namespace.
+    await expect(policies.enforce(entity)).resolves.toEqual({
+      ...entity,
+      metadata: { ...entity.metadata, namespace: 'default' },
+    });
     await expect(componentEntityV1alpha1Validator.check(entity)).resolves.toBe(
       true,
     );
