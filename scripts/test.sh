@@ -2,7 +2,8 @@
 # Runs every check the project has and exits non-zero on any failure:
 # formatting, lint, type check, unit and integration tests (SQLite and a
 # private PostgreSQL cluster), and the end-to-end tests in Chromium.
-# Installs what it needs first (toolchain, dependencies, PostgreSQL, Chromium).
+# Installs what it needs first (toolchain, dependencies, PostgreSQL, Chromium,
+# git, openssl, pytest).
 #
 #   scripts/test.sh            # everything
 #   scripts/test.sh --no-e2e   # skip the browser tests
@@ -28,17 +29,30 @@ if [ "$run_e2e" = 1 ]; then
   bash scripts/ensure-chromium.sh
 fi
 
+# Debian packages the tests need, installed through apt when run as root.
+apt_install() {
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 1
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+}
+
 # git and openssl are used by tests (real repositories; throw-away certificates).
 for tool in git openssl; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null
-    else
-      echo "[ml-gitops] $tool is required by the tests; install it" >&2
-      exit 2
-    fi
+  if ! command -v "$tool" >/dev/null 2>&1 && ! apt_install "$tool"; then
+    echo "[ml-gitops] $tool is required by the tests; install it" >&2
+    exit 2
   fi
 done
+
+# pytest runs the Python tests of the model code repo the template renders
+# (modelCodeRepoTemplate.test.ts fails without it under CI).
+if ! python3 -m pytest --version >/dev/null 2>&1; then
+  apt_install python3-pytest || true
+  if ! python3 -m pytest --version >/dev/null 2>&1; then
+    echo "[ml-gitops] pytest is required by the tests (python3 -m pytest); install python3-pytest" >&2
+    exit 2
+  fi
+fi
 
 step "PostgreSQL"
 pg_url="$(bash scripts/postgres.sh start)"

@@ -11,7 +11,9 @@ import {
 /*
  * A corpus of malformed and hostile manifests. Every one must end in exit 1
  * (a check failed) or 2 (usage / I/O), with a message that names the file,
- * the line and a fix — never exit 0, never a stack trace.
+ * the line and a fix — never exit 0, never a stack trace. Each case names
+ * the rule it must trip: the exact messages of the manifest check's errors
+ * (and no other check failing), or the usage error.
  */
 
 const OK = {
@@ -28,7 +30,29 @@ const withExtra = (extra: string) => `${BASE}${extra}`;
 const bytes = (...values: number[]) => new Uint8Array(values);
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
+/** The manifest check's message for a value that must be a label value. */
+const LABEL = (key: string) =>
+  `${key} must be usable as a Kubernetes label value: 1 to 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`;
+/** The message for a scalar YAML reads as another type than a string. */
+const NOT_A_STRING = (key: string, source: string, read: string) =>
+  `${key} must be a string, but YAML reads ${source} as the ${read}`;
+const NOT_A_MAPPING = (what: string) =>
+  `the file must be a mapping of keys (model_name:, model_version:, …), not ${what}`;
+const NO_THRESHOLD =
+  'gates.metrics.auc: a metric gate needs "min", "max" or both';
+const EMPTY = 'file is empty';
+const BINARY = 'file is binary (it contains a NUL byte), not YAML text';
+const SYMLINK =
+  'deploy/model.yaml is a symbolic link or is reached through one';
+
 type Case = {
+  /**
+   * The errors the manifest check must report (after "FILE:LINE:COL: "):
+   * each must appear and no other may; a string is the whole message.
+   */
+  trips?: Array<string | RegExp>;
+  /** Or: the usage error (exit 2) it must end in, before its "(fix: …)". */
+  usage?: string;
   /** The manifest content, written to deploy/model.yaml. */
   manifest?: string | Uint8Array;
   /** Extra set-up of the repository. */
@@ -54,207 +78,411 @@ const billionLaughs = [
 
 const CORPUS: Record<string, Case> = {
   // wrong types
-  'model_version is a number': { manifest: withVersion('12') },
+  'model_version is a number': {
+    trips: [NOT_A_STRING('model_version', '12', 'number 12')],
+    manifest: withVersion('12'),
+  },
   'model_version is a float that loses a digit': {
+    trips: [NOT_A_STRING('model_version', '1.10', 'number 1.1')],
     manifest: withVersion('1.10'),
   },
-  'model_version is octal-looking': { manifest: withVersion('012') },
-  'model_version is a boolean': { manifest: withVersion('true') },
-  'model_version is empty': { manifest: withVersion('') },
-  'model_version is a list': { manifest: withVersion('[12]') },
-  'model_version is a mapping': { manifest: withVersion('{ v: 12 }') },
-  'model_version has a space': { manifest: withVersion('"1 2"') },
-  'model_version is too long': { manifest: withVersion(`"${'1'.repeat(64)}"`) },
-  'model_version has a path': { manifest: withVersion('"12/../13"') },
-  'model_version starts with a dash': { manifest: withVersion('"-12"') },
-  'model_version has a newline': { manifest: withVersion('"12\\nx"') },
-  'model_name is a number': { manifest: withName('123') },
-  'model_name is empty': { manifest: withName('""') },
-  'model_name has spaces': { manifest: withName('"fraud detector"') },
-  'model_name is not ASCII': { manifest: withName('frâud') },
-  'registry is a number': { manifest: withExtra('registry: 5\n') },
-  'registry is empty': { manifest: withExtra('registry: ""\n') },
-  'serving is a string': { manifest: withServing('kserve') },
-  'serving is a list': { manifest: withServing('[kserve, 2]') },
+  'model_version is octal-looking': {
+    trips: [NOT_A_STRING('model_version', '012', 'number 12')],
+    manifest: withVersion('012'),
+  },
+  'model_version is a boolean': {
+    trips: [NOT_A_STRING('model_version', 'true', 'boolean true')],
+    manifest: withVersion('true'),
+  },
+  'model_version is empty': {
+    trips: ['model_version must be a string, not empty (null)'],
+    manifest: withVersion(''),
+  },
+  'model_version is a list': {
+    trips: ['model_version must be a string, not a list'],
+    manifest: withVersion('[12]'),
+  },
+  'model_version is a mapping': {
+    trips: ['model_version must be a string, not a mapping'],
+    manifest: withVersion('{ v: 12 }'),
+  },
+  'model_version has a space': {
+    trips: [LABEL('model_version')],
+    manifest: withVersion('"1 2"'),
+  },
+  'model_version is too long': {
+    trips: [LABEL('model_version')],
+    manifest: withVersion(`"${'1'.repeat(64)}"`),
+  },
+  'model_version has a path': {
+    trips: [LABEL('model_version')],
+    manifest: withVersion('"12/../13"'),
+  },
+  'model_version starts with a dash': {
+    trips: [LABEL('model_version')],
+    manifest: withVersion('"-12"'),
+  },
+  'model_version has a newline': {
+    trips: [LABEL('model_version')],
+    manifest: withVersion('"12\\nx"'),
+  },
+  'model_name is a number': {
+    trips: [NOT_A_STRING('model_name', '123', 'number 123')],
+    manifest: withName('123'),
+  },
+  'model_name is empty': {
+    trips: [LABEL('model_name')],
+    manifest: withName('""'),
+  },
+  'model_name has spaces': {
+    trips: [LABEL('model_name')],
+    manifest: withName('"fraud detector"'),
+  },
+  'model_name is not ASCII': {
+    trips: [LABEL('model_name')],
+    manifest: withName('frâud'),
+  },
+  'registry is a number': {
+    trips: [NOT_A_STRING('registry', '5', 'number 5')],
+    manifest: withExtra('registry: 5\n'),
+  },
+  'registry is empty': {
+    trips: ['registry must not be empty'],
+    manifest: withExtra('registry: ""\n'),
+  },
+  'serving is a string': {
+    trips: ['serving must be a mapping, not a string'],
+    manifest: withServing('kserve'),
+  },
+  'serving is a list': {
+    trips: ['serving must be a mapping, not a list'],
+    manifest: withServing('[kserve, 2]'),
+  },
   'replicas is a string': {
+    trips: ['serving.replicas must be a number, not a string'],
     manifest: withServing('{ runtime: kserve, replicas: "2" }'),
   },
   'replicas is negative': {
+    trips: ['serving.replicas: replicas must not be negative'],
     manifest: withServing('{ runtime: kserve, replicas: -1 }'),
   },
   'replicas is fractional': {
+    trips: ['serving.replicas must be a whole number, not the number 1.5'],
     manifest: withServing('{ runtime: kserve, replicas: 1.5 }'),
   },
   'replicas is huge': {
+    trips: ['serving.replicas: replicas must be at most 1000'],
     manifest: withServing('{ runtime: kserve, replicas: 1e9 }'),
   },
-  'runtime is missing': { manifest: withServing('{ replicas: 2 }') },
+  'runtime is missing': {
+    trips: ['serving.runtime is missing'],
+    manifest: withServing('{ replicas: 2 }'),
+  },
   'runtime is not a name': {
+    trips: ['serving.runtime: runtime must be a lowercase name such as kserve'],
     manifest: withServing('{ runtime: "K Serve", replicas: 2 }'),
   },
   'serving has an unknown key': {
+    trips: ['unknown key "image" in serving'],
     manifest: withServing('{ runtime: kserve, replicas: 2, image: x }'),
   },
   'resources has a bad quantity': {
+    trips: [
+      'serving.resources.limits.memory: must be a Kubernetes quantity such as "500m", "2" or "4Gi"',
+    ],
     manifest: withServing(
       '{ runtime: kserve, replicas: 2, resources: { limits: { memory: lots } } }',
     ),
   },
-  'gates is a string': { manifest: withExtra('gates: strict\n') },
-  'gates.metrics is empty': { manifest: withExtra('gates: { metrics: {} }\n') },
+  'gates is a string': {
+    trips: ['gates must be a mapping, not a string'],
+    manifest: withExtra('gates: strict\n'),
+  },
+  'gates.metrics is empty': {
+    trips: ['gates.metrics must gate at least one metric'],
+    manifest: withExtra('gates: { metrics: {} }\n'),
+  },
   'gates.metrics is a list': {
+    trips: ['gates.metrics must be a mapping, not a list'],
     manifest: withExtra('gates: { metrics: [auc] }\n'),
   },
   'a gate has no threshold': {
+    trips: [NO_THRESHOLD],
     manifest: withExtra('gates: { metrics: { auc: {} } }\n'),
   },
   'a gate has a typo': {
+    trips: [NO_THRESHOLD, 'unknown key "mn" in gates.metrics.auc'],
     manifest: withExtra('gates:\n  metrics:\n    auc: { mn: 0.9 }\n'),
   },
   'a gate has min > max': {
+    trips: [
+      'gates.metrics.auc: min (0.9) is greater than max (0.1), so no value can pass',
+    ],
     manifest: withExtra(
       'gates: { metrics: { auc: { min: 0.9, max: 0.1 } } }\n',
     ),
   },
   'a threshold is quoted': {
+    trips: ['gates.metrics.auc.min must be a number, not a string'],
     manifest: withExtra('gates: { metrics: { auc: { min: "0.9" } } }\n'),
   },
   'a threshold is infinite': {
+    trips: ['gates.metrics.auc.min must be a finite number, not .inf'],
     manifest: withExtra('gates: { metrics: { auc: { min: .inf } } }\n'),
   },
   'a threshold is NaN': {
+    trips: ['gates.metrics.auc.max must be a finite number, not .nan'],
     manifest: withExtra('gates: { metrics: { auc: { max: .nan } } }\n'),
   },
   'a metric name is odd': {
+    trips: [
+      'the name "auc$(rm -rf /)" in gates.metrics is not allowed: a metric name has 1 to 250 letters, digits, spaces or "_ - . / :"',
+    ],
     manifest: withExtra(
       'gates: { metrics: { "auc$(rm -rf /)": { min: 1 } } }\n',
     ),
   },
   'gates has an unknown key': {
+    trips: ['unknown key "threshold" in gates'],
     manifest: withExtra(
       'gates: { metrics: { auc: { min: 1 } }, threshold: 3 }\n',
     ),
   },
   'a gate is a number': {
+    trips: ['gates.metrics.auc must be a mapping, not the number 0.9'],
     manifest: withExtra('gates: { metrics: { auc: 0.9 } }\n'),
   },
   'integration is a string': {
+    trips: ['checks.integration must be a list, not a string'],
     manifest: withExtra('checks: { integration: "make test" }\n'),
   },
   'an integration check is a number': {
+    trips: [
+      'checks.integration[0] must be a command string or a mapping { run, name?, timeout_seconds? }, not the number 3',
+    ],
     manifest: withExtra('checks: { integration: [3] }\n'),
   },
   'an integration check is empty': {
+    trips: ['checks.integration[0]: a command must not be empty'],
     manifest: withExtra('checks: { integration: [""] }\n'),
   },
   'an integration check has no run': {
+    trips: ['checks.integration[0].run is missing'],
     manifest: withExtra('checks: { integration: [{ name: x }] }\n'),
   },
   'a check timeout is zero': {
+    trips: ['checks.timeout_seconds: must be at least 1 second'],
     manifest: withExtra('checks: { timeout_seconds: 0 }\n'),
   },
   'a check timeout is a day': {
+    trips: ['checks.timeout_seconds: must be at most 3600 seconds (one hour)'],
     manifest: withExtra('checks: { timeout_seconds: 86400 }\n'),
   },
   'checks has an unknown key': {
+    trips: ['unknown key "lint" in checks'],
     manifest: withExtra('checks: { lint: [x] }\n'),
   },
 
   // missing fields and empty files
-  'model_name is missing': { manifest: OK.version + OK.serving },
-  'model_version is missing': { manifest: OK.name + OK.serving },
-  'serving is missing': { manifest: OK.name + OK.version },
-  'the file is empty': { manifest: '' },
-  'the file has only comments': { manifest: '# nothing here\n# at all\n' },
-  'the document is null': { manifest: '~\n' },
-  'the document is only a marker': { manifest: '---\n...\n' },
+  'model_name is missing': {
+    trips: ['model_name is missing'],
+    manifest: OK.version + OK.serving,
+  },
+  'model_version is missing': {
+    trips: ['model_version is missing'],
+    manifest: OK.name + OK.serving,
+  },
+  'serving is missing': {
+    trips: ['serving is missing'],
+    manifest: OK.name + OK.version,
+  },
+  'the file is empty': { trips: [EMPTY], manifest: '' },
+  'the file has only comments': {
+    trips: [EMPTY],
+    manifest: '# nothing here\n# at all\n',
+  },
+  'the document is null': { trips: [EMPTY], manifest: '~\n' },
+  'the document is only a marker': { trips: [EMPTY], manifest: '---\n...\n' },
 
   // wrong shape
   'a top-level key has a typo': {
+    trips: [
+      'model_version is missing',
+      'unknown key "model_vesion" at the top level',
+    ],
     manifest: `${OK.name}model_vesion: "12"\n${OK.serving}`,
   },
-  'the root is a list': { manifest: '- model_name: fraud-detector\n' },
-  'the root is a string': { manifest: 'fraud-detector 12\n' },
-  'the root is a number': { manifest: '12\n' },
+  'the root is a list': {
+    trips: [NOT_A_MAPPING('a list')],
+    manifest: '- model_name: fraud-detector\n',
+  },
+  'the root is a string': {
+    trips: [NOT_A_MAPPING('a string')],
+    manifest: 'fraud-detector 12\n',
+  },
+  'the root is a number': {
+    trips: [NOT_A_MAPPING('the number 12')],
+    manifest: '12\n',
+  },
   'the manifest is JSON of the wrong shape': {
+    trips: [NOT_A_MAPPING('a list')],
     manifest: '["model_name", "x"]',
   },
 
   // YAML hazards
-  'model_version is duplicated': { manifest: `${BASE}model_version: "13"\n` },
+  'model_version is duplicated': {
+    trips: ['duplicate key "model_version"'],
+    manifest: `${BASE}model_version: "13"\n`,
+  },
   'a gate is duplicated': {
+    trips: ['duplicate key "auc"'],
     manifest: withExtra(
       'gates:\n  metrics:\n    auc: { min: 0.9 }\n    auc: { min: 0.1 }\n',
     ),
   },
-  'billion laughs': { manifest: `${BASE}${billionLaughs}\n` },
-  'an alias to nothing': { manifest: withVersion('*nothing') },
-  'an anchor': { manifest: withVersion('&v "12"') },
+  'billion laughs': {
+    trips: [
+      /^anchors \(&l\d+\) are not allowed$/,
+      /^aliases \(\*l\d+\) are not allowed$/,
+    ],
+    manifest: `${BASE}${billionLaughs}\n`,
+  },
+  'an alias to nothing': {
+    trips: ['aliases (*nothing) are not allowed'],
+    manifest: withVersion('*nothing'),
+  },
+  'an anchor': {
+    trips: ['anchors (&v) are not allowed'],
+    manifest: withVersion('&v "12"'),
+  },
   'an alias for the version': {
+    trips: ['anchors (&v) are not allowed', 'aliases (*v) are not allowed'],
     manifest: `x: &v "12"\n${OK.name}model_version: *v\n${OK.serving}`,
   },
-  'a merge key': { manifest: withExtra('<<: { registry: mlflow }\n') },
-  'a binary tag': { manifest: withVersion('!!binary MTI=') },
-  'a custom tag': { manifest: withVersion('!version 12') },
-  'a str tag': { manifest: withVersion('!!str 12') },
-  'two documents': { manifest: `${BASE}---\n${BASE}` },
+  'a merge key': {
+    trips: ['unknown key "<<" at the top level'],
+    manifest: withExtra('<<: { registry: mlflow }\n'),
+  },
+  'a binary tag': {
+    trips: ['tags (!!binary) are not allowed'],
+    manifest: withVersion('!!binary MTI='),
+  },
+  'a custom tag': {
+    trips: ['Unresolved tag: !version; tags are not allowed'],
+    manifest: withVersion('!version 12'),
+  },
+  'a str tag': {
+    trips: ['tags (!!str) are not allowed'],
+    manifest: withVersion('!!str 12'),
+  },
+  'two documents': {
+    trips: ['file holds 2 YAML documents; a manifest is exactly one'],
+    manifest: `${BASE}---\n${BASE}`,
+  },
   'a tab indent': {
+    trips: ['Tabs are not allowed as indentation'],
     manifest: `${OK.name}${OK.version}serving:\n\truntime: kserve\n`,
   },
-  'an unterminated quote': { manifest: withVersion('"12') },
+  'an unterminated quote': {
+    trips: ['Missing closing "quote'],
+    manifest: withVersion('"12'),
+  },
   'an unclosed flow mapping': {
+    trips: [
+      'Flow map in block collection must be sufficiently indented and end with a }',
+    ],
     manifest: withServing('{ runtime: kserve, replicas: 2'),
   },
   'absurd nesting': {
+    trips: ['the YAML nests too deeply to be read'],
     manifest: `${BASE}x: ${'['.repeat(20000)}${']'.repeat(20000)}\n`,
   },
-  'trailing garbage after JSON': { manifest: '{"model_name": "a"} }\n' },
+  'trailing garbage after JSON': {
+    trips: ['Unexpected flow-map-end token in YAML stream: "}"'],
+    manifest: '{"model_name": "a"} }\n',
+  },
   'a key longer than 1024 characters': {
+    trips: [
+      'The : indicator must be at most 1024 chars after the start of an implicit block mapping key',
+    ],
     manifest: `${BASE}${'k'.repeat(1100)}: 1\n`,
   },
-  'a complex key': { manifest: withExtra('? [a, b]\n: c\n') },
-  'a numeric key': { manifest: withExtra('123: x\n') },
-  'a null key': { manifest: withExtra(': x\n') },
-  'a directive': { manifest: `%YAML 1.1\n%FOO bar\n---\n${BASE}` },
+  'a complex key': {
+    trips: ['keys must be plain names, not lists or mappings'],
+    manifest: withExtra('? [a, b]\n: c\n'),
+  },
+  'a numeric key': {
+    trips: ['key "123" is read as a number, not a name'],
+    manifest: withExtra('123: x\n'),
+  },
+  'a null key': {
+    trips: ['key "" is read as a null, not a name'],
+    manifest: withExtra(': x\n'),
+  },
+  'a directive': {
+    trips: ['Unknown directive %FOO'],
+    manifest: `%YAML 1.1\n%FOO bar\n---\n${BASE}`,
+  },
 
   // size, binary and encoding
-  'a huge file': { manifest: `${BASE}# ${'x'.repeat(200 * 1024)}\n` },
-  'a huge single line': { manifest: `model_name: ${'a'.repeat(100 * 1024)}\n` },
+  'a huge file': {
+    trips: [/^deploy\/model\.yaml is \d+ bytes, more than the limit of 65536$/],
+    manifest: `${BASE}# ${'x'.repeat(200 * 1024)}\n`,
+  },
+  'a huge single line': {
+    trips: [/^deploy\/model\.yaml is \d+ bytes, more than the limit of 65536$/],
+    manifest: `model_name: ${'a'.repeat(100 * 1024)}\n`,
+  },
   'gzip bytes': {
+    trips: [BINARY],
     manifest: bytes(0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00),
   },
-  'a NUL in the middle': { manifest: utf8(`${BASE}\u0000x: 1\n`) },
+  'a NUL in the middle': {
+    trips: [BINARY],
+    manifest: utf8(`${BASE}\u0000x: 1\n`),
+  },
   'Latin-1 text': {
+    trips: ['file is not valid UTF-8 (byte 0xe9 at offset 15)'],
     manifest: new Uint8Array([...utf8('model_name: caf'), 0xe9, 0x0a]),
   },
   'UTF-16 with a BOM': {
+    trips: [
+      'file is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8',
+    ],
     manifest: new Uint8Array([0xff, 0xfe, ...Buffer.from(BASE, 'utf16le')]),
   },
   'a broken UTF-8 sequence': {
+    trips: ['file is not valid UTF-8 (byte 0xc3 at offset 89)'],
     manifest: new Uint8Array([...utf8(BASE), 0xc3, 0x28, 0x0a]),
   },
   'an encoded surrogate': {
+    trips: ['file is not valid UTF-8 (byte 0xed at offset 12)'],
     manifest: new Uint8Array([...utf8('model_name: '), 0xed, 0xa0, 0x80, 0x0a]),
   },
   'an overlong encoding': {
+    trips: ['file is not valid UTF-8 (byte 0xc0 at offset 12)'],
     manifest: new Uint8Array([...utf8('model_name: '), 0xc0, 0xaf, 0x0a]),
   },
   'control characters': {
+    trips: [LABEL('model_name')],
     manifest: `model_name: a\u0007b\n${OK.version}${OK.serving}`,
   },
 
   // path tricks
   'the manifest is a symlink to /etc/passwd': {
+    trips: [SYMLINK],
     setup: root =>
       symlinkSync('/etc/passwd', path.join(root, 'deploy/model.yaml')),
   },
   'the manifest is a symlink inside the repo': {
+    trips: [SYMLINK],
     setup: root => {
       writeFileSync(path.join(root, 'deploy/real.yaml'), BASE);
       symlinkSync('real.yaml', path.join(root, 'deploy/model.yaml'));
     },
   },
   'the deploy directory is a symlink to outside': {
+    trips: [SYMLINK],
     setup: root => {
       const outside = tmpDir('ml-gitops-outside-');
       writeFileSync(path.join(outside, 'model.yaml'), BASE);
@@ -263,6 +491,7 @@ const CORPUS: Record<string, Case> = {
     noDeployDir: true,
   },
   'a dangling symlink': {
+    trips: [SYMLINK],
     setup: root =>
       symlinkSync(
         '/nonexistent/model.yaml',
@@ -270,46 +499,99 @@ const CORPUS: Record<string, Case> = {
       ),
   },
   'a symlink loop': {
+    trips: [SYMLINK],
     setup: root =>
       symlinkSync('model.yaml', path.join(root, 'deploy/model.yaml')),
   },
   'a symlink to /dev/zero': {
+    trips: [SYMLINK],
     setup: root =>
       symlinkSync('/dev/zero', path.join(root, 'deploy/model.yaml')),
   },
   'the manifest is a directory': {
+    trips: ['deploy/model.yaml is not a regular file (it is a directory)'],
     setup: root => mkdirSync(path.join(root, 'deploy/model.yaml')),
   },
   'the manifest is a FIFO': {
+    trips: ['deploy/model.yaml is not a regular file (it is a special file)'],
     setup: root =>
       execFileSync('mkfifo', [path.join(root, 'deploy/model.yaml')]),
   },
-  'the manifest is missing': { setup: () => undefined },
+  'the manifest is missing': {
+    trips: ['deploy/model.yaml does not exist'],
+    setup: () => undefined,
+  },
   'the manifest path leaves the repo': {
+    usage: '--manifest: ../model.yaml points outside the repository',
     manifest: BASE,
     args: ['--manifest', '../model.yaml'],
     file: '../model.yaml',
     line: false,
   },
   'the manifest path is absolute': {
+    usage:
+      '--manifest: /etc/passwd is an absolute path; manifests must be inside the repository',
     manifest: BASE,
     args: ['--manifest', '/etc/passwd'],
     file: '/etc/passwd',
     line: false,
   },
   'the manifest path climbs out through deploy': {
+    usage:
+      '--manifest: deploy/../../x/model.yaml points outside the repository',
     manifest: BASE,
     args: ['--manifest', 'deploy/../../x/model.yaml'],
     file: 'deploy/../../x/model.yaml',
     line: false,
   },
   'the manifest path is the root itself': {
+    usage: '--manifest: . names the repository root, not a file',
     manifest: BASE,
     args: ['--manifest', '.'],
     file: '.',
     line: false,
   },
 };
+
+/** What a case must end in: its usage error, or its manifest errors. */
+function expected(c: Case) {
+  return c.usage
+    ? { exitCode: 2, usage: c.usage }
+    : {
+        exitCode: 1,
+        failing: ['FAIL Manifest schema'],
+        tripped: c.trips!.map(String).sort(),
+      };
+}
+
+/** The same, read from the CLI's output. */
+function whatItTripped(c: Case, exitCode: number, output: string) {
+  if (c.usage) {
+    const usage = /^ml-gitops: (.*) \(fix: /m.exec(output)?.[1];
+    return { exitCode, usage };
+  }
+  // The checks that did not pass or skip: "FAIL     Manifest schema   …".
+  const failing = (output.match(/^(FAIL|ERROR|NOT RUN) .*$/gm) ?? []).map(
+    line =>
+      line
+        .split(/\s{2,}/)
+        .slice(0, 2)
+        .join(' '),
+  );
+  // Each error message, as the expected rule it matches (or itself if none).
+  const messages = [
+    ...output.matchAll(/^\s*error: \S+?:\d+(?::\d+)?: (.*)$/gm),
+  ].map(m => m[1]);
+  const tripped = new Set(
+    messages.map(message => {
+      const rule = c.trips!.find(t =>
+        typeof t === 'string' ? t === message : t.test(message),
+      );
+      return rule === undefined ? message : String(rule);
+    }),
+  );
+  return { exitCode, failing, tripped: [...tripped].sort() };
+}
 
 afterEach(cleanupTmpDirs);
 
@@ -319,7 +601,7 @@ describe('hostile manifest corpus', () => {
   });
 
   it.each(Object.entries(CORPUS))(
-    '%s: exit 1 or 2, file, line and fix, no stack trace',
+    '%s: trips its rule, with file, line and fix, no stack trace',
     async (_name, c) => {
       const root = tmpDir();
       if (c.manifest !== undefined || c.setup === undefined) {
@@ -338,7 +620,6 @@ describe('hostile manifest corpus', () => {
         ...(c.args ?? []),
       ]);
 
-      expect([1, 2]).toContain(exitCode);
       expect(output).not.toMatch(STACK_TRACE);
       expect(output).not.toContain('internal error');
       const file = (c.file ?? 'deploy/model.yaml').replace(/[./]/g, '\\$&');
@@ -346,6 +627,17 @@ describe('hostile manifest corpus', () => {
       const where = c.line === false ? file : `error: ${file}:\\d+(:\\d+)?: `;
       expect(output).toMatch(new RegExp(where));
       expect(output).toMatch(/fix: \S/);
+
+      expect(whatItTripped(c, exitCode, output)).toEqual(expected(c));
     },
   );
+
+  it('names the rule of every case', () => {
+    for (const [name, c] of Object.entries(CORPUS)) {
+      expect([name, Boolean(c.trips?.length) !== Boolean(c.usage)]).toEqual([
+        name,
+        true,
+      ]);
+    }
+  });
 });

@@ -34,6 +34,7 @@ import { ServingVersions } from './providers/kubernetes/ServingVersions';
 import { CanaryAnalyses } from './providers/canary/CanaryAnalyses';
 import { createRegistries } from './providers/registry/createRegistries';
 import { createRouter } from './service/router';
+import { configRepoPushSubscriber } from './events/configRepoPush';
 import { keepAliveFetch } from './http/keepAliveFetch';
 import { WriteThroughCache } from './database/WriteThroughCache';
 
@@ -179,30 +180,14 @@ export const mlGitopsPlugin = createBackendPlugin({
         );
 
         // A push to a config repo (a merged PR is one) polls its models at
-        // once instead of at the next cycle; the Git host's webhook reaches
-        // the events backend (events-backend-module-github: topic github.push).
-        await events.subscribe({
-          id: 'ml-gitops-config-repo-push',
-          topics: ['github.push'],
-          async onEvent({ eventPayload }) {
-            const payload = eventPayload as {
-              ref?: string;
-              repository?: { html_url?: string; clone_url?: string };
-            };
-            const url =
-              payload.repository?.html_url ?? payload.repository?.clone_url;
-            const branch = payload.ref?.replace(/^refs\/heads\//, '');
-            if (!url || !branch || !mlConfig.environments.includes(branch)) {
-              return;
-            }
-            const polled = await poller.pollRepository(url);
-            if (polled.length > 0) {
-              logger.info(
-                `Push to ${branch} of ${url}: polled ${polled.join(', ')}`,
-              );
-            }
-          },
-        });
+        // once instead of at the next cycle.
+        await events.subscribe(
+          configRepoPushSubscriber({
+            environments: mlConfig.environments,
+            poller,
+            logger,
+          }),
+        );
 
         httpRouter.use(
           await createRouter({

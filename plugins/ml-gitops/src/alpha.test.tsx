@@ -1,11 +1,14 @@
 import plugin from './alpha';
 import { mlGitopsPlugin } from './plugin';
+import { createFromTemplateRouteRef, rootRouteRef } from './routes';
 
 describe('ml-gitops frontend plugin', () => {
   it('is a new frontend system plugin with the API, cards, tab and page', () => {
     expect(plugin.pluginId).toBe('ml-gitops');
-    expect(plugin.routes.root).toBeDefined();
-    expect(plugin.externalRoutes.createFromTemplate).toBeDefined();
+    expect(plugin.routes.root).toBe(rootRouteRef);
+    expect(plugin.externalRoutes.createFromTemplate).toBe(
+      createFromTemplateRouteRef,
+    );
     for (const id of [
       'api:ml-gitops',
       'entity-card:ml-gitops/deployments',
@@ -13,7 +16,13 @@ describe('ml-gitops frontend plugin', () => {
       'entity-content:ml-gitops',
       'page:ml-gitops',
     ] as const) {
-      expect(plugin.getExtension(id)).toBeDefined();
+      // getExtension throws for an unknown id; the definition has the kind
+      // and name the id is made of.
+      const [kind, namespaced] = id.split(':');
+      expect(plugin.getExtension(id)).toMatchObject({
+        kind,
+        name: namespaced.split('/')[1],
+      });
     }
   });
 

@@ -1,0 +1,80 @@
+import { normalizeRepoUrl } from './MlGitopsPoller';
+
+/**
+ * A push's repository URL (GitHub's `repository.html_url` or `clone_url`)
+ * finds the models whose `ml-gitops/config-repo` annotation names the same
+ * repository: both sides are compared through `normalizeRepoUrl`.
+ */
+describe('normalizeRepoUrl', () => {
+  const same = (annotation: string, pushed: string) =>
+    normalizeRepoUrl(annotation) !== undefined &&
+    normalizeRepoUrl(annotation) === normalizeRepoUrl(pushed);
+
+  it('matches html_url and clone_url to the annotation', () => {
+    const annotation = 'https://github.com/acme/fraud-config';
+    expect(normalizeRepoUrl(annotation)).toBe('github.com/acme/fraud-config');
+    expect(same(annotation, 'https://github.com/acme/fraud-config')).toBe(true);
+    expect(same(annotation, 'https://github.com/acme/fraud-config.git')).toBe(
+      true,
+    );
+    expect(
+      same(`${annotation}.git`, 'https://github.com/acme/fraud-config'),
+    ).toBe(true);
+    expect(same(`${annotation}/`, 'https://github.com/acme/fraud-config')).toBe(
+      true,
+    );
+  });
+
+  it('ignores case, as GitHub does in owner and repository names', () => {
+    expect(
+      same(
+        'https://github.com/acme/fraud-config',
+        'https://github.com/ACME/Fraud-Config',
+      ),
+    ).toBe(true);
+    expect(
+      same(
+        'https://GitHub.com/Acme/fraud-config.git',
+        'https://github.com/acme/fraud-config',
+      ),
+    ).toBe(true);
+  });
+
+  it('matches a GitHub Enterprise host, and only that host', () => {
+    const annotation = 'https://ghe.acme.corp/ml/fraud-config';
+    expect(same(annotation, 'https://ghe.acme.corp/ml/fraud-config.git')).toBe(
+      true,
+    );
+    expect(same(annotation, 'https://github.com/ml/fraud-config')).toBe(false);
+    expect(
+      same(
+        'https://ghe.acme.corp:8443/ml/fraud-config',
+        'https://ghe.acme.corp:8443/ml/fraud-config.git',
+      ),
+    ).toBe(true);
+    expect(same(annotation, 'https://ghe.acme.corp:8443/ml/fraud-config')).toBe(
+      false,
+    );
+  });
+
+  it('matches the scp-like SSH form', () => {
+    expect(
+      same(
+        'git@github.com:acme/fraud-config.git',
+        'https://github.com/acme/fraud-config',
+      ),
+    ).toBe(true);
+  });
+
+  it('tells other repositories apart', () => {
+    const annotation = 'https://github.com/acme/fraud-config';
+    expect(same(annotation, 'https://github.com/acme/fraud-config-old')).toBe(
+      false,
+    );
+    expect(same(annotation, 'https://github.com/other/fraud-config')).toBe(
+      false,
+    );
+    expect(normalizeRepoUrl('https://github.com/acme')).toBeUndefined();
+    expect(normalizeRepoUrl('not a url')).toBeUndefined();
+  });
+});
