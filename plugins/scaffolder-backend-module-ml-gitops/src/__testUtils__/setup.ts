@@ -60,6 +60,8 @@ export function makeOptions(
 export type FakeMlflowVersion = {
   version: string;
   status?: string;
+  /** MLflow's status_message: details of a pending or failed registration. */
+  statusMessage?: string;
   stage?: string;
   tags?: Record<string, string>;
   metrics?: Record<string, number>;
@@ -84,6 +86,7 @@ export function fakeMlflow(model: string, versions: FakeMlflowVersion[]) {
             name: model,
             version: v.version,
             status: v.status ?? 'READY',
+            ...(v.statusMessage ? { status_message: v.statusMessage } : {}),
             current_stage: v.stage ?? 'None',
             run_id: `run-${v.version}`,
             creation_timestamp: 1764000000000,
