@@ -106,8 +106,7 @@ export function mlflowVersion(
     source: `models:/m-${version}`,
     run_id: `run-${version}`,
     status: 'READY',
-    tags: [],
-    aliases: [],
+    // No tags and no aliases: protobuf's JSON leaves empty lists out.
     ...overrides,
   };
 }
@@ -199,17 +198,21 @@ export function mlflowHandlers(registry: {
         run: {
           info: {
             run_id: runId,
+            run_uuid: runId,
+            experiment_id: '1',
             status: 'FINISHED',
             lifecycle_stage: 'active',
           },
-          data: {
-            metrics: Object.entries(metrics).map(([key, value]) => ({
-              key,
-              value,
-              timestamp: 1,
-              step: 0,
-            })),
-          },
+          data: Object.keys(metrics).length
+            ? {
+                metrics: Object.entries(metrics).map(([key, value]) => ({
+                  key,
+                  value,
+                  timestamp: 1,
+                  step: 0,
+                })),
+              }
+            : {},
         },
       });
     }),

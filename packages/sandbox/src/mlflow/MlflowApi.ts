@@ -52,8 +52,35 @@
 
 import crypto from 'node:crypto';
 import http from 'node:http';
-import { readJson, Router, RouteContext, sendJson } from '../lib/http';
+import {
+  readJson,
+  Router,
+  RouteContext,
+  sendJson as sendHttpJson,
+} from '../lib/http';
 import { daysAgo, MODELS, stableHex, USERS } from '../seed/data';
+
+/**
+ * A body as MLflow's message_to_json (mlflow/utils/proto_json_utils.py)
+ * writes it: protobuf's JSON leaves out empty repeated fields, at any depth.
+ */
+function protoJson(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(protoJson);
+  }
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined && !(Array.isArray(v) && !v.length))
+        .map(([k, v]) => [k, protoJson(v)]),
+    );
+  }
+  return value;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown) {
+  sendHttpJson(res, status, protoJson(body));
+}
 
 export type MlflowVersion = {
   name: string;

@@ -17,6 +17,7 @@
 import { registerMswTestHooks } from '@backstage/backend-test-utils';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
+import { mlflowContractProblems } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 import { MlflowRegistry } from './MlflowRegistry';
 
 const MLFLOW = 'https://mlflow.example.com';
@@ -68,6 +69,18 @@ function registry(options: { timeoutMs?: number; now?: () => number } = {}) {
 describe('MlflowRegistry', () => {
   const server = setupServer();
   registerMswTestHooks(server);
+
+  it("uses fixtures that follow MLflow's REST contract", () => {
+    for (const body of [
+      modelVersion('12'),
+      modelVersion('12', { run_id: 'abc123', aliases: ['champion'] }),
+      modelVersion('14', { status: 'PENDING_REGISTRATION' }),
+    ]) {
+      expect(mlflowContractProblems('GET model-versions/get', body)).toEqual(
+        [],
+      );
+    }
+  });
 
   it('reads a version without run, aliases or stage as existing with no metrics', async () => {
     server.use(

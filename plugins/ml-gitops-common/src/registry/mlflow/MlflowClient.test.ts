@@ -12,6 +12,7 @@ import { setupServer } from 'msw/node';
 import { MlflowClient } from './MlflowClient';
 import { modelVersionBlockers } from './deployable';
 import { MlflowApiModelVersion, MlflowApiRun } from './types';
+import { mlflowContractProblems } from '../../testUtils';
 
 const BASE = 'https://mlflow.example.com';
 const API = `${BASE}/api/2.0/mlflow`;
@@ -39,6 +40,7 @@ const VERSION_12: MlflowApiModelVersion = {
 const RUN_12: MlflowApiRun = {
   info: {
     run_id: 'run-12',
+    run_uuid: 'run-12',
     run_name: 'train-12',
     experiment_id: '3',
     status: 'FINISHED',
@@ -67,6 +69,15 @@ function client(token?: string) {
 }
 
 describe('MlflowClient', () => {
+  it("uses fixtures that follow MLflow's REST contract", () => {
+    expect(
+      mlflowContractProblems('GET model-versions/get', {
+        model_version: VERSION_12,
+      }),
+    ).toEqual([]);
+    expect(mlflowContractProblems('GET runs/get', { run: RUN_12 })).toEqual([]);
+  });
+
   it('gets a model version and normalises it', async () => {
     server.use(
       http.get(`${API}/model-versions/get`, ({ request }) => {
