@@ -69,10 +69,24 @@ export interface Config {
       /** Base URL of the registry, e.g. https://mlflow.example.com */
       url: string;
       /**
-       * A bearer token for the registry.
+       * A bearer token for the registry, for a server behind a proxy that
+       * takes bearer tokens. Not together with `username`: MLflow's own
+       * basic-auth app (`mlflow server --app-name basic-auth`) answers a
+       * bearer token with 401.
        * @visibility secret
        */
       token?: string;
+      /**
+       * The user for HTTP Basic auth, as MLflow's basic-auth app takes it;
+       * set together with `password`. The backend needs READ on the
+       * registered models (and on the experiments of their runs).
+       */
+      username?: string;
+      /**
+       * The password of `username`.
+       * @visibility secret
+       */
+      password?: string;
     }>;
   };
 }

@@ -75,11 +75,38 @@ describe('ml-gitops validate', () => {
         `error: deploy/model.yaml:3:1: fraud-detector version 13 does not exist in the registry at ${REGISTRY}`,
       );
       expect(stdout).toContain(
-        'fix: Register version 13 of fraud-detector first, or set model_version to an existing version (latest: 11, 12)',
+        'fix: Register version 13 of fraud-detector first, or set model_version to an existing version (existing versions, newest first: 12, 11)',
       );
       expect(stdout).toMatch(
         /SKIP\s+Performance gate\s+not run: the version does not exist/,
       );
+    });
+
+    it('lists the existing versions over all pages of model-versions/search', async () => {
+      const versions: Record<string, Record<string, unknown>> = {};
+      for (let v = 1; v <= 1203; v++) {
+        if (v !== 1150) versions[String(v)] = mlflowVersion(String(v));
+      }
+      const pages: Array<string | null> = [];
+      server.use(
+        http.get(
+          `${REGISTRY}/api/2.0/mlflow/model-versions/search`,
+          ({ request }) => {
+            pages.push(new URL(request.url).searchParams.get('page_token'));
+            return undefined;
+          },
+        ),
+        ...mlflowHandlers({ versions }),
+      );
+      const root = makeRepo({
+        'deploy/model.yaml': MANIFEST.replace('"13"', '"1150"'),
+      });
+      const { exitCode, stdout } = await validate(root);
+      expect(exitCode).toBe(1);
+      expect(stdout).toContain(
+        '(existing versions, newest first: 1203, 1202, 1201, 1200, 1199, 1198, 1197, 1196, 1195, 1194, … 1202 in all)',
+      );
+      expect(pages).toHaveLength(2);
     });
 
     it('fails a model that is not registered at all', async () => {
@@ -98,11 +125,11 @@ describe('ml-gitops validate', () => {
     it.each([
       [
         { status: 'PENDING_REGISTRATION' },
-        'is PENDING_REGISTRATION, not READY',
+        'is PENDING_REGISTRATION, not READY: MLflow is still registering it; wait until it is READY and re-run',
       ],
       [
         { status: 'FAILED_REGISTRATION', status_message: 'upload failed' },
-        'is FAILED_REGISTRATION, not READY (upload failed)',
+        'is FAILED_REGISTRATION, not READY (upload failed): its registration failed; register the model again and use the new version',
       ],
       [{ current_stage: 'Archived' }, 'is in the Archived stage'],
       [
@@ -115,6 +142,17 @@ describe('ml-gitops validate', () => {
       expect(exitCode).toBe(1);
       expect(stdout).toContain(
         `deploy/model.yaml:3:1: fraud-detector version 13 ${message}`,
+      );
+    });
+
+    it('tells to wait and re-run while the version is PENDING_REGISTRATION', async () => {
+      registry({
+        '13': mlflowVersion('13', { status: 'PENDING_REGISTRATION' }),
+      });
+      const { exitCode, stdout } = await validate(makeRepo());
+      expect(exitCode).toBe(1);
+      expect(stdout).toContain(
+        'fix: Wait until MLflow shows the version as READY, then re-run this check',
       );
     });
 
@@ -131,7 +169,7 @@ describe('ml-gitops validate', () => {
       expect(stdout).toContain('Result: ERROR (exit 2)');
     });
 
-    it('reports a 401 as an error that names the token', async () => {
+    it('reports a 401 as an error that says what to set', async () => {
       server.use(
         http.get(
           `${REGISTRY}/api/2.0/mlflow/*`,
@@ -141,9 +179,112 @@ describe('ml-gitops validate', () => {
       const { exitCode, stdout } = await validate(makeRepo());
       expect(exitCode).toBe(2);
       expect(stdout).toContain(
-        'refused the request as unauthenticated (401); pass a token',
+        'answered 401: it needs credentials; set username/password in --username and --password-env (or ML_GITOPS_REGISTRY_USERNAME and ML_GITOPS_REGISTRY_PASSWORD), or a token',
       );
     });
+
+    describe("MLflow's basic-auth app", () => {
+      // `mlflow server --app-name basic-auth` answers anything but valid
+      // Basic credentials with make_basic_auth_response
+      // (mlflow/server/auth/__init__.py): 401, plain text, a Basic challenge.
+      const challenge = () =>
+        new HttpResponse(
+          'You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.',
+          {
+            status: 401,
+            headers: {
+              'Content-Type': 'text/html; charset=utf-8',
+              'WWW-Authenticate': 'Basic realm="mlflow"',
+            },
+          },
+        );
+      const expected = `Basic ${Buffer.from('ci-bot:hunter2-pw').toString(
+        'base64',
+      )}`;
+      beforeEach(() => {
+        server.use(
+          http.get(`${REGISTRY}/api/2.0/mlflow/*`, ({ request }) =>
+            request.headers.get('authorization') === expected
+              ? undefined
+              : challenge(),
+          ),
+          ...mlflowHandlers({
+            versions: { '13': mlflowVersion('13') },
+            metrics: GOOD_METRICS,
+          }),
+        );
+      });
+
+      it('sends ML_GITOPS_REGISTRY_USERNAME/PASSWORD, or --username/--password-env, as Basic credentials', async () => {
+        const root = makeRepo();
+        const a = await runCli(['validate', root, '--registry-url', REGISTRY], {
+          env: {
+            ML_GITOPS_REGISTRY_USERNAME: 'ci-bot',
+            ML_GITOPS_REGISTRY_PASSWORD: 'hunter2-pw',
+          },
+        });
+        const b = await runCli(
+          [
+            'validate',
+            root,
+            '--registry-url',
+            REGISTRY,
+            '--username',
+            'ci-bot',
+            '--password-env',
+            'MLFLOW_PASSWORD',
+          ],
+          { env: { MLFLOW_PASSWORD: 'hunter2-pw' } },
+        );
+        expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
+        expect(a.output + b.output).not.toContain('hunter2-pw');
+      });
+
+      it('a bearer token gets an error that names --username and --password-env', async () => {
+        const { exitCode, stdout } = await runCli(
+          ['validate', makeRepo(), '--registry-url', REGISTRY],
+          { env: { ML_GITOPS_REGISTRY_TOKEN: 'tok-123' } },
+        );
+        expect(exitCode).toBe(2);
+        expect(stdout).toContain(
+          'answered 401: its basic-auth app needs username/password in --username and --password-env (or ML_GITOPS_REGISTRY_USERNAME and ML_GITOPS_REGISTRY_PASSWORD), not a bearer token',
+        );
+        expect(stdout).not.toContain('tok-123');
+      });
+    });
+
+    it.each([
+      [
+        {
+          ML_GITOPS_REGISTRY_TOKEN: 't',
+          ML_GITOPS_REGISTRY_USERNAME: 'u',
+          ML_GITOPS_REGISTRY_PASSWORD: 'p',
+        },
+        [],
+        'or a username and password (--username, --password-env), not both',
+      ],
+      [{ ML_GITOPS_REGISTRY_USERNAME: 'u' }, [], '--username needs a password'],
+      [
+        { MLFLOW_PASSWORD: 'p' },
+        ['--password-env', 'MLFLOW_PASSWORD'],
+        'a registry password is set (MLFLOW_PASSWORD) but no username',
+      ],
+      [
+        {},
+        ['--password-env', 'NOPE'],
+        '--password-env NOPE: the variable NOPE is not set or empty',
+      ],
+    ])(
+      'refuses inconsistent credentials %j %j (exit 2)',
+      async (env, args, message) => {
+        const { exitCode, stderr } = await runCli(
+          ['validate', makeRepo(), '--registry-url', REGISTRY, ...args],
+          { env },
+        );
+        expect(exitCode).toBe(2);
+        expect(stderr).toContain(message);
+      },
+    );
 
     it('reports a 5xx as an error', async () => {
       server.use(

@@ -26,6 +26,11 @@ Options:
   --registry-url URL   MLflow tracking server (default: $ML_GITOPS_REGISTRY_URL)
   --token-env NAME     environment variable holding the registry's bearer token
                        (default: ML_GITOPS_REGISTRY_TOKEN, used when set)
+  --username USER      user for MLflow's basic-auth app (HTTP Basic; default:
+                       $ML_GITOPS_REGISTRY_USERNAME); needs a password, and
+                       no token
+  --password-env NAME  environment variable holding that user's password
+                       (default: ML_GITOPS_REGISTRY_PASSWORD)
   --skip-registry      skip the registry and gate checks on purpose
   --skip-integration   do not run checks.integration
   --base REF           compare with this Git ref, e.g. origin/dev
@@ -71,6 +76,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       options: {
         'registry-url': { type: 'string' },
         'token-env': { type: 'string' },
+        username: { type: 'string' },
+        'password-env': { type: 'string' },
         'skip-registry': { type: 'boolean' },
         'skip-integration': { type: 'boolean' },
         base: { type: 'string' },
@@ -129,6 +136,49 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   } else {
     registryToken = io.env.ML_GITOPS_REGISTRY_TOKEN || undefined;
   }
+  const registryUsername =
+    values.username ?? (io.env.ML_GITOPS_REGISTRY_USERNAME || undefined);
+  let registryPassword: string | undefined;
+  const passwordEnv = values['password-env'];
+  if (passwordEnv !== undefined) {
+    if (!ENV_NAME.test(passwordEnv)) {
+      return usageError(
+        `--password-env takes the name of an environment variable, not the password itself`,
+      );
+    }
+    registryPassword = io.env[passwordEnv];
+    if (!registryPassword) {
+      return usageError(
+        `--password-env ${passwordEnv}: the variable ${passwordEnv} is not set or empty`,
+      );
+    }
+  } else {
+    registryPassword = io.env.ML_GITOPS_REGISTRY_PASSWORD || undefined;
+  }
+  if (registryUsername !== undefined && registryUsername.includes(':')) {
+    return usageError(
+      '--username must not contain ":" (HTTP Basic credentials cannot carry it)',
+    );
+  }
+  if (registryToken && (registryUsername || registryPassword)) {
+    return usageError(
+      `give the registry either a token (${
+        tokenEnv ? `--token-env ${tokenEnv}` : 'ML_GITOPS_REGISTRY_TOKEN'
+      }) or a username and password (--username, --password-env), not both: MLflow's basic-auth app takes only the username and password`,
+    );
+  }
+  if (registryUsername && !registryPassword) {
+    return usageError(
+      `--username needs a password: set ML_GITOPS_REGISTRY_PASSWORD or pass --password-env NAME`,
+    );
+  }
+  if (registryPassword && !registryUsername) {
+    return usageError(
+      `a registry password is set (${
+        passwordEnv ?? 'ML_GITOPS_REGISTRY_PASSWORD'
+      }) but no username: pass --username USER or set ML_GITOPS_REGISTRY_USERNAME`,
+    );
+  }
   if (values.base !== undefined && values.base === '') {
     return usageError('--base needs a ref, e.g. --base origin/dev');
   }
@@ -139,9 +189,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       manifestPath: values.manifest,
       registryUrl,
       registryToken,
+      registryUsername,
+      registryPassword,
       secretEnvNames: [
         'ML_GITOPS_REGISTRY_TOKEN',
+        'ML_GITOPS_REGISTRY_PASSWORD',
         ...(tokenEnv ? [tokenEnv] : []),
+        ...(passwordEnv ? [passwordEnv] : []),
       ],
       skipRegistry: values['skip-registry'],
       skipIntegration: values['skip-integration'],

@@ -23,6 +23,9 @@ export type ValidateOptions = {
   /** The MLflow URL; undefined means not configured. */
   registryUrl?: string;
   registryToken?: string;
+  /** HTTP Basic credentials for MLflow's basic-auth app (both or neither). */
+  registryUsername?: string;
+  registryPassword?: string;
   /** Environment variables holding credentials, hidden from integration checks. */
   secretEnvNames?: string[];
   /** Skip the registry and gate checks on purpose. */
@@ -113,6 +116,10 @@ export async function validate(
       client = MlflowClient.create({
         baseUrl: options.registryUrl,
         token: options.registryToken,
+        username: options.registryUsername,
+        password: options.registryPassword,
+        credentialsHint:
+          '--username and --password-env (or ML_GITOPS_REGISTRY_USERNAME and ML_GITOPS_REGISTRY_PASSWORD)',
         fetch: options.fetch,
         timeoutMs: options.registryTimeoutMs,
       });

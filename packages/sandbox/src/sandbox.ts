@@ -61,6 +61,8 @@ export const SANDBOX_CREDENTIALS = {
     token: 'sandbox-argocd-token',
   },
   kubernetes: { token: 'sandbox-kube-token' },
+  /** MLflow's basic-auth app, when switched on: a user with EDIT. */
+  mlflow: { username: 'sandbox-mlflow', password: 'sandbox-mlflow-password' },
 };
 
 export type SandboxOptions = {
@@ -81,6 +83,12 @@ export type SandboxOptions = {
   log?: (message: string) => void;
   /** one log line per request */
   logRequests?: boolean;
+  /**
+   * MLflow answers as its basic-auth app does (`mlflow server --app-name
+   * basic-auth`): HTTP Basic with SANDBOX_CREDENTIALS.mlflow. Default off,
+   * so the demo stays open.
+   */
+  mlflowBasicAuth?: boolean;
 };
 
 export type Sandbox = {
@@ -108,6 +116,19 @@ export type Sandbox = {
     canary: SandboxCanary | null,
   ): void;
   setWebhook(config: { url?: string; secret?: string }): void;
+  /** switches MLflow's basic-auth app on or off (kept across resets) */
+  setMlflowBasicAuth(enabled: boolean): void;
+  /**
+   * how MLflow registers new versions: READY at once, or
+   * PENDING_REGISTRATION until completeMlflowRegistration (kept across resets)
+   */
+  setMlflowRegistration(mode: 'ready' | 'pending'): void;
+  completeMlflowRegistration(
+    model: string,
+    version: string,
+    status: 'READY' | 'FAILED_REGISTRATION',
+    message?: string,
+  ): void;
   /** waits for the webhook deliveries under way */
   webhooksIdle(): Promise<void>;
   webhookDeliveries(): WebhookSender['deliveries'];
@@ -166,6 +187,13 @@ export async function startSandbox(
     | undefined;
   let state: SandboxState;
 
+  const mlflowUsers = {
+    users: [{ ...SANDBOX_CREDENTIALS.mlflow, permission: 'EDIT' as const }],
+  };
+  const mlflowSettings = {
+    basicAuth: options.mlflowBasicAuth ?? false,
+    registration: 'ready' as 'ready' | 'pending',
+  };
   const build = async (): Promise<SandboxState> => {
     generation++;
     const gitRoot = path.join(dataDir, `git-${process.pid}-${generation}`);
@@ -192,6 +220,7 @@ export async function startSandbox(
     });
     await world.init(options.drift ?? true);
     const mlflow = MlflowStore.seed();
+    mlflow.registrationMode = mlflowSettings.registration;
     const webhooks = new WebhookSender(repos, gitUrls, webhookConfig, log);
     return {
       repos,
@@ -212,7 +241,9 @@ export async function startSandbox(
         SANDBOX_CREDENTIALS.kubernetes.token,
         [sealedSecrets],
       ),
-      mlflowApi: new MlflowApi(mlflow, () => servers.mlflow.url),
+      mlflowApi: new MlflowApi(mlflow, () => servers.mlflow.url, {
+        auth: mlflowSettings.basicAuth ? mlflowUsers : undefined,
+      }),
     };
   };
 
@@ -399,6 +430,17 @@ export async function startSandbox(
       if ('url' in config) webhookConfig.url = config.url;
       if ('secret' in config) webhookConfig.secret = config.secret;
     },
+    setMlflowBasicAuth(enabled) {
+      mlflowSettings.basicAuth = enabled;
+      state.mlflowApi.setAuth(enabled ? mlflowUsers : undefined);
+    },
+    setMlflowRegistration(mode) {
+      mlflowSettings.registration = mode;
+      state.mlflow.registrationMode = mode;
+    },
+    completeMlflowRegistration(model, version, status, message) {
+      state.mlflow.completeRegistration(model, version, status, message);
+    },
     webhooksIdle: () => state.webhooks.idle(),
     webhookDeliveries: () => state.webhooks.deliveries,
     async reset() {
@@ -411,6 +453,10 @@ export async function startSandbox(
     },
     async state() {
       return {
+        mlflow: {
+          basicAuth: mlflowSettings.basicAuth,
+          registration: mlflowSettings.registration,
+        },
         reconcileInterval: interval,
         webhook: {
           url: webhookConfig.url ?? null,
@@ -670,6 +716,45 @@ function adminHandler(sandbox: Sandbox) {
   r.add('POST', '/_sandbox/unseal', ctx =>
     sandbox.sealedSecrets.handleAdminUnseal(ctx.req, ctx.res),
   );
+  r.add('POST', '/_sandbox/mlflow/basic-auth', async ctx => {
+    const body = await readJson(ctx.req);
+    if (typeof body.enabled !== 'boolean') {
+      sendJson(ctx.res, 400, { error: 'enabled must be true or false' });
+      return;
+    }
+    sandbox.setMlflowBasicAuth(body.enabled);
+    ok(ctx.res);
+  });
+  r.add('POST', '/_sandbox/mlflow/registration', async ctx => {
+    const body = await readJson(ctx.req);
+    if (body.mode !== 'ready' && body.mode !== 'pending') {
+      sendJson(ctx.res, 400, { error: 'mode must be ready or pending' });
+      return;
+    }
+    sandbox.setMlflowRegistration(body.mode);
+    ok(ctx.res);
+  });
+  r.add('POST', '/_sandbox/mlflow/registration/complete', async ctx => {
+    const body = await readJson(ctx.req);
+    if (body.status !== 'READY' && body.status !== 'FAILED_REGISTRATION') {
+      sendJson(ctx.res, 400, {
+        error: 'status must be READY or FAILED_REGISTRATION',
+      });
+      return;
+    }
+    try {
+      sandbox.completeMlflowRegistration(
+        String(body.model),
+        String(body.version),
+        body.status,
+        typeof body.message === 'string' ? body.message : undefined,
+      );
+    } catch (e) {
+      sendJson(ctx.res, 409, { error: (e as Error).message });
+      return;
+    }
+    ok(ctx.res);
+  });
   r.add('POST', '/_sandbox/reset', async ctx => {
     await sandbox.reset();
     ok(ctx.res);

@@ -46,16 +46,29 @@ async function main() {
       'http://localhost:7007/api/events/http/github',
     webhookSecret: process.env.SANDBOX_WEBHOOK_SECRET || undefined,
     logRequests: process.env.SANDBOX_LOG_REQUESTS === '1',
+    mlflowBasicAuth: process.env.SANDBOX_MLFLOW_BASIC_AUTH === '1',
     reconcileIntervalSeconds:
       envNumber('SANDBOX_RECONCILE_INTERVAL_SECONDS') ?? 120,
     reconcileJitterSeconds: envNumber('SANDBOX_RECONCILE_JITTER_SECONDS') ?? 60,
   });
   const u = sandbox.urls;
   console.log(`ML GitOps sandbox is running (data in ${sandbox.dataDir})
-  Git host (GitHub API)  ${u.git}   API ${u.gitApi}   clone ${u.git}/acme/fraud-detector-config.git
-  Argo CD                ${u.argocd}   user ${SANDBOX_CREDENTIALS.argocd.username} / ${SANDBOX_CREDENTIALS.argocd.password}, token ${SANDBOX_CREDENTIALS.argocd.token}
-  Kubernetes + Flux      ${u.kubernetes}   bearer token ${SANDBOX_CREDENTIALS.kubernetes.token}
-  MLflow                 ${u.mlflow}
+  Git host (GitHub API)  ${u.git}   API ${u.gitApi}   clone ${
+    u.git
+  }/acme/fraud-detector-config.git
+  Argo CD                ${u.argocd}   user ${
+    SANDBOX_CREDENTIALS.argocd.username
+  } / ${SANDBOX_CREDENTIALS.argocd.password}, token ${
+    SANDBOX_CREDENTIALS.argocd.token
+  }
+  Kubernetes + Flux      ${u.kubernetes}   bearer token ${
+    SANDBOX_CREDENTIALS.kubernetes.token
+  }
+  MLflow                 ${u.mlflow}${
+    sandbox.current().mlflowApi.authEnabled
+      ? `   basic auth ${SANDBOX_CREDENTIALS.mlflow.username} / ${SANDBOX_CREDENTIALS.mlflow.password}`
+      : ''
+  }
   Test controls          ${u.admin}/_sandbox/state
 Press Ctrl+C to stop.`);
   const stop = async () => {

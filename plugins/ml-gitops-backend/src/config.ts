@@ -21,7 +21,11 @@ export type RegistryConfig = {
   name: string;
   type: string;
   url: string;
+  /** A bearer token; never together with `username`. */
   token?: string;
+  /** HTTP Basic credentials for MLflow's basic-auth app: both or neither. */
+  username?: string;
+  password?: string;
 };
 
 /**

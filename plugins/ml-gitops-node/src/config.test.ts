@@ -23,6 +23,13 @@ describe('readMlGitopsSharedConfig', () => {
                 token: 't',
               },
               { name: 'other', type: 'mlflow', url: 'http://mlflow:5000' },
+              {
+                name: 'basic',
+                type: 'mlflow',
+                url: 'https://mlflow.internal',
+                username: 'svc-backstage',
+                password: 'pw',
+              },
             ],
           },
         }),
@@ -41,6 +48,13 @@ describe('readMlGitopsSharedConfig', () => {
           type: 'mlflow',
           url: 'http://mlflow:5000',
           token: undefined,
+        },
+        {
+          name: 'basic',
+          type: 'mlflow',
+          url: 'https://mlflow.internal',
+          username: 'svc-backstage',
+          password: 'pw',
         },
       ],
     });
@@ -69,6 +83,47 @@ describe('readMlGitopsSharedConfig', () => {
         ],
       },
       /mlGitops.registries lists the name "r" twice/,
+    ],
+    [
+      {
+        registries: [
+          {
+            name: 'r',
+            type: 'mlflow',
+            url: 'https://a.example.com',
+            token: 't',
+            username: 'u',
+            password: 'p',
+          },
+        ],
+      },
+      /mlGitops.registries\[0\] \("r"\) sets both token and username\/password; keep one/,
+    ],
+    [
+      {
+        registries: [
+          {
+            name: 'r',
+            type: 'mlflow',
+            url: 'https://a.example.com',
+            username: 'u',
+          },
+        ],
+      },
+      /mlGitops.registries\[0\] \("r"\) sets username without password; MLflow's basic-auth app needs both/,
+    ],
+    [
+      {
+        registries: [
+          {
+            name: 'r',
+            type: 'mlflow',
+            url: 'https://a.example.com',
+            password: 'p',
+          },
+        ],
+      },
+      /sets password without username/,
     ],
   ])('refuses %j with a message naming the key', (mlGitops, message) => {
     expect(() =>

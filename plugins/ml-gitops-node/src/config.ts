@@ -14,7 +14,14 @@ export type MlGitopsRegistryConfig = {
   type: string;
   /** Base URL without a trailing slash. */
   url: string;
+  /** A bearer token; never together with `username`. */
   token?: string;
+  /**
+   * HTTP Basic credentials, what MLflow's basic-auth app
+   * (`mlflow server --app-name basic-auth`) takes: both or neither.
+   */
+  username?: string;
+  password?: string;
 };
 
 /**
@@ -38,7 +45,7 @@ function absoluteHttpUrl(value: string, key: string, example: string) {
   }
   if (url && (url.username || url.password)) {
     throw new Error(
-      `${key} must not carry credentials in the URL; put the token in the token key`,
+      `${key} must not carry credentials in the URL; put them in the token key, or the username and password keys`,
     );
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
@@ -72,6 +79,27 @@ export function readMlGitopsSharedConfig(
         throw new Error(`mlGitops.registries lists the name "${name}" twice`);
       }
       seen.add(name);
+      const token = registry.getOptionalString('token') || undefined;
+      const username = registry.getOptionalString('username') || undefined;
+      const password = registry.getOptionalString('password') || undefined;
+      const named = `mlGitops.registries[${index}] ("${name}")`;
+      if (token && (username || password)) {
+        throw new Error(
+          `${named} sets both token and username/password; keep one: username and password for MLflow's basic-auth app, token for a server that takes bearer tokens`,
+        );
+      }
+      if ((username === undefined) !== (password === undefined)) {
+        throw new Error(
+          `${named} sets ${username ? 'username' : 'password'} without ${
+            username ? 'password' : 'username'
+          }; MLflow's basic-auth app needs both`,
+        );
+      }
+      if (username?.includes(':')) {
+        throw new Error(
+          `${named}.username must not contain ":" (HTTP Basic credentials cannot carry it)`,
+        );
+      }
       return {
         name,
         type: registry.getString('type'),
@@ -80,7 +108,8 @@ export function readMlGitopsSharedConfig(
           `${key}.url`,
           'https://mlflow.example.com',
         ),
-        token: registry.getOptionalString('token') || undefined,
+        ...(token ? { token } : {}),
+        ...(username && password ? { username, password } : {}),
       };
     },
   );

@@ -106,8 +106,7 @@ export function mlflowVersion(
     source: `models:/m-${version}`,
     run_id: `run-${version}`,
     status: 'READY',
-    tags: [],
-    aliases: [],
+    // No tags and no aliases: protobuf's JSON leaves empty lists out.
     ...overrides,
   };
 }
@@ -144,11 +143,51 @@ export function mlflowHandlers(registry: {
       const name = new URL(request.url).searchParams.get('name');
       if (name !== 'fraud-detector')
         return notFound(`Registered Model with name=${name} not found`);
+      // latest_versions: the newest version of each stage
+      // (RegisteredModel in mlflow/protos/model_registry.proto).
+      const newest = new Map<string, Record<string, unknown>>();
+      for (const v of Object.values(registry.versions)) {
+        const stage = String(v.current_stage ?? 'None');
+        const current = newest.get(stage);
+        if (!current || Number(v.version) > Number(current.version)) {
+          newest.set(stage, v);
+        }
+      }
       return HttpResponse.json({
         registered_model: {
           name,
-          latest_versions: Object.values(registry.versions),
+          creation_timestamp: 1764240000000,
+          last_updated_timestamp: 1764240000000,
+          ...(newest.size ? { latest_versions: [...newest.values()] } : {}),
         },
+      });
+    }),
+    http.get(`${API}/model-versions/search`, ({ request }) => {
+      // Pages as MLflow's registry does: max_results (at most 200 000,
+      // _search_model_versions in mlflow/server/handlers.py) and a
+      // next_page_token of base64 {"offset": n} (SearchUtils.create_page_token
+      // in mlflow/utils/search_utils.py); no key for an empty list.
+      const query = new URL(request.url).searchParams;
+      const filter = query.get('filter') ?? '';
+      const match = /^name\s*=\s*'([^']*)'$/.exec(filter.trim());
+      const all = Object.values(registry.versions)
+        .filter(() => !match || match[1] === 'fraud-detector')
+        .sort((a, b) => Number(b.version) - Number(a.version));
+      const max = Number(query.get('max_results') ?? 200_000);
+      const token = query.get('page_token');
+      const offset = token
+        ? Number(JSON.parse(Buffer.from(token, 'base64').toString()).offset)
+        : 0;
+      const page = all.slice(offset, offset + max);
+      return HttpResponse.json({
+        ...(page.length ? { model_versions: page } : {}),
+        ...(offset + max < all.length
+          ? {
+              next_page_token: Buffer.from(
+                JSON.stringify({ offset: offset + max }),
+              ).toString('base64'),
+            }
+          : {}),
       });
     }),
     http.get(`${API}/runs/get`, ({ request }) => {
@@ -159,17 +198,21 @@ export function mlflowHandlers(registry: {
         run: {
           info: {
             run_id: runId,
+            run_uuid: runId,
+            experiment_id: '1',
             status: 'FINISHED',
             lifecycle_stage: 'active',
           },
-          data: {
-            metrics: Object.entries(metrics).map(([key, value]) => ({
-              key,
-              value,
-              timestamp: 1,
-              step: 0,
-            })),
-          },
+          data: Object.keys(metrics).length
+            ? {
+                metrics: Object.entries(metrics).map(([key, value]) => ({
+                  key,
+                  value,
+                  timestamp: 1,
+                  step: 0,
+                })),
+              }
+            : {},
         },
       });
     }),

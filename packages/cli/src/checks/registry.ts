@@ -2,6 +2,7 @@ import {
   evaluateGates,
   MlflowClient,
   ModelManifest,
+  MODEL_VERSION_STATUS,
   modelVersionBlockers,
   REJECTED_TAG,
 } from '@ml-gitops/plugin-ml-gitops-common';
@@ -71,10 +72,21 @@ export async function checkRegistry(
       const model = await client.getRegisteredModel(name);
       if (!model) {
         hint = `No model named ${name} is registered at ${client.url}: check model_name`;
-      } else if (model.latestVersions.length > 0) {
-        hint += ` (latest: ${model.latestVersions
+      } else if (!name.includes("'")) {
+        // Every version of the model, over as many pages as MLflow sends
+        // (registered_model.latest_versions holds only the newest per stage).
+        const existing = (await client.searchModelVersions(`name='${name}'`))
+          .filter(v => v.name === name)
           .map(v => v.version)
-          .join(', ')})`;
+          .sort((a, b) => Number(b) - Number(a));
+        if (existing.length > 0) {
+          const shown = existing.slice(0, 10);
+          hint += ` (existing versions, newest first: ${shown.join(', ')}${
+            existing.length > shown.length
+              ? `, … ${existing.length} in all`
+              : ''
+          })`;
+        }
       }
     } catch {
       // The hint is optional.
@@ -112,7 +124,11 @@ export async function checkRegistry(
             severity: 'error' as const,
             ...at(location, ['model_version']),
             message,
-            fix: `Deploy a version that is READY, not Archived and not tagged ${REJECTED_TAG.key}=${REJECTED_TAG.value}`,
+            fix:
+              modelVersion.status === MODEL_VERSION_STATUS.pending &&
+              message.includes(MODEL_VERSION_STATUS.pending)
+                ? 'Wait until MLflow shows the version as READY, then re-run this check (re-run the pull request job)'
+                : `Deploy a version that is READY, not Archived and not tagged ${REJECTED_TAG.key}=${REJECTED_TAG.value}`,
           })),
           registryDetails,
         )

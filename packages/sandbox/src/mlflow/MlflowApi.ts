@@ -19,12 +19,68 @@
  * (mlflow.org/docs/latest/api_reference/rest-api.html). Errors use MLflow's
  * `{error_code, message}` body with the HTTP codes of mlflow/server/handlers.py
  * (RESOURCE_DOES_NOT_EXIST → 404, INVALID_PARAMETER_VALUE → 400).
+ *
+ * Where each rule comes from (mlflow/mlflow):
+ * - Basic auth (switched on with `setAuth`, off by default so the demo stays
+ *   open): mlflow/server/auth/__init__.py, `mlflow server --app-name
+ *   basic-auth`. Anything but valid HTTP Basic credentials (a bearer token
+ *   too) gets make_basic_auth_response: 401, a plain-text body and
+ *   `WWW-Authenticate: Basic realm="mlflow"`. A user whose permission does
+ *   not allow the call gets make_forbidden_response: 403 "Permission denied".
+ *   The permissions (READ reads, EDIT also updates, MANAGE also deletes,
+ *   NO_PERMISSIONS nothing; READ is the default) are the table of
+ *   docs/source/auth/index.rst.
+ * - Registration states: ModelVersionStatus in
+ *   mlflow/protos/model_registry.proto (PENDING_REGISTRATION,
+ *   FAILED_REGISTRATION, READY). MLflow's own SQL store creates a version
+ *   READY (SqlAlchemyStore.create_model_version in
+ *   mlflow/store/model_registry/sqlalchemy_store.py); registries that copy
+ *   artifacts asynchronously create it PENDING_REGISTRATION and clients wait
+ *   (_await_model_version_creation in
+ *   mlflow/store/model_registry/abstract_store.py). `setRegistrationMode`
+ *   picks which, `completeRegistration` ends a pending one.
+ * - Pages: max_results defaults and limits from mlflow/protos/model_registry.proto
+ *   (SearchRegisteredModels: default 100, "Max threshold is 1000";
+ *   SearchModelVersions: default 200000) and the schema checks of
+ *   _search_registered_models / _search_model_versions in
+ *   mlflow/server/handlers.py (at most 1000 and 200 000). The page token is
+ *   base64 of {"offset": n} (SearchUtils.create_page_token and
+ *   parse_start_offset_from_page_token in mlflow/utils/search_utils.py);
+ *   the last page has no next_page_token, and an empty list is left out of
+ *   the JSON as protobuf does.
  */
 
 import crypto from 'node:crypto';
 import http from 'node:http';
-import { readJson, Router, RouteContext, sendJson } from '../lib/http';
+import {
+  readJson,
+  Router,
+  RouteContext,
+  sendJson as sendHttpJson,
+} from '../lib/http';
 import { daysAgo, MODELS, stableHex, USERS } from '../seed/data';
+
+/**
+ * A body as MLflow's message_to_json (mlflow/utils/proto_json_utils.py)
+ * writes it: protobuf's JSON leaves out empty repeated fields, at any depth.
+ */
+function protoJson(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(protoJson);
+  }
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined && !(Array.isArray(v) && !v.length))
+        .map(([k, v]) => [k, protoJson(v)]),
+    );
+  }
+  return value;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown) {
+  sendHttpJson(res, status, protoJson(body));
+}
 
 export type MlflowVersion = {
   name: string;
@@ -35,7 +91,9 @@ export type MlflowVersion = {
   description: string;
   source: string;
   run_id: string;
-  status: 'READY';
+  status: MlflowVersionStatus;
+  /** Set while pending or after a failure (ModelVersion.status_message). */
+  status_message?: string;
   user_id: string;
   tags: Array<{ key: string; value: string }>;
   run_link: string;
@@ -67,6 +125,25 @@ export type MlflowModel = {
   aliases: Array<{ alias: string; version: string }>;
 };
 
+/** ModelVersionStatus of mlflow/protos/model_registry.proto. */
+export type MlflowVersionStatus =
+  | 'PENDING_REGISTRATION'
+  | 'FAILED_REGISTRATION'
+  | 'READY';
+
+/** A permission of MLflow's basic-auth app (docs/source/auth/index.rst). */
+export type MlflowPermission = 'READ' | 'EDIT' | 'MANAGE' | 'NO_PERMISSIONS';
+
+/** The users of the emulated basic-auth app. */
+export type MlflowBasicAuth = {
+  users: Array<{
+    username: string;
+    password: string;
+    /** default READ, the auth app's default_permission */
+    permission?: MlflowPermission;
+  }>;
+};
+
 export class MlflowError extends Error {
   constructor(
     readonly status: number,
@@ -81,6 +158,39 @@ export class MlflowStore {
   models = new Map<string, MlflowModel>();
   versions: MlflowVersion[] = [];
   runs = new Map<string, MlflowRun>();
+  /**
+   * How model-versions/create registers: `ready` as MLflow's SQL store does,
+   * or `pending` as a registry that copies artifacts asynchronously does.
+   */
+  registrationMode: 'ready' | 'pending' = 'ready';
+
+  /**
+   * Ends the registration of a PENDING_REGISTRATION version: READY, or
+   * FAILED_REGISTRATION with a status message. Throws for any other version.
+   */
+  completeRegistration(
+    name: string,
+    version: string,
+    status: 'READY' | 'FAILED_REGISTRATION',
+    statusMessage?: string,
+  ): MlflowVersion {
+    const found = this.versions.find(
+      v => v.name === name && v.version === version,
+    );
+    if (!found) {
+      throw new Error(`no version ${version} of ${name}`);
+    }
+    if (found.status !== 'PENDING_REGISTRATION') {
+      throw new Error(
+        `${name} version ${version} is ${found.status}, not PENDING_REGISTRATION`,
+      );
+    }
+    found.status = status;
+    if (statusMessage) found.status_message = statusMessage;
+    else delete found.status_message;
+    found.last_updated_timestamp = Date.now();
+    return found;
+  }
 
   /**
    * Registers a version of a model with the training run behind it, as
@@ -210,6 +320,82 @@ function required(ctx: RouteContext, name: string): string {
   return v;
 }
 
+/**
+ * `max_results` of a search: the proto's default when absent; at most
+ * `limit` (the schema check of the handler in mlflow/server/handlers.py,
+ * whose message is invalid_value's with a type hint); at least 1 (the
+ * store's check).
+ */
+function maxResults(ctx: RouteContext, fallback: number, limit: number) {
+  const raw = ctx.url.searchParams.get('max_results');
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  if (!/^-?\d+$/.test(raw.trim()) || n > limit) {
+    throw new MlflowError(
+      400,
+      'INVALID_PARAMETER_VALUE',
+      `Invalid value ${JSON.stringify(
+        raw,
+      )} for parameter 'max_results' supplied:  Hint: Value was of type 'str'. See the API docs for more information about request parameters.`,
+    );
+  }
+  if (n < 1) {
+    throw new MlflowError(
+      400,
+      'INVALID_PARAMETER_VALUE',
+      `Invalid value for max_results. It must be a positive integer, but got ${n}`,
+    );
+  }
+  return n;
+}
+
+/** The offset in a page token (SearchUtils.parse_start_offset_from_page_token). */
+function pageOffset(ctx: RouteContext): number {
+  const token = ctx.url.searchParams.get('page_token');
+  if (!token) return 0;
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(token) || token.length % 4 !== 0) {
+    throw new MlflowError(
+      400,
+      'INVALID_PARAMETER_VALUE',
+      'Invalid page token, could not base64-decode',
+    );
+  }
+  const decoded = Buffer.from(token, 'base64').toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decoded);
+  } catch {
+    throw new MlflowError(
+      400,
+      'INVALID_PARAMETER_VALUE',
+      `Invalid page token, decoded value=b'${decoded}'`,
+    );
+  }
+  const offset = (parsed as { offset?: unknown } | null)?.offset;
+  if (!offset || !Number.isInteger(Number(offset)) || Number(offset) < 0) {
+    throw new MlflowError(
+      400,
+      'INVALID_PARAMETER_VALUE',
+      `Invalid page token, parsed value=${decoded}`,
+    );
+  }
+  return Number(offset);
+}
+
+/** One page of `items` and the token of the next, as MLflow's stores page. */
+function page<T>(items: T[], offset: number, max: number) {
+  const slice = items.slice(offset, offset + max);
+  return {
+    items: slice,
+    nextPageToken:
+      offset + max < items.length
+        ? Buffer.from(JSON.stringify({ offset: offset + max })).toString(
+            'base64',
+          )
+        : undefined,
+  };
+}
+
 /** Parses the registry search filter subset: name='x' [AND run_id='y'], name LIKE 'x%'. */
 function parseFilter(filter: string): (v: MlflowVersion) => boolean {
   if (!filter.trim()) return () => true;
@@ -260,17 +446,81 @@ function parseFilter(filter: string): (v: MlflowVersion) => boolean {
 
 export class MlflowApi {
   private router = new Router();
+  private auth: MlflowBasicAuth | undefined;
 
   constructor(
     public store: MlflowStore,
     private readonly baseUrl: () => string,
+    options: { auth?: MlflowBasicAuth } = {},
   ) {
+    this.auth = options.auth;
     this.routes();
+  }
+
+  /** Switches the basic-auth app on (with its users) or off (undefined). */
+  setAuth(auth: MlflowBasicAuth | undefined) {
+    this.auth = auth;
+  }
+
+  get authEnabled(): boolean {
+    return this.auth !== undefined;
+  }
+
+  /**
+   * What the auth app's before-request hook decides: undefined to go on, or
+   * the answer it sends instead.
+   */
+  private authorize(
+    req: RouteContext['req'],
+    path: string,
+  ): { status: 401 | 403; body: string } | undefined {
+    if (!this.auth || /^\/(health|static|favicon\.ico)/.test(path)) {
+      return undefined;
+    }
+    const [scheme, data] = (req.headers.authorization ?? '').split(' ');
+    let user: MlflowBasicAuth['users'][number] | undefined;
+    if (scheme?.toLowerCase() === 'basic' && data) {
+      const decoded = Buffer.from(data, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon > 0) {
+        const username = decoded.slice(0, colon);
+        const password = decoded.slice(colon + 1);
+        user = this.auth.users.find(
+          u => u.username === username && u.password === password,
+        );
+      }
+    }
+    if (!user) {
+      return {
+        status: 401,
+        body: 'You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.',
+      };
+    }
+    const permission = user.permission ?? 'READ';
+    // Reads need READ; a write needs EDIT, but creating a registered model
+    // needs no permission on a resource that does not exist yet.
+    const write =
+      req.method !== 'GET' && !path.endsWith('/registered-models/create');
+    const allowed =
+      permission !== 'NO_PERMISSIONS' && (!write || permission !== 'READ');
+    return allowed ? undefined : { status: 403, body: 'Permission denied' };
   }
 
   async handle(req: RouteContext['req'], res: http.ServerResponse, url: URL) {
     try {
       const path = url.pathname.replace(/^\/ajax-api\//, '/api/');
+      const refused = this.authorize(req, path);
+      if (refused) {
+        // Flask's make_response of a str: text/html; charset=utf-8.
+        res.writeHead(refused.status, {
+          'content-type': 'text/html; charset=utf-8',
+          ...(refused.status === 401
+            ? { 'www-authenticate': 'Basic realm="mlflow"' }
+            : {}),
+        });
+        res.end(refused.body);
+        return;
+      }
       const matched = await this.router.handle({ req, res, url }, path);
       if (matched === 'method') {
         throw new MlflowError(
@@ -356,22 +606,31 @@ export class MlflowApi {
           `Invalid filter '${filter}'. Could not be parsed.`,
         );
       }
-      const items = [...this.store.models.values()].filter(x => {
-        if (!m) return true;
-        if (m[1] === '=') return x.name === m[2];
-        const re = new RegExp(
-          `^${m[2].replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*')}$`,
-          m[1].toUpperCase() === 'ILIKE' ? 'i' : '',
-        );
-        return re.test(x.name);
-      });
-      sendJson(
-        ctx.res,
-        200,
-        items.length
-          ? { registered_models: items.map(x => this.modelJson(x)) }
-          : {},
+      const items = [...this.store.models.values()]
+        .filter(x => {
+          if (!m) return true;
+          if (m[1] === '=') return x.name === m[2];
+          const re = new RegExp(
+            `^${m[2]
+              .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+              .replace(/%/g, '.*')}$`,
+            m[1].toUpperCase() === 'ILIKE' ? 'i' : '',
+          );
+          return re.test(x.name);
+        })
+        // Name ascending is the default order (the proto's order_by doc).
+        .sort((a, b) => (a.name < b.name ? -1 : Number(a.name > b.name)));
+      const { items: shown, nextPageToken } = page(
+        items,
+        pageOffset(ctx),
+        maxResults(ctx, 100, 1000),
       );
+      sendJson(ctx.res, 200, {
+        ...(shown.length
+          ? { registered_models: shown.map(x => this.modelJson(x)) }
+          : {}),
+        ...(nextPageToken ? { next_page_token: nextPageToken } : {}),
+      });
     });
     r.add('GET', `${base}/registered-models/alias`, ctx => {
       const name = required(ctx, 'name');
@@ -414,16 +673,7 @@ export class MlflowApi {
     });
     r.add('GET', `${base}/model-versions/search`, ctx => {
       const q = ctx.url.searchParams;
-      const max = Number(q.get('max_results') ?? 10000);
-      if (!Number.isInteger(max) || max < 1 || max > 200000) {
-        throw new MlflowError(
-          400,
-          'INVALID_PARAMETER_VALUE',
-          `Invalid value for max_results. It must be at most 200000, but got value ${q.get(
-            'max_results',
-          )}`,
-        );
-      }
+      const max = maxResults(ctx, 200_000, 200_000);
       const test = parseFilter(q.get('filter') ?? '');
       let items = this.store.versions.filter(test);
       // newest first unless `order_by` asks for ascending order
@@ -433,20 +683,13 @@ export class MlflowApi {
           a.name.localeCompare(b.name) ||
           (Number(b.version) - Number(a.version)) * (ascending ? -1 : 1),
       );
-      const offset =
-        Number(
-          q.get('page_token')
-            ? Buffer.from(q.get('page_token')!, 'base64').toString()
-            : 0,
-        ) || 0;
-      const page = items.slice(offset, offset + max);
-      const body: Record<string, unknown> = {};
-      if (page.length) body.model_versions = page.map(v => this.versionJson(v));
-      if (offset + max < items.length)
-        body.next_page_token = Buffer.from(String(offset + max)).toString(
-          'base64',
-        );
-      sendJson(ctx.res, 200, body);
+      const { items: shown, nextPageToken } = page(items, pageOffset(ctx), max);
+      sendJson(ctx.res, 200, {
+        ...(shown.length
+          ? { model_versions: shown.map(v => this.versionJson(v)) }
+          : {}),
+        ...(nextPageToken ? { next_page_token: nextPageToken } : {}),
+      });
     });
     this.writeRoutes(base);
     r.add('GET', `${base}/runs/get`, ctx => {
@@ -654,7 +897,12 @@ export class MlflowApi {
         description: typeof b.description === 'string' ? b.description : '',
         source,
         run_id: runId,
-        status: 'READY',
+        ...(this.store.registrationMode === 'pending'
+          ? {
+              status: 'PENDING_REGISTRATION' as const,
+              status_message: 'Copying the model artifacts',
+            }
+          : { status: 'READY' as const }),
         user_id: '',
         tags: tags(b),
         run_link: typeof b.run_link === 'string' ? b.run_link : '',

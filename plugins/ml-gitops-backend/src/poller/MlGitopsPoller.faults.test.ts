@@ -106,6 +106,8 @@ describe('MlGitopsPoller faults', () => {
       mlflow: 'up',
     };
     const calls = { east: 0, west: 0 };
+    /** MLflow's ModelVersionStatus of every version (model_registry.proto). */
+    const registration = { status: 'READY', message: '' };
     const argo = (
       name: 'east' | 'west',
       url: string,
@@ -167,7 +169,10 @@ describe('MlGitopsPoller faults', () => {
             current_stage: 'Production',
             source: 'mlflow-artifacts:/1/abc/artifacts/model',
             run_id: 'abc',
-            status: 'READY',
+            status: registration.status,
+            ...(registration.message
+              ? { status_message: registration.message }
+              : {}),
             aliases: ['champion'],
           },
         });
@@ -240,6 +245,7 @@ describe('MlGitopsPoller faults', () => {
       store,
       churn,
       modes,
+      registration,
       calls,
       statuses,
       /** Polls at T0 + seconds. */
@@ -374,6 +380,34 @@ describe('MlGitopsPoller faults', () => {
     expect(back.gate).toBe('passed');
     expect(back.reason).toBeUndefined();
   });
+
+  it.each(['PENDING_REGISTRATION', 'FAILED_REGISTRATION'])(
+    'shows a %s version with its state and never passes its gate',
+    async status => {
+      const t = await setup();
+      t.registration.status = status;
+      t.registration.message = 'uploading artifacts';
+      await t.pollAt(0);
+      const fraud = await t.statuses(FRAUD);
+      for (const environment of ENVIRONMENTS) {
+        expect(fraud[environment].registry).toMatchObject({
+          version: '7',
+          exists: true,
+          status,
+          // The run's metrics meet the gate, but the version is not READY.
+          metrics: { auc: 0.95 },
+          gate: 'failed',
+        });
+      }
+      // Registered at last: read again within a minute, READY and passed.
+      t.registration.status = 'READY';
+      await t.pollAt(61);
+      expect((await t.statuses(FRAUD)).dev.registry).toMatchObject({
+        status: 'READY',
+        gate: 'passed',
+      });
+    },
+  );
 
   it('keeps a failing registry failing since its first failure while other models read its cached answers', async () => {
     // READY answers stay cached exactly five minutes.

@@ -366,6 +366,7 @@ describe('MlGitopsPoller', () => {
     expect(dev.registry).toEqual({
       version: '12',
       exists: true,
+      status: 'READY',
       aliases: ['champion'],
       stage: 'None',
       metrics: { auc: 0.95 },

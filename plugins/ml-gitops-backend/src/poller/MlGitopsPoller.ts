@@ -765,15 +765,24 @@ export class MlGitopsPoller {
       if (!failing || !facts.observedAt || facts.observedAt > failing.since) {
         this.recover(failureName);
       }
-      // A version the registry lacks has no metrics: any gate fails.
-      const gate = evaluateGates(
-        declaration.manifest?.gates?.metrics,
-        facts.exists ? facts.metrics : {},
-      ).outcome;
+      // A version the registry lacks has no metrics: any gate fails. A
+      // version it has not finished registering (or failed to register)
+      // cannot serve, so its gate never passes whatever its run's metrics.
+      const registered = facts.status === undefined || facts.status === 'READY';
+      const gate =
+        facts.exists && !registered
+          ? 'failed'
+          : evaluateGates(
+              declaration.manifest?.gates?.metrics,
+              facts.exists ? facts.metrics : {},
+            ).outcome;
       const gated = declaration.manifest?.gates?.metrics;
       return {
         version: declaration.version,
         exists: facts.exists,
+        ...(facts.exists && facts.status !== undefined
+          ? { status: facts.status }
+          : {}),
         aliases: facts.aliases,
         ...(facts.stage ? { stage: facts.stage } : {}),
         metrics: facts.metrics,
@@ -794,6 +803,7 @@ export class MlGitopsPoller {
       return {
         version: declaration.version,
         exists: same?.exists ?? false,
+        ...(same?.status !== undefined ? { status: same.status } : {}),
         aliases: same?.aliases ?? [],
         ...(same?.stage ? { stage: same.stage } : {}),
         metrics: same?.metrics ?? {},

@@ -119,6 +119,13 @@ export type LiveState = {
  */
 export type RegistryState = {
   exists: boolean;
+  /**
+   * The registry's registration status of the version: MLflow's `READY`,
+   * `PENDING_REGISTRATION` or `FAILED_REGISTRATION` (`ModelVersionStatus` in
+   * mlflow/protos/model_registry.proto). A version that exists but is not
+   * READY has `gate: 'failed'`. An addition to the design contract.
+   */
+  status?: string;
   aliases: string[];
   stage?: string;
   metrics: Record<string, number>;

@@ -60,6 +60,8 @@ export function makeOptions(
 export type FakeMlflowVersion = {
   version: string;
   status?: string;
+  /** MLflow's status_message: details of a pending or failed registration. */
+  statusMessage?: string;
   stage?: string;
   tags?: Record<string, string>;
   metrics?: Record<string, number>;
@@ -84,14 +86,21 @@ export function fakeMlflow(model: string, versions: FakeMlflowVersion[]) {
             name: model,
             version: v.version,
             status: v.status ?? 'READY',
+            ...(v.statusMessage ? { status_message: v.statusMessage } : {}),
             current_stage: v.stage ?? 'None',
+            source: `mlflow-artifacts:/1/run-${v.version}/artifacts/model`,
             run_id: `run-${v.version}`,
             creation_timestamp: 1764000000000,
-            tags: Object.entries(v.tags ?? {}).map(([key, value]) => ({
-              key,
-              value,
-            })),
-            aliases: [],
+            last_updated_timestamp: 1764000000000,
+            // Protobuf's JSON leaves out empty lists (no aliases here).
+            ...(v.tags && Object.keys(v.tags).length
+              ? {
+                  tags: Object.entries(v.tags).map(([key, value]) => ({
+                    key,
+                    value,
+                  })),
+                }
+              : {}),
           },
         });
       },
@@ -102,15 +111,24 @@ export function fakeMlflow(model: string, versions: FakeMlflowVersion[]) {
       if (!v) return notFound();
       return HttpResponse.json({
         run: {
-          info: { run_id: runId, status: 'FINISHED' },
-          data: {
-            metrics: Object.entries(v.metrics ?? {}).map(([key, value]) => ({
-              key,
-              value,
-              timestamp: 1,
-              step: 0,
-            })),
+          info: {
+            run_id: runId,
+            run_uuid: runId,
+            experiment_id: '1',
+            status: 'FINISHED',
+            lifecycle_stage: 'active',
           },
+          data:
+            v.metrics && Object.keys(v.metrics).length
+              ? {
+                  metrics: Object.entries(v.metrics).map(([key, value]) => ({
+                    key,
+                    value,
+                    timestamp: 1,
+                    step: 0,
+                  })),
+                }
+              : {},
         },
       });
     }),

@@ -413,6 +413,7 @@ export function createConfigRepoCreateAction(
         facts.blockers,
         input,
         ctx.logger,
+        facts.unforceable,
       );
       ctx.logger.info(
         `Creating ${loc.url} for ${

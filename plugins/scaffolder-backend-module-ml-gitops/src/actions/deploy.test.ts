@@ -195,6 +195,16 @@ describe('ml-gitops:deploy', () => {
       /is PENDING_REGISTRATION, not READY/,
     ],
     [
+      'whose registration failed',
+      {
+        version: '13',
+        status: 'FAILED_REGISTRATION',
+        statusMessage: 'artifact upload failed',
+        metrics: { auc: 0.95 },
+      },
+      /is FAILED_REGISTRATION, not READY \(artifact upload failed\): its registration failed/,
+    ],
+    [
       'archived',
       { version: '13', stage: 'Archived', metrics: { auc: 0.95 } },
       /is in the Archived stage/,
@@ -251,6 +261,25 @@ describe('ml-gitops:deploy', () => {
       /has no branch "dev"/,
     );
   });
+
+  it.each(['PENDING_REGISTRATION', 'FAILED_REGISTRATION'])(
+    'never deploys a %s version, not even with force',
+    async status => {
+      const { repo, action } = setup([
+        { version: '13', status, metrics: { auc: 0.95 } },
+      ]);
+      const error = action.handler(
+        makeContext({ ...input, force: true, reason: 'need it now' }).ctx,
+      );
+      await expect(error).rejects.toThrow(
+        `Refusing to deploy fraud-detector version 13: fraud-detector version 13 is ${status}, not READY`,
+      );
+      await expect(error).rejects.toThrow(
+        /force cannot override a registration state/,
+      );
+      expect(repo.opened).toHaveLength(0);
+    },
+  );
 
   it('opens the pull request with force and a reason, stating them in a warning', async () => {
     const { repo, action } = setup([{ version: '13', metrics: { auc: 0.9 } }]);

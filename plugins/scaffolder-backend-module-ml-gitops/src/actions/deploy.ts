@@ -97,6 +97,7 @@ export function createDeployAction(options: MlGitopsActionOptions) {
         facts.blockers,
         input,
         ctx.logger,
+        facts.unforceable,
       );
       ctx.logger.info(
         `Registry ${facts.registry}: ${

@@ -34,6 +34,8 @@ function setup(
     staging?: string;
     production?: string;
     metrics?: Record<string, number>;
+    /** MLflow's registration status of version 13; READY by default. */
+    status?: string;
     live?: Parameters<typeof fakeBackend>[0];
   } = {},
 ) {
@@ -63,7 +65,11 @@ function setup(
     ...repo.writeHandlers(),
     ...repo.handlers(),
     ...fakeMlflow('fraud-detector', [
-      { version: '13', metrics: options.metrics ?? { auc: 0.95 } },
+      {
+        version: '13',
+        metrics: options.metrics ?? { auc: 0.95 },
+        ...(options.status ? { status: options.status } : {}),
+      },
     ]),
     backend.handler,
   );
@@ -226,6 +232,21 @@ describe('ml-gitops:promote', () => {
     expect(repo.opened[0].body).toMatch(
       /\*\*staging live\*\*: not verified \(the ml-gitops backend is unreachable/,
     );
+  });
+
+  it('refuses a version MLflow has not registered, naming its state, even with force', async () => {
+    const { repo, action } = setup({ status: 'PENDING_REGISTRATION' });
+    const refused = action.handler(makeContext(input).ctx);
+    await expect(refused).rejects.toThrow(
+      'fraud-detector version 13 is PENDING_REGISTRATION, not READY: MLflow is still registering it; wait until it is READY and re-run',
+    );
+    const forced = action.handler(
+      makeContext({ ...input, force: true, reason: 'urgent' }).ctx,
+    );
+    await expect(forced).rejects.toThrow(
+      /force cannot override a registration state/,
+    );
+    expect(repo.opened).toHaveLength(0);
   });
 
   it('overrides an unhealthy source with force and a reason', async () => {

@@ -283,6 +283,7 @@ export function createPromoteAction(options: PromoteActionOptions) {
         blockers,
         input,
         ctx.logger,
+        facts.unforceable,
       );
 
       const title = `Promote ${model} to ${target}: ${oldVersion} → ${newVersion}`;

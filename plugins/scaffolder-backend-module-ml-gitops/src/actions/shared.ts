@@ -15,6 +15,7 @@ import {
   MlflowModelVersion,
   ModelManifest,
   modelVersionBlockers,
+  modelVersionRegistrationBlocker,
   modelVersionSchema,
   parseModelManifest,
 } from '@ml-gitops/plugin-ml-gitops-common';
@@ -264,6 +265,12 @@ export type RegistryFacts = {
   gate: GateEvaluation;
   /** Reasons to refuse; empty when the version may be deployed. */
   blockers: string[];
+  /**
+   * The blockers `force` cannot override: a version MLflow has not finished
+   * registering (PENDING_REGISTRATION) or failed to register
+   * (FAILED_REGISTRATION) has no model a server could load.
+   */
+  unforceable?: string[];
 };
 
 export async function checkRegistry(
@@ -311,6 +318,9 @@ export async function checkRegistry(
   const client = MlflowClient.create({
     baseUrl: registry.url,
     token: registry.token,
+    username: registry.username,
+    password: registry.password,
+    credentialsHint: `mlGitops.registries[${registry.name}]`,
   });
   const id = `${options.model} version ${options.version}`;
   try {
@@ -338,6 +348,7 @@ export async function checkRegistry(
         .filter(r => r.status !== 'passed')
         .map(r => `the gate fails: ${r.message}`),
     ];
+    const registration = modelVersionRegistrationBlocker(version);
     return {
       registry: registry.name,
       url: registry.url,
@@ -345,6 +356,7 @@ export async function checkRegistry(
       metrics,
       gate,
       blockers,
+      ...(registration ? { unforceable: [registration] } : {}),
     };
   } catch (error) {
     return {
@@ -368,9 +380,17 @@ export function enforce(
   blockers: string[],
   input: { force?: boolean; reason?: string },
   logger: Logger,
+  unforceable: string[] = [],
 ) {
   if (blockers.length === 0) {
     return;
+  }
+  if (input.force && unforceable.length > 0) {
+    throw new InputError(
+      `Refusing to ${what}: ${unforceable.join(
+        '; ',
+      )}. force cannot override a registration state: only a READY version has a model to serve.`,
+    );
   }
   if (!input.force) {
     throw new InputError(

@@ -17,6 +17,7 @@
 import { registerMswTestHooks } from '@backstage/backend-test-utils';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
+import { mlflowContractProblems } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 import { MlflowRegistry } from './MlflowRegistry';
 
 const MLFLOW = 'https://mlflow.example.com';
@@ -40,6 +41,24 @@ function modelVersion(version: string, extra: object = {}) {
   };
 }
 
+/**
+ * What MLflow's basic-auth app (`mlflow server --app-name basic-auth`)
+ * answers a request without valid Basic credentials, a bearer token
+ * included: `make_basic_auth_response` in mlflow/server/auth/__init__.py.
+ */
+function basicAuthChallenge() {
+  return new HttpResponse(
+    'You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.',
+    {
+      status: 401,
+      headers: {
+        'Content-Type': 'text/html; charset=utf-8',
+        'WWW-Authenticate': 'Basic realm="mlflow"',
+      },
+    },
+  );
+}
+
 function registry(options: { timeoutMs?: number; now?: () => number } = {}) {
   return MlflowRegistry.fromConfig(
     { name: 'mlflow-default', type: 'mlflow', url: MLFLOW, token: 'tok' },
@@ -50,6 +69,18 @@ function registry(options: { timeoutMs?: number; now?: () => number } = {}) {
 describe('MlflowRegistry', () => {
   const server = setupServer();
   registerMswTestHooks(server);
+
+  it("uses fixtures that follow MLflow's REST contract", () => {
+    for (const body of [
+      modelVersion('12'),
+      modelVersion('12', { run_id: 'abc123', aliases: ['champion'] }),
+      modelVersion('14', { status: 'PENDING_REGISTRATION' }),
+    ]) {
+      expect(mlflowContractProblems('GET model-versions/get', body)).toEqual(
+        [],
+      );
+    }
+  });
 
   it('reads a version without run, aliases or stage as existing with no metrics', async () => {
     server.use(
@@ -102,22 +133,14 @@ describe('MlflowRegistry', () => {
       /^Registry "mlflow-default": MLflow at https:\/\/mlflow\.example\.com is unreachable/,
     ],
     [
-      '401',
-      () =>
-        HttpResponse.json(
-          { error_code: 'UNAUTHENTICATED', message: 'Invalid token' },
-          { status: 401 },
-        ),
-      'Registry "mlflow-default": MLflow at https://mlflow.example.com refused the request as unauthenticated (401); the token is invalid or expired',
+      'its basic-auth app, given a bearer token (make_basic_auth_response in mlflow/server/auth/__init__.py)',
+      basicAuthChallenge,
+      'Registry "mlflow-default": MLflow at https://mlflow.example.com answered 401: its basic-auth app needs username/password in mlGitops.registries[mlflow-default], not a bearer token',
     ],
     [
-      '403',
-      () =>
-        HttpResponse.json(
-          { error_code: 'PERMISSION_DENIED', message: 'denied' },
-          { status: 403 },
-        ),
-      'Registry "mlflow-default": MLflow at https://mlflow.example.com denied access to model-versions/get (403)',
+      'its basic-auth app, to a user without READ (make_forbidden_response in mlflow/server/auth/__init__.py)',
+      () => new HttpResponse('Permission denied', { status: 403 }),
+      'Registry "mlflow-default": MLflow at https://mlflow.example.com answered 403 on model-versions/get (Permission denied): give the token READ permission on the registered model, or change mlGitops.registries[mlflow-default]',
     ],
     [
       '500',
@@ -142,6 +165,30 @@ describe('MlflowRegistry', () => {
     server.use(http.get(GET_VERSION, answer));
     await expect(registry().getVersion('fraud-detector', '12')).rejects.toThrow(
       message,
+    );
+  });
+
+  it('reads from the basic-auth app with username and password', async () => {
+    server.use(
+      http.get(GET_VERSION, ({ request }) =>
+        request.headers.get('authorization') ===
+        `Basic ${Buffer.from('svc-backstage:pw').toString('base64')}`
+          ? HttpResponse.json(modelVersion('12'))
+          : basicAuthChallenge(),
+      ),
+    );
+    const basic = MlflowRegistry.fromConfig({
+      name: 'mlflow-default',
+      type: 'mlflow',
+      url: MLFLOW,
+      username: 'svc-backstage',
+      password: 'pw',
+    });
+    await expect(
+      basic.getVersion('fraud-detector', '12'),
+    ).resolves.toMatchObject({ exists: true, status: 'READY' });
+    await expect(registry().getVersion('fraud-detector', '12')).rejects.toThrow(
+      'its basic-auth app needs username/password',
     );
   });
 

@@ -64,6 +64,9 @@ export class MlflowRegistry implements ModelRegistry {
       MlflowClient.create({
         baseUrl: config.url,
         token: config.token,
+        username: config.username,
+        password: config.password,
+        credentialsHint: `mlGitops.registries[${config.name}]`,
         fetch: options.fetch ?? keepAliveFetch(),
         timeoutMs: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       }),

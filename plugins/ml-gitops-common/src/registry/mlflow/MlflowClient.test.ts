@@ -12,6 +12,7 @@ import { setupServer } from 'msw/node';
 import { MlflowClient } from './MlflowClient';
 import { modelVersionBlockers } from './deployable';
 import { MlflowApiModelVersion, MlflowApiRun } from './types';
+import { mlflowContractProblems } from '../../testUtils';
 
 const BASE = 'https://mlflow.example.com';
 const API = `${BASE}/api/2.0/mlflow`;
@@ -39,6 +40,7 @@ const VERSION_12: MlflowApiModelVersion = {
 const RUN_12: MlflowApiRun = {
   info: {
     run_id: 'run-12',
+    run_uuid: 'run-12',
     run_name: 'train-12',
     experiment_id: '3',
     status: 'FINISHED',
@@ -67,6 +69,15 @@ function client(token?: string) {
 }
 
 describe('MlflowClient', () => {
+  it("uses fixtures that follow MLflow's REST contract", () => {
+    expect(
+      mlflowContractProblems('GET model-versions/get', {
+        model_version: VERSION_12,
+      }),
+    ).toEqual([]);
+    expect(mlflowContractProblems('GET runs/get', { run: RUN_12 })).toEqual([]);
+  });
+
   it('gets a model version and normalises it', async () => {
     server.use(
       http.get(`${API}/model-versions/get`, ({ request }) => {
@@ -195,6 +206,81 @@ describe('MlflowClient', () => {
     expect(seen).toEqual(['Bearer s3cret', null]);
   });
 
+  it('searches model versions page by page, following next_page_token', async () => {
+    // MLflow's page token is base64 of {"offset": n}
+    // (SearchUtils.create_page_token in mlflow/utils/search_utils.py); the
+    // last page carries none, and an empty page is {}.
+    const all = Array.from({ length: 5 }, (_, i) => ({
+      ...VERSION_12,
+      version: String(i + 1),
+    }));
+    const asked: Array<Record<string, string>> = [];
+    server.use(
+      http.get(`${API}/model-versions/search`, ({ request }) => {
+        const query = Object.fromEntries(new URL(request.url).searchParams);
+        asked.push(query);
+        const offset = query.page_token
+          ? JSON.parse(Buffer.from(query.page_token, 'base64').toString())
+              .offset
+          : 0;
+        const max = Number(query.max_results);
+        const page = all.slice(offset, offset + max);
+        return HttpResponse.json({
+          ...(page.length ? { model_versions: page } : {}),
+          ...(offset + max < all.length
+            ? {
+                next_page_token: Buffer.from(
+                  JSON.stringify({ offset: offset + max }),
+                ).toString('base64'),
+              }
+            : {}),
+        });
+      }),
+    );
+    const found = await client().searchModelVersions("name='fraud-detector'", {
+      pageSize: 2,
+    });
+    expect(found.map(v => v.version)).toEqual(['1', '2', '3', '4', '5']);
+    expect(asked).toEqual([
+      { filter: "name='fraud-detector'", max_results: '2' },
+      {
+        filter: "name='fraud-detector'",
+        max_results: '2',
+        page_token: Buffer.from('{"offset": 2}'.replace(' ', '')).toString(
+          'base64',
+        ),
+      },
+      {
+        filter: "name='fraud-detector'",
+        max_results: '2',
+        page_token: Buffer.from('{"offset":4}').toString('base64'),
+      },
+    ]);
+    // A limit stops early and asks for no more than it needs.
+    asked.length = 0;
+    await expect(
+      client().searchModelVersions("name='fraud-detector'", {
+        pageSize: 2,
+        limit: 3,
+      }),
+    ).resolves.toHaveLength(3);
+    expect(asked.map(q => q.max_results)).toEqual(['2', '1']);
+  });
+
+  it('stops when MLflow repeats a page token', async () => {
+    server.use(
+      http.get(`${API}/model-versions/search`, () =>
+        HttpResponse.json({
+          model_versions: [VERSION_12],
+          next_page_token: 'x',
+        }),
+      ),
+    );
+    await expect(
+      client().searchModelVersions("name='fraud-detector'"),
+    ).rejects.toThrow('sent the same next_page_token twice');
+  });
+
   it('keeps a path prefix of the base URL', async () => {
     server.use(
       http.get(`${BASE}/mlflow/api/2.0/mlflow/model-versions/get`, () =>
@@ -220,11 +306,126 @@ describe('MlflowClient', () => {
         .catch(e => e);
       expect(error).toBeInstanceOf(AuthenticationError);
       expect(error.message).toBe(
-        'MLflow at https://mlflow.example.com refused the request as unauthenticated (401); pass a token',
+        'MLflow at https://mlflow.example.com answered 401: it needs credentials; set username/password, or a token',
       );
       await expect(client('bad').getModelVersion('m', '1')).rejects.toThrow(
-        'the token is invalid or expired',
+        'the token is not accepted (invalid or expired)',
       );
+    });
+
+    describe("MLflow's basic-auth app", () => {
+      // What `mlflow server --app-name basic-auth` answers without valid
+      // Basic credentials, a bearer token included: make_basic_auth_response
+      // in mlflow/server/auth/__init__.py (401, a plain-text body and a
+      // Basic challenge); a user without permission gets
+      // make_forbidden_response (403, "Permission denied").
+      const USERS = { 'svc-backstage': 'pa:ss wörd' };
+      beforeEach(() =>
+        server.use(
+          http.get(`${API}/:path+`, ({ request }) => {
+            const header = request.headers.get('authorization') ?? '';
+            const [scheme, data] = header.split(' ');
+            let ok = false;
+            if (scheme?.toLowerCase() === 'basic' && data) {
+              const decoded = Buffer.from(data, 'base64').toString('utf8');
+              const at = decoded.indexOf(':');
+              ok =
+                (USERS as Record<string, string>)[decoded.slice(0, at)] ===
+                decoded.slice(at + 1);
+            }
+            if (!ok) {
+              return new HttpResponse(
+                'You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.',
+                {
+                  status: 401,
+                  headers: {
+                    'Content-Type': 'text/html; charset=utf-8',
+                    'WWW-Authenticate': 'Basic realm="mlflow"',
+                  },
+                },
+              );
+            }
+            if (new URL(request.url).pathname.endsWith('/runs/get')) {
+              return new HttpResponse('Permission denied', {
+                status: 403,
+                headers: { 'Content-Type': 'text/html; charset=utf-8' },
+              });
+            }
+            return HttpResponse.json({ model_version: VERSION_12 });
+          }),
+        ),
+      );
+      const basic = (username: string, password: string) =>
+        MlflowClient.create({
+          baseUrl: BASE,
+          username,
+          password,
+          credentialsHint: 'mlGitops.registries[mlflow-default]',
+        });
+
+      it('sends username and password as HTTP Basic credentials (UTF-8)', async () => {
+        await expect(
+          basic('svc-backstage', 'pa:ss wörd').getModelVersion(
+            'fraud-detector',
+            '12',
+          ),
+        ).resolves.toMatchObject({ version: '12' });
+      });
+
+      it('a bearer token gets a 401 that names the keys to set', async () => {
+        const error = await MlflowClient.create({
+          baseUrl: BASE,
+          token: 's3cret',
+          credentialsHint: 'mlGitops.registries[mlflow-default]',
+        })
+          .getModelVersion('m', '1')
+          .catch(e => e);
+        expect(error).toBeInstanceOf(AuthenticationError);
+        expect(error.message).toBe(
+          'MLflow at https://mlflow.example.com answered 401: its basic-auth app needs username/password in mlGitops.registries[mlflow-default], not a bearer token',
+        );
+        expect(error.message).not.toContain('s3cret');
+      });
+
+      it('a wrong password gets a 401 that says to check them, without the password', async () => {
+        const error = await basic('svc-backstage', 'wrong-pw')
+          .getModelVersion('m', '1')
+          .catch(e => e);
+        expect(error.message).toBe(
+          'MLflow at https://mlflow.example.com answered 401: its basic-auth app did not accept the username and password in mlGitops.registries[mlflow-default]; check them',
+        );
+        expect(error.message).not.toContain('wrong-pw');
+      });
+
+      it('403 names the permission the user needs', async () => {
+        const error = await basic('svc-backstage', 'pa:ss wörd')
+          .getRun('run-12')
+          .catch(e => e);
+        expect(error).toBeInstanceOf(NotAllowedError);
+        expect(error.message).toBe(
+          'MLflow at https://mlflow.example.com answered 403 on runs/get (Permission denied): give the configured MLflow user READ permission on the registered model and on the experiment of its training run, or change mlGitops.registries[mlflow-default]',
+        );
+      });
+    });
+
+    it('refuses a token with a username, and half of username/password', () => {
+      expect(() =>
+        MlflowClient.create({
+          baseUrl: BASE,
+          token: 't',
+          username: 'u',
+          password: 'p',
+        }),
+      ).toThrow('either a token or a username and password, not both');
+      expect(() =>
+        MlflowClient.create({ baseUrl: BASE, username: 'u' }),
+      ).toThrow('needs both a username and a password; only the username');
+      expect(() =>
+        MlflowClient.create({ baseUrl: BASE, password: 'p' }),
+      ).toThrow('only the password is set');
+      expect(() =>
+        MlflowClient.create({ baseUrl: BASE, username: 'a:b', password: 'p' }),
+      ).toThrow('must not contain ":"');
     });
 
     it('403 is a NotAllowedError', async () => {
@@ -358,11 +559,28 @@ describe('modelVersionBlockers', () => {
         statusMessage: 'upload failed',
       }),
     ).toEqual([
-      'fraud-detector version 12 is FAILED_REGISTRATION, not READY (upload failed)',
+      'fraud-detector version 12 is FAILED_REGISTRATION, not READY (upload failed): its registration failed; register the model again and use the new version',
     ]);
     expect(
       modelVersionBlockers({ ...base, status: 'PENDING_REGISTRATION' }),
-    ).toHaveLength(1);
+    ).toEqual([
+      'fraud-detector version 12 is PENDING_REGISTRATION, not READY: MLflow is still registering it; wait until it is READY and re-run',
+    ]);
+  });
+
+  it('never takes a version without a status for READY', async () => {
+    server.use(
+      http.get(`${API}/model-versions/get`, () =>
+        HttpResponse.json({
+          model_version: { ...VERSION_12, status: undefined },
+        }),
+      ),
+    );
+    const version = await client().getModelVersion('fraud-detector', '12');
+    expect(version?.status).toBe('');
+    expect(modelVersionBlockers(version!)).toEqual([
+      'fraud-detector version 12 is without a registration status, not READY',
+    ]);
   });
 
   it('refuses an archived version', () => {

@@ -22,8 +22,25 @@ import {
 export type MlflowClientOptions = {
   /** The tracking server, e.g. `https://mlflow.example.com` (a path prefix is kept). */
   baseUrl: string;
-  /** Sent as `Authorization: Bearer <token>` when set. */
+  /**
+   * Sent as `Authorization: Bearer <token>` when set, for a server behind a
+   * proxy that takes bearer tokens (Databricks, an OIDC plugin). Not together
+   * with `username`.
+   */
   token?: string;
+  /**
+   * With `password`, sent as HTTP Basic credentials: what MLflow's own auth
+   * app (`mlflow server --app-name basic-auth`) takes.
+   */
+  username?: string;
+  /** The password of `username`. */
+  password?: string;
+  /**
+   * Where the caller sets the username and password (a config key, flags),
+   * named in the message of a 401 or 403; e.g.
+   * `mlGitops.registries[mlflow-default]`.
+   */
+  credentialsHint?: string;
   /** The fetch to use; defaults to the global one. */
   fetch?: typeof fetch;
   /** Timeout of one request in milliseconds; default 15 000. */
@@ -103,6 +120,18 @@ const apiError = z.looseObject({
   message: z.string().optional(),
 });
 
+/**
+ * `base64(username ":" password)` of RFC 7617, over the UTF-8 bytes (the
+ * charset werkzeug, which parses the header for MLflow, decodes with);
+ * `btoa` exists in browsers and in Node.
+ */
+function basicCredentials(username: string, password: string): string {
+  const bytes = new TextEncoder().encode(`${username}:${password}`);
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
 function isoOf(ms: number | undefined): string | undefined {
   return ms !== undefined && Number.isFinite(ms) && ms > 0
     ? new Date(ms).toISOString()
@@ -132,7 +161,10 @@ export function normalizeMlflowModelVersion(
   return {
     name: v.name,
     version: String(v.version),
-    status: v.status ?? 'READY',
+    // MLflow always sends the status (ModelVersion.to_proto in
+    // mlflow/entities/model_registry/model_version.py); an answer without
+    // one is not taken for READY.
+    status: v.status ?? '',
     ...(v.status_message ? { statusMessage: v.status_message } : {}),
     ...(v.current_stage ? { stage: v.current_stage } : {}),
     ...(v.run_id ? { runId: v.run_id } : {}),
@@ -206,7 +238,9 @@ export function normalizeMlflowRun(run: MlflowApiRun): MlflowRun {
  */
 export class MlflowClient {
   private readonly baseUrl: string;
-  private readonly token?: string;
+  private readonly authorization?: string;
+  private readonly auth: 'none' | 'token' | 'basic';
+  private readonly credentialsHint?: string;
   private readonly fetchFn: typeof fetch;
   private readonly timeoutMs: number;
 
@@ -235,11 +269,41 @@ export class MlflowClient {
     }
     if (url.username || url.password) {
       throw new InputError(
-        'Do not put credentials in the MLflow URL; pass a token instead',
+        'Do not put credentials in the MLflow URL; pass a token, or a username and password, instead',
       );
     }
     this.baseUrl = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-    this.token = options.token || undefined;
+    const token = options.token || undefined;
+    const username = options.username || undefined;
+    const password = options.password || undefined;
+    if (token && (username || password)) {
+      throw new InputError(
+        "Give MLflow either a token or a username and password, not both: MLflow's basic-auth app takes only the username and password",
+      );
+    }
+    if ((username === undefined) !== (password === undefined)) {
+      throw new InputError(
+        `MLflow basic auth needs both a username and a password; only the ${
+          username ? 'username' : 'password'
+        } is set`,
+      );
+    }
+    if (username?.includes(':')) {
+      // RFC 7617 section 2: the user-id of Basic credentials has no colon.
+      throw new InputError(
+        'The MLflow username must not contain ":" (HTTP Basic credentials cannot carry it)',
+      );
+    }
+    if (token) {
+      this.auth = 'token';
+      this.authorization = `Bearer ${token}`;
+    } else if (username && password) {
+      this.auth = 'basic';
+      this.authorization = `Basic ${basicCredentials(username, password)}`;
+    } else {
+      this.auth = 'none';
+    }
+    this.credentialsHint = options.credentialsHint;
     this.fetchFn = options.fetch ?? ((...args) => globalThis.fetch(...args));
     this.timeoutMs = options.timeoutMs ?? 15_000;
   }
@@ -319,12 +383,83 @@ export class MlflowClient {
     return normalizeMlflowModelVersion(parsed.model_version);
   }
 
+  /**
+   * `GET model-versions/search` with an MLflow filter such as
+   * `name='fraud-detector'`, following `next_page_token` until MLflow sends
+   * none (SearchModelVersions in mlflow/protos/model_registry.proto), or
+   * until `limit` versions (default 10 000) are read.
+   */
+  async searchModelVersions(
+    filter: string,
+    options: { limit?: number; pageSize?: number } = {},
+  ): Promise<MlflowModelVersion[]> {
+    const limit = options.limit ?? 10_000;
+    // 1000 is MLflow's own default page (SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT
+    // in mlflow/store/model_registry/__init__.py); the REST handler allows up
+    // to 200 000, Databricks' registry 10 000.
+    const pageSize = Math.min(options.pageSize ?? 1000, 10_000);
+    const versions: MlflowModelVersion[] = [];
+    const seen = new Set<string>();
+    let pageToken: string | undefined;
+    do {
+      const body = await this.get('model-versions/search', {
+        filter,
+        max_results: String(Math.min(pageSize, limit - versions.length)),
+        ...(pageToken ? { page_token: pageToken } : {}),
+      });
+      const page = this.parse(
+        z.looseObject({
+          model_versions: z.array(apiModelVersion).optional(),
+          next_page_token: z.string().optional(),
+        }),
+        body ?? {},
+        'model-versions/search',
+      );
+      versions.push(
+        ...(page.model_versions ?? []).map(normalizeMlflowModelVersion),
+      );
+      pageToken = page.next_page_token || undefined;
+      if (pageToken && seen.has(pageToken)) {
+        throw new ServiceUnavailableError(
+          `MLflow at ${this.baseUrl} sent the same next_page_token twice for model-versions/search; check the server`,
+        );
+      }
+      if (pageToken) seen.add(pageToken);
+    } while (pageToken && versions.length < limit);
+    return versions;
+  }
+
   /** `GET runs/get`; undefined when the run does not exist. */
   async getRun(runId: string): Promise<MlflowRun | undefined> {
     const body = await this.get('runs/get', { run_id: runId });
     if (body === undefined) return undefined;
     const parsed = this.parse(z.object({ run: apiRun }), body, 'runs/get');
     return normalizeMlflowRun(parsed.run as MlflowApiRun);
+  }
+
+  /**
+   * The message of a 401: MLflow's basic-auth app answers every request
+   * without valid Basic credentials (a bearer token too) with 401 and
+   * `WWW-Authenticate: Basic realm="mlflow"` (`make_basic_auth_response` in
+   * mlflow/server/auth/__init__.py).
+   */
+  private unauthenticatedMessage(where: string, challenge: string): string {
+    const where401 = `${where} answered 401`;
+    const inHint = this.credentialsHint ? ` in ${this.credentialsHint}` : '';
+    if (/^\s*basic\b/i.test(challenge)) {
+      if (this.auth === 'basic') {
+        return `${where401}: its basic-auth app did not accept the username and password${inHint}; check them`;
+      }
+      return `${where401}: its basic-auth app needs username/password${inHint}${
+        this.auth === 'token' ? ', not a bearer token' : ''
+      }`;
+    }
+    if (this.auth === 'none') {
+      return `${where401}: it needs credentials; set username/password${inHint}, or a token`;
+    }
+    return this.auth === 'token'
+      ? `${where401}: the token is not accepted (invalid or expired)`
+      : `${where401}: the username and password${inHint} are not accepted`;
   }
 
   private parse<T>(schema: z.ZodType<T>, body: unknown, endpoint: string): T {
@@ -352,7 +487,7 @@ export class MlflowClient {
       this.baseUrl
     }/api/2.0/mlflow/${endpoint}?${new URLSearchParams(query)}`;
     const headers: Record<string, string> = { Accept: 'application/json' };
-    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    if (this.authorization) headers.Authorization = this.authorization;
     const where = `MLflow at ${this.baseUrl}`;
 
     let response: Response;
@@ -406,14 +541,26 @@ export class MlflowClient {
     }
     if (response.status === 401 || code === 'UNAUTHENTICATED') {
       throw new AuthenticationError(
-        `${where} refused the request as unauthenticated (401); ${
-          this.token ? 'the token is invalid or expired' : 'pass a token'
-        }`,
+        this.unauthenticatedMessage(
+          where,
+          response.headers.get('www-authenticate') ?? '',
+        ),
       );
     }
     if (response.status === 403 || code === 'PERMISSION_DENIED') {
+      const who = {
+        basic: 'the configured MLflow user',
+        token: 'the token',
+        none: 'anonymous requests',
+      }[this.auth];
       throw new NotAllowedError(
-        `${where} denied access to ${endpoint} (403); give the token read access to the model registry`,
+        `${where} answered 403 on ${endpoint}${
+          message ? ` (${message.trim()})` : ''
+        }: give ${who} READ permission on the registered model${
+          endpoint.startsWith('runs/')
+            ? ' and on the experiment of its training run'
+            : ''
+        }${this.credentialsHint ? `, or change ${this.credentialsHint}` : ''}`,
       );
     }
     if (response.status === 404 && !code) {

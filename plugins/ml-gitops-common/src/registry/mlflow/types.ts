@@ -49,6 +49,8 @@ export type MlflowApiRegisteredModel = {
 export type MlflowApiRun = {
   info: {
     run_id: string;
+    /** The deprecated twin of run_id, still sent (RunInfo in service.proto). */
+    run_uuid?: string;
     run_name?: string;
     experiment_id?: string;
     status?: string;

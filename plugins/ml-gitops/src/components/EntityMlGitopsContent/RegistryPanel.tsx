@@ -10,7 +10,7 @@ import type {
   EnvironmentStatus,
   RegistryState,
 } from '@ml-gitops/plugin-ml-gitops-common';
-import { GateStatus } from '../common';
+import { GateStatus, RegistrationStatus } from '../common';
 
 type Threshold = { min?: number; max?: number };
 
@@ -85,6 +85,12 @@ export function RegistryPanel(props: { environment: EnvironmentStatus }) {
     <section aria-label={`Registry of ${environment.name}`}>
       <Typography variant="body2" gutterBottom>
         Version {declared?.version ?? '—'}
+        {registry.exists && registry.status !== undefined && (
+          <>
+            {' '}
+            <RegistrationStatus status={registry.status} />
+          </>
+        )}
         {registry.stage && <> · stage {registry.stage}</>}
         {runUrl && (
           <>

@@ -104,3 +104,78 @@ describe('a gate the registry could not answer', () => {
     expect(within(auc).getByText('0.95')).toBeInTheDocument();
   });
 });
+
+describe('a version MLflow has not registered (READY) yet', () => {
+  // MLflow's ModelVersionStatus (mlflow/protos/model_registry.proto): a
+  // version is PENDING_REGISTRATION until it becomes READY or
+  // FAILED_REGISTRATION. The backend sends the state and a failed gate.
+  const registering = (status: string): RegistryState => ({
+    version: '13',
+    exists: true,
+    status,
+    aliases: [],
+    metrics: { auc: 0.95 },
+    gate: 'failed',
+    thresholds: { auc: { min: 0.92 } },
+  });
+  const notReady = () =>
+    mockMlGitopsApi({
+      getDeployments: jest.fn().mockResolvedValue(
+        deployments([
+          environment('dev', {
+            registry: registering('PENDING_REGISTRATION'),
+          }),
+          environment('staging', {
+            registry: registering('FAILED_REGISTRATION'),
+          }),
+          environment('production', {
+            registry: { ...registering('READY'), gate: 'passed' },
+          }),
+        ]),
+      ),
+    });
+
+  it('labels the version in the registry panel with its state', async () => {
+    await renderWithApis(<EntityMlGitopsContent />, { api: notReady() });
+    const panel = async (name: string) => {
+      await userEvent.click(await screen.findByRole('tab', { name }));
+      return screen.findByRole('region', { name: `Registry of ${name}` });
+    };
+
+    const dev = await panel('dev');
+    expect(within(dev).getByText('pending registration')).toBeInTheDocument();
+    expect(
+      within(dev).getByText('Gate blocked: registration pending'),
+    ).toBeInTheDocument();
+    expect(within(dev).queryByText('Gate passed')).not.toBeInTheDocument();
+
+    const staging = await panel('staging');
+    expect(
+      within(staging).getByText('registration failed'),
+    ).toBeInTheDocument();
+    expect(
+      within(staging).getByText('Gate failed: registration failed'),
+    ).toBeInTheDocument();
+
+    const production = await panel('production');
+    expect(
+      within(production).queryByText(/registration/),
+    ).not.toBeInTheDocument();
+    expect(within(production).getByText('Gate passed')).toBeInTheDocument();
+  });
+
+  it('shows the state instead of a gate in the deployments card, with what to do on hover', async () => {
+    await renderWithApis(<EntityModelDeploymentsCard />, { api: notReady() });
+    await screen.findByRole('table', { name: 'Deployments of fraud-detector' });
+    const dev = rowOf('dev');
+    expect(
+      within(dev).getByText('Gate blocked: registration pending'),
+    ).toBeInTheDocument();
+    await userEvent.hover(
+      within(dev).getByText('Gate blocked: registration pending'),
+    );
+    expect(await screen.findByRole('tooltip')).toHaveTextContent(
+      'MLflow is still registering this version (PENDING_REGISTRATION); it cannot be deployed until it is READY.',
+    );
+  });
+});

@@ -148,6 +148,65 @@ const GATE_PRESENTATION: Record<
   unknown: { label: 'Gate unknown: registry unreachable', kind: 'warning' },
 };
 
+/**
+ * How a registration state that is not READY is shown: MLflow's
+ * `ModelVersionStatus` (mlflow/protos/model_registry.proto). Undefined for a
+ * READY version or a registry without states.
+ */
+export function registrationPresentation(status: string | undefined):
+  | {
+      /** Short, for a label next to the version. */
+      label: string;
+      /** In place of the gate: a version that is not READY never passes. */
+      gate: string;
+      kind: StatusKind;
+      help: string;
+    }
+  | undefined {
+  if (status === undefined || status === 'READY') {
+    return undefined;
+  }
+  if (status === 'PENDING_REGISTRATION') {
+    return {
+      label: 'pending registration',
+      gate: 'Gate blocked: registration pending',
+      kind: 'pending',
+      help: 'MLflow is still registering this version (PENDING_REGISTRATION); it cannot be deployed until it is READY.',
+    };
+  }
+  if (status === 'FAILED_REGISTRATION') {
+    return {
+      label: 'registration failed',
+      gate: 'Gate failed: registration failed',
+      kind: 'error',
+      help: 'MLflow failed to register this version (FAILED_REGISTRATION); register the model again and deploy the new version.',
+    };
+  }
+  return {
+    label: `not ready (${status || 'no status'})`,
+    gate: 'Gate failed: version not READY',
+    kind: 'warning',
+    help: `The registry reports this version as ${
+      status || 'without a status'
+    }, not READY; it cannot be deployed.`,
+  };
+}
+
+/** The registration state of a version that is not READY; nothing otherwise. */
+export function RegistrationStatus(props: { status: string | undefined }) {
+  const presentation = registrationPresentation(props.status);
+  if (!presentation) {
+    return null;
+  }
+  return (
+    <Tooltip title={presentation.help}>
+      <span data-registration={props.status} style={{ whiteSpace: 'nowrap' }}>
+        <StatusIcon kind={presentation.kind}>{presentation.label}</StatusIcon>
+      </span>
+    </Tooltip>
+  );
+}
+
 /** The performance gate of the declared version in the registry. */
 export function GateStatus(props: { registry: RegistryState | null }) {
   const { registry } = props;
@@ -178,6 +237,16 @@ export function GateStatus(props: { registry: RegistryState | null }) {
   }
   if (!registry.exists) {
     return <StatusError>Version not in registry</StatusError>;
+  }
+  const registration = registrationPresentation(registry.status);
+  if (registration) {
+    return (
+      <Tooltip title={registration.help}>
+        <span data-gate="registration" style={{ whiteSpace: 'nowrap' }}>
+          <StatusIcon kind={registration.kind}>{registration.gate}</StatusIcon>
+        </span>
+      </Tooltip>
+    );
   }
   const presentation =
     GATE_PRESENTATION[registry.gate] ?? GATE_PRESENTATION.none;
