@@ -205,6 +205,33 @@ describe('GithubConfigRepoClient', () => {
     expect(after.heads.staging).toBe(moved);
   });
 
+  it('reads every page of a pull request’s reviews', async () => {
+    const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
+    const merge = repo.commit({
+      branch: 'production',
+      message: 'Merge pull request #7',
+      login: 'ada',
+      date: '2026-11-01T10:00:00Z',
+      files: {},
+    });
+    // 120 approvals: the last 20 are on the second page.
+    const approvers = Array.from({ length: 120 }, (_, i) => `reviewer-${i}`);
+    repo.pulls.push({
+      number: 7,
+      mergeCommit: merge,
+      base: 'production',
+      head: 'ml-gitops/promote/production/13',
+      mergedAt: '2026-11-01T10:00:00Z',
+      mergedBy: 'ada',
+      approvers,
+    });
+    server.use(...repo.handlers());
+    const { c, loc } = client();
+    const pull = await c.getMergedPullRequest(loc, merge, 'production');
+    expect(pull?.reviewers).toEqual(approvers);
+    expect(repo.calls.filter(x => x === 'reviews:7')).toHaveLength(2);
+  });
+
   it('gives up after the request timeout', async () => {
     server.use(
       http.get(`${API}/branches`, async () => {

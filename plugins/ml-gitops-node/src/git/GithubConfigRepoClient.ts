@@ -12,6 +12,8 @@ import { rateLimitedUntil } from './rateLimits';
 
 /** How many pages of 100 branches are read before giving up. */
 const MAX_BRANCH_PAGES = 20;
+/** How many pages of 100 reviews of one pull request are read at most. */
+const MAX_REVIEW_PAGES = 10;
 
 /** Where a config repo lives and how to reach its Git host's API. */
 export type ConfigRepoLocation = {
@@ -840,6 +842,32 @@ export class GithubConfigRepoClient {
     return info;
   }
 
+  /**
+   * Every review of a pull request, oldest first, following the `Link`
+   * header past GitHub's 100 a page.
+   */
+  private async pullReviews(
+    loc: ConfigRepoLocation,
+    number: number,
+  ): Promise<Array<{ user: { login: string } | null; state: string }>> {
+    const all: Array<{ user: { login: string } | null; state: string }> = [];
+    const what = `Reading reviews of PR #${number}`;
+    for (let page = 1; page <= MAX_REVIEW_PAGES; ) {
+      const response = await this.request(
+        loc,
+        `/pulls/${number}/reviews?per_page=100${
+          page > 1 ? `&page=${page}` : ''
+        }`,
+      );
+      if (!response.ok) throw await this.failure(loc, what, response);
+      all.push(...(await this.json<typeof all>(loc, what, response, 'array')));
+      const next = nextPageNumber(response.headers.get('link'));
+      if (next !== page + 1) break;
+      page = next;
+    }
+    return all;
+  }
+
   /** The merged pull request that brought a commit into `baseRef`, if any. */
   async getMergedPullRequest(
     loc: ConfigRepoLocation,
@@ -864,22 +892,15 @@ export class GithubConfigRepoClient {
     if (!pull) {
       return undefined;
     }
-    const [detailResponse, reviewsResponse] = await Promise.all([
+    const [detailResponse, reviews] = await Promise.all([
       this.request(loc, `/pulls/${pull.number}`),
-      this.request(loc, `/pulls/${pull.number}/reviews?per_page=100`),
+      this.pullReviews(loc, pull.number),
     ]);
     if (!detailResponse.ok) {
       throw await this.failure(
         loc,
         `Reading PR #${pull.number}`,
         detailResponse,
-      );
-    }
-    if (!reviewsResponse.ok) {
-      throw await this.failure(
-        loc,
-        `Reading reviews of PR #${pull.number}`,
-        reviewsResponse,
       );
     }
     const detail = await this.json<{
@@ -892,12 +913,6 @@ export class GithubConfigRepoClient {
       base: { ref: string };
       head: { ref: string };
     }>(loc, `Reading PR #${pull.number}`, detailResponse, 'object');
-    const reviews = await this.json<
-      Array<{
-        user: { login: string } | null;
-        state: string;
-      }>
-    >(loc, `Reading reviews of PR #${pull.number}`, reviewsResponse, 'array');
     const reviewers = [
       ...new Set(
         reviews
