@@ -1,3 +1,4 @@
+import { Entity } from '@backstage/catalog-model';
 import {
   mockServices,
   registerMswTestHooks,
@@ -163,7 +164,12 @@ describe('MlGitopsPoller', () => {
   registerMswTestHooks(server);
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
-  async function setup() {
+  async function setup(
+    entities: Entity[] = [
+      modelEntity('fraud-detector', 'group:default/fraud-ml'),
+      modelEntity('churn-predictor', 'group:default/fraud-ml'),
+    ],
+  ) {
     const fixture = fraudDetectorRepo();
     const argoCalls: string[] = [];
     let argoDown = false;
@@ -292,12 +298,7 @@ describe('MlGitopsPoller', () => {
       logger,
       auth: mockServices.auth(),
       catalog: catalogServiceMock.mock({
-        getEntities: async () => ({
-          items: [
-            modelEntity('fraud-detector', 'group:default/fraud-ml'),
-            modelEntity('churn-predictor', 'group:default/fraud-ml'),
-          ],
-        }),
+        getEntities: async () => ({ items: entities }),
         getEntityByRef: async ref =>
           String(ref) === 'component:default/fraud-detector'
             ? modelEntity('fraud-detector', 'group:default/fraud-ml')
@@ -578,6 +579,46 @@ describe('MlGitopsPoller', () => {
     expect(warnings).toEqual([
       'GitHub GraphQL on github.com refused branch heads for its primary rate limit (Reading the branch heads of 2 repo(s) on github.com through GraphQL was refused: API rate limit already exceeded for user ID 1.); they are read through REST until 2030-11-28T01:00:00.000Z. Lengthen mlGitops.schedule or give the integration a token with a higher limit.',
     ]);
+    const dev = (await t.store.getStatuses(FRAUD)).find(
+      s => s.status.name === 'dev',
+    )!.status;
+    expect(dev.declared?.version).toBe('12');
+  });
+
+  it('sends no request for an entity whose manifest-path would leave its config repo', async () => {
+    // The attack: `..` collapses in the API URL, so this annotation would
+    // have the server GET /user/repos with its token.
+    const hostile = modelEntity('churn-predictor', 'group:default/fraud-ml');
+    hostile.metadata.annotations!['ml-gitops/manifest-path'] =
+      '../../../../user/repos.yaml';
+    const t = await setup([
+      modelEntity('fraud-detector', 'group:default/fraud-ml'),
+      hostile,
+    ]);
+    const requested: string[] = [];
+    const record = ({ request }: { request: Request }) => {
+      requested.push(request.url);
+    };
+    server.events.on('request:start', record);
+    try {
+      await t.poller.pollAll();
+    } finally {
+      server.events.removeListener('request:start', record);
+    }
+    expect(requested.filter(u => u.includes('churn-predictor'))).toEqual([]);
+    expect(requested.filter(u => /user\/repos|\.\./.test(u))).toEqual([]);
+    const churn = await t.store.getStatuses(
+      'component:default/churn-predictor',
+    );
+    expect(churn.map(s => s.status.drift.state)).toEqual([
+      'unknown',
+      'unknown',
+      'unknown',
+    ]);
+    expect(churn[0].status.drift.reason).toContain(
+      'The entity\'s annotations are not usable: ml-gitops/manifest-path "../../../../user/repos.yaml" is not a path inside the config repo',
+    );
+    // The other model is polled as usual.
     const dev = (await t.store.getStatuses(FRAUD)).find(
       s => s.status.name === 'dev',
     )!.status;

@@ -1,3 +1,4 @@
+import { InputError } from '@backstage/errors';
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
@@ -682,6 +683,7 @@ export class MlGitopsPoller {
     configRepo: string,
     manifestPath: string,
     prefetched?: BranchHeadsPrefetch,
+    problems: string[] = [],
   ): Promise<{
     loc?: ConfigRepoLocation;
     declarations: Map<string, EnvironmentDeclaration>;
@@ -697,6 +699,13 @@ export class MlGitopsPoller {
     const name = `git:${configRepo}`;
     let loc: ConfigRepoLocation | undefined;
     try {
+      if (problems.length > 0) {
+        // Annotations are written by whoever edits the catalog: nothing is
+        // requested for one that could reach outside the config repo.
+        throw new InputError(
+          `The entity's annotations are not usable: ${problems.join('; ')}`,
+        );
+      }
       loc = this.deps.git.locate(configRepo);
       // Read for the whole fleet in a few GraphQL queries when the host
       // allows; else (and when polled alone) one conditional REST request.
@@ -863,6 +872,7 @@ export class MlGitopsPoller {
       annotations.configRepo!,
       annotations.manifestPath,
       options.branchHeads,
+      annotations.problems,
     );
     if (git.deployments.length > 0) {
       await this.deps.store.recordDeployments(entityRef, git.deployments);

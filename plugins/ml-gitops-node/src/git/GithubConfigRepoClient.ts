@@ -8,6 +8,10 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
+import {
+  manifestPathProblem,
+  MAX_MANIFEST_BYTES,
+} from '@ml-gitops/plugin-ml-gitops-common';
 import { rateLimitedUntil } from './rateLimits';
 
 /** How many pages of 100 branches are read before giving up. */
@@ -766,6 +770,12 @@ export class GithubConfigRepoClient {
     path: string,
     sha: string,
   ): Promise<string | null> {
+    const problem = manifestPathProblem(path);
+    if (problem) {
+      // The path goes into an authenticated API URL: never one that could
+      // leave the repo's contents (`..` collapses in URLs).
+      throw new InputError(`${JSON.stringify(path.slice(0, 255))} ${problem}`);
+    }
     const key = `${loc.host}/${loc.owner}/${loc.repo}@${sha}:${path}`;
     if (this.files.has(key)) {
       return this.files.get(key)!;
@@ -784,7 +794,15 @@ export class GithubConfigRepoClient {
     } else if (!response.ok) {
       throw await this.failure(loc, `Reading ${path}@${sha}`, response);
     } else {
-      text = await response.text();
+      text = await boundedText(
+        response,
+        MAX_MANIFEST_BYTES,
+        `${path}@${sha.slice(0, 12)} in ${loc.owner}/${
+          loc.repo
+        } is larger than ${
+          MAX_MANIFEST_BYTES / 1024
+        } KiB; a manifest must be smaller`,
+      );
     }
     if (this.files.size >= MAX_CACHED_FILES) {
       this.files.delete(this.files.keys().next().value!);
@@ -939,6 +957,38 @@ export class GithubConfigRepoClient {
 /** The path of page `page` (counted from 1) of the branch list. */
 function branchesPage(page: number): string {
   return `/branches?per_page=100${page > 1 ? `&page=${page}` : ''}`;
+}
+
+/**
+ * A response body as text, refused with `message` once it passes `limit`
+ * bytes, without reading the rest.
+ */
+async function boundedText(
+  response: Response,
+  limit: number,
+  message: string,
+): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    // Not awaited: a cancel can wait on the peer; the body is dropped.
+    response.body?.cancel().catch(() => undefined);
+    throw new InputError(message);
+  }
+  if (!response.body) return response.text();
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      reader.cancel().catch(() => undefined);
+      throw new InputError(message);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
