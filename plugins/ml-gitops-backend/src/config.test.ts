@@ -1,5 +1,5 @@
 import { ConfigReader } from '@backstage/config';
-import { readMlGitopsConfig } from './config';
+import { checkWebhookSecret, readMlGitopsConfig } from './config';
 
 describe('readMlGitopsConfig', () => {
   it('applies the defaults of the design', () => {
@@ -84,5 +84,40 @@ describe('readMlGitopsConfig', () => {
     expect(() => readMlGitopsConfig(new ConfigReader({ mlGitops }))).toThrow(
       message,
     );
+  });
+});
+
+describe('checkWebhookSecret', () => {
+  const config = (events: object) => new ConfigReader({ events });
+  const unsigned = { http: { topics: ['github'] } };
+
+  it('refuses unsigned GitHub push events outside development, naming the key', () => {
+    expect(() => checkWebhookSecret(config(unsigned), 'production')).toThrow(
+      'events.http.topics takes GitHub webhooks (github) but events.modules.github.webhookSecret is not set',
+    );
+    expect(() => checkWebhookSecret(config(unsigned), 'staging')).toThrow(
+      /events\.modules\.github\.webhookSecret is not set/,
+    );
+  });
+
+  it('takes signed events anywhere, and unsigned ones in development and tests', () => {
+    const signed = {
+      http: { topics: ['github'] },
+      modules: { github: { webhookSecret: 's3cret' } },
+    };
+    expect(() =>
+      checkWebhookSecret(config(signed), 'production'),
+    ).not.toThrow();
+    expect(() =>
+      checkWebhookSecret(config(unsigned), 'development'),
+    ).not.toThrow();
+    expect(() => checkWebhookSecret(config(unsigned), 'test')).not.toThrow();
+    // No GitHub topic: nothing to sign.
+    expect(() =>
+      checkWebhookSecret(
+        config({ http: { topics: ['gitlab'] } }),
+        'production',
+      ),
+    ).not.toThrow();
   });
 });
