@@ -15,6 +15,7 @@ describe('readMlGitopsConfig', () => {
       rollbackTargetMs: 300_000,
       concurrency: 8,
       requestTimeoutMs: 15_000,
+      refreshMinIntervalMs: 10_000,
       argocd: [],
       fluxClusters: [],
       registries: [],
@@ -31,6 +32,7 @@ describe('readMlGitopsConfig', () => {
           rollbackTarget: 'PT3M',
           concurrency: 4,
           requestTimeout: { seconds: 5 },
+          refreshMinInterval: { seconds: 3 },
           argocd: {
             instances: [
               { name: 'main', url: 'https://argocd.example.com/', token: 't' },
@@ -51,6 +53,7 @@ describe('readMlGitopsConfig', () => {
     expect(config.driftGracePeriodMs).toBe(120_000);
     expect(config.rollbackTargetMs).toBe(180_000);
     expect(config.requestTimeoutMs).toBe(5_000);
+    expect(config.refreshMinIntervalMs).toBe(3_000);
     expect(config.argocd[0].url).toBe('https://argocd.example.com');
     expect(config.fluxClusters).toEqual(['prod-eu']);
     expect(config.registries[0].name).toBe('mlflow-default');

@@ -44,6 +44,8 @@ export type MlGitopsConfig = {
    * host may take before it counts as failed.
    */
   requestTimeoutMs: number;
+  /** The shortest time between two polls of one model outside the schedule. */
+  refreshMinIntervalMs: number;
   argocd: ArgoCdInstanceConfig[];
   fluxClusters: string[];
   registries: RegistryConfig[];
@@ -132,6 +134,15 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
     );
   }
 
+  const refreshMinIntervalMs = config
+    ? readDurationMs(config, 'refreshMinInterval', 10_000)
+    : 10_000;
+  if (refreshMinIntervalMs < 0) {
+    throw new Error(
+      'mlGitops.refreshMinInterval must not be negative, e.g. { seconds: 10 }',
+    );
+  }
+
   const argocd = uniqueNames(
     (config?.getOptionalConfigArray('argocd.instances') ?? []).map(
       (instance, index) => {
@@ -168,6 +179,7 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
       : 5 * 60_000,
     concurrency,
     requestTimeoutMs,
+    refreshMinIntervalMs,
     argocd,
     fluxClusters: config?.getOptionalStringArray('flux.clusters') ?? [],
     registries,

@@ -169,6 +169,7 @@ describe('MlGitopsPoller', () => {
       modelEntity('fraud-detector', 'group:default/fraud-ml'),
       modelEntity('churn-predictor', 'group:default/fraud-ml'),
     ],
+    extraConfig: Record<string, unknown> = {},
   ) {
     const fixture = fraudDetectorRepo();
     const argoCalls: string[] = [];
@@ -290,6 +291,7 @@ describe('MlGitopsPoller', () => {
           instances: [{ name: 'main', url: ARGOCD, token: 'argo-token' }],
         },
         registries: [{ name: 'mlflow-default', type: 'mlflow', url: MLFLOW }],
+        ...extraConfig,
       },
     });
     const notifications = { send: jest.fn(async () => {}) };
@@ -718,6 +720,46 @@ describe('MlGitopsPoller', () => {
     expect(
       await t.poller.pollRepository('https://github.com/acme/unrelated'),
     ).toEqual([]);
+  });
+
+  it('folds a burst of refreshes of one model into one poll now and one at the end of the interval', async () => {
+    const t = await setup(undefined, {
+      refreshMinInterval: { milliseconds: 300 },
+    });
+    const lists = () => t.argoCalls.filter(c => c.startsWith('?')).length;
+    const burst = await Promise.all([
+      t.poller.pollEntityRef(FRAUD),
+      t.poller.pollEntityRef(FRAUD),
+      t.poller.pollEntityRef(FRAUD),
+      t.poller.pollEntityRef(FRAUD),
+    ]);
+    expect(burst).toEqual([true, true, true, true]);
+    // The first ran at once; the other three shared one trailing poll.
+    expect(lists()).toBe(2);
+    const refreshes = t.argoCalls.filter(c => c.startsWith('refresh:'));
+    expect(refreshes).toHaveLength(2 * 3);
+  });
+
+  it('reads the fleet once for a push to a repo of several models', async () => {
+    const shadow = modelEntity(
+      'fraud-detector-shadow',
+      'group:default/fraud-ml',
+    );
+    shadow.metadata.annotations!['ml-gitops/config-repo'] =
+      'https://github.com/acme/fraud-detector-config';
+    shadow.metadata.annotations!['ml-gitops/model'] = 'fraud-detector';
+    const t = await setup([
+      modelEntity('fraud-detector', 'group:default/fraud-ml'),
+      shadow,
+    ]);
+    await t.poller.pollAll();
+    const before = t.argoCalls.filter(c => c.startsWith('?')).length;
+    const polled = await t.poller.pollRepository(
+      'https://github.com/acme/fraud-detector-config',
+    );
+    expect(polled).toHaveLength(2);
+    // Within refreshMinInterval of the cycle: its Argo CD list is reused.
+    expect(t.argoCalls.filter(c => c.startsWith('?')).length).toBe(before);
   });
 
   it('recognises a rollback merged as a pull request', async () => {
