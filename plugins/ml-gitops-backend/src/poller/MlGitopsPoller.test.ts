@@ -1,4 +1,5 @@
 import { Entity } from '@backstage/catalog-model';
+import { statusSignalKey } from '@ml-gitops/plugin-ml-gitops-common';
 import {
   mockServices,
   registerMswTestHooks,
@@ -458,7 +459,7 @@ describe('MlGitopsPoller', () => {
     expect(t.signals.publish).toHaveBeenCalledWith(
       expect.objectContaining({
         channel: 'ml-gitops:status',
-        message: { entityRef: FRAUD },
+        message: { key: statusSignalKey(FRAUD) },
       }),
     );
 

@@ -18,6 +18,7 @@ import {
   getMlGitopsAnnotations,
   LiveState,
   ML_GITOPS_SIGNAL_CHANNEL,
+  statusSignalKey,
   RegistryState,
   SourceSyncState,
 } from '@ml-gitops/plugin-ml-gitops-common';
@@ -490,7 +491,7 @@ export class MlGitopsPoller {
         .publish({
           recipients: { type: 'broadcast' },
           channel: ML_GITOPS_SIGNAL_CHANNEL,
-          message: { entityRef: m.entityRef },
+          message: { key: statusSignalKey(m.entityRef) },
         })
         .catch(error =>
           this.deps.logger.warn(

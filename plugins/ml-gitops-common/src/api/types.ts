@@ -328,17 +328,37 @@ export type FleetResponse = {
 
 /**
  * The signals channel on which the backend announces that the status of a
- * model changed; the message is `{ entityRef }`.
+ * model changed; the message is `{ key }`, see {@link statusSignalKey}.
  *
  * @public
  */
 export const ML_GITOPS_SIGNAL_CHANNEL = 'ml-gitops:status';
 
 /**
- * The message published on {@link ML_GITOPS_SIGNAL_CHANNEL}.
+ * The message published on {@link ML_GITOPS_SIGNAL_CHANNEL}. Signals are
+ * broadcast to every signed-in user, so the message names no entity: a
+ * page that shows a model computes the model's key and compares.
  *
  * @public
  */
 export type MlGitopsStatusSignal = {
-  entityRef: string;
+  /** {@link statusSignalKey} of the entity whose status changed. */
+  key: string;
 };
+
+/**
+ * The opaque key of an entity in status signals: the 64-bit FNV-1a hash of
+ * `ml-gitops:<entityRef>` in hex. Synchronous and the same in the browser
+ * and in Node (Web Crypto is missing on pages served over plain HTTP); a
+ * collision costs one needless reload, nothing more.
+ *
+ * @public
+ */
+export function statusSignalKey(entityRef: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(`ml-gitops:${entityRef}`)) {
+    hash ^= BigInt(byte);
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return hash.toString(16).padStart(16, '0');
+}

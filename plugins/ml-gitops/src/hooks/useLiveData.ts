@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import useInterval from 'react-use/esm/useInterval';
 import { useSignal } from '@backstage/plugin-signals-react';
 import {
   ML_GITOPS_SIGNAL_CHANNEL,
+  statusSignalKey,
   type MlGitopsStatusSignal,
 } from '@ml-gitops/plugin-ml-gitops-common';
 
@@ -88,15 +89,20 @@ export function useLiveData<T>(
     ML_GITOPS_SIGNAL_CHANNEL,
   );
   const lastSeenSignal = useRef(lastSignal);
+  // Signals name no entity, only its key.
+  const signalKey = useMemo(
+    () => (entityRef ? statusSignalKey(entityRef) : undefined),
+    [entityRef],
+  );
   useEffect(() => {
     if (!live || !lastSignal || lastSignal === lastSeenSignal.current) {
       return;
     }
     lastSeenSignal.current = lastSignal;
-    if (!entityRef || lastSignal.entityRef === entityRef) {
+    if (!signalKey || lastSignal.key === signalKey) {
       run();
     }
-  }, [lastSignal, entityRef, live, run]);
+  }, [lastSignal, signalKey, live, run]);
 
   useInterval(run, live && !isSignalsAvailable ? POLL_INTERVAL_MS : null);
 

@@ -1,5 +1,8 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
-import { ML_GITOPS_SIGNAL_CHANNEL } from '@ml-gitops/plugin-ml-gitops-common';
+import {
+  ML_GITOPS_SIGNAL_CHANNEL,
+  statusSignalKey,
+} from '@ml-gitops/plugin-ml-gitops-common';
 import { ResponseError } from '@backstage/errors';
 import { EntityModelDeploymentsCard } from './EntityModelDeploymentsCard';
 import {
@@ -270,16 +273,17 @@ describe('EntityModelDeploymentsCard', () => {
     });
     await screen.findByRole('table');
 
+    // Signals carry an opaque key, not the entity ref.
     act(() =>
       signals.publish(ML_GITOPS_SIGNAL_CHANNEL, {
-        entityRef: 'component:default/other-model',
+        key: statusSignalKey('component:default/other-model'),
       }),
     );
     expect(api.getDeployments).toHaveBeenCalledTimes(1);
 
     act(() =>
       signals.publish(ML_GITOPS_SIGNAL_CHANNEL, {
-        entityRef: 'component:default/fraud-detector',
+        key: statusSignalKey('component:default/fraud-detector'),
       }),
     );
     await waitFor(() => expect(api.getDeployments).toHaveBeenCalledTimes(2));
