@@ -228,7 +228,8 @@ const GITHUB_OPERATIONS = [
     ['201'],
   ],
   ['post', '/repos/{owner}/{repo}/issues/{issue_number}/labels', ['200']],
-  ['put', '/repos/{owner}/{repo}/collaborators/{username}', ['201']],
+  ['put', '/repos/{owner}/{repo}/collaborators/{username}', ['201', '204']],
+  ['put', '/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}', ['204']],
 ];
 
 function github() {
