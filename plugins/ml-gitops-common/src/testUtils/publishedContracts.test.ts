@@ -181,5 +181,35 @@ describe('the published contracts', () => {
       "$.status.conditions[0].message is missing (required by the Kustomization CRD's schema)",
       "$.status.conditions[0].reason is missing (required by the Kustomization CRD's schema)",
     ]);
+    expect(
+      kubeContractProblems({
+        apiVersion: 'serving.kserve.io/v1beta1',
+        kind: 'InferenceService',
+        metadata: { name: 'm' },
+        spec: {
+          predictor: {
+            minReplicas: 1,
+            model: { modelFormat: { name: 'sklearn' }, storageUri: 'x' },
+            replica: 2,
+          },
+        },
+        // KServe keeps unknown status fields (x-kubernetes-preserve-unknown-fields).
+        status: { url: 3, modelVersion: '3' },
+      }),
+    ).toEqual([
+      "$.spec.predictor.replica is not a property of the InferenceService CRD's schema",
+      "$.status.url must be a string (the InferenceService CRD's schema), got 3",
+    ]);
+    expect(
+      kubeContractProblems({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'AnalysisRun',
+        metadata: { name: 'r' },
+        spec: { metrics: [{ name: 'm', provider: { job: {} } }] },
+        status: { phase: 'Successful', metricResults: [{ name: 'm' }] },
+      }),
+    ).toEqual([
+      "$.status.metricResults[0].phase is missing (required by the AnalysisRun CRD's schema)",
+    ]);
   });
 });
