@@ -14,6 +14,8 @@ export {
 export { jsonSchemaProblems } from './jsonSchema';
 export type { JsonSchema } from './jsonSchema';
 export {
+  answerContractProblems,
+  watchContractAnswers,
   GITHUB_CONTRACT_OPERATIONS,
   KUBE_CONTRACT_KINDS,
   argoCdContractProblems,
@@ -22,3 +24,20 @@ export {
   kubeContractProblems,
   responseJson,
 } from './publishedContracts';
+export {
+  githubBranch,
+  githubCommit,
+  githubContentFile,
+  githubFileCommit,
+  githubId,
+  githubInvitation,
+  githubLabel,
+  githubPublicUser,
+  githubPull,
+  githubRef,
+  githubRepository,
+  githubRepositoryMinimal,
+  githubReview,
+  githubUser,
+} from './githubAnswers';
+export type { GithubPullOptions, GithubSite } from './githubAnswers';

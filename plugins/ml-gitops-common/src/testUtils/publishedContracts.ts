@@ -202,3 +202,107 @@ export async function responseJson(response: Response): Promise<unknown> {
     throw new Error(`the answer is not JSON: ${text.slice(0, 80)}`);
   }
 }
+
+const ARGOCD_ANSWERS: Array<[RegExp, string]> = [
+  [/^GET \/api\/v1\/applications$/, 'v1alpha1ApplicationList'],
+  [/^GET \/api\/v1\/applications\/[^/]+$/, 'v1alpha1Application'],
+  [/^POST \/api\/v1\/applications(\/[^/]+\/sync)?$/, 'v1alpha1Application'],
+  [/^GET \/api\/version$/, 'versionVersionMessage'],
+];
+
+/**
+ * The contract problems of an answer to a request, for whichever published
+ * contract describes it: a GitHub REST operation, an Argo CD Application,
+ * list or version, or a Kubernetes object or list of a kind in
+ * KUBE_CONTRACT_KINDS. Undefined when no contract describes it.
+ */
+export function answerContractProblems(
+  method: string,
+  url: string,
+  status: number,
+  body: unknown,
+): string[] | undefined {
+  const path = new URL(url, 'http://localhost').pathname;
+  const upper = method.toUpperCase();
+  const operation = githubOperationOf(upper, path);
+  if (operation) {
+    return githubContractProblems(operation, body, status);
+  }
+  if (status >= 400) {
+    return undefined;
+  }
+  const argo = ARGOCD_ANSWERS.find(([pattern]) =>
+    pattern.test(`${upper} ${path.replace(/\/+$/, '')}`),
+  );
+  if (argo) {
+    return argoCdContractProblems(argo[1], body);
+  }
+  if (!path.startsWith('/apis/') || !body || typeof body !== 'object') {
+    return undefined;
+  }
+  const object = body as { kind?: string; items?: unknown[] };
+  if (object.kind && kinds[object.kind]) {
+    return kubeContractProblems(object);
+  }
+  const itemKind = object.kind?.replace(/List$/, '');
+  if (itemKind && kinds[itemKind] && Array.isArray(object.items)) {
+    return object.items.flatMap((item, i) =>
+      kubeContractProblems({
+        apiVersion: kinds[itemKind].apiVersion,
+        kind: itemKind,
+        ...(item as object),
+      }).map(p => p.replace(/^\$/, `$.items[${i}]`)),
+    );
+  }
+  return undefined;
+}
+
+/** What msw's setupServer offers to watch its answers. */
+type WatchedServer = {
+  events: {
+    on(
+      event: 'response:mocked',
+      listener: (args: { request: Request; response: Response }) => void,
+    ): void;
+  };
+};
+
+/**
+ * Measures every answer an msw server gives (an msw fixture) against the
+ * published contracts; `problems()` resolves to what was found since the
+ * last `reset()`, each prefixed with its request.
+ */
+export function watchContractAnswers(server: WatchedServer) {
+  let pending: Array<Promise<string[]>> = [];
+  server.events.on('response:mocked', ({ request, response }) => {
+    const copy = response.clone();
+    pending.push(
+      copy.text().then(text => {
+        let body: unknown = undefined;
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          return [];
+        }
+        const found = answerContractProblems(
+          request.method,
+          request.url,
+          response.status,
+          body,
+        );
+        const { pathname } = new URL(request.url);
+        return (found ?? []).map(
+          p => `${request.method} ${pathname} → ${response.status}: ${p}`,
+        );
+      }),
+    );
+  });
+  return {
+    async problems(): Promise<string[]> {
+      return [...new Set((await Promise.all(pending)).flat())];
+    },
+    reset() {
+      pending = [];
+    },
+  };
+}
