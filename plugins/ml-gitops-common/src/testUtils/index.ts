@@ -15,6 +15,7 @@ export { jsonSchemaProblems } from './jsonSchema';
 export type { JsonSchema } from './jsonSchema';
 export {
   answerContractProblems,
+  registerContractChecks,
   watchContractAnswers,
   GITHUB_CONTRACT_OPERATIONS,
   KUBE_CONTRACT_KINDS,

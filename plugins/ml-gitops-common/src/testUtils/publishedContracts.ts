@@ -100,6 +100,12 @@ export function githubContractProblems(
     );
   }
   let schema: JsonSchema | null | undefined;
+  if (status === 304) {
+    // Not Modified: a conditional request's answer, without a body.
+    return body === undefined
+      ? []
+      : [`a 304 answer to ${operation} has a body`];
+  }
   if (status >= 400) {
     schema = { $ref: `#/definitions/${github.error}` };
   } else {
@@ -303,6 +309,36 @@ export function watchContractAnswers(server: WatchedServer) {
     },
     reset() {
       pending = [];
+    },
+  };
+}
+
+/**
+ * For a test file: measures every answer of `server` (its msw fixtures)
+ * against the published contracts, and fails a test whose fixtures broke
+ * one. A test that means to send a broken answer (to prove the product
+ * copes) calls `deliberatelyBroken()`.
+ */
+export function registerContractChecks(server: WatchedServer) {
+  const watch = watchContractAnswers(server);
+  let broken = false;
+  beforeEach(() => {
+    watch.reset();
+    broken = false;
+  });
+  afterEach(async () => {
+    const problems = await watch.problems();
+    if (!broken && problems.length > 0) {
+      throw new Error(
+        `msw answers that break a published contract (fix the fixture, not the contract):\n${problems.join(
+          '\n',
+        )}`,
+      );
+    }
+  });
+  return {
+    deliberatelyBroken() {
+      broken = true;
     },
   };
 }
