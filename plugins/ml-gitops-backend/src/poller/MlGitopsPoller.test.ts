@@ -20,6 +20,7 @@ import {
 import { modelEntity } from '../__testUtils__/modelEntity';
 import { pollerBasics } from '../__testUtils__/pollerBasics';
 import { MlGitopsPoller } from './MlGitopsPoller';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const ARGOCD = 'https://argocd.example.com';
 const MLFLOW = 'https://mlflow.example.com';
@@ -161,6 +162,7 @@ function argoApp(
 describe('MlGitopsPoller', () => {
   const server = setupServer(argoCdVersionHandler(ARGOCD));
   registerMswTestHooks(server);
+  registerContractChecks(server);
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
   async function setup() {

@@ -41,6 +41,8 @@ type Context = {
   definitions: Record<string, JsonSchema>;
   /** Who publishes the schema, for messages: "GitHub's", "Argo CD's". */
   owner: string;
+  /** null passes anywhere (a schema language without nullable). */
+  anyNull: boolean;
 };
 
 const DATE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
@@ -124,7 +126,11 @@ function check(
       schema.nullable ||
       schemaOrRef.nullable ||
       (schema.enum?.includes(null) ?? false);
-    if (!nullable && Object.keys(schema).some(k => k !== '$comment')) {
+    if (
+      !ctx.anyNull &&
+      !nullable &&
+      Object.keys(schema).some(k => k !== '$comment')
+    ) {
       problems.push(`${path} is null; ${what} does not allow null there`);
     }
     return;
@@ -233,6 +239,11 @@ export function jsonSchemaProblems(
     definitions?: Record<string, JsonSchema>;
     owner: string;
     path?: string;
+    /**
+     * Let null pass anywhere: for Swagger 2.0, which cannot say nullable,
+     * describing a server whose JSON writes nil as null.
+     */
+    anyNull?: boolean;
   },
 ): string[] {
   const problems: string[] = [];
@@ -240,7 +251,11 @@ export function jsonSchemaProblems(
     schema,
     value,
     options.path ?? '$',
-    { definitions: options.definitions ?? {}, owner: options.owner },
+    {
+      definitions: options.definitions ?? {},
+      owner: options.owner,
+      anyNull: options.anyNull ?? false,
+    },
     problems,
   );
   return problems;

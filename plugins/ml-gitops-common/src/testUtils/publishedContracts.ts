@@ -148,6 +148,11 @@ export function argoCdContractProblems(
   return jsonSchemaProblems({ $ref: `#/definitions/${definition}` }, body, {
     definitions: argoCd.definitions,
     owner: "Argo CD's",
+    // Swagger 2.0 has no nullable, and Argo CD writes JSON with Go's
+    // encoding/json: a nil slice without omitempty, or a nil pointer picked
+    // by `fields` (processAppFields in
+    // pkg/apiclient/application/forwarder_overwrite.go), comes out as null.
+    anyNull: true,
   });
 }
 
