@@ -73,6 +73,22 @@ describe("the Argo CD emulator follows Argo CD's swagger", () => {
     const problems = argoCdContractProblems('v1alpha1ApplicationList', list);
     const first = list.items[0].metadata.name;
     await argocd(`/api/v1/applications/${first}/sync`, 'POST');
+    // As the product asks: only the fields it reads (argo-cd's `fields`).
+    const fields = [
+      'items.metadata.name',
+      'items.metadata.labels',
+      'items.spec.source',
+      'items.status.sync',
+      'items.status.health',
+      'items.status.operationState',
+      'items.status.history',
+    ].join(',');
+    problems.push(
+      ...argoCdContractProblems(
+        'v1alpha1ApplicationList',
+        await argocd(`/api/v1/applications?fields=${fields}`),
+      ),
+    );
     problems.push(
       ...argoCdContractProblems(
         'v1alpha1Application',
