@@ -33,6 +33,13 @@ export interface Config {
      * Default: 15 seconds.
      */
     requestTimeout?: HumanDuration | string;
+    /**
+     * The shortest time between two polls of one model outside the schedule
+     * (a push webhook, `POST /v1/refresh`): requests in between are folded
+     * into one poll at the end of it, and the fleet's operator state read
+     * in that time is reused. Default: 10 seconds.
+     */
+    refreshMinInterval?: HumanDuration | string;
     /** Argo CD instances that deploy config repos. */
     argocd?: {
       instances: Array<{

@@ -449,6 +449,62 @@ describe('operators, registry and test controls', () => {
       expect((await kube('/apis/nothing.example.com')).status).toBe(404);
     });
 
+    it('lists in chunks with limit and continue, and expires old tokens with 410', async () => {
+      const path =
+        '/apis/serving.kserve.io/v1beta1/inferenceservices?labelSelector=ml-gitops%2Fmodel';
+      const whole = await (await kube(path)).json();
+      expect(whole.metadata.continue).toBeUndefined();
+      const names: string[] = [];
+      let token: string | undefined;
+      let pages = 0;
+      const remaining: Array<number | undefined> = [];
+      do {
+        const page = await (
+          await kube(
+            `${path}&limit=2${
+              token ? `&continue=${encodeURIComponent(token)}` : ''
+            }`,
+          )
+        ).json();
+        pages++;
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        names.push(...page.items.map((i: any) => i.metadata.name));
+        token = page.metadata.continue;
+        remaining.push(page.metadata.remainingItemCount);
+      } while (token);
+      // Every page but the last says how many are left.
+      expect(remaining).toEqual(
+        Array.from({ length: pages }, (_, i) =>
+          i === pages - 1 ? undefined : whole.items.length - 2 * (i + 1),
+        ),
+      );
+      expect(pages).toBe(Math.ceil(whole.items.length / 2));
+      expect(names).toEqual(whole.items.map((i: any) => i.metadata.name));
+
+      const first = await (await kube(`${path}&limit=1`)).json();
+      const api = sandbox.current().kube;
+      const ttl = api.continueTtlMs;
+      api.continueTtlMs = -1;
+      try {
+        const expired = await kube(
+          `${path}&limit=1&continue=${encodeURIComponent(
+            first.metadata.continue,
+          )}`,
+        );
+        expect(expired.status).toBe(410);
+        expect(await expired.json()).toMatchObject({
+          kind: 'Status',
+          reason: 'Expired',
+          code: 410,
+        });
+      } finally {
+        api.continueTtlMs = ttl;
+      }
+      expect((await kube(`${path}&limit=1&continue=not-a-token`)).status).toBe(
+        400,
+      );
+    });
+
     it('shows the seeded drift on the InferenceService label', async () => {
       const isvcs = await (
         await kube(

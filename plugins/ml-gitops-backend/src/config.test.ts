@@ -1,5 +1,5 @@
 import { ConfigReader } from '@backstage/config';
-import { readMlGitopsConfig } from './config';
+import { checkWebhookSecret, readMlGitopsConfig } from './config';
 
 describe('readMlGitopsConfig', () => {
   it('applies the defaults of the design', () => {
@@ -15,6 +15,7 @@ describe('readMlGitopsConfig', () => {
       rollbackTargetMs: 300_000,
       concurrency: 8,
       requestTimeoutMs: 15_000,
+      refreshMinIntervalMs: 10_000,
       argocd: [],
       fluxClusters: [],
       registries: [],
@@ -31,6 +32,7 @@ describe('readMlGitopsConfig', () => {
           rollbackTarget: 'PT3M',
           concurrency: 4,
           requestTimeout: { seconds: 5 },
+          refreshMinInterval: { seconds: 3 },
           argocd: {
             instances: [
               { name: 'main', url: 'https://argocd.example.com/', token: 't' },
@@ -51,6 +53,7 @@ describe('readMlGitopsConfig', () => {
     expect(config.driftGracePeriodMs).toBe(120_000);
     expect(config.rollbackTargetMs).toBe(180_000);
     expect(config.requestTimeoutMs).toBe(5_000);
+    expect(config.refreshMinIntervalMs).toBe(3_000);
     expect(config.argocd[0].url).toBe('https://argocd.example.com');
     expect(config.fluxClusters).toEqual(['prod-eu']);
     expect(config.registries[0].name).toBe('mlflow-default');
@@ -84,5 +87,40 @@ describe('readMlGitopsConfig', () => {
     expect(() => readMlGitopsConfig(new ConfigReader({ mlGitops }))).toThrow(
       message,
     );
+  });
+});
+
+describe('checkWebhookSecret', () => {
+  const config = (events: object) => new ConfigReader({ events });
+  const unsigned = { http: { topics: ['github'] } };
+
+  it('refuses unsigned GitHub push events outside development, naming the key', () => {
+    expect(() => checkWebhookSecret(config(unsigned), 'production')).toThrow(
+      'events.http.topics takes GitHub webhooks (github) but events.modules.github.webhookSecret is not set',
+    );
+    expect(() => checkWebhookSecret(config(unsigned), 'staging')).toThrow(
+      /events\.modules\.github\.webhookSecret is not set/,
+    );
+  });
+
+  it('takes signed events anywhere, and unsigned ones in development and tests', () => {
+    const signed = {
+      http: { topics: ['github'] },
+      modules: { github: { webhookSecret: 's3cret' } },
+    };
+    expect(() =>
+      checkWebhookSecret(config(signed), 'production'),
+    ).not.toThrow();
+    expect(() =>
+      checkWebhookSecret(config(unsigned), 'development'),
+    ).not.toThrow();
+    expect(() => checkWebhookSecret(config(unsigned), 'test')).not.toThrow();
+    // No GitHub topic: nothing to sign.
+    expect(() =>
+      checkWebhookSecret(
+        config({ http: { topics: ['gitlab'] } }),
+        'production',
+      ),
+    ).not.toThrow();
   });
 });

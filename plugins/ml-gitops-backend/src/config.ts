@@ -44,6 +44,8 @@ export type MlGitopsConfig = {
    * host may take before it counts as failed.
    */
   requestTimeoutMs: number;
+  /** The shortest time between two polls of one model outside the schedule. */
+  refreshMinIntervalMs: number;
   argocd: ArgoCdInstanceConfig[];
   fluxClusters: string[];
   registries: RegistryConfig[];
@@ -132,6 +134,15 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
     );
   }
 
+  const refreshMinIntervalMs = config
+    ? readDurationMs(config, 'refreshMinInterval', 10_000)
+    : 10_000;
+  if (refreshMinIntervalMs < 0) {
+    throw new Error(
+      'mlGitops.refreshMinInterval must not be negative, e.g. { seconds: 10 }',
+    );
+  }
+
   const argocd = uniqueNames(
     (config?.getOptionalConfigArray('argocd.instances') ?? []).map(
       (instance, index) => {
@@ -168,8 +179,33 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
       : 5 * 60_000,
     concurrency,
     requestTimeoutMs,
+    refreshMinIntervalMs,
     argocd,
     fluxClusters: config?.getOptionalStringArray('flux.clusters') ?? [],
     registries,
   };
+}
+
+/**
+ * Refuses, outside development, to take GitHub push events over HTTP
+ * without a webhook secret: unsigned, anyone who reaches
+ * `/api/events/http/github` could make the backend poll (and ask every
+ * operator to refresh) whenever they like. The GitHub events module checks
+ * `X-Hub-Signature-256` only when `events.modules.github.webhookSecret` is
+ * set. `NODE_ENV` development and test (the demo, the test suites) may run
+ * without one.
+ */
+export function checkWebhookSecret(
+  rootConfig: Config,
+  nodeEnv: string | undefined = process.env.NODE_ENV,
+): void {
+  const topics = rootConfig.getOptionalStringArray('events.http.topics') ?? [];
+  if (!topics.includes('github')) return;
+  if (rootConfig.getOptionalString('events.modules.github.webhookSecret')) {
+    return;
+  }
+  if (nodeEnv === 'development' || nodeEnv === 'test') return;
+  throw new Error(
+    'events.http.topics takes GitHub webhooks (github) but events.modules.github.webhookSecret is not set: unsigned pushes from anyone could trigger polls. Set events.modules.github.webhookSecret to the secret of the Git host\'s webhook (docs/configuration.md, "Webhooks"), or remove github from events.http.topics',
+  );
 }

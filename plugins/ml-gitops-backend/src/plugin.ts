@@ -13,7 +13,7 @@ import {
   mlGitopsSourcesExtensionPoint,
   ModelRegistry,
 } from '@ml-gitops/plugin-ml-gitops-node';
-import { readMlGitopsConfig } from './config';
+import { checkWebhookSecret, readMlGitopsConfig } from './config';
 import { DatabaseMlGitopsStore } from './database/DatabaseMlGitopsStore';
 import { MlGitopsPoller } from './poller/MlGitopsPoller';
 import { ArgoCdSource } from './providers/argocd/ArgoCdSource';
@@ -91,6 +91,7 @@ export const mlGitopsPlugin = createBackendPlugin({
         events,
       }) {
         const mlConfig = readMlGitopsConfig(config);
+        checkWebhookSecret(config);
         permissionsRegistry.addPermissions(mlGitopsPermissions);
 
         const store = await DatabaseMlGitopsStore.create({ database, logger });

@@ -8,6 +8,7 @@ import {
   getMissingMlGitopsAnnotations,
   getMlGitopsAnnotations,
   isMlGitopsAvailable,
+  manifestPathProblem,
 } from './annotations';
 
 function entity(annotations?: Record<string, string>): Entity {
@@ -41,6 +42,7 @@ describe('annotations', () => {
       manifestPath: 'models/fraud.yaml',
       registry: 'mlflow-eu',
       missing: [],
+      problems: [],
     });
     expect(isMlGitopsAvailable(e)).toBe(true);
   });
@@ -53,6 +55,7 @@ describe('annotations', () => {
       manifestPath: DEFAULT_MANIFEST_PATH,
       registry: undefined,
       missing: [ANNOTATION_CONFIG_REPO],
+      problems: [],
     });
     expect(isMlGitopsAvailable(e)).toBe(false);
   });
@@ -67,5 +70,48 @@ describe('annotations', () => {
         entity({ [ANNOTATION_MODEL]: '  ', [ANNOTATION_CONFIG_REPO]: '' }),
       ),
     ).toEqual([ANNOTATION_MODEL, ANNOTATION_CONFIG_REPO]);
+  });
+
+  it.each([
+    // `..` collapses in the API URL: /repos/o/r/contents/../../../user/repos
+    '../../../user/repos.yaml',
+    'deploy/../../../../orgs/acme/teams.yaml',
+    './deploy/model.yaml',
+    '/deploy/model.yaml',
+    'deploy//model.yaml',
+    '.github/workflows/validate.yaml',
+    'deploy/model.json',
+    'deploy/model.yaml?ref=main',
+    'deploy/%2e%2e/model.yaml',
+    `${'a/'.repeat(130)}model.yaml`,
+  ])('refuses the manifest-path %j that could leave the config repo', path => {
+    const annotations = getMlGitopsAnnotations(
+      entity({
+        [ANNOTATION_MODEL]: 'fraud-detector',
+        [ANNOTATION_CONFIG_REPO]:
+          'https://github.com/acme/fraud-detector-config',
+        [ANNOTATION_MANIFEST_PATH]: path,
+      }),
+    );
+    expect(annotations.problems).toEqual([
+      `ml-gitops/manifest-path ${JSON.stringify(
+        path.slice(0, 255),
+      )} is not a path inside the config repo: use a relative path of letters, digits, "_", "-" and "." separated by "/", no segment starting with ".", ending in .yaml, e.g. deploy/model.yaml`,
+    ]);
+    expect(manifestPathProblem(path)).toBeDefined();
+  });
+
+  it('refuses a model name that is no Kubernetes label value', () => {
+    expect(
+      getMlGitopsAnnotations(
+        entity({
+          [ANNOTATION_MODEL]: 'fraud detector',
+          [ANNOTATION_CONFIG_REPO]:
+            'https://github.com/acme/fraud-detector-config',
+        }),
+      ).problems,
+    ).toEqual([
+      'ml-gitops/model "fraud detector" is not usable as a Kubernetes label value: at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit',
+    ]);
   });
 });

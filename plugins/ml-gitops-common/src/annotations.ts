@@ -83,7 +83,38 @@ export type MlGitopsAnnotations = {
   registry?: string;
   /** The required annotations that are missing or blank, in a stable order. */
   missing: string[];
+  /**
+   * What is wrong with annotations that are present, one sentence each
+   * naming the annotation and what to write instead (empty when all are
+   * usable). Nothing may be read for an entity with problems.
+   */
+  problems: string[];
 };
+
+const PATH_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+
+/**
+ * Why `path` is not a manifest path inside a config repo, or undefined when
+ * it is one: relative, "/"-separated segments of letters, digits, "_", "-"
+ * and "." (none starting with ".", so no `..` and no Git or workflow
+ * files), ending in .yaml or .yml, at most 255 characters. The same rule
+ * holds for the annotation, the actions' input and every file read.
+ *
+ * @public
+ */
+export function manifestPathProblem(path: string): string | undefined {
+  if (
+    path.length > 255 ||
+    !path.split('/').every(s => PATH_SEGMENT.test(s)) ||
+    !/\.ya?ml$/.test(path)
+  ) {
+    return 'is not a path inside the config repo: use a relative path of letters, digits, "_", "-" and "." separated by "/", no segment starting with ".", ending in .yaml, e.g. deploy/model.yaml';
+  }
+  return undefined;
+}
+
+/** A Kubernetes label value, which the model name is on every object. */
+const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 function readAnnotation(entity: Entity, key: string): string | undefined {
   const value = entity.metadata.annotations?.[key];
@@ -105,13 +136,31 @@ export function getMlGitopsAnnotations(entity: Entity): MlGitopsAnnotations {
   const missing: string[] = [];
   if (!model) missing.push(ANNOTATION_MODEL);
   if (!configRepo) missing.push(ANNOTATION_CONFIG_REPO);
+  const manifestPath =
+    readAnnotation(entity, ANNOTATION_MANIFEST_PATH) ?? DEFAULT_MANIFEST_PATH;
+  const problems: string[] = [];
+  const pathProblem = manifestPathProblem(manifestPath);
+  if (pathProblem) {
+    problems.push(
+      `${ANNOTATION_MANIFEST_PATH} ${JSON.stringify(
+        manifestPath.slice(0, 255),
+      )} ${pathProblem}`,
+    );
+  }
+  if (model && !LABEL_VALUE.test(model)) {
+    problems.push(
+      `${ANNOTATION_MODEL} ${JSON.stringify(
+        model.slice(0, 255),
+      )} is not usable as a Kubernetes label value: at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`,
+    );
+  }
   return {
     model,
     configRepo,
-    manifestPath:
-      readAnnotation(entity, ANNOTATION_MANIFEST_PATH) ?? DEFAULT_MANIFEST_PATH,
+    manifestPath,
     registry: readAnnotation(entity, ANNOTATION_REGISTRY),
     missing,
+    problems,
   };
 }
 

@@ -1238,7 +1238,11 @@ export class GitHubApi {
       );
       const found: PullRecord[] = [];
       for (const pr of repo.pulls) {
-        if (pr.merge_commit_sha === sha || pr.head.sha === sha) {
+        if (
+          pr.merge_commit_sha === sha ||
+          pr.head.sha === sha ||
+          pr.rebased_commits?.includes(sha)
+        ) {
           found.push(pr);
         } else if (pr.merge_commit_sha && pr.head.sha && pr.merged_at) {
           // commits brought in by the PR: reachable from its head but not from its base at merge time
@@ -1720,10 +1724,51 @@ export class GitHubApi {
             committer,
           );
         } else {
-          if (!(await this.repos.isAncestor(repo, baseSha, pr.head.sha))) {
-            throw new GitHubError(405, "This branch can't be rebased", docs);
+          // GitHub's rebase and merge always writes new commits, with GitHub
+          // as committer, even when the base could be fast-forwarded
+          // (docs.github.com, "About merge methods on GitHub": "Rebase and
+          // merge on GitHub will always update the committer information
+          // and create new commit SHAs"). Each commit of the PR is replayed
+          // onto the base; a replay that does not merge refuses the rebase.
+          const picked = await this.repos.newCommits(
+            repo,
+            baseSha,
+            pr.head.sha,
+            250,
+          );
+          let tip = baseSha;
+          let tipTree = (await this.repos.commit(repo, baseSha))!.tree;
+          const rebased: string[] = [];
+          for (const original of picked) {
+            const c = (await this.repos.commit(repo, original))!;
+            if (c.parents.length > 1) {
+              throw new GitHubError(405, "This branch can't be rebased", docs);
+            }
+            // Where the replayed tip has the tree the commit was made on,
+            // the replay is the commit's own tree; otherwise git merges it
+            // (git merge-tree, from the common ancestor).
+            const parentTree = (await this.repos.commit(repo, c.parents[0]))!
+              .tree;
+            const replayed =
+              tipTree === parentTree
+                ? c.tree
+                : await this.repos.mergeTree(repo, tip, original);
+            if (!replayed) {
+              throw new GitHubError(405, "This branch can't be rebased", docs);
+            }
+            tip = await this.repos.commitTree(
+              repo,
+              replayed,
+              [tip],
+              c.message,
+              c.author,
+              committer,
+            );
+            tipTree = replayed;
+            rebased.push(tip);
           }
-          sha = pr.head.sha;
+          pr.rebased_commits = rebased;
+          sha = tip;
         }
         if (
           !(await this.repos.updateRef(repo, baseRef, sha, baseSha, {

@@ -102,6 +102,8 @@ export type PullRecord = {
   requested_reviewers: string[];
   /** labels set through the issues API (POST /issues/:number/labels) */
   labels?: string[];
+  /** the commits a rebase merge wrote onto the base, oldest first */
+  rebased_commits?: string[];
   draft: boolean;
 };
 

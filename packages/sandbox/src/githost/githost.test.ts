@@ -337,6 +337,72 @@ describe('Git host', () => {
     );
   });
 
+  it('rebase-merges with new commits and GitHub as committer, even when it could fast-forward', async () => {
+    await send('POST', '/orgs/acme/repos', {
+      name: 'rebase-config',
+      private: false,
+      auto_init: true,
+    });
+    const repo = '/repos/acme/rebase-config';
+    const main = (await (await get(`${repo}/git/ref/heads/main`)).json()).object
+      .sha;
+    await send('POST', `${repo}/git/refs`, {
+      ref: 'refs/heads/change',
+      sha: main,
+    });
+    const heads: string[] = [];
+    for (const text of ['one\n', 'two\n']) {
+      const current = await (
+        await get(`${repo}/contents/README.md?ref=change`)
+      ).json();
+      const put = await (
+        await send('PUT', `${repo}/contents/README.md`, {
+          message: `Write ${text.trim()}`,
+          content: Buffer.from(text).toString('base64'),
+          sha: current.sha,
+          branch: 'change',
+        })
+      ).json();
+      heads.push(put.commit.sha);
+    }
+    const pr = await (
+      await send('POST', `${repo}/pulls`, {
+        title: 'Two commits',
+        head: 'change',
+        base: 'main',
+      })
+    ).json();
+    const merged = await send('PUT', `${repo}/pulls/${pr.number}/merge`, {
+      merge_method: 'rebase',
+    });
+    expect(merged.status).toBe(200);
+    const { sha } = await merged.json();
+    // New SHAs for both commits, none of the PR's own.
+    expect(heads).not.toContain(sha);
+    const tip = await (await get(`${repo}/git/commits/${sha}`)).json();
+    expect(tip.message).toBe('Write two');
+    expect(tip.committer.name).toBe('GitHub');
+    const first = await (
+      await get(`${repo}/git/commits/${tip.parents[0].sha}`)
+    ).json();
+    expect(heads).not.toContain(first.sha);
+    expect(first.message).toBe('Write one');
+    expect(first.parents.map((p: { sha: string }) => p.sha)).toEqual([main]);
+    const readme = await (
+      await get(`${repo}/contents/README.md?ref=main`)
+    ).json();
+    expect(Buffer.from(readme.content, 'base64').toString()).toBe('two\n');
+    // Both rewritten commits are associated with the pull request.
+    for (const commit of [first.sha, sha]) {
+      const pulls = await (await get(`${repo}/commits/${commit}/pulls`)).json();
+      expect(pulls.map((p: { number: number }) => p.number)).toEqual([
+        pr.number,
+      ]);
+    }
+    const after = await (await get(`${repo}/pulls/${pr.number}`)).json();
+    expect(after.merge_commit_sha).toBe(sha);
+  });
+
   it('clones and pushes over smart HTTP, and the push sends a webhook', async () => {
     const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'sandbox-clone-'));
     try {

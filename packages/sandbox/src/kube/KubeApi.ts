@@ -135,6 +135,9 @@ function qualified(t: ResourceType) {
 }
 
 export class KubeApi {
+  /** How long a list's continue token stays good; tests shorten it. */
+  continueTtlMs = 5 * 60_000;
+
   constructor(
     private readonly world: World,
     private readonly gitBaseUrl: () => string,
@@ -387,11 +390,57 @@ export class KubeApi {
           }
           return obj;
         });
+      // Chunked lists (kubernetes.io "API concepts", Retrieving large
+      // results sets in chunks): `limit` caps a page, `metadata.continue`
+      // names the rest. A token older than the server keeps its snapshot
+      // (etcd compaction, 5 minutes by default) answers 410 Expired.
+      const limit = Number(url.searchParams.get('limit') ?? 0);
+      const token = url.searchParams.get('continue');
+      let start = 0;
+      if (token) {
+        let parsed: { start?: unknown; issuedAt?: unknown } = {};
+        try {
+          parsed = JSON.parse(Buffer.from(token, 'base64url').toString());
+        } catch {
+          // answered below
+        }
+        if (
+          typeof parsed.start !== 'number' ||
+          typeof parsed.issuedAt !== 'number'
+        ) {
+          status(res, 400, 'BadRequest', 'continue key is not valid');
+          return;
+        }
+        if (Date.now() - parsed.issuedAt > this.continueTtlMs) {
+          status(
+            res,
+            410,
+            'Expired',
+            'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+          );
+          return;
+        }
+        start = parsed.start;
+      }
+      const page =
+        Number.isInteger(limit) && limit > 0
+          ? items.slice(start, start + limit)
+          : items.slice(start);
+      const next = start + page.length;
+      const metadata: Record<string, unknown> = {
+        resourceVersion: String(this.world.resourceVersion),
+      };
+      if (next < items.length) {
+        metadata.continue = Buffer.from(
+          JSON.stringify({ start: next, issuedAt: Date.now() }),
+        ).toString('base64url');
+        metadata.remainingItemCount = items.length - next;
+      }
       sendJson(res, 200, {
         kind: `${type.kind}List`,
         apiVersion,
-        metadata: { resourceVersion: String(this.world.resourceVersion) },
-        items,
+        metadata,
+        items: page,
       });
       return;
     }

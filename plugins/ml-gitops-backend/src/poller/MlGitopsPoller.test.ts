@@ -1,3 +1,4 @@
+import { Entity } from '@backstage/catalog-model';
 import {
   mockServices,
   registerMswTestHooks,
@@ -165,7 +166,13 @@ describe('MlGitopsPoller', () => {
   registerContractChecks(server);
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
-  async function setup() {
+  async function setup(
+    entities: Entity[] = [
+      modelEntity('fraud-detector', 'group:default/fraud-ml'),
+      modelEntity('churn-predictor', 'group:default/fraud-ml'),
+    ],
+    extraConfig: Record<string, unknown> = {},
+  ) {
     const fixture = fraudDetectorRepo();
     const argoCalls: string[] = [];
     let argoDown = false;
@@ -286,6 +293,7 @@ describe('MlGitopsPoller', () => {
           instances: [{ name: 'main', url: ARGOCD, token: 'argo-token' }],
         },
         registries: [{ name: 'mlflow-default', type: 'mlflow', url: MLFLOW }],
+        ...extraConfig,
       },
     });
     const notifications = { send: jest.fn(async () => {}) };
@@ -294,12 +302,7 @@ describe('MlGitopsPoller', () => {
       logger,
       auth: mockServices.auth(),
       catalog: catalogServiceMock.mock({
-        getEntities: async () => ({
-          items: [
-            modelEntity('fraud-detector', 'group:default/fraud-ml'),
-            modelEntity('churn-predictor', 'group:default/fraud-ml'),
-          ],
-        }),
+        getEntities: async () => ({ items: entities }),
         getEntityByRef: async ref =>
           String(ref) === 'component:default/fraud-detector'
             ? modelEntity('fraud-detector', 'group:default/fraud-ml')
@@ -586,6 +589,46 @@ describe('MlGitopsPoller', () => {
     expect(dev.declared?.version).toBe('12');
   });
 
+  it('sends no request for an entity whose manifest-path would leave its config repo', async () => {
+    // The attack: `..` collapses in the API URL, so this annotation would
+    // have the server GET /user/repos with its token.
+    const hostile = modelEntity('churn-predictor', 'group:default/fraud-ml');
+    hostile.metadata.annotations!['ml-gitops/manifest-path'] =
+      '../../../../user/repos.yaml';
+    const t = await setup([
+      modelEntity('fraud-detector', 'group:default/fraud-ml'),
+      hostile,
+    ]);
+    const requested: string[] = [];
+    const record = ({ request }: { request: Request }) => {
+      requested.push(request.url);
+    };
+    server.events.on('request:start', record);
+    try {
+      await t.poller.pollAll();
+    } finally {
+      server.events.removeListener('request:start', record);
+    }
+    expect(requested.filter(u => u.includes('churn-predictor'))).toEqual([]);
+    expect(requested.filter(u => /user\/repos|\.\./.test(u))).toEqual([]);
+    const churn = await t.store.getStatuses(
+      'component:default/churn-predictor',
+    );
+    expect(churn.map(s => s.status.drift.state)).toEqual([
+      'unknown',
+      'unknown',
+      'unknown',
+    ]);
+    expect(churn[0].status.drift.reason).toContain(
+      'The entity\'s annotations are not usable: ml-gitops/manifest-path "../../../../user/repos.yaml" is not a path inside the config repo',
+    );
+    // The other model is polled as usual.
+    const dev = (await t.store.getStatuses(FRAUD)).find(
+      s => s.status.name === 'dev',
+    )!.status;
+    expect(dev.declared?.version).toBe('12');
+  });
+
   it('reads a pushed repo alone with a REST request, not a fleet query', async () => {
     const t = await setup();
     await t.poller.pollAll();
@@ -679,6 +722,46 @@ describe('MlGitopsPoller', () => {
     expect(
       await t.poller.pollRepository('https://github.com/acme/unrelated'),
     ).toEqual([]);
+  });
+
+  it('folds a burst of refreshes of one model into one poll now and one at the end of the interval', async () => {
+    const t = await setup(undefined, {
+      refreshMinInterval: { milliseconds: 300 },
+    });
+    const lists = () => t.argoCalls.filter(c => c.startsWith('?')).length;
+    const burst = await Promise.all([
+      t.poller.pollEntityRef(FRAUD),
+      t.poller.pollEntityRef(FRAUD),
+      t.poller.pollEntityRef(FRAUD),
+      t.poller.pollEntityRef(FRAUD),
+    ]);
+    expect(burst).toEqual([true, true, true, true]);
+    // The first ran at once; the other three shared one trailing poll.
+    expect(lists()).toBe(2);
+    const refreshes = t.argoCalls.filter(c => c.startsWith('refresh:'));
+    expect(refreshes).toHaveLength(2 * 3);
+  });
+
+  it('reads the fleet once for a push to a repo of several models', async () => {
+    const shadow = modelEntity(
+      'fraud-detector-shadow',
+      'group:default/fraud-ml',
+    );
+    shadow.metadata.annotations!['ml-gitops/config-repo'] =
+      'https://github.com/acme/fraud-detector-config';
+    shadow.metadata.annotations!['ml-gitops/model'] = 'fraud-detector';
+    const t = await setup([
+      modelEntity('fraud-detector', 'group:default/fraud-ml'),
+      shadow,
+    ]);
+    await t.poller.pollAll();
+    const before = t.argoCalls.filter(c => c.startsWith('?')).length;
+    const polled = await t.poller.pollRepository(
+      'https://github.com/acme/fraud-detector-config',
+    );
+    expect(polled).toHaveLength(2);
+    // Within refreshMinInterval of the cycle: its Argo CD list is reused.
+    expect(t.argoCalls.filter(c => c.startsWith('?')).length).toBe(before);
   });
 
   it('recognises a rollback merged as a pull request', async () => {

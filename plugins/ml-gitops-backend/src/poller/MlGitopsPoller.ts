@@ -1,3 +1,4 @@
+import { InputError } from '@backstage/errors';
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
@@ -289,6 +290,13 @@ export class MlGitopsPoller {
   private snapshotCursor?: string;
   /** The GraphQL rate-limit window already warned about. */
   private graphqlLimitWarned?: string;
+  /** Polls outside the schedule, per model: running, next, and when the last began. */
+  private readonly refreshes = new Map<
+    string,
+    { last: number; running?: Promise<boolean>; next?: Promise<boolean> }
+  >();
+  /** The last fleet read and when it began. */
+  private fleetCache?: { at: number; fleet: Promise<FleetObservations> };
   private lowPointsWarned?: string;
   /** When each deployment source last answered (`argocd:main` → ISO time). */
   private readonly sourceSeen = new Map<string, string>();
@@ -332,6 +340,17 @@ export class MlGitopsPoller {
 
   private recover(name: string) {
     this.failures.delete(name);
+  }
+
+  /** The fleet read of a scheduled cycle, kept for polls right after it. */
+  private scheduledFleet(): Promise<FleetObservations> {
+    const fleet = this.observeFleet();
+    const entry = { at: Date.now(), fleet };
+    this.fleetCache = entry;
+    fleet.catch(() => {
+      if (this.fleetCache === entry) this.fleetCache = undefined;
+    });
+    return fleet;
   }
 
   private async observeFleet(): Promise<FleetObservations> {
@@ -534,7 +553,7 @@ export class MlGitopsPoller {
         entities: list,
         branchHeads: this.prefetchBranchHeads(list),
       })),
-      this.observeFleet(),
+      this.scheduledFleet(),
       this.syncSnapshot(),
     ]);
     let pending: PolledModel[] = [];
@@ -636,8 +655,75 @@ export class MlGitopsPoller {
     }
   }
 
-  /** Polls one model now, and asks its operators to look at Git. */
+  /**
+   * Polls one model outside the schedule (a push, `POST /v1/refresh`), and
+   * asks its operators to look at Git. Requests for one model are folded
+   * together: one already running is joined, and within
+   * `refreshMinInterval` of the last poll the requests wait for a single
+   * poll at its end, so a burst of pushes or clicks costs one poll and none
+   * is lost.
+   */
   async pollEntityRef(entityRef: string): Promise<boolean> {
+    const minInterval = this.deps.config.refreshMinIntervalMs;
+    let state = this.refreshes.get(entityRef);
+    if (!state) {
+      state = { last: -Infinity };
+      this.refreshes.set(entityRef, state);
+    }
+    if (state.next) return state.next;
+    const entry = state;
+    const due = entry.last + minInterval - Date.now();
+    if (!entry.running && due <= 0) {
+      return this.refreshNow(entityRef, entry);
+    }
+    entry.next = (async () => {
+      await entry.running?.catch(() => undefined);
+      const wait = entry.last + minInterval - Date.now();
+      if (wait > 0) {
+        await new Promise(resolve => setTimeout(resolve, wait).unref?.());
+      }
+      entry.next = undefined;
+      return this.refreshNow(entityRef, entry);
+    })();
+    return entry.next;
+  }
+
+  private async refreshNow(
+    entityRef: string,
+    entry: { last: number; running?: Promise<boolean> },
+  ): Promise<boolean> {
+    entry.last = Date.now();
+    const running = this.pollEntityRefNow(entityRef);
+    entry.running = running;
+    try {
+      return await running;
+    } finally {
+      if (entry.running === running) entry.running = undefined;
+    }
+  }
+
+  /**
+   * The fleet's operator state for polls outside the schedule: the one
+   * read within `refreshMinInterval` is reused, so a push to a repo of
+   * many models, or a burst of refreshes, lists every Argo CD instance and
+   * cluster once, not once per model.
+   */
+  private recentFleet(): Promise<FleetObservations> {
+    const now = Date.now();
+    const cached = this.fleetCache;
+    if (cached && now - cached.at < this.deps.config.refreshMinIntervalMs) {
+      return cached.fleet;
+    }
+    const fleet = this.observeFleet();
+    const entry = { at: now, fleet };
+    this.fleetCache = entry;
+    fleet.catch(() => {
+      if (this.fleetCache === entry) this.fleetCache = undefined;
+    });
+    return fleet;
+  }
+
+  private async pollEntityRefNow(entityRef: string): Promise<boolean> {
     const credentials = await this.deps.auth.getOwnServiceCredentials();
     const entity = await this.deps.catalog.getEntityByRef(entityRef, {
       credentials,
@@ -645,7 +731,7 @@ export class MlGitopsPoller {
     if (!entity || getMlGitopsAnnotations(entity).missing.length > 0) {
       return false;
     }
-    const fleet = await this.observeFleet();
+    const fleet = await this.recentFleet();
     // Another replica may have polled it since: the database says what is stored.
     const stored = new Map<string, SnapshotEntry>();
     for (const s of await this.deps.store.getStatuses(entityRef)) {
@@ -682,6 +768,7 @@ export class MlGitopsPoller {
     configRepo: string,
     manifestPath: string,
     prefetched?: BranchHeadsPrefetch,
+    problems: string[] = [],
   ): Promise<{
     loc?: ConfigRepoLocation;
     declarations: Map<string, EnvironmentDeclaration>;
@@ -697,6 +784,13 @@ export class MlGitopsPoller {
     const name = `git:${configRepo}`;
     let loc: ConfigRepoLocation | undefined;
     try {
+      if (problems.length > 0) {
+        // Annotations are written by whoever edits the catalog: nothing is
+        // requested for one that could reach outside the config repo.
+        throw new InputError(
+          `The entity's annotations are not usable: ${problems.join('; ')}`,
+        );
+      }
       loc = this.deps.git.locate(configRepo);
       // Read for the whole fleet in a few GraphQL queries when the host
       // allows; else (and when polled alone) one conditional REST request.
@@ -863,6 +957,7 @@ export class MlGitopsPoller {
       annotations.configRepo!,
       annotations.manifestPath,
       options.branchHeads,
+      annotations.problems,
     );
     if (git.deployments.length > 0) {
       await this.deps.store.recordDeployments(entityRef, git.deployments);

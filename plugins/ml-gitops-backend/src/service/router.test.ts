@@ -216,14 +216,36 @@ describe('createRouter: read permission per entity', () => {
     // Page 1 holds only the denied model (refs sort churn < fraud): it is
     // empty for this caller, but the cursor leads on to the allowed one.
     const first = await request(app).get('/v1/fleet?limit=1');
-    expect(first.body).toEqual({ items: [], nextCursor: DENIED });
+    expect(first.body).toEqual({ items: [], nextCursor: expect.any(String) });
+    // The cursor does not name the model the caller may not read.
+    const cursor: string = first.body.nextCursor;
+    expect(cursor).not.toContain('churn');
+    expect(Buffer.from(cursor, 'base64url').toString('latin1')).not.toContain(
+      'churn',
+    );
     const second = await request(app).get(
-      `/v1/fleet?limit=1&cursor=${encodeURIComponent(DENIED)}`,
+      `/v1/fleet?limit=1&cursor=${encodeURIComponent(cursor)}`,
     );
     expect(
       second.body.items.map((i: { entityRef: string }) => i.entityRef),
     ).toEqual([ALLOWED]);
     expect(second.body.nextCursor).toBeUndefined();
+  });
+
+  it('refuses a cursor it did not give, such as an entity ref', async () => {
+    const { app } = await setup();
+    for (const forged of [
+      DENIED,
+      'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    ]) {
+      const res = await request(app).get(
+        `/v1/fleet?limit=1&cursor=${encodeURIComponent(forged)}`,
+      );
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toBe(
+        'cursor is not a cursor this API gave; start again without it',
+      );
+    }
   });
 
   it('refreshes the allowed model and refuses to poll the denied one', async () => {

@@ -22,6 +22,7 @@ import {
   mlGitopsDeploymentReadPermission,
   mlGitopsDeploymentRefreshPermission,
 } from '@ml-gitops/plugin-ml-gitops-common';
+import { FleetCursors } from './fleetCursors';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
@@ -125,6 +126,7 @@ export async function createRouter(options: {
   } = options;
   const router = Router();
   router.use(express.json({ limit: '16kb' }));
+  const cursors = new FleetCursors(store);
 
   async function authorize(
     credentials: BackstageCredentials,
@@ -258,7 +260,10 @@ export async function createRouter(options: {
   router.get('/v1/fleet', async (req, res) => {
     const { limit, cursor } = parseQuery(fleetQuery, req.query);
     const credentials = await httpAuth.credentials(req);
-    const page = await store.listModels({ limit, after: cursor });
+    const page = await store.listModels({
+      limit,
+      after: cursor ? await cursors.decode(cursor) : undefined,
+    });
     const allowed = await readable(credentials, page.entityRefs);
     const items: DeploymentsResponse[] = [];
     for (const entityRef of page.entityRefs) {
@@ -274,7 +279,11 @@ export async function createRouter(options: {
     const body: FleetResponse = {
       items,
       ...(page.more
-        ? { nextCursor: page.entityRefs[page.entityRefs.length - 1] }
+        ? {
+            nextCursor: await cursors.encode(
+              page.entityRefs[page.entityRefs.length - 1],
+            ),
+          }
         : {}),
     };
     res.json(body);

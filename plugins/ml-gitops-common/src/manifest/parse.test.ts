@@ -154,6 +154,22 @@ describe('parseModelManifest', () => {
     });
   });
 
+  describe('prototype names', () => {
+    it.each(['__proto__', 'constructor', 'prototype'])(
+      'refuses %s as a metric name, so a gate cannot reach the object prototype',
+      name => {
+        const found = problems(
+          `${BASE}gates:\n  metrics:\n    ${name}: { min: 0 }\n`,
+        );
+        expect(found.map(p => p.message)).toContain(
+          `the key ${JSON.stringify(
+            name,
+          )} is not allowed anywhere: it names a part of every JavaScript object`,
+        );
+      },
+    );
+  });
+
   describe('unknown keys', () => {
     it('names a top-level typo and suggests the right key', () => {
       const p = only(`${BASE}regsitry: mlflow\n`);

@@ -16,6 +16,7 @@ const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /** A registry metric key (MLflow allows letters, digits, `_ - . / :` and space). */
 const METRIC_NAME = /^[A-Za-z0-9_\-./: ]{1,250}$/;
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * A metric threshold of the performance gate.
@@ -240,10 +241,18 @@ export const modelManifestSchema: z.ZodType<ModelManifest> = z
       .strictObject({
         metrics: z
           .record(
-            z.string().regex(METRIC_NAME, {
-              error:
-                'a metric name has 1 to 250 letters, digits, spaces or "_ - . / :"',
-            }),
+            z
+              .string()
+              .regex(METRIC_NAME, {
+                error:
+                  'a metric name has 1 to 250 letters, digits, spaces or "_ - . / :"',
+              })
+              // Names that mean something to every JavaScript object: as
+              // keys they reach the prototype instead of a metric.
+              .refine(name => !RESERVED_NAMES.has(name), {
+                error:
+                  'a metric name may not be __proto__, constructor or prototype',
+              }),
             metricGate,
           )
           .refine(m => Object.keys(m).length > 0, {

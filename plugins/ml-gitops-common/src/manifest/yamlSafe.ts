@@ -20,6 +20,9 @@ import { ManifestProblem, ManifestProblemCode } from './problems';
  */
 export const MAX_MANIFEST_BYTES = 64 * 1024;
 
+/** Keys that name parts of every JavaScript object. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /**
  * Options of {@link parseYamlStrict}.
  *
@@ -427,6 +430,17 @@ function checkNodes(
             key.value === null ? 'null' : typeof key.value
           }, not a name`,
           `Quote it: "${String(key.source ?? key.value)}":`,
+        );
+      } else if (PROTOTYPE_KEYS.has(key.value)) {
+        // Turned into a JavaScript object, such a key reaches the
+        // object's prototype instead of holding a value.
+        problems.add(
+          'unknown-key',
+          key.range?.[0] ?? 0,
+          `the key ${JSON.stringify(
+            key.value,
+          )} is not allowed anywhere: it names a part of every JavaScript object`,
+          'Rename the key',
         );
       }
       return undefined;

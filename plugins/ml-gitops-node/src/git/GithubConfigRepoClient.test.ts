@@ -209,6 +209,65 @@ describe('GithubConfigRepoClient', () => {
     expect(after.heads.staging).toBe(moved);
   });
 
+  it('reads every page of a pull request’s reviews', async () => {
+    const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
+    const merge = repo.commit({
+      branch: 'production',
+      message: 'Merge pull request #7',
+      login: 'ada',
+      date: '2026-11-01T10:00:00Z',
+      files: {},
+    });
+    // 120 approvals: the last 20 are on the second page.
+    const approvers = Array.from({ length: 120 }, (_, i) => `reviewer-${i}`);
+    repo.pulls.push({
+      number: 7,
+      mergeCommit: merge,
+      base: 'production',
+      head: 'ml-gitops/promote/production/13',
+      mergedAt: '2026-11-01T10:00:00Z',
+      mergedBy: 'ada',
+      approvers,
+    });
+    server.use(...repo.handlers());
+    const { c, loc } = client();
+    const pull = await c.getMergedPullRequest(loc, merge, 'production');
+    expect(pull?.reviewers).toEqual(approvers);
+    expect(repo.calls.filter(x => x === 'reviews:7')).toHaveLength(2);
+  });
+
+  it('sends no request for a file path that would leave the repo contents', async () => {
+    const seen: string[] = [];
+    server.use(
+      http.get('https://api.github.com/*', ({ request }) => {
+        seen.push(new URL(request.url).pathname);
+        return HttpResponse.json({});
+      }),
+    );
+    const { c, loc } = client();
+    await expect(
+      c.getFile(loc, '../../../user/repos.yaml', SHA),
+    ).rejects.toThrow(
+      '"../../../user/repos.yaml" is not a path inside the config repo',
+    );
+    expect(seen).toEqual([]);
+  });
+
+  it('refuses a manifest larger than 64 KiB without keeping it', async () => {
+    server.use(
+      http.get(`${API}/contents/*`, () =>
+        HttpResponse.text(`model_version: "1"\n# ${'x'.repeat(70_000)}\n`),
+      ),
+    );
+    const { c, loc } = client();
+    await expect(c.getFile(loc, 'deploy/model.yaml', SHA)).rejects.toThrow(
+      `deploy/model.yaml@${SHA.slice(
+        0,
+        12,
+      )} in acme/fraud-detector-config is larger than 64 KiB; a manifest must be smaller`,
+    );
+  });
+
   it('gives up after the request timeout', async () => {
     server.use(
       http.get(`${API}/branches`, async () => {

@@ -8,10 +8,16 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
+import {
+  manifestPathProblem,
+  MAX_MANIFEST_BYTES,
+} from '@ml-gitops/plugin-ml-gitops-common';
 import { rateLimitedUntil } from './rateLimits';
 
 /** How many pages of 100 branches are read before giving up. */
 const MAX_BRANCH_PAGES = 20;
+/** How many pages of 100 reviews of one pull request are read at most. */
+const MAX_REVIEW_PAGES = 10;
 
 /** Where a config repo lives and how to reach its Git host's API. */
 export type ConfigRepoLocation = {
@@ -764,6 +770,12 @@ export class GithubConfigRepoClient {
     path: string,
     sha: string,
   ): Promise<string | null> {
+    const problem = manifestPathProblem(path);
+    if (problem) {
+      // The path goes into an authenticated API URL: never one that could
+      // leave the repo's contents (`..` collapses in URLs).
+      throw new InputError(`${JSON.stringify(path.slice(0, 255))} ${problem}`);
+    }
     const key = `${loc.host}/${loc.owner}/${loc.repo}@${sha}:${path}`;
     if (this.files.has(key)) {
       return this.files.get(key)!;
@@ -782,7 +794,15 @@ export class GithubConfigRepoClient {
     } else if (!response.ok) {
       throw await this.failure(loc, `Reading ${path}@${sha}`, response);
     } else {
-      text = await response.text();
+      text = await boundedText(
+        response,
+        MAX_MANIFEST_BYTES,
+        `${path}@${sha.slice(0, 12)} in ${loc.owner}/${
+          loc.repo
+        } is larger than ${
+          MAX_MANIFEST_BYTES / 1024
+        } KiB; a manifest must be smaller`,
+      );
     }
     if (this.files.size >= MAX_CACHED_FILES) {
       this.files.delete(this.files.keys().next().value!);
@@ -840,6 +860,32 @@ export class GithubConfigRepoClient {
     return info;
   }
 
+  /**
+   * Every review of a pull request, oldest first, following the `Link`
+   * header past GitHub's 100 a page.
+   */
+  private async pullReviews(
+    loc: ConfigRepoLocation,
+    number: number,
+  ): Promise<Array<{ user: { login: string } | null; state: string }>> {
+    const all: Array<{ user: { login: string } | null; state: string }> = [];
+    const what = `Reading reviews of PR #${number}`;
+    for (let page = 1; page <= MAX_REVIEW_PAGES; ) {
+      const response = await this.request(
+        loc,
+        `/pulls/${number}/reviews?per_page=100${
+          page > 1 ? `&page=${page}` : ''
+        }`,
+      );
+      if (!response.ok) throw await this.failure(loc, what, response);
+      all.push(...(await this.json<typeof all>(loc, what, response, 'array')));
+      const next = nextPageNumber(response.headers.get('link'));
+      if (next !== page + 1) break;
+      page = next;
+    }
+    return all;
+  }
+
   /** The merged pull request that brought a commit into `baseRef`, if any. */
   async getMergedPullRequest(
     loc: ConfigRepoLocation,
@@ -864,22 +910,15 @@ export class GithubConfigRepoClient {
     if (!pull) {
       return undefined;
     }
-    const [detailResponse, reviewsResponse] = await Promise.all([
+    const [detailResponse, reviews] = await Promise.all([
       this.request(loc, `/pulls/${pull.number}`),
-      this.request(loc, `/pulls/${pull.number}/reviews?per_page=100`),
+      this.pullReviews(loc, pull.number),
     ]);
     if (!detailResponse.ok) {
       throw await this.failure(
         loc,
         `Reading PR #${pull.number}`,
         detailResponse,
-      );
-    }
-    if (!reviewsResponse.ok) {
-      throw await this.failure(
-        loc,
-        `Reading reviews of PR #${pull.number}`,
-        reviewsResponse,
       );
     }
     const detail = await this.json<{
@@ -892,12 +931,6 @@ export class GithubConfigRepoClient {
       base: { ref: string };
       head: { ref: string };
     }>(loc, `Reading PR #${pull.number}`, detailResponse, 'object');
-    const reviews = await this.json<
-      Array<{
-        user: { login: string } | null;
-        state: string;
-      }>
-    >(loc, `Reading reviews of PR #${pull.number}`, reviewsResponse, 'array');
     const reviewers = [
       ...new Set(
         reviews
@@ -924,6 +957,38 @@ export class GithubConfigRepoClient {
 /** The path of page `page` (counted from 1) of the branch list. */
 function branchesPage(page: number): string {
   return `/branches?per_page=100${page > 1 ? `&page=${page}` : ''}`;
+}
+
+/**
+ * A response body as text, refused with `message` once it passes `limit`
+ * bytes, without reading the rest.
+ */
+async function boundedText(
+  response: Response,
+  limit: number,
+  message: string,
+): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    // Not awaited: a cancel can wait on the peer; the body is dropped.
+    response.body?.cancel().catch(() => undefined);
+    throw new InputError(message);
+  }
+  if (!response.body) return response.text();
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      reader.cancel().catch(() => undefined);
+      throw new InputError(message);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

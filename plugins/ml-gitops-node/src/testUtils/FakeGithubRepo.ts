@@ -232,15 +232,6 @@ export class FakeGithubRepo {
       // with another token is answered 200, not 304.
       http.get(`${base}/branches`, ({ request }) => {
         record('branches');
-        const url = new URL(request.url);
-        const perPage = Math.min(
-          100,
-          Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30),
-        );
-        const page = Math.max(
-          1,
-          Number(url.searchParams.get('page') ?? 1) || 1,
-        );
         const all = [...this.branches.entries()]
           .sort(([a], [b]) => Number(a > b) - Number(a < b))
           .map(([name, sha]) =>
@@ -249,16 +240,7 @@ export class FakeGithubRepo {
               protected: name === 'production',
             }),
           );
-        const last = Math.max(1, Math.ceil(all.length / perPage));
-        const body = all.slice((page - 1) * perPage, page * perPage);
-        const headers: Record<string, string> = {};
-        const link = (p: number, rel: string) =>
-          `<${apiBase}/repositories/1296269/branches?per_page=${perPage}&page=${p}>; rel="${rel}"`;
-        const links = [
-          ...(page > 1 ? [link(page - 1, 'prev'), link(1, 'first')] : []),
-          ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []),
-        ];
-        if (links.length) headers.link = links.join(', ');
+        const { body, headers } = githubPage(apiBase, 'branches', request, all);
         headers.etag = `W/"${createHash('sha1')
           .update(JSON.stringify(body))
           .update(request.headers.get('authorization') ?? '')
@@ -304,11 +286,14 @@ export class FakeGithubRepo {
           headers: { 'content-type': 'application/vnd.github.raw+json' },
         });
       }),
-      http.get(`${base}/pulls/:number/reviews`, ({ params }) => {
+      http.get(`${base}/pulls/:number/reviews`, ({ params, request }) => {
         record(`reviews:${params.number}`);
         const pull = this.pulls.find(p => p.number === Number(params.number));
         if (!pull) return notFound();
-        return HttpResponse.json(
+        const { body, headers } = githubPage(
+          apiBase,
+          `pulls/${pull.number}/reviews`,
+          request,
           pull.approvers.map((login, id) =>
             githubReview(fullName, {
               ...site,
@@ -321,6 +306,7 @@ export class FakeGithubRepo {
             }),
           ),
         );
+        return HttpResponse.json(body, { headers });
       }),
       http.get(`${base}/pulls/:number`, ({ params }) => {
         record(`pull:${params.number}`);
@@ -617,6 +603,36 @@ export class FakeGithubRepo {
       ),
     ];
   }
+}
+
+/**
+ * One page of a GitHub list: 30 a page by default and at most 100
+ * (`per_page`), with a `Link` header whose URLs name the repo by id
+ * (docs.github.com, "Using pagination in the REST API").
+ */
+function githubPage<T>(
+  apiBase: string,
+  resource: string,
+  request: Request,
+  all: T[],
+): { body: T[]; headers: Record<string, string> } {
+  const url = new URL(request.url);
+  const perPage = Math.min(
+    100,
+    Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30),
+  );
+  const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
+  const last = Math.max(1, Math.ceil(all.length / perPage));
+  const link = (p: number, rel: string) =>
+    `<${apiBase}/repositories/1296269/${resource}?per_page=${perPage}&page=${p}>; rel="${rel}"`;
+  const links = [
+    ...(page > 1 ? [link(page - 1, 'prev'), link(1, 'first')] : []),
+    ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []),
+  ];
+  return {
+    body: all.slice((page - 1) * perPage, page * perPage),
+    headers: links.length ? { link: links.join(', ') } : {},
+  };
 }
 
 /** A `deploy/model.yaml` as the config repo holds it. */

@@ -57,6 +57,9 @@ const entities = [
   namedEntity('escaping-path', {
     'ml-gitops/manifest-path': '../../etc/x.yaml',
   }),
+  namedEntity('mention-in-model', {
+    'ml-gitops/model': '@acme/security [x](https://evil.example.com)',
+  }),
   namedEntity('credentials-in-url', {
     'ml-gitops/config-repo':
       'https://bot:ghp_leaked@github.com/acme/fraud-detector-config',
@@ -328,7 +331,13 @@ const rows: Row[] = [
     'deploy',
     'an escaping manifest path in the annotation',
     { entityRef: 'component:default/escaping-path' },
-    /ml-gitops\/manifest-path annotation of component:default\/escaping-path "..\/..\/etc\/x.yaml" is not a path inside the config repo/,
+    /Entity component:default\/escaping-path has unusable ml-gitops annotations: ml-gitops\/manifest-path "..\/..\/etc\/x.yaml" is not a path inside the config repo/,
+  ],
+  [
+    'deploy',
+    'a model name that would mention a team and link out in the PR text',
+    { entityRef: 'component:default/mention-in-model' },
+    /Entity component:default\/mention-in-model has unusable ml-gitops annotations: ml-gitops\/model "@acme\/security \[x\]\(https:\/\/evil.example.com\)" is not usable as a Kubernetes label value/,
   ],
   // Repository URLs that point elsewhere or carry secrets.
   [

@@ -1,6 +1,9 @@
 import { makeValidator, parseEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
-import { branchNameProblem } from '@ml-gitops/plugin-ml-gitops-common';
+import {
+  branchNameProblem,
+  manifestPathProblem,
+} from '@ml-gitops/plugin-ml-gitops-common';
 import type { z as zod } from 'zod/v3';
 
 /*
@@ -141,26 +144,18 @@ export function checkEntityRef(value: unknown, field = 'entityRef'): string {
   return text;
 }
 
-const PATH_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
-
 /**
- * A file path inside the config repo: relative, "/"-separated segments of
- * letters, digits, "_", "-" and "." (none starting with "."), ending in
- * .yaml or .yml. Nothing that could leave the repository or name Git's own
- * files.
+ * A file path inside the config repo ({@link manifestPathProblem}: the rule
+ * the backend applies to the ml-gitops/manifest-path annotation too).
  */
 export function checkManifestPath(
   value: unknown,
   field = 'manifestPath',
 ): string {
   const text = checkNonEmptyText(value, field, 255);
-  const segments = text.split('/');
-  if (!segments.every(s => PATH_SEGMENT.test(s)) || !/\.ya?ml$/.test(text)) {
-    throw new InputError(
-      `${field} ${JSON.stringify(
-        text,
-      )} is not a path inside the config repo: use a relative path of letters, digits, "_", "-" and "." separated by "/", no segment starting with ".", ending in .yaml, e.g. deploy/model.yaml`,
-    );
+  const problem = manifestPathProblem(text);
+  if (problem) {
+    throw new InputError(`${field} ${JSON.stringify(text)} ${problem}`);
   }
   return text;
 }

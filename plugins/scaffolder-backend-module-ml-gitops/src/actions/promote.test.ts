@@ -1,4 +1,7 @@
-import { registerMswTestHooks } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  registerMswTestHooks,
+} from '@backstage/backend-test-utils';
 import {
   FakeGithubRepo,
   manifest,
@@ -109,8 +112,12 @@ describe('ml-gitops:promote', () => {
     expect(backend.requests[0].url).toBe(
       `${BACKEND_URL}/v1/deployments?entityRef=component%3Adefault%2Ffraud-detector`,
     );
-    expect(backend.requests[0].headers.get('authorization')).toMatch(
-      /^Bearer /,
+    // Asked as the person who started the task, not as the scaffolder.
+    expect(backend.requests[0].headers.get('authorization')).toBe(
+      mockCredentials.service.header({
+        onBehalfOf: mockCredentials.user(),
+        targetPluginId: 'ml-gitops',
+      }),
     );
   });
 

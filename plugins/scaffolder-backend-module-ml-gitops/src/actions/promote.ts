@@ -1,4 +1,8 @@
-import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import {
+  AuthService,
+  BackstageCredentials,
+  DiscoveryService,
+} from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
@@ -39,6 +43,7 @@ type LiveCheck =
 
 async function checkLiveStatus(
   options: PromoteActionOptions,
+  initiator: () => Promise<BackstageCredentials>,
   entityRef: string | undefined,
   environment: string,
 ): Promise<LiveCheck> {
@@ -57,8 +62,10 @@ async function checkLiveStatus(
   let body: DeploymentsResponse;
   try {
     const baseUrl = await options.discovery.getBaseUrl('ml-gitops');
+    // As the person who started the task: the backend shows them only the
+    // models they may read, as it would in their browser.
     const { token } = await options.auth.getPluginRequestToken({
-      onBehalfOf: await options.auth.getOwnServiceCredentials(),
+      onBehalfOf: await initiator(),
       targetPluginId: 'ml-gitops',
     });
     const response = await fetch(
@@ -245,7 +252,12 @@ export function createPromoteAction(options: PromoteActionOptions) {
         version: newVersion,
         manifest: from.manifest,
       });
-      const live = await checkLiveStatus(options, resolved.entityRef, source);
+      const live = await checkLiveStatus(
+        options,
+        () => ctx.getInitiatorCredentials(),
+        resolved.entityRef,
+        source,
+      );
       const blockers = [...facts.blockers];
       let liveLine: string;
       if (live.kind === 'ok') {

@@ -3,6 +3,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { parseModelManifest } from '@ml-gitops/plugin-ml-gitops-common';
 import { ConfigRepoLocation } from '@ml-gitops/plugin-ml-gitops-node';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { examples } from './rollback.examples';
 import { GitCli, GitCommandError } from './gitCli';
@@ -81,168 +82,181 @@ export function createRollbackAction(options: RollbackActionOptions) {
         `Rolling back ${environment} of ${loc.url} (${manifestPath})`,
       );
 
-      await fs.mkdir(ctx.workspacePath, { recursive: true });
-      const dir = path.join(
-        ctx.workspacePath,
-        `ml-gitops-rollback-${environment}`,
+      // A private folder outside the task workspace, removed at the end: the
+      // scaffolder returns the workspace of a dry run to the caller, and the
+      // clone is read with the server's Git credentials.
+      const scratch = await fs.mkdtemp(
+        path.join(os.tmpdir(), 'ml-gitops-rollback-'),
       );
-      await fs.rm(dir, { recursive: true, force: true });
-      const profile = ctx.user?.entity?.spec?.profile;
-      const git = new GitCli(dir, {
-        token: await writer.getToken(loc),
-        author: {
-          name:
-            profile?.displayName ??
-            ctx.user?.entity?.metadata.name ??
-            'ML GitOps',
-          email: profile?.email ?? 'ml-gitops@users.noreply.backstage.io',
-        },
-      });
-
-      ctx.logger.info(`Cloning branch ${environment} of ${loc.url}`);
       try {
-        await git.run(
-          [
-            'clone',
-            '--quiet',
-            '--no-tags',
-            '--single-branch',
-            '--branch',
-            environment,
-            remoteUrl(loc),
-            dir,
-          ],
-          { cwd: ctx.workspacePath },
-        );
-      } catch (error) {
-        if (
-          error instanceof GitCommandError &&
-          /Remote branch .* not found/i.test(error.stderr)
-        ) {
-          throw new InputError(
-            `The config repo ${loc.url} has no branch "${environment}"; every environment needs a branch of the same name`,
-          );
-        }
-        throw error;
+        await rollbackIn(scratch);
+      } finally {
+        await fs.rm(scratch, { recursive: true, force: true });
       }
 
-      const versions = new Map<string, string | null>();
-      const versionAt = async (rev: string): Promise<string | null> => {
-        if (versions.has(rev)) return versions.get(rev)!;
-        const text = await git.tryRun(['show', `${rev}:${manifestPath}`]);
-        let version: string | null = null;
-        if (text !== undefined) {
-          const parsed = parseModelManifest(text, { path: manifestPath });
-          version = parsed.ok ? parsed.manifest.model_version : null;
+      async function rollbackIn(scratchDir: string) {
+        const dir = path.join(scratchDir, 'repo');
+        const profile = ctx.user?.entity?.spec?.profile;
+        const git = new GitCli(dir, {
+          token: await writer.getToken(loc),
+          author: {
+            name:
+              profile?.displayName ??
+              ctx.user?.entity?.metadata.name ??
+              'ML GitOps',
+            email: profile?.email ?? 'ml-gitops@users.noreply.backstage.io',
+          },
+        });
+
+        ctx.logger.info(`Cloning branch ${environment} of ${loc.url}`);
+        try {
+          await git.run(
+            [
+              'clone',
+              '--quiet',
+              '--no-tags',
+              '--single-branch',
+              '--branch',
+              environment,
+              remoteUrl(loc),
+              dir,
+            ],
+            { cwd: scratchDir },
+          );
+        } catch (error) {
+          if (
+            error instanceof GitCommandError &&
+            /Remote branch .* not found/i.test(error.stderr)
+          ) {
+            throw new InputError(
+              `The config repo ${loc.url} has no branch "${environment}"; every environment needs a branch of the same name`,
+            );
+          }
+          throw error;
         }
-        versions.set(rev, version);
-        return version;
-      };
 
-      const last = await findLastDeployment(
-        git,
-        versionAt,
-        environment,
-        manifestPath,
-        maxHistory,
-      );
-      const model =
-        target.model ??
-        (await (async () => {
-          const text = await git.run(['show', `HEAD:${manifestPath}`]);
-          const parsed = parseModelManifest(text, { path: manifestPath });
-          return parsed.ok ? parsed.manifest.model_name : 'model';
-        })());
-      const short = last.sha.slice(0, 7);
-      ctx.logger.info(
-        `The last deployment of ${environment} is ${short} ("${last.subject}"): ${last.previous} → ${last.current}`,
-      );
+        const versions = new Map<string, string | null>();
+        const versionAt = async (rev: string): Promise<string | null> => {
+          if (versions.has(rev)) return versions.get(rev)!;
+          const text = await git.tryRun(['show', `${rev}:${manifestPath}`]);
+          let version: string | null = null;
+          if (text !== undefined) {
+            const parsed = parseModelManifest(text, { path: manifestPath });
+            version = parsed.ok ? parsed.manifest.model_version : null;
+          }
+          versions.set(rev, version);
+          return version;
+        };
 
-      const mainline = last.parents.length > 1 ? ['-m', '1'] : [];
-      try {
-        await git.run(['revert', '--no-edit', ...mainline, last.sha]);
-      } catch (error) {
-        if (!(error instanceof GitCommandError)) throw error;
-        const conflicted = (
-          (await git.tryRun(['diff', '--name-only', '--diff-filter=U'])) ?? ''
-        )
-          .split('\n')
-          .filter(Boolean);
-        await git.tryRun(['revert', '--abort']);
-        if (conflicted.length > 0) {
+        const last = await findLastDeployment(
+          git,
+          versionAt,
+          environment,
+          manifestPath,
+          maxHistory,
+        );
+        const model =
+          target.model ??
+          (await (async () => {
+            const text = await git.run(['show', `HEAD:${manifestPath}`]);
+            const parsed = parseModelManifest(text, { path: manifestPath });
+            return parsed.ok ? parsed.manifest.model_name : 'model';
+          })());
+        const short = last.sha.slice(0, 7);
+        ctx.logger.info(
+          `The last deployment of ${environment} is ${short} ("${last.subject}"): ${last.previous} → ${last.current}`,
+        );
+
+        const mainline = last.parents.length > 1 ? ['-m', '1'] : [];
+        try {
+          await git.run(['revert', '--no-edit', ...mainline, last.sha]);
+        } catch (error) {
+          if (!(error instanceof GitCommandError)) throw error;
+          const conflicted = (
+            (await git.tryRun(['diff', '--name-only', '--diff-filter=U'])) ?? ''
+          )
+            .split('\n')
+            .filter(Boolean);
+          await git.tryRun(['revert', '--abort']);
+          if (conflicted.length > 0) {
+            throw new InputError(
+              `Reverting ${short} ("${
+                last.subject
+              }") on ${environment} conflicts in ${conflicted.join(
+                ', ',
+              )}: later commits changed the same lines. Resolve the revert by hand, or deploy version ${
+                last.previous
+              } with ml-gitops:deploy.`,
+            );
+          }
           throw new InputError(
             `Reverting ${short} ("${
               last.subject
-            }") on ${environment} conflicts in ${conflicted.join(
-              ', ',
-            )}: later commits changed the same lines. Resolve the revert by hand, or deploy version ${
-              last.previous
-            } with ml-gitops:deploy.`,
+            }") on ${environment} failed: ${error.stderr.trim()}`,
           );
         }
-        throw new InputError(
-          `Reverting ${short} ("${
-            last.subject
-          }") on ${environment} failed: ${error.stderr.trim()}`,
+        const reverted = await versionAt(
+          (await git.run(['rev-parse', 'HEAD'])).trim(),
         );
-      }
-      const reverted = await versionAt(
-        (await git.run(['rev-parse', 'HEAD'])).trim(),
-      );
-      if (reverted === null || reverted === last.current) {
-        throw new InputError(
-          `Reverting ${short} ("${last.subject}") on ${environment} does not change model_version (it stays ${last.current}); roll back with ml-gitops:deploy instead`,
-        );
-      }
+        if (reverted === null || reverted === last.current) {
+          throw new InputError(
+            `Reverting ${short} ("${last.subject}") on ${environment} does not change model_version (it stays ${last.current}); roll back with ml-gitops:deploy instead`,
+          );
+        }
 
-      const change = branchChange(ctx, 'rollback', loc, environment, short);
-      const { branch } = change;
-      const title = `Rollback ${model} in ${environment}: ${last.current} → ${reverted}`;
-      const body = [
-        `Rolls **${model}** in **${environment}** back from version \`${last.current}\` to \`${reverted}\`.`,
-        '',
-        `Reverts the last deployment commit [${short}](${loc.url}/commit/${
-          last.sha
-        }) ("${last.subject}")${
-          mainline.length ? ' (a merge; reverted against its first parent)' : ''
-        } with \`git revert\`. Merging this pull request rolls back.`,
-        '',
-        openedBy('ml-gitops:rollback', ctx, target.entityRef),
-      ].join('\n');
-      ctx.output('revertedCommit', last.sha);
-      ctx.output('previousVersion', reverted);
+        const change = branchChange(ctx, 'rollback', loc, environment, short);
+        const { branch } = change;
+        const title = `Rollback ${model} in ${environment}: ${last.current} → ${reverted}`;
+        const body = [
+          `Rolls **${model}** in **${environment}** back from version \`${last.current}\` to \`${reverted}\`.`,
+          '',
+          `Reverts the last deployment commit [${short}](${loc.url}/commit/${
+            last.sha
+          }) ("${last.subject}")${
+            mainline.length
+              ? ' (a merge; reverted against its first parent)'
+              : ''
+          } with \`git revert\`. Merging this pull request rolls back.`,
+          '',
+          openedBy('ml-gitops:rollback', ctx, target.entityRef),
+        ].join('\n');
+        ctx.output('revertedCommit', last.sha);
+        ctx.output('previousVersion', reverted);
 
-      if (ctx.isDryRun) {
-        ctx.logger.info(
-          `Dry run: would push the revert to ${branch} and open "${title}" into ${environment}`,
-        );
-        ctx.output('branch', branch);
-        return;
+        if (ctx.isDryRun) {
+          ctx.logger.info(
+            `Dry run: would push the revert to ${branch} and open "${title}" into ${environment}`,
+          );
+          ctx.output('branch', branch);
+          return;
+        }
+
+        const pullRequest = { title, body, label: 'ml-gitops/rollback' };
+        await proposeOnBranch(ctx, writer, change, pullRequest, {
+          step: 'push',
+          fn: async () => {
+            const existing = await git.run([
+              'ls-remote',
+              '--heads',
+              'origin',
+              `refs/heads/${branch}`,
+            ]);
+            if (existing.trim()) {
+              ctx.logger.info(
+                `Branch ${branch} was already pushed; reusing it`,
+              );
+              return;
+            }
+            await git.run([
+              'push',
+              '--quiet',
+              'origin',
+              `HEAD:refs/heads/${branch}`,
+            ]);
+            ctx.logger.info(`Pushed the revert to ${branch}`);
+          },
+        });
       }
-
-      const pullRequest = { title, body, label: 'ml-gitops/rollback' };
-      await proposeOnBranch(ctx, writer, change, pullRequest, {
-        step: 'push',
-        fn: async () => {
-          const existing = await git.run([
-            'ls-remote',
-            '--heads',
-            'origin',
-            `refs/heads/${branch}`,
-          ]);
-          if (existing.trim()) {
-            ctx.logger.info(`Branch ${branch} was already pushed; reusing it`);
-            return;
-          }
-          await git.run([
-            'push',
-            '--quiet',
-            'origin',
-            `HEAD:refs/heads/${branch}`,
-          ]);
-          ctx.logger.info(`Pushed the revert to ${branch}`);
-        },
-      });
     },
   });
 }

@@ -131,6 +131,17 @@ export async function resolveTarget(
       );
     }
     const annotations = getMlGitopsAnnotations(entity);
+    if (annotations.problems.length > 0) {
+      // The model name goes into branch names and pull request text, the
+      // manifest path into API URLs: neither may be anything else.
+      throw new InputError(
+        `Entity ${
+          input.entityRef
+        } has unusable ml-gitops annotations: ${annotations.problems.join(
+          '; ',
+        )}`,
+      );
+    }
     if (annotations.missing.length > 0 && !repoUrl) {
       throw new InputError(
         `Entity ${

@@ -167,7 +167,7 @@ describe('FluxSource', () => {
       mockServices.logger.mock(),
     );
     const observations = await source.listObservations();
-    expect(requests).toEqual(['?labelSelector=ml-gitops%2Fmodel']);
+    expect(requests).toEqual(['?labelSelector=ml-gitops%2Fmodel&limit=500']);
     expect(observations).toEqual([
       {
         model: 'recsys-ranker',

@@ -126,6 +126,89 @@ describe('KubernetesClusterClient', () => {
     },
   );
 
+  it('reads a large list in chunks, following metadata.continue', async () => {
+    const all = Array.from({ length: 1203 }, (_, i) =>
+      inferenceService(`model-${i}`, 'dev', '1'),
+    );
+    const asked: Array<{ limit: string | null; token: string | null }> = [];
+    server.use(
+      http.get(
+        `${EU}/apis/serving.kserve.io/v1beta1/inferenceservices`,
+        ({ request }) => {
+          const q = new URL(request.url).searchParams;
+          asked.push({ limit: q.get('limit'), token: q.get('continue') });
+          const start = Number(q.get('continue') ?? 0);
+          const limit = Number(q.get('limit'));
+          const next = start + limit;
+          return HttpResponse.json({
+            kind: 'InferenceServiceList',
+            apiVersion: 'serving.kserve.io/v1beta1',
+            metadata: {
+              resourceVersion: '4711',
+              ...(next < all.length
+                ? {
+                    continue: String(next),
+                    remainingItemCount: all.length - next,
+                  }
+                : {}),
+            },
+            items: all.slice(start, next),
+          });
+        },
+      ),
+    );
+    const items = await client(EU, 'prod-eu').list(
+      'serving.kserve.io',
+      'v1beta1',
+      'inferenceservices',
+      'ml-gitops/model',
+    );
+    expect(items).toHaveLength(1203);
+    expect(items[1202].metadata.name).toBe('model-1202');
+    expect(asked).toEqual([
+      { limit: '500', token: null },
+      { limit: '500', token: '500' },
+      { limit: '500', token: '1000' },
+    ]);
+  });
+
+  it('starts a chunked list again once when its continue token expired (410)', async () => {
+    let calls = 0;
+    let expiredOnce = false;
+    server.use(
+      http.get(
+        `${EU}/apis/serving.kserve.io/v1beta1/inferenceservices`,
+        ({ request }) => {
+          calls++;
+          const token = new URL(request.url).searchParams.get('continue');
+          if (token && !expiredOnce) {
+            expiredOnce = true;
+            return status(
+              410,
+              'Expired',
+              'The provided continue parameter is too old to display a consistent list result.',
+            );
+          }
+          return HttpResponse.json({
+            kind: 'InferenceServiceList',
+            apiVersion: 'serving.kserve.io/v1beta1',
+            metadata: token ? {} : { continue: 'next' },
+            items: [inferenceService(token ? 'b' : 'a', 'dev', '1')],
+          });
+        },
+      ),
+    );
+    const items = await client(EU, 'prod-eu').list(
+      'serving.kserve.io',
+      'v1beta1',
+      'inferenceservices',
+      'ml-gitops/model',
+    );
+    // a, (410), a again, b: nothing counted twice.
+    expect(items.map(i => i.metadata.name)).toEqual(['a', 'b']);
+    expect(calls).toBe(4);
+  });
+
   it('treats a resource the cluster does not serve (404) as empty', async () => {
     server.use(
       http.get(`${EU}/apis/serving.kserve.io`, () =>

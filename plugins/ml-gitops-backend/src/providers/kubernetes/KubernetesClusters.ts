@@ -58,6 +58,12 @@ export function readKubernetesClusters(config: Config): KubernetesCluster[] {
  * request gives up after the request timeout; an answer that is not the JSON
  * the API server sends fails with a message naming the cluster.
  */
+/**
+ * Objects per list request: the API server answers in chunks of this many
+ * with a continue token for the rest (the chunk size kubectl uses).
+ */
+const LIST_CHUNK = 500;
+
 export class KubernetesClusterClient {
   private readonly fetchFn: FetchFn;
 
@@ -211,26 +217,50 @@ export class KubernetesClusterClient {
     plural: string,
     labelSelector: string,
   ): Promise<KubeObject[]> {
-    const path = `/apis/${group}/${version}/${plural}?labelSelector=${encodeURIComponent(
+    const base = `/apis/${group}/${version}/${plural}?labelSelector=${encodeURIComponent(
       labelSelector,
-    )}`;
-    const response = await this.send(path);
-    if (response.status === 404) return [];
-    if (!response.ok) throw await this.failure(path, response);
-    const body = await this.body(path, response);
-    const items = body.items ?? [];
-    if (!Array.isArray(items)) {
-      throw new ServiceUnavailableError(
-        `Cluster "${this.cluster.name}" answered /apis/${group}/${version}/${plural} with a list whose items is not an array`,
-      );
+    )}&limit=${LIST_CHUNK}`;
+    const objects: KubeObject[] = [];
+    let token: string | undefined;
+    let restarted = false;
+    for (;;) {
+      const path = token
+        ? `${base}&continue=${encodeURIComponent(token)}`
+        : base;
+      const response = await this.send(path);
+      if (response.status === 404) return [];
+      if (response.status === 410 && token && !restarted) {
+        // The continue token outlived the server's snapshot (Kubernetes
+        // "API concepts": 410 Expired): start the list again, once.
+        await response.text().catch(() => undefined);
+        restarted = true;
+        token = undefined;
+        objects.length = 0;
+        continue;
+      }
+      if (!response.ok) throw await this.failure(path, response);
+      const body = await this.body(path, response);
+      const items = body.items ?? [];
+      if (!Array.isArray(items)) {
+        throw new ServiceUnavailableError(
+          `Cluster "${this.cluster.name}" answered /apis/${group}/${version}/${plural} with a list whose items is not an array`,
+        );
+      }
+      // An object without a name cannot be addressed or reported: skip it.
+      for (const item of items) {
+        if (
+          typeof item === 'object' &&
+          item !== null &&
+          typeof (item as KubeObject).metadata?.name === 'string'
+        ) {
+          objects.push(item as KubeObject);
+        }
+      }
+      const next = (body.metadata as { continue?: unknown } | undefined)
+        ?.continue;
+      if (typeof next !== 'string' || next === '') return objects;
+      token = next;
     }
-    // An object without a name cannot be addressed or reported: skip it.
-    return items.filter(
-      (item): item is KubeObject =>
-        typeof item === 'object' &&
-        item !== null &&
-        typeof (item as KubeObject).metadata?.name === 'string',
-    );
   }
 
   /** Merge-patches the annotations of an object. */

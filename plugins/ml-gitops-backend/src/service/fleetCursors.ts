@@ -1,0 +1,83 @@
+import { InputError } from '@backstage/errors';
+import crypto from 'node:crypto';
+import type { MlGitopsStore } from '../database/MlGitopsStore';
+
+const KEY_NAME = 'ml-gitops:fleet-cursor-key';
+
+/**
+ * Cursors of `GET /v1/fleet` that name no entity: the position (the last
+ * entity of a page, which the caller may not be allowed to read) is
+ * encrypted with AES-256-GCM under a key kept in the plugin's database, so
+ * every replica reads the cursors of the others and a forged or altered
+ * cursor is refused.
+ */
+export class FleetCursors {
+  private key?: Promise<Buffer>;
+
+  constructor(
+    private readonly store: Pick<
+      MlGitopsStore,
+      'getCacheValue' | 'setCacheValue'
+    >,
+  ) {}
+
+  private loadKey(): Promise<Buffer> {
+    this.key ??= (async () => {
+      let stored = await this.store.getCacheValue<string>(KEY_NAME);
+      if (!stored) {
+        await this.store.setCacheValue(
+          KEY_NAME,
+          crypto.randomBytes(32).toString('base64'),
+        );
+        // Read back: when two replicas start at once, both use the winner.
+        stored = await this.store.getCacheValue<string>(KEY_NAME);
+      }
+      return Buffer.from(stored!, 'base64');
+    })().catch(error => {
+      this.key = undefined;
+      throw error;
+    });
+    return this.key;
+  }
+
+  async encode(entityRef: string): Promise<string> {
+    const iv = crypto.randomBytes(12);
+    const cipher = crypto.createCipheriv(
+      'aes-256-gcm',
+      await this.loadKey(),
+      iv,
+    );
+    const sealed = Buffer.concat([
+      cipher.update(entityRef, 'utf8'),
+      cipher.final(),
+    ]);
+    return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString(
+      'base64url',
+    );
+  }
+
+  async decode(cursor: string): Promise<string> {
+    const raw = Buffer.from(cursor, 'base64url');
+    if (raw.length < 29 || raw.length > 1100) {
+      throw new InputError(
+        'cursor is not a cursor this API gave; start again without it',
+      );
+    }
+    try {
+      const decipher = crypto.createDecipheriv(
+        'aes-256-gcm',
+        await this.loadKey(),
+        raw.subarray(0, 12),
+      );
+      decipher.setAuthTag(raw.subarray(12, 28));
+      return Buffer.concat([
+        decipher.update(raw.subarray(28)),
+        decipher.final(),
+      ]).toString('utf8');
+    } catch {
+      throw new InputError(
+        'cursor is not a cursor this API gave; start again without it',
+      );
+    }
+  }
+}
