@@ -269,9 +269,10 @@ export class ArgoCdApi {
     });
     const op = d.operation;
     const last = d.history[d.history.length - 1];
+    // No apiVersion or kind: the API server answers the Application from its
+    // informer's cache, whose typed objects carry no TypeMeta, and its
+    // swagger's v1alpha1Application has neither (assets/swagger.json).
     return {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
       metadata: {
         name,
         namespace: ARGOCD_NAMESPACE,

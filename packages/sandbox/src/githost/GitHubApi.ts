@@ -29,7 +29,7 @@ import {
   Router,
   sendJson,
 } from '../lib/http';
-import { API_USER, USERS } from '../seed/data';
+import { API_USER, SEED_ANCHOR, USERS } from '../seed/data';
 import { GITHUB_COMMITTER } from '../seed/seedGit';
 import {
   GitRepos,
@@ -43,11 +43,14 @@ import {
   gitCommitJson,
   latestStatuses,
   labelJson,
+  fullRepoJson,
+  minimalRepoJson,
   ownerJson,
+  publicUserJson,
   pullJson,
-  repoJson,
   restCommitJson,
   reviewJson,
+  simpleStatusJson,
   statusJson,
   Urls,
   userJson,
@@ -284,7 +287,15 @@ export class GitHubApi {
       const login = ctx.params.login.toLowerCase();
       const org = this.repos.list().find(x => x.owner.toLowerCase() === login);
       if (!u && org) {
-        return this.reply(ctx, 200, ownerJson(this.urls(), org.owner));
+        return this.reply(
+          ctx,
+          200,
+          publicUserJson(ownerJson(this.urls(), org.owner), {
+            name: null,
+            email: null,
+            created_at: SEED_ANCHOR,
+          }),
+        );
       }
       if (!u)
         throw new GitHubError(
@@ -292,11 +303,15 @@ export class GitHubApi {
           'Not Found',
           `${DOCS}/users/users#get-a-user`,
         );
-      return this.reply(ctx, 200, {
-        ...userJson(this.urls(), u.login),
-        name: u.name,
-        email: u.email,
-      });
+      return this.reply(
+        ctx,
+        200,
+        publicUserJson(userJson(this.urls(), u.login)!, {
+          name: u.name,
+          email: u.email,
+          created_at: SEED_ANCHOR,
+        }),
+      );
     });
     r.add('GET', '/rate_limit', ctx => {
       const core = {
@@ -310,7 +325,7 @@ export class GitHubApi {
 
     // repositories
     r.add('GET', base, ctx =>
-      this.reply(ctx, 200, repoJson(this.urls(), this.repo(ctx.params))),
+      this.reply(ctx, 200, fullRepoJson(this.urls(), this.repo(ctx.params))),
     );
     // Update a repository: the default branch and the description.
     r.add('PATCH', base, async ctx => {
@@ -337,7 +352,7 @@ export class GitHubApi {
       if (typeof body.description === 'string') {
         repo.description = body.description;
       }
-      return this.reply(ctx, 200, repoJson(this.urls(), repo));
+      return this.reply(ctx, 200, fullRepoJson(this.urls(), repo));
     });
     const createRepo = async (ctx: RouteContext, owner: string) => {
       const body = await readJson(ctx.req);
@@ -397,7 +412,7 @@ export class GitHubApi {
           this.pusher(),
         );
       }
-      return this.reply(ctx, 201, repoJson(this.urls(), repo));
+      return this.reply(ctx, 201, fullRepoJson(this.urls(), repo));
     };
     r.add('POST', '/orgs/:org/repos', ctx => createRepo(ctx, ctx.params.org));
     r.add('POST', '/user/repos', ctx => createRepo(ctx, API_USER.login));
@@ -1206,10 +1221,10 @@ export class GitHubApi {
       const latest = latestStatuses(list);
       return this.reply(ctx, 200, {
         state: combinedState(list),
-        statuses: latest.map(s => statusJson(this.urls(), repo, s)),
+        statuses: latest.map(s => simpleStatusJson(this.urls(), repo, s)),
         sha,
         total_count: latest.length,
-        repository: repoJson(this.urls(), repo),
+        repository: minimalRepoJson(this.urls(), repo),
         commit_url: `${this.urls().api}/repos/${repo.fullName}/commits/${sha}`,
         url: `${this.urls().api}/repos/${repo.fullName}/commits/${sha}/status`,
       });

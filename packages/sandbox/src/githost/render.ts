@@ -25,18 +25,77 @@ import { CommitInfo, PullRecord, RepoRecord, StatusRecord } from './GitRepos';
 
 export type Urls = { web: string; api: string };
 
-export function userJson(urls: Urls, login: string | null) {
-  if (!login) return null;
-  const u = USERS[login];
+/**
+ * GitHub's simple-user: the account fields and hypermedia links every user
+ * object carries (components/schemas/simple-user in GitHub's description).
+ */
+function accountJson(
+  urls: Urls,
+  login: string,
+  id: number,
+  nodeId: string,
+  type: 'User' | 'Organization',
+) {
+  const api = `${urls.api}/users/${login}`;
   return {
     login,
-    id: u?.id ?? 1,
-    node_id: Buffer.from(`04:User${u?.id ?? 1}`).toString('base64'),
+    id,
+    node_id: nodeId,
     avatar_url: `${urls.web}/avatars/${login}`,
-    url: `${urls.api}/users/${login}`,
+    gravatar_id: '',
+    url: api,
     html_url: `${urls.web}/${login}`,
-    type: login === 'web-flow' ? 'User' : 'User',
+    followers_url: `${api}/followers`,
+    following_url: `${api}/following{/other_user}`,
+    gists_url: `${api}/gists{/gist_id}`,
+    starred_url: `${api}/starred{/owner}{/repo}`,
+    subscriptions_url: `${api}/subscriptions`,
+    organizations_url: `${api}/orgs`,
+    repos_url: `${api}/repos`,
+    events_url: `${api}/events{/privacy}`,
+    received_events_url: `${api}/received_events`,
+    type,
+    user_view_type: 'public',
     site_admin: false,
+  };
+}
+
+export function userJson(urls: Urls, login: string | null) {
+  if (!login) return null;
+  const id = USERS[login]?.id ?? 1;
+  return accountJson(
+    urls,
+    login,
+    id,
+    Buffer.from(`04:User${id}`).toString('base64'),
+    'User',
+  );
+}
+
+/**
+ * GET /users/{username}: GitHub's public-user, the simple-user and the
+ * profile (what a profile leaves empty is null, counts are numbers).
+ */
+export function publicUserJson(
+  account: ReturnType<typeof userJson> & {},
+  profile: { name: string | null; email: string | null; created_at: string },
+) {
+  return {
+    ...account,
+    name: profile.name,
+    company: null,
+    blog: '',
+    location: null,
+    email: profile.email,
+    hireable: null,
+    bio: null,
+    twitter_username: null,
+    public_repos: 0,
+    public_gists: 0,
+    followers: 0,
+    following: 0,
+    created_at: profile.created_at,
+    updated_at: profile.created_at,
   };
 }
 
@@ -46,49 +105,102 @@ export function loginForEmail(email: string): string | null {
 }
 
 export function ownerJson(urls: Urls, owner: string) {
-  return {
-    login: owner,
-    id: 90000 + owner.length,
-    node_id: Buffer.from(`04:Organization${owner}`).toString('base64'),
-    avatar_url: `${urls.web}/avatars/${owner}`,
-    url: `${urls.api}/users/${owner}`,
-    html_url: `${urls.web}/${owner}`,
-    type: USERS[owner] ? 'User' : 'Organization',
-    site_admin: false,
-  };
+  return accountJson(
+    urls,
+    owner,
+    90000 + owner.length,
+    Buffer.from(`04:Organization${owner}`).toString('base64'),
+    USERS[owner] ? 'User' : 'Organization',
+  );
 }
 
-export function repoJson(urls: Urls, repo: RepoRecord) {
+/**
+ * GitHub's minimal-repository (e.g. in a combined status): identity, the
+ * hypermedia links, and the counters and flags of the repository.
+ */
+export function minimalRepoJson(urls: Urls, repo: RepoRecord) {
   const api = `${urls.api}/repos/${repo.fullName}`;
+  const web = `${urls.web}/${repo.fullName}`;
   return {
     id: repo.id,
     node_id: Buffer.from(`010:Repository${repo.id}`).toString('base64'),
     name: repo.name,
     full_name: repo.fullName,
     private: (repo.visibility ?? 'public') !== 'public',
-    visibility: repo.visibility ?? 'public',
     owner: ownerJson(urls, repo.owner),
-    html_url: `${urls.web}/${repo.fullName}`,
+    html_url: web,
     description: repo.description,
     fork: false,
     url: api,
+    archive_url: `${api}/{archive_format}{/ref}`,
+    assignees_url: `${api}/assignees{/user}`,
+    blobs_url: `${api}/git/blobs{/sha}`,
     branches_url: `${api}/branches{/branch}`,
+    collaborators_url: `${api}/collaborators{/collaborator}`,
+    comments_url: `${api}/comments{/number}`,
     commits_url: `${api}/commits{/sha}`,
+    compare_url: `${api}/compare/{base}...{head}`,
     contents_url: `${api}/contents/{+path}`,
+    contributors_url: `${api}/contributors`,
+    deployments_url: `${api}/deployments`,
+    downloads_url: `${api}/downloads`,
+    events_url: `${api}/events`,
+    forks_url: `${api}/forks`,
+    git_commits_url: `${api}/git/commits{/sha}`,
+    git_refs_url: `${api}/git/refs{/sha}`,
+    git_tags_url: `${api}/git/tags{/sha}`,
+    hooks_url: `${api}/hooks`,
+    issue_comment_url: `${api}/issues/comments{/number}`,
+    issue_events_url: `${api}/issues/events{/number}`,
+    issues_url: `${api}/issues{/number}`,
+    keys_url: `${api}/keys{/key_id}`,
+    labels_url: `${api}/labels{/name}`,
+    languages_url: `${api}/languages`,
+    merges_url: `${api}/merges`,
+    milestones_url: `${api}/milestones{/number}`,
+    notifications_url: `${api}/notifications{?since,all,participating}`,
     pulls_url: `${api}/pulls{/number}`,
+    releases_url: `${api}/releases{/id}`,
+    stargazers_url: `${api}/stargazers`,
+    statuses_url: `${api}/statuses/{sha}`,
+    subscribers_url: `${api}/subscribers`,
+    subscription_url: `${api}/subscription`,
+    tags_url: `${api}/tags`,
+    teams_url: `${api}/teams`,
+    trees_url: `${api}/git/trees{/sha}`,
     git_url: `${urls.web.replace(/^http/, 'git')}/${repo.fullName}.git`,
     ssh_url: `git@${new URL(urls.web).host}:${repo.fullName}.git`,
-    clone_url: `${urls.web}/${repo.fullName}.git`,
+    clone_url: `${web}.git`,
+    svn_url: web,
+    mirror_url: null,
+    homepage: null,
+    language: null,
+    forks_count: 0,
+    forks: 0,
+    stargazers_count: 0,
+    watchers_count: 0,
+    watchers: 0,
+    open_issues_count: 0,
+    open_issues: 0,
+    size: 64,
+    default_branch: repo.default_branch,
+    is_template: false,
+    topics: [],
+    has_issues: true,
+    has_projects: true,
+    has_wiki: false,
+    has_pages: false,
+    has_downloads: true,
+    has_discussions: false,
+    archived: false,
+    disabled: false,
+    visibility: repo.visibility ?? 'public',
+    license: null,
+    allow_forking: true,
+    web_commit_signoff_required: false,
     created_at: repo.created_at,
     updated_at: repo.pushed_at,
     pushed_at: repo.pushed_at,
-    size: 64,
-    default_branch: repo.default_branch,
-    archived: false,
-    disabled: false,
-    allow_merge_commit: true,
-    allow_squash_merge: true,
-    allow_rebase_merge: true,
     delete_branch_on_merge: true,
     permissions: {
       admin: true,
@@ -97,6 +209,27 @@ export function repoJson(urls: Urls, repo: RepoRecord) {
       triage: true,
       pull: true,
     },
+  };
+}
+
+/** GitHub's repository (e.g. a pull request's head.repo): with its merge settings. */
+export function repoJson(urls: Urls, repo: RepoRecord) {
+  return {
+    ...minimalRepoJson(urls, repo),
+    allow_merge_commit: true,
+    allow_squash_merge: true,
+    allow_rebase_merge: true,
+    allow_auto_merge: false,
+    allow_update_branch: false,
+  };
+}
+
+/** GitHub's full-repository: GET, PATCH and POST of a repository. */
+export function fullRepoJson(urls: Urls, repo: RepoRecord) {
+  return {
+    ...repoJson(urls, repo),
+    network_count: 0,
+    subscribers_count: 0,
   };
 }
 
@@ -121,6 +254,7 @@ export function gitCommitJson(urls: Urls, repo: RepoRecord, c: CommitInfo) {
       reason: 'unsigned',
       signature: null,
       payload: null,
+      verified_at: null,
     },
   };
 }
@@ -143,6 +277,7 @@ export function restCommitJson(urls: Urls, repo: RepoRecord, c: CommitInfo) {
         reason: 'unsigned',
         signature: null,
         payload: null,
+        verified_at: null,
       },
     },
     url: `${api}/commits/${c.sha}`,
@@ -156,6 +291,16 @@ export function restCommitJson(urls: Urls, repo: RepoRecord, c: CommitInfo) {
       html_url: `${urls.web}/${repo.fullName}/commit/${p}`,
     })),
   };
+}
+
+/** A status in a combined status (simple-commit-status: no creator). */
+export function simpleStatusJson(
+  urls: Urls,
+  repo: RepoRecord,
+  s: StatusRecord,
+) {
+  const { creator, ...simple } = statusJson(urls, repo, s);
+  return simple;
 }
 
 export function statusJson(urls: Urls, repo: RepoRecord, s: StatusRecord) {
@@ -237,6 +382,8 @@ export function pullJson(
     issue_url: `${api}/issues/${pr.number}`,
     commits_url: `${api}/pulls/${pr.number}/commits`,
     review_comments_url: `${api}/pulls/${pr.number}/comments`,
+    review_comment_url: `${api}/pulls/comments{/number}`,
+    comments_url: `${api}/issues/${pr.number}/comments`,
     statuses_url: `${api}/statuses/${pr.head.sha}`,
     number: pr.number,
     state: pr.state,
@@ -261,6 +408,11 @@ export function pullJson(
     _links: {
       self: { href: `${api}/pulls/${pr.number}` },
       html: { href: html },
+      issue: { href: `${api}/issues/${pr.number}` },
+      comments: { href: `${api}/issues/${pr.number}/comments` },
+      review_comments: { href: `${api}/pulls/${pr.number}/comments` },
+      review_comment: { href: `${api}/pulls/comments{/number}` },
+      commits: { href: `${api}/pulls/${pr.number}/commits` },
       statuses: { href: `${api}/statuses/${pr.head.sha}` },
     },
     author_association: 'MEMBER',

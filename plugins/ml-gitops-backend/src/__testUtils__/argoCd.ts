@@ -56,9 +56,10 @@ export function argoCdApplication(input: ArgoCdAppInput) {
   const op = input.operation;
   const synced = op?.revision ?? input.revision;
   const syncedMany = op?.revisions ?? input.revisions;
+  // No apiVersion or kind: Argo CD's API answers Applications from its
+  // informer's cache, without TypeMeta (its swagger's v1alpha1Application
+  // has neither).
   return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Application',
     metadata: {
       name,
       namespace: input.namespace ?? 'argocd',

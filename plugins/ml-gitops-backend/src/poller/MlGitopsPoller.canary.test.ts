@@ -47,6 +47,7 @@ import {
 import { modelEntity } from '../__testUtils__/modelEntity';
 import { pollerBasics } from '../__testUtils__/pollerBasics';
 import { MlGitopsPoller } from './MlGitopsPoller';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const ARGOCD = 'https://argocd.example.com';
 const REF = 'component:default/churn-predictor';
@@ -56,6 +57,7 @@ const entity = modelEntity('churn-predictor', 'group:default/growth-ml');
 describe('MlGitopsPoller with canary analyses', () => {
   const server = setupServer(argoCdVersionHandler(ARGOCD));
   registerMswTestHooks(server);
+  registerContractChecks(server);
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
   async function setup() {

@@ -37,6 +37,7 @@ import {
 import { modelEntity } from '../__testUtils__/modelEntity';
 import { pollerBasics } from '../__testUtils__/pollerBasics';
 import { MlGitopsPoller } from './MlGitopsPoller';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 /**
  * Faults of the outside systems, at the level of the poller: two Argo CD
@@ -95,6 +96,7 @@ describe('MlGitopsPoller faults', () => {
     argoCdVersionHandler(WEST),
   );
   registerMswTestHooks(server);
+  registerContractChecks(server);
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
   async function setup() {

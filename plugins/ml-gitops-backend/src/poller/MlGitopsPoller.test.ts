@@ -22,6 +22,7 @@ import {
 import { modelEntity } from '../__testUtils__/modelEntity';
 import { pollerBasics } from '../__testUtils__/pollerBasics';
 import { MlGitopsPoller } from './MlGitopsPoller';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const ARGOCD = 'https://argocd.example.com';
 const MLFLOW = 'https://mlflow.example.com';
@@ -163,6 +164,7 @@ function argoApp(
 describe('MlGitopsPoller', () => {
   const server = setupServer(argoCdVersionHandler(ARGOCD));
   registerMswTestHooks(server);
+  registerContractChecks(server);
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
   async function setup(

@@ -1,6 +1,8 @@
 /**
- * Test utilities: MLflow's REST contract (the slice ML GitOps reads), to
- * check emulators and msw fixtures against.
+ * Test utilities: the contracts real systems publish (MLflow's REST API,
+ * GitHub's OpenAPI description, Argo CD's swagger, the Flux, KServe and Argo
+ * Rollouts CRD schemas), sliced to what ML GitOps reads, to check emulators
+ * and msw fixtures against.
  *
  * @packageDocumentation
  */
@@ -9,3 +11,34 @@ export {
   mlflowContractProblems,
   mlflowResponseProblems,
 } from './mlflowContract';
+export { jsonSchemaProblems } from './jsonSchema';
+export type { JsonSchema } from './jsonSchema';
+export {
+  answerContractProblems,
+  registerContractChecks,
+  watchContractAnswers,
+  GITHUB_CONTRACT_OPERATIONS,
+  KUBE_CONTRACT_KINDS,
+  argoCdContractProblems,
+  githubContractProblems,
+  githubOperationOf,
+  kubeContractProblems,
+  responseJson,
+} from './publishedContracts';
+export {
+  githubBranch,
+  githubCommit,
+  githubContentFile,
+  githubFileCommit,
+  githubId,
+  githubInvitation,
+  githubLabel,
+  githubPublicUser,
+  githubPull,
+  githubRef,
+  githubRepository,
+  githubRepositoryMinimal,
+  githubReview,
+  githubUser,
+} from './githubAnswers';
+export type { GithubPullOptions, GithubSite } from './githubAnswers';

@@ -22,6 +22,7 @@ import { NotFoundError } from '@backstage/errors';
 import { ScmIntegrations } from '@backstage/integration';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 import { FakeGithubRepo } from '../testUtils';
 import {
   ConfigRepoLocation,
@@ -34,6 +35,7 @@ const ENVIRONMENTS = ['dev', 'staging', 'production'];
 
 const server = setupServer();
 registerMswTestHooks(server);
+registerContractChecks(server);
 
 function sha(n: number) {
   return n.toString(16).padStart(40, '0');

@@ -21,6 +21,11 @@ import {
 import { ScmIntegrations } from '@backstage/integration';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
+import {
+  githubCommit,
+  githubUser,
+  registerContractChecks,
+} from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 import { FakeGithubRepo } from '../testUtils/FakeGithubRepo';
 import {
   BranchHeadsCacheEntry,
@@ -32,6 +37,7 @@ const SHA = '6dcb09b5b57875f334f61aebed695e2e4193db5e';
 
 const server = setupServer();
 registerMswTestHooks(server);
+const contracts = registerContractChecks(server);
 
 function client(timeoutMs?: number) {
   const integrations = ScmIntegrations.fromConfig(
@@ -51,29 +57,27 @@ function client(timeoutMs?: number) {
 
 /** A commit as `GET /repos/{owner}/{repo}/commits/{ref}` returns it. */
 function commit(overrides: object = {}) {
-  return {
+  const answer = githubCommit('acme/fraud-detector-config', {
     sha: SHA,
-    node_id: 'C_kwDOAAAB',
-    html_url: `https://github.com/acme/fraud-detector-config/commit/${SHA}`,
+    parents: ['a'.repeat(40)],
+    message: 'Deploy 12',
+    name: 'Ada Lovelace',
+    email: 'ada@example.com',
+    date: '2026-11-01T10:00:00Z',
+  });
+  return {
+    ...answer,
     commit: {
-      author: {
-        name: 'Ada Lovelace',
-        email: 'ada@example.com',
-        date: '2026-11-01T10:00:00Z',
-      },
+      ...answer.commit,
       committer: {
         name: 'GitHub',
         email: 'noreply@github.com',
         date: '2026-11-01T10:05:00Z',
       },
-      message: 'Deploy 12',
-      tree: { sha: 'abc', url: '' },
-      comment_count: 0,
     },
     // null when the author's email belongs to no GitHub account
     author: null,
-    committer: { login: 'web-flow', id: 19864447 },
-    parents: [{ sha: 'a'.repeat(40), url: '', html_url: '' }],
+    committer: githubUser('web-flow', { id: 19864447 }),
     ...overrides,
   };
 }
@@ -305,6 +309,7 @@ describe('GithubConfigRepoClient', () => {
     [{ message: 'a single object, not a list' }, 'got JSON that is not a list'],
     [[{ name: 'dev' }], 'got a branch without name or commit sha'],
   ])('refuses branches of the wrong shape: %j', async (body, message) => {
+    contracts.deliberatelyBroken();
     server.use(http.get(`${API}/branches`, () => HttpResponse.json(body)));
     const { c, loc } = client();
     await expect(c.getBranchHeads(loc)).rejects.toThrow(
@@ -313,6 +318,7 @@ describe('GithubConfigRepoClient', () => {
   });
 
   it('refuses a commit of the wrong shape', async () => {
+    contracts.deliberatelyBroken();
     server.use(
       http.get(`${API}/commits/:sha`, () =>
         HttpResponse.json(commit({ parents: undefined, commit: {} })),
@@ -325,6 +331,9 @@ describe('GithubConfigRepoClient', () => {
   });
 
   it('reads pull requests with missing optional fields', async () => {
+    // Fields GitHub's description requires are left out on purpose: the
+    // client must cope with a GitHub Enterprise Server or proxy that omits them.
+    contracts.deliberatelyBroken();
     server.use(
       http.get(`${API}/commits/:sha/pulls`, () =>
         HttpResponse.json([

@@ -5,12 +5,14 @@ import {
 import { ScmIntegrations } from '@backstage/integration';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 import { FakeGithubRepo, manifest } from '../testUtils';
 import { GithubConfigRepoClient } from './GithubConfigRepoClient';
 import { GithubConfigRepoWriter } from './GithubConfigRepoWriter';
 
 const server = setupServer();
 registerMswTestHooks(server);
+registerContractChecks(server);
 
 const integrations = ScmIntegrations.fromConfig(
   mockServices.rootConfig({

@@ -7,6 +7,17 @@ import {
   ValueNode,
 } from 'graphql';
 import { http, HttpResponse } from 'msw';
+import {
+  githubBranch,
+  githubCommit,
+  githubContentFile,
+  githubFileCommit,
+  githubInvitation,
+  githubLabel,
+  githubPull,
+  githubRef,
+  githubReview,
+} from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 /**
  * An in-memory GitHub for msw: commits with parents and files, branches and
@@ -189,6 +200,8 @@ export class FakeGithubRepo {
 
   handlers(apiBase = 'https://api.github.com') {
     const base = `${apiBase}/repos/${this.owner}/${this.repo}`;
+    const fullName = `${this.owner}/${this.repo}`;
+    const site = { api: apiBase };
     const notFound = () =>
       HttpResponse.json(
         {
@@ -221,11 +234,12 @@ export class FakeGithubRepo {
         record('branches');
         const all = [...this.branches.entries()]
           .sort(([a], [b]) => Number(a > b) - Number(a < b))
-          .map(([name, sha]) => ({
-            name,
-            commit: { sha, url: `${base}/commits/${sha}` },
-            protected: name === 'production',
-          }));
+          .map(([name, sha]) =>
+            githubBranch(fullName, name, sha, {
+              ...site,
+              protected: name === 'production',
+            }),
+          );
         const { body, headers } = githubPage(apiBase, 'branches', request, all);
         headers.etag = `W/"${createHash('sha1')
           .update(JSON.stringify(body))
@@ -241,43 +255,25 @@ export class FakeGithubRepo {
         return HttpResponse.json(
           this.pulls
             .filter(p => p.mergeCommit === params.sha)
-            .map(p => ({
-              number: p.number,
-              state: 'closed',
-              merged_at: p.mergedAt,
-              base: { ref: p.base },
-              head: { ref: p.head },
-            })),
+            .map(p => githubPull(fullName, this.mergedPullOptions(p, site))),
         );
       }),
       http.get(`${base}/commits/:sha`, ({ params }) => {
         record(`commit:${String(params.sha).slice(0, 7)}`);
         const c = this.commits.get(String(params.sha));
         if (!c) return notFound();
-        return HttpResponse.json({
-          sha: c.sha,
-          node_id: 'C_x',
-          commit: {
-            author: {
-              name: c.name,
-              email: `${c.name}@example.com`,
-              date: c.date,
-            },
-            committer: {
-              name: c.name,
-              email: `${c.name}@example.com`,
-              date: c.date,
-            },
+        return HttpResponse.json(
+          githubCommit(fullName, {
+            ...site,
+            sha: c.sha,
+            parents: c.parents,
             message: c.message,
-          },
-          author: c.login ? { login: c.login, id: 1, type: 'User' } : null,
-          committer: c.login ? { login: c.login, id: 1, type: 'User' } : null,
-          parents: c.parents.map(sha => ({
-            sha,
-            url: `${base}/commits/${sha}`,
-          })),
-          files: [],
-        });
+            name: c.name,
+            date: c.date,
+            login: c.login,
+            files: [],
+          }),
+        );
       }),
       http.get(`${base}/contents/*`, ({ request, params }) => {
         const path = String(params[0]);
@@ -298,12 +294,17 @@ export class FakeGithubRepo {
           apiBase,
           `pulls/${pull.number}/reviews`,
           request,
-          pull.approvers.map((login, id) => ({
-            id,
-            user: { login },
-            state: 'APPROVED',
-            submitted_at: pull.mergedAt,
-          })),
+          pull.approvers.map((login, id) =>
+            githubReview(fullName, {
+              ...site,
+              id: id + 1,
+              pull: pull.number,
+              user: login,
+              state: 'APPROVED',
+              commitId: this.branches.get(pull.head) ?? pull.mergeCommit,
+              submittedAt: pull.mergedAt,
+            }),
+          ),
         );
         return HttpResponse.json(body, { headers });
       }),
@@ -311,21 +312,29 @@ export class FakeGithubRepo {
         record(`pull:${params.number}`);
         const pull = this.pulls.find(p => p.number === Number(params.number));
         if (!pull) return notFound();
-        return HttpResponse.json({
-          number: pull.number,
-          html_url: `https://github.com/${this.owner}/${this.repo}/pull/${pull.number}`,
-          state: 'closed',
-          merged: true,
-          merged_at: pull.mergedAt,
-          merged_by: { login: pull.mergedBy },
-          merge_commit_sha: pull.mergeCommit,
-          title: pull.title ?? `Merge ${pull.head} into ${pull.base}`,
-          labels: (pull.labels ?? []).map((name, id) => ({ id, name })),
-          base: { ref: pull.base },
-          head: { ref: pull.head },
-        });
+        return HttpResponse.json(
+          githubPull(fullName, {
+            ...this.mergedPullOptions(pull, site),
+            detail: { mergedBy: pull.mergedBy },
+          }),
+        );
       }),
     ];
+  }
+
+  /** What a merged pull's answers say of it. */
+  private mergedPullOptions(p: FakePull, site: { api: string }) {
+    return {
+      ...site,
+      number: p.number,
+      state: 'closed' as const,
+      title: p.title ?? `Merge ${p.head} into ${p.base}`,
+      head: { ref: p.head, sha: this.branches.get(p.head) },
+      base: { ref: p.base, sha: this.branches.get(p.base) },
+      labels: p.labels,
+      mergedAt: p.mergedAt,
+      mergeCommitSha: p.mergeCommit,
+    };
   }
 
   /** The blob id Git gives a file's content. */
@@ -344,17 +353,24 @@ export class FakeGithubRepo {
    */
   writeHandlers(apiBase = 'https://api.github.com') {
     const base = `${apiBase}/repos/${this.owner}/${this.repo}`;
+    const fullName = `${this.owner}/${this.repo}`;
+    const site = { api: apiBase };
     const record = (what: string) => this.calls.push(what);
     const error = (status: number, message: string) =>
       HttpResponse.json({ message }, { status });
-    const pullJson = (p: FakeOpenedPull) => ({
-      number: p.number,
-      html_url: `https://github.com/${this.owner}/${this.repo}/pull/${p.number}`,
-      state: 'open',
-      title: p.title,
-      head: { ref: p.head, label: `${this.owner}:${p.head}` },
-      base: { ref: p.base },
-    });
+    const pullJson = (p: FakeOpenedPull, detail = false) =>
+      githubPull(fullName, {
+        ...site,
+        number: p.number,
+        state: 'open',
+        title: p.title,
+        body: p.body,
+        head: { ref: p.head, sha: this.branches.get(p.head) },
+        base: { ref: p.base, sha: this.branches.get(p.base) },
+        labels: p.labels,
+        requestedReviewers: p.reviewers,
+        ...(detail ? { detail: {} } : {}),
+      });
     const nextNumber = () =>
       Math.max(
         100,
@@ -367,10 +383,9 @@ export class FakeGithubRepo {
         record(`ref:${branch}`);
         const sha = this.branches.get(branch);
         if (!sha) return error(404, 'Not Found');
-        return HttpResponse.json({
-          ref: `refs/heads/${branch}`,
-          object: { sha, type: 'commit' },
-        });
+        return HttpResponse.json(
+          githubRef(fullName, `refs/heads/${branch}`, sha, site),
+        );
       }),
       http.post(`${base}/git/refs`, async ({ request }) => {
         const body = (await request.json()) as { ref: string; sha: string };
@@ -384,7 +399,7 @@ export class FakeGithubRepo {
         }
         this.branches.set(branch, body.sha);
         return HttpResponse.json(
-          { ref: body.ref, object: { sha: body.sha, type: 'commit' } },
+          githubRef(fullName, body.ref, body.sha, site),
           { status: 201 },
         );
       }),
@@ -398,13 +413,15 @@ export class FakeGithubRepo {
         const sha = this.branches.get(ref) ?? ref;
         const content = this.commits.get(sha)?.files[path];
         if (content === undefined) return error(404, 'Not Found');
-        return HttpResponse.json({
-          type: 'file',
-          path,
-          sha: FakeGithubRepo.blobSha(content),
-          encoding: 'base64',
-          content: Buffer.from(content, 'utf8').toString('base64'),
-        });
+        return HttpResponse.json(
+          githubContentFile(fullName, {
+            ...site,
+            path,
+            ref,
+            sha: FakeGithubRepo.blobSha(content),
+            content,
+          }),
+        );
       }),
       http.put(`${base}/contents/*`, async ({ request, params }) => {
         const path = String(params[0]);
@@ -430,18 +447,28 @@ export class FakeGithubRepo {
         if (current === undefined && body.sha) {
           return error(404, `${path} not found`);
         }
+        const content = Buffer.from(body.content, 'base64').toString('utf8');
         const sha = this.commit({
           branch: body.branch,
           message: body.message,
           login: 'backstage-bot',
           date: new Date().toISOString(),
-          files: {
-            [path]: Buffer.from(body.content, 'base64').toString('utf8'),
-          },
+          files: { [path]: content },
         });
+        // 201 for a new file, 200 for an update (docs.github.com, "Create
+        // or update file contents").
         return HttpResponse.json(
-          { content: { path }, commit: { sha } },
-          { status: 200 },
+          githubFileCommit(fullName, {
+            ...site,
+            path,
+            branch: body.branch,
+            blobSha: FakeGithubRepo.blobSha(content),
+            commitSha: sha,
+            parent: head,
+            message: body.message,
+            size: Buffer.byteLength(content, 'utf8'),
+          }),
+          { status: current === undefined ? 201 : 200 },
         );
       }),
       http.get(`${base}/pulls`, ({ request }) => {
@@ -455,7 +482,7 @@ export class FakeGithubRepo {
                 (!head || p.head === head) &&
                 (!query.get('base') || p.base === query.get('base')),
             )
-            .map(pullJson),
+            .map(p => pullJson(p)),
         );
       }),
       http.post(`${base}/pulls`, async ({ request }) => {
@@ -485,7 +512,7 @@ export class FakeGithubRepo {
           teamReviewers: [],
         };
         this.opened.push(pull);
-        return HttpResponse.json(pullJson(pull), { status: 201 });
+        return HttpResponse.json(pullJson(pull, true), { status: 201 });
       }),
       http.post(
         `${base}/issues/:number/labels`,
@@ -497,7 +524,9 @@ export class FakeGithubRepo {
           if (!pull) return error(404, 'Not Found');
           const body = (await request.json()) as { labels: string[] };
           pull.labels = [...new Set([...pull.labels, ...body.labels])];
-          return HttpResponse.json(pull.labels.map(name => ({ name })));
+          return HttpResponse.json(
+            pull.labels.map(name => githubLabel(fullName, name, site)),
+          );
         },
       ),
       http.post(
@@ -548,7 +577,11 @@ export class FakeGithubRepo {
         return known
           ? new HttpResponse(null, { status: 204 })
           : HttpResponse.json(
-              { id: 1, permissions: permission, invitee: { login } },
+              githubInvitation(fullName, {
+                ...site,
+                invitee: login,
+                permission,
+              }),
               { status: 201 },
             );
       }),

@@ -1,4 +1,9 @@
 import { http, HttpResponse } from 'msw';
+import {
+  githubInvitation,
+  githubPublicUser,
+  githubRepository,
+} from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 /** msw handlers for GitHub's repository creation, settings and branch protection. */
 export function fakeGithubOwner(options: {
@@ -13,21 +18,35 @@ export function fakeGithubOwner(options: {
   const protections: Record<string, any> = {};
   /** Access given to the new repos: `team:<org>/<slug>` or `user:<login>` → permission. */
   const access: Record<string, string> = {};
+  const repository = (
+    name: string,
+    extra: { private?: boolean; defaultBranch?: string } = {},
+  ) =>
+    githubRepository(`${options.owner}/${name}`, {
+      full: true,
+      ownerType: options.type,
+      ...extra,
+    });
   const handlers = [
     http.get(`${api}/repos/${options.owner}/:repo`, ({ params }) =>
       repos.has(String(params.repo))
-        ? HttpResponse.json({ name: params.repo, private: true })
+        ? HttpResponse.json(repository(String(params.repo)))
         : HttpResponse.json({ message: 'Not Found' }, { status: 404 }),
     ),
     http.get(`${api}/users/${options.owner}`, () =>
-      HttpResponse.json({ login: options.owner, type: options.type }),
+      HttpResponse.json(
+        githubPublicUser(options.owner, { type: options.type }),
+      ),
     ),
     http.post(
       options.type === 'Organization'
         ? `${api}/orgs/${options.owner}/repos`
         : `${api}/user/repos`,
       async ({ request }) => {
-        const body = (await request.json()) as { name: string };
+        const body = (await request.json()) as {
+          name: string;
+          private?: boolean;
+        };
         if (repos.has(body.name)) {
           return HttpResponse.json(
             { message: 'Repository creation failed.' },
@@ -37,10 +56,7 @@ export function fakeGithubOwner(options: {
         repos.add(body.name);
         created.push(body);
         return HttpResponse.json(
-          {
-            name: body.name,
-            html_url: `https://github.com/${options.owner}/${body.name}`,
-          },
+          repository(body.name, { private: body.private ?? false }),
           { status: 201 },
         );
       },
@@ -48,18 +64,25 @@ export function fakeGithubOwner(options: {
     http.patch(
       `${api}/repos/${options.owner}/:repo`,
       async ({ request, params }) => {
-        settings[String(params.repo)] = (await request.json()) as Record<
-          string,
-          unknown
-        >;
-        return HttpResponse.json({ name: params.repo });
+        const body = (await request.json()) as Record<string, unknown>;
+        settings[String(params.repo)] = body;
+        return HttpResponse.json(
+          repository(String(params.repo), {
+            ...(typeof body.default_branch === 'string'
+              ? { defaultBranch: body.default_branch }
+              : {}),
+          }),
+        );
       },
     ),
     http.put(
       `${api}/repos/${options.owner}/:repo/branches/:branch/protection`,
       async ({ request, params }) => {
         protections[String(params.branch)] = await request.json();
-        return HttpResponse.json({});
+        // GitHub answers the protection it now holds (protected-branch).
+        return HttpResponse.json({
+          url: `${api}/repos/${options.owner}/${params.repo}/branches/${params.branch}/protection`,
+        });
       },
     ),
     // docs.github.com, "Add or update team repository permissions": 204.
@@ -78,7 +101,10 @@ export function fakeGithubOwner(options: {
         const body = (await request.json()) as { permission?: string };
         access[`user:${params.login}`] = body.permission ?? 'push';
         return HttpResponse.json(
-          { id: 1, invitee: { login: params.login } },
+          githubInvitation(`${options.owner}/${params.repo}`, {
+            invitee: String(params.login),
+            permission: body.permission ?? 'push',
+          }),
           { status: 201 },
         );
       },

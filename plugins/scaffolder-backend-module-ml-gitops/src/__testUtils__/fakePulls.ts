@@ -1,4 +1,8 @@
 import { http, HttpResponse } from 'msw';
+import {
+  githubLabel,
+  githubPull,
+} from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 export type RecordedPull = {
   number: number;
@@ -16,12 +20,17 @@ export function fakePullsApi(owner = 'acme', repo = 'fraud-detector-config') {
   const base = `https://api.github.com/repos/${owner}/${repo}`;
   const pulls: RecordedPull[] = [];
   const authHeaders: string[] = [];
-  const json = (p: RecordedPull) => ({
-    number: p.number,
-    html_url: `https://github.com/${owner}/${repo}/pull/${p.number}`,
-    head: { ref: p.head },
-    base: { ref: p.base },
-  });
+  const json = (p: RecordedPull, detail = false) =>
+    githubPull(`${owner}/${repo}`, {
+      number: p.number,
+      title: p.title,
+      body: p.body,
+      head: { ref: p.head },
+      base: { ref: p.base },
+      labels: p.labels,
+      requestedReviewers: p.reviewers,
+      ...(detail ? { detail: {} } : {}),
+    });
   const handlers = [
     http.get(`${base}/pulls`, ({ request }) => {
       const q = new URL(request.url).searchParams;
@@ -29,7 +38,7 @@ export function fakePullsApi(owner = 'acme', repo = 'fraud-detector-config') {
       return HttpResponse.json(
         pulls
           .filter(p => p.head === head && p.base === q.get('base'))
-          .map(json),
+          .map(p => json(p)),
       );
     }),
     http.post(`${base}/pulls`, async ({ request }) => {
@@ -46,7 +55,7 @@ export function fakePullsApi(owner = 'acme', repo = 'fraud-detector-config') {
         teamReviewers: [],
       };
       pulls.push(pull);
-      return HttpResponse.json(json(pull), { status: 201 });
+      return HttpResponse.json(json(pull, true), { status: 201 });
     }),
     http.post(`${base}/issues/:number/labels`, async ({ request, params }) => {
       const pull = pulls.find(p => p.number === Number(params.number));
@@ -54,7 +63,9 @@ export function fakePullsApi(owner = 'acme', repo = 'fraud-detector-config') {
         return HttpResponse.json({ message: 'Not Found' }, { status: 404 });
       const body = (await request.json()) as { labels: string[] };
       pull.labels.push(...body.labels);
-      return HttpResponse.json(pull.labels.map(name => ({ name })));
+      return HttpResponse.json(
+        pull.labels.map(name => githubLabel(`${owner}/${repo}`, name)),
+      );
     }),
   ];
   return { handlers, pulls, authHeaders };

@@ -6,9 +6,11 @@ import { LocalConfigRepo } from '../__testUtils__/gitRepos';
 import { fakeMlflow, makeContext, makeOptions } from '../__testUtils__/setup';
 import { createConfigRepoCreateAction } from './configRepoCreate';
 import { examples } from './configRepoCreate.examples';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const server = setupServer();
 registerMswTestHooks(server);
+registerContractChecks(server);
 jest.setTimeout(60_000);
 
 describe('ml-gitops:config-repo:create examples', () => {

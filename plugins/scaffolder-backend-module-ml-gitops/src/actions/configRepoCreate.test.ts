@@ -14,9 +14,11 @@ import {
   outputsOf,
 } from '../__testUtils__/setup';
 import { createConfigRepoCreateAction } from './configRepoCreate';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const server = setupServer();
 registerMswTestHooks(server);
+registerContractChecks(server);
 jest.setTimeout(60_000);
 
 let remote: LocalConfigRepo;

@@ -13,9 +13,11 @@ import {
 } from '../__testUtils__/setup';
 import { createDeployAction } from './deploy';
 import { examples } from './deploy.examples';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const server = setupServer();
 registerMswTestHooks(server);
+registerContractChecks(server);
 
 describe('ml-gitops:deploy examples', () => {
   it.each(examples.map(e => [e.description, e.example]))(

@@ -15,9 +15,11 @@ import {
   outputsOf,
 } from '../__testUtils__/setup';
 import { createDeployAction } from './deploy';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const server = setupServer();
 registerMswTestHooks(server);
+registerContractChecks(server);
 
 const input = { entityRef: 'component:default/fraud-detector', version: '13' };
 

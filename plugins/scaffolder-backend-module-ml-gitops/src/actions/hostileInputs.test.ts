@@ -26,6 +26,7 @@ import { createDeployAction } from './deploy';
 import { createPromoteAction } from './promote';
 import { createRollbackAction } from './rollback';
 import { createSealSecretAction } from './sealSecret';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 /*
  * Hostile input, table-driven: every row must be refused with an InputError
@@ -38,6 +39,7 @@ import { createSealSecretAction } from './sealSecret';
 
 const server = setupServer();
 registerMswTestHooks(server);
+registerContractChecks(server);
 jest.setTimeout(60_000);
 
 const keys = makeSealingKeys();

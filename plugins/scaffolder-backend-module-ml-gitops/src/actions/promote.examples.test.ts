@@ -18,9 +18,11 @@ import {
 } from '../__testUtils__/setup';
 import { createPromoteAction } from './promote';
 import { examples } from './promote.examples';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const server = setupServer();
 registerMswTestHooks(server);
+registerContractChecks(server);
 
 describe('ml-gitops:promote examples', () => {
   it.each(examples.map(e => [e.description, e.example]))(

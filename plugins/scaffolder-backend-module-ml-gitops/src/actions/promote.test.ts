@@ -22,9 +22,11 @@ import {
   outputsOf,
 } from '../__testUtils__/setup';
 import { createPromoteAction } from './promote';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const server = setupServer();
 registerMswTestHooks(server);
+registerContractChecks(server);
 
 const input = {
   entityRef: 'component:default/fraud-detector',

@@ -7,9 +7,11 @@ import { LocalConfigRepo } from '../__testUtils__/gitRepos';
 import { makeContext, makeOptions, outputsOf } from '../__testUtils__/setup';
 import { createRollbackAction } from './rollback';
 import { examples } from './rollback.examples';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const server = setupServer();
 registerMswTestHooks(server);
+registerContractChecks(server);
 // Real git repositories on disk: slower than the default 5s on a busy machine.
 jest.setTimeout(60_000);
 

@@ -10,9 +10,11 @@ import { makeContext, makeOptions, outputsOf } from '../__testUtils__/setup';
 import { makeSealingKeys } from '../__testUtils__/sealing';
 import { createSealSecretAction } from './sealSecret';
 import { examples } from './sealSecret.examples';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const server = setupServer();
 registerMswTestHooks(server);
+registerContractChecks(server);
 
 const keys = makeSealingKeys();
 

@@ -13,9 +13,11 @@ import {
   sha256,
 } from '../__testUtils__/sealing';
 import { createSealSecretAction } from './sealSecret';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const server = setupServer();
 registerMswTestHooks(server);
+registerContractChecks(server);
 
 const keys = makeSealingKeys();
 const PATH = 'secrets/fraud-detector-db.sealed.yaml';

@@ -12,6 +12,7 @@ import {
   argoCdVersionHandler,
 } from '../../__testUtils__/argoCd';
 import { ArgoCdSource, LIST_FIELDS, parseArgoCdVersion } from './ArgoCdSource';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const URL_ = 'https://argocd.example.com';
 const C_OLD = '3b1f0a9c2d4e5f60718293a4b5c6d7e8f9a0b1c2';
@@ -20,6 +21,7 @@ const C_NEW = '8f1c2e7a9b0d4c3e2f1a0b9c8d7e6f5a4b3c2d1e';
 describe('ArgoCdSource', () => {
   const server = setupServer(argoCdVersionHandler(URL_));
   registerMswTestHooks(server);
+  const contracts = registerContractChecks(server);
 
   it('logs in once, reuses the session and renews it when Argo CD answers 401', async () => {
     const logins: unknown[] = [];
@@ -614,6 +616,7 @@ describe('ArgoCdSource', () => {
   });
 
   it('refuses JSON that is not an application list', async () => {
+    contracts.deliberatelyBroken();
     server.use(
       http.get(`${URL_}/api/v1/applications`, () =>
         HttpResponse.json({ items: { name: 'fraud-detector-dev' } }),

@@ -32,6 +32,7 @@ import {
   kubeList,
   kubeStatus,
 } from './__testUtils__/fixtures';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const NOW = new Date('2026-11-28T10:00:00Z');
 const OBSERVED = NOW.toISOString();
@@ -364,6 +365,7 @@ describe('InferenceService canary mapping', () => {
 describe('CanaryAnalyses', () => {
   const server = setupServer();
   registerMswTestHooks(server);
+  const contracts = registerContractChecks(server);
 
   function serve(options: {
     runs?: unknown[] | Response;
@@ -561,6 +563,7 @@ describe('CanaryAnalyses', () => {
   });
 
   it('reports an answer that is not a list, and skips malformed items', async () => {
+    contracts.deliberatelyBroken();
     serve({
       runs: new HttpResponse('<html>502 Bad Gateway</html>', {
         status: 200,

@@ -10,6 +10,7 @@ import {
   FluxSource,
   fluxRevisionCommit,
 } from './FluxSource';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const KUBE = 'https://prod-eu.example.com';
 const SHA = '9f2c1e4b7a3d5f6e8c0b1a2d3e4f5a6b7c8d9e0f';
@@ -37,11 +38,17 @@ function kustomization(
     spec: {
       interval: '5m',
       path: './deploy',
+      prune: true,
       sourceRef: { kind: 'GitRepository', name: `${name}-repo` },
     },
     status: {
       observedGeneration: 3,
-      conditions,
+      // Flux writes metav1.Conditions: message and lastTransitionTime always.
+      conditions: conditions.map(c => ({
+        message: '',
+        lastTransitionTime: '2026-11-20T10:00:00Z',
+        ...c,
+      })),
       ...(lastAppliedRevision ? { lastAppliedRevision } : {}),
     },
   };
@@ -50,6 +57,7 @@ function kustomization(
 describe('FluxSource', () => {
   const server = setupServer();
   registerMswTestHooks(server);
+  registerContractChecks(server);
 
   it('reads the commit from every revision form Flux reports', () => {
     expect(fluxRevisionCommit(`production@sha1:${SHA}`)).toBe(SHA);

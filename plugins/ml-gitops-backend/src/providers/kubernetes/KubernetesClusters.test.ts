@@ -23,6 +23,7 @@ import { setupServer } from 'msw/node';
 import { FluxSource } from '../flux/FluxSource';
 import { KubernetesClusterClient } from './KubernetesClusters';
 import { ServingVersions } from './ServingVersions';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const EU = 'https://prod-eu.example.com';
 const US = 'https://prod-us.example.com';
@@ -85,6 +86,7 @@ function client(url: string, name: string, timeoutMs?: number) {
 describe('KubernetesClusterClient', () => {
   const server = setupServer();
   registerMswTestHooks(server);
+  registerContractChecks(server);
 
   it.each([
     [
@@ -303,6 +305,7 @@ describe('KubernetesClusterClient', () => {
 describe('ServingVersions', () => {
   const server = setupServer();
   registerMswTestHooks(server);
+  registerContractChecks(server);
 
   it('reads the versions of the healthy cluster and reports the failing one', async () => {
     server.use(
@@ -345,8 +348,11 @@ describe('ServingVersions', () => {
 describe('FluxSource faults', () => {
   const server = setupServer();
   registerMswTestHooks(server);
+  const contracts = registerContractChecks(server);
 
   it('reads a Kustomization that has no status yet as Unknown', async () => {
+    // The second Kustomization breaks its CRD's schema on purpose.
+    contracts.deliberatelyBroken();
     server.use(
       http.get(`${EU}/apis/kustomize.toolkit.fluxcd.io`, () =>
         HttpResponse.json(apiGroup('kustomize.toolkit.fluxcd.io', 'v1')),
@@ -373,7 +379,12 @@ describe('FluxSource faults', () => {
                   'ml-gitops/environment': 'dev',
                 },
               },
-              spec: { interval: '5m', path: './deploy' },
+              spec: {
+                interval: '5m',
+                path: './deploy',
+                prune: true,
+                sourceRef: { kind: 'GitRepository', name: 'fraud-detector' },
+              },
             },
             {
               metadata: {
