@@ -77,7 +77,7 @@ export type TreeEntry = {
 export type PullReview = {
   id: number;
   user: string;
-  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED';
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
   body: string;
   submitted_at: string;
   commit_id: string;
@@ -284,6 +284,15 @@ export class GitRepos {
         pull.head.sha !== event.after
       ) {
         pull.head.sha = event.after;
+        // "Dismiss stale pull request approvals when new commits are pushed"
+        // (docs.github.com, "About protected branches")
+        const reviews =
+          event.repo.protection[pull.base.ref]?.required_pull_request_reviews;
+        if (reviews?.dismiss_stale_reviews) {
+          for (const review of pull.reviews) {
+            if (review.state === 'APPROVED') review.state = 'DISMISSED';
+          }
+        }
         this.emitPullRequest({ repo: event.repo, pull, action: 'synchronize' });
       }
     }

@@ -206,4 +206,38 @@ describe('the sandbox Actions runner', () => {
       ['synchronize', 'success'],
     ]);
   });
+
+  it('dismisses a stale approval when the head moves, where protection says so', async () => {
+    const protect = await call('PUT', '/branches/production/protection', {
+      required_status_checks: { strict: false, contexts: [CHECK] },
+      enforce_admins: false,
+      required_pull_request_reviews: {
+        required_approving_review_count: 1,
+        dismiss_stale_reviews: true,
+      },
+      restrictions: null,
+    });
+    expect(protect.status).toBe(200);
+    await branchWithVersion('promote-13', 'production', '13');
+    const pr = await call('POST', '/pulls', {
+      title: 'Promote 13 to production',
+      head: 'promote-13',
+      base: 'production',
+    });
+    const approve = await call('POST', `/pulls/${pr.body.number}/reviews`, {
+      event: 'APPROVE',
+      user: 'katherine',
+    });
+    expect(approve.status).toBe(200);
+    await branchWithVersion('promote-13', 'production', '12');
+    await sandbox.actionsIdle();
+    const refused = await call('PUT', `/pulls/${pr.body.number}/merge`, {});
+    expect(refused).toMatchObject({
+      status: 405,
+      body: {
+        message:
+          'At least 1 approving review is required by reviewers with write access.',
+      },
+    });
+  });
 });
