@@ -548,11 +548,9 @@ test('a model from a new config repo to a measured production rollback and a sea
     });
     await registerVersion(request, { auc: 0.96, latency_p95_ms: 27 });
     const table = await openWhenPolled(page, MODEL);
-    const devRow = table
-      .getByRole('row')
-      .filter({
-        has: page.getByRole('rowheader', { name: 'dev', exact: true }),
-      });
+    const devRow = table.getByRole('row').filter({
+      has: page.getByRole('rowheader', { name: 'dev', exact: true }),
+    });
     await expect(devRow).toContainText(new RegExp(`Git\\s*${v1}\\s*Live`));
     const deploy = pullRequestNumber(
       await runTemplate(request, token, 'ml-gitops-deploy', {
