@@ -24,6 +24,9 @@
  * Stand-ins that remain, each for a person or a system outside the product:
  * - the sandbox's Actions runner stands in for GitHub Actions (it emulates
  *   only the validate job; packages/sandbox/src/githost/actions.ts);
+ * - the sandbox's Argo CD applies a sync at once and reports Healthy (no
+ *   rollout), so the measured time to serve is a second or two: it proves
+ *   the measurement and the webhook-driven refresh, not a real rollout's time;
  * - the test applies the repo's Argo CD Applications through Argo CD's API,
  *   as the platform engineer's one-time `kubectl apply -f argocd/` the
  *   config repo's README asks for;

@@ -38,10 +38,11 @@ async function main() {
   }
   const dataDir =
     process.env.SANDBOX_DATA_DIR ?? path.resolve(process.cwd(), '.data');
-  // The config repos' PR check runs the monorepo's own CLI, as a subprocess.
+  // The config repos' PR check runs the monorepo's own CLI, as a subprocess
+  // (`yarn workspace sandbox start` runs in packages/sandbox).
   const cliBin =
     process.env.SANDBOX_ACTIONS_CLI ??
-    path.resolve(__dirname, '../../cli/bin/ml-gitops');
+    path.resolve(process.cwd(), '../cli/bin/ml-gitops');
   const actions =
     process.env.SANDBOX_ACTIONS !== '0' && fs.existsSync(cliBin)
       ? { cliBin }
