@@ -23,6 +23,7 @@ import { GitHubApi, sendGitHubError } from './githost/GitHubApi';
 import { GitRepos } from './githost/GitRepos';
 import { matchSmartHttp, serveSmartHttp } from './githost/smartHttp';
 import { WebhookSender } from './githost/webhooks';
+import { ActionsRunner, WorkflowRun } from './githost/actions';
 import { KubeApi } from './kube/KubeApi';
 import {
   EmulatorServer,
@@ -89,6 +90,18 @@ export type SandboxOptions = {
    * so the demo stays open.
    */
   mlflowBasicAuth?: boolean;
+  /**
+   * Runs the config repos' pull request check (githost/actions.ts): on a pull
+   * request opened, reopened or moved, the `ml-gitops validate` step of its
+   * workflow runs this CLI and reports the commit status. Default off.
+   * `variables` and `secrets` are the workflow's `vars` and `secrets`;
+   * vars.ML_GITOPS_REGISTRY_URL defaults to the sandbox's MLflow.
+   */
+  actions?: {
+    cliBin: string;
+    variables?: Record<string, string>;
+    secrets?: Record<string, string>;
+  };
 };
 
 export type Sandbox = {
@@ -131,6 +144,9 @@ export type Sandbox = {
   ): void;
   /** waits for the webhook deliveries under way */
   webhooksIdle(): Promise<void>;
+  /** waits until the Actions jobs started so far have reported */
+  actionsIdle(): Promise<void>;
+  actionsRuns(): WorkflowRun[];
   webhookDeliveries(): WebhookSender['deliveries'];
   reset(): Promise<void>;
   state(): Promise<unknown>;
@@ -149,6 +165,7 @@ export type SandboxState = {
   world: World;
   mlflow: MlflowStore;
   webhooks: WebhookSender;
+  actions?: ActionsRunner;
   github: GitHubApi;
   argocd: ArgoCdApi;
   kube: KubeApi;
@@ -222,11 +239,29 @@ export async function startSandbox(
     const mlflow = MlflowStore.seed();
     mlflow.registrationMode = mlflowSettings.registration;
     const webhooks = new WebhookSender(repos, gitUrls, webhookConfig, log);
+    const actionsOptions = options.actions;
+    const actions =
+      actionsOptions &&
+      new ActionsRunner(
+        repos,
+        gitUrls,
+        {
+          cliBin: actionsOptions.cliBin,
+          workDir: path.join(dataDir, `actions-${process.pid}-${generation}`),
+          variables: () => ({
+            ML_GITOPS_REGISTRY_URL: servers.mlflow.url,
+            ...actionsOptions.variables,
+          }),
+          secrets: () => ({ ...actionsOptions.secrets }),
+        },
+        log,
+      );
     return {
       repos,
       world,
       mlflow,
       webhooks,
+      actions,
       github: new GitHubApi(repos, gitUrls),
       argocd: new ArgoCdApi(
         world,
@@ -268,6 +303,23 @@ export async function startSandbox(
             res,
             url,
             url.pathname.slice('/api/v3'.length) || '/',
+          );
+          return;
+        }
+        const runPage = /^\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)$/.exec(
+          url.pathname,
+        );
+        const run = runPage
+          ? state.actions?.run(Number(runPage[3]))
+          : undefined;
+        if (runPage && run?.repository === `${runPage[1]}/${runPage[2]}`) {
+          // the run's page: its log, as plain text
+          req.resume();
+          res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+          res.end(
+            `${run.name} on pull request #${run.pullRequest} (${run.event}, ${
+              run.headSha
+            }): ${run.conclusion ?? run.status}\n\n${run.log.join('\n')}\n`,
           );
           return;
         }
@@ -442,10 +494,13 @@ export async function startSandbox(
       state.mlflow.completeRegistration(model, version, status, message);
     },
     webhooksIdle: () => state.webhooks.idle(),
+    actionsIdle: async () => state.actions?.idle(),
+    actionsRuns: () => state.actions?.runs ?? [],
     webhookDeliveries: () => state.webhooks.deliveries,
     async reset() {
       const old = state;
       old.world.stop();
+      await old.actions?.stop();
       state = await build();
       state.world.start();
       await fs.rm(old.repos.root, { recursive: true, force: true });
@@ -490,6 +545,7 @@ export async function startSandbox(
     },
     async stop() {
       state.world.stop();
+      await state.actions?.stop();
       await state.webhooks.idle().catch(() => {});
       await Promise.all(Object.values(servers).map(s => s.stop()));
       if (!options.dataDir) {
@@ -536,7 +592,7 @@ export async function startSandbox(
 /** Removes the repositories of earlier sandbox processes that are gone. */
 async function removeStaleData(dataDir: string) {
   for (const entry of await fs.readdir(dataDir)) {
-    const m = /^(?:git|work)-(\d+)-\d+$/.exec(entry);
+    const m = /^(?:git|work|actions)-(\d+)-\d+$/.exec(entry);
     if (!m) continue;
     let alive = Number(m[1]) === process.pid;
     if (!alive) {
@@ -704,6 +760,9 @@ function adminHandler(sandbox: Sandbox) {
   });
   r.add('GET', '/_sandbox/webhooks', ctx =>
     ok(ctx.res, { deliveries: sandbox.webhookDeliveries() }),
+  );
+  r.add('GET', '/_sandbox/actions', ctx =>
+    ok(ctx.res, { runs: sandbox.actionsRuns() }),
   );
   // The Sealed Secrets controller's own HTTP port (what a cluster ingress
   // in front of it would serve), and an unseal check that answers digests.

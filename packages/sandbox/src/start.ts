@@ -16,6 +16,7 @@
 
 /* `yarn workspace sandbox start`: starts every emulator and prints the ports. */
 
+import fs from 'node:fs';
 import path from 'node:path';
 import {
   DEFAULT_PORTS,
@@ -37,6 +38,15 @@ async function main() {
   }
   const dataDir =
     process.env.SANDBOX_DATA_DIR ?? path.resolve(process.cwd(), '.data');
+  // The config repos' PR check runs the monorepo's own CLI, as a subprocess
+  // (`yarn workspace sandbox start` runs in packages/sandbox).
+  const cliBin =
+    process.env.SANDBOX_ACTIONS_CLI ??
+    path.resolve(process.cwd(), '../cli/bin/ml-gitops');
+  const actions =
+    process.env.SANDBOX_ACTIONS !== '0' && fs.existsSync(cliBin)
+      ? { cliBin }
+      : undefined;
   console.log('Seeding the config repos, registry and cluster state…');
   const sandbox = await startSandbox({
     ports,
@@ -44,9 +54,13 @@ async function main() {
     webhookUrl:
       process.env.SANDBOX_WEBHOOK_URL ??
       'http://localhost:7007/api/events/http/github',
-    webhookSecret: process.env.SANDBOX_WEBHOOK_SECRET || undefined,
+    // what app-config.sandbox.yaml verifies; SANDBOX_WEBHOOK_SECRET= (empty) sends unsigned
+    webhookSecret:
+      (process.env.SANDBOX_WEBHOOK_SECRET ?? 'sandbox-webhook-secret') ||
+      undefined,
     logRequests: process.env.SANDBOX_LOG_REQUESTS === '1',
     mlflowBasicAuth: process.env.SANDBOX_MLFLOW_BASIC_AUTH === '1',
+    actions,
     reconcileIntervalSeconds:
       envNumber('SANDBOX_RECONCILE_INTERVAL_SECONDS') ?? 120,
     reconcileJitterSeconds: envNumber('SANDBOX_RECONCILE_JITTER_SECONDS') ?? 60,
@@ -69,6 +83,7 @@ async function main() {
       ? `   basic auth ${SANDBOX_CREDENTIALS.mlflow.username} / ${SANDBOX_CREDENTIALS.mlflow.password}`
       : ''
   }
+  Actions (PR check)     ${actions ? `runs ${actions.cliBin} validate` : 'off'}
   Test controls          ${u.admin}/_sandbox/state
 Press Ctrl+C to stop.`);
   const stop = async () => {

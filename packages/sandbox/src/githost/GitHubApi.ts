@@ -1462,6 +1462,7 @@ export class GitHubApi {
         draft: Boolean(body.draft),
       };
       repo.pulls.push(pr);
+      this.repos.emitPullRequest({ repo, pull: pr, action: 'opened' });
       return this.reply(ctx, 201, pullJson(this.urls(), repo, pr, true));
     });
     r.add('PATCH', `${base}/pulls/:number`, async ctx => {
@@ -1474,7 +1475,9 @@ export class GitHubApi {
       const body = await readJson(ctx.req);
       if (typeof body.title === 'string') pr.title = body.title;
       if (typeof body.body === 'string') pr.body = body.body;
+      let reopened = false;
       if ((body.state === 'closed' || body.state === 'open') && !pr.merged_at) {
+        reopened = pr.state === 'closed' && body.state === 'open';
         pr.state = body.state;
         pr.closed_at =
           body.state === 'closed'
@@ -1482,6 +1485,10 @@ export class GitHubApi {
             : null;
       }
       pr.updated_at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      if (reopened) {
+        await this.refreshHeads(repo);
+        this.repos.emitPullRequest({ repo, pull: pr, action: 'reopened' });
+      }
       return this.reply(ctx, 200, pullJson(this.urls(), repo, pr, true));
     });
     // Labels (issues API, which covers pull requests) and review requests.
@@ -1818,7 +1825,12 @@ export class GitHubApi {
     return (await this.repos.mergeTree(repo, baseSha, pr.head.sha)) !== null;
   }
 
-  /** Why branch protection blocks the merge, in GitHub's words, or null. */
+  /**
+   * Why branch protection blocks the merge, in GitHub's words, or null
+   * (docs.github.com, "About protected branches": required pull request
+   * reviews, and "Require status checks before merging": every required
+   * check must pass on the pull request's latest commit).
+   */
   private async blockedReason(
     repo: RepoRecord,
     pr: PullRecord,

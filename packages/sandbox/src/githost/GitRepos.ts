@@ -77,7 +77,7 @@ export type TreeEntry = {
 export type PullReview = {
   id: number;
   user: string;
-  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED';
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
   body: string;
   submitted_at: string;
   commit_id: string;
@@ -157,6 +157,18 @@ export type PushEvent = {
   pusher: { name: string; email: string };
 };
 
+/**
+ * The `pull_request` activities that start workflows by default
+ * (docs.github.com, "Events that trigger workflows", pull_request: "By
+ * default, a workflow only runs when a pull_request event's activity type is
+ * opened, synchronize, or reopened").
+ */
+export type PullRequestEvent = {
+  repo: RepoRecord;
+  pull: PullRecord;
+  action: 'opened' | 'synchronize' | 'reopened';
+};
+
 /** Serialises async work per key. */
 class KeyedMutex {
   private tails = new Map<string, Promise<unknown>>();
@@ -191,6 +203,7 @@ export class GitRepos {
   private repos = new Map<string, RepoRecord>();
   private mutex = new KeyedMutex();
   private listeners: Array<(e: PushEvent) => void> = [];
+  private pullListeners: Array<(e: PullRequestEvent) => void> = [];
   private nextId = 500000;
 
   constructor(readonly root: string) {}
@@ -250,8 +263,49 @@ export class GitRepos {
     this.listeners.push(listener);
   }
 
+  /**
+   * Emits a push; a push to the head branch of open pull requests moves
+   * their head, as on GitHub, which is their `synchronize` activity.
+   */
   emitPush(event: PushEvent) {
     for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // listeners log their own failures
+      }
+    }
+    const branch = event.ref.startsWith('refs/heads/')
+      ? event.ref.slice('refs/heads/'.length)
+      : undefined;
+    if (!branch || event.after === ZERO_SHA) return;
+    for (const pull of event.repo.pulls) {
+      if (
+        pull.state === 'open' &&
+        pull.head.ref === branch &&
+        pull.head.sha !== event.after
+      ) {
+        pull.head.sha = event.after;
+        // "Dismiss stale pull request approvals when new commits are pushed"
+        // (docs.github.com, "About protected branches")
+        const reviews =
+          event.repo.protection[pull.base.ref]?.required_pull_request_reviews;
+        if (reviews?.dismiss_stale_reviews) {
+          for (const review of pull.reviews) {
+            if (review.state === 'APPROVED') review.state = 'DISMISSED';
+          }
+        }
+        this.emitPullRequest({ repo: event.repo, pull, action: 'synchronize' });
+      }
+    }
+  }
+
+  onPullRequest(listener: (e: PullRequestEvent) => void) {
+    this.pullListeners.push(listener);
+  }
+
+  emitPullRequest(event: PullRequestEvent) {
+    for (const l of this.pullListeners) {
       try {
         l(event);
       } catch {

@@ -91,13 +91,15 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
       - uses: actions/setup-node@v4
         with:
           node-version: 22
-      - run: npx --yes @ml-gitops/cli validate --manifest deploy/model.yaml
+      - run: npx --yes @ml-gitops/cli validate --base "origin/\${{ github.base_ref }}" --format github
         env:
-          MLFLOW_TRACKING_URI: \${{ vars.MLFLOW_TRACKING_URI }}
-          MLFLOW_TRACKING_TOKEN: \${{ secrets.MLFLOW_TRACKING_TOKEN }}
+          ML_GITOPS_REGISTRY_URL: \${{ vars.ML_GITOPS_REGISTRY_URL }}
+          ML_GITOPS_REGISTRY_TOKEN: \${{ secrets.ML_GITOPS_REGISTRY_TOKEN }}
 `,
     CODEOWNERS: `# Changes to what serves need the owning team and the ML platform team.
 *                   @${ORG}/${model.team}
