@@ -189,6 +189,9 @@ jobs:
         env:
           ML_GITOPS_REGISTRY_URL: \${{ vars.ML_GITOPS_REGISTRY_URL }}
           ML_GITOPS_REGISTRY_TOKEN: \${{ secrets.ML_GITOPS_REGISTRY_TOKEN }}
+          # MLflow's basic-auth app: a user and password instead of a token
+          ML_GITOPS_REGISTRY_USERNAME: \${{ vars.ML_GITOPS_REGISTRY_USERNAME }}
+          ML_GITOPS_REGISTRY_PASSWORD: \${{ secrets.ML_GITOPS_REGISTRY_PASSWORD }}
 `,
     CODEOWNERS: `# Every change to what serves needs a review by the model's owners.
 *                   ${owners}
