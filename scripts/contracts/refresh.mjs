@@ -53,7 +53,13 @@ const args = Object.fromEntries(
     return pairs;
   }, []),
 );
-const mirrors = args.mirrors ?? '/work/.mirror';
+if (!args.mirrors && args.only !== 'github') {
+  console.error(
+    'usage: node scripts/contracts/refresh.mjs --mirrors DIR --github FILE [--only SYSTEM]',
+  );
+  process.exit(2);
+}
+const mirrors = args.mirrors;
 
 /* ----------------------------------------------------------- reading ---- */
 
