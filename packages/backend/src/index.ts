@@ -30,7 +30,8 @@ backend.add(
 backend.add(import('@ml-gitops/plugin-scaffolder-backend-module-ml-gitops'));
 
 // Permissions. The demo allows everything; a real installation plugs in its
-// own policy (docs/permissions.md lists the ML GitOps permissions).
+// own policy ("Permissions" in docs/configuration.md lists the ML GitOps
+// permissions, which the REST API and every scaffolder action check).
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(
   import('@backstage/plugin-permission-backend-module-allow-all-policy'),

@@ -1,5 +1,9 @@
 import { isResourcePermission } from '@backstage/plugin-permission-common';
 import {
+  mlGitopsConfigRepoCreatePermission,
+  mlGitopsDeploymentDeployPermission,
+  mlGitopsDeploymentOverridePermission,
+  mlGitopsSecretSealPermission,
   mlGitopsDeploymentPromotePermission,
   mlGitopsDeploymentReadPermission,
   mlGitopsDeploymentRefreshPermission,
@@ -40,6 +44,23 @@ describe('permissions', () => {
       'ml-gitops.deployment.refresh',
       'ml-gitops.deployment.promote',
       'ml-gitops.deployment.rollback',
+      'ml-gitops.deployment.deploy',
+      'ml-gitops.deployment.override',
+      'ml-gitops.secret.seal',
+      'ml-gitops.config-repo.create',
     ]);
+  });
+
+  it('makes creating a config repo a basic permission, the others entity permissions', () => {
+    expect(isResourcePermission(mlGitopsConfigRepoCreatePermission)).toBe(
+      false,
+    );
+    for (const permission of [
+      mlGitopsDeploymentDeployPermission,
+      mlGitopsDeploymentOverridePermission,
+      mlGitopsSecretSealPermission,
+    ]) {
+      expect(isResourcePermission(permission, 'catalog-entity')).toBe(true);
+    }
   });
 });

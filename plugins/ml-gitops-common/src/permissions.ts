@@ -57,9 +57,58 @@ export const mlGitopsDeploymentRollbackPermission = createPermission({
  *
  * @public
  */
+/**
+ * Opening a deployment pull request for a model (`ml-gitops:deploy`).
+ *
+ * @public
+ */
+export const mlGitopsDeploymentDeployPermission = createPermission({
+  name: 'ml-gitops.deployment.deploy',
+  attributes: { action: 'update' },
+  resourceType: ML_GITOPS_RESOURCE_TYPE,
+});
+
+/**
+ * Overriding the checks of a deploy or promotion with `force: true`.
+ *
+ * @public
+ */
+export const mlGitopsDeploymentOverridePermission = createPermission({
+  name: 'ml-gitops.deployment.override',
+  attributes: { action: 'update' },
+  resourceType: ML_GITOPS_RESOURCE_TYPE,
+});
+
+/**
+ * Opening a pull request that adds a sealed secret to a model's config repo
+ * (`ml-gitops:secret:seal`).
+ *
+ * @public
+ */
+export const mlGitopsSecretSealPermission = createPermission({
+  name: 'ml-gitops.secret.seal',
+  attributes: { action: 'create' },
+  resourceType: ML_GITOPS_RESOURCE_TYPE,
+});
+
+/**
+ * Creating a config repo (`ml-gitops:config-repo:create`); not tied to an
+ * existing entity.
+ *
+ * @public
+ */
+export const mlGitopsConfigRepoCreatePermission = createPermission({
+  name: 'ml-gitops.config-repo.create',
+  attributes: { action: 'create' },
+});
+
 export const mlGitopsPermissions = [
   mlGitopsDeploymentReadPermission,
   mlGitopsDeploymentRefreshPermission,
   mlGitopsDeploymentPromotePermission,
   mlGitopsDeploymentRollbackPermission,
+  mlGitopsDeploymentDeployPermission,
+  mlGitopsDeploymentOverridePermission,
+  mlGitopsSecretSealPermission,
+  mlGitopsConfigRepoCreatePermission,
 ];

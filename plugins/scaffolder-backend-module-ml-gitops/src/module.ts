@@ -30,12 +30,21 @@ export const scaffolderModuleMlGitops = createBackendModule({
         catalog: catalogServiceRef,
         discovery: coreServices.discovery,
         auth: coreServices.auth,
+        permissions: coreServices.permissions,
       },
-      async init({ scaffolder, config, catalog, discovery, auth }) {
+      async init({
+        scaffolder,
+        config,
+        catalog,
+        discovery,
+        auth,
+        permissions,
+      }) {
         const options = {
           integrations: ScmIntegrations.fromConfig(config),
           config: readMlGitopsActionsConfig(config),
           catalog,
+          permissions,
         };
         scaffolder.addActions(
           createConfigRepoCreateAction(options),

@@ -1,3 +1,5 @@
+import { PermissionsService } from '@backstage/backend-plugin-api';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { ConfigReader } from '@backstage/config';
 import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
@@ -38,10 +40,38 @@ export function fraudDetectorEntity(
   };
 }
 
+/**
+ * A permission policy for the actions' tests: allows everything except the
+ * permissions named in `deny`, and records what it was asked.
+ */
+export function fakePermissions(deny: string[] = []) {
+  const asked: Array<{ permission: string; resourceRef?: string }> = [];
+  const service: PermissionsService = {
+    authorize: async requests =>
+      requests.map(request => {
+        const resourceRef = (request as { resourceRef?: string }).resourceRef;
+        asked.push({ permission: request.permission.name, resourceRef });
+        return {
+          result: deny.includes(request.permission.name)
+            ? AuthorizeResult.DENY
+            : AuthorizeResult.ALLOW,
+        };
+      }),
+    authorizeConditional: async requests =>
+      requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+  } as PermissionsService;
+  return { service, asked };
+}
+
 export function makeOptions(
-  extra: { entities?: Entity[]; environments?: string[] } = {},
+  extra: {
+    entities?: Entity[];
+    environments?: string[];
+    permissions?: PermissionsService;
+  } = {},
 ): MlGitopsActionOptions {
   return {
+    permissions: extra.permissions ?? fakePermissions().service,
     integrations: ScmIntegrations.fromConfig(
       new ConfigReader({
         integrations: { github: [{ host: 'github.com', token: GITHUB_TOKEN }] },

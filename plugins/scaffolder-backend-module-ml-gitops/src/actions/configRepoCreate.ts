@@ -3,6 +3,7 @@ import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   formatManifestProblem,
+  mlGitopsConfigRepoCreatePermission,
   parseModelManifest,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { ConfigRepoLocation } from '@ml-gitops/plugin-ml-gitops-node';
@@ -30,7 +31,8 @@ import {
   createGitClients,
   enforce,
   MlGitopsActionOptions,
-  resolveTarget,
+  authorizeChange,
+  resolveModel,
 } from './shared';
 import { MlGitopsActionsConfig } from './config';
 
@@ -372,7 +374,13 @@ export function createConfigRepoCreateAction(
       checkForce(input);
       checkRepoSettings(input, options.config);
       const { environments } = options.config;
-      const target = await resolveTarget(ctx, options, reader, {
+      await authorizeChange(
+        ctx,
+        options,
+        mlGitopsConfigRepoCreatePermission,
+        'create config repos',
+      );
+      const target = await resolveModel(ctx, options, reader, {
         repoUrl: input.repoUrl,
       });
       const { loc } = target;

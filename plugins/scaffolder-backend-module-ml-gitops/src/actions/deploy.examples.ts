@@ -20,7 +20,8 @@ export const examples: TemplateExample[] = [
     }),
   },
   {
-    description: 'Deploy to a named environment of a config repo given by URL',
+    description:
+      "Deploy to a named environment, naming the config repo and manifest too (the repo must be the entity's)",
     example: yaml.stringify({
       steps: [
         {
@@ -28,6 +29,7 @@ export const examples: TemplateExample[] = [
           action: 'ml-gitops:deploy',
           name: 'Open the deployment pull request',
           input: {
+            entityRef: 'component:default/fraud-detector',
             repoUrl: 'https://github.com/acme/fraud-detector-config',
             manifestPath: 'deploy/model.yaml',
             version: '13',

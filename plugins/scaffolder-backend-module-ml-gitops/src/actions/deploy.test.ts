@@ -87,14 +87,40 @@ describe('ml-gitops:deploy', () => {
     expect(repo.opened[0].base).toBe('staging');
   });
 
-  it('takes a repo URL instead of an entity', async () => {
+  it('takes the repo URL next to the entity when it is the entity’s config repo', async () => {
     const { repo, action } = setup();
     const { ctx } = makeContext({
+      entityRef: input.entityRef,
       repoUrl: 'github.com?owner=acme&repo=fraud-detector-config',
       version: '13',
     });
     await action.handler(ctx);
     expect(repo.opened[0].title).toBe('Deploy fraud-detector 13 to dev');
+  });
+
+  it('refuses a repo URL alone: who may deploy is decided on the entity', async () => {
+    const { repo, action } = setup();
+    const { ctx } = makeContext({
+      repoUrl: 'github.com?owner=acme&repo=fraud-detector-config',
+      version: '13',
+    });
+    await expect(action.handler(ctx)).rejects.toThrow(
+      'entityRef is required: deploy is allowed per model, on its catalog entity (ml-gitops.deployment.deploy); give the component that carries the ml-gitops annotations rather than repoUrl alone',
+    );
+    expect(repo.opened).toEqual([]);
+  });
+
+  it('refuses a repo URL that is not the entity’s config repo, so a permission on one model opens no PR elsewhere', async () => {
+    const { repo, action } = setup();
+    const { ctx } = makeContext({
+      entityRef: input.entityRef,
+      repoUrl: 'https://github.com/acme/payments-config',
+      version: '13',
+    });
+    await expect(action.handler(ctx)).rejects.toThrow(
+      'repoUrl https://github.com/acme/payments-config is not the config repo of component:default/fraud-detector (its ml-gitops/config-repo annotation is https://github.com/acme/fraud-detector-config); leave repoUrl out or fix the annotation',
+    );
+    expect(repo.opened).toEqual([]);
   });
 
   it('does not open a second pull request or branch when the task is retried', async () => {

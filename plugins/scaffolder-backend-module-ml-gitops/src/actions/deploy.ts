@@ -1,6 +1,9 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { setModelVersion } from '@ml-gitops/plugin-ml-gitops-common';
+import {
+  mlGitopsDeploymentDeployPermission,
+  setModelVersion,
+} from '@ml-gitops/plugin-ml-gitops-common';
 import { examples } from './deploy.examples';
 import {
   manifestPathInput,
@@ -21,6 +24,7 @@ import {
   readBranchManifest,
   registrySection,
   resolveTarget,
+  authorizeForce,
 } from './shared';
 
 /**
@@ -64,7 +68,11 @@ export function createDeployAction(options: MlGitopsActionOptions) {
         input.environment ?? options.config.environments[0],
         'environment',
       );
-      const target = await resolveTarget(ctx, options, reader, input);
+      const target = await resolveTarget(ctx, options, reader, input, {
+        permission: mlGitopsDeploymentDeployPermission,
+        what: 'deploy',
+      });
+      await authorizeForce(ctx, options, input, target.entityRef);
       const { loc, manifestPath } = target;
       ctx.logger.info(
         `Deploying version ${version} to ${environment} via ${loc.url} (${manifestPath})`,

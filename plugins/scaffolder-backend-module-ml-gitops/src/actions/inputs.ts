@@ -22,14 +22,14 @@ export const targetInput = {
     z
       .string()
       .describe(
-        'The catalog entity of the model, e.g. component:default/fraud-detector; it must carry the ml-gitops/model and ml-gitops/config-repo annotations',
+        'Required: the catalog entity of the model, e.g. component:default/fraud-detector, carrying the ml-gitops/model and ml-gitops/config-repo annotations; the permission to make the change is decided on it',
       )
       .optional(),
   repoUrl: (z: Z) =>
     z
       .string()
       .describe(
-        'The config repo instead of (or overriding) the entity annotation: https://github.com/acme/fraud-detector-config or github.com?owner=acme&repo=fraud-detector-config',
+        'The config repo, when the entity lacks the ml-gitops/config-repo annotation; otherwise it must be that repo: https://github.com/acme/fraud-detector-config or github.com?owner=acme&repo=fraud-detector-config',
       )
       .optional(),
 };

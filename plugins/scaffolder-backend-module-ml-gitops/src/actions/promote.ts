@@ -12,6 +12,7 @@ import {
   describeCanary,
   EnvironmentStatus,
   getNextEnvironment,
+  mlGitopsDeploymentPromotePermission,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { examples } from './promote.examples';
 import { checkReviewers, manifestPathInput, targetInput } from './inputs';
@@ -27,6 +28,7 @@ import {
   readBranchManifest,
   registrySection,
   resolveTarget,
+  authorizeForce,
 } from './shared';
 
 /** Options of {@link createPromoteAction}. */
@@ -228,7 +230,11 @@ export function createPromoteAction(options: PromoteActionOptions) {
               )}); there is nothing to promote it to`,
         );
       }
-      const resolved = await resolveTarget(ctx, options, reader, input);
+      const resolved = await resolveTarget(ctx, options, reader, input, {
+        permission: mlGitopsDeploymentPromotePermission,
+        what: 'promote',
+      });
+      await authorizeForce(ctx, options, input, resolved.entityRef);
       const { loc } = resolved;
       ctx.logger.info(`Promoting ${source} → ${target} in ${loc.url}`);
 

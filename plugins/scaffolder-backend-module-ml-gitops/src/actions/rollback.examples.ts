@@ -20,7 +20,8 @@ export const examples: TemplateExample[] = [
     }),
   },
   {
-    description: 'Roll back an environment of a config repo given by URL',
+    description:
+      "Roll back an environment, naming the config repo too (it must be the entity's)",
     example: yaml.stringify({
       steps: [
         {
@@ -28,6 +29,7 @@ export const examples: TemplateExample[] = [
           action: 'ml-gitops:rollback',
           name: 'Open the rollback pull request',
           input: {
+            entityRef: 'component:default/fraud-detector',
             repoUrl: 'https://github.com/acme/fraud-detector-config',
             environment: 'staging',
           },

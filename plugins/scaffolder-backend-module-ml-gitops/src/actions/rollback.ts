@@ -1,6 +1,9 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { parseModelManifest } from '@ml-gitops/plugin-ml-gitops-common';
+import {
+  mlGitopsDeploymentRollbackPermission,
+  parseModelManifest,
+} from '@ml-gitops/plugin-ml-gitops-common';
 import { ConfigRepoLocation } from '@ml-gitops/plugin-ml-gitops-node';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -76,7 +79,10 @@ export function createRollbackAction(options: RollbackActionOptions) {
         input.environment,
         'environment',
       );
-      const target = await resolveTarget(ctx, options, reader, input);
+      const target = await resolveTarget(ctx, options, reader, input, {
+        permission: mlGitopsDeploymentRollbackPermission,
+        what: 'roll back',
+      });
       const { loc, manifestPath } = target;
       ctx.logger.info(
         `Rolling back ${environment} of ${loc.url} (${manifestPath})`,

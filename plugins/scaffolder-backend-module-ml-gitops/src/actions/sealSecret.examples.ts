@@ -34,7 +34,7 @@ export const examples: TemplateExample[] = [
           action: 'ml-gitops:secret:seal',
           name: 'Open the pull request with the SealedSecret',
           input: {
-            repoUrl: 'https://github.com/acme/fraud-detector-config',
+            entityRef: 'component:default/fraud-detector',
             environment: 'dev',
             name: 'feature-store-api',
             namespace: 'ml-serving',

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Sandbox, SANDBOX_CREDENTIALS, startSandbox } from 'sandbox';
 import yaml from 'yaml';
 import {
+  fakePermissions,
   fraudDetectorEntity,
   makeContext,
   outputsOf,
@@ -92,6 +93,7 @@ describe('ml-gitops:secret:seal against the sandbox', () => {
       },
     });
     const action = createSealSecretAction({
+      permissions: fakePermissions().service,
       integrations: ScmIntegrations.fromConfig(config),
       config: readMlGitopsActionsConfig(config),
       catalog: catalogServiceMock({

@@ -1,5 +1,6 @@
 import { InputError, isError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { mlGitopsSecretSealPermission } from '@ml-gitops/plugin-ml-gitops-common';
 import crypto from 'node:crypto';
 import yaml from 'yaml';
 import { examples } from './sealSecret.examples';
@@ -303,10 +304,19 @@ export function createSealSecretAction(options: MlGitopsActionOptions) {
       if (!SCOPES.includes(scope)) {
         throw new InputError(`scope must be one of ${SCOPES.join(', ')}`);
       }
-      const target = await resolveTarget(ctx, options, reader, {
-        entityRef: input.entityRef,
-        repoUrl: input.repoUrl,
-      });
+      const target = await resolveTarget(
+        ctx,
+        options,
+        reader,
+        {
+          entityRef: input.entityRef,
+          repoUrl: input.repoUrl,
+        },
+        {
+          permission: mlGitopsSecretSealPermission,
+          what: 'seal a secret for',
+        },
+      );
       const { loc } = target;
       const path = `secrets/${name}.sealed.yaml`;
       const change = branchChange(ctx, 'seal', loc, environment, name);

@@ -1,4 +1,11 @@
-import { InputError, isError } from '@backstage/errors';
+import { InputError, isError, NotAllowedError } from '@backstage/errors';
+import { PermissionsService } from '@backstage/backend-plugin-api';
+import {
+  AuthorizeResult,
+  isResourcePermission,
+  Permission,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
 import {
   GithubCredentialsProvider,
   ScmIntegrationRegistry,
@@ -12,6 +19,7 @@ import {
   GateEvaluation,
   getMlGitopsAnnotations,
   MlflowClient,
+  mlGitopsDeploymentOverridePermission,
   MlflowModelVersion,
   ModelManifest,
   modelVersionBlockers,
@@ -38,6 +46,12 @@ export type MlGitopsActionOptions = {
   integrations: ScmIntegrationRegistry;
   config: MlGitopsActionsConfig;
   catalog: CatalogService;
+  /**
+   * Decides, with the credentials of whoever started the task, whether they
+   * may make the change: hiding a button is not enough, since anyone who
+   * can create scaffolder tasks can call the action.
+   */
+  permissions: PermissionsService;
   credentialsProvider?: GithubCredentialsProvider;
 };
 
@@ -46,6 +60,7 @@ type Logger = { info(message: string): void; warn(message: string): void };
 
 type ActionCtx = {
   logger: Logger;
+  user?: { ref?: string };
   getInitiatorCredentials(): Promise<
     import('@backstage/backend-plugin-api').BackstageCredentials
   >;
@@ -101,7 +116,88 @@ function normalizeRepoUrl(
   return `${scheme}://${host}/${owner}/${repo}`;
 }
 
+/**
+ * Refuses, with NotAllowedError, a change the permission policy does not
+ * allow the task's initiator (`resourceRef` for entity permissions).
+ */
+export async function authorizeChange(
+  ctx: ActionCtx,
+  options: Pick<MlGitopsActionOptions, 'permissions'>,
+  permission: Permission,
+  what: string,
+  resourceRef?: string,
+): Promise<void> {
+  const credentials = await ctx.getInitiatorCredentials();
+  const [decision] = isResourcePermission(permission)
+    ? await options.permissions.authorize(
+        [{ permission, resourceRef: resourceRef! }],
+        { credentials },
+      )
+    : await options.permissions.authorize([{ permission }], { credentials });
+  if (decision?.result !== AuthorizeResult.ALLOW) {
+    throw new NotAllowedError(
+      `${
+        ctx.user?.ref ?? 'The user who started this task'
+      } may not ${what}: the permission policy denies ${permission.name}${
+        resourceRef ? ` on ${resourceRef}` : ''
+      }`,
+    );
+  }
+}
+
+/**
+ * The model a change is for, and the check that its initiator may make it:
+ * the entity is required (permissions are decided on it), and a `repoUrl`
+ * given next to it must be the entity's config repo.
+ */
 export async function resolveTarget(
+  ctx: ActionCtx,
+  options: MlGitopsActionOptions,
+  reader: GithubConfigRepoClient,
+  input: { entityRef?: string; repoUrl?: string; manifestPath?: string },
+  permission: {
+    permission: ResourcePermission<'catalog-entity'>;
+    what: string;
+  },
+): Promise<ModelTarget> {
+  const target = await resolveModel(ctx, options, reader, input);
+  if (!target.entityRef) {
+    throw new InputError(
+      `entityRef is required: ${permission.what} is allowed per model, on its catalog entity (${permission.permission.name}); give the component that carries the ml-gitops annotations rather than repoUrl alone`,
+    );
+  }
+  await authorizeChange(
+    ctx,
+    options,
+    permission.permission,
+    `${permission.what} ${target.entityRef}`,
+    target.entityRef,
+  );
+  return target;
+}
+
+/**
+ * The override permission, when a step asks for `force`: overriding the
+ * checks is a right of its own.
+ */
+export async function authorizeForce(
+  ctx: ActionCtx,
+  options: Pick<MlGitopsActionOptions, 'permissions'>,
+  input: { force?: boolean },
+  entityRef: string | undefined,
+): Promise<void> {
+  if (!input.force) return;
+  await authorizeChange(
+    ctx,
+    options,
+    mlGitopsDeploymentOverridePermission,
+    `override the checks of ${entityRef} with force`,
+    entityRef,
+  );
+}
+
+/** The model a step acts on, from its entity or (config-repo:create) its repo URL. */
+export async function resolveModel(
   ctx: ActionCtx,
   options: MlGitopsActionOptions,
   reader: GithubConfigRepoClient,
@@ -162,7 +258,11 @@ export async function resolveTarget(
           `The ml-gitops/manifest-path annotation of ${input.entityRef}`,
         ),
       loc: repoUrl
-        ? locate(repoUrl, 'repoUrl')
+        ? sameRepo(
+            locate(repoUrl, 'repoUrl'),
+            annotations.configRepo,
+            input.entityRef,
+          )
         : locate(
             annotations.configRepo!,
             `The ml-gitops/config-repo annotation of ${input.entityRef}`,
@@ -178,6 +278,32 @@ export async function resolveTarget(
     manifestPath: manifestPath ?? DEFAULT_MANIFEST_PATH,
     loc: locate(repoUrl, 'repoUrl'),
   };
+}
+
+/**
+ * A repoUrl given next to an entity must be that entity's config repo:
+ * otherwise a permission granted on one model would open pull requests in
+ * any repo the integration can write.
+ */
+function sameRepo(
+  loc: ConfigRepoLocation,
+  annotated: string | undefined,
+  entityRef: string,
+): ConfigRepoLocation {
+  const key = (url: string) =>
+    url
+      .toLowerCase()
+      .replace(/\.git$/, '')
+      .replace(/\/+$/, '');
+  if (annotated === undefined) {
+    return loc; // the annotation is missing: repoUrl stands in for it
+  }
+  if (key(loc.url) !== key(annotated.replace(/\.git$/, ''))) {
+    throw new InputError(
+      `repoUrl ${loc.url} is not the config repo of ${entityRef} (its ml-gitops/config-repo annotation is ${annotated}); leave repoUrl out or fix the annotation`,
+    );
+  }
+  return loc;
 }
 
 /** Refuses an environment not in the configured promotion order. */

@@ -1,0 +1,136 @@
+import { registerMswTestHooks } from '@backstage/backend-test-utils';
+import { NotAllowedError } from '@backstage/errors';
+import type { TemplateAction } from '@backstage/plugin-scaffolder-node';
+import { setupServer } from 'msw/node';
+import {
+  fakePermissions,
+  makeContext,
+  makeOptions,
+} from '../__testUtils__/setup';
+import { makeSealingKeys } from '../__testUtils__/sealing';
+import { createConfigRepoCreateAction } from './configRepoCreate';
+import { createDeployAction } from './deploy';
+import { createPromoteAction } from './promote';
+import { createRollbackAction } from './rollback';
+import { createSealSecretAction } from './sealSecret';
+
+/*
+ * The attack: anyone who may create scaffolder tasks posts
+ * /api/scaffolder/v2/tasks (or runs `ml-gitops deploy`) for a model whose
+ * buttons the UI hides from them, and the integration opens the pull
+ * request. Each action now asks the permission policy with the initiator's
+ * credentials before it reads or writes anything: no handler is registered
+ * below, so any request to GitHub or MLflow would fail the test differently.
+ */
+
+const server = setupServer();
+registerMswTestHooks(server);
+
+const ENTITY = 'component:default/fraud-detector';
+const keys = makeSealingKeys();
+
+type Case = [
+  string,
+  string,
+  (options: ReturnType<typeof makeOptions>) => TemplateAction<any, any, any>,
+  Record<string, unknown>,
+  RegExp,
+];
+
+const cases: Case[] = [
+  [
+    'deploy',
+    'ml-gitops.deployment.deploy',
+    createDeployAction,
+    { entityRef: ENTITY, version: '13' },
+    /may not deploy component:default\/fraud-detector: the permission policy denies ml-gitops\.deployment\.deploy on component:default\/fraud-detector$/,
+  ],
+  [
+    'promote',
+    'ml-gitops.deployment.promote',
+    options => createPromoteAction(options),
+    {
+      entityRef: ENTITY,
+      sourceEnvironment: 'staging',
+      targetEnvironment: 'production',
+    },
+    /may not promote component:default\/fraud-detector: the permission policy denies ml-gitops\.deployment\.promote/,
+  ],
+  [
+    'roll back',
+    'ml-gitops.deployment.rollback',
+    createRollbackAction,
+    { entityRef: ENTITY, environment: 'production' },
+    /may not roll back component:default\/fraud-detector: the permission policy denies ml-gitops\.deployment\.rollback/,
+  ],
+  [
+    'seal a secret',
+    'ml-gitops.secret.seal',
+    createSealSecretAction,
+    {
+      entityRef: ENTITY,
+      environment: 'production',
+      name: 'fraud-detector-db',
+      namespace: 'ml-serving',
+      data: { password: 'not-for-git' },
+      certificate: keys.certificate,
+    },
+    /may not seal a secret for component:default\/fraud-detector: the permission policy denies ml-gitops\.secret\.seal/,
+  ],
+  [
+    'create a config repo',
+    'ml-gitops.config-repo.create',
+    options => createConfigRepoCreateAction(options),
+    {
+      repoUrl: 'github.com?owner=acme&repo=fraud-detector-config',
+      model: 'fraud-detector',
+      version: '1',
+      owners: ['@acme/ml-team'],
+    },
+    /may not create config repos: the permission policy denies ml-gitops\.config-repo\.create$/,
+  ],
+];
+
+describe('every action asks the permission policy as the initiator', () => {
+  it.each(cases)(
+    'refuses to %s when the policy denies %s, before touching Git',
+    async (_, permission, create, input, message) => {
+      const policy = fakePermissions([permission]);
+      const action = create(makeOptions({ permissions: policy.service }));
+      const { ctx } = makeContext(input as any);
+      const error = await action.handler(ctx).catch(e => e);
+      expect(error).toBeInstanceOf(NotAllowedError);
+      expect(error.message).toMatch(message);
+      expect(policy.asked.map(a => a.permission)).toContain(permission);
+    },
+  );
+
+  it.each([
+    ['deploy', createDeployAction, { entityRef: ENTITY, version: '13' }],
+    [
+      'promote',
+      (options: ReturnType<typeof makeOptions>) => createPromoteAction(options),
+      {
+        entityRef: ENTITY,
+        sourceEnvironment: 'staging',
+        targetEnvironment: 'production',
+      },
+    ],
+  ] as const)(
+    'refuses force on %s to someone without the override permission',
+    async (_, create, input) => {
+      const policy = fakePermissions(['ml-gitops.deployment.override']);
+      const action = create(makeOptions({ permissions: policy.service }));
+      const { ctx } = makeContext({
+        ...input,
+        force: true,
+        reason: 'the gate is wrong today',
+      } as any);
+      const error = await action.handler(ctx).catch(e => e);
+      expect(error).toBeInstanceOf(NotAllowedError);
+      expect(error.message).toMatch(
+        /may not override the checks of component:default\/fraud-detector with force: the permission policy denies ml-gitops\.deployment\.override/,
+      );
+    },
+  );
+});
