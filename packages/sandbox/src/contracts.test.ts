@@ -27,22 +27,15 @@ import {
   KUBE_CONTRACT_KINDS,
   kubeContractProblems,
 } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
-import { Sandbox, SANDBOX_CREDENTIALS, startSandbox } from './sandbox';
+import { useSandbox } from './__testUtils__/useSandbox';
+import { SANDBOX_CREDENTIALS } from './sandbox';
 
 jest.setTimeout(60_000);
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-  sandbox = await startSandbox({
-    ports: { git: 0, argocd: 0, kubernetes: 0, mlflow: 0, admin: 0 },
-    reconcileIntervalSeconds: 3600,
-    log: () => {},
-  });
-});
-afterAll(() => sandbox?.stop());
+const sandbox = useSandbox({ reconcileIntervalSeconds: 3600 });
 
 const admin = async (path: string, body: unknown) => {
-  const res = await fetch(`${sandbox.urls.admin}${path}`, {
+  const res = await fetch(`${sandbox().urls.admin}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -52,7 +45,7 @@ const admin = async (path: string, body: unknown) => {
 
 describe("the Argo CD emulator follows Argo CD's swagger", () => {
   const argocd = async (path: string, method = 'GET') => {
-    const res = await fetch(`${sandbox.urls.argocd}${path}`, {
+    const res = await fetch(`${sandbox().urls.argocd}${path}`, {
       method,
       headers: {
         Authorization: `Bearer ${SANDBOX_CREDENTIALS.argocd.token}`,
@@ -116,7 +109,7 @@ describe('the Kubernetes emulator follows the CRDs', () => {
     const problems: string[] = [];
     for (const [kind, apiVersion] of Object.entries(KUBE_CONTRACT_KINDS)) {
       const res = await fetch(
-        `${sandbox.urls.kubernetes}/apis/${apiVersion}/${plurals[kind]}`,
+        `${sandbox().urls.kubernetes}/apis/${apiVersion}/${plurals[kind]}`,
         {
           headers: {
             Authorization: `Bearer ${SANDBOX_CREDENTIALS.kubernetes.token}`,

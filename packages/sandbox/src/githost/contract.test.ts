@@ -26,19 +26,11 @@ import {
   githubOperationOf,
   responseJson,
 } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
-import { Sandbox, startSandbox } from '../sandbox';
+import { useSandbox } from '../__testUtils__/useSandbox';
 
 jest.setTimeout(60_000);
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-  sandbox = await startSandbox({
-    ports: { git: 0, argocd: 0, kubernetes: 0, mlflow: 0, admin: 0 },
-    log: () => {},
-    drift: false,
-  });
-});
-afterAll(() => sandbox?.stop());
+const sandbox = useSandbox({ drift: false });
 
 const checked = new Set<string>();
 const problems: string[] = [];
@@ -48,7 +40,7 @@ beforeEach(() => {
 
 /** Calls the emulator; the answer must follow GitHub's description. */
 async function call(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${sandbox.urls.gitApi}${path}`, {
+  const response = await fetch(`${sandbox().urls.gitApi}${path}`, {
     method,
     headers: body ? { 'content-type': 'application/json' } : {},
     body: body ? JSON.stringify(body) : undefined,

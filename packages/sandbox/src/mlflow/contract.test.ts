@@ -25,22 +25,14 @@ import {
   MLFLOW_CONTRACT_ENDPOINTS,
   mlflowResponseProblems,
 } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
-import { Sandbox, startSandbox } from '../sandbox';
+import { useSandbox } from '../__testUtils__/useSandbox';
 
 jest.setTimeout(60_000);
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-  sandbox = await startSandbox({
-    ports: { git: 0, argocd: 0, kubernetes: 0, mlflow: 0, admin: 0 },
-    log: () => {},
-    drift: false,
-  });
-});
-afterAll(() => sandbox?.stop());
+const sandbox = useSandbox({ drift: false });
 
 const get = (path: string) =>
-  fetch(`${sandbox.urls.mlflow}/api/2.0/mlflow/${path}`);
+  fetch(`${sandbox().urls.mlflow}/api/2.0/mlflow/${path}`);
 
 describe("the MLflow emulator follows MLflow's REST contract", () => {
   it('describes every endpoint the product reads', () => {
@@ -103,10 +95,10 @@ describe("the MLflow emulator follows MLflow's REST contract", () => {
   });
 
   it('a version registered through the API, pending and failed', async () => {
-    sandbox.setMlflowRegistration('pending');
+    sandbox().setMlflowRegistration('pending');
     try {
       const post = (path: string, body: unknown) =>
-        fetch(`${sandbox.urls.mlflow}/api/2.0/mlflow/${path}`, {
+        fetch(`${sandbox().urls.mlflow}/api/2.0/mlflow/${path}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(body),
@@ -127,7 +119,7 @@ describe("the MLflow emulator follows MLflow's REST contract", () => {
       expect(
         await mlflowResponseProblems('GET model-versions/get', await get(path)),
       ).toEqual([]);
-      sandbox.completeMlflowRegistration(
+      sandbox().completeMlflowRegistration(
         'fraud-detector',
         model_version.version,
         'FAILED_REGISTRATION',
@@ -143,7 +135,7 @@ describe("the MLflow emulator follows MLflow's REST contract", () => {
         ),
       ).toEqual([]);
     } finally {
-      sandbox.setMlflowRegistration('ready');
+      sandbox().setMlflowRegistration('ready');
     }
   });
 });
