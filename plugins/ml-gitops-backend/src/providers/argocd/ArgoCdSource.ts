@@ -205,6 +205,9 @@ export function syncedRevisions(app: Application): {
 
 type FetchFn = typeof fetch;
 
+/** Argo CD did not answer within the request timeout. */
+class ArgoCdTimeoutError extends ServiceUnavailableError {}
+
 /**
  * One Argo CD instance: one list call per poll cycle for every Application
  * labelled `ml-gitops/model`, authenticated with a token or with a session
@@ -263,7 +266,7 @@ export class ArgoCdSource implements DeploymentSource {
     } catch (error) {
       const name = (error as Error)?.name;
       if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new ServiceUnavailableError(
+        throw new ArgoCdTimeoutError(
           `${this.where} did not answer ${path.split('?')[0]} within ${
             timeoutMs / 1000
           } s (mlGitops.requestTimeout)`,
@@ -549,10 +552,7 @@ export class ArgoCdSource implements DeploymentSource {
         },
       );
     } catch (error) {
-      if (
-        error instanceof ServiceUnavailableError &&
-        error.message.includes(' did not answer ')
-      ) {
+      if (error instanceof ArgoCdTimeoutError) {
         this.logger.debug(
           `Argo CD "${this.instance}" is still refreshing ${name}; not waiting for it`,
         );
