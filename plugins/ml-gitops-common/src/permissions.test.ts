@@ -8,7 +8,10 @@ import {
   mlGitopsDeploymentReadPermission,
   mlGitopsDeploymentRefreshPermission,
   mlGitopsDeploymentRollbackPermission,
+  mlGitopsEnvironmentFreezePermission,
   mlGitopsPermissions,
+  mlGitopsVersionRejectPermission,
+  mlGitopsVersionUnrejectPermission,
 } from './permissions';
 
 describe('permissions', () => {
@@ -27,6 +30,17 @@ describe('permissions', () => {
     [
       mlGitopsDeploymentRollbackPermission,
       'ml-gitops.deployment.rollback',
+      'update',
+    ],
+    [mlGitopsVersionRejectPermission, 'ml-gitops.version.reject', 'update'],
+    [
+      mlGitopsVersionUnrejectPermission,
+      'ml-gitops.version.unreject',
+      'update',
+    ],
+    [
+      mlGitopsEnvironmentFreezePermission,
+      'ml-gitops.environment.freeze',
       'update',
     ],
   ])(

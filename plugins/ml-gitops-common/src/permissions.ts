@@ -102,6 +102,42 @@ export const mlGitopsConfigRepoCreatePermission = createPermission({
   attributes: { action: 'create' },
 });
 
+/**
+ * Marking a model version rejected in the registry, as a rollback does by
+ * default (`ml-gitops:rollback`) or on its own (`ml-gitops:version:reject`).
+ *
+ * @public
+ */
+export const mlGitopsVersionRejectPermission = createPermission({
+  name: 'ml-gitops.version.reject',
+  attributes: { action: 'update' },
+  resourceType: ML_GITOPS_RESOURCE_TYPE,
+});
+
+/**
+ * Clearing a version's rejection in the registry
+ * (`ml-gitops:version:unreject`), so it may be deployed again.
+ *
+ * @public
+ */
+export const mlGitopsVersionUnrejectPermission = createPermission({
+  name: 'ml-gitops.version.unreject',
+  attributes: { action: 'update' },
+  resourceType: ML_GITOPS_RESOURCE_TYPE,
+});
+
+/**
+ * Opening a pull request that freezes or unfreezes an environment
+ * (`ml-gitops:environment:freeze`, `ml-gitops:environment:unfreeze`).
+ *
+ * @public
+ */
+export const mlGitopsEnvironmentFreezePermission = createPermission({
+  name: 'ml-gitops.environment.freeze',
+  attributes: { action: 'update' },
+  resourceType: ML_GITOPS_RESOURCE_TYPE,
+});
+
 export const mlGitopsPermissions = [
   mlGitopsDeploymentReadPermission,
   mlGitopsDeploymentRefreshPermission,
@@ -111,4 +147,7 @@ export const mlGitopsPermissions = [
   mlGitopsDeploymentOverridePermission,
   mlGitopsSecretSealPermission,
   mlGitopsConfigRepoCreatePermission,
+  mlGitopsVersionRejectPermission,
+  mlGitopsVersionUnrejectPermission,
+  mlGitopsEnvironmentFreezePermission,
 ];

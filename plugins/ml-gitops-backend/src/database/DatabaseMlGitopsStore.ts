@@ -54,6 +54,7 @@ type DeploymentRow = {
   author: string;
   committed_at: string;
   kind: string;
+  reason?: string | null;
   pull_request: string | null;
   merged_at: string | null;
   serving_at: string | null;
@@ -288,6 +289,9 @@ function toDeployment(row: DeploymentRow): Deployment {
   };
   if (row.previous_version !== null) {
     deployment.previousVersion = row.previous_version;
+  }
+  if (row.reason) {
+    deployment.reason = row.reason;
   }
   if (row.pull_request) {
     deployment.pullRequest = JSON.parse(row.pull_request) as PullRequestInfo;
@@ -553,6 +557,7 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
       author: d.author,
       committed_at: iso(d.committedAt),
       kind: d.kind,
+      reason: d.reason ?? null,
       pull_request: d.pullRequest ? JSON.stringify(d.pullRequest) : null,
       merged_at: iso(d.committedAt),
       serving_at: d.servingAt ? iso(d.servingAt) : null,

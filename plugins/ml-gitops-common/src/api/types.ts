@@ -254,6 +254,8 @@ export type Deployment = {
   author: string;
   committedAt: string;
   kind: DeploymentKind;
+  /** Why: the reason a rollback gave, from its pull request. */
+  reason?: string;
   pullRequest?: PullRequestInfo;
   /** First time the live version matched. */
   servingAt?: string;

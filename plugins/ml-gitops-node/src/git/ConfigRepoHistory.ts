@@ -11,6 +11,7 @@ import {
   GithubConfigRepoClient,
   PullRequestFacts,
 } from './GithubConfigRepoClient';
+import { CHANGE_LABELS, parseChangeBranch, parseChangeRecord } from './changes';
 
 /** The commit that set the version an environment's branch declares now. */
 export type DeclaringCommit = {
@@ -43,7 +44,6 @@ export interface DeclarationMemory {
 }
 
 const REVERT = /^Revert "|This reverts commit [0-9a-f]{7,40}/m;
-const ROLLBACK_LABEL = 'ml-gitops/rollback';
 
 /**
  * Turns an environment branch's first-parent history into deployments: every
@@ -105,9 +105,12 @@ export class ConfigRepoHistory {
   }
 
   /**
-   * Deploy, promotion or rollback. A rollback is a revert: the commit itself,
-   * or for a merged PR the PR's head commit, title or `ml-gitops/rollback`
-   * label. A promotion is a merge from another environment's branch.
+   * Deploy, promotion or rollback. What the actions wrote decides first: the
+   * PR's `ml-gitops/rollback` or `ml-gitops/promotion` label, or its
+   * `ml-gitops/<kind>/<environment>/…` branch. Changes made by hand are read
+   * as people make them: a revert (the commit, or for a merged PR its head
+   * commit or title) is a rollback, and a merge of another environment's
+   * branch is a promotion.
    */
   private async classify(
     loc: ConfigRepoLocation,
@@ -115,26 +118,38 @@ export class ConfigRepoHistory {
     environment: string,
     pull: PullRequestFacts | undefined,
   ): Promise<DeploymentKind> {
-    if (REVERT.test(commit.message)) {
+    const environments = this.options.environments;
+    const labelled = (kind: 'rollback' | 'promote') =>
+      Boolean(
+        pull &&
+          (pull.labels.includes(CHANGE_LABELS[kind]) ||
+            parseChangeBranch(pull.headRef, environments)?.kind === kind),
+      );
+    if (REVERT.test(commit.message) || labelled('rollback')) {
       return 'rollback';
     }
-    if (
-      pull &&
-      (pull.labels.includes(ROLLBACK_LABEL) ||
-        /^(revert|rollback)\b/i.test(pull.title))
-    ) {
+    if (labelled('promote')) {
+      return 'promotion';
+    }
+    if (pull && /^(revert|rollback|roll back)\b/i.test(pull.title)) {
       return 'rollback';
     }
-    const others = this.options.environments.filter(e => e !== environment);
+    const others = environments.filter(e => e !== environment);
     if (pull && others.includes(pull.headRef)) {
       return 'promotion';
     }
+    // Without the PR (e.g. a merge made with git), the merge message names
+    // the branch.
     const merged =
-      /^Merge (?:pull request #\d+ from \S+\/|branch ')([^\s']+)/.exec(
+      /^Merge (?:pull request #\d+ from \S+?\/|branch ')([^\s']+)/.exec(
         commit.message,
       );
-    if (merged && others.includes(merged[1])) {
-      return 'promotion';
+    if (merged) {
+      const branch = parseChangeBranch(merged[1], environments);
+      if (branch?.kind === 'rollback') return 'rollback';
+      if (branch?.kind === 'promote' || others.includes(merged[1])) {
+        return 'promotion';
+      }
     }
     if (commit.parents.length > 1) {
       const head = await this.client.getCommit(loc, commit.parents[1]);
@@ -143,6 +158,28 @@ export class ConfigRepoHistory {
       }
     }
     return 'deploy';
+  }
+
+  /**
+   * Who made a deployment: the person who opened its PR. A PR that an app
+   * opened for someone (the actions run as a GitHub App) names that person
+   * as the author of its head commit; without a PR, the commit's author.
+   */
+  private async authorOf(
+    loc: ConfigRepoLocation,
+    commit: CommitInfo,
+    pull: PullRequestFacts | undefined,
+  ): Promise<string> {
+    if (!pull?.author) return commit.author;
+    if (!pull.authorIsBot) return pull.author;
+    if (pull.headSha) {
+      try {
+        return (await this.client.getCommit(loc, pull.headSha)).author;
+      } catch {
+        // The head commit is gone (e.g. a deleted fork); the record may say.
+      }
+    }
+    return parseChangeRecord(pull.body)?.requestedBy ?? pull.author;
   }
 
   /**
@@ -205,20 +242,28 @@ export class ConfigRepoHistory {
         ...(pull.mergedBy ? { mergedBy: pull.mergedBy } : {}),
         reviewers: pull.reviewers,
       };
+      const kind = await this.classify(loc, commit, environment, pull);
+      const author = await this.authorOf(loc, commit, pull);
+      const record = parseChangeRecord(pull?.body);
+      const reason =
+        record && record.environment === environment
+          ? record.reason
+          : undefined;
       const deployment: Deployment = {
         environment,
         version: now.version,
         ...(before.version ? { previousVersion: before.version } : {}),
         commit: commit.sha,
-        author: commit.author,
+        author,
         committedAt: pull?.mergedAt ?? commit.committedAt,
-        kind: await this.classify(loc, commit, environment, pull),
+        kind,
+        ...(reason ? { reason } : {}),
         ...(pullRequest ? { pullRequest } : {}),
       };
       deployments.push(deployment);
       declaring = {
         commit: commit.sha,
-        author: commit.author,
+        author,
         committedAt: deployment.committedAt,
         ...(pullRequest ? { pullRequest } : {}),
       };

@@ -48,7 +48,14 @@ export type PullRequestFacts = {
   mergedBy?: string;
   baseRef: string;
   headRef: string;
+  /** The head commit the PR merged. */
+  headSha?: string;
   reviewers: string[];
+  /** Who opened the PR (login), and whether that is an app or bot account. */
+  author?: string;
+  authorIsBot?: boolean;
+  /** The PR description, for the change record the actions write there. */
+  body?: string;
 };
 
 /** Conditional-request validators and the last answer, kept between cycles. */
@@ -929,7 +936,9 @@ export class GithubConfigRepoClient {
       merged_at: string | null;
       merged_by: { login: string } | null;
       base: { ref: string };
-      head: { ref: string };
+      head: { ref: string; sha?: string };
+      user?: { login?: string; type?: string } | null;
+      body?: string | null;
     }>(loc, `Reading PR #${pull.number}`, detailResponse, 'object');
     const reviewers = [
       ...new Set(
@@ -949,7 +958,17 @@ export class GithubConfigRepoClient {
       mergedBy: detail.merged_by?.login,
       baseRef: detail.base?.ref ?? baseRef,
       headRef: detail.head?.ref ?? '',
+      ...(detail.head?.sha ? { headSha: detail.head.sha } : {}),
       reviewers,
+      ...(detail.user?.login
+        ? {
+            author: detail.user.login,
+            // GitHub Apps open PRs as "<slug>[bot]" with type Bot.
+            authorIsBot:
+              detail.user.type === 'Bot' || /\[bot\]$/.test(detail.user.login),
+          }
+        : {}),
+      ...(typeof detail.body === 'string' ? { body: detail.body } : {}),
     };
   }
 }

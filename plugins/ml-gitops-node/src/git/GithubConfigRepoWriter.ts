@@ -228,6 +228,58 @@ export class GithubConfigRepoWriter {
     throw await this.failure(loc, `Creating branch ${branch}`, response);
   }
 
+  /**
+   * Moves `branch` to `sha` even when that is not a fast-forward (the
+   * `force` of GitHub's update-a-reference). Only for the actions' own
+   * change branches, which are rebuilt from the environment's head when it
+   * moved on; GitHub refuses it on protected branches.
+   */
+  async resetBranch(
+    loc: ConfigRepoLocation,
+    branch: string,
+    sha: string,
+  ): Promise<void> {
+    const response = await this.request(
+      loc,
+      'PATCH',
+      `/git/refs/heads/${branch.split('/').map(encodeURIComponent).join('/')}`,
+      { sha, force: true },
+    );
+    if (!response.ok) {
+      throw await this.failure(loc, `Resetting branch ${branch}`, response);
+    }
+    await response.text().catch(() => undefined);
+  }
+
+  /** A commit's first parent and tree, or undefined when there is no such commit. */
+  async getCommit(
+    loc: ConfigRepoLocation,
+    sha: string,
+  ): Promise<{ sha: string; parents: string[]; tree: string } | undefined> {
+    const response = await this.request(
+      loc,
+      'GET',
+      `/commits/${encodeURIComponent(sha)}`,
+    );
+    if (response.status === 404) {
+      await response.text().catch(() => undefined);
+      return undefined;
+    }
+    if (!response.ok) {
+      throw await this.failure(loc, `Reading commit ${sha}`, response);
+    }
+    const body = (await response.json()) as {
+      sha: string;
+      parents?: Array<{ sha: string }>;
+      commit?: { tree?: { sha: string } };
+    };
+    return {
+      sha: body.sha,
+      parents: (body.parents ?? []).map(p => p.sha),
+      tree: body.commit?.tree?.sha ?? '',
+    };
+  }
+
   /** A file's text and blob id at a ref, or undefined when it is absent. */
   async getFile(
     loc: ConfigRepoLocation,
@@ -278,6 +330,8 @@ export class GithubConfigRepoWriter {
       content: string;
       blobSha?: string;
       message: string;
+      /** The commit's author (the person the change is made for); default the token's identity. */
+      author?: { name: string; email: string };
     },
   ): Promise<string> {
     const response = await this.request(
@@ -289,6 +343,7 @@ export class GithubConfigRepoWriter {
         content: Buffer.from(options.content, 'utf8').toString('base64'),
         ...(options.blobSha ? { sha: options.blobSha } : {}),
         branch: options.branch,
+        ...(options.author ? { author: options.author } : {}),
       },
     );
     if (!response.ok) {
@@ -354,6 +409,19 @@ export class GithubConfigRepoWriter {
       base: options.base,
       maintainer_can_modify: true,
     });
+    if (response.status === 422) {
+      // Another run opened it between the lookup and the request: GitHub
+      // answers 422 "A pull request already exists for owner:head".
+      const raced = await this.findOpenPullRequest(
+        loc,
+        options.head,
+        options.base,
+      );
+      if (raced) {
+        await response.text().catch(() => undefined);
+        return { ...raced, created: false };
+      }
+    }
     if (!response.ok) {
       throw await this.failure(
         loc,
@@ -366,6 +434,105 @@ export class GithubConfigRepoWriter {
       html_url: string;
     };
     return { number: body.number, url: body.html_url, created: true };
+  }
+
+  /** Rewrites the title and body of an open pull request. */
+  async updatePullRequest(
+    loc: ConfigRepoLocation,
+    pullNumber: number,
+    options: { title: string; body: string },
+  ): Promise<void> {
+    const response = await this.request(loc, 'PATCH', `/pulls/${pullNumber}`, {
+      title: options.title,
+      body: options.body,
+    });
+    if (!response.ok) {
+      throw await this.failure(
+        loc,
+        `Updating pull request #${pullNumber}`,
+        response,
+      );
+    }
+    await response.text().catch(() => undefined);
+  }
+
+  /**
+   * The open pull requests into `base`, newest first, with their head
+   * branch (every page of GitHub's list).
+   */
+  async listOpenPullRequests(
+    loc: ConfigRepoLocation,
+    base: string,
+  ): Promise<Array<{ number: number; url: string; head: string }>> {
+    const result: Array<{ number: number; url: string; head: string }> = [];
+    for (let page = 1; page <= 10; page++) {
+      const query = new URLSearchParams({
+        state: 'open',
+        base,
+        per_page: '100',
+        page: String(page),
+      });
+      const response = await this.request(loc, 'GET', `/pulls?${query}`);
+      if (!response.ok) {
+        throw await this.failure(
+          loc,
+          `Listing the open pull requests into ${base}`,
+          response,
+        );
+      }
+      const pulls = (await response.json()) as Array<{
+        number: number;
+        html_url: string;
+        head: { ref: string; repo?: { full_name?: string } | null };
+        base: { ref: string };
+      }>;
+      for (const p of pulls) {
+        // Only branches of this repo: a fork's branch of the same name is
+        // someone else's change.
+        const own =
+          !p.head.repo?.full_name ||
+          p.head.repo.full_name.toLowerCase() ===
+            `${loc.owner}/${loc.repo}`.toLowerCase();
+        if (p.base.ref === base && own) {
+          result.push({ number: p.number, url: p.html_url, head: p.head.ref });
+        }
+      }
+      if (pulls.length < 100) break;
+    }
+    return result;
+  }
+
+  /** Comments on a pull request, then closes it without merging. */
+  async closePullRequest(
+    loc: ConfigRepoLocation,
+    pullNumber: number,
+    comment: string,
+  ): Promise<void> {
+    const commented = await this.request(
+      loc,
+      'POST',
+      `/issues/${pullNumber}/comments`,
+      { body: comment },
+    );
+    if (!commented.ok) {
+      throw await this.failure(
+        loc,
+        `Commenting on pull request #${pullNumber}`,
+        commented,
+      );
+    }
+    await commented.text().catch(() => undefined);
+    const response = await this.request(loc, 'PATCH', `/pulls/${pullNumber}`, {
+      state: 'closed',
+    });
+    if (!response.ok) {
+      throw await this.failure(
+        loc,
+        `Closing pull request #${pullNumber}`,
+        response,
+      );
+    }
+    await response.text().catch(() => undefined);
   }
 
   /** Adds labels to a pull request (GitHub creates unknown labels). */

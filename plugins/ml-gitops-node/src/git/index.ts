@@ -25,3 +25,12 @@ export type {
   OpenedPullRequest,
   ReviewRequestResult,
 } from './GithubConfigRepoWriter';
+export {
+  CHANGE_BRANCH_PREFIX,
+  CHANGE_LABELS,
+  changeBranchName,
+  changeRecordBlock,
+  parseChangeBranch,
+  parseChangeRecord,
+} from './changes';
+export type { ChangeBranch, ChangeKind, ChangeRecord } from './changes';

@@ -12,6 +12,7 @@ import {
   githubCommit,
   githubContentFile,
   githubFileCommit,
+  githubId,
   githubInvitation,
   githubLabel,
   githubPull,
@@ -56,6 +57,8 @@ export type FakeOpenedPull = {
   labels: string[];
   reviewers: string[];
   teamReviewers: string[];
+  state?: 'open' | 'closed';
+  comments?: string[];
 };
 
 /** Fakes whose handlers were asked for, by API base, then `owner/repo`. */
@@ -196,6 +199,20 @@ export class FakeGithubRepo {
     });
     this.branches.set(options.branch, sha);
     return sha;
+  }
+
+  /** Whether `ancestor` is `sha` or one of its ancestors. */
+  isAncestor(ancestor: string, sha: string): boolean {
+    const seen = new Set<string>();
+    const stack = [sha];
+    while (stack.length > 0) {
+      const next = stack.pop()!;
+      if (next === ancestor) return true;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      stack.push(...(this.commits.get(next)?.parents ?? []));
+    }
+    return false;
   }
 
   handlers(apiBase = 'https://api.github.com') {
@@ -362,7 +379,7 @@ export class FakeGithubRepo {
       githubPull(fullName, {
         ...site,
         number: p.number,
-        state: 'open',
+        state: p.state ?? 'open',
         title: p.title,
         body: p.body,
         head: { ref: p.head, sha: this.branches.get(p.head) },
@@ -430,6 +447,7 @@ export class FakeGithubRepo {
           content: string;
           sha?: string;
           branch: string;
+          author?: { name: string; email: string };
         };
         record(`put:${path}@${body.branch}`);
         const head = this.branches.get(body.branch);
@@ -451,7 +469,9 @@ export class FakeGithubRepo {
         const sha = this.commit({
           branch: body.branch,
           message: body.message,
-          login: 'backstage-bot',
+          ...(body.author
+            ? { name: body.author.name }
+            : { login: 'backstage-bot' }),
           date: new Date().toISOString(),
           files: { [path]: content },
         });
@@ -479,6 +499,7 @@ export class FakeGithubRepo {
           this.opened
             .filter(
               p =>
+                (p.state ?? 'open') === 'open' &&
                 (!head || p.head === head) &&
                 (!query.get('base') || p.base === query.get('base')),
             )
@@ -497,7 +518,12 @@ export class FakeGithubRepo {
           return error(422, 'Validation Failed');
         }
         if (
-          this.opened.some(p => p.head === body.head && p.base === body.base)
+          this.opened.some(
+            p =>
+              (p.state ?? 'open') === 'open' &&
+              p.head === body.head &&
+              p.base === body.base,
+          )
         ) {
           return error(422, 'A pull request already exists');
         }
@@ -513,6 +539,62 @@ export class FakeGithubRepo {
         };
         this.opened.push(pull);
         return HttpResponse.json(pullJson(pull, true), { status: 201 });
+      }),
+      // Update a pull request: title, body, state (docs.github.com,
+      // "Update a pull request").
+      http.patch(`${base}/pulls/:number`, async ({ request, params }) => {
+        record(`update-pull:${params.number}`);
+        const pull = this.opened.find(p => p.number === Number(params.number));
+        if (!pull) return error(404, 'Not Found');
+        const body = (await request.json()) as {
+          title?: string;
+          body?: string;
+          state?: 'open' | 'closed';
+        };
+        if (typeof body.title === 'string') pull.title = body.title;
+        if (typeof body.body === 'string') pull.body = body.body;
+        if (body.state) pull.state = body.state;
+        return HttpResponse.json(pullJson(pull, true));
+      }),
+      http.post(
+        `${base}/issues/:number/comments`,
+        async ({ request, params }) => {
+          record(`comment:${params.number}`);
+          const pull = this.opened.find(
+            p => p.number === Number(params.number),
+          );
+          if (!pull) return error(404, 'Not Found');
+          const body = (await request.json()) as { body: string };
+          (pull.comments ??= []).push(body.body);
+          return HttpResponse.json(
+            {
+              id: githubId(
+                `${fullName}#${pull.number}:${pull.comments.length}`,
+              ),
+              body: body.body,
+            },
+            { status: 201 },
+          );
+        },
+      ),
+      // Update a reference; `force` allows a non-fast-forward move
+      // (docs.github.com, "Update a reference").
+      http.patch(`${base}/git/refs/heads/*`, async ({ request, params }) => {
+        const branch = String(params[0]);
+        record(`update-ref:${branch}`);
+        const body = (await request.json()) as { sha: string; force?: boolean };
+        const old = this.branches.get(branch);
+        if (!old) return error(422, 'Reference does not exist');
+        if (!this.commits.has(body.sha)) {
+          return error(422, 'Object does not exist');
+        }
+        if (!body.force && !this.isAncestor(old, body.sha)) {
+          return error(422, 'Update is not a fast forward');
+        }
+        this.branches.set(branch, body.sha);
+        return HttpResponse.json(
+          githubRef(fullName, `refs/heads/${branch}`, body.sha, site),
+        );
       }),
       http.post(
         `${base}/issues/:number/labels`,

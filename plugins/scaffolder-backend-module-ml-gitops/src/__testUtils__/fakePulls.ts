@@ -13,6 +13,7 @@ export type RecordedPull = {
   labels: string[];
   reviewers: string[];
   teamReviewers: string[];
+  state?: 'open' | 'closed';
 };
 
 /** msw handlers for GitHub's pull request, label and reviewer API only. */
@@ -27,6 +28,7 @@ export function fakePullsApi(owner = 'acme', repo = 'fraud-detector-config') {
       body: p.body,
       head: { ref: p.head },
       base: { ref: p.base },
+      state: p.state ?? 'open',
       labels: p.labels,
       requestedReviewers: p.reviewers,
       ...(detail ? { detail: {} } : {}),
@@ -37,7 +39,12 @@ export function fakePullsApi(owner = 'acme', repo = 'fraud-detector-config') {
       const head = q.get('head')?.replace(/^[^:]+:/, '');
       return HttpResponse.json(
         pulls
-          .filter(p => p.head === head && p.base === q.get('base'))
+          .filter(
+            p =>
+              (p.state ?? 'open') === 'open' &&
+              (!head || p.head === head) &&
+              p.base === q.get('base'),
+          )
           .map(p => json(p)),
       );
     }),
@@ -56,6 +63,16 @@ export function fakePullsApi(owner = 'acme', repo = 'fraud-detector-config') {
       };
       pulls.push(pull);
       return HttpResponse.json(json(pull, true), { status: 201 });
+    }),
+    http.patch(`${base}/pulls/:number`, async ({ request, params }) => {
+      const pull = pulls.find(p => p.number === Number(params.number));
+      if (!pull)
+        return HttpResponse.json({ message: 'Not Found' }, { status: 404 });
+      const body = (await request.json()) as Partial<RecordedPull>;
+      if (typeof body.title === 'string') pull.title = body.title;
+      if (typeof body.body === 'string') pull.body = body.body;
+      if (body.state) pull.state = body.state;
+      return HttpResponse.json(json(pull, true));
     }),
     http.post(`${base}/issues/:number/labels`, async ({ request, params }) => {
       const pull = pulls.find(p => p.number === Number(params.number));

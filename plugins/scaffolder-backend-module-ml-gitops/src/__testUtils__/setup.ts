@@ -5,7 +5,7 @@ import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { ActionContext } from '@backstage/plugin-scaffolder-node';
-import { Entity } from '@backstage/catalog-model';
+import { Entity, UserEntity } from '@backstage/catalog-model';
 import { JsonObject } from '@backstage/types';
 import {
   FakeGithubRepo,
@@ -162,6 +162,40 @@ export function fakeMlflow(model: string, versions: FakeMlflowVersion[]) {
         },
       });
     }),
+    // Model version tags (mlflow/protos/model_registry.proto,
+    // SetModelVersionTag and DeleteModelVersionTag): an empty object on
+    // success, RESOURCE_DOES_NOT_EXIST for an unknown version.
+    http.post(
+      `${MLFLOW_URL}/api/2.0/mlflow/model-versions/set-tag`,
+      async ({ request }) => {
+        const body = (await request.json()) as {
+          name: string;
+          version: string;
+          key: string;
+          value: string;
+        };
+        const v = versions.find(x => x.version === body.version);
+        if (body.name !== model || !v) return notFound();
+        v.tags = { ...v.tags, [body.key]: body.value };
+        return HttpResponse.json({});
+      },
+    ),
+    http.delete(
+      `${MLFLOW_URL}/api/2.0/mlflow/model-versions/delete-tag`,
+      async ({ request }) => {
+        const body = (await request.json()) as {
+          name: string;
+          version: string;
+          key: string;
+        };
+        const v = versions.find(x => x.version === body.version);
+        if (body.name !== model || !v) return notFound();
+        if (!v.tags || !(body.key in v.tags)) return notFound();
+        const { [body.key]: _removed, ...rest } = v.tags;
+        v.tags = rest;
+        return HttpResponse.json({});
+      },
+    ),
   ];
 }
 
@@ -173,6 +207,8 @@ export function makeContext<T extends JsonObject>(
     isDryRun?: boolean;
     workspacePath?: string;
     taskId?: string;
+    /** Who started the task; default user:default/alice. */
+    user?: { ref?: string; entity?: UserEntity };
   } = {},
 ): {
   ctx: ActionContext<T, any>;
@@ -188,6 +224,17 @@ export function makeContext<T extends JsonObject>(
       options.workspacePath ??
       fs.mkdtempSync(path.join(os.tmpdir(), 'ml-gitops-ws-')),
     task: { id: options.taskId ?? 'a1b2c3d4-task' },
+    user: options.user ?? {
+      ref: 'user:default/alice',
+      entity: {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'User',
+        metadata: { name: 'alice' },
+        spec: {
+          profile: { displayName: 'Alice', email: 'alice@example.com' },
+        },
+      },
+    },
   });
   const record =
     (level: string) =>

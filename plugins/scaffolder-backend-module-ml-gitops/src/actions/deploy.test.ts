@@ -3,6 +3,7 @@ import {
   FakeGithubRepo,
   manifest,
 } from '@ml-gitops/plugin-ml-gitops-node/testUtils';
+import { parseChangeRecord } from '@ml-gitops/plugin-ml-gitops-node';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import {
@@ -52,7 +53,7 @@ describe('ml-gitops:deploy', () => {
     const { ctx, logs } = makeContext(input);
     await action.handler(ctx);
 
-    const branch = 'ml-gitops/deploy-dev-13-a1b2c3d4';
+    const branch = 'ml-gitops/deploy/dev/13';
     const outputs = outputsOf(ctx);
     expect(outputs).toEqual({
       pullRequestUrl: 'https://github.com/acme/fraud-detector-config/pull/101',
@@ -76,6 +77,15 @@ describe('ml-gitops:deploy', () => {
     expect(pull.body).toContain('**Gate**: passed');
     expect(pull.body).toContain('| auc | 0.95 | >= 0.92 | passed |');
     expect(pull.body).not.toContain('WARNING');
+    expect(parseChangeRecord(pull.body)).toEqual({
+      kind: 'deploy',
+      environment: 'dev',
+      from: '12',
+      to: '13',
+      requestedBy: 'user:default/alice',
+    });
+    // Authored by the person who started the task, not the app.
+    expect(commit.name).toBe('Alice');
     expect(logs.join('\n')).not.toContain(GITHUB_TOKEN);
     expect(JSON.stringify(outputs)).not.toContain(GITHUB_TOKEN);
   });
@@ -168,7 +178,73 @@ describe('ml-gitops:deploy', () => {
     await action.handler(ctx);
     expect(repo.opened).toHaveLength(0);
     expect([...repo.branches.keys()]).toEqual(['dev', 'staging', 'production']);
-    expect(logs.join('\n')).toMatch(/Dry run: would create branch/);
+    expect(logs.join('\n')).toContain(
+      'Dry run: would commit "Deploy fraud-detector 13 to dev" on ml-gitops/deploy/dev/13',
+    );
+  });
+
+  it('re-running after the environment moved on rebuilds the branch on the new head and rewrites the pull request', async () => {
+    const { repo, action } = setup();
+    await action.handler(makeContext(input).ctx);
+    const [pull] = repo.opened;
+    pull.title = 'an outdated title';
+    // dev moves on: a README edit lands after the PR was opened.
+    const moved = repo.commit({
+      branch: 'dev',
+      message: 'Document the chart',
+      login: 'bob',
+      date: '2026-11-02T10:00:00Z',
+      files: { 'README.md': 'hello\n' },
+    });
+
+    const again = makeContext(input);
+    await action.handler(again.ctx);
+
+    expect(repo.opened).toHaveLength(1);
+    expect(outputsOf(again.ctx).pullRequestNumber).toBe(pull.number);
+    expect(pull.title).toBe('Deploy fraud-detector 13 to dev');
+    const head = repo.branches.get('ml-gitops/deploy/dev/13')!;
+    // The head contains the base again: one commit on dev's new head.
+    expect(repo.commits.get(head)!.parents).toEqual([moved]);
+    expect(repo.commits.get(head)!.files['README.md']).toBe('hello\n');
+    expect(again.logs.join('\n')).toContain(
+      'rewrote its title and description from current facts',
+    );
+  });
+
+  it('a newer deploy to the same environment closes the open one it supersedes, with a link', async () => {
+    const { repo, action } = setup([
+      { version: '13', metrics: { auc: 0.95 } },
+      { version: '14', metrics: { auc: 0.96 } },
+    ]);
+    await action.handler(makeContext(input).ctx);
+    await action.handler(makeContext({ ...input, environment: 'staging' }).ctx);
+    const newer = makeContext({ ...input, version: '14' });
+    await action.handler(newer.ctx);
+
+    const [first, staging, second] = repo.opened;
+    expect(second.head).toBe('ml-gitops/deploy/dev/14');
+    expect(first.state).toBe('closed');
+    expect(first.comments).toEqual([
+      expect.stringContaining(`Superseded by #${second.number}`),
+    ]);
+    // Another environment's deploy is another change: it stays open.
+    expect(staging.state ?? 'open').toBe('open');
+    expect(second.state ?? 'open').toBe('open');
+  });
+
+  it('two runs of the same change at once end with one branch commit and one pull request', async () => {
+    const { repo, action } = setup();
+    const runs = [makeContext(input), makeContext(input)];
+    await Promise.all(runs.map(run => action.handler(run.ctx)));
+
+    expect(repo.opened).toHaveLength(1);
+    const head = repo.branches.get('ml-gitops/deploy/dev/13')!;
+    expect(repo.commits.get(head)!.parents).toEqual([repo.branches.get('dev')]);
+    expect(runs.map(run => outputsOf(run.ctx).pullRequestNumber)).toEqual([
+      repo.opened[0].number,
+      repo.opened[0].number,
+    ]);
   });
 
   it.each([

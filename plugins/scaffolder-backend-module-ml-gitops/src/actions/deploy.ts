@@ -11,7 +11,13 @@ import {
   pullRequestOutput,
   targetInput,
 } from './inputs';
-import { branchChange, openedBy, proposeOnBranch } from './pullRequest';
+import {
+  branchChange,
+  initiatorAuthor,
+  openChangePullRequest,
+  openedBy,
+  writeOneCommitBranch,
+} from './pullRequest';
 import {
   checkEnvironment,
   checkForce,
@@ -86,7 +92,9 @@ export function createDeployAction(options: MlGitopsActionOptions) {
           `Branch ${environment} already declares ${model} version ${version}; nothing to deploy`,
         );
       }
-      const edited = setModelVersion(current.text, version);
+      // Refuses a manifest whose model_version it cannot edit, before any
+      // registry call or Git write.
+      setModelVersion(current.text, version);
       ctx.logger.info(
         `${environment} declares version ${oldVersion} at ${current.head.slice(
           0,
@@ -113,7 +121,13 @@ export function createDeployAction(options: MlGitopsActionOptions) {
         }; gate ${facts.gate.outcome}`,
       );
 
-      const change = branchChange(ctx, 'deploy', loc, environment, version);
+      const change = branchChange(
+        'deploy',
+        loc,
+        { manifestPath, model },
+        environment,
+        version,
+      );
       const { branch } = change;
       const title = `Deploy ${model} ${version} to ${environment}`;
       const body = [
@@ -129,39 +143,40 @@ export function createDeployAction(options: MlGitopsActionOptions) {
 
       if (ctx.isDryRun) {
         ctx.logger.info(
-          `Dry run: would create branch ${branch} from ${environment}@${current.head.slice(
+          `Dry run: would commit "${title}" on ${branch} (from ${environment}@${current.head.slice(
             0,
             7,
-          )}, commit "${title}" and open a pull request into ${environment}`,
+          )}) and open a pull request into ${environment}`,
         );
         ctx.output('branch', branch);
         return;
       }
 
-      const pullRequest = { title, body, label: 'ml-gitops/deploy' };
-      await proposeOnBranch(ctx, writer, change, pullRequest, {
-        from: current.head,
-        step: 'commit',
-        fn: async () => {
-          const onBranch = await writer.getFile(loc, manifestPath, branch);
-          if (!onBranch) {
+      await writeOneCommitBranch(ctx, writer, change, {
+        baseHead: current.head,
+        path: manifestPath,
+        content: text => {
+          if (text === undefined) {
             throw new InputError(
-              `${manifestPath} vanished from branch ${branch}; delete the branch and retry`,
+              `${manifestPath} vanished from ${environment}; run the task again`,
             );
           }
-          if (onBranch.text === edited) {
-            ctx.logger.info(`Branch ${branch} already has the change`);
-            return;
-          }
-          const sha = await writer.commitFile(loc, {
-            branch,
-            path: manifestPath,
-            content: setModelVersion(onBranch.text, version),
-            blobSha: onBranch.blobSha,
-            message: `${title}\n\nmodel_version ${oldVersion} → ${version}`,
-          });
-          ctx.logger.info(`Committed ${manifestPath} as ${sha.slice(0, 7)}`);
+          return setModelVersion(text, version);
         },
+        message: `${title}\n\nmodel_version ${oldVersion} → ${version}`,
+        author: initiatorAuthor(ctx),
+      });
+      await openChangePullRequest(ctx, writer, change, {
+        title,
+        body,
+        record: {
+          kind: 'deploy',
+          environment,
+          from: oldVersion,
+          to: version,
+          ...(ctx.user?.ref ? { requestedBy: ctx.user.ref } : {}),
+        },
+        environments: options.config.environments,
       });
     },
   });

@@ -6,6 +6,7 @@ import {
   FakeGithubRepo,
   manifest,
 } from '@ml-gitops/plugin-ml-gitops-node/testUtils';
+import { parseChangeRecord } from '@ml-gitops/plugin-ml-gitops-node';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import {
@@ -56,7 +57,11 @@ function setup(
       parents: [],
       message: `Initial ${branch}`,
       date: '2026-11-01T10:00:00Z',
-      files: { 'deploy/model.yaml': manifest(version) },
+      files: {
+        'deploy/model.yaml': manifest(version),
+        // Per-environment files: sealed with each cluster's own key.
+        'secrets/db.sealed.yaml': `sealed for ${branch}\n`,
+      },
     });
   }
   const backend = fakeBackend(
@@ -91,14 +96,37 @@ describe('ml-gitops:promote', () => {
     });
     await action.handler(ctx);
 
+    const branch = 'ml-gitops/promote/production/13';
     expect(outputsOf(ctx)).toEqual({
       pullRequestUrl: 'https://github.com/acme/fraud-detector-config/pull/101',
       pullRequestNumber: 101,
+      branch,
     });
+    // A value change cut from production's head: one commit that sets
+    // model_version; staging's secrets stay staging's.
+    const production = repo.branches.get('production')!;
+    const commit = repo.commits.get(repo.branches.get(branch)!)!;
+    expect(commit.parents).toEqual([production]);
+    expect(commit.files).toEqual({
+      ...repo.commits.get(production)!.files,
+      'deploy/model.yaml': manifest('13'),
+    });
+    expect(commit.files['secrets/db.sealed.yaml']).toBe(
+      'sealed for production\n',
+    );
     const [pull] = repo.opened;
+    expect(parseChangeRecord(pull.body)).toEqual({
+      kind: 'promote',
+      environment: 'production',
+      from: '12',
+      to: '13',
+      sourceEnvironment: 'staging',
+      sourceCommit: repo.branches.get('staging'),
+      requestedBy: 'user:default/alice',
+    });
     expect(pull).toMatchObject({
       title: 'Promote fraud-detector to production: 12 → 13',
-      head: 'staging',
+      head: branch,
       base: 'production',
       labels: ['ml-gitops/promotion'],
       reviewers: ['alice'],
@@ -162,7 +190,7 @@ describe('ml-gitops:promote', () => {
     await action.handler(ctx);
     expect(repo.opened).toHaveLength(0);
     expect(logs.join('\n')).toContain(
-      'Dry run: would open "Promote fraud-detector to production: 12 → 13" (head staging, base production)',
+      'Dry run: would commit model_version 13 on ml-gitops/promote/production/13',
     );
   });
 

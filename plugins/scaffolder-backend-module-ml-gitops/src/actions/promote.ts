@@ -13,10 +13,22 @@ import {
   EnvironmentStatus,
   getNextEnvironment,
   mlGitopsDeploymentPromotePermission,
+  setModelVersion,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { examples } from './promote.examples';
-import { checkReviewers, manifestPathInput, targetInput } from './inputs';
-import { openedBy, openPullRequestSteps } from './pullRequest';
+import {
+  checkReviewers,
+  manifestPathInput,
+  pullRequestOutput,
+  targetInput,
+} from './inputs';
+import {
+  branchChange,
+  initiatorAuthor,
+  openChangePullRequest,
+  openedBy,
+  writeOneCommitBranch,
+} from './pullRequest';
 import {
   checkEnvironment,
   checkForce,
@@ -140,8 +152,10 @@ function canarySection(environment: string, canary: CanaryAnalysis): string {
 }
 
 /**
- * `ml-gitops:promote`: opens a pull request from one environment's branch to
- * the next (e.g. head `staging`, base `production`).
+ * `ml-gitops:promote`: opens a pull request into the next environment's
+ * branch, from a branch cut from its head, whose one commit sets
+ * `model_version` to the version the source environment declares and
+ * serves. Environment branches are never merged into each other.
  *
  * @public
  */
@@ -150,7 +164,7 @@ export function createPromoteAction(options: PromoteActionOptions) {
   return createTemplateAction({
     id: 'ml-gitops:promote',
     description:
-      "Opens a pull request from one environment's branch of the config repo to the next in the promotion order, with the version change, the registry metrics against the gate and the source environment's live status.",
+      "Opens a pull request into the next environment's branch of the config repo that sets model_version to the version the source environment declares and serves (nothing else crosses between environments), with the registry metrics against the gate, the source's live status and its canary verdict.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -197,12 +211,7 @@ export function createPromoteAction(options: PromoteActionOptions) {
             )
             .optional(),
       },
-      output: {
-        pullRequestUrl: z =>
-          z.string().describe('URL of the pull request').optional(),
-        pullRequestNumber: z =>
-          z.number().describe('Number of the pull request').optional(),
-      },
+      output: pullRequestOutput('The branch holding the promotion'),
     },
     async handler(ctx) {
       const { input } = ctx;
@@ -304,15 +313,26 @@ export function createPromoteAction(options: PromoteActionOptions) {
         facts.unforceable,
       );
 
+      const change = branchChange(
+        'promote',
+        loc,
+        { manifestPath: resolved.manifestPath, model },
+        target,
+        newVersion,
+      );
       const title = `Promote ${model} to ${target}: ${oldVersion} → ${newVersion}`;
       const body = [
         forceWarning(blockers, input),
         `Promotes **${model}** from **${source}** to **${target}**: version \`${oldVersion}\` → \`${newVersion}\`.`,
         '',
-        `Merging this pull request brings ${source} (${from.head.slice(
+        `Sets \`model_version\` in \`${
+          resolved.manifestPath
+        }\` on ${target} to the version ${source} declares at [${from.head.slice(
           0,
           7,
-        )}) into ${target}.`,
+        )}](${loc.url}/commit/${
+          from.head
+        }). Nothing else is taken from ${source}: its secrets, workflows and code owners stay its own.`,
         '',
         liveLine,
         '',
@@ -324,25 +344,46 @@ export function createPromoteAction(options: PromoteActionOptions) {
 
       if (ctx.isDryRun) {
         ctx.logger.info(
-          `Dry run: would open "${title}" (head ${source}, base ${target})${
+          `Dry run: would commit model_version ${newVersion} on ${
+            change.branch
+          } (from ${target}@${to.head.slice(0, 7)}) and open "${title}"${
             input.reviewers?.length
-              ? ` and request reviews from ${input.reviewers.join(', ')}`
+              ? `, requesting reviews from ${input.reviewers.join(', ')}`
               : ''
           }`,
         );
+        ctx.output('branch', change.branch);
         return;
       }
 
-      await openPullRequestSteps(ctx, writer, {
-        action: 'promote',
-        loc,
-        id: `${source}.${target}`,
-        head: source,
-        base: target,
+      await writeOneCommitBranch(ctx, writer, change, {
+        baseHead: to.head,
+        path: resolved.manifestPath,
+        content: text => {
+          if (text === undefined) {
+            throw new InputError(
+              `${resolved.manifestPath} vanished from ${target}; run the task again`,
+            );
+          }
+          return setModelVersion(text, newVersion);
+        },
+        message: `${title}\n\nmodel_version ${oldVersion} → ${newVersion}, as ${source} declares at ${from.head}`,
+        author: initiatorAuthor(ctx),
+      });
+      await openChangePullRequest(ctx, writer, change, {
         title,
         body,
-        label: 'ml-gitops/promotion',
         reviewers,
+        record: {
+          kind: 'promote',
+          environment: target,
+          from: oldVersion,
+          to: newVersion,
+          sourceEnvironment: source,
+          sourceCommit: from.head,
+          ...(ctx.user?.ref ? { requestedBy: ctx.user.ref } : {}),
+        },
+        environments: options.config.environments,
       });
     },
   });

@@ -1,15 +1,28 @@
+import { ConflictError, InputError } from '@backstage/errors';
 import { ActionContext } from '@backstage/plugin-scaffolder-node';
-import { checkBranchName } from './inputs';
 import {
+  CHANGE_LABELS,
+  changeBranchName,
+  ChangeKind,
+  ChangeRecord,
+  changeRecordBlock,
   ConfigRepoLocation,
   GithubConfigRepoWriter,
+  parseChangeBranch,
 } from '@ml-gitops/plugin-ml-gitops-node';
+import { DEFAULT_MANIFEST_PATH } from '@ml-gitops/plugin-ml-gitops-common';
+import { checkBranchName } from './inputs';
 
 /*
  * The Git side effects every action ends with: a branch, a pull request, its
- * label and reviewers. Each is one `ctx.checkpoint`, so a retried task does
- * not repeat what already happened, and each also finds its own earlier
- * result without the checkpoint (an existing branch or open pull request).
+ * label and reviewers, and closing the open change it supersedes.
+ *
+ * One change, one pull request: a change's branch is named after the model,
+ * environment, kind and version (never the task), so running the same change
+ * again finds its branch and its open pull request, rebuilds the branch on
+ * the environment's current head when that moved on, and rewrites the title
+ * and body from current facts. Each step is one `ctx.checkpoint`, so a
+ * retried task does not repeat what already happened.
  */
 
 /** What the steps need of the action context. */
@@ -18,144 +31,213 @@ type StepContext = Pick<
   'logger' | 'checkpoint' | 'output'
 >;
 
-/** The action's part of the checkpoint keys: ml-gitops.<action>.<step>.… */
-export type ActionName = 'deploy' | 'promote' | 'rollback' | 'seal';
-
 export type PullRequestRef = { number: number; url: string };
 
 function key(
-  action: ActionName,
+  kind: ChangeKind,
   step: string,
   loc: ConfigRepoLocation,
   id: string | number,
 ) {
-  return `ml-gitops.${action}.${step}.${loc.owner}.${loc.repo}.${id}`;
+  return `ml-gitops.${kind}.${step}.${loc.owner}.${loc.repo}.${id}`;
 }
 
-/** A change proposed on a branch of the action's own, into `base`. */
+/** A change proposed on its own branch into the environment branch `base`. */
 export type BranchChange = {
-  action: ActionName;
+  kind: ChangeKind;
   loc: ConfigRepoLocation;
   branch: string;
   base: string;
+  /** The model segment of the branch, when the repo's manifest path is not the default. */
+  model?: string;
 };
 
-/** Short id of the task, so branch names are unique per task and stable on retry. */
-function taskSuffix(taskId: string): string {
-  return taskId.replace(/[^A-Za-z0-9]/g, '').slice(0, 8) || 'task';
-}
-
 /**
- * The change an action proposes into the environment branch `base`, on the
- * branch `ml-gitops/<action>-<base>-<detail>-<task>`; refuses a branch name
- * Git would refuse.
+ * The change `kind` to `environment` of the model at `manifestPath`, on the
+ * branch `ml-gitops/[<model>/]<kind>/<environment>[/<detail>]`; refuses a
+ * branch name Git would refuse.
  */
 export function branchChange(
-  ctx: { task: { id: string } },
-  action: ActionName,
+  kind: ChangeKind,
   loc: ConfigRepoLocation,
-  base: string,
-  detail: string,
+  target: { manifestPath: string; model: string },
+  environment: string,
+  detail?: string,
 ): BranchChange {
-  const branch = `ml-gitops/${action}-${base}-${detail}-${taskSuffix(
-    ctx.task.id,
-  )}`;
-  return { action, loc, branch: checkBranchName(branch), base };
+  const model =
+    target.manifestPath === DEFAULT_MANIFEST_PATH ? undefined : target.model;
+  const branch = changeBranchName({ kind, environment, model, detail });
+  return {
+    kind,
+    loc,
+    branch: checkBranchName(branch),
+    base: environment,
+    ...(model ? { model } : {}),
+  };
 }
 
+/** Who a commit is made for: the person who started the task. */
+export type CommitAuthor = { name: string; email: string };
+
 /**
- * Proposes a change as a pull request from its own branch: creates the
- * branch at `write.from` (unless `write.fn` pushes it itself), runs
- * `write.fn` as the checkpointed step `write.step`, opens the labelled pull
- * request and sets the branch, pullRequestUrl and pullRequestNumber outputs.
+ * Makes `change.branch` hold exactly one commit on top of `baseHead` that
+ * writes `content` to `path`:
+ * - a branch that already is that commit is reused as it is;
+ * - a branch left behind by an earlier run (the environment moved on since,
+ *   or it holds other content) is moved back to `baseHead` and committed
+ *   again, so its pull request always contains its base and changes only
+ *   what this change means to change;
+ * - two runs at once end with one such commit: the loser of the race finds
+ *   the winner's commit and keeps it.
  */
-export async function proposeOnBranch(
+export async function writeOneCommitBranch(
   ctx: StepContext,
   writer: GithubConfigRepoWriter,
   change: BranchChange,
-  pullRequest: { title: string; body: string; label: string },
-  write: { from?: string; step: string; fn: () => Promise<void> },
-): Promise<PullRequestRef> {
-  const { action, loc, branch } = change;
-  if (write.from) {
-    const from = write.from;
-    await ctx.checkpoint({
-      key: key(action, 'branch', loc, branch),
-      fn: async () => {
-        const result = await writer.createBranch(loc, branch, from);
+  commit: {
+    baseHead: string;
+    path: string;
+    /** The new content; a function of the file at the base (undefined when absent). */
+    content: (current: string | undefined) => string;
+    /** Whether a file on the branch already is the change (default: equal text). */
+    isDone?: (onBranch: string, wanted: string) => boolean;
+    message: string;
+    author?: CommitAuthor;
+  },
+): Promise<string> {
+  const { loc, branch } = change;
+  const { baseHead, path } = commit;
+  return ctx.checkpoint({
+    key: key(change.kind, 'commit', loc, `${branch}@${baseHead}`),
+    fn: async () => {
+      const atBase = await writer.getFile(loc, path, baseHead);
+      const wanted = commit.content(atBase?.text);
+      const done = commit.isDone ?? ((a: string, b: string) => a === b);
+      const finished = async (head: string | undefined) => {
+        if (!head || head === baseHead) return false;
+        const parent = (await writer.getCommit(loc, head))?.parents[0];
+        if (parent !== baseHead) return false;
+        const onBranch = await writer.getFile(loc, path, head);
+        return onBranch !== undefined && done(onBranch.text, wanted);
+      };
+
+      let head = await writer.getBranchHead(loc, branch);
+      if (await finished(head)) {
         ctx.logger.info(
-          result.created
-            ? `Created branch ${branch}`
-            : `Branch ${branch} already exists; reusing it`,
+          `Branch ${branch} already holds this change on ${
+            change.base
+          }@${baseHead.slice(0, 7)}; reusing it`,
         );
-        return result.sha;
-      },
-    });
-  }
-  await ctx.checkpoint({
-    key: key(action, write.step, loc, branch),
-    fn: write.fn,
+        return head!;
+      }
+      if (!head) {
+        const created = await writer.createBranch(loc, branch, baseHead);
+        head = created.sha;
+        ctx.logger.info(
+          created.created
+            ? `Created branch ${branch} from ${change.base}@${baseHead.slice(
+                0,
+                7,
+              )}`
+            : `Branch ${branch} was just created by another run; sharing it`,
+        );
+        if (!created.created && (await finished(head))) return head;
+      }
+      if (head !== baseHead) {
+        ctx.logger.info(
+          `Branch ${branch} is from an earlier state of ${
+            change.base
+          }; rebuilding it on ${change.base}@${baseHead.slice(0, 7)}`,
+        );
+        await writer.resetBranch(loc, branch, baseHead);
+      }
+      try {
+        const sha = await writer.commitFile(loc, {
+          branch,
+          path,
+          content: wanted,
+          blobSha: atBase?.blobSha,
+          message: commit.message,
+          ...(commit.author ? { author: commit.author } : {}),
+        });
+        ctx.logger.info(`Committed ${path} to ${branch} as ${sha.slice(0, 7)}`);
+        return sha;
+      } catch (error) {
+        // The file changed under us (GitHub answers 409 when the blob sha
+        // no longer matches): another run of the same change committed it.
+        if (!(error instanceof ConflictError || error instanceof InputError)) {
+          throw error;
+        }
+        const now = await writer.getBranchHead(loc, branch);
+        if (await finished(now)) {
+          ctx.logger.info(
+            `Another run committed this change to ${branch}; keeping its commit`,
+          );
+          return now!;
+        }
+        throw error;
+      }
+    },
   });
-  const pull = await openPullRequestSteps(ctx, writer, {
-    action,
-    loc,
-    head: branch,
-    base: change.base,
-    ...pullRequest,
-  });
-  ctx.output('branch', branch);
-  return pull;
 }
 
 /**
- * Opens the pull request `head` → `base` (or finds the open one), labels it
- * and requests the reviewers, then sets the pullRequestUrl and
+ * Opens the pull request of a change (or finds its open one and rewrites
+ * the title and body from current facts), labels it, requests the
+ * reviewers, closes the open pull requests of the same kind into the same
+ * environment that it supersedes, and sets the branch, pullRequestUrl and
  * pullRequestNumber outputs.
  */
-export async function openPullRequestSteps(
+export async function openChangePullRequest(
   ctx: StepContext,
   writer: GithubConfigRepoWriter,
-  change: {
-    action: ActionName;
-    loc: ConfigRepoLocation;
-    /** Identifies the pull request in its checkpoint key; default the head branch. */
-    id?: string;
-    head: string;
-    base: string;
+  change: BranchChange,
+  pullRequest: {
     title: string;
     body: string;
-    label: string;
+    record: ChangeRecord;
     reviewers?: string[];
+    /** The environments, to recognise the branches of other changes. */
+    environments: readonly string[];
   },
 ): Promise<PullRequestRef> {
-  const { action, loc } = change;
+  const { kind, loc, branch, base } = change;
+  const body = `${pullRequest.body}\n\n${changeRecordBlock(
+    pullRequest.record,
+  )}`;
   const pull = await ctx.checkpoint({
-    key: key(action, 'pr', loc, change.id ?? change.head),
+    key: key(kind, 'pr', loc, branch),
     fn: async () => {
       const opened = await writer.openPullRequest(loc, {
-        head: change.head,
-        base: change.base,
-        title: change.title,
-        body: change.body,
+        head: branch,
+        base,
+        title: pullRequest.title,
+        body,
       });
-      ctx.logger.info(
-        `${opened.created ? 'Opened' : 'Found open'} pull request #${
-          opened.number
-        }: ${opened.url}`,
-      );
+      if (opened.created) {
+        ctx.logger.info(`Opened pull request #${opened.number}: ${opened.url}`);
+      } else {
+        await writer.updatePullRequest(loc, opened.number, {
+          title: pullRequest.title,
+          body,
+        });
+        ctx.logger.info(
+          `Pull request #${opened.number} is already open for this change; rewrote its title and description from current facts: ${opened.url}`,
+        );
+      }
       return { number: opened.number, url: opened.url };
     },
   });
   await ctx.checkpoint({
-    key: key(action, 'label', loc, pull.number),
+    key: key(kind, 'label', loc, pull.number),
     fn: async () => {
-      await writer.addLabels(loc, pull.number, [change.label]);
+      await writer.addLabels(loc, pull.number, [CHANGE_LABELS[kind]]);
     },
   });
-  const reviewers = change.reviewers ?? [];
+  const reviewers = pullRequest.reviewers ?? [];
   if (reviewers.length > 0) {
     await ctx.checkpoint({
-      key: key(action, 'reviewers', loc, pull.number),
+      key: key(kind, 'reviewers', loc, pull.number),
       fn: async () => {
         const result = await writer.requestReviewers(
           loc,
@@ -176,6 +258,32 @@ export async function openPullRequestSteps(
       },
     });
   }
+  await ctx.checkpoint({
+    key: key(kind, 'supersede', loc, pull.number),
+    fn: async () => {
+      const open = await writer.listOpenPullRequests(loc, base);
+      for (const other of open) {
+        if (other.number === pull.number || other.head === branch) continue;
+        const parsed = parseChangeBranch(other.head, pullRequest.environments);
+        if (
+          parsed?.kind !== kind ||
+          parsed.environment !== base ||
+          parsed.model !== change.model
+        ) {
+          continue;
+        }
+        await writer.closePullRequest(
+          loc,
+          other.number,
+          `Superseded by #${pull.number} (${pull.url}): ${pullRequest.title}. Closed by ML GitOps, which keeps one open ${kind} pull request per environment.`,
+        );
+        ctx.logger.info(
+          `Closed pull request #${other.number} (${other.head}), superseded by #${pull.number}`,
+        );
+      }
+    },
+  });
+  ctx.output('branch', branch);
   ctx.output('pullRequestUrl', pull.url);
   ctx.output('pullRequestNumber', pull.number);
   return pull;
@@ -190,4 +298,24 @@ export function openedBy(
   return `_Opened by the ${action} action${
     ctx.user?.ref ? ` for ${ctx.user.ref}` : ''
   }${entityRef ? ` (${entityRef})` : ''}._`;
+}
+
+/** The author of the commits a task makes: the person who started it. */
+export function initiatorAuthor(ctx: {
+  user?: {
+    entity?: {
+      metadata: { name: string };
+      spec?: { profile?: { displayName?: string; email?: string } } & Record<
+        string,
+        unknown
+      >;
+    };
+  };
+}): CommitAuthor {
+  const profile = ctx.user?.entity?.spec?.profile;
+  return {
+    name:
+      profile?.displayName ?? ctx.user?.entity?.metadata.name ?? 'ML GitOps',
+    email: profile?.email ?? 'ml-gitops@users.noreply.backstage.io',
+  };
 }

@@ -1,16 +1,20 @@
 import { registerMswTestHooks } from '@backstage/backend-test-utils';
 import { manifest } from '@ml-gitops/plugin-ml-gitops-node/testUtils';
+import { parseChangeRecord } from '@ml-gitops/plugin-ml-gitops-node';
 import fs from 'node:fs';
 import { setupServer } from 'msw/node';
 import { fakePullsApi } from '../__testUtils__/fakePulls';
 import { LocalConfigRepo } from '../__testUtils__/gitRepos';
 import {
+  fakeMlflow,
+  FakeMlflowVersion,
+  fakePermissions,
   GITHUB_TOKEN,
   makeContext,
   makeOptions,
   outputsOf,
 } from '../__testUtils__/setup';
-import { createRollbackAction } from './rollback';
+import { createRollbackAction, rollbackCandidates } from './rollback';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const server = setupServer();
@@ -27,23 +31,84 @@ beforeEach(() => {
 });
 afterEach(() => repo.cleanup());
 
-function setup() {
+function setup(
+  versions: FakeMlflowVersion[] = ['9', '10', '11', '12', '13', '14'].map(
+    version => ({ version, metrics: { auc: 0.95 } }),
+  ),
+  options: { deny?: string[] } = {},
+) {
   const api = fakePullsApi();
-  server.use(...api.handlers);
+  server.use(...api.handlers, ...fakeMlflow('fraud-detector', versions));
   const action = createRollbackAction({
     ...makeOptions(),
+    ...(options.deny
+      ? { permissions: fakePermissions(options.deny).service }
+      : {}),
     remoteUrl: () => repo.bare,
   });
-  return { api, action };
+  return { api, action, versions };
 }
 
 const input = {
   entityRef: 'component:default/fraud-detector',
   environment: 'dev',
+  reason: 'p95 latency doubled after the deploy',
 };
 
+/** production: 9 → 10 → 11 → 12, then a revert back to 11 (the seed's story). */
+function productionStory() {
+  repo.git('checkout', '--quiet', '-b', 'production');
+  repo.commit('Initial config', { [MODEL]: manifest('9') });
+  for (const v of ['10', '11', '12']) {
+    repo.commit(`Promote fraud-detector to production: → ${v}`, {
+      [MODEL]: manifest(v),
+    });
+  }
+  const twelve = repo.git('rev-parse', 'HEAD');
+  repo.git('revert', '--no-edit', twelve);
+  repo.pushAll();
+}
+
+describe('rollbackCandidates', () => {
+  const change = (
+    version: string,
+    previous: string | null,
+    rollback = false,
+  ) => ({
+    sha: version,
+    parents: [],
+    subject: '',
+    version,
+    previous,
+    rollback,
+  });
+
+  it('goes back past a version that was rolled back from, never forward', () => {
+    // newest first: 12 → 11 (rollback), 11 → 12, 10 → 11, 9 → 10
+    const result = rollbackCandidates([
+      change('11', '12', true),
+      change('12', '11'),
+      change('11', '10'),
+      change('10', '9'),
+    ]);
+    expect(result.current).toBe('11');
+    expect(result.candidates).toEqual(['10', '9']);
+    expect([...result.rolledBackFrom]).toEqual(['12']);
+  });
+
+  it('after a promotion that follows a rollback, goes back to the version it replaced', () => {
+    const result = rollbackCandidates([
+      change('13', '11'),
+      change('11', '12', true),
+      change('12', '11'),
+      change('11', '10'),
+    ]);
+    expect(result.candidates[0]).toBe('11');
+  });
+});
+
 describe('ml-gitops:rollback', () => {
-  it('reverts a squash-merged deployment commit and opens the pull request', async () => {
+  it('reverts a squash-merged deployment commit and opens the pull request with the reason', async () => {
     repo.commit('Initial config', { [MODEL]: manifest('12') });
     const deploy = repo.commit('Deploy fraud-detector 13 to dev (#5)', {
       [MODEL]: manifest('13'),
@@ -52,33 +117,47 @@ describe('ml-gitops:rollback', () => {
     repo.pushAll();
     const { api, action } = setup();
 
-    const { ctx, logs } = makeContext(input);
+    const { ctx, logs } = makeContext({ ...input, rejectVersion: false });
     await action.handler(ctx);
 
-    const branch = `ml-gitops/rollback-dev-${deploy.slice(0, 7)}-a1b2c3d4`;
+    const branch = 'ml-gitops/rollback/dev/12';
     expect(outputsOf(ctx)).toEqual({
       revertedCommit: deploy,
       previousVersion: '12',
+      rolledBackFrom: '13',
+      method: 'revert',
       pullRequestUrl: 'https://github.com/acme/fraud-detector-config/pull/201',
       pullRequestNumber: 201,
       branch,
     });
     expect(api.pulls).toEqual([
       expect.objectContaining({
-        title: 'Rollback fraud-detector in dev: 13 → 12',
+        title: 'Roll back fraud-detector in dev: 13 → 12',
         head: branch,
         base: 'dev',
         labels: ['ml-gitops/rollback'],
       }),
     ]);
-    expect(api.pulls[0].body).toContain(deploy.slice(0, 7));
+    const body = api.pulls[0].body;
+    expect(body).toContain(deploy.slice(0, 7));
+    expect(body).toContain('**Reason:** p95 latency doubled after the deploy');
+    expect(parseChangeRecord(body)).toEqual({
+      kind: 'rollback',
+      environment: 'dev',
+      from: '13',
+      to: '12',
+      reason: 'p95 latency doubled after the deploy',
+      rejected: false,
+      requestedBy: 'user:default/alice',
+    });
     // A real revert on top of the branch head: only the deployment is undone.
     expect(repo.show(branch, MODEL)).toBe(manifest('12'));
     expect(repo.show(branch, 'README.md')).toBe('hi\n');
     expect(repo.remoteGit('rev-parse', `${branch}^`)).toBe(later);
-    expect(repo.remoteGit('log', '-1', '--format=%B', branch)).toContain(
-      `This reverts commit ${deploy}.`,
-    );
+    const message = repo.remoteGit('log', '-1', '--format=%B', branch);
+    expect(message).toContain(`This reverts commit ${deploy}.`);
+    expect(message).toContain('ML-GitOps-Change: rollback');
+    expect(repo.remoteGit('log', '-1', '--format=%an', branch)).toBe('Alice');
     expect(repo.remoteGit('rev-parse', 'dev')).toBe(later); // dev untouched
     // The token goes to the API, never to logs or outputs; the clone was
     // made outside the task workspace and is gone.
@@ -95,10 +174,9 @@ describe('ml-gitops:rollback', () => {
   it('reverts a merge commit against its first parent (-m 1)', async () => {
     repo.git('checkout', '--quiet', '-b', 'production');
     repo.commit('Initial config', { [MODEL]: manifest('12') });
-    repo.git('checkout', '--quiet', '-b', 'staging');
-    repo.commit('Deploy fraud-detector 13 to staging (#6)', {
+    repo.git('checkout', '--quiet', '-b', 'ml-gitops/promote/production/13');
+    repo.commit('Promote fraud-detector to production: 12 → 13', {
       [MODEL]: manifest('13'),
-      'deploy/chart/values.yaml': 'replicas: 3\n',
     });
     repo.git('checkout', '--quiet', 'production');
     repo.git(
@@ -106,34 +184,181 @@ describe('ml-gitops:rollback', () => {
       '--quiet',
       '--no-ff',
       '-m',
-      'Merge pull request #7 from acme/staging',
-      'staging',
+      'Merge pull request #7 from acme/ml-gitops/promote/production/13',
+      'ml-gitops/promote/production/13',
     );
+    repo.git('branch', '-D', 'ml-gitops/promote/production/13');
     const merge = repo.git('rev-parse', 'HEAD');
     repo.pushAll();
     const { api, action } = setup();
 
-    const { ctx } = makeContext({ ...input, environment: 'production' });
+    const { ctx } = makeContext({
+      ...input,
+      environment: 'production',
+      rejectVersion: false,
+    });
     await action.handler(ctx);
 
     const branch = outputsOf(ctx).branch as string;
+    expect(branch).toBe('ml-gitops/rollback/production/12');
     expect(outputsOf(ctx).revertedCommit).toBe(merge);
     expect(api.pulls[0].title).toBe(
-      'Rollback fraud-detector in production: 13 → 12',
+      'Roll back fraud-detector in production: 13 → 12',
     );
-    expect(api.pulls[0].body).toContain(
-      'a merge; reverted against its first parent',
-    );
+    expect(api.pulls[0].body).toContain('against its first parent (a merge)');
     expect(repo.show(branch, MODEL)).toBe(manifest('12'));
-    expect(() => repo.show(branch, 'deploy/chart/values.yaml')).toThrow();
     expect(repo.remoteGit('log', '-1', '--format=%B', branch)).toMatch(
       /reversing\s+changes made to/,
     );
   });
 
-  it('refuses a revert that conflicts, naming the commit', async () => {
+  it('after a rollback, goes to the newest earlier version not rolled back from, with a value change', async () => {
+    productionStory();
+    const head = repo.remoteGit('rev-parse', 'production');
+    const { api, action } = setup();
+
+    const { ctx } = makeContext({
+      ...input,
+      environment: 'production',
+      rejectVersion: false,
+    });
+    await action.handler(ctx);
+
+    expect(outputsOf(ctx)).toMatchObject({
+      previousVersion: '10',
+      rolledBackFrom: '11',
+      method: 'value',
+      branch: 'ml-gitops/rollback/production/10',
+    });
+    expect(outputsOf(ctx).revertedCommit).toBeUndefined();
+    const branch = 'ml-gitops/rollback/production/10';
+    expect(repo.remoteGit('rev-parse', `${branch}^`)).toBe(head);
+    // Only model_version changes, byte for byte.
+    expect(repo.show(branch, MODEL)).toBe(manifest('10'));
+    expect(
+      repo.remoteGit('diff', '--name-only', `${head}..${branch}`).trim(),
+    ).toBe(MODEL);
+    expect(api.pulls[0].body).toContain('rolled back from before: 12');
+  });
+
+  it('goes to toVersion when it served there, and refuses one that never did', async () => {
+    productionStory();
+    const { action } = setup();
+    const { ctx } = makeContext({
+      ...input,
+      environment: 'production',
+      toVersion: '9',
+      rejectVersion: false,
+    });
+    await action.handler(ctx);
+    expect(outputsOf(ctx).previousVersion).toBe('9');
+
+    await expect(
+      action.handler(
+        makeContext({
+          ...input,
+          environment: 'production',
+          toVersion: '14',
+          rejectVersion: false,
+        }).ctx,
+      ),
+    ).rejects.toThrow(
+      'toVersion 14 never served in production (versions there: 11, 12, 10, 9)',
+    );
+    await expect(
+      action.handler(
+        makeContext({
+          ...input,
+          environment: 'production',
+          toVersion: '11',
+        }).ctx,
+      ),
+    ).rejects.toThrow('production already declares fraud-detector version 11');
+  });
+
+  it('skips a version rejected in the registry, and refuses it as toVersion', async () => {
+    productionStory();
+    const { api, action } = setup([
+      { version: '9' },
+      {
+        version: '10',
+        tags: {
+          validation_status: 'rejected',
+          'ml-gitops.rejected_reason': 'leaks PII',
+        },
+      },
+      { version: '11' },
+      { version: '12' },
+    ]);
+    const { ctx, logs } = makeContext({
+      ...input,
+      environment: 'production',
+      rejectVersion: false,
+    });
+    await action.handler(ctx);
+    expect(outputsOf(ctx).previousVersion).toBe('9');
+    expect(logs.join('\n')).toContain(
+      'Skipping version 10: rejected in the registry ("leaks PII")',
+    );
+    await expect(
+      action.handler(
+        makeContext({
+          ...input,
+          environment: 'production',
+          toVersion: '10',
+          rejectVersion: false,
+        }).ctx,
+      ),
+    ).rejects.toThrow(
+      'fraud-detector version 10 is rejected in the registry: "leaks PII"',
+    );
+    expect(api.pulls).toHaveLength(1);
+  });
+
+  it('marks the version it leaves rejected in the registry, by default', async () => {
     repo.commit('Initial config', { [MODEL]: manifest('12') });
-    const deploy = repo.commit('Deploy fraud-detector 13 to dev (#5)', {
+    repo.commit('Deploy 13', { [MODEL]: manifest('13') });
+    repo.pushAll();
+    const { action, versions } = setup();
+    await action.handler(makeContext(input).ctx);
+    expect(versions.find(v => v.version === '13')!.tags).toEqual({
+      validation_status: 'rejected',
+      'ml-gitops.rejected_reason': 'p95 latency doubled after the deploy',
+      'ml-gitops.rejected_by': 'user:default/alice',
+      'ml-gitops.rejected_at': expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+  });
+
+  it('refuses to reject without ml-gitops.version.reject, before touching Git', async () => {
+    repo.commit('Initial config', { [MODEL]: manifest('12') });
+    repo.commit('Deploy 13', { [MODEL]: manifest('13') });
+    repo.pushAll();
+    const { api, action } = setup(undefined, {
+      deny: ['ml-gitops.version.reject'],
+    });
+    await expect(action.handler(makeContext(input).ctx)).rejects.toThrow(
+      /the permission policy denies ml-gitops.version.reject/,
+    );
+    expect(api.pulls).toEqual([]);
+    // Without rejecting, the same person may roll back.
+    await action.handler(makeContext({ ...input, rejectVersion: false }).ctx);
+    expect(api.pulls).toHaveLength(1);
+  });
+
+  it('requires a reason', async () => {
+    repo.commit('Initial config', { [MODEL]: manifest('12') });
+    repo.commit('Deploy 13', { [MODEL]: manifest('13') });
+    repo.pushAll();
+    const { api, action } = setup();
+    await expect(
+      action.handler(makeContext({ ...input, reason: '  ' }).ctx),
+    ).rejects.toThrow(/reason/);
+    expect(api.pulls).toEqual([]);
+  });
+
+  it('sets the version when the revert would conflict', async () => {
+    repo.commit('Initial config', { [MODEL]: manifest('12') });
+    repo.commit('Deploy fraud-detector 13 to dev (#5)', {
       [MODEL]: manifest('13'),
     });
     repo.commit('Pin the version with a comment', {
@@ -143,64 +368,76 @@ describe('ml-gitops:rollback', () => {
       ),
     });
     repo.pushAll();
-    const { api, action } = setup();
-
-    await expect(action.handler(makeContext(input).ctx)).rejects.toThrow(
-      `Reverting ${deploy.slice(
-        0,
-        7,
-      )} ("Deploy fraud-detector 13 to dev (#5)") on dev conflicts in deploy/model.yaml`,
+    const { action } = setup();
+    const { ctx, logs } = makeContext({ ...input, rejectVersion: false });
+    await action.handler(ctx);
+    expect(outputsOf(ctx).method).toBe('value');
+    expect(logs.join('\n')).toContain('does not apply cleanly to dev');
+    expect(repo.show('ml-gitops/rollback/dev/12', MODEL)).toContain(
+      'model_version: "12" # pinned for the audit',
     );
-    expect(api.pulls).toEqual([]);
-    expect(repo.remoteGit('branch', '--list')).not.toContain('rollback');
   });
 
   it('refuses when there is no earlier version', async () => {
-    const first = repo.commit('Initial config', { [MODEL]: manifest('12') });
+    repo.commit('Initial config', { [MODEL]: manifest('12') });
     repo.commit('Document the chart', { 'README.md': 'hi\n' });
     repo.pushAll();
     const { api, action } = setup();
 
     await expect(action.handler(makeContext(input).ctx)).rejects.toThrow(
-      `Nothing to roll back on dev: ${first.slice(
-        0,
-        7,
-      )} ("Initial config") is the first commit that declares a version in deploy/model.yaml (12); there is no earlier version`,
+      'Nothing to roll back on dev: no earlier version of fraud-detector served there',
     );
     expect(api.pulls).toEqual([]);
   });
 
-  it('does not push twice or open a second pull request when retried', async () => {
+  it('one pull request however often it runs: a retry, a lost checkpoint, a re-run after the branch moved on', async () => {
     repo.commit('Initial config', { [MODEL]: manifest('12') });
     repo.commit('Deploy 13', { [MODEL]: manifest('13') });
     repo.pushAll();
     const { api, action } = setup();
+    const run = { ...input, rejectVersion: false };
 
     const checkpoints = new Map<string, unknown>();
-    await action.handler(makeContext(input, { checkpoints }).ctx);
-    const branch = repo.remoteGit('branch', '--list', 'ml-gitops/*');
-    const pushed = repo.remoteGit('rev-parse', branch.trim());
-    await action.handler(makeContext(input, { checkpoints }).ctx);
+    await action.handler(makeContext(run, { checkpoints }).ctx);
+    const branch = 'ml-gitops/rollback/dev/12';
+    const pushed = repo.remoteGit('rev-parse', branch);
+    await action.handler(makeContext(run, { checkpoints }).ctx);
     // Checkpoints lost (e.g. a crash before they were stored): still one PR.
-    const again = makeContext(input);
+    const again = makeContext(run);
     await action.handler(again.ctx);
-
     expect(api.pulls).toHaveLength(1);
-    expect(repo.remoteGit('rev-parse', branch.trim())).toBe(pushed);
+    expect(repo.remoteGit('rev-parse', branch)).toBe(pushed);
     expect(outputsOf(again.ctx).pullRequestNumber).toBe(201);
+
+    // dev moves on; the next run rebuilds the branch on the new head and
+    // rewrites the same pull request.
+    repo.commit('Document the chart', { 'README.md': 'hi\n' });
+    repo.pushAll();
+    api.pulls[0].title = 'stale';
+    const later = makeContext({ ...run, reason: 'still slow' });
+    await action.handler(later.ctx);
+    expect(api.pulls).toHaveLength(1);
+    expect(api.pulls[0].title).toBe('Roll back fraud-detector in dev: 13 → 12');
+    expect(api.pulls[0].body).toContain('**Reason:** still slow');
+    expect(repo.remoteGit('rev-parse', `${branch}^`)).toBe(
+      repo.remoteGit('rev-parse', 'dev'),
+    );
   });
 
   it('touches nothing in a dry run', async () => {
     repo.commit('Initial config', { [MODEL]: manifest('12') });
     repo.commit('Deploy 13', { [MODEL]: manifest('13') });
     repo.pushAll();
-    const { api, action } = setup();
+    const { api, action, versions } = setup();
     const { ctx, logs } = makeContext(input, { isDryRun: true });
     await action.handler(ctx);
     expect(api.pulls).toEqual([]);
     expect(repo.remoteGit('branch', '--list').trim()).toBe('dev');
     expect(outputsOf(ctx).previousVersion).toBe('12');
-    expect(logs.join('\n')).toMatch(/Dry run: would push the revert/);
+    expect(versions.find(v => v.version === '13')!.tags).toBeUndefined();
+    expect(logs.join('\n')).toMatch(
+      /Dry run: would push the rollback \(revert\) to ml-gitops\/rollback\/dev\/12/,
+    );
   });
 
   it('refuses an environment that is not configured or has no branch', async () => {

@@ -2,20 +2,40 @@ import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   mlGitopsDeploymentRollbackPermission,
+  mlGitopsVersionRejectPermission,
   parseModelManifest,
+  setModelVersion,
+  versionRejection,
 } from '@ml-gitops/plugin-ml-gitops-common';
-import { ConfigRepoLocation } from '@ml-gitops/plugin-ml-gitops-node';
+import {
+  ConfigRepoLocation,
+  parseChangeBranch,
+} from '@ml-gitops/plugin-ml-gitops-node';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { examples } from './rollback.examples';
 import { GitCli, GitCommandError } from './gitCli';
-import { manifestPathInput, pullRequestOutput, targetInput } from './inputs';
-import { branchChange, openedBy, proposeOnBranch } from './pullRequest';
 import {
+  checkNonEmptyText,
+  manifestPathInput,
+  pullRequestOutput,
+  targetInput,
+} from './inputs';
+import {
+  branchChange,
+  initiatorAuthor,
+  openChangePullRequest,
+  openedBy,
+} from './pullRequest';
+import {
+  authorizeChange,
   checkEnvironment,
+  checkVersion,
   createGitClients,
+  errorMessage,
   MlGitopsActionOptions,
+  registryFor,
   resolveTarget,
 } from './shared';
 
@@ -26,21 +46,87 @@ export type RollbackActionOptions = MlGitopsActionOptions & {
    * Tests point it at a local bare repository.
    */
   remoteUrl?: (loc: ConfigRepoLocation) => string;
-  /** How many first-parent commits to search for the last deployment (default 500). */
+  /** How many first-parent commits to search for deployments (default 500). */
   maxHistory?: number;
 };
 
-type LastDeployment = {
+/** One commit of the environment's first-parent history that changed the version. */
+export type VersionChange = {
   sha: string;
   parents: string[];
   subject: string;
-  current: string;
-  previous: string;
+  /** The version the commit set. */
+  version: string;
+  /** The version before it, or null for the first declaration. */
+  previous: string | null;
+  rollback: boolean;
 };
 
 /**
- * `ml-gitops:rollback`: opens a pull request that `git revert`s the last
- * deployment commit of an environment's branch.
+ * Where a rollback goes, from an environment's deployments (newest first):
+ * the newest earlier version that served there, is not the current one,
+ * was not itself rolled back from, and is not rejected. Rolling back a
+ * rollback therefore goes further back, never forward again.
+ */
+export function rollbackCandidates(changes: VersionChange[]): {
+  current: string;
+  candidates: string[];
+  rolledBackFrom: Set<string>;
+} {
+  if (changes.length === 0) {
+    return { current: '', candidates: [], rolledBackFrom: new Set() };
+  }
+  const current = changes[0].version;
+  const rolledBackFrom = new Set(
+    changes.filter(c => c.rollback && c.previous).map(c => c.previous!),
+  );
+  const served: string[] = [];
+  for (const change of changes) {
+    served.push(change.version);
+    if (change.previous !== null) served.push(change.previous);
+  }
+  const candidates: string[] = [];
+  for (const version of served) {
+    if (
+      version !== current &&
+      !rolledBackFrom.has(version) &&
+      !candidates.includes(version)
+    ) {
+      candidates.push(version);
+    }
+  }
+  return { current, candidates, rolledBackFrom };
+}
+
+const REVERT = /^Revert "|This reverts commit [0-9a-f]{7,40}/m;
+const TRAILER = /^ML-GitOps-Change: ([a-z]+)\s*$/m;
+
+/**
+ * Whether a version-changing commit is a rollback, read from the commit
+ * alone as the actions and people write them: a revert, the
+ * `ML-GitOps-Change: rollback` trailer of the actions' commits, a merge of
+ * a rollback branch, or a squashed rollback pull request's title.
+ */
+function isRollbackCommit(
+  message: string,
+  environments: readonly string[],
+): boolean {
+  if (REVERT.test(message)) return true;
+  const trailer = TRAILER.exec(message);
+  if (trailer) return trailer[1] === 'rollback';
+  const merged =
+    /^Merge (?:pull request #\d+ from \S+?\/|branch ')([^\s']+)/.exec(message);
+  if (merged) {
+    return parseChangeBranch(merged[1], environments)?.kind === 'rollback';
+  }
+  return /^(roll ?back|revert)\b/i.test(message);
+}
+
+/**
+ * `ml-gitops:rollback`: opens a pull request that brings an environment
+ * back to the newest earlier version that served there and was not itself
+ * rolled back from (or to `toVersion`), with a reason; by default it marks
+ * the version it leaves as rejected in the registry.
  *
  * @public
  */
@@ -52,7 +138,7 @@ export function createRollbackAction(options: RollbackActionOptions) {
   return createTemplateAction({
     id: 'ml-gitops:rollback',
     description:
-      "Opens a pull request that reverts (git revert) the last deployment commit of an environment's branch, bringing back the previous model version.",
+      'Opens a pull request that brings an environment back to the newest earlier version that served there and was not itself rolled back from (a git revert of the last deployment when that is a plain deploy or promotion), with a reason; marks the version it leaves as rejected in the registry unless told not to.',
     examples,
     supportsDryRun: true,
     schema: {
@@ -63,13 +149,46 @@ export function createRollbackAction(options: RollbackActionOptions) {
           z
             .string()
             .describe('The environment (branch) to roll back, e.g. production'),
+        reason: z =>
+          z
+            .string()
+            .describe(
+              'Why the environment is rolled back; written in the pull request, the history and the notification',
+            ),
+        toVersion: z =>
+          z
+            .string()
+            .describe(
+              'The version to go back to: any earlier version that served in the environment and is not rejected; default the newest one not rolled back from',
+            )
+            .optional(),
+        rejectVersion: z =>
+          z
+            .boolean()
+            .describe(
+              'Mark the version rolled back from as rejected in the registry, so it is not deployed again (default true)',
+            )
+            .optional(),
       },
       output: {
-        ...pullRequestOutput('The branch holding the revert'),
+        ...pullRequestOutput('The branch holding the rollback'),
         revertedCommit: z =>
-          z.string().describe('The deployment commit that is reverted'),
+          z
+            .string()
+            .describe(
+              'The deployment commit reverted, when the rollback is a git revert',
+            )
+            .optional(),
         previousVersion: z =>
           z.string().describe('The version the rollback brings back'),
+        rolledBackFrom: z =>
+          z.string().describe('The version the environment leaves'),
+        method: z =>
+          z
+            .enum(['revert', 'value'])
+            .describe(
+              'revert: a git revert of the last deployment; value: a commit setting model_version',
+            ),
       },
     },
     async handler(ctx) {
@@ -79,10 +198,25 @@ export function createRollbackAction(options: RollbackActionOptions) {
         input.environment,
         'environment',
       );
+      const reason = checkNonEmptyText(input.reason, 'reason', 1000);
+      const toVersion =
+        input.toVersion === undefined || input.toVersion === ''
+          ? undefined
+          : checkVersion(input.toVersion, 'toVersion');
+      const rejectVersion = input.rejectVersion !== false;
       const target = await resolveTarget(ctx, options, reader, input, {
         permission: mlGitopsDeploymentRollbackPermission,
         what: 'roll back',
       });
+      if (rejectVersion) {
+        await authorizeChange(
+          ctx,
+          options,
+          mlGitopsVersionRejectPermission,
+          `mark the version left by this rollback rejected for ${target.entityRef} (set rejectVersion: false to roll back without rejecting)`,
+          target.entityRef,
+        );
+      }
       const { loc, manifestPath } = target;
       ctx.logger.info(
         `Rolling back ${environment} of ${loc.url} (${manifestPath})`,
@@ -102,16 +236,9 @@ export function createRollbackAction(options: RollbackActionOptions) {
 
       async function rollbackIn(scratchDir: string) {
         const dir = path.join(scratchDir, 'repo');
-        const profile = ctx.user?.entity?.spec?.profile;
         const git = new GitCli(dir, {
           token: await writer.getToken(loc),
-          author: {
-            name:
-              profile?.displayName ??
-              ctx.user?.entity?.metadata.name ??
-              'ML GitOps',
-            email: profile?.email ?? 'ml-gitops@users.noreply.backstage.io',
-          },
+          author: initiatorAuthor(ctx),
         });
 
         ctx.logger.info(`Cloning branch ${environment} of ${loc.url}`);
@@ -140,6 +267,7 @@ export function createRollbackAction(options: RollbackActionOptions) {
           }
           throw error;
         }
+        const baseHead = (await git.run(['rev-parse', 'HEAD'])).trim();
 
         const versions = new Map<string, string | null>();
         const versionAt = async (rev: string): Promise<string | null> => {
@@ -154,130 +282,355 @@ export function createRollbackAction(options: RollbackActionOptions) {
           return version;
         };
 
-        const last = await findLastDeployment(
+        const headText = await git.tryRun(['show', `HEAD:${manifestPath}`]);
+        const headParsed =
+          headText === undefined
+            ? undefined
+            : parseModelManifest(headText, { path: manifestPath });
+        if (!headText || !headParsed?.ok) {
+          throw new InputError(
+            `${manifestPath} on ${environment} is ${
+              headText === undefined ? 'missing' : 'invalid'
+            }; fix the branch before rolling back`,
+          );
+        }
+        const model = target.model ?? headParsed.manifest.model_name;
+
+        const changes = await versionChanges(
           git,
           versionAt,
-          environment,
-          manifestPath,
+          options.config.environments,
           maxHistory,
         );
-        const model =
-          target.model ??
-          (await (async () => {
-            const text = await git.run(['show', `HEAD:${manifestPath}`]);
-            const parsed = parseModelManifest(text, { path: manifestPath });
-            return parsed.ok ? parsed.manifest.model_name : 'model';
-          })());
-        const short = last.sha.slice(0, 7);
-        ctx.logger.info(
-          `The last deployment of ${environment} is ${short} ("${last.subject}"): ${last.previous} → ${last.current}`,
-        );
+        const { current, candidates, rolledBackFrom } =
+          rollbackCandidates(changes);
+        if (!current || candidates.length === 0) {
+          throw new InputError(
+            `Nothing to roll back on ${environment}: no earlier version of ${model} served there${
+              rolledBackFrom.size > 0
+                ? ` that was not itself rolled back from (rolled back from: ${[
+                    ...rolledBackFrom,
+                  ].join(', ')})`
+                : ''
+            } in the last ${maxHistory} commits of ${manifestPath}`,
+          );
+        }
 
-        const mainline = last.parents.length > 1 ? ['-m', '1'] : [];
-        try {
-          await git.run(['revert', '--no-edit', ...mainline, last.sha]);
-        } catch (error) {
-          if (!(error instanceof GitCommandError)) throw error;
-          const conflicted = (
-            (await git.tryRun(['diff', '--name-only', '--diff-filter=U'])) ?? ''
-          )
-            .split('\n')
-            .filter(Boolean);
-          await git.tryRun(['revert', '--abort']);
-          if (conflicted.length > 0) {
+        // The registry: a rejected version is never a rollback target.
+        const registry = await registryFor(options.config, {
+          registryName: target.registryName,
+          manifest: headParsed.manifest,
+        });
+        const rejection = async (version: string) => {
+          if (!registry.client) return undefined;
+          try {
+            const found = await registry.client.getModelVersion(model, version);
+            return found ? versionRejection(found) : undefined;
+          } catch (error) {
+            ctx.logger.warn(
+              `Could not read ${model} version ${version} from the registry ${
+                registry.name
+              }: ${errorMessage(error)}`,
+            );
+            return undefined;
+          }
+        };
+
+        let to: string | undefined;
+        if (toVersion) {
+          if (toVersion === current) {
             throw new InputError(
-              `Reverting ${short} ("${
-                last.subject
-              }") on ${environment} conflicts in ${conflicted.join(
-                ', ',
-              )}: later commits changed the same lines. Resolve the revert by hand, or deploy version ${
-                last.previous
-              } with ml-gitops:deploy.`,
+              `${environment} already declares ${model} version ${toVersion}; pick an earlier version to roll back to`,
             );
           }
-          throw new InputError(
-            `Reverting ${short} ("${
-              last.subject
-            }") on ${environment} failed: ${error.stderr.trim()}`,
+          const served = changes.some(
+            c => c.version === toVersion || c.previous === toVersion,
           );
+          if (!served) {
+            throw new InputError(
+              `toVersion ${toVersion} never served in ${environment} (versions there: ${[
+                ...new Set(changes.flatMap(c => [c.version, c.previous])),
+              ]
+                .filter(Boolean)
+                .join(
+                  ', ',
+                )}); a rollback goes back to a version that served, deploy others with ml-gitops:deploy`,
+            );
+          }
+          const rejected = await rejection(toVersion);
+          if (rejected) {
+            throw new InputError(
+              `${model} version ${toVersion} is rejected in the registry${
+                rejected.reason ? `: "${rejected.reason}"` : ''
+              }; pick another version, or un-reject it first with ml-gitops:version:unreject`,
+            );
+          }
+          to = toVersion;
+        } else {
+          for (const candidate of candidates) {
+            const rejected = await rejection(candidate);
+            if (rejected) {
+              ctx.logger.info(
+                `Skipping version ${candidate}: rejected in the registry${
+                  rejected.reason ? ` ("${rejected.reason}")` : ''
+                }`,
+              );
+              continue;
+            }
+            to = candidate;
+            break;
+          }
+          if (!to) {
+            throw new InputError(
+              `Every earlier version of ${model} that served in ${environment} is rejected or was rolled back from (${candidates.join(
+                ', ',
+              )}); un-reject one with ml-gitops:version:unreject or give toVersion`,
+            );
+          }
         }
-        const reverted = await versionAt(
-          (await git.run(['rev-parse', 'HEAD'])).trim(),
-        );
-        if (reverted === null || reverted === last.current) {
-          throw new InputError(
-            `Reverting ${short} ("${last.subject}") on ${environment} does not change model_version (it stays ${last.current}); roll back with ml-gitops:deploy instead`,
-          );
-        }
-
-        const change = branchChange(ctx, 'rollback', loc, environment, short);
-        const { branch } = change;
-        const title = `Rollback ${model} in ${environment}: ${last.current} → ${reverted}`;
-        const body = [
-          `Rolls **${model}** in **${environment}** back from version \`${last.current}\` to \`${reverted}\`.`,
-          '',
-          `Reverts the last deployment commit [${short}](${loc.url}/commit/${
-            last.sha
-          }) ("${last.subject}")${
-            mainline.length
-              ? ' (a merge; reverted against its first parent)'
+        ctx.logger.info(
+          `${environment} serves ${current}; rolling back to ${to}${
+            rolledBackFrom.size > 0
+              ? ` (skipping versions rolled back from: ${[
+                  ...rolledBackFrom,
+                ].join(', ')})`
               : ''
-          } with \`git revert\`. Merging this pull request rolls back.`,
+          }`,
+        );
+
+        const last = changes[0];
+        const title = `Roll back ${model} in ${environment}: ${current} → ${to}`;
+        const trailer = 'ML-GitOps-Change: rollback';
+        let method: 'revert' | 'value' = 'value';
+        if (!last.rollback && last.previous === to) {
+          const mainline = last.parents.length > 1 ? ['-m', '1'] : [];
+          try {
+            await git.run(['revert', '--no-edit', ...mainline, last.sha]);
+            const reverted = await versionAt(
+              (await git.run(['rev-parse', 'HEAD'])).trim(),
+            );
+            if (reverted === to) {
+              method = 'revert';
+              const message = (
+                await git.run(['log', '-1', '--format=%B', 'HEAD'])
+              ).trimEnd();
+              await git.run([
+                'commit',
+                '--quiet',
+                '--amend',
+                '-m',
+                `${message}\n\nRoll back ${model} in ${environment} to ${to}: ${reason}\n\n${trailer}`,
+              ]);
+            } else {
+              await git.run(['reset', '--quiet', '--hard', baseHead]);
+            }
+          } catch (error) {
+            if (!(error instanceof GitCommandError)) throw error;
+            await git.tryRun(['revert', '--abort']);
+            await git.run(['reset', '--quiet', '--hard', baseHead]);
+            ctx.logger.info(
+              `Reverting ${last.sha.slice(
+                0,
+                7,
+              )} does not apply cleanly to ${environment}; setting model_version instead`,
+            );
+          }
+        }
+        if (method === 'value') {
+          await fs.writeFile(
+            path.join(dir, manifestPath),
+            setModelVersion(headText, to),
+          );
+          await git.run(['add', '--', manifestPath]);
+          await git.run([
+            'commit',
+            '--quiet',
+            '-m',
+            `${title}\n\nmodel_version ${current} → ${to}. Reason: ${reason}\n\n${trailer}`,
+          ]);
+        }
+        const commit = (await git.run(['rev-parse', 'HEAD'])).trim();
+
+        const change = branchChange(
+          'rollback',
+          loc,
+          { manifestPath, model },
+          environment,
+          to,
+        );
+        const { branch } = change;
+        const how =
+          method === 'revert'
+            ? `Reverts the last deployment commit [${last.sha.slice(0, 7)}](${
+                loc.url
+              }/commit/${last.sha}) ("${last.subject}")${
+                last.parents.length > 1
+                  ? ' against its first parent (a merge)'
+                  : ''
+              } with \`git revert\`.`
+            : `Sets \`model_version\` in \`${manifestPath}\` to \`${to}\`: the last deployment (${last.sha.slice(
+                0,
+                7,
+              )}, "${
+                last.subject
+              }") is not a plain change from ${to}, so a revert would not bring it back.`;
+        const body = [
+          `Rolls **${model}** in **${environment}** back from version \`${current}\` to \`${to}\`.`,
+          '',
+          `**Reason:** ${reason}`,
+          '',
+          how,
+          '',
+          `${to} is ${
+            toVersion
+              ? 'the version asked for'
+              : 'the newest earlier version that served here and was not itself rolled back from'
+          }${
+            rolledBackFrom.size > 0
+              ? ` (rolled back from before: ${[...rolledBackFrom].join(', ')})`
+              : ''
+          }. ${
+            rejectVersion
+              ? `Version ${current} is marked rejected in the registry ${registry.name}, so it is not deployed again until someone un-rejects it.`
+              : `Version ${current} is left as it is in the registry (rejectVersion: false).`
+          }`,
+          '',
+          'Merging this pull request rolls back.',
           '',
           openedBy('ml-gitops:rollback', ctx, target.entityRef),
         ].join('\n');
-        ctx.output('revertedCommit', last.sha);
-        ctx.output('previousVersion', reverted);
+        ctx.output('previousVersion', to);
+        ctx.output('rolledBackFrom', current);
+        ctx.output('method', method);
+        if (method === 'revert') ctx.output('revertedCommit', last.sha);
 
         if (ctx.isDryRun) {
           ctx.logger.info(
-            `Dry run: would push the revert to ${branch} and open "${title}" into ${environment}`,
+            `Dry run: would push the rollback (${method}) to ${branch} and open "${title}" into ${environment}${
+              rejectVersion ? `, and mark ${current} rejected` : ''
+            }`,
           );
           ctx.output('branch', branch);
           return;
         }
 
-        const pullRequest = { title, body, label: 'ml-gitops/rollback' };
-        await proposeOnBranch(ctx, writer, change, pullRequest, {
-          step: 'push',
+        await ctx.checkpoint({
+          key: `ml-gitops.rollback.push.${loc.owner}.${loc.repo}.${branch}@${baseHead}`,
           fn: async () => {
-            const existing = await git.run([
-              'ls-remote',
-              '--heads',
-              'origin',
-              `refs/heads/${branch}`,
-            ]);
-            if (existing.trim()) {
-              ctx.logger.info(
-                `Branch ${branch} was already pushed; reusing it`,
-              );
-              return;
-            }
-            await git.run([
-              'push',
-              '--quiet',
-              'origin',
-              `HEAD:refs/heads/${branch}`,
-            ]);
-            ctx.logger.info(`Pushed the revert to ${branch}`);
+            await pushOneCommitBranch(
+              git,
+              ctx.logger,
+              branch,
+              baseHead,
+              commit,
+            );
           },
         });
+        await openChangePullRequest(ctx, writer, change, {
+          title,
+          body,
+          record: {
+            kind: 'rollback',
+            environment,
+            from: current,
+            to,
+            reason,
+            rejected: rejectVersion,
+            ...(ctx.user?.ref ? { requestedBy: ctx.user.ref } : {}),
+          },
+          environments: options.config.environments,
+        });
+        if (rejectVersion) {
+          await ctx.checkpoint({
+            key: `ml-gitops.rollback.reject.${loc.owner}.${loc.repo}.${model}.${current}`,
+            fn: async () => {
+              if (!registry.client) {
+                ctx.logger.warn(
+                  `Version ${current} is not marked rejected: ${registry.problem}`,
+                );
+                return;
+              }
+              await registry.client.rejectModelVersion(model, current, {
+                reason,
+                by: ctx.user?.ref ?? 'unknown',
+                at: new Date().toISOString(),
+              });
+              ctx.logger.info(
+                `Marked ${model} version ${current} rejected in the registry ${registry.name}`,
+              );
+            },
+          });
+        }
       }
     },
   });
 }
 
 /**
- * Walks the branch's first-parent history from its head to the newest commit
- * that changed `model_version`.
+ * Pushes `commit` (one commit on `baseHead`) as `branch`. A branch that
+ * already holds the same change on the same base is kept; one left by an
+ * earlier state of the environment is replaced (only the actions write
+ * their change branches).
  */
-async function findLastDeployment(
+async function pushOneCommitBranch(
+  git: GitCli,
+  logger: { info(message: string): void },
+  branch: string,
+  baseHead: string,
+  commit: string,
+) {
+  const ref = `refs/heads/${branch}`;
+  const remoteSha = async () =>
+    ((await git.run(['ls-remote', 'origin', ref])).split(/\s/)[0] ?? '').trim();
+  const sameChange = async (sha: string) => {
+    if (!sha) return false;
+    await git.run(['fetch', '--quiet', '--no-tags', 'origin', ref]);
+    const parent = await git.tryRun(['rev-parse', 'FETCH_HEAD^']);
+    const tree = await git.tryRun(['rev-parse', 'FETCH_HEAD^{tree}']);
+    const ours = await git.run(['rev-parse', `${commit}^{tree}`]);
+    return parent?.trim() === baseHead && tree?.trim() === ours.trim();
+  };
+  const existing = await remoteSha();
+  if (await sameChange(existing)) {
+    logger.info(`Branch ${branch} already holds this rollback; reusing it`);
+    return;
+  }
+  try {
+    await git.run([
+      'push',
+      '--quiet',
+      `--force-with-lease=${ref}:${existing}`,
+      'origin',
+      `${commit}:${ref}`,
+    ]);
+  } catch (error) {
+    // Another run pushed the same change first.
+    if (
+      error instanceof GitCommandError &&
+      (await sameChange(await remoteSha()))
+    ) {
+      logger.info(`Another run pushed this rollback to ${branch}; keeping it`);
+      return;
+    }
+    throw error;
+  }
+  logger.info(
+    existing
+      ? `Rebuilt ${branch} on ${baseHead.slice(0, 7)}`
+      : `Pushed the rollback to ${branch}`,
+  );
+}
+
+/**
+ * The environment's version changes, newest first, from its first-parent
+ * history.
+ */
+async function versionChanges(
   git: GitCli,
   versionAt: (rev: string) => Promise<string | null>,
-  environment: string,
-  manifestPath: string,
+  environments: readonly string[],
   maxHistory: number,
-): Promise<LastDeployment> {
+): Promise<VersionChange[]> {
   const lines = (
     await git.run([
       'rev-list',
@@ -289,24 +642,22 @@ async function findLastDeployment(
   )
     .split('\n')
     .filter(Boolean);
+  const changes: VersionChange[] = [];
   for (const line of lines) {
     const [sha, ...parents] = line.split(' ');
-    const current = await versionAt(sha);
-    if (current === null) continue;
+    const version = await versionAt(sha);
+    if (version === null) continue;
     const previous = parents[0] ? await versionAt(parents[0]) : null;
-    if (current === previous) continue;
-    const subject = (await git.run(['log', '-1', '--format=%s', sha])).trim();
-    if (previous === null) {
-      throw new InputError(
-        `Nothing to roll back on ${environment}: ${sha.slice(
-          0,
-          7,
-        )} ("${subject}") is the first commit that declares a version in ${manifestPath} (${current}); there is no earlier version`,
-      );
-    }
-    return { sha, parents, subject, current, previous };
+    if (version === previous) continue;
+    const message = await git.run(['log', '-1', '--format=%B', sha]);
+    changes.push({
+      sha,
+      parents,
+      subject: message.split('\n')[0],
+      version,
+      previous,
+      rollback: isRollbackCommit(message, environments),
+    });
   }
-  throw new InputError(
-    `Nothing to roll back on ${environment}: no commit in the last ${maxHistory} of its history changed model_version in ${manifestPath}`,
-  );
+  return changes;
 }

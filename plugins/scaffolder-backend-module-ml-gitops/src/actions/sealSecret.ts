@@ -13,7 +13,13 @@ import {
   redactUrl,
   targetInput,
 } from './inputs';
-import { branchChange, openedBy, proposeOnBranch } from './pullRequest';
+import {
+  branchChange,
+  initiatorAuthor,
+  openChangePullRequest,
+  openedBy,
+  writeOneCommitBranch,
+} from './pullRequest';
 import {
   checkEnvironment,
   createGitClients,
@@ -319,8 +325,6 @@ export function createSealSecretAction(options: MlGitopsActionOptions) {
       );
       const { loc } = target;
       const path = `secrets/${name}.sealed.yaml`;
-      const change = branchChange(ctx, 'seal', loc, environment, name);
-      const { branch } = change;
 
       const key = publicKeyFromPem(
         await loadCertificate({
@@ -349,6 +353,14 @@ export function createSealSecretAction(options: MlGitopsActionOptions) {
       const current = await readBranchManifest(writer, target, environment);
       const existing = await writer.getFile(loc, path, current.head);
       const model = target.model ?? current.manifest.model_name;
+      const change = branchChange(
+        'seal',
+        loc,
+        { manifestPath: target.manifestPath, model },
+        environment,
+        name,
+      );
+      const { branch } = change;
       const title = `${
         existing ? 'Reseal' : 'Seal'
       } secret ${name} for ${model} in ${environment}`;
@@ -372,27 +384,26 @@ export function createSealSecretAction(options: MlGitopsActionOptions) {
         return;
       }
 
-      const pullRequest = { title, body, label: 'ml-gitops/secret' };
-      await proposeOnBranch(ctx, writer, change, pullRequest, {
-        from: current.head,
-        step: 'commit',
-        fn: async () => {
-          // Sealing is randomised: a retry must not commit a second time.
-          const head = await writer.getBranchHead(loc, branch);
-          if (head && head !== current.head) {
-            ctx.logger.info(`Branch ${branch} already has the commit`);
-            return;
-          }
-          const onBranch = await writer.getFile(loc, path, branch);
-          const sha = await writer.commitFile(loc, {
-            branch,
-            path,
-            content: sealed,
-            blobSha: onBranch?.blobSha,
-            message: title,
-          });
-          ctx.logger.info(`Committed ${path} as ${sha.slice(0, 7)}`);
+      // Sealing is randomised, so a branch never already holds this
+      // ciphertext: a run of its own rebuilds the branch; a retried task
+      // keeps its commit through the checkpoint.
+      await writeOneCommitBranch(ctx, writer, change, {
+        baseHead: current.head,
+        path,
+        content: () => sealed,
+        isDone: () => false,
+        message: title,
+        author: initiatorAuthor(ctx),
+      });
+      await openChangePullRequest(ctx, writer, change, {
+        title,
+        body,
+        record: {
+          kind: 'seal',
+          environment,
+          ...(ctx.user?.ref ? { requestedBy: ctx.user.ref } : {}),
         },
+        environments: options.config.environments,
       });
     },
   });

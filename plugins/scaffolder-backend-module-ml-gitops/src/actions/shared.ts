@@ -410,6 +410,64 @@ export type RegistryFacts = {
   unforceable?: string[];
 };
 
+/** An error's message, for logs and refusals. */
+export function errorMessage(error: unknown): string {
+  return isError(error) ? error.message : String(error);
+}
+
+/** The registry that holds a model, and its client, or why there is none. */
+export type RegistryAccess = {
+  name: string;
+  url?: string;
+  client?: MlflowClient;
+  /** Why there is no client. */
+  problem?: string;
+};
+
+/**
+ * The registry named by the entity's annotation or the manifest, or the only
+ * configured one, with a client when it is of a supported type.
+ */
+export function registryFor(
+  config: MlGitopsActionsConfig,
+  options: { registryName?: string; manifest: ModelManifest },
+): RegistryAccess {
+  const name = options.registryName ?? options.manifest.registry;
+  let registry =
+    config.registries.length === 1 ? config.registries[0] : undefined;
+  if (name) {
+    registry = config.registries.find(r => r.name === name);
+  }
+  if (!registry) {
+    return {
+      name: name ?? 'none',
+      problem: name
+        ? `the registry "${name}" is not configured under mlGitops.registries (configured: ${
+            config.registries.map(r => r.name).join(', ') || 'none'
+          })`
+        : 'no registry is named by the ml-gitops/registry annotation or the manifest, and mlGitops.registries does not hold exactly one',
+    };
+  }
+  if (registry.type !== 'mlflow') {
+    return {
+      name: registry.name,
+      url: registry.url,
+      problem: `the registry "${registry.name}" has type "${registry.type}"; only mlflow is supported`,
+    };
+  }
+  return {
+    name: registry.name,
+    url: registry.url,
+    client: MlflowClient.create({
+      baseUrl: registry.url,
+      token: registry.token,
+      username: registry.username,
+      password: registry.password,
+      credentialsHint: `mlGitops.registries[${registry.name}]`,
+    }),
+  };
+}
+
 export async function checkRegistry(
   config: MlGitopsActionsConfig,
   options: {
@@ -419,46 +477,19 @@ export async function checkRegistry(
     manifest: ModelManifest;
   },
 ): Promise<RegistryFacts> {
-  const name = options.registryName ?? options.manifest.registry;
   const gates = options.manifest.gates?.metrics;
-  let registry =
-    config.registries.length === 1 ? config.registries[0] : undefined;
-  if (name) {
-    registry = config.registries.find(r => r.name === name);
-  }
   const noGate = evaluateGates(undefined, {});
-  if (!registry) {
-    return {
-      registry: name ?? 'none',
-      metrics: {},
-      gate: noGate,
-      blockers: [
-        name
-          ? `the registry "${name}" is not configured under mlGitops.registries (configured: ${
-              config.registries.map(r => r.name).join(', ') || 'none'
-            })`
-          : 'no registry is named by the ml-gitops/registry annotation or the manifest, and mlGitops.registries does not hold exactly one',
-      ],
-    };
-  }
-  if (registry.type !== 'mlflow') {
+  const registry = registryFor(config, options);
+  const client = registry.client;
+  if (!client) {
     return {
       registry: registry.name,
-      url: registry.url,
+      ...(registry.url ? { url: registry.url } : {}),
       metrics: {},
       gate: noGate,
-      blockers: [
-        `the registry "${registry.name}" has type "${registry.type}"; only mlflow is supported`,
-      ],
+      blockers: [registry.problem!],
     };
   }
-  const client = MlflowClient.create({
-    baseUrl: registry.url,
-    token: registry.token,
-    username: registry.username,
-    password: registry.password,
-    credentialsHint: `mlGitops.registries[${registry.name}]`,
-  });
   const id = `${options.model} version ${options.version}`;
   try {
     const version = await client.getModelVersion(

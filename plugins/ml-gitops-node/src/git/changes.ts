@@ -1,0 +1,201 @@
+/*
+ * What a change pull request to a config repo is called and what it says
+ * about itself: its branch, its label, and a machine-readable record in its
+ * body. The scaffolder actions write these; the history reader reads them
+ * back, so both sides share one definition.
+ */
+
+/**
+ * The kinds of change the actions propose.
+ *
+ * @public
+ */
+export type ChangeKind =
+  | 'deploy'
+  | 'promote'
+  | 'rollback'
+  | 'freeze'
+  | 'unfreeze'
+  | 'seal';
+
+const KINDS: ReadonlySet<string> = new Set<ChangeKind>([
+  'deploy',
+  'promote',
+  'rollback',
+  'freeze',
+  'unfreeze',
+  'seal',
+]);
+
+/**
+ * The label each kind of change pull request carries.
+ *
+ * @public
+ */
+export const CHANGE_LABELS: Readonly<Record<ChangeKind, string>> = {
+  deploy: 'ml-gitops/deploy',
+  promote: 'ml-gitops/promotion',
+  rollback: 'ml-gitops/rollback',
+  freeze: 'ml-gitops/freeze',
+  unfreeze: 'ml-gitops/freeze',
+  seal: 'ml-gitops/secret',
+};
+
+/** Every action branch starts with this. */
+export const CHANGE_BRANCH_PREFIX = 'ml-gitops/';
+
+/**
+ * Where a change lives: `ml-gitops/[<model>/]<kind>/<environment>[/<detail>]`.
+ * The detail is the version a deploy, promotion or rollback sets, or the
+ * secret a seal writes; freeze and unfreeze have none. The model segment is
+ * there only when the repo's manifest is not at the default path, so that
+ * several models of one repo never share a branch.
+ *
+ * @public
+ */
+export type ChangeBranch = {
+  kind: ChangeKind;
+  environment: string;
+  model?: string;
+  detail?: string;
+};
+
+/**
+ * The branch of a change: a function of the model, environment, kind and
+ * version, never of the task, so re-running the same change finds the same
+ * branch and its open pull request.
+ *
+ * @public
+ */
+export function changeBranchName(change: ChangeBranch): string {
+  return [
+    'ml-gitops',
+    ...(change.model ? [change.model] : []),
+    change.kind,
+    change.environment,
+    ...(change.detail ? [change.detail] : []),
+  ].join('/');
+}
+
+/**
+ * Reads a branch name written by {@link changeBranchName} back, given the
+ * environments (which tell the kind segment from a model segment).
+ *
+ * @public
+ */
+export function parseChangeBranch(
+  ref: string,
+  environments: readonly string[],
+): ChangeBranch | undefined {
+  if (!ref.startsWith(CHANGE_BRANCH_PREFIX)) return undefined;
+  const parts = ref.slice(CHANGE_BRANCH_PREFIX.length).split('/');
+  for (const withModel of [false, true]) {
+    const at = withModel ? 1 : 0;
+    const kind = parts[at];
+    const environment = parts[at + 1];
+    const rest = parts.slice(at + 2);
+    if (
+      kind &&
+      KINDS.has(kind) &&
+      environment &&
+      environments.includes(environment) &&
+      rest.length <= 1
+    ) {
+      return {
+        kind: kind as ChangeKind,
+        environment,
+        ...(withModel ? { model: parts[0] } : {}),
+        ...(rest[0] ? { detail: rest[0] } : {}),
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * What a change pull request records about itself in its body, in a block
+ * that survives edits to the prose around it.
+ *
+ * @public
+ */
+export type ChangeRecord = {
+  kind: ChangeKind;
+  environment: string;
+  /** The version before the change. */
+  from?: string;
+  /** The version the change sets. */
+  to?: string;
+  /** Why: required for rollbacks and freezes. */
+  reason?: string;
+  /** Promotions: the environment promoted from and its head commit. */
+  sourceEnvironment?: string;
+  sourceCommit?: string;
+  /** The Backstage user the change was made for. */
+  requestedBy?: string;
+  /** Rollbacks: the version was marked rejected in the registry. */
+  rejected?: boolean;
+};
+
+const RECORD = /<!-- ml-gitops:([a-z]+) (\{.*?\}) -->/;
+
+/**
+ * The record as an HTML comment GitHub does not render:
+ * `<!-- ml-gitops:<kind> {json} -->`. `<`, `>` and `-` inside the JSON are
+ * escaped, so no text can end the comment early.
+ *
+ * @public
+ */
+export function changeRecordBlock(record: ChangeRecord): string {
+  const { kind, ...rest } = record;
+  const json = JSON.stringify(rest).replace(
+    /[<>-]/g,
+    c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return `<!-- ml-gitops:${kind} ${json} -->`;
+}
+
+/**
+ * The record of a pull request body, or undefined when it has none or it
+ * does not parse (a body is free text anyone with write access can edit).
+ *
+ * @public
+ */
+export function parseChangeRecord(
+  body: string | null | undefined,
+): ChangeRecord | undefined {
+  const match = body ? RECORD.exec(body) : null;
+  if (!match || !KINDS.has(match[1])) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(match[2]);
+  } catch {
+    return undefined;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return undefined;
+  }
+  const value = parsed as Record<string, unknown>;
+  const text = (key: string, max = 2000) =>
+    typeof value[key] === 'string' && (value[key] as string).length <= max
+      ? (value[key] as string)
+      : undefined;
+  const environment = text('environment', 200);
+  if (!environment) return undefined;
+  const record: ChangeRecord = {
+    kind: match[1] as ChangeKind,
+    environment,
+  };
+  for (const key of [
+    'from',
+    'to',
+    'reason',
+    'sourceEnvironment',
+    'sourceCommit',
+    'requestedBy',
+  ] as const) {
+    const v = text(key);
+    if (v !== undefined) record[key] = v;
+  }
+  if (typeof value.rejected === 'boolean') record.rejected = value.rejected;
+  return record;
+}
