@@ -54,6 +54,8 @@ function fraudDetectorRepo() {
     mergedAt: '2026-10-01T10:00:00Z',
     mergedBy: 'grace',
     approvers: ['grace'],
+    // Opened by ada, merged by grace: the deployment is ada's.
+    user: 'ada',
   });
   const c3 = repo.commit({
     branch: 'dev',
@@ -350,7 +352,7 @@ describe('MlGitopsPoller', () => {
     expect(dev.declared).toEqual({
       version: '12',
       commit: t.c2,
-      author: 'grace',
+      author: 'ada',
       committedAt: '2026-10-01T10:00:00.000Z',
       pullRequest: {
         number: 3,

@@ -45,7 +45,10 @@ export function githubId(name: string): number {
 /** GitHub's simple-user (an account in any answer). */
 export function githubUser(
   login: string,
-  options: GithubSite & { type?: 'User' | 'Organization'; id?: number } = {},
+  options: GithubSite & {
+    type?: 'User' | 'Organization' | 'Bot';
+    id?: number;
+  } = {},
 ) {
   const { api, web } = site(options);
   const url = `${api}/users/${login}`;
@@ -242,6 +245,8 @@ export type GithubPullOptions = GithubSite & {
   title?: string;
   body?: string | null;
   user?: string;
+  /** An app's account opens PRs as `<slug>[bot]` with type Bot. */
+  userType?: 'User' | 'Bot';
   head: { ref: string; sha?: string };
   base: { ref: string; sha?: string };
   labels?: string[];
@@ -290,7 +295,10 @@ export function githubPull(fullName: string, options: GithubPullOptions) {
     locked: false,
     title:
       options.title ?? `Merge ${options.head.ref} into ${options.base.ref}`,
-    user: githubUser(options.user ?? 'backstage-bot', s),
+    user: githubUser(options.user ?? 'backstage-bot', {
+      ...s,
+      ...(options.userType ? { type: options.userType } : {}),
+    }),
     body: options.body ?? null,
     labels: (options.labels ?? []).map(l => githubLabel(fullName, l, s)),
     milestone: null,

@@ -136,7 +136,7 @@ export type ChangeRecord = {
   rejected?: boolean;
 };
 
-const RECORD = /<!-- ml-gitops:([a-z]+) (\{.*?\}) -->/;
+const RECORD = /<!-- ml-gitops:([a-z]+) (\{[^]*?\}) -->/;
 
 /**
  * The record as an HTML comment GitHub does not render:

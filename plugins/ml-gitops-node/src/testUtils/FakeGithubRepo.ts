@@ -45,6 +45,12 @@ export type FakePull = {
   approvers: string[];
   title?: string;
   labels?: string[];
+  /** Who opened it; `userType: 'Bot'` for an app's account. */
+  user?: string;
+  userType?: 'User' | 'Bot';
+  body?: string;
+  /** The head commit it merged, when its branch is gone. */
+  headSha?: string;
 };
 
 /** A pull request opened through the fake's write API. */
@@ -346,9 +352,12 @@ export class FakeGithubRepo {
       number: p.number,
       state: 'closed' as const,
       title: p.title ?? `Merge ${p.head} into ${p.base}`,
-      head: { ref: p.head, sha: this.branches.get(p.head) },
+      head: { ref: p.head, sha: p.headSha ?? this.branches.get(p.head) },
       base: { ref: p.base, sha: this.branches.get(p.base) },
       labels: p.labels,
+      ...(p.user ? { user: p.user } : {}),
+      ...(p.userType ? { userType: p.userType } : {}),
+      ...(p.body !== undefined ? { body: p.body } : {}),
       mergedAt: p.mergedAt,
       mergeCommitSha: p.mergeCommit,
     };
