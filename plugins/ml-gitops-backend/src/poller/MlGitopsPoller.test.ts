@@ -1,5 +1,6 @@
 import { Entity } from '@backstage/catalog-model';
 import { statusSignalKey } from '@ml-gitops/plugin-ml-gitops-common';
+import { changeRecordBlock } from '@ml-gitops/plugin-ml-gitops-node';
 import {
   mockServices,
   registerMswTestHooks,
@@ -795,7 +796,16 @@ describe('MlGitopsPoller', () => {
       mergedAt: '2026-11-27T23:55:00Z',
       mergedBy: 'grace',
       approvers: ['ada'],
+      user: 'linus',
+      body: `Rolls back.\n\n${changeRecordBlock({
+        kind: 'rollback',
+        environment: 'staging',
+        from: '12',
+        to: '11',
+        reason: 'AUC dropped on live traffic',
+      })}`,
     });
+    const sentBefore = t.notifications.send.mock.calls.length;
     await t.poller.pollAll();
     const history = await t.store.listHistory({
       entityRef: FRAUD,
@@ -807,8 +817,28 @@ describe('MlGitopsPoller', () => {
       version: '11',
       previousVersion: '12',
       commit: merge,
+      author: 'linus',
+      reason: 'AUC dropped on live traffic',
       pullRequest: { number: 12, mergedBy: 'grace', reviewers: ['ada'] },
     });
+    // The owners hear of it once, with the reason.
+    const rolledBack = t.notifications.send.mock.calls
+      .slice(sentBefore)
+      .map(([n]: any[]) => n.payload)
+      .filter((p: any) => p.scope.startsWith('ml-gitops:rollback-merged:'));
+    expect(rolledBack).toEqual([
+      expect.objectContaining({
+        title: 'fraud-detector rolled back in staging: 12 → 11',
+        description:
+          'linus rolled staging back to version 11 (#12). Reason: AUC dropped on live traffic.',
+      }),
+    ]);
+    await t.poller.pollAll();
+    expect(
+      t.notifications.send.mock.calls.filter(([n]: any[]) =>
+        n.payload.scope.startsWith('ml-gitops:rollback-merged:'),
+      ),
+    ).toHaveLength(1);
   });
 
   it('closes the drift episode and tells the owners once when the environment is back in line, and when a rollback missed its target', async () => {

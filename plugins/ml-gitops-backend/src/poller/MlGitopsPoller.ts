@@ -962,6 +962,29 @@ export class MlGitopsPoller {
     );
     if (git.deployments.length > 0) {
       await this.deps.store.recordDeployments(entityRef, git.deployments);
+      // A rollback merged since the last cycle (not one found by the first
+      // read of a branch's past) is news for the owners, with its reason.
+      for (const rollback of git.deployments) {
+        if (
+          rollback.kind !== 'rollback' ||
+          !git.moved.has(rollback.environment)
+        ) {
+          continue;
+        }
+        const title = entity.metadata.title ?? entity.metadata.name;
+        await this.notifyOwners(entityRef, entity, rollback.environment, {
+          title: `${title} rolled back in ${rollback.environment}: ${
+            rollback.previousVersion ?? '?'
+          } → ${rollback.version}`,
+          description: `${rollback.author} rolled ${
+            rollback.environment
+          } back to version ${rollback.version}${
+            rollback.pullRequest ? ` (#${rollback.pullRequest.number})` : ''
+          }. Reason: ${rollback.reason ?? 'none given'}.`,
+          severity: 'normal',
+          scope: `ml-gitops:rollback-merged:${entityRef}:${rollback.environment}:${rollback.commit}`,
+        });
+      }
     }
 
     const statuses: PolledModel['statuses'] = [];
