@@ -37,7 +37,20 @@ function columns(targetSeconds: number): TableColumn<Deployment>[] {
     {
       title: 'Kind',
       field: 'kind',
-      render: row => KIND_LABEL[row.kind] ?? row.kind,
+      render: row => (
+        <>
+          {KIND_LABEL[row.kind] ?? row.kind}
+          {row.reason && (
+            <Typography
+              variant="caption"
+              color="textSecondary"
+              component="div"
+            >
+              Reason: {row.reason}
+            </Typography>
+          )}
+        </>
+      ),
     },
     {
       title: 'Version',

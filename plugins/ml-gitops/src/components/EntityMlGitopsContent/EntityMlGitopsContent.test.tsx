@@ -196,6 +196,7 @@ describe('EntityMlGitopsContent', () => {
             version: '11',
             previousVersion: '12',
             author: 'linus',
+            reason: 'AUC dropped on live traffic',
             timeToServeSeconds: 200,
             pullRequest: {
               number: 77,
@@ -222,6 +223,9 @@ describe('EntityMlGitopsContent', () => {
     await renderWithApis(<EntityMlGitopsContent />, { api });
     const row = (await screen.findByText('linus')).closest('tr')!;
     expect(within(row).getByText('Rollback')).toBeInTheDocument();
+    expect(
+      within(row).getByText('Reason: AUC dropped on live traffic'),
+    ).toBeInTheDocument();
     expect(within(row).getByText('12 → 11')).toBeInTheDocument();
     expect(within(row).getByText('grace, alan')).toBeInTheDocument();
     expect(
