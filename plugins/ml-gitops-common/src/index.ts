@@ -15,3 +15,4 @@ export * from './drift';
 export * from './gates';
 export * from './registry';
 export * from './canary';
+export * from './rollback';

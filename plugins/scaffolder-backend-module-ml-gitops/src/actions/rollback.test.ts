@@ -14,7 +14,7 @@ import {
   makeOptions,
   outputsOf,
 } from '../__testUtils__/setup';
-import { createRollbackAction, rollbackCandidates } from './rollback';
+import { createRollbackAction } from './rollback';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const server = setupServer();
@@ -68,44 +68,6 @@ function productionStory() {
   repo.git('revert', '--no-edit', twelve);
   repo.pushAll();
 }
-
-describe('rollbackCandidates', () => {
-  const change = (
-    version: string,
-    previous: string | null,
-    rollback = false,
-  ) => ({
-    sha: version,
-    parents: [],
-    subject: '',
-    version,
-    previous,
-    rollback,
-  });
-
-  it('goes back past a version that was rolled back from, never forward', () => {
-    // newest first: 12 → 11 (rollback), 11 → 12, 10 → 11, 9 → 10
-    const result = rollbackCandidates([
-      change('11', '12', true),
-      change('12', '11'),
-      change('11', '10'),
-      change('10', '9'),
-    ]);
-    expect(result.current).toBe('11');
-    expect(result.candidates).toEqual(['10', '9']);
-    expect([...result.rolledBackFrom]).toEqual(['12']);
-  });
-
-  it('after a promotion that follows a rollback, goes back to the version it replaced', () => {
-    const result = rollbackCandidates([
-      change('13', '11'),
-      change('11', '12', true),
-      change('12', '11'),
-      change('11', '10'),
-    ]);
-    expect(result.candidates[0]).toBe('11');
-  });
-});
 
 describe('ml-gitops:rollback', () => {
   it('reverts a squash-merged deployment commit and opens the pull request with the reason', async () => {

@@ -4,6 +4,7 @@ import {
   mlGitopsDeploymentRollbackPermission,
   mlGitopsVersionRejectPermission,
   parseModelManifest,
+  rollbackCandidates,
   setModelVersion,
   versionRejection,
 } from '@ml-gitops/plugin-ml-gitops-common';
@@ -61,42 +62,6 @@ export type VersionChange = {
   previous: string | null;
   rollback: boolean;
 };
-
-/**
- * Where a rollback goes, from an environment's deployments (newest first):
- * the newest earlier version that served there, is not the current one,
- * was not itself rolled back from, and is not rejected. Rolling back a
- * rollback therefore goes further back, never forward again.
- */
-export function rollbackCandidates(changes: VersionChange[]): {
-  current: string;
-  candidates: string[];
-  rolledBackFrom: Set<string>;
-} {
-  if (changes.length === 0) {
-    return { current: '', candidates: [], rolledBackFrom: new Set() };
-  }
-  const current = changes[0].version;
-  const rolledBackFrom = new Set(
-    changes.filter(c => c.rollback && c.previous).map(c => c.previous!),
-  );
-  const served: string[] = [];
-  for (const change of changes) {
-    served.push(change.version);
-    if (change.previous !== null) served.push(change.previous);
-  }
-  const candidates: string[] = [];
-  for (const version of served) {
-    if (
-      version !== current &&
-      !rolledBackFrom.has(version) &&
-      !candidates.includes(version)
-    ) {
-      candidates.push(version);
-    }
-  }
-  return { current, candidates, rolledBackFrom };
-}
 
 const REVERT = /^Revert "|This reverts commit [0-9a-f]{7,40}/m;
 const TRAILER = /^ML-GitOps-Change: ([a-z]+)\s*$/m;

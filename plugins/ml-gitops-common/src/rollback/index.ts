@@ -1,0 +1,2 @@
+export { rollbackCandidates } from './rollbackTarget';
+export type { DeclaredVersionChange } from './rollbackTarget';

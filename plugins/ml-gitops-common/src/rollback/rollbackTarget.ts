@@ -1,0 +1,53 @@
+/**
+ * One change of an environment's declared version, as the history of its
+ * branch shows it.
+ *
+ * @public
+ */
+export type DeclaredVersionChange = {
+  /** The version the change set. */
+  version: string;
+  /** The version before it; null or absent for the first declaration. */
+  previous?: string | null;
+  /** Whether the change was a rollback. */
+  rollback: boolean;
+};
+
+/**
+ * Where a rollback of an environment may go, from its changes (newest
+ * first): every earlier version that served there, newest first, except the
+ * current one and the versions a rollback left ("rolled back from"). The
+ * first candidate that is not rejected in the registry is the default
+ * target, so rolling back a rollback goes further back, never forward.
+ *
+ * @public
+ */
+export function rollbackCandidates(changes: DeclaredVersionChange[]): {
+  /** The version declared now; empty when there are no changes. */
+  current: string;
+  candidates: string[];
+  rolledBackFrom: Set<string>;
+} {
+  if (changes.length === 0) {
+    return { current: '', candidates: [], rolledBackFrom: new Set() };
+  }
+  const current = changes[0].version;
+  const rolledBackFrom = new Set<string>();
+  for (const change of changes) {
+    if (change.rollback && change.previous) rolledBackFrom.add(change.previous);
+  }
+  const candidates: string[] = [];
+  for (const change of changes) {
+    for (const version of [change.version, change.previous]) {
+      if (
+        version &&
+        version !== current &&
+        !rolledBackFrom.has(version) &&
+        !candidates.includes(version)
+      ) {
+        candidates.push(version);
+      }
+    }
+  }
+  return { current, candidates, rolledBackFrom };
+}
