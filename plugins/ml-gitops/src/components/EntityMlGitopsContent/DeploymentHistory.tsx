@@ -41,11 +41,7 @@ function columns(targetSeconds: number): TableColumn<Deployment>[] {
         <>
           {KIND_LABEL[row.kind] ?? row.kind}
           {row.reason && (
-            <Typography
-              variant="caption"
-              color="textSecondary"
-              component="div"
-            >
+            <Typography variant="caption" color="textSecondary" component="div">
               Reason: {row.reason}
             </Typography>
           )}

@@ -71,15 +71,96 @@ describe('EntityMlGitopsContent', () => {
         targetEnvironment: 'staging',
       },
     });
+  });
 
-    const rollback = screen.getByRole('button', {
+  it('shows where a rollback goes and what changes before opening the template with that version', async () => {
+    // production: 9 → 10 → 11 → 12, rolled back to 11 (the seeded story).
+    const items = [
+      deployment(0, { kind: 'rollback', version: '11', previousVersion: '12' }),
+      deployment(1, {
+        kind: 'promotion',
+        version: '12',
+        previousVersion: '11',
+      }),
+      deployment(2, {
+        kind: 'promotion',
+        version: '11',
+        previousVersion: '10',
+      }),
+      deployment(3, { kind: 'promotion', version: '10', previousVersion: '9' }),
+    ];
+    const getHistory = jest.fn().mockResolvedValue({ items });
+    const api = mockMlGitopsApi({
+      getDeployments: jest.fn().mockResolvedValue(deployments()),
+      getHistory,
+    });
+    await renderWithApis(<EntityMlGitopsContent />, { api });
+
+    const rollback = await screen.findByRole('button', {
       name: 'Roll back production',
     });
-    await waitFor(() => expect(rollback).toHaveAttribute('href'));
-    expect(formDataOf(rollback.getAttribute('href'))).toEqual({
-      path: '/create/templates/default/ml-gitops-rollback',
-      formData: { entityRef: ENTITY_REF, environment: 'production' },
+    await waitFor(() => expect(rollback).toBeEnabled());
+    await userEvent.click(rollback);
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Roll back production',
     });
+    expect(
+      await within(dialog).findByText(/Rolls production back from version/),
+    ).toHaveTextContent(
+      'Rolls production back from version 11 to 10: the newest earlier version that served there and was not itself rolled back from.',
+    );
+    expect(
+      within(dialog).getByText('Skips 12: rolled back from before.'),
+    ).toBeInTheDocument();
+    expect(
+      within(dialog).getByText(
+        'The pull request holds one commit that sets model_version to 10 in the manifest; nothing else changes.',
+      ),
+    ).toBeInTheDocument();
+    const proceed = within(dialog).getByRole('button', {
+      name: 'Continue to 10',
+    });
+    expect(formDataOf(proceed.getAttribute('href'))).toEqual({
+      path: '/create/templates/default/ml-gitops-rollback',
+      formData: {
+        entityRef: ENTITY_REF,
+        environment: 'production',
+        toVersion: '10',
+      },
+    });
+  });
+
+  it('previews a rollback of a plain promotion as a git revert of it', async () => {
+    const items = [
+      deployment(0, {
+        kind: 'promotion',
+        version: '13',
+        previousVersion: '12',
+      }),
+      deployment(1, { kind: 'deploy', version: '12', previousVersion: '11' }),
+    ];
+    const api = mockMlGitopsApi({
+      getDeployments: jest.fn().mockResolvedValue(deployments()),
+      getHistory: jest.fn().mockResolvedValue({ items }),
+    });
+    await renderWithApis(<EntityMlGitopsContent />, { api });
+    const rollback = await screen.findByRole('button', {
+      name: 'Roll back production',
+    });
+    await waitFor(() => expect(rollback).toBeEnabled());
+    await userEvent.click(rollback);
+    const dialog = await screen.findByRole('dialog');
+    expect(
+      await within(dialog).findByText(/The pull request holds a git revert of/),
+    ).toHaveTextContent(
+      'The pull request holds a git revert of 0000000 (the promotion of 13 by author-0); nothing else changes.',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Cancel' }),
+    );
+    await waitFor(() =>
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+    );
   });
 
   it('disables a promotion that changes nothing and says why', async () => {
