@@ -57,15 +57,23 @@ describe('operators, registry and test controls', () => {
       headers: { 'content-type': 'application/json' },
     });
 
-  /** Commits a new model_version to a branch through the Git host's API. */
+  /**
+   * Commits a new model_version to a branch through the Git host's API, as
+   * the sandbox's `admin`, whom branch protection does not stop (staging
+   * and production are protected).
+   */
   async function declare(repo: string, branch: string, version: string) {
     const p = `/repos/acme/${repo}/contents/deploy/model.yaml`;
     const file = await (await gh(`${p}?ref=${branch}`)).json();
     const text = Buffer.from(file.content, 'base64')
       .toString()
       .replace(/model_version: "\d+"/, `model_version: "${version}"`);
-    const res = await gh(p, {
+    const res = await fetch(`${sandbox.urls.gitApi}${p}`, {
       method: 'PUT',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from('admin:x').toString('base64')}`,
+      },
       body: JSON.stringify({
         message: `Deploy ${version}`,
         content: Buffer.from(text).toString('base64'),

@@ -29,15 +29,36 @@ import {
   Router,
   sendJson,
 } from '../lib/http';
-import { API_USER, SEED_ANCHOR, USERS } from '../seed/data';
+import {
+  ACTIONS_TOKEN,
+  API_USER,
+  GITHUB_ACTIONS_APP,
+  SEED_ANCHOR,
+  SeedApp,
+  USERS,
+} from '../seed/data';
 import { GITHUB_COMMITTER } from '../seed/seedGit';
 import {
+  BranchProtection,
   GitRepos,
   PullRecord,
   RepoRecord,
+  RequiredCheck,
   Signature,
   ZERO_SHA,
 } from './GitRepos';
+import {
+  checkFailure,
+  checksExpected,
+  CODEOWNERS_PATHS,
+  hasWriteAccess,
+  isOwner,
+  ownerList,
+  ownersOf,
+  parseCodeOwners,
+  pushRefusal,
+  requiredChecks,
+} from './protection';
 import {
   combinedState,
   gitCommitJson,
@@ -94,12 +115,27 @@ function validationFailed(
 
 const RATE_LIMIT = 5000;
 
-function contextsOf(rsc: { contexts?: unknown; checks?: unknown }): string[] {
-  if (Array.isArray(rsc.contexts)) return rsc.contexts.map(String);
-  if (Array.isArray(rsc.checks))
-    return rsc.checks.map((c: { context: string }) => c.context);
-  return [];
-}
+/**
+ * Who a request acts as. Any token is accepted: a token of a GitHub App the
+ * host knows acts as that app's bot account and carries its app id (the
+ * creator of what it writes); any other token, or none, is the API user
+ * (ml-gitops-bot). Basic credentials of the user `admin` act as a repository
+ * admin, whom branch protection does not restrict (as on smart HTTP).
+ */
+type Actor = {
+  login: string;
+  name: string;
+  email: string;
+  appId: number | null;
+  admin: boolean;
+};
+
+/** What a pull request's merge would meet: GitHub's `mergeable`, `mergeable_state` and the 405 message. */
+type Mergeability = {
+  mergeable: boolean;
+  state: 'dirty' | 'blocked' | 'behind' | 'unstable' | 'clean';
+  reason: string | null;
+};
 
 export class GitHubApi {
   private router = new Router();
@@ -113,6 +149,14 @@ export class GitHubApi {
   readonly freePlanOwners = new Set<string>();
   /** The GraphQL API (/api/graphql) over the same repositories. */
   readonly graphql: GitHubGraphql;
+  /**
+   * Tokens that belong to a GitHub App (an installation token, or a
+   * workflow's GITHUB_TOKEN for GitHub Actions): what they create is
+   * created by the app. Tests may add their own.
+   */
+  readonly appTokens = new Map<string, SeedApp>([
+    [ACTIONS_TOKEN, GITHUB_ACTIONS_APP],
+  ]);
 
   constructor(
     private readonly repos: GitRepos,
@@ -231,6 +275,62 @@ export class GitHubApi {
     const sha = await this.repos.resolveCommit(repo, ref);
     if (!sha) throw new GitHubError(404, 'Not Found', docs);
     return sha;
+  }
+
+  /** The identity of a request's credentials (see Actor). */
+  private actor(req: RouteContext['req']): Actor {
+    const header = String(req.headers.authorization ?? '');
+    let token = /^(?:token|bearer)\s+(\S+)$/i.exec(header)?.[1];
+    let basicUser: string | undefined;
+    if (/^basic\s/i.test(header)) {
+      const [user, password] = Buffer.from(header.slice(6).trim(), 'base64')
+        .toString('utf8')
+        .split(':');
+      basicUser = user;
+      token = password;
+    }
+    const app = token ? this.appTokens.get(token) : undefined;
+    if (app) {
+      return {
+        login: app.login,
+        name: app.login,
+        email: `${app.userId}+${app.login}@users.noreply.github.com`,
+        appId: app.id,
+        admin: false,
+      };
+    }
+    return {
+      login: API_USER.login,
+      name: API_USER.name,
+      email: API_USER.email,
+      appId: null,
+      admin: basicUser === 'admin',
+    };
+  }
+
+  /**
+   * Refuses an API write to a protected branch as GitHub refuses the push
+   * (protection.ts, pushRefusal). The sandbox's `admin` is never
+   * restricted, as on smart HTTP (enforce_admins is not emulated).
+   */
+  private async refuseProtected(
+    ctx: RouteContext,
+    repo: RepoRecord,
+    ref: string,
+    update: { old: string; new: string | null },
+    status: number,
+    docs: string,
+  ) {
+    if (!ref.startsWith('refs/heads/') || this.actor(ctx.req).admin) return;
+    const p = repo.protection[ref.slice('refs/heads/'.length)];
+    if (!p) return;
+    const reason = pushRefusal(p, {
+      deletes: update.new === null,
+      fastForward:
+        update.new !== null &&
+        (await this.repos.isAncestor(repo, update.old, update.new)),
+    });
+    if (reason) throw new GitHubError(status, reason, docs);
   }
 
   private apiUser(): Signature {
@@ -575,6 +675,20 @@ export class GitHubApi {
           author,
           committer,
         );
+        // A commit to a protected branch is refused like a push, with 409
+        // (the documented conflict answer of "Create or update file
+        // contents"; GitHub answers "Changes must be made through a pull
+        // request." there).
+        if (parent) {
+          await this.refuseProtected(
+            ctx,
+            repo,
+            ref,
+            { old: parent, new: sha },
+            409,
+            docs,
+          );
+        }
         if (
           !(await this.repos.updateRef(repo, ref, sha, parent, this.pusher()))
         ) {
@@ -707,6 +821,17 @@ export class GitHubApi {
         if (!body.force && !(await this.repos.isAncestor(repo, old, sha))) {
           throw new GitHubError(422, 'Update is not a fast forward', docs);
         }
+        // A protected branch: `force: true` does not make a force push
+        // allowed, nor may a fast-forward skip a required pull request
+        // (422, "Update a reference": Validation failed).
+        await this.refuseProtected(
+          ctx,
+          repo,
+          ref,
+          { old, new: sha },
+          422,
+          docs,
+        );
         if (!(await this.repos.updateRef(repo, ref, sha, old, this.pusher()))) {
           throw new GitHubError(422, 'Update is not a fast forward', docs);
         }
@@ -715,15 +840,23 @@ export class GitHubApi {
     });
     r.add('DELETE', `${base}/git/refs/*`, async ctx => {
       const repo = this.repo(ctx.params);
-      const ok = await this.repos.withLock(repo, () =>
-        this.repos.deleteRef(repo, `refs/${ctx.params.rest}`, this.pusher()),
-      );
-      if (!ok)
-        throw new GitHubError(
-          422,
-          'Reference does not exist',
-          `${DOCS}/git/refs#delete-a-reference`,
-        );
+      const docs = `${DOCS}/git/refs#delete-a-reference`;
+      const ref = `refs/${ctx.params.rest}`;
+      const ok = await this.repos.withLock(repo, async () => {
+        const old = await this.repos.refSha(repo, ref);
+        if (old) {
+          await this.refuseProtected(
+            ctx,
+            repo,
+            ref,
+            { old, new: null },
+            422,
+            docs,
+          );
+        }
+        return this.repos.deleteRef(repo, ref, this.pusher());
+      });
+      if (!ok) throw new GitHubError(422, 'Reference does not exist', docs);
       ctx.res.writeHead(204);
       ctx.res.end();
     });
@@ -936,7 +1069,7 @@ export class GitHubApi {
       const u = this.urls();
       const c = (await this.repos.commit(repo, sha))!;
       const p = repo.protection[name];
-      const contexts = p?.required_status_checks?.contexts ?? [];
+      const checks = requiredChecks(p);
       return {
         name,
         commit: restCommitJson(u, repo, c),
@@ -949,8 +1082,8 @@ export class GitHubApi {
           enabled: Boolean(p),
           required_status_checks: {
             enforcement_level: p ? 'non_admins' : 'off',
-            contexts,
-            checks: contexts.map(context => ({ context, app_id: null })),
+            contexts: checks.map(check => check.context),
+            checks,
           },
         },
         protection_url: `${u.api}/repos/${repo.fullName}/branches/${name}/protection`,
@@ -1007,10 +1140,7 @@ export class GitHubApi {
               url: `${u}/required_status_checks`,
               strict: p.required_status_checks.strict,
               contexts: p.required_status_checks.contexts,
-              checks: p.required_status_checks.contexts.map(context => ({
-                context,
-                app_id: null,
-              })),
+              checks: requiredChecks(p),
               contexts_url: `${u}/required_status_checks/contexts`,
             }
           : undefined,
@@ -1025,8 +1155,8 @@ export class GitHubApi {
           enabled: p.enforce_admins,
         },
         required_linear_history: { enabled: false },
-        allow_force_pushes: { enabled: false },
-        allow_deletions: { enabled: false },
+        allow_force_pushes: { enabled: Boolean(p.allow_force_pushes) },
+        allow_deletions: { enabled: Boolean(p.allow_deletions) },
         block_creations: { enabled: false },
         required_conversation_resolution: { enabled: false },
         lock_branch: { enabled: false },
@@ -1076,11 +1206,13 @@ export class GitHubApi {
       }
       const rsc = body.required_status_checks;
       const rpr = body.required_pull_request_reviews;
+      const checks = rsc ? this.requestedChecks(repo, rsc, docs) : [];
       repo.protection[ctx.params.branch] = {
         required_status_checks: rsc
           ? {
               strict: Boolean(rsc.strict),
-              contexts: contextsOf(rsc),
+              contexts: checks.map(c => c.context),
+              checks,
             }
           : null,
         required_pull_request_reviews: rpr
@@ -1095,6 +1227,8 @@ export class GitHubApi {
             }
           : null,
         enforce_admins: Boolean(body.enforce_admins),
+        allow_force_pushes: Boolean(body.allow_force_pushes),
+        allow_deletions: Boolean(body.allow_deletions),
       };
       await this.repos.syncProtection(repo);
       return this.reply(ctx, 200, protectionJson(repo, ctx.params.branch));
@@ -1298,6 +1432,9 @@ export class GitHubApi {
         );
       }
       const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      // The creator is who the token is: an app's token creates the status
+      // as the app, which a check bound to that app requires.
+      const actor = this.actor(ctx.req);
       const s = {
         id: this.repos.nextObjectId(),
         state: body.state,
@@ -1306,7 +1443,8 @@ export class GitHubApi {
         target_url: body.target_url ?? null,
         created_at: now,
         updated_at: now,
-        creator: API_USER.login,
+        creator: actor.login,
+        app_id: actor.appId,
       };
       (repo.statuses[sha] ??= []).push(s);
       return this.reply(ctx, 201, statusJson(this.urls(), repo, s));
@@ -1356,20 +1494,13 @@ export class GitHubApi {
         `${DOCS}/pulls/pulls#get-a-pull-request`,
       );
       await this.refreshHeads(repo);
-      const mergeable =
-        pr.state === 'open' ? await this.mergeable(repo, pr) : null;
-      let mergeableState = 'unknown';
-      if (pr.state === 'open' && !mergeable) mergeableState = 'dirty';
-      else if (pr.state === 'open')
-        mergeableState = (await this.blockedReason(repo, pr))
-          ? 'blocked'
-          : 'clean';
+      const m = pr.state === 'open' ? await this.mergeability(repo, pr) : null;
       return this.reply(
         ctx,
         200,
         pullJson(this.urls(), repo, pr, true, {
-          mergeable,
-          mergeable_state: mergeableState,
+          mergeable: m ? m.mergeable : null,
+          mergeable_state: m ? m.state : 'unknown',
         }),
       );
     });
@@ -1688,8 +1819,10 @@ export class GitHubApi {
             docs,
           );
         }
-        const blocked = await this.blockedReason(repo, pr);
-        if (blocked) throw new GitHubError(405, blocked, docs);
+        // Conflicts, reviews, required checks, an out-of-date head: 405
+        // with GitHub's reason (mergeability, for the order).
+        const { reason } = await this.mergeability(repo, pr);
+        if (reason) throw new GitHubError(405, reason, docs);
         const baseRef = `refs/heads/${pr.base.ref}`;
         const baseSha = (await this.repos.refSha(repo, baseRef))!;
         const tree = await this.repos.mergeTree(repo, baseSha, pr.head.sha);
@@ -1805,6 +1938,68 @@ export class GitHubApi {
     });
   }
 
+  /**
+   * The required checks of a protection update (docs.github.com, REST
+   * "Update branch protection"): `checks` as `{context, app_id}`, where an
+   * omitted app_id "automatically select[s] the GitHub App that has recently
+   * provided this check, or any app if it was not set by a GitHub App" and
+   * -1 "explicitly allow[s] any app"; or the deprecated `contexts`, of
+   * which "If any of these checks have recently been set by a particular
+   * GitHub App, they will be required to come from that app in future".
+   * "Recently" is read as: the newest status of that context in the repo
+   * that an app created.
+   */
+  private requestedChecks(
+    repo: RepoRecord,
+    rsc: { contexts?: unknown; checks?: unknown },
+    docs: string,
+  ): RequiredCheck[] {
+    const recentApp = (context: string) => {
+      let newest: { id: number; app_id?: number | null } | undefined;
+      for (const list of Object.values(repo.statuses)) {
+        for (const st of list) {
+          if (
+            st.context === context &&
+            typeof st.app_id === 'number' &&
+            (!newest || st.id > newest.id)
+          )
+            newest = st;
+        }
+      }
+      return newest?.app_id ?? null;
+    };
+    const invalid = () =>
+      validationFailed(
+        [
+          {
+            resource: 'ProtectedBranch',
+            code: 'invalid',
+            field: 'required_status_checks',
+          },
+        ],
+        docs,
+      );
+    if (rsc.checks !== undefined && rsc.checks !== null) {
+      if (!Array.isArray(rsc.checks)) throw invalid();
+      return rsc.checks.map((c: unknown) => {
+        const check = c as { context?: unknown; app_id?: unknown };
+        if (typeof check?.context !== 'string') throw invalid();
+        if (check.app_id === undefined || check.app_id === null)
+          return { context: check.context, app_id: recentApp(check.context) };
+        if (typeof check.app_id !== 'number') throw invalid();
+        return {
+          context: check.context,
+          app_id: check.app_id === -1 ? null : check.app_id,
+        };
+      });
+    }
+    if (!Array.isArray(rsc.contexts)) throw invalid();
+    return rsc.contexts.map(c => ({
+      context: String(c),
+      app_id: recentApp(String(c)),
+    }));
+  }
+
   /** Open PRs follow their head branch, as on GitHub. */
   private async refreshHeads(repo: RepoRecord) {
     for (const pr of repo.pulls) {
@@ -1819,54 +2014,179 @@ export class GitHubApi {
     }
   }
 
-  private async mergeable(repo: RepoRecord, pr: PullRecord) {
+  /**
+   * Whether a pull request can be merged and, if not, why: the REST
+   * `mergeable` and `mergeable_state` of "Get a pull request" and the 405
+   * message of "Merge a pull request". The states are those of GraphQL's
+   * MergeStateStatus, lower-cased as REST answers them (docs.github.com,
+   * GraphQL reference, enum MergeStateStatus: DIRTY "The merge commit cannot
+   * be cleanly created.", BLOCKED "The merge is blocked.", BEHIND "The head
+   * ref is out of date.", UNSTABLE "Mergeable with non-passing commit
+   * status.", CLEAN "Mergeable and passing commit status.").
+   *
+   * The order: conflicts first (there is nothing to merge), then pull
+   * request reviews (changes requested, the number of approvals, code
+   * owners), then required status checks, then whether the head is up to
+   * date with the base. GitHub's documentation names no order; reviews come
+   * before checks because GitHub's own answers that list several say so
+   * ("Waiting on code owner review from … 4 of 4 required status checks
+   * have not succeeded …"), and a head that is behind is `behind` only when
+   * nothing else blocks it (otherwise GitHub answers `blocked`).
+   */
+  private async mergeability(
+    repo: RepoRecord,
+    pr: PullRecord,
+  ): Promise<Mergeability> {
     const baseSha = await this.repos.refSha(repo, `refs/heads/${pr.base.ref}`);
-    if (!baseSha || !pr.head.sha || pr.head.sha === ZERO_SHA) return false;
-    return (await this.repos.mergeTree(repo, baseSha, pr.head.sha)) !== null;
+    if (
+      !baseSha ||
+      !pr.head.sha ||
+      pr.head.sha === ZERO_SHA ||
+      (await this.repos.mergeTree(repo, baseSha, pr.head.sha)) === null
+    ) {
+      return {
+        mergeable: false,
+        state: 'dirty',
+        reason: 'Pull Request is not mergeable',
+      };
+    }
+    const p = repo.protection[pr.base.ref];
+    const blocked =
+      p &&
+      ((await this.reviewsBlock(repo, pr, p, baseSha)) ??
+        this.checksBlock(repo, pr, p));
+    if (blocked) return { mergeable: true, state: 'blocked', reason: blocked };
+    // docs.github.com, "About protected branches", Require status checks
+    // before merging: Strict, "The branch must be up to date with the base
+    // branch before merging"; Loose, "does not have to be". Up to date means
+    // the head contains the base's head (git merge-base --is-ancestor).
+    // Strict has nothing to enforce without a required check (GitHub then
+    // reports such a head `clean`). GitHub refuses the merge of a head that
+    // is behind as it refuses one whose checks were not reported: the
+    // checks of an out-of-date head count as expected.
+    const checks = requiredChecks(p);
+    if (
+      p?.required_status_checks?.strict &&
+      checks.length > 0 &&
+      !(await this.repos.isAncestor(repo, baseSha, pr.head.sha))
+    ) {
+      return {
+        mergeable: true,
+        state: 'behind',
+        reason: checksExpected(checks),
+      };
+    }
+    const statuses = latestStatuses(repo.statuses[pr.head.sha] ?? []);
+    if (statuses.length > 0 && combinedState(statuses) !== 'success') {
+      return { mergeable: true, state: 'unstable', reason: null };
+    }
+    return { mergeable: true, state: 'clean', reason: null };
   }
 
   /**
-   * Why branch protection blocks the merge, in GitHub's words, or null
-   * (docs.github.com, "About protected branches": required pull request
-   * reviews, and "Require status checks before merging": every required
-   * check must pass on the pull request's latest commit).
+   * Why the reviews do not yet allow the merge, in GitHub's words, or null
+   * (docs.github.com, "About protected branches", Require pull request
+   * reviews before merging): only reviews of people with write access count
+   * ("approved by the required number of reviewers with write
+   * permissions"), each person's latest review counts, and with
+   * `dismiss_stale_reviews` an approval of an older head is stale ("If the
+   * diff changes from this state … the approving review is dismissed as
+   * stale"); the push that moves the head also marks it DISMISSED
+   * (GitRepos.emitPush).
    */
-  private async blockedReason(
+  private async reviewsBlock(
     repo: RepoRecord,
     pr: PullRecord,
+    p: BranchProtection,
+    baseSha: string,
   ): Promise<string | null> {
-    const p = repo.protection[pr.base.ref];
-    if (!p) return null;
-    const needed =
-      p.required_pull_request_reviews?.required_approving_review_count ?? 0;
-    if (needed > 0) {
-      const latestByUser = new Map<string, string>();
-      for (const rv of pr.reviews) {
-        if (rv.state !== 'COMMENTED') latestByUser.set(rv.user, rv.state);
-      }
-      const approvals = [...latestByUser.values()].filter(
-        s => s === 'APPROVED',
-      ).length;
-      const changes = [...latestByUser.values()].some(
-        s => s === 'CHANGES_REQUESTED',
-      );
-      if (changes)
-        return 'Changes must be made through a pull request. Changes requested by a reviewer.';
-      if (approvals < needed) {
-        return `At least ${needed} approving review${
-          needed > 1 ? 's are' : ' is'
-        } required by reviewers with write access.`;
+    const rules = p.required_pull_request_reviews;
+    if (!rules) return null;
+    const latest = new Map<string, PullRecord['reviews'][number]>();
+    for (const rv of pr.reviews) {
+      if (rv.state !== 'COMMENTED' && hasWriteAccess(repo, rv.user)) {
+        latest.set(rv.user, rv);
       }
     }
-    for (const context of p.required_status_checks?.contexts ?? []) {
-      const latest = latestStatuses(repo.statuses[pr.head.sha] ?? []).find(
-        s => s.context === context,
+    if ([...latest.values()].some(rv => rv.state === 'CHANGES_REQUESTED'))
+      return 'Changes must be made through a pull request. Changes requested by a reviewer.';
+    const approvers = [...latest.values()]
+      .filter(
+        rv =>
+          rv.state === 'APPROVED' &&
+          (!rules.dismiss_stale_reviews || rv.commit_id === pr.head.sha),
+      )
+      .map(rv => rv.user);
+    const needed = rules.required_approving_review_count;
+    if (approvers.length < needed) {
+      return `At least ${needed} approving review${
+        needed > 1 ? 's are' : ' is'
+      } required by reviewers with write access.`;
+    }
+    if (rules.require_code_owner_reviews) {
+      const waiting = await this.codeOwnersWaiting(
+        repo,
+        pr,
+        baseSha,
+        approvers,
       );
-      if (!latest) return `Required status check "${context}" is expected.`;
-      if (latest.state !== 'success')
-        return `Required status check "${context}" is ${
-          latest.state === 'pending' ? 'expected' : 'failing'
-        }.`;
+      // GitHub's 405 names the owners: "Waiting on code owner review from
+      // <login or org/team> and/or <…>."
+      if (waiting) return `Waiting on code owner review from ${waiting}.`;
+    }
+    return null;
+  }
+
+  /**
+   * The owners still to approve, or null (docs.github.com, "About protected
+   * branches": "any pull request that affects code with a code owner must be
+   * approved by that code owner"; "About code owners": the CODEOWNERS file of
+   * the pull request's base branch, searched in `.github/`, the root and
+   * `docs/` "in that order", the first one found; the last matching pattern
+   * of a file names its owners, any one of whom may approve; a file without
+   * owners needs none). The files are those the pull request changes
+   * (`git diff base...head`).
+   */
+  private async codeOwnersWaiting(
+    repo: RepoRecord,
+    pr: PullRecord,
+    baseSha: string,
+    approvers: string[],
+  ): Promise<string | null> {
+    let text: Buffer | null = null;
+    for (const file of CODEOWNERS_PATHS) {
+      text = await this.repos.readFile(repo, baseSha, file);
+      if (text) break;
+    }
+    if (!text) return null;
+    const rules = parseCodeOwners(text.toString('utf8'));
+    for (const file of await this.repos.changedFiles(
+      repo,
+      baseSha,
+      pr.head.sha,
+    )) {
+      const owners = ownersOf(rules, file);
+      if (owners.length > 0 && !approvers.some(a => isOwner(owners, a))) {
+        return ownerList(owners);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Why a required status check does not pass on the head, or null
+   * (docs.github.com, "Troubleshooting required status checks": "all
+   * required checks must pass against the latest commit SHA"; a check bound
+   * to an app counts only the app's statuses, protection.ts checkFailure).
+   */
+  private checksBlock(
+    repo: RepoRecord,
+    pr: PullRecord,
+    p: BranchProtection,
+  ): string | null {
+    for (const check of requiredChecks(p)) {
+      const failure = checkFailure(check, repo.statuses[pr.head.sha] ?? []);
+      if (failure) return failure;
     }
     return null;
   }

@@ -18,18 +18,25 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { git, gitRaw } from '../lib/git';
+import { hookProtectionLines } from './protection';
 
 export const ZERO_SHA = '0000000000000000000000000000000000000000';
 
 /**
- * Refuses pushes to protected branches with GitHub's GH006 message. The
- * sandbox user `admin` (basic auth) may push anyway, like an admin when
- * `enforce_admins` is off.
+ * Refuses ref updates on protected branches with GitHub's GH006 answer
+ * (docs.github.com, "About protected branches" and "Troubleshooting required
+ * status checks": "remote: error: GH006: Protected branch update failed for
+ * refs/heads/main." then the reason). `sandbox-protection` has one line per
+ * protected branch (protection.ts, hookProtectionLines): branch, force pushes
+ * allowed, deletions allowed, and why a fast-forward is refused ('-' if it
+ * is not). The sandbox user `admin` (basic auth) may push anyway, like an
+ * admin when `enforce_admins` is off.
  */
 const PRE_RECEIVE_HOOK = `#!/bin/sh
 [ "$SANDBOX_PUSH_USER" = admin ] && exit 0
 status=0
 zero=0000000000000000000000000000000000000000
+tab=$(printf '\\t')
 while read old new ref; do
   branch=\${ref#refs/heads/}
   # Credentials without the workflows permission may not create or change
@@ -46,9 +53,23 @@ while read old new ref; do
       status=1
     done
   fi
-  if [ -f "$GIT_DIR/sandbox-protected-branches" ] && grep -qx "$branch" "$GIT_DIR/sandbox-protected-branches"; then
+  [ -f "$GIT_DIR/sandbox-protection" ] || continue
+  rule=$(awk -F "$tab" -v b="$branch" '$1 == b { print; exit }' "$GIT_DIR/sandbox-protection")
+  [ -n "$rule" ] || continue
+  [ "$old" = "$zero" ] && continue
+  reason=
+  if [ "$new" = "$zero" ]; then
+    [ "$(printf '%s' "$rule" | cut -f3)" = 1 ] || reason="Cannot delete this protected branch"
+  elif ! git merge-base --is-ancestor "$old" "$new"; then
+    [ "$(printf '%s' "$rule" | cut -f2)" = 1 ] || reason="Cannot force-push to this protected branch"
+  fi
+  if [ -z "$reason" ] && [ "$new" != "$zero" ]; then
+    reason=$(printf '%s' "$rule" | cut -f4)
+    [ "$reason" = - ] && reason=
+  fi
+  if [ -n "$reason" ]; then
     echo "error: GH006: Protected branch update failed for $ref." >&2
-    echo "error: Changes must be made through a pull request." >&2
+    echo "error: $reason" >&2
     status=1
   fi
 done
@@ -115,17 +136,36 @@ export type StatusRecord = {
   target_url: string | null;
   created_at: string;
   updated_at: string;
+  /** the login of who created it (a user, or an app's bot account) */
   creator: string;
+  /** the GitHub App whose token created it, null for a user's token */
+  app_id?: number | null;
 };
 
+/**
+ * A required check: its context and the app that must set it (null: any
+ * source), as branch protection's `required_status_checks.checks`.
+ */
+export type RequiredCheck = { context: string; app_id: number | null };
+
 export type BranchProtection = {
-  required_status_checks: { strict: boolean; contexts: string[] } | null;
+  required_status_checks: {
+    strict: boolean;
+    /** the legacy list of contexts */
+    contexts: string[];
+    /** the checks with their apps; when absent, `contexts` from any source */
+    checks?: RequiredCheck[];
+  } | null;
   required_pull_request_reviews: {
     required_approving_review_count: number;
     dismiss_stale_reviews: boolean;
     require_code_owner_reviews: boolean;
   } | null;
   enforce_admins: boolean;
+  /** GitHub's default is false: force pushes are refused */
+  allow_force_pushes?: boolean;
+  /** GitHub's default is false: the branch cannot be deleted */
+  allow_deletions?: boolean;
 };
 
 export type RepoRecord = {
@@ -225,10 +265,6 @@ export class GitRepos {
     this.nextId = snapshot.nextId;
   }
 
-  /**
-   * Writes the protected branch names where the pre-receive hook reads them,
-   * so that pushes over smart HTTP are refused as GitHub refuses them.
-   */
   private workflowsPermission = true;
 
   /**
@@ -250,12 +286,14 @@ export class GitRepos {
     }
   }
 
+  /**
+   * Writes the branch protection where the pre-receive hook reads it, so
+   * that pushes over smart HTTP are refused as GitHub refuses them.
+   */
   async syncProtection(repo: RepoRecord) {
     await fs.writeFile(
-      path.join(this.dir(repo), 'sandbox-protected-branches'),
-      Object.keys(repo.protection)
-        .map(b => `${b}\n`)
-        .join(''),
+      path.join(this.dir(repo), 'sandbox-protection'),
+      hookProtectionLines(repo),
     );
   }
 
@@ -646,6 +684,25 @@ export class GitRepos {
       },
     );
     return code === 0;
+  }
+
+  /**
+   * The files a pull request changes: the diff from the merge base of
+   * `base` and `head` to `head` (`git diff base...head`), renames as a
+   * deletion and an addition.
+   */
+  async changedFiles(
+    repo: RepoRecord,
+    base: string,
+    head: string,
+  ): Promise<string[]> {
+    const out = await this.run(repo, [
+      'diff',
+      '--name-only',
+      '--no-renames',
+      `${base}...${head}`,
+    ]);
+    return out.split('\n').filter(Boolean);
   }
 
   /** Three-way merge without a work tree: the merged tree, or null on conflicts. */

@@ -56,6 +56,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { git, isolatedGitEnv } from '../lib/git';
+import { ACTIONS_TOKEN } from '../seed/data';
 import { GitRepos, PullRequestEvent, RepoRecord } from './GitRepos';
 import { Urls } from './render';
 
@@ -90,8 +91,11 @@ export type WorkflowRun = {
   completedAt?: string;
 };
 
-/** The sandbox's stand-in for a workflow's GITHUB_TOKEN; any token works here. */
-const GITHUB_TOKEN = 'sandbox-actions-token';
+/**
+ * The workflow's GITHUB_TOKEN: the Git host knows it as GitHub Actions' (app
+ * id 15368), so the job's statuses are created by that app, as on GitHub.
+ */
+const GITHUB_TOKEN = ACTIONS_TOKEN;
 /** GitHub refuses longer commit status descriptions. */
 const DESCRIPTION_MAX = 140;
 

@@ -146,7 +146,12 @@ describe('Git host', () => {
     );
     const commits = await res.json();
     const messages = commits.map((c: any) => c.commit.message.split('\n')[0]);
-    expect(messages[0]).toMatch(/^Revert "Merge pull request #9/);
+    // the rollback reverts the last deployment's own commit (the
+    // promotion PR's), not the merge commit GitHub made for it
+    expect(messages[0]).toBe(
+      'Revert "Promote fraud-detector 12 to production"',
+    );
+    expect(messages[1]).toBe('Promote fraud-detector 12 to production');
     expect(commits[0].commit.message).toMatch(
       /This reverts commit [0-9a-f]{40}/,
     );
@@ -169,6 +174,95 @@ describe('Git host', () => {
       state: 'APPROVED',
       user: { login: 'ada' },
     });
+  });
+
+  it('seeds promotions, rollbacks and protection as the product writes them', async () => {
+    const repo = '/repos/acme/fraud-detector-config';
+    const pulls = await (await get(`${repo}/pulls?state=all&per_page=100`)).json();
+    const byNumber = (n: number) => pulls.find((p: any) => p.number === n);
+    // PR #9: production 11 → 12, a branch cut from production's head with
+    // one commit by the person, merged by GitHub
+    const promotion = byNumber(9);
+    expect(promotion).toMatchObject({
+      title: 'Promote fraud-detector 12 to production',
+      user: { login: 'ada' },
+      head: { ref: 'ml-gitops/promote/production/12' },
+      base: { ref: 'production' },
+      labels: [{ name: 'ml-gitops/promotion' }],
+    });
+    expect(promotion.merged_at).not.toBeNull();
+    const commit = await (
+      await get(`${repo}/git/commits/${promotion.head.sha}`)
+    ).json();
+    expect(commit.author.name).toBe('Ada Lovelace');
+    expect(commit.parents.map((p: any) => p.sha)).toEqual([
+      promotion.base.sha,
+    ]);
+    const file = await (
+      await get(`${repo}/contents/deploy/model.yaml?ref=${promotion.head.sha}`)
+    ).json();
+    expect(Buffer.from(file.content, 'base64').toString()).toContain(
+      'model_version: "12"',
+    );
+    // PR #10: the rollback, with its machine-readable block
+    const rollback = byNumber(10);
+    expect(rollback).toMatchObject({
+      user: { login: 'katherine' },
+      head: { ref: 'ml-gitops/rollback/production/11' },
+      labels: [{ name: 'ml-gitops/rollback' }],
+    });
+    expect(rollback.body).toContain(
+      '<!-- ml-gitops:rollback {"reason":"false positives on card\\u002dnot\\u002dpresent traffic","from":"12","to":"11"} -->',
+    );
+    expect(rollback.body).toContain(
+      'Reason: false positives on card-not-present traffic.',
+    );
+    // the validate statuses come from the repo's workflow (GitHub Actions)
+    const statuses = await (
+      await get(`${repo}/commits/${rollback.head.sha}/statuses`)
+    ).json();
+    expect(statuses[0].creator.login).toBe('github-actions[bot]');
+    // protection as ml-gitops:config-repo:create sets it
+    const production = await (
+      await get(`${repo}/branches/production/protection`)
+    ).json();
+    expect(production).toMatchObject({
+      required_status_checks: {
+        strict: true,
+        contexts: ['ml-gitops/validate'],
+        checks: [{ context: 'ml-gitops/validate', app_id: null }],
+      },
+      required_pull_request_reviews: {
+        required_approving_review_count: 1,
+        dismiss_stale_reviews: true,
+        require_code_owner_reviews: true,
+      },
+      allow_force_pushes: { enabled: false },
+    });
+    const staging = await (
+      await get(`${repo}/branches/staging/protection`)
+    ).json();
+    expect(staging.required_status_checks.strict).toBe(true);
+
+    // the open promotion waits for a code owner's approval, its head
+    // containing its base
+    const recsys = sandbox.current().repos.get('acme', 'recsys-ranker-config')!;
+    const open = await (
+      await get('/repos/acme/recsys-ranker-config/pulls/6')
+    ).json();
+    expect(open).toMatchObject({
+      state: 'open',
+      head: { ref: 'ml-gitops/promote/production/5' },
+      labels: [{ name: 'ml-gitops/promotion' }],
+      requested_reviewers: [{ login: 'katherine' }],
+      mergeable: true,
+      mergeable_state: 'blocked',
+    });
+    expect(
+      await sandbox
+        .current()
+        .repos.isAncestor(recsys, open.base.sha, open.head.sha),
+    ).toBe(true);
   });
 
   it('rejects bad input with GitHub status codes', async () => {
@@ -200,13 +294,13 @@ describe('Git host', () => {
       '/repos/acme/recsys-ranker-config/pulls',
       {
         title: 'x',
-        head: 'acme:staging',
+        head: 'acme:ml-gitops/promote/production/5',
         base: 'production',
       },
     );
     expect(duplicate.status).toBe(422);
     expect((await duplicate.json()).errors[0].message).toBe(
-      'A pull request already exists for acme:staging.',
+      'A pull request already exists for acme:ml-gitops/promote/production/5.',
     );
 
     const file = await (

@@ -20,7 +20,7 @@
  */
 
 import crypto from 'node:crypto';
-import { USERS } from '../seed/data';
+import { GITHUB_ACTIONS_APP, USERS } from '../seed/data';
 import { CommitInfo, PullRecord, RepoRecord, StatusRecord } from './GitRepos';
 
 export type Urls = { web: string; api: string };
@@ -34,7 +34,7 @@ function accountJson(
   login: string,
   id: number,
   nodeId: string,
-  type: 'User' | 'Organization',
+  type: 'User' | 'Organization' | 'Bot',
 ) {
   const api = `${urls.api}/users/${login}`;
   return {
@@ -62,6 +62,17 @@ function accountJson(
 
 export function userJson(urls: Urls, login: string | null) {
   if (!login) return null;
+  // an app's bot account (`<slug>[bot]`) is of type Bot
+  if (login === GITHUB_ACTIONS_APP.login) {
+    const id = GITHUB_ACTIONS_APP.userId;
+    return accountJson(
+      urls,
+      login,
+      id,
+      Buffer.from(`04:Bot${id}`).toString('base64'),
+      'Bot',
+    );
+  }
   const id = USERS[login]?.id ?? 1;
   return accountJson(
     urls,

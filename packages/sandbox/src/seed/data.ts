@@ -65,6 +65,35 @@ export const USERS: Record<string, SeedUser> = {
 /** The user the Git host attributes API writes to (any token is accepted). */
 export const API_USER = USERS['ml-gitops-bot'];
 
+/**
+ * The organisation's teams on the Git host (`org/team`), as in
+ * examples/org.yaml, plus katherine in ml-platform: members of a child team
+ * are members of its parent too (docs.github.com, REST "List team members").
+ */
+export const TEAMS: Record<string, { members: string[]; parent?: string }> = {
+  [`${ORG}/ml-platform`]: { members: ['katherine'] },
+  [`${ORG}/fraud-ml`]: { members: ['ada'], parent: `${ORG}/ml-platform` },
+  [`${ORG}/growth-ml`]: { members: ['grace'], parent: `${ORG}/ml-platform` },
+};
+
+/** A GitHub App as the Git host knows it: its id, slug and bot account. */
+export type SeedApp = { id: number; slug: string; login: string; userId: number };
+
+/**
+ * GitHub Actions, the app whose GITHUB_TOKEN a workflow's statuses are
+ * created with: app id 15368, slug `github-actions`, bot account
+ * `github-actions[bot]` (user id 41898282) on github.com.
+ */
+export const GITHUB_ACTIONS_APP: SeedApp = {
+  id: 15368,
+  slug: 'github-actions',
+  login: 'github-actions[bot]',
+  userId: 41898282,
+};
+
+/** The sandbox's stand-in for a workflow's GITHUB_TOKEN: it acts as GitHub Actions. */
+export const ACTIONS_TOKEN = 'sandbox-actions-token';
+
 export type RegistryVersion = {
   version: string;
   /** days before the anchor the version was registered */

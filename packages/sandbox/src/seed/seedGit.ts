@@ -17,11 +17,17 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { git } from '../lib/git';
-import { GitRepos, PullRecord, RepoRecord } from '../githost/GitRepos';
+import {
+  BranchProtection,
+  GitRepos,
+  PullRecord,
+  RepoRecord,
+} from '../githost/GitRepos';
 import {
   daysAgo,
   ENVIRONMENTS,
   Environment,
+  GITHUB_ACTIONS_APP,
   MODELS,
   ORG,
   SeedModel,
@@ -32,6 +38,57 @@ import { configRepoFiles, setModelVersion } from './files';
 export const VALIDATE_CONTEXT = 'ml-gitops/validate';
 export const GITHUB_COMMITTER = { name: 'GitHub', email: 'noreply@github.com' };
 
+/** The labels of the product's pull requests. */
+export const LABELS = {
+  deploy: 'ml-gitops/deploy',
+  promotion: 'ml-gitops/promotion',
+  rollback: 'ml-gitops/rollback',
+};
+
+/**
+ * The machine-readable block of a rollback PR's body: JSON in an HTML
+ * comment, with `<`, `>` and `-` escaped inside its strings so that no text
+ * can end the comment.
+ */
+export function rollbackBlock(fields: {
+  reason: string;
+  from: string;
+  to: string;
+}): string {
+  const json = JSON.stringify(fields).replace(
+    /[<>-]/g,
+    c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return `<!-- ml-gitops:rollback ${json} -->`;
+}
+
+/**
+ * An environment branch's protection as `ml-gitops:config-repo:create` sets
+ * it (GithubConfigRepoWriter.protectBranch): pull requests only, the
+ * validate check on an up-to-date head (strict), stale approvals dismissed,
+ * and in the last environment one approval by a code owner; no force pushes
+ * or deletions. The check may come from any source: the product protects
+ * the branches before any status exists. Unlike the product,
+ * `enforce_admins` stays off, so that the sandbox's `admin` may still push.
+ */
+function productProtection(approvals: number): BranchProtection {
+  return {
+    required_status_checks: {
+      strict: true,
+      contexts: [VALIDATE_CONTEXT],
+      checks: [{ context: VALIDATE_CONTEXT, app_id: null }],
+    },
+    required_pull_request_reviews: {
+      required_approving_review_count: approvals,
+      dismiss_stale_reviews: true,
+      require_code_owner_reviews: approvals > 0,
+    },
+    enforce_admins: false,
+    allow_force_pushes: false,
+    allow_deletions: false,
+  };
+}
+
 function iso(d: Date) {
   return d.toISOString().replace('.000Z', 'Z');
 }
@@ -39,7 +96,13 @@ function iso(d: Date) {
 /**
  * Builds one config repo's history in a work tree with the git CLI
  * (backdated commits, merge commits for pull requests, a real `git revert`),
- * pushes it into the bare repository and records the pull requests.
+ * pushes it into the bare repository and records the pull requests. Every
+ * change is a pull request from a branch cut from the head of the branch it
+ * changes, with one commit by the person: a deploy
+ * (`ml-gitops/deploy/<env>/<version>`) or a promotion
+ * (`ml-gitops/promote/<target>/<version>`) sets `model_version`, a rollback
+ * (`ml-gitops/rollback/<env>/<version>`) reverts the last deployment's
+ * commit.
  */
 async function seedModel(repos: GitRepos, workRoot: string, model: SeedModel) {
   const repo = await repos.create(ORG, `${model.name}-config`, {
@@ -110,7 +173,9 @@ async function seedModel(repos: GitRepos, workRoot: string, model: SeedModel) {
       target_url: null,
       created_at: iso(at),
       updated_at: iso(at),
-      creator: 'ml-gitops-bot',
+      // the repo's validate workflow, run by GitHub Actions
+      creator: GITHUB_ACTIONS_APP.login,
+      app_id: GITHUB_ACTIONS_APP.id,
     });
   };
   const newPull = (
@@ -169,7 +234,7 @@ async function seedModel(repos: GitRepos, workRoot: string, model: SeedModel) {
     const t = daysAgo(step.daysAgo, -180);
     const minutes = (n: number) => new Date(t.getTime() + n * 60_000);
     if (step.kind === 'deploy') {
-      const branch = `deploy/${model.name}-${step.version}`;
+      const branch = `ml-gitops/deploy/dev/${step.version}`;
       await run(['checkout', '--quiet', 'dev']);
       await run(['checkout', '--quiet', '-b', branch]);
       const file = path.join(work, 'deploy/model.yaml');
@@ -191,6 +256,7 @@ async function seedModel(repos: GitRepos, workRoot: string, model: SeedModel) {
       const pr = newPull({
         title,
         body: `Changes \`model_version\` in dev from ${version.dev} to ${step.version}.`,
+        labels: [LABELS.deploy],
         state: 'open',
         user: step.author,
         head: { ref: branch, sha },
@@ -223,18 +289,30 @@ async function seedModel(repos: GitRepos, workRoot: string, model: SeedModel) {
       await run(['branch', '--quiet', '-D', branch]);
       version.dev = step.version;
     } else if (step.kind === 'promote' || step.kind === 'open-promote') {
-      await run(['checkout', '--quiet', step.from]);
+      // A promotion by value: the target's head with the source's version.
+      const promoted = version[step.from];
+      const branch = `ml-gitops/promote/${step.to}/${promoted}`;
+      await run(['checkout', '--quiet', step.to]);
+      const baseSha = await head();
+      await run(['checkout', '--quiet', '-b', branch]);
+      const file = path.join(work, 'deploy/model.yaml');
+      await fs.writeFile(
+        file,
+        setModelVersion(await fs.readFile(file, 'utf8'), promoted),
+      );
+      const title = `Promote ${model.name} ${promoted} to ${step.to}`;
+      await run(['commit', '--quiet', '-am', title], as(step.author, t));
       const sha = await head();
-      const title = `Promote ${model.name} ${version[step.from]} to ${step.to}`;
       const pr = newPull({
         title,
         body: `Promotes ${model.name} from ${step.from} to ${
           step.to
-        }: version ${version[step.to]} → ${version[step.from]}.`,
+        }: \`model_version\` ${version[step.to]} → ${promoted}.`,
+        labels: [LABELS.promotion],
         state: 'open',
         user: step.author,
-        head: { ref: step.from, sha },
-        base: { ref: step.to, sha: '' },
+        head: { ref: branch, sha },
+        base: { ref: step.to, sha: baseSha },
         created_at: iso(minutes(5)),
         updated_at: iso(minutes(5)),
         closed_at: null,
@@ -243,34 +321,46 @@ async function seedModel(repos: GitRepos, workRoot: string, model: SeedModel) {
         merged_by: null,
         reviews: [],
       });
-      if (!repo.statuses[sha]?.some(s => s.state === 'success')) {
-        status(
-          sha,
-          'success',
-          minutes(8),
-          `Version ${version[step.from]} exists and passes its gates`,
-        );
-      }
+      status(
+        sha,
+        'success',
+        minutes(8),
+        `Version ${promoted} exists and passes its gates`,
+      );
       if (step.kind === 'open-promote') {
-        await run(['checkout', '--quiet', step.to]);
-        pr.base.sha = await head();
         pr.requested_reviewers = ['katherine'];
         continue;
       }
       review(pr, step.reviewer, minutes(60));
-      await mergePr(pr, step.reviewer, minutes(90), `${ORG}/${step.from}`);
-      version[step.to] = version[step.from];
+      await mergePr(pr, step.reviewer, minutes(90), `${ORG}/${branch}`);
+      await run(['branch', '--quiet', '-D', branch]);
+      version[step.to] = promoted;
     } else if (step.kind === 'rollback') {
+      // The last deployment: the commit of the pull request merged last.
       await run(['checkout', '--quiet', step.env]);
-      const last = await head();
+      const tip = await head();
+      const tipParents = (await run(['rev-list', '--parents', '-n', '1', tip]))
+        .split(' ')
+        .slice(1);
+      const last = tipParents.length > 1 ? tipParents[1] : tip;
+      const lastParents = (
+        await run(['rev-list', '--parents', '-n', '1', last])
+      )
+        .split(' ')
+        .slice(1);
+      if (lastParents.length !== 1) {
+        throw new Error(
+          `${model.name}: the last deployment to ${step.env} is no plain commit`,
+        );
+      }
       const lastSubject = await run(['log', '-1', '--format=%s', last]);
       const previous =
         (await run(['show', `${last}^1:deploy/model.yaml`])).match(
           /^model_version:\s*"([^"]*)"/m,
         )?.[1] ?? '';
-      const branch = `rollback/${step.env}-${model.name}-${previous}`;
+      const branch = `ml-gitops/rollback/${step.env}/${previous}`;
       await run(['checkout', '--quiet', '-b', branch]);
-      await run(['revert', '--no-edit', '--no-commit', '-m', '1', last]);
+      await run(['revert', '--no-edit', '--no-commit', last]);
       await run(
         [
           'commit',
@@ -283,7 +373,16 @@ async function seedModel(repos: GitRepos, workRoot: string, model: SeedModel) {
       const sha = await head();
       const pr = newPull({
         title: `Roll back ${model.name} in ${step.env} to ${previous}`,
-        body: `Reverts ${last} (${lastSubject}).\n\nReason: ${step.reason}.`,
+        body: `${rollbackBlock({
+          reason: step.reason,
+          from: version[step.env],
+          to: previous,
+        })}\n\nRolls back ${model.name} in ${step.env} from ${
+          version[step.env]
+        } to ${previous}. Reason: ${
+          step.reason
+        }.\n\nReverts ${last} (${lastSubject}).`,
+        labels: [LABELS.rollback],
         state: 'open',
         user: step.author,
         head: { ref: branch, sha },
@@ -311,20 +410,11 @@ async function seedModel(repos: GitRepos, workRoot: string, model: SeedModel) {
 
   await run(['push', '--quiet', repos.dir(repo), 'refs/heads/*:refs/heads/*']);
   repo.pushed_at = iso(daysAgo(Math.min(...model.steps.map(s => s.daysAgo))));
-  repo.protection.production = {
-    required_status_checks: { strict: false, contexts: [VALIDATE_CONTEXT] },
-    required_pull_request_reviews: {
-      required_approving_review_count: 1,
-      dismiss_stale_reviews: false,
-      require_code_owner_reviews: true,
-    },
-    enforce_admins: false,
-  };
-  repo.protection.staging = {
-    required_status_checks: { strict: false, contexts: [VALIDATE_CONTEXT] },
-    required_pull_request_reviews: null,
-    enforce_admins: false,
-  };
+  // as `ml-gitops:config-repo:create` protects a new config repo; dev stays
+  // unprotected here (the seeded churn-predictor 8 went in with a failing
+  // check)
+  repo.protection.staging = productProtection(0);
+  repo.protection.production = productProtection(1);
   await repos.syncProtection(repo);
   return { repo, version };
 }
