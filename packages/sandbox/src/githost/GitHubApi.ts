@@ -1646,6 +1646,62 @@ export class GitHubApi {
         pr.labels.map(name => labelJson(api, name)),
       );
     });
+    // Comments on a pull request go through the issues API, as on GitHub
+    // (docs.github.com, "Create an issue comment": every pull request is an
+    // issue). The answer is the issue-comment object.
+    const commentJson = (
+      repo: RepoRecord,
+      pr: PullRecord,
+      c: NonNullable<PullRecord['comments']>[number],
+    ) => {
+      const u = this.urls();
+      const api = `${u.api}/repos/${repo.owner}/${repo.name}`;
+      return {
+        id: c.id,
+        node_id: `IC_${c.id}`,
+        url: `${api}/issues/comments/${c.id}`,
+        html_url: `${u.web}/${repo.owner}/${repo.name}/pull/${pr.number}#issuecomment-${c.id}`,
+        issue_url: `${api}/issues/${pr.number}`,
+        body: c.body,
+        user: userJson(u, c.user),
+        created_at: c.created_at,
+        updated_at: c.created_at,
+        author_association: 'MEMBER',
+      };
+    };
+    r.add('POST', `${base}/issues/:number/comments`, async ctx => {
+      const repo = this.repo(ctx.params);
+      const docs = `${DOCS}/issues/comments#create-an-issue-comment`;
+      const pr = pull(repo, ctx.params.number, docs);
+      const body = await readJson(ctx.req);
+      if (typeof body.body !== 'string' || !body.body) {
+        throw validationFailed(
+          [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }],
+          docs,
+        );
+      }
+      const comment = {
+        id: this.repos.nextObjectId(),
+        user: API_USER.login,
+        body: body.body,
+        created_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      };
+      (pr.comments ??= []).push(comment);
+      return this.reply(ctx, 201, commentJson(repo, pr, comment));
+    });
+    r.add('GET', `${base}/issues/:number/comments`, async ctx => {
+      const repo = this.repo(ctx.params);
+      const pr = pull(
+        repo,
+        ctx.params.number,
+        `${DOCS}/issues/comments#list-issue-comments`,
+      );
+      return this.reply(
+        ctx,
+        200,
+        (pr.comments ?? []).map(c => commentJson(repo, pr, c)),
+      );
+    });
     // Add a repository collaborator: an organisation member gets access at
     // once (204), as does someone who has it already; an unknown login is
     // 404 (docs.github.com, "Add a repository collaborator").

@@ -123,6 +123,13 @@ export type PullRecord = {
   requested_reviewers: string[];
   /** labels set through the issues API (POST /issues/:number/labels) */
   labels?: string[];
+  /** comments made through the issues API (POST /issues/:number/comments) */
+  comments?: Array<{
+    id: number;
+    user: string;
+    body: string;
+    created_at: string;
+  }>;
   /** the commits a rebase merge wrote onto the base, oldest first */
   rebased_commits?: string[];
   draft: boolean;

@@ -178,7 +178,9 @@ describe('Git host', () => {
 
   it('seeds promotions, rollbacks and protection as the product writes them', async () => {
     const repo = '/repos/acme/fraud-detector-config';
-    const pulls = await (await get(`${repo}/pulls?state=all&per_page=100`)).json();
+    const pulls = await (
+      await get(`${repo}/pulls?state=all&per_page=100`)
+    ).json();
     const byNumber = (n: number) => pulls.find((p: any) => p.number === n);
     // PR #9: production 11 → 12, a branch cut from production's head with
     // one commit by the person, merged by GitHub
@@ -195,9 +197,7 @@ describe('Git host', () => {
       await get(`${repo}/git/commits/${promotion.head.sha}`)
     ).json();
     expect(commit.author.name).toBe('Ada Lovelace');
-    expect(commit.parents.map((p: any) => p.sha)).toEqual([
-      promotion.base.sha,
-    ]);
+    expect(commit.parents.map((p: any) => p.sha)).toEqual([promotion.base.sha]);
     const file = await (
       await get(`${repo}/contents/deploy/model.yaml?ref=${promotion.head.sha}`)
     ).json();

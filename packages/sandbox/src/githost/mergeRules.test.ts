@@ -376,9 +376,7 @@ describe('merge rules', () => {
     expect(ownersOf(rules, 'apps/github/z.txt')).toEqual([]);
     expect(patternMatches('/deploy/', 'deploy/model.yaml')).toBe(true);
     expect(patternMatches('/deploy/', 'x/deploy/model.yaml')).toBe(false);
-    expect(patternMatches('deploy/model.yaml', 'deploy/model.yaml')).toBe(
-      true,
-    );
+    expect(patternMatches('deploy/model.yaml', 'deploy/model.yaml')).toBe(true);
     expect(patternMatches('Deploy/', 'deploy/model.yaml')).toBe(false);
     expect(ownerList(['@acme/a', '@b'])).toBe('acme/a and/or b');
   });
@@ -411,14 +409,12 @@ describe('merge rules', () => {
     expect((await pull(r, n)).mergeable_state).toBe('blocked');
     expect((await merge(r, n)).body.message).toBe(notByApp);
     // another app neither
-    sandbox()
-      .current()
-      .github.appTokens.set('other-app-token', {
-        id: 4242,
-        slug: 'other-app',
-        login: 'other-app[bot]',
-        userId: 4243,
-      });
+    sandbox().current().github.appTokens.set('other-app-token', {
+      id: 4242,
+      slug: 'other-app',
+      login: 'other-app[bot]',
+      userId: 4243,
+    });
     await status(r, head, 'success', 'other-app-token');
     expect((await merge(r, n)).status).toBe(405);
 

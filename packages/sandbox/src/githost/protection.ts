@@ -67,7 +67,9 @@ export function hasWriteAccess(repo: RepoRecord, login: string): boolean {
  * "Update branch protection": `contexts` is "Deprecated … Use `checks`
  * instead of `contexts` for more fine-grained control").
  */
-export function requiredChecks(p: BranchProtection | undefined): RequiredCheck[] {
+export function requiredChecks(
+  p: BranchProtection | undefined,
+): RequiredCheck[] {
   const rsc = p?.required_status_checks;
   if (!rsc) return [];
   return rsc.checks ?? rsc.contexts.map(context => ({ context, app_id: null }));
@@ -235,7 +237,9 @@ function patternRegex(pattern: string): { re: RegExp; dirOnly: boolean } {
 export function patternMatches(pattern: string, file: string): boolean {
   const { re, dirOnly } = patternRegex(pattern);
   const parts = file.split('/');
-  const dirs = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
+  const dirs = parts
+    .slice(0, -1)
+    .map((_, i) => parts.slice(0, i + 1).join('/'));
   const candidates = pattern.endsWith('/*') ? [] : dirs;
   if (!dirOnly) candidates.push(file);
   return candidates.some(c => re.test(c));
