@@ -379,7 +379,7 @@ describe('ml-gitops:deploy', () => {
         `Refusing to deploy fraud-detector version 13: fraud-detector version 13 is ${status}, not READY`,
       );
       await expect(error).rejects.toThrow(
-        /force cannot override a registration state/,
+        /force cannot override this: only a READY version has a model to serve/,
       );
       expect(repo.opened).toHaveLength(0);
     },

@@ -28,6 +28,7 @@ import {
   forceWarning,
   MlGitopsActionOptions,
   readBranchManifest,
+  refuseFrozen,
   registrySection,
   resolveTarget,
   authorizeForce,
@@ -85,6 +86,7 @@ export function createDeployAction(options: MlGitopsActionOptions) {
       );
 
       const current = await readBranchManifest(writer, target, environment);
+      refuseFrozen(current.manifest, environment, `deploy ${version}`);
       const model = target.model ?? current.manifest.model_name;
       const oldVersion = current.manifest.model_version;
       if (oldVersion === version) {

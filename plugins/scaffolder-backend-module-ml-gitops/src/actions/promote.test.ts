@@ -281,7 +281,7 @@ describe('ml-gitops:promote', () => {
       makeContext({ ...input, force: true, reason: 'urgent' }).ctx,
     );
     await expect(forced).rejects.toThrow(
-      /force cannot override a registration state/,
+      /force cannot override this: only a READY version has a model to serve/,
     );
     expect(repo.opened).toHaveLength(0);
   });

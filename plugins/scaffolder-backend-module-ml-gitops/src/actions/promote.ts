@@ -38,6 +38,7 @@ import {
   forceWarning,
   MlGitopsActionOptions,
   readBranchManifest,
+  refuseFrozen,
   registrySection,
   resolveTarget,
   authorizeForce,
@@ -251,6 +252,7 @@ export function createPromoteAction(options: PromoteActionOptions) {
         readBranchManifest(writer, resolved, source),
         readBranchManifest(writer, resolved, target),
       ]);
+      refuseFrozen(to.manifest, target, `promote to ${target}`);
       const model = resolved.model ?? from.manifest.model_name;
       const newVersion = from.manifest.model_version;
       const oldVersion = to.manifest.model_version;

@@ -13,6 +13,7 @@ import {
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { parseRepoUrl } from '@backstage/plugin-scaffolder-node';
 import {
+  activeFreeze,
   DEFAULT_MANIFEST_PATH,
   evaluateGates,
   formatManifestProblem,
@@ -24,6 +25,7 @@ import {
   ModelManifest,
   modelVersionBlockers,
   modelVersionRegistrationBlocker,
+  modelVersionRejectionBlocker,
   modelVersionSchema,
   parseModelManifest,
 } from '@ml-gitops/plugin-ml-gitops-common';
@@ -405,10 +407,32 @@ export type RegistryFacts = {
   /**
    * The blockers `force` cannot override: a version MLflow has not finished
    * registering (PENDING_REGISTRATION) or failed to register
-   * (FAILED_REGISTRATION) has no model a server could load.
+   * (FAILED_REGISTRATION) has no model a server could load, and a rejected
+   * version needs un-rejecting first.
    */
   unforceable?: string[];
 };
+
+/**
+ * Refuses a version change to a frozen environment (a rollback is the one
+ * change a freeze allows, and it does not come here).
+ */
+export function refuseFrozen(
+  manifest: ModelManifest,
+  environment: string,
+  what: string,
+): void {
+  const freeze = activeFreeze(manifest);
+  if (freeze) {
+    throw new InputError(
+      `${environment} is frozen${
+        freeze.until ? ` until ${freeze.until}` : ''
+      }: "${
+        freeze.reason
+      }". While it is frozen only a rollback changes its version; unfreeze it with ml-gitops:environment:unfreeze to ${what}`,
+    );
+  }
+}
 
 /** An error's message, for logs and refusals. */
 export function errorMessage(error: unknown): string {
@@ -516,7 +540,12 @@ export async function checkRegistry(
         .filter(r => r.status !== 'passed')
         .map(r => `the gate fails: ${r.message}`),
     ];
-    const registration = modelVersionRegistrationBlocker(version);
+    // Neither a version without a registered model nor a rejected one
+    // (un-rejecting it is a right of its own) can be forced.
+    const unforceable = [
+      modelVersionRegistrationBlocker(version),
+      modelVersionRejectionBlocker(version),
+    ].filter((b): b is string => Boolean(b));
     return {
       registry: registry.name,
       url: registry.url,
@@ -524,7 +553,7 @@ export async function checkRegistry(
       metrics,
       gate,
       blockers,
-      ...(registration ? { unforceable: [registration] } : {}),
+      ...(unforceable.length > 0 ? { unforceable } : {}),
     };
   } catch (error) {
     return {
@@ -557,7 +586,7 @@ export function enforce(
     throw new InputError(
       `Refusing to ${what}: ${unforceable.join(
         '; ',
-      )}. force cannot override a registration state: only a READY version has a model to serve.`,
+      )}. force cannot override this: only a READY version has a model to serve, and only ml-gitops:version:unreject clears a rejection.`,
     );
   }
   if (!input.force) {

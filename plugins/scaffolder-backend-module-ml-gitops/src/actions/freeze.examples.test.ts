@@ -1,0 +1,55 @@
+import { registerMswTestHooks } from '@backstage/backend-test-utils';
+import {
+  FakeGithubRepo,
+  manifest,
+} from '@ml-gitops/plugin-ml-gitops-node/testUtils';
+import { setupServer } from 'msw/node';
+import yaml from 'yaml';
+import { makeContext, makeOptions, outputsOf } from '../__testUtils__/setup';
+import { createFreezeAction, createUnfreezeAction } from './freeze';
+import { examples, unfreezeExamples } from './freeze.examples';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
+
+const server = setupServer();
+registerMswTestHooks(server);
+registerContractChecks(server);
+
+function repoWith(text: string) {
+  const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
+  for (const branch of ['dev', 'staging', 'production']) {
+    repo.commit({
+      branch,
+      parents: [],
+      message: `Initial ${branch}`,
+      date: '2026-11-01T10:00:00Z',
+      files: { 'deploy/model.yaml': text },
+    });
+  }
+  server.use(...repo.writeHandlers(), ...repo.handlers());
+  return repo;
+}
+
+describe('ml-gitops:environment:freeze and unfreeze examples', () => {
+  it.each([
+    ...examples.map(e => [e.description, e.example, 'freeze'] as const),
+    ...unfreezeExamples.map(
+      e => [e.description, e.example, 'unfreeze'] as const,
+    ),
+  ])('%s', async (_description, example, kind) => {
+    const repo = repoWith(
+      kind === 'freeze'
+        ? manifest('12')
+        : `${manifest('12')}freeze:\n  reason: "Holiday change freeze"\n`,
+    );
+    const action =
+      kind === 'freeze'
+        ? createFreezeAction(makeOptions())
+        : createUnfreezeAction(makeOptions());
+    const step = yaml.parse(example).steps[0];
+    expect(step.action).toBe(action.id);
+    const { ctx } = makeContext(step.input);
+    await action.handler(ctx);
+    expect(outputsOf(ctx).pullRequestUrl).toMatch(/\/pull\/\d+$/);
+    expect(repo.opened).toHaveLength(1);
+  });
+});

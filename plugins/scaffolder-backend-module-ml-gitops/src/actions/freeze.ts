@@ -1,0 +1,272 @@
+import { InputError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  activeFreeze,
+  mlGitopsEnvironmentFreezePermission,
+  setManifestFreeze,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import { examples, unfreezeExamples } from './freeze.examples';
+import {
+  checkNonEmptyText,
+  checkText,
+  manifestPathInput,
+  pullRequestOutput,
+  targetInput,
+} from './inputs';
+import {
+  branchChange,
+  initiatorAuthor,
+  openChangePullRequest,
+  openedBy,
+  writeOneCommitBranch,
+} from './pullRequest';
+import {
+  checkEnvironment,
+  createGitClients,
+  MlGitopsActionOptions,
+  readBranchManifest,
+  resolveTarget,
+} from './shared';
+
+/** An ISO 8601 time with a zone, in the future. */
+function checkUntil(value: unknown, now: Date): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const text = checkText(value, 'until', 64);
+  const at = Date.parse(text);
+  if (
+    !/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(
+      text,
+    ) ||
+    Number.isNaN(at)
+  ) {
+    throw new InputError(
+      `until ${JSON.stringify(
+        text,
+      )} is not an ISO 8601 time with a zone, such as 2026-12-24T00:00:00Z`,
+    );
+  }
+  if (at <= now.getTime()) {
+    throw new InputError(
+      `until ${text} is in the past; a freeze that ended freezes nothing. Give a later time, or leave until out to freeze until someone unfreezes`,
+    );
+  }
+  return new Date(at).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * `ml-gitops:environment:freeze`: opens a pull request that writes
+ * `freeze: { reason, until? }` into an environment's manifest. While it is
+ * merged, `ml-gitops validate` fails every pull request to that environment
+ * that changes the version unless it is a rollback, and deploy and promote
+ * refuse.
+ *
+ * @public
+ */
+export function createFreezeAction(options: MlGitopsActionOptions) {
+  const { reader, writer } = createGitClients(options);
+  return createTemplateAction({
+    id: 'ml-gitops:environment:freeze',
+    description:
+      "Opens a pull request that freezes an environment: freeze: { reason, until } in its manifest. While merged, only rollbacks change the environment's version.",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        ...targetInput,
+        ...manifestPathInput,
+        environment: z =>
+          z.string().describe('The environment (branch) to freeze'),
+        reason: z =>
+          z
+            .string()
+            .describe(
+              'Why the environment is frozen; shown on the ML GitOps tab and in every refusal',
+            ),
+        until: z =>
+          z
+            .string()
+            .describe(
+              'When the freeze ends by itself (ISO 8601 with a zone, e.g. 2026-12-27T08:00:00Z); leave out to freeze until unfrozen by pull request',
+            )
+            .optional(),
+      },
+      output: pullRequestOutput('The branch holding the freeze'),
+    },
+    async handler(ctx) {
+      const { input } = ctx;
+      const environment = checkEnvironment(
+        options.config,
+        input.environment,
+        'environment',
+      );
+      const reason = checkNonEmptyText(input.reason, 'reason', 500);
+      const until = checkUntil(input.until, new Date());
+      const target = await resolveTarget(ctx, options, reader, input, {
+        permission: mlGitopsEnvironmentFreezePermission,
+        what: 'freeze environments of',
+      });
+      const { loc, manifestPath } = target;
+      const current = await readBranchManifest(writer, target, environment);
+      const model = target.model ?? current.manifest.model_name;
+      const freeze = { reason, ...(until ? { until } : {}) };
+      const edited = setManifestFreeze(current.text, freeze);
+      if (edited === current.text) {
+        throw new InputError(
+          `${environment} is already frozen with this reason${
+            until ? ' and end' : ''
+          }; nothing to change`,
+        );
+      }
+      const change = branchChange(
+        'freeze',
+        loc,
+        { manifestPath, model },
+        environment,
+      );
+      const title = `Freeze ${model} in ${environment}${
+        until ? ` until ${until}` : ''
+      }`;
+      const body = [
+        `Freezes **${environment}** of **${model}**${
+          until ? ` until ${until}` : ' until a pull request unfreezes it'
+        }.`,
+        '',
+        `**Reason:** ${reason}`,
+        '',
+        `Writes \`freeze:\` in \`${manifestPath}\`. Once merged, the pull request check fails every change of \`model_version\` to ${environment} except a rollback (a pull request labelled \`ml-gitops/rollback\`), and the deploy and promote actions refuse.`,
+        '',
+        openedBy('ml-gitops:environment:freeze', ctx, target.entityRef),
+      ].join('\n');
+
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would commit the freeze on ${change.branch} and open "${title}"`,
+        );
+        ctx.output('branch', change.branch);
+        return;
+      }
+      await writeOneCommitBranch(ctx, writer, change, {
+        baseHead: current.head,
+        path: manifestPath,
+        content: text => {
+          if (text === undefined) {
+            throw new InputError(
+              `${manifestPath} vanished from ${environment}; run the task again`,
+            );
+          }
+          return setManifestFreeze(text, freeze);
+        },
+        message: `${title}\n\nReason: ${reason}`,
+        author: initiatorAuthor(ctx),
+      });
+      await openChangePullRequest(ctx, writer, change, {
+        title,
+        body,
+        record: {
+          kind: 'freeze',
+          environment,
+          reason,
+          ...(ctx.user?.ref ? { requestedBy: ctx.user.ref } : {}),
+        },
+        environments: options.config.environments,
+      });
+    },
+  });
+}
+
+/**
+ * `ml-gitops:environment:unfreeze`: opens a pull request that removes
+ * `freeze:` from an environment's manifest.
+ *
+ * @public
+ */
+export function createUnfreezeAction(options: MlGitopsActionOptions) {
+  const { reader, writer } = createGitClients(options);
+  return createTemplateAction({
+    id: 'ml-gitops:environment:unfreeze',
+    description:
+      "Opens a pull request that removes the freeze from an environment's manifest, so deploys and promotions to it pass again.",
+    examples: unfreezeExamples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        ...targetInput,
+        ...manifestPathInput,
+        environment: z =>
+          z.string().describe('The environment (branch) to unfreeze'),
+      },
+      output: pullRequestOutput('The branch holding the unfreeze'),
+    },
+    async handler(ctx) {
+      const { input } = ctx;
+      const environment = checkEnvironment(
+        options.config,
+        input.environment,
+        'environment',
+      );
+      const target = await resolveTarget(ctx, options, reader, input, {
+        permission: mlGitopsEnvironmentFreezePermission,
+        what: 'unfreeze environments of',
+      });
+      const { loc, manifestPath } = target;
+      const current = await readBranchManifest(writer, target, environment);
+      const model = target.model ?? current.manifest.model_name;
+      if (!current.manifest.freeze) {
+        throw new InputError(
+          `${environment} of ${model} is not frozen: ${manifestPath} has no freeze`,
+        );
+      }
+      const was = current.manifest.freeze;
+      const stillActive = activeFreeze(current.manifest) !== undefined;
+      const change = branchChange(
+        'unfreeze',
+        loc,
+        { manifestPath, model },
+        environment,
+      );
+      const title = `Unfreeze ${model} in ${environment}`;
+      const body = [
+        `Removes the freeze of **${environment}** of **${model}**${
+          stillActive ? '' : ` (it ended ${was.until})`
+        }.`,
+        '',
+        `It was frozen because: ${was.reason}`,
+        '',
+        'Once merged, deploys and promotions to this environment pass the pull request check again.',
+        '',
+        openedBy('ml-gitops:environment:unfreeze', ctx, target.entityRef),
+      ].join('\n');
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would remove the freeze on ${change.branch} and open "${title}"`,
+        );
+        ctx.output('branch', change.branch);
+        return;
+      }
+      await writeOneCommitBranch(ctx, writer, change, {
+        baseHead: current.head,
+        path: manifestPath,
+        content: text => {
+          if (text === undefined) {
+            throw new InputError(
+              `${manifestPath} vanished from ${environment}; run the task again`,
+            );
+          }
+          return setManifestFreeze(text, undefined);
+        },
+        message: title,
+        author: initiatorAuthor(ctx),
+      });
+      await openChangePullRequest(ctx, writer, change, {
+        title,
+        body,
+        record: {
+          kind: 'unfreeze',
+          environment,
+          ...(ctx.user?.ref ? { requestedBy: ctx.user.ref } : {}),
+        },
+        environments: options.config.environments,
+      });
+    },
+  });
+}
