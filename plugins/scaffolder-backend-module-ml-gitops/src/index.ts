@@ -16,6 +16,11 @@ export type { PromoteActionOptions } from './actions/promote';
 export { createRollbackAction } from './actions/rollback';
 export type { RollbackActionOptions } from './actions/rollback';
 export { createSealSecretAction } from './actions/sealSecret';
+export { createFreezeAction, createUnfreezeAction } from './actions/freeze';
+export {
+  createRejectVersionAction,
+  createUnrejectVersionAction,
+} from './actions/versionRejection';
 export type { SealingScope } from './actions/sealSecret';
 export { readMlGitopsActionsConfig } from './actions/config';
 export type {

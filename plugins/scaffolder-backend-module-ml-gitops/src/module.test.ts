@@ -42,6 +42,10 @@ describe('scaffolderModuleMlGitops', () => {
       'ml-gitops:promote',
       'ml-gitops:rollback',
       'ml-gitops:secret:seal',
+      'ml-gitops:environment:freeze',
+      'ml-gitops:environment:unfreeze',
+      'ml-gitops:version:reject',
+      'ml-gitops:version:unreject',
     ]);
     for (const action of actions) {
       expect(action.supportsDryRun).toBe(true);

@@ -8,14 +8,20 @@ import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-no
 import { readMlGitopsActionsConfig } from './actions/config';
 import { createConfigRepoCreateAction } from './actions/configRepoCreate';
 import { createDeployAction } from './actions/deploy';
+import { createFreezeAction, createUnfreezeAction } from './actions/freeze';
 import { createPromoteAction } from './actions/promote';
 import { createRollbackAction } from './actions/rollback';
 import { createSealSecretAction } from './actions/sealSecret';
+import {
+  createRejectVersionAction,
+  createUnrejectVersionAction,
+} from './actions/versionRejection';
 
 /**
  * The scaffolder actions of ML GitOps: `ml-gitops:config-repo:create`,
- * `ml-gitops:deploy`, `ml-gitops:promote`, `ml-gitops:rollback` and
- * `ml-gitops:secret:seal`.
+ * `ml-gitops:deploy`, `ml-gitops:promote`, `ml-gitops:rollback`,
+ * `ml-gitops:secret:seal`, `ml-gitops:environment:freeze` and `:unfreeze`,
+ * `ml-gitops:version:reject` and `:unreject`.
  *
  * @public
  */
@@ -52,6 +58,10 @@ export const scaffolderModuleMlGitops = createBackendModule({
           createPromoteAction({ ...options, discovery, auth }),
           createRollbackAction(options),
           createSealSecretAction(options),
+          createFreezeAction(options),
+          createUnfreezeAction(options),
+          createRejectVersionAction(options),
+          createUnrejectVersionAction(options),
         );
       },
     });

@@ -4,9 +4,14 @@ import path from 'node:path';
 import yaml from 'yaml';
 import { createConfigRepoCreateAction } from './actions/configRepoCreate';
 import { createDeployAction } from './actions/deploy';
+import { createFreezeAction, createUnfreezeAction } from './actions/freeze';
 import { createPromoteAction } from './actions/promote';
 import { createRollbackAction } from './actions/rollback';
 import { createSealSecretAction } from './actions/sealSecret';
+import {
+  createRejectVersionAction,
+  createUnrejectVersionAction,
+} from './actions/versionRejection';
 import { makeOptions } from './__testUtils__/setup';
 
 const TEMPLATES = path.resolve(__dirname, '../../../templates');
@@ -23,6 +28,10 @@ const actions = new Map<string, TemplateAction<any, any, any>>(
     createPromoteAction(makeOptions()),
     createRollbackAction(makeOptions()),
     createSealSecretAction(makeOptions()),
+    createFreezeAction(makeOptions()),
+    createUnfreezeAction(makeOptions()),
+    createRejectVersionAction(makeOptions()),
+    createUnrejectVersionAction(makeOptions()),
   ].map(a => [a.id, a]),
 );
 
