@@ -1,5 +1,5 @@
 import { InputError } from '@backstage/errors';
-import { isMap, isScalar, Pair, Scalar, YAMLMap } from 'yaml';
+import { isMap, isScalar, Scalar, YAMLMap } from 'yaml';
 import { formatManifestProblem } from './problems';
 import { parseYamlStrict } from './yamlSafe';
 import {
@@ -201,8 +201,7 @@ export function setManifestFreeze(
     : undefined;
 
   const pair = root.items.find(
-    (p): p is Pair<Scalar.Parsed, unknown> =>
-      isScalar(p.key) && p.key.value === 'freeze',
+    p => isScalar(p.key) && p.key.value === 'freeze',
   );
   let updated: string;
   if (!pair) {
@@ -213,9 +212,8 @@ export function setManifestFreeze(
       ? `${text}${indent}${block}${newline}`
       : `${text}${newline}${indent}${block}`;
   } else {
-    const keyRange = pair.key.range;
-    const valueRange = (pair.value as { range?: [number, number, number] })
-      ?.range;
+    const keyRange = pair.key?.range;
+    const valueRange = pair.value?.range;
     if (!keyRange) {
       throw new InputError(
         'Cannot edit the manifest: its freeze: key has no position',
