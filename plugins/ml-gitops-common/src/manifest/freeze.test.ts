@@ -55,7 +55,7 @@ describe('describeFreeze', () => {
       }),
     ).toBe('frozen until 2026-12-24T00:00:00Z: "incident 4711"');
     expect(describeFreeze({ reason: 'r' })).toBe(
-      'frozen until a pull request removes freeze:: "r"',
+      'frozen until a pull request removes it: "r"',
     );
   });
 });

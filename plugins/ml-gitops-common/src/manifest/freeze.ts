@@ -25,8 +25,9 @@ export function activeFreeze(
 }
 
 /**
- * The freeze in words, for messages: `frozen until 2026-12-24T00:00:00Z
- * (incident 4711)` or `frozen until unfrozen (incident 4711)`.
+ * The freeze in words, for messages: `frozen until 2026-12-24T00:00:00Z:
+ * "incident 4711"`, or `frozen until a pull request removes it: "incident
+ * 4711"` without `until`.
  *
  * @public
  */
@@ -34,6 +35,6 @@ export function describeFreeze(freeze: ManifestFreeze): string {
   return `frozen ${
     freeze.until
       ? `until ${freeze.until}`
-      : 'until a pull request removes freeze:'
+      : 'until a pull request removes it'
   }: ${JSON.stringify(freeze.reason)}`;
 }
