@@ -1,11 +1,19 @@
+import { setupServer } from 'msw/node';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   cleanupTmpDirs,
+  git,
+  gitInit,
+  makeRepo,
+  mlflowHandlers,
+  mlflowVersion,
+  REGISTRY,
   runCli,
   STACK_TRACE,
   tmpDir,
+  writeFiles,
 } from './__testUtils__/helpers';
 
 /*
@@ -638,6 +646,231 @@ describe('hostile manifest corpus', () => {
         name,
         true,
       ]);
+    }
+  });
+});
+
+/*
+ * A corpus of pull requests against a branch (`--base production`): the
+ * freeze of the base branch and the registry's rejection decide. Each case
+ * is a real Git repository: the base branch's history, then the pull
+ * request's manifest checked out on its own branch.
+ */
+
+const server = setupServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+const manifestOf = (version: string, freeze = '') =>
+  `model_name: fraud-detector\nmodel_version: "${version}"\nserving: { runtime: kserve, replicas: 2 }\n${freeze}`;
+const FROZEN =
+  'freeze:\n  reason: incident 4711\n  until: 2999-12-24T00:00:00Z\n';
+const FROZEN_UNTIL_UNFROZEN = 'freeze:\n  reason: incident 4711\n';
+const THAWED =
+  'freeze:\n  reason: old incident\n  until: 2000-01-01T00:00:00Z\n';
+const FROZEN_MESSAGE = (change: string, labels: string) =>
+  `production is frozen until 2999-12-24T00:00:00Z: "incident 4711": model_version must not change (${change}) while it is frozen; only a rollback (a pull request labelled ml-gitops/rollback) may ${labels}`;
+
+type PullRequestCase = {
+  /** Versions the base branch declared before its head, oldest first. */
+  history?: string[];
+  base: string;
+  head: string;
+  /** --labels */
+  labels?: string;
+  /** The GitHub event payload at GITHUB_EVENT_PATH (a string is written as is). */
+  event?: unknown;
+  /** MLflow's versions; without, the registry is skipped. */
+  registry?: Record<string, Record<string, unknown>>;
+  exitCode: 0 | 1 | 2;
+  /** The freeze check's line: PASS or FAIL and its summary. */
+  freeze?: string;
+  /** Error messages the output must hold. */
+  errors?: string[];
+};
+
+const PULL_REQUESTS: Record<string, PullRequestCase> = {
+  'a frozen environment refuses a version change': {
+    base: manifestOf('12', FROZEN),
+    head: manifestOf('13', FROZEN),
+    exitCode: 1,
+    freeze:
+      'FAIL Environment freeze production is frozen until 2999-12-24T00:00:00Z: "incident 4711"; this pull request changes model_version 12 → 13',
+    errors: [
+      FROZEN_MESSAGE(
+        '12 → 13',
+        '(no labels were read: pass --labels, or run in GitHub Actions)',
+      ),
+    ],
+  },
+  'a frozen environment refuses a version change labelled otherwise': {
+    base: manifestOf('12', FROZEN),
+    head: manifestOf('13', FROZEN),
+    event: { pull_request: { labels: [{ name: 'ml-gitops/deploy' }] } },
+    exitCode: 1,
+    errors: [
+      FROZEN_MESSAGE(
+        '12 → 13',
+        '(labels from the GitHub event: ml-gitops/deploy)',
+      ),
+    ],
+  },
+  'a freeze without until holds until removed': {
+    base: manifestOf('12', FROZEN_UNTIL_UNFROZEN),
+    head: manifestOf('13', FROZEN_UNTIL_UNFROZEN),
+    labels: '',
+    exitCode: 1,
+    errors: [
+      'production is frozen until a pull request removes it: "incident 4711": model_version must not change (12 → 13) while it is frozen; only a rollback (a pull request labelled ml-gitops/rollback) may (labels from --labels: none)',
+    ],
+  },
+  'a frozen environment passes a rollback labelled on the command line': {
+    history: ['11'],
+    base: manifestOf('12', FROZEN),
+    head: manifestOf('11', FROZEN),
+    labels: 'ml-gitops/rollback',
+    exitCode: 0,
+    freeze:
+      'PASS Environment freeze production is frozen until 2999-12-24T00:00:00Z: "incident 4711"; a rollback (labelled ml-gitops/rollback) to 11, which production declared before, passes',
+  },
+  'a frozen environment passes a rollback labelled in the GitHub event': {
+    history: ['10', '11'],
+    base: manifestOf('12', FROZEN),
+    head: manifestOf('10', FROZEN),
+    event: {
+      action: 'labeled',
+      pull_request: {
+        number: 7,
+        labels: [{ name: 'ml-gitops/rollback' }, { name: 'incident' }],
+      },
+    },
+    exitCode: 0,
+  },
+  'a rollback label does not let a new version in': {
+    history: ['11'],
+    base: manifestOf('12', FROZEN),
+    head: manifestOf('14', FROZEN),
+    labels: 'ml-gitops/rollback',
+    exitCode: 1,
+    errors: [
+      'production is frozen until 2999-12-24T00:00:00Z: "incident 4711": this pull request is labelled ml-gitops/rollback, but version 14 was never model_version on production (in its last 500 manifest changes), so it is not a rollback',
+    ],
+  },
+  'a freeze whose until has passed holds no more': {
+    base: manifestOf('12', THAWED),
+    head: manifestOf('13', THAWED),
+    exitCode: 0,
+    freeze:
+      'PASS Environment freeze production is not frozen (its freeze ended at 2000-01-01T00:00:00Z)',
+  },
+  'a pull request that only adds a freeze passes': {
+    base: manifestOf('12'),
+    head: manifestOf('12', FROZEN),
+    exitCode: 0,
+    freeze:
+      'PASS Environment freeze this pull request freezes production: frozen until 2999-12-24T00:00:00Z: "incident 4711"',
+  },
+  'a pull request that only removes a freeze passes': {
+    base: manifestOf('12', FROZEN),
+    head: manifestOf('12'),
+    exitCode: 0,
+    freeze:
+      'PASS Environment freeze production is frozen until 2999-12-24T00:00:00Z: "incident 4711"; this pull request does not change model_version and lifts the freeze',
+  },
+  'a freeze added together with a version change is refused': {
+    base: manifestOf('12'),
+    head: manifestOf('13', FROZEN),
+    labels: 'ml-gitops/rollback',
+    exitCode: 1,
+    errors: [
+      'this pull request adds a freeze (frozen until 2999-12-24T00:00:00Z: "incident 4711") and changes model_version (12 → 13) in the same pull request',
+    ],
+  },
+  'a freeze removed together with a version change is refused': {
+    base: manifestOf('12', FROZEN_UNTIL_UNFROZEN),
+    head: manifestOf('13'),
+    exitCode: 1,
+  },
+  'a rejected version is refused, quoting the reason': {
+    base: manifestOf('12'),
+    head: manifestOf('13'),
+    registry: {
+      '13': mlflowVersion('13', {
+        run_id: '',
+        tags: [
+          { key: 'validation_status', value: 'rejected' },
+          { key: 'ml-gitops.rejected_reason', value: 'p95 latency doubled' },
+          { key: 'ml-gitops.rejected_by', value: 'user:default/alice' },
+          { key: 'ml-gitops.rejected_at', value: '2026-12-06T07:00:00Z' },
+        ],
+      }),
+    },
+    exitCode: 1,
+    errors: [
+      'fraud-detector version 13 is rejected: "p95 latency doubled" (by user:default/alice, 2026-12-06T07:00:00Z); un-reject it with ml-gitops:version:unreject (or delete its validation_status tag in the registry) before deploying it',
+    ],
+  },
+  'an unreadable GitHub event is a usage error': {
+    base: manifestOf('12', FROZEN),
+    head: manifestOf('13', FROZEN),
+    event: '{ not json',
+    exitCode: 2,
+  },
+};
+
+describe('pull request corpus: freeze and rejection', () => {
+  it.each(Object.entries(PULL_REQUESTS))('%s', async (_name, c) => {
+    const root = makeRepo({
+      'deploy/model.yaml': manifestOf(c.history?.[0] ?? '1'),
+    });
+    gitInit(root, 'production');
+    for (const version of c.history?.slice(1) ?? []) {
+      writeFiles(root, { 'deploy/model.yaml': manifestOf(version) });
+      git(root, 'commit', '-q', '-am', `deploy ${version}`);
+    }
+    writeFiles(root, { 'deploy/model.yaml': c.base });
+    git(root, 'commit', '-q', '-am', 'the base');
+    git(root, 'checkout', '-q', '-b', 'pull-request');
+    writeFiles(root, { 'deploy/model.yaml': c.head });
+    git(root, 'commit', '-q', '-am', 'the pull request');
+
+    const env: NodeJS.ProcessEnv = {};
+    if (c.event !== undefined) {
+      const eventFile = path.join(tmpDir(), 'event.json');
+      writeFileSync(
+        eventFile,
+        typeof c.event === 'string' ? c.event : JSON.stringify(c.event),
+      );
+      env.GITHUB_EVENT_PATH = eventFile;
+    }
+    if (c.registry) {
+      server.use(...mlflowHandlers({ versions: c.registry }));
+    }
+    const { exitCode, output } = await runCli(
+      [
+        'validate',
+        root,
+        '--base',
+        'production',
+        '--skip-integration',
+        ...(c.registry ? ['--registry-url', REGISTRY] : ['--skip-registry']),
+        ...(c.labels !== undefined ? ['--labels', c.labels] : []),
+      ],
+      { env },
+    );
+    expect(output).not.toMatch(STACK_TRACE);
+    const freezeLine = output
+      .split('\n')
+      .find(line => /^(PASS|FAIL|SKIP)\s+Environment freeze/.test(line))
+      ?.split(/\s{2,}/)
+      .join(' ');
+    expect({ exitCode, ...(c.freeze ? { freezeLine } : {}) }).toEqual({
+      exitCode: c.exitCode,
+      ...(c.freeze ? { freezeLine: c.freeze } : {}),
+    });
+    for (const message of c.errors ?? []) {
+      expect(output).toContain(`: ${message}`);
     }
   });
 });

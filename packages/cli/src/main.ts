@@ -2,6 +2,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { deployCommand } from './deploy/command';
 import { describeError, EXIT, UsageError } from './lib/errors';
+import {
+  parseLabelsOption,
+  PullRequestLabels,
+  readEventLabels,
+} from './lib/labels';
 import { formatReport, OUTPUT_FORMATS, OutputFormat } from './output/format';
 import { validate } from './validate';
 
@@ -35,6 +40,9 @@ Options:
   --skip-integration   do not run checks.integration
   --base REF           compare with this Git ref, e.g. origin/dev
   --environment NAME   environment name for --base (default: the base branch)
+  --labels A,B         the pull request's labels, for the freeze check (default
+                       in GitHub Actions: read from $GITHUB_EVENT_PATH); a
+                       rollback is labelled ml-gitops/rollback
   --manifest PATH      manifest path in the repo (default: deploy/model.yaml)
   --format FORMAT      text (default), json or github (workflow annotations)
   -h, --help           show this help
@@ -82,6 +90,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         'skip-integration': { type: 'boolean' },
         base: { type: 'string' },
         environment: { type: 'string' },
+        labels: { type: 'string' },
         manifest: { type: 'string' },
         format: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -184,6 +193,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 
   try {
+    let labels: PullRequestLabels = { names: [], source: 'none' };
+    if (values.labels !== undefined) {
+      labels = parseLabelsOption(values.labels);
+    } else if (io.env.GITHUB_EVENT_PATH) {
+      labels = await readEventLabels(io.env.GITHUB_EVENT_PATH);
+    }
     const report = await validate({
       root: path.resolve(io.cwd, rest[0] ?? '.'),
       manifestPath: values.manifest,
@@ -201,6 +216,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       skipIntegration: values['skip-integration'],
       base: values.base,
       environment: values.environment ?? (io.env.GITHUB_BASE_REF || undefined),
+      labels,
       fetch: io.fetch,
     });
     io.stdout(formatReport(report, format));

@@ -8,7 +8,8 @@ export type CheckId =
   | 'gate'
   | 'secrets'
   | 'integration'
-  | 'changes';
+  | 'changes'
+  | 'freeze';
 
 /**
  * - `passed`, `failed`: the check ran.

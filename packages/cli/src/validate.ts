@@ -5,6 +5,7 @@ import {
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { checkChanges } from './checks/changes';
+import { checkFreeze } from './checks/freeze';
 import { checkIntegration } from './checks/integration';
 import { checkLayout } from './checks/layout';
 import { checkManifest } from './checks/manifest';
@@ -12,6 +13,7 @@ import { checkRegistry, ManifestLocation } from './checks/registry';
 import { checkSecrets } from './checks/secrets';
 import { describeError, UsageError } from './lib/errors';
 import { resolveInRepo } from './lib/files';
+import { PullRequestLabels } from './lib/labels';
 import { CheckResult, exitCodeOf, skipped, ValidateReport } from './report';
 
 /** Everything `ml-gitops validate` needs, already checked for usage errors. */
@@ -35,6 +37,10 @@ export type ValidateOptions = {
   base?: string;
   /** The environment name; defaults to the base branch's name. */
   environment?: string;
+  /** The pull request's labels (a rollback is labelled ml-gitops/rollback). */
+  labels?: PullRequestLabels;
+  /** The time freezes are judged at; now by default (tests). */
+  now?: Date;
   /** Timeout of one registry request. */
   registryTimeoutMs?: number;
   /** A fetch to use for the registry (tests). */
@@ -171,14 +177,30 @@ export async function validate(
   }
 
   if (options.base !== undefined) {
+    const changes = await checkChanges(
+      root,
+      manifestFile.relative,
+      options.base,
+      manifest.manifest,
+      options.environment,
+    );
+    checks.push(changes.result);
     checks.push(
-      await checkChanges(
-        root,
-        manifestFile.relative,
-        options.base,
-        manifest.manifest,
-        options.environment,
-      ),
+      changes.base
+        ? await checkFreeze({
+            root,
+            manifestPath: manifestFile.relative,
+            location,
+            base: changes.base,
+            current: manifest.manifest,
+            labels: options.labels ?? { names: [], source: 'none' },
+            now: options.now,
+          })
+        : skipped(
+            'freeze',
+            'Environment freeze',
+            'not run: the base could not be read',
+          ),
     );
   }
 

@@ -95,6 +95,12 @@ export type RegistryVersionFacts = {
   /** A link to the run or version in the registry's UI. */
   url?: string;
   /**
+   * Set when the registry marks the version rejected (MLflow: the tag
+   * `validation_status=rejected`), with the reason, who and when as far as
+   * the registry records them (`versionRejection` in -common).
+   */
+  rejected?: { reason?: string; by?: string; at?: string };
+  /**
    * When the registry gave this answer (ISO 8601); an answer served from a
    * cache keeps the time it was read, so the poller does not take it for a
    * sign that a failing registry recovered.

@@ -30,7 +30,8 @@ export function isSafeRef(ref: string): boolean {
   );
 }
 
-async function git(root: string, args: string[]): Promise<string> {
+/** Runs git in the clone; stdout. */
+export async function git(root: string, args: string[]): Promise<string> {
   const { stdout } = await execFileAsync('git', ['-C', root, ...args], {
     maxBuffer: 16 * 1024 * 1024,
     env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
@@ -48,12 +49,59 @@ function usage(summary: string, fix: string): CheckResult {
   };
 }
 
+/** The base of a pull request as {@link checkChanges} read it. */
+export type BaseState = {
+  ref: string;
+  commit: string;
+  environment: string;
+  /** The base's manifest when it is present and valid. */
+  manifest?: ModelManifest;
+  state: 'present' | 'absent' | 'invalid';
+};
+
 /**
  * With `--base REF`: what the pull request changes, read from the local
  * clone with git. The environment is the base branch's name; the versions are
- * `model_version` at the base and now.
+ * `model_version` at the base and now. `base` is what was read of the base,
+ * for the checks that compare with it (the freeze).
  */
 export async function checkChanges(
+  root: string,
+  manifestPath: string,
+  baseRef: string,
+  current: ModelManifest | undefined,
+  environmentOverride?: string,
+): Promise<{ result: CheckResult; base?: BaseState }> {
+  const result = await compare(
+    root,
+    manifestPath,
+    baseRef,
+    current,
+    environmentOverride,
+  );
+  if (result.status !== 'passed') {
+    return { result };
+  }
+  const details = result.details as {
+    baseCommit: string;
+    environment: string;
+    previousState: BaseState['state'];
+    previousManifest?: ModelManifest;
+  };
+  const { previousManifest, previousState, ...shown } = details;
+  return {
+    result: { ...result, details: shown },
+    base: {
+      ref: baseRef,
+      commit: details.baseCommit,
+      environment: details.environment,
+      state: previousState,
+      ...(previousManifest ? { manifest: previousManifest } : {}),
+    },
+  };
+}
+
+async function compare(
   root: string,
   manifestPath: string,
   baseRef: string,
@@ -157,6 +205,8 @@ export async function checkChanges(
       version: now ?? null,
       versionChanged: previousState === 'present' && before !== now,
       changedFiles,
+      previousState,
+      ...(previous ? { previousManifest: previous } : {}),
     },
   };
 }

@@ -5,6 +5,7 @@ import {
   MODEL_VERSION_STATUS,
   modelVersionBlockers,
   REJECTED_TAG,
+  versionRejection,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { describeError } from '../lib/errors';
 import { positionOf } from '../lib/positions';
@@ -110,6 +111,19 @@ export async function checkRegistry(
   }
 
   const blockers = modelVersionBlockers(modelVersion);
+  const rejected = versionRejection(modelVersion) !== undefined;
+  const fixOf = (message: string) => {
+    if (
+      modelVersion.status === MODEL_VERSION_STATUS.pending &&
+      message.includes(MODEL_VERSION_STATUS.pending)
+    ) {
+      return 'Wait until MLflow shows the version as READY, then re-run this check (re-run the pull request job)';
+    }
+    if (rejected && message.includes(' rejected')) {
+      return 'Deploy another version; if the rejection no longer holds, un-reject this one first and re-run this check';
+    }
+    return `Deploy a version that is READY, not Archived and not tagged ${REJECTED_TAG.key}=${REJECTED_TAG.value}`;
+  };
   const registryDetails = {
     url: client.url,
     version: modelVersion,
@@ -124,11 +138,7 @@ export async function checkRegistry(
             severity: 'error' as const,
             ...at(location, ['model_version']),
             message,
-            fix:
-              modelVersion.status === MODEL_VERSION_STATUS.pending &&
-              message.includes(MODEL_VERSION_STATUS.pending)
-                ? 'Wait until MLflow shows the version as READY, then re-run this check (re-run the pull request job)'
-                : `Deploy a version that is READY, not Archived and not tagged ${REJECTED_TAG.key}=${REJECTED_TAG.value}`,
+            fix: fixOf(message),
           })),
           registryDetails,
         )

@@ -22,6 +22,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Sandbox, SANDBOX_CREDENTIALS, startSandbox } from '../sandbox';
+import {
+  MlflowClient,
+  modelVersionRejectionBlocker,
+  versionRejection,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import { mlflowResponseProblems } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 import { MlflowApi, MlflowBasicAuth, MlflowStore } from './MlflowApi';
 
 const basic = (user: string, password: string) =>
@@ -331,6 +337,173 @@ describe('pages: max_results and next_page_token', () => {
       error_code: 'INVALID_PARAMETER_VALUE',
       message,
     });
+  });
+});
+
+describe('model version tags (set-tag, delete-tag)', () => {
+  const tagsOf = async (
+    call: Awaited<ReturnType<typeof serve>>['call'],
+    version = '1',
+  ) =>
+    (await (await call(`model-versions/get?name=m&version=${version}`)).json())
+      .model_version.tags;
+
+  it('sets, overwrites and deletes tags, answering {} as MLflow does', async () => {
+    const { call } = await serve({ versions: 1 });
+    const set = (key: string, value: string) =>
+      call('model-versions/set-tag', {
+        method: 'POST',
+        body: { name: 'm', version: '1', key, value },
+      });
+    const response = await set('validation_status', 'rejected');
+    expect(response.status).toBe(200);
+    expect(
+      await mlflowResponseProblems('POST model-versions/set-tag', response),
+    ).toEqual([]);
+    await set('validation_status', 'REJECTED');
+    await set('ml-gitops.rejected_reason', 'p95 doubled');
+    expect(await tagsOf(call)).toEqual([
+      { key: 'team', value: 't' },
+      { key: 'validation_status', value: 'REJECTED' },
+      { key: 'ml-gitops.rejected_reason', value: 'p95 doubled' },
+    ]);
+    const del = (key: string) =>
+      call('model-versions/delete-tag', {
+        method: 'DELETE',
+        body: { name: 'm', version: '1', key },
+      });
+    const deleted = await del('validation_status');
+    expect(
+      await mlflowResponseProblems('DELETE model-versions/delete-tag', deleted),
+    ).toEqual([]);
+    // A tag that is not set: nothing to delete, no error.
+    expect((await del('validation_status')).status).toBe(200);
+    expect(await tagsOf(call)).toEqual([
+      { key: 'team', value: 't' },
+      { key: 'ml-gitops.rejected_reason', value: 'p95 doubled' },
+    ]);
+  });
+
+  it('answers a missing version and bad keys and values as MLflow does', async () => {
+    const { call } = await serve({ versions: 1 });
+    const set = (body: Record<string, unknown>) =>
+      call('model-versions/set-tag', { method: 'POST', body });
+    const expectError = async (
+      response: Response,
+      status: number,
+      error: { error_code: string; message: string },
+    ) => {
+      expect(response.status).toBe(status);
+      expect(await response.json()).toEqual(error);
+    };
+    await expectError(
+      await set({ name: 'm', version: '9', key: 'k', value: 'v' }),
+      404,
+      {
+        error_code: 'RESOURCE_DOES_NOT_EXIST',
+        message: 'Model Version (name=m, version=9) not found',
+      },
+    );
+    await expectError(
+      await call('model-versions/delete-tag', {
+        method: 'DELETE',
+        body: { name: 'nope', version: '1', key: 'k' },
+      }),
+      404,
+      {
+        error_code: 'RESOURCE_DOES_NOT_EXIST',
+        message: 'Model Version (name=nope, version=1) not found',
+      },
+    );
+    await expectError(await set({ name: 'm', version: '1', key: 'k' }), 400, {
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message:
+        "Missing value for required parameter 'value'. See the API docs for more information about request parameters.",
+    });
+    await expectError(
+      await set({ name: 'm', version: '1', key: '../k', value: 'v' }),
+      400,
+      {
+        error_code: 'INVALID_PARAMETER_VALUE',
+        message:
+          'Invalid value "../k" for parameter \'key\' supplied: Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).',
+      },
+    );
+    await expectError(
+      await set({ name: 'm', version: '1', key: 'k$', value: 'v' }),
+      400,
+      {
+        error_code: 'INVALID_PARAMETER_VALUE',
+        message:
+          'Invalid value "k$" for parameter \'key\' supplied: Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).',
+      },
+    );
+    await expectError(
+      await set({ name: 'm', version: '1', key: 'k', value: 'v'.repeat(5001) }),
+      400,
+      {
+        error_code: 'INVALID_PARAMETER_VALUE',
+        message: "'value' exceeds the maximum length of 5000 characters",
+      },
+    );
+    expect(await tagsOf(call)).toEqual([{ key: 'team', value: 't' }]);
+  });
+
+  it('needs EDIT to set a tag and MANAGE to delete one with basic auth', async () => {
+    const { call } = await serve({
+      versions: 1,
+      auth: {
+        users: [
+          { username: 'reader', password: 'r' },
+          { username: 'editor', password: 'e', permission: 'EDIT' },
+          { username: 'manager', password: 'm', permission: 'MANAGE' },
+        ],
+      },
+    });
+    const tag = { name: 'm', version: '1', key: 'k', value: 'v' };
+    const set = (user: string, password: string) =>
+      call('model-versions/set-tag', {
+        method: 'POST',
+        headers: { authorization: basic(user, password) },
+        body: tag,
+      });
+    const del = (user: string, password: string) =>
+      call('model-versions/delete-tag', {
+        method: 'DELETE',
+        headers: { authorization: basic(user, password) },
+        body: { name: 'm', version: '1', key: 'k' },
+      });
+    expect((await set('reader', 'r')).status).toBe(403);
+    expect((await set('editor', 'e')).status).toBe(200);
+    expect((await del('editor', 'e')).status).toBe(403);
+    expect((await del('manager', 'm')).status).toBe(200);
+  });
+
+  it('is what MlflowClient rejects and un-rejects through', async () => {
+    const { store, call } = await serve({ versions: 2 });
+    const base = new URL(
+      (await call('model-versions/get?name=m&version=1')).url,
+    ).origin;
+    const client = MlflowClient.create({ baseUrl: base });
+    await client.rejectModelVersion('m', '2', {
+      reason: 'p95 latency doubled',
+      by: 'user:default/alice',
+      at: '2026-12-06T07:00:00Z',
+    });
+    const rejected = await client.getModelVersion('m', '2');
+    expect(modelVersionRejectionBlocker(rejected!)).toBe(
+      'm version 2 is rejected: "p95 latency doubled" (by user:default/alice, 2026-12-06T07:00:00Z); un-reject it with ml-gitops:version:unreject (or delete its validation_status tag in the registry) before deploying it',
+    );
+    await client.unrejectModelVersion('m', '2');
+    expect(versionRejection((await client.getModelVersion('m', '2'))!)).toBe(
+      undefined,
+    );
+    expect(store.versions.find(v => v.version === '2')!.tags).toEqual([
+      { key: 'team', value: 't' },
+    ]);
+    await expect(client.setModelVersionTag('m', '7', 'k', 'v')).rejects.toThrow(
+      'm version 7 does not exist in MLflow',
+    );
   });
 });
 

@@ -48,6 +48,16 @@
  *   parse_start_offset_from_page_token in mlflow/utils/search_utils.py);
  *   the last page has no next_page_token, and an empty list is left out of
  *   the JSON as protobuf does.
+ * - Model version tags: SetModelVersionTag and DeleteModelVersionTag in
+ *   mlflow/protos/model_registry.proto, stored as SqlAlchemyStore
+ *   (mlflow/store/model_registry/sqlalchemy_store.py) stores them: the
+ *   version must exist (RESOURCE_DOES_NOT_EXIST otherwise), set-tag
+ *   overwrites, delete-tag of a tag that is not set changes nothing, and
+ *   both answer `{}`. Keys and values are checked as
+ *   _validate_model_version_tag in mlflow/utils/validation.py does (key
+ *   characters, at most 250 characters; value at most 5000). The auth app
+ *   needs EDIT for set-tag and MANAGE for delete-tag (BEFORE_REQUEST_VALIDATORS
+ *   in mlflow/server/auth/__init__.py).
  */
 
 import crypto from 'node:crypto';
@@ -444,6 +454,28 @@ function parseFilter(filter: string): (v: MlflowVersion) => boolean {
   return v => tests.every(t => t(v));
 }
 
+/** Python's posixpath.normpath, which path_not_unique compares a name with. */
+function posixNormpath(path: string): string {
+  if (path === '') return '.';
+  let slashes = 0;
+  if (path.startsWith('/'))
+    slashes = path.startsWith('//') && !path.startsWith('///') ? 2 : 1;
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (
+      part !== '..' ||
+      (!slashes && !out.length) ||
+      out[out.length - 1] === '..'
+    ) {
+      out.push(part);
+    } else if (out.length) {
+      out.pop();
+    }
+  }
+  return `${'/'.repeat(slashes)}${out.join('/')}` || '.';
+}
+
 export class MlflowApi {
   private router = new Router();
   private auth: MlflowBasicAuth | undefined;
@@ -497,12 +529,15 @@ export class MlflowApi {
       };
     }
     const permission = user.permission ?? 'READ';
-    // Reads need READ; a write needs EDIT, but creating a registered model
-    // needs no permission on a resource that does not exist yet.
+    // Reads need READ; a write needs EDIT, a delete MANAGE; creating a
+    // registered model needs no permission on a resource that does not
+    // exist yet.
     const write =
       req.method !== 'GET' && !path.endsWith('/registered-models/create');
     const allowed =
-      permission !== 'NO_PERMISSIONS' && (!write || permission !== 'READ');
+      permission !== 'NO_PERMISSIONS' &&
+      (!write || permission !== 'READ') &&
+      (req.method !== 'DELETE' || permission === 'MANAGE');
     return allowed ? undefined : { status: 403, body: 'Permission denied' };
   }
 
@@ -911,6 +946,86 @@ export class MlflowApi {
       this.store.versions.push(created);
       model.last_updated_timestamp = now;
       sendJson(ctx.res, 200, { model_version: this.versionJson(created) });
+    });
+
+    /** The version a tag request names, checked as MLflow's store does. */
+    const taggedVersion = (b: Record<string, any>) => {
+      const name = str(b, 'name');
+      const version = str(b, 'version');
+      const key = str(b, 'key');
+      if (!/^-?\d+$/.test(version)) {
+        throw new MlflowError(
+          400,
+          'INVALID_PARAMETER_VALUE',
+          `Parameter 'version' must be an integer, got '${version}'.`,
+        );
+      }
+      // validate_param_and_metric_name and path_not_unique.
+      const normalized = posixNormpath(key);
+      if (
+        !/^[/\p{L}\p{N}_.\- :]*$/u.test(key) ||
+        normalized !== key ||
+        normalized === '.' ||
+        normalized.startsWith('..') ||
+        normalized.startsWith('/')
+      ) {
+        throw new MlflowError(
+          400,
+          'INVALID_PARAMETER_VALUE',
+          `Invalid value ${JSON.stringify(
+            key,
+          )} for parameter 'key' supplied: Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).`,
+        );
+      }
+      if (key.length > 250) {
+        throw new MlflowError(
+          400,
+          'INVALID_PARAMETER_VALUE',
+          `'key' exceeds the maximum length of 250 characters`,
+        );
+      }
+      const found = this.store.versions.find(
+        v => v.name === name && v.version === String(Number(version)),
+      );
+      if (!found) {
+        throw new MlflowError(
+          404,
+          'RESOURCE_DOES_NOT_EXIST',
+          `Model Version (name=${name}, version=${version}) not found`,
+        );
+      }
+      return { found, key };
+    };
+
+    r.add('POST', `${base}/model-versions/set-tag`, async ctx => {
+      const b = await body(ctx);
+      const value = b.value;
+      if (value === undefined || value === null) throw missing('value');
+      if (typeof value !== 'string') {
+        throw new MlflowError(
+          400,
+          'INVALID_PARAMETER_VALUE',
+          `Invalid value ${JSON.stringify(
+            value,
+          )} for parameter 'value' supplied: it must be a string`,
+        );
+      }
+      const { found, key } = taggedVersion(b);
+      if (value.length > 5000) {
+        throw new MlflowError(
+          400,
+          'INVALID_PARAMETER_VALUE',
+          `'value' exceeds the maximum length of 5000 characters`,
+        );
+      }
+      found.tags = [...found.tags.filter(t => t.key !== key), { key, value }];
+      sendJson(ctx.res, 200, {});
+    });
+
+    r.add('DELETE', `${base}/model-versions/delete-tag`, async ctx => {
+      const { found, key } = taggedVersion(await body(ctx));
+      found.tags = found.tags.filter(t => t.key !== key);
+      sendJson(ctx.res, 200, {});
     });
   }
 }

@@ -37,12 +37,14 @@ const get = (path: string) =>
 describe("the MLflow emulator follows MLflow's REST contract", () => {
   it('describes every endpoint the product reads', () => {
     expect(MLFLOW_CONTRACT_ENDPOINTS.sort()).toEqual([
+      'DELETE model-versions/delete-tag',
       'GET model-versions/get',
       'GET model-versions/search',
       'GET registered-models/alias',
       'GET registered-models/get',
       'GET registered-models/search',
       'GET runs/get',
+      'POST model-versions/set-tag',
     ]);
   });
 

@@ -768,6 +768,106 @@ describe('MlGitopsPoller', () => {
     expect(t.argoCalls.filter(c => c.startsWith('?')).length).toBe(before);
   });
 
+  it('shows the freeze of a branch with the commit that wrote it, and a rejected version', async () => {
+    const t = await setup();
+    const frozen = `${manifest(
+      '11',
+    )}freeze:\n  reason: incident 4711\n  until: "2026-12-24T00:00:00Z"\n`;
+    const freezing = t.repo.commit({
+      branch: 'production',
+      message: 'Freeze production',
+      login: 'linus',
+      date: '2026-11-20T09:00:00Z',
+      files: { 'deploy/model.yaml': frozen },
+    });
+    t.repo.commit({
+      branch: 'production',
+      message: 'Tune the chart',
+      login: 'ada',
+      date: '2026-11-21T09:00:00Z',
+      files: { 'deploy/chart/values.yaml': 'replicas: 4\n' },
+    });
+    // A freeze whose until has passed (NOW is 2026-11-28) does not hold.
+    t.repo.commit({
+      branch: 'staging',
+      message: 'An old freeze',
+      login: 'ada',
+      date: '2026-11-01T09:00:00Z',
+      files: {
+        'deploy/model.yaml': `${manifest(
+          '12',
+        )}freeze: { reason: past, until: "2026-11-02T00:00:00Z" }\n`,
+      },
+    });
+    // Version 11 (production's) was rejected by the rollback that left it.
+    server.use(
+      http.get(`${MLFLOW}/api/2.0/mlflow/model-versions/get`, ({ request }) => {
+        const version = new URL(request.url).searchParams.get('version');
+        return HttpResponse.json({
+          model_version: {
+            name: 'fraud-detector',
+            version,
+            creation_timestamp: 1727776800000,
+            current_stage: 'None',
+            run_id: `run-${version}`,
+            status: 'READY',
+            ...(version === '11'
+              ? {
+                  tags: [
+                    { key: 'validation_status', value: 'rejected' },
+                    {
+                      key: 'ml-gitops.rejected_reason',
+                      value: 'p95 latency doubled',
+                    },
+                    {
+                      key: 'ml-gitops.rejected_by',
+                      value: 'user:default/alice',
+                    },
+                    {
+                      key: 'ml-gitops.rejected_at',
+                      value: '2026-11-25T07:00:00Z',
+                    },
+                  ],
+                }
+              : {}),
+          },
+        });
+      }),
+    );
+    await t.poller.pollAll();
+
+    const [dev, staging, production] = (await t.store.getStatuses(FRAUD)).map(
+      s => s.status,
+    );
+    expect(production.freeze).toEqual({
+      reason: 'incident 4711',
+      until: '2026-12-24T00:00:00Z',
+      setBy: 'linus',
+      setAt: '2026-11-20T09:00:00.000Z',
+      commit: freezing,
+    });
+    expect(staging.freeze).toBeUndefined();
+    expect(dev.freeze).toBeUndefined();
+    expect(production.registry?.rejected).toEqual({
+      reason: 'p95 latency doubled',
+      by: 'user:default/alice',
+      at: '2026-11-25T07:00:00Z',
+    });
+    expect(staging.registry?.rejected).toBeUndefined();
+
+    // A pull request that lifts the freeze: gone at the next poll.
+    t.repo.commit({
+      branch: 'production',
+      message: 'Unfreeze production',
+      login: 'linus',
+      date: '2026-11-27T09:00:00Z',
+      files: { 'deploy/model.yaml': manifest('11') },
+    });
+    await t.poller.pollAll();
+    const after = (await t.store.getStatuses(FRAUD)).map(s => s.status);
+    expect(after[2].freeze).toBeUndefined();
+  });
+
   it('recognises a rollback merged as a pull request', async () => {
     const t = await setup();
     await t.poller.pollAll();

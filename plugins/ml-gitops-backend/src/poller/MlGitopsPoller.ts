@@ -6,12 +6,14 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { NotificationService } from '@backstage/plugin-notifications-node';
 import { SignalsService } from '@backstage/plugin-signals-node';
 import {
+  activeFreeze,
   ANNOTATION_MODEL,
   argoCdSyncState,
   CanaryAnalysis,
   Deployment,
   describeCanary,
   DriftSourceError,
+  EnvironmentFreeze,
   EnvironmentStatus,
   evaluateDrift,
   evaluateGates,
@@ -75,6 +77,12 @@ type PolledModel = StatusWrite & { changed: boolean };
 
 /** Below this many GitHub GraphQL points left, the poller warns (once a window). */
 const LOW_GRAPHQL_POINTS = 200;
+
+/**
+ * How far back the first-parent history of a branch is read for the commit
+ * that wrote its freeze; the oldest commit read stands in beyond it.
+ */
+const FREEZE_HISTORY = 50;
 
 /** How many changed models are written in one transaction. */
 const WRITE_BATCH = 100;
@@ -884,6 +892,7 @@ export class MlGitopsPoller {
         gate,
         ...(gated ? { thresholds: gated } : {}),
         ...(facts.url ? { runUrl: facts.url } : {}),
+        ...(facts.exists && facts.rejected ? { rejected: facts.rejected } : {}),
       };
     } catch (error) {
       const failure = this.fail(failureName, error);
@@ -903,10 +912,88 @@ export class MlGitopsPoller {
         ...(same?.stage ? { stage: same.stage } : {}),
         metrics: same?.metrics ?? {},
         ...(same?.runUrl ? { runUrl: same.runUrl } : {}),
+        ...(same?.rejected ? { rejected: same.rejected } : {}),
         gate: 'unknown',
         ...(gated ? { thresholds: gated } : {}),
         reason: `${failureName} failing since ${failure.since}: ${failure.message}`,
       };
+    }
+  }
+
+  /**
+   * The freeze that holds now at the head of an environment's branch, with
+   * the commit that wrote it: going back from the head along the first
+   * parents, the oldest commit whose manifest has this same freeze (reason
+   * and until), at most {@link FREEZE_HISTORY} commits back. That history is
+   * read only when the freeze differs from the stored one; otherwise the
+   * stored commit, author and time stay. While Git cannot be read, the last
+   * known freeze stays as long as it holds.
+   */
+  private async freezeState(
+    entityRef: string,
+    git: { loc?: ConfigRepoLocation; failure?: Failure },
+    manifestPath: string,
+    declaration: EnvironmentDeclaration | undefined,
+    before: EnvironmentFreeze | undefined,
+    now: Date,
+  ): Promise<EnvironmentFreeze | undefined> {
+    if (!declaration) {
+      const holds =
+        before &&
+        (before.until === undefined ||
+          Date.parse(before.until) > now.getTime());
+      return git.failure && holds ? before : undefined;
+    }
+    const freeze =
+      declaration.manifest && activeFreeze(declaration.manifest, now);
+    if (!freeze) {
+      return undefined;
+    }
+    const own: EnvironmentFreeze = {
+      reason: freeze.reason,
+      ...(freeze.until !== undefined ? { until: freeze.until } : {}),
+    };
+    if (
+      before?.commit &&
+      before.reason === freeze.reason &&
+      before.until === freeze.until
+    ) {
+      return before;
+    }
+    if (!git.loc) {
+      return own;
+    }
+    const loc = git.loc;
+    try {
+      let commit = await this.deps.git.getCommit(loc, declaration.head);
+      for (let read = 0; read < FREEZE_HISTORY && commit.parents[0]; read++) {
+        const parent = await this.deps.history.versionAt(
+          loc,
+          manifestPath,
+          commit.parents[0],
+        );
+        const earlier = parent.manifest?.freeze;
+        if (
+          earlier?.reason !== freeze.reason ||
+          earlier?.until !== freeze.until
+        ) {
+          break;
+        }
+        commit = await this.deps.git.getCommit(loc, commit.parents[0]);
+      }
+      return {
+        ...own,
+        setBy: commit.author,
+        setAt: commit.committedAt,
+        commit: commit.sha,
+      };
+    } catch (error) {
+      this.deps.logger.warn(
+        `Reading who froze ${
+          declaration.environment
+        } of ${entityRef} failed: ${errorMessage(error)}`,
+      );
+      return own;
     }
   }
 
@@ -1055,6 +1142,14 @@ export class MlGitopsPoller {
         declaration,
         before?.registry ?? null,
       );
+      const freeze = await this.freezeState(
+        entityRef,
+        git,
+        annotations.manifestPath,
+        declaration,
+        before?.freeze,
+        now,
+      );
 
       let drift: EnvironmentStatus['drift'];
       if (!git.failure && git.missingBranches.includes(environment)) {
@@ -1102,6 +1197,7 @@ export class MlGitopsPoller {
         live,
         registry,
         drift,
+        ...(freeze ? { freeze } : {}),
       };
       if (fleet.canaries) {
         // While a cluster cannot be read, the last known analysis stays.

@@ -143,6 +143,18 @@ export type RegistryState = {
    */
   version?: string;
   /**
+   * Set when the registry marks the version rejected (MLflow: the tag
+   * `validation_status=rejected`), with the reason, who and when from the
+   * `ml-gitops.rejected_*` tags when they are set. A rejected version is
+   * never deployed by a pull request that passes its check. An addition to
+   * the design contract.
+   */
+  rejected?: {
+    reason?: string;
+    by?: string;
+    at?: string;
+  };
+  /**
    * Why `gate` is `unknown`: which registry failed, since when and how. The
    * other fields then hold the last good values for this version (or are
    * empty). An addition to the design contract.
@@ -216,6 +228,26 @@ export type CanaryAnalysis = {
 };
 
 /**
+ * The freeze of an environment that holds now: `freeze:` in the manifest at
+ * the head of its branch, without `until` or with `until` in the future.
+ * While it holds, the pull request check refuses every change of
+ * `model_version` but a rollback.
+ *
+ * @public
+ */
+export type EnvironmentFreeze = {
+  reason: string;
+  /** ISO 8601, as written in the manifest; absent: until a pull request removes it. */
+  until?: string;
+  /** The author of the commit that wrote this freeze. */
+  setBy?: string;
+  /** When that commit reached the branch (its pull request's merge time when known). */
+  setAt?: string;
+  /** That commit. */
+  commit?: string;
+};
+
+/**
  * The status of one environment of one model.
  *
  * @public
@@ -232,6 +264,11 @@ export type EnvironmentStatus = {
    * An addition to the design contract.
    */
   canary?: CanaryAnalysis | null;
+  /**
+   * The freeze that holds now; absent when the environment is not frozen.
+   * An addition to the design contract.
+   */
+  freeze?: EnvironmentFreeze;
 };
 
 /**

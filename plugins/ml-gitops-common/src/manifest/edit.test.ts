@@ -1,6 +1,7 @@
 import { InputError } from '@backstage/errors';
-import { setModelVersion } from './edit';
+import { setManifestFreeze, setModelVersion } from './edit';
 import { parseModelManifest } from './parse';
+import { parseYamlStrict } from './yamlSafe';
 
 /**
  * The text with exactly one occurrence of `from` changed into `to`: what a
@@ -132,6 +133,184 @@ gates:
     );
     expect(() => setModelVersion('model_version: [1]\n', '3')).toThrow(
       /plain value/,
+    );
+  });
+});
+
+describe('setManifestFreeze', () => {
+  const FREEZE = { reason: 'incident 4711', until: '2026-12-24T00:00:00Z' };
+  const BASE = `# Fraud detector, production
+model_name: fraud-detector   # registry name
+model_version: "12"
+
+serving: { runtime: kserve, replicas: 2 }   # keep
+`;
+
+  /** The freeze the edited text reads back with (through the full schema). */
+  function freezeOf(text: string) {
+    const parsed = parseModelManifest(text);
+    if (!parsed.ok) {
+      throw new Error(
+        `does not parse: ${parsed.problems.map(p => p.message).join('; ')}`,
+      );
+    }
+    return parsed.manifest.freeze;
+  }
+
+  it('appends a block at the end and keeps every other byte', () => {
+    const after = setManifestFreeze(BASE, FREEZE);
+    expect(after).toBe(
+      `${BASE}freeze:\n  reason: "incident 4711"\n  until: "2026-12-24T00:00:00Z"\n`,
+    );
+    expect(freezeOf(after)).toEqual(FREEZE);
+  });
+
+  it('leaves out until when the freeze has none', () => {
+    const after = setManifestFreeze(BASE, { reason: 'release week' });
+    expect(after).toBe(`${BASE}freeze:\n  reason: "release week"\n`);
+    expect(freezeOf(after)).toEqual({ reason: 'release week' });
+  });
+
+  it('replaces a block freeze in place, before other keys and their comments', () => {
+    const before = `model_name: a
+freeze:           # set by the on-call
+  reason: old reason   # why
+  until: "2026-01-01T00:00:00Z"
+
+# the serving settings
+serving: { runtime: kserve, replicas: 2 }
+model_version: "7"
+`;
+    const after = setManifestFreeze(before, FREEZE);
+    expect(after).toBe(`model_name: a
+freeze:
+  reason: "incident 4711"
+  until: "2026-12-24T00:00:00Z"
+
+# the serving settings
+serving: { runtime: kserve, replicas: 2 }
+model_version: "7"
+`);
+    expect(freezeOf(after)).toEqual(FREEZE);
+  });
+
+  it('replaces a flow freeze', () => {
+    const before = `${BASE}freeze: { reason: x, until: "2026-01-01T00:00:00+02:00" } # flow\n`;
+    const after = setManifestFreeze(before, { reason: 'y' });
+    expect(after).toBe(`${BASE}freeze:\n  reason: "y"\n`);
+    expect(freezeOf(after)).toEqual({ reason: 'y' });
+  });
+
+  it('removes a block freeze with its lines only', () => {
+    const before = `model_name: a
+freeze:
+  reason: >-
+    folded
+    reason
+  # a comment inside the block
+
+model_version: "7"
+serving: { runtime: kserve, replicas: 2 }
+`;
+    const after = setManifestFreeze(before, undefined);
+    expect(after).toBe(`model_name: a
+
+model_version: "7"
+serving: { runtime: kserve, replicas: 2 }
+`);
+    expect(freezeOf(after)).toBeUndefined();
+  });
+
+  it('removes a flow freeze that ends a file without a final newline', () => {
+    const before = `${BASE}freeze: { reason: x }`;
+    expect(setManifestFreeze(before, undefined)).toBe(BASE.slice(0, -1));
+  });
+
+  it('returns a file without a freeze unchanged when removing', () => {
+    expect(setManifestFreeze(BASE, undefined)).toBe(BASE);
+  });
+
+  it('keeps CRLF line endings, a byte order mark and a missing final newline', () => {
+    const before =
+      '\ufeff# prod\r\nmodel_name: a\r\nmodel_version: "1"\r\nserving: { runtime: kserve, replicas: 2 }';
+    const added = setManifestFreeze(before, FREEZE);
+    expect(added).toBe(
+      `${before}\r\nfreeze:\r\n  reason: "incident 4711"\r\n  until: "2026-12-24T00:00:00Z"`,
+    );
+    expect(freezeOf(added)).toEqual(FREEZE);
+    const replaced = setManifestFreeze(added, { reason: 'other' });
+    expect(replaced).toBe(`${before}\r\nfreeze:\r\n  reason: "other"`);
+    expect(setManifestFreeze(replaced, undefined)).toBe(before);
+  });
+
+  it('removes a freeze on the first line after a byte order mark, keeping the mark', () => {
+    const before = '\ufefffreeze: { reason: x }\nmodel_name: a\n';
+    expect(setManifestFreeze(before, undefined)).toBe('\ufeffmodel_name: a\n');
+  });
+
+  it('indents the block like the top-level keys of an indented file', () => {
+    const before = '  model_name: a\n  model_version: "1"\n';
+    const after = setManifestFreeze(before, { reason: 'r' });
+    expect(after).toBe(`${before}  freeze:\n    reason: "r"\n`);
+  });
+
+  it.each([
+    ['quotes and backslashes', 'say "no" to C:\\deploy'],
+    ['YAML indicators', '- [x]: {y} # not a comment & *alias !tag %d @ `'],
+    ['a number', '12'],
+    ['a boolean-looking word', 'yes'],
+    ['null-looking', 'null'],
+    ['leading and trailing spaces', '  padded  '],
+    ['a tab', 'a\tb'],
+    ['non-ASCII and emoji', 'Störung 🔥 — 事故'],
+    [
+      'control and separator characters',
+      'a\u0007b\u007fc\u0085d\u2028e\ufefff',
+    ],
+    ['a lone surrogate', 'x\ud800y'],
+  ])('round-trips a reason with %s', (_what, reason) => {
+    const after = setManifestFreeze(BASE, { reason });
+    expect(after.startsWith(BASE)).toBe(true);
+    // The lone surrogate cannot be checked by the schema's reader alone.
+    const read = parseYamlStrict(after, { path: 'm.yaml' });
+    expect(read.ok && read.yaml.documents[0].toJS().freeze).toEqual({
+      reason,
+    });
+  });
+
+  it.each([
+    [{ reason: '' }, 'freeze.reason must not be empty'],
+    [{ reason: '   ' }, 'freeze.reason must not be empty'],
+    [{ reason: 'a\nb' }, 'freeze.reason must be one line'],
+    [
+      { reason: 'x'.repeat(501) },
+      'freeze.reason must be at most 500 characters',
+    ],
+    [
+      { reason: 'r', until: '2026-12-24' },
+      'freeze.until must be an ISO 8601 time such as 2026-12-24T00:00:00Z',
+    ],
+    [
+      { reason: 'r', until: '2026-12-24T00:00:00' },
+      'freeze.until must be an ISO 8601 time such as 2026-12-24T00:00:00Z',
+    ],
+  ])('refuses an invalid freeze %j', (freeze, message) => {
+    expect(() => setManifestFreeze(BASE, freeze)).toThrow(InputError);
+    expect(() => setManifestFreeze(BASE, freeze)).toThrow(message);
+  });
+
+  it('refuses text that is not a block mapping', () => {
+    expect(() => setManifestFreeze('- a\n', { reason: 'r' })).toThrow(
+      'Cannot edit the manifest: it is not a YAML mapping',
+    );
+    expect(() =>
+      setManifestFreeze(
+        '{ model_name: a, freeze: { reason: x } }\n',
+        undefined,
+      ),
+    ).toThrow('write it in block style');
+    expect(() => setManifestFreeze('a: [\n', { reason: 'r' })).toThrow(
+      /^Cannot edit the manifest: /,
     );
   });
 });

@@ -1,8 +1,12 @@
 import { InputError } from '@backstage/errors';
-import { isMap, isScalar, Scalar } from 'yaml';
+import { isMap, isScalar, Scalar, YAMLMap } from 'yaml';
 import { formatManifestProblem } from './problems';
 import { parseYamlStrict } from './yamlSafe';
-import { modelVersionSchema } from './schema';
+import {
+  ManifestFreeze,
+  manifestFreezeSchema,
+  modelVersionSchema,
+} from './schema';
 
 function quoteDouble(value: string): string {
   return JSON.stringify(value);
@@ -91,6 +95,189 @@ export function setModelVersion(text: string, newVersion: string): string {
   ) {
     throw new InputError(
       'Cannot edit the manifest safely: the edited file does not read back with the new version',
+    );
+  }
+  return updated;
+}
+
+/**
+ * A double-quoted YAML scalar that reads back as exactly `value`: JSON's
+ * escapes are YAML's, and the characters YAML does not allow unescaped in a
+ * double-quoted scalar (DEL, C1 controls, the Unicode line and paragraph
+ * separators, a byte order mark) are written as `\uXXXX` too.
+ */
+function yamlDoubleQuoted(value: string): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f\u2028\u2029\ufeff]/g,
+    c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** The top-level mapping of a manifest's text, or an InputError. */
+function manifestRoot(text: string): YAMLMap.Parsed {
+  const parsed = parseYamlStrict(text, { path: 'model.yaml' });
+  if (!parsed.ok) {
+    throw new InputError(
+      `Cannot edit the manifest: ${parsed.problems
+        .map(formatManifestProblem)
+        .join('; ')}`,
+    );
+  }
+  const root = parsed.yaml.documents[0]?.contents;
+  if (!isMap(root)) {
+    throw new InputError('Cannot edit the manifest: it is not a YAML mapping');
+  }
+  return root;
+}
+
+/** Where a line break starts at `offset`: its length (0 when none). */
+function lineBreakAt(text: string, offset: number): number {
+  if (text.startsWith('\r\n', offset)) return 2;
+  return text[offset] === '\n' || text[offset] === '\r' ? 1 : 0;
+}
+
+/**
+ * Adds, replaces or removes the top-level `freeze:` of `deploy/model.yaml`
+ * and leaves every other byte as it was: comments, key order, indentation,
+ * line endings (LF or CRLF), a byte order mark and a missing final newline.
+ *
+ * - `freeze` given and none in the file: a block is appended at the end,
+ *   `freeze:` with `reason:` and (when set) `until:` as double-quoted
+ *   strings, so any reason reads back exactly.
+ * - `freeze` given and one in the file (block or flow style): that entry,
+ *   from its key to the end of its last line, is replaced by the block.
+ * - `freeze` undefined: the entry's lines are removed; a file without one is
+ *   returned unchanged.
+ *
+ * Throws an `InputError` when the text is not a valid single YAML mapping or
+ * the freeze is not valid (`reason` empty, longer than 500 characters or more
+ * than one line; `until` not an ISO 8601 time with `Z` or an offset).
+ *
+ * @public
+ */
+export function setManifestFreeze(
+  text: string,
+  freeze: ManifestFreeze | undefined,
+): string {
+  if (freeze !== undefined) {
+    const checked = manifestFreezeSchema.safeParse(freeze);
+    if (!checked.success) {
+      throw new InputError(
+        `Invalid freeze: ${checked.error.issues
+          .map(issue =>
+            issue.message.startsWith('freeze.') || issue.path.length === 0
+              ? issue.message
+              : `freeze.${issue.path.join('.')}: ${issue.message}`,
+          )
+          .join('; ')}`,
+      );
+    }
+  }
+  const root = manifestRoot(text);
+  if (root.flow) {
+    throw new InputError(
+      'Cannot edit the freeze of a manifest written as one flow mapping ({ ... }): write it in block style (one key a line) first',
+    );
+  }
+  const newline = text.includes('\r\n') ? '\r\n' : '\n';
+  // The indentation of the top-level keys (0 unless the whole file is indented).
+  const firstKey = root.items[0]?.key;
+  const firstAt = isScalar(firstKey) ? firstKey.range?.[0] : undefined;
+  const indent =
+    firstAt === undefined
+      ? ''
+      : text
+          .slice(text.lastIndexOf('\n', firstAt - 1) + 1, firstAt)
+          .replace(/^\ufeff/, '')
+          .replace(/[^ ]/g, ' ');
+  const block = freeze
+    ? [
+        'freeze:',
+        `${indent}  reason: ${yamlDoubleQuoted(freeze.reason)}`,
+        ...(freeze.until !== undefined
+          ? [`${indent}  until: ${yamlDoubleQuoted(freeze.until)}`]
+          : []),
+      ].join(newline)
+    : undefined;
+
+  const pair = root.items.find(
+    p => isScalar(p.key) && p.key.value === 'freeze',
+  );
+  let updated: string;
+  if (!pair) {
+    if (!block) {
+      return text;
+    }
+    updated = /[\r\n]$/.test(text)
+      ? `${text}${indent}${block}${newline}`
+      : `${text}${newline}${indent}${block}`;
+  } else {
+    const keyRange = pair.key?.range;
+    const valueRange = pair.value?.range;
+    if (!keyRange) {
+      throw new InputError(
+        'Cannot edit the manifest: its freeze: key has no position',
+      );
+    }
+    const start = keyRange[0];
+    // From the key to the end of the entry's last line, comments included.
+    let end = Math.max(keyRange[2], valueRange?.[2] ?? 0);
+    const lastChar = text[end - 1];
+    if (end <= start || (lastChar !== '\n' && lastChar !== '\r')) {
+      while (end < text.length && lineBreakAt(text, end) === 0) end++;
+      end += lineBreakAt(text, end);
+    } else if (lastChar === '\r' && text[end] === '\n') {
+      end++;
+    }
+    // yaml counts the blank lines after a comment in the block as part of
+    // it: they stay.
+    for (
+      let blank = /(\r?\n)[ \t]*\r?\n$/.exec(text.slice(start, end));
+      blank && end - start > blank[0].length;
+      blank = /(\r?\n)[ \t]*\r?\n$/.exec(text.slice(start, end))
+    ) {
+      end -= blank[0].length - blank[1].length;
+    }
+    const removed = text.slice(start, end);
+    const trailingBreak = /\r?\n$|\r$/.exec(removed)?.[0] ?? '';
+    if (block) {
+      updated = text.slice(0, start) + block + trailingBreak + text.slice(end);
+    } else {
+      // The whole lines go: from the start of the key's line.
+      const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+      // A byte order mark at the start of the file stays.
+      let from = text[lineStart] === '\ufeff' ? lineStart + 1 : lineStart;
+      if (end >= text.length && !trailingBreak && from > 0) {
+        // The entry was the last line of a file without a final newline:
+        // the line break before it goes too, so the file still ends without.
+        from -= text[from - 2] === '\r' ? 2 : 1;
+      }
+      updated = text.slice(0, from) + text.slice(end);
+    }
+  }
+
+  // Never hand back an edit that does not read back as intended.
+  const check = parseYamlStrict(updated, { path: 'model.yaml' });
+  const readBack: unknown = check.ok
+    ? check.yaml.documents[0]?.toJS({ maxAliasCount: 0 })
+    : undefined;
+  const readFreeze =
+    typeof readBack === 'object' && readBack !== null
+      ? (readBack as { freeze?: unknown }).freeze
+      : null;
+  const expected = freeze
+    ? {
+        reason: freeze.reason,
+        ...(freeze.until !== undefined ? { until: freeze.until } : {}),
+      }
+    : undefined;
+  if (
+    readBack === null ||
+    typeof readBack !== 'object' ||
+    JSON.stringify(readFreeze) !== JSON.stringify(expected)
+  ) {
+    throw new InputError(
+      'Cannot edit the manifest safely: the edited file does not read back with the intended freeze',
     );
   }
   return updated;

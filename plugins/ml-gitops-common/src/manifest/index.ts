@@ -8,3 +8,5 @@ export type {
 export { MAX_MANIFEST_BYTES, parseYamlStrict } from './yamlSafe';
 export type { ParseYamlStrictOptions, StrictYaml } from './yamlSafe';
 export { setModelVersion } from './edit';
+export { setManifestFreeze } from './edit';
+export { activeFreeze, describeFreeze } from './freeze';

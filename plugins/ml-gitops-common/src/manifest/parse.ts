@@ -52,6 +52,9 @@ const EXAMPLES: Record<string, string> = {
   'checks.integration':
     'integration: [./scripts/smoke-test.sh, { run: make e2e, timeout_seconds: 600 }]',
   'checks.timeout_seconds': 'timeout_seconds: 300',
+  freeze: 'freeze: { reason: "incident 4711", until: "2026-12-24T00:00:00Z" }',
+  'freeze.reason': 'reason: "incident 4711"',
+  'freeze.until': 'until: "2026-12-24T00:00:00Z"',
 };
 
 type PathSegment = string | number;

@@ -27,6 +27,7 @@ describe('model manifest schema', () => {
       'serving',
       'gates',
       'checks',
+      'freeze',
     ]);
     expect(schema.properties.model_version.type).toBe('string');
   });

@@ -76,6 +76,31 @@ export type ServingResources = {
 };
 
 /**
+ * A freeze of one environment (`freeze:` in its branch's manifest): while it
+ * is active, the pull request check refuses every change of `model_version`
+ * except a rollback.
+ *
+ * @public
+ */
+export type ManifestFreeze = {
+  /** Why the environment is frozen: one line, at most 500 characters. */
+  reason: string;
+  /**
+   * When the freeze ends by itself: an ISO 8601 date-time with `Z` or an
+   * offset, e.g. `2026-12-24T00:00:00Z`. Without it the freeze lasts until a
+   * pull request removes it.
+   */
+  until?: string;
+};
+
+/**
+ * The longest `freeze.reason`, in characters.
+ *
+ * @public
+ */
+export const MAX_FREEZE_REASON_LENGTH = 500;
+
+/**
  * The parsed content of `deploy/model.yaml`.
  *
  * @public
@@ -98,6 +123,8 @@ export type ModelManifest = {
     /** Commands run by `ml-gitops validate`, in order. */
     integration?: Array<string | IntegrationCheck>;
   };
+  /** Freezes this environment; see {@link ManifestFreeze}. */
+  freeze?: ManifestFreeze;
 };
 
 /**
@@ -180,6 +207,62 @@ const integrationCheck = z.union([
       .meta({ description: 'Timeout of this command in seconds' }),
   }),
 ]);
+
+const ISO_EXAMPLE = '2026-12-24T00:00:00Z';
+
+/**
+ * The zod schema of `freeze:`: a one-line reason and an optional end time.
+ *
+ * @public
+ */
+export const manifestFreezeSchema: z.ZodType<ManifestFreeze> = z
+  .strictObject({
+    reason: z
+      .string()
+      // Refinements, not .max()/.regex(): only custom issues carry a fix.
+      .refine(reason => reason.trim().length > 0, {
+        error: 'freeze.reason must not be empty',
+        params: { fix: 'Say why, e.g. reason: "incident 4711"' },
+      })
+      .refine(reason => reason.length <= MAX_FREEZE_REASON_LENGTH, {
+        error: `freeze.reason must be at most ${MAX_FREEZE_REASON_LENGTH} characters`,
+        params: {
+          fix: 'Shorten it; link the incident or ticket for the details',
+        },
+      })
+      .refine(reason => !/[\r\n]/.test(reason), {
+        error: 'freeze.reason must be one line',
+        params: {
+          fix: 'Write it on one line; link the incident or ticket for the details',
+        },
+      })
+      .meta({
+        description: `Why the environment is frozen; one line, at most ${MAX_FREEZE_REASON_LENGTH} characters`,
+        examples: ['incident 4711'],
+        // For editors: what the refinements above check.
+        minLength: 1,
+        maxLength: MAX_FREEZE_REASON_LENGTH,
+        pattern: '^[^\\r\\n]*\\S[^\\r\\n]*$',
+      }),
+    until: z.iso
+      .datetime({
+        offset: true,
+        error: `freeze.until must be an ISO 8601 time such as ${ISO_EXAMPLE}`,
+      })
+      .refine(until => !Number.isNaN(Date.parse(until)), {
+        error: `freeze.until must be an ISO 8601 time such as ${ISO_EXAMPLE}`,
+      })
+      .optional()
+      .meta({
+        description:
+          'When the freeze ends by itself: an ISO 8601 date-time with Z or an offset; a time in the past means not frozen',
+        examples: [ISO_EXAMPLE],
+      }),
+  })
+  .meta({
+    description:
+      'Freezes this environment: while active, the pull request check refuses every change of model_version except a rollback (a pull request labelled ml-gitops/rollback)',
+  });
 
 /**
  * The zod schema of a model version id (`model_version`): it ends up in the
@@ -282,6 +365,7 @@ export const modelManifestSchema: z.ZodType<ModelManifest> = z
           }),
       })
       .optional(),
+    freeze: manifestFreezeSchema.optional(),
   })
   .meta({
     title: 'ML GitOps model manifest',

@@ -9,6 +9,7 @@
 export {
   MLFLOW_CONTRACT_ENDPOINTS,
   mlflowContractProblems,
+  mlflowRequestProblems,
   mlflowResponseProblems,
 } from './mlflowContract';
 export { jsonSchemaProblems } from './jsonSchema';

@@ -6,6 +6,7 @@ type MessageSpec = { fields: Record<string, FieldType>; required: string[] };
 const messages = contract.messages as Record<string, MessageSpec>;
 const enums = contract.enums as Record<string, string[]>;
 const endpoints = contract.endpoints as Record<string, string>;
+const requests = contract.requests as Record<string, string>;
 
 /** The endpoints the contract describes, e.g. `GET model-versions/get`. */
 export const MLFLOW_CONTRACT_ENDPOINTS = Object.keys(endpoints);
@@ -153,4 +154,27 @@ export async function mlflowResponseProblems(
     return [`the answer to ${endpoint} is not JSON: ${text.slice(0, 80)}`];
   }
   return mlflowContractProblems(endpoint, body, response.status);
+}
+
+/**
+ * What is wrong with the JSON body of a request to a write `endpoint` (e.g.
+ * `POST model-versions/set-tag`) measured against MLflow's request message:
+ * fields MLflow does not know, required ones missing, wrong types. Empty
+ * when it matches.
+ */
+export function mlflowRequestProblems(
+  endpoint: string,
+  body: unknown,
+): string[] {
+  const message = requests[endpoint];
+  if (!message) {
+    throw new Error(
+      `the MLflow contract describes no request body of ${endpoint}; one of ${Object.keys(
+        requests,
+      ).join(', ')}`,
+    );
+  }
+  const problems: string[] = [];
+  checkMessage(message, body, message, problems);
+  return problems;
 }

@@ -1,5 +1,8 @@
 import { ServiceUnavailableError } from '@backstage/errors';
-import { MlflowClient } from '@ml-gitops/plugin-ml-gitops-common';
+import {
+  MlflowClient,
+  versionRejection,
+} from '@ml-gitops/plugin-ml-gitops-common';
 import {
   ModelRegistry,
   RegistryVersionFacts,
@@ -145,12 +148,14 @@ export class MlflowRegistry implements ModelRegistry {
       const run = modelVersion.runId
         ? await this.runMetrics(modelVersion.runId)
         : undefined;
+      const rejected = versionRejection(modelVersion);
       facts = {
         exists: true,
         status: modelVersion.status,
         ...(modelVersion.stage ? { stage: modelVersion.stage } : {}),
         aliases: modelVersion.aliases,
         metrics: run?.metrics ?? {},
+        ...(rejected ? { rejected } : {}),
         url: `${this.client.url}/#/models/${encodeURIComponent(
           model,
         )}/versions/${encodeURIComponent(version)}`,

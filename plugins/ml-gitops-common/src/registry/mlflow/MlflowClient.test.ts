@@ -596,7 +596,7 @@ describe('modelVersionBlockers', () => {
         tags: { validation_status: 'Rejected' },
       }),
     ).toEqual([
-      'fraud-detector version 12 is tagged validation_status=Rejected',
+      'fraud-detector version 12 is tagged validation_status=Rejected; un-reject it with ml-gitops:version:unreject (or delete its validation_status tag in the registry) before deploying it',
     ]);
   });
 });

@@ -2,6 +2,7 @@ import {
   AuthenticationError,
   InputError,
   NotAllowedError,
+  NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
 import { z } from 'zod';
@@ -13,6 +14,7 @@ import {
   MlflowRegisteredModel,
   MlflowRun,
 } from './types';
+import { REJECTION_TAGS, REJECTED_TAG } from './deployable';
 
 /**
  * Options of {@link MlflowClient.create}.
@@ -46,6 +48,23 @@ export type MlflowClientOptions = {
   /** Timeout of one request in milliseconds; default 15 000. */
   timeoutMs?: number;
 };
+
+/**
+ * What {@link MlflowClient.rejectModelVersion} records with a rejection.
+ *
+ * @public
+ */
+export type MlflowRejectionInput = {
+  /** Why the version must not be deployed again. */
+  reason: string;
+  /** Who rejected it, e.g. `user:default/alice`. */
+  by: string;
+  /** When, ISO 8601; defaults to now. */
+  at?: string;
+};
+
+/** The permission of MLflow's basic-auth app an endpoint needs. */
+type Permission = 'READ' | 'EDIT' | 'MANAGE';
 
 const tagList = z
   .array(z.object({ key: z.string(), value: z.string().optional() }))
@@ -438,6 +457,110 @@ export class MlflowClient {
   }
 
   /**
+   * `POST model-versions/set-tag`: sets (or overwrites) one tag of a model
+   * version (SetModelVersionTag in mlflow/protos/model_registry.proto; MLflow
+   * answers `{}`). Needs EDIT on the model with MLflow's basic-auth app.
+   * Throws a `NotFoundError` when the model or version does not exist.
+   */
+  async setModelVersionTag(
+    name: string,
+    version: string,
+    key: string,
+    value: string,
+  ): Promise<void> {
+    await this.write(
+      'POST',
+      'model-versions/set-tag',
+      { name, version, key, value },
+      { name, version },
+    );
+  }
+
+  /**
+   * `DELETE model-versions/delete-tag` with a JSON body: deletes one tag of
+   * a model version (DeleteModelVersionTag in
+   * mlflow/protos/model_registry.proto). A tag that is not set is no error:
+   * MLflow's stores delete only an existing tag and answer `{}` either way
+   * (delete_model_version_tag in mlflow/store/model_registry/
+   * sqlalchemy_store.py and file_store.py); a registry that answers
+   * RESOURCE_DOES_NOT_EXIST naming the tag is taken the same way. Needs
+   * MANAGE on the model with MLflow's basic-auth app (its before-request
+   * validators map DeleteModelVersionTag to validate_can_delete_registered_model).
+   * Throws a `NotFoundError` when the model or version does not exist.
+   */
+  async deleteModelVersionTag(
+    name: string,
+    version: string,
+    key: string,
+  ): Promise<void> {
+    await this.write(
+      'DELETE',
+      'model-versions/delete-tag',
+      { name, version, key },
+      { name, version },
+      message => /\btag\b/i.test(message),
+    );
+  }
+
+  /**
+   * Marks a version rejected: sets the reason, who and when, then
+   * `validation_status=rejected` ({@link REJECTION_TAGS}), so the version is
+   * blocked only once the reason is there. Throws an `InputError` for an
+   * empty reason or who, or a time that is not ISO 8601.
+   */
+  async rejectModelVersion(
+    name: string,
+    version: string,
+    rejection: MlflowRejectionInput,
+  ): Promise<void> {
+    const reason = rejection.reason?.trim();
+    const by = rejection.by?.trim();
+    const at = rejection.at ?? new Date().toISOString();
+    if (!reason) {
+      throw new InputError(
+        `Rejecting ${name} version ${version} needs a reason: say why it must not be deployed again`,
+      );
+    }
+    if (!by) {
+      throw new InputError(
+        `Rejecting ${name} version ${version} needs who rejects it, e.g. user:default/alice`,
+      );
+    }
+    if (Number.isNaN(Date.parse(at)) || !/^\d{4}-\d\d-\d\dT/.test(at)) {
+      throw new InputError(
+        `Rejecting ${name} version ${version}: the time ${JSON.stringify(
+          at,
+        )} is not ISO 8601; use e.g. 2026-12-06T07:00:00Z`,
+      );
+    }
+    await this.setModelVersionTag(name, version, REJECTION_TAGS.reason, reason);
+    await this.setModelVersionTag(name, version, REJECTION_TAGS.by, by);
+    await this.setModelVersionTag(name, version, REJECTION_TAGS.at, at);
+    await this.setModelVersionTag(
+      name,
+      version,
+      REJECTION_TAGS.status,
+      REJECTED_TAG.value,
+    );
+  }
+
+  /**
+   * Clears a rejection: deletes `validation_status` first (which unblocks
+   * the version), then the reason, who and when. Tags that are not set are
+   * no error, so un-rejecting a version that is not rejected does nothing.
+   */
+  async unrejectModelVersion(name: string, version: string): Promise<void> {
+    for (const key of [
+      REJECTION_TAGS.status,
+      REJECTION_TAGS.reason,
+      REJECTION_TAGS.by,
+      REJECTION_TAGS.at,
+    ]) {
+      await this.deleteModelVersionTag(name, version, key);
+    }
+  }
+
+  /**
    * The message of a 401: MLflow's basic-auth app answers every request
    * without valid Basic credentials (a bearer token too) with 401 and
    * `WWW-Authenticate: Basic realm="mlflow"` (`make_basic_auth_response` in
@@ -475,6 +598,39 @@ export class MlflowClient {
   }
 
   /**
+   * A write (POST or DELETE with a JSON body). A missing model or version
+   * is a `NotFoundError`; `alsoFine` accepts other RESOURCE_DOES_NOT_EXIST
+   * answers by their message.
+   */
+  private async write(
+    method: 'POST' | 'DELETE',
+    endpoint: string,
+    body: Record<string, string>,
+    target: { name: string; version: string },
+    alsoFine?: (message: string) => boolean,
+  ): Promise<void> {
+    let notFound: string | undefined;
+    await this.request(method, endpoint, {
+      body,
+      permission: method === 'DELETE' ? 'MANAGE' : 'EDIT',
+      notFound: (code, message) => {
+        if (code !== 'RESOURCE_DOES_NOT_EXIST') return false;
+        if (!alsoFine?.(message)) notFound = message;
+        return true;
+      },
+    });
+    if (notFound !== undefined) {
+      throw new NotFoundError(
+        `${target.name} version ${target.version} does not exist in MLflow at ${
+          this.baseUrl
+        }${
+          notFound ? ` (${notFound.trim()})` : ''
+        }; check the model name and version`,
+      );
+    }
+  }
+
+  /**
    * GETs an endpoint; resolves to the JSON body, or undefined for
    * RESOURCE_DOES_NOT_EXIST (and what `alsoNotFound` accepts).
    */
@@ -483,17 +639,44 @@ export class MlflowClient {
     query: Record<string, string>,
     alsoNotFound?: (code: string, message: string) => boolean,
   ): Promise<unknown> {
-    const url = `${
-      this.baseUrl
-    }/api/2.0/mlflow/${endpoint}?${new URLSearchParams(query)}`;
+    return this.request('GET', endpoint, {
+      query,
+      permission: 'READ',
+      notFound: (code, message) =>
+        code === 'RESOURCE_DOES_NOT_EXIST' ||
+        Boolean(alsoNotFound?.(code, message)),
+    });
+  }
+
+  /**
+   * Sends one request; resolves to the JSON body, or undefined when
+   * `notFound` accepts the error code and message.
+   */
+  private async request(
+    method: 'GET' | 'POST' | 'DELETE',
+    endpoint: string,
+    options: {
+      query?: Record<string, string>;
+      body?: Record<string, string>;
+      /** What MLflow's basic-auth app needs for it, named in a 403. */
+      permission: Permission;
+      notFound: (code: string, message: string) => boolean;
+    },
+  ): Promise<unknown> {
+    const url = `${this.baseUrl}/api/2.0/mlflow/${endpoint}${
+      options.query ? `?${new URLSearchParams(options.query)}` : ''
+    }`;
     const headers: Record<string, string> = { Accept: 'application/json' };
+    if (options.body) headers['Content-Type'] = 'application/json';
     if (this.authorization) headers.Authorization = this.authorization;
     const where = `MLflow at ${this.baseUrl}`;
 
     let response: Response;
     try {
       response = await this.fetchFn(url, {
+        method,
         headers,
+        ...(options.body ? { body: JSON.stringify(options.body) } : {}),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
@@ -533,10 +716,7 @@ export class MlflowClient {
       }
       return body;
     }
-    if (
-      code === 'RESOURCE_DOES_NOT_EXIST' ||
-      (code && alsoNotFound?.(code, message))
-    ) {
+    if (code && options.notFound(code, message)) {
       return undefined;
     }
     if (response.status === 401 || code === 'UNAUTHENTICATED') {
@@ -556,7 +736,9 @@ export class MlflowClient {
       throw new NotAllowedError(
         `${where} answered 403 on ${endpoint}${
           message ? ` (${message.trim()})` : ''
-        }: give ${who} READ permission on the registered model${
+        }: give ${who} ${
+          options.permission
+        } permission on the registered model${
           endpoint.startsWith('runs/')
             ? ' and on the experiment of its training run'
             : ''

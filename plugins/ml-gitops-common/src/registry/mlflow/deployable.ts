@@ -12,6 +12,95 @@ export const REJECTED_TAG = {
 } as const;
 
 /**
+ * The model version tags of a rejection: `validation_status=rejected` blocks
+ * the version (any case); who rejected it, when and why are kept next to it.
+ * ML GitOps sets all four when it rejects a version (a rollback leaves it)
+ * and deletes them when it un-rejects one; an evaluation pipeline may set
+ * `validation_status` alone.
+ *
+ * @public
+ */
+export const REJECTION_TAGS = {
+  status: 'validation_status',
+  reason: 'ml-gitops.rejected_reason',
+  by: 'ml-gitops.rejected_by',
+  at: 'ml-gitops.rejected_at',
+} as const;
+
+/**
+ * Why, by whom and when a version was rejected, as far as its tags say.
+ *
+ * @public
+ */
+export type VersionRejection = {
+  /** `ml-gitops.rejected_reason`. */
+  reason?: string;
+  /** `ml-gitops.rejected_by`, e.g. `user:default/alice`. */
+  by?: string;
+  /** `ml-gitops.rejected_at`, ISO 8601. */
+  at?: string;
+};
+
+/**
+ * The rejection of a version: defined when its `validation_status` tag is
+ * `rejected` (any case, surrounding spaces ignored), with the reason, who
+ * and when from the other {@link REJECTION_TAGS} when they are set.
+ *
+ * @public
+ */
+export function versionRejection(
+  version: Pick<MlflowModelVersion, 'tags'>,
+): VersionRejection | undefined {
+  const status = version.tags[REJECTION_TAGS.status];
+  if (
+    status === undefined ||
+    status.trim().toLowerCase() !== REJECTED_TAG.value
+  ) {
+    return undefined;
+  }
+  const rejection: VersionRejection = {};
+  for (const field of ['reason', 'by', 'at'] as const) {
+    const value = version.tags[REJECTION_TAGS[field]]?.trim();
+    if (value) rejection[field] = value;
+  }
+  return rejection;
+}
+
+/**
+ * Why a rejected version must not be deployed, quoting the reason, who and
+ * when; undefined for a version that is not rejected. E.g. `fraud-detector
+ * version 12 is rejected: "p95 latency doubled" (by user:default/alice,
+ * 2026-12-06T07:00:00Z); un-reject it with ml-gitops:version:unreject before
+ * deploying it`.
+ *
+ * @public
+ */
+export function modelVersionRejectionBlocker(
+  version: MlflowModelVersion,
+): string | undefined {
+  const rejection = versionRejection(version);
+  if (!rejection) {
+    return undefined;
+  }
+  const who = [rejection.by && `by ${rejection.by}`, rejection.at]
+    .filter(Boolean)
+    .join(', ');
+  // Tagged by hand or by an evaluation pipeline, without ML GitOps' reason:
+  // the tag is what blocks, so it is named.
+  const what =
+    rejection.reason !== undefined
+      ? `is rejected: ${JSON.stringify(rejection.reason)}`
+      : `is tagged ${REJECTION_TAGS.status}=${version.tags[
+          REJECTION_TAGS.status
+        ].trim()}`;
+  return `${version.name} version ${version.version} ${what}${
+    who ? ` (${who})` : ''
+  }; un-reject it with ml-gitops:version:unreject (or delete its ${
+    REJECTION_TAGS.status
+  } tag in the registry) before deploying it`;
+}
+
+/**
  * The registration states of MLflow's `ModelVersionStatus` enum
  * (mlflow/protos/model_registry.proto): a version is created
  * PENDING_REGISTRATION while the server finishes registering it, then becomes
@@ -58,7 +147,8 @@ function registrationBlocker(id: string, version: MlflowModelVersion): string {
 
 /**
  * Why a model version must not be deployed: not READY, in the `Archived`
- * stage, or tagged `validation_status=rejected`. Empty when it may be.
+ * stage, or rejected ({@link modelVersionRejectionBlocker}). Empty when it
+ * may be.
  *
  * @public
  */
@@ -71,9 +161,9 @@ export function modelVersionBlockers(version: MlflowModelVersion): string[] {
   if (version.stage?.toLowerCase() === 'archived') {
     blockers.push(`${id} is in the Archived stage`);
   }
-  const tag = version.tags[REJECTED_TAG.key];
-  if (tag !== undefined && tag.trim().toLowerCase() === REJECTED_TAG.value) {
-    blockers.push(`${id} is tagged ${REJECTED_TAG.key}=${tag}`);
+  const rejected = modelVersionRejectionBlocker(version);
+  if (rejected) {
+    blockers.push(rejected);
   }
   return blockers;
 }

@@ -7,8 +7,10 @@ import type { EnvironmentStatus } from '@ml-gitops/plugin-ml-gitops-common';
 import {
   CanaryStatus,
   DriftBadge,
+  FreezeNotice,
   GateStatus,
   PullRequestLink,
+  RejectedBadge,
   RelativeTime,
   SyncHealth,
 } from '../common';
@@ -91,6 +93,10 @@ function EnvironmentColumn(props: {
           {drift.reason}
         </Typography>
       )}
+      <FreezeNotice
+        environment={environment.name}
+        freeze={environment.freeze}
+      />
       <div className={classes.versions}>
         <Typography variant="body2" color="textSecondary">
           Git declares
@@ -118,6 +124,7 @@ function EnvironmentColumn(props: {
         </Typography>
       )}
       <GateStatus registry={environment.registry} />
+      <RejectedBadge registry={environment.registry} />
       <CanaryStatus canary={environment.canary} />
       {declared && (
         <Typography variant="body2">

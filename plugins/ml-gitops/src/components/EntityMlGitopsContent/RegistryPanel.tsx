@@ -10,7 +10,12 @@ import type {
   EnvironmentStatus,
   RegistryState,
 } from '@ml-gitops/plugin-ml-gitops-common';
-import { GateStatus, RegistrationStatus } from '../common';
+import {
+  GateStatus,
+  RegistrationStatus,
+  RejectedBadge,
+  RejectionText,
+} from '../common';
 
 type Threshold = { min?: number; max?: number };
 
@@ -91,6 +96,12 @@ export function RegistryPanel(props: { environment: EnvironmentStatus }) {
             <RegistrationStatus status={registry.status} />
           </>
         )}
+        {registry.rejected && (
+          <>
+            {' '}
+            <RejectedBadge registry={registry} />
+          </>
+        )}
         {registry.stage && <> · stage {registry.stage}</>}
         {runUrl && (
           <>
@@ -99,6 +110,7 @@ export function RegistryPanel(props: { environment: EnvironmentStatus }) {
           </>
         )}
       </Typography>
+      <RejectionText registry={registry} />
       <div>
         {registry.aliases.length > 0 ? (
           registry.aliases.map(alias => (

@@ -7,8 +7,10 @@ import type { EnvironmentStatus } from '@ml-gitops/plugin-ml-gitops-common';
 import {
   CanaryStatus,
   DriftBadge,
+  FrozenChip,
   GateStatus,
   PullRequestLink,
+  RejectedBadge,
   RelativeTime,
   SyncHealth,
   describeLiveObject,
@@ -90,6 +92,10 @@ export function EnvironmentRow(props: { environment: EnvironmentStatus }) {
     <TableRow>
       <TableCell component="th" scope="row" role="rowheader">
         <Typography variant="subtitle2">{environment.name}</Typography>
+        <FrozenChip
+          environment={environment.name}
+          freeze={environment.freeze}
+        />
       </TableCell>
       <TableCell>
         <div className={classes.versions}>
@@ -127,6 +133,7 @@ export function EnvironmentRow(props: { environment: EnvironmentStatus }) {
           <Secondary>No operator reports it</Secondary>
         )}
         <GateStatus registry={environment.registry} />
+        <RejectedBadge registry={environment.registry} />
         <CanaryStatus canary={environment.canary} />
         {live && (
           <Secondary>

@@ -6,3 +6,11 @@ export { StaleDataNotice } from './StaleDataNotice';
 export { PermissionedButton } from './PermissionedButton';
 export * from './sources';
 export { CanaryStatus } from './CanaryStatus';
+export {
+  describeRejection,
+  freezeEnd,
+  FreezeNotice,
+  FrozenChip,
+  RejectedBadge,
+  RejectionText,
+} from './lifecycle';

@@ -1,0 +1,63 @@
+import { promises as fs } from 'node:fs';
+import { UsageError } from './errors';
+
+/** The pull request's labels and where they were read. */
+export type PullRequestLabels = {
+  names: string[];
+  /** `--labels`, `the GitHub event`, or `none` when no source gave any. */
+  source: '--labels' | 'the GitHub event' | 'none';
+};
+
+/** `--labels a,b`: trimmed names, empty ones dropped. */
+export function parseLabelsOption(value: string): PullRequestLabels {
+  return {
+    names: value
+      .split(',')
+      .map(name => name.trim())
+      .filter(Boolean),
+    source: '--labels',
+  };
+}
+
+/**
+ * The labels of the pull request that triggered a GitHub Actions run: the
+ * `pull_request.labels[].name` of the event payload at `GITHUB_EVENT_PATH`
+ * (the webhook payload of the `pull_request` or `pull_request_target`
+ * event). Another event (a push) has no pull request, so no labels.
+ * Unreadable or malformed payloads are usage errors (exit 2): the check
+ * cannot know whether the pull request is a rollback.
+ */
+export async function readEventLabels(
+  eventPath: string,
+): Promise<PullRequestLabels> {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(await fs.readFile(eventPath, 'utf8'));
+  } catch (error) {
+    throw new UsageError(
+      `cannot read the pull request's labels from GITHUB_EVENT_PATH (${eventPath}): ${
+        (error as Error).message
+      } (fix: run in GitHub Actions on a pull_request event, or pass --labels)`,
+    );
+  }
+  const pull =
+    payload && typeof payload === 'object'
+      ? (payload as { pull_request?: unknown }).pull_request
+      : undefined;
+  if (pull === undefined) {
+    return { names: [], source: 'the GitHub event' };
+  }
+  const labels = (pull as { labels?: unknown } | null)?.labels;
+  if (
+    !Array.isArray(labels) ||
+    !labels.every(l => l && typeof l === 'object' && typeof l.name === 'string')
+  ) {
+    throw new UsageError(
+      `the GitHub event at ${eventPath} has a pull_request without a list of labels with names (fix: pass --labels)`,
+    );
+  }
+  return {
+    names: labels.map(l => (l as { name: string }).name),
+    source: 'the GitHub event',
+  };
+}
