@@ -33,11 +33,7 @@ describe('permissions', () => {
       'update',
     ],
     [mlGitopsVersionRejectPermission, 'ml-gitops.version.reject', 'update'],
-    [
-      mlGitopsVersionUnrejectPermission,
-      'ml-gitops.version.unreject',
-      'update',
-    ],
+    [mlGitopsVersionUnrejectPermission, 'ml-gitops.version.unreject', 'update'],
     [
       mlGitopsEnvironmentFreezePermission,
       'ml-gitops.environment.freeze',

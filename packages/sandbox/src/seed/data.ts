@@ -77,7 +77,12 @@ export const TEAMS: Record<string, { members: string[]; parent?: string }> = {
 };
 
 /** A GitHub App as the Git host knows it: its id, slug and bot account. */
-export type SeedApp = { id: number; slug: string; login: string; userId: number };
+export type SeedApp = {
+  id: number;
+  slug: string;
+  login: string;
+  userId: number;
+};
 
 /**
  * GitHub Actions, the app whose GITHUB_TOKEN a workflow's statuses are

@@ -33,8 +33,6 @@ export function activeFreeze(
  */
 export function describeFreeze(freeze: ManifestFreeze): string {
   return `frozen ${
-    freeze.until
-      ? `until ${freeze.until}`
-      : 'until a pull request removes it'
+    freeze.until ? `until ${freeze.until}` : 'until a pull request removes it'
   }: ${JSON.stringify(freeze.reason)}`;
 }

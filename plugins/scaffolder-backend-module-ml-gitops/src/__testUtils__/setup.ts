@@ -164,7 +164,7 @@ export function fakeMlflow(model: string, versions: FakeMlflowVersion[]) {
     }),
     // Model version tags (mlflow/protos/model_registry.proto,
     // SetModelVersionTag and DeleteModelVersionTag): an empty object on
-    // success, RESOURCE_DOES_NOT_EXIST for an unknown version.
+    // success, RESOURCE_DOES_NOT_EXIST for an unknown model version.
     http.post(
       `${MLFLOW_URL}/api/2.0/mlflow/model-versions/set-tag`,
       async ({ request }) => {
@@ -190,8 +190,8 @@ export function fakeMlflow(model: string, versions: FakeMlflowVersion[]) {
         };
         const v = versions.find(x => x.version === body.version);
         if (body.name !== model || !v) return notFound();
-        if (!v.tags || !(body.key in v.tags)) return notFound();
-        const { [body.key]: _removed, ...rest } = v.tags;
+        // Deleting a tag that is not set succeeds (MLflow's stores answer {}).
+        const { [body.key]: _removed, ...rest } = v.tags ?? {};
         v.tags = rest;
         return HttpResponse.json({});
       },

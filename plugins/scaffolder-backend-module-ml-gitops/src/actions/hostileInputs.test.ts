@@ -165,6 +165,7 @@ const base: Record<string, JsonObject> = {
   rollback: {
     entityRef: 'component:default/fraud-detector',
     environment: 'dev',
+    reason: 'p95 latency doubled',
   },
   seal: {
     entityRef: 'component:default/fraud-detector',

@@ -11,7 +11,12 @@ import { makeSealingKeys } from '../__testUtils__/sealing';
 import { createConfigRepoCreateAction } from './configRepoCreate';
 import { createDeployAction } from './deploy';
 import { createPromoteAction } from './promote';
+import { createFreezeAction, createUnfreezeAction } from './freeze';
 import { createRollbackAction } from './rollback';
+import {
+  createRejectVersionAction,
+  createUnrejectVersionAction,
+} from './versionRejection';
 import { createSealSecretAction } from './sealSecret';
 
 /*
@@ -60,7 +65,7 @@ const cases: Case[] = [
     'roll back',
     'ml-gitops.deployment.rollback',
     createRollbackAction,
-    { entityRef: ENTITY, environment: 'production' },
+    { entityRef: ENTITY, environment: 'production', reason: 'slow' },
     /may not roll back component:default\/fraud-detector: the permission policy denies ml-gitops\.deployment\.rollback/,
   ],
   [
@@ -76,6 +81,41 @@ const cases: Case[] = [
       certificate: keys.certificate,
     },
     /may not seal a secret for component:default\/fraud-detector: the permission policy denies ml-gitops\.secret\.seal/,
+  ],
+  [
+    'mark the version it rolls back from rejected',
+    'ml-gitops.version.reject',
+    createRollbackAction,
+    { entityRef: ENTITY, environment: 'production', reason: 'slow' },
+    /may not mark the version left by this rollback rejected for component:default\/fraud-detector \(set rejectVersion: false to roll back without rejecting\): the permission policy denies ml-gitops\.version\.reject/,
+  ],
+  [
+    'freeze an environment',
+    'ml-gitops.environment.freeze',
+    createFreezeAction,
+    { entityRef: ENTITY, environment: 'production', reason: 'holidays' },
+    /may not freeze environments of component:default\/fraud-detector: the permission policy denies ml-gitops\.environment\.freeze/,
+  ],
+  [
+    'unfreeze an environment',
+    'ml-gitops.environment.freeze',
+    createUnfreezeAction,
+    { entityRef: ENTITY, environment: 'production' },
+    /may not unfreeze environments of component:default\/fraud-detector: the permission policy denies ml-gitops\.environment\.freeze/,
+  ],
+  [
+    'reject a version',
+    'ml-gitops.version.reject',
+    createRejectVersionAction,
+    { entityRef: ENTITY, version: '12', reason: 'leaks' },
+    /may not reject versions of component:default\/fraud-detector: the permission policy denies ml-gitops\.version\.reject/,
+  ],
+  [
+    'un-reject a version',
+    'ml-gitops.version.unreject',
+    createUnrejectVersionAction,
+    { entityRef: ENTITY, version: '12' },
+    /may not un-reject versions of component:default\/fraud-detector: the permission policy denies ml-gitops\.version\.unreject/,
   ],
   [
     'create a config repo',

@@ -104,6 +104,7 @@ it('returns no file of the config repo from a dry-run rollback', async () => {
               input: {
                 entityRef: 'component:default/fraud-detector',
                 environment: 'production',
+                reason: 'false positives on card-not-present traffic',
               },
             },
           ],
@@ -120,6 +121,6 @@ it('returns no file of the config repo from a dry-run rollback', async () => {
   expect(response.status).toBe(200);
   const log = body.log.map(l => l.body.message).join('\n');
   // The action ran: it cloned, found the last deployment, and stopped short.
-  expect(log).toContain('Dry run: would push the revert');
+  expect(log).toContain('Dry run: would push the rollback');
   expect(body.directoryContents).toEqual([]);
 });

@@ -4,7 +4,12 @@ import { setupServer } from 'msw/node';
 import yaml from 'yaml';
 import { fakePullsApi } from '../__testUtils__/fakePulls';
 import { LocalConfigRepo } from '../__testUtils__/gitRepos';
-import { makeContext, makeOptions, outputsOf } from '../__testUtils__/setup';
+import {
+  fakeMlflow,
+  makeContext,
+  makeOptions,
+  outputsOf,
+} from '../__testUtils__/setup';
 import { createRollbackAction } from './rollback';
 import { examples } from './rollback.examples';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
@@ -24,12 +29,14 @@ describe('ml-gitops:rollback examples', () => {
       try {
         repo.git('checkout', '--quiet', '-b', step.input.environment);
         repo.commit('Initial config', {
-          'deploy/model.yaml': manifest('12'),
+          'deploy/model.yaml': manifest('11'),
         });
+        repo.commit('Deploy 12', { 'deploy/model.yaml': manifest('12') });
         repo.commit('Deploy 13', { 'deploy/model.yaml': manifest('13') });
         repo.pushAll();
         const api = fakePullsApi();
-        server.use(...api.handlers);
+        const versions = ['11', '12', '13'].map(version => ({ version }));
+        server.use(...api.handlers, ...fakeMlflow('fraud-detector', versions));
         const action = createRollbackAction({
           ...makeOptions(),
           remoteUrl: () => repo.bare,
@@ -37,7 +44,9 @@ describe('ml-gitops:rollback examples', () => {
         expect(step.action).toBe(action.id);
         const { ctx } = makeContext(step.input);
         await action.handler(ctx);
-        expect(outputsOf(ctx).previousVersion).toBe('12');
+        expect(outputsOf(ctx).previousVersion).toBe(
+          step.input.toVersion ?? '12',
+        );
         expect(api.pulls).toHaveLength(1);
       } finally {
         repo.cleanup();

@@ -4,7 +4,7 @@ import yaml from 'yaml';
 export const examples: TemplateExample[] = [
   {
     description:
-      'Roll production back to the version before its last deployment',
+      'Roll production back to the newest earlier version that served there, marking the version it leaves rejected',
     example: yaml.stringify({
       steps: [
         {
@@ -14,6 +14,7 @@ export const examples: TemplateExample[] = [
           input: {
             entityRef: 'component:default/fraud-detector',
             environment: 'production',
+            reason: 'False positives on card-not-present traffic',
           },
         },
       ],
@@ -21,7 +22,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      "Roll back an environment, naming the config repo too (it must be the entity's)",
+      "Roll back to a named version without rejecting the one it leaves, naming the config repo too (it must be the entity's)",
     example: yaml.stringify({
       steps: [
         {
@@ -32,6 +33,9 @@ export const examples: TemplateExample[] = [
             entityRef: 'component:default/fraud-detector',
             repoUrl: 'https://github.com/acme/fraud-detector-config',
             environment: 'staging',
+            reason: 'p95 latency doubled',
+            toVersion: '11',
+            rejectVersion: false,
           },
         },
       ],

@@ -42,8 +42,8 @@ function setup(deny: string[] = []) {
     { version: '13', metrics: { auc: 0.95 } },
   ];
   server.use(
-    ...repo.handlers(),
     ...repo.writeHandlers(),
+    ...repo.handlers(),
     ...fakeMlflow('fraud-detector', versions),
   );
   const options = makeOptions({ permissions: fakePermissions(deny).service });

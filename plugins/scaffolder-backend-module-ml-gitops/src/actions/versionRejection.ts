@@ -69,9 +69,7 @@ export function createRejectVersionAction(options: MlGitopsActionOptions) {
         ...manifestPathInput,
         version: z => z.string().describe('The registry version id to reject'),
         reason: z =>
-          z
-            .string()
-            .describe('Why; quoted whenever the version is refused'),
+          z.string().describe('Why; quoted whenever the version is refused'),
       },
       output: {
         rejectedVersion: z => z.string().describe('The version rejected'),
