@@ -1638,7 +1638,21 @@ export class GitHubApi {
           docs,
         );
       }
+      const added = labels.filter(l => !(pr.labels ?? []).includes(l));
       pr.labels = [...new Set([...(pr.labels ?? []), ...labels])];
+      // Each new label is a pull_request "labeled" event, which workflows
+      // can run on (docs.github.com, "Events that trigger workflows":
+      // pull_request activity types include labeled and unlabeled).
+      if (pr.state === 'open') {
+        for (const label of added) {
+          this.repos.emitPullRequest({
+            repo,
+            pull: pr,
+            action: 'labeled',
+            label,
+          });
+        }
+      }
       const api = `${this.urls().api}/repos/${repo.owner}/${repo.name}`;
       return this.reply(
         ctx,

@@ -213,7 +213,9 @@ export type PushEvent = {
 export type PullRequestEvent = {
   repo: RepoRecord;
   pull: PullRecord;
-  action: 'opened' | 'synchronize' | 'reopened';
+  action: 'opened' | 'synchronize' | 'reopened' | 'labeled' | 'unlabeled';
+  /** The label added or removed, for labeled and unlabeled. */
+  label?: string;
 };
 
 /** Serialises async work per key. */

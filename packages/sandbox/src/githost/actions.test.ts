@@ -207,6 +207,59 @@ describe('the sandbox Actions runner', () => {
     ]);
   });
 
+  it('runs again when a label is added, with the labels in the event file the CLI reads', async () => {
+    // production is frozen (written as admin, past the branch protection)
+    const file = await call(
+      'GET',
+      '/contents/deploy/model.yaml?ref=production',
+    );
+    const frozen = `${Buffer.from(file.body.content, 'base64').toString(
+      'utf8',
+    )}freeze:\n  reason: "Holiday change freeze"\n`;
+    const written = await fetch(`${api}/contents/deploy/model.yaml`, {
+      method: 'PUT',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from('admin:x').toString('base64')}`,
+      },
+      body: JSON.stringify({
+        message: 'Freeze production',
+        content: Buffer.from(frozen).toString('base64'),
+        sha: file.body.sha,
+        branch: 'production',
+      }),
+    });
+    expect(written.status).toBe(200);
+    // back to 10, which production served before
+    const head = await branchWithVersion('rollback-10', 'production', '10');
+    const pr = await call('POST', '/pulls', {
+      title: 'Roll back production to 10',
+      head: 'rollback-10',
+      base: 'production',
+    });
+    await sandbox.actionsIdle();
+    expect((await checkStatuses(head)).at(-1)).toMatchObject({
+      state: 'failure',
+      description: expect.stringMatching(/frozen/),
+    });
+
+    const labelled = await call('POST', `/issues/${pr.body.number}/labels`, {
+      labels: ['ml-gitops/rollback'],
+    });
+    expect(labelled.status).toBe(200);
+    await sandbox.actionsIdle();
+    expect((await checkStatuses(head)).at(-1)?.state).toBe('success');
+    expect(
+      sandbox
+        .actionsRuns()
+        .filter(r => r.pullRequest === pr.body.number)
+        .map(r => [r.event, r.conclusion]),
+    ).toEqual([
+      ['opened', 'failure'],
+      ['labeled', 'success'],
+    ]);
+  });
+
   it('dismisses a stale approval when the head moves, where protection says so', async () => {
     const protect = await call('PUT', '/branches/production/protection', {
       required_status_checks: { strict: false, contexts: [CHECK] },

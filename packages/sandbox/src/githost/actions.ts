@@ -110,6 +110,10 @@ type PullSnapshot = {
   baseSha: string;
   headRef: string;
   headSha: string;
+  /** The pull request's labels when the event happened. */
+  labels: string[];
+  /** The label a labeled or unlabeled event is about. */
+  label?: string;
 };
 
 function isObject(value: unknown): value is Json {
@@ -342,6 +346,8 @@ export class ActionsRunner {
       baseSha: pull.base.sha,
       headRef: pull.head.ref,
       headSha: pull.head.sha,
+      labels: [...(pull.labels ?? [])],
+      ...(event.label ? { label: event.label } : {}),
     };
     const jobs: Array<{ workflow: Json; job: Json; run: WorkflowRun }> = [];
     for (const { file, workflow } of await this.workflows(
@@ -443,10 +449,12 @@ export class ActionsRunner {
           event: {
             action: run.event,
             number: pull.number,
+            ...(pull.label ? { label: { name: pull.label } } : {}),
             pull_request: {
               number: pull.number,
               head: { ref: pull.headRef, sha: pull.headSha },
               base: { ref: pull.baseRef, sha: pull.baseSha },
+              labels: pull.labels.map(name => ({ name })),
             },
           },
         },
@@ -467,7 +475,14 @@ export class ActionsRunner {
         GITHUB_SERVER_URL: this.urls().web,
         GITHUB_API_URL: this.urls().api,
         RUNNER_TEMP: home,
+        // The event's webhook payload as a file (docs.github.com,
+        // "Variables reference": GITHUB_EVENT_PATH).
+        GITHUB_EVENT_PATH: path.join(home, 'event.json'),
       };
+      await fs.writeFile(
+        defaults.GITHUB_EVENT_PATH,
+        JSON.stringify(contexts.github.event),
+      );
       const withEnv = (base: Record<string, string>, extra: unknown) => {
         const env = { ...base };
         if (isObject(extra)) {

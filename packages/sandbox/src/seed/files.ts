@@ -85,6 +85,7 @@ spec:
 on:
   pull_request:
     branches: [dev, staging, production]
+    types: [opened, synchronize, reopened, labeled, unlabeled]
 jobs:
   validate:
     name: ml-gitops/validate

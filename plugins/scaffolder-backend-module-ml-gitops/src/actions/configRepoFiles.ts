@@ -174,6 +174,9 @@ spec:
 on:
   pull_request:
     branches: [${spec.environments.join(', ')}]
+    # labelled and unlabelled too: the ml-gitops/rollback label is what lets
+    # a rollback through a frozen environment, so the check runs again
+    types: [opened, synchronize, reopened, labeled, unlabeled]
 jobs:
   validate:
     name: ${VALIDATE_CHECK}
@@ -205,6 +208,9 @@ Branches ${spec.environments
       )} (in promotion order) declare which version of \`${m}\` serves in
 each environment: \`deploy/model.yaml\`. Change them through pull requests only
 (Backstage's ml-gitops templates open them); Argo CD applies what is merged.
+The branches are never merged into each other: a promotion is a pull request
+into the next environment's branch that sets \`model_version\` to the version
+the previous one serves, so each branch keeps its own secrets and settings.
 
 \`argocd/<environment>.yaml\` are the Argo CD Applications; apply them once
 (\`kubectl apply -f argocd/\`) or let an app-of-apps pick them up.
