@@ -58,6 +58,9 @@ describe('permissions', () => {
       'ml-gitops.deployment.override',
       'ml-gitops.secret.seal',
       'ml-gitops.config-repo.create',
+      'ml-gitops.version.reject',
+      'ml-gitops.version.unreject',
+      'ml-gitops.environment.freeze',
     ]);
   });
 
