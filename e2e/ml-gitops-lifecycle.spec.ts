@@ -150,6 +150,41 @@ async function runTemplate(
   values: Json,
   secrets?: Record<string, string>,
 ): Promise<Json> {
+  const { status, logs, output } = await startTemplate(
+    request,
+    token,
+    template,
+    values,
+    secrets,
+  );
+  expect(status, `${template} failed:\n${logs}`).toBe('completed');
+  return output;
+}
+
+/** Runs a template that must fail; returns its task log. */
+async function runRefusedTemplate(
+  request: APIRequestContext,
+  token: string,
+  template: string,
+  values: Json,
+): Promise<string> {
+  const { status, logs } = await startTemplate(
+    request,
+    token,
+    template,
+    values,
+  );
+  expect(status, `${template} should have failed:\n${logs}`).toBe('failed');
+  return logs;
+}
+
+async function startTemplate(
+  request: APIRequestContext,
+  token: string,
+  template: string,
+  values: Json,
+  secrets?: Record<string, string>,
+): Promise<{ status: string; logs: string; output: Json }> {
   const headers = { authorization: `Bearer ${token}` };
   const { id } = await json(
     await request.post(`${BACKEND}/api/scaffolder/v2/tasks`, {
@@ -184,8 +219,47 @@ async function runTemplate(
     .filter(e => e.type === 'log')
     .map(e => e.body.message)
     .join('\n');
-  expect(task.status, `${template} failed:\n${logs}`).toBe('completed');
-  return events.find(e => e.type === 'completion')?.body.output ?? {};
+  return {
+    status: task.status,
+    logs,
+    output: events.find(e => e.type === 'completion')?.body.output ?? {},
+  };
+}
+
+/**
+ * Submits the scaffolder form the page shows (prefilled by the ML GitOps
+ * tab), after `fill`; returns the number of the pull request it opened.
+ */
+async function submitTemplateForm(
+  page: Page,
+  fill: () => Promise<void> = async () => {},
+): Promise<number> {
+  await fill();
+  for (;;) {
+    const review = page.getByRole('button', { name: 'Review' });
+    if (await review.isVisible()) {
+      await review.click();
+      break;
+    }
+    await page.getByRole('button', { name: 'Next' }).click();
+  }
+  await page.getByRole('button', { name: 'Create' }).click();
+  const link = page.getByRole('link', { name: 'Pull request' });
+  await expect(link).toBeVisible({ timeout: 90_000 });
+  const href = (await link.getAttribute('href')) ?? '';
+  expect(href).toMatch(/\/pull\/\d+$/);
+  return Number(/\/pull\/(\d+)$/.exec(href)![1]);
+}
+
+/**
+ * A pull request the actions opened is up to date with its base: "require
+ * branches to be up to date" has nothing to refuse (the write-path test asks
+ * git itself; here the Git host's answer is enough).
+ */
+async function expectUpToDate(request: APIRequestContext, pr: number) {
+  const pull = await json(await request.get(gitApi(`/pulls/${pr}`)));
+  expect(pull.mergeable).toBe(true);
+  expect(pull.mergeable_state).not.toBe('behind');
 }
 
 /** The number of the pull request a template opened (its output link). */
@@ -305,12 +379,17 @@ async function expectMergeRefused(
   expect(JSON.parse(text).message).toBe(message);
 }
 
-/** Merges once the check passed on the head; returns the merge commit. */
+/**
+ * Merges once the check passed on the head (and a code owner approved, when
+ * asked); returns the merge commit.
+ */
 async function mergeChecked(
   request: APIRequestContext,
   pr: number,
+  options: { approve?: boolean } = {},
 ): Promise<string> {
   await waitForCheck(request, (await pullHead(request, pr)).sha, 'success');
+  if (options.approve) await approve(request, pr);
   return (await json(await merge(request, pr))).sha;
 }
 
@@ -430,12 +509,12 @@ test.afterAll(async ({ playwright }) => {
   }
 });
 
-test('a model from a new config repo to a measured production rollback and a sealed secret', async ({
+test('a model from a new config repo to a measured production rollback, a promotion and a second rollback after it, a freeze, and a sealed secret', async ({
   page,
   request,
 }) => {
   // Each step waits for what the product does; this is their sum at worst.
-  test.setTimeout(600_000);
+  test.setTimeout(1_200_000);
   const pollMs = backendPollIntervalMs();
   /**
    * A merge reaches the open page through the push webhook: well within one
@@ -549,7 +628,10 @@ test('a model from a new config repo to a measured production rollback and a sea
       auc: 0.95,
       latency_p95_ms: 28,
     });
-    await registerVersion(request, { auc: 0.96, latency_p95_ms: 27 });
+    const v3 = await registerVersion(request, {
+      auc: 0.96,
+      latency_p95_ms: 27,
+    });
     const table = await openWhenPolled(page, MODEL);
     const devRow = table.getByRole('row').filter({
       has: page.getByRole('rowheader', { name: 'dev', exact: true }),
@@ -651,11 +733,12 @@ test('a model from a new config repo to a measured production rollback and a sea
     await json(await merge(request, toProduction));
     await waitServing(request, token, 'production', v2, servingTimeoutMs);
 
-    // 7. Roll production back to the first version.
+    // 7. Roll production back to the first version; v2 is marked rejected.
     const rollback = pullRequestNumber(
       await runTemplate(request, token, 'ml-gitops-rollback', {
         entityRef: ENTITY_REF,
         environment: 'production',
+        reason: 'false positives on card-not-present traffic',
       }),
     );
     await waitForCheck(
@@ -720,9 +803,130 @@ test('a model from a new config repo to a measured production rollback and a sea
       path: 'artifacts/screenshots/lifecycle-rollback.png',
       fullPage: true,
     });
+    await expect(row).toContainText(
+      'Reason: false positives on card-not-present traffic',
+    );
+
+    // 10. After the rollback, a new version goes the whole way: deployed,
+    // promoted to staging, and promoted to production from the tab's button,
+    // merged under strict protection.
+    const deployV3 = pullRequestNumber(
+      await runTemplate(request, token, 'ml-gitops-deploy', {
+        entityRef: ENTITY_REF,
+        version: v3,
+        environment: 'dev',
+      }),
+    );
+    await mergeChecked(request, deployV3);
+    await waitServing(request, token, 'dev', v3, servingTimeoutMs);
+    const v3ToStaging = pullRequestNumber(
+      await runTemplate(request, token, 'ml-gitops-promote', {
+        entityRef: ENTITY_REF,
+        sourceEnvironment: 'dev',
+        targetEnvironment: 'staging',
+      }),
+    );
+    await mergeChecked(request, v3ToStaging);
+    await waitServing(request, token, 'staging', v3, servingTimeoutMs);
+
+    await signIn(page, `/catalog/default/component/${MODEL}/ml-gitops`);
+    const promote = page.getByRole('button', {
+      name: 'Promote to production',
+    });
+    await expect(promote).toHaveAttribute('href', /formData/, {
+      timeout: 60_000,
+    });
+    await promote.click();
+    const v3ToProduction = await submitTemplateForm(page);
+    await expectUpToDate(request, v3ToProduction);
+    await waitForCheck(
+      request,
+      (
+        await pullHead(request, v3ToProduction)
+      ).sha,
+      'success',
+    );
+    await approve(request, v3ToProduction);
+    await json(await merge(request, v3ToProduction));
+    await waitServing(request, token, 'production', v3, servingTimeoutMs);
+
+    // 11. A second rollback, started from the tab: it goes past v2 (rolled
+    // back from before) to v1, never forward again.
+    await signIn(page, `/catalog/default/component/${MODEL}/ml-gitops`);
+    await page.getByRole('tab', { name: 'production' }).click();
+    const rollbackButton = page.getByRole('button', {
+      name: 'Roll back production',
+    });
+    await expect(rollbackButton).toBeEnabled({ timeout: 60_000 });
+    await rollbackButton.click();
+    const dialog = page.getByRole('dialog', { name: 'Roll back production' });
+    await expect(dialog).toContainText(
+      `Rolls production back from version ${v3} to ${v1}`,
+    );
+    await expect(dialog).toContainText(`Skips ${v2}: rolled back from before.`);
+    await dialog.getByRole('button', { name: `Continue to ${v1}` }).click();
+    const secondRollback = await submitTemplateForm(page, async () => {
+      await page
+        .getByRole('textbox', { name: 'Reason' })
+        .fill('scores drift on card-present traffic', { timeout: 60_000 });
+    });
+    await expectUpToDate(request, secondRollback);
+    await waitForCheck(
+      request,
+      (
+        await pullHead(request, secondRollback)
+      ).sha,
+      'success',
+    );
+    await approve(request, secondRollback);
+    await json(await merge(request, secondRollback));
+    await waitServing(request, token, 'production', v1, servingTimeoutMs);
+
+    // 12. Production frozen by pull request: a promotion is refused with the
+    // reason; unfrozen by pull request again.
+    const freeze = pullRequestNumber(
+      await runTemplate(request, token, 'ml-gitops-freeze', {
+        entityRef: ENTITY_REF,
+        environment: 'production',
+        reason: 'holiday change freeze',
+      }),
+    );
+    await mergeChecked(request, freeze, { approve: true });
+    const refusal = await runRefusedTemplate(
+      request,
+      token,
+      'ml-gitops-promote',
+      {
+        entityRef: ENTITY_REF,
+        sourceEnvironment: 'staging',
+        targetEnvironment: 'production',
+      },
+    );
+    expect(refusal).toContain('production is frozen: "holiday change freeze"');
+    await signIn(page, `/catalog/default/component/${MODEL}/ml-gitops`);
+    await expect(
+      page.getByRole('region', { name: 'Environment production' }),
+    ).toContainText('holiday change freeze', { timeout: pollMs + 30_000 });
+    await page.screenshot({
+      path: 'artifacts/screenshots/lifecycle-frozen.png',
+      fullPage: true,
+    });
+    const unfreeze = pullRequestNumber(
+      await runTemplate(request, token, 'ml-gitops-unfreeze', {
+        entityRef: ENTITY_REF,
+        environment: 'production',
+      }),
+    );
+    await mergeChecked(request, unfreeze, { approve: true });
+    const unfrozen = await json(
+      await request.get(gitApi('/contents/deploy/model.yaml?ref=production')),
+    );
+    expect(
+      Buffer.from(unfrozen.content, 'base64').toString('utf8'),
+    ).not.toContain('freeze:');
   }
 
-  // 10. Seal a secret for production: the pull request carries only the
+  // 13. Seal a secret for production: the pull request carries only the
   // SealedSecret, and the sandbox's controller opens it to the same value.
   const value = `e2e-${randomBytes(12).toString('hex')}`;
   const sealOutput = await runTemplate(
