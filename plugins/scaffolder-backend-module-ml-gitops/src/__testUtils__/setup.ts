@@ -273,14 +273,23 @@ export function outputsOf(ctx: { output: unknown }): Record<string, unknown> {
 
 /** A fake GitHub config repo whose environment branches declare these versions. */
 export function fakeConfigRepo(versions: Record<string, string>) {
+  return fakeConfigRepoOf(
+    Object.fromEntries(
+      Object.entries(versions).map(([branch, v]) => [branch, manifest(v)]),
+    ),
+  );
+}
+
+/** A config repo whose branches hold these texts of deploy/model.yaml. */
+export function fakeConfigRepoOf(manifests: Record<string, string>) {
   const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
-  for (const [branch, version] of Object.entries(versions)) {
+  for (const [branch, text] of Object.entries(manifests)) {
     repo.commit({
       branch,
       parents: [],
       message: `Initial ${branch}`,
       date: '2026-11-01T10:00:00Z',
-      files: { 'deploy/model.yaml': manifest(version) },
+      files: { 'deploy/model.yaml': text },
     });
   }
   return repo;

@@ -11,13 +11,7 @@ import {
   pullRequestOutput,
   targetInput,
 } from './inputs';
-import {
-  branchChange,
-  initiatorAuthor,
-  openChangePullRequest,
-  openedBy,
-  writeOneCommitBranch,
-} from './pullRequest';
+import { branchChange, openedBy, proposeManifestChange } from './pullRequest';
 import {
   checkEnvironment,
   checkForce,
@@ -154,30 +148,14 @@ export function createDeployAction(options: MlGitopsActionOptions) {
         return;
       }
 
-      await writeOneCommitBranch(ctx, writer, change, {
+      await proposeManifestChange(ctx, writer, change, {
         baseHead: current.head,
-        path: manifestPath,
-        content: text => {
-          if (text === undefined) {
-            throw new InputError(
-              `${manifestPath} vanished from ${environment}; run the task again`,
-            );
-          }
-          return setModelVersion(text, version);
-        },
+        manifestPath,
+        edit: text => setModelVersion(text, version),
         message: `${title}\n\nmodel_version ${oldVersion} → ${version}`,
-        author: initiatorAuthor(ctx),
-      });
-      await openChangePullRequest(ctx, writer, change, {
         title,
         body,
-        record: {
-          kind: 'deploy',
-          environment,
-          from: oldVersion,
-          to: version,
-          ...(ctx.user?.ref ? { requestedBy: ctx.user.ref } : {}),
-        },
+        record: { kind: 'deploy', environment, from: oldVersion, to: version },
         environments: options.config.environments,
       });
     },

@@ -1,11 +1,13 @@
 import { registerMswTestHooks } from '@backstage/backend-test-utils';
-import {
-  FakeGithubRepo,
-  manifest,
-} from '@ml-gitops/plugin-ml-gitops-node/testUtils';
+import { manifest } from '@ml-gitops/plugin-ml-gitops-node/testUtils';
 import { setupServer } from 'msw/node';
 import yaml from 'yaml';
-import { makeContext, makeOptions, outputsOf } from '../__testUtils__/setup';
+import {
+  fakeConfigRepoOf,
+  makeContext,
+  makeOptions,
+  outputsOf,
+} from '../__testUtils__/setup';
 import { createFreezeAction, createUnfreezeAction } from './freeze';
 import { examples, unfreezeExamples } from './freeze.examples';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
@@ -15,16 +17,7 @@ registerMswTestHooks(server);
 registerContractChecks(server);
 
 function repoWith(text: string) {
-  const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
-  for (const branch of ['dev', 'staging', 'production']) {
-    repo.commit({
-      branch,
-      parents: [],
-      message: `Initial ${branch}`,
-      date: '2026-11-01T10:00:00Z',
-      files: { 'deploy/model.yaml': text },
-    });
-  }
+  const repo = fakeConfigRepoOf({ dev: text, staging: text, production: text });
   server.use(...repo.writeHandlers(), ...repo.handlers());
   return repo;
 }

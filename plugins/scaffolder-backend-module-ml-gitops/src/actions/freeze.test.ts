@@ -1,12 +1,10 @@
 import { registerMswTestHooks } from '@backstage/backend-test-utils';
 import { parseModelManifest } from '@ml-gitops/plugin-ml-gitops-common';
 import { parseChangeRecord } from '@ml-gitops/plugin-ml-gitops-node';
-import {
-  FakeGithubRepo,
-  manifest,
-} from '@ml-gitops/plugin-ml-gitops-node/testUtils';
+import { manifest } from '@ml-gitops/plugin-ml-gitops-node/testUtils';
 import { setupServer } from 'msw/node';
 import {
+  fakeConfigRepoOf,
   fakeMlflow,
   fakePermissions,
   makeContext,
@@ -32,19 +30,11 @@ function setup(
   files: Partial<Record<'dev' | 'staging' | 'production', string>> = {},
   deny: string[] = [],
 ) {
-  const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
-  for (const branch of ['dev', 'staging', 'production'] as const) {
-    repo.commit({
-      branch,
-      parents: [],
-      message: `Initial ${branch}`,
-      date: '2026-11-01T10:00:00Z',
-      files: {
-        'deploy/model.yaml':
-          files[branch] ?? manifest(branch === 'production' ? '12' : '13'),
-      },
-    });
-  }
+  const repo = fakeConfigRepoOf({
+    dev: files.dev ?? manifest('13'),
+    staging: files.staging ?? manifest('13'),
+    production: files.production ?? manifest('12'),
+  });
   server.use(
     ...repo.writeHandlers(),
     ...repo.handlers(),

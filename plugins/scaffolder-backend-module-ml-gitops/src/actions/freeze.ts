@@ -13,13 +13,7 @@ import {
   pullRequestOutput,
   targetInput,
 } from './inputs';
-import {
-  branchChange,
-  initiatorAuthor,
-  openChangePullRequest,
-  openedBy,
-  writeOneCommitBranch,
-} from './pullRequest';
+import { branchChange, openedBy, proposeManifestChange } from './pullRequest';
 import {
   checkEnvironment,
   createGitClients,
@@ -145,29 +139,14 @@ export function createFreezeAction(options: MlGitopsActionOptions) {
         ctx.output('branch', change.branch);
         return;
       }
-      await writeOneCommitBranch(ctx, writer, change, {
+      await proposeManifestChange(ctx, writer, change, {
         baseHead: current.head,
-        path: manifestPath,
-        content: text => {
-          if (text === undefined) {
-            throw new InputError(
-              `${manifestPath} vanished from ${environment}; run the task again`,
-            );
-          }
-          return setManifestFreeze(text, freeze);
-        },
+        manifestPath,
+        edit: text => setManifestFreeze(text, freeze),
         message: `${title}\n\nReason: ${reason}`,
-        author: initiatorAuthor(ctx),
-      });
-      await openChangePullRequest(ctx, writer, change, {
         title,
         body,
-        record: {
-          kind: 'freeze',
-          environment,
-          reason,
-          ...(ctx.user?.ref ? { requestedBy: ctx.user.ref } : {}),
-        },
+        record: { kind: 'freeze', environment, reason },
         environments: options.config.environments,
       });
     },
@@ -243,28 +222,14 @@ export function createUnfreezeAction(options: MlGitopsActionOptions) {
         ctx.output('branch', change.branch);
         return;
       }
-      await writeOneCommitBranch(ctx, writer, change, {
+      await proposeManifestChange(ctx, writer, change, {
         baseHead: current.head,
-        path: manifestPath,
-        content: text => {
-          if (text === undefined) {
-            throw new InputError(
-              `${manifestPath} vanished from ${environment}; run the task again`,
-            );
-          }
-          return setManifestFreeze(text, undefined);
-        },
+        manifestPath,
+        edit: text => setManifestFreeze(text, undefined),
         message: title,
-        author: initiatorAuthor(ctx),
-      });
-      await openChangePullRequest(ctx, writer, change, {
         title,
         body,
-        record: {
-          kind: 'unfreeze',
-          environment,
-          ...(ctx.user?.ref ? { requestedBy: ctx.user.ref } : {}),
-        },
+        record: { kind: 'unfreeze', environment },
         environments: options.config.environments,
       });
     },

@@ -22,13 +22,7 @@ import {
   pullRequestOutput,
   targetInput,
 } from './inputs';
-import {
-  branchChange,
-  initiatorAuthor,
-  openChangePullRequest,
-  openedBy,
-  writeOneCommitBranch,
-} from './pullRequest';
+import { branchChange, openedBy, proposeManifestChange } from './pullRequest';
 import {
   checkEnvironment,
   checkForce,
@@ -358,21 +352,11 @@ export function createPromoteAction(options: PromoteActionOptions) {
         return;
       }
 
-      await writeOneCommitBranch(ctx, writer, change, {
+      await proposeManifestChange(ctx, writer, change, {
         baseHead: to.head,
-        path: resolved.manifestPath,
-        content: text => {
-          if (text === undefined) {
-            throw new InputError(
-              `${resolved.manifestPath} vanished from ${target}; run the task again`,
-            );
-          }
-          return setModelVersion(text, newVersion);
-        },
+        manifestPath: resolved.manifestPath,
+        edit: text => setModelVersion(text, newVersion),
         message: `${title}\n\nmodel_version ${oldVersion} → ${newVersion}, as ${source} declares at ${from.head}`,
-        author: initiatorAuthor(ctx),
-      });
-      await openChangePullRequest(ctx, writer, change, {
         title,
         body,
         reviewers,
@@ -383,7 +367,6 @@ export function createPromoteAction(options: PromoteActionOptions) {
           to: newVersion,
           sourceEnvironment: source,
           sourceCommit: from.head,
-          ...(ctx.user?.ref ? { requestedBy: ctx.user.ref } : {}),
         },
         environments: options.config.environments,
       });

@@ -289,6 +289,57 @@ export async function openChangePullRequest(
   return pull;
 }
 
+/**
+ * The whole of a change to the manifest: one commit on the change's branch
+ * that applies `edit` to the manifest at the environment's head, then its
+ * pull request (see {@link writeOneCommitBranch} and
+ * {@link openChangePullRequest}). The commit is made for the person who
+ * started the task.
+ */
+export async function proposeManifestChange(
+  ctx: StepContext & Parameters<typeof initiatorAuthor>[0],
+  writer: GithubConfigRepoWriter,
+  change: BranchChange,
+  proposal: {
+    baseHead: string;
+    manifestPath: string;
+    edit: (text: string) => string;
+    message: string;
+    title: string;
+    body: string;
+    record: ChangeRecord;
+    reviewers?: string[];
+    environments: readonly string[];
+  },
+): Promise<PullRequestRef> {
+  const { manifestPath, edit } = proposal;
+  await writeOneCommitBranch(ctx, writer, change, {
+    baseHead: proposal.baseHead,
+    path: manifestPath,
+    content: text => {
+      if (text === undefined) {
+        throw new InputError(
+          `${manifestPath} vanished from ${change.base}; run the task again`,
+        );
+      }
+      return edit(text);
+    },
+    message: proposal.message,
+    author: initiatorAuthor(ctx),
+  });
+  const requestedBy = (ctx as { user?: { ref?: string } }).user?.ref;
+  return openChangePullRequest(ctx, writer, change, {
+    title: proposal.title,
+    body: proposal.body,
+    record: {
+      ...proposal.record,
+      ...(requestedBy ? { requestedBy } : {}),
+    },
+    reviewers: proposal.reviewers,
+    environments: proposal.environments,
+  });
+}
+
 /** The last line of every pull request body: which action opened it, for whom. */
 export function openedBy(
   action: string,

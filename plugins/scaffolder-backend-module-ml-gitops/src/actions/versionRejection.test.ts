@@ -1,11 +1,8 @@
 import { registerMswTestHooks } from '@backstage/backend-test-utils';
-import {
-  FakeGithubRepo,
-  manifest,
-} from '@ml-gitops/plugin-ml-gitops-node/testUtils';
 import { setupServer } from 'msw/node';
 import yaml from 'yaml';
 import {
+  fakeConfigRepo,
   fakeMlflow,
   FakeMlflowVersion,
   fakePermissions,
@@ -27,16 +24,11 @@ registerContractChecks(server);
 const entityRef = 'component:default/fraud-detector';
 
 function setup(deny: string[] = []) {
-  const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
-  for (const branch of ['dev', 'staging', 'production']) {
-    repo.commit({
-      branch,
-      parents: [],
-      message: `Initial ${branch}`,
-      date: '2026-11-01T10:00:00Z',
-      files: { 'deploy/model.yaml': manifest('12') },
-    });
-  }
+  const repo = fakeConfigRepo({
+    dev: '12',
+    staging: '12',
+    production: '12',
+  });
   const versions: FakeMlflowVersion[] = [
     { version: '12', metrics: { auc: 0.95 } },
     { version: '13', metrics: { auc: 0.95 } },
