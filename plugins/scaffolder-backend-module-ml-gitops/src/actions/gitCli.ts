@@ -20,13 +20,18 @@ export class GitCommandError extends Error {
 export class GitCli {
   private readonly env: NodeJS.ProcessEnv;
 
+  private readonly timeoutMs: number;
+
   constructor(
     private readonly cwd: string,
     options: {
       token?: string;
       author: { name: string; email: string };
+      /** How long one git command may take (default 120 s). */
+      timeoutMs?: number;
     },
   ) {
+    this.timeoutMs = options.timeoutMs ?? 120_000;
     const config: Array<[string, string]> = [
       ['user.name', options.author.name],
       ['user.email', options.author.email],
@@ -82,9 +87,22 @@ export class GitCli {
           cwd: options.cwd ?? this.cwd,
           env: this.env,
           maxBuffer: 64 * 1024 * 1024,
+          // A Git host that stops answering must not hold the task forever.
+          timeout: this.timeoutMs,
+          killSignal: 'SIGKILL',
         },
         (error, stdout, stderr) => {
-          if (error) {
+          if (error && error.killed) {
+            reject(
+              new GitCommandError(
+                args,
+                'timeout',
+                `did not finish within ${Math.round(
+                  this.timeoutMs / 1000,
+                )} s; the Git host may be unreachable or slow, run the task again`,
+              ),
+            );
+          } else if (error) {
             reject(new GitCommandError(args, error.code ?? undefined, stderr));
           } else {
             resolve(stdout);
