@@ -1,12 +1,41 @@
 export interface Config {
   mlGitops?: {
-    /** Settings of the ml-gitops:secret:seal scaffolder action. */
+    /**
+     * Where the ml-gitops:secret:seal scaffolder action gets each cluster's
+     * Sealed Secrets certificate. Only these URLs are ever fetched: a step
+     * cannot give a URL of its own. Read and checked when the backend
+     * starts; a bad value stops it with a message naming the key.
+     */
     sealedSecrets?: {
       /**
-       * The Sealed Secrets controller's certificate (its /v1/cert.pem), used
-       * when a step gives neither certificate nor certificateUrl.
+       * The Sealed Secrets controller's certificate (its /v1/cert.pem, as
+       * `kubeseal --fetch-cert` gets it) for every environment without a
+       * certificateUrl of its own under `environments`. An absolute URL
+       * without credentials; https unless NODE_ENV is development or test.
+       * Fetched without following redirects, within 10 seconds, at most
+       * 64 KiB, and only a PEM certificate with an RSA key is used.
        */
       certificateUrl?: string;
+      /**
+       * Per environment (a name of mlGitops.environments), the certificate
+       * of the controller in the cluster that environment runs in, e.g.
+       * `production: { certificateUrl: https://sealed-secrets.prod.example.com/v1/cert.pem }`.
+       * Overrides `certificateUrl` for that environment; same rules.
+       */
+      environments?: {
+        [environment: string]: {
+          /** The certificate URL of this environment's Sealed Secrets controller. */
+          certificateUrl: string;
+        };
+      };
+      /**
+       * Whether a step may seal with a certificate PEM it passes itself
+       * (the action's `certificate` input) instead of the configured one.
+       * Off by default: a pasted certificate may belong to anyone, and
+       * whoever holds its private key can open what was sealed with it.
+       * Turn on only for clusters whose controller Backstage cannot reach.
+       */
+      allowPastedCertificate?: boolean;
     };
     /**
      * Model registries the actions check a version against; the same key

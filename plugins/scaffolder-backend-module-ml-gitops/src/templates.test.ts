@@ -174,4 +174,18 @@ describe('templates', () => {
       }
     },
   );
+
+  it('ml-gitops-seal-secret asks for no certificate: it comes from the configuration (#13)', () => {
+    const template = load('ml-gitops-seal-secret.yaml');
+    const parameters = Object.assign(
+      {},
+      ...template.spec.parameters.map((p: any) => p.properties),
+    );
+    for (const field of ['certificate', 'certificateUrl']) {
+      expect(parameters).not.toHaveProperty(field);
+      for (const step of template.spec.steps) {
+        expect(step.input ?? {}).not.toHaveProperty(field);
+      }
+    }
+  });
 });

@@ -15,6 +15,7 @@ import { http, HttpResponse } from 'msw';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MlGitopsActionsConfig } from '../actions/config';
 import { MlGitopsActionOptions } from '../actions/shared';
 
 export const GITHUB_TOKEN = 'ghp_supersecret_token_123';
@@ -68,6 +69,7 @@ export function makeOptions(
     entities?: Entity[];
     environments?: string[];
     permissions?: PermissionsService;
+    sealedSecrets?: MlGitopsActionsConfig['sealedSecrets'];
   } = {},
 ): MlGitopsActionOptions {
   return {
@@ -80,6 +82,7 @@ export function makeOptions(
     config: {
       environments: extra.environments ?? ['dev', 'staging', 'production'],
       registries: [{ name: 'mlflow-default', type: 'mlflow', url: MLFLOW_URL }],
+      ...(extra.sealedSecrets ? { sealedSecrets: extra.sealedSecrets } : {}),
     },
     catalog: catalogServiceMock({
       entities: extra.entities ?? [fraudDetectorEntity()],

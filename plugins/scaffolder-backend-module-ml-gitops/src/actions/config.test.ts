@@ -29,29 +29,93 @@ describe('readMlGitopsActionsConfig', () => {
   });
 });
 
-describe('mlGitops.sealedSecrets.certificateUrl', () => {
-  it('is read when set', () => {
+describe('mlGitops.sealedSecrets', () => {
+  const read = (sealedSecrets: unknown, nodeEnv = 'production') =>
+    readMlGitopsActionsConfig(
+      new ConfigReader({ mlGitops: { sealedSecrets } } as any),
+      nodeEnv,
+    ).sealedSecrets;
+
+  it('is read when set: a default URL, URLs per environment, and whether a pasted certificate is allowed', () => {
     expect(
-      readMlGitopsActionsConfig(
-        new ConfigReader({
-          mlGitops: {
-            sealedSecrets: {
-              certificateUrl: 'http://localhost:7014/v1/cert.pem',
-            },
+      read({
+        certificateUrl: 'https://sealed-secrets.example.com/v1/cert.pem',
+        environments: {
+          production: {
+            certificateUrl:
+              'https://sealed-secrets.prod.example.com/v1/cert.pem',
           },
-        }),
-      ).sealedSecrets,
+        },
+        allowPastedCertificate: true,
+      }),
+    ).toEqual({
+      certificateUrl: 'https://sealed-secrets.example.com/v1/cert.pem',
+      environments: {
+        production: {
+          certificateUrl: 'https://sealed-secrets.prod.example.com/v1/cert.pem',
+        },
+      },
+      allowPastedCertificate: true,
+    });
+  });
+
+  it('is left out when not set', () => {
+    expect(
+      readMlGitopsActionsConfig(new ConfigReader({}), 'production'),
+    ).not.toHaveProperty('sealedSecrets');
+  });
+
+  it('takes http in development (the sandbox)', () => {
+    expect(
+      read(
+        { certificateUrl: 'http://localhost:7014/v1/cert.pem' },
+        'development',
+      ),
     ).toEqual({ certificateUrl: 'http://localhost:7014/v1/cert.pem' });
   });
 
-  it.each(['cert.pem', 'file:///etc/ssl/cert.pem', 'https://u:p@x.example'])(
-    'refuses %s',
-    certificateUrl => {
-      expect(() =>
-        readMlGitopsActionsConfig(
-          new ConfigReader({ mlGitops: { sealedSecrets: { certificateUrl } } }),
-        ),
-      ).toThrow(/mlGitops.sealedSecrets.certificateUrl must be an absolute/);
-    },
-  );
+  it.each([
+    [
+      { certificateUrl: 'cert.pem' },
+      /^mlGitops\.sealedSecrets\.certificateUrl must be an absolute https URL without credentials/,
+    ],
+    [
+      { certificateUrl: 'file:///etc/ssl/cert.pem' },
+      /^mlGitops\.sealedSecrets\.certificateUrl must be an absolute https URL/,
+    ],
+    [
+      { certificateUrl: 'https://u:p@x.example/v1/cert.pem' },
+      /^mlGitops\.sealedSecrets\.certificateUrl must be an absolute https URL without credentials, .*got "https:\/\/\*\*\*@x\.example\/v1\/cert\.pem"$/,
+    ],
+    [
+      { certificateUrl: 'http://sealed-secrets.example.com/v1/cert.pem' },
+      /^mlGitops\.sealedSecrets\.certificateUrl is an http URL .*fetched over https only/,
+    ],
+    [
+      {
+        environments: {
+          staging: { certificateUrl: 'http://10.0.0.7:8080/v1/cert.pem' },
+        },
+      },
+      /^mlGitops\.sealedSecrets\.environments\.staging\.certificateUrl is an http URL/,
+    ],
+    [
+      {
+        environments: {
+          prod: { certificateUrl: 'https://x.example/v1/cert.pem' },
+        },
+      },
+      /^mlGitops\.sealedSecrets\.environments\.prod names an environment that is not in mlGitops\.environments \(dev, staging, production\)/,
+    ],
+    [
+      { environments: { production: {} } },
+      /^mlGitops\.sealedSecrets\.environments\.production\.certificateUrl is missing/,
+    ],
+    [
+      { allowPastedCertificate: 'sometimes' },
+      /mlGitops\.sealedSecrets\.allowPastedCertificate/,
+    ],
+  ])('refuses %j at start, naming the key', (sealedSecrets, message) => {
+    expect(() => read(sealedSecrets)).toThrow(message);
+  });
 });

@@ -110,7 +110,19 @@ const worlds: Record<string, () => World> = {
     fakeRepoWorld(options =>
       createPromoteAction({ ...options, discovery, auth }),
     ),
-  seal: () => fakeRepoWorld(createSealSecretAction),
+  seal: () =>
+    fakeRepoWorld(options =>
+      createSealSecretAction({
+        ...options,
+        // No handler answers it: a row that got as far as fetching fails.
+        config: {
+          ...options.config,
+          sealedSecrets: {
+            certificateUrl: 'https://sealed-secrets.example.com/v1/cert.pem',
+          },
+        },
+      }),
+    ),
   rollback: () => {
     const remote = new LocalConfigRepo();
     remote.commit('Initial config', { 'deploy/model.yaml': manifest('12') });
@@ -173,7 +185,6 @@ const base: Record<string, JsonObject> = {
     name: 'fraud-detector-db',
     namespace: 'ml-serving',
     data: { password: 'hunter2' },
-    certificate: keys.certificate,
   },
   create: {
     repoUrl: 'github.com?owner=acme&repo=fraud-detector-config',
@@ -195,6 +206,10 @@ const notConfigured =
   /is not a configured environment; choose one of dev, staging, production/;
 const plainText = /contains control, invisible or text-direction characters/;
 const notAVersion = /is not a registry version id/;
+const certificateUrlRefused =
+  /^certificateUrl is not accepted: .*configures mlGitops\.sealedSecrets\.environments\.production\.certificateUrl/;
+const pastedRefused =
+  /^certificate is not accepted: .*mlGitops\.sealedSecrets\.allowPastedCertificate: true$/;
 
 const rows: Row[] = [
   // Branch names Git refuses, given as environments.
@@ -594,20 +609,66 @@ const rows: Row[] = [
     /instance.scope is not one of enum values/,
     'schema',
   ],
+  // Certificates from anywhere but the configuration (security issue #13).
+  [
+    'seal',
+    'a certificate URL to the cloud metadata service',
+    { certificateUrl: 'http://169.254.169.254/latest/meta-data/' },
+    certificateUrlRefused,
+  ],
+  [
+    'seal',
+    'a certificate URL to the backend itself',
+    { certificateUrl: 'http://localhost:7007/api/catalog/entities' },
+    certificateUrlRefused,
+  ],
   [
     'seal',
     'a file: certificate URL',
-    { certificate: undefined, certificateUrl: 'file:///etc/ssl/cert.pem' },
-    /certificateUrl "file:\/\/\/etc\/ssl\/cert.pem" is not an http\(s\) URL without credentials/,
+    { certificateUrl: 'file:///etc/ssl/cert.pem' },
+    certificateUrlRefused,
   ],
   [
     'seal',
     'a certificate URL with credentials',
     {
-      certificate: undefined,
       certificateUrl: 'https://admin:pw@sealed-secrets.example.com/v1/cert.pem',
     },
-    /certificateUrl "https:\/\/\*\*\*@sealed-secrets.example.com\/v1\/cert.pem" is not an http\(s\) URL without credentials/,
+    certificateUrlRefused,
+  ],
+  [
+    'seal',
+    'a certificate URL with a header injected',
+    {
+      certificateUrl:
+        'https://sealed-secrets.example.com/v1/cert.pem\r\nHost: evil.example.com',
+    },
+    certificateUrlRefused,
+  ],
+  [
+    'seal',
+    'the configured certificate URL given again',
+    { certificateUrl: 'https://sealed-secrets.example.com/v1/cert.pem' },
+    certificateUrlRefused,
+  ],
+  [
+    'seal',
+    'a certificate URL as an object',
+    { certificateUrl: { href: 'http://169.254.169.254/' } },
+    /instance.certificateUrl is not of a type\(s\) string/,
+    'schema',
+  ],
+  [
+    'seal',
+    'a pasted certificate',
+    { certificate: keys.certificate },
+    pastedRefused,
+  ],
+  [
+    'seal',
+    'a 1 MB pasted certificate',
+    { certificate: 'x'.repeat(MB) },
+    pastedRefused,
   ],
   ['seal', 'an unknown environment', { environment: 'prod' }, notConfigured],
   // Config repos that would carry injected YAML, CODEOWNERS or Applications.

@@ -7,7 +7,6 @@ import {
   makeContext,
   makeOptions,
 } from '../__testUtils__/setup';
-import { makeSealingKeys } from '../__testUtils__/sealing';
 import { createConfigRepoCreateAction } from './configRepoCreate';
 import { createDeployAction } from './deploy';
 import { createPromoteAction } from './promote';
@@ -32,7 +31,6 @@ const server = setupServer();
 registerMswTestHooks(server);
 
 const ENTITY = 'component:default/fraud-detector';
-const keys = makeSealingKeys();
 
 type Case = [
   string,
@@ -71,14 +69,23 @@ const cases: Case[] = [
   [
     'seal a secret',
     'ml-gitops.secret.seal',
-    createSealSecretAction,
+    options =>
+      createSealSecretAction({
+        ...options,
+        config: {
+          ...options.config,
+          // no handler answers it: fetched before the check, the test fails
+          sealedSecrets: {
+            certificateUrl: 'https://sealed-secrets.example.com/v1/cert.pem',
+          },
+        },
+      }),
     {
       entityRef: ENTITY,
       environment: 'production',
       name: 'fraud-detector-db',
       namespace: 'ml-serving',
       data: { password: 'not-for-git' },
-      certificate: keys.certificate,
     },
     /may not seal a secret for component:default\/fraud-detector: the permission policy denies ml-gitops\.secret\.seal/,
   ],

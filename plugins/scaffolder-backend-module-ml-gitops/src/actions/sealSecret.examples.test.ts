@@ -52,7 +52,19 @@ describe('ml-gitops:secret:seal examples', () => {
           HttpResponse.text(keys.certificate),
         ),
       );
-      const action = createSealSecretAction(makeOptions());
+      const action = createSealSecretAction(
+        makeOptions({
+          sealedSecrets: {
+            environments: {
+              production: {
+                certificateUrl:
+                  'https://sealed-secrets.prod.example.com/v1/cert.pem',
+              },
+            },
+            allowPastedCertificate: true,
+          },
+        }),
+      );
       const step = yaml.parse(example).steps[0];
       expect(step.action).toBe(action.id);
       const { ctx } = makeContext(render(step.input) as any);

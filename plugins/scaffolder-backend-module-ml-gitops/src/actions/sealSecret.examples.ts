@@ -4,7 +4,7 @@ import yaml from 'yaml';
 export const examples: TemplateExample[] = [
   {
     description:
-      'Seal a database password for production, with the value from the template secrets',
+      'Seal a database password for production with the certificate configured for production (mlGitops.sealedSecrets.environments.production.certificateUrl, else mlGitops.sealedSecrets.certificateUrl), with the value from the template secrets',
     example: yaml.stringify({
       steps: [
         {
@@ -17,8 +17,6 @@ export const examples: TemplateExample[] = [
             name: 'fraud-detector-db',
             namespace: 'ml-serving',
             data: { password: '${{ secrets.password }}' },
-            certificateUrl:
-              'https://sealed-secrets.prod.example.com/v1/cert.pem',
           },
         },
       ],
@@ -26,7 +24,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'Seal an API key usable by any Secret name in its namespace, with the certificate given inline',
+      'Seal an API key usable by any Secret name in its namespace, with a pasted certificate (refused unless mlGitops.sealedSecrets.allowPastedCertificate is true)',
     example: yaml.stringify({
       steps: [
         {

@@ -95,7 +95,9 @@ describe('ml-gitops:secret:seal against the sandbox', () => {
     const action = createSealSecretAction({
       permissions: fakePermissions().service,
       integrations: ScmIntegrations.fromConfig(config),
-      config: readMlGitopsActionsConfig(config),
+      // the demo's backend runs with NODE_ENV=development, which takes the
+      // sandbox's http URL
+      config: readMlGitopsActionsConfig(config, 'development'),
       catalog: catalogServiceMock({
         entities: [
           fraudDetectorEntity({
