@@ -140,7 +140,27 @@ export async function validate(
     checks.push(registry, gate);
   }
 
-  checks.push(await checkSecrets(root));
+  // The base is read before the secret scan, which scans the pull
+  // request's commits against it; its result is reported after.
+  const changes =
+    options.base === undefined
+      ? undefined
+      : await checkChanges(
+          root,
+          manifestFile.relative,
+          options.base,
+          manifest.manifest,
+          options.environment,
+        );
+
+  checks.push(
+    await checkSecrets(
+      root,
+      changes?.base
+        ? { base: { ref: changes.base.ref, commit: changes.base.commit } }
+        : {},
+    ),
+  );
 
   if (options.skipIntegration) {
     checks.push(
@@ -176,14 +196,7 @@ export async function validate(
     );
   }
 
-  if (options.base !== undefined) {
-    const changes = await checkChanges(
-      root,
-      manifestFile.relative,
-      options.base,
-      manifest.manifest,
-      options.environment,
-    );
+  if (changes) {
     checks.push(changes.result);
     checks.push(
       changes.base
