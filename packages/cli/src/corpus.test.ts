@@ -1002,7 +1002,7 @@ const SECRET_PULL_REQUESTS: Record<string, SecretCase> = {
     ],
     exitCode: 1,
     finding:
-      /^secrets\/db\.sealed\.yaml:8:15: spec\.encryptedData\.password of SealedSecret db does not look like Sealed Secrets ciphertext: it is 24 characters long; a sealed value is at least 196 \(an RSA-encrypted session key and an AES-GCM tag\)$/m,
+      /^secrets\/db\.sealed\.yaml:8:15: spec\.encryptedData\.password of SealedSecret db does not look like Sealed Secrets ciphertext: it is 24 characters long; a sealed value is at least 156 \(an RSA-encrypted session key and an AES-GCM tag\)$/m,
     secrets: [b64('Tr0ub4dor-horse-7')],
   },
   'a SealedSecret whose long encryptedData decodes to text': {

@@ -51,6 +51,15 @@ describe('notCiphertext', () => {
     expect(notCiphertext('A'.repeat(400))).toBe(
       'it is too regular to be ciphertext',
     );
+    // a base64 DER key (SEQUENCE, 0x30 0x82 …) is not ciphertext
+    expect(
+      notCiphertext(
+        Buffer.concat([
+          Buffer.from([0x30, 0x82, 0x04, 0xa4]),
+          randomBytes(300),
+        ]).toString('base64'),
+      ),
+    ).toMatch(/does not start with the length of an encrypted session key/);
   });
 });
 

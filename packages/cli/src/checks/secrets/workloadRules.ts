@@ -221,13 +221,17 @@ export const containerEnvRule: SecretLintRuleCreator = {
 };
 
 /**
- * The shortest Sealed Secrets value: the 2-byte length, the session key
- * encrypted with RSA-OAEP (128 bytes for the smallest, 1024-bit, key; the
- * controller generates 4096-bit keys, 512 bytes) and the 16-byte AES-GCM tag
- * (https://github.com/bitnami-labs/sealed-secrets/blob/main/docs/developer/crypto.md),
- * as base64: 4 * ceil(146 / 3) = 196 characters.
+ * The shortest possible Sealed Secrets value. A value is the 2-byte
+ * big-endian length of the encrypted session key, the 32-byte session key
+ * encrypted with RSA-OAEP (SHA-256), then the AES-256-GCM ciphertext with its
+ * 16-byte tag
+ * (https://github.com/bitnami-labs/sealed-secrets/blob/main/docs/developer/crypto.md).
+ * OAEP with SHA-256 needs a modulus of at least 32 + 2 * 32 + 2 = 98 bytes
+ * (RFC 8017 §7.1.1), so a value has at least 2 + 98 + 16 = 116 bytes:
+ * 4 * ceil(116 / 3) = 156 base64 characters. (The controller's own keys are
+ * 4096 bits: 530 bytes and more.)
  */
-export const MIN_SEALED_VALUE_LENGTH = 196;
+export const MIN_SEALED_VALUE_LENGTH = 156;
 
 /** Why a SealedSecret's encryptedData value is not ciphertext, if it is not. */
 export function notCiphertext(value: string): string | undefined {
@@ -241,6 +245,11 @@ export function notCiphertext(value: string): string | undefined {
   }
   if (decodeBase64Text(compact) !== undefined) {
     return 'it decodes to readable text: it is encoded, not encrypted';
+  }
+  // The first byte is the high byte of the session key's length: 0 to 4
+  // for keys of up to 8192 bits. DER keys and certificates start with 0x30.
+  if (Buffer.from(compact, 'base64')[0] > 4) {
+    return 'it does not start with the length of an encrypted session key, as Sealed Secrets ciphertext does';
   }
   if (shannonEntropy(compact) < 5) {
     return 'it is too regular to be ciphertext';
