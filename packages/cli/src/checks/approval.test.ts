@@ -336,6 +336,9 @@ describe('code owner approval (--base)', () => {
         12,
       )} by @bob, none a code owner of deploy/model.yaml)`,
     );
+    expect(output).toContain(
+      'GitHub answers 404 both for a non-member and for a team the token cannot see',
+    );
     expect(output).toMatch(
       /FAIL\s+Performance gate\s+.*\(thresholds of dev, or stricter: the pull request's gate change is not approved\)/,
     );

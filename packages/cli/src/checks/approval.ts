@@ -380,16 +380,20 @@ export async function checkApproval(options: {
     );
   }
 
+  /** Team owners GitHub did not confirm an approver in (404 or not active). */
+  const unconfirmedTeams = new Set<string>();
   const isOwner = async (owner: string, login: string) => {
     if (!owner.startsWith('@')) return false; // e-mail owners cannot be matched to a login
     const name = owner.slice(1);
     const slash = name.indexOf('/');
     if (slash < 0) return name.toLowerCase() === login.toLowerCase();
-    return client.isActiveTeamMember(
+    const member = await client.isActiveTeamMember(
       name.slice(0, slash),
       name.slice(slash + 1),
       login,
     );
+    if (!member) unconfirmedTeams.add(owner);
+    return member;
   };
   const findings: Finding[] = [];
   const approvedBy: string[] = [];
@@ -421,7 +425,11 @@ export async function checkApproval(options: {
                   .join(', ')}, none a code owner of ${change.path})`
               : ` (no approval of the latest commit ${headSha.slice(0, 12)})`
           }`,
-          fix: askFix(change),
+          fix: `${askFix(change)}${
+            found.owners.some(o => unconfirmedTeams.has(o))
+              ? '. GitHub answers 404 both for a non-member and for a team the token cannot see: team owners need a token that can read the organisation\'s members (a GitHub App with "Members: read", or read:org); GITHUB_TOKEN cannot'
+              : ''
+          }`,
         });
       }
     }
