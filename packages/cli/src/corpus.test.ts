@@ -15,6 +15,12 @@ import {
   tmpDir,
   writeFiles,
 } from './__testUtils__/helpers';
+import {
+  githubToken,
+  privateKeyPem,
+  randomSecret,
+  sealedValue,
+} from './__testUtils__/secretFixtures';
 
 /*
  * A corpus of malformed and hostile manifests. Every one must end in exit 1
@@ -871,6 +877,409 @@ describe('pull request corpus: freeze and rejection', () => {
     });
     for (const message of c.errors ?? []) {
       expect(output).toContain(`: ${message}`);
+    }
+  });
+});
+
+/*
+ * A corpus of pull requests that add a secret (issue #13). Each case is a
+ * real Git repository: a clean base branch `dev`, then the pull request's
+ * commits on their own branch (a file set to null is deleted), checked with
+ * `--base dev`. The finding must name the file, the line and the kind, and
+ * the secret itself must never be printed.
+ */
+
+const hfToken = () =>
+  ['hf', '_', 'QwErTyUiOpAsDfGhJkLzXcVbNmQwErTyUi'].join('');
+const hfOrgToken = () =>
+  ['api', '_org_', 'ZxCvBnMaSdFgHjKlQwErTyUiOpZxCvBnMa'].join('');
+const gitlabToken = () => ['gl', 'pat-', 'x2Ht8sQv3Lk9Wm4Pq7Rz'].join('');
+const gitlabDeployToken = () => ['gl', 'dt-', 'Rz7qP4mW9kL3vQs8tH2x'].join('');
+const databricksToken = () =>
+  ['da', 'pi', '0f3e9a1c7b2d4e6f8a0b1c2d3e4f5a6b'].join('');
+const jwt = () =>
+  [
+    Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url'),
+    Buffer.from(
+      '{"sub":"svc-mlflow","iat":1764240000,"scope":"registry:read"}',
+    ).toString('base64url'),
+    'Kq3v8LmP1xR7tW2yZ9bN4cD6fG0hJ5sA_-uE',
+  ].join('.');
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+const utf16le = (text: string, bom: boolean) =>
+  new Uint8Array([
+    ...(bom ? [0xff, 0xfe] : []),
+    ...Buffer.from(text, 'utf16le'),
+  ]);
+
+const podWithEnv = (kind: string, env: string) =>
+  `apiVersion: apps/v1\nkind: ${kind}\nmetadata: { name: server }\nspec:\n  template:\n    spec:\n      containers:\n        - name: server\n          image: ghcr.io/acme/server:1\n          env:\n${env}`;
+
+const sealedSecret = (spec: string) =>
+  `apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: db\n  namespace: ml-serving\nspec:\n${spec}`;
+
+type SecretCase = {
+  /** The pull request's commits, oldest first: path → content, null deletes. */
+  commits: Array<{
+    message?: string;
+    files: Record<string, string | Uint8Array | null>;
+  }>;
+  exitCode: 0 | 1;
+  /** The finding's line in the text report (after "error: "). */
+  finding?: RegExp;
+  /** Values that must not appear in the output. */
+  secrets?: string[];
+};
+
+const SECRET_PULL_REQUESTS: Record<string, SecretCase> = {
+  'a password in a Deployment container env': {
+    commits: [
+      {
+        files: {
+          'deploy/k8s/deployment.yaml': podWithEnv(
+            'Deployment',
+            '            - name: DB_PASSWORD\n              value: "Tr0ub4dor-horse-7"\n',
+          ),
+        },
+      },
+    ],
+    exitCode: 1,
+    finding:
+      /^deploy\/k8s\/deployment\.yaml:12:22: the container environment variable DB_PASSWORD holds a plaintext value \(masked\); its name says it is a secret$/m,
+    secrets: ['Tr0ub4dor-horse-7'],
+  },
+  'an API key in an InferenceService model env': {
+    commits: [
+      {
+        files: {
+          'deploy/k8s/isvc.yaml': `apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata: { name: fraud-detector }\nspec:\n  predictor:\n    model:\n      modelFormat: { name: mlflow }\n      env:\n        - { name: OPENAI_API_KEY, value: ${randomSecret()} }\n`,
+        },
+      },
+    ],
+    exitCode: 1,
+    finding:
+      /^deploy\/k8s\/isvc\.yaml:9:\d+: the container environment variable OPENAI_API_KEY holds a plaintext value \(masked\); its name says it is a secret$/m,
+    secrets: [randomSecret()],
+  },
+  'a JWT in a Pod env under a harmless name': {
+    commits: [
+      {
+        files: {
+          'deploy/k8s/pod.yaml': `apiVersion: v1\nkind: Pod\nmetadata: { name: smoke }\nspec:\n  initContainers:\n    - name: wait\n      image: busybox\n      env:\n        - name: UPSTREAM_AUTH_HEADER\n          value: ${jwt()}\n`,
+        },
+      },
+    ],
+    exitCode: 1,
+    finding:
+      /^deploy\/k8s\/pod\.yaml:10:18: the container environment variable UPSTREAM_AUTH_HEADER holds a JSON Web Token in plain text \(value masked\)$/m,
+    secrets: [jwt()],
+  },
+  'a token in the env of a Helm template that is not YAML': {
+    commits: [
+      {
+        files: {
+          'deploy/chart/templates/deployment.yaml': `{{- if .Values.enabled }}\n${podWithEnv(
+            'Deployment',
+            '            - name: MLFLOW_TRACKING_TOKEN\n              value: "mlflow-tracking-7d1e"\n',
+          )}{{- end }}\n`,
+        },
+      },
+    ],
+    exitCode: 1,
+    finding:
+      /^deploy\/chart\/templates\/deployment\.yaml:13:15: the container environment variable MLFLOW_TRACKING_TOKEN holds a plaintext value \(masked\); its name says it is a secret$/m,
+    secrets: ['mlflow-tracking-7d1e'],
+  },
+  'a SealedSecret whose encryptedData is only base64': {
+    commits: [
+      {
+        files: {
+          'secrets/db.sealed.yaml': sealedSecret(
+            `  encryptedData:\n    password: ${b64('Tr0ub4dor-horse-7')}\n`,
+          ),
+        },
+      },
+    ],
+    exitCode: 1,
+    finding:
+      /^secrets\/db\.sealed\.yaml:8:15: spec\.encryptedData\.password of SealedSecret db does not look like Sealed Secrets ciphertext: it is 24 characters long; a sealed value is at least 156 \(an RSA-encrypted session key and an AES-GCM tag\)$/m,
+    secrets: [b64('Tr0ub4dor-horse-7')],
+  },
+  'a SealedSecret whose long encryptedData decodes to text': {
+    commits: [
+      {
+        files: {
+          'secrets/db.sealed.yaml': sealedSecret(
+            `  encryptedData:\n    config: ${b64(
+              `[client]\nuser = mlflow\n${'# the database the registry writes to\n'.repeat(
+                5,
+              )}`,
+            )}\n`,
+          ),
+        },
+      },
+    ],
+    exitCode: 1,
+    finding:
+      /^secrets\/db\.sealed\.yaml:8:13: spec\.encryptedData\.config of SealedSecret db does not look like Sealed Secrets ciphertext: it decodes to readable text: it is encoded, not encrypted$/m,
+  },
+  'a SealedSecret whose template stringData holds the password': {
+    commits: [
+      {
+        files: {
+          'secrets/db.sealed.yaml': sealedSecret(
+            `  encryptedData:\n    username: ${sealedValue()}\n  template:\n    metadata: { name: db }\n    stringData:\n      password: Tr0ub4dor-horse-7\n`,
+          ),
+        },
+      },
+    ],
+    exitCode: 1,
+    finding:
+      /^secrets\/db\.sealed\.yaml:12:17: spec\.template\.stringData\.password of SealedSecret db holds a plaintext value under "password" \(value masked\); the controller copies spec\.template into the Secret unencrypted$/m,
+    secrets: ['Tr0ub4dor-horse-7'],
+  },
+  'a Hugging Face token base64-encoded in a SealedSecret template': {
+    commits: [
+      {
+        files: {
+          'secrets/hub.sealed.yaml': sealedSecret(
+            `  encryptedData:\n    unused: ${sealedValue()}\n  template:\n    data:\n      hub: ${b64(
+              hfToken(),
+            )}\n`,
+          ),
+        },
+      },
+    ],
+    exitCode: 1,
+    finding:
+      /^secrets\/hub\.sealed\.yaml:11:12: spec\.template\.data\.hub of SealedSecret db holds a Hugging Face access token \(base64-encoded\) \(value masked\); the controller copies spec\.template into the Secret unencrypted$/m,
+    secrets: [hfToken(), b64(hfToken())],
+  },
+  'a JWT in a smoke test script': {
+    commits: [
+      {
+        files: {
+          'scripts/smoke-test.sh': `#!/bin/sh\ncurl -fsS -H "Authorization: Bearer ${jwt()}" "$ML_GITOPS_REGISTRY_URL/health"\n`,
+        },
+      },
+    ],
+    exitCode: 1,
+    finding:
+      /^scripts\/smoke-test\.sh:2:37: found a JSON Web Token \(value masked\)$/m,
+    secrets: [jwt()],
+  },
+  'a base64-encoded private key in Helm values': {
+    commits: [
+      {
+        files: {
+          'deploy/chart/values.yaml': `tls:\n  enabled: true\n  keyPem: ${b64(
+            privateKeyPem(),
+          )}\n`,
+        },
+      },
+    ],
+    exitCode: 1,
+    finding:
+      /^deploy\/chart\/values\.yaml:3:11: found a private key \(base64-encoded\) \(value masked\)$/m,
+  },
+  'a Hugging Face organization token in an env file': {
+    commits: [{ files: { 'config/hub.env': `HUB=${hfOrgToken()}\n` } }],
+    exitCode: 1,
+    finding:
+      /^config\/hub\.env:1:5: found a Hugging Face organization API token \(value masked\)$/m,
+    secrets: [hfOrgToken()],
+  },
+  'a GitLab deploy token in a script': {
+    commits: [
+      {
+        files: {
+          'scripts/fetch-chart.sh': `git clone https://gitlab+deploy-token:${gitlabDeployToken()}@gitlab.example.com/acme/charts.git\n`,
+        },
+      },
+    ],
+    exitCode: 1,
+    finding: /^scripts\/fetch-chart\.sh:1:\d+: .*\(value masked\)|\*{8}/m,
+    secrets: [gitlabDeployToken()],
+  },
+  'a GitLab token base64-encoded in a ConfigMap': {
+    commits: [
+      {
+        files: {
+          'deploy/k8s/netrc.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: netrc }\nbinaryData:\n  netrc: ${b64(
+            `machine gitlab.example.com login ci password ${gitlabToken()}\n`,
+          )}\n`,
+        },
+      },
+    ],
+    exitCode: 1,
+    finding:
+      /^deploy\/k8s\/netrc\.yaml:5:10: found a GitLab personal, project or group access token \(base64-encoded\) \(value masked\)$/m,
+    secrets: [gitlabToken()],
+  },
+  'a Databricks token in a UTF-16 env file': {
+    commits: [
+      {
+        files: {
+          'config/databricks.env': utf16le(
+            `# saved by a Windows editor\r\nDATABRICKS_HOST=https://adb-1.azuredatabricks.net\r\nDATABRICKS_TOKEN=${databricksToken()}\r\n`,
+            true,
+          ),
+        },
+      },
+    ],
+    exitCode: 1,
+    finding: /^config\/databricks\.env:3:18: found Databricks .*$/m,
+    secrets: [databricksToken()],
+  },
+  'a JWT in a UTF-16 file without a byte order mark': {
+    commits: [
+      {
+        files: {
+          'config/registry.yaml': utf16le(
+            `registry:\n  url: https://mlflow.example.com\n  header: "Bearer ${jwt()}"\n`,
+            false,
+          ),
+        },
+      },
+    ],
+    exitCode: 1,
+    finding:
+      /^config\/registry\.yaml:3:19: found a JSON Web Token \(value masked\)$/m,
+    secrets: [jwt()],
+  },
+  'a token added in one commit and removed in the next': {
+    commits: [
+      {
+        message: 'add a smoke test',
+        files: {
+          'scripts/smoke.sh': `#!/bin/sh\ncurl -H "Authorization: token ${githubToken()}" https://api.github.com/user\n`,
+        },
+      },
+      {
+        message: 'read the token from the environment',
+        files: {
+          'scripts/smoke.sh':
+            '#!/bin/sh\ncurl -H "Authorization: token $GITHUB_TOKEN" https://api.github.com/user\n',
+        },
+      },
+    ],
+    exitCode: 1,
+    finding:
+      /^scripts\/smoke\.sh:2:\d+: found GitHub Token\(\*+\): \*+; added in commit [0-9a-f]{12} \("add a smoke test"\) of this pull request; removing it in a later commit does not take it out of the Git history$/m,
+    secrets: [githubToken()],
+  },
+  'a container password added and then replaced by a secretKeyRef': {
+    commits: [
+      {
+        message: 'wire the database',
+        files: {
+          'deploy/k8s/deployment.yaml': podWithEnv(
+            'Deployment',
+            '            - name: DB_PASSWORD\n              value: "Tr0ub4dor-horse-7"\n',
+          ),
+        },
+      },
+      {
+        message: 'use the sealed secret',
+        files: {
+          'deploy/k8s/deployment.yaml': podWithEnv(
+            'Deployment',
+            '            - name: DB_PASSWORD\n              valueFrom: { secretKeyRef: { name: db, key: password } }\n',
+          ),
+        },
+      },
+    ],
+    exitCode: 1,
+    finding:
+      /^deploy\/k8s\/deployment\.yaml:12:22: the container environment variable DB_PASSWORD holds a plaintext value \(masked\); its name says it is a secret; added in commit [0-9a-f]{12} \("wire the database"\)/m,
+    secrets: ['Tr0ub4dor-horse-7'],
+  },
+  'a key store added and deleted again': {
+    commits: [
+      {
+        message: 'client certificate',
+        files: { 'certs/client.p12': new Uint8Array([0x30, 0x82, 0, 0, 1, 2]) },
+      },
+      { message: 'oops', files: { 'certs/client.p12': null } },
+    ],
+    exitCode: 1,
+    finding:
+      /^certs\/client\.p12:1: certs\/client\.p12 is a binary key store or encrypted key file, added in commit [0-9a-f]{12} \("client certificate"\)/m,
+  },
+
+  // what must pass
+  'a real SealedSecret with a template and env from a secretKeyRef pass': {
+    commits: [
+      {
+        files: {
+          'secrets/db.sealed.yaml': sealedSecret(
+            `  encryptedData:\n    password: ${sealedValue()}\n  template:\n    metadata: { name: db }\n    data:\n      config.ini: |\n        [db]\n        user = mlflow\n        password = {{ index . "password" }}\n`,
+          ),
+          'deploy/k8s/deployment.yaml': podWithEnv(
+            'Deployment',
+            '            - name: DB_PASSWORD\n              valueFrom: { secretKeyRef: { name: db, key: password } }\n            - name: HF_TOKEN_PATH\n              value: /var/run/secrets/hf/token\n            - name: TOKENIZERS_PARALLELISM\n              value: "false"\n            - name: MAX_NEW_TOKENS\n              value: "1024"\n            - name: API_KEY\n              value: "$(OTHER_KEY)"\n',
+          ),
+        },
+      },
+    ],
+    exitCode: 0,
+  },
+  'documentation that names a private key header passes': {
+    commits: [
+      {
+        files: {
+          'docs/tls.md':
+            'Keys start with `-----BEGIN PRIVATE KEY-----`; never commit one.\nA JWT looks like `header.payload.signature`.\n',
+        },
+      },
+    ],
+    exitCode: 0,
+  },
+};
+
+/** The findings a case expects: one matching its pattern, or none. */
+function findingsLike(finding: RegExp | undefined) {
+  return finding
+    ? expect.arrayContaining([expect.stringMatching(finding)])
+    : [];
+}
+
+describe('pull request corpus: secrets', () => {
+  it.each(Object.entries(SECRET_PULL_REQUESTS))('%s', async (_name, c) => {
+    const root = makeRepo({
+      'deploy/model.yaml': manifestOf('12'),
+      'README.md': '# fraud-detector config repo\n',
+    });
+    gitInit(root, 'dev');
+    git(root, 'checkout', '-q', '-b', 'pull-request');
+    for (const commit of c.commits) {
+      for (const [file, content] of Object.entries(commit.files)) {
+        if (content === null) {
+          git(root, 'rm', '-q', file);
+        } else {
+          writeFiles(root, { [file]: content });
+        }
+      }
+      git(root, 'add', '-A');
+      git(root, 'commit', '-q', '-m', commit.message ?? 'the pull request');
+    }
+
+    const { exitCode, output } = await runCli([
+      'validate',
+      root,
+      '--base',
+      'dev',
+      '--skip-registry',
+      '--skip-integration',
+    ]);
+    expect(output).not.toMatch(STACK_TRACE);
+    const findings = [...output.matchAll(/^\s*error: (.*)$/gm)].map(m => m[1]);
+    expect({ exitCode, findings }).toEqual({
+      exitCode: c.exitCode,
+      findings: findingsLike(c.finding),
+    });
+    for (const secret of c.secrets ?? []) {
+      expect(output).not.toContain(secret);
     }
   });
 });

@@ -15,7 +15,11 @@ import {
   STACK_TRACE,
   writeFiles,
 } from './__testUtils__/helpers';
-import { githubToken, privateKeyPem } from './__testUtils__/secretFixtures';
+import {
+  githubToken,
+  privateKeyPem,
+  sealedValue,
+} from './__testUtils__/secretFixtures';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -44,8 +48,7 @@ describe('ml-gitops validate', () => {
     registry();
     const root = makeRepo({
       'deploy/model.yaml': MANIFEST,
-      'secrets/db.sealed.yaml':
-        'apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: { name: db }\nspec:\n  encryptedData: { password: AgBy3i4OJSWK }\n',
+      'secrets/db.sealed.yaml': `apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: { name: db }\nspec:\n  encryptedData: { password: ${sealedValue()} }\n`,
       CODEOWNERS: '* @acme/risk\n',
     });
     const { exitCode, stdout, stderr } = await validate(root);
@@ -575,8 +578,7 @@ describe('ml-gitops validate', () => {
     it('accepts ExternalSecrets and several sealed objects in one file', async () => {
       const root = makeRepo({
         'deploy/model.yaml': MANIFEST,
-        'secrets/all.yaml':
-          'apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nspec: { encryptedData: { a: AgB } }\n---\napiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nspec: {}\n',
+        'secrets/all.yaml': `apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nspec: { encryptedData: { a: ${sealedValue()} } }\n---\napiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nspec: {}\n`,
       });
       const { exitCode, stdout } = await runCli([
         'validate',

@@ -5,6 +5,7 @@ import { describeError, EXIT, UsageError } from './lib/errors';
 import {
   parseLabelsOption,
   PullRequestLabels,
+  pullRequestNumberFromEnv,
   readEventLabels,
 } from './lib/labels';
 import { formatReport, OUTPUT_FORMATS, OutputFormat } from './output/format';
@@ -43,6 +44,17 @@ Options:
   --labels A,B         the pull request's labels, for the freeze check (default
                        in GitHub Actions: read from $GITHUB_EVENT_PATH); a
                        rollback is labelled ml-gitops/rollback
+  --github-token-env NAME
+                       environment variable holding a GitHub token that can
+                       read the pull request's reviews (default: GITHUB_TOKEN,
+                       used when set); needed with --base when the pull
+                       request loosens a gate or changes checks:, CODEOWNERS
+                       or a workflow, which a code owner must approve
+  --pr N               the pull request's number (default in GitHub Actions:
+                       from $GITHUB_EVENT_PATH or $GITHUB_REF)
+  --github-repo OWNER/NAME
+                       the repository on GitHub (default: $GITHUB_REPOSITORY;
+                       the API is $GITHUB_API_URL or https://api.github.com)
   --manifest PATH      manifest path in the repo (default: deploy/model.yaml)
   --format FORMAT      text (default), json or github (workflow annotations)
   -h, --help           show this help
@@ -91,6 +103,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         base: { type: 'string' },
         environment: { type: 'string' },
         labels: { type: 'string' },
+        'github-token-env': { type: 'string' },
+        pr: { type: 'string' },
+        'github-repo': { type: 'string' },
         manifest: { type: 'string' },
         format: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -191,6 +206,54 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   if (values.base !== undefined && values.base === '') {
     return usageError('--base needs a ref, e.g. --base origin/dev');
   }
+  const githubTokenEnv = values['github-token-env'];
+  let githubToken: string | undefined;
+  if (githubTokenEnv !== undefined) {
+    if (!ENV_NAME.test(githubTokenEnv)) {
+      return usageError(
+        '--github-token-env takes the name of an environment variable, not the token itself',
+      );
+    }
+    githubToken = io.env[githubTokenEnv];
+    if (!githubToken) {
+      return usageError(
+        `--github-token-env ${githubTokenEnv}: the variable ${githubTokenEnv} is not set or empty`,
+      );
+    }
+  } else {
+    githubToken = io.env.GITHUB_TOKEN || undefined;
+  }
+  let pullRequest: number | undefined;
+  if (values.pr !== undefined) {
+    if (!/^[1-9][0-9]{0,9}$/.test(values.pr)) {
+      return usageError(
+        `--pr takes the pull request's number, e.g. --pr 42, not ${JSON.stringify(
+          values.pr,
+        )}`,
+      );
+    }
+    pullRequest = Number(values.pr);
+  }
+  const githubRepo =
+    values['github-repo'] ?? (io.env.GITHUB_REPOSITORY || undefined);
+  if (
+    githubRepo !== undefined &&
+    !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(githubRepo)
+  ) {
+    return usageError(
+      `--github-repo takes OWNER/NAME, e.g. acme/fraud-detector-config, not ${JSON.stringify(
+        githubRepo,
+      )}`,
+    );
+  }
+  const githubApiUrl = io.env.GITHUB_API_URL || 'https://api.github.com';
+  if (!/^https?:\/\//.test(githubApiUrl)) {
+    return usageError(
+      `GITHUB_API_URL must be an http(s) URL, e.g. https://api.github.com, not ${JSON.stringify(
+        githubApiUrl,
+      )}`,
+    );
+  }
 
   try {
     let labels: PullRequestLabels = { names: [], source: 'none' };
@@ -199,6 +262,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     } else if (io.env.GITHUB_EVENT_PATH) {
       labels = await readEventLabels(io.env.GITHUB_EVENT_PATH);
     }
+    pullRequest ??= await pullRequestNumberFromEnv(io.env);
     const report = await validate({
       root: path.resolve(io.cwd, rest[0] ?? '.'),
       manifestPath: values.manifest,
@@ -211,6 +275,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         'ML_GITOPS_REGISTRY_PASSWORD',
         ...(tokenEnv ? [tokenEnv] : []),
         ...(passwordEnv ? [passwordEnv] : []),
+        'GITHUB_TOKEN',
+        ...(githubTokenEnv ? [githubTokenEnv] : []),
       ],
       skipRegistry: values['skip-registry'],
       skipIntegration: values['skip-integration'],
@@ -218,6 +284,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       environment: values.environment ?? (io.env.GITHUB_BASE_REF || undefined),
       labels,
       fetch: io.fetch,
+      github: {
+        token: githubToken,
+        tokenHint: githubTokenEnv
+          ? `--github-token-env ${githubTokenEnv}`
+          : 'set GITHUB_TOKEN or pass --github-token-env NAME',
+        repository: githubRepo,
+        pullRequest,
+        apiUrl: githubApiUrl,
+        fetch: io.fetch,
+      },
     });
     io.stdout(formatReport(report, format));
     return report.exitCode;

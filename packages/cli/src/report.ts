@@ -9,7 +9,8 @@ export type CheckId =
   | 'secrets'
   | 'integration'
   | 'changes'
-  | 'freeze';
+  | 'freeze'
+  | 'approval';
 
 /**
  * - `passed`, `failed`: the check ran.

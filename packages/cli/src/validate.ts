@@ -4,6 +4,7 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { checkApproval, GitHubContext, stricterGates } from './checks/approval';
 import { checkChanges } from './checks/changes';
 import { checkFreeze } from './checks/freeze';
 import { checkIntegration } from './checks/integration';
@@ -45,6 +46,8 @@ export type ValidateOptions = {
   registryTimeoutMs?: number;
   /** A fetch to use for the registry (tests). */
   fetch?: typeof fetch;
+  /** Where approvals of protected changes are read (with --base). */
+  github?: GitHubContext;
 };
 
 const REGISTRY_TITLES = {
@@ -80,6 +83,46 @@ export async function validate(
     file: manifestFile.relative,
     text: manifest.bytes ? new TextDecoder().decode(manifest.bytes) : '',
   };
+
+  // The base is read first: the approval check decides whose gate
+  // thresholds apply, and the secret scan reads the pull request's commits.
+  const changes =
+    options.base === undefined
+      ? undefined
+      : await checkChanges(
+          root,
+          manifestFile.relative,
+          options.base,
+          manifest.manifest,
+          options.environment,
+        );
+  let approval: CheckResult | undefined;
+  let gated = manifest.manifest;
+  let gatesFromBase = false;
+  if (changes?.base) {
+    const checked = await checkApproval({
+      root,
+      manifestPath: manifestFile.relative,
+      location,
+      base: changes.base,
+      head: manifest.manifest,
+      changedFiles:
+        (changes.result.details?.changedFiles as string[] | undefined) ?? [],
+      github: options.github ?? {
+        tokenHint: 'set GITHUB_TOKEN or pass --github-token-env NAME',
+        apiUrl: 'https://api.github.com',
+      },
+    });
+    approval = checked.result;
+    const baseGates = changes.base.manifest?.gates?.metrics;
+    if (!checked.gatesApproved && gated && baseGates) {
+      gated = {
+        ...gated,
+        gates: { metrics: stricterGates(baseGates, gated.gates?.metrics) },
+      };
+      gatesFromBase = true;
+    }
+  }
 
   // Registry and gate.
   if (options.skipRegistry) {
@@ -133,14 +176,24 @@ export async function validate(
       throw new UsageError(`--registry-url: ${describeError(error)}`);
     }
     const { registry, gate } = await checkRegistry(
-      manifest.manifest,
+      gated ?? manifest.manifest,
       client,
       location,
     );
+    if (gatesFromBase) {
+      gate.summary += ` (thresholds of ${changes?.base?.ref}, or stricter: the pull request's gate change is not approved)`;
+    }
     checks.push(registry, gate);
   }
 
-  checks.push(await checkSecrets(root));
+  checks.push(
+    await checkSecrets(
+      root,
+      changes?.base
+        ? { base: { ref: changes.base.ref, commit: changes.base.commit } }
+        : {},
+    ),
+  );
 
   if (options.skipIntegration) {
     checks.push(
@@ -176,14 +229,7 @@ export async function validate(
     );
   }
 
-  if (options.base !== undefined) {
-    const changes = await checkChanges(
-      root,
-      manifestFile.relative,
-      options.base,
-      manifest.manifest,
-      options.environment,
-    );
+  if (changes) {
     checks.push(changes.result);
     checks.push(
       changes.base
@@ -201,6 +247,14 @@ export async function validate(
             'Environment freeze',
             'not run: the base could not be read',
           ),
+    );
+    checks.push(
+      approval ??
+        skipped(
+          'approval',
+          'Code owner approval',
+          'not run: the base could not be read',
+        ),
     );
   }
 

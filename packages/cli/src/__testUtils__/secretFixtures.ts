@@ -1,4 +1,11 @@
-import { generateKeyPairSync } from 'node:crypto';
+import {
+  constants,
+  createCipheriv,
+  generateKeyPairSync,
+  KeyObject,
+  publicEncrypt,
+  randomBytes,
+} from 'node:crypto';
 
 /*
  * Credentials for the secret scanner's tests, assembled at run time so that
@@ -28,4 +35,33 @@ export function randomSecret(): string {
 /** base64 of a password, as in a Kubernetes Secret's data. */
 export function base64Password(): string {
   return Buffer.from(['hun', 'ter2'].join('')).toString('base64');
+}
+
+let sealingKey: KeyObject | undefined;
+
+/**
+ * A value sealed the way kubeseal seals it (Sealed Secrets' hybrid
+ * encryption, docs/developer/crypto.md of bitnami-labs/sealed-secrets): the
+ * 2-byte length of the RSA-OAEP (SHA-256) encrypted 32-byte session key,
+ * that key, then the AES-256-GCM ciphertext and tag, base64. The key pair is
+ * a throwaway 2048-bit one.
+ */
+export function sealedValue(plaintext = 'not-a-real-secret'): string {
+  sealingKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+  const sessionKey = randomBytes(32);
+  const rsa = publicEncrypt(
+    {
+      key: sealingKey,
+      padding: constants.RSA_PKCS1_OAEP_PADDING,
+      oaepHash: 'sha256',
+    },
+    sessionKey,
+  );
+  const cipher = createCipheriv('aes-256-gcm', sessionKey, Buffer.alloc(12));
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(rsa.length);
+  return Buffer.concat([length, rsa, body, cipher.getAuthTag()]).toString(
+    'base64',
+  );
 }

@@ -61,3 +61,26 @@ export async function readEventLabels(
     source: 'the GitHub event',
   };
 }
+
+/**
+ * The pull request number of a GitHub Actions run: `pull_request.number` of
+ * the event at `GITHUB_EVENT_PATH`, else N of `GITHUB_REF`
+ * `refs/pull/N/merge` (or `/head`); undefined when neither names one.
+ */
+export async function pullRequestNumberFromEnv(
+  env: NodeJS.ProcessEnv,
+): Promise<number | undefined> {
+  if (env.GITHUB_EVENT_PATH) {
+    try {
+      const payload = JSON.parse(
+        await fs.readFile(env.GITHUB_EVENT_PATH, 'utf8'),
+      );
+      const number = payload?.pull_request?.number ?? payload?.number;
+      if (Number.isSafeInteger(number) && number > 0) return number;
+    } catch {
+      // unreadable: fall back to GITHUB_REF (readEventLabels reports it)
+    }
+  }
+  const ref = /^refs\/pull\/(\d+)\/(?:merge|head)$/.exec(env.GITHUB_REF ?? '');
+  return ref ? Number(ref[1]) : undefined;
+}

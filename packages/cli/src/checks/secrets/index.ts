@@ -1,58 +1,23 @@
-import { lintSource } from '@secretlint/core';
-import { secretLintProfiler } from '@secretlint/profiler';
-import { rules as recommendedRules } from '@secretlint/secretlint-rule-preset-recommend';
-import type {
-  SecretLintCoreConfig,
-  SecretLintRuleCreator,
-} from '@secretlint/types';
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CheckResult, failed, Finding, passed } from '../../report';
-import { credentialRule, kubernetesSecretRule } from './kubernetesRules';
+import { HistoryScan, scanHistory } from './history';
+import {
+  decodeFileText,
+  DEFAULT_FIX,
+  isKeyStore,
+  MAX_SCAN_BYTES,
+  scanText,
+} from './scan';
+
+export { maskSecrets, MAX_SCAN_BYTES } from './scan';
 
 const execFileAsync = promisify(execFile);
 
-// secretlint profiles every rule on every file by default (performance marks
-// kept in memory); on a large repo that costs more than the scan itself.
-secretLintProfiler.setEnabled(false);
-
-/** Files larger than this are not scanned and fail the check. */
-export const MAX_SCAN_BYTES = 4 * 1024 * 1024;
-
-/** Binary files with these extensions hold keys: refused outright. */
-const KEY_STORE = /\.(p12|pfx|jks|keystore|bcfks|kdbx|gpg|asc|ppk)$/i;
-
 /** Directories never scanned when walking a tree that is not a Git checkout. */
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
-
-const FIXES: Record<string, string> = {
-  '@ml-gitops/secretlint-rule-kubernetes-secret':
-    'Seal it (kubeseal, or the "seal a secret" template) and commit the SealedSecret under secrets/, or use an ExternalSecret; rotate the exposed value',
-  '@ml-gitops/secretlint-rule-credential':
-    'Reference the value from a SealedSecret or ExternalSecret instead, or use a placeholder such as ${VAR}; rotate it, it is in the Git history',
-};
-const DEFAULT_FIX =
-  'Remove it and rotate the credential (it stays in the Git history); provide it through a SealedSecret, an ExternalSecret or the CI secret store';
-
-/*
- * The recommended preset's rules, registered one by one without its
- * comment filter: the pull request under check must not be able to switch
- * the check off with "secretlint-disable" comments. (secretlint ignores
- * `disabled` for rules inside a preset, so the preset itself is not used.)
- */
-const CONFIG: SecretLintCoreConfig = {
-  rules: [
-    ...recommendedRules
-      .filter(
-        rule => rule.meta.id !== '@secretlint/secretlint-rule-filter-comments',
-      )
-      .map(rule => ({ id: rule.meta.id, rule: rule as SecretLintRuleCreator })),
-    { id: kubernetesSecretRule.meta.id, rule: kubernetesSecretRule },
-    { id: credentialRule.meta.id, rule: credentialRule },
-  ],
-};
 
 /** The repository's files: Git's tracked and untracked-not-ignored files, or a walk. */
 async function listFiles(root: string): Promise<string[]> {
@@ -98,20 +63,6 @@ async function listFiles(root: string): Promise<string[]> {
   return files.sort();
 }
 
-/**
- * Masks the values a rule put into its message (the secrets it found), so
- * that CI logs never show them. Our own rules only put key names there.
- */
-export function maskSecrets(message: string, data: unknown): string {
-  let masked = message;
-  for (const value of Object.values((data ?? {}) as Record<string, unknown>)) {
-    if (typeof value === 'string' && value.length >= 4) {
-      masked = masked.split(value).join('*'.repeat(Math.min(value.length, 8)));
-    }
-  }
-  return masked;
-}
-
 /** How many files are read ahead of the one being scanned. */
 const READ_AHEAD = 16;
 
@@ -147,18 +98,29 @@ function readAhead<T, R>(
   };
 }
 
-function isBinary(bytes: Uint8Array): boolean {
-  return bytes.subarray(0, 8000).includes(0);
-}
+/** What the secret scan needs to know about the pull request. */
+export type SecretScanOptions = {
+  /**
+   * With `--base`: the base commit; every commit of the pull request
+   * (`base..HEAD`) is scanned too, for secrets added and removed again.
+   */
+  base?: { ref: string; commit: string };
+};
 
 /**
  * Scans every file of the repository for plaintext secrets with secretlint's
- * recommended rules plus the Kubernetes Secret and credential rules.
- * Findings carry file and line; secrets are masked in messages.
+ * recommended rules plus this project's rules (Kubernetes Secrets,
+ * credentials, tokens, container env, SealedSecrets); with a base, also what
+ * each commit of the pull request added. Findings carry file and line;
+ * secrets are masked in messages.
  */
-export async function checkSecrets(root: string): Promise<CheckResult> {
+export async function checkSecrets(
+  root: string,
+  options: SecretScanOptions = {},
+): Promise<CheckResult> {
   const title = 'No plaintext secrets';
   const findings: Finding[] = [];
+  const current = new Set<string>();
   let scanned = 0;
   const files = await listFiles(root);
   // Reading is I/O-bound and scanning CPU-bound: read ahead a few files
@@ -172,12 +134,12 @@ export async function checkSecrets(root: string): Promise<CheckResult> {
     return { stat, bytes: await fs.readFile(absolute).catch(() => undefined) };
   });
   for (const file of files) {
-    const absolute = path.join(root, file);
     const { stat, bytes } = await reads.next();
     if (!stat || !stat.isFile()) {
       continue; // deleted, a symlink (its target is not repository content) or special
     }
     if (stat.size > MAX_SCAN_BYTES) {
+      current.add(`${file}\0too-large\0`);
       findings.push({
         severity: 'error',
         file,
@@ -196,8 +158,10 @@ export async function checkSecrets(root: string): Promise<CheckResult> {
       });
       continue;
     }
-    if (isBinary(bytes)) {
-      if (KEY_STORE.test(file)) {
+    const content = decodeFileText(bytes);
+    if (content === undefined) {
+      if (isKeyStore(file)) {
+        current.add(`${file}\0key-store\0`);
         findings.push({
           severity: 'error',
           file,
@@ -209,26 +173,40 @@ export async function checkSecrets(root: string): Promise<CheckResult> {
       continue;
     }
     scanned++;
-    const content = new TextDecoder('utf-8').decode(bytes);
-    const result = await lintSource({
-      source: { filePath: absolute, content, contentType: 'text' },
-      options: { config: CONFIG, locale: 'en' },
-    });
-    for (const message of result.messages) {
-      findings.push({
-        severity: 'error',
-        file,
-        line: message.loc.start.line,
-        column: message.loc.start.column + 1,
-        // Our own rules only put key names into their data.
-        message: message.ruleId.startsWith('@ml-gitops/')
-          ? message.message
-          : maskSecrets(message.message, message.data),
-        fix: FIXES[message.ruleId] ?? DEFAULT_FIX,
-      });
+    for (const { ruleId, lineText, ...finding } of await scanText(
+      root,
+      file,
+      content,
+    )) {
+      current.add(`${file}\0${ruleId}\0${lineText}`);
+      findings.push(finding);
     }
   }
-  const details = { filesScanned: scanned, filesListed: files.length };
+  let history: HistoryScan | undefined;
+  if (options.base) {
+    history = await scanHistory(root, options.base, current);
+    findings.push(...history.findings);
+  }
+  const details = {
+    filesScanned: scanned,
+    filesListed: files.length,
+    ...(history
+      ? {
+          commitsScanned: history.commits,
+          blobsScanned: history.blobs,
+        }
+      : {}),
+  };
+  if (history?.error) {
+    return {
+      id: 'secrets',
+      title,
+      status: 'error',
+      summary: history.error.message,
+      findings: [...findings, history.error],
+      details,
+    };
+  }
   if (findings.length > 0) {
     const fileCount = new Set(findings.map(f => f.file)).size;
     return failed(
@@ -244,9 +222,13 @@ export async function checkSecrets(root: string): Promise<CheckResult> {
   return passed(
     'secrets',
     title,
-    `${scanned} file${
-      scanned === 1 ? '' : 's'
-    } scanned, no plaintext secret found`,
+    `${scanned} file${scanned === 1 ? '' : 's'} scanned${
+      history
+        ? ` and ${history.commits} commit${
+            history.commits === 1 ? '' : 's'
+          } of the pull request`
+        : ''
+    }, no plaintext secret found`,
     [],
     details,
   );

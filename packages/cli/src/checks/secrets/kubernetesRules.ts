@@ -45,7 +45,7 @@ const CREDENTIAL_KEY_ENDINGS = [
 const REFERENCE_KEYS = new Set(['existingsecret', 'usesecret']);
 
 /** Values that are clearly not real credentials. */
-const PLACEHOLDER =
+export const PLACEHOLDER =
   /^(?:|\$\{[^}]*\}|\$\{\{[^}]*\}\}|\{\{[^}]*\}\}|<[^>]*>|%\([^)]*\)s?|\$[A-Z_][A-Z0-9_]*|\*+|x+|\.+|-+|changeme|change[-_]?me|replace[-_]?me|to[-_]?do|todo|tbd|dummy|example|placeholder|redacted|secret|password|token|none|null|nil|false|true|ref\+[a-z]+:\/\/.*|vault:.*|(?:sm|ssm|awssm|gcpsm|azkv):\/\/.*)$/i;
 
 /** The keys whose every literal value is a password, whatever its entropy. */
@@ -87,7 +87,7 @@ export function isCredentialKey(key: string): boolean {
   );
 }
 
-function parseYamlDocuments(source: SecretLintSourceCode) {
+export function parseYamlDocuments(source: SecretLintSourceCode) {
   if (
     !YAML_EXT.test(source.filePath ?? '') ||
     source.content.length > MAX_YAML_PARSE_BYTES
@@ -110,7 +110,7 @@ function parseYamlDocuments(source: SecretLintSourceCode) {
   }
 }
 
-function scalarString(node: unknown): string | undefined {
+export function scalarString(node: unknown): string | undefined {
   return isScalar(node) && typeof node.value === 'string'
     ? node.value
     : undefined;
@@ -155,7 +155,7 @@ function createKubernetesTranslator(context: SecretLintRuleContext) {
 }
 
 /** The lines of a text, with their start offsets. */
-function lines(text: string): Array<{ text: string; start: number }> {
+export function lines(text: string): Array<{ text: string; start: number }> {
   const out: Array<{ text: string; start: number }> = [];
   let start = 0;
   for (const line of text.split('\n')) {
