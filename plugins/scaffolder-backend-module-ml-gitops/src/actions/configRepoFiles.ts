@@ -177,6 +177,11 @@ on:
     # labelled and unlabelled too: the ml-gitops/rollback label is what lets
     # a rollback through a frozen environment, so the check runs again
     types: [opened, synchronize, reopened, labeled, unlabeled]
+# read the code, and the reviews of the pull request: a change to a gate, the
+# workflows or CODEOWNERS needs a code owner's approval, which validate reads
+permissions:
+  contents: read
+  pull-requests: read
 jobs:
   validate:
     name: ${VALIDATE_CHECK}
@@ -190,6 +195,7 @@ jobs:
           node-version: 22
       - run: npx --yes @ml-gitops/cli validate --base "origin/\${{ github.base_ref }}" --format github
         env:
+          GITHUB_TOKEN: \${{ github.token }}
           ML_GITOPS_REGISTRY_URL: \${{ vars.ML_GITOPS_REGISTRY_URL }}
           ML_GITOPS_REGISTRY_TOKEN: \${{ secrets.ML_GITOPS_REGISTRY_TOKEN }}
           # MLflow's basic-auth app: a user and password instead of a token
