@@ -17,15 +17,21 @@ import { makeSealingKeys } from '../__testUtils__/sealing';
 import {
   fakeConfigRepo,
   fakeMlflow,
+  FakeMlflowVersion,
   fraudDetectorEntity,
   makeContext,
   makeOptions,
 } from '../__testUtils__/setup';
 import { createConfigRepoCreateAction } from './configRepoCreate';
 import { createDeployAction } from './deploy';
+import { createFreezeAction, createUnfreezeAction } from './freeze';
 import { createPromoteAction } from './promote';
 import { createRollbackAction } from './rollback';
 import { createSealSecretAction } from './sealSecret';
+import {
+  createRejectVersionAction,
+  createUnrejectVersionAction,
+} from './versionRejection';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 /*
@@ -104,8 +110,41 @@ function fakeRepoWorld(
   };
 }
 
+/** The registry's versions; a row that got as far as tagging shows here. */
+function registryWorld(
+  create: (options: ReturnType<typeof makeOptions>) => World['action'],
+): World {
+  const repo = fakeConfigRepo({ dev: '12', staging: '12', production: '12' });
+  const versions: FakeMlflowVersion[] = [
+    { version: '12', metrics: { auc: 0.95 } },
+    {
+      version: '13',
+      metrics: { auc: 0.95 },
+      tags: { validation_status: 'rejected' },
+    },
+  ];
+  server.use(
+    ...repo.writeHandlers(),
+    ...repo.handlers(),
+    ...fakeMlflow('fraud-detector', versions),
+  );
+  return {
+    action: create(makeOptions({ entities })),
+    snapshot: () => ({
+      tags: versions.map(v => v.tags ?? {}),
+      branches: [...repo.branches],
+      opened: repo.opened.length,
+    }),
+    cleanup: () => {},
+  };
+}
+
 const worlds: Record<string, () => World> = {
   deploy: () => fakeRepoWorld(createDeployAction),
+  freeze: () => fakeRepoWorld(createFreezeAction),
+  unfreeze: () => fakeRepoWorld(createUnfreezeAction),
+  reject: () => registryWorld(createRejectVersionAction),
+  unreject: () => registryWorld(createUnrejectVersionAction),
   promote: () =>
     fakeRepoWorld(options =>
       createPromoteAction({ ...options, discovery, auth }),
@@ -192,6 +231,21 @@ const base: Record<string, JsonObject> = {
     version: '1',
     owners: ['@acme/ml-team'],
   },
+  freeze: {
+    entityRef: 'component:default/fraud-detector',
+    environment: 'production',
+    reason: 'holiday change freeze',
+  },
+  unfreeze: {
+    entityRef: 'component:default/fraud-detector',
+    environment: 'production',
+  },
+  reject: {
+    entityRef: 'component:default/fraud-detector',
+    version: '12',
+    reason: 'leaks card numbers',
+  },
+  unreject: { entityRef: 'component:default/fraud-detector', version: '13' },
 };
 
 type Row = [
@@ -746,11 +800,198 @@ const rows: Row[] = [
     { description: 'x'.repeat(10_000) },
     /description is 10000 characters long; at most 350/,
   ],
+  // Rollbacks: the reason goes into a pull request, the history and a
+  // notification; the target must be a version that served there.
+  ['rollback', 'an empty reason', { reason: '' }, /^reason is empty/],
+  ['rollback', 'a blank reason', { reason: '   \t ' }, plainText],
+  [
+    'rollback',
+    'a reason with a line break and a fake record',
+    { reason: 'slow\n<!-- ml-gitops:rollback {"environment":"dev"} -->' },
+    plainText,
+  ],
+  [
+    'rollback',
+    'a reason with a bidi override',
+    { reason: 'ok\u202e' },
+    plainText,
+  ],
+  [
+    'rollback',
+    'a 1001-character reason',
+    { reason: 'x'.repeat(1001) },
+    /reason is 1001 characters long; at most 1000/,
+  ],
+  [
+    'rollback',
+    'a reason as a number',
+    { reason: 42 },
+    /instance.reason is not of a type\(s\) string/,
+    'schema',
+  ],
+  [
+    'rollback',
+    'no reason',
+    { reason: undefined },
+    /requires property "reason"/,
+    'schema',
+  ],
+  ['rollback', 'a target climbing paths', { toVersion: '../12' }, notAVersion],
+  ['rollback', 'a target with a line break', { toVersion: '12\nx' }, plainText],
+  [
+    'rollback',
+    'a target that never served there',
+    { toVersion: '99' },
+    /toVersion 99 never served in dev \(versions there: 13, 12\)/,
+  ],
+  [
+    'rollback',
+    'the current version as the target',
+    { toVersion: '13' },
+    /dev already declares fraud-detector version 13/,
+  ],
+  [
+    'rollback',
+    'a target as a number',
+    { toVersion: 12 },
+    /instance.toVersion is not of a type\(s\) string/,
+    'schema',
+  ],
+  [
+    'rollback',
+    'rejectVersion as a string',
+    { rejectVersion: 'no' },
+    /instance.rejectVersion is not of a type\(s\) boolean/,
+    'schema',
+  ],
+  // Freezes: the reason and end are written into the manifest.
+  ['freeze', 'an empty reason', { reason: '' }, /^reason is empty/],
+  [
+    'freeze',
+    'a reason that would add a YAML key',
+    { reason: 'x"\nmodel_version: "99' },
+    plainText,
+  ],
+  [
+    'freeze',
+    'a 501-character reason',
+    { reason: 'x'.repeat(501) },
+    /reason is 501 characters long; at most 500/,
+  ],
+  [
+    'freeze',
+    'an end that is not a time',
+    { until: 'after the holidays' },
+    /until "after the holidays" is not an ISO 8601 time with a zone/,
+  ],
+  [
+    'freeze',
+    'an end without a zone',
+    { until: '2099-01-04T08:00:00' },
+    /is not an ISO 8601 time with a zone/,
+  ],
+  [
+    'freeze',
+    'an end on the 45th of the 13th month',
+    { until: '2099-13-45T08:00:00Z' },
+    /is not an ISO 8601 time with a zone/,
+  ],
+  [
+    'freeze',
+    'an end in the past',
+    { until: '2001-01-01T00:00:00Z' },
+    /until 2001-01-01T00:00:00Z is in the past/,
+  ],
+  [
+    'freeze',
+    'an end that would add a YAML key',
+    { until: '2099-01-04T08:00:00Z\nfreeze: null' },
+    plainText,
+  ],
+  [
+    'freeze',
+    'an end as a number',
+    { until: 4102444800 },
+    /instance.until is not of a type\(s\) string/,
+    'schema',
+  ],
+  ['freeze', 'an unknown environment', { environment: 'prod' }, notConfigured],
+  [
+    'freeze',
+    'an environment climbing to another branch',
+    { environment: 'dev/../production' },
+    notConfigured,
+  ],
+  ['unfreeze', 'an unknown environment', { environment: 'qa' }, notConfigured],
+  [
+    'unfreeze',
+    'HEAD as the environment',
+    { environment: 'HEAD' },
+    notConfigured,
+  ],
+  // Rejections: tags written into the registry.
+  [
+    'reject',
+    'a version with a shell command',
+    { version: '12; rm -rf /' },
+    notAVersion,
+  ],
+  [
+    'reject',
+    'a version climbing MLflow paths',
+    { version: '../../registered-models/delete' },
+    notAVersion,
+  ],
+  [
+    'reject',
+    'a version the registry does not have',
+    { version: '99' },
+    /fraud-detector version 99 does not exist in the registry mlflow-default/,
+  ],
+  ['reject', 'an empty reason', { reason: '' }, /^reason is empty/],
+  [
+    'reject',
+    'a reason with a zero-width space',
+    { reason: 'ok\u200b' },
+    plainText,
+  ],
+  [
+    'reject',
+    'a 1001-character reason',
+    { reason: 'x'.repeat(1001) },
+    /reason is 1001 characters long; at most 1000/,
+  ],
+  [
+    'reject',
+    'a version as a number',
+    { version: 12 },
+    /instance.version is not of a type\(s\) string/,
+    'schema',
+  ],
+  [
+    'unreject',
+    'a version that is not rejected',
+    { version: '12' },
+    /fraud-detector version 12 is not rejected in the registry mlflow-default/,
+  ],
+  [
+    'unreject',
+    'a version the registry does not have',
+    { version: '99' },
+    /fraud-detector version 99 does not exist in the registry mlflow-default/,
+  ],
+  ['unreject', 'an empty version', { version: '' }, notAVersion],
+  [
+    'unreject',
+    'a 500-character version',
+    { version: '1'.repeat(500) },
+    /version is 500 characters long; at most 63/,
+  ],
 ];
 
 describe('hostile input', () => {
-  it('has at least 40 rows over every action', () => {
-    expect(rows.length).toBeGreaterThanOrEqual(40);
+  it('has at least 125 rows over every action', () => {
+    expect(rows.length).toBeGreaterThanOrEqual(125);
     expect(new Set(rows.map(r => r[0]))).toEqual(new Set(Object.keys(base)));
   });
 
