@@ -129,3 +129,76 @@ test('the fleet page lists every model and environment, drifted first', async ({
     fullPage: true,
   });
 });
+
+test('a guest who does not own a model is refused its promotion, on the page and by the server', async ({
+  page,
+  request,
+}) => {
+  // The demo's policy (packages/backend/src/permissionPolicy.ts): guest
+  // belongs to ml-platform and fraud-ml; recsys-ranker is growth-ml's.
+  await signIn(page, '/catalog/default/component/recsys-ranker/ml-gitops');
+  const promote = page.getByRole('button', { name: 'Promote to production' });
+  await expect(promote).toBeDisabled({ timeout: 60_000 });
+  await promote.locator('..').hover();
+  await expect(page.getByRole('tooltip')).toHaveText(
+    'You are not allowed to promote this model (ml-gitops.deployment.promote).',
+  );
+
+  // The server refuses too, whoever calls the scaffolder's REST API.
+  const { token } = (
+    await (
+      await request.post('http://localhost:7007/api/auth/guest/refresh', {
+        headers: { 'x-requested-with': 'XMLHttpRequest' },
+      })
+    ).json()
+  ).backstageIdentity;
+  const headers = { authorization: `Bearer ${token}` };
+  const created = await request.post(
+    'http://localhost:7007/api/scaffolder/v2/tasks',
+    {
+      headers,
+      data: {
+        templateRef: 'template:default/ml-gitops-promote',
+        values: {
+          entityRef: 'component:default/recsys-ranker',
+          sourceEnvironment: 'staging',
+          targetEnvironment: 'production',
+        },
+      },
+    },
+  );
+  expect(created.status()).toBe(201);
+  const { id } = await created.json();
+  await expect
+    .poll(
+      async () =>
+        (
+          await (
+            await request.get(
+              `http://localhost:7007/api/scaffolder/v2/tasks/${id}`,
+              { headers },
+            )
+          ).json()
+        ).status,
+      { timeout: 60_000 },
+    )
+    .toBe('failed');
+  const events = await (
+    await request.get(
+      `http://localhost:7007/api/scaffolder/v2/tasks/${id}/events`,
+      { headers },
+    )
+  ).json();
+  const log = (events as Array<{ body: { message?: string } }>)
+    .map(e => e.body.message ?? '')
+    .join('\n');
+  expect(log).toContain(
+    'user:default/guest may not promote component:default/recsys-ranker: the permission policy denies ml-gitops.deployment.promote on component:default/recsys-ranker',
+  );
+
+  // The owners' model stays open to guest.
+  await signIn(page, '/catalog/default/component/fraud-detector/ml-gitops');
+  await expect(
+    page.getByRole('button', { name: 'Promote to production' }),
+  ).toBeEnabled({ timeout: 60_000 });
+});

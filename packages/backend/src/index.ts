@@ -29,13 +29,11 @@ backend.add(
 // config repo; each opens a pull request.
 backend.add(import('@ml-gitops/plugin-scaffolder-backend-module-ml-gitops'));
 
-// Permissions. The demo allows everything; a real installation plugs in its
-// own policy ("Permissions" in docs/configuration.md lists the ML GitOps
-// permissions, which the REST API and every scaffolder action check).
+// Permissions: the demo's policy lets a model's owners change it and only
+// the platform team override checks (src/permissionPolicy.ts; docs/security.md
+// explains it). The REST API and every scaffolder action ask it on the server.
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+backend.add(import('./permissionPolicy'));
 
 // Search over the catalog.
 backend.add(import('@backstage/plugin-search-backend'));
