@@ -16,3 +16,4 @@ export * from './gates';
 export * from './registry';
 export * from './canary';
 export * from './rollback';
+export * from './changes';

@@ -38,7 +38,13 @@ export function renderWithApis(
   options: {
     api: MlGitopsApi;
     entity?: Entity | null;
-    permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+    /** The policy's answer, or a function of the permission asked. */
+    permission?:
+      | AuthorizeResult.ALLOW
+      | AuthorizeResult.DENY
+      | ((request: {
+          permission: { name: string };
+        }) => AuthorizeResult.ALLOW | AuthorizeResult.DENY);
     scaffolder?: boolean;
     /** A signals API; without one the components poll. */
     signals?: SignalApi;

@@ -12,8 +12,7 @@ import UndoIcon from '@material-ui/icons/Undo';
 import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import {
-  mlGitopsDeploymentPromotePermission,
-  mlGitopsDeploymentRollbackPermission,
+  mlGitopsTabChanges,
   rollbackCandidates,
   type Deployment,
   type EnvironmentStatus,
@@ -52,7 +51,7 @@ export function PromoteButton(props: {
   }
   return (
     <PermissionedButton
-      permission={mlGitopsDeploymentPromotePermission}
+      permission={mlGitopsTabChanges.promote.permission}
       resourceRef={entityRef}
       deniedReason="You are not allowed to promote this model (ml-gitops.deployment.promote)."
       disabledReason={disabledReason}
@@ -219,7 +218,7 @@ export function RollbackButton(props: {
   return (
     <>
       <PermissionedButton
-        permission={mlGitopsDeploymentRollbackPermission}
+        permission={mlGitopsTabChanges.rollback.permission}
         resourceRef={entityRef}
         deniedReason="You are not allowed to roll back this model (ml-gitops.deployment.rollback)."
         disabledReason={disabledReason}

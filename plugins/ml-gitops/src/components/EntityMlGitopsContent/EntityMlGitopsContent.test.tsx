@@ -1,6 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { mlGitopsTabChanges } from '@ml-gitops/plugin-ml-gitops-common';
 import type { GetHistoryOptions } from '../../api';
 import { EntityMlGitopsContent } from './EntityMlGitopsContent';
 import { mockMlGitopsApi, renderWithApis } from '../../__testUtils__/render';
@@ -177,6 +178,32 @@ describe('EntityMlGitopsContent', () => {
       await screen.findByText('production already declares version 12.'),
     ).toBeInTheDocument();
   });
+
+  it.each(Object.entries(mlGitopsTabChanges))(
+    'disables only the %s button when the policy denies its permission, and enables it when allowed',
+    async (kind, change) => {
+      const api = mockMlGitopsApi({
+        getDeployments: jest.fn().mockResolvedValue(deployments()),
+      });
+      await renderWithApis(<EntityMlGitopsContent />, {
+        api,
+        permission: request =>
+          request.permission.name === change.permission.name
+            ? AuthorizeResult.DENY
+            : AuthorizeResult.ALLOW,
+      });
+      const denied = await screen.findByRole('button', {
+        name:
+          kind === 'promote' ? 'Promote to staging' : 'Roll back production',
+      });
+      const other = screen.getByRole('button', {
+        name:
+          kind === 'promote' ? 'Roll back production' : 'Promote to staging',
+      });
+      await waitFor(() => expect(denied).toBeDisabled());
+      await waitFor(() => expect(other).toBeEnabled());
+    },
+  );
 
   it('disables Promote and Rollback with the reason when permission is denied', async () => {
     const api = mockMlGitopsApi({

@@ -1,12 +1,8 @@
+import { mlGitopsTabChanges } from '@ml-gitops/plugin-ml-gitops-common';
+
 /** The software templates that Promote and Rollback open. */
-export const PROMOTE_TEMPLATE = {
-  namespace: 'default',
-  name: 'ml-gitops-promote',
-};
-export const ROLLBACK_TEMPLATE = {
-  namespace: 'default',
-  name: 'ml-gitops-rollback',
-};
+export const PROMOTE_TEMPLATE = mlGitopsTabChanges.promote.template;
+export const ROLLBACK_TEMPLATE = mlGitopsTabChanges.rollback.template;
 
 /** Appends the scaffolder's `formData` query parameter to a template path. */
 export function withFormData(
