@@ -559,6 +559,11 @@ test('a model from a new config repo to a measured production rollback, a promot
       expect(protection.required_status_checks.contexts).toEqual([
         VALIDATE_CHECK,
       ]);
+      // set by the GitHub Actions app only, not by anyone with write access
+      expect(protection.required_status_checks.checks).toEqual([
+        { context: VALIDATE_CHECK, app_id: 15368 },
+      ]);
+      expect(protection.required_status_checks.strict).toBe(true);
     }
     const production = await json(
       await request.get(gitApi('/branches/production/protection')),

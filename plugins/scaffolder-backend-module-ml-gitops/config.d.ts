@@ -38,6 +38,16 @@ export interface Config {
       allowPastedCertificate?: boolean;
     };
     /**
+     * The GitHub App that branch protection requires the ml-gitops/validate
+     * check from, on the branches of a config repo that
+     * ml-gitops:config-repo:create makes: the app whose GITHUB_TOKEN the
+     * validate workflow runs with. Default on github.com: GitHub Actions
+     * (15368). On GitHub Enterprise Server look up the id of its
+     * github-actions app; without it the check is bound to no app, and
+     * any writer could set it by hand.
+     */
+    validateCheckAppId?: number;
+    /**
      * Model registries the actions check a version against; the same key
      * the ml-gitops backend reads (declared here too, so the credentials
      * stay secret when the actions run without the backend plugin).

@@ -772,14 +772,27 @@ export class GithubConfigRepoWriter {
   async protectBranch(
     loc: ConfigRepoLocation,
     branch: string,
-    options: { checks: string[]; approvals: number },
+    options: {
+      /** The required checks, each from an app when `appId` is given. */
+      checks: Array<{ context: string; appId?: number }>;
+      approvals: number;
+    },
   ): Promise<void> {
     const response = await this.request(
       loc,
       'PUT',
       `/branches/${encodeURIComponent(branch)}/protection`,
       {
-        required_status_checks: { strict: true, contexts: options.checks },
+        // `checks` binds a check to the app that must set it; without
+        // app_id GitHub picks the app that set it last, or any
+        // (docs.github.com, "Update branch protection").
+        required_status_checks: {
+          strict: true,
+          checks: options.checks.map(c => ({
+            context: c.context,
+            ...(c.appId !== undefined ? { app_id: c.appId } : {}),
+          })),
+        },
         enforce_admins: true,
         required_pull_request_reviews: {
           required_approving_review_count: options.approvals,

@@ -1,6 +1,6 @@
 import { ConfigReader } from '@backstage/config';
 import { readMlGitopsSharedConfig } from '@ml-gitops/plugin-ml-gitops-node';
-import { readMlGitopsActionsConfig } from './config';
+import { readMlGitopsActionsConfig, validateCheckAppId } from './config';
 
 describe('readMlGitopsActionsConfig', () => {
   it('reads environments and registries with the reader the backend uses', () => {
@@ -117,5 +117,22 @@ describe('mlGitops.sealedSecrets', () => {
     ],
   ])('refuses %j at start, naming the key', (sealedSecrets, message) => {
     expect(() => read(sealedSecrets)).toThrow(message);
+  });
+
+  it('binds the validate check to GitHub Actions on github.com, to the configured app elsewhere', () => {
+    const plain = readMlGitopsActionsConfig(new ConfigReader({}));
+    expect(validateCheckAppId(plain, 'github.com')).toBe(15368);
+    expect(validateCheckAppId(plain, 'ghe.example.com')).toBeUndefined();
+    const configured = readMlGitopsActionsConfig(
+      new ConfigReader({ mlGitops: { validateCheckAppId: 42 } }),
+    );
+    expect(validateCheckAppId(configured, 'ghe.example.com')).toBe(42);
+    expect(() =>
+      readMlGitopsActionsConfig(
+        new ConfigReader({ mlGitops: { validateCheckAppId: -1 } }),
+      ),
+    ).toThrow(
+      'mlGitops.validateCheckAppId must be the numeric id of a GitHub App (GitHub Actions is 15368 on github.com), got -1',
+    );
   });
 });

@@ -33,7 +33,32 @@ export type SealedSecretsActionsConfig = {
 /** The part of the `mlGitops` configuration the scaffolder actions use. */
 export type MlGitopsActionsConfig = MlGitopsSharedConfig & {
   sealedSecrets?: SealedSecretsActionsConfig;
+  /**
+   * The GitHub App that must set the validate check on a new config repo's
+   * branches (`mlGitops.validateCheckAppId`); see {@link validateCheckAppId}.
+   */
+  validateCheckAppId?: number;
 };
+
+/**
+ * GitHub Actions' app id on github.com: the app whose token a workflow's
+ * GITHUB_TOKEN is, so the one that sets the validate check.
+ */
+export const GITHUB_ACTIONS_APP_ID = 15368;
+
+/**
+ * Which app branch protection requires the validate check from, on a repo
+ * of `host`: the configured `mlGitops.validateCheckAppId`, else GitHub
+ * Actions on github.com; elsewhere (GitHub Enterprise Server, whose Actions
+ * app has its own id) none unless configured, which lets any writer set it.
+ */
+export function validateCheckAppId(
+  config: MlGitopsActionsConfig,
+  host: string,
+): number | undefined {
+  if (config.validateCheckAppId !== undefined) return config.validateCheckAppId;
+  return host === 'github.com' ? GITHUB_ACTIONS_APP_ID : undefined;
+}
 
 /** Where one environment's certificate comes from: its URL and the key that set it. */
 export type CertificateSource = { url: string; configKey: string };
@@ -185,5 +210,15 @@ export function readMlGitopsActionsConfig(
     shared.environments,
     nodeEnv,
   );
-  return sealedSecrets === undefined ? shared : { ...shared, sealedSecrets };
+  const appId = rootConfig.getOptionalNumber('mlGitops.validateCheckAppId');
+  if (appId !== undefined && (!Number.isInteger(appId) || appId < 1)) {
+    throw new Error(
+      `mlGitops.validateCheckAppId must be the numeric id of a GitHub App (GitHub Actions is 15368 on github.com), got ${appId}`,
+    );
+  }
+  return {
+    ...shared,
+    ...(sealedSecrets === undefined ? {} : { sealedSecrets }),
+    ...(appId === undefined ? {} : { validateCheckAppId: appId }),
+  };
 }

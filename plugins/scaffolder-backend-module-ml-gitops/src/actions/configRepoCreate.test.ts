@@ -107,8 +107,17 @@ describe('ml-gitops:config-repo:create', () => {
     expect(remote.show('dev', 'CODEOWNERS')).toContain(
       '*                   @acme/ml-team',
     );
-    expect(remote.show('dev', '.github/workflows/validate.yaml')).toContain(
-      'name: ml-gitops/validate',
+    const workflow = remote.show('dev', '.github/workflows/validate.yaml');
+    expect(workflow).toContain('name: ml-gitops/validate');
+    // the CLI is pinned: a pull request cannot run another version
+    const cliVersion = JSON.parse(
+      fs.readFileSync(
+        path.resolve(__dirname, '../../../../packages/cli/package.json'),
+        'utf8',
+      ),
+    ).version;
+    expect(workflow).toContain(
+      `npx --yes @ml-gitops/cli@${cliVersion} validate`,
     );
     expect(github.settings['fraud-detector-config']).toEqual({
       default_branch: 'dev',
@@ -117,7 +126,8 @@ describe('ml-gitops:config-repo:create', () => {
     const protection = (approvals: number) => ({
       required_status_checks: {
         strict: true,
-        contexts: ['ml-gitops/validate'],
+        // set by GitHub Actions (app 15368 on github.com), not by hand
+        checks: [{ context: 'ml-gitops/validate', app_id: 15368 }],
       },
       enforce_admins: true,
       required_pull_request_reviews: {

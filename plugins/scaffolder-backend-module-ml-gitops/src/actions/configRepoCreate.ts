@@ -34,7 +34,7 @@ import {
   authorizeChange,
   resolveModel,
 } from './shared';
-import { MlGitopsActionsConfig } from './config';
+import { MlGitopsActionsConfig, validateCheckAppId } from './config';
 
 /** Options of {@link createConfigRepoCreateAction}. */
 export type ConfigRepoCreateActionOptions = MlGitopsActionOptions & {
@@ -563,14 +563,17 @@ export function createConfigRepoCreateAction(
         await ctx.checkpoint({
           key: `ml-gitops.config-repo.protect.${loc.owner}.${loc.repo}.${environment}`,
           fn: async () => {
+            const appId = validateCheckAppId(options.config, loc.host);
             await writer.protectBranch(loc, environment, {
-              checks: [VALIDATE_CHECK],
+              checks: [{ context: VALIDATE_CHECK, appId }],
               approvals: last ? 1 : 0,
             });
             ctx.logger.info(
               `Protected ${environment}: pull requests passing ${VALIDATE_CHECK}${
-                last ? ", with a code owner's approval" : ''
-              }`,
+                appId === undefined
+                  ? ' (set by any app; configure mlGitops.validateCheckAppId to bind it to GitHub Actions)'
+                  : ` set by app ${appId}`
+              }${last ? ", with a code owner's approval" : ''}`,
             );
           },
         });

@@ -58,6 +58,13 @@ function catalogInfo(
 /** The name of the required status check the validate workflow reports. */
 export const VALIDATE_CHECK = 'ml-gitops/validate';
 
+/**
+ * The CLI the validate workflow runs, pinned to the release of these
+ * actions: a pull request cannot pick another version, and an update of the
+ * CLI reaches a config repo only through a reviewed change of its workflow.
+ */
+export const CLI_PACKAGE = '@ml-gitops/cli@0.1.0';
+
 function modelYaml(spec: ConfigRepoSpec): string {
   const gates = Object.entries(spec.gates);
   const lines = [
@@ -193,7 +200,7 @@ jobs:
       - uses: actions/setup-node@v4
         with:
           node-version: 22
-      - run: npx --yes @ml-gitops/cli validate --base "origin/\${{ github.base_ref }}" --format github
+      - run: npx --yes ${CLI_PACKAGE} validate --base "origin/\${{ github.base_ref }}" --format github
         env:
           GITHUB_TOKEN: \${{ github.token }}
           ML_GITOPS_REGISTRY_URL: \${{ vars.ML_GITOPS_REGISTRY_URL }}
