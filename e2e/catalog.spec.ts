@@ -19,6 +19,8 @@ test('a guest sees the example ML models in the catalog', async ({ page }) => {
 
   const nav = page.getByRole('navigation', { name: 'sidebar nav' });
   await nav.getByRole('link', { name: 'Catalog', exact: true }).click();
+  // guest owns some models (the demo's permission policy): list them all
+  await page.getByRole('menuitem', { name: /^All/ }).click();
 
   await expect(
     page.getByRole('heading', { name: /All Components \(3\)/, level: 5 }),

@@ -193,7 +193,7 @@ test('a guest who does not own a model is refused its promotion, on the page and
     .map(e => e.body.message ?? '')
     .join('\n');
   expect(log).toContain(
-    'user:default/guest may not promote component:default/recsys-ranker: the permission policy denies ml-gitops.deployment.promote on component:default/recsys-ranker',
+    'user:development/guest may not promote component:default/recsys-ranker: the permission policy denies ml-gitops.deployment.promote on component:default/recsys-ranker',
   );
 
   // The owners' model stays open to guest.
