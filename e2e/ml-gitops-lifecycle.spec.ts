@@ -844,15 +844,7 @@ test('a model from a new config repo to a measured production rollback, a promot
     await promote.click();
     const v3ToProduction = await submitTemplateForm(page);
     await expectUpToDate(request, v3ToProduction);
-    await waitForCheck(
-      request,
-      (
-        await pullHead(request, v3ToProduction)
-      ).sha,
-      'success',
-    );
-    await approve(request, v3ToProduction);
-    await json(await merge(request, v3ToProduction));
+    await mergeChecked(request, v3ToProduction, { approve: true });
     await waitServing(request, token, 'production', v3, servingTimeoutMs);
 
     // 11. A second rollback, started from the tab: it goes past v2 (rolled
@@ -876,15 +868,7 @@ test('a model from a new config repo to a measured production rollback, a promot
         .fill('scores drift on card-present traffic', { timeout: 60_000 });
     });
     await expectUpToDate(request, secondRollback);
-    await waitForCheck(
-      request,
-      (
-        await pullHead(request, secondRollback)
-      ).sha,
-      'success',
-    );
-    await approve(request, secondRollback);
-    await json(await merge(request, secondRollback));
+    await mergeChecked(request, secondRollback, { approve: true });
     await waitServing(request, token, 'production', v1, servingTimeoutMs);
 
     // 12. Production frozen by pull request: a promotion is refused with the
