@@ -2081,6 +2081,17 @@ export class GitHubApi {
         `refs/heads/${pr.base.ref}`,
       );
       if (baseSha) pr.base.sha = baseSha;
+      // GitHub closes a pull request whose head branch comes to point at
+      // its base's commit (nothing is left to merge), for good: it cannot
+      // be reopened. The docs do not describe it; it is what github.com
+      // does, and what a force push that "rebuilds" a branch from its base
+      // in two steps runs into.
+      if (baseSha && pr.head.sha === baseSha) {
+        const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+        pr.state = 'closed';
+        pr.closed_at = now;
+        pr.updated_at = now;
+      }
     }
   }
 

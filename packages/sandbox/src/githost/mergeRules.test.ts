@@ -223,6 +223,27 @@ describe('merge rules', () => {
     expect(merged.body.merged).toBe(true);
   });
 
+  it('a pull request whose head branch comes to point at its base commit is closed for good', async () => {
+    const r = await newRepo();
+    await branch(r, 'change');
+    const base = await headOf(r, 'main');
+    await write(r, 'change', 'a.txt', 'a\n');
+    const n = await openPull(r, 'change');
+    expect((await pull(r, n)).state).toBe('open');
+    // a branch "rebuilt" in two steps: first moved back to the base...
+    const moved = await call('PATCH', `${r}/git/refs/heads/change`, {
+      sha: base,
+      force: true,
+    });
+    expect(moved.status).toBe(200);
+    expect((await pull(r, n)).state).toBe('closed');
+    // ...and a new commit on it later does not bring the pull request back
+    await write(r, 'change', 'a.txt', 'again\n');
+    expect((await pull(r, n)).state).toBe('closed');
+    const listed = await call('GET', `${r}/pulls?state=open&head=acme:change`);
+    expect(listed.body).toEqual([]);
+  });
+
   it('conflicts: mergeable false, "dirty", 405 until the conflict is resolved on the head', async () => {
     const r = await newRepo();
     await branch(r, 'edit');

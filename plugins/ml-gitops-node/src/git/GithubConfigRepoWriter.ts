@@ -251,6 +251,60 @@ export class GithubConfigRepoWriter {
     await response.text().catch(() => undefined);
   }
 
+  /**
+   * Makes a commit on `parent` that writes `files` over its tree, through
+   * GitHub's Git database API (blobs, a tree on the parent's, a commit),
+   * without moving any branch. Moving a pull request's branch to its new
+   * commit in one step matters: GitHub closes a pull request for good when
+   * its head branch ever points at its base's commit.
+   */
+  async createCommit(
+    loc: ConfigRepoLocation,
+    options: {
+      parent: string;
+      parentTree: string;
+      files: Record<string, string>;
+      message: string;
+      author?: { name: string; email: string };
+    },
+  ): Promise<string> {
+    const entries: Array<{
+      path: string;
+      mode: string;
+      type: string;
+      sha: string;
+    }> = [];
+    for (const [path, content] of Object.entries(options.files)) {
+      const blob = await this.request(loc, 'POST', '/git/blobs', {
+        content: Buffer.from(content, 'utf8').toString('base64'),
+        encoding: 'base64',
+      });
+      if (!blob.ok) {
+        throw await this.failure(loc, `Storing ${path}`, blob);
+      }
+      const { sha } = (await blob.json()) as { sha: string };
+      entries.push({ path, mode: '100644', type: 'blob', sha });
+    }
+    const tree = await this.request(loc, 'POST', '/git/trees', {
+      base_tree: options.parentTree,
+      tree: entries,
+    });
+    if (!tree.ok) {
+      throw await this.failure(loc, 'Writing the tree of a commit', tree);
+    }
+    const { sha: treeSha } = (await tree.json()) as { sha: string };
+    const commit = await this.request(loc, 'POST', '/git/commits', {
+      message: options.message,
+      tree: treeSha,
+      parents: [options.parent],
+      ...(options.author ? { author: options.author } : {}),
+    });
+    if (!commit.ok) {
+      throw await this.failure(loc, 'Writing a commit', commit);
+    }
+    return ((await commit.json()) as { sha: string }).sha;
+  }
+
   /** A commit's first parent and tree, or undefined when there is no such commit. */
   async getCommit(
     loc: ConfigRepoLocation,

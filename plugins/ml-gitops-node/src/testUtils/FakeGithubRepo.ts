@@ -171,6 +171,9 @@ export class FakeGithubRepo {
   readonly branches = new Map<string, string>();
   readonly pulls: FakePull[] = [];
   readonly calls: string[] = [];
+  /** Blobs and trees made through the Git database API. */
+  private readonly blobs = new Map<string, string>();
+  private readonly trees = new Map<string, Record<string, string>>();
   private counter = 0;
 
   constructor(readonly owner: string, readonly repo: string) {}
@@ -184,26 +187,43 @@ export class FakeGithubRepo {
     date: string;
     files: Record<string, string>;
   }): string {
-    this.counter += 1;
     const parents =
       options.parents ??
       (this.branches.has(options.branch)
         ? [this.branches.get(options.branch)!]
         : []);
+    const parentFiles = parents[0] ? this.commits.get(parents[0])!.files : {};
+    const sha = this.storeCommit({
+      ...options,
+      parents,
+      files: { ...parentFiles, ...options.files },
+    });
+    this.branches.set(options.branch, sha);
+    return sha;
+  }
+
+  /** Stores a commit with exactly these files, on no branch. */
+  storeCommit(options: {
+    parents: string[];
+    message: string;
+    login?: string;
+    name?: string;
+    date: string;
+    files: Record<string, string>;
+  }): string {
+    this.counter += 1;
     const sha = createHash('sha1')
       .update(`${this.repo}:${this.counter}:${options.message}`)
       .digest('hex');
-    const parentFiles = parents[0] ? this.commits.get(parents[0])!.files : {};
     this.commits.set(sha, {
       sha,
-      parents,
+      parents: options.parents,
       message: options.message,
       login: options.login,
       name: options.name ?? options.login ?? 'someone',
       date: options.date,
-      files: { ...parentFiles, ...options.files },
+      files: options.files,
     });
-    this.branches.set(options.branch, sha);
     return sha;
   }
 
@@ -548,6 +568,76 @@ export class FakeGithubRepo {
         };
         this.opened.push(pull);
         return HttpResponse.json(pullJson(pull, true), { status: 201 });
+      }),
+      // Git database API: blobs, trees on a base tree, commits
+      // (docs.github.com, "Git database"). A commit's tree is named by the
+      // commit's own sha in this fake (as its commit answers say).
+      http.post(`${base}/git/blobs`, async ({ request }) => {
+        const body = (await request.json()) as {
+          content: string;
+          encoding?: string;
+        };
+        record('blob');
+        const content =
+          body.encoding === 'base64'
+            ? Buffer.from(body.content, 'base64').toString('utf8')
+            : body.content;
+        const sha = FakeGithubRepo.blobSha(content);
+        this.blobs.set(sha, content);
+        return HttpResponse.json(
+          { sha, url: `${base}/git/blobs/${sha}` },
+          { status: 201 },
+        );
+      }),
+      http.post(`${base}/git/trees`, async ({ request }) => {
+        const body = (await request.json()) as {
+          base_tree?: string;
+          tree: Array<{ path: string; sha: string }>;
+        };
+        record('tree');
+        const baseFiles = body.base_tree
+          ? this.trees.get(body.base_tree) ??
+            this.commits.get(body.base_tree)?.files
+          : {};
+        if (!baseFiles) return error(422, 'base_tree is not a valid tree');
+        const files = { ...baseFiles };
+        for (const entry of body.tree) {
+          const content = this.blobs.get(entry.sha);
+          if (content === undefined) return error(422, 'Invalid tree info');
+          files[entry.path] = content;
+        }
+        const sha = createHash('sha1')
+          .update(JSON.stringify(files))
+          .digest('hex');
+        this.trees.set(sha, files);
+        return HttpResponse.json({ sha, tree: [] }, { status: 201 });
+      }),
+      http.post(`${base}/git/commits`, async ({ request }) => {
+        const body = (await request.json()) as {
+          message: string;
+          tree: string;
+          parents: string[];
+          author?: { name: string; email: string };
+        };
+        record(`commit-object:${body.parents.join(',').slice(0, 7)}`);
+        const files = this.trees.get(body.tree);
+        if (!files) return error(422, 'Tree SHA does not exist');
+        if (!body.parents.every(p => this.commits.has(p))) {
+          return error(422, 'Parent SHA does not exist');
+        }
+        const sha = this.storeCommit({
+          parents: body.parents,
+          message: body.message,
+          ...(body.author
+            ? { name: body.author.name }
+            : { login: 'backstage-bot' }),
+          date: new Date().toISOString(),
+          files,
+        });
+        return HttpResponse.json(
+          { sha, message: body.message, parents: body.parents },
+          { status: 201 },
+        );
       }),
       // Update a pull request: title, body, state (docs.github.com,
       // "Update a pull request").

@@ -158,7 +158,9 @@ describe('ml-gitops:deploy', () => {
 
     expect(repo.opened).toHaveLength(1);
     expect(repo.calls.filter(c => c.startsWith('create-ref:'))).toHaveLength(1);
-    expect(repo.calls.filter(c => c.startsWith('put:'))).toHaveLength(1);
+    expect(repo.calls.filter(c => c.startsWith('commit-object:'))).toHaveLength(
+      1,
+    );
     expect(outputsOf(third.ctx).pullRequestNumber).toBe(101);
   });
 
@@ -168,7 +170,9 @@ describe('ml-gitops:deploy', () => {
     const again = makeContext(input); // checkpoints lost
     await action.handler(again.ctx);
     expect(repo.opened).toHaveLength(1);
-    expect(repo.calls.filter(c => c.startsWith('put:'))).toHaveLength(1);
+    expect(repo.calls.filter(c => c.startsWith('commit-object:'))).toHaveLength(
+      1,
+    );
     expect(outputsOf(again.ctx).pullRequestNumber).toBe(101);
   });
 

@@ -138,6 +138,23 @@ function git(...args: string[]): string | undefined {
   }
 }
 
+/** Writes a file on a branch as an admin (past branch protection). */
+async function adminWrite(branch: string, file: string, text: string) {
+  const current = await api('GET', `/contents/${file}?ref=${branch}`);
+  const put = await api(
+    'PUT',
+    `/contents/${file}`,
+    {
+      message: `Write ${file}`,
+      content: Buffer.from(text).toString('base64'),
+      branch,
+      ...(current.status === 200 ? { sha: current.body.sha } : {}),
+    },
+    `Basic ${Buffer.from('admin:x').toString('base64')}`,
+  );
+  expect([200, 201]).toContain(put.status);
+}
+
 const served = (environment: string) => {
   const world = sandbox.current().world;
   return world.liveVersion(world.find(MODEL, environment)!);
@@ -217,6 +234,19 @@ describe('deploy, promote and roll back under strict branch protection', () => {
 
     // The seed: production served 9, 10, 11, 12, then rolled back to 11.
     expect(await declared('production')).toBe('11');
+
+    // dev moves on under an open pull request: running the change again
+    // moves its branch onto the new head in one step, and the Git host keeps
+    // the pull request open (GitHub closes one whose head ever equals its
+    // base).
+    const early = await run(deploy, { version: '14' });
+    await adminWrite('dev', 'README.md', 'The fraud detector.\n');
+    expect((await run(deploy, { version: '14' })).pullRequestNumber).toBe(
+      early.pullRequestNumber,
+    );
+    expect(
+      (await api('GET', `/pulls/${early.pullRequestNumber}`)).body.state,
+    ).toBe('open');
 
     // Three rounds: deploy to dev, promote to staging, promote to production.
     for (const version of ['14', '15', '16']) {

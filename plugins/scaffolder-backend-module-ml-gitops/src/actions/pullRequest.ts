@@ -1,4 +1,4 @@
-import { ConflictError, InputError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import { ActionContext } from '@backstage/plugin-scaffolder-node';
 import {
   CHANGE_LABELS,
@@ -84,9 +84,10 @@ export type CommitAuthor = { name: string; email: string };
  * writes `content` to `path`:
  * - a branch that already is that commit is reused as it is;
  * - a branch left behind by an earlier run (the environment moved on since,
- *   or it holds other content) is moved back to `baseHead` and committed
- *   again, so its pull request always contains its base and changes only
- *   what this change means to change;
+ *   or it holds other content) is moved to a new such commit in one step,
+ *   so its pull request always contains its base and changes only what this
+ *   change means to change (and GitHub, which closes a pull request whose
+ *   head ever equals its base, never sees that);
  * - two runs at once end with one such commit: the loser of the race finds
  *   the winner's commit and keeps it.
  */
@@ -121,7 +122,7 @@ export async function writeOneCommitBranch(
         return onBranch !== undefined && done(onBranch.text, wanted);
       };
 
-      let head = await writer.getBranchHead(loc, branch);
+      const head = await writer.getBranchHead(loc, branch);
       if (await finished(head)) {
         ctx.logger.info(
           `Branch ${branch} already holds this change on ${
@@ -130,53 +131,49 @@ export async function writeOneCommitBranch(
         );
         return head!;
       }
-      if (!head) {
-        const created = await writer.createBranch(loc, branch, baseHead);
-        head = created.sha;
-        ctx.logger.info(
-          created.created
-            ? `Created branch ${branch} from ${change.base}@${baseHead.slice(
-                0,
-                7,
-              )}`
-            : `Branch ${branch} was just created by another run; sharing it`,
+      const base = await writer.getCommit(loc, baseHead);
+      if (!base) {
+        throw new InputError(
+          `${change.base}@${baseHead.slice(0, 7)} vanished from ${
+            loc.url
+          }; run the task again`,
         );
-        if (!created.created && (await finished(head))) return head;
       }
-      if (head !== baseHead) {
+      const sha = await writer.createCommit(loc, {
+        parent: baseHead,
+        parentTree: base.tree,
+        files: { [path]: wanted },
+        message: commit.message,
+        ...(commit.author ? { author: commit.author } : {}),
+      });
+      if (head) {
         ctx.logger.info(
           `Branch ${branch} is from an earlier state of ${
             change.base
-          }; rebuilding it on ${change.base}@${baseHead.slice(0, 7)}`,
+          }; moving it to ${sha.slice(0, 7)} on ${change.base}@${baseHead.slice(
+            0,
+            7,
+          )}`,
         );
-        await writer.resetBranch(loc, branch, baseHead);
-      }
-      try {
-        const sha = await writer.commitFile(loc, {
-          branch,
-          path,
-          content: wanted,
-          blobSha: atBase?.blobSha,
-          message: commit.message,
-          ...(commit.author ? { author: commit.author } : {}),
-        });
-        ctx.logger.info(`Committed ${path} to ${branch} as ${sha.slice(0, 7)}`);
+        await writer.resetBranch(loc, branch, sha);
         return sha;
-      } catch (error) {
-        // The file changed under us (GitHub answers 409 when the blob sha
-        // no longer matches): another run of the same change committed it.
-        if (!(error instanceof ConflictError || error instanceof InputError)) {
-          throw error;
-        }
-        const now = await writer.getBranchHead(loc, branch);
-        if (await finished(now)) {
-          ctx.logger.info(
-            `Another run committed this change to ${branch}; keeping its commit`,
-          );
-          return now!;
-        }
-        throw error;
       }
+      const created = await writer.createBranch(loc, branch, sha);
+      if (created.created) {
+        ctx.logger.info(
+          `Committed ${path} as ${sha.slice(0, 7)} on a new branch ${branch}`,
+        );
+        return sha;
+      }
+      // Another run of the same change created the branch first.
+      if (await finished(created.sha)) {
+        ctx.logger.info(
+          `Another run committed this change to ${branch}; keeping its commit`,
+        );
+        return created.sha;
+      }
+      await writer.resetBranch(loc, branch, sha);
+      return sha;
     },
   });
 }
