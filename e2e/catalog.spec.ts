@@ -19,7 +19,11 @@ test('a guest sees the example ML models in the catalog', async ({ page }) => {
 
   const nav = page.getByRole('navigation', { name: 'sidebar nav' });
   await nav.getByRole('link', { name: 'Catalog', exact: true }).click();
-  // guest owns some models (the demo's permission policy): list them all
+  // guest owns a model (the demo's permission policy), so the catalog opens
+  // on "Owned"; once its counts have loaded, list them all
+  await expect(
+    page.getByRole('menuitem', { name: /^Owned\s*1$/ }),
+  ).toBeVisible();
   await page.getByRole('menuitem', { name: /^All/ }).click();
 
   await expect(
