@@ -11,7 +11,13 @@ import {
   GithubConfigRepoClient,
   PullRequestFacts,
 } from './GithubConfigRepoClient';
-import { CHANGE_LABELS, parseChangeBranch, parseChangeRecord } from './changes';
+import {
+  CHANGE_LABELS,
+  changeKindOfMessage,
+  isRevertMessage,
+  parseChangeBranch,
+  parseChangeRecord,
+} from './changes';
 
 /** The commit that set the version an environment's branch declares now. */
 export type DeclaringCommit = {
@@ -42,8 +48,6 @@ export interface DeclarationMemory {
   get(key: string): Promise<EnvironmentDeclaration | undefined>;
   set(key: string, value: EnvironmentDeclaration): Promise<void>;
 }
-
-const REVERT = /^Revert "|This reverts commit [0-9a-f]{7,40}/m;
 
 /**
  * Turns an environment branch's first-parent history into deployments: every
@@ -125,7 +129,8 @@ export class ConfigRepoHistory {
           (pull.labels.includes(CHANGE_LABELS[kind]) ||
             parseChangeBranch(pull.headRef, environments)?.kind === kind),
       );
-    if (REVERT.test(commit.message) || labelled('rollback')) {
+    const said = changeKindOfMessage(commit.message, environments, environment);
+    if (said === 'rollback' || labelled('rollback')) {
       return 'rollback';
     }
     if (labelled('promote')) {
@@ -140,20 +145,12 @@ export class ConfigRepoHistory {
     }
     // Without the PR (e.g. a merge made with git), the merge message names
     // the branch.
-    const merged =
-      /^Merge (?:pull request #\d+ from \S+?\/|branch ')([^\s']+)/.exec(
-        commit.message,
-      );
-    if (merged) {
-      const branch = parseChangeBranch(merged[1], environments);
-      if (branch?.kind === 'rollback') return 'rollback';
-      if (branch?.kind === 'promote' || others.includes(merged[1])) {
-        return 'promotion';
-      }
+    if (said === 'promote') {
+      return 'promotion';
     }
     if (commit.parents.length > 1) {
       const head = await this.client.getCommit(loc, commit.parents[1]);
-      if (REVERT.test(head.message)) {
+      if (isRevertMessage(head.message)) {
         return 'rollback';
       }
     }

@@ -1,5 +1,7 @@
 import {
   changeBranchName,
+  changeKindOfMessage,
+  changeTrailer,
   changeRecordBlock,
   parseChangeBranch,
   parseChangeRecord,
@@ -67,5 +69,30 @@ describe('change records', () => {
         '<!-- ml-gitops:deploy {"environment":"dev","to":3,"from":"2","admin":true} -->',
       ),
     ).toEqual({ kind: 'deploy', environment: 'dev', from: '2' });
+  });
+});
+
+describe('what a commit message says of its change', () => {
+  it.each([
+    ['Revert "Promote 12"\n\nThis reverts commit 1234567.', 'rollback'],
+    [
+      `Roll back to 10\n\nReason: slow\n\n${changeTrailer('rollback')}`,
+      'rollback',
+    ],
+    [`Set 13\n\n${changeTrailer('deploy')}`, undefined],
+    [
+      'Merge pull request #7 from acme/ml-gitops/rollback/production/11',
+      'rollback',
+    ],
+    [
+      'Merge pull request #8 from acme/ml-gitops/promote/production/13',
+      'promote',
+    ],
+    ["Merge branch 'staging' into production", 'promote'],
+    ["Merge branch 'production'", undefined],
+    ['Merge pull request #9 from acme/carol/bump', undefined],
+    ['Deploy fraud-detector 13 to dev (#5)', undefined],
+  ])('%j is %s', (message, kind) => {
+    expect(changeKindOfMessage(message, ENVIRONMENTS, 'production')).toBe(kind);
   });
 });

@@ -138,6 +138,52 @@ export type ChangeRecord = {
 
 const RECORD = /<!-- ml-gitops:([a-z]+) (\{[^]*?\}) -->/;
 
+const REVERT = /^Revert "|This reverts commit [0-9a-f]{7,40}/m;
+const TRAILER = /^ML-GitOps-Change: ([a-z]+)\s*$/m;
+const MERGED = /^Merge (?:pull request #\d+ from \S+?\/|branch ')([^\s']+)/;
+
+/**
+ * The trailer the actions write into their commits, so the commit alone
+ * (e.g. squash-merged) still says what it is.
+ *
+ * @public
+ */
+export function changeTrailer(kind: ChangeKind): string {
+  return `ML-GitOps-Change: ${kind}`;
+}
+
+/** Whether a commit message is `git revert`'s. @public */
+export function isRevertMessage(message: string): boolean {
+  return REVERT.test(message);
+}
+
+/**
+ * What a commit message alone says of the change it made, as the actions
+ * and people write them: a rollback (a revert, the rollback trailer, a merge
+ * of a rollback branch) or a promotion (the promotion trailer, a merge of a
+ * promotion branch or of another environment's branch); undefined when it
+ * says neither.
+ *
+ * @public
+ */
+export function changeKindOfMessage(
+  message: string,
+  environments: readonly string[],
+  environment?: string,
+): 'rollback' | 'promote' | undefined {
+  if (REVERT.test(message)) return 'rollback';
+  const trailer = TRAILER.exec(message)?.[1];
+  if (trailer === 'rollback' || trailer === 'promote') return trailer;
+  if (trailer) return undefined;
+  const merged = MERGED.exec(message)?.[1];
+  if (!merged) return undefined;
+  const kind = parseChangeBranch(merged, environments)?.kind;
+  if (kind === 'rollback' || kind === 'promote') return kind;
+  return merged !== environment && environments.includes(merged)
+    ? 'promote'
+    : undefined;
+}
+
 /**
  * The record as an HTML comment GitHub does not render:
  * `<!-- ml-gitops:<kind> {json} -->`. `<`, `>` and `-` inside the JSON are

@@ -9,8 +9,9 @@ import {
   versionRejection,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import {
+  changeKindOfMessage,
+  changeTrailer,
   ConfigRepoLocation,
-  parseChangeBranch,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -63,27 +64,17 @@ export type VersionChange = {
   rollback: boolean;
 };
 
-const REVERT = /^Revert "|This reverts commit [0-9a-f]{7,40}/m;
-const TRAILER = /^ML-GitOps-Change: ([a-z]+)\s*$/m;
-
 /**
  * Whether a version-changing commit is a rollback, read from the commit
- * alone as the actions and people write them: a revert, the
- * `ML-GitOps-Change: rollback` trailer of the actions' commits, a merge of
- * a rollback branch, or a squashed rollback pull request's title.
+ * alone as the actions and people write them (see `changeKindOfMessage`),
+ * or a squashed rollback pull request's title.
  */
 function isRollbackCommit(
   message: string,
   environments: readonly string[],
 ): boolean {
-  if (REVERT.test(message)) return true;
-  const trailer = TRAILER.exec(message);
-  if (trailer) return trailer[1] === 'rollback';
-  const merged =
-    /^Merge (?:pull request #\d+ from \S+?\/|branch ')([^\s']+)/.exec(message);
-  if (merged) {
-    return parseChangeBranch(merged[1], environments)?.kind === 'rollback';
-  }
+  const said = changeKindOfMessage(message, environments);
+  if (said) return said === 'rollback';
   return /^(roll ?back|revert)\b/i.test(message);
 }
 
@@ -365,7 +356,7 @@ export function createRollbackAction(options: RollbackActionOptions) {
 
         const last = changes[0];
         const title = `Roll back ${model} in ${environment}: ${current} → ${to}`;
-        const trailer = 'ML-GitOps-Change: rollback';
+        const trailer = changeTrailer('rollback');
         let method: 'revert' | 'value' = 'value';
         if (!last.rollback && last.previous === to) {
           const mainline = last.parents.length > 1 ? ['-m', '1'] : [];
