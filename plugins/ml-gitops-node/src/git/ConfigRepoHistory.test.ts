@@ -46,6 +46,19 @@ function history() {
   };
 }
 
+/** The deployments of production, read for the first time. */
+async function readProduction(repo: FakeGithubRepo) {
+  server.use(...repo.handlers());
+  const { reader, loc } = history();
+  const { deployments } = await reader.read({
+    loc,
+    manifestPath: MODEL,
+    environment: 'production',
+    head: repo.branches.get('production')!,
+  });
+  return deployments;
+}
+
 /**
  * production as the actions leave it: each change a one-commit branch cut
  * from production, merged by a reviewer; the PRs were opened by the GitHub
@@ -128,15 +141,7 @@ describe('ConfigRepoHistory', () => {
       author: 'bob',
       reason: 'p95 latency doubled',
     });
-    server.use(...repo.handlers());
-    const { reader, loc } = history();
-
-    const { deployments } = await reader.read({
-      loc,
-      manifestPath: MODEL,
-      environment: 'production',
-      head: repo.branches.get('production')!,
-    });
+    const deployments = await readProduction(repo);
 
     expect(
       deployments.map(d => [d.kind, d.previousVersion, d.version, d.author]),
@@ -165,14 +170,7 @@ describe('ConfigRepoHistory', () => {
       opener: { user: 'carol-gh', userType: 'User' },
       branch: 'carol/bump-model',
     });
-    server.use(...repo.handlers());
-    const { reader, loc } = history();
-    const { deployments } = await reader.read({
-      loc,
-      manifestPath: MODEL,
-      environment: 'production',
-      head: repo.branches.get('production')!,
-    });
+    const deployments = await readProduction(repo);
     expect(deployments[1]).toMatchObject({
       kind: 'deploy',
       version: '12',
@@ -183,14 +181,7 @@ describe('ConfigRepoHistory', () => {
   it('takes a PR from a rollback branch for a rollback even without its label', async () => {
     const { repo, change } = productionRepo();
     change('rollback', '10', { label: 'urgent', author: 'dan' });
-    server.use(...repo.handlers());
-    const { reader, loc } = history();
-    const { deployments } = await reader.read({
-      loc,
-      manifestPath: MODEL,
-      environment: 'production',
-      head: repo.branches.get('production')!,
-    });
+    const deployments = await readProduction(repo);
     expect(deployments[1]).toMatchObject({ kind: 'rollback', version: '10' });
   });
 });
