@@ -5,7 +5,10 @@ import {
 import { ScmIntegrations } from '@backstage/integration';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
+import {
+  githubPull,
+  registerContractChecks,
+} from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 import { FakeGithubRepo, manifest } from '../testUtils';
 import { GithubConfigRepoClient } from './GithubConfigRepoClient';
 import { GithubConfigRepoWriter } from './GithubConfigRepoWriter';
@@ -252,6 +255,104 @@ describe('GithubConfigRepoWriter', () => {
     );
     await expect(writer.addLabels(loc, 999, ['x'])).rejects.toThrow(
       /failed with 404.*Check the repo URL and that the integration token of github.com can write to the repo/,
+    );
+  });
+
+  it('lists the open pull requests into a branch, page by page, leaving out forks', async () => {
+    const { writer } = setup();
+    const base = 'https://api.github.com/repos/acme/fraud-detector-config';
+    // GitHub's pull-request-simple; a fork's head names the fork's repo.
+    const pull = (number: number, head: string, repo: string) => {
+      const answer = githubPull('acme/fraud-detector-config', {
+        number,
+        head: { ref: head },
+        base: { ref: 'production' },
+      });
+      return {
+        ...answer,
+        head: {
+          ...answer.head,
+          repo: { ...answer.head.repo, full_name: repo },
+        },
+      };
+    };
+    server.use(
+      http.get(`${base}/pulls`, ({ request }) => {
+        const page = new URL(request.url).searchParams.get('page');
+        return HttpResponse.json(
+          page === '1'
+            ? Array.from({ length: 100 }, (_, i) =>
+                pull(
+                  i + 1,
+                  `ml-gitops/deploy/production/${i}`,
+                  'acme/fraud-detector-config',
+                ),
+              )
+            : [
+                pull(
+                  101,
+                  'ml-gitops/promote/production/13',
+                  'mallory/fraud-detector-config',
+                ),
+                pull(
+                  102,
+                  'ml-gitops/promote/production/14',
+                  'acme/fraud-detector-config',
+                ),
+              ],
+        );
+      }),
+    );
+    const open = await writer.listOpenPullRequests(loc, 'production');
+    expect(open).toHaveLength(101);
+    expect(open.map(p => p.number)).not.toContain(101);
+    expect(open.at(-1)).toMatchObject({
+      number: 102,
+      head: 'ml-gitops/promote/production/14',
+    });
+  });
+
+  it('makes a commit on a parent without moving a branch, then comments on and closes a pull request', async () => {
+    const { repo, dev, writer } = setup();
+    const sha = await writer.createCommit(loc, {
+      parent: dev,
+      parentTree: dev,
+      files: { 'deploy/model.yaml': manifest('13') },
+      message: 'Deploy 13',
+      author: { name: 'Alice', email: 'alice@example.com' },
+    });
+    expect(repo.branches.get('dev')).toBe(dev);
+    expect(repo.commits.get(sha)).toMatchObject({
+      parents: [dev],
+      name: 'Alice',
+      files: { 'deploy/model.yaml': manifest('13') },
+    });
+
+    await writer.createBranch(loc, 'ml-gitops/deploy/dev/13', sha);
+    const opened = await writer.openPullRequest(loc, {
+      head: 'ml-gitops/deploy/dev/13',
+      base: 'dev',
+      title: 'Deploy 13',
+      body: 'b',
+    });
+    await writer.closePullRequest(loc, opened.number, 'Superseded by #7');
+    expect(repo.opened[0]).toMatchObject({
+      state: 'closed',
+      comments: ['Superseded by #7'],
+    });
+  });
+
+  it('says which step of a commit the Git host refused', async () => {
+    const { dev, writer } = setup();
+    await expect(
+      writer.createCommit(loc, {
+        parent: dev,
+        parentTree: 'no-such-tree',
+        files: { 'deploy/model.yaml': manifest('13') },
+        message: 'Deploy 13',
+      }),
+    ).rejects.toThrow(
+      'Writing the tree of a commit in acme/fraud-detector-config on github.com failed with 422: base_tree is not a valid tree',
     );
   });
 });
