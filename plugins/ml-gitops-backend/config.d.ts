@@ -10,6 +10,14 @@ export interface Config {
      */
     environments?: string[];
     /**
+     * The only GitHub organisations or users whose repos may be config
+     * repos: `acme`, or `ghe.example.com/acme` for one host. An entity
+     * annotated with, or a template given, a repo of another owner is
+     * refused before any request. Default: unset, any repo the integration
+     * can reach.
+     */
+    allowedOwners?: string[];
+    /**
      * How often the backend polls Git, Argo CD, Flux and the registry.
      * Default: every 30 seconds, with a 2 minute timeout.
      */

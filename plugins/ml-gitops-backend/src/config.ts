@@ -49,6 +49,11 @@ export type MlGitopsConfig = {
   argocd: ArgoCdInstanceConfig[];
   fluxClusters: string[];
   registries: RegistryConfig[];
+  /**
+   * `mlGitops.allowedOwners`: the only GitHub owners (lower case, `acme` or
+   * `host/acme`) whose repos may be config repos; unset allows any.
+   */
+  allowedOwners?: string[];
 };
 
 const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
@@ -112,7 +117,8 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
   const config = rootConfig.getOptionalConfig('mlGitops');
 
   // The keys the scaffolder actions read too, through the same reader.
-  const { environments, registries } = readMlGitopsSharedConfig(rootConfig);
+  const { environments, registries, allowedOwners } =
+    readMlGitopsSharedConfig(rootConfig);
 
   const schedule = config?.has('schedule')
     ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
@@ -170,6 +176,7 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
 
   return {
     environments,
+    ...(allowedOwners ? { allowedOwners } : {}),
     schedule,
     driftGracePeriodMs: config
       ? readDurationMs(config, 'driftGracePeriod', 5 * 60_000)

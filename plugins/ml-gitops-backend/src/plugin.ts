@@ -107,6 +107,7 @@ export const mlGitopsPlugin = createBackendPlugin({
           },
           timeoutMs: mlConfig.requestTimeoutMs,
           fetch: keepAliveFetch(),
+          allowedOwners: mlConfig.allowedOwners,
         });
         const history = new ConfigRepoHistory(
           git,

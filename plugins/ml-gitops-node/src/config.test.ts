@@ -130,4 +130,39 @@ describe('readMlGitopsSharedConfig', () => {
       readMlGitopsSharedConfig(new ConfigReader({ mlGitops })),
     ).toThrow(message);
   });
+
+  it('reads mlGitops.allowedOwners in lower case', () => {
+    expect(
+      readMlGitopsSharedConfig(
+        new ConfigReader({
+          mlGitops: { allowedOwners: ['Acme', 'ghe.example.com/ML-Team'] },
+        }),
+      ).allowedOwners,
+    ).toEqual(['acme', 'ghe.example.com/ml-team']);
+  });
+
+  it.each([
+    [
+      [],
+      'mlGitops.allowedOwners is empty, which would refuse every config repo',
+    ],
+    [['acme/infra/x'], 'mlGitops.allowedOwners[0] is "acme/infra/x"'],
+    [['-acme'], 'mlGitops.allowedOwners[0] is "-acme"'],
+    [['ac--me'], 'mlGitops.allowedOwners[0] is "ac--me"'],
+    [['a'.repeat(40)], `mlGitops.allowedOwners[0] is "${'a'.repeat(40)}"`],
+    [
+      ['https://github.com/acme'],
+      'mlGitops.allowedOwners[0] is "https://github.com/acme"',
+    ],
+    [
+      ['acme', 'bad host!/acme'],
+      'mlGitops.allowedOwners[1] is "bad host!/acme"',
+    ],
+  ])('refuses mlGitops.allowedOwners %j', (owners, message) => {
+    expect(() =>
+      readMlGitopsSharedConfig(
+        new ConfigReader({ mlGitops: { allowedOwners: owners } }),
+      ),
+    ).toThrow(message);
+  });
 });

@@ -34,7 +34,41 @@ export type MlGitopsSharedConfig = {
   /** Promotion order; each is a branch of every config repo. */
   environments: string[];
   registries: MlGitopsRegistryConfig[];
+  /**
+   * `mlGitops.allowedOwners`: when set, the only GitHub organisations or
+   * users (`acme`, or `ghe.example.com/acme` for one host) whose repos may
+   * be config repos. Unset: any repo the integration can reach.
+   */
+  allowedOwners?: string[];
 };
+
+/** A GitHub login: letters, digits and single hyphens, at most 39. */
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+
+function readAllowedOwners(config: Config | undefined): string[] | undefined {
+  if (!config?.has('allowedOwners')) return undefined;
+  const owners = config.getStringArray('allowedOwners');
+  if (owners.length === 0) {
+    throw new Error(
+      'mlGitops.allowedOwners is empty, which would refuse every config repo; list the GitHub organisations or users whose repos may be config repos (e.g. [acme]), or remove the key',
+    );
+  }
+  return owners.map((entry, index) => {
+    const parts = entry.trim().split('/');
+    const login = parts[parts.length - 1];
+    const host = parts.length === 2 ? parts[0] : undefined;
+    if (
+      parts.length > 2 ||
+      !GITHUB_LOGIN.test(login) ||
+      (host !== undefined && !/^[A-Za-z0-9.-]+(?::\d+)?$/.test(host))
+    ) {
+      throw new Error(
+        `mlGitops.allowedOwners[${index}] is "${entry}"; write a GitHub organisation or user such as acme, or host/owner such as ghe.example.com/acme`,
+      );
+    }
+    return (host ? `${host}/${login}` : login).toLowerCase();
+  });
+}
 
 function absoluteHttpUrl(value: string, key: string, example: string) {
   let url: URL | undefined;
@@ -113,5 +147,10 @@ export function readMlGitopsSharedConfig(
       };
     },
   );
-  return { environments, registries };
+  const allowedOwners = readAllowedOwners(config);
+  return {
+    environments,
+    registries,
+    ...(allowedOwners ? { allowedOwners } : {}),
+  };
 }

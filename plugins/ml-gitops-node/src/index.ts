@@ -7,5 +7,6 @@
  */
 export * from './sources';
 export * from './git';
+export * from './cache';
 export { readMlGitopsSharedConfig } from './config';
 export type { MlGitopsRegistryConfig, MlGitopsSharedConfig } from './config';

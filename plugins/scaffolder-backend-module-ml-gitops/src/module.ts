@@ -37,6 +37,7 @@ export const scaffolderModuleMlGitops = createBackendModule({
         discovery: coreServices.discovery,
         auth: coreServices.auth,
         permissions: coreServices.permissions,
+        logger: coreServices.logger,
       },
       async init({
         scaffolder,
@@ -45,12 +46,14 @@ export const scaffolderModuleMlGitops = createBackendModule({
         discovery,
         auth,
         permissions,
+        logger,
       }) {
         const options = {
           integrations: ScmIntegrations.fromConfig(config),
           config: readMlGitopsActionsConfig(config),
           catalog,
           permissions,
+          logger,
         };
         scaffolder.addActions(
           createConfigRepoCreateAction(options),

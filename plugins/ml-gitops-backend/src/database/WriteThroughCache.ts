@@ -14,9 +14,17 @@
  * limitations under the License.
  */
 
+import { ByteBoundedCache } from '@ml-gitops/plugin-ml-gitops-node';
 import { MlGitopsStore } from './MlGitopsStore';
 
-const MAX_ENTRIES = 200_000;
+/**
+ * The memory the in-process copy may take: room for the validators and
+ * declarations of 10,000 config repos with three environments each (about
+ * 1 KiB a repo), bounded in bytes so that repos with large values cannot
+ * grow the process without limit. What does not fit is read from the
+ * database again.
+ */
+const DEFAULT_MAX_BYTES = 96 * 1024 * 1024;
 
 /**
  * The store's key/value cache with an in-memory copy in front: a value read
@@ -27,14 +35,17 @@ const MAX_ENTRIES = 200_000;
  * history walk re-read commits whose deployments are already recorded.
  */
 export class WriteThroughCache {
-  private readonly values = new Map<string, unknown>();
+  private readonly values: ByteBoundedCache<unknown>;
 
   constructor(
     private readonly store: Pick<
       MlGitopsStore,
       'getCacheValue' | 'setCacheValue'
     >,
-  ) {}
+    maxBytes: number = DEFAULT_MAX_BYTES,
+  ) {
+    this.values = new ByteBoundedCache<unknown>(maxBytes);
+  }
 
   async get<T>(key: string): Promise<T | undefined> {
     if (this.values.has(key)) {
@@ -53,9 +64,6 @@ export class WriteThroughCache {
   }
 
   private remember(key: string, value: unknown) {
-    if (!this.values.has(key) && this.values.size >= MAX_ENTRIES) {
-      this.values.delete(this.values.keys().next().value!);
-    }
     this.values.set(key, value);
   }
 }

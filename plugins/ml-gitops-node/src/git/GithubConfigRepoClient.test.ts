@@ -39,11 +39,21 @@ const server = setupServer();
 registerMswTestHooks(server);
 const contracts = registerContractChecks(server);
 
-function client(timeoutMs?: number) {
+function client(
+  timeoutMs?: number,
+  extra: Partial<
+    Parameters<typeof GithubConfigRepoClient.fromIntegrations>[0]
+  > = {},
+) {
   const integrations = ScmIntegrations.fromConfig(
     mockServices.rootConfig({
       data: {
-        integrations: { github: [{ host: 'github.com', token: 'ghp_token' }] },
+        integrations: {
+          github: [
+            { host: 'github.com', token: 'ghp_token' },
+            { host: 'ghe.example.com', token: 'ghp_other' },
+          ],
+        },
       },
     }),
   );
@@ -51,6 +61,7 @@ function client(timeoutMs?: number) {
     integrations,
     cache: { get: async () => undefined, set: async () => {} },
     timeoutMs,
+    ...extra,
   });
   return { c, loc: c.locate('https://github.com/acme/fraud-detector-config') };
 }
@@ -116,8 +127,8 @@ describe('GithubConfigRepoClient', () => {
         documentation_url:
           'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
       },
-      { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1796000000' },
-      "Listing branches of acme/fraud-detector-config on github.com failed with 403: API rate limit exceeded for installation ID 123. (GitHub's primary rate limit: rate limited until 2026-11-30T",
+      { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '4102444800' },
+      "Listing branches of acme/fraud-detector-config on github.com failed with 403: API rate limit exceeded for installation ID 123. (GitHub's primary rate limit: rate limited until 2100-01-01T",
     ],
     [
       404,
@@ -375,5 +386,72 @@ describe('GithubConfigRepoClient', () => {
       headRef: 'deploy-12',
       reviewers: ['grace'],
     });
+  });
+});
+
+describe('GithubConfigRepoClient: guards', () => {
+  const allowedOwners = ['acme', 'ghe.example.com/ml'];
+  it.each([
+    ['an owner of the list', 'https://github.com/acme/x-config'],
+    ['the same owner in other case', 'https://github.com/ACME/x-config'],
+    [
+      'an owner allowed on one host only, there',
+      'https://ghe.example.com/ml/x-config',
+    ],
+  ])('mlGitops.allowedOwners admits %s', (_, url) => {
+    const { c } = client(undefined, { allowedOwners });
+    expect(c.locate(url).url).toBe(url);
+  });
+
+  it.each([
+    ['that owner on another host', 'https://github.com/ml/x-config'],
+    ['another owner', 'https://github.com/evil/x-config'],
+    [
+      'an owner that only starts like one of the list',
+      'https://github.com/acme-evil/x-config',
+    ],
+  ])('mlGitops.allowedOwners refuses %s before any request', (_, url) => {
+    const { c } = client(undefined, { allowedOwners });
+    expect(() => c.locate(url)).toThrow(
+      /is not among the owners whose repos may be config repos \(mlGitops.allowedOwners: acme, ghe.example.com\/ml\); move the config repo to one of them, or ask the Backstage operators to add the owner/,
+    );
+  });
+
+  it('waits out a short secondary rate limit while polling, and not a long one', async () => {
+    const waits: number[] = [];
+    const { c, loc } = client(undefined, {
+      rateLimitRetry: {
+        sleep: async ms => {
+          waits.push(ms);
+        },
+      },
+    });
+    let asked = 0;
+    server.use(
+      http.get(`${API}/commits/:sha`, () => {
+        asked++;
+        return asked === 1
+          ? HttpResponse.json(
+              { message: 'You have exceeded a secondary rate limit.' },
+              { status: 429, headers: { 'retry-after': '3' } },
+            )
+          : HttpResponse.json(commit());
+      }),
+    );
+    await expect(c.getCommit(loc, SHA)).resolves.toMatchObject({ sha: SHA });
+    expect(waits).toEqual([3000]);
+
+    server.use(
+      http.get(`${API}/commits/:sha`, () =>
+        HttpResponse.json(
+          { message: 'You have exceeded a secondary rate limit.' },
+          { status: 429, headers: { 'retry-after': '600' } },
+        ),
+      ),
+    );
+    await expect(c.getCommit(loc, 'a'.repeat(40))).rejects.toThrow(
+      /failed with 429: You have exceeded a secondary rate limit. \(GitHub's secondary rate limit: rate limited until \S+\)/,
+    );
+    expect(waits).toEqual([3000]);
   });
 });

@@ -5,6 +5,7 @@ import {
 } from '@backstage/integration';
 import {
   InputError,
+  NotAllowedError,
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
@@ -12,7 +13,12 @@ import {
   manifestPathProblem,
   MAX_MANIFEST_BYTES,
 } from '@ml-gitops/plugin-ml-gitops-common';
-import { rateLimitedUntil } from './rateLimits';
+import { ByteBoundedCache } from '../cache/ByteBoundedCache';
+import {
+  RateLimitRetryOptions,
+  rateLimitedUntil,
+  sendWithRateLimitRetry,
+} from './rateLimits';
 
 /** How many pages of 100 branches are read before giving up. */
 const MAX_BRANCH_PAGES = 20;
@@ -75,7 +81,13 @@ export interface ValidatorCache {
 
 type FetchFn = typeof fetch;
 
-const MAX_CACHED_FILES = 5000;
+/**
+ * Memory for file texts and commits read (both never change at a commit):
+ * bounded in bytes, so large manifests or long commit messages cannot grow
+ * the process without limit; the least recently used go first.
+ */
+const MAX_CACHED_FILE_BYTES = 32 * 1024 * 1024;
+const MAX_CACHED_COMMIT_BYTES = 16 * 1024 * 1024;
 
 /** Repositories asked for in one GraphQL query. */
 const GRAPHQL_BATCH = 100;
@@ -121,6 +133,17 @@ export class GithubConfigRepoClient {
     fetch?: FetchFn;
     /** Timeout of one request in milliseconds; default 15 000. */
     timeoutMs?: number;
+    /**
+     * How a rate-limited request is retried. By default a limit that lifts
+     * within 10 s is waited for, twice at most; a longer one fails at once
+     * with "rate limited until …", so a poll cycle never stalls on it.
+     */
+    rateLimitRetry?: RateLimitRetryOptions;
+    /**
+     * `mlGitops.allowedOwners`: the only owners (`acme` or
+     * `host/acme`, lower case) whose repos may be config repos.
+     */
+    allowedOwners?: string[];
   }): GithubConfigRepoClient {
     return new GithubConfigRepoClient(
       options.integrations,
@@ -129,11 +152,19 @@ export class GithubConfigRepoClient {
       options.cache,
       options.fetch ?? fetch,
       options.timeoutMs ?? 15_000,
+      { maxWaitMs: 10_000, maxRetries: 2, ...options.rateLimitRetry },
+      options.allowedOwners,
     );
   }
 
-  private readonly files = new Map<string, string | null>();
-  private readonly commits = new Map<string, CommitInfo>();
+  /** File texts by repo, commit and path (null: no such file). */
+  private readonly files = new ByteBoundedCache<string | null>(
+    MAX_CACHED_FILE_BYTES,
+  );
+  /** Commits by repo and SHA. */
+  private readonly commits = new ByteBoundedCache<CommitInfo>(
+    MAX_CACHED_COMMIT_BYTES,
+  );
   /** Hosts whose GraphQL endpoint answered 404, until when. */
   private readonly noGraphql = new Map<string, number>();
   /** The rate limit the GraphQL API reported last, per host. */
@@ -158,6 +189,8 @@ export class GithubConfigRepoClient {
     private readonly cache: ValidatorCache,
     private readonly fetchFn: FetchFn,
     private readonly timeoutMs: number,
+    private readonly retry: RateLimitRetryOptions = {},
+    private readonly allowedOwners?: string[],
   ) {}
 
   /** Parses a config repo URL such as https://github.com/acme/fraud-detector-config. */
@@ -183,6 +216,22 @@ export class GithubConfigRepoClient {
         `The config repo URL "${repoUrl}" must name an owner and a repository, e.g. https://${url.host}/acme/fraud-detector-config`,
       );
     }
+    if (this.allowedOwners) {
+      // GitHub logins are case-insensitive.
+      const who = owner.toLowerCase();
+      const allowed = this.allowedOwners.some(
+        entry => entry === who || entry === `${url.host.toLowerCase()}/${who}`,
+      );
+      if (!allowed) {
+        throw new NotAllowedError(
+          `${
+            url.host
+          }/${owner} is not among the owners whose repos may be config repos (mlGitops.allowedOwners: ${this.allowedOwners.join(
+            ', ',
+          )}); move the config repo to one of them, or ask the Backstage operators to add the owner`,
+        );
+      }
+    }
     const apiBaseUrl =
       integration.config.apiBaseUrl ?? `https://api.${integration.config.host}`;
     return {
@@ -207,15 +256,19 @@ export class GithubConfigRepoClient {
     )}/${encodeURIComponent(loc.repo)}${path}`;
     let response: Response;
     try {
-      response = await this.fetchFn(url, {
-        headers: {
-          Accept: 'application/vnd.github+json',
-          'X-GitHub-Api-Version': '2022-11-28',
-          ...authHeaders,
-          ...init.headers,
-        },
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      response = await sendWithRateLimitRetry(
+        () =>
+          this.fetchFn(url, {
+            headers: {
+              Accept: 'application/vnd.github+json',
+              'X-GitHub-Api-Version': '2022-11-28',
+              ...authHeaders,
+              ...init.headers,
+            },
+            signal: AbortSignal.timeout(this.timeoutMs),
+          }),
+        this.retry,
+      );
     } catch (error) {
       const name = (error as Error)?.name;
       if (name === 'TimeoutError' || name === 'AbortError') {
@@ -785,7 +838,7 @@ export class GithubConfigRepoClient {
     }
     const key = `${loc.host}/${loc.owner}/${loc.repo}@${sha}:${path}`;
     if (this.files.has(key)) {
-      return this.files.get(key)!;
+      return this.files.get(key) ?? null;
     }
     const response = await this.request(
       loc,
@@ -810,9 +863,6 @@ export class GithubConfigRepoClient {
           MAX_MANIFEST_BYTES / 1024
         } KiB; a manifest must be smaller`,
       );
-    }
-    if (this.files.size >= MAX_CACHED_FILES) {
-      this.files.delete(this.files.keys().next().value!);
     }
     this.files.set(key, text);
     return text;
@@ -860,9 +910,6 @@ export class GithubConfigRepoClient {
       authorDate: new Date(body.commit.author.date).toISOString(),
       committedAt: new Date(body.commit.committer.date).toISOString(),
     };
-    if (this.commits.size >= MAX_CACHED_FILES) {
-      this.commits.delete(this.commits.keys().next().value!);
-    }
     this.commits.set(key, info);
     return info;
   }

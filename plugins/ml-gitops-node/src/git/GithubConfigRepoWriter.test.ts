@@ -198,14 +198,14 @@ describe('GithubConfigRepoWriter', () => {
       'the primary rate limit is spent',
       403,
       { message: 'API rate limit exceeded for installation ID 1.' },
-      { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1796000000' },
-      /GitHub's primary rate limit is exhausted until 2026-11-30T\S+; run the task again after that/,
+      { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '4102444800' },
+      /GitHub's primary rate limit is exhausted until 2100-01-01T\S+; run the task again after that/,
     ],
     [
       'a secondary rate limit applies',
       429,
       { message: 'You have exceeded a secondary rate limit.' },
-      { 'retry-after': '60' },
+      { 'retry-after': '3600' },
       /GitHub's secondary rate limit is exhausted until \S+; run the task again after that/,
     ],
   ])('says what to do when %s', async (_, status, body, headers, message) => {
@@ -219,6 +219,79 @@ describe('GithubConfigRepoWriter', () => {
     await expect(
       writer.protectBranch(loc, 'production', { checks: [], approvals: 1 }),
     ).rejects.toThrow(message);
+  });
+
+  it('waits out a short secondary rate limit, says so, and goes on', async () => {
+    const { repo, dev } = setup();
+    let refused = 0;
+    server.use(
+      http.post(
+        'https://api.github.com/repos/acme/fraud-detector-config/git/refs',
+        () => {
+          if (refused < 2) {
+            refused++;
+            return HttpResponse.json(
+              {
+                message:
+                  'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+              },
+              { status: 403, headers: { 'retry-after': '2' } },
+            );
+          }
+          return undefined;
+        },
+      ),
+    );
+    const waits: number[] = [];
+    const warnings: string[] = [];
+    const writer = GithubConfigRepoWriter.fromIntegrations({
+      integrations,
+      rateLimitRetry: {
+        sleep: async ms => {
+          waits.push(ms);
+        },
+      },
+      logger: { warn: m => warnings.push(m) },
+    });
+    await writer.createBranch(loc, 'feature/y', dev);
+    expect(repo.branches.get('feature/y')).toBe(dev);
+    // Retry-After says 2 s; the second wait doubles the first try's base.
+    expect(waits).toEqual([2000, 2000]);
+    expect(warnings[0]).toMatch(
+      /^GitHub rate limit on POST \/git\/refs for acme\/fraud-detector-config: waiting 2 s \(until \S+\) before try 2$/,
+    );
+  });
+
+  it('stops waiting after three retries and says until when it is limited', async () => {
+    setup();
+    let asked = 0;
+    server.use(
+      http.get(
+        'https://api.github.com/repos/acme/fraud-detector-config/git/ref/heads/*',
+        () => {
+          asked++;
+          return HttpResponse.json(
+            { message: 'You have exceeded a secondary rate limit.' },
+            { status: 429, headers: { 'retry-after': '1' } },
+          );
+        },
+      ),
+    );
+    const waits: number[] = [];
+    const writer = GithubConfigRepoWriter.fromIntegrations({
+      integrations,
+      rateLimitRetry: {
+        sleep: async ms => {
+          waits.push(ms);
+        },
+      },
+    });
+    await expect(writer.getBranchHead(loc, 'dev')).rejects.toThrow(
+      /GitHub's secondary rate limit is exhausted until \S+; run the task again after that/,
+    );
+    expect(asked).toBe(4);
+    // Exponential: base 1 s doubled on every retry, never below Retry-After.
+    expect(waits).toEqual([1000, 2000, 4000]);
   });
 
   it('gives up on a request after the timeout', async () => {

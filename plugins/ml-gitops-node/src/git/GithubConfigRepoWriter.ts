@@ -10,7 +10,11 @@ import {
   ServiceUnavailableError,
 } from '@backstage/errors';
 import type { ConfigRepoLocation } from './GithubConfigRepoClient';
-import { rateLimitedUntil } from './rateLimits';
+import {
+  RateLimitRetryOptions,
+  rateLimitedUntil,
+  sendWithRateLimitRetry,
+} from './rateLimits';
 
 /** A pull request the writer opened or found. */
 export type OpenedPullRequest = {
@@ -64,12 +68,22 @@ export class GithubConfigRepoWriter {
     fetch?: FetchFn;
     /** How long one request may take (default 30 s). */
     timeoutMs?: number;
+    /**
+     * How a rate-limited request is retried: by default a limit that lifts
+     * within a minute is waited for (three times at most, each wait logged);
+     * a longer one fails with "rate limited until …".
+     */
+    rateLimitRetry?: RateLimitRetryOptions;
+    /** Where waits for a rate limit are said. */
+    logger?: { warn(message: string): void };
   }): GithubConfigRepoWriter {
     return new GithubConfigRepoWriter(
       options.credentialsProvider ??
         DefaultGithubCredentialsProvider.fromIntegrations(options.integrations),
       options.fetch ?? ((...args) => globalThis.fetch(...args)),
       options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      { maxWaitMs: 60_000, maxRetries: 3, ...options.rateLimitRetry },
+      options.logger,
     );
   }
 
@@ -77,6 +91,8 @@ export class GithubConfigRepoWriter {
     private readonly credentials: GithubCredentialsProvider,
     private readonly fetchFn: FetchFn,
     private readonly timeoutMs: number,
+    private readonly retry: RateLimitRetryOptions,
+    private readonly logger?: { warn(message: string): void },
   ) {}
 
   /**
@@ -103,17 +119,35 @@ export class GithubConfigRepoWriter {
           loc.owner,
         )}/${encodeURIComponent(loc.repo)}${path}`;
     try {
-      return await this.fetchFn(url, {
-        method,
-        headers: {
-          Accept: 'application/vnd.github+json',
-          'X-GitHub-Api-Version': '2022-11-28',
-          ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-          ...authHeaders,
+      return await sendWithRateLimitRetry(
+        () =>
+          this.fetchFn(url, {
+            method,
+            headers: {
+              Accept: 'application/vnd.github+json',
+              'X-GitHub-Api-Version': '2022-11-28',
+              ...(body !== undefined
+                ? { 'Content-Type': 'application/json' }
+                : {}),
+              ...authHeaders,
+            },
+            ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+            signal: AbortSignal.timeout(this.timeoutMs),
+          }),
+        {
+          ...this.retry,
+          onWait: wait => {
+            this.logger?.warn(
+              `GitHub rate limit on ${method} ${path.split('?')[0]} for ${
+                loc.owner
+              }/${loc.repo}: waiting ${Math.ceil(wait.ms / 1000)} s (until ${
+                wait.until
+              }) before try ${wait.attempt + 1}`,
+            );
+            this.retry.onWait?.(wait);
+          },
         },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      );
     } catch (error) {
       const name = (error as Error)?.name;
       if (name === 'TimeoutError' || name === 'AbortError') {

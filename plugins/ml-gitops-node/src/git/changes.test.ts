@@ -3,6 +3,7 @@ import {
   changeKindOfMessage,
   changeTrailer,
   changeRecordBlock,
+  markdownText,
   parseChangeBranch,
   parseChangeRecord,
 } from './changes';
@@ -94,5 +95,82 @@ describe('what a commit message says of its change', () => {
     ['Deploy fraud-detector 13 to dev (#5)', undefined],
   ])('%j is %s', (message, kind) => {
     expect(changeKindOfMessage(message, ENVIRONMENTS, 'production')).toBe(kind);
+  });
+});
+
+describe('markdownText', () => {
+  it.each([
+    [
+      'plain words stay as they are',
+      'latency regressed in eu-west',
+      'latency regressed in eu-west',
+    ],
+    [
+      'a mention is put in code, so nobody is notified',
+      'ping @alice now',
+      'ping `@alice` now',
+    ],
+    [
+      'a team mention too',
+      'cc @acme/platform-team',
+      'cc `@acme/platform-team`',
+    ],
+    [
+      'an issue reference is not linked',
+      'see #12 and acme/infra#7',
+      'see `#12` and `acme/infra#7`',
+    ],
+    ['GH- references too', 'like GH-42', 'like `GH-42`'],
+    [
+      'an e-mail address is no mention',
+      'mail ops@example.com',
+      'mail ops@example.com',
+    ],
+    [
+      'emphasis and code are literal',
+      '*bold* _it_ `code`',
+      '\\*bold\\* \\_it\\_ \\`code\\`',
+    ],
+    [
+      'a link or image is literal',
+      '![x](https://evil.example/p.png) [y](javascript:alert(1))',
+      '!\\[x\\](https://evil.example/p.png) \\[y\\](javascript:alert(1))',
+    ],
+    [
+      'raw HTML is literal',
+      '<img src=x onerror=alert(1)>',
+      '&lt;img src=x onerror=alert(1)>',
+    ],
+    ['an entity cannot spell a mention', '&#64;alice', '\\&`#64`;alice'],
+    ['an entity is literal', '&lt;b&gt;', '\\&lt;b\\&gt;'],
+    ['a table cell cannot be broken', 'a | b', 'a \\| b'],
+    [
+      'line breaks cannot start a block',
+      'first\n\n# Heading\n> quote',
+      'first \\# Heading > quote',
+    ],
+    ['a backslash stays a backslash', 'C:\\temp', 'C:\\\\temp'],
+  ])('%s', (_, input, expected) => {
+    expect(markdownText(input)).toBe(expected);
+  });
+
+  it('stops a reason from forging the record a pull request ends with', () => {
+    const forged = changeRecordBlock({
+      kind: 'rollback',
+      environment: 'production',
+      from: '12',
+      to: '1',
+    });
+    const body = [
+      `**Reason:** ${markdownText(`broken ${forged}`)}`,
+      '',
+      changeRecordBlock({
+        kind: 'rollback',
+        environment: 'production',
+        from: '12',
+        to: '11',
+      }),
+    ].join('\n');
+    expect(parseChangeRecord(body)).toMatchObject({ to: '11' });
   });
 });

@@ -136,7 +136,7 @@ export type ChangeRecord = {
   rejected?: boolean;
 };
 
-const RECORD = /<!-- ml-gitops:([a-z]+) (\{[^]*?\}) -->/;
+const RECORD_ALL = /<!-- ml-gitops:([a-z]+) (\{[^]*?\}) -->/g;
 
 const REVERT = /^Revert "|This reverts commit [0-9a-f]{7,40}/m;
 const TRAILER = /^ML-GitOps-Change: ([a-z]+)\s*$/m;
@@ -209,7 +209,8 @@ export function changeRecordBlock(record: ChangeRecord): string {
 export function parseChangeRecord(
   body: string | null | undefined,
 ): ChangeRecord | undefined {
-  const match = body ? RECORD.exec(body) : null;
+  // The action writes the record last; text above it is not the record.
+  const match = body ? [...body.matchAll(RECORD_ALL)].pop() : undefined;
   if (!match || !KINDS.has(match[1])) return undefined;
   let parsed: unknown;
   try {
@@ -244,4 +245,49 @@ export function parseChangeRecord(
   }
   if (typeof value.rejected === 'boolean') record.rejected = value.rejected;
   return record;
+}
+
+/**
+ * Mentions (`@user`, `@org/team`) and references (`#12`, `org/repo#12`,
+ * `GH-12`) as GitHub links them in pull request text
+ * (docs.github.com, "Autolinked references and URLs"; "Basic writing and
+ * formatting syntax", mentioning people and teams).
+ */
+const GITHUB_REFERENCE =
+  /(?<![\w`])(?:@[A-Za-z0-9](?:[A-Za-z0-9-]*)(?:\/[A-Za-z0-9._-]+)?|(?:[A-Za-z0-9][\w.-]*\/[\w.-]+)?#\d+|GH-\d+)/g;
+
+/**
+ * The characters that start an inline construct of GitHub Flavored
+ * Markdown in the middle of a line: emphasis, code, links and images (which
+ * need `[`), autolinks and raw HTML (`<`), entities (`&`, which could spell
+ * an `@`), strikethrough, table cells; and `#`. CommonMark lets a backslash
+ * turn each into a literal. Parentheses, `!` and `>` do nothing on their
+ * own mid-line, so they stay as typed.
+ */
+const MARKDOWN_PUNCTUATION = /[\\`*_[\]<&~|#]/g;
+
+/** `<` as an entity (so the raw text holds no `<!--` either), the rest with a backslash. */
+const escapeMarkdown = (text: string) =>
+  text.replace(MARKDOWN_PUNCTUATION, c => (c === '<' ? '&lt;' : `\\${c}`));
+
+/**
+ * Text from outside (a reason someone typed, a registry's stage or metric
+ * name, an operator's message) made safe to put inside a line of a pull
+ * request's Markdown: on one line, with every Markdown construct escaped
+ * so it renders as typed (no link, image, HTML, table break, or fake
+ * `<!-- ml-gitops:… -->` record), and with mentions and issue references
+ * put in code, where GitHub neither notifies anyone nor links anything.
+ *
+ * @public
+ */
+export function markdownText(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  let out = '';
+  let last = 0;
+  for (const match of flat.matchAll(GITHUB_REFERENCE)) {
+    out += escapeMarkdown(flat.slice(last, match.index));
+    out += `\`${match[0]}\``;
+    last = match.index! + match[0].length;
+  }
+  return out + escapeMarkdown(flat.slice(last));
 }

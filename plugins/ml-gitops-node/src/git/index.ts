@@ -18,7 +18,8 @@ export type {
   EnvironmentDeclaration,
 } from './ConfigRepoHistory';
 export { GithubConfigRepoWriter } from './GithubConfigRepoWriter';
-export { rateLimitedUntil } from './rateLimits';
+export { rateLimitedUntil, sendWithRateLimitRetry } from './rateLimits';
+export type { RateLimitRetryOptions } from './rateLimits';
 export type {
   AccessGrantResult,
   FileOnBranch,
@@ -35,5 +36,6 @@ export {
   changeRecordBlock,
   parseChangeBranch,
   parseChangeRecord,
+  markdownText,
 } from './changes';
 export type { ChangeBranch, ChangeKind, ChangeRecord } from './changes';

@@ -35,3 +35,80 @@ export function rateLimitedUntil(
   }
   return undefined;
 }
+
+/** How {@link sendWithRateLimitRetry} waits and how long at most. */
+export type RateLimitRetryOptions = {
+  /**
+   * The longest single wait; a limit that lifts later is not waited for
+   * and its answer is returned (the caller then says "rate limited
+   * until …"). Default 60 s.
+   */
+  maxWaitMs?: number;
+  /** Retries after the first request. Default 3. */
+  maxRetries?: number;
+  /** The first wait when GitHub names none. Default 1 s. */
+  baseDelayMs?: number;
+  /** Waits (injected for tests). */
+  sleep?: (ms: number) => Promise<void>;
+  /** The current time in ms (injected for tests). */
+  now?: () => number;
+  /** Told before each wait, e.g. to log it. */
+  onWait?: (wait: { ms: number; until: string; attempt: number }) => void;
+};
+
+const defaultSleep = (ms: number) =>
+  new Promise<void>(resolve => setTimeout(resolve, ms));
+
+/**
+ * Sends a request and, when GitHub answers with a rate limit, waits and
+ * sends it again, as docs.github.com "Best practices for using the REST
+ * API" asks: not before `retry-after` seconds when that header is present;
+ * not before `x-ratelimit-reset` when `x-ratelimit-remaining` is 0; at
+ * least a minute for a secondary limit that names no time; and an
+ * exponentially growing wait (base × 2^attempt) when the limit persists.
+ * A wait longer than `maxWaitMs`, or more than `maxRetries` retries, ends
+ * it: the last answer is returned unread for the caller's error.
+ */
+export async function sendWithRateLimitRetry(
+  send: () => Promise<Response>,
+  options: RateLimitRetryOptions = {},
+): Promise<Response> {
+  const maxWaitMs = options.maxWaitMs ?? 60_000;
+  const maxRetries = options.maxRetries ?? 3;
+  const base = options.baseDelayMs ?? 1000;
+  const sleep = options.sleep ?? defaultSleep;
+  const now = options.now ?? Date.now;
+  for (let attempt = 0; ; attempt++) {
+    const response = await send();
+    if (
+      attempt >= maxRetries ||
+      (response.status !== 403 && response.status !== 429)
+    ) {
+      return response;
+    }
+    // The body says "secondary rate limit" when no header does; a clone
+    // is read so the caller still has the original.
+    let said = '';
+    if (!response.headers.get('retry-after')) {
+      said = await response
+        .clone()
+        .text()
+        .catch(() => '');
+    }
+    const limited = rateLimitedUntil(response, said, now());
+    if (!limited) return response;
+    const until = Date.parse(limited.until);
+    const named = Number.isFinite(until) ? Math.max(0, until - now()) : NaN;
+    if (!Number.isFinite(named)) return response;
+    const wait = Math.max(named, base * 2 ** attempt);
+    if (wait > maxWaitMs) return response;
+    // The answer is not used: free its connection before waiting.
+    await response.body?.cancel().catch(() => undefined);
+    options.onWait?.({
+      ms: wait,
+      until: new Date(now() + wait).toISOString(),
+      attempt: attempt + 1,
+    });
+    await sleep(wait);
+  }
+}

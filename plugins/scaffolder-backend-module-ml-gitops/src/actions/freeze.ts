@@ -1,3 +1,4 @@
+import { markdownText } from '@ml-gitops/plugin-ml-gitops-node';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
@@ -125,7 +126,7 @@ export function createFreezeAction(options: MlGitopsActionOptions) {
           until ? ` until ${until}` : ' until a pull request unfreezes it'
         }.`,
         '',
-        `**Reason:** ${reason}`,
+        `**Reason:** ${markdownText(reason)}`,
         '',
         `Writes \`freeze:\` in \`${manifestPath}\`. Once merged, the pull request check fails every change of \`model_version\` to ${environment} except a rollback (a pull request labelled \`ml-gitops/rollback\`), and the deploy and promote actions refuse.`,
         '',
@@ -209,7 +210,7 @@ export function createUnfreezeAction(options: MlGitopsActionOptions) {
           stillActive ? '' : ` (it ended ${was.until})`
         }.`,
         '',
-        `It was frozen because: ${was.reason}`,
+        `It was frozen because: ${markdownText(was.reason)}`,
         '',
         'Once merged, deploys and promotions to this environment pass the pull request check again.',
         '',

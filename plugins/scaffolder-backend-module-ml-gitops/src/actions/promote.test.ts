@@ -393,7 +393,7 @@ describe('ml-gitops:promote and canary analyses', () => {
     expect(body).toContain(
       '- started 2026-11-27T09:00:01.000Z, finished 2026-11-27T09:05:02.000Z',
     );
-    expect(body).toContain('| error-rate | failed | [0.031] |');
+    expect(body).toContain('| error-rate | failed | \\[0.031\\] |');
     expect(body).toContain('| latency-p95 | successful | 34.2 |');
     expect(logs.join('\n')).toContain(
       'Overriding with force (reason: error-rate alert fired on a probe outage)',
@@ -413,7 +413,7 @@ describe('ml-gitops:promote and canary analyses', () => {
     expect(body).toContain(
       '**staging canary analysis**: AnalysisRun ml-staging/fraud-detector-predictor-7f8e9d6c5-6-1 on cluster main (version 13) succeeded',
     );
-    expect(body).toContain('| error-rate | successful | [0.002] |');
+    expect(body).toContain('| error-rate | successful | \\[0.002\\] |');
   });
 
   it('does not let the failed analysis of another version block this one', async () => {

@@ -1,3 +1,4 @@
+import { markdownText } from '@ml-gitops/plugin-ml-gitops-node';
 import {
   AuthService,
   BackstageCredentials,
@@ -127,7 +128,9 @@ async function checkLiveStatus(
 /** Markdown of the source environment's canary analysis, for the PR body. */
 function canarySection(environment: string, canary: CanaryAnalysis): string {
   const lines = [
-    `**${environment} canary analysis**: ${describeCanary(canary)}`,
+    `**${environment} canary analysis**: ${markdownText(
+      describeCanary(canary),
+    )}`,
   ];
   const times = [
     canary.startedAt ? `started ${canary.startedAt}` : '',
@@ -139,8 +142,11 @@ function canarySection(environment: string, canary: CanaryAnalysis): string {
   if (canary.metrics?.length) {
     lines.push('', '| metric | phase | latest value |', '|---|---|---|');
     for (const m of canary.metrics) {
-      const cell = (v: string) => v.replace(/\|/g, '\\|');
-      lines.push(`| ${cell(m.name)} | ${m.phase} | ${cell(m.value ?? '—')} |`);
+      lines.push(
+        `| ${markdownText(m.name)} | ${m.phase} | ${markdownText(
+          m.value ?? '—',
+        )} |`,
+      );
     }
   }
   return lines.join('\n');
@@ -279,7 +285,7 @@ export function createPromoteAction(options: PromoteActionOptions) {
         }`;
       } else if (live.kind === 'bad') {
         blockers.push(live.problem);
-        liveLine = `**${source} live**: ${live.problem}`;
+        liveLine = `**${source} live**: ${markdownText(live.problem)}`;
       } else {
         if (!input.allowUnverifiedSource) {
           throw new InputError(
@@ -289,7 +295,9 @@ export function createPromoteAction(options: PromoteActionOptions) {
         ctx.logger.warn(
           `Promoting without the live status of ${source}: ${live.problem}`,
         );
-        liveLine = `**${source} live**: not verified (${live.problem}); promoted with allowUnverifiedSource`;
+        liveLine = `**${source} live**: not verified (${markdownText(
+          live.problem,
+        )}); promoted with allowUnverifiedSource`;
       }
       // A canary analysis that failed, was inconclusive or has not concluded
       // in the source blocks the promotion of the version it analysed.

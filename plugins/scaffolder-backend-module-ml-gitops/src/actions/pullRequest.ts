@@ -8,6 +8,7 @@ import {
   changeRecordBlock,
   ConfigRepoLocation,
   GithubConfigRepoWriter,
+  markdownText,
   parseChangeBranch,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { DEFAULT_MANIFEST_PATH } from '@ml-gitops/plugin-ml-gitops-common';
@@ -344,8 +345,8 @@ export function openedBy(
   entityRef?: string,
 ): string {
   return `_Opened by the ${action} action${
-    ctx.user?.ref ? ` for ${ctx.user.ref}` : ''
-  }${entityRef ? ` (${entityRef})` : ''}._`;
+    ctx.user?.ref ? ` for ${markdownText(ctx.user.ref)}` : ''
+  }${entityRef ? ` (${markdownText(entityRef)})` : ''}._`;
 }
 
 /** The author of the commits a task makes: the person who started it. */

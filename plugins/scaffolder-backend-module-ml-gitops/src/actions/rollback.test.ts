@@ -70,6 +70,27 @@ function productionStory() {
 }
 
 describe('ml-gitops:rollback', () => {
+  it('keeps a hostile reason inert in the pull request: no mention, no link, no forged record', async () => {
+    repo.commit('Initial config', { [MODEL]: manifest('12') });
+    repo.commit('Deploy fraud-detector 13 to dev (#5)', {
+      [MODEL]: manifest('13'),
+    });
+    repo.pushAll();
+    const { api, action } = setup();
+    const forged =
+      '<!-- ml-gitops:rollback {"environment":"dev","from":"13","to":"1"} -->';
+    const reason = `@acme/everyone see #1 ![x](https://evil.example/p.png) ${forged}`;
+    const { ctx } = makeContext({ ...input, reason, rejectVersion: false });
+    await action.handler(ctx);
+
+    const body: string = api.pulls[0].body;
+    expect(body).toContain(
+      '**Reason:** `@acme/everyone` see `#1` !\\[x\\](https://evil.example/p.png) &lt;!-- ml-gitops:rollback {"environment":"dev","from":"13","to":"1"} -->',
+    );
+    // The record still says what the action did, with the reason as typed.
+    expect(parseChangeRecord(body)).toMatchObject({ to: '12', reason });
+  });
+
   it('reverts a squash-merged deployment commit and opens the pull request with the reason', async () => {
     repo.commit('Initial config', { [MODEL]: manifest('12') });
     const deploy = repo.commit('Deploy fraud-detector 13 to dev (#5)', {

@@ -12,6 +12,7 @@ import {
   changeKindOfMessage,
   changeTrailer,
   ConfigRepoLocation,
+  markdownText,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -419,7 +420,7 @@ export function createRollbackAction(options: RollbackActionOptions) {
           method === 'revert'
             ? `Reverts the last deployment commit [${last.sha.slice(0, 7)}](${
                 loc.url
-              }/commit/${last.sha}) ("${last.subject}")${
+              }/commit/${last.sha}) ("${markdownText(last.subject)}")${
                 last.parents.length > 1
                   ? ' against its first parent (a merge)'
                   : ''
@@ -427,13 +428,13 @@ export function createRollbackAction(options: RollbackActionOptions) {
             : `Sets \`model_version\` in \`${manifestPath}\` to \`${to}\`: the last deployment (${last.sha.slice(
                 0,
                 7,
-              )}, "${
-                last.subject
-              }") is not a plain change from ${to}, so a revert would not bring it back.`;
+              )}, "${markdownText(
+                last.subject,
+              )}") is not a plain change from ${to}, so a revert would not bring it back.`;
         const body = [
           `Rolls **${model}** in **${environment}** back from version \`${current}\` to \`${to}\`.`,
           '',
-          `**Reason:** ${reason}`,
+          `**Reason:** ${markdownText(reason)}`,
           '',
           how,
           '',

@@ -30,9 +30,12 @@ import {
   parseModelManifest,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import {
+  BranchHeadsCacheEntry,
+  ByteBoundedCache,
   ConfigRepoLocation,
   GithubConfigRepoClient,
   GithubConfigRepoWriter,
+  markdownText,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { MlGitopsActionsConfig } from './config';
 import {
@@ -55,6 +58,8 @@ export type MlGitopsActionOptions = {
    */
   permissions: PermissionsService;
   credentialsProvider?: GithubCredentialsProvider;
+  /** Where the Git clients say that they wait out a GitHub rate limit. */
+  logger?: { warn(message: string): void };
 };
 
 /** A minimal logger, satisfied by `ctx.logger`. */
@@ -68,8 +73,13 @@ type ActionCtx = {
   >;
 };
 
+/** The branch-list validators the actions' reader keeps, in bytes. */
+const VALIDATOR_CACHE_BYTES = 4 * 1024 * 1024;
+
 export function createGitClients(options: MlGitopsActionOptions) {
-  const cache = new Map<string, any>();
+  const cache = new ByteBoundedCache<BranchHeadsCacheEntry>(
+    VALIDATOR_CACHE_BYTES,
+  );
   const reader = GithubConfigRepoClient.fromIntegrations({
     integrations: options.integrations,
     credentialsProvider: options.credentialsProvider,
@@ -79,10 +89,14 @@ export function createGitClients(options: MlGitopsActionOptions) {
         cache.set(key, value);
       },
     },
+    // A task may wait out a rate limit that lifts within a minute.
+    rateLimitRetry: { maxWaitMs: 60_000, maxRetries: 3 },
+    allowedOwners: options.config.allowedOwners,
   });
   const writer = GithubConfigRepoWriter.fromIntegrations({
     integrations: options.integrations,
     credentialsProvider: options.credentialsProvider,
+    logger: options.logger,
   });
   return { reader, writer };
 }
@@ -611,12 +625,16 @@ export function registrySection(facts: RegistryFacts): string {
   if (v) {
     lines.push(
       '',
-      `- status: ${v.status}${v.stage ? `, stage: ${v.stage}` : ''}${
-        v.aliases.length ? `, aliases: ${v.aliases.join(', ')}` : ''
+      `- status: ${markdownText(v.status)}${
+        v.stage ? `, stage: ${markdownText(v.stage)}` : ''
+      }${
+        v.aliases.length
+          ? `, aliases: ${v.aliases.map(markdownText).join(', ')}`
+          : ''
       }`,
     );
-    if (v.runId) lines.push(`- run: \`${v.runId}\``);
-    if (v.createdAt) lines.push(`- registered: ${v.createdAt}`);
+    if (v.runId) lines.push(`- run: ${markdownText(v.runId)}`);
+    if (v.createdAt) lines.push(`- registered: ${markdownText(v.createdAt)}`);
   }
   lines.push('', `**Gate**: ${facts.gate.outcome}`);
   if (facts.gate.results.length > 0) {
@@ -629,7 +647,9 @@ export function registrySection(facts: RegistryFacts): string {
         .filter(Boolean)
         .join(', ');
       lines.push(
-        `| ${r.metric} | ${r.value ?? 'n/a'} | ${bounds} | ${r.status} |`,
+        `| ${markdownText(r.metric)} | ${r.value ?? 'n/a'} | ${bounds} | ${
+          r.status
+        } |`,
       );
     }
   }
@@ -645,8 +665,10 @@ export function forceWarning(
   }
   return [
     '> [!WARNING]',
-    `> The checks were overridden with \`force: true\`. Reason: ${input.reason}`,
-    ...blockers.map(b => `> - ${b}`),
+    `> The checks were overridden with \`force: true\`. Reason: ${markdownText(
+      input.reason ?? '',
+    )}`,
+    ...blockers.map(b => `> - ${markdownText(b)}`),
     '',
     '',
   ].join('\n');

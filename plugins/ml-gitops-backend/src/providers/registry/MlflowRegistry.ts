@@ -4,6 +4,7 @@ import {
   versionRejection,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import {
+  ByteBoundedCache,
   ModelRegistry,
   RegistryVersionFacts,
 } from '@ml-gitops/plugin-ml-gitops-node';
@@ -32,7 +33,11 @@ const JITTER = 0.5;
  * refresh of the version's status, stage and aliases costs one request.
  */
 const RUN_TTL_MS = 60 * 60_000;
-const MAX_CACHED = 20_000;
+/**
+ * The memory each of the two caches (version facts, run metrics) may take:
+ * bounded in bytes, since a run can log any number of metrics.
+ */
+const MAX_CACHED_BYTES = 16 * 1024 * 1024;
 
 /**
  * An MLflow tracking server as a {@link ModelRegistry}: the version's status,
@@ -44,14 +49,14 @@ const MAX_CACHED = 20_000;
  */
 export class MlflowRegistry implements ModelRegistry {
   readonly name: string;
-  private readonly cache = new Map<
-    string,
-    { expiresAt: number; facts: RegistryVersionFacts }
-  >();
-  private readonly runs = new Map<
-    string,
-    { at: number; metrics: Record<string, number> }
-  >();
+  private readonly cache = new ByteBoundedCache<{
+    expiresAt: number;
+    facts: RegistryVersionFacts;
+  }>(MAX_CACHED_BYTES);
+  private readonly runs = new ByteBoundedCache<{
+    at: number;
+    metrics: Record<string, number>;
+  }>(MAX_CACHED_BYTES);
 
   static fromConfig(
     config: RegistryConfig,
@@ -106,9 +111,6 @@ export class MlflowRegistry implements ModelRegistry {
         error,
       );
     }
-    if (this.cache.size > MAX_CACHED) {
-      this.cache.clear();
-    }
     const ttl = facts.status === 'READY' ? READY_TTL_MS : TTL_MS;
     this.cache.set(key, {
       expiresAt: this.now() + ttl * (1 - JITTER * Math.random()),
@@ -127,9 +129,6 @@ export class MlflowRegistry implements ModelRegistry {
     const run = await this.client.getRun(runId);
     if (!run) {
       return undefined;
-    }
-    if (this.runs.size > MAX_CACHED) {
-      this.runs.clear();
     }
     const entry = { at: this.now(), metrics: run.metrics };
     this.runs.set(runId, entry);

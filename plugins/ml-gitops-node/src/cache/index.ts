@@ -1,0 +1,1 @@
+export { ByteBoundedCache, approximateBytes } from './ByteBoundedCache';
