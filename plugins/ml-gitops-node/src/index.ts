@@ -7,5 +7,9 @@
  */
 export * from './sources';
 export * from './git';
-export { readMlGitopsSharedConfig } from './config';
-export type { MlGitopsRegistryConfig, MlGitopsSharedConfig } from './config';
+export { readArgoCdInstancesConfig, readMlGitopsSharedConfig } from './config';
+export type {
+  MlGitopsArgoCdInstanceConfig,
+  MlGitopsRegistryConfig,
+  MlGitopsSharedConfig,
+} from './config';
