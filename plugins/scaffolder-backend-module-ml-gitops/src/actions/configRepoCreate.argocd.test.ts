@@ -337,7 +337,7 @@ describe('ml-gitops:config-repo:create with Argo CD', () => {
     const argo = fakeArgoCd({ token: ARGOCD_TOKEN });
     const { action, github } = setup(argo);
     await expect(
-      action.handler(makeContext({ ...input, ...change }).ctx),
+      action.handler(makeContext({ ...input, ...change } as typeof input).ctx),
     ).rejects.toThrow(message);
     expect(github.created).toEqual([]);
     expect(argo.requests).toEqual([]);
@@ -347,7 +347,9 @@ describe('ml-gitops:config-repo:create with Argo CD', () => {
     const argo = fakeArgoCd({ token: ARGOCD_TOKEN });
     const { action } = setup(argo, []);
     await expect(
-      action.handler(makeContext({ ...input, operator: 'argocd' }).ctx),
+      action.handler(
+        makeContext({ ...input, operator: 'argocd' as const }).ctx,
+      ),
     ).rejects.toThrow(
       'operator argocd needs an Argo CD instance in mlGitops.argocd.instances',
     );
@@ -356,7 +358,7 @@ describe('ml-gitops:config-repo:create with Argo CD', () => {
   it('registers nothing with operator none, and says so', async () => {
     const argo = fakeArgoCd({ token: ARGOCD_TOKEN });
     const { action } = setup(argo);
-    const { ctx, logs } = makeContext({ ...input, operator: 'none' });
+    const { ctx, logs } = makeContext({ ...input, operator: 'none' as const });
     await action.handler(ctx);
     expect(argo.requests).toEqual([]);
     expect(outputsOf(ctx)).not.toHaveProperty('applications');
