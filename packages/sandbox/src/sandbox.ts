@@ -234,6 +234,7 @@ export async function startSandbox(
       reconcileIntervalSeconds: interval.seconds,
       jitterSeconds: interval.jitter,
       log,
+      sealedSecrets,
     });
     await world.init(options.drift ?? true);
     const mlflow = MlflowStore.seed();
@@ -533,6 +534,10 @@ export async function startSandbox(
           drifted: d.driftVersion !== undefined,
           reconciledAt: d.reconciledAt,
         })),
+        // What the Sealed Secrets controller made of the SealedSecrets the
+        // operators applied: digests of the values, never the values.
+        secrets: [...state.world.secrets.values()],
+        unsealFailures: state.world.unsealFailures,
         webhookDeliveries: state.webhooks.deliveries.slice(-20).map(x => ({
           id: x.id,
           ref: x.payload.ref,

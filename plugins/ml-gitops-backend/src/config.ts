@@ -4,7 +4,10 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
-import { readMlGitopsSharedConfig } from '@ml-gitops/plugin-ml-gitops-node';
+import {
+  readArgoCdInstancesConfig,
+  readMlGitopsSharedConfig,
+} from '@ml-gitops/plugin-ml-gitops-node';
 
 /** @public */
 export type ArgoCdInstanceConfig = {
@@ -80,32 +83,6 @@ function readDurationMs(
   return ms;
 }
 
-function checkUrl(value: string, key: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Error(
-      `${key} must be an absolute http(s) URL such as https://argocd.example.com, got "${value}"`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`${key} must use http or https, got "${value}"`);
-  }
-  return value.replace(/\/+$/, '');
-}
-
-function uniqueNames<T extends { name: string }>(items: T[], key: string): T[] {
-  const seen = new Set<string>();
-  for (const item of items) {
-    if (seen.has(item.name)) {
-      throw new Error(`${key} lists the name "${item.name}" twice`);
-    }
-    seen.add(item.name);
-  }
-  return items;
-}
-
 /**
  * Reads and checks the `mlGitops` configuration. Throws an error that names
  * the key to fix when something is wrong, so a bad config stops the plugin at
@@ -149,30 +126,8 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
     );
   }
 
-  const argocd = uniqueNames(
-    (config?.getOptionalConfigArray('argocd.instances') ?? []).map(
-      (instance, index) => {
-        const key = `mlGitops.argocd.instances[${index}]`;
-        const token = instance.getOptionalString('token') || undefined;
-        const username = instance.getOptionalString('username');
-        const password = instance.getOptionalString('password');
-        if (!token && !(username && password)) {
-          throw new Error(
-            `${key} needs either token or username and password to reach Argo CD`,
-          );
-        }
-        return {
-          name: instance.getString('name'),
-          url: checkUrl(instance.getString('url'), `${key}.url`),
-          token,
-          username,
-          password,
-          projects: instance.getOptionalStringArray('projects'),
-        };
-      },
-    ),
-    'mlGitops.argocd.instances',
-  );
+  // The instances the scaffolder actions register Applications with too.
+  const argocd: ArgoCdInstanceConfig[] = readArgoCdInstancesConfig(rootConfig);
 
   return {
     environments,

@@ -154,3 +154,68 @@ export function readMlGitopsSharedConfig(
     ...(allowedOwners ? { allowedOwners } : {}),
   };
 }
+
+/**
+ * An Argo CD instance from `mlGitops.argocd.instances`.
+ *
+ * @public
+ */
+export type MlGitopsArgoCdInstanceConfig = {
+  name: string;
+  /** Base URL without a trailing slash. */
+  url: string;
+  /** A bearer token of an Argo CD account; else `username` and `password`. */
+  token?: string;
+  /** Credentials for a session (`POST /api/v1/session`), when no token is given. */
+  username?: string;
+  password?: string;
+  /** Only these Argo CD projects are listed by the backend. */
+  projects?: string[];
+};
+
+/**
+ * Reads `mlGitops.argocd.instances`: the one reader of these keys for the
+ * backend (which polls the instances) and the scaffolder actions (which
+ * register a new config repo's Applications). Every instance needs a token,
+ * or a username and password; names are unique. Throws an error naming the
+ * key to fix.
+ *
+ * @public
+ */
+export function readArgoCdInstancesConfig(
+  rootConfig: Config,
+): MlGitopsArgoCdInstanceConfig[] {
+  const seen = new Set<string>();
+  return (
+    rootConfig.getOptionalConfigArray('mlGitops.argocd.instances') ?? []
+  ).map((instance, index) => {
+    const key = `mlGitops.argocd.instances[${index}]`;
+    const token = instance.getOptionalString('token') || undefined;
+    const username = instance.getOptionalString('username');
+    const password = instance.getOptionalString('password');
+    if (!token && !(username && password)) {
+      throw new Error(
+        `${key} needs either token or username and password to reach Argo CD`,
+      );
+    }
+    const name = instance.getString('name');
+    if (seen.has(name)) {
+      throw new Error(
+        `mlGitops.argocd.instances lists the name "${name}" twice`,
+      );
+    }
+    seen.add(name);
+    return {
+      name,
+      url: absoluteHttpUrl(
+        instance.getString('url'),
+        `${key}.url`,
+        'https://argocd.example.com',
+      ),
+      token,
+      username,
+      password,
+      projects: instance.getOptionalStringArray('projects'),
+    };
+  });
+}

@@ -8,5 +8,9 @@
 export * from './sources';
 export * from './git';
 export * from './cache';
-export { readMlGitopsSharedConfig } from './config';
-export type { MlGitopsRegistryConfig, MlGitopsSharedConfig } from './config';
+export { readArgoCdInstancesConfig, readMlGitopsSharedConfig } from './config';
+export type {
+  MlGitopsArgoCdInstanceConfig,
+  MlGitopsRegistryConfig,
+  MlGitopsSharedConfig,
+} from './config';

@@ -66,6 +66,19 @@ export function sendArgoError(
   sendJson(res, status, { error: message, code: grpcCode, message });
 }
 
+/** JSON with object keys sorted: equal for equal values, as Go's reflect.DeepEqual on the typed spec. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map(k => [k, v[k]]),
+        )
+      : v,
+  );
+}
+
 function b64url(data: string | Buffer) {
   return Buffer.from(data).toString('base64url');
 }
@@ -234,16 +247,31 @@ export class ArgoCdApi {
   applicationJson(d: LiveDeployment) {
     const w = this.world;
     const name = w.appName(d);
-    const source = {
-      repoURL: w.repoUrl(d, this.gitBaseUrl()),
-      path: 'deploy/chart',
-      targetRevision: d.branch,
-      helm: { valueFiles: ['../model.yaml'], releaseName: d.model.name },
-    };
-    const destination = {
+    const posted = d.application?.spec;
+    // An Application created through the API answers the spec it was given
+    // (argo-cd normalizes little: NormalizeApplicationSpec); a multi-source
+    // one reports `revisions` and `sources` index for index wherever a
+    // single-source one reports `revision` and `source`
+    // (v1alpha1.SyncStatus, SyncOperationResult, RevisionHistory).
+    const sources: any[] | undefined = Array.isArray(posted?.sources)
+      ? posted.sources
+      : undefined;
+    const source = sources
+      ? undefined
+      : posted?.source ?? {
+          repoURL: w.repoUrl(d, this.gitBaseUrl()),
+          path: 'deploy/chart',
+          targetRevision: d.branch,
+          helm: { valueFiles: ['../model.yaml'], releaseName: d.model.name },
+        };
+    const destination = posted?.destination ?? {
       server: 'https://kubernetes.default.svc',
       namespace: w.namespace(d.env),
     };
+    const sourceFields = (revision: string) =>
+      sources
+        ? { revisions: sources.map(() => revision), sources }
+        : { revision, source };
     const objects = servingObjects(w, d).filter(o =>
       ['InferenceService', 'Service'].includes(o.kind),
     );
@@ -280,7 +308,7 @@ export class ArgoCdApi {
         resourceVersion: String(d.resourceVersion),
         generation: d.history.length + 2,
         creationTimestamp: d.history[0]?.deployStartedAt ?? d.reconciledAt,
-        labels: {
+        labels: d.application?.labels ?? {
           'ml-gitops/model': d.model.name,
           'ml-gitops/environment': d.env,
           'app.kubernetes.io/part-of': 'ml-serving',
@@ -296,7 +324,7 @@ export class ArgoCdApi {
         },
         finalizers: ['resources-finalizer.argocd.argoproj.io'],
       },
-      spec: {
+      spec: posted ?? {
         destination,
         project: d.project ?? ARGOCD_PROJECT,
         source,
@@ -322,8 +350,7 @@ export class ArgoCdApi {
           deployedAt: h.deployedAt,
           id: h.id,
           initiatedBy: h.initiatedBy,
-          revision: h.revision,
-          source,
+          ...sourceFields(h.revision),
         })),
         ...(op
           ? {
@@ -337,7 +364,9 @@ export class ArgoCdApi {
                     limit: 5,
                   },
                   sync: {
-                    revision: op.revision,
+                    ...(sources
+                      ? { revisions: sources.map(() => op.revision), sources }
+                      : { revision: op.revision }),
                     syncOptions: [
                       'CreateNamespace=true',
                       'ApplyOutOfSyncOnly=true',
@@ -366,19 +395,28 @@ export class ArgoCdApi {
                       version,
                     };
                   }),
-                  revision: op.revision,
-                  source,
+                  ...sourceFields(op.revision),
                 },
               },
             }
           : {}),
         reconciledAt: d.reconciledAt,
         resources,
-        sourceType: 'Helm',
+        ...(sources
+          ? {
+              sourceTypes: sources.map(x =>
+                x.directory ? 'Directory' : 'Helm',
+              ),
+            }
+          : { sourceType: 'Helm' }),
         summary: { images: IMAGES },
         sync: {
-          comparedTo: { destination, source },
-          revision: d.targetRevision,
+          comparedTo: sources
+            ? { destination, sources }
+            : { destination, source },
+          ...(sources
+            ? { revisions: sources.map(() => d.targetRevision) }
+            : { revision: d.targetRevision }),
           status: synced ? 'Synced' : 'OutOfSync',
         },
       },
@@ -386,11 +424,13 @@ export class ArgoCdApi {
   }
 
   /**
-   * `POST /api/v1/applications` (ApplicationCreateRequest): an Application
-   * whose source is an environment branch of a config repo on the sandbox's
-   * Git host becomes a live deployment, labelled like the seeded ones.
+   * Checks an Application as Argo CD's create and update do
+   * (server/application/application.go, validateAndNormalizeApp): its name,
+   * labels the sandbox needs, an existing project, sources readable on the
+   * sandbox's Git host (all on one config repo), and the namespace the
+   * sandbox serves the environment in.
    */
-  private async createApplication(app: any, upsert: boolean) {
+  private checkApplication(app: any) {
     const invalid = (message: string) => new ArgoError(400, 3, message);
     if (app?.kind !== undefined && app.kind !== 'Application') {
       throw invalid(`kind must be Application, got ${app.kind}`);
@@ -427,24 +467,45 @@ export class ArgoCdApi {
         `application references project ${appProject} which does not exist`,
       );
     }
-    const source = app.spec?.source ?? {};
-    let repoUrl: URL;
-    try {
-      repoUrl = new URL(String(source.repoURL));
-    } catch {
-      throw invalid(`application ${name}: spec.source.repoURL is not a URL`);
-    }
-    const [owner, repoName] = repoUrl.pathname
-      .replace(/^\/+/, '')
-      .replace(/\.git$/, '')
-      .split('/');
-    const repo =
-      repoUrl.host === new URL(this.gitBaseUrl()).host
-        ? this.repos.get(owner, repoName)
-        : undefined;
-    if (!repo) {
+    const hasSources = Array.isArray(app.spec?.sources);
+    if (hasSources && app.spec?.source) {
       throw invalid(
-        `application spec for ${name} is invalid: InvalidSpecError: repository not accessible: repository not found: ${source.repoURL}`,
+        `application spec for ${name} is invalid: InvalidSpecError: application has both source and sources defined`,
+      );
+    }
+    const sources: any[] = hasSources
+      ? app.spec.sources
+      : [app.spec?.source ?? {}];
+    if (sources.length === 0) {
+      throw invalid(
+        `application spec for ${name} is invalid: InvalidSpecError: no sources defined`,
+      );
+    }
+    const repos = sources.map(source => {
+      let repoUrl: URL;
+      try {
+        repoUrl = new URL(String(source?.repoURL));
+      } catch {
+        throw invalid(`application ${name}: spec.source.repoURL is not a URL`);
+      }
+      const [owner, repoName] = repoUrl.pathname
+        .replace(/^\/+/, '')
+        .replace(/\.git$/, '')
+        .split('/');
+      const repo =
+        repoUrl.host === new URL(this.gitBaseUrl()).host
+          ? this.repos.get(owner, repoName)
+          : undefined;
+      if (!repo) {
+        throw invalid(
+          `application spec for ${name} is invalid: InvalidSpecError: repository not accessible: repository not found: ${source?.repoURL}`,
+        );
+      }
+      return repo;
+    });
+    if (repos.some(r => r !== repos[0])) {
+      throw invalid(
+        `application ${name}: the sandbox applies sources of one config repo only`,
       );
     }
     const namespace = app.spec?.destination?.namespace;
@@ -455,35 +516,92 @@ export class ArgoCdApi {
         )}, not ${namespace}`,
       );
     }
-    const existing = this.world.find(model, env);
+    // The branch the model is served from: the chart's source (the first
+    // without `directory` or `ref`), else the first.
+    const main =
+      sources.find(x => !x?.directory && !x?.ref) ?? sources[0] ?? {};
+    const repo = repos[0];
+    return {
+      name,
+      model,
+      env: env as Environment,
+      project: appProject as string,
+      repo,
+      branch: String(main.targetRevision || repo.default_branch),
+      team: labels.team,
+      application: { spec: app.spec, labels },
+      autoSync: Boolean(app.spec?.syncPolicy?.automated),
+    };
+  }
+
+  /**
+   * `POST /api/v1/applications` (ApplicationCreateRequest): an Application
+   * whose sources are an environment branch of a config repo on the
+   * sandbox's Git host becomes a live deployment. An existing one with an
+   * equal spec and labels is answered as it is; a different one needs
+   * `upsert` ("existing application spec is different, use upsert flag to
+   * force update", argo-cd server/application/application.go, Create).
+   */
+  private async createApplication(app: any, upsert: boolean) {
+    const checked = this.checkApplication(app);
+    const existing = this.world.find(checked.model, checked.env);
     if (existing) {
+      const current = this.applicationJson(existing);
       const same =
-        existing.repo === repo &&
-        existing.branch === (source.targetRevision || repo.default_branch);
-      if (!same && !upsert) {
-        throw invalid(
+        canonical(current.spec) === canonical(app.spec) &&
+        canonical(current.metadata.labels) ===
+          canonical(checked.application.labels);
+      if (same) return existing;
+      if (!upsert) {
+        throw new ArgoError(
+          400,
+          3,
           `existing application spec is different, use upsert flag to force update`,
         );
       }
-      existing.autoSync = Boolean(app.spec?.syncPolicy?.automated);
-      existing.resourceVersion = this.world.nextResourceVersion();
-      return existing;
+      return this.replaceApplication(existing, checked);
     }
     try {
       const d = await this.world.addDeployment({
-        model,
-        env: env as Environment,
+        model: checked.model,
+        env: checked.env,
         operator: 'argocd',
-        repo,
-        branch: source.targetRevision || repo.default_branch,
-        team: labels.team,
-        autoSync: Boolean(app.spec?.syncPolicy?.automated),
+        repo: checked.repo,
+        branch: checked.branch,
+        team: checked.team,
+        autoSync: checked.autoSync,
+        application: checked.application,
       });
-      d.project = appProject;
+      d.project = checked.project;
       return d;
     } catch (e) {
-      throw invalid(`application ${name}: ${(e as Error).message}`);
+      throw new ArgoError(
+        400,
+        3,
+        `application ${checked.name}: ${(e as Error).message}`,
+      );
     }
+  }
+
+  /** Gives a deployment the spec and labels of an updated Application, then reconciles it. */
+  private async replaceApplication(
+    d: LiveDeployment,
+    checked: ReturnType<ArgoCdApi['checkApplication']>,
+  ) {
+    if (d.operator !== 'argocd' || checked.repo !== d.repo) {
+      throw new ArgoError(
+        400,
+        3,
+        `application ${checked.name}: the sandbox cannot move a deployment to another operator or repo`,
+      );
+    }
+    d.application = checked.application;
+    d.project = checked.project;
+    d.branch = checked.branch;
+    d.autoSync = checked.autoSync;
+    d.resourceVersion = this.world.nextResourceVersion();
+    await this.world.reconcile(d);
+    return d;
   }
 
   private routes() {
@@ -569,6 +687,26 @@ export class ArgoCdApi {
         ctx.url.searchParams.get('upsert') === 'true',
       );
       sendJson(ctx.res, 200, this.applicationJson(d));
+    });
+    // ApplicationUpdateRequest: PUT /api/v1/applications/{application.metadata.name}
+    // with the Application as the body; Argo CD replaces its spec, labels
+    // and annotations (server/application/application.go, Update).
+    r.add('PUT', '/api/v1/applications/:name', async ctx => {
+      const body = await readJson(ctx.req);
+      if (body?.metadata?.name !== ctx.params.name) {
+        throw new ArgoError(
+          400,
+          3,
+          `application name ${body?.metadata?.name} does not match ${ctx.params.name}`,
+        );
+      }
+      const d = this.app(ctx.params.name, ctx.url.searchParams);
+      const checked = this.checkApplication(body);
+      sendJson(
+        ctx.res,
+        200,
+        this.applicationJson(await this.replaceApplication(d, checked)),
+      );
     });
     r.add('GET', '/api/v1/applications/:name', async ctx => {
       const d = this.app(ctx.params.name, ctx.url.searchParams);

@@ -20,8 +20,9 @@
  * environment branch of the config repo on the emulated Git host.
  */
 
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { GitRepos, RepoRecord } from '../githost/GitRepos';
+import type { UnsealResult } from '../sealedSecrets/SealedSecretsController';
 import {
   ENVIRONMENTS,
   Environment,
@@ -45,6 +46,11 @@ export type LiveDeployment = {
   operator: 'argocd' | 'flux';
   /** Argo CD project of an Application created through the API (default: the seed's) */
   project?: string;
+  /**
+   * The Application as it was created or updated through the Argo CD API
+   * (its spec and labels); the seeded deployments have none.
+   */
+  application?: { spec: any; labels: Record<string, string> };
   repo: RepoRecord;
   branch: string;
   /** Argo CD automated sync / Flux not suspended */
@@ -84,6 +90,35 @@ export type WorldOptions = {
   reconcileIntervalSeconds: number;
   jitterSeconds: number;
   log: (m: string) => void;
+  /**
+   * The cluster's Sealed Secrets controller: what an operator applies as a
+   * SealedSecret is handed to it, and what it unseals becomes a Secret.
+   */
+  sealedSecrets?: {
+    unseal(text: string): UnsealResult;
+  };
+};
+
+/**
+ * A Secret the Sealed Secrets controller made in the cluster from an applied
+ * SealedSecret; the values are kept as digests only.
+ */
+export type ClusterSecret = {
+  namespace: string;
+  name: string;
+  /** Which deployment's sync applied its SealedSecret, from which file and commit. */
+  appliedBy: { application: string; path: string; revision: string };
+  data: Record<string, { sha256: string; bytes: number }>;
+  createdAt: string;
+};
+
+/** A SealedSecret that was applied but did not unseal (the controller's error). */
+export type UnsealFailure = {
+  namespace: string;
+  name: string;
+  path: string;
+  revision: string;
+  error: string;
 };
 
 function iso(ms: number) {
@@ -92,6 +127,10 @@ function iso(ms: number) {
 
 export class World {
   readonly deployments: LiveDeployment[] = [];
+  /** Secrets in the cluster by `namespace/name`, made by the Sealed Secrets controller. */
+  readonly secrets = new Map<string, ClusterSecret>();
+  /** SealedSecrets an operator applied that the controller could not unseal. */
+  readonly unsealFailures: UnsealFailure[] = [];
   private timer?: NodeJS.Timeout;
   private busy = new Map<LiveDeployment, Promise<void>>();
   private rv = 1000;
@@ -279,7 +318,82 @@ export class World {
       initiatedBy,
     });
     if (d.history.length > 10) d.history.shift();
+    await this.applyDirectorySources(d, revision);
     d.resourceVersion = this.nextResourceVersion();
+  }
+
+  /**
+   * The plain-manifest sources of an Application created through the API
+   * (Argo CD "Directory" sources: a `path` with `directory`, or without a
+   * Chart.yaml): every manifest at `revision` under the path that
+   * `directory.include` (a glob, argo-cd docs "Directory") admits is applied.
+   * The sandbox's cluster runs only the serving objects and the Sealed
+   * Secrets controller, so of those manifests it keeps the SealedSecrets: the
+   * controller unseals each into a Secret of the same name, in its namespace
+   * or else the Application's destination namespace, as kubectl apply and
+   * the controller do.
+   */
+  private async applyDirectorySources(d: LiveDeployment, revision: string) {
+    const sources: any[] = d.application?.spec?.sources ?? [];
+    const namespace: string =
+      d.application?.spec?.destination?.namespace ?? this.namespace(d.env);
+    for (const source of sources) {
+      if (!source?.directory || typeof source.path !== 'string') continue;
+      const dir = source.path.replace(/^\.?\/+|\/+$/g, '');
+      const include = globRegExp(source.directory.include || '*');
+      const entries = await this.repos
+        .tree(d.repo, `${revision}:${dir}`, Boolean(source.directory.recurse))
+        .catch(() => []);
+      for (const entry of entries) {
+        if (entry.type !== 'blob' || !/\.(ya?ml|json)$/.test(entry.path)) {
+          continue;
+        }
+        if (!include.test(entry.path)) continue;
+        const file = `${dir}/${entry.path}`;
+        const text = (await this.repos.blob(d.repo, entry.sha)).toString(
+          'utf8',
+        );
+        for (const doc of parseAllDocuments(text)) {
+          const obj = doc.toJS();
+          if (obj?.kind !== 'SealedSecret') continue;
+          this.applySealedSecret(d, obj, namespace, file, revision);
+        }
+      }
+    }
+  }
+
+  private applySealedSecret(
+    d: LiveDeployment,
+    obj: any,
+    namespace: string,
+    file: string,
+    revision: string,
+  ) {
+    const controller = this.options.sealedSecrets;
+    obj.metadata = { ...obj.metadata };
+    obj.metadata.namespace ||= namespace;
+    const name = String(obj.metadata.name ?? '');
+    if (!controller) return;
+    const result = controller.unseal(JSON.stringify(obj));
+    const key = `${obj.metadata.namespace}/${name}`;
+    if (!result.ok) {
+      this.unsealFailures.push({
+        namespace: obj.metadata.namespace,
+        name,
+        path: file,
+        revision,
+        error: result.error,
+      });
+      this.options.log(`sealed-secrets: ${key} from ${file}: ${result.error}`);
+      return;
+    }
+    this.secrets.set(key, {
+      namespace: obj.metadata.namespace,
+      name,
+      appliedBy: { application: this.appName(d), path: file, revision },
+      data: result.data,
+      createdAt: this.secrets.get(key)?.createdAt ?? iso(Date.now()),
+    });
   }
 
   /**
@@ -295,6 +409,7 @@ export class World {
     branch: string;
     team?: string;
     autoSync: boolean;
+    application?: LiveDeployment['application'];
   }): Promise<LiveDeployment> {
     if (this.find(spec.model, spec.env)) {
       throw new Error(
@@ -352,6 +467,7 @@ export class World {
       nextPollAt: Date.now() + this.pollDelayMs(),
       lastHandledReconcileAt: {},
       resourceVersion: this.nextResourceVersion(),
+      ...(spec.application ? { application: spec.application } : {}),
     };
     this.deployments.push(d);
     await this.reconcile(d);
@@ -403,4 +519,15 @@ export class World {
   repoUrl(d: LiveDeployment, gitBaseUrl: string) {
     return `${gitBaseUrl}/${d.repo.fullName}.git`;
   }
+}
+
+/** A glob of Argo CD's `directory.include` (`*`, `?`, `{a,b}`) as a RegExp. */
+function globRegExp(glob: string): RegExp {
+  const alternatives = glob.replace(/^\{|\}$/g, '').split(',');
+  const one = (g: string) =>
+    g
+      .replace(/[.+^$()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]');
+  return new RegExp(`^(?:${alternatives.map(one).join('|')})$`);
 }

@@ -1,7 +1,9 @@
 import { Config } from '@backstage/config';
 import {
+  MlGitopsArgoCdInstanceConfig,
   MlGitopsRegistryConfig,
   MlGitopsSharedConfig,
+  readArgoCdInstancesConfig,
   readMlGitopsSharedConfig,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { credentialFreeUrl, redactUrl } from './inputs';
@@ -38,6 +40,12 @@ export type MlGitopsActionsConfig = MlGitopsSharedConfig & {
    * branches (`mlGitops.validateCheckAppId`); see {@link validateCheckAppId}.
    */
   validateCheckAppId?: number;
+  /**
+   * The Argo CD instances of `mlGitops.argocd.instances` (the backend polls
+   * the same ones); `ml-gitops:config-repo:create` registers a new config
+   * repo's Applications with one of them.
+   */
+  argocd?: MlGitopsArgoCdInstanceConfig[];
 };
 
 /**
@@ -193,8 +201,8 @@ export function readSealedSecretsConfig(
 }
 
 /**
- * Reads the `mlGitops` keys the actions use: `environments` and
- * `registries` through the reader the backend uses too
+ * Reads the `mlGitops` keys the actions use: `environments`, `registries`
+ * and `argocd.instances` through the reader the backend uses too
  * (`readMlGitopsSharedConfig` of `@ml-gitops/plugin-ml-gitops-node`), and
  * the actions' own `sealedSecrets` (see `readSealedSecretsConfig`). Throws
  * an error naming the key to fix when something is wrong, so a bad value
@@ -216,8 +224,10 @@ export function readMlGitopsActionsConfig(
       `mlGitops.validateCheckAppId must be the numeric id of a GitHub App (GitHub Actions is 15368 on github.com), got ${appId}`,
     );
   }
+  const argocd = readArgoCdInstancesConfig(rootConfig);
   return {
     ...shared,
+    ...(argocd.length > 0 ? { argocd } : {}),
     ...(sealedSecrets === undefined ? {} : { sealedSecrets }),
     ...(appId === undefined ? {} : { validateCheckAppId: appId }),
   };

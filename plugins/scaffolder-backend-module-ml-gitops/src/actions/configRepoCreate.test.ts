@@ -96,11 +96,19 @@ describe('ml-gitops:config-repo:create', () => {
         },
       },
       spec: {
-        source: {
-          repoURL: 'https://github.com/acme/fraud-detector-config.git',
-          targetRevision: 'production',
-          path: 'deploy/chart',
-        },
+        sources: [
+          {
+            repoURL: 'https://github.com/acme/fraud-detector-config.git',
+            targetRevision: 'production',
+            path: 'deploy/chart',
+          },
+          {
+            repoURL: 'https://github.com/acme/fraud-detector-config.git',
+            targetRevision: 'production',
+            path: 'secrets',
+            directory: { include: '*.sealed.yaml' },
+          },
+        ],
         destination: { namespace: 'ml-production' },
       },
     });

@@ -11,10 +11,15 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { examples } from './configRepoCreate.examples';
 import {
+  argoApplication,
   CATALOG_INFO_PATH,
   configRepoFiles,
   VALIDATE_CHECK,
 } from './configRepoFiles';
+import {
+  ArgoCdApplicationsClient,
+  registerApplication,
+} from './argoCdApplications';
 import { GitCli, GitCommandError } from './gitCli';
 import {
   checkDnsLabel,
@@ -35,6 +40,7 @@ import {
   resolveModel,
 } from './shared';
 import { MlGitopsActionsConfig, validateCheckAppId } from './config';
+import yaml from 'yaml';
 
 /** Options of {@link createConfigRepoCreateAction}. */
 export type ConfigRepoCreateActionOptions = MlGitopsActionOptions & {
@@ -60,6 +66,9 @@ type RepoSettingsInput = {
   argocdNamespace?: unknown;
   argocdProject?: unknown;
   destinationServer?: unknown;
+  destinationName?: unknown;
+  operator?: unknown;
+  argocdInstance?: unknown;
 };
 
 /**
@@ -177,6 +186,70 @@ function checkRepoSettings(
       );
     }
   }
+  if (input.destinationName !== undefined) {
+    if (input.destinationServer !== undefined) {
+      throw new InputError(
+        'give destinationServer or destinationName, not both: Argo CD picks the cluster by one of them',
+      );
+    }
+    checkDnsSubdomain(
+      input.destinationName,
+      'destinationName',
+      'Argo CD cluster name',
+    );
+  }
+  resolveOperator(input, config);
+}
+
+/**
+ * Which operator the repo's Applications are registered with: `argocd`
+ * (one of `mlGitops.argocd.instances`) or `none` (the files are committed,
+ * nothing is registered). The default is `argocd` when an instance is
+ * configured.
+ */
+export function resolveOperator(
+  input: { operator?: unknown; argocdInstance?: unknown },
+  config: MlGitopsActionsConfig,
+):
+  | {
+      operator: 'argocd';
+      instance: NonNullable<MlGitopsActionsConfig['argocd']>[number];
+    }
+  | { operator: 'none' } {
+  const instances = config.argocd ?? [];
+  const operator = input.operator ?? (instances.length > 0 ? 'argocd' : 'none');
+  if (operator === 'none') {
+    if (input.argocdInstance !== undefined) {
+      throw new InputError(
+        'argocdInstance is set but operator is none: nothing would be registered; drop one of them',
+      );
+    }
+    return { operator: 'none' };
+  }
+  if (operator !== 'argocd') {
+    throw new InputError(
+      `operator ${JSON.stringify(
+        String(operator).slice(0, 50),
+      )} is not known; use argocd or none`,
+    );
+  }
+  if (instances.length === 0) {
+    throw new InputError(
+      'operator argocd needs an Argo CD instance in mlGitops.argocd.instances; configure one, or use operator none to only commit the Applications',
+    );
+  }
+  const name = input.argocdInstance ?? instances[0].name;
+  const instance = instances.find(i => i.name === name);
+  if (!instance) {
+    throw new InputError(
+      `argocdInstance ${JSON.stringify(
+        String(name).slice(0, 100),
+      )} is not configured; choose one of ${instances
+        .map(i => i.name)
+        .join(', ')} (mlGitops.argocd.instances)`,
+    );
+  }
+  return { operator: 'argocd', instance };
 }
 
 const entityValidator = makeValidator();
@@ -225,7 +298,8 @@ function checkEntityOwner(
 /**
  * `ml-gitops:config-repo:create`: creates a model's config repo on GitHub
  * with its environment branches, the manifest, chart, validate workflow,
- * CODEOWNERS, Argo CD Applications and branch protection.
+ * CODEOWNERS, Argo CD Applications and branch protection, and registers the
+ * Applications with a configured Argo CD instance.
  *
  * @public
  */
@@ -237,7 +311,7 @@ export function createConfigRepoCreateAction(
   return createTemplateAction({
     id: 'ml-gitops:config-repo:create',
     description:
-      "Creates a model's config repo on GitHub: one branch per environment holding deploy/model.yaml, the Helm chart, the validate workflow, CODEOWNERS and Argo CD Applications, with branch protection (the last environment needs a code owner's review and the validate check).",
+      "Creates a model's config repo on GitHub: one branch per environment holding deploy/model.yaml, the Helm chart, the validate workflow, CODEOWNERS and Argo CD Applications, with branch protection (the last environment needs a code owner's review and the validate check), and registers the Applications with Argo CD.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -322,6 +396,34 @@ export function createConfigRepoCreateAction(
               'Cluster API server the Applications deploy to (default https://kubernetes.default.svc)',
             )
             .optional(),
+        destinationName: z =>
+          z
+            .string()
+            .describe(
+              "Name of the cluster in Argo CD's cluster list the Applications deploy to, instead of destinationServer",
+            )
+            .optional(),
+        operator: z =>
+          z
+            .enum(['argocd', 'none'])
+            .describe(
+              'Who deploys the repo: argocd registers the Applications with an Argo CD instance (the default when mlGitops.argocd.instances has one); none only commits them',
+            )
+            .optional(),
+        argocdInstance: z =>
+          z
+            .string()
+            .describe(
+              'Which instance of mlGitops.argocd.instances registers the Applications (default the first)',
+            )
+            .optional(),
+        replaceApplications: z =>
+          z
+            .boolean()
+            .describe(
+              'When Argo CD already has an Application of the same name with another spec, replace its spec instead of refusing (default false)',
+            )
+            .optional(),
         entityOwner: z =>
           z
             .string()
@@ -359,6 +461,25 @@ export function createConfigRepoCreateAction(
             .describe(
               'The ml-gitops annotations to put on the model entity (catalog-info.yaml)',
             ),
+        applications: z =>
+          z
+            .array(
+              z.object({
+                name: z.string().describe('Name of the Application'),
+                instance: z
+                  .string()
+                  .describe('The Argo CD instance it is registered with'),
+                registration: z
+                  .enum(['created', 'unchanged', 'updated', 'dry-run'])
+                  .describe(
+                    'created, unchanged (it existed with this spec), updated (replaceApplications) or dry-run (not sent)',
+                  ),
+              }),
+            )
+            .describe(
+              'The Argo CD Applications registered, one per environment (operator argocd)',
+            )
+            .optional(),
         catalogInfoUrl: z =>
           z
             .string()
@@ -399,9 +520,13 @@ export function createConfigRepoCreateAction(
         argocdProject: input.argocdProject ?? 'default',
         destinationServer:
           input.destinationServer ?? 'https://kubernetes.default.svc',
+        ...(input.destinationName
+          ? { destinationName: input.destinationName }
+          : {}),
         entity: checkEntityOwner(input.entityOwner, input.entitySystem),
       };
       const files = configRepoFiles(spec);
+      const registration = resolveOperator(input, options.config);
       const parsed = parseModelManifest(files['deploy/model.yaml']);
       if (!parsed.ok) {
         throw new InputError(
@@ -463,6 +588,24 @@ export function createConfigRepoCreateAction(
             ', ',
           )} and protect them (${environments.at(-1)} needs a review)`,
         );
+        if (registration.operator === 'argocd') {
+          for (const environment of environments) {
+            const app = argoApplication(spec, environment);
+            ctx.logger.info(
+              `Dry run: would register with Argo CD "${
+                registration.instance.name
+              }" (${registration.instance.url}):\n${yaml.stringify(app)}`,
+            );
+          }
+          ctx.output(
+            'applications',
+            environments.map(environment => ({
+              name: argoApplication(spec, environment).metadata.name,
+              instance: registration.instance.name,
+              registration: 'dry-run' as const,
+            })),
+          );
+        }
         return;
       }
 
@@ -578,6 +721,43 @@ export function createConfigRepoCreateAction(
           },
         });
       }
+
+      if (registration.operator === 'none') {
+        ctx.logger.warn(
+          `Registered nothing (operator none): until argocd/<environment>.yaml are applied in Argo CD's namespace, nothing deploys ${input.model}`,
+        );
+        return;
+      }
+      // After the push: Argo CD validates that it can read the branches.
+      const client = ArgoCdApplicationsClient.create(registration.instance);
+      const registered = [];
+      for (const environment of environments) {
+        const app = argoApplication(spec, environment);
+        const result = await ctx.checkpoint({
+          key: `ml-gitops.config-repo.register.${registration.instance.name}.${app.metadata.namespace}.${app.metadata.name}`,
+          fn: async () =>
+            registerApplication(client, app, {
+              replace: input.replaceApplications ?? false,
+            }),
+        });
+        ctx.logger.info(
+          `${
+            {
+              created: 'Registered',
+              unchanged: 'Already registered, unchanged:',
+              updated: 'Replaced the spec of',
+            }[result]
+          } Application ${app.metadata.name} (project ${
+            app.spec.project
+          }) with Argo CD "${registration.instance.name}"`,
+        );
+        registered.push({
+          name: app.metadata.name,
+          instance: registration.instance.name,
+          registration: result,
+        });
+      }
+      ctx.output('applications', registered);
     },
   });
 }

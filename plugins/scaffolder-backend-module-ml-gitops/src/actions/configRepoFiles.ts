@@ -16,7 +16,10 @@ export type ConfigRepoSpec = {
   namespace: string;
   argocdNamespace: string;
   argocdProject: string;
+  /** The cluster the Applications deploy to: its API server URL… */
   destinationServer: string;
+  /** …or its name in Argo CD's cluster list (used instead of the server when set). */
+  destinationName?: string;
   /** When set, the repo also holds the model's catalog entity (catalog-info.yaml). */
   entity?: { owner: string; system?: string; description?: string };
 };
@@ -99,8 +102,31 @@ function namespaceOf(spec: ConfigRepoSpec, environment: string): string {
   return spec.namespace.replace(/\{environment\}/g, environment);
 }
 
-function argoApplication(spec: ConfigRepoSpec, environment: string): string {
-  return yaml.stringify({
+/** Where the SealedSecrets of an environment branch live (DESIGN.md "The config repo"). */
+export const SECRETS_PATH = 'secrets';
+
+/**
+ * The Argo CD Application that deploys one environment branch
+ * (`argoproj.io/v1alpha1` Application, argo-cd docs "Declarative Setup" and
+ * "Multiple Sources for an Application"). It has two sources on the same
+ * branch, so that what Argo CD applies includes the sealed secrets:
+ *
+ * - `deploy/chart`, rendered by Helm with `deploy/model.yaml` as values;
+ * - `secrets/`, a plain directory source limited to `*.sealed.yaml`, so the
+ *   SealedSecrets reach the cluster and the Sealed Secrets controller
+ *   unseals them there.
+ *
+ * A Helm chart cannot read files outside its own folder (Helm's `.Files`),
+ * so the secrets cannot come through the chart while they stay under
+ * `secrets/`; multiple sources exist since Argo CD 2.6, the oldest release
+ * the backend reads.
+ */
+export function argoApplication(
+  spec: ConfigRepoSpec,
+  environment: string,
+): ArgoApplication {
+  const repoURL = `${spec.repoUrl}.git`;
+  return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
     metadata: {
@@ -113,17 +139,27 @@ function argoApplication(spec: ConfigRepoSpec, environment: string): string {
     },
     spec: {
       project: spec.argocdProject,
-      source: {
-        repoURL: `${spec.repoUrl}.git`,
-        targetRevision: environment,
-        path: 'deploy/chart',
-        helm: {
-          valueFiles: ['../model.yaml'],
-          parameters: [{ name: 'environment', value: environment }],
+      sources: [
+        {
+          repoURL,
+          targetRevision: environment,
+          path: 'deploy/chart',
+          helm: {
+            valueFiles: ['../model.yaml'],
+            parameters: [{ name: 'environment', value: environment }],
+          },
         },
-      },
+        {
+          repoURL,
+          targetRevision: environment,
+          path: SECRETS_PATH,
+          directory: { include: '*.sealed.yaml' },
+        },
+      ],
       destination: {
-        server: spec.destinationServer,
+        ...(spec.destinationName
+          ? { name: spec.destinationName }
+          : { server: spec.destinationServer }),
         namespace: namespaceOf(spec, environment),
       },
       syncPolicy: {
@@ -131,7 +167,24 @@ function argoApplication(spec: ConfigRepoSpec, environment: string): string {
         syncOptions: ['CreateNamespace=true'],
       },
     },
-  });
+  };
+}
+
+/** An Application as this module writes it (a subset of `v1alpha1.Application`). */
+export type ArgoApplication = {
+  apiVersion: 'argoproj.io/v1alpha1';
+  kind: 'Application';
+  metadata: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+  };
+  spec: Record<string, unknown> & { project: string };
+};
+
+/** Where the Application of an environment is committed in the repo. */
+export function argoApplicationPath(environment: string): string {
+  return `argocd/${environment}.yaml`;
 }
 
 /**
@@ -225,13 +278,20 @@ The branches are never merged into each other: a promotion is a pull request
 into the next environment's branch that sets \`model_version\` to the version
 the previous one serves, so each branch keeps its own secrets and settings.
 
-\`argocd/<environment>.yaml\` are the Argo CD Applications; apply them once
-(\`kubectl apply -f argocd/\`) or let an app-of-apps pick them up.
-Secrets are committed only as SealedSecrets under \`secrets/\`.
+\`argocd/<environment>.yaml\` are the Argo CD Applications, one per
+environment. \`ml-gitops:config-repo:create\` registered them with Argo CD
+when it made this repo (unless told not to); \`kubectl apply -f argocd/\` in
+Argo CD's namespace registers them again.
+Each applies the chart under \`deploy/chart\` and every \`secrets/*.sealed.yaml\`
+of its branch. Secrets are committed only as SealedSecrets under \`secrets/\`
+(the seal-a-secret template opens those pull requests); the cluster's Sealed
+Secrets controller turns them into Secrets.
 `,
   };
   for (const environment of spec.environments) {
-    files[`argocd/${environment}.yaml`] = argoApplication(spec, environment);
+    files[argoApplicationPath(environment)] = yaml.stringify(
+      argoApplication(spec, environment),
+    );
   }
   if (spec.entity) {
     files[CATALOG_INFO_PATH] = catalogInfo(spec, spec.entity);
