@@ -71,7 +71,31 @@ export interface Config {
         projects?: string[];
       }>;
     };
-    /** Flux: clusters of the `kubernetes` config on which Flux applies config repos. */
+    /**
+     * How ML GitOps reads the clusters of the Kubernetes plugin (every
+     * cluster it reaches, through its proxy). An addition to the design
+     * contract.
+     */
+    kubernetes?: {
+      /**
+       * Tokens for clusters with the `oidc` auth provider, by their
+       * `oidcTokenProvider` (e.g. `okta`): the poller has no signed-in user
+       * whose ID token the Kubernetes plugin could pass on. Without an entry,
+       * the clusters of that provider are not read.
+       */
+      oidcTokens?: {
+        [provider: string]: {
+          /**
+           * A token the clusters accept.
+           * @visibility secret
+           */
+          token?: string;
+          /** A file holding the token, re-read at every request (for a token something else renews). */
+          tokenFile?: string;
+        };
+      };
+    };
+    /** Flux: clusters (by name, as the Kubernetes plugin lists them) on which Flux applies config repos. */
     flux?: {
       clusters: string[];
     };

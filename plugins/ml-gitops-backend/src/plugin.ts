@@ -26,10 +26,7 @@ import {
   GithubConfigRepoClient,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { FluxSource } from './providers/flux/FluxSource';
-import {
-  KubernetesClusterClient,
-  readKubernetesClusters,
-} from './providers/kubernetes/KubernetesClusters';
+import { KubernetesClusters } from './providers/kubernetes/KubernetesClusters';
 import { ServingVersions } from './providers/kubernetes/ServingVersions';
 import { CanaryAnalyses } from './providers/canary/CanaryAnalyses';
 import { createRegistries } from './providers/registry/createRegistries';
@@ -68,6 +65,7 @@ export const mlGitopsPlugin = createBackendPlugin({
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
         auth: coreServices.auth,
+        discovery: coreServices.discovery,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         catalog: catalogServiceRef,
@@ -83,6 +81,7 @@ export const mlGitopsPlugin = createBackendPlugin({
         httpRouter,
         httpAuth,
         auth,
+        discovery,
         permissions,
         permissionsRegistry,
         catalog,
@@ -118,20 +117,18 @@ export const mlGitopsPlugin = createBackendPlugin({
           { environments: mlConfig.environments, maxBackfill: 50 },
         );
 
-        const clusters = readKubernetesClusters(config).map(cluster =>
-          KubernetesClusterClient.create(cluster, {
-            timeoutMs: mlConfig.requestTimeoutMs,
-          }),
-        );
-        const fluxSources = mlConfig.fluxClusters.map(name => {
-          const client = clusters.find(c => c.cluster.name === name);
-          if (!client) {
-            throw new Error(
-              `mlGitops.flux.clusters names "${name}", but no cluster of that name is in kubernetes.clusterLocatorMethods (type: config)`,
-            );
-          }
-          return new FluxSource(client, logger);
+        // Every cluster the Kubernetes plugin reaches, through its proxy; the
+        // list is asked for again before every cycle.
+        const clusters = KubernetesClusters.create({
+          config,
+          discovery,
+          auth,
+          logger,
+          timeoutMs: mlConfig.requestTimeoutMs,
         });
+        const fluxSources = mlConfig.fluxClusters.map(
+          name => new FluxSource(clusters.client(name), logger),
+        );
         const sources: DeploymentSource[] = [
           ...mlConfig.argocd.map(instance =>
             ArgoCdSource.fromConfig(instance, {
@@ -157,10 +154,8 @@ export const mlGitopsPlugin = createBackendPlugin({
           history,
           sources,
           registries,
-          servingVersions:
-            clusters.length > 0 ? new ServingVersions(clusters) : undefined,
-          canaryAnalyses:
-            clusters.length > 0 ? new CanaryAnalyses(clusters) : undefined,
+          servingVersions: new ServingVersions(clusters.clients),
+          canaryAnalyses: new CanaryAnalyses(clusters.clients),
           config: mlConfig,
           notifications,
           signals,
@@ -171,7 +166,27 @@ export const mlGitopsPlugin = createBackendPlugin({
           ...mlConfig.schedule,
           // After the schedule, so no config can make replicas poll each.
           scope: 'global',
-          fn: () => poller.pollAll(),
+          fn: async () => {
+            // The first cycle waits for the first list of clusters.
+            await clusters.listOnce().catch(() => undefined);
+            await poller.pollAll();
+          },
+        });
+        // Every replica keeps its list of clusters: any of them may poll a
+        // model outside the schedule (webhook, refresh).
+        await scheduler.scheduleTask({
+          id: 'ml-gitops-clusters',
+          ...mlConfig.schedule,
+          scope: 'local',
+          fn: () =>
+            clusters.refresh().catch(error =>
+              // A failed listing keeps the clusters known before.
+              logger.warn(
+                `Listing the clusters of the Kubernetes plugin failed: ${
+                  (error as Error)?.message ?? error
+                }`,
+              ),
+            ),
         });
         logger.info(
           `Polling ${mlConfig.environments.join(' → ')} with ${
