@@ -31,7 +31,7 @@ import {
   failingPredictorCondition,
   readInferenceService,
 } from '../kubernetes/inferenceServiceStatus';
-import { array, percent, record, text, timestamp } from '../kubernetes/json';
+import { array, record, text, timestamp } from '../kubernetes/json';
 
 /*
  * Canary analyses, read from the clusters of the kubernetes config with one
