@@ -12,6 +12,7 @@ export * from './environments';
 export * from './permissions';
 export * from './manifest';
 export * from './drift';
+export * from './serving';
 export * from './gates';
 export * from './registry';
 export * from './canary';

@@ -22,6 +22,7 @@ import {
   ML_GITOPS_SIGNAL_CHANNEL,
   statusSignalKey,
   RegistryState,
+  ServingStatus,
   SourceSyncState,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import {
@@ -60,6 +61,11 @@ type FleetObservations = {
   failures: Array<{ source: string; failure: Failure }>;
   /** Canary analyses by model and environment; `failed` when a cluster could not be read. */
   canaries?: { byKey: Map<string, CanaryAnalysis>; failed: boolean };
+  /**
+   * Whether the serving objects' versions serve, by model and environment;
+   * `failed` when a cluster could not be read.
+   */
+  serving?: { byKey: Map<string, ServingStatus>; failed: boolean };
 };
 
 const key = (model: string, environment: string) =>
@@ -188,6 +194,58 @@ function syncStateOf(observation: LiveObservation): SourceSyncState {
     default:
       return 'unknown';
   }
+}
+
+/**
+ * Whether the serving object's version serves, from this cycle's read: the
+ * last known state while a cluster cannot be read; absent when no serving
+ * object carries the model and environment. Argo CD's Degraded health is
+ * never serving (KServe's own status may not have caught up, or another
+ * object of the application fails).
+ */
+function servingOf(
+  fleet: FleetObservations,
+  k: string,
+  lastKnown: ServingStatus | undefined,
+  observation: LiveObservation,
+): ServingStatus | undefined {
+  if (!fleet.serving) return undefined;
+  const serving =
+    fleet.serving.byKey.get(k) ??
+    (fleet.serving.failed ? lastKnown : undefined);
+  if (
+    serving?.state === 'serving' &&
+    observation.source === 'argocd' &&
+    observation.healthStatus === 'Degraded'
+  ) {
+    const { storageUri: _storageUri, ...rest } = serving;
+    return {
+      ...rest,
+      state: 'failed',
+      failure: {
+        reason: 'Degraded',
+        message: `Argo CD reports the health of ${observation.application} Degraded`,
+      },
+    };
+  }
+  return serving;
+}
+
+/**
+ * Whether an environment's declared version serves: in sync (which, with a
+ * serving object, means Ready, model loaded and its traffic), and not
+ * Degraded in Argo CD (which also holds where no serving object is read).
+ */
+function servesDeclared(status: EnvironmentStatus): boolean {
+  return (
+    status.drift.state === 'in-sync' &&
+    !!status.declared &&
+    status.live?.version === status.declared.version &&
+    (!status.live.serving || status.live.serving.state === 'serving') &&
+    !(
+      status.live.source === 'argocd' && status.live.healthStatus === 'Degraded'
+    )
+  );
 }
 
 /**
@@ -427,7 +485,21 @@ export class MlGitopsPoller {
     const canaries = canaryResult
       ? { byKey: canaryResult.byKey, failed: canaryResult.failures.length > 0 }
       : undefined;
-    return { byKey, observedAt, sources, failures, canaries };
+    return {
+      byKey,
+      observedAt,
+      sources,
+      failures,
+      canaries,
+      ...(servingResult
+        ? {
+            serving: {
+              byKey: servingResult.serving,
+              failed: servingResult.failures.length > 0,
+            },
+          }
+        : {}),
+    };
   }
 
   /** Brings the snapshot of stored statuses up to date with the database. */
@@ -1133,6 +1205,13 @@ export class MlGitopsPoller {
           observedAt: fleet.observedAt,
           ...(observation.url ? { url: observation.url } : {}),
         };
+        const serving = servingOf(
+          fleet,
+          key(model, environment),
+          before?.live?.serving,
+          observation,
+        );
+        if (serving) live.serving = serving;
       }
 
       const registry = await this.registryState(
@@ -1186,6 +1265,7 @@ export class MlGitopsPoller {
                       ? { finishedAt: observation.lastSyncFinishedAt }
                       : {}),
                   },
+                  ...(live.serving ? { serving: live.serving } : {}),
                 }
               : null,
         });
@@ -1211,18 +1291,27 @@ export class MlGitopsPoller {
         sameSubstance(beforeEntry, status, observedFrom);
       changed ||= !same;
 
-      // What was in sync at the same commit was marked serving then.
+      // What served at the same commit was marked serving then.
       const servedBefore =
-        before?.drift.state === 'in-sync' &&
+        !!before &&
+        servesDeclared(before) &&
         before.declared?.commit === status.declared?.commit &&
         before.declared?.version === status.declared?.version;
       if (!servedBefore) {
+        // Seen live at this commit but not serving (a failing predictor,
+        // Degraded): it started serving after that.
+        const seenNotServing =
+          before?.declared?.commit === status.declared?.commit &&
+          before?.live?.version === status.declared?.version
+            ? before?.live?.observedAt
+            : undefined;
         await this.recordServing(
           entityRef,
           entity,
           status,
           observation,
           nowIso,
+          seenNotServing,
         );
       }
       // Drift episodes open when drifted and close otherwise: nothing to do
@@ -1258,31 +1347,33 @@ export class MlGitopsPoller {
     return { entityRef, model, statuses, changed };
   }
 
-  /** The first time live matches declared, the deployment starts serving. */
+  /**
+   * The moment the declared version serves, the deployment starts serving
+   * (see `servesDeclared`): a rollback whose predictor fails is not served.
+   */
   private async recordServing(
     entityRef: string,
     entity: Entity,
     status: EnvironmentStatus,
     observation: LiveObservation | undefined,
     nowIso: string,
+    seenNotServing?: string,
   ) {
-    if (
-      !status.declared ||
-      !status.live ||
-      !observation ||
-      status.live.version !== status.declared.version ||
-      status.drift.state !== 'in-sync'
-    ) {
-      return;
-    }
-    // The end of the operator's sync is when the version started serving,
-    // when it is after the merge; otherwise this observation is.
-    const finished = observation.lastSyncFinishedAt;
+    if (!status.declared || !status.live || !observation) return;
+    if (!servesDeclared(status)) return;
+    // When it started serving: with a serving object, the Ready condition's
+    // last transition; without, the end of the operator's sync; either when
+    // after the merge (and after this backend last saw it not serving) and
+    // not in the future, otherwise this observation.
+    const at = status.live.serving
+      ? status.live.serving.since
+      : observation.lastSyncFinishedAt;
     const servingAt =
-      finished &&
-      Date.parse(finished) >= Date.parse(status.declared.committedAt) &&
-      Date.parse(finished) <= Date.parse(nowIso)
-        ? finished
+      at &&
+      Date.parse(at) >= Date.parse(status.declared.committedAt) &&
+      !(seenNotServing && Date.parse(at) <= Date.parse(seenNotServing)) &&
+      Date.parse(at) <= Date.parse(nowIso)
+        ? at
         : nowIso;
     const served = await this.deps.store.markServing(
       entityRef,

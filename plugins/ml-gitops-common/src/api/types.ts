@@ -110,6 +110,80 @@ export type LiveState = {
    * addition to the design contract.
    */
   url?: string;
+  /**
+   * Whether the version of the serving object really serves, read from its
+   * status; absent when no serving object carries this model and
+   * environment (no KServe on the cluster, no InferenceService, no cluster
+   * configured): then the operator's sync and the version decide alone. An
+   * addition to the design contract.
+   */
+  serving?: ServingStatus;
+};
+
+/**
+ * Whether a serving object's version serves (see {@link ServingStatus}):
+ *
+ * - `serving`: the object is Ready, the model is loaded and the version
+ *   takes all the traffic (or its canary share while a canary runs).
+ * - `rolling-out`: on its way: a new revision or model that is not ready
+ *   or loaded yet, or traffic not yet moved to it; nothing has failed.
+ * - `failed`: the predictor fails: the model failed to load (KServe
+ *   `FailedToLoad`, `BlockedByFailedLoad`, `InvalidSpec`), the predictor is
+ *   not ready, or the operator reports the application Degraded.
+ * - `not-ready`: the object is not Ready for another reason, or the version
+ *   receives no traffic (a canary share of 0).
+ * - `unknown`: the object reports no status yet.
+ *
+ * @public
+ */
+export type ServingState =
+  | 'serving'
+  | 'rolling-out'
+  | 'failed'
+  | 'not-ready'
+  | 'unknown';
+
+/**
+ * The serving state of an environment's serving object (a KServe
+ * InferenceService). An addition to the design contract.
+ *
+ * @public
+ */
+export type ServingStatus = {
+  state: ServingState;
+  /**
+   * ISO 8601: since when the state holds, as the object says (the Ready
+   * condition's or the failing condition's lastTransitionTime, or the time
+   * of the model's last failure), when it says.
+   */
+  since?: string;
+  /**
+   * Why it does not serve, in the object's words: KServe's
+   * `modelStatus.lastFailureInfo` (`reason`, `message`, exit code), else
+   * the failing condition.
+   */
+  failure?: { reason: string; message?: string };
+  /** What it waits for while `rolling-out` or `not-ready`, in words. */
+  message?: string;
+  /** The predictor's latest ready revision (Serverless mode). */
+  readyRevision?: string;
+  /**
+   * The share of the traffic (0-100) the declared version's revision takes;
+   * absent where there is no traffic split (RawDeployment mode).
+   */
+  trafficPercent?: number;
+  /** The model's storage URI, once the revision that has it is ready. */
+  storageUri?: string;
+  /**
+   * What decided: `model-status` (KServe's `status.modelStatus`) or
+   * `ready-condition` (older KServe without model status: the Ready
+   * condition alone, the model's load is not reported).
+   */
+  basis: 'model-status' | 'ready-condition';
+  /** The object: cluster (from the kubernetes config), namespace, name. */
+  cluster: string;
+  namespace: string;
+  name: string;
 };
 
 /**
@@ -294,7 +368,12 @@ export type Deployment = {
   /** Why: the reason a rollback gave, from its pull request. */
   reason?: string;
   pullRequest?: PullRequestInfo;
-  /** First time the live version matched. */
+  /**
+   * When the version started serving: the serving object Ready, the model
+   * loaded, all its traffic (or its canary share); where no serving object
+   * is read, the first time the live version matched and the operator was
+   * synced.
+   */
   servingAt?: string;
   /** servingAt - merge time. */
   timeToServeSeconds?: number;

@@ -5,6 +5,7 @@ import {
   fluxSyncState,
   revisionsMatch,
 } from './drift';
+import type { ServingStatus } from '../api/types';
 
 const COMMIT = '4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39';
 const NOW = '2026-11-28T12:00:00.000Z';
@@ -249,6 +250,132 @@ describe('evaluateDrift', () => {
       expect(result.reason).toBe(
         'live version 11 differs from the declared version 12 (Flux: "health check failed after 4m30s: timeout waiting for: [InferenceService/ml-dev/recsys-ranker]") for 1h, longer than the grace period of 5m',
       );
+    });
+  });
+
+  describe('the serving object', () => {
+    // ServingStatus values as the backend reads them from KServe
+    // InferenceServices (status.modelStatus, conditions, traffic).
+    const object = {
+      cluster: 'prod-eu',
+      namespace: 'ml-dev',
+      name: 'recsys-ranker',
+    };
+    const serving: ServingStatus = {
+      state: 'serving',
+      since: '2026-11-28T11:02:00Z',
+      readyRevision: 'recsys-ranker-predictor-00012',
+      trafficPercent: 100,
+      storageUri: 's3://models/recsys-ranker/12',
+      basis: 'model-status',
+      ...object,
+    };
+    const crashLooping: ServingStatus = {
+      state: 'failed',
+      since: '2026-11-28T11:01:30Z',
+      failure: {
+        reason: 'ModelLoadFailed',
+        message:
+          'ValueError: model file model.joblib not found\n  in /mnt/models (exit code 1)',
+      },
+      readyRevision: 'recsys-ranker-predictor-00011',
+      basis: 'model-status',
+      ...object,
+    };
+
+    it('is in sync when the declared version serves', () => {
+      expect(evaluateDrift(input({ live: live({ serving }) })).state).toBe(
+        'in-sync',
+      );
+    });
+
+    it('is in sync with a canary share while the canary runs', () => {
+      expect(
+        evaluateDrift(
+          input({
+            live: live({ serving: { ...serving, trafficPercent: 10 } }),
+          }),
+        ).state,
+      ).toBe('in-sync');
+    });
+
+    it('is progressing while the predictor fails within the grace period, with the failure', () => {
+      const result = evaluateDrift(
+        input({
+          now: '2026-11-28T11:03:00Z',
+          live: live({ serving: crashLooping }),
+        }),
+      );
+      expect(result).toEqual({
+        state: 'progressing',
+        since: '2026-11-28T11:01:00.000Z',
+        reason:
+          'the predictor fails: ModelLoadFailed: ValueError: model file model.joblib not found in /mnt/models (exit code 1); within the grace period (2m of 5m)',
+      });
+    });
+
+    it('is drifted when the predictor still fails after the grace period, though synced', () => {
+      const result = evaluateDrift(
+        input({ live: live({ serving: crashLooping }) }),
+      );
+      expect(result.state).toBe('drifted');
+      expect(result.reason).toBe(
+        'the predictor fails: ModelLoadFailed: ValueError: model file model.joblib not found in /mnt/models (exit code 1) for 59m, longer than the grace period of 5m',
+      );
+    });
+
+    it('is drifted when a rollout never finishes, saying what it waits for', () => {
+      const result = evaluateDrift(
+        input({
+          live: live({
+            serving: {
+              ...serving,
+              state: 'rolling-out',
+              message:
+                'revision recsys-ranker-predictor-00012 is not ready yet (the model is Loading)',
+            },
+          }),
+        }),
+      );
+      expect(result.state).toBe('drifted');
+      expect(result.reason).toMatch(
+        /^the declared version is not serving yet: revision recsys-ranker-predictor-00012 is not ready yet \(the model is Loading\) for 59m/,
+      );
+    });
+
+    it('names the object that is not ready', () => {
+      const result = evaluateDrift(
+        input({
+          live: live({
+            serving: {
+              ...serving,
+              state: 'not-ready',
+              failure: {
+                reason: 'IngressNotConfigured',
+                message: 'Ingress has not yet been reconciled.',
+              },
+            },
+          }),
+        }),
+      );
+      expect(result.reason).toMatch(
+        /^the InferenceService ml-dev\/recsys-ranker is not ready: IngressNotConfigured: Ingress has not yet been reconciled\. for/,
+      );
+    });
+
+    it('adds the serving failure to a version difference', () => {
+      const result = evaluateDrift(
+        input({ live: live({ version: '11', serving: crashLooping }) }),
+      );
+      expect(result.reason).toMatch(
+        /^live version 11 differs from the declared version 12, and the predictor fails: ModelLoadFailed/,
+      );
+    });
+
+    it('keeps the sync and the version deciding where no serving object is read (Argo CD only)', () => {
+      expect(
+        evaluateDrift(input({ live: live({ serving: undefined }) })),
+      ).toEqual({ state: 'in-sync', since: '2026-11-28T11:01:00.000Z' });
     });
   });
 

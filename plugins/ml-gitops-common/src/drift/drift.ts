@@ -1,4 +1,9 @@
-import type { DeploymentSourceKind, DriftStatus } from '../api/types';
+import type {
+  DeploymentSourceKind,
+  DriftStatus,
+  ServingStatus,
+} from '../api/types';
+import { describeServing } from '../serving/serving';
 
 /**
  * The sync state of a deployment source, normalised across operators; see
@@ -77,6 +82,13 @@ export type DriftInput = {
       /** ISO 8601 end of the last finished operation. */
       finishedAt?: string;
     };
+    /**
+     * Whether the serving object's version serves; absent when no serving
+     * object carries the model and environment (no KServe, no
+     * InferenceService): then the sync and the version decide alone, so
+     * setups without KServe keep working.
+     */
+    serving?: ServingStatus;
   } | null;
 };
 
@@ -160,11 +172,17 @@ const SOURCE_NAMES: Record<DeploymentSourceKind, string> = {
  *   environment.
  * - `unknown`: a source needed for the answer failed (`reason` says which
  *   and since when), or a needed fact is absent.
- * - `in-sync`: the live version equals the declared one and the source
- *   reports synced (Flux: at the declared revision).
- * - `progressing`: they differ, or the source is out of sync / reconciling,
+ * - `in-sync`: the live version equals the declared one, the source
+ *   reports synced (Flux: at the declared revision) and, where a serving
+ *   object is read, the version serves (Ready, model loaded, all its
+ *   traffic or its canary share; see {@link ServingStatus}). Where no
+ *   serving object carries the model and environment (no KServe on the
+ *   cluster, no InferenceService), the sync and the version decide alone.
+ * - `progressing`: they differ, the source is out of sync / reconciling, or
+ *   the declared version does not serve (rolling out, failing, not ready),
  *   but the declaring commit is younger than the grace period or an
- *   operation is running.
+ *   operation is running. The reason quotes the serving failure, e.g.
+ *   "the predictor fails: ModelLoadFailed: …".
  * - `drifted`: the same, for longer than the grace period.
  *
  * The grace period counts from the later of the declaring commit's time and
@@ -240,12 +258,20 @@ export function evaluateDrift(input: DriftInput): DriftStatus {
     live.source === 'flux' && live.revision
       ? revisionsMatch(live.revision, declared.commit)
       : true;
-  if (versionsMatch && live.sync === 'synced' && atDeclaredRevision) {
+  const notServing = live.serving ? describeServing(live.serving) : undefined;
+  if (
+    versionsMatch &&
+    live.sync === 'synced' &&
+    atDeclaredRevision &&
+    !notServing
+  ) {
     return withSince({ state: 'in-sync' });
   }
 
   let what: string;
-  if (!versionsMatch) {
+  if (versionsMatch && live.sync === 'synced' && atDeclaredRevision) {
+    what = notServing!;
+  } else if (!versionsMatch) {
     what = `live version ${live.version} differs from the declared version ${declared.version}`;
   } else if (live.sync === 'out-of-sync') {
     what =
@@ -258,6 +284,9 @@ export function evaluateDrift(input: DriftInput): DriftStatus {
     what = `${source} is ready at ${
       live.revision ?? 'an unknown revision'
     }, not at the declared commit ${declared.commit.slice(0, 12)}`;
+  }
+  if (notServing && what !== notServing) {
+    what = `${what}, and ${notServing}`;
   }
 
   if (live.message) {

@@ -27,6 +27,11 @@ import {
   KubeObject,
   KubernetesClusterClient,
 } from '../kubernetes/KubernetesClusters';
+import {
+  failingPredictorCondition,
+  readInferenceService,
+} from '../kubernetes/inferenceServiceStatus';
+import { array, record, text, timestamp } from '../kubernetes/json';
 
 /*
  * Canary analyses, read from the clusters of the kubernetes config with one
@@ -48,7 +53,8 @@ import {
  *   `latestRolledoutRevision`, `previousRolledoutRevision` and Knative's
  *   `traffic[]`, the only canary fields KServe's InferenceService status has
  *   (kserve/kserve pkg/apis/serving/v1beta1/inference_service_status.go,
- *   `ComponentStatusSpec`). KServe splits traffic only through Knative
+ *   `ComponentStatusSpec`), read by `readInferenceService`, which the
+ *   serving state shares. KServe splits traffic only through Knative
  *   revisions: in RawDeployment mode (`Standard` since KServe 0.16,
  *   pkg/constants/constants.go) it ignores `canaryTrafficPercent` and
  *   rolls a plain Deployment, so such an InferenceService has no canary.
@@ -61,34 +67,6 @@ const ROLLOUTS_GROUP = 'argoproj.io';
 const KSERVE_GROUP = 'serving.kserve.io';
 /** The Rollout revision a run belongs to (set by the Rollout controller). */
 const ROLLOUT_REVISION_ANNOTATION = 'rollout.argoproj.io/revision';
-
-type Json = Record<string, unknown>;
-
-function record(value: unknown): Json {
-  return value && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Json)
-    : {};
-}
-
-function array(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function percent(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value)
-    ? Math.max(0, Math.min(100, value))
-    : undefined;
-}
-
-function timestamp(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
-}
 
 /** Argo Rollouts' AnalysisPhase in this plugin's words. */
 export function analysisPhase(phase: unknown): {
@@ -214,30 +192,6 @@ export function analysisRunCanary(
   };
 }
 
-const NOT_READY_CONDITIONS = [
-  'PredictorConfigurationReady',
-  'LatestDeploymentReady',
-  'PredictorReady',
-  'CanaryPredictorReady',
-];
-
-/**
- * Whether KServe runs an InferenceService as a plain Deployment: the
- * controller's `status.deploymentMode` (newer KServe releases), else the
- * `serving.kserve.io/deploymentMode` annotation. `RawDeployment` and its
- * KServe 0.16 name `Standard` (kserve/kserve pkg/constants/constants.go).
- */
-function rawDeployment(item: KubeObject): boolean {
-  const mode =
-    text(record(item.status).deploymentMode) ??
-    text(
-      record(record(item.metadata).annotations)[
-        'serving.kserve.io/deploymentMode'
-      ],
-    );
-  return mode === 'RawDeployment' || mode === 'Standard';
-}
-
 /**
  * Maps the canary state of one InferenceService; undefined when it has no
  * canary (no `canaryTrafficPercent` and no traffic split, or RawDeployment
@@ -250,25 +204,18 @@ export function inferenceServiceCanary(
 ): Candidate | undefined {
   const id = identity(item);
   if (!id) return undefined;
-  if (rawDeployment(item)) return undefined;
-  const predictorSpec = record(record(item.spec).predictor);
-  const canaryTrafficPercent = percent(predictorSpec.canaryTrafficPercent);
-  const status = record(item.status);
-  const predictor = record(record(status.components).predictor);
-  const traffic = array(predictor.traffic).map(record);
-  const split = traffic.filter(t => (percent(t.percent) ?? 0) > 0).length > 1;
+  const reading = readInferenceService(item);
+  if (reading.rawDeployment) return undefined;
+  const { canaryTrafficPercent } = reading;
+  const traffic = reading.predictor.traffic;
+  const split = traffic.filter(t => t.percent > 0).length > 1;
   if (canaryTrafficPercent === undefined && !split) {
     return undefined;
   }
-  const notReady = array(status.conditions)
-    .map(record)
-    .find(
-      c =>
-        NOT_READY_CONDITIONS.includes(String(c.type)) && c.status === 'False',
-    );
-  const latestReady = text(predictor.latestReadyRevision);
-  const latestCreated = text(predictor.latestCreatedRevision);
-  const rolledOut = text(predictor.latestRolledoutRevision);
+  const notReady = failingPredictorCondition(reading);
+  const latestReady = reading.predictor.latestReadyRevision;
+  const latestCreated = reading.predictor.latestCreatedRevision;
+  const rolledOut = reading.predictor.latestRolledoutRevision;
 
   let phase: CanaryPhase;
   let sourcePhase: string | undefined;
@@ -281,27 +228,24 @@ export function inferenceServiceCanary(
     revision = latestCreated;
     if (notReady) {
       phase = 'failed';
-      sourcePhase = text(notReady.reason) ?? `${notReady.type}=False`;
+      sourcePhase = notReady.reason ?? `${notReady.type}=False`;
       message =
-        text(notReady.message) ??
-        `Revision ${latestCreated} did not become ready`;
+        notReady.message ?? `Revision ${latestCreated} did not become ready`;
     } else {
       phase = 'pending';
     }
   } else {
     revision = latestReady;
     const latest = traffic.find(t => t.latestRevision === true);
-    trafficPercent = latest
-      ? percent(latest.percent) ?? 0
-      : canaryTrafficPercent;
+    trafficPercent = latest ? latest.percent : canaryTrafficPercent;
     const previous = traffic.find(
-      t => t.latestRevision === false && (percent(t.percent) ?? 0) > 0,
+      t => t.latestRevision === false && t.percent > 0,
     );
     if (trafficPercent === 0) {
       phase = 'failed';
       sourcePhase = 'RolledBack';
       message = `canaryTrafficPercent is 0: the traffic went back to ${
-        text(previous?.revisionName) ?? rolledOut ?? 'the previous revision'
+        previous?.revisionName ?? rolledOut ?? 'the previous revision'
       }`;
     } else if (
       trafficPercent === undefined ||

@@ -2,15 +2,28 @@ import {
   LABEL_ENVIRONMENT,
   LABEL_MODEL,
   LABEL_MODEL_VERSION,
+  ServingState,
+  ServingStatus,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { KubeObject, KubernetesClusterClient } from './KubernetesClusters';
+import { servingStatus } from './inferenceServiceStatus';
 
 const GROUP = 'serving.kserve.io';
 
+/** Of two objects of one model and environment, the less serving one is shown. */
+const RANK: Record<ServingState, number> = {
+  serving: 0,
+  unknown: 1,
+  'rolling-out': 2,
+  'not-ready': 3,
+  failed: 4,
+};
+
 /**
- * Reads the model version that really serves from the serving objects
- * (KServe InferenceServices labelled `ml-gitops/model`,
- * `ml-gitops/environment` and `ml-gitops/model-version`): one list call per
+ * Reads the model version of the serving objects (KServe InferenceServices
+ * labelled `ml-gitops/model`, `ml-gitops/environment` and
+ * `ml-gitops/model-version`) and whether it really serves (their status:
+ * Ready, model loaded, traffic; see `servingStatus`): one list call per
  * cluster per poll cycle.
  */
 export class ServingVersions {
@@ -23,10 +36,13 @@ export class ServingVersions {
    */
   async read(): Promise<{
     versions: Map<string, string>;
+    /** Whether the labelled version serves, by model and environment. */
+    serving: Map<string, ServingStatus>;
     failures: Array<{ cluster: string; error: Error }>;
     inferenceServices: Map<string, KubeObject[]>;
   }> {
     const versions = new Map<string, string>();
+    const serving = new Map<string, ServingStatus>();
     const failures: Array<{ cluster: string; error: Error }> = [];
     const inferenceServices = new Map<string, KubeObject[]>();
     await Promise.all(
@@ -45,15 +61,18 @@ export class ServingVersions {
           );
           inferenceServices.set(client.cluster.name, items);
           for (const item of items) {
-            const labels = item.metadata.labels ?? {};
+            const labels = item?.metadata?.labels ?? {};
             const model = labels[LABEL_MODEL];
             const environment = labels[LABEL_ENVIRONMENT];
             const modelVersion = labels[LABEL_MODEL_VERSION];
             if (model && environment && modelVersion) {
-              versions.set(
-                ServingVersions.key(model, environment),
-                modelVersion,
-              );
+              const k = ServingVersions.key(model, environment);
+              const status = servingStatus(item, client.cluster.name);
+              const known = serving.get(k);
+              if (!known || RANK[status.state] > RANK[known.state]) {
+                versions.set(k, modelVersion);
+                serving.set(k, status);
+              }
             }
           }
         } catch (error) {
@@ -64,7 +83,7 @@ export class ServingVersions {
         }
       }),
     );
-    return { versions, failures, inferenceServices };
+    return { versions, serving, failures, inferenceServices };
   }
 
   static key(model: string, environment: string): string {

@@ -12,6 +12,7 @@ import {
   PullRequestLink,
   RejectedBadge,
   RelativeTime,
+  ServingBadge,
   SyncHealth,
 } from '../common';
 import { PromoteButton, RollbackButton } from './ChangeButtons';
@@ -123,6 +124,7 @@ function EnvironmentColumn(props: {
           No operator reports this environment
         </Typography>
       )}
+      <ServingBadge serving={live?.serving} />
       <GateStatus registry={environment.registry} />
       <RejectedBadge registry={environment.registry} />
       <CanaryStatus canary={environment.canary} />

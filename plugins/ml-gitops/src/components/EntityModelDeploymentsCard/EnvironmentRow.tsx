@@ -12,6 +12,7 @@ import {
   PullRequestLink,
   RejectedBadge,
   RelativeTime,
+  ServingBadge,
   SyncHealth,
   describeLiveObject,
   shortSha,
@@ -132,6 +133,7 @@ export function EnvironmentRow(props: { environment: EnvironmentStatus }) {
         ) : (
           <Secondary>No operator reports it</Secondary>
         )}
+        <ServingBadge serving={live?.serving} />
         <GateStatus registry={environment.registry} />
         <RejectedBadge registry={environment.registry} />
         <CanaryStatus canary={environment.canary} />

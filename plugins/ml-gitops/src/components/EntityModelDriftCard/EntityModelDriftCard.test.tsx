@@ -30,6 +30,45 @@ const progressing = environment('dev', {
 });
 
 describe('EntityModelDriftCard', () => {
+  it('tells what to do when the declared version is applied but its predictor fails', async () => {
+    const failing = environment('production', {
+      live: {
+        ...environment('production').live!,
+        serving: {
+          state: 'failed',
+          failure: {
+            reason: 'ModelLoadFailed',
+            message: 'OSError: libgomp.so.1 (exit code 1)',
+          },
+          basis: 'model-status',
+          cluster: 'prod-eu',
+          namespace: 'ml-production',
+          name: 'fraud-detector',
+        },
+      },
+      drift: {
+        state: 'drifted',
+        since: minutesAgo(30),
+        reason:
+          'the predictor fails: ModelLoadFailed: OSError: libgomp.so.1 (exit code 1) for 30m, longer than the grace period of 5m',
+      },
+    });
+    await renderWithApis(<EntityModelDriftCard />, {
+      api: mockMlGitopsApi({
+        getDeployments: jest.fn().mockResolvedValue(deployments([failing])),
+      }),
+    });
+    const [episode] = await screen.findAllByRole('region', {
+      name: /^Drift in /,
+    });
+    expect(
+      within(episode).getByText(
+        "Git's version 12 is applied but does not serve. Look at the InferenceService ml-production/fraud-detector on prod-eu (its events and the predictor's logs); fix the model or its runtime, or roll back to the previous version.",
+      ),
+    ).toBeInTheDocument();
+    expect(within(episode).queryByText(/so Git wins again/)).toBeNull();
+  });
+
   it('lists each environment that is not in sync, most urgent first, with why and what to do', async () => {
     const api = mockMlGitopsApi({
       getDeployments: jest

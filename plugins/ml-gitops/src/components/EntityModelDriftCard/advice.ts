@@ -15,6 +15,15 @@ export function driftAdvice(
     case 'progressing':
       return `A change is rolling out. Nothing to do unless it still progresses after the grace period; then check the ${operator} sync operation.`;
     case 'drifted':
+      if (
+        declared &&
+        live?.version === declared.version &&
+        live.serving &&
+        live.serving.state !== 'serving'
+      ) {
+        const { namespace, name, cluster } = live.serving;
+        return `Git's version ${declared.version} is applied but does not serve. Look at the InferenceService ${namespace}/${name} on ${cluster} (its events and the predictor's logs); fix the model or its runtime, or roll back to the previous version.`;
+      }
       return declared
         ? `The cluster does not run what Git declares (${declared.version}). If someone changed it by hand, find out why, then sync in ${operator} so Git wins again; to keep the live version instead, open a pull request that declares it.`
         : `The cluster does not run what Git declares. Sync in ${operator} so Git wins again.`;

@@ -6,6 +6,7 @@ export { StaleDataNotice } from './StaleDataNotice';
 export { PermissionedButton } from './PermissionedButton';
 export * from './sources';
 export { CanaryStatus } from './CanaryStatus';
+export { ServingBadge } from './ServingBadge';
 export {
   describeRejection,
   freezeEnd,

@@ -163,7 +163,17 @@ export function inferenceService(options: {
     status: 'True' | 'False' | 'Unknown';
     reason?: string;
     message?: string;
+    lastTransitionTime?: string;
   }>;
+  /** When the conditions last changed, unless a condition says. */
+  conditionsAt?: string;
+  /**
+   * `status.modelStatus` (KServe's `ModelStatus`); null: absent, as older
+   * KServe releases write it. Default: the model loaded and up to date.
+   */
+  modelStatus?: Record<string, unknown> | null;
+  /** No status at all: the controller has not reconciled the object yet. */
+  noStatus?: boolean;
 }) {
   const name = options.name ?? 'recsys-ranker';
   const environment = options.environment ?? 'staging';
@@ -203,46 +213,63 @@ export function inferenceService(options: {
         },
       },
     },
-    status: {
-      url: `http://${name}.${ns}.example.com`,
-      address: {
-        url: `http://${name}.${ns}.svc.cluster.local`,
-      },
-      components: {
-        predictor: {
-          latestCreatedRevision:
-            options.latestCreated ?? `${name}-predictor-00004`,
-          latestReadyRevision: options.latestReady ?? `${name}-predictor-00004`,
-          latestRolledoutRevision:
-            options.rolledOut ?? `${name}-predictor-00003`,
-          previousRolledoutRevision: `${name}-predictor-00002`,
-          url: `http://${name}-predictor.${ns}.example.com`,
-          traffic: (options.traffic ?? []).map(t => ({
-            ...t,
-            url: t.tag
-              ? `http://${t.tag}-${name}-predictor.${ns}.example.com`
-              : undefined,
-          })),
-        },
-      },
-      conditions: (
-        options.conditions ?? [
-          { type: 'IngressReady', status: 'True' },
-          { type: 'PredictorConfigurationReady', status: 'True' },
-          { type: 'PredictorReady', status: 'True' },
-          { type: 'PredictorRouteReady', status: 'True' },
-          { type: 'Ready', status: 'True' },
-        ]
-      ).map(c => ({ ...c, lastTransitionTime: '2026-11-27T09:05:00Z' })),
-      modelStatus: {
-        states: { activeModelState: 'Loaded', targetModelState: 'Loaded' },
-        transitionStatus: 'UpToDate',
-      },
-      observedGeneration: 5,
-      ...(options.deploymentMode === 'Standard'
-        ? { deploymentMode: 'Standard' }
-        : {}),
-    },
+    ...(options.noStatus
+      ? {}
+      : {
+          status: {
+            url: `http://${name}.${ns}.example.com`,
+            address: {
+              url: `http://${name}.${ns}.svc.cluster.local`,
+            },
+            components: {
+              predictor: {
+                latestCreatedRevision:
+                  options.latestCreated ?? `${name}-predictor-00004`,
+                latestReadyRevision:
+                  options.latestReady ?? `${name}-predictor-00004`,
+                latestRolledoutRevision:
+                  options.rolledOut ?? `${name}-predictor-00003`,
+                previousRolledoutRevision: `${name}-predictor-00002`,
+                url: `http://${name}-predictor.${ns}.example.com`,
+                traffic: (options.traffic ?? []).map(t => ({
+                  ...t,
+                  url: t.tag
+                    ? `http://${t.tag}-${name}-predictor.${ns}.example.com`
+                    : undefined,
+                })),
+              },
+            },
+            conditions: (
+              options.conditions ?? [
+                { type: 'IngressReady', status: 'True' },
+                { type: 'PredictorConfigurationReady', status: 'True' },
+                { type: 'PredictorReady', status: 'True' },
+                { type: 'PredictorRouteReady', status: 'True' },
+                { type: 'Ready', status: 'True' },
+              ]
+            ).map(c => ({
+              lastTransitionTime:
+                options.conditionsAt ?? '2026-11-27T09:05:00Z',
+              ...c,
+            })),
+            ...(options.modelStatus === null
+              ? {}
+              : {
+                  modelStatus: options.modelStatus ?? {
+                    states: {
+                      activeModelState: 'Loaded',
+                      targetModelState: 'Loaded',
+                    },
+                    transitionStatus: 'UpToDate',
+                    copies: { failedCopies: 0, totalCopies: 1 },
+                  },
+                }),
+            observedGeneration: 5,
+            ...(options.deploymentMode === 'Standard'
+              ? { deploymentMode: 'Standard' }
+              : {}),
+          },
+        }),
   };
 }
 
