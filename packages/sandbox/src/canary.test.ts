@@ -199,7 +199,13 @@ describe('canary analyses in the sandbox cluster', () => {
       'fraud-detector/staging=Successful',
     ]);
     const service = await isvc('recsys-ranker', 'dev');
-    expect(service.status.conditions[0]).toMatchObject({
+    // Knative keeps conditions sorted by type (knative.dev/pkg
+    // apis/condition_set.go), so IngressReady comes first
+    expect(
+      service.status.conditions.find(
+        (c: any) => c.type === 'PredictorConfigurationReady',
+      ),
+    ).toMatchObject({
       type: 'PredictorConfigurationReady',
       status: 'False',
       reason: 'RevisionFailed',

@@ -43,6 +43,8 @@ describe('operators, registry and test controls', () => {
     sandbox = await startSandbox({
       ports: { git: 0, argocd: 0, kubernetes: 0, mlflow: 0, admin: 0 },
       reconcileIntervalSeconds: 3600,
+      // the operators' side only: KServe's rollouts are serving.test.ts's
+      rolloutSeconds: 0,
       log: () => {},
     });
   });

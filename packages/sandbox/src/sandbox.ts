@@ -33,12 +33,17 @@ import {
   sendJson,
   Router,
 } from './lib/http';
-import { World } from './live/World';
+import { LiveDeployment, World } from './live/World';
 import {
   ANALYSIS_PHASES,
   SandboxCanary,
   setCanary as setWorldCanary,
 } from './live/canary';
+import {
+  PREDICTOR_FAILURE_REASONS,
+  PredictorFailure,
+  PredictorFailureReason,
+} from './live/predictor';
 import { MlflowApi, MlflowStore } from './mlflow/MlflowApi';
 import { SealedSecretsController } from './sealedSecrets/SealedSecretsController';
 import { seedGit } from './seed/seedGit';
@@ -77,6 +82,12 @@ export type SandboxOptions = {
   /** operator poll interval (default 120 s) and jitter (default 0 in the API, 60 s from the CLI) */
   reconcileIntervalSeconds?: number;
   reconcileJitterSeconds?: number;
+  /**
+   * How long KServe takes to roll a newly applied model version out: the
+   * InferenceService reports the rollout (Ready Unknown, model Loading)
+   * until then. Default 3 s; 0 = at once.
+   */
+  rolloutSeconds?: number;
   /** seed the out-of-band drift (default true) */
   drift?: boolean;
   /** the Argo CD release whose `fields` list the emulator answers with (default 3.1) */
@@ -122,6 +133,26 @@ export type Sandbox = {
     environment: string,
     failure: { reason: string; message: string } | null,
   ): void;
+  /** how long the next rollouts of a model version take (kept across resets) */
+  setRolloutSeconds(seconds: number): void;
+  /**
+   * The predictor of a deployment fails from now on (its container
+   * crash-loops); a rollout under way ends failed.
+   */
+  failServing(
+    model: string,
+    environment: string,
+    failure?: Partial<PredictorFailure>,
+  ): void;
+  /** The next rollout of `version` (null: of any version) fails. */
+  failNextRollout(
+    model: string,
+    environment: string,
+    version: string | null,
+    failure?: Partial<PredictorFailure>,
+  ): void;
+  /** Clears a deployment's predictor failure and the ones waiting for a rollout. */
+  recoverServing(model: string, environment: string): void;
   /** sets the canary analysis of a deployment; null removes it */
   setCanary(
     model: string,
@@ -189,6 +220,12 @@ export async function startSandbox(
     seconds: options.reconcileIntervalSeconds ?? 120,
     jitter: options.reconcileJitterSeconds ?? 0,
   };
+  const serving = { rolloutSeconds: options.rolloutSeconds ?? 3 };
+  if (!(serving.rolloutSeconds >= 0)) {
+    throw new Error(
+      `rolloutSeconds must be a number of seconds, 0 or more (got ${options.rolloutSeconds})`,
+    );
+  }
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   const sealedSecrets = await SealedSecretsController.create();
 
@@ -233,6 +270,7 @@ export async function startSandbox(
     const world = new World(repos, {
       reconcileIntervalSeconds: interval.seconds,
       jitterSeconds: interval.jitter,
+      rolloutSeconds: serving.rolloutSeconds,
       log,
       sealedSecrets,
     });
@@ -437,6 +475,25 @@ export async function startSandbox(
     if (!d) throw new Error(`unknown deployment ${model}/${environment}`);
     return d;
   };
+  const predictorFailure = (
+    model: string,
+    version: string | undefined,
+    failure: Partial<PredictorFailure> = {},
+  ): PredictorFailure => {
+    const reason: PredictorFailureReason = failure.reason ?? 'ModelLoadFailed';
+    const what = version
+      ? `models:/${model}/${version}`
+      : `the model of ${model}`;
+    return {
+      reason,
+      message:
+        failure.message ??
+        (reason === 'ModelLoadFailed'
+          ? `the model server exited while loading ${what}`
+          : 'the serving runtime exited: liveness probe failed'),
+      exitCode: failure.exitCode ?? 1,
+    };
+  };
 
   const sandbox: Sandbox = {
     urls: undefined as unknown as Sandbox['urls'],
@@ -471,6 +528,31 @@ export async function startSandbox(
       const d = findDeployment(model, environment);
       d.autoSync = enabled;
       d.resourceVersion = state.world.nextResourceVersion();
+    },
+    setRolloutSeconds(seconds) {
+      if (!(seconds >= 0)) {
+        throw new Error('seconds must be a number, 0 or more');
+      }
+      serving.rolloutSeconds = seconds;
+      state.world.options.rolloutSeconds = seconds;
+    },
+    failServing(model, environment, failure) {
+      const d = findDeployment(model, environment);
+      state.world.failServing(
+        d,
+        predictorFailure(model, d.predictor?.version, failure),
+      );
+    },
+    failNextRollout(model, environment, version, failure) {
+      const d = findDeployment(model, environment);
+      state.world.failNextRollout(
+        d,
+        version ?? '*',
+        predictorFailure(model, version ?? undefined, failure),
+      );
+    },
+    recoverServing(model, environment) {
+      state.world.recoverServing(findDeployment(model, environment));
     },
     setCanary(model, environment, canary) {
       setWorldCanary(
@@ -514,6 +596,7 @@ export async function startSandbox(
           registration: mlflowSettings.registration,
         },
         reconcileInterval: interval,
+        serving,
         webhook: {
           url: webhookConfig.url ?? null,
           secret: webhookConfig.secret ? '(set)' : null,
@@ -533,6 +616,7 @@ export async function startSandbox(
           liveVersion: state.world.liveVersion(d),
           drifted: d.driftVersion !== undefined,
           reconciledAt: d.reconciledAt,
+          predictor: predictorState(state.world, d),
         })),
         // What the Sealed Secrets controller made of the SealedSecrets the
         // operators applied: digests of the values, never the values.
@@ -592,6 +676,40 @@ export async function startSandbox(
     gitApi: `${servers.git.url}/api/v3`,
   };
   return sandbox;
+}
+
+/** The predictor of a deployment, for /_sandbox/state. */
+function predictorState(world: World, d: LiveDeployment) {
+  world.settleServing(d);
+  const p = d.predictor;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const pending = [...d.pendingPredictorFailures.keys()].map(v =>
+    v === '*' ? null : v,
+  );
+  return {
+    ...(p
+      ? {
+          phase: p.phase,
+          version: p.version,
+          revision: p.revision,
+          since: iso(p.since),
+          ...(p.phase === 'rolling-out'
+            ? { rolloutEndsAt: iso(p.endsAt) }
+            : {}),
+          ...(p.failure
+            ? {
+                failure: {
+                  reason: p.failure.reason,
+                  message: p.failure.message,
+                  at: iso(p.failure.at),
+                },
+              }
+            : {}),
+          ...(p.previous ? { previousVersion: p.previous.version } : {}),
+        }
+      : { phase: null }),
+    failNextRollout: pending,
+  };
 }
 
 /** Removes the repositories of earlier sandbox processes that are gone. */
@@ -740,6 +858,102 @@ function adminHandler(sandbox: Sandbox) {
       sendJson(ctx.res, 404, { error: (e as Error).message });
       return;
     }
+    ok(ctx.res);
+  });
+  // KServe predictor controls: fail now, fail the next rollout, recover.
+  const failureInput = (body: any): Partial<PredictorFailure> | string => {
+    if (
+      body.reason !== undefined &&
+      !PREDICTOR_FAILURE_REASONS.includes(body.reason)
+    ) {
+      return `reason must be one of ${PREDICTOR_FAILURE_REASONS.join(', ')}`;
+    }
+    if (body.message !== undefined && typeof body.message !== 'string') {
+      return 'message must be a string';
+    }
+    if (
+      body.exitCode !== undefined &&
+      !(
+        Number.isInteger(body.exitCode) &&
+        body.exitCode > 0 &&
+        body.exitCode < 256
+      )
+    ) {
+      return 'exitCode must be an integer from 1 to 255';
+    }
+    return {
+      ...(body.reason ? { reason: body.reason } : {}),
+      ...(body.message !== undefined ? { message: body.message } : {}),
+      ...(body.exitCode !== undefined ? { exitCode: body.exitCode } : {}),
+    };
+  };
+  const servingControl = (
+    route: string,
+    run: (model: string, environment: string, body: any) => void | string,
+  ) =>
+    r.add('POST', route, async ctx => {
+      const body = await readJson(ctx.req);
+      if (
+        typeof body?.model !== 'string' ||
+        typeof body?.environment !== 'string'
+      ) {
+        sendJson(ctx.res, 400, {
+          error:
+            'model and environment must be strings, e.g. { "model": "fraud-detector", "environment": "production" }',
+        });
+        return;
+      }
+      let problem: void | string;
+      try {
+        problem = run(body.model, body.environment, body);
+      } catch (e) {
+        sendJson(ctx.res, 404, { error: (e as Error).message });
+        return;
+      }
+      if (problem) {
+        sendJson(ctx.res, 400, { error: problem });
+        return;
+      }
+      ok(ctx.res);
+    });
+  servingControl('/_sandbox/serving/fail', (model, environment, body) => {
+    const failure = failureInput(body);
+    if (typeof failure === 'string') return failure;
+    return sandbox.failServing(model, environment, failure);
+  });
+  servingControl(
+    '/_sandbox/serving/fail-next-rollout',
+    (model, environment, body) => {
+      const failure = failureInput(body);
+      if (typeof failure === 'string') return failure;
+      if (
+        body.version !== undefined &&
+        body.version !== null &&
+        typeof body.version !== 'string'
+      ) {
+        return 'version must be a string (a model version) or null (any)';
+      }
+      return sandbox.failNextRollout(
+        model,
+        environment,
+        body.version ?? null,
+        failure,
+      );
+    },
+  );
+  servingControl('/_sandbox/serving/recover', (model, environment) =>
+    sandbox.recoverServing(model, environment),
+  );
+  r.add('POST', '/_sandbox/serving/rollout-duration', async ctx => {
+    const body = await readJson(ctx.req);
+    const seconds = body?.seconds;
+    if (typeof seconds !== 'number' || !(seconds >= 0)) {
+      sendJson(ctx.res, 400, {
+        error: 'seconds must be a number, 0 or more, e.g. { "seconds": 3 }',
+      });
+      return;
+    }
+    sandbox.setRolloutSeconds(seconds);
     ok(ctx.res);
   });
   r.add('POST', '/_sandbox/reconcile-interval', async ctx => {

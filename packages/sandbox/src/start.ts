@@ -47,6 +47,12 @@ async function main() {
     process.env.SANDBOX_ACTIONS !== '0' && fs.existsSync(cliBin)
       ? { cliBin }
       : undefined;
+  const rolloutSeconds = envNumber('SANDBOX_ROLLOUT_SECONDS');
+  if (rolloutSeconds !== undefined && !(rolloutSeconds >= 0)) {
+    throw new Error(
+      `SANDBOX_ROLLOUT_SECONDS must be a number of seconds, 0 or more (got "${process.env.SANDBOX_ROLLOUT_SECONDS}")`,
+    );
+  }
   console.log('Seeding the config repos, registry and cluster state…');
   const sandbox = await startSandbox({
     ports,
@@ -64,6 +70,7 @@ async function main() {
     reconcileIntervalSeconds:
       envNumber('SANDBOX_RECONCILE_INTERVAL_SECONDS') ?? 120,
     reconcileJitterSeconds: envNumber('SANDBOX_RECONCILE_JITTER_SECONDS') ?? 60,
+    rolloutSeconds,
   });
   const u = sandbox.urls;
   console.log(`ML GitOps sandbox is running (data in ${sandbox.dataDir})

@@ -24,6 +24,16 @@ import { parse, parseAllDocuments } from 'yaml';
 import { GitRepos, RepoRecord } from '../githost/GitRepos';
 import type { UnsealResult } from '../sealedSecrets/SealedSecretsController';
 import {
+  failPredictor,
+  PendingFailures,
+  PredictorFailure,
+  PredictorState,
+  readyPredictor,
+  recoverPredictor,
+  settlePredictor,
+  startRollout,
+} from './predictor';
+import {
   ENVIRONMENTS,
   Environment,
   MODELS,
@@ -83,12 +93,18 @@ export type LiveDeployment = {
   fluxFailedAttempt?: { revision: string; at: string; failures: number };
   /** reconcile.fluxcd.io/requestedAt handled last, per Flux object kind */
   lastHandledReconcileAt: Record<string, string>;
+  /** KServe's predictor: the revision rolling out, serving or failing */
+  predictor?: PredictorState;
+  /** predictor failures waiting for the next rollout of a version */
+  pendingPredictorFailures: PendingFailures;
   resourceVersion: number;
 };
 
 export type WorldOptions = {
   reconcileIntervalSeconds: number;
   jitterSeconds: number;
+  /** how long KServe takes to roll a new model version out (0: at once) */
+  rolloutSeconds: number;
   log: (m: string) => void;
   /**
    * The cluster's Sealed Secrets controller: what an operator applies as a
@@ -223,6 +239,13 @@ export class World {
           },
           nextPollAt: now + this.pollDelayMs(),
           lastHandledReconcileAt: {},
+          pendingPredictorFailures: new Map(),
+          predictor: readyPredictor(
+            version,
+            history.length,
+            Date.parse(last.deployStartedAt),
+            Date.parse(last.deployedAt),
+          ),
           resourceVersion: this.nextResourceVersion(),
         });
       }
@@ -245,6 +268,7 @@ export class World {
     this.timer = setInterval(() => {
       const now = Date.now();
       for (const d of this.deployments) {
+        this.settleServing(d, now);
         if (d.nextPollAt <= now) {
           this.reconcile(d).catch(e =>
             this.options.log(`reconcile ${this.appName(d)}: ${e}`),
@@ -304,6 +328,16 @@ export class World {
       initiatedBy,
     };
     d.appliedRevision = revision;
+    if (version !== d.predictor?.version) {
+      // a new model version is a new pod template: KServe rolls it out
+      d.predictor = startRollout(
+        d.predictor,
+        version,
+        started,
+        this.options.rolloutSeconds * 1000,
+        d.pendingPredictorFailures,
+      );
+    }
     d.appliedVersion = version;
     d.driftVersion = undefined;
     const nextId = d.history.length
@@ -466,6 +500,7 @@ export class World {
       operation: null,
       nextPollAt: Date.now() + this.pollDelayMs(),
       lastHandledReconcileAt: {},
+      pendingPredictorFailures: new Map(),
       resourceVersion: this.nextResourceVersion(),
       ...(spec.application ? { application: spec.application } : {}),
     };
@@ -503,6 +538,49 @@ export class World {
       );
     }
     d.fluxFailure = failure;
+    d.resourceVersion = this.nextResourceVersion();
+  }
+
+  /**
+   * Ends the predictor's rollout when it is due; the objects then change
+   * (a new resourceVersion). Runs on every tick and before rendering.
+   */
+  settleServing(d: LiveDeployment, now = Date.now()) {
+    if (d.predictor && settlePredictor(d.predictor, now)) {
+      d.resourceVersion = this.nextResourceVersion();
+    }
+  }
+
+  private predictorOf(d: LiveDeployment): PredictorState {
+    if (!d.predictor) {
+      throw new Error(
+        `${this.appName(
+          d,
+        )} has no predictor yet: its operator has not applied a model version`,
+      );
+    }
+    return d.predictor;
+  }
+
+  /** The predictor's container crashes from now on (see predictor.ts). */
+  failServing(d: LiveDeployment, failure: PredictorFailure) {
+    failPredictor(this.predictorOf(d), failure, Date.now());
+    d.resourceVersion = this.nextResourceVersion();
+  }
+
+  /** The next rollout of `version` (or of any version with '*') fails. */
+  failNextRollout(
+    d: LiveDeployment,
+    version: string,
+    failure: PredictorFailure,
+  ) {
+    d.pendingPredictorFailures.set(version, failure);
+  }
+
+  /** Clears the predictor's failure and the failures waiting for a rollout. */
+  recoverServing(d: LiveDeployment) {
+    d.pendingPredictorFailures.clear();
+    if (d.predictor) recoverPredictor(d.predictor, Date.now());
     d.resourceVersion = this.nextResourceVersion();
   }
 

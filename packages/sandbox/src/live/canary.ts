@@ -24,6 +24,7 @@
  */
 
 import { stableHex, stableUid } from '../seed/data';
+import { predictorRevisionName } from './predictor';
 import type { KubeObject } from './objects';
 import type { LiveDeployment, World } from './World';
 
@@ -242,24 +243,31 @@ export function analysisRunObjects(w: World, d: LiveDeployment): KubeObject[] {
 
 /**
  * Gives an InferenceService the canary split of its deployment, as KServe
- * reports it in Serverless mode (Knative revisions and traffic targets).
+ * reports it in Serverless mode (Knative revisions and traffic targets,
+ * kserve/kserve pkg/apis/serving/v1beta1/inference_service_status.go
+ * `PropagateStatus`): the latest revision takes canaryTrafficPercent once
+ * it is ready, the previously rolled-out one the rest; while the latest is
+ * not ready (rolling out, or failed to) the previous one keeps all of it.
+ * At 100 (a promotion) the latest revision is the rolled-out one. The
+ * conditions and modelStatus come from objects.ts.
  */
 export function applyInferenceServiceCanary(
   w: World,
   d: LiveDeployment,
   isvc: KubeObject,
+  predictor: { p: { revision: number }; phase: string; neverReady: boolean },
 ): KubeObject {
   const canary = canaryOf(w, d);
   if (canary?.kind !== 'kserve') return isvc;
   const name = isvc.metadata.name;
   const ns = isvc.metadata.namespace;
-  const n = Math.max(2, d.history.length);
-  const revision = (i: number) =>
-    `${name}-predictor-${String(i).padStart(5, '0')}`;
+  const n = Math.max(2, predictor.p.revision);
+  const revision = (i: number) => predictorRevisionName(name, i);
   const percent = Math.max(0, Math.min(100, Math.round(canary.trafficPercent)));
-  const at = d.history[d.history.length - 1]?.deployedAt ?? d.reconciledAt;
   const predictorStatus = isvc.status?.components?.predictor ?? {};
-  const ready = !canary.failed;
+  const ready =
+    predictor.phase === 'ready' ||
+    (predictor.phase === 'failed' && !predictor.neverReady);
   const traffic = ready
     ? [
         {
@@ -319,25 +327,6 @@ export function applyInferenceServiceCanary(
           traffic,
         },
       },
-      ...(ready
-        ? {}
-        : {
-            conditions: [
-              {
-                type: 'PredictorConfigurationReady',
-                status: 'False',
-                reason: 'RevisionFailed',
-                message: `Revision "${revision(
-                  n,
-                )}" failed with message: Container failed with: model load error.`,
-                lastTransitionTime: at,
-              },
-              ...(isvc.status?.conditions ?? []).filter(
-                (c: { type: string }) =>
-                  c.type !== 'PredictorConfigurationReady',
-              ),
-            ],
-          }),
     },
   };
 }

@@ -24,7 +24,15 @@
  */
 
 import { stableHex, stableUid } from '../seed/data';
-import { applyInferenceServiceCanary } from './canary';
+import { applyInferenceServiceCanary, canaryOf } from './canary';
+import {
+  crashLoopRestarts,
+  lastCrashAt,
+  PredictorFailure,
+  predictorRevisionName,
+  PredictorState,
+  readyPredictor,
+} from './predictor';
 import { LiveDeployment, World } from './World';
 
 export type KubeObject = {
@@ -76,39 +84,255 @@ function firstDeployed(d: LiveDeployment) {
   return d.history[0]?.deployedAt ?? d.reconciledAt;
 }
 
-function lastDeployed(d: LiveDeployment) {
-  return d.history[d.history.length - 1]?.deployedAt ?? d.reconciledAt;
+function isoAt(ms: number) {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The ReplicaSet of a model version's pod template (RawDeployment). */
+function replicaSetName(ns: string, model: string, version: string) {
+  const hash = stableHex(`${ns}/${model}/${version}`, 10).replace(/^\d/, 'b');
+  return { name: `${model}-predictor-${hash}`, hash };
+}
+
+function podName(rsName: string, i: number) {
+  return `${rsName}-${stableHex(`${rsName}/${i}`, 5).replace(
+    /[0-9]/g,
+    c => 'bcdfghjklm'[Number(c)],
+  )}`;
+}
+
+type KubeCondition = {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  severity?: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime: string;
+};
+
+/**
+ * What the predictor looks like now: the predictor state of the world, with
+ * a failed Serverless canary (the `failed` flag of the canary control) read
+ * as a new revision that did not become ready.
+ */
+type PredictorView = {
+  p: PredictorState;
+  phase: PredictorState['phase'];
+  /** the latest revision never became ready (a failed rollout) */
+  neverReady: boolean;
+  failure?: PredictorFailure & { at: number };
+  lastFailure?: PredictorState['lastFailure'];
+};
+
+function predictorView(w: World, d: LiveDeployment, now: number) {
+  w.settleServing(d, now);
+  // A deployment whose operator applied nothing yet has no predictor; it
+  // renders as serving what it carries, as before this emulation existed.
+  const p =
+    d.predictor ??
+    readyPredictor(
+      d.appliedVersion,
+      1,
+      Date.parse(d.reconciledAt),
+      Date.parse(d.reconciledAt),
+    );
+  const canary = canaryOf(w, d);
+  if (canary?.kind === 'kserve' && canary.failed && p.phase !== 'failed') {
+    const failure = {
+      reason: 'ModelLoadFailed' as const,
+      message: 'Container failed with: model load error',
+      exitCode: 1,
+      at: p.since,
+    };
+    return {
+      p,
+      phase: 'failed' as const,
+      neverReady: true,
+      failure,
+      lastFailure: {
+        ...failure,
+        revision: p.revision,
+        version: p.version,
+      },
+    };
+  }
+  const view: PredictorView = {
+    p,
+    phase: p.phase,
+    neverReady: p.readyAt === undefined,
+    failure: p.failure,
+    lastFailure: p.lastFailure,
+  };
+  return view;
+}
+
+/**
+ * InferenceService conditions, sorted by type as Knative's condition
+ * manager keeps them. RawDeployment: PredictorReady from the predictor
+ * Deployment (see predictor.ts); Serverless: from the Knative Service,
+ * which waits for a new revision with reason RevisionMissing
+ * ("Configuration … is waiting for a Revision to become ready.") and fails
+ * with RevisionFailed ("Revision … failed with message: …").
+ */
+function inferenceServiceConditions(
+  view: PredictorView,
+  serverless: boolean,
+  names: { model: string; replicaSet: string },
+  created: string,
+): KubeCondition[] {
+  const at = isoAt(view.p.since);
+  const ingress: KubeCondition = {
+    type: 'IngressReady',
+    status: 'True',
+    lastTransitionTime: created,
+  };
+  let predictor: Omit<KubeCondition, 'type'>;
+  if (view.phase === 'ready') {
+    predictor = { status: 'True', lastTransitionTime: at };
+  } else if (view.phase === 'rolling-out') {
+    predictor = serverless
+      ? {
+          status: 'Unknown',
+          reason: 'RevisionMissing',
+          message: `Configuration "${names.model}-predictor" is waiting for a Revision to become ready.`,
+          lastTransitionTime: at,
+        }
+      : {
+          status: 'Unknown',
+          reason: 'ReplicaSetUpdated',
+          message: `ReplicaSet "${names.replicaSet}" is progressing.`,
+          lastTransitionTime: at,
+        };
+  } else if (serverless) {
+    predictor = {
+      status: 'False',
+      reason: 'RevisionFailed',
+      message: `Revision "${predictorRevisionName(
+        names.model,
+        view.p.revision,
+      )}" failed with message: ${view.failure?.message ?? 'unknown'}.`,
+      lastTransitionTime: at,
+    };
+  } else if (view.neverReady) {
+    predictor = {
+      status: 'False',
+      reason: 'ProgressDeadlineExceeded',
+      message: `ReplicaSet "${names.replicaSet}" has timed out progressing.`,
+      lastTransitionTime: at,
+    };
+  } else {
+    predictor = {
+      status: 'False',
+      reason: 'MinimumReplicasUnavailable',
+      message: 'Deployment does not have minimum availability.',
+      lastTransitionTime: at,
+    };
+  }
+  if (!serverless) {
+    return [
+      ingress,
+      { type: 'PredictorReady', ...predictor },
+      { type: 'Ready', ...predictor },
+    ];
+  }
+  let configuration: Omit<KubeCondition, 'type'> = predictor;
+  if (view.phase === 'rolling-out') {
+    configuration = { status: 'Unknown', lastTransitionTime: at };
+  }
+  const route: Omit<KubeCondition, 'type'> =
+    view.phase === 'rolling-out'
+      ? predictor
+      : { status: 'True', lastTransitionTime: created };
+  // Conditions outside the living set (PredictorReady, IngressReady → Ready)
+  // carry severity Info when not True (knative.dev/pkg apis/condition_set.go)
+  const info = (c: Omit<KubeCondition, 'type'>) =>
+    c.status === 'True' ? c : { ...c, severity: 'Info' };
+  return [
+    ingress,
+    { type: 'PredictorConfigurationReady', ...info(configuration) },
+    { type: 'PredictorReady', ...predictor },
+    { type: 'PredictorRouteReady', ...info(route) },
+    { type: 'Ready', ...predictor },
+  ];
+}
+
+/** status.modelStatus (see predictor.ts for where each value comes from). */
+function modelStatus(
+  view: PredictorView,
+  readyPods: number,
+  failureLocation: (
+    revision: number,
+    version: string,
+  ) => {
+    location: string;
+    modelRevisionName: string;
+  },
+) {
+  const active = view.p.everLoaded ? 'Loaded' : '';
+  let transitionStatus = 'UpToDate';
+  let states = { activeModelState: 'Loaded', targetModelState: 'Loaded' };
+  if (view.phase === 'rolling-out') {
+    transitionStatus = 'InProgress';
+    states = { activeModelState: active, targetModelState: 'Loading' };
+  } else if (view.phase === 'failed') {
+    transitionStatus = 'BlockedByFailedLoad';
+    states = { activeModelState: active, targetModelState: 'FailedToLoad' };
+  }
+  const last = view.lastFailure;
+  return {
+    transitionStatus,
+    states,
+    // ModelCopies: failedCopies has no omitempty, totalCopies has
+    copies: {
+      failedCopies: 0,
+      ...(readyPods ? { totalCopies: readyPods } : {}),
+    },
+    ...(last
+      ? {
+          lastFailureInfo: {
+            ...failureLocation(last.revision, last.version),
+            reason: last.reason,
+            message: last.message,
+            time: isoAt(last.at),
+            exitCode: last.exitCode,
+          },
+        }
+      : {}),
+  };
 }
 
 /** The serving objects of one deployment. */
 export function servingObjects(w: World, d: LiveDeployment): KubeObject[] {
+  const now = Date.now();
+  const view = predictorView(w, d, now);
+  const { p } = view;
+  const serverless = canaryOf(w, d)?.kind === 'kserve';
   const ns = w.namespace(d.env);
   const name = d.model.name;
   const version = w.liveVersion(d);
   const labels = baseLabels(w, d);
   const rv = String(d.resourceVersion);
   const created = firstDeployed(d);
-  const updated = lastDeployed(d);
   const isvcUid = stableUid(`${ns}/${name}/isvc`);
   const deployUid = stableUid(`${ns}/${name}/deploy`);
-  const templateHash = stableHex(`${ns}/${name}/${version}`, 10).replace(
-    /^\d/,
-    'b',
-  );
-  const rsName = `${name}-predictor-${templateHash}`;
-  const rsUid = stableUid(`${ns}/${rsName}`);
+  const current = replicaSetName(ns, name, version);
   const replicas = d.model.replicas;
-  const podLabels = {
-    ...labels,
-    app: `isvc.${name}-predictor`,
-    component: 'predictor',
-    'serving.kserve.io/inferenceservice': name,
-    'pod-template-hash': templateHash,
-  };
-  const container = {
+  // The pods of the revision before keep serving while the new one rolls
+  // out or after it failed to (RollingUpdate keeps them until new pods are
+  // available).
+  const neverReady = p.readyAt === undefined;
+  const previous =
+    p.phase !== 'ready' && neverReady && p.previous
+      ? {
+          ...p.previous,
+          rs: replicaSetName(ns, name, p.previous.version),
+        }
+      : undefined;
+  const selector = { app: `isvc.${name}-predictor` };
+  const container = (v: string) => ({
     name: 'kserve-container',
     image: IMAGES[0],
-    args: ['--model_name', name, '--model_version', version],
+    args: ['--model_name', name, '--model_version', v],
     ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP' }],
     resources: {
       limits: { cpu: '1', memory: '2Gi' },
@@ -118,7 +342,292 @@ export function servingObjects(w: World, d: LiveDeployment): KubeObject[] {
       httpGet: { path: '/v2/health/ready', port: 8080 },
       periodSeconds: 10,
     },
+  });
+  const podLabels = (v: string, hash: string) => ({
+    ...labels,
+    'ml-gitops/model-version': v,
+    ...selector,
+    component: 'predictor',
+    'serving.kserve.io/inferenceservice': name,
+    'pod-template-hash': hash,
+  });
+
+  // Pods and the Deployment follow the predictor; a failed Serverless
+  // canary (the canary control's `failed`) changes the InferenceService's
+  // status only.
+  let podState: 'running' | 'initializing' | 'crashing' = 'running';
+  if (p.phase === 'rolling-out') podState = 'initializing';
+  else if (p.phase === 'failed') podState = 'crashing';
+  const readyPods =
+    (podState === 'running' ? replicas : 0) + (previous ? replicas : 0);
+
+  const replicaSetObject = (
+    rs: { name: string; hash: string },
+    v: string,
+    createdAt: string,
+    ready: number,
+  ): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name: rs.name,
+      namespace: ns,
+      uid: stableUid(`${ns}/${rs.name}`),
+      resourceVersion: rv,
+      generation: 1,
+      creationTimestamp: createdAt,
+      labels: podLabels(v, rs.hash),
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          name: `${name}-predictor`,
+          uid: deployUid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: {
+      replicas,
+      selector: {
+        matchLabels: { ...selector, 'pod-template-hash': rs.hash },
+      },
+    },
+    status: {
+      replicas,
+      fullyLabeledReplicas: replicas,
+      ...(ready ? { readyReplicas: ready, availableReplicas: ready } : {}),
+      observedGeneration: 1,
+    },
+  });
+
+  const podObjects = (
+    rs: { name: string; hash: string },
+    v: string,
+    state: typeof podState,
+    createdAt: number,
+  ): KubeObject[] => {
+    const out: KubeObject[] = [];
+    const startedAt = isoAt(createdAt);
+    for (let i = 0; i < replicas; i++) {
+      const pod = podName(rs.name, i);
+      const containerID = `containerd://${stableHex(`${pod}/c`, 64)}`;
+      const base = {
+        name: 'kserve-container',
+        image: IMAGES[0],
+        imageID: `docker.io/seldonio/mlserver@sha256:${stableHex(
+          'mlserver-image',
+          64,
+        )}`,
+      };
+      let phase = 'Running';
+      let podConditions: KubeCondition[];
+      let initContainerStatuses: unknown[];
+      let containerStatuses: unknown[];
+      const initDone = {
+        name: 'storage-initializer',
+        image: IMAGES[1],
+        ready: true,
+        restartCount: 0,
+        state: {
+          terminated: {
+            exitCode: 0,
+            reason: 'Completed',
+            startedAt,
+            finishedAt: startedAt,
+            containerID: `containerd://${stableHex(`${pod}/init`, 64)}`,
+          },
+        },
+      };
+      const cond = (
+        type: string,
+        ok: boolean,
+        at: string,
+        reason?: string,
+        message?: string,
+      ): KubeCondition => ({
+        type,
+        status: ok ? 'True' : 'False',
+        ...(reason ? { reason } : {}),
+        ...(message ? { message } : {}),
+        lastTransitionTime: at,
+      });
+      if (state === 'initializing') {
+        // The storage-initializer downloads the model; KServe reports Loading.
+        phase = 'Pending';
+        podConditions = [
+          cond(
+            'Initialized',
+            false,
+            startedAt,
+            'ContainersNotInitialized',
+            'containers with incomplete status: [storage-initializer]',
+          ),
+          cond(
+            'Ready',
+            false,
+            startedAt,
+            'ContainersNotReady',
+            'containers with unready status: [kserve-container]',
+          ),
+          cond(
+            'ContainersReady',
+            false,
+            startedAt,
+            'ContainersNotReady',
+            'containers with unready status: [kserve-container]',
+          ),
+          cond('PodScheduled', true, startedAt),
+        ];
+        initContainerStatuses = [
+          {
+            name: 'storage-initializer',
+            image: IMAGES[1],
+            ready: false,
+            started: true,
+            restartCount: 0,
+            state: { running: { startedAt } },
+          },
+        ];
+        containerStatuses = [
+          {
+            ...base,
+            ready: false,
+            started: false,
+            restartCount: 0,
+            state: { waiting: { reason: 'PodInitializing' } },
+            lastState: {},
+          },
+        ];
+      } else if (state === 'crashing') {
+        // The model server exits; the kubelet restarts it with a growing
+        // back-off (kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle).
+        const failure = p.failure!;
+        const lastStart = lastCrashAt(failure.at, now);
+        const failedAt = isoAt(failure.at);
+        podConditions = [
+          cond('Initialized', true, startedAt),
+          cond(
+            'Ready',
+            false,
+            failedAt,
+            'ContainersNotReady',
+            'containers with unready status: [kserve-container]',
+          ),
+          cond(
+            'ContainersReady',
+            false,
+            failedAt,
+            'ContainersNotReady',
+            'containers with unready status: [kserve-container]',
+          ),
+          cond('PodScheduled', true, startedAt),
+        ];
+        initContainerStatuses = [initDone];
+        containerStatuses = [
+          {
+            ...base,
+            containerID,
+            ready: false,
+            started: false,
+            restartCount: crashLoopRestarts(failure.at, now),
+            state: {
+              waiting: {
+                reason: 'CrashLoopBackOff',
+                message: `back-off ${Math.min(
+                  300,
+                  10 * 2 ** Math.max(0, crashLoopRestarts(failure.at, now) - 1),
+                )}s restarting failed container=kserve-container pod=${pod}_${ns}(${stableUid(
+                  `${ns}/${pod}`,
+                )})`,
+              },
+            },
+            lastState: {
+              terminated: {
+                exitCode: failure.exitCode,
+                reason: 'Error',
+                message: failure.message,
+                startedAt: isoAt(lastStart),
+                finishedAt: isoAt(lastStart),
+                containerID,
+              },
+            },
+          },
+        ];
+      } else {
+        const restarts = p.restartCount ?? 0;
+        const readySince = isoAt(
+          v === p.version ? p.readyAt ?? createdAt : createdAt,
+        );
+        podConditions = [
+          cond('Initialized', true, startedAt),
+          cond('Ready', true, readySince),
+          cond('ContainersReady', true, readySince),
+          cond('PodScheduled', true, startedAt),
+        ];
+        initContainerStatuses = [initDone];
+        containerStatuses = [
+          {
+            ...base,
+            containerID,
+            ready: true,
+            started: true,
+            restartCount: v === p.version ? restarts : 0,
+            state: { running: { startedAt: readySince } },
+            lastState: {},
+          },
+        ];
+      }
+      out.push({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: pod,
+          namespace: ns,
+          uid: stableUid(`${ns}/${pod}`),
+          resourceVersion: rv,
+          creationTimestamp: startedAt,
+          labels: podLabels(v, rs.hash),
+          ownerReferences: [
+            {
+              apiVersion: 'apps/v1',
+              kind: 'ReplicaSet',
+              name: rs.name,
+              uid: stableUid(`${ns}/${rs.name}`),
+              controller: true,
+              blockOwnerDeletion: true,
+            },
+          ],
+        },
+        spec: {
+          containers: [container(v)],
+          initContainers: [
+            {
+              name: 'storage-initializer',
+              image: IMAGES[1],
+              args: [`models:/${name}/${v}`, '/mnt/models'],
+            },
+          ],
+          nodeName: `sandbox-node-${(i % 2) + 1}`,
+          restartPolicy: 'Always',
+          serviceAccountName: 'default',
+        },
+        status: {
+          phase,
+          conditions: podConditions,
+          hostIP: `10.0.0.${10 + i}`,
+          podIP: `10.244.${i + 1}.${20 + (d.resourceVersion % 200)}`,
+          startTime: startedAt,
+          qosClass: 'Burstable',
+          initContainerStatuses,
+          containerStatuses,
+        },
+      });
+    }
+    return out;
   };
+
   const isvc: KubeObject = {
     apiVersion: 'serving.kserve.io/v1beta1',
     kind: 'InferenceService',
@@ -149,18 +658,80 @@ export function servingObjects(w: World, d: LiveDeployment): KubeObject[] {
       components: {
         predictor: { url: `http://${name}-predictor-${ns}.example.com` },
       },
-      conditions: ['IngressReady', 'PredictorReady', 'Ready'].map(type => ({
-        type,
-        status: 'True',
-        lastTransitionTime: updated,
-      })),
-      modelStatus: {
-        states: { activeModelState: 'Loaded', targetModelState: 'Loaded' },
-        transitionStatus: 'UpToDate',
-      },
+      conditions: inferenceServiceConditions(
+        view,
+        serverless,
+        { model: name, replicaSet: current.name },
+        created,
+      ),
+      modelStatus: modelStatus(view, readyPods, (revision, v) => {
+        const rs = replicaSetName(ns, name, v).name;
+        return {
+          location: podName(rs, 0),
+          modelRevisionName: serverless
+            ? predictorRevisionName(name, revision)
+            : rs,
+        };
+      }),
       observedGeneration: d.history.length || 1,
     },
   };
+
+  const rolledOut = p.phase === 'ready';
+  const crashed = p.phase === 'failed' && !neverReady;
+  const deployConditions: Array<Record<string, string>> = [];
+  if (crashed) {
+    deployConditions.push({
+      type: 'Available',
+      status: 'False',
+      reason: 'MinimumReplicasUnavailable',
+      message: 'Deployment does not have minimum availability.',
+      lastUpdateTime: isoAt(p.since),
+      lastTransitionTime: isoAt(p.since),
+    });
+  } else {
+    const availableSince =
+      rolledOut && p.lastFailure?.revision === p.revision
+        ? isoAt(p.since)
+        : created;
+    deployConditions.push({
+      type: 'Available',
+      status: 'True',
+      reason: 'MinimumReplicasAvailable',
+      message: 'Deployment has minimum availability.',
+      lastUpdateTime: availableSince,
+      lastTransitionTime: availableSince,
+    });
+  }
+  if (p.phase === 'rolling-out') {
+    deployConditions.push({
+      type: 'Progressing',
+      status: 'True',
+      reason: 'ReplicaSetUpdated',
+      message: `ReplicaSet "${current.name}" is progressing.`,
+      lastUpdateTime: isoAt(p.since),
+      lastTransitionTime: created,
+    });
+  } else if (p.phase === 'failed' && neverReady) {
+    deployConditions.push({
+      type: 'Progressing',
+      status: 'False',
+      reason: 'ProgressDeadlineExceeded',
+      message: `ReplicaSet "${current.name}" has timed out progressing.`,
+      lastUpdateTime: isoAt(p.since),
+      lastTransitionTime: isoAt(p.since),
+    });
+  } else {
+    deployConditions.push({
+      type: 'Progressing',
+      status: 'True',
+      reason: 'NewReplicaSetAvailable',
+      message: `ReplicaSet "${current.name}" has successfully progressed.`,
+      lastUpdateTime: isoAt(p.readyAt ?? p.since),
+      lastTransitionTime: created,
+    });
+  }
+  const unavailable = replicas + (previous ? replicas : 0) - readyPods;
   const deployment: KubeObject = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -171,13 +742,9 @@ export function servingObjects(w: World, d: LiveDeployment): KubeObject[] {
       resourceVersion: rv,
       generation: d.history.length || 1,
       creationTimestamp: created,
-      labels: {
-        ...labels,
-        app: `isvc.${name}-predictor`,
-        component: 'predictor',
-      },
+      labels: { ...labels, ...selector, component: 'predictor' },
       annotations: {
-        'deployment.kubernetes.io/revision': String(d.history.length || 1),
+        'deployment.kubernetes.io/revision': String(p.revision),
       },
       ownerReferences: [
         {
@@ -192,157 +759,33 @@ export function servingObjects(w: World, d: LiveDeployment): KubeObject[] {
     },
     spec: {
       replicas,
-      selector: { matchLabels: { app: `isvc.${name}-predictor` } },
+      selector: { matchLabels: selector },
       strategy: {
         type: 'RollingUpdate',
         rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
       },
       template: {
-        metadata: { labels: { ...podLabels, 'pod-template-hash': undefined } },
-        spec: { containers: [container] },
+        metadata: {
+          labels: {
+            ...podLabels(version, current.hash),
+            'pod-template-hash': undefined,
+          },
+        },
+        spec: { containers: [container(version)] },
       },
     },
+    // apps/v1 DeploymentStatus leaves zero counts out (omitempty)
     status: {
       observedGeneration: d.history.length || 1,
-      replicas,
+      replicas: replicas + (previous ? replicas : 0),
       updatedReplicas: replicas,
-      readyReplicas: replicas,
-      availableReplicas: replicas,
-      conditions: [
-        {
-          type: 'Available',
-          status: 'True',
-          reason: 'MinimumReplicasAvailable',
-          message: 'Deployment has minimum availability.',
-          lastUpdateTime: updated,
-          lastTransitionTime: updated,
-        },
-        {
-          type: 'Progressing',
-          status: 'True',
-          reason: 'NewReplicaSetAvailable',
-          message: `ReplicaSet "${rsName}" has successfully progressed.`,
-          lastUpdateTime: updated,
-          lastTransitionTime: created,
-        },
-      ],
+      ...(readyPods
+        ? { readyReplicas: readyPods, availableReplicas: readyPods }
+        : {}),
+      ...(unavailable ? { unavailableReplicas: unavailable } : {}),
+      conditions: deployConditions,
     },
   };
-  const replicaSet: KubeObject = {
-    apiVersion: 'apps/v1',
-    kind: 'ReplicaSet',
-    metadata: {
-      name: rsName,
-      namespace: ns,
-      uid: rsUid,
-      resourceVersion: rv,
-      generation: 1,
-      creationTimestamp: updated,
-      labels: podLabels,
-      ownerReferences: [
-        {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          name: `${name}-predictor`,
-          uid: deployUid,
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
-    },
-    spec: {
-      replicas,
-      selector: {
-        matchLabels: {
-          app: `isvc.${name}-predictor`,
-          'pod-template-hash': templateHash,
-        },
-      },
-    },
-    status: {
-      replicas,
-      fullyLabeledReplicas: replicas,
-      readyReplicas: replicas,
-      availableReplicas: replicas,
-      observedGeneration: 1,
-    },
-  };
-  const pods: KubeObject[] = [];
-  for (let i = 0; i < replicas; i++) {
-    const podName = `${rsName}-${stableHex(`${rsName}/${i}`, 5).replace(
-      /[0-9]/g,
-      c => 'bcdfghjklm'[Number(c)],
-    )}`;
-    pods.push({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: podName,
-        namespace: ns,
-        uid: stableUid(`${ns}/${podName}`),
-        resourceVersion: rv,
-        creationTimestamp: updated,
-        labels: podLabels,
-        ownerReferences: [
-          {
-            apiVersion: 'apps/v1',
-            kind: 'ReplicaSet',
-            name: rsName,
-            uid: rsUid,
-            controller: true,
-            blockOwnerDeletion: true,
-          },
-        ],
-      },
-      spec: {
-        containers: [container],
-        initContainers: [
-          {
-            name: 'storage-initializer',
-            image: IMAGES[1],
-            args: [`models:/${name}/${version}`, '/mnt/models'],
-          },
-        ],
-        nodeName: `sandbox-node-${(i % 2) + 1}`,
-        restartPolicy: 'Always',
-        serviceAccountName: 'default',
-      },
-      status: {
-        phase: 'Running',
-        conditions: [
-          'Initialized',
-          'Ready',
-          'ContainersReady',
-          'PodScheduled',
-        ].map(type => ({
-          type,
-          status: 'True',
-          lastProbeTime: null,
-          lastTransitionTime: updated,
-        })),
-        hostIP: `10.0.0.${10 + i}`,
-        podIP: `10.244.${i + 1}.${20 + (d.resourceVersion % 200)}`,
-        startTime: updated,
-        qosClass: 'Burstable',
-        containerStatuses: [
-          {
-            name: 'kserve-container',
-            image: IMAGES[0],
-            imageID: `docker.io/seldonio/mlserver@sha256:${stableHex(
-              'mlserver-image',
-              64,
-            )}`,
-            containerID: `containerd://${stableHex(`${podName}/c`, 64)}`,
-            ready: true,
-            started: true,
-            restartCount: 0,
-            state: { running: { startedAt: updated } },
-            lastState: {},
-          },
-        ],
-      },
-    });
-  }
   const service: KubeObject = {
     apiVersion: 'v1',
     kind: 'Service',
@@ -352,11 +795,7 @@ export function servingObjects(w: World, d: LiveDeployment): KubeObject[] {
       uid: stableUid(`${ns}/${name}/svc`),
       resourceVersion: rv,
       creationTimestamp: created,
-      labels: {
-        ...labels,
-        app: `isvc.${name}-predictor`,
-        component: 'predictor',
-      },
+      labels: { ...labels, ...selector, component: 'predictor' },
       ownerReferences: [
         {
           apiVersion: 'serving.kserve.io/v1beta1',
@@ -374,15 +813,33 @@ export function servingObjects(w: World, d: LiveDeployment): KubeObject[] {
         (stableHex(`${ns}/${name}`, 2).charCodeAt(0) % 200) + 1
       }.${(stableHex(`${ns}/${name}`, 4).charCodeAt(2) % 200) + 10}`,
       ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }],
-      selector: { app: `isvc.${name}-predictor` },
+      selector,
     },
     status: { loadBalancer: {} },
   };
   return [
-    applyInferenceServiceCanary(w, d, isvc),
+    applyInferenceServiceCanary(w, d, isvc, view),
     deployment,
-    replicaSet,
-    ...pods,
+    ...(previous
+      ? [
+          replicaSetObject(
+            previous.rs,
+            previous.version,
+            isoAt(previous.startedAt),
+            replicas,
+          ),
+        ]
+      : []),
+    replicaSetObject(
+      current,
+      version,
+      isoAt(p.startedAt),
+      podState === 'running' ? replicas : 0,
+    ),
+    ...(previous
+      ? podObjects(previous.rs, previous.version, 'running', previous.startedAt)
+      : []),
+    ...podObjects(current, version, podState, p.startedAt),
     service,
   ];
 }

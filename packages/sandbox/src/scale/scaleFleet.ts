@@ -36,6 +36,7 @@ import {
 } from '../seed/data';
 import { modelYaml } from '../seed/files';
 import { HistoryEntry, LiveDeployment } from '../live/World';
+import { readyPredictor } from '../live/predictor';
 import { MlflowStore } from '../mlflow/MlflowApi';
 
 /** One config repo of the fleet, with its commits, files and pull requests. */
@@ -339,6 +340,13 @@ export function createScaleFleet(options: ScaleFleetOptions): ScaleFleet {
         },
         nextPollAt: Number.MAX_SAFE_INTEGER,
         lastHandledReconcileAt: {},
+        predictor: readyPredictor(
+          version,
+          1,
+          started.getTime(),
+          Date.parse(history[0].deployedAt),
+        ),
+        pendingPredictorFailures: new Map(),
         resourceVersion: 2000 + i,
       });
     }

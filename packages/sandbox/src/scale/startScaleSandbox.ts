@@ -157,6 +157,7 @@ export async function startScaleSandbox(
     const world = new World(noRepos, {
       reconcileIntervalSeconds: 86400,
       jitterSeconds: 0,
+      rolloutSeconds: 0,
       log,
     });
     world.deployments.push(...fleet.deployments[env]);
