@@ -200,6 +200,7 @@ export const mlGitopsPlugin = createBackendPlugin({
             store,
             poller,
             environments: mlConfig.environments,
+            staleAfterMs: mlConfig.staleAfterMs,
           }),
         );
       },
