@@ -31,7 +31,10 @@ export type StoredPollHealth = {
   failedModels: Record<string, string | null>;
 };
 
-const later = (a?: string, b?: string) => (!a ? b : !b || a > b ? a : b);
+function later(a?: string, b?: string): string | undefined {
+  if (!a || !b) return a ?? b;
+  return a > b ? a : b;
+}
 
 /**
  * Collects what each outside system answered during the poll cycles of
