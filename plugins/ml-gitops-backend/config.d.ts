@@ -48,6 +48,23 @@ export interface Config {
      * in that time is reused. Default: 10 seconds.
      */
     refreshMinInterval?: HumanDuration | string;
+    /**
+     * How old polled data may get before the UI marks it stale ("stale:
+     * last observed 12 min ago") and `GET /v1/health` reports the poller
+     * stale. Default: three times `schedule.frequency`; required when the
+     * frequency is a cron expression or a manual trigger. The UI receives
+     * it in each answer of `GET /v1/deployments` and `GET /v1/fleet`.
+     */
+    staleAfter?: HumanDuration | string;
+    /** Alerts to the owners of a model (Backstage notifications). */
+    alerts?: {
+      /**
+       * How long an environment may stay `unknown` or `missing` before its
+       * owners are notified, once until it is observed again. Default: 30
+       * minutes.
+       */
+      unknownAfter?: HumanDuration | string;
+    };
     /** Argo CD instances that deploy config repos. */
     argocd?: {
       instances: Array<{

@@ -1,4 +1,5 @@
 import { ConfigReader } from '@backstage/config';
+import { JsonObject, JsonValue } from '@backstage/types';
 import { checkWebhookSecret, readMlGitopsConfig } from './config';
 
 describe('readMlGitopsConfig', () => {
@@ -16,10 +17,40 @@ describe('readMlGitopsConfig', () => {
       concurrency: 8,
       requestTimeoutMs: 15_000,
       refreshMinIntervalMs: 10_000,
+      staleAfterMs: 90_000,
+      unknownAfterMs: 1_800_000,
       argocd: [],
       fluxClusters: [],
       registries: [],
     });
+  });
+
+  it('counts stale data from three schedule periods, and needs staleAfter with a cron schedule', () => {
+    const every = (frequency: JsonValue, extra: JsonObject = {}) =>
+      readMlGitopsConfig(
+        new ConfigReader({
+          mlGitops: {
+            schedule: { frequency, timeout: { minutes: 1 } },
+            ...extra,
+          },
+        }),
+      ).staleAfterMs;
+    expect(every({ minutes: 2 })).toBe(360_000);
+    expect(every('PT10S')).toBe(30_000);
+    expect(() => every({ cron: '*/5 * * * *' })).toThrow(
+      /mlGitops\.schedule\.frequency is a cron expression or a manual trigger.*set mlGitops\.staleAfter/,
+    );
+    expect(
+      every({ cron: '*/5 * * * *' }, { staleAfter: { minutes: 15 } }),
+    ).toBe(900_000);
+    expect(() =>
+      every({ seconds: 30 }, { staleAfter: { seconds: 0 } }),
+    ).toThrow('mlGitops.staleAfter must be longer than zero');
+    expect(() =>
+      readMlGitopsConfig(
+        new ConfigReader({ mlGitops: { alerts: { unknownAfter: 'soon' } } }),
+      ),
+    ).toThrow(/alerts\.unknownAfter/);
   });
 
   it('reads every key', () => {
@@ -33,6 +64,8 @@ describe('readMlGitopsConfig', () => {
           concurrency: 4,
           requestTimeout: { seconds: 5 },
           refreshMinInterval: { seconds: 3 },
+          staleAfter: { minutes: 4 },
+          alerts: { unknownAfter: 'PT45M' },
           argocd: {
             instances: [
               { name: 'main', url: 'https://argocd.example.com/', token: 't' },
@@ -54,6 +87,8 @@ describe('readMlGitopsConfig', () => {
     expect(config.rollbackTargetMs).toBe(180_000);
     expect(config.requestTimeoutMs).toBe(5_000);
     expect(config.refreshMinIntervalMs).toBe(3_000);
+    expect(config.staleAfterMs).toBe(240_000);
+    expect(config.unknownAfterMs).toBe(2_700_000);
     expect(config.argocd[0].url).toBe('https://argocd.example.com');
     expect(config.fluxClusters).toEqual(['prod-eu']);
     expect(config.registries[0].name).toBe('mlflow-default');

@@ -3,7 +3,7 @@ import {
   SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
 import { Config, readDurationFromConfig } from '@backstage/config';
-import { durationToMilliseconds } from '@backstage/types';
+import { durationToMilliseconds, HumanDuration } from '@backstage/types';
 import {
   readArgoCdInstancesConfig,
   readMlGitopsSharedConfig,
@@ -49,6 +49,16 @@ export type MlGitopsConfig = {
   requestTimeoutMs: number;
   /** The shortest time between two polls of one model outside the schedule. */
   refreshMinIntervalMs: number;
+  /**
+   * How old polled data may get before the UI marks it stale
+   * (`mlGitops.staleAfter`; default three schedule periods).
+   */
+  staleAfterMs: number;
+  /**
+   * How long an environment may stay `unknown` or `missing` before its
+   * owners are notified (`mlGitops.alerts.unknownAfter`).
+   */
+  unknownAfterMs: number;
   argocd: ArgoCdInstanceConfig[];
   fluxClusters: string[];
   registries: RegistryConfig[];
@@ -64,6 +74,27 @@ const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
   timeout: { minutes: 2 },
   initialDelay: { seconds: 5 },
 };
+
+/** The default of `mlGitops.alerts.unknownAfter`: 30 minutes. */
+export const DEFAULT_UNKNOWN_AFTER_MS = 30 * 60_000;
+
+/** Polled data older than this many schedule periods counts as stale. */
+export const STALE_PERIODS = 3;
+
+/**
+ * The time between two scheduled polls, when the schedule gives it as a
+ * duration; undefined for a cron expression or a manual trigger.
+ */
+function schedulePeriodMs(
+  frequency: SchedulerServiceTaskScheduleDefinition['frequency'],
+): number | undefined {
+  if ('cron' in frequency || 'trigger' in frequency) return undefined;
+  const ms =
+    'toMillis' in frequency && typeof frequency.toMillis === 'function'
+      ? frequency.toMillis()
+      : durationToMilliseconds(frequency as HumanDuration);
+  return ms > 0 ? ms : undefined;
+}
 
 /** The default of `mlGitops.requestTimeout`. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
@@ -126,6 +157,33 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
     );
   }
 
+  // An addition to the design contract: `mlGitops.staleAfter` and
+  // `mlGitops.alerts.unknownAfter`.
+  const period = schedulePeriodMs(schedule.frequency);
+  let staleAfterMs: number;
+  if (config?.has('staleAfter')) {
+    staleAfterMs = readDurationMs(config, 'staleAfter', 0);
+    if (staleAfterMs < 1) {
+      throw new Error(
+        'mlGitops.staleAfter must be longer than zero, e.g. { minutes: 2 }',
+      );
+    }
+  } else if (period === undefined) {
+    throw new Error(
+      'mlGitops.schedule.frequency is a cron expression or a manual trigger, so the time between polls is not known: set mlGitops.staleAfter to how old polled data may get before the UI marks it stale (about three times the time between polls), e.g. { minutes: 15 }',
+    );
+  } else {
+    staleAfterMs = STALE_PERIODS * period;
+  }
+  const unknownAfterMs = config
+    ? readDurationMs(config, 'alerts.unknownAfter', DEFAULT_UNKNOWN_AFTER_MS)
+    : DEFAULT_UNKNOWN_AFTER_MS;
+  if (unknownAfterMs < 1) {
+    throw new Error(
+      'mlGitops.alerts.unknownAfter must be longer than zero, e.g. { minutes: 30 }',
+    );
+  }
+
   // The instances the scaffolder actions register Applications with too.
   const argocd: ArgoCdInstanceConfig[] = readArgoCdInstancesConfig(rootConfig);
 
@@ -142,6 +200,8 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
     concurrency,
     requestTimeoutMs,
     refreshMinIntervalMs,
+    staleAfterMs,
+    unknownAfterMs,
     argocd,
     fluxClusters: config?.getOptionalStringArray('flux.clusters') ?? [],
     registries,

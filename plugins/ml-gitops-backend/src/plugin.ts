@@ -216,6 +216,7 @@ export const mlGitopsPlugin = createBackendPlugin({
             store,
             poller,
             environments: mlConfig.environments,
+            staleAfterMs: mlConfig.staleAfterMs,
           }),
         );
       },

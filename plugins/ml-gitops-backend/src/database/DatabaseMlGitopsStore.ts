@@ -14,6 +14,7 @@ import { Knex } from 'knex';
 import {
   DriftEpisode,
   MlGitopsStore,
+  Silence,
   StatusWrite,
   StoredEnvironmentStatus,
 } from './MlGitopsStore';
@@ -358,8 +359,10 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
   ): StoredEnvironmentStatus {
     const status = JSON.parse(row.status) as EnvironmentStatus & {
       observedFrom?: string;
+      silence?: Silence;
     };
-    const { observedFrom } = status;
+    const { observedFrom, silence } = status;
+    delete status.silence;
     if (observedFrom !== undefined) {
       delete status.observedFrom;
       const seen = freshness[observedFrom];
@@ -374,6 +377,7 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
       status,
       updatedAt: row.updated_at,
       ...(observedFrom ? { observedFrom } : {}),
+      ...(silence ? { silence } : {}),
     };
   }
 
@@ -496,15 +500,18 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
     }
     const now = iso(new Date());
     const rows: StatusRow[] = models.flatMap(m =>
-      m.statuses.map(({ status, observedFrom }, position) => ({
+      m.statuses.map(({ status, observedFrom, silence }, position) => ({
         entity_ref: m.entityRef,
         environment: status.name,
         model: m.model,
         position,
         drift_state: status.drift.state,
-        status: JSON.stringify(
-          observedFrom ? { ...status, observedFrom } : status,
-        ),
+        // Kept beside the status and stripped when read (toStored).
+        status: JSON.stringify({
+          ...status,
+          ...(observedFrom ? { observedFrom } : {}),
+          ...(silence ? { silence } : {}),
+        }),
         updated_at: now,
       })),
     );

@@ -22,13 +22,32 @@ export type StoredEnvironmentStatus = {
    * answered, so an unchanged status need not be rewritten every cycle.
    */
   observedFrom?: string;
+  /** Set while the environment is `unknown` or `missing`. */
+  silence?: Silence;
+};
+
+/**
+ * Since when an environment has been `unknown` or `missing` without a break,
+ * and whether its owners were told (`mlGitops.alerts.unknownAfter`). Kept
+ * beside the status, not in the API.
+ *
+ * @public
+ */
+export type Silence = {
+  since: string;
+  /** When the owners were notified; absent until then. */
+  notifiedAt?: string;
 };
 
 /** The statuses of one model to store, with where each live value came from. */
 export type StatusWrite = {
   entityRef: string;
   model: string;
-  statuses: Array<{ status: EnvironmentStatus; observedFrom?: string }>;
+  statuses: Array<{
+    status: EnvironmentStatus;
+    observedFrom?: string;
+    silence?: Silence;
+  }>;
 };
 
 /**

@@ -37,6 +37,7 @@ import {
 import { modelEntity } from '../__testUtils__/modelEntity';
 import { pollerBasics } from '../__testUtils__/pollerBasics';
 import { MlGitopsPoller } from './MlGitopsPoller';
+import { PollHealth } from './PollHealth';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 /**
@@ -207,6 +208,7 @@ describe('MlGitopsPoller faults', () => {
       },
     });
     let now = T0;
+    const notifications = { send: jest.fn(async (_: unknown) => {}) };
     const registries = createRegistries(mlConfig.registries, [], {
       timeoutMs: mlConfig.requestTimeoutMs,
       now: () => now,
@@ -233,6 +235,7 @@ describe('MlGitopsPoller faults', () => {
       ),
       registries,
       config: mlConfig,
+      notifications,
       now: () => new Date(now),
     });
     const statuses = async (entityRef: string) =>
@@ -245,6 +248,7 @@ describe('MlGitopsPoller faults', () => {
     return {
       poller,
       store,
+      notifications,
       churn,
       modes,
       registration,
@@ -329,6 +333,143 @@ describe('MlGitopsPoller faults', () => {
       expect(recovered.dev.live?.observedAt).toBe(at(90));
     },
   );
+
+  it('tells the owners once when an environment stays unknown longer than alerts.unknownAfter, and again only after it recovered', async () => {
+    const t = await setup();
+    const silent = () =>
+      t.notifications.send.mock.calls
+        .map(([n]) => n as { recipients: unknown; payload: any })
+        .filter(n => n.payload.scope.startsWith('ml-gitops:silent:'));
+    await t.pollAt(0);
+    t.modes.east = 'down';
+    // Unknown from 30 s on; the default alerts.unknownAfter is 30 minutes.
+    await t.pollAt(30);
+    await t.pollAt(30 + 29 * 60);
+    expect(silent()).toHaveLength(0);
+
+    await t.pollAt(30 + 30 * 60);
+    expect(silent()).toHaveLength(3);
+    const production = silent().find(n =>
+      n.payload.scope.endsWith(':production'),
+    )!;
+    expect(production).toEqual({
+      recipients: { type: 'entity', entityRef: FRAUD },
+      payload: expect.objectContaining({
+        title: 'fraud-detector: production has been unknown for 30 min',
+        severity: 'high',
+        scope: `ml-gitops:silent:${FRAUD}:production`,
+      }),
+    });
+    expect(production.payload.description).toContain(
+      'since 2026-11-28T00:00:30.000Z: argocd:east failing since 2026-11-28T00:00:30.000Z',
+    );
+    // The churn predictor, read from the west instance, is never silent.
+    expect(silent().every(n => n.payload.scope.includes(FRAUD))).toBe(true);
+
+    // Still unknown: nothing more, however long it lasts.
+    await t.pollAt(30 + 60 * 60);
+    await t.pollAt(30 + 120 * 60);
+    expect(silent()).toHaveLength(3);
+
+    // Observed again: the owners hear it once, in the same scope.
+    t.modes.east = 'up';
+    await t.pollAt(3 * 3600);
+    await t.pollAt(3 * 3600 + 30);
+    expect(silent()).toHaveLength(6);
+    expect(silent()[5].payload).toMatchObject({
+      title: 'fraud-detector: production is observed again',
+      description: `It was unknown or missing from 2026-11-28T00:00:30.000Z to ${at(
+        3 * 3600,
+      )}. Now in-sync.`,
+      scope: `ml-gitops:silent:${FRAUD}:production`,
+    });
+
+    // A new silence counts from its own start and alerts once more.
+    t.modes.east = 'down';
+    await t.pollAt(4 * 3600);
+    await t.pollAt(4 * 3600 + 29 * 60);
+    expect(silent()).toHaveLength(6);
+    await t.pollAt(4 * 3600 + 30 * 60);
+    expect(silent()).toHaveLength(9);
+  });
+
+  it('records each cycle and what each source answered for the health endpoint', async () => {
+    const t = await setup();
+    await t.pollAt(0);
+    t.modes.east = 'down';
+    t.modes.mlflow = 'down';
+    // Past the registry's cache (five minutes for a READY version), so
+    // MLflow is really asked.
+    await t.pollAt(301);
+    await t.pollAt(331);
+
+    const health = PollHealth.toResponse(
+      await PollHealth.read(t.store),
+      90_000,
+      new Date(T0 + 340_000),
+    );
+    expect(health.status).toBe('degraded');
+    expect(health.cycle.lastCompleted).toMatchObject({
+      startedAt: at(331),
+      finishedAt: at(331),
+      models: 2,
+      failedModels: 0,
+    });
+    expect(health.cycle.failure).toBeUndefined();
+    expect(health.sources).toEqual([
+      {
+        name: 'argocd:east',
+        kind: 'argocd',
+        lastSuccessAt: at(0),
+        failure: {
+          message: expect.stringContaining('Argo CD "east" answered 503'),
+          since: at(301),
+        },
+      },
+      { name: 'argocd:west', kind: 'argocd', lastSuccessAt: at(331) },
+      { name: 'git:github.com', kind: 'git', lastSuccessAt: at(331) },
+      {
+        name: 'registry:mlflow-default',
+        kind: 'registry',
+        lastSuccessAt: at(0),
+        failure: {
+          message: expect.stringContaining('is unreachable'),
+          since: at(301),
+        },
+      },
+    ]);
+    // A model's observation time is the start of the last cycle.
+    expect(
+      PollHealth.modelObservedAt(await PollHealth.read(t.store), FRAUD),
+    ).toBe(at(331));
+
+    // No cycle for longer than staleAfter: stale.
+    expect(
+      PollHealth.toResponse(
+        await PollHealth.read(t.store),
+        90_000,
+        new Date(T0 + 331_000 + 91_000),
+      ).status,
+    ).toBe('stale');
+
+    // Everything answers again.
+    t.modes.east = 'up';
+    t.modes.mlflow = 'up';
+    await t.pollAt(361);
+    const recovered = PollHealth.toResponse(
+      await PollHealth.read(t.store),
+      90_000,
+      new Date(T0 + 370_000),
+    );
+    expect(recovered.status).toBe('ok');
+    expect(recovered.sources.map(s => [s.name, s.lastSuccessAt])).toEqual([
+      ['argocd:east', at(361)],
+      ['argocd:west', at(361)],
+      ['git:github.com', at(361)],
+      ['registry:mlflow-default', at(361)],
+    ]);
+    expect(recovered.sources.some(s => s.failure)).toBe(false);
+  });
 
   it('blames each environment on its own failing instance', async () => {
     const t = await setup();

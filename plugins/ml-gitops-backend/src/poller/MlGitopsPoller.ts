@@ -33,6 +33,7 @@ import {
 import { MlGitopsConfig } from '../config';
 import {
   MlGitopsStore,
+  Silence,
   StatusWrite,
   StoredEnvironmentStatus,
 } from '../database/MlGitopsStore';
@@ -48,6 +49,7 @@ import {
 import { ServingVersions } from '../providers/kubernetes/ServingVersions';
 import { CanaryAnalyses } from '../providers/canary/CanaryAnalyses';
 import { mapWithConcurrency } from './concurrency';
+import { PollHealth } from './PollHealth';
 
 /** A failure of one source, remembered with the time it started. */
 type Failure = { message: string; since: string };
@@ -66,6 +68,8 @@ type FleetObservations = {
    * `failed` when a cluster could not be read.
    */
   serving?: { byKey: Map<string, ServingStatus>; failed: boolean };
+  /** The clusters whose serving objects were read or tried. */
+  clusters?: string[];
 };
 
 const key = (model: string, environment: string) =>
@@ -76,6 +80,7 @@ type SnapshotEntry = {
   model: string;
   status: EnvironmentStatus;
   observedFrom?: string;
+  silence?: Silence;
 };
 
 /** The statuses of one polled model, and whether they differ from the stored ones. */
@@ -155,8 +160,9 @@ function snapshotEntry(
   model: string,
   status: EnvironmentStatus,
   observedFrom?: string,
+  silence?: Silence,
 ): SnapshotEntry {
-  return { model, status, observedFrom };
+  return { model, status, observedFrom, ...(silence ? { silence } : {}) };
 }
 
 function sourceName(source: DeploymentSource): string {
@@ -367,6 +373,10 @@ export class MlGitopsPoller {
   private lowPointsWarned?: string;
   /** When each deployment source last answered (`argocd:main` → ISO time). */
   private readonly sourceSeen = new Map<string, string>();
+  /** What each outside system answered, for `GET /v1/health`. */
+  private readonly health = new PollHealth();
+  /** Config repo → host, of the models polled in the running cycle. */
+  private cycleRepos?: Map<string, string>;
 
   constructor(
     private readonly deps: {
@@ -442,6 +452,7 @@ export class MlGitopsPoller {
           const observations = await source.listObservations();
           this.recover(name);
           this.sourceSeen.set(name, observedAt);
+          this.health.succeeded(name, source.kind, observedAt);
           for (const observation of observations) {
             byKey.set(
               key(observation.model, observation.environment),
@@ -455,6 +466,7 @@ export class MlGitopsPoller {
         } catch (error) {
           const failure = this.fail(name, error);
           failures.push({ source: name, failure });
+          this.health.failed(name, source.kind, failure, observedAt);
           this.deps.logger.warn(`Polling ${name} failed: ${failure.message}`);
         }
       }),
@@ -462,7 +474,18 @@ export class MlGitopsPoller {
     // The serving objects' labels are the best source of the live version;
     // without them the manifest at the synced revision is read instead.
     const servingResult = await serving;
+    for (const cluster of servingResult?.inferenceServices.keys() ?? []) {
+      this.recover(`cluster:${cluster}`);
+      this.health.succeeded(`cluster:${cluster}`, 'cluster', observedAt);
+    }
     for (const f of servingResult?.failures ?? []) {
+      const failure = this.fail(`cluster:${f.cluster}`, f.error);
+      this.health.failed(
+        `cluster:${f.cluster}`,
+        'cluster',
+        failure,
+        observedAt,
+      );
       this.deps.logger.warn(
         `Reading serving objects on cluster ${f.cluster} failed: ${f.error.message}`,
       );
@@ -485,12 +508,19 @@ export class MlGitopsPoller {
     const canaries = canaryResult
       ? { byKey: canaryResult.byKey, failed: canaryResult.failures.length > 0 }
       : undefined;
+    const clusters = servingResult
+      ? [
+          ...servingResult.inferenceServices.keys(),
+          ...servingResult.failures.map(f => f.cluster),
+        ]
+      : undefined;
     return {
       byKey,
       observedAt,
       sources,
       failures,
       canaries,
+      clusters,
       ...(servingResult
         ? {
             serving: {
@@ -538,7 +568,7 @@ export class MlGitopsPoller {
     }
     model.set(
       item.status.name,
-      snapshotEntry(item.model, item.status, item.observedFrom),
+      snapshotEntry(item.model, item.status, item.observedFrom, item.silence),
     );
   }
 
@@ -557,8 +587,11 @@ export class MlGitopsPoller {
     for (const m of models) {
       if (this.snapshot) {
         const envs = new Map<string, SnapshotEntry>();
-        for (const { status, observedFrom } of m.statuses) {
-          envs.set(status.name, snapshotEntry(m.model, status, observedFrom));
+        for (const { status, observedFrom, silence } of m.statuses) {
+          envs.set(
+            status.name,
+            snapshotEntry(m.model, status, observedFrom, silence),
+          );
         }
         this.snapshot.set(m.entityRef, envs);
       }
@@ -626,8 +659,55 @@ export class MlGitopsPoller {
     );
   }
 
-  /** Polls every model entity of the catalog. */
+  /**
+   * Polls every model entity of the catalog, and records the cycle and
+   * what each outside system answered for `GET /v1/health`.
+   */
   async pollAll(): Promise<void> {
+    const startedAt = this.now().toISOString();
+    const cycle = {
+      failedModels: [] as string[],
+      models: 0,
+      clusters: [] as string[],
+    };
+    this.cycleRepos = new Map();
+    try {
+      await this.pollFleet(cycle);
+    } catch (error) {
+      await this.health
+        .failCycle(this.deps.store, {
+          message: errorMessage(error),
+          at: this.now().toISOString(),
+        })
+        .catch(() => undefined);
+      throw error;
+    }
+    const expected = new Set([
+      ...this.deps.sources.map(sourceName),
+      ...[...this.deps.registries.keys()].map(name => `registry:${name}`),
+      ...cycle.clusters.map(cluster => `cluster:${cluster}`),
+    ]);
+    await this.health
+      .finishCycle(this.deps.store, {
+        startedAt,
+        finishedAt: this.now().toISOString(),
+        models: cycle.models,
+        failedModels: cycle.failedModels,
+        polledRepos: this.cycleRepos,
+        expected,
+      })
+      .catch(error =>
+        this.deps.logger.warn(
+          `Recording the poller's health failed: ${errorMessage(error)}`,
+        ),
+      );
+  }
+
+  private async pollFleet(cycle: {
+    failedModels: string[];
+    models: number;
+    clusters: string[];
+  }): Promise<void> {
     const started = Date.now();
     const [{ entities, branchHeads }, fleet, snapshot] = await Promise.all([
       this.listModelEntities().then(list => ({
@@ -668,12 +748,15 @@ export class MlGitopsPoller {
             }
           }
         } catch (error) {
+          cycle.failedModels.push(entityRef);
           this.deps.logger.error(
             `Polling ${entityRef} failed: ${errorMessage(error)}`,
           );
         }
       },
     );
+    cycle.models = entities.length;
+    cycle.clusters = fleet.clusters ?? [];
     await flush();
     await this.recordFreshness();
     const index = new Map<string, string[]>();
@@ -818,7 +901,7 @@ export class MlGitopsPoller {
     for (const s of await this.deps.store.getStatuses(entityRef)) {
       stored.set(
         s.status.name,
-        snapshotEntry(s.model, s.status, s.observedFrom),
+        snapshotEntry(s.model, s.status, s.observedFrom, s.silence),
       );
     }
     const polled = await this.pollEntity(entity, fleet, stored, {
@@ -897,9 +980,25 @@ export class MlGitopsPoller {
         deployments.push(...result.deployments);
       }
       this.recover(name);
+      this.cycleRepos?.set(loc.url, loc.host);
+      this.health.gitRead(
+        loc.host,
+        loc.url,
+        undefined,
+        this.now().toISOString(),
+      );
       return { loc, declarations, missingBranches, moved, deployments };
     } catch (error) {
       const failure = this.fail(name, error);
+      if (loc) {
+        this.cycleRepos?.set(loc.url, loc.host);
+        this.health.gitRead(
+          loc.host,
+          loc.url,
+          failure,
+          this.now().toISOString(),
+        );
+      }
       this.deps.logger.warn(
         `Reading the config repo of ${entityRef} failed: ${failure.message}`,
       );
@@ -939,6 +1038,11 @@ export class MlGitopsPoller {
       const failing = this.failures.get(failureName);
       if (!failing || !facts.observedAt || facts.observedAt > failing.since) {
         this.recover(failureName);
+        this.health.succeeded(
+          failureName,
+          'registry',
+          facts.observedAt ?? this.now().toISOString(),
+        );
       }
       // A version the registry lacks has no metrics: any gate fails. A
       // version it has not finished registering (or failed to register)
@@ -968,6 +1072,12 @@ export class MlGitopsPoller {
       };
     } catch (error) {
       const failure = this.fail(failureName, error);
+      this.health.failed(
+        failureName,
+        'registry',
+        failure,
+        this.now().toISOString(),
+      );
       this.deps.logger.warn(
         `Reading ${model} ${declaration.version} from registry ${registry.name} for ${entityRef} failed: ${failure.message}`,
       );
@@ -1285,10 +1395,22 @@ export class MlGitopsPoller {
           fleet.canaries.byKey.get(key(model, environment)) ??
           (fleet.canaries.failed ? before?.canary ?? null : null);
       }
-      statuses.push({ status, ...(observedFrom ? { observedFrom } : {}) });
+      const silence = await this.trackSilence(
+        entityRef,
+        entity,
+        status,
+        beforeEntry?.silence,
+        now,
+      );
+      statuses.push({
+        status,
+        ...(observedFrom ? { observedFrom } : {}),
+        ...(silence ? { silence } : {}),
+      });
       const same =
         beforeEntry?.model === model &&
-        sameSubstance(beforeEntry, status, observedFrom);
+        sameSubstance(beforeEntry, status, observedFrom) &&
+        sameJson(beforeEntry.silence, silence);
       changed ||= !same;
 
       // What served at the same commit was marked serving then.
@@ -1485,6 +1607,67 @@ export class MlGitopsPoller {
           )}`,
         ),
       );
+  }
+
+  /**
+   * Follows an environment that stays `unknown` or `missing`: since when,
+   * without a break (unknown and missing count together: both say nothing
+   * is known of what serves). Once that lasts `mlGitops.alerts.unknownAfter`
+   * the owners are notified, once; when it is observed again, and only if
+   * they were told, they hear that too (the same notification scope, so it
+   * replaces the alert), and a later silence alerts anew. Returns what to
+   * keep beside the status.
+   */
+  private async trackSilence(
+    entityRef: string,
+    entity: Entity,
+    status: EnvironmentStatus,
+    before: Silence | undefined,
+    now: Date,
+  ): Promise<Silence | undefined> {
+    const { state, since, reason } = status.drift;
+    const title = entity.metadata.title ?? entity.metadata.name;
+    const scope = `ml-gitops:silent:${entityRef}:${status.name}`;
+    if (state !== 'unknown' && state !== 'missing') {
+      if (before?.notifiedAt) {
+        await this.notifyOwners(entityRef, entity, status.name, {
+          title: `${title}: ${status.name} is observed again`,
+          description: `It was unknown or missing from ${
+            before.since
+          } to ${now.toISOString()}. Now ${state}.`,
+          severity: 'normal',
+          scope,
+        });
+      }
+      return undefined;
+    }
+    // A source failure knows when it began; otherwise this poll is the first
+    // to see it.
+    const began =
+      state === 'unknown' && since && Date.parse(since) <= now.getTime()
+        ? new Date(since).toISOString()
+        : now.toISOString();
+    const silence: Silence = before ?? { since: began };
+    const lasted = now.getTime() - Date.parse(silence.since);
+    if (silence.notifiedAt || lasted < this.deps.config.unknownAfterMs) {
+      return silence;
+    }
+    await this.notifyOwners(entityRef, entity, status.name, {
+      title: `${title}: ${status.name} has been ${state} for ${formatSeconds(
+        lasted / 1000,
+      )}`,
+      description: `Nothing tells what serves in ${status.name} since ${
+        silence.since
+      }: ${
+        reason ?? state
+      }. ML GitOps says so once; it tells again when the environment is observed.`,
+      severity:
+        status.name === this.deps.config.environments.at(-1)
+          ? 'high'
+          : 'normal',
+      scope,
+    });
+    return { ...silence, notifiedAt: now.toISOString() };
   }
 
   /**

@@ -18,6 +18,7 @@ import {
   EnvironmentStatus,
   FleetResponse,
   getMlGitopsAnnotations,
+  HealthResponse,
   HistoryResponse,
   mlGitopsDeploymentReadPermission,
   mlGitopsDeploymentRefreshPermission,
@@ -27,6 +28,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { MlGitopsStore } from '../database/MlGitopsStore';
+import { PollHealth } from '../poller/PollHealth';
 
 /** What the router needs of the poller. */
 export interface RefreshScheduler {
@@ -114,6 +116,9 @@ export async function createRouter(options: {
   store: MlGitopsStore;
   poller: RefreshScheduler;
   environments: string[];
+  /** `mlGitops.staleAfter`, in milliseconds (default: three 30 s periods). */
+  staleAfterMs?: number;
+  now?: () => Date;
 }): Promise<express.Router> {
   const {
     httpAuth,
@@ -123,7 +128,10 @@ export async function createRouter(options: {
     poller,
     environments,
     logger,
+    staleAfterMs = 90_000,
+    now = () => new Date(),
   } = options;
+  const staleAfterSeconds = staleAfterMs / 1000;
   const router = Router();
   router.use(express.json({ limit: '16kb' }));
   const cursors = new FleetCursors(store);
@@ -216,10 +224,16 @@ export async function createRouter(options: {
         },
       }));
     }
+    const observedAt =
+      stored.length > 0
+        ? PollHealth.modelObservedAt(await PollHealth.read(store), entityRef)
+        : undefined;
     const body: DeploymentsResponse = {
       entityRef,
       model,
       environments: statuses,
+      ...(observedAt ? { observedAt } : {}),
+      staleAfterSeconds,
     };
     res.json(body);
   });
@@ -265,15 +279,19 @@ export async function createRouter(options: {
       after: cursor ? await cursors.decode(cursor) : undefined,
     });
     const allowed = await readable(credentials, page.entityRefs);
+    const health = await PollHealth.read(store);
     const items: DeploymentsResponse[] = [];
     for (const entityRef of page.entityRefs) {
       if (!allowed.has(entityRef)) continue;
       const stored = await store.getStatuses(entityRef);
       if (stored.length === 0) continue;
+      const observedAt = PollHealth.modelObservedAt(health, entityRef);
       items.push({
         entityRef,
         model: stored[0].model,
         environments: stored.map(s => s.status),
+        ...(observedAt ? { observedAt } : {}),
+        staleAfterSeconds,
       });
     }
     const body: FleetResponse = {
@@ -286,6 +304,29 @@ export async function createRouter(options: {
           }
         : {}),
     };
+    res.json(body);
+  });
+
+  // An addition to the design contract: the poller's last cycle and what
+  // each outside system last answered. Whoever may read the deployments of
+  // some model may read it (the policy does not deny the read permission
+  // outright); it names sources and hosts, never a model or a repo.
+  router.get('/v1/health', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const [decision] = await permissions.authorizeConditional(
+      [{ permission: mlGitopsDeploymentReadPermission }],
+      { credentials },
+    );
+    if (decision.result === AuthorizeResult.DENY) {
+      throw new NotAllowedError(
+        `You are not allowed to read the deployments of any model (${mlGitopsDeploymentReadPermission.name}), so not the poller's health either`,
+      );
+    }
+    const body: HealthResponse = PollHealth.toResponse(
+      await PollHealth.read(store),
+      staleAfterMs,
+      now(),
+    );
     res.json(body);
   });
 

@@ -389,6 +389,19 @@ export type DeploymentsResponse = {
   model: string;
   /** In promotion order. */
   environments: EnvironmentStatus[];
+  /**
+   * When the backend last polled this model (ISO 8601 UTC): the start of the
+   * last poll cycle that polled it. Absent until a cycle polled it. Each
+   * environment's `live.observedAt` says when its operator last answered.
+   * An addition to the design contract.
+   */
+  observedAt?: string;
+  /**
+   * Data observed longer ago than this (`mlGitops.staleAfter`, by default
+   * three poll periods) is stale: the UI says so instead of showing it as
+   * current. An addition to the design contract.
+   */
+  staleAfterSeconds?: number;
 };
 
 /**
@@ -442,6 +455,65 @@ export type FleetResponse = {
   items: DeploymentsResponse[];
   /** Pass as `cursor` to get the next page; absent on the last page. */
   nextCursor?: string;
+};
+
+/**
+ * The kinds of outside systems the poller reads, in `GET /v1/health`.
+ *
+ * @public
+ */
+export type PollSourceKind = 'argocd' | 'flux' | 'cluster' | 'git' | 'registry';
+
+/**
+ * How one outside system answered the poller. An addition to the design
+ * contract.
+ *
+ * @public
+ */
+export type PollSourceHealth = {
+  /**
+   * `argocd:<instance>`, `flux:<cluster>`, `cluster:<cluster>` (the KServe
+   * serving objects), `git:<host>` or `registry:<name>`.
+   */
+  name: string;
+  kind: PollSourceKind;
+  /** When it last answered (ISO 8601 UTC); absent when it never did. */
+  lastSuccessAt?: string;
+  /** Set while it fails: the newest error and since when it fails. */
+  failure?: { message: string; since: string };
+};
+
+/**
+ * Response of `GET /v1/health`: whether the poller runs and what each
+ * outside system answered. An addition to the design contract.
+ *
+ * @public
+ */
+export type HealthResponse = {
+  /** When this answer was made. */
+  checkedAt: string;
+  /**
+   * `stale`: no poll cycle finished within `staleAfterSeconds` (the poller
+   * stopped or hangs); `degraded`: the last cycle failed or a source fails;
+   * `ok` otherwise.
+   */
+  status: 'ok' | 'degraded' | 'stale';
+  staleAfterSeconds: number;
+  /** The poll cycles of the whole fleet. */
+  cycle: {
+    /** The last full cycle that finished. */
+    lastCompleted?: {
+      startedAt: string;
+      finishedAt: string;
+      durationMs: number;
+      models: number;
+      /** Models whose poll failed in that cycle (see the backend log). */
+      failedModels: number;
+    };
+    /** Set when the newest cycle failed as a whole (e.g. the catalog could not be read). */
+    failure?: { message: string; at: string };
+  };
+  sources: PollSourceHealth[];
 };
 
 /**

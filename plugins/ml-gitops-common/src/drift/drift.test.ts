@@ -3,6 +3,7 @@ import {
   DriftInput,
   evaluateDrift,
   fluxSyncState,
+  gitCommitOf,
   revisionsMatch,
 } from './drift';
 import type { ServingStatus } from '../api/types';
@@ -70,6 +71,43 @@ describe('evaluateDrift', () => {
       expect(
         evaluateDrift(input({ live: live({ source: 'flux', revision: '' }) })),
       ).toEqual({ state: 'in-sync', since: '2026-11-28T11:01:00.000Z' });
+    });
+
+    // What a HelmRelease v2 records as its revision (helm-controller
+    // api/v2 snapshot_types.go: Snapshot.chartVersion; helmrelease_types.go:
+    // status.lastAttemptedRevision) is a chart version, and an OCI source
+    // reports a sha256 digest (source-controller docs/spec/v1
+    // ocirepositories.md, "Artifact"): none names a Git commit.
+    it.each([
+      ['a plain chart version', '0.1.0'],
+      ['a chart version with valuesFiles (HelmChart generation)', '0.1.0+3'],
+      [
+        'a chart version built under reconcileStrategy Revision',
+        '0.1.0+9f2c1e4b7a3d.2',
+      ],
+      ['an OCI artifact digest', `v1.2.0@sha256:${'ab'.repeat(32)}`],
+    ])(
+      'when Flux reports %s, which names no commit, and serves the declared version',
+      (_what, revision) => {
+        expect(
+          evaluateDrift(
+            input({
+              live: live({ source: 'flux', revision }),
+              now: '2026-12-28T12:00:00Z',
+            }),
+          ),
+        ).toEqual({ state: 'in-sync', since: '2026-11-28T11:01:00.000Z' });
+      },
+    );
+
+    it('when Flux is Ready at the commit prefix of a Revision chart version', () => {
+      expect(
+        evaluateDrift(
+          input({
+            live: live({ source: 'flux', revision: COMMIT.slice(0, 12) }),
+          }),
+        ).state,
+      ).toBe('in-sync');
     });
   });
 
@@ -456,6 +494,26 @@ describe('sync state helpers', () => {
     expect(revisionsMatch('main@sha1:0123456', COMMIT)).toBe(false);
     expect(revisionsMatch(undefined, COMMIT)).toBe(false);
     expect(revisionsMatch('main', 'main')).toBe(false);
+    expect(revisionsMatch(`main/${COMMIT}`, COMMIT)).toBe(true);
+    // A sha256 digest is not a commit, even when its hex begins alike.
+    expect(revisionsMatch(`sha256:${COMMIT}${'0'.repeat(24)}`, COMMIT)).toBe(
+      false,
+    );
+    expect(revisionsMatch('0.1.0+9f2c1e4b7a3d', '9f2c1e4b7a3d')).toBe(false);
+  });
+
+  it('reads the commit a revision names, and none from chart versions or digests', () => {
+    expect(gitCommitOf(`production@sha1:${COMMIT}`)).toBe(COMMIT);
+    expect(gitCommitOf(`sha1:${COMMIT.toUpperCase()}`)).toBe(COMMIT);
+    expect(gitCommitOf(`refs/heads/main/${COMMIT}`)).toBe(COMMIT);
+    expect(gitCommitOf(COMMIT.slice(0, 7))).toBe(COMMIT.slice(0, 7));
+    expect(gitCommitOf(`sha256:${'ab'.repeat(32)}`)).toBeUndefined();
+    expect(gitCommitOf('abcdef12'.repeat(8))).toBeUndefined();
+    expect(gitCommitOf('0.1.0')).toBeUndefined();
+    expect(gitCommitOf('0.1.0+3')).toBeUndefined();
+    expect(gitCommitOf('0.1.0+9f2c1e4b7a3d.2')).toBeUndefined();
+    expect(gitCommitOf('')).toBeUndefined();
+    expect(gitCommitOf(undefined)).toBeUndefined();
   });
   it('quotes a long operator message on one line, cut at 300 characters', () => {
     const status = evaluateDrift({

@@ -68,8 +68,9 @@ export type DriftInput = {
     source: DeploymentSourceKind;
     sync: SourceSyncState;
     /**
-     * The commit the operator reports as synced/applied. For Flux, empty when
-     * the operator reports no commit (a HelmRelease chart version under
+     * The commit the operator reports as synced/applied. For Flux, empty or
+     * a revision that names no commit (see {@link gitCommitOf}) when the
+     * operator reports none (a HelmRelease chart version under
      * `reconcileStrategy: ChartVersion`, an OCI artifact without an origin
      * revision): then the version and Ready decide alone.
      */
@@ -128,8 +129,33 @@ export function fluxSyncState(conditions: {
 }
 
 /**
- * Whether two Git revisions name the same commit. Understands Flux's
- * `branch@sha1:<sha>` and `sha1:<sha>` forms and abbreviated SHAs (7+).
+ * The Git commit a revision names, lower case, or undefined when it names
+ * none. Understands a plain SHA (7 to 40 hex characters, abbreviated or
+ * full), Flux's `<ref>@sha1:<sha>` and `sha1:<sha>` and the `<branch>/<sha>`
+ * of source-controller before v1 (fluxcd/source-controller
+ * docs/spec/v1/gitrepositories.md, "Artifact"). A `sha256:` digest (an OCI
+ * artifact or a Bucket) and a Helm chart version (`0.1.0`, `0.1.0+3`,
+ * `0.1.0+9f2c1e4b7a3d`) name no commit.
+ *
+ * @public
+ */
+export function gitCommitOf(revision: string | undefined): string | undefined {
+  const value = revision?.trim() ?? '';
+  const algorithm = /^(?:[^@]*@)?([a-z0-9]+):([0-9a-f]+)$/i.exec(value);
+  if (algorithm) {
+    return algorithm[1].toLowerCase() === 'sha1' &&
+      algorithm[2].length >= 7 &&
+      algorithm[2].length <= 40
+      ? algorithm[2].toLowerCase()
+      : undefined;
+  }
+  return /^(?:[^@:+]*\/)?([0-9a-f]{7,40})$/i.exec(value)?.[1]?.toLowerCase();
+}
+
+/**
+ * Whether two Git revisions name the same commit (see {@link gitCommitOf}
+ * for the forms); an abbreviated SHA matches the full one. Revisions that
+ * name no commit match nothing.
  *
  * @public
  */
@@ -137,10 +163,8 @@ export function revisionsMatch(
   a: string | undefined,
   b: string | undefined,
 ): boolean {
-  const sha = (r: string | undefined) =>
-    /(?:^|[@:/])([0-9a-f]{7,64})$/i.exec(r?.trim() ?? '')?.[1]?.toLowerCase();
-  const x = sha(a);
-  const y = sha(b);
+  const x = gitCommitOf(a);
+  const y = gitCommitOf(b);
   return !!x && !!y && (x.startsWith(y) || y.startsWith(x));
 }
 
@@ -254,8 +278,11 @@ export function evaluateDrift(input: DriftInput): DriftStatus {
     since ? { ...status, since } : status;
 
   const versionsMatch = live.version === declared.version;
+  // Flux speaks for a commit only when its revision names one: a HelmRelease
+  // chart version or an OCI digest does not, and then the version and Ready
+  // decide alone (a plain chart version is never drift).
   const atDeclaredRevision =
-    live.source === 'flux' && live.revision
+    live.source === 'flux' && gitCommitOf(live.revision)
       ? revisionsMatch(live.revision, declared.commit)
       : true;
   const notServing = live.serving ? describeServing(live.serving) : undefined;

@@ -496,6 +496,68 @@ describe('FluxSource', () => {
     expect(staging.lastSyncFinishedAt).toBe('2026-11-27T09:00:40.000Z');
   });
 
+  it('reads no commit from a Revision chart built from a Bucket, nor from a chartRef', async () => {
+    const fromBucket = helmRelease(
+      'dev',
+      'Revision',
+      `0.1.0+${DIGEST.slice(0, 12)}`,
+    );
+    fromBucket.spec.chart.spec.sourceRef = {
+      kind: 'Bucket',
+      name: 'recsys-config',
+    };
+    // helm-controller docs/spec/v2/helmreleases.md, "Chart reference".
+    const { chart: _chart, ...chartRefSpec } = helmRelease(
+      'staging',
+      'Revision',
+      `0.1.0+${SHA.slice(0, 12)}`,
+    ).spec;
+    const fromChartRef = {
+      ...helmRelease('staging', 'Revision', `0.1.0+${SHA.slice(0, 12)}`),
+      spec: {
+        ...chartRefSpec,
+        chartRef: { kind: 'OCIRepository', name: 'recsys-chart' },
+      },
+    };
+    serveFlux({ helmreleases: [fromBucket, fromChartRef] });
+    const [dev, staging] = await fluxSource().listObservations();
+    expect(dev).toMatchObject({ revision: '', syncStatus: 'Ready' });
+    expect(staging).toMatchObject({ revision: '', syncStatus: 'Ready' });
+  });
+
+  it('reads the deployed release of the highest version, whatever the order of the history', async () => {
+    const release = helmRelease(
+      'production',
+      'Revision',
+      `0.1.0+${SHA.slice(0, 12)}.1`,
+    );
+    const [current] = release.status.history;
+    // A failed upgrade (v5) after the deployed v4, and a v3 whose snapshot
+    // still reads deployed (a snapshot is the status when it was taken). The
+    // list is deliberately not newest first: the release version decides.
+    release.status.history = [
+      {
+        ...current,
+        version: 3,
+        status: 'deployed',
+        chartVersion: '0.1.0+0123456789ab.1',
+        lastDeployed: '2026-11-20T10:00:00Z',
+      },
+      {
+        ...current,
+        version: 5,
+        status: 'failed',
+        chartVersion: '0.1.0+ba9876543210.1',
+        lastDeployed: '2026-11-28T11:00:00Z',
+      },
+      { ...current, version: 4 },
+    ];
+    serveFlux({ helmreleases: [release] });
+    const [production] = await fluxSource().listObservations();
+    expect(production.revision).toBe(SHA.slice(0, 12));
+    expect(production.lastSyncFinishedAt).toBe('2026-11-27T09:00:40.000Z');
+  });
+
   it('says once per cluster which RBAC a refused reconcile request needs, and pauses asking', async () => {
     const patches = serveFlux({
       kustomizations: [kustomization('recsys-dev', 'dev', [])],

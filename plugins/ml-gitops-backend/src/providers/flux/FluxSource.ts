@@ -189,10 +189,17 @@ type KustomizationSnapshot = {
   metadata?: { revision?: string };
 };
 
+/**
+ * The fields of a HelmRelease v2 history entry this plugin reads
+ * (helm-controller api/v2 snapshot_types.go, `Snapshot`: also digest, name,
+ * namespace, chartName, appVersion, configDigest, firstDeployed, deleted,
+ * testHooks, ociDigest).
+ */
 type HelmReleaseSnapshot = {
+  /** The Helm release version (revision number). */
+  version?: number;
   chartVersion?: string;
   status?: string;
-  firstDeployed?: string;
   lastDeployed?: string;
 };
 
@@ -263,7 +270,7 @@ function retriedFailure(object: KubeObject, group: string): string | undefined {
  *   of the release as a whole, copied into every later version by Helm's
  *   upgrade action, so it says nothing about the current version.) Its
  *   commit comes from the chart version only with `reconcileStrategy:
- *   Revision`; see {@link chartVersionCommit}.
+ *   Revision` and a GitRepository source; see {@link chartVersionCommit}.
  */
 function appliedState(
   object: KubeObject,
@@ -278,10 +285,29 @@ function appliedState(
   };
   if (group === HELM_GROUP) {
     const spec = object.spec as
-      | { chart?: { spec?: { reconcileStrategy?: string } } }
+      | {
+          chart?: {
+            spec?: {
+              reconcileStrategy?: string;
+              sourceRef?: { kind?: string };
+            };
+          };
+        }
       | undefined;
-    const strategy = spec?.chart?.spec?.reconcileStrategy ?? 'ChartVersion';
-    const history = historyOf<HelmReleaseSnapshot>(object);
+    // Only a chart built from a GitRepository carries a commit: under
+    // `Revision` a Bucket's chart carries 12 hex characters of the bucket's
+    // sha256 digest instead (source-controller
+    // internal/controller/helmchart_controller.go, buildFromTarballArtifact),
+    // and a `spec.chartRef` (OCIRepository, HelmChart) names no Git source.
+    const strategy =
+      spec?.chart?.spec?.sourceRef?.kind === 'GitRepository'
+        ? spec.chart.spec.reconcileStrategy ?? 'ChartVersion'
+        : 'none';
+    // Newest release version first, as helm-controller sorts them
+    // (Snapshots.SortByVersion), whatever order the list has.
+    const history = historyOf<HelmReleaseSnapshot>(object).sort(
+      (a, b) => (b.version ?? 0) - (a.version ?? 0),
+    );
     const deployed = history.find(h => h.status === 'deployed');
     // v2beta1 had no history but lastAppliedRevision (the chart version).
     const chartVersion = deployed?.chartVersion ?? status.lastAppliedRevision;

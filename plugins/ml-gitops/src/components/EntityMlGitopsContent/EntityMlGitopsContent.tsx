@@ -114,6 +114,7 @@ function Content(props: { targetSeconds: number }) {
           <PipelineView
             entityRef={entityRef}
             environments={value.environments}
+            freshness={value}
           />
         </InfoCard>
       </Grid>

@@ -3,7 +3,10 @@ import Box from '@material-ui/core/Box';
 import Paper from '@material-ui/core/Paper';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
-import type { EnvironmentStatus } from '@ml-gitops/plugin-ml-gitops-common';
+import type {
+  DeploymentsResponse,
+  EnvironmentStatus,
+} from '@ml-gitops/plugin-ml-gitops-common';
 import {
   CanaryStatus,
   DriftBadge,
@@ -15,6 +18,7 @@ import {
   ServingBadge,
   SyncHealth,
 } from '../common';
+import { type Freshness, freshnessOf } from '../common/staleness';
 import { PromoteButton, RollbackButton } from './ChangeButtons';
 
 const useStyles = makeStyles(theme => ({
@@ -68,8 +72,9 @@ const useStyles = makeStyles(theme => ({
 function EnvironmentColumn(props: {
   entityRef: string;
   environment: EnvironmentStatus;
+  freshness?: Freshness;
 }) {
-  const { entityRef, environment } = props;
+  const { entityRef, environment, freshness } = props;
   const { declared, live, drift } = environment;
   const classes = useStyles();
   const mismatch =
@@ -87,7 +92,7 @@ function EnvironmentColumn(props: {
         <Typography variant="h6" component="h3">
           {environment.name}
         </Typography>
-        <DriftBadge drift={drift} />
+        <DriftBadge drift={drift} freshness={freshness} />
       </div>
       {drift.reason && drift.state !== 'in-sync' && (
         <Typography variant="caption" color="textSecondary">
@@ -150,8 +155,10 @@ function EnvironmentColumn(props: {
 export function PipelineView(props: {
   entityRef: string;
   environments: EnvironmentStatus[];
+  /** When the model was polled and when that turns stale. */
+  freshness?: Pick<DeploymentsResponse, 'observedAt' | 'staleAfterSeconds'>;
 }) {
-  const { entityRef, environments } = props;
+  const { entityRef, environments, freshness = {} } = props;
   const classes = useStyles();
   return (
     <Box
@@ -170,7 +177,11 @@ export function PipelineView(props: {
               />
             </div>
           )}
-          <EnvironmentColumn entityRef={entityRef} environment={environment} />
+          <EnvironmentColumn
+            entityRef={entityRef}
+            environment={environment}
+            freshness={freshnessOf(environment, freshness)}
+          />
         </Fragment>
       ))}
     </Box>

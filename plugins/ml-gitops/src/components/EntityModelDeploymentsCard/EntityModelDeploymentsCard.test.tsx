@@ -232,6 +232,70 @@ describe('EntityModelDeploymentsCard', () => {
     expect(api.getDeployments).not.toHaveBeenCalled();
   });
 
+  it('marks a status stale once it is older than the backend says, even while no new data arrives', async () => {
+    jest.useFakeTimers({ advanceTimers: true });
+    try {
+      // Polled a minute ago; the backend calls data stale after 90 s
+      // (three 30 s periods). Then the poller stops: no signal, no new data.
+      const api = mockMlGitopsApi({
+        getDeployments: jest.fn().mockResolvedValue({
+          ...deployments(),
+          observedAt: minutesAgo(1),
+          staleAfterSeconds: 90,
+        }),
+      });
+      await renderWithApis(<EntityModelDeploymentsCard />, {
+        api,
+        signals: fakeSignals().api,
+      });
+      await screen.findByRole('table');
+      const production = rowOf('production');
+      expect(within(production).getByText('In sync')).toBeInTheDocument();
+      expect(
+        production.querySelector('[data-stale="true"]'),
+      ).not.toBeInTheDocument();
+
+      act(() => {
+        jest.advanceTimersByTime(11 * 60_000);
+      });
+      const stale = await within(production).findByText(
+        'In sync (stale: last observed 12 minutes ago)',
+      );
+      expect(stale.closest('[data-stale="true"]')).toHaveAttribute(
+        'data-drift-state',
+        'in-sync',
+      );
+      expect(within(production).queryByText('In sync')).not.toBeInTheDocument();
+      expect(api.getDeployments).toHaveBeenCalledTimes(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('takes the older of the model poll and the operator answer', async () => {
+    const api = mockMlGitopsApi({
+      getDeployments: jest.fn().mockResolvedValue({
+        ...deployments([
+          environment('dev', {
+            live: { ...environment('dev').live!, observedAt: minutesAgo(5) },
+          }),
+          environment('staging'),
+        ]),
+        observedAt: minutesAgo(1),
+        staleAfterSeconds: 120,
+      }),
+    });
+    await renderWithApis(<EntityModelDeploymentsCard />, { api });
+    await screen.findByRole('table');
+    // dev: its operator last answered 5 minutes ago (e.g. Argo CD fails).
+    expect(
+      within(rowOf('dev')).getByText(
+        'In sync (stale: last observed 5 minutes ago)',
+      ),
+    ).toBeInTheDocument();
+    expect(within(rowOf('staging')).getByText('In sync')).toBeInTheDocument();
+  });
+
   it('keeps showing data while a reload fails', async () => {
     jest.useFakeTimers({ advanceTimers: true });
     try {

@@ -12,7 +12,7 @@ import {
 } from '@backstage/core-components';
 import { useEntityDeployments } from '../../hooks/useEntityDeployments';
 import { RequireMlGitopsAnnotations } from '../MissingAnnotations/MissingAnnotations';
-import { StaleDataNotice } from '../common';
+import { freshnessOf, StaleDataNotice } from '../common';
 import { EnvironmentRow } from './EnvironmentRow';
 
 const COLUMNS = [
@@ -72,6 +72,7 @@ function DeploymentsTable() {
               <EnvironmentRow
                 key={environment.name}
                 environment={environment}
+                freshness={freshnessOf(environment, value)}
               />
             ))}
           </TableBody>

@@ -4,6 +4,7 @@ import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import type { EnvironmentStatus } from '@ml-gitops/plugin-ml-gitops-common';
+import type { Freshness } from '../common';
 import {
   CanaryStatus,
   DriftBadge,
@@ -66,8 +67,11 @@ function Secondary(props: {
 }
 
 /** One environment of the deployments card. */
-export function EnvironmentRow(props: { environment: EnvironmentStatus }) {
-  const { environment } = props;
+export function EnvironmentRow(props: {
+  environment: EnvironmentStatus;
+  freshness?: Freshness;
+}) {
+  const { environment, freshness } = props;
   const { declared, live, drift } = environment;
   const classes = useStyles();
   const liveMismatch =
@@ -112,7 +116,7 @@ export function EnvironmentRow(props: { environment: EnvironmentStatus }) {
         {declared && <Secondary>commit {shortSha(declared.commit)}</Secondary>}
       </TableCell>
       <TableCell className={classes.drift}>
-        <DriftBadge drift={drift} />
+        <DriftBadge drift={drift} freshness={freshness} />
         {drift.since && drift.state !== 'in-sync' && (
           <Secondary>
             <RelativeTime value={drift.since} prefix="since " />

@@ -1,5 +1,6 @@
 export * from './format';
 export * from './status';
+export { freshnessOf, staleSince, type Freshness } from './staleness';
 export { RelativeTime } from './RelativeTime';
 export { PullRequestLink } from './PullRequestLink';
 export { StaleDataNotice } from './StaleDataNotice';

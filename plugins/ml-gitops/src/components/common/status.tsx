@@ -15,6 +15,9 @@ import type {
   RegistryState,
 } from '@ml-gitops/plugin-ml-gitops-common';
 
+import { formatAbsolute, formatRelative } from './format';
+import { type Freshness, staleSince, useNow } from './staleness';
+
 type StatusKind = 'ok' | 'warning' | 'error' | 'pending' | 'aborted';
 
 function StatusIcon(props: { kind: StatusKind; children: ReactNode }) {
@@ -79,11 +82,41 @@ export const DRIFT_SEVERITY: Record<DriftState, number> = {
   'in-sync': 4,
 };
 
-/** The drift state as a status with its label; the reason shows on hover. */
-export function DriftBadge(props: { drift: DriftStatus }) {
-  const { drift } = props;
+/**
+ * The drift state as a status with its label; the reason shows on hover.
+ * With `freshness`, a state observed longer ago than the backend's
+ * `staleAfterSeconds` is shown greyed out as stale, saying since when
+ * ("stale: last observed 12 minutes ago"), never as a current green.
+ */
+export function DriftBadge(props: {
+  drift: DriftStatus;
+  freshness?: Freshness;
+}) {
+  const { drift, freshness } = props;
+  const now = useNow();
   const presentation =
     DRIFT_PRESENTATION[drift.state] ?? DRIFT_PRESENTATION.unknown;
+  const stale = staleSince(freshness, now);
+  if (stale) {
+    const since = `stale: last observed ${formatRelative(stale, now)}`;
+    return (
+      <Tooltip
+        title={`${since} (${formatAbsolute(
+          stale,
+        )}). The backend has not polled it since; it was ${presentation.label.toLowerCase()} then.`}
+      >
+        <span
+          data-drift-state={drift.state}
+          data-stale="true"
+          style={{ whiteSpace: 'nowrap' }}
+        >
+          <StatusIcon kind="aborted">
+            {presentation.label} ({since})
+          </StatusIcon>
+        </span>
+      </Tooltip>
+    );
+  }
   return (
     <Tooltip title={drift.reason ?? presentation.meaning}>
       <span data-drift-state={drift.state} style={{ whiteSpace: 'nowrap' }}>
