@@ -76,6 +76,8 @@ describe('mlGitopsPlugin', () => {
           reason: 'Not polled yet: the first poll of this model is pending',
         },
       })),
+      // Three poll periods: the schedule of this test polls every hour.
+      staleAfterSeconds: 3 * 3600,
     });
   });
 
