@@ -80,9 +80,7 @@ function lookup(values: Values, path: string): unknown {
   let value: unknown = values;
   for (const key of path.split('.')) {
     value =
-      value && typeof value === 'object'
-        ? (value as Values)[key]
-        : undefined;
+      value && typeof value === 'object' ? (value as Values)[key] : undefined;
   }
   return value;
 }
@@ -176,7 +174,8 @@ describe('the InferenceService of a new config repo', () => {
   it('is measured by a schema that can fail', async () => {
     await create({ version: '1' });
     const service = renderInferenceService('dev', 'dev');
-    service.spec.predictor.model.storageURI = service.spec.predictor.model.storageUri;
+    service.spec.predictor.model.storageURI =
+      service.spec.predictor.model.storageUri;
     service.spec.predictor.minReplicas = '2';
     expect(kubeContractProblems(service).sort()).toEqual([
       `$.spec.predictor.minReplicas must be an integer (the InferenceService CRD's schema), got "2"`,
@@ -209,7 +208,8 @@ describe('the InferenceService of a new config repo', () => {
   it('maps an Azure Blob location to the https form KServe reads', async () => {
     await create({
       version: '1',
-      source: 'wasbs://models@acme.blob.core.windows.net/1/run-1/artifacts/model',
+      source:
+        'wasbs://models@acme.blob.core.windows.net/1/run-1/artifacts/model',
     });
     expect(
       renderInferenceService('staging', 'staging').spec.predictor.model

@@ -95,7 +95,9 @@ describe('ml-gitops:deploy', () => {
     const withStorage = (version: string) =>
       manifest(version).replace(
         `model_version: "${version}"\n`,
-        `model_version: "${version}"\nstorage_uri: "${fakeSource(version)}" # KServe loads it from here\n`,
+        `model_version: "${version}"\nstorage_uri: "${fakeSource(
+          version,
+        )}" # KServe loads it from here\n`,
       );
 
     function setupWithStorage(versions: FakeMlflowVersion[]) {
@@ -130,7 +132,9 @@ describe('ml-gitops:deploy', () => {
         `model_version 12 → 13\nstorage_uri ${fakeSource('13')}`,
       );
       expect(repo.opened[0].body).toContain(
-        `Changes \`model_version\` and \`storage_uri\` (\`${fakeSource('13')}\`)`,
+        `Changes \`model_version\` and \`storage_uri\` (\`${fakeSource(
+          '13',
+        )}\`)`,
       );
     });
 
