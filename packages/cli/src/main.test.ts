@@ -112,6 +112,67 @@ describe('ml-gitops validate', () => {
       expect(pages).toHaveLength(2);
     });
 
+    describe('storage_uri', () => {
+      const S3 = 's3://acme-mlflow/1/run-13/artifacts/model';
+      const withStorage = (uri: string) =>
+        makeRepo({
+          'deploy/model.yaml': MANIFEST.replace(
+            'model_version: "13"\n',
+            `model_version: "13"\nstorage_uri: ${uri}\n`,
+          ),
+        });
+
+      it("passes when it is the registry's artifact location of the version", async () => {
+        registry({ '13': mlflowVersion('13', { source: S3 }) });
+        const { exitCode, stdout } = await validate(withStorage(S3));
+        expect(exitCode).toBe(0);
+        expect(stdout).toMatch(
+          /PASS\s+Model version in the registry\s+fraud-detector version 13 is READY; storage_uri is its artifact location/,
+        );
+      });
+
+      it('fails another location, naming both', async () => {
+        registry({ '13': mlflowVersion('13', { source: S3 }) });
+        const { exitCode, stdout } = await validate(
+          withStorage('s3://acme-mlflow/1/run-12/artifacts/model'),
+        );
+        expect(exitCode).toBe(1);
+        expect(stdout).toContain(
+          `error: deploy/model.yaml:4:1: storage_uri s3://acme-mlflow/1/run-12/artifacts/model is not where the registry keeps fraud-detector version 13: ${S3}`,
+        );
+        expect(stdout).toContain(
+          `fix: Set storage_uri: "${S3}"; the deploy, promote and rollback actions write it together with model_version`,
+        );
+      });
+
+      it('fails a version whose artifacts KServe cannot read, saying what to configure', async () => {
+        registry({
+          '13': mlflowVersion('13', {
+            source: 'mlflow-artifacts:/1/run-13/artifacts/model',
+          }),
+        });
+        const { exitCode, stdout } = await validate(withStorage(S3));
+        expect(exitCode).toBe(1);
+        expect(stdout).toContain(
+          "storage_uri cannot be checked: fraud-detector version 13: the artifact location mlflow-artifacts:/1/run-13/artifacts/model is served by the MLflow tracking server's artifact proxy, which KServe cannot read",
+        );
+        expect(stdout).toContain('--no-serve-artifacts');
+      });
+
+      it('is an error (exit 2), not a pass, when the download URI cannot be read', async () => {
+        registry({ '13': mlflowVersion('13', { source: S3 }) });
+        server.use(
+          http.get(
+            `${REGISTRY}/api/2.0/mlflow/model-versions/get-download-uri`,
+            () => HttpResponse.json({}, { status: 503 }),
+          ),
+        );
+        const { exitCode, stdout } = await validate(withStorage(S3));
+        expect(exitCode).toBe(2);
+        expect(stdout).toMatch(/ERROR\s+Model version in the registry/);
+      });
+    });
+
     it('fails a model that is not registered at all', async () => {
       registry({});
       const root = makeRepo({

@@ -139,6 +139,27 @@ export function mlflowHandlers(registry: {
       }
       return HttpResponse.json({ model_version: registry.versions[v] });
     }),
+    // The version's storage_location, else its source
+    // (get_model_version_download_uri in
+    // mlflow/store/model_registry/sqlalchemy_store.py); the fixture's
+    // versions carry no storage_location, so it is their source.
+    http.get(`${API}/model-versions/get-download-uri`, ({ request }) => {
+      const url = new URL(request.url);
+      const v = url.searchParams.get('version') ?? '';
+      if (
+        url.searchParams.get('name') !== 'fraud-detector' ||
+        !registry.versions[v]
+      ) {
+        return notFound(
+          `Model Version (name=${url.searchParams.get(
+            'name',
+          )}, version=${v}) not found`,
+        );
+      }
+      return HttpResponse.json({
+        artifact_uri: String(registry.versions[v].source ?? ''),
+      });
+    }),
     http.get(`${API}/registered-models/get`, ({ request }) => {
       const name = new URL(request.url).searchParams.get('name');
       if (name !== 'fraud-detector')

@@ -51,6 +51,14 @@ describe('mlflowHandlers', () => {
           "name='fraud-detector'",
         )}&max_results=2`,
       ],
+      [
+        'GET model-versions/get-download-uri',
+        'model-versions/get-download-uri?name=fraud-detector&version=13',
+      ],
+      [
+        'GET model-versions/get-download-uri',
+        'model-versions/get-download-uri?name=fraud-detector&version=99',
+      ],
       ['GET runs/get', 'runs/get?run_id=run-13'],
       ['GET runs/get', 'runs/get?run_id=run-99'],
     ];

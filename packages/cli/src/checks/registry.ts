@@ -5,6 +5,7 @@ import {
   MODEL_VERSION_STATUS,
   modelVersionBlockers,
   REJECTED_TAG,
+  resolveServingArtifact,
   versionRejection,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { describeError } from '../lib/errors';
@@ -124,22 +125,76 @@ export async function checkRegistry(
     }
     return `Deploy a version that is READY, not Archived and not tagged ${REJECTED_TAG.key}=${REJECTED_TAG.value}`;
   };
+  // The manifest's storage_uri must be where the registry keeps this
+  // version (an addition to the design contract): otherwise the cluster
+  // would serve other bytes than the version the pull request names.
+  const storageFindings: Finding[] = [];
+  let storageUri: string | undefined;
+  if (manifest.storage_uri !== undefined) {
+    let artifact;
+    try {
+      artifact = await resolveServingArtifact(client, name, version);
+    } catch (error) {
+      return {
+        registry: errorResult('registry', REGISTRY_TITLE, error, location),
+        gate: gateBlocked('not run: the registry could not be asked'),
+      };
+    }
+    const here = at(location, ['storage_uri']);
+    if (!artifact) {
+      storageFindings.push({
+        severity: 'error',
+        ...here,
+        message: `the registry at ${client.url} gives no artifact location for ${name} version ${version}`,
+        fix: 'Check the version in MLflow and re-run this check',
+      });
+    } else if (!artifact.ok) {
+      storageFindings.push({
+        severity: 'error',
+        ...here,
+        message: `storage_uri cannot be checked: ${artifact.problem}`,
+        fix: artifact.fix,
+      });
+    } else if (artifact.storageUri !== manifest.storage_uri) {
+      storageFindings.push({
+        severity: 'error',
+        ...here,
+        message: `storage_uri ${
+          manifest.storage_uri
+        } is not where the registry keeps ${name} version ${version}: ${
+          artifact.storageUri
+        }${
+          artifact.registryUri === artifact.storageUri
+            ? ''
+            : ` (MLflow: ${artifact.registryUri})`
+        }`,
+        fix: `Set storage_uri: "${artifact.storageUri}"; the deploy, promote and rollback actions write it together with model_version`,
+      });
+    } else {
+      storageUri = artifact.storageUri;
+    }
+  }
   const registryDetails = {
     url: client.url,
     version: modelVersion,
+    ...(storageUri ? { storageUri } : {}),
   };
+  const problems = [
+    ...blockers.map(message => ({
+      severity: 'error' as const,
+      ...at(location, ['model_version']),
+      message,
+      fix: fixOf(message),
+    })),
+    ...storageFindings,
+  ];
   const registry =
-    blockers.length > 0
+    problems.length > 0
       ? failed(
           'registry',
           REGISTRY_TITLE,
-          blockers.join('; '),
-          blockers.map(message => ({
-            severity: 'error' as const,
-            ...at(location, ['model_version']),
-            message,
-            fix: fixOf(message),
-          })),
+          problems.map(p => p.message).join('; '),
+          problems,
           registryDetails,
         )
       : passed(
@@ -153,7 +208,7 @@ export async function checkRegistry(
             modelVersion.aliases.length
               ? `, aliases ${modelVersion.aliases.join(', ')}`
               : ''
-          }`,
+          }${storageUri ? `; storage_uri is its artifact location` : ''}`,
           [],
           registryDetails,
         );

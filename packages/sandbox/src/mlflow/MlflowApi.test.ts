@@ -182,6 +182,95 @@ describe('basic auth, as `mlflow server --app-name basic-auth` answers', () => {
   });
 });
 
+describe('artifact locations', () => {
+  it('stores artifacts under the s3:// artifact root and answers the download URI', async () => {
+    const { call, store } = await serve({ versions: 2 });
+    const { model_version: v } = await call(
+      'model-versions/get?name=m&version=2',
+    ).then(r => r.json());
+    expect(v.source).toMatch(
+      /^s3:\/\/ml-gitops-sandbox-mlflow\/1\/[0-9a-f]{32}\/artifacts\/model$/,
+    );
+    expect(v).not.toHaveProperty('storage_location');
+    const { run } = await call(`runs/get?run_id=${v.run_id}`).then(r =>
+      r.json(),
+    );
+    expect(`${run.info.artifact_uri}/model`).toBe(v.source);
+    const answer = await call(
+      'model-versions/get-download-uri?name=m&version=2',
+    );
+    expect(
+      await mlflowResponseProblems(
+        'GET model-versions/get-download-uri',
+        answer.clone(),
+      ),
+    ).toEqual([]);
+    expect(await answer.json()).toEqual({ artifact_uri: v.source });
+    expect(
+      (await call('model-versions/get-download-uri?name=m&version=9')).status,
+    ).toBe(404);
+    expect(store.artifacts.get(`${v.source}/MLmodel`)).toMatch(/^flavors:$/m);
+  });
+
+  it('gives a version copied from models:/ the storage location of the original', async () => {
+    const { call } = await serve({ versions: 1 });
+    const original = await call(
+      'model-versions/get-download-uri?name=m&version=1',
+    ).then(r => r.json());
+    const { model_version: copy } = await call('model-versions/create', {
+      method: 'POST',
+      body: { name: 'm', source: 'models:/m/1' },
+    }).then(r => r.json());
+    expect(copy.source).toBe('models:/m/1');
+    expect(
+      await call(
+        `model-versions/get-download-uri?name=m&version=${copy.version}`,
+      ).then(r => r.json()),
+    ).toEqual(original);
+  });
+
+  it('serves the MLmodel file through /model-versions/get-artifact, also for a runs:/ source', async () => {
+    const { call, store } = await serve({ versions: 1 });
+    const base = (await call('model-versions/get?name=m&version=1')).url.split(
+      '/api/',
+    )[0];
+    const file = (version: string, path = 'MLmodel') =>
+      fetch(
+        `${base}/model-versions/get-artifact?name=m&version=${version}&path=${path}`,
+      );
+    const seeded = await file('1');
+    expect(seeded.status).toBe(200);
+    expect(await seeded.text()).toMatch(/^ {2}sklearn:$/m);
+
+    const { run } = await call('runs/create', {
+      method: 'POST',
+      body: { experiment_id: '4' },
+    }).then(r => r.json());
+    expect(run.info.artifact_uri).toBe(
+      `s3://ml-gitops-sandbox-mlflow/4/${run.info.run_id}/artifacts`,
+    );
+    const { model_version: v } = await call('model-versions/create', {
+      method: 'POST',
+      body: {
+        name: 'm',
+        source: `runs:/${run.info.run_id}/model`,
+        run_id: run.info.run_id,
+      },
+    }).then(r => r.json());
+    const missing = await file(v.version);
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error_code).toBe('RESOURCE_DOES_NOT_EXIST');
+    store.artifacts.set(
+      `${run.info.artifact_uri}/model/MLmodel`,
+      'flavors:\n  xgboost: {}\n',
+    );
+    expect(await (await file(v.version)).text()).toBe(
+      'flavors:\n  xgboost: {}\n',
+    );
+    expect((await file(v.version, '../../etc/passwd')).status).toBe(400);
+  });
+});
+
 describe('registration states (ModelVersionStatus)', () => {
   const create = (call: Awaited<ReturnType<typeof serve>>['call']) =>
     call('model-versions/create', {

@@ -58,6 +58,20 @@
  *   characters, at most 250 characters; value at most 5000). The auth app
  *   needs EDIT for set-tag and MANAGE for delete-tag (BEFORE_REQUEST_VALIDATORS
  *   in mlflow/server/auth/__init__.py).
+ * - Artifacts: the emulated server runs as `mlflow server
+ *   --default-artifact-root s3://ml-gitops-sandbox-mlflow --no-serve-artifacts`
+ *   (docs/source/tracking/server.rst, "Artifact stores"), so a run's
+ *   artifact_uri is s3://ml-gitops-sandbox-mlflow/<experiment>/<run id>/artifacts
+ *   (SqlAlchemyStore.create_run in mlflow/store/tracking/sqlalchemy_store.py
+ *   appends <run id>/artifacts to the experiment's location). A version's
+ *   download URI is its storage_location, else its source
+ *   (get_model_version_download_uri in
+ *   mlflow/store/model_registry/sqlalchemy_store.py); create_model_version
+ *   stores, for a models:/<name>/<version> source, that version's download
+ *   URI as the new one's storage_location. Files are read through
+ *   GET /model-versions/get-artifact (get_model_version_artifact_handler in
+ *   mlflow/server/handlers.py); the emulated bucket holds the MLmodel file
+ *   of each seeded version, as mlflow.sklearn.log_model writes it.
  */
 
 import crypto from 'node:crypto';
@@ -164,10 +178,54 @@ export class MlflowError extends Error {
   }
 }
 
+/** The emulated artifact root (`--default-artifact-root`). */
+export const SANDBOX_ARTIFACT_ROOT = 's3://ml-gitops-sandbox-mlflow';
+
+/** Where a run's artifacts go under the artifact root. */
+function runArtifactUri(experimentId: string, runId: string): string {
+  return `${SANDBOX_ARTIFACT_ROOT}/${experimentId}/${runId}/artifacts`;
+}
+
+/**
+ * The MLmodel file of a model logged with `flavor` (Model.to_yaml in
+ * mlflow/models/model.py: the python_function flavor next to the
+ * framework's own).
+ */
+export function mlmodelFile(flavor: string, runId: string): string {
+  const own =
+    flavor === 'python_function'
+      ? ''
+      : `  ${flavor}:\n    code: null\n    pickled_model: model.pkl\n`;
+  return [
+    'artifact_path: model',
+    'flavors:',
+    '  python_function:',
+    '    env:',
+    '      conda: conda.yaml',
+    '      virtualenv: python_env.yaml',
+    `    loader_module: mlflow.${
+      flavor === 'python_function' ? 'pyfunc.model' : flavor
+    }`,
+    '    model_path: model.pkl',
+    '    python_version: 3.11.9',
+    `${own}mlflow_version: 2.16.0`,
+    `run_id: ${runId}`,
+    "utc_time_created: '2026-01-01 00:00:00.000000'",
+    '',
+  ].join('\n');
+}
+
 export class MlflowStore {
   models = new Map<string, MlflowModel>();
   versions: MlflowVersion[] = [];
   runs = new Map<string, MlflowRun>();
+  /**
+   * storage_location of a version, by `<name>/<version>`: MLflow keeps it in
+   * its database and sends it only as the download URI.
+   */
+  storageLocations = new Map<string, string>();
+  /** The emulated artifact store: file text by full URI. */
+  artifacts = new Map<string, string>();
   /**
    * How model-versions/create registers: `ready` as MLflow's SQL store does,
    * or `pending` as a registry that copies artifacts asynchronously does.
@@ -219,8 +277,15 @@ export class MlflowStore {
     aliases: string[];
     description: string;
     metrics: Record<string, number>;
+    /** The MLflow flavor it was logged with (default sklearn). */
+    flavor?: string;
   }): void {
     const runId = stableHex(`${v.model}/run/${v.version}`, 32);
+    const source = `${runArtifactUri(v.experimentId, runId)}/model`;
+    this.artifacts.set(
+      `${source}/MLmodel`,
+      mlmodelFile(v.flavor ?? 'sklearn', runId),
+    );
     const t = v.registeredAt;
     const runName = `${v.model}-train-v${v.version}`;
     this.versions.push({
@@ -230,7 +295,7 @@ export class MlflowStore {
       last_updated_timestamp: t + 3600_000,
       current_stage: v.stage,
       description: v.description,
-      source: `mlflow-artifacts:/${v.experimentId}/${runId}/artifacts/model`,
+      source,
       run_id: runId,
       status: 'READY',
       user_id: v.userEmail,
@@ -248,7 +313,7 @@ export class MlflowStore {
         status: 'FINISHED',
         start_time: t - 5400_000,
         end_time: t - 600_000,
-        artifact_uri: `mlflow-artifacts:/${v.experimentId}/${runId}/artifacts`,
+        artifact_uri: runArtifactUri(v.experimentId, runId),
         lifecycle_stage: 'active',
       },
       data: {
@@ -269,6 +334,11 @@ export class MlflowStore {
       },
       inputs: {},
     });
+  }
+
+  /** The version's download URI: its storage_location, else its source. */
+  downloadUri(v: MlflowVersion): string {
+    return this.storageLocations.get(`${v.name}/${v.version}`) ?? v.source;
   }
 
   static seed(): MlflowStore {
@@ -622,6 +692,28 @@ export class MlflowApi {
     return m;
   }
 
+  /** A version by name and number, or MLflow's error. */
+  private version(name: string, version: string): MlflowVersion {
+    if (!/^-?\d+$/.test(version)) {
+      throw new MlflowError(
+        400,
+        'INVALID_PARAMETER_VALUE',
+        `Model version must be an integer, got '${version}'`,
+      );
+    }
+    const v = this.store.versions.find(
+      x => x.name === name && x.version === String(Number(version)),
+    );
+    if (!v) {
+      throw new MlflowError(
+        404,
+        'RESOURCE_DOES_NOT_EXIST',
+        `Model Version (name=${name}, version=${version}) not found`,
+      );
+    }
+    return v;
+  }
+
   private routes() {
     const r = this.router;
     const base = '/api/2.0/mlflow';
@@ -685,26 +777,41 @@ export class MlflowApi {
       sendJson(ctx.res, 200, { model_version: this.versionJson(v) });
     });
     r.add('GET', `${base}/model-versions/get`, ctx => {
-      const name = required(ctx, 'name');
-      const version = required(ctx, 'version');
-      if (!/^-?\d+$/.test(version)) {
+      const v = this.version(required(ctx, 'name'), required(ctx, 'version'));
+      sendJson(ctx.res, 200, { model_version: this.versionJson(v) });
+    });
+    r.add('GET', `${base}/model-versions/get-download-uri`, ctx => {
+      const v = this.version(required(ctx, 'name'), required(ctx, 'version'));
+      sendJson(ctx.res, 200, { artifact_uri: this.store.downloadUri(v) });
+    });
+    // Not under /api: the route the UI downloads files with, served by the
+    // tracking server from the artifact store.
+    r.add('GET', '/model-versions/get-artifact', ctx => {
+      const v = this.version(required(ctx, 'name'), required(ctx, 'version'));
+      const path = required(ctx, 'path');
+      if (path.split('/').some(part => part === '..') || path.startsWith('/')) {
         throw new MlflowError(
           400,
           'INVALID_PARAMETER_VALUE',
-          `Model version must be an integer, got '${version}'`,
+          `Invalid path: ${path}`,
         );
       }
-      const v = this.store.versions.find(
-        x => x.name === name && x.version === String(Number(version)),
-      );
-      if (!v) {
+      let location = this.store.downloadUri(v);
+      const runs = /^runs:\/([^/]+)\/?(.*)$/.exec(location);
+      if (runs) {
+        const run = this.store.runs.get(runs[1]);
+        location = `${String(run?.info.artifact_uri ?? '')}/${runs[2]}`;
+      }
+      const text = this.store.artifacts.get(`${location}/${path}`);
+      if (text === undefined) {
         throw new MlflowError(
           404,
           'RESOURCE_DOES_NOT_EXIST',
-          `Model Version (name=${name}, version=${version}) not found`,
+          `File ${path} does not exist in ${location}`,
         );
       }
-      sendJson(ctx.res, 200, { model_version: this.versionJson(v) });
+      ctx.res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      ctx.res.end(text);
     });
     r.add('GET', `${base}/model-versions/search`, ctx => {
       const q = ctx.url.searchParams;
@@ -851,7 +958,7 @@ export class MlflowApi {
           user_id: typeof b.user_id === 'string' ? b.user_id : '',
           status: 'RUNNING',
           start_time: start,
-          artifact_uri: `mlflow-artifacts:/${experimentId}/${runId}/artifacts`,
+          artifact_uri: runArtifactUri(experimentId, runId),
           lifecycle_stage: 'active',
         },
         data: {
@@ -943,6 +1050,14 @@ export class MlflowApi {
         run_link: typeof b.run_link === 'string' ? b.run_link : '',
         aliases: [],
       };
+      const copied = /^models:\/([^/]+)\/(\d+)$/.exec(source);
+      if (copied) {
+        const from = this.version(copied[1], copied[2]);
+        this.store.storageLocations.set(
+          `${name}/${created.version}`,
+          this.store.downloadUri(from),
+        );
+      }
       this.store.versions.push(created);
       model.last_updated_timestamp = now;
       sendJson(ctx.res, 200, { model_version: this.versionJson(created) });

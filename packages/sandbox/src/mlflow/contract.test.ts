@@ -39,6 +39,7 @@ describe("the MLflow emulator follows MLflow's REST contract", () => {
     expect(MLFLOW_CONTRACT_ENDPOINTS.sort()).toEqual([
       'DELETE model-versions/delete-tag',
       'GET model-versions/get',
+      'GET model-versions/get-download-uri',
       'GET model-versions/search',
       'GET registered-models/alias',
       'GET registered-models/get',
@@ -77,6 +78,14 @@ describe("the MLflow emulator follows MLflow's REST contract", () => {
     [
       'GET model-versions/get',
       'model-versions/get?name=fraud-detector&version=x',
+    ],
+    [
+      'GET model-versions/get-download-uri',
+      'model-versions/get-download-uri?name=fraud-detector&version=12',
+    ],
+    [
+      'GET model-versions/get-download-uri',
+      'model-versions/get-download-uri?name=fraud-detector&version=999',
     ],
     ['GET registered-models/get', 'registered-models/get?name=nope'],
     ['GET model-versions/search', 'model-versions/search?max_results=0'],

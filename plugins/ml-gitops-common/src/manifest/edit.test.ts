@@ -137,6 +137,56 @@ gates:
   });
 });
 
+describe('setModelVersion with a storage URI', () => {
+  const before = `# dev
+model_name: fraud-detector
+model_version: "12"   # the registry's version id
+storage_uri: 's3://mlflow/1/run-12/artifacts/model' # where KServe loads it
+serving: { runtime: kserve, replicas: 2 }
+`;
+
+  it('changes both values in one edit, keeping every other byte and the quote styles', () => {
+    const after = setModelVersion(before, '13', {
+      storageUri: "s3://mlflow/1/run-13/artifacts/model's",
+    });
+    expect(after).toBe(
+      replacedOnce(
+        replacedOnce(before, '"12"', '"13"'),
+        "'s3://mlflow/1/run-12/artifacts/model'",
+        "'s3://mlflow/1/run-13/artifacts/model''s'",
+      ),
+    );
+    const parsed = parseModelManifest(after);
+    expect(parsed.ok && parsed.manifest.storage_uri).toBe(
+      "s3://mlflow/1/run-13/artifacts/model's",
+    );
+  });
+
+  it('works whichever key comes first', () => {
+    const swapped =
+      'storage_uri: gs://b/old\r\nmodel_name: m\r\nmodel_version: "1"\r\nserving: { runtime: kserve, replicas: 1 }';
+    expect(setModelVersion(swapped, '2', { storageUri: 'gs://b/new' })).toBe(
+      'storage_uri: "gs://b/new"\r\nmodel_name: m\r\nmodel_version: "2"\r\nserving: { runtime: kserve, replicas: 1 }',
+    );
+  });
+
+  it('refuses a URI KServe cannot read, and a manifest without storage_uri', () => {
+    expect(() =>
+      setModelVersion(before, '13', { storageUri: 'mlflow-artifacts:/1/x' }),
+    ).toThrow(
+      /Invalid storage URI "mlflow-artifacts:\/1\/x": it must start with a scheme/,
+    );
+    expect(() =>
+      setModelVersion(before, '13', { storageUri: 's3://key:secret@bucket/m' }),
+    ).toThrow(/must not carry credentials/);
+    expect(() =>
+      setModelVersion('model_name: m\nmodel_version: "1"\n', '2', {
+        storageUri: 's3://b/m',
+      }),
+    ).toThrow(/no top-level storage_uri/);
+  });
+});
+
 describe('setManifestFreeze', () => {
   const FREEZE = { reason: 'incident 4711', until: '2026-12-24T00:00:00Z' };
   const BASE = `# Fraud detector, production

@@ -7,6 +7,7 @@ import {
   manifestFreezeSchema,
   modelVersionSchema,
 } from './schema';
+import { kserveStorageUriProblem } from './storageUri';
 
 function quoteDouble(value: string): string {
   return JSON.stringify(value);
@@ -17,21 +18,80 @@ function quoteSingle(value: string): string {
 }
 
 /**
- * Changes `model_version` in the text of `deploy/model.yaml` and leaves every
- * other byte exactly as it was: comments, indentation, key order, line
- * endings (LF or CRLF) and a missing final newline.
+ * Options of {@link setModelVersion}.
  *
- * The new value keeps the quote style of the old one (double or single); an
+ * @public
+ */
+export type SetModelVersionOptions = {
+  /**
+   * The new `storage_uri` (the registry's artifact location of the new
+   * version), set in the same edit. The manifest must already have a
+   * top-level `storage_uri`. An addition to the design contract.
+   */
+  storageUri?: string;
+};
+
+/**
+ * The replacement of one top-level plain scalar's value: the new value
+ * keeps the quote style of the old one (double or single); an unquoted or
+ * block value becomes a double-quoted string, so it is never read back as
+ * a number.
+ */
+function scalarEdit(
+  text: string,
+  root: YAMLMap.Parsed,
+  key: string,
+  value: string,
+): { start: number; end: number; replacement: string } {
+  const pair = root.items.find(p => isScalar(p.key) && p.key.value === key);
+  const node = pair?.value;
+  if (!pair || !isScalar(node) || !node.range) {
+    throw new InputError(
+      `Cannot edit the manifest: it has no top-level ${key} with a plain value`,
+    );
+  }
+  const [start, end] = node.range;
+  let replacement: string;
+  switch (node.type) {
+    case Scalar.QUOTE_SINGLE:
+      replacement = quoteSingle(value);
+      break;
+    case Scalar.BLOCK_LITERAL:
+    case Scalar.BLOCK_FOLDED: {
+      // A block scalar's range runs to the end of its last line; keep the
+      // line break that ends it.
+      const consumed = text.slice(start, end);
+      const lineBreak = /\r?\n$/.exec(consumed)?.[0] ?? '';
+      replacement = quoteDouble(value) + lineBreak;
+      break;
+    }
+    default:
+      replacement = quoteDouble(value);
+  }
+  return { start, end, replacement };
+}
+
+/**
+ * Changes `model_version` (and, with `options.storageUri`, `storage_uri`)
+ * in the text of `deploy/model.yaml` and leaves every other byte exactly as
+ * it was: comments, indentation, key order, line endings (LF or CRLF) and a
+ * missing final newline.
+ *
+ * A new value keeps the quote style of the old one (double or single); an
  * unquoted or block value is replaced by a double-quoted string, so the
  * version is never read back as a number.
  *
  * Throws an `InputError` when the text is not a valid single YAML mapping,
- * has no top-level `model_version`, or the new version is not a valid
- * version id.
+ * has no top-level `model_version` (or `storage_uri` when one is given), or
+ * a new value is not valid.
  *
  * @public
  */
-export function setModelVersion(text: string, newVersion: string): string {
+export function setModelVersion(
+  text: string,
+  newVersion: string,
+  options: SetModelVersionOptions = {},
+): string {
   if (
     typeof newVersion !== 'string' ||
     !modelVersionSchema.safeParse(newVersion).success
@@ -42,46 +102,30 @@ export function setModelVersion(text: string, newVersion: string): string {
       )}: use the registry's version id, 1 to 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`,
     );
   }
-  const parsed = parseYamlStrict(text, { path: 'model.yaml' });
-  if (!parsed.ok) {
-    throw new InputError(
-      `Cannot edit the manifest: ${parsed.problems
-        .map(formatManifestProblem)
-        .join('; ')}`,
-    );
-  }
-  const root = parsed.yaml.documents[0]?.contents;
-  if (!isMap(root)) {
-    throw new InputError('Cannot edit the manifest: it is not a YAML mapping');
-  }
-  const pair = root.items.find(
-    p => isScalar(p.key) && p.key.value === 'model_version',
-  );
-  const node = pair?.value;
-  if (!pair || !isScalar(node) || !node.range) {
-    throw new InputError(
-      'Cannot edit the manifest: it has no top-level model_version with a plain value',
-    );
-  }
-  const [start, end] = node.range;
-  let replacement: string;
-  switch (node.type) {
-    case Scalar.QUOTE_SINGLE:
-      replacement = quoteSingle(newVersion);
-      break;
-    case Scalar.BLOCK_LITERAL:
-    case Scalar.BLOCK_FOLDED: {
-      // A block scalar's range runs to the end of its last line; keep the
-      // line break that ends it.
-      const consumed = text.slice(start, end);
-      const lineBreak = /\r?\n$/.exec(consumed)?.[0] ?? '';
-      replacement = quoteDouble(newVersion) + lineBreak;
-      break;
+  const { storageUri } = options;
+  if (storageUri !== undefined) {
+    const problem =
+      typeof storageUri === 'string'
+        ? kserveStorageUriProblem(storageUri)
+        : 'must be a string';
+    if (problem) {
+      throw new InputError(
+        `Invalid storage URI ${JSON.stringify(
+          String(storageUri).slice(0, 200),
+        )}: it ${problem}`,
+      );
     }
-    default:
-      replacement = quoteDouble(newVersion);
   }
-  const updated = text.slice(0, start) + replacement + text.slice(end);
+  const root = manifestRoot(text);
+  const edits = [scalarEdit(text, root, 'model_version', newVersion)];
+  if (storageUri !== undefined) {
+    edits.push(scalarEdit(text, root, 'storage_uri', storageUri));
+  }
+  let updated = text;
+  for (const edit of edits.sort((a, b) => b.start - a.start)) {
+    updated =
+      updated.slice(0, edit.start) + edit.replacement + updated.slice(edit.end);
+  }
 
   // Never hand back an edit that does not read back as intended.
   const check = parseYamlStrict(updated, { path: 'model.yaml' });
@@ -91,7 +135,9 @@ export function setModelVersion(text: string, newVersion: string): string {
   if (
     typeof readBack !== 'object' ||
     readBack === null ||
-    (readBack as { model_version?: unknown }).model_version !== newVersion
+    (readBack as { model_version?: unknown }).model_version !== newVersion ||
+    (storageUri !== undefined &&
+      (readBack as { storage_uri?: unknown }).storage_uri !== storageUri)
   ) {
     throw new InputError(
       'Cannot edit the manifest safely: the edited file does not read back with the new version',

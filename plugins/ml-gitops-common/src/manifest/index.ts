@@ -8,5 +8,11 @@ export type {
 export { MAX_MANIFEST_BYTES, parseYamlStrict } from './yamlSafe';
 export type { ParseYamlStrictOptions, StrictYaml } from './yamlSafe';
 export { setModelVersion } from './edit';
+export type { SetModelVersionOptions } from './edit';
+export {
+  KSERVE_STORAGE_SCHEMES,
+  kserveStorageUriProblem,
+  MAX_STORAGE_URI_LENGTH,
+} from './storageUri';
 export { setManifestFreeze } from './edit';
 export { activeFreeze, describeFreeze } from './freeze';

@@ -24,6 +24,7 @@ describe('model manifest schema', () => {
       'model_name',
       'model_version',
       'registry',
+      'storage_uri',
       'serving',
       'gates',
       'checks',

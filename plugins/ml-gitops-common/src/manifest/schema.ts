@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { kserveStorageUriProblem } from './storageUri';
 
 /*
  * The schema of a config repo's `deploy/model.yaml`. Every object is strict:
@@ -112,6 +113,15 @@ export type ModelManifest = {
   model_version: string;
   /** The name of the configured registry that holds the model. */
   registry?: string;
+  /**
+   * Where the serving runtime loads this version from: the registry's
+   * artifact location of `model_version`, as a URI KServe's storage
+   * initializer reads (`s3://`, `gs://`, `https://`, `pvc://`, `hdfs://`,
+   * `webhdfs://`). Written together with `model_version` by the deploy,
+   * promote and rollback actions; `ml-gitops validate` checks it against
+   * the registry. An addition to the design contract.
+   */
+  storage_uri?: string;
   serving: ServingSpec;
   gates?: {
     /** Metric name → threshold, checked against the registry run's metrics. */
@@ -294,6 +304,29 @@ export const modelManifestSchema: z.ZodType<ModelManifest> = z
       .optional()
       .meta({
         description: 'Name of the configured registry, e.g. mlflow-default',
+      }),
+    // An addition to the design contract: the chart serves the model from
+    // here, and the deploy, promote and rollback actions set it with
+    // model_version.
+    storage_uri: z
+      .string()
+      .superRefine((uri, ctx) => {
+        const problem = kserveStorageUriProblem(uri);
+        if (problem) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `storage_uri ${problem}`,
+            params: {
+              fix: "Set it to the registry's artifact location of model_version; the deploy, promote and rollback actions write it",
+            },
+          });
+        }
+      })
+      .optional()
+      .meta({
+        description:
+          "Where the serving runtime loads model_version from: the registry's artifact location of that version (s3://, gs://, https://, pvc://, hdfs://, webhdfs://)",
+        examples: ['s3://mlflow-artifacts/1/0a1b2c/artifacts/model'],
       }),
     serving: z
       .strictObject({

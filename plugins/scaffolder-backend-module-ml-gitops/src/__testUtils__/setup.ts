@@ -98,7 +98,15 @@ export type FakeMlflowVersion = {
   stage?: string;
   tags?: Record<string, string>;
   metrics?: Record<string, number>;
+  /** ModelVersion.source (default s3://acme-mlflow/1/run-<version>/artifacts/model). */
+  source?: string;
+  /** The flavors of its MLmodel file (default python_function and sklearn; empty: no file). */
+  flavors?: string[];
 };
+
+/** The source a fake version has unless it says otherwise. */
+export const fakeSource = (version: string) =>
+  `s3://acme-mlflow/1/run-${version}/artifacts/model`;
 
 /** msw handlers answering MLflow's registry API for one model. */
 export function fakeMlflow(model: string, versions: FakeMlflowVersion[]) {
@@ -121,7 +129,7 @@ export function fakeMlflow(model: string, versions: FakeMlflowVersion[]) {
             status: v.status ?? 'READY',
             ...(v.statusMessage ? { status_message: v.statusMessage } : {}),
             current_stage: v.stage ?? 'None',
-            source: `mlflow-artifacts:/1/run-${v.version}/artifacts/model`,
+            source: v.source ?? fakeSource(v.version),
             run_id: `run-${v.version}`,
             creation_timestamp: 1764000000000,
             last_updated_timestamp: 1764000000000,
@@ -138,6 +146,42 @@ export function fakeMlflow(model: string, versions: FakeMlflowVersion[]) {
         });
       },
     ),
+    // get_model_version_download_uri in
+    // mlflow/store/model_registry/sqlalchemy_store.py: storage_location,
+    // else source; these versions have no storage_location.
+    http.get(
+      `${MLFLOW_URL}/api/2.0/mlflow/model-versions/get-download-uri`,
+      ({ request }) => {
+        const q = new URL(request.url).searchParams;
+        const v = versions.find(x => x.version === q.get('version'));
+        if (q.get('name') !== model || !v) return notFound();
+        return HttpResponse.json({
+          artifact_uri: v.source ?? fakeSource(v.version),
+        });
+      },
+    ),
+    // The MLmodel file through the tracking server
+    // (get_model_version_artifact_handler in mlflow/server/handlers.py), as
+    // Model.to_yaml in mlflow/models/model.py writes it.
+    http.get(`${MLFLOW_URL}/model-versions/get-artifact`, ({ request }) => {
+      const q = new URL(request.url).searchParams;
+      const v = versions.find(x => x.version === q.get('version'));
+      const flavors = v?.flavors ?? ['python_function', 'sklearn'];
+      if (
+        q.get('name') !== model ||
+        !v ||
+        q.get('path') !== 'MLmodel' ||
+        flavors.length === 0
+      ) {
+        return notFound();
+      }
+      return new HttpResponse(
+        `artifact_path: model\nflavors:\n${flavors
+          .map(f => `  ${f}:\n    model_path: model.pkl\n`)
+          .join('')}mlflow_version: 2.16.0\nrun_id: run-${v.version}\n`,
+        { headers: { 'content-type': 'text/plain' } },
+      );
+    }),
     http.get(`${MLFLOW_URL}/api/2.0/mlflow/runs/get`, ({ request }) => {
       const runId = new URL(request.url).searchParams.get('run_id');
       const v = versions.find(x => `run-${x.version}` === runId);

@@ -4,7 +4,9 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   formatManifestProblem,
   mlGitopsConfigRepoCreatePermission,
+  ModelManifest,
   parseModelManifest,
+  resolveModelFormat,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { ConfigRepoLocation } from '@ml-gitops/plugin-ml-gitops-node';
 import fs from 'node:fs/promises';
@@ -37,7 +39,9 @@ import {
   enforce,
   MlGitopsActionOptions,
   authorizeChange,
+  registryFor,
   resolveModel,
+  resolveStorageUri,
 } from './shared';
 import { MlGitopsActionsConfig, validateCheckAppId } from './config';
 import yaml from 'yaml';
@@ -505,13 +509,86 @@ export function createConfigRepoCreateAction(
         repoUrl: input.repoUrl,
       });
       const { loc } = target;
+      const registryName = input.registry ?? options.config.registries[0]?.name;
+      const gates = input.gates ?? {};
+      // What the new manifest declares, for the registry and gate checks;
+      // the generated file is parsed and checked again below.
+      const declared: ModelManifest = {
+        model_name: input.model,
+        model_version: version,
+        ...(registryName ? { registry: registryName } : {}),
+        serving: {
+          runtime: input.runtime ?? 'kserve',
+          replicas: input.replicas ?? 2,
+        },
+        ...(Object.keys(gates).length > 0
+          ? {
+              gates: {
+                metrics: gates,
+              },
+            }
+          : {}),
+      };
+      const facts = await checkRegistry(options.config, {
+        registryName: input.registry,
+        model: input.model,
+        version,
+        manifest: declared,
+      });
+      enforce(
+        `start ${input.model} at version ${version}`,
+        facts.blockers,
+        input,
+        ctx.logger,
+        facts.unforceable,
+      );
+
+      // What KServe serves: the version's artifacts where the registry keeps
+      // them, in the format of the model's flavor.
+      const registry = registryFor(options.config, {
+        registryName: input.registry,
+        manifest: declared,
+      });
+      const storageUri = await resolveStorageUri(options.config, {
+        registryName: input.registry,
+        manifest: declared,
+        model: input.model,
+        version,
+      });
+      const format = await resolveModelFormat(
+        registry.client!,
+        input.model,
+        version,
+      );
+      if (format.note) {
+        ctx.logger.warn(
+          `Serving ${input.model} with modelFormat ${format.format}: ${format.note}`,
+        );
+      } else {
+        ctx.logger.info(
+          `${
+            input.model
+          } version ${version} is stored at ${storageUri}; modelFormat ${
+            format.format
+          } (MLflow flavors ${format.flavors.join(', ')})`,
+        );
+      }
+      if (registry.url?.includes('${{')) {
+        throw new InputError(
+          `The URL of the registry ${registry.name} contains "\${{", which GitHub Actions would read as an expression; fix mlGitops.registries`,
+        );
+      }
+
       const spec = {
         model: input.model,
         version,
-        registry: input.registry ?? options.config.registries[0]?.name,
+        registry: registryName,
+        storageUri,
+        modelFormat: format.format,
+        registryUrl: registry.url,
         runtime: input.runtime ?? 'kserve',
         replicas: input.replicas ?? 2,
-        gates: input.gates ?? {},
+        gates,
         environments,
         owners: input.owners,
         repoUrl: loc.url,
@@ -535,19 +612,6 @@ export function createConfigRepoCreateAction(
             .join('; ')}`,
         );
       }
-      const facts = await checkRegistry(options.config, {
-        registryName: input.registry,
-        model: input.model,
-        version,
-        manifest: parsed.manifest,
-      });
-      enforce(
-        `start ${input.model} at version ${version}`,
-        facts.blockers,
-        input,
-        ctx.logger,
-        facts.unforceable,
-      );
       ctx.logger.info(
         `Creating ${loc.url} for ${
           input.model

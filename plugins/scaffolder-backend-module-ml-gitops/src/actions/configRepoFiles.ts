@@ -5,6 +5,18 @@ export type ConfigRepoSpec = {
   model: string;
   version: string;
   registry?: string;
+  /**
+   * Where the registry keeps `version`, as KServe reads it (the manifest's
+   * `storage_uri`, an addition to the design contract).
+   */
+  storageUri: string;
+  /** The KServe modelFormat of the model's flavor, e.g. `sklearn`. */
+  modelFormat: string;
+  /**
+   * The registry's URL, written into the validate workflow so the check
+   * needs no repository variable; undefined without a registry.
+   */
+  registryUrl?: string;
   runtime: string;
   replicas: number;
   gates: Record<string, { min?: number; max?: number }>;
@@ -77,6 +89,8 @@ function modelYaml(spec: ConfigRepoSpec): string {
     `model_version: ${JSON.stringify(
       spec.version,
     )}            # string; the registry's version id`,
+    '# where the registry keeps model_version; changed together with it',
+    `storage_uri: ${JSON.stringify(spec.storageUri)}`,
     ...(spec.registry ? [`registry: ${spec.registry}`] : []),
     `serving: { runtime: ${spec.runtime}, replicas: ${spec.replicas} }`,
   ];
@@ -188,6 +202,56 @@ export function argoApplicationPath(environment: string): string {
 }
 
 /**
+ * The pull request check. It needs no repository settings: the registry's
+ * URL is written here when the repo is created, and the CLI is pinned. Only
+ * credentials come from the repository's (or organisation's) secrets, and
+ * an unset secret is empty, which the CLI takes as not given:
+ * ML_GITOPS_REGISTRY_TOKEN for a bearer token, or the variable
+ * ML_GITOPS_REGISTRY_USERNAME and the secret ML_GITOPS_REGISTRY_PASSWORD for
+ * MLflow's basic-auth app.
+ */
+function validateWorkflow(spec: ConfigRepoSpec): string {
+  const registryEnv = spec.registryUrl
+    ? `# the registry, written when the repo was created (change it by pull request)
+env:
+  ML_GITOPS_REGISTRY_URL: ${JSON.stringify(spec.registryUrl)}
+`
+    : '';
+  return `name: validate
+on:
+  pull_request:
+    branches: [${spec.environments.join(', ')}]
+    # labelled and unlabelled too: the ml-gitops/rollback label is what lets
+    # a rollback through a frozen environment, so the check runs again
+    types: [opened, synchronize, reopened, labeled, unlabeled]
+# read the code, and the reviews of the pull request: a change to a gate, the
+# workflows or CODEOWNERS needs a code owner's approval, which validate reads
+permissions:
+  contents: read
+  pull-requests: read
+${registryEnv}jobs:
+  validate:
+    name: ${VALIDATE_CHECK}
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+      - uses: actions/setup-node@v4
+        with:
+          node-version: 22
+      - run: npx --yes ${CLI_PACKAGE} validate --base "origin/\${{ github.base_ref }}" --format github
+        env:
+          GITHUB_TOKEN: \${{ github.token }}
+          # credentials, if the registry needs any (unset secrets are empty)
+          ML_GITOPS_REGISTRY_TOKEN: \${{ secrets.ML_GITOPS_REGISTRY_TOKEN }}
+          # MLflow's basic-auth app: a user and password instead of a token
+          ML_GITOPS_REGISTRY_USERNAME: \${{ vars.ML_GITOPS_REGISTRY_USERNAME }}
+          ML_GITOPS_REGISTRY_PASSWORD: \${{ secrets.ML_GITOPS_REGISTRY_PASSWORD }}
+`;
+}
+
+/**
  * The files of a new config repo (DESIGN.md "The config repo"), by path. The
  * same files go to every environment branch.
  */
@@ -205,7 +269,13 @@ version: 0.1.0
     'deploy/chart/values.yaml': `# Defaults; Argo CD passes ../model.yaml as a values file.
 model_name: ${m}
 model_version: ""
+storage_uri: ""
 environment: ""
+# KServe's model format, from the flavor of the MLflow model (MLmodel):
+# sklearn, xgboost, lightgbm, onnx, tensorflow, pytorch, or mlflow for
+# any python_function model. Change it here, by pull request, if a new
+# version is logged with another flavor.
+model_format: ${JSON.stringify(spec.modelFormat)}
 serving:
   runtime: ${spec.runtime}
   replicas: 1
@@ -226,42 +296,11 @@ spec:
     maxReplicas: {{ .Values.serving.replicas }}
     model:
       modelFormat:
-        name: mlflow
-      storageUri: "models:/{{ .Values.model_name }}/{{ .Values.model_version }}"
+        name: {{ .Values.model_format | quote }}
+      storageUri: {{ required "deploy/model.yaml needs storage_uri: where the registry keeps model_version" .Values.storage_uri | quote }}
 `,
     'secrets/.gitkeep': '',
-    '.github/workflows/validate.yaml': `name: validate
-on:
-  pull_request:
-    branches: [${spec.environments.join(', ')}]
-    # labelled and unlabelled too: the ml-gitops/rollback label is what lets
-    # a rollback through a frozen environment, so the check runs again
-    types: [opened, synchronize, reopened, labeled, unlabeled]
-# read the code, and the reviews of the pull request: a change to a gate, the
-# workflows or CODEOWNERS needs a code owner's approval, which validate reads
-permissions:
-  contents: read
-  pull-requests: read
-jobs:
-  validate:
-    name: ${VALIDATE_CHECK}
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          fetch-depth: 0
-      - uses: actions/setup-node@v4
-        with:
-          node-version: 22
-      - run: npx --yes ${CLI_PACKAGE} validate --base "origin/\${{ github.base_ref }}" --format github
-        env:
-          GITHUB_TOKEN: \${{ github.token }}
-          ML_GITOPS_REGISTRY_URL: \${{ vars.ML_GITOPS_REGISTRY_URL }}
-          ML_GITOPS_REGISTRY_TOKEN: \${{ secrets.ML_GITOPS_REGISTRY_TOKEN }}
-          # MLflow's basic-auth app: a user and password instead of a token
-          ML_GITOPS_REGISTRY_USERNAME: \${{ vars.ML_GITOPS_REGISTRY_USERNAME }}
-          ML_GITOPS_REGISTRY_PASSWORD: \${{ secrets.ML_GITOPS_REGISTRY_PASSWORD }}
-`,
+    '.github/workflows/validate.yaml': validateWorkflow(spec),
     CODEOWNERS: `# Every change to what serves needs a review by the model's owners.
 *                   ${owners}
 `,

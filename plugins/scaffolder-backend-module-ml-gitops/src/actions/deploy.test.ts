@@ -9,6 +9,7 @@ import { setupServer } from 'msw/node';
 import {
   fakeMlflow,
   FakeMlflowVersion,
+  fakeSource,
   fraudDetectorEntity,
   GITHUB_TOKEN,
   makeContext,
@@ -88,6 +89,69 @@ describe('ml-gitops:deploy', () => {
     expect(commit.name).toBe('Alice');
     expect(logs.join('\n')).not.toContain(GITHUB_TOKEN);
     expect(JSON.stringify(outputs)).not.toContain(GITHUB_TOKEN);
+  });
+
+  describe('a manifest with storage_uri', () => {
+    const withStorage = (version: string) =>
+      manifest(version).replace(
+        `model_version: "${version}"\n`,
+        `model_version: "${version}"\nstorage_uri: "${fakeSource(
+          version,
+        )}" # KServe loads it from here\n`,
+      );
+
+    function setupWithStorage(versions: FakeMlflowVersion[]) {
+      const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
+      repo.commit({
+        branch: 'dev',
+        parents: [],
+        message: 'Initial dev',
+        login: 'alice',
+        date: '2026-11-01T10:00:00Z',
+        files: { 'deploy/model.yaml': withStorage('12') },
+      });
+      server.use(
+        ...repo.writeHandlers(),
+        ...repo.handlers(),
+        ...fakeMlflow('fraud-detector', versions),
+      );
+      return { repo, action: createDeployAction(makeOptions()) };
+    }
+
+    it("sets it to the new version's artifact location in the same commit, every other byte kept", async () => {
+      const { repo, action } = setupWithStorage([
+        { version: '13', metrics: { auc: 0.95 } },
+      ]);
+      const { ctx } = makeContext(input);
+      await action.handler(ctx);
+      const commit = repo.commits.get(
+        repo.branches.get('ml-gitops/deploy/dev/13')!,
+      )!;
+      expect(commit.files['deploy/model.yaml']).toBe(withStorage('13'));
+      expect(commit.message).toContain(
+        `model_version 12 → 13\nstorage_uri ${fakeSource('13')}`,
+      );
+      expect(repo.opened[0].body).toContain(
+        `Changes \`model_version\` and \`storage_uri\` (\`${fakeSource(
+          '13',
+        )}\`)`,
+      );
+    });
+
+    it('refuses, even with force, a version whose artifacts KServe cannot read', async () => {
+      const { repo, action } = setupWithStorage([
+        {
+          version: '13',
+          metrics: { auc: 0.95 },
+          source: 'dbfs:/databricks/mlflow/13/model',
+        },
+      ]);
+      const { ctx } = makeContext({ ...input, force: true, reason: 'hotfix' });
+      await expect(action.handler(ctx)).rejects.toThrow(
+        "Cannot set where fraud-detector version 13 is stored (storage_uri): fraud-detector version 13: the artifact location dbfs:/databricks/mlflow/13/model is a path on the MLflow server's (or Databricks') file system, which the cluster cannot read.",
+      );
+      expect(repo.opened).toEqual([]);
+    });
   });
 
   it('deploys to the named environment', async () => {

@@ -16,6 +16,7 @@ import {
   checkEnvironment,
   checkForce,
   checkRegistry,
+  storageUriFor,
   checkVersion,
   createGitClients,
   enforce,
@@ -116,6 +117,17 @@ export function createDeployAction(options: MlGitopsActionOptions) {
           facts.version ? facts.version.status : 'not checked'
         }; gate ${facts.gate.outcome}`,
       );
+      const storageUri = await storageUriFor(options.config, {
+        registryName: target.registryName,
+        manifest: current.manifest,
+        model,
+        version,
+      });
+      if (storageUri) {
+        ctx.logger.info(
+          `${model} version ${version} is stored at ${storageUri}`,
+        );
+      }
 
       const change = branchChange(
         'deploy',
@@ -130,7 +142,9 @@ export function createDeployAction(options: MlGitopsActionOptions) {
         forceWarning(facts.blockers, input),
         `Deploys **${model}** to **${environment}**: version \`${oldVersion}\` → \`${version}\`.`,
         '',
-        `Changes \`model_version\` in \`${manifestPath}\`. Merging this pull request deploys the version.`,
+        `Changes \`model_version\`${
+          storageUri ? ` and \`storage_uri\` (\`${storageUri}\`)` : ''
+        } in \`${manifestPath}\`. Merging this pull request deploys the version.`,
         '',
         registrySection(facts),
         '',
@@ -151,8 +165,11 @@ export function createDeployAction(options: MlGitopsActionOptions) {
       await proposeManifestChange(ctx, writer, change, {
         baseHead: current.head,
         manifestPath,
-        edit: text => setModelVersion(text, version),
-        message: `${title}\n\nmodel_version ${oldVersion} → ${version}`,
+        edit: text =>
+          setModelVersion(text, version, storageUri ? { storageUri } : {}),
+        message: `${title}\n\nmodel_version ${oldVersion} → ${version}${
+          storageUri ? `\nstorage_uri ${storageUri}` : ''
+        }`,
         title,
         body,
         record: { kind: 'deploy', environment, from: oldVersion, to: version },

@@ -18,6 +18,7 @@ import {
 } from '../__testUtils__/backend';
 import {
   fakeMlflow,
+  fakeSource,
   makeContext,
   makeOptions,
   outputsOf,
@@ -42,6 +43,8 @@ function setup(
     metrics?: Record<string, number>;
     /** MLflow's registration status of version 13; READY by default. */
     status?: string;
+    /** Manifests with storage_uri (the one of their version). */
+    storage?: boolean;
     live?: Parameters<typeof fakeBackend>[0];
   } = {},
 ) {
@@ -58,7 +61,9 @@ function setup(
       message: `Initial ${branch}`,
       date: '2026-11-01T10:00:00Z',
       files: {
-        'deploy/model.yaml': manifest(version),
+        'deploy/model.yaml': options.storage
+          ? withStorage(version)
+          : manifest(version),
         // Per-environment files: sealed with each cluster's own key.
         'secrets/db.sealed.yaml': `sealed for ${branch}\n`,
       },
@@ -87,7 +92,27 @@ function setup(
   return { repo, action, backend };
 }
 
+/** A manifest with storage_uri after model_version. */
+const withStorage = (version: string, uri = fakeSource(version)) =>
+  manifest(version).replace(
+    `model_version: "${version}"\n`,
+    `model_version: "${version}"\nstorage_uri: '${uri}'\n`,
+  );
+
 describe('ml-gitops:promote', () => {
+  it("sets the target's storage_uri from the registry in the one commit, every other byte kept", async () => {
+    const { repo, action } = setup({ storage: true });
+    const { ctx } = makeContext(input);
+    await action.handler(ctx);
+    const { branch } = outputsOf(ctx) as { branch: string };
+    const commit = repo.commits.get(repo.branches.get(branch)!)!;
+    expect(commit.files['deploy/model.yaml']).toBe(withStorage('13'));
+    expect(commit.files['secrets/db.sealed.yaml']).toBe(
+      'sealed for production\n',
+    );
+    expect(commit.message).toContain(`storage_uri ${fakeSource('13')}`);
+  });
+
   it('opens a labelled pull request from staging into production with reviewers', async () => {
     const { repo, action, backend } = setup();
     const { ctx } = makeContext({

@@ -28,6 +28,7 @@ import {
   checkEnvironment,
   checkForce,
   checkRegistry,
+  storageUriFor,
   createGitClients,
   enforce,
   forceWarning,
@@ -316,6 +317,14 @@ export function createPromoteAction(options: PromoteActionOptions) {
         ctx.logger,
         facts.unforceable,
       );
+      // The target's storage_uri follows the registry, not the source's
+      // manifest: only the version crosses between environments.
+      const storageUri = await storageUriFor(options.config, {
+        registryName: resolved.registryName,
+        manifest: to.manifest,
+        model,
+        version: newVersion,
+      });
 
       const change = branchChange(
         'promote',
@@ -329,7 +338,9 @@ export function createPromoteAction(options: PromoteActionOptions) {
         forceWarning(blockers, input),
         `Promotes **${model}** from **${source}** to **${target}**: version \`${oldVersion}\` → \`${newVersion}\`.`,
         '',
-        `Sets \`model_version\` in \`${
+        `Sets \`model_version\`${
+          storageUri ? ` (and \`storage_uri\`, \`${storageUri}\`)` : ''
+        } in \`${
           resolved.manifestPath
         }\` on ${target} to the version ${source} declares at [${from.head.slice(
           0,
@@ -363,8 +374,11 @@ export function createPromoteAction(options: PromoteActionOptions) {
       await proposeManifestChange(ctx, writer, change, {
         baseHead: to.head,
         manifestPath: resolved.manifestPath,
-        edit: text => setModelVersion(text, newVersion),
-        message: `${title}\n\nmodel_version ${oldVersion} → ${newVersion}, as ${source} declares at ${from.head}`,
+        edit: text =>
+          setModelVersion(text, newVersion, storageUri ? { storageUri } : {}),
+        message: `${title}\n\nmodel_version ${oldVersion} → ${newVersion}, as ${source} declares at ${
+          from.head
+        }${storageUri ? `\nstorage_uri ${storageUri}` : ''}`,
         title,
         body,
         reviewers,

@@ -39,6 +39,7 @@ import {
   errorMessage,
   MlGitopsActionOptions,
   registryFor,
+  storageUriFor,
   resolveTarget,
 } from './shared';
 
@@ -355,6 +356,15 @@ export function createRollbackAction(options: RollbackActionOptions) {
           }`,
         );
 
+        // Only a commit that sets the value needs it: a revert brings back
+        // the storage_uri the reverted commit replaced.
+        const storageUri = await storageUriFor(options.config, {
+          registryName: target.registryName,
+          manifest: headParsed.manifest,
+          model,
+          version: to,
+        });
+
         const last = changes[0];
         const title = `Roll back ${model} in ${environment}: ${current} → ${to}`;
         const trailer = changeTrailer('rollback');
@@ -396,14 +406,16 @@ export function createRollbackAction(options: RollbackActionOptions) {
         if (method === 'value') {
           await fs.writeFile(
             path.join(dir, manifestPath),
-            setModelVersion(headText, to),
+            setModelVersion(headText, to, storageUri ? { storageUri } : {}),
           );
           await git.run(['add', '--', manifestPath]);
           await git.run([
             'commit',
             '--quiet',
             '-m',
-            `${title}\n\nmodel_version ${current} → ${to}. Reason: ${reason}\n\n${trailer}`,
+            `${title}\n\nmodel_version ${current} → ${to}${
+              storageUri ? `, storage_uri ${storageUri}` : ''
+            }. Reason: ${reason}\n\n${trailer}`,
           ]);
         }
         const commit = (await git.run(['rev-parse', 'HEAD'])).trim();

@@ -28,6 +28,7 @@ import {
   modelVersionRejectionBlocker,
   modelVersionSchema,
   parseModelManifest,
+  resolveServingArtifact,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import {
   BranchHeadsCacheEntry,
@@ -468,7 +469,7 @@ export type RegistryAccess = {
  */
 export function registryFor(
   config: MlGitopsActionsConfig,
-  options: { registryName?: string; manifest: ModelManifest },
+  options: { registryName?: string; manifest: Pick<ModelManifest, 'registry'> },
 ): RegistryAccess {
   const name = options.registryName ?? options.manifest.registry;
   let registry =
@@ -583,6 +584,73 @@ export async function checkRegistry(
       ],
     };
   }
+}
+
+/**
+ * Where the registry keeps `version`, as KServe reads it: the value of the
+ * manifest's `storage_uri` (an addition to the design contract). Throws an
+ * `InputError` saying what to configure when the location is not one KServe
+ * reads, or the registry cannot say; `force` cannot override this, as the
+ * cluster would serve other bytes than the version named.
+ */
+export async function resolveStorageUri(
+  config: MlGitopsActionsConfig,
+  options: {
+    registryName?: string;
+    manifest: Pick<ModelManifest, 'registry'>;
+    model: string;
+    version: string;
+  },
+): Promise<string> {
+  const what = `where ${options.model} version ${options.version} is stored (storage_uri)`;
+  const registry = registryFor(config, options);
+  if (!registry.client) {
+    throw new InputError(`Cannot find ${what}: ${registry.problem}`);
+  }
+  let artifact;
+  try {
+    artifact = await resolveServingArtifact(
+      registry.client,
+      options.model,
+      options.version,
+    );
+  } catch (error) {
+    throw new InputError(
+      `Cannot find ${what}: the registry ${registry.name} could not be asked (${
+        isError(error) ? error.message : String(error)
+      }); try again`,
+    );
+  }
+  if (!artifact) {
+    throw new InputError(
+      `Cannot find ${what}: the registry ${registry.name} has no such version`,
+    );
+  }
+  if (!artifact.ok) {
+    throw new InputError(
+      `Cannot set ${what}: ${artifact.problem}. ${artifact.fix}.`,
+    );
+  }
+  return artifact.storageUri;
+}
+
+/**
+ * The `storage_uri` to write together with `version` when the manifest
+ * declares one ({@link resolveStorageUri}); undefined when it does not (a
+ * config repo whose chart loads the model otherwise).
+ */
+export async function storageUriFor(
+  config: MlGitopsActionsConfig,
+  options: {
+    registryName?: string;
+    manifest: ModelManifest;
+    model: string;
+    version: string;
+  },
+): Promise<string | undefined> {
+  return options.manifest.storage_uri === undefined
+    ? undefined
+    : resolveStorageUri(config, options);
 }
 
 /** Throws unless there are no blockers or they are overridden with a reason. */

@@ -110,6 +110,7 @@ const apiRun = z.looseObject({
     experiment_id: z.string().optional(),
     status: z.string().optional(),
     lifecycle_stage: z.string().optional(),
+    artifact_uri: z.string().optional(),
   }),
   data: z
     .looseObject({
@@ -235,6 +236,7 @@ export function normalizeMlflowRun(run: MlflowApiRun): MlflowRun {
     ...(run.info.lifecycle_stage
       ? { lifecycleStage: run.info.lifecycle_stage }
       : {}),
+    ...(run.info.artifact_uri ? { artifactUri: run.info.artifact_uri } : {}),
     metrics: Object.fromEntries([...latest].map(([k, v]) => [k, v.value])),
     params: Object.fromEntries(
       (run.data?.params ?? []).map(p => [p.key, p.value]),
@@ -345,6 +347,87 @@ export class MlflowClient {
       'model-versions/get',
     );
     return normalizeMlflowModelVersion(parsed.model_version);
+  }
+
+  /**
+   * `GET model-versions/get-download-uri`: where the version's artifacts
+   * are (GetModelVersionDownloadUri in mlflow/protos/model_registry.proto;
+   * MLflow's stores answer the version's `storage_location`, else its
+   * `source`: get_model_version_download_uri in
+   * mlflow/store/model_registry/sqlalchemy_store.py). Undefined when the
+   * model or version does not exist.
+   */
+  async getModelVersionDownloadUri(
+    name: string,
+    version: string,
+  ): Promise<string | undefined> {
+    const body = await this.get('model-versions/get-download-uri', {
+      name,
+      version,
+    });
+    if (body === undefined) return undefined;
+    return this.parse(
+      z.looseObject({ artifact_uri: z.string() }),
+      body,
+      'model-versions/get-download-uri',
+    ).artifact_uri;
+  }
+
+  /**
+   * The text of one file of a version's artifacts, e.g. `MLmodel`, read
+   * through the tracking server (`GET /model-versions/get-artifact?name=…
+   * &version=…&path=…`, the route mlflow/server/__init__.py serves with
+   * get_model_version_artifact_handler; it needs READ on the model with the
+   * basic-auth app). Undefined when the server answers that the version or
+   * file does not exist. At most `maxBytes` (default 64 KiB) are read.
+   */
+  async getModelVersionArtifactText(
+    name: string,
+    version: string,
+    path: string,
+    maxBytes = 64 * 1024,
+  ): Promise<string | undefined> {
+    const url = `${
+      this.baseUrl
+    }/model-versions/get-artifact?${new URLSearchParams({
+      name,
+      version,
+      path,
+    })}`;
+    const response = await this.send(url, 'GET', undefined);
+    if (response.status === 404) {
+      await response.text().catch(() => '');
+      return undefined;
+    }
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      const code = apiError.safeParse(
+        (() => {
+          try {
+            return JSON.parse(text);
+          } catch {
+            return undefined;
+          }
+        })(),
+      );
+      if (code.success && code.data.error_code === 'RESOURCE_DOES_NOT_EXIST') {
+        return undefined;
+      }
+      throw new ServiceUnavailableError(
+        `MLflow at ${this.baseUrl} answered ${
+          response.status
+        } reading ${path} of ${name} version ${version}${
+          code.success && code.data.message ? ` (${code.data.message})` : ''
+        }`,
+      );
+    }
+    const buffer = new Uint8Array(await response.arrayBuffer());
+    if (buffer.byteLength > maxBytes) {
+      throw new ServiceUnavailableError(
+        `MLflow at ${this.baseUrl} sent more than ${maxBytes} bytes for ${path} of ${name} version ${version}`,
+      );
+    }
+    return new TextDecoder().decode(buffer);
   }
 
   /** `GET registered-models/get`; undefined when the model does not exist. */
@@ -561,6 +644,43 @@ export class MlflowClient {
   }
 
   /**
+   * Sends one request with the client's credentials and timeout; network
+   * failures and timeouts become a `ServiceUnavailableError`.
+   */
+  private async send(
+    url: string,
+    method: 'GET' | 'POST' | 'DELETE',
+    body: Record<string, string> | undefined,
+  ): Promise<Response> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (body) headers['Content-Type'] = 'application/json';
+    if (this.authorization) headers.Authorization = this.authorization;
+    const where = `MLflow at ${this.baseUrl}`;
+    try {
+      return await this.fetchFn(url, {
+        method,
+        headers,
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      const name = (error as Error)?.name;
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        throw new ServiceUnavailableError(
+          `${where} did not answer within ${
+            this.timeoutMs / 1000
+          }s; check the server is up and reachable from here`,
+        );
+      }
+      throw new ServiceUnavailableError(
+        `${where} is unreachable (${
+          (error as Error)?.message ?? String(error)
+        }); check the URL and the network`,
+      );
+    }
+  }
+
+  /**
    * The message of a 401: MLflow's basic-auth app answers every request
    * without valid Basic credentials (a bearer token too) with 401 and
    * `WWW-Authenticate: Basic realm="mlflow"` (`make_basic_auth_response` in
@@ -666,35 +786,8 @@ export class MlflowClient {
     const url = `${this.baseUrl}/api/2.0/mlflow/${endpoint}${
       options.query ? `?${new URLSearchParams(options.query)}` : ''
     }`;
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    if (options.body) headers['Content-Type'] = 'application/json';
-    if (this.authorization) headers.Authorization = this.authorization;
     const where = `MLflow at ${this.baseUrl}`;
-
-    let response: Response;
-    try {
-      response = await this.fetchFn(url, {
-        method,
-        headers,
-        ...(options.body ? { body: JSON.stringify(options.body) } : {}),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      const name = (error as Error)?.name;
-      if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new ServiceUnavailableError(
-          `${where} did not answer within ${
-            this.timeoutMs / 1000
-          }s; check the server is up and reachable from here`,
-        );
-      }
-      throw new ServiceUnavailableError(
-        `${where} is unreachable (${
-          (error as Error)?.message ?? String(error)
-        }); check the URL and the network`,
-      );
-    }
-
+    const response = await this.send(url, method, options.body);
     const text = await response.text().catch(() => '');
     let body: unknown;
     try {

@@ -1,3 +1,4 @@
 export * from './types';
 export * from './MlflowClient';
 export * from './deployable';
+export * from './artifacts';

@@ -57,6 +57,7 @@ export type MlflowApiRun = {
     start_time?: number;
     end_time?: number;
     lifecycle_stage?: string;
+    artifact_uri?: string;
   };
   data?: {
     metrics?: Array<{
@@ -133,6 +134,8 @@ export type MlflowRun = {
   experimentId?: string;
   status?: string;
   lifecycleStage?: string;
+  /** Where the run's artifacts are (RunInfo.artifact_uri), e.g. `s3://bucket/1/<run id>/artifacts`. */
+  artifactUri?: string;
   metrics: Record<string, number>;
   params: Record<string, string>;
   tags: Record<string, string>;
