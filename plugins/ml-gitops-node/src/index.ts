@@ -8,4 +8,7 @@
 export * from './sources';
 export * from './git';
 export { readMlGitopsSharedConfig } from './config';
+export { registryAccess } from './registries';
+export type { RegistryAccess } from './registries';
+export * from './rollback';
 export type { MlGitopsRegistryConfig, MlGitopsSharedConfig } from './config';

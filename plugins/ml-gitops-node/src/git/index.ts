@@ -37,3 +37,16 @@ export {
   parseChangeRecord,
 } from './changes';
 export type { ChangeBranch, ChangeKind, ChangeRecord } from './changes';
+export { GitCli, GitCommandError } from './gitCli';
+export {
+  branchChange,
+  directSteps,
+  openChangePullRequest,
+  openPullRequestsOfKind,
+} from './changePullRequest';
+export type {
+  BranchChange,
+  ChangeSteps,
+  CommitAuthor,
+  PullRequestRef,
+} from './changePullRequest';
