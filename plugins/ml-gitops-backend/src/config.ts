@@ -5,6 +5,10 @@ import {
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
 import { readMlGitopsSharedConfig } from '@ml-gitops/plugin-ml-gitops-node';
+import {
+  AutoRollbackConfig,
+  readAutoRollbackConfig,
+} from './autoRollback/config';
 
 /** @public */
 export type ArgoCdInstanceConfig = {
@@ -49,6 +53,8 @@ export type MlGitopsConfig = {
   argocd: ArgoCdInstanceConfig[];
   fluxClusters: string[];
   registries: RegistryConfig[];
+  /** `mlGitops.autoRollback`; an addition to the design contract. */
+  autoRollback: AutoRollbackConfig;
 };
 
 const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
@@ -183,6 +189,7 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
     argocd,
     fluxClusters: config?.getOptionalStringArray('flux.clusters') ?? [],
     registries,
+    autoRollback: readAutoRollbackConfig(config, environments),
   };
 }
 

@@ -46,6 +46,7 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { ServingVersions } from '../providers/kubernetes/ServingVersions';
 import { CanaryAnalyses } from '../providers/canary/CanaryAnalyses';
+import { AutoRollbackInput } from '../autoRollback/AutoRollback';
 import { mapWithConcurrency } from './concurrency';
 
 /** A failure of one source, remembered with the time it started. */
@@ -327,6 +328,8 @@ export class MlGitopsPoller {
       config: MlGitopsConfig;
       notifications?: NotificationService;
       signals?: SignalsService;
+      /** Opens rollback pull requests by itself for opted-in models. */
+      autoRollback?: { consider(input: AutoRollbackInput): Promise<void> };
       now?: () => Date;
     },
   ) {}
@@ -1237,6 +1240,17 @@ export class MlGitopsPoller {
         await this.trackDriftEpisode(entityRef, entity, status, nowIso);
       }
       await this.notifyCanaryVerdict(entityRef, entity, status, before);
+      if (git.loc && !git.failure) {
+        await this.deps.autoRollback?.consider({
+          entityRef,
+          entity,
+          model,
+          loc: git.loc,
+          manifestPath: annotations.manifestPath,
+          registryName: annotations.registry,
+          status,
+        });
+      }
 
       if (
         observation &&
