@@ -35,6 +35,24 @@ export interface Config {
     /** How many models are polled at the same time. Default: 8. */
     concurrency?: number;
     /**
+     * The automatic rollback: the backend opens the rollback pull request
+     * itself when an opted-in model's declared version fails its canary
+     * analysis or does not serve in time; merging stays with people. A
+     * model opts in with the annotation `ml-gitops/auto-rollback: "true"`.
+     * An addition to the design contract.
+     */
+    autoRollback?: {
+      /**
+       * Every model takes part unless its annotation says "false".
+       * Default: false (only models annotated "true").
+       */
+      allModels?: boolean;
+      /** The settings of every environment without its own. */
+      default?: MlGitopsAutoRollbackSettings;
+      /** The settings of one environment, by its name. */
+      environments?: { [environment: string]: MlGitopsAutoRollbackSettings };
+    };
+    /**
      * How long one HTTP request to Argo CD, a Kubernetes cluster, a model
      * registry or the Git host may take; a request that takes longer fails
      * and only the environments that need that system become `unknown`.
@@ -145,4 +163,21 @@ export interface Config {
       password?: string;
     }>;
   };
+}
+
+/** How the automatic rollback acts in an environment. */
+interface MlGitopsAutoRollbackSettings {
+  /**
+   * Whether it acts in this environment. Default: true in the last
+   * environment of the promotion order (production), false elsewhere.
+   */
+  enabled?: boolean;
+  /** Roll back when the canary analysis of the declared version fails. Default: true. */
+  onCanaryFailure?: boolean;
+  /** Roll back when the declared version has not served notServingAfter after its merge. Default: true. */
+  onNotServing?: boolean;
+  /** Default: 10 minutes. */
+  notServingAfter?: HumanDuration | string;
+  /** Mark the version left rejected in the registry. Default: true. */
+  rejectVersion?: boolean;
 }

@@ -22,6 +22,20 @@ describe('readMlGitopsConfig', () => {
       argocd: [],
       fluxClusters: [],
       registries: [],
+      autoRollback: {
+        allModels: false,
+        environments: {
+          dev: expect.objectContaining({ enabled: false }),
+          staging: expect.objectContaining({ enabled: false }),
+          production: {
+            enabled: true,
+            onCanaryFailure: true,
+            onNotServing: true,
+            notServingAfterMs: 600_000,
+            rejectVersion: true,
+          },
+        },
+      },
     });
   });
 

@@ -8,6 +8,10 @@ import {
   readArgoCdInstancesConfig,
   readMlGitopsSharedConfig,
 } from '@ml-gitops/plugin-ml-gitops-node';
+import {
+  AutoRollbackConfig,
+  readAutoRollbackConfig,
+} from './autoRollback/config';
 
 /** @public */
 export type ArgoCdInstanceConfig = {
@@ -67,6 +71,8 @@ export type MlGitopsConfig = {
    * `host/acme`) whose repos may be config repos; unset allows any.
    */
   allowedOwners?: string[];
+  /** `mlGitops.autoRollback`; an addition to the design contract. */
+  autoRollback: AutoRollbackConfig;
 };
 
 const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
@@ -205,6 +211,7 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
     argocd,
     fluxClusters: config?.getOptionalStringArray('flux.clusters') ?? [],
     registries,
+    autoRollback: readAutoRollbackConfig(config, environments),
   };
 }
 

@@ -24,6 +24,7 @@ import {
 import {
   BranchHeadsCacheEntry,
   GithubConfigRepoClient,
+  GithubConfigRepoWriter,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { FluxSource } from './providers/flux/FluxSource';
 import { KubernetesClusters } from './providers/kubernetes/KubernetesClusters';
@@ -34,6 +35,8 @@ import { createRouter } from './service/router';
 import { configRepoPushSubscriber } from './events/configRepoPush';
 import { keepAliveFetch } from './http/keepAliveFetch';
 import { WriteThroughCache } from './database/WriteThroughCache';
+import { AutoRollbackStore } from './database/AutoRollbackStore';
+import { AutoRollback } from './autoRollback/AutoRollback';
 
 /**
  * The ml-gitops backend plugin: polls the config repos, Argo CD, Flux and the
@@ -98,8 +101,9 @@ export const mlGitopsPlugin = createBackendPlugin({
         // model: kept in memory, written through to the database so that a
         // restart or another replica starts from them.
         const memory = new WriteThroughCache(store);
+        const integrations = ScmIntegrations.fromConfig(config);
         const git = GithubConfigRepoClient.fromIntegrations({
-          integrations: ScmIntegrations.fromConfig(config),
+          integrations,
           cache: {
             get: k => memory.get<BranchHeadsCacheEntry>(k),
             set: (k, v) => memory.set(k, v),
@@ -145,6 +149,23 @@ export const mlGitopsPlugin = createBackendPlugin({
           { timeoutMs: mlConfig.requestTimeoutMs },
         );
 
+        // Opens rollback pull requests as the Git integration (the GitHub
+        // App when one is configured), never as a user.
+        const autoRollback = new AutoRollback({
+          config: mlConfig,
+          incidents: await AutoRollbackStore.create({ database }),
+          deploymentOf: async (entityRef, environment, commit) =>
+            (
+              await store.listHistory({ entityRef, environment, limit: 5 })
+            ).items.find(d => d.commit === commit),
+          writer: GithubConfigRepoWriter.fromIntegrations({
+            integrations,
+            timeoutMs: mlConfig.requestTimeoutMs,
+          }),
+          logger,
+          notifications,
+        });
+
         const poller = new MlGitopsPoller({
           logger,
           auth,
@@ -159,6 +180,7 @@ export const mlGitopsPlugin = createBackendPlugin({
           config: mlConfig,
           notifications,
           signals,
+          autoRollback,
         });
 
         await scheduler.scheduleTask({

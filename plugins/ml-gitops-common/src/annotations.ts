@@ -30,6 +30,39 @@ export const ANNOTATION_MANIFEST_PATH = 'ml-gitops/manifest-path';
 export const ANNOTATION_REGISTRY = 'ml-gitops/registry';
 
 /**
+ * Catalog annotation: `"true"` lets the backend open a rollback pull request
+ * by itself when the model's canary analysis fails or its declared version
+ * does not serve in time; `"false"` keeps it from doing so when the config
+ * (`mlGitops.autoRollback.allModels`) opts every model in. Optional.
+ * An addition to the design contract.
+ *
+ * @public
+ */
+export const ANNOTATION_AUTO_ROLLBACK = 'ml-gitops/auto-rollback';
+
+/**
+ * What a model's {@link ANNOTATION_AUTO_ROLLBACK} annotation says: opted in
+ * (true), out (false), nothing (undefined), or a value to fix.
+ *
+ * @public
+ */
+export function autoRollbackAnnotation(entity: Entity): {
+  optIn?: boolean;
+  problem?: string;
+} {
+  const value = entity.metadata.annotations?.[ANNOTATION_AUTO_ROLLBACK];
+  if (value === undefined) return {};
+  const word = value.trim().toLowerCase();
+  if (word === 'true') return { optIn: true };
+  if (word === 'false') return { optIn: false };
+  return {
+    problem: `the annotation ${ANNOTATION_AUTO_ROLLBACK} is ${JSON.stringify(
+      value.slice(0, 50),
+    )}; write "true" or "false"`,
+  };
+}
+
+/**
  * The default value of {@link ANNOTATION_MANIFEST_PATH}.
  *
  * @public

@@ -9,6 +9,9 @@ export * from './sources';
 export * from './git';
 export * from './cache';
 export { readArgoCdInstancesConfig, readMlGitopsSharedConfig } from './config';
+export { registryAccess } from './registries';
+export type { RegistryAccess } from './registries';
+export * from './rollback';
 export type {
   MlGitopsArgoCdInstanceConfig,
   MlGitopsRegistryConfig,

@@ -40,6 +40,7 @@ const TABLES = [
   'ml_gitops_deployments',
   'ml_gitops_drift_episodes',
   'ml_gitops_cache',
+  'ml_gitops_auto_rollbacks',
 ];
 
 const clients: Knex[] = [];

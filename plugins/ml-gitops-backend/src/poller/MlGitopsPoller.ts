@@ -48,6 +48,7 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { ServingVersions } from '../providers/kubernetes/ServingVersions';
 import { CanaryAnalyses } from '../providers/canary/CanaryAnalyses';
+import { AutoRollbackInput } from '../autoRollback/AutoRollback';
 import { mapWithConcurrency } from './concurrency';
 import { PollHealth } from './PollHealth';
 
@@ -395,6 +396,8 @@ export class MlGitopsPoller {
       config: MlGitopsConfig;
       notifications?: NotificationService;
       signals?: SignalsService;
+      /** Opens rollback pull requests by itself for opted-in models. */
+      autoRollback?: { consider(input: AutoRollbackInput): Promise<void> };
       now?: () => Date;
     },
   ) {}
@@ -1448,6 +1451,17 @@ export class MlGitopsPoller {
         await this.trackDriftEpisode(entityRef, entity, status, nowIso);
       }
       await this.notifyCanaryVerdict(entityRef, entity, status, before);
+      if (git.loc && !git.failure) {
+        await this.deps.autoRollback?.consider({
+          entityRef,
+          entity,
+          model,
+          loc: git.loc,
+          manifestPath: annotations.manifestPath,
+          registryName: annotations.registry,
+          status,
+        });
+      }
 
       if (
         observation &&

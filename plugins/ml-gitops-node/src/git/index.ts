@@ -39,3 +39,16 @@ export {
   markdownText,
 } from './changes';
 export type { ChangeBranch, ChangeKind, ChangeRecord } from './changes';
+export { GitCli, GitCommandError } from './gitCli';
+export {
+  branchChange,
+  directSteps,
+  openChangePullRequest,
+  openPullRequestsOfKind,
+} from './changePullRequest';
+export type {
+  BranchChange,
+  ChangeSteps,
+  CommitAuthor,
+  PullRequestRef,
+} from './changePullRequest';

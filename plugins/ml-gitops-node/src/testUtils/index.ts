@@ -6,3 +6,4 @@
  */
 export { FakeGithubRepo, manifest } from './FakeGithubRepo';
 export type { FakeCommit, FakeOpenedPull, FakePull } from './FakeGithubRepo';
+export { GitBackedRepo } from './GitBackedRepo';

@@ -1,18 +1,23 @@
 import { InputError } from '@backstage/errors';
 import { ActionContext } from '@backstage/plugin-scaffolder-node';
 import {
-  CHANGE_LABELS,
-  changeBranchName,
+  BranchChange,
   ChangeKind,
   ChangeRecord,
-  changeRecordBlock,
+  CommitAuthor,
   ConfigRepoLocation,
   GithubConfigRepoWriter,
   markdownText,
-  parseChangeBranch,
+  openChangePullRequest as openChangePullRequestSteps,
+  PullRequestRef,
 } from '@ml-gitops/plugin-ml-gitops-node';
-import { DEFAULT_MANIFEST_PATH } from '@ml-gitops/plugin-ml-gitops-common';
-import { checkBranchName } from './inputs';
+
+export { branchChange } from '@ml-gitops/plugin-ml-gitops-node';
+export type {
+  BranchChange,
+  CommitAuthor,
+  PullRequestRef,
+} from '@ml-gitops/plugin-ml-gitops-node';
 
 /*
  * The Git side effects every action ends with: a branch, a pull request, its
@@ -32,8 +37,6 @@ type StepContext = Pick<
   'logger' | 'checkpoint' | 'output'
 >;
 
-export type PullRequestRef = { number: number; url: string };
-
 function key(
   kind: ChangeKind,
   step: string,
@@ -42,43 +45,6 @@ function key(
 ) {
   return `ml-gitops.${kind}.${step}.${loc.owner}.${loc.repo}.${id}`;
 }
-
-/** A change proposed on its own branch into the environment branch `base`. */
-export type BranchChange = {
-  kind: ChangeKind;
-  loc: ConfigRepoLocation;
-  branch: string;
-  base: string;
-  /** The model segment of the branch, when the repo's manifest path is not the default. */
-  model?: string;
-};
-
-/**
- * The change `kind` to `environment` of the model at `manifestPath`, on the
- * branch `ml-gitops/[<model>/]<kind>/<environment>[/<detail>]`; refuses a
- * branch name Git would refuse.
- */
-export function branchChange(
-  kind: ChangeKind,
-  loc: ConfigRepoLocation,
-  target: { manifestPath: string; model: string },
-  environment: string,
-  detail?: string,
-): BranchChange {
-  const model =
-    target.manifestPath === DEFAULT_MANIFEST_PATH ? undefined : target.model;
-  const branch = changeBranchName({ kind, environment, model, detail });
-  return {
-    kind,
-    loc,
-    branch: checkBranchName(branch),
-    base: environment,
-    ...(model ? { model } : {}),
-  };
-}
-
-/** Who a commit is made for: the person who started the task. */
-export type CommitAuthor = { name: string; email: string };
 
 /**
  * Makes `change.branch` hold exactly one commit on top of `baseHead` that
@@ -180,108 +146,23 @@ export async function writeOneCommitBranch(
 }
 
 /**
- * Opens the pull request of a change (or finds its open one and rewrites
- * the title and body from current facts), labels it, requests the
- * reviewers, closes the open pull requests of the same kind into the same
- * environment that it supersedes, and sets the branch, pullRequestUrl and
+ * Opens the pull request of a change (see the node library's
+ * `openChangePullRequest`) and sets the branch, pullRequestUrl and
  * pullRequestNumber outputs.
  */
 export async function openChangePullRequest(
   ctx: StepContext,
   writer: GithubConfigRepoWriter,
   change: BranchChange,
-  pullRequest: {
-    title: string;
-    body: string;
-    record: ChangeRecord;
-    reviewers?: string[];
-    /** The environments, to recognise the branches of other changes. */
-    environments: readonly string[];
-  },
+  pullRequest: Parameters<typeof openChangePullRequestSteps>[3],
 ): Promise<PullRequestRef> {
-  const { kind, loc, branch, base } = change;
-  const body = `${pullRequest.body}\n\n${changeRecordBlock(
-    pullRequest.record,
-  )}`;
-  const pull = await ctx.checkpoint({
-    key: key(kind, 'pr', loc, branch),
-    fn: async () => {
-      const opened = await writer.openPullRequest(loc, {
-        head: branch,
-        base,
-        title: pullRequest.title,
-        body,
-      });
-      if (opened.created) {
-        ctx.logger.info(`Opened pull request #${opened.number}: ${opened.url}`);
-      } else {
-        await writer.updatePullRequest(loc, opened.number, {
-          title: pullRequest.title,
-          body,
-        });
-        ctx.logger.info(
-          `Pull request #${opened.number} is already open for this change; rewrote its title and description from current facts: ${opened.url}`,
-        );
-      }
-      return { number: opened.number, url: opened.url };
-    },
-  });
-  await ctx.checkpoint({
-    key: key(kind, 'label', loc, pull.number),
-    fn: async () => {
-      await writer.addLabels(loc, pull.number, [CHANGE_LABELS[kind]]);
-    },
-  });
-  const reviewers = pullRequest.reviewers ?? [];
-  if (reviewers.length > 0) {
-    await ctx.checkpoint({
-      key: key(kind, 'reviewers', loc, pull.number),
-      fn: async () => {
-        const result = await writer.requestReviewers(
-          loc,
-          pull.number,
-          reviewers,
-        );
-        if (result.requested.length > 0) {
-          ctx.logger.info(
-            `Requested reviews from ${result.requested.join(', ')}`,
-          );
-        }
-        for (const { reviewer, reason } of result.refused) {
-          // The pull request stands; only this review request was refused.
-          ctx.logger.warn(
-            `GitHub did not request a review from ${reviewer}: ${reason}`,
-          );
-        }
-      },
-    });
-  }
-  await ctx.checkpoint({
-    key: key(kind, 'supersede', loc, pull.number),
-    fn: async () => {
-      const open = await writer.listOpenPullRequests(loc, base);
-      for (const other of open) {
-        if (other.number === pull.number || other.head === branch) continue;
-        const parsed = parseChangeBranch(other.head, pullRequest.environments);
-        if (
-          parsed?.kind !== kind ||
-          parsed.environment !== base ||
-          parsed.model !== change.model
-        ) {
-          continue;
-        }
-        await writer.closePullRequest(
-          loc,
-          other.number,
-          `Superseded by #${pull.number} (${pull.url}): ${pullRequest.title}. Closed by ML GitOps, which keeps one open ${kind} pull request per environment.`,
-        );
-        ctx.logger.info(
-          `Closed pull request #${other.number} (${other.head}), superseded by #${pull.number}`,
-        );
-      }
-    },
-  });
-  ctx.output('branch', branch);
+  const pull = await openChangePullRequestSteps(
+    ctx,
+    writer,
+    change,
+    pullRequest,
+  );
+  ctx.output('branch', change.branch);
   ctx.output('pullRequestUrl', pull.url);
   ctx.output('pullRequestNumber', pull.number);
   return pull;

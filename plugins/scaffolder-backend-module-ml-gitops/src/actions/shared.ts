@@ -19,7 +19,6 @@ import {
   formatManifestProblem,
   GateEvaluation,
   getMlGitopsAnnotations,
-  MlflowClient,
   mlGitopsDeploymentOverridePermission,
   MlflowModelVersion,
   ModelManifest,
@@ -37,6 +36,8 @@ import {
   GithubConfigRepoClient,
   GithubConfigRepoWriter,
   markdownText,
+  RegistryAccess,
+  registryAccess,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { MlGitopsActionsConfig } from './config';
 import {
@@ -454,14 +455,7 @@ export function errorMessage(error: unknown): string {
   return isError(error) ? error.message : String(error);
 }
 
-/** The registry that holds a model, and its client, or why there is none. */
-export type RegistryAccess = {
-  name: string;
-  url?: string;
-  client?: MlflowClient;
-  /** Why there is no client. */
-  problem?: string;
-};
+export type { RegistryAccess } from '@ml-gitops/plugin-ml-gitops-node';
 
 /**
  * The registry named by the entity's annotation or the manifest, or the only
@@ -471,40 +465,7 @@ export function registryFor(
   config: MlGitopsActionsConfig,
   options: { registryName?: string; manifest: Pick<ModelManifest, 'registry'> },
 ): RegistryAccess {
-  const name = options.registryName ?? options.manifest.registry;
-  let registry =
-    config.registries.length === 1 ? config.registries[0] : undefined;
-  if (name) {
-    registry = config.registries.find(r => r.name === name);
-  }
-  if (!registry) {
-    return {
-      name: name ?? 'none',
-      problem: name
-        ? `the registry "${name}" is not configured under mlGitops.registries (configured: ${
-            config.registries.map(r => r.name).join(', ') || 'none'
-          })`
-        : 'no registry is named by the ml-gitops/registry annotation or the manifest, and mlGitops.registries does not hold exactly one',
-    };
-  }
-  if (registry.type !== 'mlflow') {
-    return {
-      name: registry.name,
-      url: registry.url,
-      problem: `the registry "${registry.name}" has type "${registry.type}"; only mlflow is supported`,
-    };
-  }
-  return {
-    name: registry.name,
-    url: registry.url,
-    client: MlflowClient.create({
-      baseUrl: registry.url,
-      token: registry.token,
-      username: registry.username,
-      password: registry.password,
-      credentialsHint: `mlGitops.registries[${registry.name}]`,
-    }),
-  };
+  return registryAccess(config.registries, options);
 }
 
 export async function checkRegistry(

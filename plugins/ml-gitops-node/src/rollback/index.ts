@@ -1,0 +1,8 @@
+export { proposeRollback, RollbackRefusedError } from './proposeRollback';
+export type {
+  RollbackDeps,
+  RollbackRefusal,
+  RollbackRequest,
+  RollbackResult,
+  VersionChange,
+} from './proposeRollback';
