@@ -1,10 +1,12 @@
 /*
  * A model's whole life through Git, against the demo with its sandbox:
- * register versions in MLflow, create its config repo from the template form,
- * deploy one to dev, promote it to staging and production, roll production
- * back, read the measured time to serve of the rollback from the backend and
- * on the model's ML GitOps tab, and seal a secret that the sandbox's Sealed
- * Secrets controller opens to the same value.
+ * register versions in MLflow, create its config repo from the template form
+ * (which registers its Argo CD Applications), deploy one to dev, promote it
+ * to staging and production, roll production back, read the measured time to
+ * serve of the rollback from the backend and on the model's ML GitOps tab,
+ * see a failing predictor on the card, see production's failed canary open a
+ * rollback pull request by itself, and seal a secret that Argo CD applies and
+ * the sandbox's Sealed Secrets controller opens to the same value.
  *
  * What the product does here, the test does not do for it:
  * - the PR check: every pull request is checked by the config repo's own
@@ -24,12 +26,13 @@
  * Stand-ins that remain, each for a person or a system outside the product:
  * - the sandbox's Actions runner stands in for GitHub Actions (it emulates
  *   only the validate job; packages/sandbox/src/githost/actions.ts);
- * - the sandbox's Argo CD applies a sync at once and reports Healthy (no
- *   rollout), so the measured time to serve is a second or two: it proves
- *   the measurement and the webhook-driven refresh, not a real rollout's time;
- * - the test applies the repo's Argo CD Applications through Argo CD's API,
- *   as the platform engineer's one-time `kubectl apply -f argocd/` the
- *   config repo's README asks for;
+ * - the sandbox's KServe rolls a new version out in a few seconds
+ *   (`rolloutSeconds`; a real one takes as long as its image pull and model
+ *   load), so the measured time to serve proves the measurement to Ready and
+ *   Loaded and the webhook-driven refresh, not a real rollout's time;
+ * - a failing predictor and a failing canary analysis are injected through
+ *   the sandbox's admin controls, as a broken model file or a bad metric
+ *   would make them fail;
  * - training jobs (MLflow's REST API), the reviewer's approval, the Merge
  *   button and one edit of the PR's file on GitHub are the Git host's and
  *   MLflow's APIs, called as those people would.
@@ -451,6 +454,8 @@ async function createConfigRepoInTheUi(page: Page, version: string) {
     .getByRole('option', { name: /ML Platform/ })
     .first()
     .click();
+  // production opens its own rollback pull request when its canary fails
+  await page.getByRole('checkbox', { name: /Roll back automatically/ }).check();
   await page.getByRole('button', { name: 'Next' }).click();
 
   // The Git host of the sandbox is a GitHub Enterprise-like integration.
@@ -466,6 +471,11 @@ async function createConfigRepoInTheUi(page: Page, version: string) {
     .filter({ hasText: /^Repository/ })
     .locator('input')
     .fill(REPO);
+  await page.getByRole('button', { name: 'Next' }).click();
+  // Argo CD: the configured instance, its default project and cluster
+  await expect(
+    page.getByRole('textbox', { name: 'Argo CD project' }),
+  ).toHaveValue('default');
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByText('Open in catalog')).toBeVisible({
@@ -606,21 +616,23 @@ test('a model from a new config repo to a measured production rollback, a promot
       .toBe(`${SANDBOX_GIT}/${OWNER}/${REPO}`);
     expect(entity.spec.owner).toBe('group:default/ml-platform');
 
-    // 4. The platform engineer applies the Applications the repo declares
-    // (its README: `kubectl apply -f argocd/`), here through Argo CD's API.
+    // 4. Nobody touches Argo CD: the template registered each
+    // environment's Application through Argo CD's API, applying the chart
+    // and the sealed secrets of secrets/.
     for (const environment of ENVIRONMENTS) {
-      const file = await request.get(
-        gitApi(`/contents/argocd/${environment}.yaml?ref=dev`),
-        { headers: { accept: 'application/vnd.github.raw' } },
+      const application = await json(
+        await request.get(
+          `${SANDBOX_ARGOCD}/api/v1/applications/${MODEL}-${environment}`,
+          { headers: { authorization: `Bearer ${ARGOCD_TOKEN}` } },
+        ),
       );
-      expect(file.ok()).toBe(true);
-      const application = parse(await file.text());
-      await json(
-        await request.post(`${SANDBOX_ARGOCD}/api/v1/applications`, {
-          headers: { authorization: `Bearer ${ARGOCD_TOKEN}` },
-          data: application,
-        }),
-      );
+      expect(application.metadata.labels).toMatchObject({
+        'ml-gitops/model': MODEL,
+        'ml-gitops/environment': environment,
+      });
+      expect(
+        (application.spec.sources as Json[]).map(source => source.path),
+      ).toEqual(['deploy/chart', 'secrets']);
     }
     // the backend finds the new model at a scheduled poll
     for (const environment of ENVIRONMENTS) {
@@ -784,7 +796,10 @@ test('a model from a new config repo to a measured production rollback, a promot
       pullRequest: { number: rollback },
     });
     expect(Date.parse(rolledBack!.servingAt)).not.toBeNaN();
-    expect(rolledBack!.timeToServeSeconds).toBeGreaterThanOrEqual(0);
+    // Served means Ready and Loaded: the predictor's rollout counts.
+    expect(rolledBack!.timeToServeSeconds).toBeGreaterThanOrEqual(
+      sandbox.rolloutSeconds,
+    );
 
     // 9. The model's ML GitOps tab shows the same time to serve.
     await signIn(page, `/catalog/default/component/${MODEL}/ml-gitops`);
@@ -822,7 +837,70 @@ test('a model from a new config repo to a measured production rollback, a promot
         environment: 'dev',
       }),
     );
+    // The predictor of this rollout fails to load the model: the card says
+    // so with KServe's reason, and the deploy is not counted as serving.
+    await json(
+      await request.post(
+        `${SANDBOX_ADMIN}/_sandbox/serving/fail-next-rollout`,
+        {
+          data: {
+            model: MODEL,
+            environment: 'dev',
+            version: v3,
+            reason: 'ModelLoadFailed',
+            message: 'failed to load model.pkl: unpickling error',
+          },
+        },
+      ),
+    );
     await mergeChecked(request, deployV3);
+    await expect
+      .poll(
+        async () => {
+          const body = await json(
+            await request.get(
+              `${BACKEND}/api/ml-gitops/v1/deployments?entityRef=${encodeURIComponent(
+                ENTITY_REF,
+              )}`,
+              { headers },
+            ),
+          );
+          const dev = body.environments.find((e: Json) => e.name === 'dev');
+          return `${dev?.live?.version}/${dev?.live?.serving?.state}/${dev?.live?.serving?.failure?.reason}`;
+        },
+        { timeout: servingTimeoutMs, intervals: [1_000] },
+      )
+      .toBe(`${v3}/failed/ModelLoadFailed`);
+    await signIn(page, `/catalog/default/component/${MODEL}`);
+    const failingDev = page.getByRole('row').filter({
+      has: page.getByRole('rowheader', { name: 'dev', exact: true }),
+    });
+    await expect(failingDev).toContainText('Not serving: the predictor fails', {
+      timeout: 60_000,
+    });
+    await expect(failingDev).toContainText(
+      'ModelLoadFailed: failed to load model.pkl: unpickling error',
+    );
+    await page.screenshot({
+      path: 'artifacts/screenshots/lifecycle-predictor-fails.png',
+      fullPage: true,
+    });
+    const devHistory = await json(
+      await request.get(
+        `${BACKEND}/api/ml-gitops/v1/history?entityRef=${encodeURIComponent(
+          ENTITY_REF,
+        )}&environment=dev&limit=1`,
+        { headers },
+      ),
+    );
+    expect(devHistory.items[0]).toMatchObject({ version: v3 });
+    expect(devHistory.items[0].servingAt).toBeUndefined();
+    // fixed (a new image, a node back): it serves, and only now counts
+    await json(
+      await request.post(`${SANDBOX_ADMIN}/_sandbox/serving/recover`, {
+        data: { model: MODEL, environment: 'dev' },
+      }),
+    );
     await waitServing(request, token, 'dev', v3, servingTimeoutMs);
     const v3ToStaging = pullRequestNumber(
       await runTemplate(request, token, 'ml-gitops-promote', {
@@ -847,8 +925,55 @@ test('a model from a new config repo to a measured production rollback, a promot
     await mergeChecked(request, v3ToProduction, { approve: true });
     await waitServing(request, token, 'production', v3, servingTimeoutMs);
 
-    // 11. A second rollback, started from the tab: it goes past v2 (rolled
-    // back from before) to v1, never forward again.
+    // 11. Production's canary analysis of v3 fails: the backend opens the
+    // rollback pull request by itself (the model opted in), once, as the
+    // App; merging it stays a person's decision.
+    await json(
+      await request.post(`${SANDBOX_ADMIN}/_sandbox/canary`, {
+        data: {
+          model: MODEL,
+          environment: 'production',
+          canary: { kind: 'argo-rollouts', phase: 'Failed' },
+        },
+      }),
+    );
+    const rollbackBranch = `ml-gitops/rollback/production/${v1}`;
+    const openRollbacks = async () =>
+      (
+        (await json(
+          await request.get(gitApi('/pulls?state=open&base=production')),
+        )) as Json[]
+      ).filter(p => p.head.ref === rollbackBranch);
+    await expect
+      .poll(async () => (await openRollbacks()).length, {
+        message: 'the automatic rollback pull request',
+        timeout: 2 * pollMs + 15_000,
+        intervals: [1_000],
+      })
+      .toBe(1);
+    const [automatic] = await openRollbacks();
+    expect(automatic.body).toContain(
+      '**Reason:** Automatic rollback: canary analysis',
+    );
+    expect(automatic.labels.map((l: Json) => l.name)).toContain(
+      'ml-gitops/rollback',
+    );
+    // another cycle or two: still the one pull request, nothing merged
+    await new Promise(resolve => setTimeout(resolve, 2 * pollMs));
+    expect(await openRollbacks()).toHaveLength(1);
+    expect(
+      (await json(await request.get(gitApi(`/pulls/${automatic.number}`))))
+        .merged,
+    ).toBe(false);
+    await json(
+      await request.post(`${SANDBOX_ADMIN}/_sandbox/canary`, {
+        data: { model: MODEL, environment: 'production', canary: null },
+      }),
+    );
+
+    // 12. A person rolls back too, from the tab: the same change, so the
+    // same pull request, rewritten with their reason. It goes past v2
+    // (rolled back from before) to v1, never forward again.
     await signIn(page, `/catalog/default/component/${MODEL}/ml-gitops`);
     await page.getByRole('tab', { name: 'production' }).click();
     const rollbackButton = page.getByRole('button', {
@@ -867,11 +992,12 @@ test('a model from a new config repo to a measured production rollback, a promot
         .getByRole('textbox', { name: 'Reason' })
         .fill('scores drift on card-present traffic', { timeout: 60_000 });
     });
+    expect(secondRollback).toBe(automatic.number);
     await expectUpToDate(request, secondRollback);
     await mergeChecked(request, secondRollback, { approve: true });
     await waitServing(request, token, 'production', v1, servingTimeoutMs);
 
-    // 12. Production frozen by pull request: a promotion is refused with the
+    // 13. Production frozen by pull request: a promotion is refused with the
     // reason; unfrozen by pull request again.
     const freeze = pullRequestNumber(
       await runTemplate(request, token, 'ml-gitops-freeze', {
@@ -915,8 +1041,9 @@ test('a model from a new config repo to a measured production rollback, a promot
     ).not.toContain('freeze:');
   }
 
-  // 13. Seal a secret for production: the pull request carries only the
-  // SealedSecret, and the sandbox's controller opens it to the same value.
+  // 14. Seal a secret for production: the pull request carries only the
+  // SealedSecret; once merged, Argo CD applies it with the chart and the
+  // cluster's Sealed Secrets controller makes the Secret of the same value.
   const value = `e2e-${randomBytes(12).toString('hex')}`;
   const sealOutput = await runTemplate(
     request,
@@ -949,14 +1076,28 @@ test('a model from a new config repo to a measured production rollback, a promot
   const sealed = Buffer.from(file.content, 'base64').toString('utf8');
   expect(sealed).toContain('kind: SealedSecret');
   expect(sealed).not.toContain(value);
-  const opened = await json(
-    await request.post(`${SANDBOX_ADMIN}/_sandbox/unseal`, { data: sealed }),
-  );
-  expect(opened).toMatchObject({
-    ok: true,
-    name: 'scoring-db',
-    namespace: 'ml-production',
-    scope: 'strict',
+  await mergeChecked(request, sealPr, { approve: true });
+  let made: Json | undefined;
+  await expect
+    .poll(
+      async () => {
+        const state = await json(
+          await request.get(`${SANDBOX_ADMIN}/_sandbox/state`),
+        );
+        made = (state.secrets as Json[]).find(
+          x => x.namespace === 'ml-production' && x.name === 'scoring-db',
+        );
+        return made?.appliedBy?.application;
+      },
+      {
+        message: 'the Secret the controller made from the applied SealedSecret',
+        timeout: 2 * backendPollIntervalMs() + 15_000,
+        intervals: [1_000],
+      },
+    )
+    .toBe(`${MODEL}-production`);
+  expect(made).toMatchObject({
+    appliedBy: { path: 'secrets/scoring-db.sealed.yaml' },
     data: {
       password: {
         sha256: createHash('sha256').update(value).digest('hex'),

@@ -604,6 +604,8 @@ export async function startSandbox(
         faults: Object.fromEntries(
           SYSTEMS.map(s => [s, servers[s].getFault()]),
         ),
+        // How long a new version's predictor takes to roll out.
+        rolloutSeconds: serving.rolloutSeconds,
         deployments: state.world.deployments.map(d => ({
           model: d.model.name,
           environment: d.env,

@@ -342,6 +342,18 @@ describe('ml-gitops:config-repo:create with the catalog entity', () => {
     );
   });
 
+  it('opts the model into automatic rollbacks when asked', async () => {
+    const { action } = setup();
+    const { ctx } = makeContext({
+      ...input,
+      entityOwner: 'group:default/fraud-ml',
+      autoRollback: true,
+    });
+    await action.handler(ctx);
+    const entity = yaml.parse(remote.show('production', 'catalog-info.yaml'));
+    expect(entity.metadata.annotations['ml-gitops/auto-rollback']).toBe('true');
+  });
+
   it('commits no entity without an owner', async () => {
     const { action } = setup();
     const { ctx } = makeContext(input);
@@ -353,6 +365,10 @@ describe('ml-gitops:config-repo:create with the catalog entity', () => {
   it.each([
     [{ entityOwner: 'group:default/not a name' }, 'entityOwner'],
     [{ entitySystem: 'ml-serving' }, 'entitySystem needs entityOwner'],
+    [
+      { autoRollback: true },
+      'autoRollback annotates the catalog entity the repo holds: it needs entityOwner',
+    ],
   ])('refuses %j before touching Git', async (change, message) => {
     const { github, action } = setup();
     await expect(

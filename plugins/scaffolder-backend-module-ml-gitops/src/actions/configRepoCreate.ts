@@ -262,10 +262,16 @@ const entityValidator = makeValidator();
 function checkEntityOwner(
   owner: string | undefined,
   system: string | undefined,
-): { owner: string; system?: string } | undefined {
+  autoRollback?: boolean,
+): { owner: string; system?: string; autoRollback?: boolean } | undefined {
   if (owner === undefined || owner === '') {
     if (system) {
       throw new InputError('entitySystem needs entityOwner');
+    }
+    if (autoRollback) {
+      throw new InputError(
+        'autoRollback annotates the catalog entity the repo holds: it needs entityOwner',
+      );
     }
     return undefined;
   }
@@ -296,7 +302,11 @@ function checkEntityOwner(
       );
     }
   }
-  return { owner, ...(system ? { system } : {}) };
+  return {
+    owner,
+    ...(system ? { system } : {}),
+    ...(autoRollback ? { autoRollback } : {}),
+  };
 }
 
 /**
@@ -440,6 +450,13 @@ export function createConfigRepoCreateAction(
             .string()
             .describe(
               "System of the model's catalog entity, e.g. ml-serving (with entityOwner)",
+            )
+            .optional(),
+        autoRollback: z =>
+          z
+            .boolean()
+            .describe(
+              'Annotate the model\'s catalog entity with ml-gitops/auto-rollback: "true" (with entityOwner), so the backend opens a rollback pull request by itself when a canary analysis fails or the declared version does not serve (in the environments mlGitops.autoRollback enables, by default the last); merging stays a person\'s decision',
             )
             .optional(),
         force: z =>
@@ -600,7 +617,11 @@ export function createConfigRepoCreateAction(
         ...(input.destinationName
           ? { destinationName: input.destinationName }
           : {}),
-        entity: checkEntityOwner(input.entityOwner, input.entitySystem),
+        entity: checkEntityOwner(
+          input.entityOwner,
+          input.entitySystem,
+          input.autoRollback,
+        ),
       };
       const files = configRepoFiles(spec);
       const registration = resolveOperator(input, options.config);

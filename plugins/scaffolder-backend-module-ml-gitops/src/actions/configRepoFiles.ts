@@ -33,7 +33,13 @@ export type ConfigRepoSpec = {
   /** …or its name in Argo CD's cluster list (used instead of the server when set). */
   destinationName?: string;
   /** When set, the repo also holds the model's catalog entity (catalog-info.yaml). */
-  entity?: { owner: string; system?: string; description?: string };
+  entity?: {
+    owner: string;
+    system?: string;
+    description?: string;
+    /** Annotate `ml-gitops/auto-rollback: "true"`. */
+    autoRollback?: boolean;
+  };
 };
 
 /** Where the model's catalog entity lives in the repo, when it has one. */
@@ -57,6 +63,7 @@ function catalogInfo(
           'ml-gitops/model': spec.model,
           'ml-gitops/config-repo': spec.repoUrl,
           ...(spec.registry ? { 'ml-gitops/registry': spec.registry } : {}),
+          ...(entity.autoRollback ? { 'ml-gitops/auto-rollback': 'true' } : {}),
           'backstage.io/kubernetes-id': spec.model,
         },
       },

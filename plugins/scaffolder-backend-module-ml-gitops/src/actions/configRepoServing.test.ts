@@ -120,7 +120,11 @@ function renderInferenceService(
   manifest = remote.show(branch, 'deploy/model.yaml'),
 ) {
   const app = yaml.parse(remote.show(branch, `argocd/${environment}.yaml`));
-  expect(app.spec.source).toMatchObject({
+  // The chart is one of the Application's sources; secrets/ is the other.
+  const chart = (app.spec.sources as Array<{ path: string }>).find(
+    source => source.path === 'deploy/chart',
+  );
+  expect(chart).toMatchObject({
     targetRevision: environment,
     path: 'deploy/chart',
     helm: {
