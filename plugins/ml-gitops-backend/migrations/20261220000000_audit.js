@@ -57,7 +57,10 @@ exports.up = async function up(knex) {
  */
 exports.down = async function down(knex) {
   await knex.schema.alterTable('ml_gitops_drift_episodes', table => {
-    table.dropIndex(['entity_ref', 'environment', 'started_at'], 'ml_gitops_drift_env_time_idx');
+    table.dropIndex(
+      ['entity_ref', 'environment', 'started_at'],
+      'ml_gitops_drift_env_time_idx',
+    );
     table.dropIndex(['started_at', 'id'], 'ml_gitops_drift_time_idx');
   });
   await knex.schema.alterTable('ml_gitops_deployments', table => {

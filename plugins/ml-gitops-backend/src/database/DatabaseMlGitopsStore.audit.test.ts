@@ -328,7 +328,12 @@ describe('DatabaseMlGitopsStore: as of', () => {
         frozen: { reason: 'incident 4711' },
       };
       expect(
-        await store.recordDeploymentChecks(ENTITY, 'production', commit, checks),
+        await store.recordDeploymentChecks(
+          ENTITY,
+          'production',
+          commit,
+          checks,
+        ),
       ).toBe(true);
       expect(
         await store.recordDeploymentChecks(ENTITY, 'production', commit, {
@@ -475,9 +480,7 @@ describe('DatabaseMlGitopsStore: audit export', () => {
       expect(
         (await store.listDriftEpisodes(ENTITY, 10)).map(e => e.environment),
       ).toEqual(['staging', 'production']);
-      expect(
-        await store.listDriftEpisodes(ENTITY, 10, 'production'),
-      ).toEqual([
+      expect(await store.listDriftEpisodes(ENTITY, 10, 'production')).toEqual([
         expect.objectContaining({
           startedAt: '2026-11-03T08:00:00.000Z',
           endedAt: '2026-11-03T09:00:00.000Z',

@@ -82,7 +82,9 @@ export function resolveStateAt(facts: EnvironmentFactsAt): AuditStateItem {
     notes.push(
       `Drifted from Git from ${drift.startedAt}${
         drift.endedAt ? ` to ${drift.endedAt}` : ' (still open)'
-      }: ${drift.reason}. The version serving during a drift episode is not recorded.`,
+      }: ${
+        drift.reason
+      }. The version serving during a drift episode is not recorded.`,
     );
     return {
       ...base,

@@ -68,7 +68,10 @@ function frozenText(checks?: DeploymentChecks): string | undefined {
 export function auditCsvFields(
   event: AuditEvent,
 ): Array<string | number | undefined> {
-  const row: Record<(typeof AUDIT_CSV_COLUMNS)[number], string | number | undefined> = {
+  const row: Record<
+    (typeof AUDIT_CSV_COLUMNS)[number],
+    string | number | undefined
+  > = {
     type: event.type,
     entity_ref: event.entityRef,
     environment: event.environment,

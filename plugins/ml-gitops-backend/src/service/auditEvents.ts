@@ -1,8 +1,5 @@
 import { AuditEvent } from '@ml-gitops/plugin-ml-gitops-common';
-import type {
-  AuditPosition,
-  MlGitopsStore,
-} from '../database/MlGitopsStore';
+import type { AuditPosition, MlGitopsStore } from '../database/MlGitopsStore';
 
 /**
  * Where an export stands in its two time-ordered streams: deployments (by
@@ -39,7 +36,11 @@ export async function readEventPage(
   limit: number,
 ): Promise<{ items: AuditEvent[]; next?: ExportPosition }> {
   const [deployments, drifts] = await Promise.all([
-    store.listDeploymentEvents({ ...scope, after: position.d, limit: limit + 1 }),
+    store.listDeploymentEvents({
+      ...scope,
+      after: position.d,
+      limit: limit + 1,
+    }),
     store.listDriftEvents({ ...scope, after: position.e, limit: limit + 1 }),
   ]);
   const merged = [...deployments, ...drifts].sort(compare);

@@ -129,7 +129,12 @@ export async function createAuditRouter(options: {
     entityRef: string,
   ) {
     const [decision] = await permissions.authorize(
-      [{ permission: mlGitopsDeploymentReadPermission, resourceRef: entityRef }],
+      [
+        {
+          permission: mlGitopsDeploymentReadPermission,
+          resourceRef: entityRef,
+        },
+      ],
       { credentials },
     );
     if (decision.result !== AuthorizeResult.ALLOW) {

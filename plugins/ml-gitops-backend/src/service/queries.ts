@@ -44,4 +44,3 @@ export function parseQuery<T extends z.ZodType>(
   }
   return result.data;
 }
-

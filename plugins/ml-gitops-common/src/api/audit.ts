@@ -7,11 +7,7 @@
  * All timestamps are ISO 8601 strings in UTC.
  */
 
-import type {
-  DeploymentKind,
-  GateOutcome,
-  PullRequestInfo,
-} from './types';
+import type { DeploymentKind, GateOutcome, PullRequestInfo } from './types';
 
 /**
  * What the backend read about a deployed version on its first poll after the
