@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { auditCommand } from './audit/command';
 import { deployCommand } from './deploy/command';
 import { describeError, EXIT, UsageError } from './lib/errors';
 import {
@@ -65,6 +66,9 @@ Exit codes: 0 all checks passed, 1 a check failed,
 
 ml-gitops deploy --entity REF --version VERSION opens the deployment pull
 request through Backstage; see ml-gitops deploy --help.
+
+ml-gitops audit --at TIME and ml-gitops audit export --from TIME --to TIME
+answer what served where and when, from Backstage; see ml-gitops audit --help.
 `;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -86,6 +90,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   };
   if (argv[0] === 'deploy') {
     return deployCommand(argv.slice(1), io);
+  }
+  if (argv[0] === 'audit') {
+    return auditCommand(argv.slice(1), io);
   }
   let parsed;
   try {

@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 export * from './api/types';
+export * from './api/audit';
 export * from './annotations';
 export * from './environments';
 export * from './permissions';

@@ -4,14 +4,21 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import {
+  AuditDeploymentEvent,
+  AuditDriftEvent,
+  AuditStateItem,
   Deployment,
+  DeploymentChecks,
   DeploymentKind,
   DriftItem,
   EnvironmentStatus,
   PullRequestInfo,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { Knex } from 'knex';
+import { AuditedDeployment, resolveStateAt } from './auditState';
 import {
+  AuditEventQuery,
+  AuditEventRows,
   DriftEpisode,
   MlGitopsStore,
   Silence,
@@ -61,6 +68,7 @@ type DeploymentRow = {
   serving_at: string | null;
   time_to_serve_seconds: number | null;
   recorded_at: string;
+  checks?: string | null;
 };
 
 type EpisodeRow = {
@@ -304,6 +312,41 @@ function toDeployment(row: DeploymentRow): Deployment {
     deployment.timeToServeSeconds = Number(row.time_to_serve_seconds);
   }
   return deployment;
+}
+
+function toAudited(row: DeploymentRow): AuditedDeployment {
+  const deployment: AuditedDeployment = toDeployment(row);
+  if (row.checks) {
+    deployment.checks = JSON.parse(row.checks) as DeploymentChecks;
+  }
+  return deployment;
+}
+
+function toDeploymentEvent(
+  entityRef: string,
+  row: DeploymentRow,
+): AuditDeploymentEvent {
+  const d = toAudited(row);
+  return {
+    type: 'deployment',
+    entityRef,
+    environment: d.environment,
+    at: d.committedAt,
+    kind: d.kind,
+    version: d.version,
+    ...(d.previousVersion !== undefined
+      ? { previousVersion: d.previousVersion }
+      : {}),
+    commit: d.commit,
+    author: d.author,
+    ...(d.pullRequest ? { pullRequest: d.pullRequest } : {}),
+    ...(d.servingAt ? { servingAt: d.servingAt } : {}),
+    ...(d.timeToServeSeconds !== undefined
+      ? { timeToServeSeconds: d.timeToServeSeconds }
+      : {}),
+    ...(d.reason ? { reason: d.reason } : {}),
+    ...(d.checks ? { checks: d.checks } : {}),
+  };
 }
 
 function toEpisode(row: EpisodeRow): DriftEpisode {
@@ -723,12 +766,200 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
   async listDriftEpisodes(
     entityRef: string,
     limit: number,
+    environment?: string,
   ): Promise<DriftEpisode[]> {
-    const rows = await this.db<EpisodeRow>(EPISODES)
-      .where({ entity_ref: entityRef })
-      .orderBy('id', 'desc')
+    let query = this.db<EpisodeRow>(EPISODES).where({ entity_ref: entityRef });
+    if (environment !== undefined) {
+      query = query.andWhere({ environment });
+    }
+    const rows = await query
+      .orderBy([
+        { column: 'started_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
       .limit(limit);
     return rows.map(toEpisode);
+  }
+
+  async recordDeploymentChecks(
+    entityRef: string,
+    environment: string,
+    commit: string,
+    checks: DeploymentChecks,
+  ): Promise<boolean> {
+    const updated = await this.db(DEPLOYMENTS)
+      .where({ entity_ref: entityRef, environment, commit_sha: commit })
+      .whereNull('checks')
+      .update({ checks: JSON.stringify(checks) });
+    return updated > 0;
+  }
+
+  async getStateAt(options: {
+    entityRef: string;
+    at: string;
+    environments: string[];
+  }): Promise<AuditStateItem[]> {
+    const { entityRef } = options;
+    const at = iso(options.at);
+    // The earliest merge and serving time of each environment with history.
+    const firsts = await this.db<DeploymentRow>(DEPLOYMENTS)
+      .where({ entity_ref: entityRef })
+      .groupBy('environment')
+      .select('environment')
+      .min({ first_merged_at: 'committed_at', first_serving_at: 'serving_at' });
+    const episodeEnvironments = await this.db<EpisodeRow>(EPISODES)
+      .where({ entity_ref: entityRef })
+      .distinct('environment');
+    const environments = [...options.environments];
+    for (const row of [...firsts, ...episodeEnvironments]) {
+      if (!environments.includes(row.environment)) {
+        environments.push(row.environment);
+      }
+    }
+    const items: AuditStateItem[] = [];
+    for (const environment of environments) {
+      const first = firsts.find(row => row.environment === environment) as
+        | { first_merged_at: string | null; first_serving_at: string | null }
+        | undefined;
+      const scope = { entity_ref: entityRef, environment };
+      const [declared, lastServed, drift] = await Promise.all([
+        this.db<DeploymentRow>(DEPLOYMENTS)
+          .where(scope)
+          .andWhere('committed_at', '<=', at)
+          .orderBy([
+            { column: 'committed_at', order: 'desc' },
+            { column: 'id', order: 'desc' },
+          ])
+          .first(),
+        this.db<DeploymentRow>(DEPLOYMENTS)
+          .where(scope)
+          .andWhere('serving_at', '<=', at)
+          .orderBy([
+            { column: 'serving_at', order: 'desc' },
+            { column: 'id', order: 'desc' },
+          ])
+          .first(),
+        this.db<EpisodeRow>(EPISODES)
+          .where(scope)
+          .andWhere('started_at', '<=', at)
+          .andWhere(q => q.whereNull('ended_at').orWhere('ended_at', '>', at))
+          .orderBy([
+            { column: 'started_at', order: 'desc' },
+            { column: 'id', order: 'desc' },
+          ])
+          .first(),
+      ]);
+      items.push(
+        resolveStateAt({
+          entityRef,
+          environment,
+          at,
+          ...(declared ? { declared: toAudited(declared) } : {}),
+          ...(lastServed ? { lastServed: toAudited(lastServed) } : {}),
+          ...(drift ? { drift: toEpisode(drift) } : {}),
+          ...(first?.first_merged_at
+            ? { firstMergedAt: first.first_merged_at }
+            : {}),
+          ...(first?.first_serving_at
+            ? { firstServingAt: first.first_serving_at }
+            : {}),
+        }),
+      );
+    }
+    return items;
+  }
+
+  async listAuditModels(options: {
+    limit: number;
+    after?: string;
+  }): Promise<{ entityRefs: string[]; more: boolean }> {
+    const after = options.after ?? '';
+    const rows = await this.db
+      .select('entity_ref')
+      .from(
+        this.db
+          .select('entity_ref')
+          .from(STATUS)
+          .where('entity_ref', '>', after)
+          .union(
+            this.db
+              .select('entity_ref')
+              .from(DEPLOYMENTS)
+              .where('entity_ref', '>', after),
+          )
+          .as('models'),
+      )
+      .orderBy('entity_ref', 'asc')
+      .limit(options.limit + 1);
+    const entityRefs = rows.map(r => r.entity_ref as string);
+    return {
+      entityRefs: entityRefs.slice(0, options.limit),
+      more: entityRefs.length > options.limit,
+    };
+  }
+
+  async listDeploymentEvents(
+    query: AuditEventQuery,
+  ): Promise<AuditEventRows<AuditDeploymentEvent>> {
+    let q = this.db<DeploymentRow>(DEPLOYMENTS)
+      .where('committed_at', '>=', iso(query.from))
+      .andWhere('committed_at', '<', iso(query.to));
+    if (query.entityRef) {
+      q = q.andWhere({ entity_ref: query.entityRef });
+    }
+    if (query.after) {
+      q = q.andWhereRaw('(committed_at, id) > (?, ?)', [
+        query.after.at,
+        Number(query.after.id),
+      ]);
+    }
+    const rows = await q
+      .orderBy([
+        { column: 'committed_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ])
+      .limit(query.limit);
+    return rows.map(row => ({
+      id: String(row.id),
+      event: toDeploymentEvent(row.entity_ref, row),
+    }));
+  }
+
+  async listDriftEvents(
+    query: AuditEventQuery,
+  ): Promise<AuditEventRows<AuditDriftEvent>> {
+    let q = this.db<EpisodeRow>(EPISODES)
+      .where('started_at', '<', iso(query.to))
+      .andWhere(w =>
+        w.whereNull('ended_at').orWhere('ended_at', '>=', iso(query.from)),
+      );
+    if (query.entityRef) {
+      q = q.andWhere({ entity_ref: query.entityRef });
+    }
+    if (query.after) {
+      q = q.andWhereRaw('(started_at, id) > (?, ?)', [
+        query.after.at,
+        Number(query.after.id),
+      ]);
+    }
+    const rows = await q
+      .orderBy([
+        { column: 'started_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ])
+      .limit(query.limit);
+    return rows.map(row => ({
+      id: String(row.id),
+      event: {
+        type: 'drift',
+        entityRef: row.entity_ref,
+        environment: row.environment,
+        at: row.started_at,
+        startedAt: row.started_at,
+        ...(row.ended_at ? { endedAt: row.ended_at } : {}),
+        reason: row.reason,
+      },
+    }));
   }
 
   async getCacheValue<T>(key: string): Promise<T | undefined> {

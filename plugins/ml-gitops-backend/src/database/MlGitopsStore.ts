@@ -1,5 +1,9 @@
 import {
+  AuditDeploymentEvent,
+  AuditDriftEvent,
+  AuditStateItem,
   Deployment,
+  DeploymentChecks,
   DriftItem,
   EnvironmentStatus,
 } from '@ml-gitops/plugin-ml-gitops-common';
@@ -63,6 +67,23 @@ export type DriftEpisode = {
   startedAt: string;
   endedAt?: string;
   reason: string;
+};
+
+/** A position in the time-ordered audit export: after this time and row id. */
+export type AuditPosition = { at: string; id: string };
+
+/** One page of audit events read from the store, oldest first. */
+export type AuditEventRows<T> = Array<{ id: string; event: T }>;
+
+/** The range and scope of an audit export page. */
+export type AuditEventQuery = {
+  /** ISO 8601 UTC, inclusive. */
+  from: string;
+  /** ISO 8601 UTC, exclusive. */
+  to: string;
+  entityRef?: string;
+  after?: AuditPosition;
+  limit: number;
 };
 
 /**
@@ -165,8 +186,57 @@ export interface MlGitopsStore {
     endedAt: string,
   ): Promise<DriftEpisode | undefined>;
 
-  /** Drift episodes of a model, newest first. */
-  listDriftEpisodes(entityRef: string, limit: number): Promise<DriftEpisode[]>;
+  /** Drift episodes of a model (one environment when given), newest first. */
+  listDriftEpisodes(
+    entityRef: string,
+    limit: number,
+    environment?: string,
+  ): Promise<DriftEpisode[]>;
+
+  /**
+   * Keeps what the backend read after a deployment's merge (registry facts,
+   * gate, freeze), once: a deployment that has them keeps the first.
+   * Resolves true when they were stored now.
+   */
+  recordDeploymentChecks(
+    entityRef: string,
+    environment: string,
+    commit: string,
+    checks: DeploymentChecks,
+  ): Promise<boolean>;
+
+  /**
+   * What Git declared and what served in each environment of a model at an
+   * instant: the given environments in order, then any other environment
+   * with recorded history.
+   */
+  getStateAt(options: {
+    entityRef: string;
+    at: string;
+    environments: string[];
+  }): Promise<AuditStateItem[]>;
+
+  /**
+   * The models with a stored status or recorded history (also models that
+   * left the catalog), ordered by entity ref, one page at a time.
+   */
+  listAuditModels(options: {
+    limit: number;
+    after?: string;
+  }): Promise<{ entityRefs: string[]; more: boolean }>;
+
+  /** Deployments merged in the range after the position, oldest first. */
+  listDeploymentEvents(
+    query: AuditEventQuery,
+  ): Promise<AuditEventRows<AuditDeploymentEvent>>;
+
+  /**
+   * Drift episodes that overlap the range (started before its end, not
+   * ended before its start), after the position, by start time.
+   */
+  listDriftEvents(
+    query: AuditEventQuery,
+  ): Promise<AuditEventRows<AuditDriftEvent>>;
 
   getCacheValue<T>(key: string): Promise<T | undefined>;
   setCacheValue<T>(key: string, value: T): Promise<void>;

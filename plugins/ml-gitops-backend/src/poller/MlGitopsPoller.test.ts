@@ -475,6 +475,39 @@ describe('MlGitopsPoller', () => {
     );
   });
 
+  it('keeps with each declared deployment what it read after the merge, once, for the audit', async () => {
+    const t = await setup();
+    await t.poller.pollAll();
+    const events = async () =>
+      (
+        await t.store.listDeploymentEvents({
+          from: '2000-01-01T00:00:00.000Z',
+          to: '2100-01-01T00:00:00.000Z',
+          entityRef: FRAUD,
+          limit: 100,
+        })
+      ).map(row => row.event);
+    const first = await events();
+    const dev = first.find(e => e.commit === t.c2);
+    expect(dev?.checks).toEqual({
+      checkedAt: expect.any(String),
+      registry: {
+        exists: true,
+        gate: 'passed',
+        metrics: { auc: 0.95 },
+        thresholds: { auc: { min: 0.92 } },
+      },
+    });
+    // The rollback declared in production: its version fails the gate.
+    const rollback = first.find(e => e.commit === t.p3);
+    expect(rollback?.checks?.registry?.gate).toBe('failed');
+    // Deployments no longer declared were never read after their merge.
+    expect(first.find(e => e.commit === t.p2)?.checks).toBeUndefined();
+
+    await t.poller.pollAll();
+    expect(await events()).toEqual(first);
+  });
+
   it('costs one batched GraphQL query for the branch heads of unchanged config repos', async () => {
     const t = await setup();
     await t.poller.pollAll();

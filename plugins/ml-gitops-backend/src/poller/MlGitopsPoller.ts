@@ -1416,6 +1416,7 @@ export class MlGitopsPoller {
         sameJson(beforeEntry.silence, silence);
       changed ||= !same;
 
+      await this.recordChecks(entityRef, status, before, nowIso);
       // What served at the same commit was marked serving then.
       const servedBefore =
         !!before &&
@@ -1481,6 +1482,67 @@ export class MlGitopsPoller {
     }
 
     return { entityRef, model, statuses, changed };
+  }
+
+  /**
+   * Keeps with a deployment what this backend read on its first poll after
+   * the merge, for the audit export: the registry's facts and gate verdict
+   * for the deployed version and the freeze of the environment. Once per
+   * declared commit (the store keeps the first); a registry that could not
+   * be read is asked again next cycle.
+   */
+  private async recordChecks(
+    entityRef: string,
+    status: EnvironmentStatus,
+    before: EnvironmentStatus | undefined,
+    nowIso: string,
+  ) {
+    const { declared, registry, freeze } = status;
+    if (
+      !declared ||
+      registry?.gate === 'unknown' ||
+      (registry?.version !== undefined && registry.version !== declared.version)
+    ) {
+      return;
+    }
+    const known =
+      before?.declared?.commit === declared.commit &&
+      (before.registry === null ||
+        (before.registry?.version === declared.version &&
+          before.registry.gate !== 'unknown'));
+    if (known) {
+      return;
+    }
+    await this.deps.store
+      .recordDeploymentChecks(entityRef, status.name, declared.commit, {
+        checkedAt: nowIso,
+        registry: registry
+          ? {
+              exists: registry.exists,
+              gate: registry.gate,
+              metrics: registry.metrics,
+              ...(registry.thresholds
+                ? { thresholds: registry.thresholds }
+                : {}),
+              ...(registry.rejected ? { rejected: registry.rejected } : {}),
+            }
+          : null,
+        ...(freeze
+          ? {
+              frozen: {
+                reason: freeze.reason,
+                ...(freeze.until ? { until: freeze.until } : {}),
+              },
+            }
+          : {}),
+      })
+      .catch(error =>
+        this.deps.logger.warn(
+          `Keeping the checks of ${entityRef} ${status.name} ${
+            declared.commit
+          } failed: ${errorMessage(error)}`,
+        ),
+      );
   }
 
   /**

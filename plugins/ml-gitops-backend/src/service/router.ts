@@ -5,7 +5,6 @@ import {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
@@ -23,7 +22,9 @@ import {
   mlGitopsDeploymentReadPermission,
   mlGitopsDeploymentRefreshPermission,
 } from '@ml-gitops/plugin-ml-gitops-common';
+import { createAuditRouter } from './auditRouter';
 import { FleetCursors } from './fleetCursors';
+import { entityRefSchema, parseQuery } from './queries';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
@@ -34,47 +35,6 @@ import { PollHealth } from '../poller/PollHealth';
 export interface RefreshScheduler {
   /** Polls one model now; resolves false when the entity is not a model. */
   pollEntityRef(entityRef: string): Promise<boolean>;
-}
-
-const entityRefSchema = z
-  .string({
-    error: 'entityRef is required, e.g. component:default/fraud-detector',
-  })
-  .min(1, 'entityRef is required, e.g. component:default/fraud-detector')
-  .transform((value, ctx) => {
-    try {
-      return stringifyEntityRef(
-        parseEntityRef(value, {
-          defaultKind: 'component',
-          defaultNamespace: 'default',
-        }),
-      );
-    } catch (error) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `entityRef "${value}" is not an entity reference such as component:default/fraud-detector`,
-      });
-      return z.NEVER;
-    }
-  });
-
-function parseQuery<T extends z.ZodType>(
-  schema: T,
-  input: unknown,
-): z.output<T> {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    throw new InputError(
-      result.error.issues
-        .map(issue =>
-          issue.path.length
-            ? `${issue.path.join('.')}: ${issue.message}`
-            : issue.message,
-        )
-        .join('; '),
-    );
-  }
-  return result.data;
 }
 
 const historyQuery = z.object({
@@ -353,6 +313,17 @@ export async function createRouter(options: {
       );
     res.status(202).json({ entityRef, status: 'accepted' });
   });
+
+  router.use(
+    await createAuditRouter({
+      logger,
+      httpAuth,
+      permissions,
+      catalog,
+      store,
+      environments,
+    }),
+  );
 
   return router;
 }
