@@ -21,6 +21,7 @@ import type {
   AuditStateItem,
   AuditStateResponse,
 } from '@ml-gitops/plugin-ml-gitops-common';
+import { backstageTarget } from '../lib/backstageTarget';
 import { describeError, EXIT, UsageError } from '../lib/errors';
 import type { CliIo } from '../main';
 
@@ -53,7 +54,6 @@ Options:
 Exit codes: 0 answered, 2 usage, permission or connection error.
 `;
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ENTITY_REF =
   /^(?:[A-Za-z][-A-Za-z0-9]*:)?(?:[a-z0-9][-a-z0-9]*\/)?[A-Za-z0-9][-A-Za-z0-9_.]*$/;
 const ISO_INSTANT =
@@ -296,45 +296,11 @@ export async function auditCommand(argv: string[], io: CliIo): Promise<number> {
     );
   }
 
-  const backstageUrl =
-    values['backstage-url'] ?? (io.env.BACKSTAGE_URL || undefined);
-  if (!backstageUrl) {
-    return usageError(
-      '--backstage-url is required (or set BACKSTAGE_URL): the Backstage backend base URL, e.g. https://backstage.example.com',
-    );
+  const target = backstageTarget(values, io.env);
+  if (!target.ok) {
+    return usageError(target.problem);
   }
-  let parsedUrl: URL;
-  try {
-    parsedUrl = new URL(backstageUrl);
-  } catch {
-    return usageError(
-      `--backstage-url ${JSON.stringify(
-        backstageUrl,
-      )} is not a URL; write e.g. https://backstage.example.com`,
-    );
-  }
-  if (!['http:', 'https:'].includes(parsedUrl.protocol)) {
-    return usageError('--backstage-url must be an http(s) URL');
-  }
-  if (parsedUrl.username || parsedUrl.password) {
-    return usageError(
-      '--backstage-url must not carry credentials; put the token in the variable named by --token-env',
-    );
-  }
-  const tokenEnv = values['token-env'] ?? 'BACKSTAGE_TOKEN';
-  if (!ENV_NAME.test(tokenEnv)) {
-    return usageError(
-      `--token-env takes the name of an environment variable, not ${JSON.stringify(
-        tokenEnv,
-      )}`,
-    );
-  }
-  const token = io.env[tokenEnv];
-  if (!token) {
-    return usageError(
-      `the variable ${tokenEnv} is not set or empty: it must hold a Backstage access token`,
-    );
-  }
+  const { url: backstageUrl, token } = target;
 
   const client = new AuditClient({
     baseUrl: backstageUrl,

@@ -16,6 +16,7 @@
 
 import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { backstageTarget } from '../lib/backstageTarget';
 import { describeError, EXIT, UsageError } from '../lib/errors';
 import type { CliIo } from '../main';
 import {
@@ -50,7 +51,6 @@ Exit codes: 0 the pull request is open (its URL is printed),
 `;
 
 const DEFAULT_TEMPLATE = 'template:default/ml-gitops-deploy';
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // kind:namespace/name with the catalog's character rules, kind and namespace optional.
 const ENTITY_REF =
   /^(?:[A-Za-z][-A-Za-z0-9]*:)?(?:[a-z0-9][-a-z0-9]*\/)?[A-Za-z0-9][-A-Za-z0-9_.]*$/;
@@ -130,46 +130,13 @@ export async function deployCommand(
     );
   }
 
-  const backstageUrl =
-    values['backstage-url'] ?? (io.env.BACKSTAGE_URL || undefined);
-  if (!backstageUrl) {
-    return usageError(
-      '--backstage-url is required (or set BACKSTAGE_URL): the Backstage backend base URL, e.g. https://backstage.example.com',
-    );
+  const target = backstageTarget(values, io.env, {
+    tokenHint: 'in GitHub Actions: a repository secret',
+  });
+  if (!target.ok) {
+    return usageError(target.problem);
   }
-  let parsedUrl: URL;
-  try {
-    parsedUrl = new URL(backstageUrl);
-  } catch {
-    return usageError(
-      `--backstage-url ${JSON.stringify(
-        backstageUrl,
-      )} is not a URL; write e.g. https://backstage.example.com`,
-    );
-  }
-  if (!['http:', 'https:'].includes(parsedUrl.protocol)) {
-    return usageError('--backstage-url must be an http(s) URL');
-  }
-  if (parsedUrl.username || parsedUrl.password) {
-    return usageError(
-      '--backstage-url must not carry credentials; put the token in the variable named by --token-env',
-    );
-  }
-
-  const tokenEnv = values['token-env'] ?? 'BACKSTAGE_TOKEN';
-  if (!ENV_NAME.test(tokenEnv)) {
-    return usageError(
-      `--token-env takes the name of an environment variable, not ${JSON.stringify(
-        tokenEnv,
-      )}`,
-    );
-  }
-  const token = io.env[tokenEnv];
-  if (!token) {
-    return usageError(
-      `the variable ${tokenEnv} is not set or empty: it must hold a Backstage access token (in GitHub Actions: a repository secret)`,
-    );
-  }
+  const { url: backstageUrl, token } = target;
 
   const timeout = values.timeout === undefined ? 600 : Number(values.timeout);
   if (!Number.isInteger(timeout) || timeout < 1 || timeout > 3600) {

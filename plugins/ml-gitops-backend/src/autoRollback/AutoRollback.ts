@@ -1,3 +1,7 @@
+import {
+  NOTIFICATION_TOPICS,
+  notifyEntityOwners,
+} from '../notifications/ownerNotifications';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { isError } from '@backstage/errors';
@@ -339,33 +343,18 @@ export class AutoRollback {
       key: IncidentKey;
     },
   ) {
-    if (!this.deps.notifications) return;
     const { entity, entityRef } = input;
-    const scope = `ml-gitops:auto-rollback:${entityRef}:${payload.key.environment}:${payload.key.declaredCommit}`;
-    await this.deps.notifications
-      .send({
-        recipients: { type: 'entity', entityRef },
-        payload: {
-          title: payload.title,
-          description: payload.description,
-          severity: payload.severity,
-          link:
-            payload.link ??
-            `/catalog/${
-              entity.metadata.namespace ?? 'default'
-            }/${entity.kind.toLocaleLowerCase('en-US')}/${
-              entity.metadata.name
-            }/ml-gitops`,
-          topic: scope,
-          scope,
-        },
-      })
-      .catch(error =>
-        this.deps.logger.warn(
-          `Sending a notification for ${entityRef} failed: ${errorMessage(
-            error,
-          )}`,
-        ),
-      );
+    await notifyEntityOwners(
+      this.deps,
+      { entity, entityRef },
+      {
+        topic: NOTIFICATION_TOPICS.rollback,
+        scope: `ml-gitops:auto-rollback:${entityRef}:${payload.key.environment}:${payload.key.declaredCommit}`,
+        title: payload.title,
+        description: payload.description,
+        severity: payload.severity,
+        ...(payload.link ? { link: payload.link } : {}),
+      },
+    );
   }
 }

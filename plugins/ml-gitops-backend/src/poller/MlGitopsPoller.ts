@@ -1,3 +1,8 @@
+import {
+  NOTIFICATION_TOPICS,
+  NotificationTopic,
+  notifyEntityOwners,
+} from '../notifications/ownerNotifications';
 import { InputError } from '@backstage/errors';
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
@@ -1245,6 +1250,7 @@ export class MlGitopsPoller {
         }
         const title = entity.metadata.title ?? entity.metadata.name;
         await this.notifyOwners(entityRef, entity, rollback.environment, {
+          topic: NOTIFICATION_TOPICS.rollback,
           title: `${title} rolled back in ${rollback.environment}: ${
             rollback.previousVersion ?? '?'
           } → ${rollback.version}`,
@@ -1588,6 +1594,7 @@ export class MlGitopsPoller {
     ) {
       const title = entity.metadata.title ?? entity.metadata.name;
       await this.notifyOwners(entityRef, entity, status.name, {
+        topic: NOTIFICATION_TOPICS.rollback,
         title: `${title}: the rollback in ${status.name} missed its target`,
         description: `Version ${served.version} (${served.commit.slice(
           0,
@@ -1632,6 +1639,7 @@ export class MlGitopsPoller {
     }
     const title = entity.metadata.title ?? entity.metadata.name;
     await this.notifyOwners(entityRef, entity, status.name, {
+      topic: NOTIFICATION_TOPICS.canary,
       title: `${title}: the canary analysis in ${status.name} ${
         canary.phase === 'failed' ? 'failed' : 'was inconclusive'
       }`,
@@ -1651,38 +1659,21 @@ export class MlGitopsPoller {
     entity: Entity,
     environment: string,
     payload: {
+      topic: NotificationTopic;
       title: string;
       description?: string;
       severity: 'high' | 'normal';
       scope?: string;
     },
   ) {
-    if (!this.deps.notifications) {
-      return;
-    }
-    const scope =
-      payload.scope ?? `ml-gitops:drift:${entityRef}:${environment}`;
-    await this.deps.notifications
-      .send({
-        recipients: { type: 'entity', entityRef },
-        payload: {
-          ...payload,
-          link: `/catalog/${
-            entity.metadata.namespace ?? 'default'
-          }/${entity.kind.toLocaleLowerCase('en-US')}/${
-            entity.metadata.name
-          }/ml-gitops`,
-          topic: scope,
-          scope,
-        },
-      })
-      .catch(error =>
-        this.deps.logger.warn(
-          `Sending a notification for ${entityRef} failed: ${errorMessage(
-            error,
-          )}`,
-        ),
-      );
+    await notifyEntityOwners(
+      this.deps,
+      { entity, entityRef },
+      {
+        ...payload,
+        scope: payload.scope ?? `ml-gitops:drift:${entityRef}:${environment}`,
+      },
+    );
   }
 
   /**
@@ -1707,6 +1698,7 @@ export class MlGitopsPoller {
     if (state !== 'unknown' && state !== 'missing') {
       if (before?.notifiedAt) {
         await this.notifyOwners(entityRef, entity, status.name, {
+          topic: NOTIFICATION_TOPICS.stale,
           title: `${title}: ${status.name} is observed again`,
           description: `It was unknown or missing from ${
             before.since
@@ -1729,6 +1721,7 @@ export class MlGitopsPoller {
       return silence;
     }
     await this.notifyOwners(entityRef, entity, status.name, {
+      topic: NOTIFICATION_TOPICS.stale,
       title: `${title}: ${status.name} has been ${state} for ${formatSeconds(
         lasted / 1000,
       )}`,
@@ -1767,6 +1760,7 @@ export class MlGitopsPoller {
       });
       if (created) {
         await this.notifyOwners(entityRef, entity, status.name, {
+          topic: NOTIFICATION_TOPICS.drift,
           title: `${title}: ${status.name} has drifted from Git`,
           description: reason,
           severity:
@@ -1784,6 +1778,7 @@ export class MlGitopsPoller {
       );
       if (closed) {
         await this.notifyOwners(entityRef, entity, status.name, {
+          topic: NOTIFICATION_TOPICS.drift,
           title: `${title}: ${status.name} is back in line with Git`,
           description: `Drifted from ${closed.startedAt} to ${closed.endedAt}: ${closed.reason}. Now ${state}.`,
           severity: 'normal',

@@ -1,0 +1,58 @@
+/** An environment variable's name, as a shell would take it. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The Backstage backend a command talks to and the token it sends, from
+ * `--backstage-url` (or `BACKSTAGE_URL`) and the variable `--token-env`
+ * names (default `BACKSTAGE_TOKEN`); or what to fix, in one sentence. The
+ * token comes only from the environment, never from an argument that
+ * shell history or a process list would keep.
+ */
+export function backstageTarget(
+  values: { 'backstage-url'?: string; 'token-env'?: string },
+  env: Record<string, string | undefined>,
+  options: { tokenHint?: string } = {},
+): { ok: true; url: string; token: string } | { ok: false; problem: string } {
+  const problem = (text: string) => ({ ok: false as const, problem: text });
+  const url = values['backstage-url'] ?? (env.BACKSTAGE_URL || undefined);
+  if (!url) {
+    return problem(
+      '--backstage-url is required (or set BACKSTAGE_URL): the Backstage backend base URL, e.g. https://backstage.example.com',
+    );
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return problem(
+      `--backstage-url ${JSON.stringify(
+        url,
+      )} is not a URL; write e.g. https://backstage.example.com`,
+    );
+  }
+  if (!['http:', 'https:'].includes(parsed.protocol)) {
+    return problem('--backstage-url must be an http(s) URL');
+  }
+  if (parsed.username || parsed.password) {
+    return problem(
+      '--backstage-url must not carry credentials; put the token in the variable named by --token-env',
+    );
+  }
+  const tokenEnv = values['token-env'] ?? 'BACKSTAGE_TOKEN';
+  if (!ENV_NAME.test(tokenEnv)) {
+    return problem(
+      `--token-env takes the name of an environment variable, not ${JSON.stringify(
+        tokenEnv,
+      )}`,
+    );
+  }
+  const token = env[tokenEnv];
+  if (!token) {
+    return problem(
+      `the variable ${tokenEnv} is not set or empty: it must hold a Backstage access token${
+        options.tokenHint ? ` (${options.tokenHint})` : ''
+      }`,
+    );
+  }
+  return { ok: true, url, token };
+}
