@@ -27,6 +27,8 @@ import {
   StaleDataNotice,
   DRIFT_PRESENTATION,
   errorMessage,
+  freshnessOf,
+  type Freshness,
 } from '../common';
 import { driftAdvice } from './advice';
 
@@ -59,8 +61,9 @@ function Fact(props: { label: string; children: React.ReactNode }) {
 function DriftEpisode(props: {
   model: string;
   environment: EnvironmentStatus;
+  freshness?: Freshness;
 }) {
-  const { model, environment } = props;
+  const { model, environment, freshness } = props;
   const { drift, declared, live } = environment;
   const classes = useStyles();
   return (
@@ -72,7 +75,7 @@ function DriftEpisode(props: {
         <Typography variant="h6" component="h3">
           {environment.name}
         </Typography>
-        <DriftBadge drift={drift} />
+        <DriftBadge drift={drift} freshness={freshness} />
         {drift.since && (
           <Typography variant="body2" color="textSecondary">
             <RelativeTime value={drift.since} prefix="since " />
@@ -175,7 +178,11 @@ function DriftCardContent(props: { title: string }) {
           episodes.map((environment, index) => (
             <div key={environment.name}>
               {index > 0 && <Divider />}
-              <DriftEpisode model={value.model} environment={environment} />
+              <DriftEpisode
+                model={value.model}
+                environment={environment}
+                freshness={freshnessOf(environment, value)}
+              />
             </div>
           ))
         )}

@@ -99,6 +99,33 @@ describe('MlGitopsFleetPage', () => {
     expect(counts).toHaveTextContent('5 in sync');
   });
 
+  it('marks a model stale when its last poll is older than the backend says', async () => {
+    const api = mockMlGitopsApi({
+      getFleet: jest.fn().mockResolvedValue({
+        items: [
+          { ...fleet[0], observedAt: minutesAgo(12), staleAfterSeconds: 90 },
+          {
+            ...fleet[1],
+            observedAt: new Date().toISOString(),
+            staleAfterSeconds: 90,
+          },
+        ],
+      }),
+    });
+    await renderWithApis(<MlGitopsFleetPage />, { api, entity: null });
+    await screen.findByRole('table', { name: 'Models by environment' });
+    const churn = screen.getByRole('link', { name: 'churn' }).closest('tr')!;
+    expect(
+      within(churn).getAllByText(
+        'In sync (stale: last observed 12 minutes ago)',
+      ),
+    ).toHaveLength(3);
+    const fraud = screen
+      .getByRole('link', { name: 'fraud-detector' })
+      .closest('tr')!;
+    expect(fraud.querySelector('[data-stale="true"]')).not.toBeInTheDocument();
+  });
+
   it('filters by drift state and environment', async () => {
     const api = mockMlGitopsApi({
       getFleet: jest.fn().mockResolvedValue({ items: fleet }),

@@ -133,7 +133,7 @@ function Cell(props: { cell?: FleetCell; partial: boolean }) {
   }
   return (
     <>
-      <DriftBadge drift={cell.drift} />
+      <DriftBadge drift={cell.drift} freshness={cell.freshness} />
       {cell.detailed && (
         <Typography variant="caption" className={classes.versions}>
           Git {cell.declared ?? '—'} · live{' '}

@@ -5,7 +5,7 @@ import type {
   DriftState,
   EnvironmentStatus,
 } from '@ml-gitops/plugin-ml-gitops-common';
-import { DRIFT_SEVERITY } from '../common';
+import { DRIFT_SEVERITY, type Freshness, freshnessOf } from '../common';
 
 /** One model (row) of the fleet matrix. */
 export type FleetRow = {
@@ -26,6 +26,8 @@ export type FleetCell = {
   canary?: CanaryAnalysis;
   /** False when only the drift is known (the /v1/drift fallback). */
   detailed: boolean;
+  /** How old the cell's data is, to mark it stale. */
+  freshness?: Freshness;
 };
 
 /** The fleet as the page shows it: environments in order, rows. */
@@ -72,6 +74,7 @@ export function fleetFromDeployments(models: DeploymentsResponse[]): Fleet {
         live: environment.live ? environment.live.version : undefined,
         ...(environment.canary ? { canary: environment.canary } : {}),
         detailed: true,
+        freshness: freshnessOf(environment, model),
       });
     }
     return {
