@@ -23,6 +23,7 @@ import {
   MAX_CERTIFICATE_BYTES,
 } from './sealSecret';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
+import { parseYamlStrict } from '@ml-gitops/plugin-ml-gitops-common';
 
 const server = setupServer();
 registerMswTestHooks(server);
@@ -86,6 +87,9 @@ describe('ml-gitops:secret:seal', () => {
       labels: ['ml-gitops/secret'],
     });
     const text = repo.commits.get(repo.branches.get(branch)!)!.files[PATH];
+    // The pull request check reads it strictly: no anchors or aliases, even
+    // for the metadata written twice.
+    expect(parseYamlStrict(text, { path: PATH })).toMatchObject({ ok: true });
     const sealed = parseSealedSecret(text);
     expect(sealed).toMatchObject({
       apiVersion: 'bitnami.com/v1alpha1',

@@ -160,18 +160,23 @@ export function sealSecret(options: {
     namespace: options.namespace,
     ...(Object.keys(annotations).length ? { annotations } : {}),
   };
-  return yaml.stringify({
-    apiVersion: 'bitnami.com/v1alpha1',
-    kind: 'SealedSecret',
-    metadata,
-    spec: {
-      encryptedData,
-      template: {
-        metadata,
-        type: options.type ?? 'Opaque',
+  // The same metadata twice, written out twice: a YAML alias (&a1 … *a1)
+  // would be refused by the pull request check, which takes no anchors.
+  return yaml.stringify(
+    {
+      apiVersion: 'bitnami.com/v1alpha1',
+      kind: 'SealedSecret',
+      metadata,
+      spec: {
+        encryptedData,
+        template: {
+          metadata: { ...metadata },
+          type: options.type ?? 'Opaque',
+        },
       },
     },
-  });
+    { aliasDuplicateObjects: false },
+  );
 }
 
 /** The most a certificate (pasted or fetched) may be: a PEM is about 2 KiB. */
