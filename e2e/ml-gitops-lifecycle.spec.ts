@@ -384,16 +384,51 @@ async function expectMergeRefused(
 
 /**
  * Merges once the check passed on the head (and a code owner approved, when
- * asked); returns the merge commit.
+ * asked); returns the merge commit. The workflow runs again when the action
+ * labels its pull request (a `labeled` event): should that run start after
+ * the first one passed, GitHub refuses the merge while the check is pending
+ * again ("is expected"), and the merge is tried again once it passed, as a
+ * person clicking Merge would.
  */
 async function mergeChecked(
   request: APIRequestContext,
   pr: number,
   options: { approve?: boolean } = {},
 ): Promise<string> {
-  await waitForCheck(request, (await pullHead(request, pr)).sha, 'success');
+  const head = (await pullHead(request, pr)).sha;
+  await waitForCheck(request, head, 'success');
   if (options.approve) await approve(request, pr);
-  return (await json(await merge(request, pr))).sha;
+  return mergePassed(request, pr, head);
+}
+
+/** Merges a pull request whose check passed on `head`; see {@link mergeChecked}. */
+async function mergePassed(
+  request: APIRequestContext,
+  pr: number,
+  head: string,
+): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await merge(request, pr);
+    const text = await response.text();
+    const pending =
+      response.status() === 405 &&
+      JSON.parse(text).message ===
+        `Required status check "${VALIDATE_CHECK}" is expected.`;
+    if (!pending || attempt === 3) {
+      expect(
+        response.ok(),
+        `merge of #${pr}: ${response.status()} ${text}`,
+      ).toBe(true);
+      return JSON.parse(text).sha;
+    }
+    await expect
+      .poll(async () => (await checkStatuses(request, head)).at(-1)?.state, {
+        message: `${VALIDATE_CHECK} on ${head} after a rerun`,
+        timeout: 60_000,
+        intervals: [500, 1_000],
+      })
+      .toBe('success');
+  }
 }
 
 /**
@@ -661,19 +696,14 @@ test('a model from a new config repo to a measured production rollback, a promot
         environment: 'dev',
       }),
     );
-    const deployCheck = await waitForCheck(
-      request,
-      (
-        await pullHead(request, deploy)
-      ).sha,
-      'success',
-    );
+    const deployHead = (await pullHead(request, deploy)).sha;
+    const deployCheck = await waitForCheck(request, deployHead, 'success');
     expect(deployCheck.description).toMatch(/^Result: PASSED \(exit 0\)/);
     const runLog = await request.get(deployCheck.target_url);
     expect(runLog.ok()).toBe(true);
     expect(await runLog.text()).toContain(`${MODEL} version ${v2} is READY`);
     const mergedAt = Date.now();
-    const deployMerge = (await json(await merge(request, deploy))).sha;
+    const deployMerge = await mergePassed(request, deploy, deployHead);
     await expect(devRow).toContainText(`commit ${deployMerge.slice(0, 7)}`, {
       timeout: webhookBoundMs,
     });
@@ -747,7 +777,7 @@ test('a model from a new config repo to a measured production rollback, a promot
       'At least 1 approving review is required by reviewers with write access.',
     );
     await approve(request, toProduction);
-    await json(await merge(request, toProduction));
+    await mergePassed(request, toProduction, fixedHead);
     await waitServing(request, token, 'production', v2, servingTimeoutMs);
 
     // 7. Roll production back to the first version; v2 is marked rejected.
@@ -758,15 +788,7 @@ test('a model from a new config repo to a measured production rollback, a promot
         reason: 'false positives on card-not-present traffic',
       }),
     );
-    await waitForCheck(
-      request,
-      (
-        await pullHead(request, rollback)
-      ).sha,
-      'success',
-    );
-    await approve(request, rollback);
-    await json(await merge(request, rollback));
+    await mergeChecked(request, rollback, { approve: true });
     await waitServing(request, token, 'production', v1, servingTimeoutMs);
 
     // 8. The backend measured it.
