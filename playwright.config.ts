@@ -1,7 +1,8 @@
 /*
  * End-to-end tests: Playwright driving the machine's Chromium (Debian's
  * /usr/bin/chromium; Playwright never downloads a browser here) against the
- * running demo. When nothing listens on :3000 the demo is started first.
+ * running demo. When the backend does not answer on :7007 the demo is
+ * started first.
  */
 import { defineConfig } from '@playwright/test';
 
@@ -25,7 +26,11 @@ export default defineConfig({
     ? undefined
     : {
         command: 'bash scripts/demo.sh',
-        url: baseURL,
+        // Ready when the backend is: the app's dev server listens from its
+        // first seconds (and holds requests until its bundle is built), the
+        // backend only once every plugin started, and the specs call it
+        // from their first line.
+        url: 'http://localhost:7007/.backstage/health/v1/readiness',
         reuseExistingServer: !process.env.CI,
         timeout: 300_000,
         stdout: 'ignore',
