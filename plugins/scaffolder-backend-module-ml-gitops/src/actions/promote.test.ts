@@ -36,6 +36,12 @@ const input = {
   targetEnvironment: 'production',
 };
 
+const withStorage = (version: string, uri = fakeSource(version)) =>
+  manifest(version).replace(
+    `model_version: "${version}"\n`,
+    `model_version: "${version}"\nstorage_uri: '${uri}'\n`,
+  );
+
 function setup(
   options: {
     staging?: string;
@@ -93,12 +99,6 @@ function setup(
 }
 
 /** A manifest with storage_uri after model_version. */
-const withStorage = (version: string, uri = fakeSource(version)) =>
-  manifest(version).replace(
-    `model_version: "${version}"\n`,
-    `model_version: "${version}"\nstorage_uri: '${uri}'\n`,
-  );
-
 describe('ml-gitops:promote', () => {
   it("sets the target's storage_uri from the registry in the one commit, every other byte kept", async () => {
     const { repo, action } = setup({ storage: true });
