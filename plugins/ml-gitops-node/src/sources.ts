@@ -95,6 +95,11 @@ export type RegistryVersionFacts = {
   /** A link to the run or version in the registry's UI. */
   url?: string;
   /**
+   * When the registry registered the version (ISO 8601; MLflow's
+   * `creation_timestamp`), the start of a deployment's lead time.
+   */
+  createdAt?: string;
+  /**
    * Set when the registry marks the version rejected (MLflow: the tag
    * `validation_status=rejected`), with the reason, who and when as far as
    * the registry records them (`versionRejection` in -common).

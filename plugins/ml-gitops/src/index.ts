@@ -22,5 +22,6 @@ export {
   type MlGitopsApi,
   type GetHistoryOptions,
   type GetFleetOptions,
+  type AuditRangeOptions,
 } from './api';
 export { isMlGitopsAvailable } from '@ml-gitops/plugin-ml-gitops-common';

@@ -382,6 +382,8 @@ describe('MlGitopsPoller', () => {
       gate: 'passed',
       thresholds: { auc: { min: 0.92 } },
       runUrl: 'https://mlflow.example.com/#/models/fraud-detector/versions/12',
+      // MLflow's creation_timestamp of the version, the start of its lead time.
+      registeredAt: '2024-10-01T10:00:00.000Z',
     });
     expect(dev.live?.url).toBe(
       'https://argocd.example.com/applications/argocd/fraud-detector-dev',
@@ -496,6 +498,7 @@ describe('MlGitopsPoller', () => {
         gate: 'passed',
         metrics: { auc: 0.95 },
         thresholds: { auc: { min: 0.92 } },
+        registeredAt: '2024-10-01T10:00:00.000Z',
       },
     });
     // The rollback declared in production: its version fails the gate.

@@ -1077,6 +1077,9 @@ export class MlGitopsPoller {
         ...(gated ? { thresholds: gated } : {}),
         ...(facts.url ? { runUrl: facts.url } : {}),
         ...(facts.exists && facts.rejected ? { rejected: facts.rejected } : {}),
+        ...(facts.exists && facts.createdAt
+          ? { registeredAt: facts.createdAt }
+          : {}),
       };
     } catch (error) {
       const failure = this.fail(failureName, error);
@@ -1531,6 +1534,9 @@ export class MlGitopsPoller {
                 ? { thresholds: registry.thresholds }
                 : {}),
               ...(registry.rejected ? { rejected: registry.rejected } : {}),
+              ...(registry.registeredAt
+                ? { registeredAt: registry.registeredAt }
+                : {}),
             }
           : null,
         ...(freeze

@@ -27,6 +27,11 @@ export type DeploymentChecks = {
     thresholds?: Record<string, { min?: number; max?: number }>;
     /** Set when the registry marked the version rejected at that time. */
     rejected?: { reason?: string; by?: string; at?: string };
+    /**
+     * When the registry registered the version: the start of the lead time
+     * to serving. An addition to the design contract.
+     */
+    registeredAt?: string;
   } | null;
   /** The freeze that held in the environment at that time, if any. */
   frozen?: { reason: string; until?: string };

@@ -229,6 +229,12 @@ export type RegistryState = {
     at?: string;
   };
   /**
+   * When the registry registered the declared version (MLflow's
+   * `creation_timestamp`): where a deployment's lead time starts. An
+   * addition to the design contract.
+   */
+  registeredAt?: string;
+  /**
    * Why `gate` is `unknown`: which registry failed, since when and how. The
    * other fields then hold the last good values for this version (or are
    * empty). An addition to the design contract.

@@ -2,6 +2,7 @@
  * Test data shaped exactly like the backend's answers. Used by tests only.
  */
 import type {
+  AuditDeploymentEvent,
   Deployment,
   DeploymentsResponse,
   EnvironmentStatus,
@@ -115,6 +116,32 @@ export function deployment(
     },
     servingAt: minutesAgo(60 * (index + 1) - 3),
     timeToServeSeconds: 120 + (index % 5) * 60,
+    ...overrides,
+  };
+}
+
+/**
+ * A deployment event of the audit export (`GET /v1/audit/events`, JSON), in
+ * the shape the backend's `AuditDeploymentEvent` gives it.
+ */
+export function auditDeployment(
+  overrides: Partial<AuditDeploymentEvent> & { at: string },
+): AuditDeploymentEvent {
+  return {
+    type: 'deployment',
+    entityRef: ENTITY_REF,
+    environment: 'production',
+    kind: 'promotion',
+    version: '12',
+    previousVersion: '11',
+    commit: 'b0a7c0ffee000000000000000000000000000000',
+    author: 'ada',
+    pullRequest: {
+      number: 41,
+      url: 'https://github.com/acme/fraud-detector-config/pull/41',
+      mergedBy: 'grace',
+      reviewers: ['grace'],
+    },
     ...overrides,
   };
 }

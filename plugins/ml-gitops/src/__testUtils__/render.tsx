@@ -27,6 +27,12 @@ export function mockMlGitopsApi(
     getHistory: jest.fn().mockResolvedValue({ items: [] }),
     getDrift: jest.fn().mockResolvedValue({ items: [] }),
     getFleet: jest.fn().mockResolvedValue({ items: [] }),
+    getAuditEvents: jest.fn().mockResolvedValue({
+      from: '2026-11-01T00:00:00.000Z',
+      to: '2026-12-01T00:00:00.000Z',
+      items: [],
+    }),
+    downloadAuditCsv: jest.fn(),
     refresh: jest.fn().mockResolvedValue(undefined),
     ...overrides,
   };

@@ -1,5 +1,6 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import type {
+  AuditEventsResponse,
   DeploymentsResponse,
   DriftResponse,
   FleetResponse,
@@ -35,6 +36,20 @@ export type GetFleetOptions = {
 };
 
 /**
+ * Options of {@link MlGitopsApi.getAuditEvents} and
+ * {@link MlGitopsApi.downloadAuditCsv}: the deployments merged (and drift
+ * episodes open) from `from` (inclusive) to `to` (exclusive), ISO 8601.
+ *
+ * @public
+ */
+export type AuditRangeOptions = {
+  from: string;
+  to: string;
+  /** One model; without it, every model the user may read. */
+  entityRef?: string;
+};
+
+/**
  * The ML GitOps backend (`/api/ml-gitops`) as seen from the browser.
  *
  * @public
@@ -55,6 +70,24 @@ export interface MlGitopsApi {
   getFleet(
     options?: GetFleetOptions & { signal?: AbortSignal },
   ): Promise<FleetResponse>;
+  /**
+   * One page of the audit export (`GET /v1/audit/events`, JSON), oldest
+   * first; pass its `nextCursor` as `cursor` for the next page.
+   */
+  getAuditEvents(
+    options: AuditRangeOptions & {
+      limit?: number;
+      cursor?: string;
+      signal?: AbortSignal;
+    },
+  ): Promise<AuditEventsResponse>;
+  /**
+   * The audit export as CSV (`GET /v1/audit/events?format=csv`), the whole
+   * range, with the file name the backend gives it.
+   */
+  downloadAuditCsv(
+    options: AuditRangeOptions,
+  ): Promise<{ blob: Blob; fileName: string }>;
   /** Asks the backend to poll a model now (answered with 202). */
   refresh(options: { entityRef: string }): Promise<void>;
 }

@@ -3,7 +3,13 @@ import { ResponseError } from '@backstage/errors';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { MlGitopsClient } from './MlGitopsClient';
-import { deployment, deployments, ENTITY_REF } from '../__testUtils__/fixtures';
+import { AUDIT_CSV_COLUMNS } from '@ml-gitops/plugin-ml-gitops-common';
+import {
+  auditDeployment,
+  deployment,
+  deployments,
+  ENTITY_REF,
+} from '../__testUtils__/fixtures';
 
 const BASE = 'http://backstage.test/api/ml-gitops';
 
@@ -172,5 +178,136 @@ describe('MlGitopsClient', () => {
     const error = await client.getFleet().catch(e => e);
     expect(error).toBeInstanceOf(ResponseError);
     expect(error.statusCode).toBe(502);
+  });
+
+  it('gets one page of the audit export with its cursor', async () => {
+    let url: URL | undefined;
+    const event = auditDeployment({ at: '2026-11-20T10:00:00.000Z' });
+    server.use(
+      http.get(`${BASE}/v1/audit/events`, ({ request }) => {
+        url = new URL(request.url);
+        return HttpResponse.json({
+          from: '2026-11-01T00:00:00.000Z',
+          to: '2026-12-01T00:00:00.000Z',
+          items: [event],
+          nextCursor: 'next-page',
+        });
+      }),
+    );
+    const page = await client.getAuditEvents({
+      entityRef: ENTITY_REF,
+      from: '2026-11-01T00:00:00.000Z',
+      to: '2026-12-01T00:00:00.000Z',
+      limit: 1000,
+      cursor: 'this-page',
+    });
+    expect(page.items).toEqual([event]);
+    expect(page.nextCursor).toBe('next-page');
+    expect(Object.fromEntries(url!.searchParams)).toEqual({
+      from: '2026-11-01T00:00:00.000Z',
+      to: '2026-12-01T00:00:00.000Z',
+      entityRef: ENTITY_REF,
+      format: 'json',
+      limit: '1000',
+      cursor: 'this-page',
+    });
+  });
+
+  describe('downloadAuditCsv', () => {
+    // Backstage's fetchApi adds the user's token; this one does the same, so
+    // the test sees that the download goes through it.
+    const signedIn = new MlGitopsClient({
+      discoveryApi: mockApis.discovery({ baseUrl: 'http://backstage.test' }),
+      fetchApi: {
+        fetch: (input, init) => {
+          const headers = new Headers(init?.headers);
+          headers.set('authorization', 'Bearer user-token');
+          return fetch(input, { ...init, headers });
+        },
+      },
+    });
+    const header = `\uFEFF${AUDIT_CSV_COLUMNS.join(',')}\r\n`;
+
+    it('downloads the CSV with the user token and the name the backend gives it', async () => {
+      let url: URL | undefined;
+      let authorization: string | null = null;
+      const name =
+        'ml-gitops-audit-2026-11-01T000000000Z-2026-12-01T000000000Z.csv';
+      server.use(
+        http.get(`${BASE}/v1/audit/events`, ({ request }) => {
+          url = new URL(request.url);
+          authorization = request.headers.get('authorization');
+          // As the backend's auditRouter answers format=csv.
+          return new HttpResponse(header, {
+            headers: {
+              'content-type': 'text/csv; charset=utf-8',
+              'content-disposition': `attachment; filename="${name}"`,
+            },
+          });
+        }),
+      );
+      const result = await signedIn.downloadAuditCsv({
+        entityRef: ENTITY_REF,
+        from: '2026-11-01T00:00:00.000Z',
+        to: '2026-12-01T00:00:00.000Z',
+      });
+      expect(authorization).toBe('Bearer user-token');
+      expect(Object.fromEntries(url!.searchParams)).toEqual({
+        from: '2026-11-01T00:00:00.000Z',
+        to: '2026-12-01T00:00:00.000Z',
+        entityRef: ENTITY_REF,
+        format: 'csv',
+      });
+      expect(result.fileName).toBe(name);
+      // Byte for byte, the byte order mark included (text() would drop it).
+      expect(
+        Buffer.from(await result.blob.arrayBuffer()).toString('utf8'),
+      ).toBe(header);
+    });
+
+    it('names the file itself when the header is missing', async () => {
+      server.use(
+        http.get(
+          `${BASE}/v1/audit/events`,
+          () =>
+            new HttpResponse(header, {
+              headers: { 'content-type': 'text/csv; charset=utf-8' },
+            }),
+        ),
+      );
+      const result = await signedIn.downloadAuditCsv({
+        from: '2026-11-01T00:00:00.000Z',
+        to: '2026-12-01T00:00:00.000Z',
+      });
+      expect(result.fileName).toBe(
+        'ml-gitops-audit-2026-11-01T000000000Z-2026-12-01T000000000Z.csv',
+      );
+    });
+
+    it('reports a refusal as a ResponseError', async () => {
+      server.use(
+        http.get(`${BASE}/v1/audit/events`, () =>
+          HttpResponse.json(
+            {
+              error: {
+                name: 'InputError',
+                message: 'from must be before to',
+              },
+              response: { statusCode: 400 },
+            },
+            { status: 400 },
+          ),
+        ),
+      );
+      const error = await signedIn
+        .downloadAuditCsv({
+          from: '2026-12-01T00:00:00.000Z',
+          to: '2026-11-01T00:00:00.000Z',
+        })
+        .catch(e => e);
+      expect(error).toBeInstanceOf(ResponseError);
+      expect(error.statusCode).toBe(400);
+      expect(error.cause.message).toContain('from must be before to');
+    });
   });
 });

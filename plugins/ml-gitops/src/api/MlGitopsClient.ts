@@ -1,12 +1,14 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
+  AuditEventsResponse,
   DeploymentsResponse,
   DriftResponse,
   FleetResponse,
   HistoryResponse,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import type {
+  AuditRangeOptions,
   GetFleetOptions,
   GetHistoryOptions,
   MlGitopsApi,
@@ -65,6 +67,56 @@ export class MlGitopsClient implements MlGitopsApi {
       { limit: options?.limit, cursor: options?.cursor },
       options?.signal,
     );
+  }
+
+  async getAuditEvents(
+    options: AuditRangeOptions & {
+      limit?: number;
+      cursor?: string;
+      signal?: AbortSignal;
+    },
+  ): Promise<AuditEventsResponse> {
+    return this.get<AuditEventsResponse>(
+      '/v1/audit/events',
+      {
+        from: options.from,
+        to: options.to,
+        entityRef: options.entityRef,
+        format: 'json',
+        limit: options.limit,
+        cursor: options.cursor,
+      },
+      options.signal,
+    );
+  }
+
+  async downloadAuditCsv(
+    options: AuditRangeOptions,
+  ): Promise<{ blob: Blob; fileName: string }> {
+    const response = await this.fetchApi.fetch(
+      await this.url('/v1/audit/events', {
+        from: options.from,
+        to: options.to,
+        entityRef: options.entityRef,
+        format: 'csv',
+      }),
+    );
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    // The backend names the file (content-disposition: attachment;
+    // filename="…"); the name is rebuilt here if a proxy dropped the header.
+    const disposition = response.headers.get('content-disposition') ?? '';
+    const named = /filename="([^"]+)"/.exec(disposition)?.[1];
+    const fileName =
+      named ??
+      `${`ml-gitops-audit-${options.from}-${options.to}`.replace(
+        /[^A-Za-z0-9-]/g,
+        '',
+      )}.csv`;
+    // Read whole: the export streams, and a transfer the backend breaks
+    // midway rejects here instead of saving a short file.
+    return { blob: await response.blob(), fileName };
   }
 
   async refresh(options: { entityRef: string }): Promise<void> {

@@ -1,5 +1,6 @@
 export { mlGitopsApiRef } from './MlGitopsApi';
 export type {
+  AuditRangeOptions,
   GetFleetOptions,
   GetHistoryOptions,
   MlGitopsApi,

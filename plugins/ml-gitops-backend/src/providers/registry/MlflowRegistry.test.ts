@@ -101,6 +101,8 @@ describe('MlflowRegistry', () => {
       aliases: [],
       metrics: {},
       url: `${MLFLOW}/#/models/fraud-detector/versions/3`,
+      // creation_timestamp, in milliseconds since the epoch.
+      createdAt: '2024-10-01T10:00:00.000Z',
       observedAt: expect.any(String),
     });
   });

@@ -155,6 +155,9 @@ export class MlflowRegistry implements ModelRegistry {
         aliases: modelVersion.aliases,
         metrics: run?.metrics ?? {},
         ...(rejected ? { rejected } : {}),
+        ...(modelVersion.createdAt
+          ? { createdAt: modelVersion.createdAt }
+          : {}),
         url: `${this.client.url}/#/models/${encodeURIComponent(
           model,
         )}/versions/${encodeURIComponent(version)}`,

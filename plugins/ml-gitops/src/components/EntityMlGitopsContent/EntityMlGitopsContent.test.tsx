@@ -6,8 +6,10 @@ import type { GetHistoryOptions } from '../../api';
 import { EntityMlGitopsContent } from './EntityMlGitopsContent';
 import { mockMlGitopsApi, renderWithApis } from '../../__testUtils__/render';
 import {
+  auditDeployment,
   deployment,
   deployments,
+  minutesAgo,
   entityWithoutAnnotations,
   environment,
   ENTITY_REF,
@@ -425,6 +427,44 @@ describe('EntityMlGitopsContent', () => {
         expect.objectContaining({ environment: 'staging' }),
       ),
     );
+  });
+
+  it("shows the chosen environment's delivery metrics and the model's audit export", async () => {
+    const getAuditEvents = jest.fn(
+      async (options: { from: string; to: string }) => ({
+        from: options.from,
+        to: options.to,
+        items: [
+          auditDeployment({ at: minutesAgo(60 * 24), environment: 'staging' }),
+          auditDeployment({ at: minutesAgo(60 * 48) }),
+        ],
+      }),
+    );
+    const api = mockMlGitopsApi({
+      getDeployments: jest.fn().mockResolvedValue(deployments()),
+      getAuditEvents,
+    });
+    await renderWithApis(<EntityMlGitopsContent />, { api });
+    expect(
+      await screen.findByText('production, the last 30 days'),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByText('1 deployment in 30 days'),
+    ).toBeInTheDocument();
+    expect(getAuditEvents).toHaveBeenCalledWith(
+      expect.objectContaining({ entityRef: ENTITY_REF }),
+    );
+    expect(
+      screen.getByRole('button', { name: 'Download audit CSV' }),
+    ).toBeEnabled();
+
+    await userEvent.click(screen.getByRole('tab', { name: 'staging' }));
+    expect(
+      await screen.findByText('staging, the last 30 days'),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByText('1 deployment in 30 days'),
+    ).toBeInTheDocument();
   });
 
   it('shows an empty history', async () => {

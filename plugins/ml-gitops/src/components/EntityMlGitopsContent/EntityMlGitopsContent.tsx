@@ -12,6 +12,8 @@ import {
 import { useEntityDeployments } from '../../hooks/useEntityDeployments';
 import { RequireMlGitopsAnnotations } from '../MissingAnnotations/MissingAnnotations';
 import { StaleDataNotice } from '../common';
+import { AuditCsvDownload } from './AuditCsvDownload';
+import { DeliveryMetricsCard } from './DeliveryMetricsCard';
 import { DeploymentHistory } from './DeploymentHistory';
 import { PipelineView } from './PipelineView';
 import { RegistryPanel } from './RegistryPanel';
@@ -41,6 +43,12 @@ function EnvironmentDetails(props: {
   const items = history.value?.items;
   return (
     <Grid container spacing={3}>
+      <Grid item xs={12}>
+        <DeliveryMetricsCard
+          entityRef={entityRef}
+          environment={environment.name}
+        />
+      </Grid>
       <Grid item xs={12} lg={7}>
         <InfoCard
           title="Time to serve"
@@ -138,13 +146,22 @@ function Content(props: { targetSeconds: number }) {
           />
         </Box>
       </Grid>
+      <Grid item xs={12}>
+        <InfoCard
+          title="Audit export"
+          subheader={`Every deployment, promotion, rollback and drift episode of ${value.model}, all environments, as CSV`}
+        >
+          <AuditCsvDownload entityRef={entityRef} />
+        </InfoCard>
+      </Grid>
     </Grid>
   );
 }
 
 /**
  * The ML GitOps entity tab: the promotion pipeline with Promote and Rollback,
- * and per environment its history, time to serve and registry state.
+ * per environment its delivery metrics, history, time to serve and registry
+ * state, and the model's audit export as CSV.
  *
  * @public
  */
