@@ -361,11 +361,13 @@ export class FakeGithubRepo {
               pull: pull.number,
               user: review.user,
               state: review.state,
+              // The head sha the pull's answers give (githubPull's
+              // stand-in when the fake knows none).
               commitId:
                 review.commit ??
                 pull.headSha ??
                 this.branches.get(pull.head) ??
-                pull.mergeCommit,
+                '0'.repeat(40),
               submittedAt: pull.mergedAt,
             }),
           ),
