@@ -403,5 +403,36 @@ describe('ConfigRepoHistory', () => {
       );
       expect(resumed.declaration.unread).toEqual([]);
     });
+
+    it('reads again the whole past of a declaration remembered before history was read in pages', async () => {
+      const repo = longBranch(12);
+      server.use(...repo.handlers());
+      const memory = new Map<string, EnvironmentDeclaration>();
+      const { reader, loc } = history(memory);
+      const head = repo.branches.get('production')!;
+      const options = {
+        loc,
+        manifestPath: MODEL,
+        environment: 'production',
+        head,
+      };
+      await reader.read(options);
+      // As an earlier version left it: no `unread`, history read partly.
+      const [key, remembered] = [...memory.entries()][0];
+      const { unread: _unread, ...legacy } = remembered;
+      memory.set(key, legacy);
+
+      const budget = new HistoryBudget(200);
+      budget.startCycle();
+      const again = await reader.read({ ...options, budget });
+      expect(again.deployments).toEqual([]);
+      expect(again.backfilled.map(d => d.version)).toEqual([
+        '4',
+        '3',
+        '2',
+        '1',
+      ]);
+      expect(again.declaration.unread).toEqual([]);
+    });
   });
 });

@@ -422,13 +422,13 @@ export class ConfigRepoHistory {
       JSON.stringify(unread) !== JSON.stringify(declaration.unread) ||
       declaring !== declaration.declaring
     ) {
+      const { declaringGuessed: _wasGuessed, ...rest } = declaration;
       declaration = {
-        ...declaration,
+        ...rest,
         declaring,
         unread,
         ...(guessed ? { declaringGuessed: true } : {}),
       };
-      if (!guessed) delete declaration.declaringGuessed;
     }
     if (declaration !== previous) {
       await this.memory.set(key, declaration);
@@ -483,14 +483,15 @@ export class ConfigRepoHistory {
       declaring = previous.declaring;
       guessed = Boolean(previous.declaringGuessed);
     } else {
-      // The version-setting commit is in the history not read yet: the
-      // head commit stands in until the backfill reaches it.
+      // The head commit stands in; when this read stopped short of the
+      // last head seen (or of the first commit), the version-setting commit
+      // is in the history it left, and the backfill puts it in place.
       declaring = {
         commit: headCommit.sha,
         author: headCommit.author,
         committedAt: headCommit.committedAt,
       };
-      guessed = unread.length > 0;
+      guessed = Boolean(walked.left);
     }
     const declaration: EnvironmentDeclaration = {
       environment,
