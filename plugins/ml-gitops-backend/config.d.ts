@@ -67,6 +67,20 @@ export interface Config {
      */
     refreshMinInterval?: HumanDuration | string;
     /**
+     * Reading the older first-parent history of environment branches (what
+     * the first read of a branch, its newest 50 commits, left), newest
+     * first, spread over the scheduled cycles. An addition to the design
+     * contract.
+     */
+    historyBackfill?: {
+      /**
+       * GitHub REST requests each scheduled cycle may send for it, across
+       * the fleet; 0 reads no older history. At least 8 (what one commit
+       * may cost) otherwise. Default: 20.
+       */
+      requestsPerCycle?: number;
+    };
+    /**
      * How old polled data may get before the UI marks it stale ("stale:
      * last observed 12 min ago") and `GET /v1/health` reports the poller
      * stale. Default: three times `schedule.frequency`; required when the

@@ -17,6 +17,7 @@ describe('readMlGitopsConfig', () => {
       concurrency: 8,
       requestTimeoutMs: 15_000,
       refreshMinIntervalMs: 10_000,
+      historyRequestsPerCycle: 20,
       staleAfterMs: 90_000,
       unknownAfterMs: 1_800_000,
       argocd: [],

@@ -7,6 +7,7 @@ import { durationToMilliseconds, HumanDuration } from '@backstage/types';
 import {
   readArgoCdInstancesConfig,
   readMlGitopsSharedConfig,
+  MAX_REQUESTS_PER_COMMIT,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import {
   AutoRollbackConfig,
@@ -53,6 +54,12 @@ export type MlGitopsConfig = {
   requestTimeoutMs: number;
   /** The shortest time between two polls of one model outside the schedule. */
   refreshMinIntervalMs: number;
+  /**
+   * Requests each scheduled cycle may send, across the fleet, to read the
+   * older history of environment branches
+   * (`mlGitops.historyBackfill.requestsPerCycle`; 0 reads none).
+   */
+  historyRequestsPerCycle: number;
   /**
    * How old polled data may get before the UI marks it stale
    * (`mlGitops.staleAfter`; default three schedule periods).
@@ -101,6 +108,13 @@ function schedulePeriodMs(
       : durationToMilliseconds(frequency as HumanDuration);
   return ms > 0 ? ms : undefined;
 }
+
+/**
+ * The default of `mlGitops.historyBackfill.requestsPerCycle`: 2,400 REST
+ * requests an hour at the default 30-second schedule, while older history
+ * is left to read (see docs/performance.md).
+ */
+const DEFAULT_HISTORY_REQUESTS_PER_CYCLE = 20;
 
 /** The default of `mlGitops.requestTimeout`. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
@@ -163,6 +177,20 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
     );
   }
 
+  // An addition to the design contract: `mlGitops.historyBackfill`.
+  const historyRequestsPerCycle =
+    config?.getOptionalNumber('historyBackfill.requestsPerCycle') ??
+    DEFAULT_HISTORY_REQUESTS_PER_CYCLE;
+  if (
+    !Number.isInteger(historyRequestsPerCycle) ||
+    (historyRequestsPerCycle !== 0 &&
+      historyRequestsPerCycle < MAX_REQUESTS_PER_COMMIT)
+  ) {
+    throw new Error(
+      `mlGitops.historyBackfill.requestsPerCycle must be 0 (read no older history) or a whole number of at least ${MAX_REQUESTS_PER_COMMIT} (what one commit may cost), e.g. ${DEFAULT_HISTORY_REQUESTS_PER_CYCLE}`,
+    );
+  }
+
   // An addition to the design contract: `mlGitops.staleAfter` and
   // `mlGitops.alerts.unknownAfter`.
   const period = schedulePeriodMs(schedule.frequency);
@@ -206,6 +234,7 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
     concurrency,
     requestTimeoutMs,
     refreshMinIntervalMs,
+    historyRequestsPerCycle,
     staleAfterMs,
     unknownAfterMs,
     argocd,

@@ -118,7 +118,7 @@ export const mlGitopsPlugin = createBackendPlugin({
             get: k => memory.get<EnvironmentDeclaration>(k),
             set: (k, v) => memory.set(k, v),
           },
-          { environments: mlConfig.environments, maxBackfill: 50 },
+          { environments: mlConfig.environments, firstPage: 50 },
         );
 
         // Every cluster the Kubernetes plugin reaches, through its proxy; the

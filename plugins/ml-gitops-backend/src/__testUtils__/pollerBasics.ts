@@ -53,7 +53,7 @@ export async function pollerBasics(knex: Knex, configData: JsonObject) {
       get: k => store.getCacheValue<EnvironmentDeclaration>(k),
       set: (k, v) => store.setCacheValue(k, v),
     },
-    { environments: mlConfig.environments, maxBackfill: 50 },
+    { environments: mlConfig.environments, firstPage: 50 },
   );
   const logger = mockServices.logger.mock();
   return { store, config, mlConfig, git, history, logger };

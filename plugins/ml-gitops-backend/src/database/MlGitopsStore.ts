@@ -93,6 +93,16 @@ export type AuditEventQuery = {
  *
  * @public
  */
+/**
+ * The cache key under which the poller keeps the environments of a model
+ * whose older history is still being read (a JSON array of names).
+ *
+ * @public
+ */
+export function historyProgressKey(entityRef: string): string {
+  return `history:reading-older:${entityRef}`;
+}
+
 export interface MlGitopsStore {
   /**
    * The environments of one model, in promotion order; `live.observedAt` is

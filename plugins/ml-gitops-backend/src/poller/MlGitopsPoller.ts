@@ -37,6 +37,7 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { MlGitopsConfig } from '../config';
 import {
+  historyProgressKey,
   MlGitopsStore,
   Silence,
   StatusWrite,
@@ -44,6 +45,7 @@ import {
 } from '../database/MlGitopsStore';
 import {
   ConfigRepoHistory,
+  HistoryBudget,
   EnvironmentDeclaration,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import {
@@ -381,6 +383,13 @@ export class MlGitopsPoller {
   private readonly sourceSeen = new Map<string, string>();
   /** What each outside system answered, for `GET /v1/health`. */
   private readonly health = new PollHealth();
+  /** Requests left for reading older history, shared by a cycle's models. */
+  private historyBudget?: HistoryBudget;
+  /**
+   * The environments whose older history was still being read, per model,
+   * as last stored (`historyProgressKey`).
+   */
+  private readonly historyProgress = new Map<string, string>();
   /** Config repo → host, of the models polled in the running cycle. */
   private cycleRepos?: Map<string, string>;
 
@@ -725,6 +734,11 @@ export class MlGitopsPoller {
       this.scheduledFleet(),
       this.syncSnapshot(),
     ]);
+    const perCycle = this.deps.config.historyRequestsPerCycle;
+    if (perCycle > 0) {
+      this.historyBudget ??= new HistoryBudget(perCycle);
+      this.historyBudget.startCycle();
+    }
     let pending: PolledModel[] = [];
     const flush = async () => {
       const batch = pending;
@@ -747,7 +761,7 @@ export class MlGitopsPoller {
             entity,
             fleet,
             snapshot.get(entityRef) ?? new Map(),
-            { branchHeads },
+            { branchHeads, historyBudget: this.historyBudget },
           );
           if (polled.changed) {
             pending.push(polled);
@@ -941,16 +955,23 @@ export class MlGitopsPoller {
     manifestPath: string,
     prefetched?: BranchHeadsPrefetch,
     problems: string[] = [],
+    historyBudget?: HistoryBudget,
   ): Promise<{
     loc?: ConfigRepoLocation;
     declarations: Map<string, EnvironmentDeclaration>;
     missingBranches: string[];
     moved: Set<string>;
     deployments: Deployment[];
+    /** Deployments found in older history (not news). */
+    backfilled: Deployment[];
+    /** Environments whose older history is not read to its start yet. */
+    readingOlderHistory: string[];
     failure?: Failure;
   }> {
     const declarations = new Map<string, EnvironmentDeclaration>();
     const deployments: Deployment[] = [];
+    const backfilled: Deployment[] = [];
+    const readingOlderHistory: string[] = [];
     const moved = new Set<string>();
     const missingBranches: string[] = [];
     const name = `git:${configRepo}`;
@@ -980,12 +1001,26 @@ export class MlGitopsPoller {
           manifestPath,
           environment,
           head,
+          budget: historyBudget,
         });
         declarations.set(environment, result.declaration);
         if (result.headMoved) {
           moved.add(environment);
         }
         deployments.push(...result.deployments);
+        backfilled.push(...result.backfilled);
+        if (result.declaration.unread?.length !== 0) {
+          readingOlderHistory.push(environment);
+        }
+        if (result.backfillFailure) {
+          // The older history waits for the next cycle, where it stopped;
+          // what the branch declares now is read and stays right.
+          this.deps.logger.warn(
+            `Reading the older history of ${environment} of ${entityRef} failed, to be continued next cycle: ${errorMessage(
+              result.backfillFailure,
+            )}`,
+          );
+        }
       }
       this.recover(name);
       this.cycleRepos?.set(loc.url, loc.host);
@@ -995,7 +1030,15 @@ export class MlGitopsPoller {
         undefined,
         this.now().toISOString(),
       );
-      return { loc, declarations, missingBranches, moved, deployments };
+      return {
+        loc,
+        declarations,
+        missingBranches,
+        moved,
+        deployments,
+        backfilled,
+        readingOlderHistory,
+      };
     } catch (error) {
       const failure = this.fail(name, error);
       if (loc) {
@@ -1016,9 +1059,30 @@ export class MlGitopsPoller {
         missingBranches,
         moved,
         deployments,
+        backfilled,
+        readingOlderHistory,
         failure,
       };
     }
+  }
+
+  /**
+   * Stores which environments of a model still have older history to read,
+   * when that changed, for `GET /v1/history` to say so.
+   */
+  private async recordHistoryProgress(
+    entityRef: string,
+    environments: string[],
+  ): Promise<void> {
+    const cacheKey = historyProgressKey(entityRef);
+    const value = JSON.stringify(environments);
+    if (!this.historyProgress.has(entityRef)) {
+      const stored = await this.deps.store.getCacheValue<string[]>(cacheKey);
+      this.historyProgress.set(entityRef, JSON.stringify(stored ?? null));
+    }
+    if (this.historyProgress.get(entityRef) === value) return;
+    await this.deps.store.setCacheValue(cacheKey, environments);
+    this.historyProgress.set(entityRef, value);
   }
 
   private async registryState(
@@ -1225,6 +1289,8 @@ export class MlGitopsPoller {
     options: {
       refreshOperators?: boolean;
       branchHeads?: BranchHeadsPrefetch;
+      /** Scheduled cycles only: older history is read within it. */
+      historyBudget?: HistoryBudget;
     } = {},
   ): Promise<PolledModel> {
     const entityRef = stringifyEntityRef(entity);
@@ -1239,7 +1305,14 @@ export class MlGitopsPoller {
       annotations.manifestPath,
       options.branchHeads,
       annotations.problems,
+      options.historyBudget,
     );
+    if (git.backfilled.length > 0) {
+      await this.deps.store.recordDeployments(entityRef, git.backfilled);
+    }
+    if (!git.failure) {
+      await this.recordHistoryProgress(entityRef, git.readingOlderHistory);
+    }
     if (git.deployments.length > 0) {
       await this.deps.store.recordDeployments(entityRef, git.deployments);
       // A rollback merged since the last cycle (not one found by the first

@@ -15,6 +15,7 @@ import express from 'express';
 import request from 'supertest';
 import { modelEntity } from '../__testUtils__/modelEntity';
 import { DatabaseMlGitopsStore } from '../database/DatabaseMlGitopsStore';
+import { historyProgressKey } from '../database/MlGitopsStore';
 import { createRouter } from './router';
 
 const ALLOWED = 'component:default/fraud-detector';
@@ -126,7 +127,7 @@ describe('createRouter: read permission per entity', () => {
       logger: mockServices.logger.mock(),
     });
     const app = express().use(router).use(middleware.error());
-    return { app, permissions, poller };
+    return { app, permissions, poller, store };
   }
 
   const readAsked = (resourceRef: string) => ({
@@ -174,6 +175,28 @@ describe('createRouter: read permission per entity', () => {
       [readAsked(ALLOWED)],
       [readAsked(DENIED)],
     ]);
+  });
+
+  it('says which environments of the history still have older deployments to come', async () => {
+    const { app, store } = await setup();
+    // As the poller stores it while it reads production's older history.
+    await store.setCacheValue(historyProgressKey(ALLOWED), ['production']);
+
+    const all = await request(app).get(`/v1/history?entityRef=${ALLOWED}`);
+    expect(all.body.readingOlderHistory).toEqual(['production']);
+    const production = await request(app).get(
+      `/v1/history?entityRef=${ALLOWED}&environment=production`,
+    );
+    expect(production.body.readingOlderHistory).toEqual(['production']);
+    const dev = await request(app).get(
+      `/v1/history?entityRef=${ALLOWED}&environment=dev`,
+    );
+    expect(dev.status).toBe(200);
+    expect(dev.body).not.toHaveProperty('readingOlderHistory');
+
+    await store.setCacheValue(historyProgressKey(ALLOWED), []);
+    const done = await request(app).get(`/v1/history?entityRef=${ALLOWED}`);
+    expect(done.body).not.toHaveProperty('readingOlderHistory');
   });
 
   it('lists drift of the allowed model only, asking once for the whole list', async () => {

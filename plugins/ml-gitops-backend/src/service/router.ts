@@ -28,7 +28,7 @@ import { entityRefSchema, parseQuery } from './queries';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import { MlGitopsStore } from '../database/MlGitopsStore';
+import { historyProgressKey, MlGitopsStore } from '../database/MlGitopsStore';
 import { PollHealth } from '../poller/PollHealth';
 
 /** What the router needs of the poller. */
@@ -214,7 +214,16 @@ export async function createRouter(options: {
       );
     }
     const { items, total } = await store.listHistory(query);
-    const body: HistoryResponse & { total: number } = { items, total };
+    const reading = (
+      (await store.getCacheValue<string[]>(
+        historyProgressKey(query.entityRef),
+      )) ?? []
+    ).filter(e => !query.environment || e === query.environment);
+    const body: HistoryResponse & { total: number } = {
+      items,
+      total,
+      ...(reading.length > 0 ? { readingOlderHistory: reading } : {}),
+    };
     res.json(body);
   });
 

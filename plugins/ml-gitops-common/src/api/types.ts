@@ -418,6 +418,14 @@ export type DeploymentsResponse = {
 export type HistoryResponse = {
   /** Newest first. */
   items: Deployment[];
+  /**
+   * The environments asked for whose older history the backend is still
+   * reading (newest first, a few requests each poll cycle): older
+   * deployments are still to come. Absent when every one was read back to
+   * its branch's first commit, or before the model was first polled. An
+   * addition to the design contract.
+   */
+  readingOlderHistory?: string[];
 };
 
 /**

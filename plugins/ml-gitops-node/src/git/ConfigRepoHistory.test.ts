@@ -3,11 +3,17 @@ import {
   registerMswTestHooks,
 } from '@backstage/backend-test-utils';
 import { ScmIntegrations } from '@backstage/integration';
+import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 import { FakeGithubRepo, manifest } from '../testUtils';
 import { changeRecordBlock } from './changes';
-import { ConfigRepoHistory, EnvironmentDeclaration } from './ConfigRepoHistory';
+import {
+  ConfigRepoHistory,
+  EnvironmentDeclaration,
+  HistoryBudget,
+  MAX_REQUESTS_PER_COMMIT,
+} from './ConfigRepoHistory';
 import { GithubConfigRepoClient } from './GithubConfigRepoClient';
 
 const server = setupServer();
@@ -17,7 +23,10 @@ registerContractChecks(server);
 const ENVIRONMENTS = ['dev', 'staging', 'production'];
 const MODEL = 'deploy/model.yaml';
 
-function history() {
+function history(
+  memory = new Map<string, EnvironmentDeclaration>(),
+  firstPage = 50,
+) {
   const integrations = ScmIntegrations.fromConfig(
     mockServices.rootConfig({
       data: {
@@ -29,7 +38,6 @@ function history() {
     integrations,
     cache: { get: async () => undefined, set: async () => {} },
   });
-  const memory = new Map<string, EnvironmentDeclaration>();
   const reader = new ConfigRepoHistory(
     client,
     {
@@ -38,7 +46,7 @@ function history() {
         memory.set(key, value);
       },
     },
-    { environments: ENVIRONMENTS, maxBackfill: 50 },
+    { environments: ENVIRONMENTS, firstPage },
   );
   return {
     reader,
@@ -83,10 +91,16 @@ function productionRepo() {
       opener?: { user: string; userType: 'User' | 'Bot' };
       reason?: string;
       branch?: string;
+      /** Reviews after the approvers'; `onFirstHead` marks one given before the last push. */
+      reviews?: Array<{
+        user: string;
+        state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
+        onFirstHead?: boolean;
+      }>;
     },
   ) => {
     const branch = options.branch ?? `ml-gitops/${kind}/production/${version}`;
-    const head = repo.commit({
+    const firstHead = repo.commit({
       branch,
       parents: [repo.branches.get('production')!],
       message: `${kind} ${version}`,
@@ -94,6 +108,16 @@ function productionRepo() {
       date: '2026-11-02T10:00:00Z',
       files: { [MODEL]: manifest(version) },
     });
+    // A second push when some review was given before it.
+    const head = options.reviews?.some(r => r.onFirstHead)
+      ? repo.commit({
+          branch,
+          message: `Fix the ${kind} of ${version}`,
+          login: options.author,
+          date: '2026-11-02T10:30:00Z',
+          files: { 'README.md': 'reviewed' },
+        })
+      : firstHead;
     number += 1;
     const merge = repo.commit({
       branch: 'production',
@@ -112,6 +136,11 @@ function productionRepo() {
       mergedAt: '2026-11-02T11:00:00Z',
       mergedBy: 'grace',
       approvers: ['linus'],
+      reviews: (options.reviews ?? []).map(r => ({
+        user: r.user,
+        state: r.state,
+        ...(r.onFirstHead ? { commit: firstHead } : {}),
+      })),
       title: `Set production to ${version}`,
       labels: [options.label],
       ...(options.opener ?? { user: 'ml-gitops[bot]', userType: 'Bot' }),
@@ -183,5 +212,227 @@ describe('ConfigRepoHistory', () => {
     change('rollback', '10', { label: 'urgent', author: 'dan' });
     const deployments = await readProduction(repo);
     expect(deployments[1]).toMatchObject({ kind: 'rollback', version: '10' });
+  });
+
+  it('counts as approvers only reviews that approved the merged head and were not dismissed or followed by a request for changes', async () => {
+    const { repo, change } = productionRepo();
+    change('promote', '12', {
+      label: 'ml-gitops/promotion',
+      author: 'alice',
+      reviews: [
+        { user: 'margaret', state: 'APPROVED', onFirstHead: true },
+        { user: 'barbara', state: 'DISMISSED' },
+        { user: 'ken', state: 'APPROVED' },
+        { user: 'ken', state: 'COMMENTED' },
+        { user: 'dennis', state: 'APPROVED' },
+        { user: 'dennis', state: 'CHANGES_REQUESTED' },
+        { user: 'linus', state: 'APPROVED' },
+      ],
+    });
+    const deployments = await readProduction(repo);
+    expect(deployments[1].pullRequest).toEqual(
+      expect.objectContaining({
+        mergedBy: 'grace',
+        reviewers: ['linus', 'ken'],
+      }),
+    );
+    // The opener, the merger and the approvers are three different people.
+    expect(deployments[1].author).toBe('alice');
+  });
+
+  describe('older history', () => {
+    /**
+     * production with `commits` first-parent commits (pushed directly, no
+     * PRs); every third one changes the version, so the version is the
+     * commit's index divided by three.
+     */
+    function longBranch(commits: number) {
+      const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
+      for (let i = 0; i < commits; i++) {
+        repo.commit({
+          branch: 'production',
+          message: `change ${i}`,
+          login: i % 2 ? 'ada' : 'alan',
+          date: new Date(Date.UTC(2026, 0, 1) + i * 3600_000).toISOString(),
+          files:
+            i % 3 === 0
+              ? { [MODEL]: manifest(String(i / 3 + 1)) }
+              : { [`notes/${i}.md`]: `note ${i}` },
+        });
+      }
+      return repo;
+    }
+
+    it('reads a 300-commit branch to its first commit over cycles, newest first, never over the budget, resuming after a restart', async () => {
+      const repo = longBranch(300);
+      server.use(...repo.handlers());
+      const memory = new Map<string, EnvironmentDeclaration>();
+      const head = repo.branches.get('production')!;
+      const read = (budget?: HistoryBudget) => {
+        // A new reader (and client, with empty caches) each time: only
+        // what the memory kept carries over, as after a restart.
+        const { reader, loc } = history(memory);
+        return reader.read({
+          loc,
+          manifestPath: MODEL,
+          environment: 'production',
+          head,
+          budget,
+        });
+      };
+
+      const first = await read();
+      expect(first.deployments.map(d => d.version)).toEqual(
+        Array.from({ length: 16 }, (_, i) => String(i + 85)),
+      );
+      expect(first.declaration.unread).toHaveLength(1);
+
+      const perCycle = 60;
+      const budget = new HistoryBudget(perCycle);
+      const found = [...first.deployments].reverse();
+      let cycles = 0;
+      while (memory.get([...memory.keys()][0])!.unread!.length > 0) {
+        cycles += 1;
+        expect(cycles).toBeLessThan(40);
+        budget.startCycle();
+        const before = repo.calls.length;
+        const { backfilled, deployments } = await read(budget);
+        expect(repo.calls.length - before).toBeLessThanOrEqual(perCycle);
+        expect(repo.calls.length - before).toBe(perCycle - budget.remaining);
+        expect(deployments).toEqual([]);
+        expect(backfilled.length).toBeGreaterThan(0);
+        // Newest first, continuing below what was read before.
+        expect(Number(backfilled[0].version)).toBe(
+          Number(found[found.length - 1].version) - 1,
+        );
+        found.push(...backfilled);
+      }
+      // About 2 requests a commit (the commit and one manifest): 250 commits
+      // read in 60-request cycles.
+      expect(cycles).toBeGreaterThanOrEqual(9);
+      expect(found.map(d => d.version)).toEqual(
+        Array.from({ length: 100 }, (_, i) => String(100 - i)),
+      );
+      expect(found.map(d => d.previousVersion)).toEqual(
+        Array.from({ length: 100 }, (_, i) =>
+          i === 99 ? undefined : String(99 - i),
+        ),
+      );
+      expect(found.every(d => d.kind === 'deploy')).toBe(true);
+
+      // Complete: another cycle sends nothing.
+      budget.startCycle();
+      const before = repo.calls.length;
+      const again = await read(budget);
+      expect(again.backfilled).toEqual([]);
+      expect(repo.calls.length).toBe(before);
+    });
+
+    it('names the head as declaring until the backfill finds the commit that set the version', async () => {
+      const repo = longBranch(30);
+      for (let i = 0; i < 10; i++) {
+        repo.commit({
+          branch: 'production',
+          message: `docs ${i}`,
+          login: 'ada',
+          date: `2026-03-01T0${i}:00:00Z`,
+          files: { 'README.md': `docs ${i}` },
+        });
+      }
+      server.use(...repo.handlers());
+      const memory = new Map<string, EnvironmentDeclaration>();
+      // A first page of 5 commits sees no version change.
+      const { reader: small, loc } = history(memory, 5);
+      const head = repo.branches.get('production')!;
+      const options = {
+        loc,
+        manifestPath: MODEL,
+        environment: 'production',
+        head,
+      };
+      const first = await small.read(options);
+      expect(first.declaration).toMatchObject({
+        version: '10',
+        declaring: { commit: head },
+        declaringGuessed: true,
+      });
+      const budget = new HistoryBudget(MAX_REQUESTS_PER_COMMIT * 100);
+      budget.startCycle();
+      const next = await small.read({ ...options, budget });
+      expect(next.backfilled[0].version).toBe('10');
+      expect(next.declaration.declaring.commit).toBe(next.backfilled[0].commit);
+      expect(next.declaration.declaringGuessed).toBeUndefined();
+      expect(next.declaration.unread).toEqual([]);
+    });
+
+    it('keeps the place where a failing read of older history stopped and goes on from there', async () => {
+      const repo = longBranch(90);
+      const memory = new Map<string, EnvironmentDeclaration>();
+      const head = repo.branches.get('production')!;
+      server.use(...repo.handlers());
+      const { reader, loc } = history(memory);
+      const options = {
+        loc,
+        manifestPath: MODEL,
+        environment: 'production',
+        head,
+      };
+      await reader.read(options);
+      const gap = [...memory.values()][0].unread![0];
+
+      // GitHub fails every request for a while.
+      server.use(
+        http.get(
+          'https://api.github.com/repos/acme/fraud-detector-config/*',
+          () => HttpResponse.json({ message: 'Server Error' }, { status: 502 }),
+        ),
+      );
+      const budget = new HistoryBudget(200);
+      budget.startCycle();
+      const failed = await reader.read({ ...options, budget });
+      expect(failed.backfillFailure).toBeDefined();
+      expect(failed.backfilled).toEqual([]);
+      expect(failed.declaration.unread).toEqual([gap]);
+
+      server.resetHandlers(...repo.handlers());
+      budget.startCycle();
+      const resumed = await reader.read({ ...options, budget });
+      expect(resumed.backfillFailure).toBeUndefined();
+      expect(resumed.backfilled.map(d => d.version)).toEqual(
+        Array.from({ length: 14 }, (_, i) => String(14 - i)),
+      );
+      expect(resumed.declaration.unread).toEqual([]);
+    });
+
+    it('reads again the whole past of a declaration remembered before history was read in pages', async () => {
+      const repo = longBranch(12);
+      server.use(...repo.handlers());
+      const memory = new Map<string, EnvironmentDeclaration>();
+      const { reader, loc } = history(memory);
+      const head = repo.branches.get('production')!;
+      const options = {
+        loc,
+        manifestPath: MODEL,
+        environment: 'production',
+        head,
+      };
+      await reader.read(options);
+      // As an earlier version left it: no `unread`, history read partly.
+      const [key, remembered] = [...memory.entries()][0];
+      const { unread: _unread, ...legacy } = remembered;
+      memory.set(key, legacy);
+
+      const budget = new HistoryBudget(200);
+      budget.startCycle();
+      const again = await reader.read({ ...options, budget });
+      expect(again.deployments).toEqual([]);
+      expect(again.backfilled.map(d => d.version)).toEqual([
+        '4',
+        '3',
+        '2',
+        '1',
+      ]);
+      expect(again.declaration.unread).toEqual([]);
+    });
   });
 });

@@ -8,6 +8,7 @@ import {
 import {
   CommitInfo,
   ConfigRepoLocation,
+  countRequests,
   GithubConfigRepoClient,
   PullRequestFacts,
 } from './GithubConfigRepoClient';
@@ -27,6 +28,54 @@ export type DeclaringCommit = {
   pullRequest?: PullRequestInfo;
 };
 
+/**
+ * A stretch of a branch's first-parent history not read yet: from the
+ * commit `from` (included) back to `until` (excluded), or to the branch's
+ * first commit when `until` is absent.
+ */
+export type HistoryGap = { from: string; until?: string };
+
+/**
+ * Requests the backfill of older history may send, shared by every model
+ * of a poll cycle. A commit is read only when the worst case it may cost
+ * is left; what it really cost (every request counted, retries included) is
+ * taken. Reviews beyond GitHub's first page of 100 may take a commit past
+ * what was left: the overdraft is owed by the next cycle.
+ */
+export class HistoryBudget {
+  private left = 0;
+
+  /** @param perCycle - requests each cycle may send for older history */
+  constructor(readonly perCycle: number) {}
+
+  /** Starts a cycle: its allowance, less what the last one overdrew. */
+  startCycle(): void {
+    this.left = this.perCycle + Math.min(0, this.left);
+  }
+
+  get remaining(): number {
+    return this.left;
+  }
+
+  /** Whether `requests` may still be sent. */
+  allows(requests: number): boolean {
+    return this.left >= requests;
+  }
+
+  spend(requests: number): void {
+    this.left -= requests;
+  }
+}
+
+/**
+ * The most requests reading one commit's part of the history costs: the
+ * commit, the manifest at its parent (the commit's own is its child's
+ * parent, mostly known) and at the commit, the PR of the commit, the PR, the
+ * first page of its reviews, a merged branch's head (to see a revert) and a
+ * bot-opened PR's head commit (for its author).
+ */
+export const MAX_REQUESTS_PER_COMMIT = 8;
+
 /** What one environment's branch declares, as remembered between cycles. */
 export type EnvironmentDeclaration = {
   environment: string;
@@ -41,6 +90,18 @@ export type EnvironmentDeclaration = {
   /** Why `version` is null. */
   manifestProblem?: string;
   declaring: DeclaringCommit;
+  /**
+   * Older history not read yet, newest first; empty once the branch is read
+   * back to its first commit. Absent in declarations remembered before the
+   * history was read in pages: their whole past is read again (recorded
+   * deployments stay as they were).
+   */
+  unread?: HistoryGap[];
+  /**
+   * `declaring` is the head commit standing in for the commit that set the
+   * version, which the unread history holds.
+   */
+  declaringGuessed?: boolean;
 };
 
 /** Remembers the last declaration of each environment (survives restarts). */
@@ -55,6 +116,12 @@ export interface DeclarationMemory {
  * promotion (merged from another environment's branch) or a rollback (a
  * revert). Only commits after the last one seen are read, so an unchanged
  * branch costs nothing and a moved one costs a few requests.
+ *
+ * The first read of a branch reads its newest `firstPage` commits; the
+ * older history is read afterwards, newest first, as far as a
+ * {@link HistoryBudget} allows each cycle, until the first commit. The
+ * place where it stopped is remembered with the declaration, so it resumes
+ * there after a restart or on another replica.
  */
 export class ConfigRepoHistory {
   constructor(
@@ -62,8 +129,12 @@ export class ConfigRepoHistory {
     private readonly memory: DeclarationMemory,
     private readonly options: {
       environments: string[];
-      /** How far back the first read of a branch goes. */
-      maxBackfill: number;
+      /**
+       * How many commits a read follows without a budget: the newest ones
+       * on the first read, those since the last read otherwise. Older ones
+       * wait for the budgeted backfill.
+       */
+      firstPage: number;
     },
   ) {}
 
@@ -180,106 +251,247 @@ export class ConfigRepoHistory {
   }
 
   /**
-   * Reads what the branch of `environment` declares at `head`, and the
-   * deployments since the last read (oldest first).
+   * The deployment a commit of the branch is, or undefined when it did not
+   * change `model_version`.
+   */
+  private async deploymentOf(
+    loc: ConfigRepoLocation,
+    path: string,
+    environment: string,
+    commit: CommitInfo,
+  ): Promise<Deployment | undefined> {
+    const parent = commit.parents[0];
+    const [now, before] = await Promise.all([
+      this.versionAt(loc, path, commit.sha),
+      parent
+        ? this.versionAt(loc, path, parent)
+        : Promise.resolve({ version: null }),
+    ]);
+    if (!now.version || now.version === before.version) {
+      return undefined;
+    }
+    const pull = await this.client.getMergedPullRequest(
+      loc,
+      commit.sha,
+      environment,
+    );
+    const pullRequest: PullRequestInfo | undefined = pull && {
+      number: pull.number,
+      url: pull.url,
+      ...(pull.mergedBy ? { mergedBy: pull.mergedBy } : {}),
+      reviewers: pull.reviewers,
+    };
+    const kind = await this.classify(loc, commit, environment, pull);
+    const author = await this.authorOf(loc, commit, pull);
+    const record = parseChangeRecord(pull?.body);
+    const reason =
+      record && record.environment === environment ? record.reason : undefined;
+    return {
+      environment,
+      version: now.version,
+      ...(before.version ? { previousVersion: before.version } : {}),
+      commit: commit.sha,
+      author,
+      committedAt: pull?.mergedAt ?? commit.committedAt,
+      kind,
+      ...(reason ? { reason } : {}),
+      ...(pullRequest ? { pullRequest } : {}),
+    };
+  }
+
+  /**
+   * Follows the first-parent chain from `gap.from` back to `gap.until`,
+   * newest first: at most `limit` commits, and with a budget only while it
+   * allows the next commit. Returns the deployments found (newest first),
+   * the commits read, and the gap left when it stopped early. A failure
+   * after the first commit ends the walk where it failed (in `failure`);
+   * what was read before stays.
+   */
+  private async walk(
+    loc: ConfigRepoLocation,
+    path: string,
+    environment: string,
+    gap: HistoryGap,
+    limit: { commits: number; budget?: HistoryBudget },
+  ): Promise<{
+    deployments: Deployment[];
+    commits: CommitInfo[];
+    left?: HistoryGap;
+    failure?: unknown;
+  }> {
+    const deployments: Deployment[] = [];
+    const commits: CommitInfo[] = [];
+    let sha: string | undefined = gap.from;
+    while (sha && sha !== gap.until) {
+      if (
+        commits.length >= limit.commits ||
+        (limit.budget && !limit.budget.allows(MAX_REQUESTS_PER_COMMIT))
+      ) {
+        return { deployments, commits, left: { ...gap, from: sha } };
+      }
+      const at: string = sha;
+      const meter = { requests: 0 };
+      try {
+        const { commit, deployment } = await countRequests(meter, async () => {
+          const c = await this.client.getCommit(loc, at);
+          return {
+            commit: c,
+            deployment: await this.deploymentOf(loc, path, environment, c),
+          };
+        });
+        commits.push(commit);
+        if (deployment) deployments.push(deployment);
+        sha = commit.parents[0];
+      } catch (error) {
+        if (!limit.budget) throw error;
+        return {
+          deployments,
+          commits,
+          left: { ...gap, from: at },
+          failure: error,
+        };
+      } finally {
+        limit.budget?.spend(meter.requests);
+      }
+    }
+    return { deployments, commits };
+  }
+
+  /**
+   * Reads what the branch of `environment` declares at `head`, the
+   * deployments since the last read (oldest first), and — as far as
+   * `budget` allows — deployments of the older history not read yet.
    */
   async read(options: {
     loc: ConfigRepoLocation;
     manifestPath: string;
     environment: string;
     head: string;
+    /** Without a budget, no older history is read. */
+    budget?: HistoryBudget;
   }): Promise<{
     declaration: EnvironmentDeclaration;
     deployments: Deployment[];
+    /** Deployments found in the older history (newest first). */
+    backfilled: Deployment[];
     /** The branch moved since the last read (false on the first read). */
     headMoved: boolean;
+    /** Why reading the older history stopped this time, when it failed. */
+    backfillFailure?: unknown;
   }> {
-    const { loc, manifestPath: path, environment, head } = options;
+    const { loc, manifestPath: path, environment, head, budget } = options;
     const key = this.memoryKey(loc, path, environment);
     const previous = await this.memory.get(key);
+    let declaration: EnvironmentDeclaration;
+    let deployments: Deployment[] = [];
     if (previous && previous.head === head) {
-      return { declaration: previous, deployments: [], headMoved: false };
+      declaration = previous;
+    } else {
+      const read = await this.readNew(loc, path, environment, head, previous);
+      declaration = read.declaration;
+      deployments = read.deployments;
     }
 
-    // Walk the first-parent chain from the new head back to the last head seen.
-    const chain: CommitInfo[] = [];
-    let sha: string | undefined = head;
-    while (
-      sha &&
-      sha !== previous?.head &&
-      chain.length < this.options.maxBackfill
-    ) {
-      const commit = await this.client.getCommit(loc, sha);
-      chain.push(commit);
-      sha = commit.parents[0];
-    }
-
-    const deployments: Deployment[] = [];
-    let declaring: DeclaringCommit | undefined;
-    // Oldest first, so previousVersion chains naturally.
-    for (const commit of [...chain].reverse()) {
-      const parent = commit.parents[0];
-      const [now, before] = await Promise.all([
-        this.versionAt(loc, path, commit.sha),
-        parent
-          ? this.versionAt(loc, path, parent)
-          : Promise.resolve({ version: null }),
-      ]);
-      if (!now.version || now.version === before.version) {
-        continue;
+    const backfilled: Deployment[] = [];
+    let backfillFailure: unknown;
+    // A declaration remembered before the history was read in pages has its
+    // whole past read again (recorded deployments stay as they were).
+    const unread = [...(declaration.unread ?? [{ from: declaration.head }])];
+    let declaring = declaration.declaring;
+    let guessed = declaration.declaringGuessed;
+    while (budget && unread.length > 0 && !backfillFailure) {
+      const walked = await this.walk(loc, path, environment, unread[0], {
+        commits: Number.POSITIVE_INFINITY,
+        budget,
+      });
+      backfilled.push(...walked.deployments);
+      backfillFailure = walked.failure;
+      if (guessed && walked.deployments.length > 0) {
+        // The newest deployment of the unread history set the version the
+        // branch declares: nothing newer changed it.
+        declaring = declaringOf(walked.deployments[0]);
+        guessed = undefined;
       }
-      const pull = await this.client.getMergedPullRequest(
-        loc,
-        commit.sha,
-        environment,
-      );
-      const pullRequest: PullRequestInfo | undefined = pull && {
-        number: pull.number,
-        url: pull.url,
-        ...(pull.mergedBy ? { mergedBy: pull.mergedBy } : {}),
-        reviewers: pull.reviewers,
-      };
-      const kind = await this.classify(loc, commit, environment, pull);
-      const author = await this.authorOf(loc, commit, pull);
-      const record = parseChangeRecord(pull?.body);
-      const reason =
-        record && record.environment === environment
-          ? record.reason
-          : undefined;
-      const deployment: Deployment = {
-        environment,
-        version: now.version,
-        ...(before.version ? { previousVersion: before.version } : {}),
-        commit: commit.sha,
-        author,
-        committedAt: pull?.mergedAt ?? commit.committedAt,
-        kind,
-        ...(reason ? { reason } : {}),
-        ...(pullRequest ? { pullRequest } : {}),
-      };
-      deployments.push(deployment);
-      declaring = {
-        commit: commit.sha,
-        author,
-        committedAt: deployment.committedAt,
-        ...(pullRequest ? { pullRequest } : {}),
+      if (walked.left) {
+        unread[0] = walked.left;
+        break;
+      }
+      unread.shift();
+    }
+    if (
+      JSON.stringify(unread) !== JSON.stringify(declaration.unread) ||
+      declaring !== declaration.declaring
+    ) {
+      const { declaringGuessed: _wasGuessed, ...rest } = declaration;
+      declaration = {
+        ...rest,
+        declaring,
+        unread,
+        ...(guessed ? { declaringGuessed: true } : {}),
       };
     }
+    if (declaration !== previous) {
+      await this.memory.set(key, declaration);
+    }
+    return {
+      declaration,
+      deployments,
+      backfilled,
+      headMoved: previous !== undefined && previous.head !== head,
+      ...(backfillFailure ? { backfillFailure } : {}),
+    };
+  }
+
+  /** Reads a branch that moved (or is read for the first time). */
+  private async readNew(
+    loc: ConfigRepoLocation,
+    path: string,
+    environment: string,
+    head: string,
+    previous: EnvironmentDeclaration | undefined,
+  ): Promise<{
+    declaration: EnvironmentDeclaration;
+    deployments: Deployment[];
+  }> {
+    // Walk the first-parent chain from the new head back to the last head seen.
+    const walked = await this.walk(
+      loc,
+      path,
+      environment,
+      { from: head, ...(previous ? { until: previous.head } : {}) },
+      { commits: this.options.firstPage },
+    );
+    // Newest first: what this read left, then what earlier reads left.
+    // A declaration from before the history was read in pages read at most
+    // a few commits: its whole past is read again.
+    const earlier = previous
+      ? previous.unread ?? [{ from: previous.head }]
+      : [];
+    const unread = [...(walked.left ? [walked.left] : []), ...earlier];
 
     const atHead = await this.versionAt(loc, path, head);
-    const headCommit = chain[0] ?? (await this.client.getCommit(loc, head));
-    if (!declaring) {
-      if (previous && previous.version === atHead.version) {
-        declaring = previous.declaring;
-      } else {
-        // The version-setting commit is older than the backfill window:
-        // the head commit is the best known declaration.
-        declaring = {
-          commit: headCommit.sha,
-          author: headCommit.author,
-          committedAt: headCommit.committedAt,
-        };
-      }
+    const headCommit =
+      walked.commits[0] ?? (await this.client.getCommit(loc, head));
+    const newest = walked.deployments[0];
+    let declaring: DeclaringCommit;
+    let guessed = false;
+    if (newest) {
+      declaring = declaringOf(newest);
+    } else if (previous && previous.version === atHead.version) {
+      // Nothing read since changed the version: the commit that set it
+      // before still does.
+      declaring = previous.declaring;
+      guessed = Boolean(previous.declaringGuessed);
+    } else {
+      // The head commit stands in; when this read stopped short of the
+      // last head seen (or of the first commit), the version-setting commit
+      // is in the history it left, and the backfill puts it in place.
+      declaring = {
+        commit: headCommit.sha,
+        author: headCommit.author,
+        committedAt: headCommit.committedAt,
+      };
+      guessed = Boolean(walked.left);
     }
     const declaration: EnvironmentDeclaration = {
       environment,
@@ -289,8 +501,19 @@ export class ConfigRepoHistory {
       ...(atHead.manifest ? { manifest: atHead.manifest } : {}),
       ...(atHead.problem ? { manifestProblem: atHead.problem } : {}),
       declaring,
+      unread,
+      ...(guessed ? { declaringGuessed: true } : {}),
     };
-    await this.memory.set(key, declaration);
-    return { declaration, deployments, headMoved: previous !== undefined };
+    return { declaration, deployments: [...walked.deployments].reverse() };
   }
+}
+
+/** The declaration a deployment makes. */
+function declaringOf(deployment: Deployment): DeclaringCommit {
+  return {
+    commit: deployment.commit,
+    author: deployment.author,
+    committedAt: deployment.committedAt,
+    ...(deployment.pullRequest ? { pullRequest: deployment.pullRequest } : {}),
+  };
 }

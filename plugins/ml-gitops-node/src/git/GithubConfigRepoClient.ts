@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   DefaultGithubCredentialsProvider,
   GithubCredentialsProvider,
@@ -19,6 +20,23 @@ import {
   rateLimitedUntil,
   sendWithRateLimitRetry,
 } from './rateLimits';
+
+/** Counts the requests sent on behalf of one piece of work (see {@link countRequests}). */
+export type RequestMeter = { requests: number };
+
+const requestMeters = new AsyncLocalStorage<RequestMeter>();
+
+/**
+ * Runs `work`, adding to `meter` every request the config-repo client sends
+ * for it (retries included), and only those: work running at the same time
+ * for other models is not counted.
+ */
+export function countRequests<T>(
+  meter: RequestMeter,
+  work: () => Promise<T>,
+): Promise<T> {
+  return requestMeters.run(meter, work);
+}
 
 /** How many pages of 100 branches are read before giving up. */
 const MAX_BRANCH_PAGES = 20;
@@ -56,6 +74,7 @@ export type PullRequestFacts = {
   headRef: string;
   /** The head commit the PR merged. */
   headSha?: string;
+  /** Who approved the merged head commit (see {@link approversOf}). */
   reviewers: string[];
   /** Who opened the PR (login), and whether that is an app or bot account. */
   author?: string;
@@ -256,19 +275,19 @@ export class GithubConfigRepoClient {
     )}/${encodeURIComponent(loc.repo)}${path}`;
     let response: Response;
     try {
-      response = await sendWithRateLimitRetry(
-        () =>
-          this.fetchFn(url, {
-            headers: {
-              Accept: 'application/vnd.github+json',
-              'X-GitHub-Api-Version': '2022-11-28',
-              ...authHeaders,
-              ...init.headers,
-            },
-            signal: AbortSignal.timeout(this.timeoutMs),
-          }),
-        this.retry,
-      );
+      response = await sendWithRateLimitRetry(() => {
+        const meter = requestMeters.getStore();
+        if (meter) meter.requests += 1;
+        return this.fetchFn(url, {
+          headers: {
+            Accept: 'application/vnd.github+json',
+            'X-GitHub-Api-Version': '2022-11-28',
+            ...authHeaders,
+            ...init.headers,
+          },
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+      }, this.retry);
     } catch (error) {
       const name = (error as Error)?.name;
       if (name === 'TimeoutError' || name === 'AbortError') {
@@ -921,8 +940,8 @@ export class GithubConfigRepoClient {
   private async pullReviews(
     loc: ConfigRepoLocation,
     number: number,
-  ): Promise<Array<{ user: { login: string } | null; state: string }>> {
-    const all: Array<{ user: { login: string } | null; state: string }> = [];
+  ): Promise<PullReview[]> {
+    const all: PullReview[] = [];
     const what = `Reading reviews of PR #${number}`;
     for (let page = 1; page <= MAX_REVIEW_PAGES; ) {
       const response = await this.request(
@@ -987,13 +1006,7 @@ export class GithubConfigRepoClient {
       user?: { login?: string; type?: string } | null;
       body?: string | null;
     }>(loc, `Reading PR #${pull.number}`, detailResponse, 'object');
-    const reviewers = [
-      ...new Set(
-        reviews
-          .filter(r => r?.state === 'APPROVED' && r.user)
-          .map(r => r.user!.login),
-      ),
-    ];
+    const reviewers = approversOf(reviews, detail.head?.sha);
     return {
       number: detail.number,
       url: detail.html_url,
@@ -1018,6 +1031,52 @@ export class GithubConfigRepoClient {
       ...(typeof detail.body === 'string' ? { body: detail.body } : {}),
     };
   }
+}
+
+/**
+ * One review of a pull request, as GitHub's REST API lists it
+ * (docs.github.com, "List reviews for a pull request": `state` is APPROVED,
+ * CHANGES_REQUESTED, COMMENTED, DISMISSED or PENDING; `commit_id` is the
+ * head commit the review was submitted on).
+ */
+type PullReview = {
+  user: { login: string } | null;
+  state: string;
+  commit_id?: string | null;
+};
+
+/**
+ * Who approved what a pull request merged: each reviewer whose last
+ * deciding review (an approval or a request for changes; comments decide
+ * nothing) approved the head commit that was merged. An approval of an
+ * older head does not count — the change it saw is not the change that
+ * merged — and a dismissed approval is listed as DISMISSED, so it does not
+ * count either. Without the head's sha (GitHub always sends it) approvals
+ * count as given.
+ */
+export function approversOf(
+  reviews: PullReview[],
+  headSha: string | undefined,
+): string[] {
+  const last = new Map<string, PullReview>();
+  for (const review of reviews) {
+    const login = review?.user?.login;
+    if (!login) continue;
+    if (
+      review.state === 'APPROVED' ||
+      review.state === 'CHANGES_REQUESTED' ||
+      review.state === 'DISMISSED'
+    ) {
+      last.set(login, review);
+    }
+  }
+  return [...last.entries()]
+    .filter(
+      ([, review]) =>
+        review.state === 'APPROVED' &&
+        (!headSha || review.commit_id === headSha),
+    )
+    .map(([login]) => login);
 }
 
 /** The path of page `page` (counted from 1) of the branch list. */

@@ -1,4 +1,6 @@
 export {
+  approversOf,
+  countRequests,
   GithubConfigRepoClient,
   graphqlEndpoint,
 } from './GithubConfigRepoClient';
@@ -9,13 +11,19 @@ export type {
   CommitInfo,
   ConfigRepoLocation,
   PullRequestFacts,
+  RequestMeter,
   ValidatorCache,
 } from './GithubConfigRepoClient';
-export { ConfigRepoHistory } from './ConfigRepoHistory';
+export {
+  ConfigRepoHistory,
+  HistoryBudget,
+  MAX_REQUESTS_PER_COMMIT,
+} from './ConfigRepoHistory';
 export type {
   DeclarationMemory,
   DeclaringCommit,
   EnvironmentDeclaration,
+  HistoryGap,
 } from './ConfigRepoHistory';
 export { GithubConfigRepoWriter } from './GithubConfigRepoWriter';
 export { rateLimitedUntil, sendWithRateLimitRetry } from './rateLimits';

@@ -42,7 +42,17 @@ export type FakePull = {
   head: string;
   mergedAt: string;
   mergedBy: string;
+  /** Approved the merged head. */
   approvers: string[];
+  /**
+   * Further reviews, listed after the approvers' (GitHub lists reviews in
+   * the order they were submitted); `commit` defaults to the merged head.
+   */
+  reviews?: Array<{
+    user: string;
+    state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
+    commit?: string;
+  }>;
   title?: string;
   labels?: string[];
   /** Who opened it; `userType: 'Bot'` for an app's account. */
@@ -337,14 +347,27 @@ export class FakeGithubRepo {
           apiBase,
           `pulls/${pull.number}/reviews`,
           request,
-          pull.approvers.map((login, id) =>
+          [
+            ...pull.approvers.map(user => ({
+              user,
+              state: 'APPROVED',
+              commit: undefined as string | undefined,
+            })),
+            ...(pull.reviews ?? []),
+          ].map((review, id) =>
             githubReview(fullName, {
               ...site,
               id: id + 1,
               pull: pull.number,
-              user: login,
-              state: 'APPROVED',
-              commitId: this.branches.get(pull.head) ?? pull.mergeCommit,
+              user: review.user,
+              state: review.state,
+              // The head sha the pull's answers give (githubPull's
+              // stand-in when the fake knows none).
+              commitId:
+                review.commit ??
+                pull.headSha ??
+                this.branches.get(pull.head) ??
+                '0'.repeat(40),
               submittedAt: pull.mergedAt,
             }),
           ),

@@ -1,0 +1,139 @@
+import {
+  mockServices,
+  registerMswTestHooks,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { setupServer } from 'msw/node';
+import {
+  FakeGithubRepo,
+  manifest,
+} from '@ml-gitops/plugin-ml-gitops-node/testUtils';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
+import { historyProgressKey } from '../database/MlGitopsStore';
+import { modelEntity } from '../__testUtils__/modelEntity';
+import { pollerBasics } from '../__testUtils__/pollerBasics';
+import { MlGitopsPoller } from './MlGitopsPoller';
+
+const FRAUD = 'component:default/fraud-detector';
+const MODEL = 'deploy/model.yaml';
+/** Requests of the history walk, as the fake GitHub records them. */
+const HISTORY_CALL = /^(commit|contents|pulls-of|pull|reviews):/;
+
+/**
+ * fraud-detector's config repo: dev and staging with one commit each,
+ * production with 300 first-parent commits, every third one a deployment
+ * pushed directly; commit 30 reverts 27 (a rollback, long ago).
+ */
+function longProductionRepo() {
+  const repo = new FakeGithubRepo('acme', 'fraud-detector-config');
+  for (const branch of ['dev', 'staging']) {
+    repo.commit({
+      branch,
+      message: 'Create config repo',
+      login: 'ada',
+      date: '2026-01-01T00:00:00Z',
+      files: { [MODEL]: manifest('1') },
+    });
+  }
+  for (let i = 0; i < 300; i++) {
+    const deploys = i % 3 === 0;
+    repo.commit({
+      branch: 'production',
+      message: i === 30 ? 'Revert "Deploy 10"' : `change ${i}`,
+      login: 'ada',
+      date: new Date(Date.UTC(2026, 0, 1) + i * 3600_000).toISOString(),
+      files: deploys
+        ? { [MODEL]: manifest(String(i === 30 ? 9 : i / 3 + 1)) }
+        : { [`notes/${i}.md`]: `note ${i}` },
+    });
+  }
+  return repo;
+}
+
+describe('MlGitopsPoller: older history', () => {
+  const server = setupServer();
+  registerMswTestHooks(server);
+  registerContractChecks(server);
+  const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
+  it('reads a 300-commit branch to its first commit over scheduled cycles, never more requests a cycle than the budget, and says so while it reads', async () => {
+    const repo = longProductionRepo();
+    server.use(...repo.handlers());
+    const perCycle = 50;
+    const knex = await databases.init('SQLITE_3');
+    const { store, mlConfig, git, history, logger } = await pollerBasics(knex, {
+      integrations: { github: [{ host: 'github.com', token: 'gh-token' }] },
+      mlGitops: { historyBackfill: { requestsPerCycle: perCycle } },
+    });
+    const notifications = { send: jest.fn(async () => {}) };
+    const poller = new MlGitopsPoller({
+      logger,
+      auth: mockServices.auth(),
+      catalog: catalogServiceMock.mock({
+        getEntities: async () => ({
+          items: [modelEntity('fraud-detector', 'group:default/fraud-ml')],
+        }),
+      }),
+      store,
+      git,
+      history,
+      sources: [],
+      registries: new Map(),
+      config: mlConfig,
+      notifications,
+      now: () => new Date('2026-03-01T00:00:00Z'),
+    });
+    const historyCalls = () => repo.calls.filter(c => HISTORY_CALL.test(c));
+
+    await poller.pollAll();
+    // The first read: the newest 50 commits of production (and dev and
+    // staging whole), then what the budget allows of the older history.
+    const firstPage = await store.listHistory({
+      entityRef: FRAUD,
+      environment: 'production',
+      limit: 200,
+    });
+    expect(firstPage.items[0].version).toBe('100');
+    expect(await store.getCacheValue(historyProgressKey(FRAUD))).toEqual([
+      'production',
+    ]);
+
+    let cycles = 1;
+    while (
+      ((await store.getCacheValue<string[]>(historyProgressKey(FRAUD))) ?? [])
+        .length > 0
+    ) {
+      cycles += 1;
+      expect(cycles).toBeLessThan(30);
+      const before = historyCalls().length;
+      await poller.pollAll();
+      expect(historyCalls().length - before).toBeLessThanOrEqual(perCycle);
+    }
+    // About 2 requests a commit and 1 more a deployment: ~320 requests
+    // for the 250 older commits, in cycles of 50.
+    expect(cycles).toBeGreaterThanOrEqual(7);
+
+    const { items, total } = await store.listHistory({
+      entityRef: FRAUD,
+      environment: 'production',
+      limit: 200,
+    });
+    expect(total).toBe(100);
+    expect(items.map(d => d.version)).toEqual(
+      Array.from({ length: 100 }, (_, i) => (i === 89 ? '9' : String(100 - i))),
+    );
+    expect(items[89]).toMatchObject({
+      kind: 'rollback',
+      previousVersion: '10',
+    });
+    // Found in the past, the old rollback is no news for the owners.
+    expect(notifications.send).not.toHaveBeenCalled();
+    expect(await store.getCacheValue(historyProgressKey(FRAUD))).toEqual([]);
+
+    // Read to the first commit: a cycle reads nothing more.
+    const before = historyCalls().length;
+    await poller.pollAll();
+    expect(historyCalls().length).toBe(before);
+  });
+});
