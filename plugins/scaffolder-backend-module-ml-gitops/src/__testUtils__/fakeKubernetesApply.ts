@@ -13,7 +13,7 @@ import { http, HttpResponse } from 'msw';
  *   `fieldManager` query parameter → 201 with the object when it was created,
  *   200 when it existed (kubernetes.io "Server-Side Apply"); metadata.
  *   resourceVersion changes only when the applied fields change. Without
- *   fieldManager the server answers 400 "PatchOptions.meta.k8s.io
+ *   fieldManager the server answers 422 "PatchOptions.meta.k8s.io
  *   \"\" is invalid: fieldManager: Required value: is required for apply
  *   patch" (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/patch.go).
  */
@@ -22,7 +22,12 @@ export const KUBE_URL = 'https://kube.example.com:6443';
 export const KUBE_TOKEN = 'fake-service-account-token';
 
 type Stored = Record<string, any> & {
-  metadata: { name: string; namespace: string; resourceVersion: string };
+  metadata: {
+    name: string;
+    namespace: string;
+    resourceVersion: string;
+    labels?: Record<string, string>;
+  };
 };
 
 export function fakeKubernetesApply(
@@ -144,18 +149,24 @@ export function fakeKubernetesApply(
             `${params.plural}.${params.group} "${params.name}" is forbidden: User "system:serviceaccount:backstage:backstage" cannot patch resource "${params.plural}" in API group "${params.group}" in the namespace "${params.ns}"`,
           );
         }
-        if (request.headers.get('content-type') !== 'application/apply-patch+yaml') {
+        if (
+          request.headers.get('content-type') !== 'application/apply-patch+yaml'
+        ) {
           return status(415, 'UnsupportedMediaType', 'not an apply patch');
         }
         if (!target.searchParams.get('fieldManager')) {
           return status(
-            400,
+            422,
             'Invalid',
             'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
           );
         }
         if (!body || body.metadata?.name !== params.name) {
-          return status(400, 'BadRequest', 'the name of the object does not match the URL');
+          return status(
+            400,
+            'BadRequest',
+            'the name of the object does not match the URL',
+          );
         }
         const key = target.pathname;
         const existing = objects.get(key);
