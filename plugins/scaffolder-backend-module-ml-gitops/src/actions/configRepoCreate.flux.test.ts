@@ -16,7 +16,10 @@ import {
   outputsOf,
 } from '../__testUtils__/setup';
 import { MlGitopsActionsConfig } from './config';
-import { createConfigRepoCreateAction, resolveOperator } from './configRepoCreate';
+import {
+  createConfigRepoCreateAction,
+  resolveOperator,
+} from './configRepoCreate';
 import { FluxRegistrationClient } from './fluxRegistration';
 
 /*
@@ -144,7 +147,9 @@ describe('ml-gitops:config-repo:create with Flux', () => {
     });
 
     // the HelmRelease the model's Kustomization applies, from the branch
-    const release = yaml.parse(remote.show('dev', 'deploy/flux/helmrelease.yaml'));
+    const release = yaml.parse(
+      remote.show('dev', 'deploy/flux/helmrelease.yaml'),
+    );
     expect(release).toMatchObject({
       apiVersion: 'helm.toolkit.fluxcd.io/v2',
       kind: 'HelmRelease',
@@ -174,7 +179,9 @@ describe('ml-gitops:config-repo:create with Flux', () => {
     });
     // Flux deploys this repo: no Argo CD Applications in it
     expect(() => remote.show('dev', 'argocd/dev.yaml')).toThrow();
-    expect(remote.show('dev', 'README.md')).toContain('flux/<environment>.yaml');
+    expect(remote.show('dev', 'README.md')).toContain(
+      'flux/<environment>.yaml',
+    );
 
     expect(kube.objects.size).toBe(9);
     expect(
@@ -258,7 +265,7 @@ describe('ml-gitops:config-repo:create with Flux', () => {
     const kube = fakeKubernetesApply({ forbidWrites: true });
     const { action } = setup(kube);
     await expect(action.handler(makeContext(input).ctx)).rejects.toThrow(
-      /answered 403 .*cannot patch resource "gitrepositories".*a Role granting get and patch on gitrepositories/,
+      /answered 403 .*cannot patch resource "gitrepositories".*a Role granting get, create and patch on gitrepositories/,
     );
   });
 

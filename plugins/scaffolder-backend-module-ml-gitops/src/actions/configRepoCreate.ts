@@ -378,8 +378,9 @@ function checkEntityOwner(
 /**
  * `ml-gitops:config-repo:create`: creates a model's config repo on GitHub
  * with its environment branches, the manifest, chart, validate workflow,
- * CODEOWNERS, Argo CD Applications and branch protection, and registers the
- * Applications with a configured Argo CD instance.
+ * CODEOWNERS, Argo CD Applications (or Flux objects) and branch protection,
+ * and registers the Applications with a configured Argo CD instance, or
+ * server-side applies the Flux objects on a cluster of mlGitops.flux.clusters.
  *
  * @public
  */
@@ -391,7 +392,7 @@ export function createConfigRepoCreateAction(
   return createTemplateAction({
     id: 'ml-gitops:config-repo:create',
     description:
-      "Creates a model's config repo on GitHub: one branch per environment holding deploy/model.yaml, the Helm chart, the validate workflow, CODEOWNERS and Argo CD Applications, with branch protection (the last environment needs a code owner's review and the validate check), and registers the Applications with Argo CD.",
+      "Creates a model's config repo on GitHub: one branch per environment holding deploy/model.yaml, the Helm chart, the validate workflow, CODEOWNERS and Argo CD Applications or Flux objects, with branch protection (the last environment needs a code owner's review and the validate check), and registers the Applications with Argo CD or applies the Flux objects (GitRepository and Kustomizations) on a Flux cluster.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -515,7 +516,7 @@ export function createConfigRepoCreateAction(
           z
             .string()
             .describe(
-              "Name of an existing Secret in the Flux namespace holding the Git credentials of the repo (username/password or identity/known_hosts), for a private repo (operator flux); it is referenced, never created",
+              'Name of an existing Secret in the Flux namespace holding the Git credentials of the repo (username/password or identity/known_hosts), for a private repo (operator flux); it is referenced, never created',
             )
             .optional(),
         replaceApplications: z =>
@@ -592,9 +593,7 @@ export function createConfigRepoCreateAction(
           z
             .array(
               z.object({
-                kind: z
-                  .string()
-                  .describe('GitRepository or Kustomization'),
+                kind: z.string().describe('GitRepository or Kustomization'),
                 name: z.string().describe('namespace/name of the object'),
                 cluster: z.string().describe('The cluster it is applied on'),
                 registration: z

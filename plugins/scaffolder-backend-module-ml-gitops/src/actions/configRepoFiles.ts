@@ -130,6 +130,9 @@ function namespaceOf(spec: ConfigRepoSpec, environment: string): string {
   return spec.namespace.replace(/\{environment\}/g, environment);
 }
 
+/** Where the HelmRelease the model's Kustomization applies lives in the repo. */
+export const FLUX_HELM_RELEASE_PATH = 'deploy/flux/helmrelease.yaml';
+
 /** Where the SealedSecrets of an environment branch live (DESIGN.md "The config repo"). */
 export const SECRETS_PATH = 'secrets';
 
@@ -299,7 +302,7 @@ description: Serving objects of ${m}, rendered from deploy/model.yaml.
 type: application
 version: 0.1.0
 `,
-    'deploy/chart/values.yaml': `# Defaults; Argo CD passes ../model.yaml as a values file.
+    'deploy/chart/values.yaml': `# Defaults; Argo CD or Flux passes deploy/model.yaml as a values file.
 model_name: ${m}
 model_version: ""
 storage_uri: ""
@@ -393,9 +396,6 @@ export type FluxSettings = {
    */
   secretRef?: string;
 };
-
-/** Where the HelmRelease the model's Kustomization applies lives in the repo. */
-export const FLUX_HELM_RELEASE_PATH = 'deploy/flux/helmrelease.yaml';
 
 /** Where the Flux objects of an environment are committed in the repo. */
 export function fluxObjectsPath(environment: string): string {

@@ -17,6 +17,7 @@ import { FluxObject } from './configRepoFiles';
  *         Content-Type: application/apply-patch+yaml       (JSON is YAML)
  *
  * An apply creates the object or updates the fields this field manager owns;
+ * an apply that creates needs the `create` verb besides `patch`;
  * an apply that changes nothing leaves metadata.resourceVersion as it was,
  * which tells "unchanged" from "updated". Errors are metav1.Status bodies
  * `{kind: "Status", message, reason, code}`.
@@ -47,7 +48,7 @@ const PLURALS: Record<FluxObject['kind'], string> = {
 
 /** The RBAC a registering identity needs, for messages and docs. */
 export function fluxRbacHint(namespace: string): string {
-  return `the identity needs, in namespace ${namespace}, a Role granting get and patch on gitrepositories (source.toolkit.fluxcd.io) and kustomizations (kustomize.toolkit.fluxcd.io) (docs/configuration.md, "Flux registration")`;
+  return `the identity needs, in namespace ${namespace}, a Role granting get, create and patch on gitrepositories (source.toolkit.fluxcd.io) and kustomizations (kustomize.toolkit.fluxcd.io) (docs/configuration.md, "Flux: the identity that registers config repos")`;
 }
 
 type Route = {
