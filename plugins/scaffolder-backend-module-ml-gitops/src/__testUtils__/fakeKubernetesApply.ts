@@ -52,6 +52,8 @@ export function fakeKubernetesApply(
     path: string;
     contentType: string | null;
     authorization: string | null;
+    /** The Kubernetes plugin's proxy header naming the cluster. */
+    cluster?: string | null;
     body?: any;
   }> = [];
   let rv = 100;
@@ -138,6 +140,7 @@ export function fakeKubernetesApply(
           path: `${target.pathname}${target.search}`,
           contentType: request.headers.get('content-type'),
           authorization: request.headers.get('authorization'),
+          cluster: request.headers.get('backstage-kubernetes-cluster'),
           body,
         });
         const refused = unauthorized(request);

@@ -1,4 +1,7 @@
-import { registerMswTestHooks } from '@backstage/backend-test-utils';
+import {
+  mockServices,
+  registerMswTestHooks,
+} from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { setupServer } from 'msw/node';
 import yaml from 'yaml';
@@ -278,6 +281,59 @@ describe('ml-gitops:config-repo:create with Flux', () => {
       'Cluster "prod-eu" serves source.toolkit.fluxcd.io in v1beta2, not v1: upgrade Flux to 2.3 or newer there',
     );
     expect(kube.requests.filter(r => r.method === 'PATCH')).toEqual([]);
+  });
+});
+
+describe('FluxRegistrationClient', () => {
+  it("reaches a cluster without a serviceAccountToken through the Kubernetes plugin's proxy", async () => {
+    const auth = mockServices.auth();
+    const { token } = await auth.getPluginRequestToken({
+      onBehalfOf: await auth.getOwnServiceCredentials(),
+      targetPluginId: 'kubernetes',
+    });
+    const base = 'https://backstage.example.com/api/kubernetes';
+    const kube = fakeKubernetesApply({ url: `${base}/proxy`, token });
+    server.use(...kube.handlers);
+    const config = new ConfigReader({
+      kubernetes: {
+        clusterLocatorMethods: [
+          {
+            type: 'config',
+            clusters: [
+              // a CA of its own: the Kubernetes plugin holds the TLS settings
+              {
+                name: 'prod-eu',
+                url: KUBE_URL,
+                serviceAccountToken: KUBE_TOKEN,
+                caData: 'LS0tLS1CRUdJTi==',
+              },
+            ],
+          },
+        ],
+      },
+    });
+    const client = FluxRegistrationClient.fromConfig(config, 'prod-eu', {
+      discovery: { getBaseUrl: async () => base, getExternalBaseUrl: async () => base },
+      auth,
+    });
+    const object = {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository' as const,
+      metadata: { name: 'm-dev', namespace: 'flux-system', labels: {} },
+      spec: { interval: '1m', url: 'https://github.com/acme/m.git' },
+    };
+    expect(await client.apply(object)).toBe('created');
+    const patch = kube.requests.find(r => r.method === 'PATCH')!;
+    expect(patch.cluster).toBe('prod-eu');
+    expect(patch.authorization).toBe(`Bearer ${token}`);
+    expect(patch.path).toBe(
+      '/api/kubernetes/proxy/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/m-dev?fieldManager=ml-gitops',
+    );
+
+    // without the proxy's services, such a cluster cannot be reached
+    expect(() => FluxRegistrationClient.fromConfig(config, 'prod-eu')).toThrow(
+      `Cluster "prod-eu" has caData or skipTLSVerify, which only the Kubernetes plugin applies, and the Kubernetes plugin's proxy is not available to this action`,
+    );
   });
 });
 

@@ -87,7 +87,10 @@ export class FluxRegistrationClient {
       const { discovery, auth } = options;
       if (!discovery || !auth) {
         throw new InputError(
-          `Cluster "${name}" has no serviceAccountToken in kubernetes.clusterLocatorMethods (type config), and the Kubernetes plugin's proxy is not available to this action`,
+          `Cluster "${name}" ${
+            direct?.proxyOnly ??
+            'has no serviceAccountToken in kubernetes.clusterLocatorMethods (type config)'
+          }, and the Kubernetes plugin's proxy is not available to this action`,
         );
       }
       route = async () => ({
@@ -252,7 +255,7 @@ export class FluxRegistrationClient {
 function configCluster(
   rootConfig: Config,
   name: string,
-): { url: string; token?: string } | undefined {
+): { url: string; token?: string; proxyOnly?: string } | undefined {
   for (const locator of rootConfig.getOptionalConfigArray(
     'kubernetes.clusterLocatorMethods',
   ) ?? []) {
@@ -266,7 +269,13 @@ function configCluster(
       // A CA or skipped verification over https needs the Kubernetes
       // plugin, which holds the TLS settings; this client uses Node's
       // default trust store.
-      if (tls && url.startsWith('https:')) return { url };
+      if (tls && url.startsWith('https:')) {
+        return {
+          url,
+          proxyOnly:
+            'has caData or skipTLSVerify, which only the Kubernetes plugin applies',
+        };
+      }
       return {
         url,
         token: cluster.getOptionalString('serviceAccountToken') || undefined,
