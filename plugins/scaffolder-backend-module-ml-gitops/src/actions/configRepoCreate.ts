@@ -498,6 +498,8 @@ export function createConfigRepoCreateAction(
               'Which instance of mlGitops.argocd.instances registers the Applications (default the first)',
             )
             .optional(),
+        // An addition to the design contract: operator flux and its inputs
+        // fluxCluster, fluxNamespace and fluxSecretRef; output fluxObjects.
         fluxCluster: z =>
           z
             .string()

@@ -397,7 +397,11 @@ export type FluxSettings = {
   secretRef?: string;
 };
 
-/** Where the Flux objects of an environment are committed in the repo. */
+/**
+ * Where the Flux objects of an environment are committed in the repo. An
+ * addition to the design contract: with Flux the config repo holds
+ * flux/<environment>.yaml and deploy/flux/helmrelease.yaml.
+ */
 export function fluxObjectsPath(environment: string): string {
   return `flux/${environment}.yaml`;
 }
