@@ -56,7 +56,12 @@ export const scaffolderModuleMlGitops = createBackendModule({
           logger,
         };
         scaffolder.addActions(
-          createConfigRepoCreateAction(options),
+          createConfigRepoCreateAction({
+            ...options,
+            rootConfig: config,
+            discovery,
+            auth,
+          }),
           createDeployAction(options),
           createPromoteAction({ ...options, discovery, auth }),
           createRollbackAction(options),

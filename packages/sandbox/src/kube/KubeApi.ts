@@ -19,18 +19,24 @@
  * discovery (/api, /apis), list/get with labelSelector (`kind: XList`,
  * metadata.resourceVersion), merge-patch of Flux objects (the
  * reconcile.fluxcd.io/requestedAt annotation, spec.suspend) and of the
- * InferenceService model-version label, and `Status` objects for errors.
+ * InferenceService model-version label, server-side apply of Flux
+ * GitRepositories, Kustomizations and HelmReleases (PATCH with
+ * application/apply-patch+yaml and a fieldManager, kubernetes.io
+ * "Server-Side Apply"; the emulated Flux then deploys from them, see
+ * World.applyFluxObject), and `Status` objects for errors.
  * The resource types include those @backstage/plugin-kubernetes-backend
  * lists by default (dist/service/KubernetesFanOutHandler.cjs.js).
  */
 
 import http from 'node:http';
+import { parse } from 'yaml';
 import { readBody, sendJson } from '../lib/http';
 import { parseLabelSelector } from '../lib/labelSelector';
 import { ENVIRONMENTS } from '../seed/data';
 import { fluxObjects, KubeObject, servingObjects } from '../live/objects';
+import { stableUid } from '../seed/data';
 import { analysisRunObjects } from '../live/canary';
-import { LiveDeployment, World } from '../live/World';
+import { LiveDeployment, RegisteredFluxObject, World } from '../live/World';
 
 type ResourceType = {
   group: string;
@@ -183,7 +189,81 @@ export class KubeApi {
       ))
         out.push({ obj, d });
     }
+    // Flux objects applied through this API: the rendered ones show the
+    // applied spec and labels, the others (e.g. a Kustomization of secrets/)
+    // are listed as applied.
+    for (const r of this.world.fluxRegistry.values()) {
+      const { kind, metadata } = r.obj;
+      const index = out.findIndex(
+        o =>
+          o.obj.kind === kind &&
+          o.obj.metadata.namespace === metadata.namespace &&
+          o.obj.metadata.name === metadata.name,
+      );
+      if (index >= 0) {
+        const rendered = out[index].obj;
+        out[index] = {
+          ...out[index],
+          obj: {
+            ...rendered,
+            metadata: {
+              ...rendered.metadata,
+              labels: { ...rendered.metadata.labels, ...metadata.labels },
+            },
+            spec: r.obj.spec,
+          },
+        };
+        continue;
+      }
+      out.push({ obj: this.registeredObject(r) });
+    }
     return out;
+  }
+
+  /**
+   * An applied Flux object that no deployment renders: as applied, with
+   * the Ready condition of its last reconciliation (a Kustomization applied
+   * with a deployment reports that deployment's revision).
+   */
+  private registeredObject(r: RegisteredFluxObject): KubeObject {
+    const { metadata } = r.obj;
+    const d = this.world.deployments.find(x =>
+      x.fluxKustomizations?.some(k => k.name === metadata.name),
+    );
+    const applied = d ? `${d.branch}@sha1:${d.appliedRevision}` : undefined;
+    return {
+      apiVersion: r.obj.apiVersion,
+      kind: r.obj.kind,
+      metadata: {
+        name: metadata.name,
+        namespace: metadata.namespace,
+        uid: stableUid(
+          `flux/${r.obj.kind}/${metadata.namespace}/${metadata.name}`,
+        ),
+        resourceVersion: String(r.resourceVersion),
+        generation: 1,
+        creationTimestamp: r.createdAt,
+        labels: metadata.labels ?? {},
+      },
+      spec: r.obj.spec ?? {},
+      status: applied
+        ? {
+            conditions: [
+              {
+                type: 'Ready',
+                status: 'True',
+                reason: 'ReconciliationSucceeded',
+                message: `Applied revision: ${applied}`,
+                lastTransitionTime: d!.reconciledAt,
+                observedGeneration: 1,
+              },
+            ],
+            lastAppliedRevision: applied,
+            lastAttemptedRevision: applied,
+            observedGeneration: 1,
+          }
+        : {},
+    };
   }
 
   async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
@@ -453,6 +533,22 @@ export class KubeApi {
       sendJson(res, 200, { ...found.obj, apiVersion });
       return;
     }
+    if (
+      req.method === 'PATCH' &&
+      name &&
+      namespace &&
+      String(req.headers['content-type'] ?? '')
+        .split(';')[0]
+        .trim() === 'application/apply-patch+yaml'
+    ) {
+      await this.serverSideApply(req, res, url, {
+        type,
+        apiVersion,
+        namespace,
+        name,
+      });
+      return;
+    }
     if (req.method === 'PATCH' && name && namespace) {
       const contentType = String(req.headers['content-type'] ?? '')
         .split(';')[0]
@@ -470,7 +566,7 @@ export class KubeApi {
           'UnsupportedMediaType',
           `${
             contentType || 'the body of the request'
-          } is not supported by this sandbox - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json`,
+          } is not supported by this sandbox - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml`,
         );
         return;
       }
@@ -548,5 +644,107 @@ export class KubeApi {
       'the server does not allow this method on the requested resource',
       {},
     );
+  }
+
+  /**
+   * Server-side apply (kubernetes.io "Server-Side Apply"): the body is the
+   * object in YAML or JSON; `fieldManager` is required; the object's
+   * apiVersion, kind, name and namespace must match the URL (the messages are
+   * kube-apiserver's, staging/src/k8s.io/apiserver/pkg/endpoints/handlers).
+   * The answer is the object: 201 when it was created, else 200. Only Flux
+   * objects are applied here; the sandbox's Flux runs in flux-system.
+   */
+  private async serverSideApply(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    target: {
+      type: ResourceType;
+      apiVersion: string;
+      namespace: string;
+      name: string;
+    },
+  ) {
+    const { type, apiVersion, namespace, name } = target;
+    const body = (await readBody(req)).toString('utf8');
+    if (!url.searchParams.get('fieldManager')) {
+      status(
+        res,
+        422,
+        'Invalid',
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+      );
+      return;
+    }
+    if (!FLUX_KINDS.includes(type.kind)) {
+      status(
+        res,
+        405,
+        'MethodNotAllowed',
+        'the sandbox applies Flux objects only (GitRepository, Kustomization, HelmRelease)',
+      );
+      return;
+    }
+    let obj: any;
+    try {
+      obj = parse(body);
+    } catch (e) {
+      status(
+        res,
+        400,
+        'BadRequest',
+        `error decoding YAML: ${(e as Error).message}`,
+      );
+      return;
+    }
+    if (obj?.apiVersion !== apiVersion || obj?.kind !== type.kind) {
+      status(
+        res,
+        400,
+        'BadRequest',
+        `the API version in the data (${obj?.apiVersion}) or its kind (${obj?.kind}) does not match the expected ${apiVersion} ${type.kind}`,
+      );
+      return;
+    }
+    if (obj.metadata?.name !== name) {
+      status(
+        res,
+        400,
+        'BadRequest',
+        `the name of the object (${obj.metadata?.name}) does not match the name on the URL (${name})`,
+      );
+      return;
+    }
+    if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
+      status(
+        res,
+        400,
+        'BadRequest',
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
+      return;
+    }
+    if (namespace !== 'flux-system') {
+      status(
+        res,
+        422,
+        'Invalid',
+        `${qualified(
+          type,
+        )} "${name}": the sandbox's Flux controllers reconcile objects in flux-system only, not ${namespace}`,
+      );
+      return;
+    }
+    const result = await this.world.applyFluxObject(
+      { ...obj, metadata: { ...obj.metadata, namespace } },
+      this.gitBaseUrl(),
+    );
+    const current = this.objects().find(
+      o =>
+        o.obj.kind === type.kind &&
+        o.obj.metadata.namespace === namespace &&
+        o.obj.metadata.name === name,
+    )!;
+    sendJson(res, result.created ? 201 : 200, { ...current.obj, apiVersion });
   }
 }

@@ -91,6 +91,16 @@ export type LiveDeployment = {
   fluxFailure?: { reason: string; message: string };
   /** Flux only: the revision whose apply failed last, when, and how often. */
   fluxFailedAttempt?: { revision: string; at: string; failures: number };
+  /**
+   * Flux only: the Kustomizations registered through the Kubernetes API
+   * next to the model's own (from the same GitRepository), such as the one
+   * that applies secrets/; each is applied at every revision.
+   */
+  fluxKustomizations?: Array<{
+    name: string;
+    path: string;
+    targetNamespace?: string;
+  }>;
   /** reconcile.fluxcd.io/requestedAt handled last, per Flux object kind */
   lastHandledReconcileAt: Record<string, string>;
   /** KServe's predictor: the revision rolling out, serving or failing */
@@ -141,8 +151,20 @@ function iso(ms: number) {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** A Flux object registered through the Kubernetes API (server-side apply). */
+export type RegisteredFluxObject = {
+  obj: any;
+  resourceVersion: number;
+  createdAt: string;
+};
+
 export class World {
   readonly deployments: LiveDeployment[] = [];
+  /**
+   * Flux objects applied through the Kubernetes API, by
+   * `<kind>/<namespace>/<name>`, as they were applied (spec and labels).
+   */
+  readonly fluxRegistry = new Map<string, RegisteredFluxObject>();
   /** Secrets in the cluster by `namespace/name`, made by the Sealed Secrets controller. */
   readonly secrets = new Map<string, ClusterSecret>();
   /** SealedSecrets an operator applied that the controller could not unseal. */
@@ -353,7 +375,163 @@ export class World {
     });
     if (d.history.length > 10) d.history.shift();
     await this.applyDirectorySources(d, revision);
+    for (const k of d.fluxKustomizations ?? []) {
+      await this.applyFluxKustomization(d, k, revision);
+    }
     d.resourceVersion = this.nextResourceVersion();
+  }
+
+  /**
+   * A Flux object applied through the Kubernetes API. What the Flux
+   * controllers then do (Flux docs "GitRepository", "Kustomization"):
+   *
+   * - a Kustomization labelled ml-gitops/model and ml-gitops/environment
+   *   whose GitRepository (registered before it) names a branch of a repo
+   *   on the sandbox's Git host becomes the live deployment of that model
+   *   and environment, applied by Flux from the branch (its HelmRelease
+   *   renders the chart with deploy/model.yaml);
+   * - any other Kustomization of the same GitRepository is applied with the
+   *   deployment at every revision: its path's manifests, of which the
+   *   sandbox's cluster keeps the SealedSecrets (see applyFluxKustomization).
+   *
+   * Answers whether the object was new and whether it changed.
+   */
+  async applyFluxObject(
+    obj: any,
+    gitBaseUrl: string,
+  ): Promise<{ created: boolean; changed: boolean }> {
+    const ns = String(obj.metadata.namespace);
+    const key = `${obj.kind}/${ns}/${obj.metadata.name}`;
+    const existing = this.fluxRegistry.get(key);
+    const canonicalOf = (o: any) =>
+      JSON.stringify({ labels: o.metadata?.labels ?? {}, spec: o.spec ?? {} });
+    if (existing && canonicalOf(existing.obj) === canonicalOf(obj)) {
+      return { created: false, changed: false };
+    }
+    this.fluxRegistry.set(key, {
+      obj,
+      resourceVersion: this.nextResourceVersion(),
+      createdAt: existing?.createdAt ?? iso(Date.now()),
+    });
+    if (obj.kind === 'Kustomization') {
+      await this.startFluxKustomization(obj, gitBaseUrl);
+    }
+    return { created: !existing, changed: true };
+  }
+
+  private async startFluxKustomization(obj: any, gitBaseUrl: string) {
+    const ref = obj.spec?.sourceRef ?? {};
+    if (ref.kind !== 'GitRepository') return;
+    const source = this.fluxRegistry.get(
+      `GitRepository/${ref.namespace ?? obj.metadata.namespace}/${ref.name}`,
+    )?.obj;
+    if (!source) {
+      this.options.log(
+        `flux: Kustomization ${obj.metadata.name}: GitRepository ${ref.name} not found`,
+      );
+      return;
+    }
+    let url: URL;
+    try {
+      url = new URL(String(source.spec?.url));
+    } catch {
+      return;
+    }
+    const [owner, name] = url.pathname
+      .replace(/^\/+/, '')
+      .replace(/\.git$/, '')
+      .split('/');
+    const repo =
+      url.host === new URL(gitBaseUrl).host
+        ? this.repos.get(owner, name)
+        : undefined;
+    const branch = String(source.spec?.ref?.branch ?? '');
+    if (!repo || !branch) {
+      this.options.log(
+        `flux: GitRepository ${ref.name}: ${source.spec?.url} is not a branch of a repo on the sandbox's Git host`,
+      );
+      return;
+    }
+    const labels = obj.metadata.labels ?? {};
+    const model = labels['ml-gitops/model'];
+    const env = labels['ml-gitops/environment'];
+    if (model && (ENVIRONMENTS as readonly string[]).includes(env)) {
+      if (this.find(model, env)) return;
+      try {
+        await this.addDeployment({
+          model,
+          env: env as Environment,
+          operator: 'flux',
+          repo,
+          branch,
+          autoSync: !obj.spec?.suspend,
+        });
+      } catch (e) {
+        this.options.log(`flux: Kustomization ${obj.metadata.name}: ${e}`);
+      }
+      return;
+    }
+    const d = this.deployments.find(
+      x => x.operator === 'flux' && x.repo === repo && x.branch === branch,
+    );
+    if (!d) return;
+    const kustomization = {
+      name: String(obj.metadata.name),
+      path: String(obj.spec?.path ?? './'),
+      ...(obj.spec?.targetNamespace
+        ? { targetNamespace: String(obj.spec.targetNamespace) }
+        : {}),
+    };
+    d.fluxKustomizations = [
+      ...(d.fluxKustomizations ?? []).filter(
+        k => k.name !== kustomization.name,
+      ),
+      kustomization,
+    ];
+    if (d.appliedRevision) {
+      await this.applyFluxKustomization(d, kustomization, d.appliedRevision);
+    }
+  }
+
+  /**
+   * Applies one Kustomization's path at `revision`. Without a
+   * kustomization.yaml there, the kustomize-controller generates one with
+   * every manifest of the folder and its subfolders (Flux docs
+   * "Kustomization", `.spec.path`); `targetNamespace` sets the namespace of
+   * every object. Of the manifests the sandbox's cluster keeps the
+   * SealedSecrets, which the Sealed Secrets controller unseals.
+   */
+  private async applyFluxKustomization(
+    d: LiveDeployment,
+    k: NonNullable<LiveDeployment['fluxKustomizations']>[number],
+    revision: string,
+  ) {
+    const dir = k.path.replace(/^\.?\/+|\/+$/g, '');
+    const entries = await this.repos
+      .tree(d.repo, dir ? `${revision}:${dir}` : revision, true)
+      .catch(() => []);
+    for (const entry of entries) {
+      if (entry.type !== 'blob' || !/\.(ya?ml|json)$/.test(entry.path)) {
+        continue;
+      }
+      const file = dir ? `${dir}/${entry.path}` : entry.path;
+      const text = (await this.repos.blob(d.repo, entry.sha)).toString('utf8');
+      for (const doc of parseAllDocuments(text)) {
+        const obj = doc.toJS();
+        if (obj?.kind !== 'SealedSecret') continue;
+        if (k.targetNamespace) {
+          obj.metadata = { ...obj.metadata, namespace: k.targetNamespace };
+        }
+        this.applySealedSecret(
+          d,
+          obj,
+          k.targetNamespace ?? this.namespace(d.env),
+          file,
+          revision,
+          k.name,
+        );
+      }
+    }
   }
 
   /**
@@ -402,6 +580,7 @@ export class World {
     namespace: string,
     file: string,
     revision: string,
+    appliedBy = this.appName(d),
   ) {
     const controller = this.options.sealedSecrets;
     obj.metadata = { ...obj.metadata };
@@ -424,7 +603,7 @@ export class World {
     this.secrets.set(key, {
       namespace: obj.metadata.namespace,
       name,
-      appliedBy: { application: this.appName(d), path: file, revision },
+      appliedBy: { application: appliedBy, path: file, revision },
       data: result.data,
       createdAt: this.secrets.get(key)?.createdAt ?? iso(Date.now()),
     });

@@ -46,6 +46,12 @@ export type MlGitopsActionsConfig = MlGitopsSharedConfig & {
    * repo's Applications with one of them.
    */
   argocd?: MlGitopsArgoCdInstanceConfig[];
+  /**
+   * The clusters of `mlGitops.flux.clusters` (the backend reads Flux on the
+   * same ones); `ml-gitops:config-repo:create` registers a new config repo's
+   * Flux objects on one of them.
+   */
+  fluxClusters?: string[];
 };
 
 /**
@@ -225,8 +231,11 @@ export function readMlGitopsActionsConfig(
     );
   }
   const argocd = readArgoCdInstancesConfig(rootConfig);
+  const fluxClusters =
+    rootConfig.getOptionalStringArray('mlGitops.flux.clusters') ?? [];
   return {
     ...shared,
+    ...(fluxClusters.length > 0 ? { fluxClusters } : {}),
     ...(argocd.length > 0 ? { argocd } : {}),
     ...(sealedSecrets === undefined ? {} : { sealedSecrets }),
     ...(appId === undefined ? {} : { validateCheckAppId: appId }),

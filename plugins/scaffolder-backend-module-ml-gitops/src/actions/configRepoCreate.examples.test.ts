@@ -4,6 +4,12 @@ import yaml from 'yaml';
 import { fakeGithubOwner } from '../__testUtils__/fakeGithubOwner';
 import { LocalConfigRepo } from '../__testUtils__/gitRepos';
 import { fakeMlflow, makeContext, makeOptions } from '../__testUtils__/setup';
+import { ConfigReader } from '@backstage/config';
+import {
+  fakeKubernetesApply,
+  KUBE_TOKEN,
+  KUBE_URL,
+} from '../__testUtils__/fakeKubernetesApply';
 import { createConfigRepoCreateAction } from './configRepoCreate';
 import { examples } from './configRepoCreate.examples';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
@@ -30,14 +36,42 @@ describe('ml-gitops:config-repo:create examples', () => {
             },
           ]),
         );
+        const kube = fakeKubernetesApply();
+        server.use(...kube.handlers);
+        const options = makeOptions();
         const action = createConfigRepoCreateAction({
-          ...makeOptions(),
+          ...options,
+          // the Flux cluster a Flux example names, reached directly
+          config: {
+            ...options.config,
+            ...(step.input.operator === 'flux'
+              ? { fluxClusters: ['prod-eu'] }
+              : {}),
+          },
+          rootConfig: new ConfigReader({
+            kubernetes: {
+              clusterLocatorMethods: [
+                {
+                  type: 'config',
+                  clusters: [
+                    {
+                      name: 'prod-eu',
+                      url: KUBE_URL,
+                      serviceAccountToken: KUBE_TOKEN,
+                    },
+                  ],
+                },
+              ],
+            },
+          }),
           remoteUrl: () => remote.bare,
         });
         expect(step.action).toBe(action.id);
         await action.handler(makeContext(step.input).ctx);
         expect(github.created).toHaveLength(1);
         expect(remote.remoteGit('branch', '--list')).toContain('production');
+        // Flux examples apply three objects per environment, others none
+        expect(kube.objects.size).toBe(step.input.operator === 'flux' ? 9 : 0);
       } finally {
         remote.cleanup();
       }

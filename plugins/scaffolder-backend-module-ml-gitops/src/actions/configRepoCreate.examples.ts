@@ -46,4 +46,26 @@ export const examples: TemplateExample[] = [
       ],
     }),
   },
+  {
+    description:
+      'Create a private config repo that Flux deploys: its objects applied on the cluster prod-eu, reading the repo with an existing Git credentials Secret',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'config-repo',
+          action: 'ml-gitops:config-repo:create',
+          name: 'Create the config repo',
+          input: {
+            repoUrl: 'github.com?owner=acme&repo=ranker-config',
+            model: 'ranker',
+            version: '7',
+            owners: ['@acme/search'],
+            operator: 'flux',
+            fluxCluster: 'prod-eu',
+            fluxSecretRef: 'github-acme',
+          },
+        },
+      ],
+    }),
+  },
 ];

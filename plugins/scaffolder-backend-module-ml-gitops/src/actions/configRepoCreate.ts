@@ -1,4 +1,6 @@
+import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { makeValidator, parseEntityRef } from '@backstage/catalog-model';
+import { Config, ConfigReader } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
@@ -15,6 +17,9 @@ import { examples } from './configRepoCreate.examples';
 import {
   argoApplication,
   CATALOG_INFO_PATH,
+  ConfigRepoSpec,
+  fluxHelmRelease,
+  fluxObjects,
   configRepoFiles,
   VALIDATE_CHECK,
 } from './configRepoFiles';
@@ -22,6 +27,7 @@ import {
   ArgoCdApplicationsClient,
   registerApplication,
 } from './argoCdApplications';
+import { FluxRegistrationClient } from './fluxRegistration';
 import { GitCli, GitCommandError } from './gitCli';
 import {
   checkDnsLabel,
@@ -48,6 +54,13 @@ import yaml from 'yaml';
 
 /** Options of {@link createConfigRepoCreateAction}. */
 export type ConfigRepoCreateActionOptions = MlGitopsActionOptions & {
+  /** The root config: the `kubernetes` clusters Flux objects are registered on. */
+  rootConfig?: Config;
+  /** For clusters reached through the Kubernetes plugin's proxy. */
+  discovery?: DiscoveryService;
+  auth?: AuthService;
+  /** The fetch of the Kubernetes API client; tests pass their own. */
+  kubernetesFetch?: typeof fetch;
   /** The URL git pushes to; defaults to `<repo URL>.git`. Tests use a bare repo. */
   remoteUrl?: (loc: ConfigRepoLocation) => string;
 };
@@ -73,6 +86,9 @@ type RepoSettingsInput = {
   destinationName?: unknown;
   operator?: unknown;
   argocdInstance?: unknown;
+  fluxCluster?: unknown;
+  fluxNamespace?: unknown;
+  fluxSecretRef?: unknown;
 };
 
 /**
@@ -202,39 +218,89 @@ function checkRepoSettings(
       'Argo CD cluster name',
     );
   }
+  if (input.fluxNamespace !== undefined) {
+    checkDnsLabel(input.fluxNamespace, 'fluxNamespace', 'namespace');
+  }
+  if (input.fluxSecretRef !== undefined) {
+    checkDnsSubdomain(input.fluxSecretRef, 'fluxSecretRef', 'Secret name');
+  }
   resolveOperator(input, config);
 }
 
 /**
- * Which operator the repo's Applications are registered with: `argocd`
- * (one of `mlGitops.argocd.instances`) or `none` (the files are committed,
- * nothing is registered). The default is `argocd` when an instance is
- * configured.
+ * Which operator deploys the repo, and where its objects are registered:
+ * `argocd` (one of `mlGitops.argocd.instances`), `flux` (a cluster of
+ * `mlGitops.flux.clusters`) or `none` (the files are committed, nothing is
+ * registered). The default is `argocd` when an instance is configured, else
+ * `flux` when a Flux cluster is, else `none`.
  */
 export function resolveOperator(
-  input: { operator?: unknown; argocdInstance?: unknown },
+  input: {
+    operator?: unknown;
+    argocdInstance?: unknown;
+    fluxCluster?: unknown;
+    fluxNamespace?: unknown;
+    fluxSecretRef?: unknown;
+  },
   config: MlGitopsActionsConfig,
 ):
   | {
       operator: 'argocd';
       instance: NonNullable<MlGitopsActionsConfig['argocd']>[number];
     }
+  | { operator: 'flux'; cluster: string }
   | { operator: 'none' } {
   const instances = config.argocd ?? [];
-  const operator = input.operator ?? (instances.length > 0 ? 'argocd' : 'none');
-  if (operator === 'none') {
-    if (input.argocdInstance !== undefined) {
+  const clusters = config.fluxClusters ?? [];
+  let fallback = 'none';
+  if (instances.length > 0) fallback = 'argocd';
+  else if (clusters.length > 0) fallback = 'flux';
+  const operator = input.operator ?? fallback;
+  if (operator !== 'argocd' && input.argocdInstance !== undefined) {
+    throw new InputError(
+      `argocdInstance is set but operator is ${String(operator).slice(
+        0,
+        50,
+      )}: drop one of them`,
+    );
+  }
+  const fluxInputs = ['fluxCluster', 'fluxNamespace', 'fluxSecretRef'].filter(
+    k => input[k as keyof typeof input] !== undefined,
+  );
+  if (operator !== 'flux' && fluxInputs.length > 0) {
+    throw new InputError(
+      `${fluxInputs.join(', ')} ${
+        fluxInputs.length > 1 ? 'are' : 'is'
+      } set but operator is ${String(operator).slice(
+        0,
+        50,
+      )}: use operator flux, or drop them`,
+    );
+  }
+  if (operator === 'none') return { operator: 'none' };
+  if (operator === 'flux') {
+    if (clusters.length === 0) {
       throw new InputError(
-        'argocdInstance is set but operator is none: nothing would be registered; drop one of them',
+        'operator flux needs a cluster in mlGitops.flux.clusters; configure one, or use operator none to only commit the Flux objects',
       );
     }
-    return { operator: 'none' };
+    const name = input.fluxCluster ?? clusters[0];
+    if (typeof name !== 'string' || !clusters.includes(name)) {
+      throw new InputError(
+        `fluxCluster ${JSON.stringify(
+          String(name).slice(0, 100),
+        )} is not configured; choose one of ${clusters.join(
+          ', ',
+        )} (mlGitops.flux.clusters)`,
+      );
+    }
+    return { operator: 'flux', cluster: name };
   }
   if (operator !== 'argocd') {
     throw new InputError(
       `operator ${JSON.stringify(
         String(operator).slice(0, 50),
-      )} is not known; use argocd or none`,
+      )} is not known; use argocd, flux or none`,
     );
   }
   if (instances.length === 0) {
@@ -312,8 +378,9 @@ function checkEntityOwner(
 /**
  * `ml-gitops:config-repo:create`: creates a model's config repo on GitHub
  * with its environment branches, the manifest, chart, validate workflow,
- * CODEOWNERS, Argo CD Applications and branch protection, and registers the
- * Applications with a configured Argo CD instance.
+ * CODEOWNERS, Argo CD Applications (or Flux objects) and branch protection,
+ * and registers the Applications with a configured Argo CD instance, or
+ * server-side applies the Flux objects on a cluster of mlGitops.flux.clusters.
  *
  * @public
  */
@@ -325,7 +392,7 @@ export function createConfigRepoCreateAction(
   return createTemplateAction({
     id: 'ml-gitops:config-repo:create',
     description:
-      "Creates a model's config repo on GitHub: one branch per environment holding deploy/model.yaml, the Helm chart, the validate workflow, CODEOWNERS and Argo CD Applications, with branch protection (the last environment needs a code owner's review and the validate check), and registers the Applications with Argo CD.",
+      "Creates a model's config repo on GitHub: one branch per environment holding deploy/model.yaml, the Helm chart, the validate workflow, CODEOWNERS and Argo CD Applications or Flux objects, with branch protection (the last environment needs a code owner's review and the validate check), and registers the Applications with Argo CD or applies the Flux objects (GitRepository and Kustomizations) on a Flux cluster.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -419,9 +486,9 @@ export function createConfigRepoCreateAction(
             .optional(),
         operator: z =>
           z
-            .enum(['argocd', 'none'])
+            .enum(['argocd', 'flux', 'none'])
             .describe(
-              'Who deploys the repo: argocd registers the Applications with an Argo CD instance (the default when mlGitops.argocd.instances has one); none only commits them',
+              'Who deploys the repo: argocd registers the Applications with an Argo CD instance (the default when mlGitops.argocd.instances has one); flux commits Flux objects and applies them on a cluster of mlGitops.flux.clusters (the default when no Argo CD instance but a Flux cluster is configured); none only commits the Applications',
             )
             .optional(),
         argocdInstance: z =>
@@ -429,6 +496,29 @@ export function createConfigRepoCreateAction(
             .string()
             .describe(
               'Which instance of mlGitops.argocd.instances registers the Applications (default the first)',
+            )
+            .optional(),
+        // An addition to the design contract: operator flux and its inputs
+        // fluxCluster, fluxNamespace and fluxSecretRef; output fluxObjects.
+        fluxCluster: z =>
+          z
+            .string()
+            .describe(
+              'Which cluster of mlGitops.flux.clusters the Flux objects are applied on (operator flux; default the first)',
+            )
+            .optional(),
+        fluxNamespace: z =>
+          z
+            .string()
+            .describe(
+              'Namespace of the Flux objects (operator flux; default flux-system)',
+            )
+            .optional(),
+        fluxSecretRef: z =>
+          z
+            .string()
+            .describe(
+              'Name of an existing Secret in the Flux namespace holding the Git credentials of the repo (username/password or identity/known_hosts), for a private repo (operator flux); it is referenced, never created',
             )
             .optional(),
         replaceApplications: z =>
@@ -499,6 +589,24 @@ export function createConfigRepoCreateAction(
             )
             .describe(
               'The Argo CD Applications registered, one per environment (operator argocd)',
+            )
+            .optional(),
+        fluxObjects: z =>
+          z
+            .array(
+              z.object({
+                kind: z.string().describe('GitRepository or Kustomization'),
+                name: z.string().describe('namespace/name of the object'),
+                cluster: z.string().describe('The cluster it is applied on'),
+                registration: z
+                  .enum(['created', 'unchanged', 'updated', 'dry-run'])
+                  .describe(
+                    'created, unchanged (it existed as applied), updated (an earlier apply differed) or dry-run (not sent)',
+                  ),
+              }),
+            )
+            .describe(
+              'The Flux objects applied, three per environment (operator flux)',
             )
             .optional(),
         catalogInfoUrl: z =>
@@ -596,7 +704,7 @@ export function createConfigRepoCreateAction(
         );
       }
 
-      const spec = {
+      const spec: ConfigRepoSpec = {
         model: input.model,
         version,
         registry: registryName,
@@ -623,8 +731,14 @@ export function createConfigRepoCreateAction(
           input.autoRollback,
         ),
       };
-      const files = configRepoFiles(spec);
       const registration = resolveOperator(input, options.config);
+      if (registration.operator === 'flux') {
+        spec.flux = {
+          namespace: input.fluxNamespace ?? 'flux-system',
+          ...(input.fluxSecretRef ? { secretRef: input.fluxSecretRef } : {}),
+        };
+      }
+      const files = configRepoFiles(spec);
       const parsed = parseModelManifest(files['deploy/model.yaml']);
       if (!parsed.ok) {
         throw new InputError(
@@ -687,6 +801,29 @@ export function createConfigRepoCreateAction(
             environments.map(environment => ({
               name: argoApplication(spec, environment).metadata.name,
               instance: registration.instance.name,
+              registration: 'dry-run' as const,
+            })),
+          );
+        }
+        if (registration.operator === 'flux') {
+          const objects = environments.flatMap(e =>
+            fluxObjects(spec, spec.flux!, e),
+          );
+          for (const object of objects) {
+            ctx.logger.info(
+              `Dry run: would apply on cluster "${
+                registration.cluster
+              }" (server-side, field manager ml-gitops):\n${yaml.stringify(
+                object,
+              )}`,
+            );
+          }
+          ctx.output(
+            'fluxObjects',
+            objects.map(o => ({
+              kind: o.kind,
+              name: `${o.metadata.namespace}/${o.metadata.name}`,
+              cluster: registration.cluster,
               registration: 'dry-run' as const,
             })),
           );
@@ -811,6 +948,56 @@ export function createConfigRepoCreateAction(
         ctx.logger.warn(
           `Registered nothing (operator none): until argocd/<environment>.yaml are applied in Argo CD's namespace, nothing deploys ${input.model}`,
         );
+        return;
+      }
+      if (registration.operator === 'flux') {
+        // After the push: the GitRepository fetches the branch at once.
+        const client = FluxRegistrationClient.fromConfig(
+          options.rootConfig ?? new ConfigReader({}),
+          registration.cluster,
+          {
+            discovery: options.discovery,
+            auth: options.auth,
+            ...(options.kubernetesFetch
+              ? { fetch: options.kubernetesFetch }
+              : {}),
+          },
+        );
+        const applied = [];
+        const objects = environments.flatMap(e =>
+          fluxObjects(spec, spec.flux!, e),
+        );
+        // The HelmRelease is applied by Flux from the branch: its API must be served too.
+        const apiVersions = new Set([
+          ...objects.map(o => o.apiVersion),
+          fluxHelmRelease(spec, spec.flux!).apiVersion,
+        ]);
+        for (const apiVersion of apiVersions) {
+          await client.checkServed(apiVersion, spec.flux!.namespace);
+        }
+        for (const object of objects) {
+          const name = `${object.metadata.namespace}/${object.metadata.name}`;
+          const result = await ctx.checkpoint({
+            key: `ml-gitops.config-repo.flux.${registration.cluster}.${object.kind}.${name}`,
+            fn: async () => client.apply(object),
+          });
+          ctx.logger.info(
+            `${
+              {
+                created: 'Applied',
+                unchanged: 'Already applied, unchanged:',
+                updated: 'Updated',
+              }[result]
+            } ${object.kind} ${name} on cluster "${registration.cluster}"`,
+          );
+          applied.push({
+            kind: object.kind,
+            name,
+            cluster: registration.cluster,
+            registration: result,
+          });
+        }
+        ctx.output('fluxObjects', applied);
         return;
       }
       // After the push: Argo CD validates that it can read the branches.

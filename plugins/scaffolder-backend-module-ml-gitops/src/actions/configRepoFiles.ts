@@ -32,6 +32,13 @@ export type ConfigRepoSpec = {
   destinationServer: string;
   /** …or its name in Argo CD's cluster list (used instead of the server when set). */
   destinationName?: string;
+  /**
+   * When set, Flux deploys the repo instead of Argo CD: the repo holds the
+   * Flux objects of each environment (flux/<environment>.yaml) and the
+   * HelmRelease they apply (deploy/flux/helmrelease.yaml) instead of
+   * argocd/<environment>.yaml.
+   */
+  flux?: FluxSettings;
   /** When set, the repo also holds the model's catalog entity (catalog-info.yaml). */
   entity?: {
     owner: string;
@@ -122,6 +129,9 @@ function modelYaml(spec: ConfigRepoSpec): string {
 function namespaceOf(spec: ConfigRepoSpec, environment: string): string {
   return spec.namespace.replace(/\{environment\}/g, environment);
 }
+
+/** Where the HelmRelease the model's Kustomization applies lives in the repo. */
+export const FLUX_HELM_RELEASE_PATH = 'deploy/flux/helmrelease.yaml';
 
 /** Where the SealedSecrets of an environment branch live (DESIGN.md "The config repo"). */
 export const SECRETS_PATH = 'secrets';
@@ -258,6 +268,25 @@ ${registryEnv}jobs:
 `;
 }
 
+const ARGOCD_README = `\`argocd/<environment>.yaml\` are the Argo CD Applications, one per
+environment. \`ml-gitops:config-repo:create\` registered them with Argo CD
+when it made this repo (unless told not to); \`kubectl apply -f argocd/\` in
+Argo CD's namespace registers them again.
+Each applies the chart under \`deploy/chart\` and every \`secrets/*.sealed.yaml\`
+of its branch.`;
+
+function fluxReadme(flux: FluxSettings): string {
+  return `\`flux/<environment>.yaml\` are the Flux objects of each environment: a
+GitRepository of its branch, the Kustomization \`<model>-<environment>\` that
+applies \`deploy/flux/helmrelease.yaml\` (a HelmRelease of the chart under
+\`deploy/chart\` with \`deploy/model.yaml\` as values), and the Kustomization
+\`<model>-<environment>-secrets\` that applies \`secrets/\`.
+\`ml-gitops:config-repo:create\` registered them in the namespace
+\`${flux.namespace}\` when it made this repo (unless told not to);
+\`kubectl apply --server-side -f flux/<environment>.yaml\` registers them again.
+Every file under \`secrets/\` is applied, so keep only SealedSecrets there.`;
+}
+
 /**
  * The files of a new config repo (DESIGN.md "The config repo"), by path. The
  * same files go to every environment branch.
@@ -273,7 +302,7 @@ description: Serving objects of ${m}, rendered from deploy/model.yaml.
 type: application
 version: 0.1.0
 `,
-    'deploy/chart/values.yaml': `# Defaults; Argo CD passes ../model.yaml as a values file.
+    'deploy/chart/values.yaml': `# Defaults; Argo CD or Flux passes deploy/model.yaml as a values file.
 model_name: ${m}
 model_version: ""
 storage_uri: ""
@@ -319,28 +348,223 @@ Branches ${spec.environments
         ', ',
       )} (in promotion order) declare which version of \`${m}\` serves in
 each environment: \`deploy/model.yaml\`. Change them through pull requests only
-(Backstage's ml-gitops templates open them); Argo CD applies what is merged.
+(Backstage's ml-gitops templates open them); ${
+      spec.flux ? 'Flux' : 'Argo CD'
+    } applies what is merged.
 The branches are never merged into each other: a promotion is a pull request
 into the next environment's branch that sets \`model_version\` to the version
 the previous one serves, so each branch keeps its own secrets and settings.
 
-\`argocd/<environment>.yaml\` are the Argo CD Applications, one per
-environment. \`ml-gitops:config-repo:create\` registered them with Argo CD
-when it made this repo (unless told not to); \`kubectl apply -f argocd/\` in
-Argo CD's namespace registers them again.
-Each applies the chart under \`deploy/chart\` and every \`secrets/*.sealed.yaml\`
-of its branch. Secrets are committed only as SealedSecrets under \`secrets/\`
+${spec.flux ? fluxReadme(spec.flux) : ARGOCD_README}
+Secrets are committed only as SealedSecrets under \`secrets/\`
 (the seal-a-secret template opens those pull requests); the cluster's Sealed
 Secrets controller turns them into Secrets.
 `,
   };
-  for (const environment of spec.environments) {
-    files[argoApplicationPath(environment)] = yaml.stringify(
-      argoApplication(spec, environment),
-    );
+  if (spec.flux) {
+    files[FLUX_HELM_RELEASE_PATH] = fluxHelmReleaseFile(spec, spec.flux);
+    for (const environment of spec.environments) {
+      files[fluxObjectsPath(environment)] = fluxObjects(
+        spec,
+        spec.flux,
+        environment,
+      )
+        .map(o => yaml.stringify(o))
+        .join('---\n');
+    }
+  } else {
+    for (const environment of spec.environments) {
+      files[argoApplicationPath(environment)] = yaml.stringify(
+        argoApplication(spec, environment),
+      );
+    }
   }
   if (spec.entity) {
     files[CATALOG_INFO_PATH] = catalogInfo(spec, spec.entity);
   }
   return files;
+}
+
+/** How the Flux objects of a repo are written (operator flux). */
+export type FluxSettings = {
+  /** The namespace of the Flux objects (Flux's own, flux-system, by default). */
+  namespace: string;
+  /**
+   * An existing Secret in that namespace with the Git credentials of the
+   * repo (`username`/`password` or `identity`/`known_hosts`, Flux's
+   * GitRepository docs "Secret reference"); none for a public repo.
+   */
+  secretRef?: string;
+};
+
+/**
+ * Where the Flux objects of an environment are committed in the repo. An
+ * addition to the design contract: with Flux the config repo holds
+ * flux/<environment>.yaml and deploy/flux/helmrelease.yaml.
+ */
+export function fluxObjectsPath(environment: string): string {
+  return `flux/${environment}.yaml`;
+}
+
+/**
+ * Names of the variables the model's Kustomization substitutes in
+ * deploy/flux/helmrelease.yaml (kustomize-controller's `postBuild.substitute`,
+ * Flux docs "Kustomization", "Post build variable substitution": names match
+ * `^[_[:alpha:]][_[:alpha:][:digit:]]*$`), so the same file serves every branch.
+ */
+const FLUX_VAR_ENVIRONMENT = 'ml_gitops_environment';
+const FLUX_VAR_NAMESPACE = 'ml_gitops_namespace';
+
+/** A Flux object as this module writes and registers it. */
+export type FluxObject = {
+  apiVersion: string;
+  kind: 'GitRepository' | 'Kustomization' | 'HelmRelease';
+  metadata: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+  };
+  spec: Record<string, unknown>;
+};
+
+/** The name of the GitRepository and the model's Kustomization of an environment. */
+export function fluxName(spec: ConfigRepoSpec, environment: string): string {
+  return `${spec.model}-${environment}`;
+}
+
+/**
+ * The HelmRelease (helm.toolkit.fluxcd.io/v2, Flux docs "HelmRelease",
+ * api/v2/helmrelease_types.go) that renders deploy/chart with
+ * deploy/model.yaml as values, from the environment's GitRepository. The
+ * chart is built from the Git source (HelmChartTemplate with a GitRepository
+ * `sourceRef`); `reconcileStrategy: Revision` makes every commit a new chart
+ * version, so a change of model.yaml alone is released. `valuesFiles` are
+ * paths in the source and replace the chart's values.yaml unless listed
+ * (source-controller docs "HelmChart", "Values files"), so both are listed.
+ * The environment and namespace come from the Kustomization's post-build
+ * substitution.
+ */
+export function fluxHelmRelease(
+  spec: ConfigRepoSpec,
+  flux: FluxSettings,
+  environment = `\${${FLUX_VAR_ENVIRONMENT}}`,
+  namespace = `\${${FLUX_VAR_NAMESPACE}}`,
+): FluxObject {
+  const name = `${spec.model}-${environment}`;
+  return {
+    apiVersion: 'helm.toolkit.fluxcd.io/v2',
+    kind: 'HelmRelease',
+    metadata: {
+      name,
+      namespace: flux.namespace,
+      labels: {
+        'ml-gitops/model': spec.model,
+        'ml-gitops/environment': environment,
+      },
+    },
+    spec: {
+      interval: '5m',
+      releaseName: spec.model,
+      targetNamespace: namespace,
+      install: { createNamespace: true },
+      chart: {
+        spec: {
+          chart: './deploy/chart',
+          reconcileStrategy: 'Revision',
+          sourceRef: {
+            kind: 'GitRepository',
+            name,
+            namespace: flux.namespace,
+          },
+          valuesFiles: ['./deploy/chart/values.yaml', './deploy/model.yaml'],
+        },
+      },
+      values: { environment },
+    },
+  };
+}
+
+function fluxHelmReleaseFile(spec: ConfigRepoSpec, flux: FluxSettings) {
+  return `# Applied by the Kustomization <model>-<environment> of flux/<environment>.yaml,
+# which substitutes \${${FLUX_VAR_ENVIRONMENT}} and \${${FLUX_VAR_NAMESPACE}}.
+${yaml.stringify(fluxHelmRelease(spec, flux))}`;
+}
+
+/**
+ * The Flux objects that deploy one environment branch, registered in the
+ * Flux namespace:
+ *
+ * - a GitRepository (source.toolkit.fluxcd.io/v1, Flux docs "GitRepository",
+ *   api/v1/gitrepository_types.go) of the repo at the branch;
+ * - the model's Kustomization (kustomize.toolkit.fluxcd.io/v1, Flux docs
+ *   "Kustomization", api/v1/kustomization_types.go) applying deploy/flux
+ *   (the HelmRelease) with the environment substituted; it carries the
+ *   labels ml-gitops/model and ml-gitops/environment, so the backend reads
+ *   this environment from it;
+ * - the secrets' Kustomization applying secrets/ into the environment's
+ *   namespace, so the SealedSecrets reach the cluster and its Sealed Secrets
+ *   controller unseals them. secrets/ has no kustomization.yaml: the
+ *   kustomize-controller then generates one with every manifest of the
+ *   folder (Flux docs "Kustomization", `.spec.path`). It carries the model
+ *   label only, so the backend does not take it for the deployment.
+ */
+export function fluxObjects(
+  spec: ConfigRepoSpec,
+  flux: FluxSettings,
+  environment: string,
+): FluxObject[] {
+  const name = fluxName(spec, environment);
+  const labels = {
+    'ml-gitops/model': spec.model,
+    'ml-gitops/environment': environment,
+  };
+  const sourceRef = { kind: 'GitRepository', name };
+  return [
+    {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      metadata: { name, namespace: flux.namespace, labels },
+      spec: {
+        interval: '1m',
+        url: `${spec.repoUrl}.git`,
+        ref: { branch: environment },
+        ...(flux.secretRef ? { secretRef: { name: flux.secretRef } } : {}),
+      },
+    },
+    {
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      metadata: { name, namespace: flux.namespace, labels },
+      spec: {
+        interval: '10m',
+        path: './deploy/flux',
+        prune: true,
+        sourceRef,
+        postBuild: {
+          substitute: {
+            [FLUX_VAR_ENVIRONMENT]: environment,
+            [FLUX_VAR_NAMESPACE]: namespaceOf(spec, environment),
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      metadata: {
+        name: `${name}-secrets`,
+        namespace: flux.namespace,
+        labels: { 'ml-gitops/model': spec.model },
+      },
+      spec: {
+        interval: '10m',
+        path: `./${SECRETS_PATH}`,
+        prune: true,
+        sourceRef,
+        targetNamespace: namespaceOf(spec, environment),
+        // the namespace is made by the model's HelmRelease
+        dependsOn: [{ name }],
+      },
+    },
+  ];
 }
