@@ -313,7 +313,10 @@ describe('FluxRegistrationClient', () => {
       },
     });
     const client = FluxRegistrationClient.fromConfig(config, 'prod-eu', {
-      discovery: { getBaseUrl: async () => base, getExternalBaseUrl: async () => base },
+      discovery: {
+        getBaseUrl: async () => base,
+        getExternalBaseUrl: async () => base,
+      },
       auth,
     });
     const object = {
