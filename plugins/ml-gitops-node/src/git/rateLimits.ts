@@ -95,10 +95,12 @@ export async function sendWithRateLimitRetry(
         .text()
         .catch(() => '');
     }
-    const limited = rateLimitedUntil(response, said, now());
+    // One reading of the clock: the wait is what GitHub named, exactly.
+    const at = now();
+    const limited = rateLimitedUntil(response, said, at);
     if (!limited) return response;
     const until = Date.parse(limited.until);
-    const named = Number.isFinite(until) ? Math.max(0, until - now()) : NaN;
+    const named = Number.isFinite(until) ? Math.max(0, until - at) : NaN;
     if (!Number.isFinite(named)) return response;
     const wait = Math.max(named, base * 2 ** attempt);
     if (wait > maxWaitMs) return response;
@@ -106,7 +108,7 @@ export async function sendWithRateLimitRetry(
     await response.body?.cancel().catch(() => undefined);
     options.onWait?.({
       ms: wait,
-      until: new Date(now() + wait).toISOString(),
+      until: new Date(at + wait).toISOString(),
       attempt: attempt + 1,
     });
     await sleep(wait);
