@@ -14,7 +14,7 @@ import {
   type APIRequestContext,
   type Page,
 } from '@playwright/test';
-import { BACKEND, openWhenPolled } from './helpers';
+import { BACKEND, backendPollIntervalMs, openWhenPolled } from './helpers';
 
 const MODEL = 'fraud-detector';
 const ENTITY_REF = `component:default/${MODEL}`;
@@ -160,8 +160,22 @@ test('the tab shows the delivery metrics of production and downloads the audit C
   request,
 }) => {
   const token = await guestToken(request);
-  const history = await fullHistory(request, token);
-  expect(history.length, 'the seed has deployments').toBeGreaterThan(0);
+  // The backend reads the seeded history at its first poll of the model,
+  // which may still be running when this spec starts.
+  let history: HistoryItem[] = [];
+  await expect
+    .poll(
+      async () => {
+        history = await fullHistory(request, token);
+        return history.length;
+      },
+      {
+        message: 'the seeded history, read by the backend',
+        timeout: 3 * backendPollIntervalMs() + 30_000,
+        intervals: [2_000],
+      },
+    )
+    .toBeGreaterThan(0);
 
   await openTab(page);
 
