@@ -5,6 +5,7 @@ import {
   describeServing,
   EnvironmentStatus,
 } from '@ml-gitops/plugin-ml-gitops-common';
+import { formatDuration } from '../lib/format';
 import { AutoRollbackSettings } from './config';
 
 /*
@@ -25,17 +26,6 @@ export type RollbackDecision =
   /** A failure, but the rules leave it to people. */
   | { action: 'skip'; failure: RollbackFailure; why: string }
   | { action: 'roll-back'; failure: RollbackFailure };
-
-/** 600 000 → "10 min". */
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  if (s < 3600)
-    return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return `${h} h${m ? ` ${m} min` : ''}`;
-}
 
 /**
  * Why the declared version does not serve, or undefined when it serves or

@@ -1,3 +1,4 @@
+import { formatDuration } from '../lib/format';
 import {
   NOTIFICATION_TOPICS,
   NotificationTopic,
@@ -179,13 +180,7 @@ function sourceName(source: DeploymentSource): string {
 
 /** 75 → "1 min 15 s". */
 function formatSeconds(seconds: number): string {
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  if (s < 3600)
-    return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return `${h} h${m ? ` ${m} min` : ''}`;
+  return formatDuration(seconds * 1000);
 }
 
 function errorMessage(error: unknown): string {

@@ -1,3 +1,4 @@
+import { readableEntityRefs } from './readable';
 import {
   BackstageCredentials,
   HttpAuthService,
@@ -145,24 +146,11 @@ export async function createAuditRouter(options: {
   }
 
   /** The entity refs the caller may read, asked in one batch. */
-  async function readable(
+  function readable(
     credentials: BackstageCredentials,
     entityRefs: string[],
   ): Promise<Set<string>> {
-    const unique = [...new Set(entityRefs)];
-    if (unique.length === 0) {
-      return new Set();
-    }
-    const decisions = await permissions.authorize(
-      unique.map(resourceRef => ({
-        permission: mlGitopsDeploymentReadPermission,
-        resourceRef,
-      })),
-      { credentials },
-    );
-    return new Set(
-      unique.filter((_, i) => decisions[i].result === AuthorizeResult.ALLOW),
-    );
+    return readableEntityRefs(permissions, credentials, entityRefs);
   }
 
   function notInFuture(at: string, name: string) {

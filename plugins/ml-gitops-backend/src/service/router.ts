@@ -1,3 +1,4 @@
+import { readableEntityRefs } from './readable';
 import {
   AuthService,
   BackstageCredentials,
@@ -114,25 +115,12 @@ export async function createRouter(options: {
     }
   }
 
-  /** Keeps only the entity refs the caller may read. */
-  async function readable(
+  /** The entity refs the caller may read, asked in one batch. */
+  function readable(
     credentials: BackstageCredentials,
     entityRefs: string[],
   ): Promise<Set<string>> {
-    const unique = [...new Set(entityRefs)];
-    if (unique.length === 0) {
-      return new Set();
-    }
-    const decisions = await permissions.authorize(
-      unique.map(resourceRef => ({
-        permission: mlGitopsDeploymentReadPermission,
-        resourceRef,
-      })),
-      { credentials },
-    );
-    return new Set(
-      unique.filter((_, i) => decisions[i].result === AuthorizeResult.ALLOW),
-    );
+    return readableEntityRefs(permissions, credentials, entityRefs);
   }
 
   /** Checks that the entity exists and is a model, for a clear 404 / 400. */

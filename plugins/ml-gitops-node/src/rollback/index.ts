@@ -1,4 +1,8 @@
-export { proposeRollback, RollbackRefusedError } from './proposeRollback';
+export {
+  proposeRollback,
+  resolveStorageLocation,
+  RollbackRefusedError,
+} from './proposeRollback';
 export type {
   RollbackDeps,
   RollbackRefusal,

@@ -447,7 +447,7 @@ async function rollbackIn(
     const storageUri =
       headParsed.manifest.storage_uri === undefined
         ? undefined
-        : await servingLocation(registry, model, to);
+        : await resolveStorageLocation(registry, model, to);
     await fs.writeFile(
       path.join(dir, manifestPath),
       setModelVersion(headText, to, storageUri ? { storageUri } : {}),
@@ -677,9 +677,12 @@ async function versionChanges(
  * Where KServe loads a version from (the manifest's `storage_uri`), from
  * the registry; refused when the registry cannot say or KServe could not
  * read it, as the cluster would otherwise serve other bytes than the
- * version named.
+ * version named (`force` cannot override this). The rollback core and the
+ * deploy and promote actions ask it alike.
+ *
+ * @public
  */
-async function servingLocation(
+export async function resolveStorageLocation(
   registry: RegistryAccess,
   model: string,
   version: string,

@@ -27,7 +27,6 @@ import {
   modelVersionRejectionBlocker,
   modelVersionSchema,
   parseModelManifest,
-  resolveServingArtifact,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import {
   BranchHeadsCacheEntry,
@@ -38,6 +37,7 @@ import {
   markdownText,
   RegistryAccess,
   registryAccess,
+  resolveStorageLocation,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { MlGitopsActionsConfig } from './config';
 import {
@@ -563,36 +563,11 @@ export async function resolveStorageUri(
     version: string;
   },
 ): Promise<string> {
-  const what = `where ${options.model} version ${options.version} is stored (storage_uri)`;
-  const registry = registryFor(config, options);
-  if (!registry.client) {
-    throw new InputError(`Cannot find ${what}: ${registry.problem}`);
-  }
-  let artifact;
-  try {
-    artifact = await resolveServingArtifact(
-      registry.client,
-      options.model,
-      options.version,
-    );
-  } catch (error) {
-    throw new InputError(
-      `Cannot find ${what}: the registry ${registry.name} could not be asked (${
-        isError(error) ? error.message : String(error)
-      }); try again`,
-    );
-  }
-  if (!artifact) {
-    throw new InputError(
-      `Cannot find ${what}: the registry ${registry.name} has no such version`,
-    );
-  }
-  if (!artifact.ok) {
-    throw new InputError(
-      `Cannot set ${what}: ${artifact.problem}. ${artifact.fix}.`,
-    );
-  }
-  return artifact.storageUri;
+  return resolveStorageLocation(
+    registryFor(config, options),
+    options.model,
+    options.version,
+  );
 }
 
 /**

@@ -1,0 +1,14 @@
+/**
+ * A duration in words for notifications and reasons: 75 000 ms →
+ * "1 min 15 s", 600 000 → "10 min", 5 400 000 → "1 h 30 min".
+ */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) {
+    return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+  }
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${h} h${m ? ` ${m} min` : ''}`;
+}
