@@ -2,16 +2,14 @@ import { ConfigReader } from '@backstage/config';
 import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Sandbox, SANDBOX_CREDENTIALS, startSandbox } from 'sandbox';
+import { SANDBOX_CREDENTIALS } from 'sandbox';
 import yaml from 'yaml';
 import {
   fakePermissions,
   makeContext,
   outputsOf,
 } from '../__testUtils__/setup';
+import { useSandboxWithModel } from '../__testUtils__/sandboxWithModel';
 import {
   ArgoCdApplicationsClient,
   registerApplication,
@@ -36,45 +34,17 @@ const VALUE = 'sandbox-db-S3cret-41b7';
 const sha256 = (text: string) =>
   crypto.createHash('sha256').update(text).digest('hex');
 
-let sandbox: Sandbox;
-let tmp: string;
-
-beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-gitops-create-sandbox-'));
-  sandbox = await startSandbox({
-    ports: { git: 0, argocd: 0, kubernetes: 0, mlflow: 0, admin: 0 },
-    dataDir: path.join(tmp, 'data'),
-    reconcileIntervalSeconds: 3600,
-    log: () => {},
-  });
-  sandbox.current().mlflow.registerVersion({
-    model: MODEL,
-    team: 'risk-ml',
-    version: '1',
-    userEmail: 'ada@acme.example',
-    registeredAt: Date.now() - 3600_000,
-    experimentId: '1',
-    stage: 'None',
-    aliases: [],
-    description: '',
-    metrics: { auc: 0.95 },
-  });
-}, 180_000);
-
-afterAll(async () => {
-  await sandbox?.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
-}, 60_000);
+const sandboxOf = useSandboxWithModel(MODEL);
 
 /** The config as app-config.sandbox.yaml wires it, on the sandbox's ports. */
 function actionsConfig() {
-  const gitHost = new URL(sandbox.urls.git).host;
+  const gitHost = new URL(sandboxOf().urls.git).host;
   return new ConfigReader({
     integrations: {
       github: [
         {
           host: gitHost,
-          apiBaseUrl: sandbox.urls.gitApi,
+          apiBaseUrl: sandboxOf().urls.gitApi,
           token: 'sandbox-github-token',
         },
       ],
@@ -84,20 +54,24 @@ function actionsConfig() {
         instances: [
           {
             name: 'main',
-            url: sandbox.urls.argocd,
+            url: sandboxOf().urls.argocd,
             token: SANDBOX_CREDENTIALS.argocd.token,
           },
         ],
       },
       registries: [
-        { name: 'mlflow-default', type: 'mlflow', url: sandbox.urls.mlflow },
+        {
+          name: 'mlflow-default',
+          type: 'mlflow',
+          url: sandboxOf().urls.mlflow,
+        },
       ],
     },
   });
 }
 
 async function argo(p: string) {
-  const res = await fetch(`${sandbox.urls.argocd}${p}`, {
+  const res = await fetch(`${sandboxOf().urls.argocd}${p}`, {
     headers: { authorization: `Bearer ${SANDBOX_CREDENTIALS.argocd.token}` },
   });
   expect(res.status).toBe(200);
@@ -105,19 +79,19 @@ async function argo(p: string) {
 }
 
 async function clusterSecrets(): Promise<any[]> {
-  const res = await fetch(`${sandbox.urls.admin}/_sandbox/state`);
+  const res = await fetch(`${sandboxOf().urls.admin}/_sandbox/state`);
   return (await res.json()).secrets;
 }
 
 async function unsealFailures(): Promise<any[]> {
-  const res = await fetch(`${sandbox.urls.admin}/_sandbox/state`);
+  const res = await fetch(`${sandboxOf().urls.admin}/_sandbox/state`);
   return (await res.json()).unsealFailures;
 }
 
 /** Writes a file on dev as an admin (past branch protection); the new head. */
 async function adminWrite(file: string, text: string): Promise<string> {
   const res = await fetch(
-    `${sandbox.urls.gitApi}/repos/acme/${REPO}/contents/${file}`,
+    `${sandboxOf().urls.gitApi}/repos/acme/${REPO}/contents/${file}`,
     {
       method: 'PUT',
       headers: {
@@ -146,7 +120,7 @@ describe('ml-gitops:config-repo:create against the sandbox', () => {
     };
     const action = createConfigRepoCreateAction(options);
     const { ctx } = makeContext({
-      repoUrl: `${sandbox.urls.git}/acme/${REPO}`,
+      repoUrl: `${sandboxOf().urls.git}/acme/${REPO}`,
       model: MODEL,
       version: '1',
       owners: ['@acme/risk-ml'],
@@ -178,7 +152,9 @@ describe('ml-gitops:config-repo:create against the sandbox', () => {
         (
           await (
             await fetch(
-              `${sandbox.urls.gitApi}/repos/acme/${REPO}/contents/argocd/dev.yaml?ref=dev`,
+              `${
+                sandboxOf().urls.gitApi
+              }/repos/acme/${REPO}/contents/argocd/dev.yaml?ref=dev`,
               { headers: { authorization: 'token sandbox-github-token' } },
             )
           ).json()
@@ -193,7 +169,7 @@ describe('ml-gitops:config-repo:create against the sandbox', () => {
     // A SealedSecret reaches dev (as the merge of a seal pull request
     // would; written by an admin past the branch protection here) next to a
     // YAML file the Application's include pattern leaves out.
-    const key = publicKeyFromPem(sandbox.sealedSecrets.certificatePem);
+    const key = publicKeyFromPem(sandboxOf().sealedSecrets.certificatePem);
     const sealed = sealSecret({
       key,
       name: 'scorer-db',

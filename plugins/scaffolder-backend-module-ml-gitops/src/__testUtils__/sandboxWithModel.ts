@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Sandbox, startSandbox } from 'sandbox';
+
+/**
+ * Starts the sandbox (on free ports, in a private folder) before the tests
+ * of a file and stops it after them, with `model` registered in its MLflow
+ * as version 1 (auc 0.95, registered an hour ago). The tests read the
+ * running sandbox through the returned function.
+ */
+export function useSandboxWithModel(model: string): () => Sandbox {
+  let sandbox: Sandbox | undefined;
+  let tmp: string | undefined;
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), `ml-gitops-${model}-`));
+    sandbox = await startSandbox({
+      ports: { git: 0, argocd: 0, kubernetes: 0, mlflow: 0, admin: 0 },
+      dataDir: path.join(tmp, 'data'),
+      reconcileIntervalSeconds: 3600,
+      log: () => {},
+    });
+    sandbox.current().mlflow.registerVersion({
+      model,
+      team: 'risk-ml',
+      version: '1',
+      userEmail: 'ada@acme.example',
+      registeredAt: Date.now() - 3600_000,
+      experimentId: '1',
+      stage: 'None',
+      aliases: [],
+      description: '',
+      metrics: { auc: 0.95 },
+    });
+  }, 180_000);
+  afterAll(async () => {
+    await sandbox?.stop();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  }, 60_000);
+  return () => {
+    if (!sandbox) throw new Error('the sandbox is not started yet');
+    return sandbox;
+  };
+}
