@@ -214,6 +214,7 @@ export const AUDIT_CSV_COLUMNS = [
   'reason',
   'gate',
   'metrics',
+  'registered_at',
   'rejected',
   'frozen',
   'checked_at',

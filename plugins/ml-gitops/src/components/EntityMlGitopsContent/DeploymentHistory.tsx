@@ -119,6 +119,8 @@ export function DeploymentHistory(props: {
   loadingMore: boolean;
   onLoadMore: () => void;
   targetSeconds: number;
+  /** The backend is still reading older history of this environment. */
+  readingOlder?: boolean;
 }) {
   const {
     environment,
@@ -127,9 +129,18 @@ export function DeploymentHistory(props: {
     loadingMore,
     onLoadMore,
     targetSeconds,
+    readingOlder,
   } = props;
   return (
     <>
+      {readingOlder && (
+        <Box mb={1}>
+          <Typography variant="body2" color="textSecondary" role="status">
+            Older deployments of {environment} are still being read from the
+            config repo; they appear here as the backend reaches them.
+          </Typography>
+        </Box>
+      )}
       <Table<Deployment>
         title={`Deployment history of ${environment}`}
         columns={columns(targetSeconds)}

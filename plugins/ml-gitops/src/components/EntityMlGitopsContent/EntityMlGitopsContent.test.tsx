@@ -166,6 +166,25 @@ describe('EntityMlGitopsContent', () => {
     );
   });
 
+  it('says while the backend still reads older history of the environment', async () => {
+    const items = [
+      deployment(0, { kind: 'deploy', version: '12', previousVersion: '11' }),
+    ];
+    const getHistory = jest
+      .fn()
+      .mockResolvedValue({ items, readingOlderHistory: ['production'] });
+    const api = mockMlGitopsApi({
+      getDeployments: jest.fn().mockResolvedValue(deployments()),
+      getHistory,
+    });
+    await renderWithApis(<EntityMlGitopsContent />, { api });
+    expect(
+      await screen.findByText(
+        'Older deployments of production are still being read from the config repo; they appear here as the backend reaches them.',
+      ),
+    ).toBeInTheDocument();
+  });
+
   it('disables a promotion that changes nothing and says why', async () => {
     const api = mockMlGitopsApi({
       getDeployments: jest.fn().mockResolvedValue(deployments()),

@@ -84,6 +84,7 @@ function EnvironmentDetails(props: {
               loadingMore={history.loading}
               onLoadMore={history.loadMore}
               targetSeconds={targetSeconds}
+              readingOlder={history.value.readingOlder}
             />
           </>
         )}

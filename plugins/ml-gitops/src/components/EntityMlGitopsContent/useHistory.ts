@@ -24,6 +24,9 @@ export function useHistory(entityRef: string, environment: string) {
   const load = useCallback(async () => {
     const items: Deployment[] = [];
     let hasMore = false;
+    // The backend still reads older commits of the branch (a first read
+    // goes back in pages within its request budget).
+    let readingOlder = false;
     for (let page = 0; page < pages; page++) {
       const response = await api.getHistory({
         entityRef,
@@ -32,10 +35,11 @@ export function useHistory(entityRef: string, environment: string) {
         offset: page * HISTORY_PAGE_SIZE,
       });
       items.push(...response.items);
+      readingOlder = (response.readingOlderHistory ?? []).includes(environment);
       hasMore = response.items.length === HISTORY_PAGE_SIZE;
       if (!hasMore) break;
     }
-    return { items, hasMore };
+    return { items, hasMore, readingOlder };
   }, [api, entityRef, environment, pages]);
 
   const data = useLiveData(load, { entityRef, resetKey: key });
