@@ -17,13 +17,6 @@
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import {
-  StatusError,
-  StatusOK,
-  StatusPending,
-  StatusRunning,
-  StatusWarning,
-} from '@backstage/core-components';
-import {
   canaryObjectKind,
   describeCanary,
 } from '@ml-gitops/plugin-ml-gitops-common';
@@ -31,6 +24,7 @@ import type {
   CanaryAnalysis,
   CanaryPhase,
 } from '@ml-gitops/plugin-ml-gitops-common';
+import { StatusIcon, type StatusKind } from './status';
 
 const LABELS: Record<CanaryPhase, string> = {
   pending: 'Canary pending',
@@ -40,23 +34,13 @@ const LABELS: Record<CanaryPhase, string> = {
   inconclusive: 'Canary inconclusive',
 };
 
-function PhaseIcon(props: { phase: CanaryPhase; children: string }) {
-  const children = (
-    <span style={{ whiteSpace: 'nowrap' }}>{props.children}</span>
-  );
-  switch (props.phase) {
-    case 'successful':
-      return <StatusOK>{children}</StatusOK>;
-    case 'failed':
-      return <StatusError>{children}</StatusError>;
-    case 'inconclusive':
-      return <StatusWarning>{children}</StatusWarning>;
-    case 'running':
-      return <StatusRunning>{children}</StatusRunning>;
-    default:
-      return <StatusPending>{children}</StatusPending>;
-  }
-}
+const KINDS: Record<CanaryPhase, StatusKind> = {
+  successful: 'ok',
+  failed: 'error',
+  inconclusive: 'warning',
+  running: 'running',
+  pending: 'pending',
+};
 
 /**
  * The canary analysis of an environment: its phase in words (not only a
@@ -77,7 +61,9 @@ export function CanaryStatus(props: { canary?: CanaryAnalysis | null }) {
     <div data-canary-phase={canary.phase}>
       <Tooltip title={describeCanary(canary)}>
         <span>
-          <PhaseIcon phase={canary.phase}>{label}</PhaseIcon>
+          <StatusIcon kind={KINDS[canary.phase] ?? 'pending'}>
+            {label}
+          </StatusIcon>
         </span>
       </Tooltip>
       <Typography

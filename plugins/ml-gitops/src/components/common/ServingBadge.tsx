@@ -1,13 +1,6 @@
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import {
-  StatusError,
-  StatusOK,
-  StatusPending,
-  StatusRunning,
-  StatusWarning,
-} from '@backstage/core-components';
-import {
   describeServing,
   servingBasisHint,
 } from '@ml-gitops/plugin-ml-gitops-common';
@@ -15,6 +8,7 @@ import type {
   ServingState,
   ServingStatus,
 } from '@ml-gitops/plugin-ml-gitops-common';
+import { StatusIcon, type StatusKind } from './status';
 
 const LABELS: Record<ServingState, string> = {
   serving: 'Serving',
@@ -24,23 +18,13 @@ const LABELS: Record<ServingState, string> = {
   unknown: 'Serving state unknown',
 };
 
-function StateIcon(props: { state: ServingState; children: string }) {
-  const children = (
-    <span style={{ whiteSpace: 'nowrap' }}>{props.children}</span>
-  );
-  switch (props.state) {
-    case 'serving':
-      return <StatusOK>{children}</StatusOK>;
-    case 'failed':
-      return <StatusError>{children}</StatusError>;
-    case 'not-ready':
-      return <StatusWarning>{children}</StatusWarning>;
-    case 'rolling-out':
-      return <StatusRunning>{children}</StatusRunning>;
-    default:
-      return <StatusPending>{children}</StatusPending>;
-  }
-}
+const KINDS: Record<ServingState, StatusKind> = {
+  serving: 'ok',
+  failed: 'error',
+  'not-ready': 'warning',
+  'rolling-out': 'running',
+  unknown: 'pending',
+};
 
 function Caption(props: { children: string; title?: string }) {
   return (
@@ -96,7 +80,9 @@ export function ServingBadge(props: { serving?: ServingStatus }) {
     <div data-serving-state={serving.state}>
       <Tooltip title={details}>
         <span>
-          <StateIcon state={serving.state}>{label}</StateIcon>
+          <StatusIcon kind={KINDS[serving.state] ?? 'pending'}>
+            {label}
+          </StatusIcon>
         </span>
       </Tooltip>
       {why && <Caption title={why}>{why}</Caption>}

@@ -6,6 +6,7 @@ import {
   StatusError,
   StatusOK,
   StatusPending,
+  StatusRunning,
   StatusWarning,
 } from '@backstage/core-components';
 import type {
@@ -18,9 +19,17 @@ import type {
 import { formatAbsolute, formatRelative } from './format';
 import { type Freshness, staleSince, useNow } from './staleness';
 
-type StatusKind = 'ok' | 'warning' | 'error' | 'pending' | 'aborted';
+/** The kinds of status the plugin shows, each with Backstage's own icon. */
+export type StatusKind =
+  | 'ok'
+  | 'warning'
+  | 'error'
+  | 'pending'
+  | 'running'
+  | 'aborted';
 
-function StatusIcon(props: { kind: StatusKind; children: ReactNode }) {
+/** A status in words beside Backstage's icon for its kind, kept on one line. */
+export function StatusIcon(props: { kind: StatusKind; children: ReactNode }) {
   const { kind } = props;
   const children = (
     <span style={{ whiteSpace: 'nowrap' }}>{props.children}</span>
@@ -34,6 +43,8 @@ function StatusIcon(props: { kind: StatusKind; children: ReactNode }) {
       return <StatusError>{children}</StatusError>;
     case 'pending':
       return <StatusPending>{children}</StatusPending>;
+    case 'running':
+      return <StatusRunning>{children}</StatusRunning>;
     default:
       return <StatusAborted>{children}</StatusAborted>;
   }
