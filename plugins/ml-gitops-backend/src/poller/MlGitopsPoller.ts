@@ -864,7 +864,8 @@ export class MlGitopsPoller {
         await new Promise(resolve => setTimeout(resolve, wait).unref?.());
       }
       entry.next = undefined;
-      return this.refreshNow(entityRef, entry);
+      // These requests came after the last read began: read the fleet anew.
+      return this.refreshNow(entityRef, entry, { freshFleet: true });
     })();
     return entry.next;
   }
@@ -872,9 +873,10 @@ export class MlGitopsPoller {
   private async refreshNow(
     entityRef: string,
     entry: { last: number; running?: Promise<boolean> },
+    options: { freshFleet?: boolean } = {},
   ): Promise<boolean> {
     entry.last = Date.now();
-    const running = this.pollEntityRefNow(entityRef);
+    const running = this.pollEntityRefNow(entityRef, options);
     entry.running = running;
     try {
       return await running;
@@ -887,12 +889,17 @@ export class MlGitopsPoller {
    * The fleet's operator state for polls outside the schedule: the one
    * read within `refreshMinInterval` is reused, so a push to a repo of
    * many models, or a burst of refreshes, lists every Argo CD instance and
-   * cluster once, not once per model.
+   * cluster once, not once per model. A trailing poll (`fresh`) serves
+   * requests that came while an earlier read ran, so it never reuses one.
    */
-  private recentFleet(): Promise<FleetObservations> {
+  private recentFleet(fresh = false): Promise<FleetObservations> {
     const now = Date.now();
     const cached = this.fleetCache;
-    if (cached && now - cached.at < this.deps.config.refreshMinIntervalMs) {
+    if (
+      !fresh &&
+      cached &&
+      now - cached.at < this.deps.config.refreshMinIntervalMs
+    ) {
       return cached.fleet;
     }
     const fleet = this.observeFleet();
@@ -904,7 +911,10 @@ export class MlGitopsPoller {
     return fleet;
   }
 
-  private async pollEntityRefNow(entityRef: string): Promise<boolean> {
+  private async pollEntityRefNow(
+    entityRef: string,
+    options: { freshFleet?: boolean } = {},
+  ): Promise<boolean> {
     const credentials = await this.deps.auth.getOwnServiceCredentials();
     const entity = await this.deps.catalog.getEntityByRef(entityRef, {
       credentials,
@@ -912,7 +922,7 @@ export class MlGitopsPoller {
     if (!entity || getMlGitopsAnnotations(entity).missing.length > 0) {
       return false;
     }
-    const fleet = await this.recentFleet();
+    const fleet = await this.recentFleet(options.freshFleet);
     // Another replica may have polled it since: the database says what is stored.
     const stored = new Map<string, SnapshotEntry>();
     for (const s of await this.deps.store.getStatuses(entityRef)) {
