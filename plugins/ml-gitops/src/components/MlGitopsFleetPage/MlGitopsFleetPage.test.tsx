@@ -1,6 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ResponseError } from '@backstage/errors';
+import { Route, Routes, useLocation } from 'react-router-dom';
 import type { DeploymentsResponse } from '@ml-gitops/plugin-ml-gitops-common';
 import { MlGitopsFleetPage } from './MlGitopsFleetPage';
 import { mockMlGitopsApi, renderWithApis } from '../../__testUtils__/render';
@@ -41,6 +42,11 @@ const fleet = [
     production: 'in-sync',
   }),
 ];
+
+function LocationProbe() {
+  const location = useLocation();
+  return <div data-testid="location">{location.pathname}</div>;
+}
 
 function modelNames() {
   const table = screen.getByRole('table', { name: 'Models by environment' });
@@ -207,5 +213,39 @@ describe('MlGitopsFleetPage', () => {
       0,
     );
     expect(api.getDrift).not.toHaveBeenCalled();
+  });
+});
+
+describe('MlGitopsFleetPage with ?entity= (a notification link)', () => {
+  function renderAt(url: string) {
+    const api = mockMlGitopsApi({
+      getFleet: jest.fn().mockResolvedValue({ items: fleet }),
+    });
+    return renderWithApis(
+      <Routes>
+        <Route path="/ml-gitops" element={<MlGitopsFleetPage />} />
+        <Route
+          path="/catalog/:namespace/:kind/:name/ml-gitops"
+          element={<LocationProbe />}
+        />
+      </Routes>,
+      { api, entity: null, routeEntries: [url] },
+    );
+  }
+
+  it("leads to the model's tab through the catalog's entity route", async () => {
+    await renderAt('/ml-gitops?entity=Component%3Adefault%2Ffraud-detector');
+    expect(await screen.findByTestId('location')).toHaveTextContent(
+      '/catalog/default/component/fraud-detector/ml-gitops',
+    );
+  });
+
+  it('says what is wrong with a link that names no entity, and shows the fleet', async () => {
+    await renderAt('/ml-gitops?entity=not%20a%20ref%3A');
+    expect(
+      await screen.findByText(/This link names no catalog entity/),
+    ).toBeInTheDocument();
+    await screen.findByRole('table', { name: 'Models by environment' });
+    expect(screen.queryByTestId('location')).not.toBeInTheDocument();
   });
 });
