@@ -105,6 +105,48 @@ describe('MlGitopsFleetPage', () => {
     expect(counts).toHaveTextContent('5 in sync');
   });
 
+  it('says in a cell when the live version does not really serve', async () => {
+    const failing = environment('production', {
+      drift: {
+        state: 'drifted',
+        since: minutesAgo(3),
+        reason: 'the predictor fails',
+      },
+    });
+    failing.live = {
+      ...failing.live!,
+      serving: {
+        state: 'failed',
+        since: minutesAgo(3),
+        failure: { reason: 'ModelLoadFailed', message: 'no such file' },
+        cluster: 'prod-eu',
+        namespace: 'ml-production',
+        name: 'fraud-detector',
+        basis: 'model-status',
+      },
+    };
+    const api = mockMlGitopsApi({
+      getFleet: jest.fn().mockResolvedValue({
+        items: [
+          {
+            entityRef: 'component:default/fraud-detector',
+            model: 'fraud-detector',
+            environments: [environment('dev'), failing],
+          },
+        ],
+      }),
+    });
+    await renderWithApis(<MlGitopsFleetPage />, { api, entity: null });
+    await screen.findByRole('table', { name: 'Models by environment' });
+    const row = screen
+      .getByRole('link', { name: 'fraud-detector' })
+      .closest('tr')!;
+    const cells = within(row).getAllByRole('cell');
+    expect(cells[0]).not.toHaveTextContent('Not serving');
+    expect(cells[1]).toHaveTextContent('Not serving: the predictor fails');
+    expect(cells[1]).toHaveTextContent('ModelLoadFailed: no such file');
+  });
+
   it('marks a model stale when its last poll is older than the backend says', async () => {
     const api = mockMlGitopsApi({
       getFleet: jest.fn().mockResolvedValue({

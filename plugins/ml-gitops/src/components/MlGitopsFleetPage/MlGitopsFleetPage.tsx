@@ -39,6 +39,7 @@ import {
   CanaryStatus,
   DRIFT_PRESENTATION,
   DriftBadge,
+  ServingBadge,
   StaleDataNotice,
 } from '../common';
 import {
@@ -142,6 +143,7 @@ function Cell(props: { cell?: FleetCell; partial: boolean }) {
           {cell.live === undefined ? '—' : cell.live ?? '?'}
         </Typography>
       )}
+      <ServingBadge serving={cell.serving} />
       <CanaryStatus canary={cell.canary} />
     </>
   );
