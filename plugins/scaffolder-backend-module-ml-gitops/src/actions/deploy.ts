@@ -6,28 +6,24 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { examples } from './deploy.examples';
 import {
+  checkEnvironment,
+  checkVersion,
   manifestPathInput,
   overrideInput,
   pullRequestOutput,
   targetInput,
 } from './inputs';
 import { branchChange, openedBy, proposeManifestChange } from './pullRequest';
+import { createGitClients, MlGitopsActionOptions } from './actionOptions';
+import { readBranchManifest, refuseFrozen } from './branchManifest';
+import { resolveTarget } from './modelTarget';
+import { checkForce, enforce, forceWarning } from './overrides';
+import { authorizeForce } from './permissionChecks';
 import {
-  checkEnvironment,
-  checkForce,
   checkRegistry,
-  storageUriFor,
-  checkVersion,
-  createGitClients,
-  enforce,
-  forceWarning,
-  MlGitopsActionOptions,
-  readBranchManifest,
-  refuseFrozen,
   registrySection,
-  resolveTarget,
-  authorizeForce,
-} from './shared';
+  storageUriFor,
+} from './registryChecks';
 
 /**
  * `ml-gitops:deploy`: opens a pull request to an environment's branch of the
@@ -151,18 +147,11 @@ export function createDeployAction(options: MlGitopsActionOptions) {
         openedBy('ml-gitops:deploy', ctx, target.entityRef),
       ].join('\n');
 
-      if (ctx.isDryRun) {
-        ctx.logger.info(
-          `Dry run: would commit "${title}" on ${branch} (from ${environment}@${current.head.slice(
-            0,
-            7,
-          )}) and open a pull request into ${environment}`,
-        );
-        ctx.output('branch', branch);
-        return;
-      }
-
       await proposeManifestChange(ctx, writer, change, {
+        dryRun: `commit "${title}" on ${branch} (from ${environment}@${current.head.slice(
+          0,
+          7,
+        )}) and open a pull request into ${environment}`,
         baseHead: current.head,
         manifestPath,
         edit: text =>

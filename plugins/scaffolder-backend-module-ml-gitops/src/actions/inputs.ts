@@ -3,8 +3,10 @@ import { InputError } from '@backstage/errors';
 import {
   branchNameProblem,
   manifestPathProblem,
+  modelVersionSchema,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import type { z as zod } from 'zod/v3';
+import { MlGitopsActionsConfig } from './config';
 
 /*
  * The input fields several actions share, and the checks every action runs
@@ -44,6 +46,13 @@ export const manifestPathInput = {
       )
       .optional(),
 };
+
+/** `environment`: the environment (branch) a change is made to. */
+export function environmentInput(description: string) {
+  return {
+    environment: (z: Z) => z.string().describe(description),
+  };
+}
 
 /** `force` and `reason`, for actions whose checks may be overridden. */
 export function overrideInput(checks: string) {
@@ -340,4 +349,34 @@ export function checkReviewers(value: unknown): string[] {
     );
   }
   return [...new Set(value as string[])];
+}
+
+/** Refuses an environment not in the configured promotion order. */
+export function checkEnvironment(
+  config: MlGitopsActionsConfig,
+  environment: unknown,
+  field: string,
+): string {
+  checkText(environment, field, 100);
+  if (!config.environments.includes(environment as string)) {
+    throw new InputError(
+      `${field} "${environment}" is not a configured environment; choose one of ${config.environments.join(
+        ', ',
+      )} (mlGitops.environments)`,
+    );
+  }
+  return environment as string;
+}
+
+/** Refuses anything but a registry version id. */
+export function checkVersion(version: unknown, field = 'version'): string {
+  checkText(version, field, 63);
+  if (!modelVersionSchema.safeParse(version).success) {
+    throw new InputError(
+      `${field} ${JSON.stringify(
+        version,
+      )} is not a registry version id: use 1 to 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit (e.g. "13")`,
+    );
+  }
+  return version as string;
 }

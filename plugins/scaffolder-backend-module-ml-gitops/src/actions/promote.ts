@@ -1,4 +1,3 @@
-import { markdownText } from '@ml-gitops/plugin-ml-gitops-node';
 import {
   AuthService,
   BackstageCredentials,
@@ -13,32 +12,29 @@ import {
   describeCanary,
   EnvironmentStatus,
   getNextEnvironment,
+  markdownText,
   mlGitopsDeploymentPromotePermission,
   setModelVersion,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { examples } from './promote.examples';
 import {
+  checkEnvironment,
   checkReviewers,
   manifestPathInput,
   pullRequestOutput,
   targetInput,
 } from './inputs';
 import { branchChange, openedBy, proposeManifestChange } from './pullRequest';
+import { createGitClients, MlGitopsActionOptions } from './actionOptions';
+import { readBranchManifest, refuseFrozen } from './branchManifest';
+import { resolveTarget } from './modelTarget';
+import { checkForce, enforce, forceWarning } from './overrides';
+import { authorizeForce } from './permissionChecks';
 import {
-  checkEnvironment,
-  checkForce,
   checkRegistry,
-  storageUriFor,
-  createGitClients,
-  enforce,
-  forceWarning,
-  MlGitopsActionOptions,
-  readBranchManifest,
-  refuseFrozen,
   registrySection,
-  resolveTarget,
-  authorizeForce,
-} from './shared';
+  storageUriFor,
+} from './registryChecks';
 
 /** Options of {@link createPromoteAction}. */
 export type PromoteActionOptions = MlGitopsActionOptions & {
@@ -357,21 +353,14 @@ export function createPromoteAction(options: PromoteActionOptions) {
         openedBy('ml-gitops:promote', ctx, resolved.entityRef),
       ].join('\n');
 
-      if (ctx.isDryRun) {
-        ctx.logger.info(
-          `Dry run: would commit model_version ${newVersion} on ${
-            change.branch
-          } (from ${target}@${to.head.slice(0, 7)}) and open "${title}"${
-            input.reviewers?.length
-              ? `, requesting reviews from ${input.reviewers.join(', ')}`
-              : ''
-          }`,
-        );
-        ctx.output('branch', change.branch);
-        return;
-      }
-
       await proposeManifestChange(ctx, writer, change, {
+        dryRun: `commit model_version ${newVersion} on ${
+          change.branch
+        } (from ${target}@${to.head.slice(0, 7)}) and open "${title}"${
+          input.reviewers?.length
+            ? `, requesting reviews from ${input.reviewers.join(', ')}`
+            : ''
+        }`,
         baseHead: to.head,
         manifestPath: resolved.manifestPath,
         edit: text =>

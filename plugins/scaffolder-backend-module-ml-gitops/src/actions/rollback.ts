@@ -9,21 +9,19 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { examples } from './rollback.examples';
 import {
+  checkEnvironment,
   checkNonEmptyText,
+  checkVersion,
   manifestPathInput,
   pullRequestOutput,
   targetInput,
+  environmentInput,
 } from './inputs';
 import { initiatorAuthor, openedBy } from './pullRequest';
-import {
-  authorizeChange,
-  checkEnvironment,
-  checkVersion,
-  createGitClients,
-  MlGitopsActionOptions,
-  registryFor,
-  resolveTarget,
-} from './shared';
+import { createGitClients, MlGitopsActionOptions } from './actionOptions';
+import { resolveTarget } from './modelTarget';
+import { authorizeChange } from './permissionChecks';
+import { registryFor } from './registryChecks';
 
 /** Options of {@link createRollbackAction}. */
 export type RollbackActionOptions = MlGitopsActionOptions & {
@@ -59,10 +57,9 @@ export function createRollbackAction(options: RollbackActionOptions) {
       input: {
         ...targetInput,
         ...manifestPathInput,
-        environment: z =>
-          z
-            .string()
-            .describe('The environment (branch) to roll back, e.g. production'),
+        ...environmentInput(
+          'The environment (branch) to roll back, e.g. production',
+        ),
         reason: z =>
           z
             .string()

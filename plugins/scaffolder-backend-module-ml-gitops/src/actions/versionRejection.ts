@@ -6,16 +6,16 @@ import {
   versionRejection,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { rejectExamples, unrejectExamples } from './versionRejection.examples';
-import { checkNonEmptyText, manifestPathInput, targetInput } from './inputs';
 import {
+  checkNonEmptyText,
   checkVersion,
-  createGitClients,
-  MlGitopsActionOptions,
-  ModelTarget,
-  readBranchManifest,
-  registryFor,
-  resolveTarget,
-} from './shared';
+  manifestPathInput,
+  targetInput,
+} from './inputs';
+import { createGitClients, MlGitopsActionOptions } from './actionOptions';
+import { readBranchManifest } from './branchManifest';
+import { ModelTarget, resolveTarget } from './modelTarget';
+import { registryFor } from './registryChecks';
 import type { GithubConfigRepoWriter } from '@ml-gitops/plugin-ml-gitops-node';
 
 /** The registry client of a model and the version, or a clear refusal. */
