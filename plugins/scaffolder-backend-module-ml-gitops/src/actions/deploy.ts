@@ -12,6 +12,8 @@ import {
   overrideInput,
   pullRequestOutput,
   targetInput,
+  environmentField,
+  versionField,
 } from './inputs';
 import { branchChange, openedBy, proposeManifestChange } from './pullRequest';
 import { createGitClients, MlGitopsActionOptions } from './actionOptions';
@@ -44,15 +46,12 @@ export function createDeployAction(options: MlGitopsActionOptions) {
       input: {
         ...targetInput,
         ...manifestPathInput,
-        version: z =>
-          z.string().describe('The registry version id to deploy, e.g. "13"'),
+        version: versionField('The registry version id to deploy, e.g. "13"'),
         environment: z =>
-          z
-            .string()
-            .describe(
-              'The environment (branch) to deploy to; defaults to the first of mlGitops.environments',
-            )
-            .optional(),
+          environmentField(
+            options.config.environments,
+            'The environment (branch) to deploy to; defaults to the first of mlGitops.environments',
+          )(z).optional(),
         ...overrideInput('registry or gate'),
       },
       output: pullRequestOutput('The branch holding the change'),

@@ -94,10 +94,14 @@ export function createFreezeAction(options: MlGitopsActionOptions) {
       input: {
         ...targetInput,
         ...manifestPathInput,
-        ...environmentInput('The environment (branch) to freeze'),
+        ...environmentInput(
+          options.config.environments,
+          'The environment (branch) to freeze',
+        ),
         reason: z =>
           z
             .string()
+            .max(500)
             .describe(
               'Why the environment is frozen; shown on the ML GitOps tab and in every refusal',
             ),
@@ -190,7 +194,10 @@ export function createUnfreezeAction(options: MlGitopsActionOptions) {
       input: {
         ...targetInput,
         ...manifestPathInput,
-        ...environmentInput('The environment (branch) to unfreeze'),
+        ...environmentInput(
+          options.config.environments,
+          'The environment (branch) to unfreeze',
+        ),
       },
       output: pullRequestOutput('The branch holding the unfreeze'),
     },

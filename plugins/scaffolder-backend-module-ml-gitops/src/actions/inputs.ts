@@ -47,11 +47,33 @@ export const manifestPathInput = {
       .optional(),
 };
 
+/**
+ * A field naming one of the configured environments (`mlGitops.environments`,
+ * a branch each): the scaffolder refuses any other value before the action
+ * runs, naming the ones it accepts.
+ */
+export function environmentField(
+  environments: readonly string[],
+  description: string,
+) {
+  return (z: Z) =>
+    z.enum(environments as [string, ...string[]]).describe(description);
+}
+
 /** `environment`: the environment (branch) a change is made to. */
-export function environmentInput(description: string) {
-  return {
-    environment: (z: Z) => z.string().describe(description),
-  };
+export function environmentInput(
+  environments: readonly string[],
+  description: string,
+) {
+  return { environment: environmentField(environments, description) };
+}
+
+/** The longest registry version id (`modelVersionSchema`). */
+export const VERSION_MAX_LENGTH = 63;
+
+/** A registry version id field; its characters are checked by `checkVersion`. */
+export function versionField(description: string) {
+  return (z: Z) => z.string().max(VERSION_MAX_LENGTH).describe(description);
 }
 
 /** `force` and `reason`, for actions whose checks may be overridden. */
@@ -67,6 +89,7 @@ export function overrideInput(checks: string) {
     reason: (z: Z) =>
       z
         .string()
+        .max(1000)
         .describe(
           'Why the checks are overridden; stated in a warning in the pull request',
         )
@@ -370,7 +393,7 @@ export function checkEnvironment(
 
 /** Refuses anything but a registry version id. */
 export function checkVersion(version: unknown, field = 'version'): string {
-  checkText(version, field, 63);
+  checkText(version, field, VERSION_MAX_LENGTH);
   if (!modelVersionSchema.safeParse(version).success) {
     throw new InputError(
       `${field} ${JSON.stringify(

@@ -23,6 +23,7 @@ import {
   manifestPathInput,
   pullRequestOutput,
   targetInput,
+  environmentField,
 } from './inputs';
 import { branchChange, openedBy, proposeManifestChange } from './pullRequest';
 import { createGitClients, MlGitopsActionOptions } from './actionOptions';
@@ -169,17 +170,15 @@ export function createPromoteAction(options: PromoteActionOptions) {
       input: {
         ...targetInput,
         ...manifestPathInput,
-        sourceEnvironment: z =>
-          z
-            .string()
-            .describe('The environment (branch) to promote from, e.g. staging'),
+        sourceEnvironment: environmentField(
+          options.config.environments,
+          'The environment (branch) to promote from, e.g. staging',
+        ),
         targetEnvironment: z =>
-          z
-            .string()
-            .describe(
-              'The environment (branch) to promote to; must come directly after the source in mlGitops.environments, which is the default',
-            )
-            .optional(),
+          environmentField(
+            options.config.environments,
+            'The environment (branch) to promote to; must come directly after the source in mlGitops.environments, which is the default',
+          )(z).optional(),
         reviewers: z =>
           z
             .array(z.string())
@@ -204,6 +203,7 @@ export function createPromoteAction(options: PromoteActionOptions) {
         reason: z =>
           z
             .string()
+            .max(1000)
             .describe(
               'Why the checks are overridden; stated in a warning in the pull request',
             )

@@ -16,6 +16,7 @@ import {
   pullRequestOutput,
   targetInput,
   environmentInput,
+  versionField,
 } from './inputs';
 import { initiatorAuthor, openedBy } from './pullRequest';
 import { createGitClients, MlGitopsActionOptions } from './actionOptions';
@@ -58,21 +59,20 @@ export function createRollbackAction(options: RollbackActionOptions) {
         ...targetInput,
         ...manifestPathInput,
         ...environmentInput(
+          options.config.environments,
           'The environment (branch) to roll back, e.g. production',
         ),
         reason: z =>
           z
             .string()
+            .max(1000)
             .describe(
               'Why the environment is rolled back; written in the pull request, the history and the notification',
             ),
         toVersion: z =>
-          z
-            .string()
-            .describe(
-              'The version to go back to: any earlier version that served in the environment and is not rejected; default the newest one not rolled back from',
-            )
-            .optional(),
+          versionField(
+            'The version to go back to: any earlier version that served in the environment and is not rejected; default the newest one not rolled back from',
+          )(z).optional(),
         rejectVersion: z =>
           z
             .boolean()

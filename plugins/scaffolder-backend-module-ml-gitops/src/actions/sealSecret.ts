@@ -355,6 +355,7 @@ export function createSealSecretAction(options: MlGitopsActionOptions) {
       input: {
         ...targetInput,
         ...environmentInput(
+          options.config.environments,
           'The environment (branch) the secret is for, e.g. production',
         ),
         name: z =>

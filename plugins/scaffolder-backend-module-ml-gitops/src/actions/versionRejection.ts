@@ -11,6 +11,7 @@ import {
   checkVersion,
   manifestPathInput,
   targetInput,
+  versionField,
 } from './inputs';
 import { createGitClients, MlGitopsActionOptions } from './actionOptions';
 import { readBranchManifest } from './branchManifest';
@@ -67,9 +68,12 @@ export function createRejectVersionAction(options: MlGitopsActionOptions) {
       input: {
         ...targetInput,
         ...manifestPathInput,
-        version: z => z.string().describe('The registry version id to reject'),
+        version: versionField('The registry version id to reject'),
         reason: z =>
-          z.string().describe('Why; quoted whenever the version is refused'),
+          z
+            .string()
+            .max(1000)
+            .describe('Why; quoted whenever the version is refused'),
       },
       output: {
         rejectedVersion: z => z.string().describe('The version rejected'),
@@ -131,8 +135,7 @@ export function createUnrejectVersionAction(options: MlGitopsActionOptions) {
       input: {
         ...targetInput,
         ...manifestPathInput,
-        version: z =>
-          z.string().describe('The registry version id to un-reject'),
+        version: versionField('The registry version id to un-reject'),
       },
       output: {
         previousReason: z =>
