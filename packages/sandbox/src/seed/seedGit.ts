@@ -34,22 +34,15 @@ import {
   USERS,
 } from './data';
 import { configRepoFiles, setModelVersion } from './files';
-import {
-  CHANGE_LABELS,
-  changeBranchName,
-} from '@ml-gitops/plugin-ml-gitops-common';
 
 export const VALIDATE_CONTEXT = 'ml-gitops/validate';
 export const GITHUB_COMMITTER = { name: 'GitHub', email: 'noreply@github.com' };
 
-/**
- * The labels of the product's pull requests: the seeded history is what the
- * actions would have left, so it takes the product's labels and branch names.
- */
+/** The labels of the product's pull requests. */
 export const LABELS = {
-  deploy: CHANGE_LABELS.deploy,
-  promotion: CHANGE_LABELS.promote,
-  rollback: CHANGE_LABELS.rollback,
+  deploy: 'ml-gitops/deploy',
+  promotion: 'ml-gitops/promotion',
+  rollback: 'ml-gitops/rollback',
 };
 
 /**
@@ -241,11 +234,7 @@ async function seedModel(repos: GitRepos, workRoot: string, model: SeedModel) {
     const t = daysAgo(step.daysAgo, -180);
     const minutes = (n: number) => new Date(t.getTime() + n * 60_000);
     if (step.kind === 'deploy') {
-      const branch = changeBranchName({
-        kind: 'deploy',
-        environment: 'dev',
-        detail: step.version,
-      });
+      const branch = `ml-gitops/deploy/dev/${step.version}`;
       await run(['checkout', '--quiet', 'dev']);
       await run(['checkout', '--quiet', '-b', branch]);
       const file = path.join(work, 'deploy/model.yaml');
@@ -302,11 +291,7 @@ async function seedModel(repos: GitRepos, workRoot: string, model: SeedModel) {
     } else if (step.kind === 'promote' || step.kind === 'open-promote') {
       // A promotion by value: the target's head with the source's version.
       const promoted = version[step.from];
-      const branch = changeBranchName({
-        kind: 'promote',
-        environment: step.to,
-        detail: promoted,
-      });
+      const branch = `ml-gitops/promote/${step.to}/${promoted}`;
       await run(['checkout', '--quiet', step.to]);
       const baseSha = await head();
       await run(['checkout', '--quiet', '-b', branch]);
@@ -373,11 +358,7 @@ async function seedModel(repos: GitRepos, workRoot: string, model: SeedModel) {
         (await run(['show', `${last}^1:deploy/model.yaml`])).match(
           /^model_version:\s*"([^"]*)"/m,
         )?.[1] ?? '';
-      const branch = changeBranchName({
-        kind: 'rollback',
-        environment: step.env,
-        detail: previous,
-      });
+      const branch = `ml-gitops/rollback/${step.env}/${previous}`;
       await run(['checkout', '--quiet', '-b', branch]);
       await run(['revert', '--no-edit', '--no-commit', last]);
       await run(
