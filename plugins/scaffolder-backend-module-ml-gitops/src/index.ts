@@ -27,4 +27,4 @@ export type {
   ActionsRegistryConfig,
   MlGitopsActionsConfig,
 } from './actions/config';
-export type { MlGitopsActionOptions } from './actions/shared';
+export type { MlGitopsActionOptions } from './actions/actionOptions';

@@ -7,7 +7,7 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 import { FakeGithubRepo, manifest } from '../testUtils';
-import { changeRecordBlock } from './changes';
+import { changeRecordBlock } from '@ml-gitops/plugin-ml-gitops-common';
 import {
   ConfigRepoHistory,
   EnvironmentDeclaration,

@@ -1,7 +1,9 @@
 import {
   Deployment,
   DeploymentKind,
+  deploymentKindOf,
   ModelManifest,
+  parseChangeRecord,
   parseModelManifest,
   PullRequestInfo,
 } from '@ml-gitops/plugin-ml-gitops-common';
@@ -12,13 +14,6 @@ import {
   GithubConfigRepoClient,
   PullRequestFacts,
 } from './GithubConfigRepoClient';
-import {
-  CHANGE_LABELS,
-  changeKindOfMessage,
-  isRevertMessage,
-  parseChangeBranch,
-  parseChangeRecord,
-} from './changes';
 
 /** The commit that set the version an environment's branch declares now. */
 export type DeclaringCommit = {
@@ -180,52 +175,39 @@ export class ConfigRepoHistory {
   }
 
   /**
-   * Deploy, promotion or rollback. What the actions wrote decides first: the
-   * PR's `ml-gitops/rollback` or `ml-gitops/promotion` label, or its
-   * `ml-gitops/<kind>/<environment>/…` branch. Changes made by hand are read
-   * as people make them: a revert (the commit, or for a merged PR its head
-   * commit or title) is a rollback, and a merge of another environment's
-   * branch is a promotion.
+   * Deploy, promotion or rollback, by the rule the rollback uses too
+   * (`deploymentKindOf`), from the commit, the PR that merged it and, for a
+   * merge, its merged head's message (one request, asked only when nothing
+   * else decides).
    */
-  private async classify(
+  private classify(
     loc: ConfigRepoLocation,
     commit: CommitInfo,
     environment: string,
     pull: PullRequestFacts | undefined,
   ): Promise<DeploymentKind> {
-    const environments = this.options.environments;
-    const labelled = (kind: 'rollback' | 'promote') =>
-      Boolean(
-        pull &&
-          (pull.labels.includes(CHANGE_LABELS[kind]) ||
-            parseChangeBranch(pull.headRef, environments)?.kind === kind),
-      );
-    const said = changeKindOfMessage(commit.message, environments, environment);
-    if (said === 'rollback' || labelled('rollback')) {
-      return 'rollback';
-    }
-    if (labelled('promote')) {
-      return 'promotion';
-    }
-    if (pull && /^(revert|rollback|roll back)\b/i.test(pull.title)) {
-      return 'rollback';
-    }
-    const others = environments.filter(e => e !== environment);
-    if (pull && others.includes(pull.headRef)) {
-      return 'promotion';
-    }
-    // Without the PR (e.g. a merge made with git), the merge message names
-    // the branch.
-    if (said === 'promote') {
-      return 'promotion';
-    }
-    if (commit.parents.length > 1) {
-      const head = await this.client.getCommit(loc, commit.parents[1]);
-      if (isRevertMessage(head.message)) {
-        return 'rollback';
-      }
-    }
-    return 'deploy';
+    const mergedHead = commit.parents[1];
+    return deploymentKindOf(
+      {
+        message: commit.message,
+        ...(pull
+          ? {
+              pullRequest: {
+                title: pull.title,
+                headRef: pull.headRef,
+                labels: pull.labels,
+              },
+            }
+          : {}),
+        ...(mergedHead
+          ? {
+              mergedHeadMessage: async () =>
+                (await this.client.getCommit(loc, mergedHead)).message,
+            }
+          : {}),
+      },
+      { environments: this.options.environments, environment },
+    );
   }
 
   /**
