@@ -27,7 +27,7 @@ export type {
 } from './ConfigRepoHistory';
 export { GithubConfigRepoWriter } from './GithubConfigRepoWriter';
 export { rateLimitedUntil, sendWithRateLimitRetry } from './rateLimits';
-export type { RateLimitRetryOptions } from './rateLimits';
+export type { RateLimitAnswer, RateLimitRetryOptions } from './rateLimits';
 export type {
   AccessGrantResult,
   FileOnBranch,
