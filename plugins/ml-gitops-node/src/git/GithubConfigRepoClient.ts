@@ -10,6 +10,7 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
+import type { GitHostReader } from './GitHost';
 import {
   manifestPathProblem,
   MAX_MANIFEST_BYTES,
@@ -155,7 +156,7 @@ export type GraphqlRateLimit = {
  * does not count against the rate limit). File contents and commits are
  * cached by commit, which never changes.
  */
-export class GithubConfigRepoClient {
+export class GithubConfigRepoClient implements GitHostReader {
   static fromIntegrations(options: {
     integrations: ScmIntegrationRegistry;
     cache: ValidatorCache;

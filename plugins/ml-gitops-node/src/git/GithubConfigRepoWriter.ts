@@ -9,6 +9,7 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
+import type { GitHostWriter } from './GitHost';
 import type { ConfigRepoLocation } from './GithubConfigRepoClient';
 import {
   answerMessage,
@@ -63,7 +64,7 @@ const PLAN_WITHOUT_PROTECTION =
  * method is safe to repeat: an existing branch, commit or open pull request
  * for the same change is found and returned instead of duplicated.
  */
-export class GithubConfigRepoWriter {
+export class GithubConfigRepoWriter implements GitHostWriter {
   static fromIntegrations(options: {
     integrations: ScmIntegrationRegistry;
     credentialsProvider?: GithubCredentialsProvider;
