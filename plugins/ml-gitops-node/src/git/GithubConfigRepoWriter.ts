@@ -878,13 +878,17 @@ export class GithubConfigRepoWriter implements GitHostWriter {
 
 /**
  * The JSON body of a successful answer (octokit parses it when GitHub
- * says it is JSON; a proxy that leaves out the content type gets it as
- * text).
+ * says it is JSON; an answer without that content type comes as text or
+ * bytes).
  */
 function json(answer: GithubAnswer): unknown {
-  if (typeof answer.data !== 'string') return answer.data;
+  const { data } = answer;
+  let text: string;
+  if (typeof data === 'string') text = data;
+  else if (data instanceof ArrayBuffer) text = Buffer.from(data).toString();
+  else return data;
   try {
-    return JSON.parse(answer.data);
+    return JSON.parse(text);
   } catch {
     throw new ServiceUnavailableError(
       `GitHub answered ${answer.status} with a body that is not JSON; check the apiBaseUrl of integrations.github`,

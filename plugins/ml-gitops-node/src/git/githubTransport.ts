@@ -114,10 +114,10 @@ export class GithubTransport {
       once: new Octokit(common),
       retrying: new (Octokit.plugin(retry))({
         ...common,
-        // At once: what is retried is a connection that broke. The number
-        // is the instance's, not the request's: plugin-retry retries every
-        // failure of a request that names its own `retries`, even those
-        // of `doNotRetry`.
+        // At once: what is retried is a read whose connection broke or
+        // that got a 5xx. The number is the instance's, not the request's:
+        // plugin-retry retries every failure of a request that names its
+        // own `retries`, even those of `doNotRetry`.
         retry: { retries: 1, retryAfterBaseValue: 0, doNotRetry: DO_NOT_RETRY },
       }),
     };
