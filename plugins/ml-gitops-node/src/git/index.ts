@@ -26,8 +26,9 @@ export type {
   HistoryGap,
 } from './ConfigRepoHistory';
 export { GithubConfigRepoWriter } from './GithubConfigRepoWriter';
+export type { GitHost, GitHostReader, GitHostWriter } from './GitHost';
 export { rateLimitedUntil, sendWithRateLimitRetry } from './rateLimits';
-export type { RateLimitRetryOptions } from './rateLimits';
+export type { RateLimitAnswer, RateLimitRetryOptions } from './rateLimits';
 export type {
   AccessGrantResult,
   FileOnBranch,
