@@ -231,9 +231,7 @@ describe('KubernetesClusterClient discovery cache', () => {
     k.requests.length = 0;
     const upgraded = await cycle(c);
     expect(upgraded.servingResult.versions.size).toBe(1);
-    expect(
-      k.requests.filter(r => r.includes('serving.kserve.io')),
-    ).toEqual([
+    expect(k.requests.filter(r => r.includes('serving.kserve.io'))).toEqual([
       '/apis/serving.kserve.io/v1beta1/inferenceservices',
       '/apis/serving.kserve.io',
       '/apis/serving.kserve.io/v1/inferenceservices',
@@ -251,9 +249,7 @@ describe('KubernetesClusterClient discovery cache', () => {
     const c = client();
     const first = await cycle(c);
     expect(first.canaryResult.failures).toEqual([]);
-    expect(
-      k.requests.filter(r => r.includes('argoproj.io')).sort(),
-    ).toEqual([
+    expect(k.requests.filter(r => r.includes('argoproj.io')).sort()).toEqual([
       '/apis/argoproj.io',
       '/apis/argoproj.io/v1alpha1/analysisruns',
     ]);

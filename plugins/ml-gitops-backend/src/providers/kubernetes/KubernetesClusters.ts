@@ -440,8 +440,7 @@ export class KubernetesClusterClient {
     const discovered: Discovered = {
       version,
       seq: this.discoveries,
-      expiresAt:
-        this.now() + (version ? DISCOVERY_TTL_MS : NOT_SERVED_TTL_MS),
+      expiresAt: this.now() + (version ? DISCOVERY_TTL_MS : NOT_SERVED_TTL_MS),
     };
     this.discovery.set(group, discovered);
     return discovered;
