@@ -220,8 +220,9 @@ const LIST_CHUNK = 500;
 
 /**
  * How long a served API group's preferred version is kept: the six hours
- * kubectl keeps its discovery cache (cli-runtime's ConfigFlags), since a
- * list that answers 404 drops the entry at once (see
+ * recent kubectl keeps its disk discovery cache (ToDiscoveryClient in
+ * cli-runtime's genericclioptions/config_flags.go; ten minutes in older
+ * releases), since a list that answers 404 drops the entry at once (see
  * {@link KubernetesClusterClient.listServed}).
  */
 export const DISCOVERY_TTL_MS = 6 * 60 * 60_000;
