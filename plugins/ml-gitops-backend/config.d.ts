@@ -81,6 +81,21 @@ export interface Config {
       requestsPerCycle?: number;
     };
     /**
+     * Reading the model registries. An addition to the design contract.
+     */
+    registry?: {
+      /**
+       * How often the aliases, stage and tags (a rejection) of a READY
+       * version in use are read again; its registration facts and the
+       * metrics of its finished run are read once and kept. A rejection or
+       * an alias moved in the registry shows within this time. Each version
+       * is read at its own phase of the period, so a steady cycle reads
+       * about (versions in use) × schedule ÷ recheckAfter versions, one
+       * request each. At least a second. Default: 5 minutes.
+       */
+      recheckAfter?: HumanDuration | string;
+    };
+    /**
      * How old polled data may get before the UI marks it stale ("stale:
      * last observed 12 min ago") and `GET /v1/health` reports the poller
      * stale. Default: three times `schedule.frequency`; required when the
