@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check the project has and exits non-zero on any failure:
-# formatting, lint, type check, unit and integration tests (SQLite and a
-# private PostgreSQL cluster), and the end-to-end tests in Chromium.
+# formatting, lint, type check, API reports, unit and integration tests
+# (SQLite and a private PostgreSQL cluster), and the end-to-end tests in
+# Chromium.
 # Installs what it needs first (toolchain, dependencies, PostgreSQL, Chromium,
 # git, openssl, pytest).
 #
@@ -72,6 +73,13 @@ yarn lint:all
 
 step "type check"
 yarn tsc
+
+# The public API of every published package against its committed report
+# (report.api.md, cli-report.md). Reads the declarations the type check just
+# wrote to dist-types/; after an intended API change run
+# `yarn build:api-reports` and commit the reports.
+step "API reports"
+yarn build:api-reports:only --ci
 
 step "unit and integration tests"
 CI=true yarn test --maxWorkers=2

@@ -40,7 +40,7 @@ import {
   authorizeForce,
 } from './shared';
 
-/** Options of {@link createPromoteAction}. */
+/** Options of {@link createPromoteAction}. @public */
 export type PromoteActionOptions = MlGitopsActionOptions & {
   /** With auth, lets the action ask the ml-gitops backend for live status. */
   discovery?: DiscoveryService;

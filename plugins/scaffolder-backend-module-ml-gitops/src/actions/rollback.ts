@@ -25,7 +25,7 @@ import {
   resolveTarget,
 } from './shared';
 
-/** Options of {@link createRollbackAction}. */
+/** Options of {@link createRollbackAction}. @public */
 export type RollbackActionOptions = MlGitopsActionOptions & {
   /**
    * The URL git clones and pushes; defaults to `<repo URL>.git` over HTTPS.

@@ -35,7 +35,7 @@ import {
   resolveTarget,
 } from './shared';
 
-/** How widely a SealedSecret may be unsealed (kubeseal's `--scope`). */
+/** How widely a SealedSecret may be unsealed (kubeseal's `--scope`). @public */
 export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
 
 const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;

@@ -48,7 +48,7 @@ import {
   checkText,
 } from './inputs';
 
-/** What every ml-gitops action needs; tests pass fakes. */
+/** What every ml-gitops action needs; tests pass fakes. @public */
 export type MlGitopsActionOptions = {
   integrations: ScmIntegrationRegistry;
   config: MlGitopsActionsConfig;
