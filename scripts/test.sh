@@ -81,6 +81,9 @@ yarn tsc
 step "API reports"
 yarn build:api-reports:only --ci
 
+step "package metadata (backstage-cli repo fix --publish --check)"
+yarn fix --publish --check
+
 step "unit and integration tests"
 CI=true yarn test --maxWorkers=2
 
