@@ -53,6 +53,7 @@ import {
   EntityModelDeploymentsCard,
   EntityModelDriftCard,
   isMlGitopsAvailable,
+  MlGitopsClient,
   mlGitopsApiRef,
   mlGitopsPlugin,
 } from './index';
@@ -211,6 +212,9 @@ describe('the legacy EntityPage of docs/installation.md', () => {
     const discoveryApi = mockApis.discovery({ baseUrl: BASE_URL });
     const fetchApi = { fetch: (input: any, init: any) => fetch(input, init) };
     const api = factory.factory({ discoveryApi, fetchApi });
+    if (!(api instanceof MlGitopsClient)) {
+      throw new Error('the legacy plugin does not register an MlGitopsClient');
+    }
     expect(factory.api).toBe(mlGitopsApiRef);
     expect(Object.values(factory.deps)).toEqual([discoveryApiRef, fetchApiRef]);
 
