@@ -118,7 +118,10 @@ describe('the mlGitops config schema', () => {
   it('refuses a shared key of the wrong type, naming where', () => {
     const check = (shared: JsonObject) => () =>
       schema.process([
-        { context: 'app-config.yaml', data: { ...backendBasics, mlGitops: shared } },
+        {
+          context: 'app-config.yaml',
+          data: { ...backendBasics, mlGitops: shared },
+        },
       ]);
     expect(check({ environments: 'dev' })).toThrow(
       'Config must be array { type=array } at /mlGitops/environments',

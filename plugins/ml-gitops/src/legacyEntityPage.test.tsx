@@ -67,9 +67,7 @@ function exampleEntity(kind: string, name: string): Entity {
   const entities = parseAllDocuments(fs.readFileSync(file, 'utf8')).map(
     doc => doc.toJS() as Entity,
   );
-  const found = entities.find(
-    e => e.kind === kind && e.metadata.name === name,
-  );
+  const found = entities.find(e => e.kind === kind && e.metadata.name === name);
   if (!found) throw new Error(`examples/models.yaml has no ${kind} ${name}`);
   return { ...found, metadata: { namespace: 'default', ...found.metadata } };
 }
@@ -96,7 +94,10 @@ const dev = environment('dev', {
   live: { ...environment('dev').live!, version: '13' },
 });
 const staging = environment('staging', {
-  declared: { ...environment('staging').declared!, pullRequest: pullRequest(43) },
+  declared: {
+    ...environment('staging').declared!,
+    pullRequest: pullRequest(43),
+  },
 });
 const production = environment('production', {
   declared: {
@@ -218,7 +219,9 @@ describe('the legacy EntityPage of docs/installation.md', () => {
     expect(factory.api).toBe(mlGitopsApiRef);
     expect(Object.values(factory.deps)).toEqual([discoveryApiRef, fetchApiRef]);
 
-    const entityPath = `/catalog/${entity.metadata.namespace}/${entity.kind.toLocaleLowerCase('en-US')}/${entity.metadata.name}`;
+    const entityPath = `/catalog/${
+      entity.metadata.namespace
+    }/${entity.kind.toLocaleLowerCase('en-US')}/${entity.metadata.name}`;
     return renderInTestApp(
       <TestApiProvider
         apis={[
@@ -232,7 +235,9 @@ describe('the legacy EntityPage of docs/installation.md', () => {
           <Route
             path="/catalog/:namespace/:kind/:name/*"
             element={
-              <EntityProvider entity={entity}>{defaultEntityPage}</EntityProvider>
+              <EntityProvider entity={entity}>
+                {defaultEntityPage}
+              </EntityProvider>
             }
           />
         </Routes>
@@ -259,8 +264,9 @@ describe('the legacy EntityPage of docs/installation.md', () => {
     const rows = within(table)
       .getAllByRole('rowheader')
       .map(header => header.closest('tr') as HTMLElement);
-    expect(rows.map(row => within(row).getByRole('rowheader').textContent))
-      .toEqual(['dev', 'staging', 'production']);
+    expect(
+      rows.map(row => within(row).getByRole('rowheader').textContent),
+    ).toEqual(['dev', 'staging', 'production']);
     expect(within(rows[0]).getAllByText('13').length).toBeGreaterThan(0);
     expect(within(rows[1]).getByText('In sync')).toBeInTheDocument();
     expect(within(rows[2]).getByText('Drifted')).toBeInTheDocument();
@@ -299,9 +305,7 @@ describe('the legacy EntityPage of docs/installation.md', () => {
     ]);
     expect(within(columns[2]).getByText('Drifted')).toBeInTheDocument();
     expect(await screen.findAllByText('author-0')).not.toHaveLength(0);
-    expect(requests).toEqual(
-      expect.arrayContaining(['history production']),
-    );
+    expect(requests).toEqual(expect.arrayContaining(['history production']));
   });
 
   it('shows neither the cards nor the tab on an entity without the annotations', async () => {
