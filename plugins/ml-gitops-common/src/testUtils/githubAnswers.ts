@@ -21,7 +21,7 @@
  * GitHub's shape with plain values.
  */
 
-/** Where the API and the web pages of a GitHub live. */
+/** Where the API and the web pages of a GitHub live. @public */
 export type GithubSite = { api?: string; web?: string };
 
 const API = 'https://api.github.com';
@@ -33,7 +33,7 @@ const site = (s: GithubSite = {}) => ({
   web: (s.web ?? WEB).replace(/\/+$/, ''),
 });
 
-/** A small stable number from a name (ids of fixture objects). */
+/** A small stable number from a name (ids of fixture objects). @public */
 export function githubId(name: string): number {
   let hash = 2166136261; // FNV-1a
   for (const char of name) {
@@ -42,7 +42,7 @@ export function githubId(name: string): number {
   return (hash % 99_999_999) + 1;
 }
 
-/** GitHub's simple-user (an account in any answer). */
+/** GitHub's simple-user (an account in any answer). @public */
 export function githubUser(
   login: string,
   options: GithubSite & {
@@ -76,7 +76,7 @@ export function githubUser(
   };
 }
 
-/** GitHub's public-user (GET /users/{username}). */
+/** GitHub's public-user (`GET /users/{username}`). @public */
 export function githubPublicUser(
   login: string,
   options: GithubSite & {
@@ -103,7 +103,8 @@ export function githubPublicUser(
   };
 }
 
-type RepoOptions = GithubSite & {
+/** Options of {@link githubRepository} and {@link githubRepositoryMinimal}. @public */
+export type GithubRepositoryOptions = GithubSite & {
   private?: boolean;
   defaultBranch?: string;
   ownerType?: 'User' | 'Organization';
@@ -112,10 +113,11 @@ type RepoOptions = GithubSite & {
 /**
  * GitHub's repository (a pull request's head.repo and base.repo); with
  * `full`, the full-repository of GET/PATCH/POST of a repository.
+ * @public
  */
 export function githubRepository(
   fullName: string,
-  options: RepoOptions & { full?: boolean } = {},
+  options: GithubRepositoryOptions & { full?: boolean } = {},
 ) {
   const { api: apiBase, web: webBase } = site(options);
   const [owner, name] = fullName.split('/');
@@ -220,7 +222,7 @@ export function githubRepository(
     : repository;
 }
 
-/** GitHub's label. */
+/** GitHub's label. @public */
 export function githubLabel(
   fullName: string,
   name: string,
@@ -239,6 +241,7 @@ export function githubLabel(
   };
 }
 
+/** @public */
 export type GithubPullOptions = GithubSite & {
   number: number;
   state?: 'open' | 'closed';
@@ -259,8 +262,9 @@ export type GithubPullOptions = GithubSite & {
 };
 
 /**
- * GitHub's pull-request-simple (pulls list, commits/{sha}/pulls,
+ * GitHub's pull-request-simple (pulls list, `commits/{sha}/pulls`,
  * requested_reviewers), or with `detail` its pull-request.
+ * @public
  */
 export function githubPull(fullName: string, options: GithubPullOptions) {
   const s = site(options);
@@ -351,7 +355,7 @@ export function githubPull(fullName: string, options: GithubPullOptions) {
   };
 }
 
-/** GitHub's pull-request-review. */
+/** GitHub's pull-request-review. @public */
 export function githubReview(
   fullName: string,
   options: GithubSite & {
@@ -390,7 +394,7 @@ const verification = {
   verified_at: null,
 };
 
-/** GitHub's commit (GET /repos/{owner}/{repo}/commits/{ref}). */
+/** GitHub's commit (`GET /repos/{owner}/{repo}/commits/{ref}`). @public */
 export function githubCommit(
   fullName: string,
   options: GithubSite & {
@@ -456,7 +460,7 @@ export function githubCommit(
   };
 }
 
-/** GitHub's git-ref (GET .../git/ref/{ref}, POST .../git/refs). */
+/** GitHub's git-ref (`GET .../git/ref/{ref}`, `POST .../git/refs`). @public */
 export function githubRef(
   fullName: string,
   ref: string,
@@ -476,7 +480,7 @@ export function githubRef(
   };
 }
 
-/** GitHub's short-branch (an entry of GET .../branches). */
+/** GitHub's short-branch (an entry of GET .../branches). @public */
 export function githubBranch(
   fullName: string,
   name: string,
@@ -491,7 +495,7 @@ export function githubBranch(
   };
 }
 
-/** GitHub's content-file (GET .../contents/{path}, JSON). */
+/** GitHub's content-file (`GET .../contents/{path}`, JSON). @public */
 export function githubContentFile(
   fullName: string,
   options: GithubSite & {
@@ -521,7 +525,7 @@ export function githubContentFile(
   };
 }
 
-/** GitHub's file-commit (PUT .../contents/{path}). */
+/** GitHub's file-commit (`PUT .../contents/{path}`). @public */
 export function githubFileCommit(
   fullName: string,
   options: GithubSite & {
@@ -583,9 +587,10 @@ export function githubFileCommit(
 }
 
 /**
- * GitHub's repository-invitation (PUT .../collaborators/{username} → 201).
+ * GitHub's repository-invitation (`PUT .../collaborators/{username}` → 201).
  * GitHub names the permission `write` where the request said `push`, and
  * `read` for `pull`.
+ * @public
  */
 export function githubInvitation(
   fullName: string,
@@ -612,10 +617,10 @@ export function githubInvitation(
   };
 }
 
-/** GitHub's minimal-repository (an invitation's, a combined status'). */
+/** GitHub's minimal-repository (an invitation's, a combined status'). @public */
 export function githubRepositoryMinimal(
   fullName: string,
-  options: RepoOptions = {},
+  options: GithubRepositoryOptions = {},
 ) {
   const {
     allow_merge_commit,

@@ -26,6 +26,7 @@ export {
   kubeContractProblems,
   responseJson,
 } from './publishedContracts';
+export type { WatchedServer } from './publishedContracts';
 export {
   githubBranch,
   githubCommit,
@@ -42,4 +43,8 @@ export {
   githubReview,
   githubUser,
 } from './githubAnswers';
-export type { GithubPullOptions, GithubSite } from './githubAnswers';
+export type {
+  GithubPullOptions,
+  GithubRepositoryOptions,
+  GithubSite,
+} from './githubAnswers';

@@ -15,7 +15,7 @@ import {
   PullRequestFacts,
 } from './GithubConfigRepoClient';
 
-/** The commit that set the version an environment's branch declares now. */
+/** The commit that set the version an environment's branch declares now. @public */
 export type DeclaringCommit = {
   commit: string;
   author: string;
@@ -27,6 +27,7 @@ export type DeclaringCommit = {
  * A stretch of a branch's first-parent history not read yet: from the
  * commit `from` (included) back to `until` (excluded), or to the branch's
  * first commit when `until` is absent.
+ * @public
  */
 export type HistoryGap = { from: string; until?: string };
 
@@ -36,6 +37,7 @@ export type HistoryGap = { from: string; until?: string };
  * is left; what it really cost (every request counted, retries included) is
  * taken. Reviews beyond GitHub's first page of 100 may take a commit past
  * what was left: the overdraft is owed by the next cycle.
+ * @public
  */
 export class HistoryBudget {
   private left = 0;
@@ -68,10 +70,11 @@ export class HistoryBudget {
  * parent, mostly known) and at the commit, the PR of the commit, the PR, the
  * first page of its reviews, a merged branch's head (to see a revert) and a
  * bot-opened PR's head commit (for its author).
+ * @public
  */
 export const MAX_REQUESTS_PER_COMMIT = 8;
 
-/** What one environment's branch declares, as remembered between cycles. */
+/** What one environment's branch declares, as remembered between cycles. @public */
 export type EnvironmentDeclaration = {
   environment: string;
   /** Head commit of the branch. */
@@ -99,7 +102,7 @@ export type EnvironmentDeclaration = {
   declaringGuessed?: boolean;
 };
 
-/** Remembers the last declaration of each environment (survives restarts). */
+/** Remembers the last declaration of each environment (survives restarts). @public */
 export interface DeclarationMemory {
   get(key: string): Promise<EnvironmentDeclaration | undefined>;
   set(key: string, value: EnvironmentDeclaration): Promise<void>;
@@ -117,6 +120,7 @@ export interface DeclarationMemory {
  * {@link HistoryBudget} allows each cycle, until the first commit. The
  * place where it stopped is remembered with the declaration, so it resumes
  * there after a restart or on another replica.
+ * @public
  */
 export class ConfigRepoHistory {
   constructor(

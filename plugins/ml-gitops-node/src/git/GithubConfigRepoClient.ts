@@ -33,7 +33,7 @@ import {
 } from './githubTransport';
 import { RateLimitRetryOptions, rateLimitedUntil } from './rateLimits';
 
-/** Counts the requests sent on behalf of one piece of work (see {@link countRequests}). */
+/** Counts the requests sent on behalf of one piece of work (see {@link countRequests}). @public */
 export type RequestMeter = { requests: number };
 
 const requestMeters = new AsyncLocalStorage<RequestMeter>();
@@ -42,6 +42,7 @@ const requestMeters = new AsyncLocalStorage<RequestMeter>();
  * Runs `work`, adding to `meter` every request the config-repo client sends
  * for it (retries included), and only those: work running at the same time
  * for other models is not counted.
+ * @public
  */
 export function countRequests<T>(
   meter: RequestMeter,
@@ -55,7 +56,7 @@ const MAX_BRANCH_PAGES = 20;
 /** How many pages of 100 reviews of one pull request are read at most. */
 const MAX_REVIEW_PAGES = 10;
 
-/** Where a config repo lives and how to reach its Git host's API. */
+/** Where a config repo lives and how to reach its Git host's API. @public */
 export type ConfigRepoLocation = {
   url: string;
   host: string;
@@ -64,6 +65,7 @@ export type ConfigRepoLocation = {
   apiBaseUrl: string;
 };
 
+/** @public */
 export type CommitInfo = {
   sha: string;
   parents: string[];
@@ -75,6 +77,7 @@ export type CommitInfo = {
   committedAt: string;
 };
 
+/** @public */
 export type PullRequestFacts = {
   number: number;
   url: string;
@@ -95,7 +98,7 @@ export type PullRequestFacts = {
   body?: string;
 };
 
-/** Conditional-request validators and the last answer, kept between cycles. */
+/** Conditional-request validators and the last answer, kept between cycles. @public */
 export type BranchHeadsCacheEntry = {
   /** The ETag of the first page. */
   etag: string;
@@ -104,7 +107,7 @@ export type BranchHeadsCacheEntry = {
   heads: Record<string, string>;
 };
 
-/** Where the GitHub client keeps validators so restarts keep them too. */
+/** Where the GitHub client keeps validators so restarts keep them too. @public */
 export interface ValidatorCache {
   get(key: string): Promise<BranchHeadsCacheEntry | undefined>;
   set(key: string, value: BranchHeadsCacheEntry): Promise<void>;
@@ -133,13 +136,14 @@ const NO_GRAPHQL_RETRY_MS = 60 * 60 * 1000;
  * branches, or of `undefined` when its host cannot answer in a batch (the
  * caller then asks the REST API). A failed repo's promise rejects with the
  * error that names it.
+ * @public
  */
 export type BranchHeadsPrefetch = Map<
   string,
   Promise<Record<string, string> | undefined>
 >;
 
-/** What the GraphQL API said of its rate limit in the last batch. */
+/** What the GraphQL API said of its rate limit in the last batch. @public */
 export type GraphqlRateLimit = {
   host: string;
   cost: number;
@@ -155,6 +159,7 @@ export type GraphqlRateLimit = {
  * one conditional REST request (answered 304 when unchanged, which GitHub
  * does not count against the rate limit). File contents and commits are
  * cached by commit, which never changes.
+ * @public
  */
 export class GithubConfigRepoClient implements GitHostReader {
   static fromIntegrations(options: {
@@ -1000,6 +1005,7 @@ type PullReview = {
  * merged — and a dismissed approval is listed as DISMISSED, so it does not
  * count either. Without the head's sha (GitHub always sends it) approvals
  * count as given.
+ * @public
  */
 export function approversOf(
   reviews: PullReview[],
@@ -1060,6 +1066,7 @@ export function nextPageNumber(link: string | null): number | undefined {
 /**
  * The GraphQL endpoint next to a REST API base URL: api.github.com/graphql
  * for github.com, /api/graphql beside GitHub Enterprise's /api/v3.
+ * @public
  */
 export function graphqlEndpoint(apiBaseUrl: string): string {
   const base = apiBaseUrl.replace(/\/+$/, '');

@@ -19,7 +19,7 @@ import {
 } from './githubTransport';
 import { RateLimitRetryOptions, rateLimitedUntil } from './rateLimits';
 
-/** A pull request the writer opened or found. */
+/** A pull request the writer opened or found. @public */
 export type OpenedPullRequest = {
   number: number;
   url: string;
@@ -27,16 +27,16 @@ export type OpenedPullRequest = {
   created: boolean;
 };
 
-/** A file's text and blob id on a branch. */
+/** A file's text and blob id on a branch. @public */
 export type FileOnBranch = { text: string; blobSha: string };
 
-/** Who was asked to review, and who GitHub refused and why. */
+/** Who was asked to review, and who GitHub refused and why. @public */
 export type ReviewRequestResult = {
   requested: string[];
   refused: Array<{ reviewer: string; reason: string }>;
 };
 
-/** Who was given access to a new repo, and who could not be and why. */
+/** Who was given access to a new repo, and who could not be and why. @public */
 export type AccessGrantResult = {
   granted: Array<{ owner: string; permission: string }>;
   skipped: Array<{ owner: string; reason: string }>;
@@ -63,6 +63,7 @@ const PLAN_WITHOUT_PROTECTION =
  * requests, through Backstage's `integrations.github` credentials. Every
  * method is safe to repeat: an existing branch, commit or open pull request
  * for the same change is found and returned instead of duplicated.
+ * @public
  */
 export class GithubConfigRepoWriter implements GitHostWriter {
   static fromIntegrations(options: {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 
-/** A failed git command; the message never contains credentials. */
+/** A failed git command; the message never contains credentials. @public */
 export class GitCommandError extends Error {
   constructor(
     readonly args: string[],
@@ -25,6 +25,8 @@ export class GitCommandError extends Error {
  * A token is handed to git through `GIT_CONFIG_*` environment variables as
  * an HTTP header, so it appears neither in the command line, nor in
  * `.git/config`, nor in any output.
+ *
+ * @public
  */
 export class GitCli {
   private readonly env: NodeJS.ProcessEnv;

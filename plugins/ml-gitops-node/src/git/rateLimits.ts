@@ -22,6 +22,7 @@ function headerOf(
  * `x-ratelimit-reset`) or a secondary one (403 or 429 with `retry-after`,
  * or a message saying so), as docs.github.com "Rate limits for the REST
  * API" describes them.
+ * @public
  */
 export function rateLimitedUntil(
   response: RateLimitAnswer,
@@ -55,7 +56,7 @@ export function rateLimitedUntil(
   return undefined;
 }
 
-/** How {@link sendWithRateLimitRetry} waits and how long at most. */
+/** How {@link sendWithRateLimitRetry} waits and how long at most. @public */
 export type RateLimitRetryOptions = {
   /**
    * The longest single wait; a limit that lifts later is not waited for
@@ -87,6 +88,7 @@ const defaultSleep = (ms: number) =>
  * exponentially growing wait (base × 2^attempt) when the limit persists.
  * A wait longer than `maxWaitMs`, or more than `maxRetries` retries, ends
  * it: the last answer is returned unread for the caller's error.
+ * @public
  */
 export async function sendWithRateLimitRetry(
   send: () => Promise<Response>,

@@ -50,7 +50,7 @@ import {
 import { MlGitopsActionsConfig, validateCheckAppId } from './config';
 import yaml from 'yaml';
 
-/** Options of {@link createConfigRepoCreateAction}. */
+/** Options of {@link createConfigRepoCreateAction}. @public */
 export type ConfigRepoCreateActionOptions = MlGitopsActionOptions & {
   /** The root config: the `kubernetes` clusters Flux objects are registered on. */
   rootConfig?: Config;

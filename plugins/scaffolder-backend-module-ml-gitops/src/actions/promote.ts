@@ -37,7 +37,7 @@ import {
   storageUriFor,
 } from './registryChecks';
 
-/** Options of {@link createPromoteAction}. */
+/** Options of {@link createPromoteAction}. @public */
 export type PromoteActionOptions = MlGitopsActionOptions & {
   /** With auth, lets the action ask the ml-gitops backend for live status. */
   discovery?: DiscoveryService;

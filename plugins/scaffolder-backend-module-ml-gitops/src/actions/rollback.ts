@@ -24,7 +24,7 @@ import { resolveTarget } from './modelTarget';
 import { authorizeChange } from './permissionChecks';
 import { registryFor } from './registryChecks';
 
-/** Options of {@link createRollbackAction}. */
+/** Options of {@link createRollbackAction}. @public */
 export type RollbackActionOptions = MlGitopsActionOptions & {
   /**
    * The URL git clones and pushes; defaults to `<repo URL>.git` over HTTPS.

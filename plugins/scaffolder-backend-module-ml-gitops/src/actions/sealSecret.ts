@@ -33,7 +33,7 @@ import { createGitClients, MlGitopsActionOptions } from './actionOptions';
 import { readBranchManifest } from './branchManifest';
 import { resolveTarget } from './modelTarget';
 
-/** How widely a SealedSecret may be unsealed (kubeseal's `--scope`). */
+/** How widely a SealedSecret may be unsealed (kubeseal's `--scope`). @public */
 export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
 
 const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
