@@ -30,6 +30,7 @@ import {
   GitHostUnanswered,
   GithubAnswer,
   GithubTransport,
+  type FetchFn,
 } from './githubTransport';
 import { RateLimitRetryOptions, rateLimitedUntil } from './rateLimits';
 
@@ -112,8 +113,6 @@ export interface ValidatorCache {
   get(key: string): Promise<BranchHeadsCacheEntry | undefined>;
   set(key: string, value: BranchHeadsCacheEntry): Promise<void>;
 }
-
-type FetchFn = typeof fetch;
 
 /**
  * Memory for file texts and commits read (both never change at a commit):
@@ -990,8 +989,10 @@ export class GithubConfigRepoClient implements GitHostReader {
  * (docs.github.com, "List reviews for a pull request": `state` is APPROVED,
  * CHANGES_REQUESTED, COMMENTED, DISMISSED or PENDING; `commit_id` is the
  * head commit the review was submitted on).
+ *
+ * @public
  */
-type PullReview = {
+export type PullReview = {
   user: { login: string } | null;
   state: string;
   commit_id?: string | null;

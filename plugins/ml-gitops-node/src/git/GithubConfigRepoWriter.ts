@@ -16,6 +16,7 @@ import {
   GitHostUnanswered,
   GithubAnswer,
   GithubTransport,
+  type FetchFn,
 } from './githubTransport';
 import { RateLimitRetryOptions, rateLimitedUntil } from './rateLimits';
 
@@ -41,8 +42,6 @@ export type AccessGrantResult = {
   granted: Array<{ owner: string; permission: string }>;
   skipped: Array<{ owner: string; reason: string }>;
 };
-
-type FetchFn = typeof fetch;
 
 /** The default of how long one request to the Git host may take. */
 const DEFAULT_TIMEOUT_MS = 30_000;

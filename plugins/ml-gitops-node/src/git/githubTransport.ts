@@ -3,7 +3,13 @@ import { retry } from '@octokit/plugin-retry';
 import { RequestError } from '@octokit/request-error';
 import { RateLimitRetryOptions, sendWithRateLimitRetry } from './rateLimits';
 
-type FetchFn = typeof fetch;
+/**
+ * The fetch the GitHub clients send through (tests and the backend's
+ * keep-alive agent pass their own).
+ *
+ * @public
+ */
+export type FetchFn = typeof fetch;
 
 /**
  * GitHub's answer to one request, whatever its status: 2xx, 304 (not

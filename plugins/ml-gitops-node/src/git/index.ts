@@ -8,6 +8,7 @@ export type {
   BranchHeadsCacheEntry,
   BranchHeadsPrefetch,
   GraphqlRateLimit,
+  PullReview,
   CommitInfo,
   ConfigRepoLocation,
   PullRequestFacts,
@@ -69,3 +70,4 @@ export type {
   CommitAuthor,
   PullRequestRef,
 } from './changePullRequest';
+export type { FetchFn } from './githubTransport';

@@ -1,6 +1,8 @@
 /**
  * An answer's status and headers: a fetch `Response`, or the lower-case
  * header record that octokit's answers and errors carry.
+ *
+ * @public
  */
 export type RateLimitAnswer = {
   status: number;

@@ -20,7 +20,11 @@ import { MlGitopsActionsConfig } from './config';
  * scaffolder's context the shared steps use, and its Git clients.
  */
 
-/** What every ml-gitops action needs; tests pass fakes. */
+/**
+ * What every ml-gitops action needs; tests pass fakes.
+ *
+ * @public
+ */
 export type MlGitopsActionOptions = {
   integrations: ScmIntegrationRegistry;
   config: MlGitopsActionsConfig;

@@ -375,8 +375,9 @@ export class MlflowClient {
 
   /**
    * The text of one file of a version's artifacts, e.g. `MLmodel`, read
-   * through the tracking server (`GET /model-versions/get-artifact?name=…
-   * &version=…&path=…`, the route mlflow/server/__init__.py serves with
+   * through the tracking server
+   * (`GET /model-versions/get-artifact?name=…&version=…&path=…`, the route
+   * mlflow/server/__init__.py serves with
    * get_model_version_artifact_handler; it needs READ on the model with the
    * basic-auth app). Undefined when the server answers that the version or
    * file does not exist. At most `maxBytes` (default 64 KiB) are read.

@@ -36,7 +36,13 @@ export type ServingArtifact =
       fix: string;
     };
 
-type Mapped =
+/**
+ * A storage URI KServe reads, or what is wrong with the registry's URI and
+ * how to fix it.
+ *
+ * @public
+ */
+export type KserveStorageUriMapping =
   | { ok: true; uri: string }
   | { ok: false; problem: string; fix: string };
 
@@ -62,9 +68,9 @@ const ARCHIVE = /\.(zip|tar|tar\.gz|tgz)$/i;
  *
  * @public
  */
-export function kserveStorageUriOf(uri: string): Mapped {
+export function kserveStorageUriOf(uri: string): KserveStorageUriMapping {
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri)?.[1]?.toLowerCase();
-  const checked = (candidate: string): Mapped => {
+  const checked = (candidate: string): KserveStorageUriMapping => {
     const problem = kserveStorageUriProblem(candidate);
     return problem
       ? {

@@ -68,10 +68,10 @@ export function versionRejection(
 
 /**
  * Why a rejected version must not be deployed, quoting the reason, who and
- * when; undefined for a version that is not rejected. E.g. `fraud-detector
- * version 12 is rejected: "p95 latency doubled" (by user:default/alice,
+ * when; undefined for a version that is not rejected. E.g. "fraud-detector
+ * version 12 is rejected: 'p95 latency doubled' (by user:default/alice,
  * 2026-12-06T07:00:00Z); un-reject it with ml-gitops:version:unreject before
- * deploying it`.
+ * deploying it".
  *
  * @public
  */
