@@ -1,6 +1,21 @@
+/*
+ * What the owners of a model hear, and when: drift that began or ended, a
+ * merged rollback or one that missed its target, a failed or inconclusive
+ * canary, an environment that stays unknown or missing. One notification
+ * scope per thing it is about, so a later send (from this or another
+ * replica) updates it instead of adding one.
+ */
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { NotificationService } from '@backstage/plugin-notifications-node';
+import {
+  Deployment,
+  describeCanary,
+  EnvironmentStatus,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import { MlGitopsConfig } from '../config';
+import { Silence } from '../database/MlGitopsStore';
+import { formatDuration } from '../lib/format';
 
 /**
  * The topics of ML GitOps notifications, one per kind, so that people can
@@ -72,4 +87,225 @@ export async function notifyEntityOwners(
         }`,
       ),
     );
+}
+
+/** 75 → "1 min 15 s". */
+function formatSeconds(seconds: number): string {
+  return formatDuration(seconds * 1000);
+}
+
+/** The model a notification is about. */
+type Target = { entityRef: string; entity: Entity };
+
+function titleOf(entity: Entity): string {
+  return entity.metadata.title ?? entity.metadata.name;
+}
+
+/** The poller's notifications to a model's owners. */
+export class OwnerNotifier {
+  constructor(
+    private readonly deps: {
+      logger: LoggerService;
+      notifications?: NotificationService;
+      config: Pick<MlGitopsConfig, 'environments' | 'unknownAfterMs'>;
+    },
+  ) {}
+
+  /** Production (the last environment) is worth a high severity. */
+  private severityOf(environment: string): 'high' | 'normal' {
+    return environment === this.deps.config.environments.at(-1)
+      ? 'high'
+      : 'normal';
+  }
+
+  private async send(
+    { entityRef, entity }: Target,
+    environment: string,
+    payload: {
+      topic: NotificationTopic;
+      title: string;
+      description?: string;
+      severity: 'high' | 'normal';
+      scope?: string;
+    },
+  ) {
+    await notifyEntityOwners(
+      this.deps,
+      { entity, entityRef },
+      {
+        ...payload,
+        scope: payload.scope ?? `ml-gitops:drift:${entityRef}:${environment}`,
+      },
+    );
+  }
+
+  /** A rollback merged since the last cycle, with its reason. */
+  async rollbackMerged(target: Target, rollback: Deployment) {
+    await this.send(target, rollback.environment, {
+      topic: NOTIFICATION_TOPICS.rollback,
+      title: `${titleOf(target.entity)} rolled back in ${
+        rollback.environment
+      }: ${rollback.previousVersion ?? '?'} → ${rollback.version}`,
+      description: `${rollback.author} rolled ${
+        rollback.environment
+      } back to version ${rollback.version}${
+        rollback.pullRequest ? ` (#${rollback.pullRequest.number})` : ''
+      }. Reason: ${rollback.reason ?? 'none given'}.`,
+      severity: 'normal',
+      scope: `ml-gitops:rollback-merged:${target.entityRef}:${rollback.environment}:${rollback.commit}`,
+    });
+  }
+
+  /** A rollback that served later than `targetSeconds` after its merge. */
+  async rollbackMissedTarget(
+    target: Target,
+    environment: string,
+    served: { version: string; commit: string; timeToServeSeconds: number },
+    targetSeconds: number,
+  ) {
+    await this.send(target, environment, {
+      topic: NOTIFICATION_TOPICS.rollback,
+      title: `${titleOf(
+        target.entity,
+      )}: the rollback in ${environment} missed its target`,
+      description: `Version ${served.version} (${served.commit.slice(
+        0,
+        7,
+      )}) served ${formatSeconds(
+        served.timeToServeSeconds,
+      )} after the merge; the target is ${formatSeconds(targetSeconds)}.`,
+      severity: 'high',
+      scope: `ml-gitops:rollback:${target.entityRef}:${environment}:${served.commit}`,
+    });
+  }
+
+  /**
+   * When an environment's canary analysis fails or ends inconclusive: once
+   * per analysis and verdict (the stored status already had it otherwise).
+   * The scope names the analysis, so a second replica that saw the same
+   * change updates it instead of adding one.
+   */
+  async canaryVerdict(
+    target: Target,
+    status: EnvironmentStatus,
+    before: EnvironmentStatus | undefined,
+  ) {
+    const canary = status.canary;
+    if (
+      !canary ||
+      (canary.phase !== 'failed' && canary.phase !== 'inconclusive')
+    ) {
+      return;
+    }
+    const known = before?.canary;
+    if (
+      known &&
+      known.kind === canary.kind &&
+      known.name === canary.name &&
+      known.revision === canary.revision &&
+      known.phase === canary.phase
+    ) {
+      return;
+    }
+    await this.send(target, status.name, {
+      topic: NOTIFICATION_TOPICS.canary,
+      title: `${titleOf(target.entity)}: the canary analysis in ${
+        status.name
+      } ${canary.phase === 'failed' ? 'failed' : 'was inconclusive'}`,
+      description: `${describeCanary(canary)}. Promotion from ${
+        status.name
+      } is refused until an analysis succeeds.`,
+      severity: canary.phase === 'failed' ? 'high' : 'normal',
+      scope: `ml-gitops:canary:${target.entityRef}:${status.name}:${
+        canary.kind
+      }:${canary.namespace}/${canary.name}:${canary.revision ?? ''}:${
+        canary.phase
+      }`,
+    });
+  }
+
+  /**
+   * Follows an environment that stays `unknown` or `missing`: since when,
+   * without a break (unknown and missing count together: both say nothing
+   * is known of what serves). Once that lasts `mlGitops.alerts.unknownAfter`
+   * the owners are notified, once; when it is observed again, and only if
+   * they were told, they hear that too (the same notification scope, so it
+   * replaces the alert), and a later silence alerts anew. Returns what to
+   * keep beside the status.
+   */
+  async trackSilence(
+    target: Target,
+    status: EnvironmentStatus,
+    before: Silence | undefined,
+    now: Date,
+  ): Promise<Silence | undefined> {
+    const { state, since, reason } = status.drift;
+    const title = titleOf(target.entity);
+    const scope = `ml-gitops:silent:${target.entityRef}:${status.name}`;
+    if (state !== 'unknown' && state !== 'missing') {
+      if (before?.notifiedAt) {
+        await this.send(target, status.name, {
+          topic: NOTIFICATION_TOPICS.stale,
+          title: `${title}: ${status.name} is observed again`,
+          description: `It was unknown or missing from ${
+            before.since
+          } to ${now.toISOString()}. Now ${state}.`,
+          severity: 'normal',
+          scope,
+        });
+      }
+      return undefined;
+    }
+    // A source failure knows when it began; otherwise this poll is the first
+    // to see it.
+    const began =
+      state === 'unknown' && since && Date.parse(since) <= now.getTime()
+        ? new Date(since).toISOString()
+        : now.toISOString();
+    const silence: Silence = before ?? { since: began };
+    const lasted = now.getTime() - Date.parse(silence.since);
+    if (silence.notifiedAt || lasted < this.deps.config.unknownAfterMs) {
+      return silence;
+    }
+    await this.send(target, status.name, {
+      topic: NOTIFICATION_TOPICS.stale,
+      title: `${title}: ${status.name} has been ${state} for ${formatSeconds(
+        lasted / 1000,
+      )}`,
+      description: `Nothing tells what serves in ${status.name} since ${
+        silence.since
+      }: ${
+        reason ?? state
+      }. ML GitOps says so once; it tells again when the environment is observed.`,
+      severity: this.severityOf(status.name),
+      scope,
+    });
+    return { ...silence, notifiedAt: now.toISOString() };
+  }
+
+  /** An environment began to drift (a new drift episode). */
+  async driftStarted(target: Target, status: EnvironmentStatus) {
+    await this.send(target, status.name, {
+      topic: NOTIFICATION_TOPICS.drift,
+      title: `${titleOf(target.entity)}: ${status.name} has drifted from Git`,
+      description: status.drift.reason,
+      severity: this.severityOf(status.name),
+    });
+  }
+
+  /** A drift episode ended. */
+  async driftEnded(
+    target: Target,
+    status: EnvironmentStatus,
+    closed: { startedAt: string; endedAt?: string; reason: string },
+  ) {
+    await this.send(target, status.name, {
+      topic: NOTIFICATION_TOPICS.drift,
+      title: `${titleOf(target.entity)}: ${
+        status.name
+      } is back in line with Git`,
+      description: `Drifted from ${closed.startedAt} to ${closed.endedAt}: ${closed.reason}. Now ${status.drift.state}.`,
+      severity: 'normal',
+    });
+  }
 }
