@@ -1,4 +1,16 @@
 import { createExtensionPoint } from '@backstage/backend-plugin-api';
+import type { SourceSyncState } from '@ml-gitops/plugin-ml-gitops-common';
+
+/**
+ * The kinds of deployment source this project ships. `DeploymentSource.kind`
+ * is an open string, so a backend module can add another operator.
+ *
+ * @public
+ */
+export const DEPLOYMENT_SOURCE_KINDS = {
+  argocd: 'argocd',
+  flux: 'flux',
+} as const;
 
 /**
  * What a GitOps operator reports for one model environment: an Argo CD
@@ -61,8 +73,11 @@ export type LiveObservation = {
  * @public
  */
 export interface DeploymentSource {
-  /** The kind of operator, e.g. `argocd` or `flux`. */
-  readonly kind: 'argocd' | 'flux';
+  /**
+   * The kind of operator, e.g. `argocd` or `flux`
+   * ({@link DEPLOYMENT_SOURCE_KINDS}); any other names a module's own.
+   */
+  readonly kind: string;
   /** The configured instance or cluster name. */
   readonly instance: string;
   /**
@@ -76,6 +91,13 @@ export interface DeploymentSource {
    * Errors are reported to the caller, who logs them.
    */
   requestRefresh?(observation: LiveObservation): Promise<void>;
+  /**
+   * The contract's sync state of one of this source's observations, from
+   * its operator's own words (`syncStatus`, `healthStatus`). A source
+   * without it is read as speaking Argo CD's (Synced, OutOfSync). An
+   * addition to the design contract.
+   */
+  syncState?(observation: LiveObservation): SourceSyncState;
 }
 
 /**

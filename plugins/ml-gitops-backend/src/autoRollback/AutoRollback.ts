@@ -1,7 +1,7 @@
 import {
   NOTIFICATION_TOPICS,
   notifyEntityOwners,
-} from '../notifications/ownerNotifications';
+} from '../notifications/OwnerNotifier';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { isError } from '@backstage/errors';

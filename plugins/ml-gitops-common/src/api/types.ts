@@ -472,11 +472,18 @@ export type FleetResponse = {
 };
 
 /**
- * The kinds of outside systems the poller reads, in `GET /v1/health`.
+ * The kinds of outside systems the poller reads, in `GET /v1/health`; a
+ * deployment source's kind is open (a backend module may add an operator).
  *
  * @public
  */
-export type PollSourceKind = 'argocd' | 'flux' | 'cluster' | 'git' | 'registry';
+export type PollSourceKind =
+  | 'argocd'
+  | 'flux'
+  | 'cluster'
+  | 'git'
+  | 'registry'
+  | (string & {});
 
 /**
  * How one outside system answered the poller. An addition to the design

@@ -1,10 +1,13 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ServiceUnavailableError } from '@backstage/errors';
 import {
+  argoCdSyncState,
   LABEL_ENVIRONMENT,
   LABEL_MODEL,
+  SourceSyncState,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import {
+  DEPLOYMENT_SOURCE_KINDS,
   DeploymentSource,
   LiveObservation,
 } from '@ml-gitops/plugin-ml-gitops-node';
@@ -216,7 +219,7 @@ class ArgoCdTimeoutError extends ServiceUnavailableError {}
  * instance cannot hold up the poll of the others.
  */
 export class ArgoCdSource implements DeploymentSource {
-  readonly kind = 'argocd' as const;
+  readonly kind = DEPLOYMENT_SOURCE_KINDS.argocd;
   readonly instance: string;
   private sessionToken?: string;
   /** Where each listed Application lives, for requests about one of them. */
@@ -435,6 +438,10 @@ export class ArgoCdSource implements DeploymentSource {
         }`,
       );
     }
+  }
+
+  syncState(observation: LiveObservation): SourceSyncState {
+    return argoCdSyncState(observation.syncStatus);
   }
 
   async listObservations(): Promise<LiveObservation[]> {

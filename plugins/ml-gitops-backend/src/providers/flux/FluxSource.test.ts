@@ -306,6 +306,47 @@ describe('FluxSource', () => {
     });
   });
 
+  it("maps its readiness to the contract's sync state", async () => {
+    serveFlux({
+      kustomizations: [
+        kustomization(
+          'recsys-production',
+          'production',
+          [
+            {
+              type: 'Ready',
+              status: 'True',
+              reason: 'ReconciliationSucceeded',
+            },
+          ],
+          `production@sha1:${SHA}`,
+        ),
+        kustomization('recsys-staging', 'staging', [
+          { type: 'Reconciling', status: 'True', reason: 'Progressing' },
+          { type: 'Ready', status: 'Unknown', reason: 'Progressing' },
+        ]),
+        kustomization('recsys-dev', 'dev', [
+          { type: 'Ready', status: 'False', reason: 'BuildFailed' },
+        ]),
+        kustomization('recsys-qa', 'qa', [
+          { type: 'Stalled', status: 'True', reason: 'BuildFailed' },
+        ]),
+        kustomization('recsys-test', 'test', []),
+      ],
+    });
+    const source = fluxSource();
+    const observations = await source.listObservations();
+    expect(observations.map(o => [o.environment, source.syncState(o)])).toEqual(
+      [
+        ['production', 'synced'],
+        ['staging', 'reconciling'],
+        ['dev', 'out-of-sync'],
+        ['qa', 'out-of-sync'],
+        ['test', 'unknown'],
+      ],
+    );
+  });
+
   it('reports the retry of a recorded failure as NotReady, not as a fresh apply', async () => {
     const retrying = kustomization(
       'recsys-dev',

@@ -3,8 +3,10 @@ import { NotAllowedError } from '@backstage/errors';
 import {
   LABEL_ENVIRONMENT,
   LABEL_MODEL,
+  SourceSyncState,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import {
+  DEPLOYMENT_SOURCE_KINDS,
   DeploymentSource,
   LiveObservation,
 } from '@ml-gitops/plugin-ml-gitops-node';
@@ -175,6 +177,24 @@ export function fluxReadiness(
     return { syncStatus: 'Ready', healthStatus: 'Healthy', reconciling: false };
   }
   return { syncStatus: 'Unknown', healthStatus: 'Unknown', reconciling: false };
+}
+
+/**
+ * The contract's sync state of a readiness {@link fluxReadiness} reported:
+ * Flux objects report readiness, not Argo CD's sync status.
+ */
+export function fluxReadinessSyncState(syncStatus: string): SourceSyncState {
+  switch (syncStatus) {
+    case 'Ready':
+      return 'synced';
+    case 'Reconciling':
+      return 'reconciling';
+    case 'NotReady':
+    case 'Stalled':
+      return 'out-of-sync';
+    default:
+      return 'unknown';
+  }
 }
 
 function withMessage(message: string | undefined) {
@@ -360,7 +380,7 @@ function sourceRefOf(
  * and on its GitRepository, as `flux reconcile --with-source` does.
  */
 export class FluxSource implements DeploymentSource {
-  readonly kind = 'flux' as const;
+  readonly kind = DEPLOYMENT_SOURCE_KINDS.flux;
   readonly instance: string;
   private versions = new Map<string, { version?: string; at: number }>();
   private refreshDeniedUntil = 0;
@@ -438,6 +458,10 @@ export class FluxSource implements DeploymentSource {
       }
     }
     return observations;
+  }
+
+  syncState(observation: LiveObservation): SourceSyncState {
+    return fluxReadinessSyncState(observation.syncStatus);
   }
 
   /**

@@ -5,7 +5,7 @@ import {
   entityTabLink,
   NOTIFICATION_TOPICS,
   notifyEntityOwners,
-} from './ownerNotifications';
+} from './OwnerNotifier';
 
 const entity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',

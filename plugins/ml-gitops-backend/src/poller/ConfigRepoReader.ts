@@ -1,0 +1,360 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Entity } from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
+import {
+  activeFreeze,
+  Deployment,
+  EnvironmentFreeze,
+  getMlGitopsAnnotations,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import {
+  BranchHeadsPrefetch,
+  ConfigRepoHistory,
+  ConfigRepoLocation,
+  EnvironmentDeclaration,
+  GithubConfigRepoClient,
+  HistoryBudget,
+  LiveObservation,
+} from '@ml-gitops/plugin-ml-gitops-node';
+import { historyProgressKey, MlGitopsStore } from '../database/MlGitopsStore';
+import { errorMessage, Failure, SourceFailures } from './failures';
+import { PollHealth } from './PollHealth';
+
+/**
+ * How far back the first-parent history of a branch is read for the commit
+ * that wrote its freeze; the oldest commit read stands in beyond it.
+ */
+const FREEZE_HISTORY = 50;
+
+/** Below this many GitHub GraphQL points left, the poller warns (once a window). */
+const LOW_GRAPHQL_POINTS = 200;
+
+/** What one read of a model's config repo found. */
+export type ConfigRepoRead = {
+  loc?: ConfigRepoLocation;
+  declarations: Map<string, EnvironmentDeclaration>;
+  missingBranches: string[];
+  moved: Set<string>;
+  deployments: Deployment[];
+  /** Deployments found in older history (not news). */
+  backfilled: Deployment[];
+  /** Environments whose older history is not read to its start yet. */
+  readingOlderHistory: string[];
+  failure?: Failure;
+};
+
+/**
+ * Reads what a model's config repo declares: each environment branch's
+ * head and history, the freeze and who wrote it, and the version at a
+ * revision an operator reports; and watches the Git host's rate limits.
+ */
+export class ConfigRepoReader {
+  /**
+   * The environments whose older history was still being read, per model,
+   * as last stored (`historyProgressKey`).
+   */
+  private readonly historyProgress = new Map<string, string>();
+  /** Config repo → host, of the models polled in the running cycle. */
+  private cycleRepos?: Map<string, string>;
+  /** The GraphQL rate-limit window already warned about. */
+  private graphqlLimitWarned?: string;
+  private lowPointsWarned?: string;
+
+  constructor(
+    private readonly deps: {
+      logger: LoggerService;
+      store: MlGitopsStore;
+      git: GithubConfigRepoClient;
+      history: ConfigRepoHistory;
+      environments: string[];
+      failures: SourceFailures;
+      health: PollHealth;
+      now: () => Date;
+    },
+  ) {}
+
+  /** Starts collecting the config repos a cycle reads, for its health. */
+  startCycle(): Map<string, string> {
+    this.cycleRepos = new Map();
+    return this.cycleRepos;
+  }
+
+  /**
+   * Starts reading the environment branches' heads of every config repo of
+   * `entities` in batches; a repo whose URL is not usable is left to
+   * `readDeclarations`, which reports it.
+   */
+  prefetchBranchHeads(entities: Entity[]): BranchHeadsPrefetch {
+    const locs: ConfigRepoLocation[] = [];
+    for (const entity of entities) {
+      try {
+        locs.push(
+          this.deps.git.locate(getMlGitopsAnnotations(entity).configRepo!),
+        );
+      } catch {
+        // reported when the model is polled
+      }
+    }
+    return this.deps.git.prefetchBranchHeads(locs, this.deps.environments);
+  }
+
+  /** The GraphQL points left on each Git host, for the cycle's log line. */
+  rateLimitsText(): string {
+    return [...this.deps.git.graphqlRateLimits.values()]
+      .map(
+        l =>
+          `; GitHub GraphQL on ${l.host}: ${l.remaining} points left until ${l.resetAt}`,
+      )
+      .join('');
+  }
+
+  /** Warns once a window when GitHub's GraphQL runs low or refuses. */
+  warnOfRateLimits() {
+    const { git, logger } = this.deps;
+    for (const l of git.graphqlRateLimits.values()) {
+      if (
+        l.remaining < LOW_GRAPHQL_POINTS &&
+        this.lowPointsWarned !== l.resetAt
+      ) {
+        this.lowPointsWarned = l.resetAt;
+        logger.warn(
+          `GitHub GraphQL on ${l.host} has ${l.remaining} points left until ${l.resetAt}; branch heads are read in queries of 100 repos (1 point each) every cycle. Lengthen mlGitops.schedule or give the integration a token with a higher limit.`,
+        );
+      }
+    }
+    for (const l of git.graphqlLimited.values()) {
+      if (this.graphqlLimitWarned !== `${l.host} ${l.until}`) {
+        this.graphqlLimitWarned = `${l.host} ${l.until}`;
+        logger.warn(
+          `GitHub GraphQL on ${l.host} refused branch heads for its ${l.kind} rate limit (${l.message}); they are read through REST until ${l.until}. Lengthen mlGitops.schedule or give the integration a token with a higher limit.`,
+        );
+      }
+    }
+  }
+
+  async readDeclarations(
+    entityRef: string,
+    configRepo: string,
+    manifestPath: string,
+    prefetched?: BranchHeadsPrefetch,
+    problems: string[] = [],
+    historyBudget?: HistoryBudget,
+  ): Promise<ConfigRepoRead> {
+    const { git, history, logger, failures, health } = this.deps;
+    const declarations = new Map<string, EnvironmentDeclaration>();
+    const deployments: Deployment[] = [];
+    const backfilled: Deployment[] = [];
+    const readingOlderHistory: string[] = [];
+    const moved = new Set<string>();
+    const missingBranches: string[] = [];
+    const name = `git:${configRepo}`;
+    let loc: ConfigRepoLocation | undefined;
+    try {
+      if (problems.length > 0) {
+        // Annotations are written by whoever edits the catalog: nothing is
+        // requested for one that could reach outside the config repo.
+        throw new InputError(
+          `The entity's annotations are not usable: ${problems.join('; ')}`,
+        );
+      }
+      loc = git.locate(configRepo);
+      // Read for the whole fleet in a few GraphQL queries when the host
+      // allows; else (and when polled alone) one conditional REST request.
+      const heads =
+        (await prefetched?.get(loc.url)) ??
+        (await git.getBranchHeads(loc)).heads;
+      for (const environment of this.deps.environments) {
+        const head = heads[environment];
+        if (!head) {
+          missingBranches.push(environment);
+          continue;
+        }
+        const result = await history.read({
+          loc,
+          manifestPath,
+          environment,
+          head,
+          budget: historyBudget,
+        });
+        declarations.set(environment, result.declaration);
+        if (result.headMoved) {
+          moved.add(environment);
+        }
+        deployments.push(...result.deployments);
+        backfilled.push(...result.backfilled);
+        if (result.declaration.unread?.length !== 0) {
+          readingOlderHistory.push(environment);
+        }
+        if (result.backfillFailure) {
+          // The older history waits for the next cycle, where it stopped;
+          // what the branch declares now is read and stays right.
+          logger.warn(
+            `Reading the older history of ${environment} of ${entityRef} failed, to be continued next cycle: ${errorMessage(
+              result.backfillFailure,
+            )}`,
+          );
+        }
+      }
+      failures.recover(name);
+      this.cycleRepos?.set(loc.url, loc.host);
+      health.gitRead(loc.host, loc.url, undefined, this.nowIso());
+      return {
+        loc,
+        declarations,
+        missingBranches,
+        moved,
+        deployments,
+        backfilled,
+        readingOlderHistory,
+      };
+    } catch (error) {
+      const failure = failures.fail(name, error);
+      if (loc) {
+        this.cycleRepos?.set(loc.url, loc.host);
+        health.gitRead(loc.host, loc.url, failure, this.nowIso());
+      }
+      logger.warn(
+        `Reading the config repo of ${entityRef} failed: ${failure.message}`,
+      );
+      return {
+        loc,
+        declarations,
+        missingBranches,
+        moved,
+        deployments,
+        backfilled,
+        readingOlderHistory,
+        failure,
+      };
+    }
+  }
+
+  private nowIso() {
+    return this.deps.now().toISOString();
+  }
+
+  /**
+   * Stores which environments of a model still have older history to read,
+   * when that changed, for `GET /v1/history` to say so.
+   */
+  async recordHistoryProgress(
+    entityRef: string,
+    environments: string[],
+  ): Promise<void> {
+    const { store } = this.deps;
+    const cacheKey = historyProgressKey(entityRef);
+    const value = JSON.stringify(environments);
+    if (!this.historyProgress.has(entityRef)) {
+      const stored = await store.getCacheValue<string[]>(cacheKey);
+      this.historyProgress.set(entityRef, JSON.stringify(stored ?? null));
+    }
+    if (this.historyProgress.get(entityRef) === value) return;
+    await store.setCacheValue(cacheKey, environments);
+    this.historyProgress.set(entityRef, value);
+  }
+
+  /**
+   * The freeze that holds now at the head of an environment's branch, with
+   * the commit that wrote it: going back from the head along the first
+   * parents, the oldest commit whose manifest has this same freeze (reason
+   * and until), at most {@link FREEZE_HISTORY} commits back. That history is
+   * read only when the freeze differs from the stored one; otherwise the
+   * stored commit, author and time stay. While Git cannot be read, the last
+   * known freeze stays as long as it holds.
+   */
+  async freezeState(
+    entityRef: string,
+    read: { loc?: ConfigRepoLocation; failure?: Failure },
+    manifestPath: string,
+    declaration: EnvironmentDeclaration | undefined,
+    before: EnvironmentFreeze | undefined,
+    now: Date,
+  ): Promise<EnvironmentFreeze | undefined> {
+    if (!declaration) {
+      const holds =
+        before &&
+        (before.until === undefined ||
+          Date.parse(before.until) > now.getTime());
+      return read.failure && holds ? before : undefined;
+    }
+    const freeze =
+      declaration.manifest && activeFreeze(declaration.manifest, now);
+    if (!freeze) {
+      return undefined;
+    }
+    const own: EnvironmentFreeze = {
+      reason: freeze.reason,
+      ...(freeze.until !== undefined ? { until: freeze.until } : {}),
+    };
+    if (
+      before?.commit &&
+      before.reason === freeze.reason &&
+      before.until === freeze.until
+    ) {
+      return before;
+    }
+    if (!read.loc) {
+      return own;
+    }
+    const loc = read.loc;
+    const { git, history } = this.deps;
+    try {
+      let commit = await git.getCommit(loc, declaration.head);
+      for (let n = 0; n < FREEZE_HISTORY && commit.parents[0]; n++) {
+        const parent = await history.versionAt(
+          loc,
+          manifestPath,
+          commit.parents[0],
+        );
+        const earlier = parent.manifest?.freeze;
+        if (
+          earlier?.reason !== freeze.reason ||
+          earlier?.until !== freeze.until
+        ) {
+          break;
+        }
+        commit = await git.getCommit(loc, commit.parents[0]);
+      }
+      return {
+        ...own,
+        setBy: commit.author,
+        setAt: commit.committedAt,
+        commit: commit.sha,
+      };
+    } catch (error) {
+      this.deps.logger.warn(
+        `Reading who froze ${
+          declaration.environment
+        } of ${entityRef} failed: ${errorMessage(error)}`,
+      );
+      return own;
+    }
+  }
+
+  /**
+   * The live version: from the serving objects when the source read it,
+   * else from the manifest at the revision the operator reports.
+   */
+  async liveVersion(
+    loc: ConfigRepoLocation | undefined,
+    manifestPath: string,
+    observation: LiveObservation,
+  ): Promise<string | null> {
+    if (observation.liveVersion !== undefined) {
+      return observation.liveVersion;
+    }
+    if (!loc || !observation.revision) {
+      return null;
+    }
+    try {
+      const { version } = await this.deps.history.versionAt(
+        loc,
+        manifestPath,
+        observation.revision,
+      );
+      return version;
+    } catch {
+      return null;
+    }
+  }
+}

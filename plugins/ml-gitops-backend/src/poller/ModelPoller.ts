@@ -1,0 +1,246 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  argoCdSyncState,
+  getMlGitopsAnnotations,
+  SourceSyncState,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import {
+  BranchHeadsPrefetch,
+  DeploymentSource,
+  HistoryBudget,
+  LiveObservation,
+} from '@ml-gitops/plugin-ml-gitops-node';
+import { AutoRollbackInput } from '../autoRollback/AutoRollback';
+import { MlGitopsConfig } from '../config';
+import { MlGitopsStore } from '../database/MlGitopsStore';
+import { OwnerNotifier } from '../notifications/OwnerNotifier';
+import { ConfigRepoReader } from './ConfigRepoReader';
+import { recordDeploymentChecks } from './deploymentChecks';
+import { DriftEpisodes } from './driftEpisodes';
+import { errorMessage } from './failures';
+import { FleetObservations, fleetKey, sourceName } from './FleetReader';
+import { RegistryReader } from './RegistryReader';
+import { withConfigRepoRevision } from './repoUrls';
+import { resolveEnvironmentStatus } from './resolveEnvironmentStatus';
+import {
+  PolledModel,
+  sameJson,
+  sameSubstance,
+  SnapshotEntry,
+} from './StatusSnapshot';
+import { TimeToServe } from './timeToServe';
+
+/**
+ * The contract's sync state of an observation, as its source maps its own
+ * states; a source that maps none speaks Argo CD's (Synced, OutOfSync).
+ */
+export function syncStateOf(
+  source: DeploymentSource | undefined,
+  observation: LiveObservation,
+): SourceSyncState {
+  return source?.syncState
+    ? source.syncState(observation)
+    : argoCdSyncState(observation.syncStatus);
+}
+
+/**
+ * Polls one model: reads its config repo, resolves each environment's
+ * status against the fleet read and the stored statuses, and records what
+ * follows from it (deployments, checks, time to serve, drift episodes,
+ * notifications, automatic rollbacks, refresh requests to the operators).
+ */
+export class ModelPoller {
+  constructor(
+    private readonly deps: {
+      logger: LoggerService;
+      store: MlGitopsStore;
+      config: MlGitopsConfig;
+      configRepos: ConfigRepoReader;
+      registry: RegistryReader;
+      notifier: OwnerNotifier;
+      timeToServe: TimeToServe;
+      driftEpisodes: DriftEpisodes;
+      /** When each deployment source last answered (`argocd:main` → ISO time). */
+      sourceSeen: ReadonlyMap<string, string>;
+      autoRollback?: { consider(input: AutoRollbackInput): Promise<void> };
+      now: () => Date;
+    },
+  ) {}
+
+  /**
+   * Polls one model against the stored statuses `stored`; returns its new
+   * statuses and whether they changed in substance (the observation time of
+   * an unchanged live value is the source's, recorded once per cycle).
+   */
+  async poll(
+    entity: Entity,
+    fleet: FleetObservations,
+    stored: Map<string, SnapshotEntry>,
+    options: {
+      refreshOperators?: boolean;
+      branchHeads?: BranchHeadsPrefetch;
+      /** Scheduled cycles only: older history is read within it. */
+      historyBudget?: HistoryBudget;
+    } = {},
+  ): Promise<PolledModel> {
+    const { store, config, configRepos, notifier, logger } = this.deps;
+    const entityRef = stringifyEntityRef(entity);
+    const target = { entityRef, entity };
+    const annotations = getMlGitopsAnnotations(entity);
+    const model = annotations.model!;
+    const now = this.deps.now();
+    const nowIso = now.toISOString();
+
+    const git = await configRepos.readDeclarations(
+      entityRef,
+      annotations.configRepo!,
+      annotations.manifestPath,
+      options.branchHeads,
+      annotations.problems,
+      options.historyBudget,
+    );
+    if (git.backfilled.length > 0) {
+      await store.recordDeployments(entityRef, git.backfilled);
+    }
+    if (!git.failure) {
+      await configRepos.recordHistoryProgress(
+        entityRef,
+        git.readingOlderHistory,
+      );
+    }
+    if (git.deployments.length > 0) {
+      await store.recordDeployments(entityRef, git.deployments);
+      // A rollback merged since the last cycle (not one found by the first
+      // read of a branch's past) is news for the owners, with its reason.
+      for (const rollback of git.deployments) {
+        if (
+          rollback.kind === 'rollback' &&
+          git.moved.has(rollback.environment)
+        ) {
+          await notifier.rollbackMerged(target, rollback);
+        }
+      }
+    }
+
+    const statuses: PolledModel['statuses'] = [];
+    let changed = stored.size !== config.environments.length;
+    for (const environment of config.environments) {
+      const beforeEntry = stored.get(environment);
+      const before = beforeEntry?.status;
+      const declaration = git.declarations.get(environment);
+      const k = fleetKey(model, environment);
+      const observation = withConfigRepoRevision(
+        fleet.byKey.get(k),
+        annotations.configRepo!,
+      );
+      const source = fleet.sources.get(k);
+
+      // The reads come first, in this order; resolving them is pure.
+      const liveVersion = observation
+        ? await configRepos.liveVersion(
+            git.loc,
+            annotations.manifestPath,
+            observation,
+          )
+        : null;
+      const registry = await this.deps.registry.registryState(
+        entityRef,
+        annotations.registry,
+        model,
+        declaration,
+        before?.registry ?? null,
+      );
+      const freeze = await configRepos.freezeState(
+        entityRef,
+        git,
+        annotations.manifestPath,
+        declaration,
+        before?.freeze,
+        now,
+      );
+      const { status, observedFrom } = resolveEnvironmentStatus({
+        environment,
+        now,
+        gracePeriodSeconds: config.driftGracePeriodMs / 1000,
+        before: beforeEntry,
+        git,
+        declaration,
+        observation: observation && {
+          observation,
+          sync: syncStateOf(source, observation),
+          sourceName: source ? sourceName(source) : undefined,
+          version: liveVersion,
+        },
+        fleet,
+        fleetKey: k,
+        sourceSeen: this.deps.sourceSeen,
+        registry,
+        freeze,
+      });
+
+      const silence = await notifier.trackSilence(
+        target,
+        status,
+        beforeEntry?.silence,
+        now,
+      );
+      statuses.push({
+        status,
+        ...(observedFrom ? { observedFrom } : {}),
+        ...(silence ? { silence } : {}),
+      });
+      const same =
+        beforeEntry?.model === model &&
+        sameSubstance(beforeEntry, status, observedFrom) &&
+        sameJson(beforeEntry.silence, silence);
+      changed ||= !same;
+
+      await recordDeploymentChecks(
+        this.deps,
+        entityRef,
+        status,
+        before,
+        nowIso,
+      );
+      await this.deps.timeToServe.track(
+        target,
+        status,
+        before,
+        observation,
+        nowIso,
+      );
+      await this.deps.driftEpisodes.track(target, status, before, nowIso);
+      await notifier.canaryVerdict(target, status, before);
+      if (git.loc && !git.failure) {
+        await this.deps.autoRollback?.consider({
+          entityRef,
+          entity,
+          model,
+          loc: git.loc,
+          manifestPath: annotations.manifestPath,
+          registryName: annotations.registry,
+          status,
+        });
+      }
+
+      if (
+        observation &&
+        source?.requestRefresh &&
+        (git.moved.has(environment) || options.refreshOperators)
+      ) {
+        await source
+          .requestRefresh(observation)
+          .catch(error =>
+            logger.warn(
+              `Asking ${sourceName(source)} to refresh ${
+                observation.application
+              } failed: ${errorMessage(error)}`,
+            ),
+          );
+      }
+    }
+
+    return { entityRef, model, statuses, changed };
+  }
+}

@@ -1,0 +1,67 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { EnvironmentStatus } from '@ml-gitops/plugin-ml-gitops-common';
+import { MlGitopsStore } from '../database/MlGitopsStore';
+import { errorMessage } from './failures';
+
+/**
+ * Keeps with a deployment what this backend read on its first poll after
+ * the merge, for the audit export: the registry's facts and gate verdict
+ * for the deployed version and the freeze of the environment. Once per
+ * declared commit (the store keeps the first); a registry that could not
+ * be read is asked again next cycle.
+ */
+export async function recordDeploymentChecks(
+  deps: { store: MlGitopsStore; logger: LoggerService },
+  entityRef: string,
+  status: EnvironmentStatus,
+  before: EnvironmentStatus | undefined,
+  nowIso: string,
+) {
+  const { declared, registry, freeze } = status;
+  if (
+    !declared ||
+    registry?.gate === 'unknown' ||
+    (registry?.version !== undefined && registry.version !== declared.version)
+  ) {
+    return;
+  }
+  const known =
+    before?.declared?.commit === declared.commit &&
+    (before.registry === null ||
+      (before.registry?.version === declared.version &&
+        before.registry.gate !== 'unknown'));
+  if (known) {
+    return;
+  }
+  await deps.store
+    .recordDeploymentChecks(entityRef, status.name, declared.commit, {
+      checkedAt: nowIso,
+      registry: registry
+        ? {
+            exists: registry.exists,
+            gate: registry.gate,
+            metrics: registry.metrics,
+            ...(registry.thresholds ? { thresholds: registry.thresholds } : {}),
+            ...(registry.rejected ? { rejected: registry.rejected } : {}),
+            ...(registry.registeredAt
+              ? { registeredAt: registry.registeredAt }
+              : {}),
+          }
+        : null,
+      ...(freeze
+        ? {
+            frozen: {
+              reason: freeze.reason,
+              ...(freeze.until ? { until: freeze.until } : {}),
+            },
+          }
+        : {}),
+    })
+    .catch(error =>
+      deps.logger.warn(
+        `Keeping the checks of ${entityRef} ${status.name} ${
+          declared.commit
+        } failed: ${errorMessage(error)}`,
+      ),
+    );
+}

@@ -1,0 +1,54 @@
+import { Entity } from '@backstage/catalog-model';
+import { EnvironmentStatus } from '@ml-gitops/plugin-ml-gitops-common';
+import { MlGitopsStore } from '../database/MlGitopsStore';
+import { OwnerNotifier } from '../notifications/OwnerNotifier';
+
+/** States on the "not drifting" side of an episode. */
+const settled = (state?: string) =>
+  state === 'in-sync' || state === 'progressing' || state === 'missing';
+
+/**
+ * Opens a drift episode when an environment drifts and closes it when it
+ * stops drifting; the owners hear of each once.
+ */
+export class DriftEpisodes {
+  constructor(
+    private readonly deps: { store: MlGitopsStore; notifier: OwnerNotifier },
+  ) {}
+
+  async track(
+    target: { entityRef: string; entity: Entity },
+    status: EnvironmentStatus,
+    before: EnvironmentStatus | undefined,
+    nowIso: string,
+  ) {
+    // Nothing to do while the stored state already was on the same side.
+    const episodeKnown =
+      (status.drift.state === 'drifted' && before?.drift.state === 'drifted') ||
+      (settled(status.drift.state) && settled(before?.drift.state));
+    if (episodeKnown) return;
+    const { store, notifier } = this.deps;
+    const { state, since, reason } = status.drift;
+    if (state === 'drifted') {
+      const { created } = await store.openDriftEpisode({
+        entityRef: target.entityRef,
+        environment: status.name,
+        startedAt: since ?? nowIso,
+        reason: reason ?? 'drifted',
+      });
+      if (created) {
+        await notifier.driftStarted(target, status);
+      }
+    } else if (state !== 'unknown') {
+      // Unknown says nothing about drift: an open episode stays open.
+      const closed = await store.closeDriftEpisode(
+        target.entityRef,
+        status.name,
+        nowIso,
+      );
+      if (closed) {
+        await notifier.driftEnded(target, status, closed);
+      }
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import { LiveObservation } from '@ml-gitops/plugin-ml-gitops-node';
+
+/** A config repo URL in a form that compares equal for the same repo. */
+export function normalizeRepoUrl(url: string): string | undefined {
+  // The scp-like form Argo CD accepts: git@github.com:acme/repo.git
+  const scp = /^[\w.-]+@([^:/]+):(?!\/\/)(.+)$/.exec(url.trim());
+  try {
+    const parsed = new URL(scp ? `ssh://${scp[1]}/${scp[2]}` : url);
+    const [owner, repo] = parsed.pathname.replace(/^\/+/, '').split('/');
+    if (!owner || !repo) return undefined;
+    return `${parsed.host}/${owner}/${repo.replace(
+      /\.git$/,
+      '',
+    )}`.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An object that reads several repositories (a multi-source Argo CD
+ * Application) reports a revision per repository: the one of the entity's
+ * config repo is the revision that declares the model.
+ */
+export function withConfigRepoRevision(
+  observation: LiveObservation | undefined,
+  configRepo: string,
+): LiveObservation | undefined {
+  if (!observation?.revisions?.length) {
+    return observation;
+  }
+  const repo = normalizeRepoUrl(configRepo);
+  const match = observation.revisions.find(
+    r => repo !== undefined && normalizeRepoUrl(r.repoUrl) === repo,
+  );
+  return match ? { ...observation, revision: match.revision } : observation;
+}
