@@ -777,6 +777,10 @@ export class ArgoCdSource implements DeploymentSource {
             stream: connection.signal,
             accept: 'text/event-stream',
             renewSession,
+            // grpc-gateway sends the headers with the first message: with a
+            // resource version and nothing new, that is the first keepalive
+            // (15 s), so the headers may take as long as the idle time.
+            timeoutMs: Math.max(this.timeoutMs, this.watchOptions.idleMs),
           },
         );
         renewSession = false;
