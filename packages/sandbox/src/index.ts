@@ -39,4 +39,5 @@ export type {
 } from './scale/startScaleSandbox';
 export { scaleModelName } from './scale/scaleFleet';
 export { selectApplicationListFields } from './argocd/listFields';
+export { parseStreamFields, selectStreamFields } from './argocd/streamFields';
 export type { ArgoCdFieldsVersion } from './argocd/listFields';

@@ -583,6 +583,8 @@ export async function startSandbox(
     async reset() {
       const old = state;
       old.world.stop();
+      old.kube.watches.stop();
+      old.argocd.stream.stop();
       await old.actions?.stop();
       state = await build();
       state.world.start();
@@ -636,6 +638,8 @@ export async function startSandbox(
     },
     async stop() {
       state.world.stop();
+      state.kube.watches.stop();
+      state.argocd.stream.stop();
       await state.actions?.stop();
       await state.webhooks.idle().catch(() => {});
       await Promise.all(Object.values(servers).map(s => s.stop()));

@@ -67,6 +67,31 @@ export type LiveObservation = {
 };
 
 /**
+ * What changed in a {@link DeploymentSource} since its watch last reported.
+ * An addition to the design contract.
+ *
+ * @public
+ */
+export type LiveObservationChanges = {
+  /**
+   * Objects that are new or changed: each replaces what the consumer holds
+   * for its model and environment from this source.
+   */
+  observations: LiveObservation[];
+  /** Objects that no longer exist (deleted, or no longer labelled). */
+  removed: Array<
+    Pick<LiveObservation, 'model' | 'environment' | 'application'>
+  >;
+  /**
+   * True when `observations` is every object of the source at this moment
+   * (a watch that listed anew, e.g. at its start or after its resource
+   * version expired): whatever the consumer holds from this source and does
+   * not find among them is gone. False for a batch of single changes.
+   */
+  complete: boolean;
+};
+
+/**
  * A source of live deployment state, such as one Argo CD instance or the Flux
  * controllers of one cluster.
  *
@@ -98,6 +123,21 @@ export interface DeploymentSource {
    * addition to the design contract.
    */
   syncState?(observation: LiveObservation): SourceSyncState;
+  /**
+   * Follows the source's changes as they happen (Argo CD's application event
+   * stream, Kubernetes watches) and reports them to `onChange`, until
+   * `signal` aborts. It returns at once and never throws: a dropped
+   * connection, an expired resource version or an error event is logged and
+   * the watch reconnects with backoff, resuming where it stopped when the
+   * source allows it. Polling with {@link DeploymentSource.listObservations}
+   * stays the fallback and the consistency check: a watch may miss what
+   * happened while it reconnected, a poll does not. An addition to the
+   * design contract.
+   */
+  watch?(
+    onChange: (changes: LiveObservationChanges) => void,
+    signal: AbortSignal,
+  ): void;
 }
 
 /**

@@ -42,6 +42,7 @@ import {
   FieldSelectionError,
   selectApplicationListFields,
 } from './listFields';
+import { ApplicationStream } from './ApplicationStream';
 
 export const ARGOCD_PROJECT = 'ml-models';
 /** The projects that exist: the seed's and Argo CD's built-in one. */
@@ -106,6 +107,8 @@ export class ArgoCdApi {
   private readonly secret = crypto.randomBytes(32);
   /** Which Argo CD release the emulator answers as; the demo's default is the older list. */
   version: ArgoCdFieldsVersion;
+  /** The application event stream (`GET /api/v1/stream/applications`). */
+  readonly stream: ApplicationStream;
 
   constructor(
     private readonly world: World,
@@ -115,6 +118,11 @@ export class ArgoCdApi {
     options: { version?: ArgoCdFieldsVersion } = {},
   ) {
     this.version = options.version ?? '3.1';
+    this.stream = new ApplicationStream(
+      world,
+      () => this.apps(),
+      d => this.applicationJson(d),
+    );
     this.routes();
   }
 
@@ -679,6 +687,22 @@ export class ArgoCdApi {
         }
         throw e;
       }
+    });
+    r.add('GET', '/api/v1/stream/applications', ctx => {
+      const selector = ctx.url.searchParams.get('selector');
+      let match: (l: Record<string, string>) => boolean = () => true;
+      if (selector) {
+        try {
+          match = parseLabelSelector(selector);
+        } catch (e) {
+          throw new ArgoError(
+            400,
+            3,
+            `error parsing labels with selectors: ${(e as Error).message}`,
+          );
+        }
+      }
+      this.stream.serve(ctx.req, ctx.res, ctx.url.searchParams, match);
     });
     r.add('POST', '/api/v1/applications', async ctx => {
       const body = await readJson(ctx.req);

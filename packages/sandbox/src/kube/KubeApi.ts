@@ -37,6 +37,7 @@ import { fluxObjects, KubeObject, servingObjects } from '../live/objects';
 import { stableUid } from '../seed/data';
 import { analysisRunObjects } from '../live/canary';
 import { LiveDeployment, RegisteredFluxObject, World } from '../live/World';
+import { KubeWatches } from './KubeWatches';
 
 type ResourceType = {
   group: string;
@@ -143,13 +144,17 @@ function qualified(t: ResourceType) {
 export class KubeApi {
   /** How long a list's continue token stays good; tests shorten it. */
   continueTtlMs = 5 * 60_000;
+  /** The watches (`?watch=1`) on every collection. */
+  readonly watches: KubeWatches;
 
   constructor(
     private readonly world: World,
     private readonly gitBaseUrl: () => string,
     private readonly token: string,
     private readonly services: ProxiedService[] = [],
-  ) {}
+  ) {
+    this.watches = new KubeWatches(world, () => this.objects().map(o => o.obj));
+  }
 
   private objects(): Array<{ obj: KubeObject; d?: LiveDeployment }> {
     const out: Array<{ obj: KubeObject; d?: LiveDeployment }> = [];
@@ -459,6 +464,23 @@ export class KubeApi {
           );
           return;
         }
+      }
+      const watch = url.searchParams.get('watch');
+      if (watch === '1' || watch === 'true') {
+        const timeout = Number(url.searchParams.get('timeoutSeconds'));
+        this.watches.serve(res, {
+          kind: type.kind,
+          group,
+          apiVersion,
+          namespace,
+          match,
+          resourceVersion: url.searchParams.get('resourceVersion') ?? undefined,
+          bookmarks: url.searchParams.get('allowWatchBookmarks') === 'true',
+          ...(Number.isInteger(timeout) && timeout > 0
+            ? { timeoutSeconds: timeout }
+            : {}),
+        });
+        return;
       }
       const items = all
         .filter(o => match(o.obj.metadata.labels ?? {}))

@@ -172,11 +172,24 @@ export class World {
   private timer?: NodeJS.Timeout;
   private busy = new Map<LiveDeployment, Promise<void>>();
   private rv = 1000;
+  private readonly changeListeners = new Set<() => void>();
 
   constructor(private readonly repos: GitRepos, public options: WorldOptions) {}
 
+  /**
+   * Something changed (a resource version was handed out): the emulated
+   * watches (Kubernetes watches, Argo CD's application event stream) look
+   * for what changed. Returns the function that stops listening.
+   */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
   nextResourceVersion() {
-    return ++this.rv;
+    this.rv += 1;
+    for (const listener of this.changeListeners) listener();
+    return this.rv;
   }
 
   get resourceVersion() {

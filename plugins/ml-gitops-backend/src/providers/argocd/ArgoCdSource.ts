@@ -10,10 +10,18 @@ import {
   DEPLOYMENT_SOURCE_KINDS,
   DeploymentSource,
   LiveObservation,
+  LiveObservationChanges,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { z } from 'zod';
 import { ArgoCdInstanceConfig, DEFAULT_REQUEST_TIMEOUT_MS } from '../../config';
 import { keepAliveFetch } from '../../http/keepAliveFetch';
+import {
+  DEFAULT_WATCH_BACKOFF,
+  headerDeadline,
+  keepWatching,
+  readLines,
+  WatchBackoff,
+} from '../../http/watchStreams';
 
 /** One source of an Application (`spec.source` or an entry of `spec.sources`). */
 const applicationSource = z.looseObject({
@@ -48,6 +56,7 @@ const application = z.looseObject({
     name: z.string().min(1),
     namespace: z.string().nullish(),
     labels: z.record(z.string(), z.string()).nullish(),
+    resourceVersion: z.string().nullish(),
   }),
   spec: z
     .looseObject({
@@ -114,6 +123,45 @@ export const LIST_FIELDS = [
   'items.status.operationState.finishedAt',
   'items.status.operationState.operation.sync',
 ].join(',');
+
+/**
+ * The fields requested from the application event stream
+ * (`GET /api/v1/stream/applications`, argo-cd server/application/application.go
+ * `Watch`). The stream is not projected through the list's field map: its
+ * forwarder (`forward_ApplicationService_Watch_0` in argo-cd
+ * pkg/apiclient/application/forwarder_overwrite.go, built on argoproj/pkg
+ * grpc/http `NewStreamForwarder`) filters each `{"result": …}` message by
+ * JSON path, keeping a key when a requested path equals it or starts with
+ * it. So the paths are the Application's own: the last sync result is
+ * `status.operationState.syncResult` here, and `resourceVersion` is asked
+ * for so the watch can resume from it.
+ */
+export const WATCH_FIELDS = [
+  'result.type',
+  'result.application.metadata.name',
+  'result.application.metadata.namespace',
+  'result.application.metadata.labels',
+  'result.application.metadata.resourceVersion',
+  'result.application.spec',
+  'result.application.status.sync.status',
+  'result.application.status.sync.revision',
+  'result.application.status.health',
+  'result.application.status.operationState.phase',
+  'result.application.status.operationState.startedAt',
+  'result.application.status.operationState.finishedAt',
+  'result.application.status.operationState.syncResult.revision',
+  'result.application.status.operationState.syncResult.revisions',
+  'result.application.status.operationState.syncResult.source',
+  'result.application.status.operationState.syncResult.sources',
+].join(',');
+
+/**
+ * How long the event stream may stay silent before it is taken for dead.
+ * Asked for as server-sent events, Argo CD writes a `:` keepalive line every
+ * 15 s (argoproj/pkg grpc/http, `withKeepalive`), so silence this long means
+ * the connection is gone.
+ */
+const WATCH_IDLE_MS = 60_000;
 
 /** The oldest Argo CD release whose field list has everything `LIST_FIELDS` needs. */
 const OLDEST_SUPPORTED = { major: 2, minor: 6 };
@@ -232,13 +280,23 @@ export class ArgoCdSource implements DeploymentSource {
 
   static fromConfig(
     config: ArgoCdInstanceConfig,
-    options: { logger: LoggerService; fetch?: FetchFn; timeoutMs?: number },
+    options: {
+      logger: LoggerService;
+      fetch?: FetchFn;
+      timeoutMs?: number;
+      /** How the event stream reconnects and when it is taken for dead. */
+      watch?: { backoff?: WatchBackoff; idleMs?: number };
+    },
   ): ArgoCdSource {
     return new ArgoCdSource(
       config,
       options.logger,
       options.fetch ?? keepAliveFetch(),
       options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      {
+        backoff: options.watch?.backoff ?? DEFAULT_WATCH_BACKOFF,
+        idleMs: options.watch?.idleMs ?? WATCH_IDLE_MS,
+      },
     );
   }
 
@@ -247,6 +305,7 @@ export class ArgoCdSource implements DeploymentSource {
     private readonly logger: LoggerService,
     private readonly fetchFn: FetchFn,
     private readonly timeoutMs: number,
+    private readonly watchOptions: { backoff: WatchBackoff; idleMs: number },
   ) {
     this.instance = config.name;
   }
@@ -255,18 +314,25 @@ export class ArgoCdSource implements DeploymentSource {
     return `Argo CD "${this.instance}" at ${this.config.url}`;
   }
 
-  /** fetch with the request timeout; network failures name the instance. */
+  /**
+   * fetch with the request timeout; network failures name the instance.
+   * With `stream`, the timeout covers the wait for the headers only, and
+   * the body lasts until `stream` aborts.
+   */
   private async send(
     path: string,
     init: RequestInit,
     timeoutMs = this.timeoutMs,
+    stream?: AbortSignal,
   ): Promise<Response> {
+    const deadline = stream ? headerDeadline(stream, timeoutMs) : undefined;
     try {
       return await this.fetchFn(`${this.config.url}${path}`, {
         ...init,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: deadline?.signal ?? AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
+      deadline?.release();
       const name = (error as Error)?.name;
       if (name === 'TimeoutError' || name === 'AbortError') {
         throw new ArgoCdTimeoutError(
@@ -278,6 +344,8 @@ export class ArgoCdSource implements DeploymentSource {
       throw new ServiceUnavailableError(
         `${this.where} is unreachable: ${(error as Error)?.message ?? error}`,
       );
+    } finally {
+      deadline?.arrived();
     }
   }
 
@@ -343,7 +411,16 @@ export class ArgoCdSource implements DeploymentSource {
 
   private async request(
     path: string,
-    options: { timeoutMs?: number; notFound?: string; forbidden?: string } = {},
+    options: {
+      timeoutMs?: number;
+      notFound?: string;
+      forbidden?: string;
+      /** A streamed answer: its body lasts until this signal aborts. */
+      stream?: AbortSignal;
+      accept?: string;
+      /** Log in anew first (a stream reported the session expired). */
+      renewSession?: boolean;
+    } = {},
   ): Promise<Response> {
     const send = async (token: string) =>
       this.send(
@@ -351,14 +428,16 @@ export class ArgoCdSource implements DeploymentSource {
         {
           headers: {
             Authorization: `Bearer ${token}`,
-            Accept: 'application/json',
+            Accept: options.accept ?? 'application/json',
           },
         },
         options.timeoutMs,
+        options.stream,
       );
-    let response = await send(await this.bearer());
+    let response = await send(await this.bearer(options.renewSession));
     if (response.status === 401 && !this.config.token) {
       // The session expired: log in again once.
+      await response.text().catch(() => undefined);
       response = await send(await this.bearer(true));
     }
     if (!response.ok) {
@@ -444,6 +523,71 @@ export class ArgoCdSource implements DeploymentSource {
     return argoCdSyncState(observation.syncStatus);
   }
 
+  /**
+   * The observation of one Application, as the list and the event stream
+   * both report it; none (logged) when it cannot be read or lacks the
+   * labels. The Application's namespace and project are kept for requests
+   * about it.
+   */
+  private observe(
+    item: unknown,
+    where: string,
+  ): { app?: Application; observation?: LiveObservation } {
+    const parsed = application.safeParse(item);
+    if (!parsed.success) {
+      // One odd Application must not hide the others.
+      const issue = parsed.error.issues[0];
+      this.logger.warn(
+        `Argo CD "${
+          this.instance
+        }" sent an application that cannot be read (${where}${
+          issue ? `.${issuePath(issue.path)}: ${issue.message}` : ''
+        }); ignored`,
+      );
+      return {};
+    }
+    const app = parsed.data;
+    const model = app.metadata.labels?.[LABEL_MODEL];
+    const environment = app.metadata.labels?.[LABEL_ENVIRONMENT];
+    if (!model || !environment) {
+      this.logger.debug(
+        `Argo CD application ${app.metadata.name} has no ${LABEL_ENVIRONMENT} label; ignored`,
+      );
+      return { app };
+    }
+    const operation = app.status?.operationState;
+    const phase = operation?.phase;
+    const finishedAt = operation?.finishedAt
+      ? new Date(operation.finishedAt)
+      : undefined;
+    const { revision, revisions } = syncedRevisions(app);
+    this.located.set(app.metadata.name, {
+      namespace: app.metadata.namespace ?? undefined,
+      project: app.spec?.project ?? undefined,
+    });
+    return {
+      app,
+      observation: {
+        model,
+        environment,
+        source: 'argocd',
+        instance: this.instance,
+        application: app.metadata.name,
+        syncStatus: app.status?.sync?.status ?? 'Unknown',
+        healthStatus: app.status?.health?.status ?? 'Unknown',
+        revision,
+        ...(revisions ? { revisions } : {}),
+        operationRunning: phase === 'Running' || phase === 'Terminating',
+        ...(finishedAt && !Number.isNaN(finishedAt.getTime())
+          ? { lastSyncFinishedAt: finishedAt.toISOString() }
+          : {}),
+        url: `${this.config.url}/applications/${
+          app.metadata.namespace ? `${app.metadata.namespace}/` : ''
+        }${app.metadata.name}`,
+      },
+    };
+  }
+
   async listObservations(): Promise<LiveObservation[]> {
     const params = new URLSearchParams({
       selector: LABEL_MODEL,
@@ -471,58 +615,212 @@ export class ArgoCdSource implements DeploymentSource {
     const observations: LiveObservation[] = [];
     this.located.clear();
     for (const [index, item] of (list.data.items ?? []).entries()) {
-      const parsed = application.safeParse(item);
-      if (!parsed.success) {
-        // One odd Application must not hide the others.
-        const issue = parsed.error.issues[0];
-        this.logger.warn(
-          `Argo CD "${
-            this.instance
-          }" sent an application that cannot be read (items[${index}]${
-            issue ? `.${issuePath(issue.path)}: ${issue.message}` : ''
-          }); ignored`,
-        );
-        continue;
-      }
-      const app = parsed.data;
-      const model = app.metadata.labels?.[LABEL_MODEL];
-      const environment = app.metadata.labels?.[LABEL_ENVIRONMENT];
-      if (!model || !environment) {
-        this.logger.debug(
-          `Argo CD application ${app.metadata.name} has no ${LABEL_ENVIRONMENT} label; ignored`,
-        );
-        continue;
-      }
-      const operation = app.status?.operationState;
-      const phase = operation?.phase;
-      const finishedAt = operation?.finishedAt
-        ? new Date(operation.finishedAt)
-        : undefined;
-      const { revision, revisions } = syncedRevisions(app);
-      this.located.set(app.metadata.name, {
-        namespace: app.metadata.namespace ?? undefined,
-        project: app.spec?.project ?? undefined,
-      });
-      observations.push({
-        model,
-        environment,
-        source: 'argocd',
-        instance: this.instance,
-        application: app.metadata.name,
-        syncStatus: app.status?.sync?.status ?? 'Unknown',
-        healthStatus: app.status?.health?.status ?? 'Unknown',
-        revision,
-        ...(revisions ? { revisions } : {}),
-        operationRunning: phase === 'Running' || phase === 'Terminating',
-        ...(finishedAt && !Number.isNaN(finishedAt.getTime())
-          ? { lastSyncFinishedAt: finishedAt.toISOString() }
-          : {}),
-        url: `${this.config.url}/applications/${
-          app.metadata.namespace ? `${app.metadata.namespace}/` : ''
-        }${app.metadata.name}`,
-      });
+      const { observation } = this.observe(item, `items[${index}]`);
+      if (observation) observations.push(observation);
     }
     return observations;
+  }
+
+  /**
+   * Follows Argo CD's application event stream
+   * (`GET /api/v1/stream/applications`, argo-cd server/application/application.go
+   * `Watch`) with the list's selector and projects, as server-sent events:
+   * each `data:` line is `{"result":{"type":"ADDED|MODIFIED|DELETED","application":{…}}}`,
+   * a failure `{"error":{"grpc_code","http_code","message","http_status"}}`
+   * (grpc-gateway's stream error), and a `:` line a keepalive. Each event
+   * becomes the observation the list makes ({@link ArgoCdSource.observe});
+   * a deleted Application, or one that lost its labels, is reported removed.
+   *
+   * Without `resourceVersion` Argo CD first sends every matching Application
+   * as ADDED, then the changes as they happen. With it, Argo CD sends only
+   * the changes of Applications at that version or later (`minVersion` in
+   * `Watch`): the stream resumes from the highest version seen. Argo CD
+   * keeps no backlog of events (its broadcaster has subscribers only), so a
+   * change made while the stream was down comes with the next poll, which
+   * stays the consistency check. A dropped connection, a silent one (no
+   * keepalive for the idle time) or an error event reconnects with backoff;
+   * an Unauthenticated error logs in anew when a session is used.
+   */
+  watch(
+    onChange: (changes: LiveObservationChanges) => void,
+    signal: AbortSignal,
+  ): void {
+    let resourceVersion: number | undefined;
+    let renewSession = false;
+    let lastFailure = '';
+    /** Application (namespace/name) → the model and environment it reported. */
+    const known = new Map<string, { model: string; environment: string }>();
+    const keyOf = (app: {
+      metadata: { name: string; namespace?: string | null };
+    }) => `${app.metadata.namespace ?? ''}/${app.metadata.name}`;
+
+    const apply = (lines: string[], progressed: () => void) => {
+      const batch = new Map<
+        string,
+        | { observation: LiveObservation }
+        | {
+            removed: Pick<
+              LiveObservation,
+              'model' | 'environment' | 'application'
+            >;
+          }
+      >();
+      for (const raw of lines) {
+        const line = raw.trim();
+        if (line === '') continue;
+        if (line.startsWith(':')) {
+          progressed();
+          continue;
+        }
+        const payload = line.startsWith('data:') ? line.slice(5).trim() : line;
+        let message: {
+          result?: { type?: unknown; application?: unknown };
+          error?: {
+            message?: unknown;
+            grpc_code?: unknown;
+            http_code?: unknown;
+          };
+        };
+        try {
+          message = JSON.parse(payload);
+        } catch {
+          throw new ServiceUnavailableError(
+            `${
+              this.where
+            } sent an application event that is not JSON ("${excerpt(
+              payload,
+            )}")`,
+          );
+        }
+        if (message?.error) {
+          const { grpc_code: grpcCode, http_code: httpCode } = message.error;
+          if ((grpcCode === 16 || httpCode === 401) && !this.config.token) {
+            renewSession = true;
+          }
+          throw new ServiceUnavailableError(
+            `${this.where} ended the application event stream with an error${
+              typeof httpCode === 'number' ? ` (${httpCode})` : ''
+            }: ${String(message.error.message ?? 'no message')}`,
+          );
+        }
+        const type = message?.result?.type;
+        const { app, observation } = this.observe(
+          message?.result?.application,
+          `application event ${String(type)}`,
+        );
+        progressed();
+        if (!app) continue;
+        const version = Number(app.metadata.resourceVersion);
+        if (
+          Number.isSafeInteger(version) &&
+          (resourceVersion === undefined || version > resourceVersion)
+        ) {
+          resourceVersion = version;
+        }
+        const key = keyOf(app);
+        const before = known.get(key);
+        if (type !== 'DELETED' && observation) {
+          known.set(key, {
+            model: observation.model,
+            environment: observation.environment,
+          });
+          batch.set(key, { observation });
+          continue;
+        }
+        if (type === 'DELETED') this.located.delete(app.metadata.name);
+        const labelled = observation ?? before;
+        known.delete(key);
+        if (labelled) {
+          batch.set(key, {
+            removed: {
+              model: labelled.model,
+              environment: labelled.environment,
+              application: app.metadata.name,
+            },
+          });
+        }
+      }
+      if (batch.size === 0) return;
+      const changes: LiveObservationChanges = {
+        observations: [],
+        removed: [],
+        complete: false,
+      };
+      for (const entry of batch.values()) {
+        if ('observation' in entry)
+          changes.observations.push(entry.observation);
+        else changes.removed.push(entry.removed);
+      }
+      try {
+        onChange(changes);
+      } catch (error) {
+        this.logger.error(
+          `Handling application events of ${this.where} failed: ${
+            (error as Error)?.message ?? error
+          }`,
+        );
+      }
+    };
+
+    const connect = async (progressed: () => void) => {
+      const params = new URLSearchParams({
+        selector: LABEL_MODEL,
+        fields: WATCH_FIELDS,
+      });
+      for (const project of this.config.projects ?? []) {
+        params.append('projects', project);
+      }
+      if (resourceVersion !== undefined) {
+        params.set('resourceVersion', String(resourceVersion));
+      }
+      // One connection at a time, closed when it ends or the watch stops.
+      const connection = new AbortController();
+      const stop = () => connection.abort();
+      signal.addEventListener('abort', stop, { once: true });
+      try {
+        const response = await this.request(
+          `/api/v1/stream/applications?${params}`,
+          {
+            stream: connection.signal,
+            accept: 'text/event-stream',
+            renewSession,
+            // grpc-gateway sends the headers with the first message: with a
+            // resource version and nothing new, that is the first keepalive
+            // (15 s), so the headers may take as long as the idle time.
+            timeoutMs: Math.max(this.timeoutMs, this.watchOptions.idleMs),
+          },
+        );
+        renewSession = false;
+        await readLines(response.body, lines => apply(lines, progressed), {
+          idleMs: this.watchOptions.idleMs,
+          signal: connection.signal,
+        });
+      } finally {
+        signal.removeEventListener('abort', stop);
+        connection.abort();
+      }
+    };
+
+    void keepWatching({
+      signal,
+      connect,
+      backoff: this.watchOptions.backoff,
+      onFailure: (error, retryInMs) => {
+        const message = `The application event stream of ${
+          this.where
+        } broke off (${(error as Error)?.message ?? error}); reconnecting in ${
+          retryInMs / 1000
+        } s${
+          resourceVersion === undefined
+            ? ''
+            : ` from resource version ${resourceVersion}`
+        }`;
+        const reason = (error as Error)?.message ?? String(error);
+        if (reason === lastFailure) this.logger.debug(message);
+        else this.logger.warn(message);
+        lastFailure = reason;
+      },
+    });
   }
 
   /**

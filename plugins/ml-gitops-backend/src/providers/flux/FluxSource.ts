@@ -9,11 +9,14 @@ import {
   DEPLOYMENT_SOURCE_KINDS,
   DeploymentSource,
   LiveObservation,
+  LiveObservationChanges,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import {
   KubeObject,
   KubernetesClusterClient,
 } from '../kubernetes/KubernetesClusters';
+import { KubeWatchOptions } from '../kubernetes/KubernetesWatch';
+import { watchFlux } from './FluxWatch';
 
 type Condition = {
   type: string;
@@ -373,6 +376,41 @@ function sourceRefOf(
 }
 
 /**
+ * The observation of one Flux Kustomization or HelmRelease, as the list and
+ * the watch both report it; undefined without the model and environment
+ * labels.
+ */
+export function fluxObservation(
+  object: KubeObject,
+  group: string,
+  instance: string,
+): LiveObservation | undefined {
+  const model = object.metadata.labels?.[LABEL_MODEL];
+  const environment = object.metadata.labels?.[LABEL_ENVIRONMENT];
+  if (!model || !environment) return undefined;
+  const readiness = fluxReadiness(object, group);
+  const applied = appliedState(object, group);
+  return {
+    model,
+    environment,
+    source: 'flux',
+    instance,
+    application: `${object.metadata.namespace ?? 'default'}/${
+      object.metadata.name
+    }`,
+    syncStatus: readiness.syncStatus,
+    healthStatus: readiness.healthStatus,
+    revision: applied.revision,
+    operationRunning: readiness.reconciling,
+    ...(applied.changedAt ? { lastSyncFinishedAt: applied.changedAt } : {}),
+    ...(readiness.message ? { statusMessage: readiness.message } : {}),
+  };
+}
+
+/** The Flux kinds that apply a config repo, in the order they speak for an environment. */
+export const FLUX_APPLIERS = APPLIERS;
+
+/**
  * The Flux controllers of one cluster: per poll cycle one list call per
  * applier kind (Kustomization, HelmRelease) with the label selector
  * `ml-gitops/model`, at the API versions the cluster prefers (discovered, not
@@ -394,6 +432,7 @@ export class FluxSource implements DeploymentSource {
     private readonly client: KubernetesClusterClient,
     private readonly logger: LoggerService,
     private readonly now: () => number = Date.now,
+    private readonly watchOptions?: KubeWatchOptions,
   ) {
     this.instance = client.cluster.name;
   }
@@ -406,6 +445,25 @@ export class FluxSource implements DeploymentSource {
     const version = await this.client.preferredVersion(group);
     this.versions.set(group, { version, at: this.now() });
     return version;
+  }
+
+  /**
+   * Watches the Kustomizations and HelmReleases labelled `ml-gitops/model`
+   * (see {@link watchFlux}). An addition to the design contract.
+   */
+  watch(
+    onChange: (changes: LiveObservationChanges) => void,
+    signal: AbortSignal,
+  ): void {
+    watchFlux({
+      client: this.client,
+      instance: this.instance,
+      version: group => this.versionOf(group),
+      onChange,
+      signal,
+      logger: this.logger,
+      options: this.watchOptions,
+    });
   }
 
   async listObservations(): Promise<LiveObservation[]> {
@@ -434,27 +492,9 @@ export class FluxSource implements DeploymentSource {
         ) {
           continue;
         }
-        const readiness = fluxReadiness(object, group);
-        const applied = appliedState(object, group);
-        const application = `${object.metadata.namespace ?? 'default'}/${
-          object.metadata.name
-        }`;
-        this.objects.set(application, { group, plural, object });
-        observations.push({
-          model,
-          environment,
-          source: 'flux',
-          instance: this.instance,
-          application,
-          syncStatus: readiness.syncStatus,
-          healthStatus: readiness.healthStatus,
-          revision: applied.revision,
-          operationRunning: readiness.reconciling,
-          ...(applied.changedAt
-            ? { lastSyncFinishedAt: applied.changedAt }
-            : {}),
-          ...(readiness.message ? { statusMessage: readiness.message } : {}),
-        });
+        const observation = fluxObservation(object, group, this.instance)!;
+        this.objects.set(observation.application, { group, plural, object });
+        observations.push(observation);
       }
     }
     return observations;

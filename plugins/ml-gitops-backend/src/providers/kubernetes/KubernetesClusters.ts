@@ -9,6 +9,7 @@ import { readFile } from 'fs/promises';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../config';
 import { KEEP_ALIVE_OPTIONS, keepAliveFetch } from '../../http/keepAliveFetch';
+import { headerDeadline } from '../../http/watchStreams';
 
 /**
  * A cluster of the `kubernetes` config that ML GitOps reaches directly, with
@@ -294,13 +295,18 @@ export class KubernetesClusterClient {
   private async send(
     path: string,
     init: RequestInit = {},
+    /** A watch: the timeout covers the headers, the body lasts until this aborts. */
+    stream?: AbortSignal,
   ): Promise<{ response: Response; route: KubernetesClusterRoute }> {
     const route = await this.route();
     let response: Response;
+    const deadline = stream
+      ? headerDeadline(stream, this.timeoutMs)
+      : undefined;
     try {
       response = await route.fetch(`${route.base}${path}`, {
         ...init,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: deadline?.signal ?? AbortSignal.timeout(this.timeoutMs),
         headers: {
           Accept: 'application/json',
           ...(await route.headers()),
@@ -321,6 +327,8 @@ export class KubernetesClusterClient {
           (error as Error)?.message ?? error
         }`,
       );
+    } finally {
+      deadline?.arrived();
     }
     if (route.proxied && !response.ok) {
       const refusal = await proxyRefusal(this.cluster.name, path, response);
@@ -479,9 +487,8 @@ export class KubernetesClusterClient {
     for (;;) {
       const version = discovered.version;
       if (!version) return [];
-      const items = await this.listAt(group, version, plural, labelSelector);
-      if (items) return items;
-      this.forget(group, version);
+      const listed = await this.listAt(group, version, plural, labelSelector);
+      if (listed) return listed.items;
       if (discovered.seq > asked) {
         // Discovery was asked in this call and still names this version:
         // the group is served without this resource.
@@ -503,19 +510,22 @@ export class KubernetesClusterClient {
     plural: string,
     labelSelector: string,
   ): Promise<KubeObject[]> {
-    const items = await this.listAt(group, version, plural, labelSelector);
-    if (items) return items;
-    this.forget(group, version);
-    return [];
+    const listed = await this.listAt(group, version, plural, labelSelector);
+    return listed ? listed.items : [];
   }
 
-  /** The objects, or undefined when the API server answers 404. */
-  private async listAt(
+  /**
+   * The objects with the list's resource version
+   * (`metadata.resourceVersion`, from which a watch starts), or undefined
+   * when the API server answers 404 (which also drops the group's
+   * discovery, so the next call discovers again).
+   */
+  async listAt(
     group: string,
     version: string,
     plural: string,
     labelSelector: string,
-  ): Promise<KubeObject[] | undefined> {
+  ): Promise<{ items: KubeObject[]; resourceVersion?: string } | undefined> {
     const base = `/apis/${group}/${version}/${plural}?labelSelector=${encodeURIComponent(
       labelSelector,
     )}&limit=${LIST_CHUNK}`;
@@ -530,6 +540,7 @@ export class KubernetesClusterClient {
       const response = answer.response;
       if (response.status === 404) {
         await response.text().catch(() => undefined);
+        this.forget(group, version);
         return undefined;
       }
       if (response.status === 410 && token && !restarted) {
@@ -559,11 +570,33 @@ export class KubernetesClusterClient {
           objects.push(item as KubeObject);
         }
       }
-      const next = (body.metadata as { continue?: unknown } | undefined)
-        ?.continue;
-      if (typeof next !== 'string' || next === '') return objects;
+      const meta = body.metadata as
+        | { continue?: unknown; resourceVersion?: unknown }
+        | undefined;
+      const next = meta?.continue;
+      if (typeof next !== 'string' || next === '') {
+        return {
+          items: objects,
+          ...(typeof meta?.resourceVersion === 'string'
+            ? { resourceVersion: meta.resourceVersion }
+            : {}),
+        };
+      }
       token = next;
     }
+  }
+
+  /**
+   * Opens a watch (`GET <path>` with `watch=1`): the answer's body streams
+   * until `signal` aborts or the API server ends it. A 410 Gone answer is
+   * returned for the caller to list anew; any other refusal throws.
+   */
+  async openWatch(path: string, signal: AbortSignal): Promise<Response> {
+    const answer = await this.send(path, {}, signal);
+    if (answer.response.ok || answer.response.status === 410) {
+      return answer.response;
+    }
+    throw await this.failure(path, answer);
   }
 
   /** Merge-patches the annotations of an object. */

@@ -8,7 +8,9 @@ import {
 import { KubeObject, KubernetesClusterClient } from './KubernetesClusters';
 import { servingStatus } from './inferenceServiceStatus';
 
-const GROUP = 'serving.kserve.io';
+export const GROUP = 'serving.kserve.io';
+/** The labels a serving object must carry to be read. */
+export const SERVING_SELECTOR = `${LABEL_MODEL},${LABEL_MODEL_VERSION}`;
 
 /** Of two objects of one model and environment, the less serving one is shown. */
 const RANK: Record<ServingState, number> = {
@@ -52,24 +54,15 @@ export class ServingVersions {
           const items = await client.listServed(
             GROUP,
             'inferenceservices',
-            `${LABEL_MODEL},${LABEL_MODEL_VERSION}`,
+            SERVING_SELECTOR,
           );
           inferenceServices.set(client.cluster.name, items);
-          for (const item of items) {
-            const labels = item?.metadata?.labels ?? {};
-            const model = labels[LABEL_MODEL];
-            const environment = labels[LABEL_ENVIRONMENT];
-            const modelVersion = labels[LABEL_MODEL_VERSION];
-            if (model && environment && modelVersion) {
-              const k = ServingVersions.key(model, environment);
-              const status = servingStatus(item, client.cluster.name);
-              const known = serving.get(k);
-              if (!known || RANK[status.state] > RANK[known.state]) {
-                versions.set(k, modelVersion);
-                serving.set(k, status);
-              }
-            }
-          }
+          ServingVersions.summarize(
+            items,
+            client.cluster.name,
+            versions,
+            serving,
+          );
         } catch (error) {
           failures.push({
             cluster: client.cluster.name,
@@ -79,6 +72,35 @@ export class ServingVersions {
       }),
     );
     return { versions, serving, failures, inferenceServices };
+  }
+
+  /**
+   * Adds the version and serving status of each labelled InferenceService
+   * of a cluster to `versions` and `serving`, by model and environment (the
+   * less serving of two objects of one environment wins); shared by the
+   * poll's read and the watch.
+   */
+  static summarize(
+    items: KubeObject[],
+    cluster: string,
+    versions: Map<string, string>,
+    serving: Map<string, ServingStatus>,
+  ): void {
+    for (const item of items) {
+      const labels = item?.metadata?.labels ?? {};
+      const model = labels[LABEL_MODEL];
+      const environment = labels[LABEL_ENVIRONMENT];
+      const modelVersion = labels[LABEL_MODEL_VERSION];
+      if (model && environment && modelVersion) {
+        const k = ServingVersions.key(model, environment);
+        const status = servingStatus(item, cluster);
+        const known = serving.get(k);
+        if (!known || RANK[status.state] > RANK[known.state]) {
+          versions.set(k, modelVersion);
+          serving.set(k, status);
+        }
+      }
+    }
   }
 
   static key(model: string, environment: string): string {

@@ -1,0 +1,67 @@
+import { HttpResponse } from 'msw';
+
+/**
+ * A streamed HTTP answer a test writes to line by line, as a watch's server
+ * does: events go out as they are written, and the test ends the answer,
+ * breaks the connection, or sees that the client closed it.
+ */
+export class TestEventStream {
+  private controller!: ReadableStreamDefaultController<Uint8Array>;
+  private readonly encoder = new TextEncoder();
+  private open = true;
+  private cancelled = false;
+  readonly response: Response;
+
+  /** `request`: the request answered, whose signal tells when the client closed it. */
+  constructor(private readonly request: Request, contentType: string) {
+    const stream = new ReadableStream<Uint8Array>({
+      start: controller => {
+        this.controller = controller;
+      },
+      cancel: () => {
+        this.cancelled = true;
+        this.open = false;
+      },
+    });
+    this.response = new HttpResponse(stream, {
+      headers: { 'Content-Type': contentType },
+    });
+  }
+
+  /** True once the client closed the connection (aborted the request or cancelled the body). */
+  get closed(): boolean {
+    return this.cancelled || this.request.signal.aborted;
+  }
+
+  /** Writes raw text (one or several lines). */
+  write(text: string) {
+    if (this.open) this.controller.enqueue(this.encoder.encode(text));
+  }
+
+  /** The server ends the answer normally. */
+  end() {
+    if (!this.open) return;
+    this.open = false;
+    this.controller.close();
+  }
+
+  /** The connection breaks in the middle of the answer. */
+  drop() {
+    if (!this.open) return;
+    this.open = false;
+    this.controller.error(new TypeError('terminated: other side closed'));
+  }
+}
+
+/** Waits until `check` holds, or fails after `ms`. */
+export async function eventually(
+  check: () => boolean,
+  what: string,
+  ms = 3_000,
+): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(resolve => setTimeout(resolve, 5));
+  }
+}
