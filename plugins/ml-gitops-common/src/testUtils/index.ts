@@ -26,20 +26,3 @@ export {
   kubeContractProblems,
   responseJson,
 } from './publishedContracts';
-export {
-  githubBranch,
-  githubCommit,
-  githubContentFile,
-  githubFileCommit,
-  githubId,
-  githubInvitation,
-  githubLabel,
-  githubPublicUser,
-  githubPull,
-  githubRef,
-  githubRepository,
-  githubRepositoryMinimal,
-  githubReview,
-  githubUser,
-} from './githubAnswers';
-export type { GithubPullOptions, GithubSite } from './githubAnswers';

@@ -18,7 +18,7 @@ import {
   githubPull,
   githubRef,
   githubReview,
-} from '@ml-gitops/plugin-ml-gitops-common/testUtils';
+} from './githubAnswers';
 
 /**
  * An in-memory GitHub for msw: commits with parents and files, branches and
@@ -535,10 +535,8 @@ export class FakeGithubRepo {
             path,
             branch: body.branch,
             blobSha: FakeGithubRepo.blobSha(content),
-            commitSha: sha,
-            parent: head,
-            message: body.message,
             size: Buffer.byteLength(content, 'utf8'),
+            commit: { sha, parents: [head], message: body.message },
           }),
           { status: current === undefined ? 201 : 200 },
         );

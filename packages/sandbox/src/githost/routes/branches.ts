@@ -17,50 +17,21 @@
 /* Branches (docs.github.com/rest/branches/branches). */
 
 import { Router } from '../../lib/http';
-import { RepoRecord } from '../GitRepos';
-import { requiredChecks } from '../protection';
-import { restCommitJson } from '../render';
+import { githubBranch } from '@ml-gitops/plugin-ml-gitops-node/testUtils';
+import { branchJson } from '../render';
 import { DOCS, GitHubError, GitHubHost, REPO } from './host';
 
 export function registerBranchesRoutes(r: Router, gh: GitHubHost) {
-  const branchJson = async (repo: RepoRecord, name: string, sha: string) => {
-    const u = gh.urls();
-    const c = (await gh.repos.commit(repo, sha))!;
-    const p = repo.protection[name];
-    const checks = requiredChecks(p);
-    return {
-      name,
-      commit: restCommitJson(u, repo, c),
-      _links: {
-        self: `${u.api}/repos/${repo.fullName}/branches/${name}`,
-        html: `${u.web}/${repo.fullName}/tree/${name}`,
-      },
-      protected: Boolean(p),
-      protection: {
-        enabled: Boolean(p),
-        required_status_checks: {
-          enforcement_level: p ? 'non_admins' : 'off',
-          contexts: checks.map(check => check.context),
-          checks,
-        },
-      },
-      protection_url: `${u.api}/repos/${repo.fullName}/branches/${name}/protection`,
-    };
-  };
   r.add('GET', `${REPO}/branches`, async ctx => {
     const repo = gh.repo(ctx.params);
     const heads = await gh.repos.refs(repo, 'refs/heads/');
     const u = gh.urls();
     let list = heads.map(h => {
       const name = h.ref.slice('refs/heads/'.length);
-      return {
-        name,
-        commit: {
-          sha: h.sha,
-          url: `${u.api}/repos/${repo.fullName}/commits/${h.sha}`,
-        },
+      return githubBranch(repo.fullName, name, h.sha, {
+        ...u,
         protected: Boolean(repo.protection[name]),
-      };
+      });
     });
     const prot = ctx.url.searchParams.get('protected');
     if (prot === 'true') list = list.filter(b => b.protected);
@@ -77,6 +48,15 @@ export function registerBranchesRoutes(r: Router, gh: GitHubHost) {
         'Branch not found',
         `${DOCS}/branches/branches#get-a-branch`,
       );
-    return gh.reply(ctx, 200, await branchJson(repo, ctx.params.branch, sha));
+    return gh.reply(
+      ctx,
+      200,
+      branchJson(
+        gh.urls(),
+        repo,
+        ctx.params.branch,
+        (await gh.repos.commit(repo, sha))!,
+      ),
+    );
   });
 }

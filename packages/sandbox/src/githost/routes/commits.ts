@@ -78,29 +78,26 @@ export function registerCommitsRoutes(r: Router, gh: GitHubHost) {
     const u = gh.urls();
     const c = (await gh.repos.commit(repo, sha))!;
     const changes = await gh.repos.changes(repo, sha);
-    const statusName: Record<string, string> = {
+    const statusName: Record<string, 'added' | 'modified' | 'removed'> = {
       A: 'added',
       M: 'modified',
       D: 'removed',
     };
-    const files = changes.map(f => ({
-      sha: null,
-      filename: f.path,
-      status: statusName[f.status[0]] ?? 'modified',
-      additions: f.additions,
-      deletions: f.deletions,
-      changes: f.additions + f.deletions,
-      blob_url: `${u.web}/${repo.fullName}/blob/${sha}/${f.path}`,
-      raw_url: `${u.web}/${repo.fullName}/raw/${sha}/${f.path}`,
-      contents_url: `${u.api}/repos/${repo.fullName}/contents/${f.path}?ref=${sha}`,
-    }));
-    const additions = files.reduce((a, f) => a + f.additions, 0);
-    const deletions = files.reduce((a, f) => a + f.deletions, 0);
-    return gh.reply(ctx, 200, {
-      ...restCommitJson(u, repo, c),
-      stats: { total: additions + deletions, additions, deletions },
-      files,
-    });
+    return gh.reply(
+      ctx,
+      200,
+      restCommitJson(
+        u,
+        repo,
+        c,
+        changes.map(f => ({
+          filename: f.path,
+          status: statusName[f.status[0]] ?? 'modified',
+          additions: f.additions,
+          deletions: f.deletions,
+        })),
+      ),
+    );
   });
   r.add('GET', `${REPO}/commits/:sha/pulls`, async ctx => {
     const repo = gh.repo(ctx.params);

@@ -18,7 +18,12 @@
 
 import { readJson, RouteContext, Router } from '../../lib/http';
 import { Signature } from '../GitRepos';
-import { gitCommitJson } from '../render';
+import {
+  githubContentEntry,
+  githubContentFile,
+  githubFileCommit,
+} from '@ml-gitops/plugin-ml-gitops-node/testUtils';
+import { gitCommitFacts } from '../render';
 import { DOCS, GitHubError, GitHubHost, REPO } from './host';
 
 export function registerContentsRoutes(r: Router, gh: GitHubHost) {
@@ -33,42 +38,24 @@ export function registerContentsRoutes(r: Router, gh: GitHubHost) {
     const entry = await gh.repos.entryAt(repo, commit, filePath);
     if (!entry) throw new GitHubError(404, 'Not Found', docs);
     const u = gh.urls();
+    const types: Record<string, 'dir' | 'submodule'> = {
+      tree: 'dir',
+      commit: 'submodule',
+    };
     const item = (e: {
       path: string;
       sha: string;
       type: string;
       size?: number;
-    }) => {
-      const types: Record<string, string> = {
-        tree: 'dir',
-        commit: 'submodule',
-      };
-      const type = types[e.type] ?? 'file';
-      const api = `${u.api}/repos/${repo.fullName}/contents/${
-        e.path
-      }?ref=${encodeURIComponent(ref)}`;
-      const html = `${u.web}/${repo.fullName}/${
-        type === 'dir' ? 'tree' : 'blob'
-      }/${ref}/${e.path}`;
-      const gitUrl = `${u.api}/repos/${repo.fullName}/git/${
-        type === 'dir' ? 'trees' : 'blobs'
-      }/${e.sha}`;
-      return {
-        type,
-        size: e.size ?? 0,
-        name: e.path.split('/').pop(),
+    }) =>
+      githubContentEntry(repo.fullName, {
+        ...u,
         path: e.path,
+        ref,
         sha: e.sha,
-        url: api,
-        git_url: gitUrl,
-        html_url: html,
-        download_url:
-          type === 'file'
-            ? `${u.web}/${repo.fullName}/raw/${ref}/${e.path}`
-            : null,
-        _links: { self: api, git: gitUrl, html },
-      };
-    };
+        type: types[e.type] ?? 'file',
+        size: e.size,
+      });
     if (entry.type === 'tree') {
       const children = await gh.repos.tree(repo, entry.sha, false);
       return gh.reply(
@@ -89,12 +76,17 @@ export function registerContentsRoutes(r: Router, gh: GitHubHost) {
       ctx.res.end(content);
       return undefined;
     }
-    const b64 = content.toString('base64').replace(/(.{60})/g, '$1\n');
-    return gh.reply(ctx, 200, {
-      ...item({ ...entry, size: content.length }),
-      encoding: 'base64',
-      content: b64.endsWith('\n') ? b64 : `${b64}\n`,
-    });
+    return gh.reply(
+      ctx,
+      200,
+      githubContentFile(repo.fullName, {
+        ...u,
+        path: entry.path,
+        ref,
+        sha: entry.sha,
+        content,
+      }),
+    );
   };
   r.add('GET', `${REPO}/contents`, getContents);
   r.add('GET', `${REPO}/contents/*`, getContents);
@@ -199,20 +191,18 @@ export function registerContentsRoutes(r: Router, gh: GitHubHost) {
       const commit = (await gh.repos.commit(repo, sha))!;
       const entry = (await gh.repos.entryAt(repo, sha, filePath))!;
       const u = gh.urls();
-      return gh.reply(ctx, existing ? 200 : 201, {
-        content: {
-          name: filePath.split('/').pop(),
+      return gh.reply(
+        ctx,
+        existing ? 200 : 201,
+        githubFileCommit(repo.fullName, {
+          ...u,
           path: filePath,
-          sha: entry.sha,
+          branch,
+          blobSha: entry.sha,
           size: Buffer.from(body.content, 'base64').length,
-          url: `${u.api}/repos/${repo.fullName}/contents/${filePath}?ref=${branch}`,
-          html_url: `${u.web}/${repo.fullName}/blob/${branch}/${filePath}`,
-          git_url: `${u.api}/repos/${repo.fullName}/git/blobs/${entry.sha}`,
-          download_url: `${u.web}/${repo.fullName}/raw/${branch}/${filePath}`,
-          type: 'file',
-        },
-        commit: gitCommitJson(u, repo, commit),
-      });
+          commit: gitCommitFacts(commit),
+        }),
+      );
     });
   });
 }

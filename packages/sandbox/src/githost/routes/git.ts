@@ -17,29 +17,11 @@
 /* The Git database API: refs, commits, trees, blobs (docs.github.com/rest/git). */
 
 import { readJson, RouteContext, Router } from '../../lib/http';
-import { RepoRecord, Signature } from '../GitRepos';
-import { gitCommitJson } from '../render';
+import { Signature } from '../GitRepos';
+import { gitCommitJson, refJson } from '../render';
 import { DOCS, GitHubError, GitHubHost, REPO } from './host';
 
 export function registerGitRoutes(r: Router, gh: GitHubHost) {
-  const refJson = (
-    repo: RepoRecord,
-    ref: string,
-    sha: string,
-    type = 'commit',
-  ) => {
-    const u = gh.urls();
-    return {
-      ref,
-      node_id: Buffer.from(`03:Ref${repo.id}:${ref}`).toString('base64'),
-      url: `${u.api}/repos/${repo.fullName}/git/${ref}`,
-      object: {
-        sha,
-        type,
-        url: `${u.api}/repos/${repo.fullName}/git/${type}s/${sha}`,
-      },
-    };
-  };
   r.add('GET', `${REPO}/git/ref/*`, async ctx => {
     const repo = gh.repo(ctx.params);
     const ref = `refs/${ctx.params.rest}`;
@@ -50,7 +32,7 @@ export function registerGitRoutes(r: Router, gh: GitHubHost) {
         'Not Found',
         `${DOCS}/git/refs#get-a-reference`,
       );
-    return gh.reply(ctx, 200, refJson(repo, ref, sha));
+    return gh.reply(ctx, 200, refJson(gh.urls(), repo, ref, sha));
   });
   const matching = async (ctx: RouteContext, prefix: string) => {
     const repo = gh.repo(ctx.params);
@@ -60,7 +42,7 @@ export function registerGitRoutes(r: Router, gh: GitHubHost) {
       200,
       all
         .filter(x => x.ref.startsWith(prefix))
-        .map(x => refJson(repo, x.ref, x.sha)),
+        .map(x => refJson(gh.urls(), repo, x.ref, x.sha)),
     );
   };
   r.add('GET', `${REPO}/git/matching-refs/*`, ctx =>
@@ -71,7 +53,7 @@ export function registerGitRoutes(r: Router, gh: GitHubHost) {
     const repo = gh.repo(ctx.params);
     const ref = `refs/${ctx.params.rest}`;
     const sha = await gh.repos.refSha(repo, ref);
-    if (sha) return gh.reply(ctx, 200, refJson(repo, ref, sha));
+    if (sha) return gh.reply(ctx, 200, refJson(gh.urls(), repo, ref, sha));
     return matching(ctx, ref);
   });
   r.add('POST', `${REPO}/git/refs`, async ctx => {
@@ -100,7 +82,7 @@ export function registerGitRoutes(r: Router, gh: GitHubHost) {
         throw new GitHubError(422, 'Reference already exists', docs);
       const sha = (await gh.repos.resolveCommit(repo, body.sha))!;
       await gh.repos.updateRef(repo, body.ref, sha, null, gh.pusher());
-      return gh.reply(ctx, 201, refJson(repo, body.ref, sha));
+      return gh.reply(ctx, 201, refJson(gh.urls(), repo, body.ref, sha));
     });
   });
   r.add('PATCH', `${REPO}/git/refs/*`, async ctx => {
@@ -131,7 +113,7 @@ export function registerGitRoutes(r: Router, gh: GitHubHost) {
       if (!(await gh.repos.updateRef(repo, ref, sha, old, gh.pusher()))) {
         throw new GitHubError(422, 'Update is not a fast forward', docs);
       }
-      return gh.reply(ctx, 200, refJson(repo, ref, sha));
+      return gh.reply(ctx, 200, refJson(gh.urls(), repo, ref, sha));
     });
   });
   r.add('DELETE', `${REPO}/git/refs/*`, async ctx => {

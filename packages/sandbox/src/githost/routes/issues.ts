@@ -18,8 +18,7 @@
 
 import { readJson, Router } from '../../lib/http';
 import { API_USER } from '../../seed/data';
-import { PullRecord, RepoRecord } from '../GitRepos';
-import { labelJson, userJson } from '../render';
+import { commentJson, labelJson } from '../render';
 import { DOCS, GitHubHost, REPO, pullOr404, validationFailed } from './host';
 
 export function registerIssuesRoutes(r: Router, gh: GitHubHost) {
@@ -54,36 +53,15 @@ export function registerIssuesRoutes(r: Router, gh: GitHubHost) {
         });
       }
     }
-    const api = `${gh.urls().api}/repos/${repo.owner}/${repo.name}`;
     return gh.reply(
       ctx,
       200,
-      pr.labels.map(name => labelJson(api, name)),
+      pr.labels.map(name => labelJson(gh.urls(), repo, name)),
     );
   });
   // Comments on a pull request go through the issues API, as on GitHub
   // (docs.github.com, "Create an issue comment": every pull request is an
   // issue). The answer is the issue-comment object.
-  const commentJson = (
-    repo: RepoRecord,
-    pr: PullRecord,
-    c: NonNullable<PullRecord['comments']>[number],
-  ) => {
-    const u = gh.urls();
-    const api = `${u.api}/repos/${repo.owner}/${repo.name}`;
-    return {
-      id: c.id,
-      node_id: `IC_${c.id}`,
-      url: `${api}/issues/comments/${c.id}`,
-      html_url: `${u.web}/${repo.owner}/${repo.name}/pull/${pr.number}#issuecomment-${c.id}`,
-      issue_url: `${api}/issues/${pr.number}`,
-      body: c.body,
-      user: userJson(u, c.user),
-      created_at: c.created_at,
-      updated_at: c.created_at,
-      author_association: 'MEMBER',
-    };
-  };
   r.add('POST', `${REPO}/issues/:number/comments`, async ctx => {
     const repo = gh.repo(ctx.params);
     const docs = `${DOCS}/issues/comments#create-an-issue-comment`;
@@ -102,7 +80,7 @@ export function registerIssuesRoutes(r: Router, gh: GitHubHost) {
       created_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     };
     (pr.comments ??= []).push(comment);
-    return gh.reply(ctx, 201, commentJson(repo, pr, comment));
+    return gh.reply(ctx, 201, commentJson(gh.urls(), repo, pr, comment));
   });
   r.add('GET', `${REPO}/issues/:number/comments`, async ctx => {
     const repo = gh.repo(ctx.params);
@@ -114,7 +92,7 @@ export function registerIssuesRoutes(r: Router, gh: GitHubHost) {
     return gh.reply(
       ctx,
       200,
-      (pr.comments ?? []).map(c => commentJson(repo, pr, c)),
+      (pr.comments ?? []).map(c => commentJson(gh.urls(), repo, pr, c)),
     );
   });
 }

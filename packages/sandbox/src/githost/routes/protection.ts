@@ -18,45 +18,10 @@
 
 import { readJson, Router } from '../../lib/http';
 import { RepoRecord, RequiredCheck } from '../GitRepos';
-import { requiredChecks } from '../protection';
+import { protectionJson } from '../render';
 import { DOCS, GitHubError, GitHubHost, REPO, validationFailed } from './host';
 
 export function registerProtectionRoutes(r: Router, gh: GitHubHost) {
-  const protectionJson = (repo: RepoRecord, branch: string) => {
-    const p = repo.protection[branch];
-    const u = `${gh.urls().api}/repos/${
-      repo.fullName
-    }/branches/${branch}/protection`;
-    return {
-      url: u,
-      required_status_checks: p.required_status_checks
-        ? {
-            url: `${u}/required_status_checks`,
-            strict: p.required_status_checks.strict,
-            contexts: p.required_status_checks.contexts,
-            checks: requiredChecks(p),
-            contexts_url: `${u}/required_status_checks/contexts`,
-          }
-        : undefined,
-      required_pull_request_reviews: p.required_pull_request_reviews
-        ? {
-            url: `${u}/required_pull_request_reviews`,
-            ...p.required_pull_request_reviews,
-          }
-        : undefined,
-      enforce_admins: {
-        url: `${u}/enforce_admins`,
-        enabled: p.enforce_admins,
-      },
-      required_linear_history: { enabled: false },
-      allow_force_pushes: { enabled: Boolean(p.allow_force_pushes) },
-      allow_deletions: { enabled: Boolean(p.allow_deletions) },
-      block_creations: { enabled: false },
-      required_conversation_resolution: { enabled: false },
-      lock_branch: { enabled: false },
-      allow_fork_syncing: { enabled: false },
-    };
-  };
   r.add('GET', `${REPO}/branches/:branch/protection`, async ctx => {
     const repo = gh.repo(ctx.params);
     const docs = `${DOCS}/branches/branch-protection#get-branch-protection`;
@@ -65,7 +30,11 @@ export function registerProtectionRoutes(r: Router, gh: GitHubHost) {
     }
     if (!repo.protection[ctx.params.branch])
       throw new GitHubError(404, 'Branch not protected', docs);
-    return gh.reply(ctx, 200, protectionJson(repo, ctx.params.branch));
+    return gh.reply(
+      ctx,
+      200,
+      protectionJson(gh.urls(), repo, ctx.params.branch),
+    );
   });
   r.add('PUT', `${REPO}/branches/:branch/protection`, async ctx => {
     const repo = gh.repo(ctx.params);
@@ -123,7 +92,11 @@ export function registerProtectionRoutes(r: Router, gh: GitHubHost) {
       allow_deletions: Boolean(body.allow_deletions),
     };
     await gh.repos.syncProtection(repo);
-    return gh.reply(ctx, 200, protectionJson(repo, ctx.params.branch));
+    return gh.reply(
+      ctx,
+      200,
+      protectionJson(gh.urls(), repo, ctx.params.branch),
+    );
   });
   r.add('DELETE', `${REPO}/branches/:branch/protection`, async ctx => {
     const repo = gh.repo(ctx.params);

@@ -17,13 +17,7 @@
 /* Commit statuses, one by one and combined (docs.github.com/rest/commits/statuses): the checks that branch protection requires. */
 
 import { readJson, Router } from '../../lib/http';
-import {
-  combinedState,
-  latestStatuses,
-  minimalRepoJson,
-  simpleStatusJson,
-  statusJson,
-} from '../render';
+import { combinedStatusJson, statusJson } from '../render';
 import { DOCS, GitHubHost, REPO, validationFailed } from './host';
 
 export function registerStatusesRoutes(r: Router, gh: GitHubHost) {
@@ -48,16 +42,7 @@ export function registerStatusesRoutes(r: Router, gh: GitHubHost) {
       `${DOCS}/commits/statuses#get-the-combined-status-for-a-specific-reference`,
     );
     const list = repo.statuses[sha] ?? [];
-    const latest = latestStatuses(list);
-    return gh.reply(ctx, 200, {
-      state: combinedState(list),
-      statuses: latest.map(s => simpleStatusJson(gh.urls(), repo, s)),
-      sha,
-      total_count: latest.length,
-      repository: minimalRepoJson(gh.urls(), repo),
-      commit_url: `${gh.urls().api}/repos/${repo.fullName}/commits/${sha}`,
-      url: `${gh.urls().api}/repos/${repo.fullName}/commits/${sha}/status`,
-    });
+    return gh.reply(ctx, 200, combinedStatusJson(gh.urls(), repo, sha, list));
   });
   r.add('POST', `${REPO}/statuses/:sha`, async ctx => {
     const repo = gh.repo(ctx.params);
