@@ -34,8 +34,8 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-node/testUtils';
 import { GitHubGraphql, graphqlRepository } from '../githost/graphql';
 import {
+  fullRepoJson,
   pullJson,
-  repoJson,
   restCommitJson,
   reviewJson,
   Urls,
@@ -147,7 +147,7 @@ export class ScaleGitHubApi {
     const base = '/repos/:owner/:repo';
 
     r.add('GET', base, ctx =>
-      this.reply(ctx, repoJson(this.urls(), this.repo(ctx.params).record)),
+      this.reply(ctx, fullRepoJson(this.urls(), this.repo(ctx.params).record)),
     );
 
     r.add('GET', `${base}/branches`, ctx => {
