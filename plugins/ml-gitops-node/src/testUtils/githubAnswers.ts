@@ -682,6 +682,66 @@ export function githubRef(
   };
 }
 
+/** An entry of a Git tree. */
+export type GithubTreeEntry = {
+  path: string;
+  mode: string;
+  type: 'blob' | 'tree' | 'commit';
+  sha: string;
+  size?: number;
+};
+
+/**
+ * GitHub's git-tree (GET and POST .../git/trees): the entries with their
+ * URLs, a blob's with its size.
+ */
+export function githubTree(
+  fullName: string,
+  sha: string,
+  entries: GithubTreeEntry[],
+  site_: GithubSite = {},
+) {
+  const api = `${site(site_).api}/repos/${fullName}`;
+  return {
+    sha,
+    url: `${api}/git/trees/${sha}`,
+    tree: entries.map(e => ({
+      path: e.path,
+      mode: e.mode,
+      type: e.type,
+      sha: e.sha,
+      ...(e.type === 'blob' ? { size: e.size ?? 0 } : {}),
+      url: `${api}/git/${e.type}s/${e.sha}`,
+    })),
+    truncated: false,
+  };
+}
+
+/** GitHub's short-blob (POST .../git/blobs). */
+export function githubShortBlob(
+  fullName: string,
+  sha: string,
+  site_: GithubSite = {},
+) {
+  return { sha, url: `${site(site_).api}/repos/${fullName}/git/blobs/${sha}` };
+}
+
+/** GitHub's blob (GET .../git/blobs/{sha}): the content in base64. */
+export function githubBlob(
+  fullName: string,
+  sha: string,
+  content: Buffer,
+  options: GithubSite & { nodeId?: string } = {},
+) {
+  return {
+    ...githubShortBlob(fullName, sha, options),
+    node_id: options.nodeId ?? `B_${sha.slice(0, 12)}`,
+    size: content.length,
+    content: content.toString('base64'),
+    encoding: 'base64',
+  };
+}
+
 /** GitHub's short-branch (an entry of GET .../branches). */
 export function githubBranch(
   fullName: string,

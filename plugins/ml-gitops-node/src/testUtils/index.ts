@@ -10,6 +10,7 @@ export { FakeGithubRepo, manifest } from './FakeGithubRepo';
 export type { FakeCommit, FakeOpenedPull, FakePull } from './FakeGithubRepo';
 export { GitBackedRepo } from './GitBackedRepo';
 export {
+  githubBlob,
   githubBranch,
   githubBranchDetail,
   githubBranchProtection,
@@ -29,8 +30,10 @@ export {
   githubRepository,
   githubRepositoryMinimal,
   githubReview,
+  githubShortBlob,
   githubSimpleStatus,
   githubStatus,
+  githubTree,
   githubUser,
 } from './githubAnswers';
 export type {
@@ -42,4 +45,5 @@ export type {
   GithubSignature,
   GithubSite,
   GithubStatusFacts,
+  GithubTreeEntry,
 } from './githubAnswers';

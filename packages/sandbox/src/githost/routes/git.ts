@@ -17,6 +17,11 @@
 /* The Git database API: refs, commits, trees, blobs (docs.github.com/rest/git). */
 
 import { readJson, RouteContext, Router } from '../../lib/http';
+import {
+  githubBlob,
+  githubShortBlob,
+  githubTree,
+} from '@ml-gitops/plugin-ml-gitops-node/testUtils';
 import { Signature } from '../GitRepos';
 import { gitCommitJson, refJson } from '../render';
 import { DOCS, GitHubError, GitHubHost, REPO } from './host';
@@ -213,20 +218,11 @@ export function registerGitRoutes(r: Router, gh: GitHubHost) {
       treeish,
       Boolean(ctx.url.searchParams.get('recursive')),
     );
-    const u = gh.urls();
-    return gh.reply(ctx, 200, {
-      sha: treeish,
-      url: `${u.api}/repos/${repo.fullName}/git/trees/${treeish}`,
-      tree: full.map(e => ({
-        path: e.path,
-        mode: e.mode,
-        type: e.type,
-        sha: e.sha,
-        ...(e.type === 'blob' ? { size: e.size ?? 0 } : {}),
-        url: `${u.api}/repos/${repo.fullName}/git/${e.type}s/${e.sha}`,
-      })),
-      truncated: false,
-    });
+    return gh.reply(
+      ctx,
+      200,
+      githubTree(repo.fullName, treeish, full, gh.urls()),
+    );
   });
   r.add('POST', `${REPO}/git/trees`, async ctx => {
     const repo = gh.repo(ctx.params);
@@ -277,20 +273,12 @@ export function registerGitRoutes(r: Router, gh: GitHubHost) {
       }
     }
     const tree = await gh.repos.writeTree(repo, baseTree, entries);
-    const u = gh.urls();
     const listing = await gh.repos.tree(repo, tree, false);
-    return gh.reply(ctx, 201, {
-      sha: tree,
-      url: `${u.api}/repos/${repo.fullName}/git/trees/${tree}`,
-      tree: listing.map(e => ({
-        path: e.path,
-        mode: e.mode,
-        type: e.type,
-        sha: e.sha,
-        size: e.size,
-      })),
-      truncated: false,
-    });
+    return gh.reply(
+      ctx,
+      201,
+      githubTree(repo.fullName, tree, listing, gh.urls()),
+    );
   });
   r.add('GET', `${REPO}/git/blobs/:sha`, async ctx => {
     const repo = gh.repo(ctx.params);
@@ -298,16 +286,14 @@ export function registerGitRoutes(r: Router, gh: GitHubHost) {
       throw new GitHubError(404, 'Not Found', `${DOCS}/git/blobs#get-a-blob`);
     }
     const content = await gh.repos.blob(repo, ctx.params.sha);
-    return gh.reply(ctx, 200, {
-      sha: ctx.params.sha,
-      node_id: Buffer.from(`04:Blob${ctx.params.sha}`).toString('base64'),
-      size: content.length,
-      url: `${gh.urls().api}/repos/${repo.fullName}/git/blobs/${
-        ctx.params.sha
-      }`,
-      content: content.toString('base64'),
-      encoding: 'base64',
-    });
+    return gh.reply(
+      ctx,
+      200,
+      githubBlob(repo.fullName, ctx.params.sha, content, {
+        ...gh.urls(),
+        nodeId: Buffer.from(`04:Blob${ctx.params.sha}`).toString('base64'),
+      }),
+    );
   });
   r.add('POST', `${REPO}/git/blobs`, async ctx => {
     const repo = gh.repo(ctx.params);
@@ -323,9 +309,6 @@ export function registerGitRoutes(r: Router, gh: GitHubHost) {
       repo,
       Buffer.from(body.content, body.encoding === 'base64' ? 'base64' : 'utf8'),
     );
-    return gh.reply(ctx, 201, {
-      sha,
-      url: `${gh.urls().api}/repos/${repo.fullName}/git/blobs/${sha}`,
-    });
+    return gh.reply(ctx, 201, githubShortBlob(repo.fullName, sha, gh.urls()));
   });
 }
