@@ -5,6 +5,7 @@
  * Promote link, paged history, time-to-serve chart) and the fleet page.
  */
 import { test, expect, type Page } from '@playwright/test';
+import { signIn } from './helpers';
 
 const ago = (minutes: number) =>
   new Date(Date.now() - minutes * 60_000).toISOString();
@@ -184,4 +185,14 @@ test('the ML GitOps cards, tab and fleet page', async ({ page }) => {
     path: 'artifacts/screenshots/views-fleet.png',
     fullPage: true,
   });
+
+  // A notification's link: the fleet page finds the tab through the
+  // catalog's entity route as this app binds it.
+  await signIn(page, '/ml-gitops?entity=component%3Adefault%2Ffraud-detector');
+  await expect(page).toHaveURL(
+    /\/catalog\/default\/component\/fraud-detector\/ml-gitops$/,
+  );
+  await expect(
+    page.getByRole('group', { name: 'Promotion pipeline' }),
+  ).toBeVisible();
 });

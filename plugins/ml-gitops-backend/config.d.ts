@@ -1,22 +1,15 @@
 import { HumanDuration } from '@backstage/types';
 import { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
 
+/*
+ * The keys only the backend reads. `mlGitops.environments`, `allowedOwners`,
+ * `registries` and `argocd.instances` are declared by
+ * `@ml-gitops/plugin-ml-gitops-node` (its config.d.ts), which reads them for
+ * the backend and the scaffolder actions alike.
+ */
 export interface Config {
   /** Configuration of ML GitOps for Backstage. */
   mlGitops?: {
-    /**
-     * The environments in promotion order; each is a branch of every config
-     * repo. Default: [dev, staging, production].
-     */
-    environments?: string[];
-    /**
-     * The only GitHub organisations or users whose repos may be config
-     * repos: `acme`, or `ghe.example.com/acme` for one host. An entity
-     * annotated with, or a template given, a repo of another owner is
-     * refused before any request. Default: unset, any repo the integration
-     * can reach.
-     */
-    allowedOwners?: string[];
     /**
      * How often the backend polls Git, Argo CD, Flux and the registry.
      * Default: every 30 seconds, with a 2 minute timeout.
@@ -81,6 +74,21 @@ export interface Config {
       requestsPerCycle?: number;
     };
     /**
+     * Reading the model registries. An addition to the design contract.
+     */
+    registry?: {
+      /**
+       * How often the aliases, stage and tags (a rejection) of a READY
+       * version in use are read again; its registration facts and the
+       * metrics of its finished run are read once and kept. A rejection or
+       * an alias moved in the registry shows within this time. Each version
+       * is read at its own phase of the period, so a steady cycle reads
+       * about (versions in use) × schedule ÷ recheckAfter versions, one
+       * request each. At least a second. Default: 5 minutes.
+       */
+      recheckAfter?: HumanDuration | string;
+    };
+    /**
      * How old polled data may get before the UI marks it stale ("stale:
      * last observed 12 min ago") and `GET /v1/health` reports the poller
      * stale. Default: three times `schedule.frequency`; required when the
@@ -96,29 +104,6 @@ export interface Config {
        * minutes.
        */
       unknownAfter?: HumanDuration | string;
-    };
-    /** Argo CD instances that deploy config repos. */
-    argocd?: {
-      instances: Array<{
-        /** A name for this instance, unique among the instances. */
-        name: string;
-        /** Base URL, e.g. https://argocd.example.com */
-        url: string;
-        /**
-         * A bearer token (an Argo CD account or project token).
-         * @visibility secret
-         */
-        token?: string;
-        /** Username for session login, used when no token is given. */
-        username?: string;
-        /**
-         * Password for session login.
-         * @visibility secret
-         */
-        password?: string;
-        /** Only list applications of these Argo CD projects. */
-        projects?: string[];
-      }>;
     };
     /**
      * How ML GitOps reads the clusters of the Kubernetes plugin (every
@@ -148,34 +133,6 @@ export interface Config {
     flux?: {
       clusters: string[];
     };
-    /** Model registries. */
-    registries?: Array<{
-      /** The name entities refer to with the ml-gitops/registry annotation. */
-      name: string;
-      /** The registry type; `mlflow` is built in. */
-      type: string;
-      /** Base URL of the registry, e.g. https://mlflow.example.com */
-      url: string;
-      /**
-       * A bearer token for the registry, for a server behind a proxy that
-       * takes bearer tokens. Not together with `username`: MLflow's own
-       * basic-auth app (`mlflow server --app-name basic-auth`) answers a
-       * bearer token with 401.
-       * @visibility secret
-       */
-      token?: string;
-      /**
-       * The user for HTTP Basic auth, as MLflow's basic-auth app takes it;
-       * set together with `password`. The backend needs READ on the
-       * registered models (and on the experiments of their runs).
-       */
-      username?: string;
-      /**
-       * The password of `username`.
-       * @visibility secret
-       */
-      password?: string;
-    }>;
   };
 }
 

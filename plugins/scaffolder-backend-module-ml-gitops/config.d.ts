@@ -1,3 +1,9 @@
+/*
+ * The keys only the scaffolder actions read. `mlGitops.environments`,
+ * `allowedOwners`, `registries` and `argocd.instances` are declared by
+ * `@ml-gitops/plugin-ml-gitops-node` (its config.d.ts), which reads them for
+ * the actions and the backend alike.
+ */
 export interface Config {
   mlGitops?: {
     /**
@@ -47,30 +53,5 @@ export interface Config {
      * any writer could set it by hand.
      */
     validateCheckAppId?: number;
-    /**
-     * Model registries the actions check a version against; the same key
-     * the ml-gitops backend reads (declared here too, so the credentials
-     * stay secret when the actions run without the backend plugin).
-     */
-    registries?: Array<{
-      /** The name entities refer to with the ml-gitops/registry annotation. */
-      name: string;
-      /** The registry type; `mlflow` is built in. */
-      type: string;
-      /** Base URL of the registry, e.g. https://mlflow.example.com */
-      url: string;
-      /**
-       * A bearer token; not together with `username`.
-       * @visibility secret
-       */
-      token?: string;
-      /** The user for HTTP Basic auth (MLflow's basic-auth app), with `password`. */
-      username?: string;
-      /**
-       * The password of `username`.
-       * @visibility secret
-       */
-      password?: string;
-    }>;
   };
 }

@@ -23,6 +23,7 @@ describe('readMlGitopsConfig', () => {
       argocd: [],
       fluxClusters: [],
       registries: [],
+      registryRecheckAfterMs: 300_000,
       autoRollback: {
         allModels: false,
         environments: {
@@ -80,6 +81,7 @@ describe('readMlGitopsConfig', () => {
           requestTimeout: { seconds: 5 },
           refreshMinInterval: { seconds: 3 },
           staleAfter: { minutes: 4 },
+          registry: { recheckAfter: { minutes: 10 } },
           alerts: { unknownAfter: 'PT45M' },
           argocd: {
             instances: [
@@ -107,12 +109,17 @@ describe('readMlGitopsConfig', () => {
     expect(config.argocd[0].url).toBe('https://argocd.example.com');
     expect(config.fluxClusters).toEqual(['prod-eu']);
     expect(config.registries[0].name).toBe('mlflow-default');
+    expect(config.registryRecheckAfterMs).toBe(600_000);
   });
 
   it.each([
     [{ environments: ['dev', 'dev'] }, /"dev" is listed twice/],
     [{ environments: [] }, /at least one environment/],
     [{ requestTimeout: { seconds: 0 } }, /requestTimeout must be longer/],
+    [
+      { registry: { recheckAfter: { milliseconds: 10 } } },
+      /registry.recheckAfter must be at least a second/,
+    ],
     [{ concurrency: 0 }, /concurrency must be a whole number from 1 to 64/],
     [
       {

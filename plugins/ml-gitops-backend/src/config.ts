@@ -74,6 +74,12 @@ export type MlGitopsConfig = {
   fluxClusters: string[];
   registries: RegistryConfig[];
   /**
+   * How often a READY registry version's aliases, stage and tags are read
+   * again (`mlGitops.registry.recheckAfter`; an addition to the design
+   * contract).
+   */
+  registryRecheckAfterMs: number;
+  /**
    * `mlGitops.allowedOwners`: the only GitHub owners (lower case, `acme` or
    * `host/acme`) whose repos may be config repos; unset allows any.
    */
@@ -115,6 +121,12 @@ function schedulePeriodMs(
  * is left to read (see docs/performance.md).
  */
 const DEFAULT_HISTORY_REQUESTS_PER_CYCLE = 20;
+
+/**
+ * The default of `mlGitops.registry.recheckAfter`: a READY version's
+ * aliases, stage and tags are read again every five minutes.
+ */
+export const DEFAULT_REGISTRY_RECHECK_AFTER_MS = 5 * 60_000;
 
 /** The default of `mlGitops.requestTimeout`. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
@@ -218,6 +230,20 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
     );
   }
 
+  // An addition to the design contract: `mlGitops.registry.recheckAfter`.
+  const registryRecheckAfterMs = config
+    ? readDurationMs(
+        config,
+        'registry.recheckAfter',
+        DEFAULT_REGISTRY_RECHECK_AFTER_MS,
+      )
+    : DEFAULT_REGISTRY_RECHECK_AFTER_MS;
+  if (registryRecheckAfterMs < 1000) {
+    throw new Error(
+      'mlGitops.registry.recheckAfter must be at least a second, e.g. { minutes: 5 }',
+    );
+  }
+
   // The instances the scaffolder actions register Applications with too.
   const argocd: ArgoCdInstanceConfig[] = readArgoCdInstancesConfig(rootConfig);
 
@@ -240,6 +266,7 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
     argocd,
     fluxClusters: config?.getOptionalStringArray('flux.clusters') ?? [],
     registries,
+    registryRecheckAfterMs,
     autoRollback: readAutoRollbackConfig(config, environments),
   };
 }

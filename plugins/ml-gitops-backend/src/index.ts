@@ -10,3 +10,7 @@ export type {
   ArgoCdInstanceConfig,
   RegistryConfig,
 } from './config';
+export type {
+  AutoRollbackConfig,
+  AutoRollbackSettings,
+} from './autoRollback/config';

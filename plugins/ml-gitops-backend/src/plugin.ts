@@ -146,7 +146,10 @@ export const mlGitopsPlugin = createBackendPlugin({
         const registries = createRegistries(
           mlConfig.registries,
           extraRegistries,
-          { timeoutMs: mlConfig.requestTimeoutMs },
+          {
+            timeoutMs: mlConfig.requestTimeoutMs,
+            recheckAfterMs: mlConfig.registryRecheckAfterMs,
+          },
         );
 
         // Opens rollback pull requests as the Git integration (the GitHub

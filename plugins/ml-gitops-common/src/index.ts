@@ -19,3 +19,4 @@ export * from './registry';
 export * from './canary';
 export * from './rollback';
 export * from './changes';
+export * from './changeRequest';

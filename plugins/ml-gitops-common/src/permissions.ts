@@ -138,6 +138,7 @@ export const mlGitopsEnvironmentFreezePermission = createPermission({
   resourceType: ML_GITOPS_RESOURCE_TYPE,
 });
 
+/** @public */
 export const mlGitopsPermissions = [
   mlGitopsDeploymentReadPermission,
   mlGitopsDeploymentRefreshPermission,

@@ -6,7 +6,9 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
+import type { JSX } from 'react';
 import { mlGitopsApiRef, MlGitopsClient } from './api';
+import type { EntityMlGitopsContentProps } from './components/EntityMlGitopsContent';
 import {
   createFromTemplateRouteRef,
   entityContentRouteRef,
@@ -44,7 +46,9 @@ export const mlGitopsPlugin = createPlugin({
  *
  * @public
  */
-export const EntityModelDeploymentsCard = mlGitopsPlugin.provide(
+export const EntityModelDeploymentsCard: (props: {
+  title?: string;
+}) => JSX.Element = mlGitopsPlugin.provide(
   createComponentExtension({
     name: 'EntityModelDeploymentsCard',
     component: {
@@ -61,17 +65,18 @@ export const EntityModelDeploymentsCard = mlGitopsPlugin.provide(
  *
  * @public
  */
-export const EntityModelDriftCard = mlGitopsPlugin.provide(
-  createComponentExtension({
-    name: 'EntityModelDriftCard',
-    component: {
-      lazy: () =>
-        import('./components/EntityModelDriftCard').then(
-          m => m.EntityModelDriftCard,
-        ),
-    },
-  }),
-);
+export const EntityModelDriftCard: (props: { title?: string }) => JSX.Element =
+  mlGitopsPlugin.provide(
+    createComponentExtension({
+      name: 'EntityModelDriftCard',
+      component: {
+        lazy: () =>
+          import('./components/EntityModelDriftCard').then(
+            m => m.EntityModelDriftCard,
+          ),
+      },
+    }),
+  );
 
 /**
  * The ML GitOps entity tab: pipeline, Promote, Rollback, history, time to
@@ -79,7 +84,9 @@ export const EntityModelDriftCard = mlGitopsPlugin.provide(
  *
  * @public
  */
-export const EntityMlGitopsContent = mlGitopsPlugin.provide(
+export const EntityMlGitopsContent: (
+  props: EntityMlGitopsContentProps,
+) => JSX.Element = mlGitopsPlugin.provide(
   createRoutableExtension({
     name: 'EntityMlGitopsContent',
     component: () =>
@@ -95,7 +102,7 @@ export const EntityMlGitopsContent = mlGitopsPlugin.provide(
  *
  * @public
  */
-export const MlGitopsFleetPage = mlGitopsPlugin.provide(
+export const MlGitopsFleetPage: () => JSX.Element = mlGitopsPlugin.provide(
   createRoutableExtension({
     name: 'MlGitopsFleetPage',
     component: () =>

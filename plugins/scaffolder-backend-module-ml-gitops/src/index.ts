@@ -26,5 +26,6 @@ export { readMlGitopsActionsConfig } from './actions/config';
 export type {
   ActionsRegistryConfig,
   MlGitopsActionsConfig,
+  SealedSecretsActionsConfig,
 } from './actions/config';
-export type { MlGitopsActionOptions } from './actions/shared';
+export type { MlGitopsActionOptions } from './actions/actionOptions';

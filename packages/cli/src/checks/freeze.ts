@@ -1,5 +1,6 @@
 import {
   activeFreeze,
+  CHANGE_LABELS,
   describeFreeze,
   ManifestFreeze,
   ModelManifest,
@@ -14,7 +15,7 @@ import type { ManifestLocation } from './registry';
 const TITLE = 'Environment freeze';
 
 /** The label that marks a rollback pull request (set by ml-gitops:rollback). */
-export const ROLLBACK_LABEL = 'ml-gitops/rollback';
+export const ROLLBACK_LABEL = CHANGE_LABELS.rollback;
 
 /** How far back the base branch's history is searched for a rolled-back-to version. */
 const ROLLBACK_HISTORY = 500;

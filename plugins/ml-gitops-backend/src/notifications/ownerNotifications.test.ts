@@ -41,7 +41,7 @@ describe('notifyEntityOwners', () => {
       payload: {
         title: 'Fraud detector: production has drifted from Git',
         severity: 'high',
-        link: '/catalog/risk/component/fraud-detector/ml-gitops',
+        link: '/ml-gitops?entity=component%3Arisk%2Ffraud-detector',
         topic: 'ml-gitops.drift',
         scope: 'ml-gitops:drift:component:risk/fraud-detector:production',
       },
@@ -85,6 +85,6 @@ describe('notifyEntityOwners', () => {
         ...entity,
         metadata: { name: 'a.b_c', namespace: 'team x' },
       }),
-    ).toBe('/catalog/team%20x/component/a.b_c/ml-gitops');
+    ).toBe('/ml-gitops?entity=component%3Ateam%20x%2Fa.b_c');
   });
 });

@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { Entity } from '@backstage/catalog-model';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { NotificationService } from '@backstage/plugin-notifications-node';
 
 /**
@@ -22,13 +22,13 @@ export const NOTIFICATION_TOPICS = {
 export type NotificationTopic =
   (typeof NOTIFICATION_TOPICS)[keyof typeof NOTIFICATION_TOPICS];
 
-/** The model's ML GitOps tab, as the catalog's entity route lays it out. */
+/**
+ * Where a notification leads: the fleet page with `?entity=<ref>`, which
+ * finds the model's ML GitOps tab through the catalog's entity route as the
+ * app binds it (the backend cannot know where the app mounts entity pages).
+ */
 export function entityTabLink(entity: Entity): string {
-  return `/catalog/${encodeURIComponent(
-    entity.metadata.namespace ?? 'default',
-  )}/${encodeURIComponent(
-    entity.kind.toLocaleLowerCase('en-US'),
-  )}/${encodeURIComponent(entity.metadata.name)}/ml-gitops`;
+  return `/ml-gitops?entity=${encodeURIComponent(stringifyEntityRef(entity))}`;
 }
 
 /**

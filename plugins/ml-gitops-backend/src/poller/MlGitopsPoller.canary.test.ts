@@ -294,7 +294,7 @@ describe('MlGitopsPoller with canary analyses', () => {
         description:
           'AnalysisRun ml-dev/churn-predictor-predictor-6c9d8f7b5-4-1 on cluster prod-eu (version 8) failed: Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1). Promotion from dev is refused until an analysis succeeds.',
         severity: 'high',
-        link: '/catalog/default/component/churn-predictor/ml-gitops',
+        link: '/ml-gitops?entity=component%3Adefault%2Fchurn-predictor',
         scope:
           'ml-gitops:canary:component:default/churn-predictor:dev:argo-rollouts:ml-dev/churn-predictor-predictor-6c9d8f7b5-4-1::failed',
       }),

@@ -25,9 +25,9 @@ export function activeFreeze(
 }
 
 /**
- * The freeze in words, for messages: `frozen until 2026-12-24T00:00:00Z:
- * "incident 4711"`, or `frozen until a pull request removes it: "incident
- * 4711"` without `until`.
+ * The freeze in words, for messages:
+ * `frozen until 2026-12-24T00:00:00Z: "incident 4711"`, or without `until`
+ * `frozen until a pull request removes it: "incident 4711"`.
  *
  * @public
  */

@@ -21,7 +21,7 @@ export const KSERVE_STORAGE_SCHEMES = [
   'webhdfs',
 ] as const;
 
-/** At most this many characters: a URI longer than this is not a model path. */
+/** At most this many characters: a URI longer than this is not a model path. @public */
 export const MAX_STORAGE_URI_LENGTH = 2048;
 
 /**

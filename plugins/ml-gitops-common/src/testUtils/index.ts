@@ -26,3 +26,4 @@ export {
   kubeContractProblems,
   responseJson,
 } from './publishedContracts';
+export type { WatchedServer } from './publishedContracts';

@@ -18,6 +18,7 @@
  * The part of JSON Schema that the published descriptions in ./contracts
  * use (OpenAPI 3.0, Swagger 2.0, Kubernetes structural schemas), after
  * scripts/contracts/refresh.mjs kept only these keywords.
+ * @public
  */
 export type JsonSchema = {
   $ref?: string;
@@ -231,6 +232,7 @@ function check(
  * additionalProperties), wrong types, values outside an enum, nulls where
  * none is allowed. `definitions` resolves `#/definitions/NAME`; `owner`
  * names the publisher in messages. Empty when it matches.
+ * @public
  */
 export function jsonSchemaProblems(
   schema: JsonSchema,

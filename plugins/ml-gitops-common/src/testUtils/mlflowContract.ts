@@ -8,7 +8,7 @@ const enums = contract.enums as Record<string, string[]>;
 const endpoints = contract.endpoints as Record<string, string>;
 const requests = contract.requests as Record<string, string>;
 
-/** The endpoints the contract describes, e.g. `GET model-versions/get`. */
+/** The endpoints the contract describes, e.g. `GET model-versions/get`. @public */
 export const MLFLOW_CONTRACT_ENDPOINTS = Object.keys(endpoints);
 
 const SPECIAL_DOUBLES = ['NaN', 'Infinity', '-Infinity'];
@@ -119,6 +119,7 @@ function checkMessage(
  * fields, missing ones MLflow always sends, wrong types, empty lists MLflow
  * leaves out. An answer with an HTTP error status is checked as MLflow's
  * error body. Empty when it matches.
+ * @public
  */
 export function mlflowContractProblems(
   endpoint: string,
@@ -141,6 +142,7 @@ export function mlflowContractProblems(
 /**
  * Reads an MLflow answer (a fetch Response from an emulator or an msw
  * fixture) and returns its contract problems, for tests.
+ * @public
  */
 export async function mlflowResponseProblems(
   endpoint: string,
@@ -161,6 +163,7 @@ export async function mlflowResponseProblems(
  * `POST model-versions/set-tag`) measured against MLflow's request message:
  * fields MLflow does not know, required ones missing, wrong types. Empty
  * when it matches.
+ * @public
  */
 export function mlflowRequestProblems(
   endpoint: string,

@@ -34,7 +34,7 @@ const github = githubContract as unknown as {
   definitions: Record<string, JsonSchema>;
 };
 
-/** The GitHub REST operations the contract describes, e.g. `GET /repos/{owner}/{repo}/pulls`. */
+/** The GitHub REST operations the contract describes, e.g. `GET /repos/{owner}/{repo}/pulls`. @public */
 export const GITHUB_CONTRACT_OPERATIONS = Object.keys(github.operations);
 
 const operationPatterns = GITHUB_CONTRACT_OPERATIONS.map(operation => {
@@ -59,6 +59,7 @@ const operationPatterns = GITHUB_CONTRACT_OPERATIONS.map(operation => {
 /**
  * The operation a request is an instance of (`PUT`, `/repos/a/b/contents/x`
  * → `PUT /repos/{owner}/{repo}/contents/{path}`), or undefined.
+ * @public
  */
 export function githubOperationOf(
   method: string,
@@ -85,6 +86,7 @@ const GITHUB_ERRATA: RegExp[] = [
  * What is wrong with a GitHub REST answer to `operation` (one of
  * GITHUB_CONTRACT_OPERATIONS) with HTTP `status`, measured against GitHub's
  * OpenAPI description; an error status is checked as GitHub's basic-error.
+ * @public
  */
 export function githubContractProblems(
   operation: string,
@@ -137,6 +139,7 @@ const argoCd = argoCdContract as unknown as {
  * What is wrong with an Argo CD API answer measured against the definition
  * `definition` of Argo CD's swagger (e.g. `v1alpha1Application`,
  * `v1alpha1ApplicationList`, `versionVersionMessage`).
+ * @public
  */
 export function argoCdContractProblems(
   definition: string,
@@ -164,7 +167,7 @@ for (const contract of [fluxContract, kserveContract, rolloutsContract]) {
   Object.assign(kinds, (contract as unknown as CrdContract).kinds);
 }
 
-/** The custom resources the Kubernetes contract describes, by kind. */
+/** The custom resources the Kubernetes contract describes, by kind. @public */
 export const KUBE_CONTRACT_KINDS = Object.fromEntries(
   Object.entries(kinds).map(([kind, { apiVersion }]) => [kind, apiVersion]),
 );
@@ -174,6 +177,7 @@ export const KUBE_CONTRACT_KINDS = Object.fromEntries(
  * (Flux's Kustomization, HelmRelease and GitRepository, KServe's
  * InferenceService, Argo Rollouts' AnalysisRun) measured against the
  * OpenAPI v3 schema of its CustomResourceDefinition.
+ * @public
  */
 export function kubeContractProblems(object: unknown): string[] {
   const { kind, apiVersion } = (object ?? {}) as {
@@ -201,7 +205,7 @@ export function kubeContractProblems(object: unknown): string[] {
   );
 }
 
-/** Reads an answer (a fetch Response) as JSON, for the checks above. */
+/** Reads an answer (a fetch Response) as JSON, for the checks above. @public */
 export async function responseJson(response: Response): Promise<unknown> {
   const text = await response.text();
   if (!text) {
@@ -226,6 +230,7 @@ const ARGOCD_ANSWERS: Array<[RegExp, string]> = [
  * contract describes it: a GitHub REST operation, an Argo CD Application,
  * list or version, or a Kubernetes object or list of a kind in
  * KUBE_CONTRACT_KINDS. Undefined when no contract describes it.
+ * @public
  */
 export function answerContractProblems(
   method: string,
@@ -268,8 +273,8 @@ export function answerContractProblems(
   return undefined;
 }
 
-/** What msw's setupServer offers to watch its answers. */
-type WatchedServer = {
+/** What msw's setupServer offers to watch its answers. @public */
+export type WatchedServer = {
   events: {
     on(
       event: 'response:mocked',
@@ -282,6 +287,7 @@ type WatchedServer = {
  * Measures every answer an msw server gives (an msw fixture) against the
  * published contracts; `problems()` resolves to what was found since the
  * last `reset()`, each prefixed with its request.
+ * @public
  */
 export function watchContractAnswers(server: WatchedServer) {
   let pending: Array<Promise<string[]>> = [];
@@ -323,6 +329,7 @@ export function watchContractAnswers(server: WatchedServer) {
  * against the published contracts, and fails a test whose fixtures broke
  * one. A test that means to send a broken answer (to prove the product
  * copes) calls `deliberatelyBroken()`.
+ * @public
  */
 export function registerContractChecks(server: WatchedServer) {
   const watch = watchContractAnswers(server);

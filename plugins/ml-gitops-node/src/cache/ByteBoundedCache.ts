@@ -3,6 +3,7 @@
  * character of a string (V8 keeps strings in one or two bytes a
  * character), and for anything else the same for its JSON text. Numbers,
  * booleans and null count eight bytes.
+ * @public
  */
 export function approximateBytes(value: unknown): number {
   if (typeof value === 'string') return 2 * value.length;

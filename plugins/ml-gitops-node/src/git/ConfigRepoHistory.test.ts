@@ -7,7 +7,7 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 import { FakeGithubRepo, manifest } from '../testUtils';
-import { changeRecordBlock } from './changes';
+import { changeRecordBlock } from '@ml-gitops/plugin-ml-gitops-common';
 import {
   ConfigRepoHistory,
   EnvironmentDeclaration,
@@ -326,7 +326,7 @@ describe('ConfigRepoHistory', () => {
       const again = await read(budget);
       expect(again.backfilled).toEqual([]);
       expect(repo.calls.length).toBe(before);
-    });
+    }, 30_000); // 300 real commits and their fake host answers: seconds under load
 
     it('names the head as declaring until the backfill finds the commit that set the version', async () => {
       const repo = longBranch(30);

@@ -1,7 +1,9 @@
 import {
   Deployment,
   DeploymentKind,
+  deploymentKindOf,
   ModelManifest,
+  parseChangeRecord,
   parseModelManifest,
   PullRequestInfo,
 } from '@ml-gitops/plugin-ml-gitops-common';
@@ -12,15 +14,8 @@ import {
   GithubConfigRepoClient,
   PullRequestFacts,
 } from './GithubConfigRepoClient';
-import {
-  CHANGE_LABELS,
-  changeKindOfMessage,
-  isRevertMessage,
-  parseChangeBranch,
-  parseChangeRecord,
-} from './changes';
 
-/** The commit that set the version an environment's branch declares now. */
+/** The commit that set the version an environment's branch declares now. @public */
 export type DeclaringCommit = {
   commit: string;
   author: string;
@@ -32,6 +27,7 @@ export type DeclaringCommit = {
  * A stretch of a branch's first-parent history not read yet: from the
  * commit `from` (included) back to `until` (excluded), or to the branch's
  * first commit when `until` is absent.
+ * @public
  */
 export type HistoryGap = { from: string; until?: string };
 
@@ -41,6 +37,7 @@ export type HistoryGap = { from: string; until?: string };
  * is left; what it really cost (every request counted, retries included) is
  * taken. Reviews beyond GitHub's first page of 100 may take a commit past
  * what was left: the overdraft is owed by the next cycle.
+ * @public
  */
 export class HistoryBudget {
   private left = 0;
@@ -73,10 +70,11 @@ export class HistoryBudget {
  * parent, mostly known) and at the commit, the PR of the commit, the PR, the
  * first page of its reviews, a merged branch's head (to see a revert) and a
  * bot-opened PR's head commit (for its author).
+ * @public
  */
 export const MAX_REQUESTS_PER_COMMIT = 8;
 
-/** What one environment's branch declares, as remembered between cycles. */
+/** What one environment's branch declares, as remembered between cycles. @public */
 export type EnvironmentDeclaration = {
   environment: string;
   /** Head commit of the branch. */
@@ -104,7 +102,7 @@ export type EnvironmentDeclaration = {
   declaringGuessed?: boolean;
 };
 
-/** Remembers the last declaration of each environment (survives restarts). */
+/** Remembers the last declaration of each environment (survives restarts). @public */
 export interface DeclarationMemory {
   get(key: string): Promise<EnvironmentDeclaration | undefined>;
   set(key: string, value: EnvironmentDeclaration): Promise<void>;
@@ -122,6 +120,7 @@ export interface DeclarationMemory {
  * {@link HistoryBudget} allows each cycle, until the first commit. The
  * place where it stopped is remembered with the declaration, so it resumes
  * there after a restart or on another replica.
+ * @public
  */
 export class ConfigRepoHistory {
   constructor(
@@ -180,52 +179,39 @@ export class ConfigRepoHistory {
   }
 
   /**
-   * Deploy, promotion or rollback. What the actions wrote decides first: the
-   * PR's `ml-gitops/rollback` or `ml-gitops/promotion` label, or its
-   * `ml-gitops/<kind>/<environment>/…` branch. Changes made by hand are read
-   * as people make them: a revert (the commit, or for a merged PR its head
-   * commit or title) is a rollback, and a merge of another environment's
-   * branch is a promotion.
+   * Deploy, promotion or rollback, by the rule the rollback uses too
+   * (`deploymentKindOf`), from the commit, the PR that merged it and, for a
+   * merge, its merged head's message (one request, asked only when nothing
+   * else decides).
    */
-  private async classify(
+  private classify(
     loc: ConfigRepoLocation,
     commit: CommitInfo,
     environment: string,
     pull: PullRequestFacts | undefined,
   ): Promise<DeploymentKind> {
-    const environments = this.options.environments;
-    const labelled = (kind: 'rollback' | 'promote') =>
-      Boolean(
-        pull &&
-          (pull.labels.includes(CHANGE_LABELS[kind]) ||
-            parseChangeBranch(pull.headRef, environments)?.kind === kind),
-      );
-    const said = changeKindOfMessage(commit.message, environments, environment);
-    if (said === 'rollback' || labelled('rollback')) {
-      return 'rollback';
-    }
-    if (labelled('promote')) {
-      return 'promotion';
-    }
-    if (pull && /^(revert|rollback|roll back)\b/i.test(pull.title)) {
-      return 'rollback';
-    }
-    const others = environments.filter(e => e !== environment);
-    if (pull && others.includes(pull.headRef)) {
-      return 'promotion';
-    }
-    // Without the PR (e.g. a merge made with git), the merge message names
-    // the branch.
-    if (said === 'promote') {
-      return 'promotion';
-    }
-    if (commit.parents.length > 1) {
-      const head = await this.client.getCommit(loc, commit.parents[1]);
-      if (isRevertMessage(head.message)) {
-        return 'rollback';
-      }
-    }
-    return 'deploy';
+    const mergedHead = commit.parents[1];
+    return deploymentKindOf(
+      {
+        message: commit.message,
+        ...(pull
+          ? {
+              pullRequest: {
+                title: pull.title,
+                headRef: pull.headRef,
+                labels: pull.labels,
+              },
+            }
+          : {}),
+        ...(mergedHead
+          ? {
+              mergedHeadMessage: async () =>
+                (await this.client.getCommit(loc, mergedHead)).message,
+            }
+          : {}),
+      },
+      { environments: this.options.environments, environment },
+    );
   }
 
   /**

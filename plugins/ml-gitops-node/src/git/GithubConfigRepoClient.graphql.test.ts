@@ -461,6 +461,50 @@ describe('GithubConfigRepoClient.prefetchBranchHeads', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('sends a query once more when GitHub answered 5xx', async () => {
+    const c = client();
+    const all = locs(c, 1);
+    const seen: Query[] = [];
+    let failed = 0;
+    server.use(
+      http.post(
+        GRAPHQL,
+        () => {
+          failed++;
+          return new HttpResponse('upstream error', { status: 502 });
+        },
+        { once: true },
+      ),
+      ...graphqlHost(fleet(all), seen),
+    );
+    await expect(
+      c.prefetchBranchHeads(all, ['dev']).get(all[0].url),
+    ).resolves.toEqual({ dev: sha(1) });
+    expect(failed).toBe(1);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('does not wait out a GraphQL rate limit, however short: the batch goes to REST at once', async () => {
+    const c = client();
+    const all = locs(c, 1);
+    let calls = 0;
+    server.use(
+      http.post(GRAPHQL, () => {
+        calls++;
+        return HttpResponse.json(
+          { message: 'You have exceeded a secondary rate limit.' },
+          { status: 429, headers: { 'retry-after': '1' } },
+        );
+      }),
+    );
+    const started = Date.now();
+    await expect(
+      c.prefetchBranchHeads(all, ['dev']).get(all[0].url),
+    ).resolves.toBeUndefined();
+    expect(calls).toBe(1);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it('reports an unreachable host after the second broken connection', async () => {
     const c = client();
     const all = locs(c, 1);

@@ -10,18 +10,30 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
+import type { GitHostReader } from './GitHost';
 import {
   manifestPathProblem,
   MAX_MANIFEST_BYTES,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { ByteBoundedCache } from '../cache/ByteBoundedCache';
 import {
-  RateLimitRetryOptions,
-  rateLimitedUntil,
-  sendWithRateLimitRetry,
-} from './rateLimits';
+  buildBranchHeadsQuery,
+  generalErrors,
+  GraphqlError,
+  readBranchHeadsAnswer,
+} from './branchHeadsQuery';
+import {
+  answerMessage,
+  answerText,
+  boundedText,
+  discard,
+  GitHostUnanswered,
+  GithubAnswer,
+  GithubTransport,
+} from './githubTransport';
+import { RateLimitRetryOptions, rateLimitedUntil } from './rateLimits';
 
-/** Counts the requests sent on behalf of one piece of work (see {@link countRequests}). */
+/** Counts the requests sent on behalf of one piece of work (see {@link countRequests}). @public */
 export type RequestMeter = { requests: number };
 
 const requestMeters = new AsyncLocalStorage<RequestMeter>();
@@ -30,6 +42,7 @@ const requestMeters = new AsyncLocalStorage<RequestMeter>();
  * Runs `work`, adding to `meter` every request the config-repo client sends
  * for it (retries included), and only those: work running at the same time
  * for other models is not counted.
+ * @public
  */
 export function countRequests<T>(
   meter: RequestMeter,
@@ -43,7 +56,7 @@ const MAX_BRANCH_PAGES = 20;
 /** How many pages of 100 reviews of one pull request are read at most. */
 const MAX_REVIEW_PAGES = 10;
 
-/** Where a config repo lives and how to reach its Git host's API. */
+/** Where a config repo lives and how to reach its Git host's API. @public */
 export type ConfigRepoLocation = {
   url: string;
   host: string;
@@ -52,6 +65,7 @@ export type ConfigRepoLocation = {
   apiBaseUrl: string;
 };
 
+/** @public */
 export type CommitInfo = {
   sha: string;
   parents: string[];
@@ -63,6 +77,7 @@ export type CommitInfo = {
   committedAt: string;
 };
 
+/** @public */
 export type PullRequestFacts = {
   number: number;
   url: string;
@@ -83,7 +98,7 @@ export type PullRequestFacts = {
   body?: string;
 };
 
-/** Conditional-request validators and the last answer, kept between cycles. */
+/** Conditional-request validators and the last answer, kept between cycles. @public */
 export type BranchHeadsCacheEntry = {
   /** The ETag of the first page. */
   etag: string;
@@ -92,7 +107,7 @@ export type BranchHeadsCacheEntry = {
   heads: Record<string, string>;
 };
 
-/** Where the GitHub client keeps validators so restarts keep them too. */
+/** Where the GitHub client keeps validators so restarts keep them too. @public */
 export interface ValidatorCache {
   get(key: string): Promise<BranchHeadsCacheEntry | undefined>;
   set(key: string, value: BranchHeadsCacheEntry): Promise<void>;
@@ -121,13 +136,14 @@ const NO_GRAPHQL_RETRY_MS = 60 * 60 * 1000;
  * branches, or of `undefined` when its host cannot answer in a batch (the
  * caller then asks the REST API). A failed repo's promise rejects with the
  * error that names it.
+ * @public
  */
 export type BranchHeadsPrefetch = Map<
   string,
   Promise<Record<string, string> | undefined>
 >;
 
-/** What the GraphQL API said of its rate limit in the last batch. */
+/** What the GraphQL API said of its rate limit in the last batch. @public */
 export type GraphqlRateLimit = {
   host: string;
   cost: number;
@@ -143,8 +159,9 @@ export type GraphqlRateLimit = {
  * one conditional REST request (answered 304 when unchanged, which GitHub
  * does not count against the rate limit). File contents and commits are
  * cached by commit, which never changes.
+ * @public
  */
-export class GithubConfigRepoClient {
+export class GithubConfigRepoClient implements GitHostReader {
   static fromIntegrations(options: {
     integrations: ScmIntegrationRegistry;
     cache: ValidatorCache;
@@ -169,9 +186,15 @@ export class GithubConfigRepoClient {
       options.credentialsProvider ??
         DefaultGithubCredentialsProvider.fromIntegrations(options.integrations),
       options.cache,
-      options.fetch ?? fetch,
-      options.timeoutMs ?? 15_000,
-      { maxWaitMs: 10_000, maxRetries: 2, ...options.rateLimitRetry },
+      new GithubTransport({
+        fetch: options.fetch,
+        timeoutMs: options.timeoutMs ?? 15_000,
+        rateLimitRetry: {
+          maxWaitMs: 10_000,
+          maxRetries: 2,
+          ...options.rateLimitRetry,
+        },
+      }),
       options.allowedOwners,
     );
   }
@@ -206,9 +229,7 @@ export class GithubConfigRepoClient {
     private readonly integrations: ScmIntegrationRegistry,
     private readonly credentials: GithubCredentialsProvider,
     private readonly cache: ValidatorCache,
-    private readonly fetchFn: FetchFn,
-    private readonly timeoutMs: number,
-    private readonly retry: RateLimitRetryOptions = {},
+    private readonly transport: GithubTransport,
     private readonly allowedOwners?: string[],
   ) {}
 
@@ -262,46 +283,54 @@ export class GithubConfigRepoClient {
     };
   }
 
+  /**
+   * One GET of the REST API of `loc`'s repo (`path` below
+   * `/repos/{owner}/{repo}`), counted by {@link countRequests}; the body of
+   * a successful answer is left unread.
+   */
   private async request(
     loc: ConfigRepoLocation,
     path: string,
     init: { headers?: Record<string, string> } = {},
-  ): Promise<Response> {
+  ): Promise<GithubAnswer> {
     const { headers: authHeaders } = await this.credentials.getCredentials({
       url: loc.url,
     });
-    const url = `${loc.apiBaseUrl}/repos/${encodeURIComponent(
-      loc.owner,
-    )}/${encodeURIComponent(loc.repo)}${path}`;
-    let response: Response;
+    // Taken here: the meter of the work that asks, not of whoever runs
+    // the retry plugin's queue.
+    const meter = requestMeters.getStore();
     try {
-      response = await sendWithRateLimitRetry(() => {
-        const meter = requestMeters.getStore();
-        if (meter) meter.requests += 1;
-        return this.fetchFn(url, {
-          headers: {
-            Accept: 'application/vnd.github+json',
-            'X-GitHub-Api-Version': '2022-11-28',
-            ...authHeaders,
-            ...init.headers,
-          },
-          signal: AbortSignal.timeout(this.timeoutMs),
-        });
-      }, this.retry);
+      return await this.transport.send({
+        method: 'GET',
+        url: `${loc.apiBaseUrl}/repos/${encodeURIComponent(
+          loc.owner,
+        )}/${encodeURIComponent(loc.repo)}${path}`,
+        headers: {
+          Accept: 'application/vnd.github+json',
+          'X-GitHub-Api-Version': '2022-11-28',
+          ...authHeaders,
+          ...init.headers,
+        },
+        raw: true,
+        onSend: () => {
+          if (meter) meter.requests += 1;
+        },
+      });
     } catch (error) {
-      const name = (error as Error)?.name;
-      if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new ServiceUnavailableError(
-          `Git host ${loc.host} did not answer for ${loc.owner}/${
-            loc.repo
-          } within ${this.timeoutMs / 1000} s`,
-        );
-      }
-      throw new ServiceUnavailableError(
-        `Git host ${loc.host} is unreachable: ${networkMessage(error)}`,
-      );
+      throw this.unanswered(loc, error);
     }
-    return response;
+  }
+
+  /** The error for a request that got no answer (or no whole answer). */
+  private unanswered(loc: ConfigRepoLocation, error: unknown): Error {
+    if (!(error instanceof GitHostUnanswered)) return error as Error;
+    return new ServiceUnavailableError(
+      error.timedOut
+        ? `Git host ${loc.host} did not answer for ${loc.owner}/${
+            loc.repo
+          } within ${this.transport.timeoutMs / 1000} s`
+        : `Git host ${loc.host} is unreachable: ${error.detail}`,
+    );
   }
 
   /**
@@ -311,11 +340,13 @@ export class GithubConfigRepoClient {
   private async json<T>(
     loc: ConfigRepoLocation,
     what: string,
-    response: Response,
+    response: GithubAnswer,
     shape: 'array' | 'object',
   ): Promise<T> {
     const where = `${what} of ${loc.owner}/${loc.repo} on ${loc.host}`;
-    const text = await response.text();
+    const text = await answerText(response).catch(error => {
+      throw this.unanswered(loc, error);
+    });
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -343,18 +374,14 @@ export class GithubConfigRepoClient {
     return body as T;
   }
 
-  private async failure(
+  private failure(
     loc: ConfigRepoLocation,
     what: string,
-    response: Response,
-  ): Promise<Error> {
-    let detail = '';
-    try {
-      const body = (await response.json()) as { message?: string };
-      detail = body.message ? `: ${body.message}` : '';
-    } catch {
-      // not JSON; the status says enough
-    }
+    response: GithubAnswer,
+  ): Error {
+    // Not JSON: the status says enough.
+    const said = answerMessage(response).message;
+    const detail = said ? `: ${said}` : '';
     const message = `${what} of ${loc.owner}/${loc.repo} on ${loc.host} failed with ${response.status}${detail}`;
     if (response.status === 404) {
       return new NotFoundError(
@@ -411,7 +438,7 @@ export class GithubConfigRepoClient {
         continue;
       }
       if (!response.ok) {
-        throw await this.failure(loc, 'Listing branches', response);
+        throw this.failure(loc, 'Listing branches', response);
       }
       if (unchanged && page > 0) {
         // An earlier page was unchanged but this one is not: read the
@@ -420,7 +447,7 @@ export class GithubConfigRepoClient {
         etags.length = 0;
         path = branchesPage(1);
         page = -1;
-        await response.text().catch(() => undefined);
+        discard(response);
         continue;
       }
       unchanged = false;
@@ -438,8 +465,8 @@ export class GithubConfigRepoClient {
         }
         heads[branch.name] = branch.commit.sha;
       }
-      etags.push(response.headers.get('etag') ?? '');
-      const next = nextPageNumber(response.headers.get('link'));
+      etags.push(headerText(response, 'etag') ?? '');
+      const next = nextPageNumber(headerText(response, 'link') ?? null);
       path = next === page + 2 ? branchesPage(next) : undefined;
     }
     if (unchanged && cached) {
@@ -594,84 +621,52 @@ export class GithubConfigRepoClient {
     locs: ConfigRepoLocation[],
     branches: string[],
   ): Promise<Map<string, Record<string, string> | undefined | Error>> {
-    const answers = new Map<
-      string,
-      Record<string, string> | undefined | Error
-    >();
     const host = locs[0].host;
-    const all = (error: Error) => {
-      for (const loc of locs) answers.set(loc.url, error);
-      return answers;
-    };
-    const params: string[] = [];
-    const variables: Record<string, string> = {};
-    branches.forEach((branch, j) => {
-      params.push(`$b${j}: String!`);
-      variables[`b${j}`] = `refs/heads/${branch}`;
-    });
-    const fields = locs.map((loc, i) => {
-      params.push(`$o${i}: String!`, `$n${i}: String!`);
-      variables[`o${i}`] = loc.owner;
-      variables[`n${i}`] = loc.repo;
-      const refs = branches
-        .map((_, j) => `b${j}: ref(qualifiedName: $b${j}) { target { oid } }`)
-        .join(' ');
-      return `r${i}: repository(owner: $o${i}, name: $n${i}) { ${refs} }`;
-    });
-    const query = `query MlGitopsBranchHeads(${params.join(
-      ', ',
-    )}) { ${fields.join(' ')} rateLimit { cost remaining resetAt } }`;
+    const all = (error: Error) =>
+      new Map<string, Error>(locs.map(loc => [loc.url, error]));
     const what = `Reading the branch heads of ${locs.length} repo(s) on ${host} through GraphQL`;
 
-    // A query only reads, so a connection that broke before the answer
-    // (a keep-alive connection the server closed as it was reused) is
-    // tried once more on a new one.
-    let response: Response | undefined;
-    for (let attempt = 1; !response; attempt++) {
-      try {
-        response = await this.fetchFn(endpoint, {
-          method: 'POST',
-          headers: {
-            Accept: 'application/json',
-            'Content-Type': 'application/json',
-            ...authHeaders,
-          },
-          body: JSON.stringify({ query, variables }),
-          signal: AbortSignal.timeout(this.timeoutMs),
-        });
-      } catch (error) {
-        const name = (error as Error)?.name;
-        const timedOut = name === 'TimeoutError' || name === 'AbortError';
-        if (!timedOut && attempt < 2) {
-          continue;
-        }
-        return all(
-          new ServiceUnavailableError(
-            timedOut
-              ? `Git host ${host} did not answer within ${
-                  this.timeoutMs / 1000
-                } s (${what})`
-              : `Git host ${host} is unreachable: ${networkMessage(error)}`,
-          ),
-        );
-      }
+    let response: GithubAnswer;
+    try {
+      response = await this.transport.send({
+        method: 'POST',
+        url: endpoint,
+        headers: {
+          Accept: 'application/json',
+          'Content-Type': 'application/json',
+          ...authHeaders,
+        },
+        body: buildBranchHeadsQuery(locs, branches),
+        raw: true,
+        // A query only reads, so one whose connection broke before the
+        // answer (a keep-alive connection the server closed as it was
+        // reused) or that got a 5xx is sent once more.
+        retryOnce: true,
+        // A rate limit sends the batch to REST, a separate budget.
+        waitOutRateLimits: false,
+      });
+    } catch (error) {
+      if (!(error instanceof GitHostUnanswered)) throw error;
+      return all(
+        new ServiceUnavailableError(
+          error.timedOut
+            ? `Git host ${host} did not answer within ${
+                this.transport.timeoutMs / 1000
+              } s (${what})`
+            : `Git host ${host} is unreachable: ${error.detail}`,
+        ),
+      );
     }
     if (response.status === 404) {
       // No GraphQL API here (an old GitHub Enterprise, another host that
       // speaks GitHub's REST API): ask REST, and not GraphQL for an hour.
-      await response.text().catch(() => undefined);
       this.noGraphql.set(endpoint, Date.now() + NO_GRAPHQL_RETRY_MS);
-      for (const loc of locs) answers.set(loc.url, undefined);
-      return answers;
+      return new Map(locs.map(loc => [loc.url, undefined]));
     }
     if (!response.ok) {
-      let detail = '';
-      try {
-        const body = (await response.json()) as { message?: string };
-        detail = body?.message ? `: ${body.message}` : '';
-      } catch {
-        // not JSON; the status says enough
-      }
+      // Not JSON: the status says enough.
+      const said = answerMessage(response).message;
+      const detail = said ? `: ${said}` : '';
       const message = `${what} failed with ${response.status}${detail}`;
       const limited = rateLimitedUntil(response, detail);
       if (limited) {
@@ -689,10 +684,24 @@ export class GithubConfigRepoClient {
         ),
       );
     }
-    const text = await response.text();
+    let text: string;
+    try {
+      text = await answerText(response);
+    } catch (error) {
+      if (!(error instanceof GitHostUnanswered)) throw error;
+      return all(
+        new ServiceUnavailableError(
+          error.timedOut
+            ? `Git host ${host} did not answer within ${
+                this.transport.timeoutMs / 1000
+              } s (${what})`
+            : `Git host ${host} is unreachable: ${error.detail}`,
+        ),
+      );
+    }
     let body: {
       data?: Record<string, unknown> | null;
-      errors?: Array<{ type?: unknown; path?: unknown; message?: unknown }>;
+      errors?: GraphqlError[];
     };
     try {
       body = JSON.parse(text);
@@ -721,7 +730,7 @@ export class GithubConfigRepoClient {
       e => e?.type === 'RATE_LIMITED' || e?.type === 'RATE_LIMIT',
     );
     if (rateLimited) {
-      const reset = Number(response.headers.get('x-ratelimit-reset'));
+      const reset = Number(response.headers['x-ratelimit-reset']);
       return this.restUntil(
         endpoint,
         host,
@@ -737,24 +746,12 @@ export class GithubConfigRepoClient {
         `${what} was refused: ${String(rateLimited.message ?? 'rate limited')}`,
       );
     }
-    const byAlias = new Map<string, { type?: unknown; message?: unknown }>();
-    const general: string[] = [];
-    for (const e of errors) {
-      const alias =
-        Array.isArray(e?.path) && typeof e.path[0] === 'string'
-          ? e.path[0]
-          : undefined;
-      if (alias && /^r\d+$/.test(alias)) {
-        if (!byAlias.has(alias)) byAlias.set(alias, e);
-      } else {
-        general.push(String(e?.message ?? 'unknown error'));
-      }
-    }
     const data =
       body.data && typeof body.data === 'object' && !Array.isArray(body.data)
         ? body.data
         : undefined;
     if (!data) {
+      const general = generalErrors(errors);
       return all(
         new ServiceUnavailableError(
           general.length > 0
@@ -763,84 +760,40 @@ export class GithubConfigRepoClient {
         ),
       );
     }
-    const rate = data.rateLimit as
+    this.noteGraphqlRateLimit(host, data.rateLimit);
+    return readBranchHeadsAnswer(data, errors, locs, branches);
+  }
+
+  /**
+   * Keeps the rate limit a GraphQL answer reported. Answers of queries in
+   * flight may arrive out of order; within one window the remaining points
+   * only go down.
+   */
+  private noteGraphqlRateLimit(host: string, reported: unknown) {
+    const rate = reported as
       | { cost?: unknown; remaining?: unknown; resetAt?: unknown }
       | null
       | undefined;
     if (
-      typeof rate?.cost === 'number' &&
-      typeof rate.remaining === 'number' &&
-      typeof rate.resetAt === 'string'
+      typeof rate?.cost !== 'number' ||
+      typeof rate.remaining !== 'number' ||
+      typeof rate.resetAt !== 'string'
     ) {
-      // Answers of queries in flight may arrive out of order; within one
-      // window the remaining points only go down.
-      const known = this.graphqlRateLimits.get(host);
-      if (
-        !known ||
-        known.resetAt !== rate.resetAt ||
-        known.remaining > rate.remaining
-      )
-        this.graphqlRateLimits.set(host, {
-          host,
-          cost: rate.cost,
-          remaining: rate.remaining,
-          resetAt: rate.resetAt,
-        });
+      return;
     }
-    locs.forEach((loc, i) => {
-      const repoName = `${loc.owner}/${loc.repo} on ${loc.host}`;
-      const node = data[`r${i}`] as Record<string, unknown> | null | undefined;
-      if (node === null || node === undefined) {
-        const error = byAlias.get(`r${i}`);
-        const detail =
-          typeof error?.message === 'string'
-            ? `: ${error.message.replace(/\.$/, '')}`
-            : '';
-        answers.set(
-          loc.url,
-          error?.type === 'NOT_FOUND' || (!error && general.length === 0)
-            ? new NotFoundError(
-                `Reading the branches of ${repoName} failed${detail}. Check the ml-gitops/config-repo annotation and that the integration token can read the repo.`,
-              )
-            : new ServiceUnavailableError(
-                `Reading the branches of ${repoName} failed${
-                  detail || `: ${general.join('; ')}`
-                }`,
-              ),
-        );
-        return;
-      }
-      if (typeof node !== 'object' || Array.isArray(node)) {
-        answers.set(
-          loc.url,
-          new ServiceUnavailableError(
-            `Reading the branches of ${repoName} through GraphQL got a repository that is not an object`,
-          ),
-        );
-        return;
-      }
-      const heads: Record<string, string> = {};
-      for (let j = 0; j < branches.length; j++) {
-        const ref = node[`b${j}`] as
-          | { target?: { oid?: unknown } | null }
-          | null
-          | undefined;
-        if (ref === null || ref === undefined) continue;
-        const oid = ref?.target?.oid;
-        if (typeof oid !== 'string' || !/^[0-9a-f]{40,64}$/.test(oid)) {
-          answers.set(
-            loc.url,
-            new ServiceUnavailableError(
-              `Reading the branches of ${repoName} through GraphQL got branch ${branches[j]} without a commit id`,
-            ),
-          );
-          return;
-        }
-        heads[branches[j]] = oid;
-      }
-      answers.set(loc.url, heads);
-    });
-    return answers;
+    const known = this.graphqlRateLimits.get(host);
+    if (
+      !known ||
+      known.resetAt !== rate.resetAt ||
+      known.remaining > rate.remaining
+    ) {
+      this.graphqlRateLimits.set(host, {
+        host,
+        cost: rate.cost,
+        remaining: rate.remaining,
+        resetAt: rate.resetAt,
+      });
+    }
   }
 
   /** A file's text at a commit, or null when the file does not exist there. */
@@ -871,7 +824,7 @@ export class GithubConfigRepoClient {
     if (response.status === 404) {
       text = null;
     } else if (!response.ok) {
-      throw await this.failure(loc, `Reading ${path}@${sha}`, response);
+      throw this.failure(loc, `Reading ${path}@${sha}`, response);
     } else {
       text = await boundedText(
         response,
@@ -881,7 +834,10 @@ export class GithubConfigRepoClient {
         } is larger than ${
           MAX_MANIFEST_BYTES / 1024
         } KiB; a manifest must be smaller`,
-      );
+        message => new InputError(message),
+      ).catch(error => {
+        throw this.unanswered(loc, error);
+      });
     }
     this.files.set(key, text);
     return text;
@@ -899,7 +855,7 @@ export class GithubConfigRepoClient {
       `/commits/${encodeURIComponent(sha)}`,
     );
     if (!response.ok) {
-      throw await this.failure(loc, `Reading commit ${sha}`, response);
+      throw this.failure(loc, `Reading commit ${sha}`, response);
     }
     const body = await this.json<{
       sha: string;
@@ -950,9 +906,9 @@ export class GithubConfigRepoClient {
           page > 1 ? `&page=${page}` : ''
         }`,
       );
-      if (!response.ok) throw await this.failure(loc, what, response);
+      if (!response.ok) throw this.failure(loc, what, response);
       all.push(...(await this.json<typeof all>(loc, what, response, 'array')));
-      const next = nextPageNumber(response.headers.get('link'));
+      const next = nextPageNumber(headerText(response, 'link') ?? null);
       if (next !== page + 1) break;
       page = next;
     }
@@ -970,7 +926,7 @@ export class GithubConfigRepoClient {
       `/commits/${encodeURIComponent(sha)}/pulls`,
     );
     if (!response.ok) {
-      throw await this.failure(loc, `Finding the PR of ${sha}`, response);
+      throw this.failure(loc, `Finding the PR of ${sha}`, response);
     }
     const pulls = await this.json<
       Array<{
@@ -988,11 +944,7 @@ export class GithubConfigRepoClient {
       this.pullReviews(loc, pull.number),
     ]);
     if (!detailResponse.ok) {
-      throw await this.failure(
-        loc,
-        `Reading PR #${pull.number}`,
-        detailResponse,
-      );
+      throw this.failure(loc, `Reading PR #${pull.number}`, detailResponse);
     }
     const detail = await this.json<{
       number: number;
@@ -1053,6 +1005,7 @@ type PullReview = {
  * merged — and a dismissed approval is listed as DISMISSED, so it does not
  * count either. Without the head's sha (GitHub always sends it) approvals
  * count as given.
+ * @public
  */
 export function approversOf(
   reviews: PullReview[],
@@ -1084,36 +1037,10 @@ function branchesPage(page: number): string {
   return `/branches?per_page=100${page > 1 ? `&page=${page}` : ''}`;
 }
 
-/**
- * A response body as text, refused with `message` once it passes `limit`
- * bytes, without reading the rest.
- */
-async function boundedText(
-  response: Response,
-  limit: number,
-  message: string,
-): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > limit) {
-    // Not awaited: a cancel can wait on the peer; the body is dropped.
-    response.body?.cancel().catch(() => undefined);
-    throw new InputError(message);
-  }
-  if (!response.body) return response.text();
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      reader.cancel().catch(() => undefined);
-      throw new InputError(message);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** A header of an answer as text, if present. */
+function headerText(answer: GithubAnswer, name: string): string | undefined {
+  const value = answer.headers[name];
+  return value === undefined ? undefined : String(value);
 }
 
 /**
@@ -1139,21 +1066,11 @@ export function nextPageNumber(link: string | null): number | undefined {
 /**
  * The GraphQL endpoint next to a REST API base URL: api.github.com/graphql
  * for github.com, /api/graphql beside GitHub Enterprise's /api/v3.
+ * @public
  */
 export function graphqlEndpoint(apiBaseUrl: string): string {
   const base = apiBaseUrl.replace(/\/+$/, '');
   return /\/api\/v3$/.test(base)
     ? `${base.slice(0, -'/v3'.length)}/graphql`
     : `${base}/graphql`;
-}
-
-/** fetch's "fetch failed" with the reason undici gives in its cause. */
-function networkMessage(error: unknown): string {
-  const message = (error as Error)?.message ?? String(error);
-  const cause = (error as { cause?: { message?: unknown; code?: unknown } })
-    ?.cause;
-  let detail: string | undefined;
-  if (typeof cause?.code === 'string') detail = cause.code;
-  else if (typeof cause?.message === 'string') detail = cause.message;
-  return detail ? `${message} (${detail})` : message;
 }

@@ -9,14 +9,17 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
+import type { GitHostWriter } from './GitHost';
 import type { ConfigRepoLocation } from './GithubConfigRepoClient';
 import {
-  RateLimitRetryOptions,
-  rateLimitedUntil,
-  sendWithRateLimitRetry,
-} from './rateLimits';
+  answerMessage,
+  GitHostUnanswered,
+  GithubAnswer,
+  GithubTransport,
+} from './githubTransport';
+import { RateLimitRetryOptions, rateLimitedUntil } from './rateLimits';
 
-/** A pull request the writer opened or found. */
+/** A pull request the writer opened or found. @public */
 export type OpenedPullRequest = {
   number: number;
   url: string;
@@ -24,16 +27,16 @@ export type OpenedPullRequest = {
   created: boolean;
 };
 
-/** A file's text and blob id on a branch. */
+/** A file's text and blob id on a branch. @public */
 export type FileOnBranch = { text: string; blobSha: string };
 
-/** Who was asked to review, and who GitHub refused and why. */
+/** Who was asked to review, and who GitHub refused and why. @public */
 export type ReviewRequestResult = {
   requested: string[];
   refused: Array<{ reviewer: string; reason: string }>;
 };
 
-/** Who was given access to a new repo, and who could not be and why. */
+/** Who was given access to a new repo, and who could not be and why. @public */
 export type AccessGrantResult = {
   granted: Array<{ owner: string; permission: string }>;
   skipped: Array<{ owner: string; reason: string }>;
@@ -60,8 +63,9 @@ const PLAN_WITHOUT_PROTECTION =
  * requests, through Backstage's `integrations.github` credentials. Every
  * method is safe to repeat: an existing branch, commit or open pull request
  * for the same change is found and returned instead of duplicated.
+ * @public
  */
-export class GithubConfigRepoWriter {
+export class GithubConfigRepoWriter implements GitHostWriter {
   static fromIntegrations(options: {
     integrations: ScmIntegrationRegistry;
     credentialsProvider?: GithubCredentialsProvider;
@@ -77,19 +81,30 @@ export class GithubConfigRepoWriter {
     /** Where waits for a rate limit are said. */
     logger?: { warn(message: string): void };
   }): GithubConfigRepoWriter {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const retry = {
+      maxWaitMs: 60_000,
+      maxRetries: 3,
+      ...options.rateLimitRetry,
+    };
     return new GithubConfigRepoWriter(
       options.credentialsProvider ??
         DefaultGithubCredentialsProvider.fromIntegrations(options.integrations),
-      options.fetch ?? ((...args) => globalThis.fetch(...args)),
-      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      { maxWaitMs: 60_000, maxRetries: 3, ...options.rateLimitRetry },
+      new GithubTransport({
+        fetch: options.fetch,
+        timeoutMs,
+        rateLimitRetry: retry,
+        logger: options.logger,
+      }),
+      timeoutMs,
+      retry,
       options.logger,
     );
   }
 
   private constructor(
     private readonly credentials: GithubCredentialsProvider,
-    private readonly fetchFn: FetchFn,
+    private readonly transport: GithubTransport,
     private readonly timeoutMs: number,
     private readonly retry: RateLimitRetryOptions,
     private readonly logger?: { warn(message: string): void },
@@ -106,10 +121,10 @@ export class GithubConfigRepoWriter {
 
   private async request(
     loc: ConfigRepoLocation,
-    method: string,
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH',
     path: string,
     body?: unknown,
-  ): Promise<Response> {
+  ): Promise<GithubAnswer> {
     const { headers: authHeaders } = await this.credentials.getCredentials({
       url: loc.url,
     });
@@ -119,38 +134,30 @@ export class GithubConfigRepoWriter {
           loc.owner,
         )}/${encodeURIComponent(loc.repo)}${path}`;
     try {
-      return await sendWithRateLimitRetry(
-        () =>
-          this.fetchFn(url, {
-            method,
-            headers: {
-              Accept: 'application/vnd.github+json',
-              'X-GitHub-Api-Version': '2022-11-28',
-              ...(body !== undefined
-                ? { 'Content-Type': 'application/json' }
-                : {}),
-              ...authHeaders,
-            },
-            ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-            signal: AbortSignal.timeout(this.timeoutMs),
-          }),
-        {
-          ...this.retry,
-          onWait: wait => {
-            this.logger?.warn(
-              `GitHub rate limit on ${method} ${path.split('?')[0]} for ${
-                loc.owner
-              }/${loc.repo}: waiting ${Math.ceil(wait.ms / 1000)} s (until ${
-                wait.until
-              }) before try ${wait.attempt + 1}`,
-            );
-            this.retry.onWait?.(wait);
-          },
+      return await this.transport.send({
+        method,
+        url,
+        headers: {
+          Accept: 'application/vnd.github+json',
+          'X-GitHub-Api-Version': '2022-11-28',
+          ...authHeaders,
         },
-      );
+        ...(body !== undefined ? { body } : {}),
+        // Each wait is said in the task's log, with the request it holds up.
+        onRateLimitWait: wait => {
+          this.logger?.warn(
+            `GitHub rate limit on ${method} ${path.split('?')[0]} for ${
+              loc.owner
+            }/${loc.repo}: waiting ${Math.ceil(wait.ms / 1000)} s (until ${
+              wait.until
+            }) before try ${wait.attempt + 1}`,
+          );
+          this.retry.onWait?.(wait);
+        },
+      });
     } catch (error) {
-      const name = (error as Error)?.name;
-      if (name === 'TimeoutError' || name === 'AbortError') {
+      if (!(error instanceof GitHostUnanswered)) throw error;
+      if (error.timedOut) {
         throw new ServiceUnavailableError(
           `Git host ${loc.host} did not answer ${method} ${
             path.split('?')[0]
@@ -158,34 +165,26 @@ export class GithubConfigRepoWriter {
         );
       }
       throw new ServiceUnavailableError(
-        `Git host ${loc.host} is unreachable: ${(error as Error).message}`,
+        `Git host ${loc.host} is unreachable: ${error.detail}`,
       );
     }
   }
 
-  private async failure(
+  private failure(
     loc: ConfigRepoLocation,
     what: string,
-    response: Response,
-  ): Promise<Error> {
-    let detail = '';
-    let said = '';
-    try {
-      const body = (await response.json()) as {
-        message?: string;
-        errors?: Array<{ message?: string }>;
-      };
-      const extra = (body.errors ?? [])
-        .map(e => e.message)
-        .filter(Boolean)
-        .join('; ');
-      said = body.message ?? '';
-      detail = body.message
-        ? `: ${body.message}${extra ? ` (${extra})` : ''}`
-        : '';
-    } catch {
-      // not JSON; the status says enough
-    }
+    response: GithubAnswer,
+  ): Error {
+    // Not JSON: the status says enough.
+    const body = answerMessage(response);
+    const extra = (body.errors ?? [])
+      .map(e => e?.message)
+      .filter(Boolean)
+      .join('; ');
+    const said = body.message ?? '';
+    const detail = body.message
+      ? `: ${body.message}${extra ? ` (${extra})` : ''}`
+      : '';
     const message = `${what} in ${loc.owner}/${loc.repo} on ${loc.host} failed with ${response.status}${detail}`;
     const limited = rateLimitedUntil(response, said);
     if (limited) {
@@ -231,9 +230,9 @@ export class GithubConfigRepoWriter {
       return undefined;
     }
     if (!response.ok) {
-      throw await this.failure(loc, `Reading branch ${branch}`, response);
+      throw this.failure(loc, `Reading branch ${branch}`, response);
     }
-    const body = (await response.json()) as { object: { sha: string } };
+    const body = json(response) as { object: { sha: string } };
     return body.object.sha;
   }
 
@@ -259,7 +258,7 @@ export class GithubConfigRepoWriter {
         return { sha: existing, created: false };
       }
     }
-    throw await this.failure(loc, `Creating branch ${branch}`, response);
+    throw this.failure(loc, `Creating branch ${branch}`, response);
   }
 
   /**
@@ -280,9 +279,8 @@ export class GithubConfigRepoWriter {
       { sha, force: true },
     );
     if (!response.ok) {
-      throw await this.failure(loc, `Resetting branch ${branch}`, response);
+      throw this.failure(loc, `Resetting branch ${branch}`, response);
     }
-    await response.text().catch(() => undefined);
   }
 
   /**
@@ -314,9 +312,9 @@ export class GithubConfigRepoWriter {
         encoding: 'base64',
       });
       if (!blob.ok) {
-        throw await this.failure(loc, `Storing ${path}`, blob);
+        throw this.failure(loc, `Storing ${path}`, blob);
       }
-      const { sha } = (await blob.json()) as { sha: string };
+      const { sha } = json(blob) as { sha: string };
       entries.push({ path, mode: '100644', type: 'blob', sha });
     }
     const tree = await this.request(loc, 'POST', '/git/trees', {
@@ -324,9 +322,9 @@ export class GithubConfigRepoWriter {
       tree: entries,
     });
     if (!tree.ok) {
-      throw await this.failure(loc, 'Writing the tree of a commit', tree);
+      throw this.failure(loc, 'Writing the tree of a commit', tree);
     }
-    const { sha: treeSha } = (await tree.json()) as { sha: string };
+    const { sha: treeSha } = json(tree) as { sha: string };
     const commit = await this.request(loc, 'POST', '/git/commits', {
       message: options.message,
       tree: treeSha,
@@ -334,9 +332,9 @@ export class GithubConfigRepoWriter {
       ...(options.author ? { author: options.author } : {}),
     });
     if (!commit.ok) {
-      throw await this.failure(loc, 'Writing a commit', commit);
+      throw this.failure(loc, 'Writing a commit', commit);
     }
-    return ((await commit.json()) as { sha: string }).sha;
+    return (json(commit) as { sha: string }).sha;
   }
 
   /** A commit's first parent and tree, or undefined when there is no such commit. */
@@ -350,13 +348,12 @@ export class GithubConfigRepoWriter {
       `/commits/${encodeURIComponent(sha)}`,
     );
     if (response.status === 404) {
-      await response.text().catch(() => undefined);
       return undefined;
     }
     if (!response.ok) {
-      throw await this.failure(loc, `Reading commit ${sha}`, response);
+      throw this.failure(loc, `Reading commit ${sha}`, response);
     }
-    const body = (await response.json()) as {
+    const body = json(response) as {
       sha: string;
       parents?: Array<{ sha: string }>;
       commit?: { tree?: { sha: string } };
@@ -386,9 +383,9 @@ export class GithubConfigRepoWriter {
       return undefined;
     }
     if (!response.ok) {
-      throw await this.failure(loc, `Reading ${path}@${ref}`, response);
+      throw this.failure(loc, `Reading ${path}@${ref}`, response);
     }
-    const body = (await response.json()) as {
+    const body = json(response) as {
       type?: string;
       sha: string;
       content?: string;
@@ -435,13 +432,13 @@ export class GithubConfigRepoWriter {
       },
     );
     if (!response.ok) {
-      throw await this.failure(
+      throw this.failure(
         loc,
         `Committing ${options.path} to ${options.branch}`,
         response,
       );
     }
-    const body = (await response.json()) as { commit: { sha: string } };
+    const body = json(response) as { commit: { sha: string } };
     return body.commit.sha;
   }
 
@@ -458,13 +455,13 @@ export class GithubConfigRepoWriter {
     });
     const response = await this.request(loc, 'GET', `/pulls?${query}`);
     if (!response.ok) {
-      throw await this.failure(
+      throw this.failure(
         loc,
         `Listing pull requests from ${head} into ${base}`,
         response,
       );
     }
-    const pulls = (await response.json()) as Array<{
+    const pulls = json(response) as Array<{
       number: number;
       html_url: string;
       head: { ref: string };
@@ -506,18 +503,17 @@ export class GithubConfigRepoWriter {
         options.base,
       );
       if (raced) {
-        await response.text().catch(() => undefined);
         return { ...raced, created: false };
       }
     }
     if (!response.ok) {
-      throw await this.failure(
+      throw this.failure(
         loc,
         `Opening a pull request from ${options.head} into ${options.base}`,
         response,
       );
     }
-    const body = (await response.json()) as {
+    const body = json(response) as {
       number: number;
       html_url: string;
     };
@@ -535,13 +531,8 @@ export class GithubConfigRepoWriter {
       body: options.body,
     });
     if (!response.ok) {
-      throw await this.failure(
-        loc,
-        `Updating pull request #${pullNumber}`,
-        response,
-      );
+      throw this.failure(loc, `Updating pull request #${pullNumber}`, response);
     }
-    await response.text().catch(() => undefined);
   }
 
   /**
@@ -562,13 +553,13 @@ export class GithubConfigRepoWriter {
       });
       const response = await this.request(loc, 'GET', `/pulls?${query}`);
       if (!response.ok) {
-        throw await this.failure(
+        throw this.failure(
           loc,
           `Listing the open pull requests into ${base}`,
           response,
         );
       }
-      const pulls = (await response.json()) as Array<{
+      const pulls = json(response) as Array<{
         number: number;
         html_url: string;
         head: { ref: string; repo?: { full_name?: string } | null };
@@ -603,24 +594,18 @@ export class GithubConfigRepoWriter {
       { body: comment },
     );
     if (!commented.ok) {
-      throw await this.failure(
+      throw this.failure(
         loc,
         `Commenting on pull request #${pullNumber}`,
         commented,
       );
     }
-    await commented.text().catch(() => undefined);
     const response = await this.request(loc, 'PATCH', `/pulls/${pullNumber}`, {
       state: 'closed',
     });
     if (!response.ok) {
-      throw await this.failure(
-        loc,
-        `Closing pull request #${pullNumber}`,
-        response,
-      );
+      throw this.failure(loc, `Closing pull request #${pullNumber}`, response);
     }
-    await response.text().catch(() => undefined);
   }
 
   /** Adds labels to a pull request (GitHub creates unknown labels). */
@@ -636,7 +621,7 @@ export class GithubConfigRepoWriter {
       { labels },
     );
     if (!response.ok) {
-      throw await this.failure(
+      throw this.failure(
         loc,
         `Labelling pull request #${pullNumber}`,
         response,
@@ -683,16 +668,15 @@ export class GithubConfigRepoWriter {
       return { requested: reviewers, refused: [] };
     }
     if (response.status !== 422) {
-      throw await this.failure(loc, what(reviewers), response);
+      throw this.failure(loc, what(reviewers), response);
     }
-    await response.text().catch(() => undefined);
     const result: ReviewRequestResult = { requested: [], refused: [] };
     for (const reviewer of reviewers) {
       const single = await ask([reviewer]);
       if (single.ok) {
         result.requested.push(reviewer);
       } else if (single.status === 422) {
-        const error = await this.failure(loc, what([reviewer]), single);
+        const error = this.failure(loc, what([reviewer]), single);
         result.refused.push({
           reviewer,
           reason: `${error.message.replace(
@@ -701,7 +685,7 @@ export class GithubConfigRepoWriter {
           )}; give ${reviewer} access to ${loc.owner}/${loc.repo}`,
         });
       } else {
-        throw await this.failure(loc, what([reviewer]), single);
+        throw this.failure(loc, what([reviewer]), single);
       }
     }
     return result;
@@ -755,7 +739,7 @@ export class GithubConfigRepoWriter {
       }
       const response = await this.request(loc, 'PUT', path, { permission });
       if (!response.ok) {
-        const error = await this.failure(
+        const error = this.failure(
           loc,
           `Giving ${owner} ${permission} access`,
           response,
@@ -766,7 +750,6 @@ export class GithubConfigRepoWriter {
         }
         throw error;
       }
-      await response.text().catch(() => undefined);
       result.granted.push({ owner, permission });
     }
     return result;
@@ -779,7 +762,7 @@ export class GithubConfigRepoWriter {
       return false;
     }
     if (!response.ok) {
-      throw await this.failure(loc, 'Reading the repository', response);
+      throw this.failure(loc, 'Reading the repository', response);
     }
     return true;
   }
@@ -805,13 +788,9 @@ export class GithubConfigRepoWriter {
       `//users/${encodeURIComponent(loc.owner)}`,
     );
     if (!ownerResponse.ok) {
-      throw await this.failure(
-        loc,
-        `Reading the owner ${loc.owner}`,
-        ownerResponse,
-      );
+      throw this.failure(loc, `Reading the owner ${loc.owner}`, ownerResponse);
     }
-    const owner = (await ownerResponse.json()) as { type?: string };
+    const owner = json(ownerResponse) as { type?: string };
     const path =
       owner.type === 'Organization'
         ? `//orgs/${encodeURIComponent(loc.owner)}/repos`
@@ -829,9 +808,9 @@ export class GithubConfigRepoWriter {
       delete_branch_on_merge: true,
     });
     if (!response.ok) {
-      throw await this.failure(loc, 'Creating the repository', response);
+      throw this.failure(loc, 'Creating the repository', response);
     }
-    const body = (await response.json()) as { html_url: string };
+    const body = json(response) as { html_url: string };
     return { url: body.html_url, created: true };
   }
 
@@ -844,7 +823,7 @@ export class GithubConfigRepoWriter {
       default_branch: branch,
     });
     if (!response.ok) {
-      throw await this.failure(
+      throw this.failure(
         loc,
         `Setting the default branch to ${branch}`,
         response,
@@ -893,7 +872,27 @@ export class GithubConfigRepoWriter {
       },
     );
     if (!response.ok) {
-      throw await this.failure(loc, `Protecting branch ${branch}`, response);
+      throw this.failure(loc, `Protecting branch ${branch}`, response);
     }
+  }
+}
+
+/**
+ * The JSON body of a successful answer (octokit parses it when GitHub
+ * says it is JSON; an answer without that content type comes as text or
+ * bytes).
+ */
+function json(answer: GithubAnswer): unknown {
+  const { data } = answer;
+  let text: string;
+  if (typeof data === 'string') text = data;
+  else if (data instanceof ArrayBuffer) text = Buffer.from(data).toString();
+  else return data;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ServiceUnavailableError(
+      `GitHub answered ${answer.status} with a body that is not JSON; check the apiBaseUrl of integrations.github`,
+    );
   }
 }

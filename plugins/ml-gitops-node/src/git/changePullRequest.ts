@@ -1,17 +1,15 @@
 import { InputError } from '@backstage/errors';
 import {
   branchNameProblem,
-  DEFAULT_MANIFEST_PATH,
-} from '@ml-gitops/plugin-ml-gitops-common';
-import { JsonValue } from '@backstage/types';
-import {
   CHANGE_LABELS,
   changeBranchName,
   ChangeKind,
   ChangeRecord,
   changeRecordBlock,
+  DEFAULT_MANIFEST_PATH,
   parseChangeBranch,
-} from './changes';
+} from '@ml-gitops/plugin-ml-gitops-common';
+import { JsonValue } from '@backstage/types';
 import { ConfigRepoLocation } from './GithubConfigRepoClient';
 import { GithubConfigRepoWriter } from './GithubConfigRepoWriter';
 

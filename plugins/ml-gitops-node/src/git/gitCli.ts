@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 
-/** A failed git command; the message never contains credentials. */
+/** A failed git command; the message never contains credentials. @public */
 export class GitCommandError extends Error {
   constructor(
     readonly args: string[],
@@ -13,9 +13,20 @@ export class GitCommandError extends Error {
 }
 
 /**
- * Runs the git CLI in one directory. A token is handed to git through
- * `GIT_CONFIG_*` environment variables as an HTTP header, so it appears
- * neither in the command line, nor in `.git/config`, nor in any output.
+ * Runs the git CLI in one directory. Everything else reaches the Git host
+ * through its API; the CLI stays where that and isomorphic-git cannot do
+ * the job: a rollback reverts commits (`git revert`, with `-m` for merges),
+ * which isomorphic-git has no command for. The first push of a new config
+ * repo (config-repo:create) uses it too: GitHub's Git database API answers
+ * 409 for an empty repo (only the contents API writes there, one file a
+ * commit), and isomorphic-git pushes only over HTTP, not to the bare repos
+ * on disk the action's tests push to.
+ *
+ * A token is handed to git through `GIT_CONFIG_*` environment variables as
+ * an HTTP header, so it appears neither in the command line, nor in
+ * `.git/config`, nor in any output.
+ *
+ * @public
  */
 export class GitCli {
   private readonly env: NodeJS.ProcessEnv;

@@ -1,25 +1,45 @@
 /**
+ * An answer's status and headers: a fetch `Response`, or the lower-case
+ * header record that octokit's answers and errors carry.
+ */
+export type RateLimitAnswer = {
+  status: number;
+  headers: Headers | Record<string, string | number | undefined>;
+};
+
+function headerOf(
+  headers: RateLimitAnswer['headers'],
+  name: string,
+): string | null {
+  if (headers instanceof Headers) return headers.get(name);
+  const value = headers[name];
+  return value === undefined ? null : String(value);
+}
+
+/**
  * When GitHub refused a request for its rate limit, until when and which
  * limit: the primary limit (`x-ratelimit-remaining: 0`, reset at
  * `x-ratelimit-reset`) or a secondary one (403 or 429 with `retry-after`,
  * or a message saying so), as docs.github.com "Rate limits for the REST
  * API" describes them.
+ * @public
  */
 export function rateLimitedUntil(
-  response: Response,
+  response: RateLimitAnswer,
   message = '',
   now: number = Date.now(),
 ): { kind: 'primary' | 'secondary'; until: string } | undefined {
   if (response.status !== 403 && response.status !== 429) return undefined;
-  const retryAfter = Number(response.headers.get('retry-after'));
+  const header = (name: string) => headerOf(response.headers, name);
+  const retryAfter = Number(header('retry-after'));
   if (Number.isFinite(retryAfter) && retryAfter > 0) {
     return {
       kind: 'secondary',
       until: new Date(now + retryAfter * 1000).toISOString(),
     };
   }
-  const reset = Number(response.headers.get('x-ratelimit-reset'));
-  if (response.headers.get('x-ratelimit-remaining') === '0') {
+  const reset = Number(header('x-ratelimit-reset'));
+  if (header('x-ratelimit-remaining') === '0') {
     return {
       kind: 'primary',
       until: Number.isFinite(reset)
@@ -36,7 +56,7 @@ export function rateLimitedUntil(
   return undefined;
 }
 
-/** How {@link sendWithRateLimitRetry} waits and how long at most. */
+/** How {@link sendWithRateLimitRetry} waits and how long at most. @public */
 export type RateLimitRetryOptions = {
   /**
    * The longest single wait; a limit that lifts later is not waited for
@@ -68,6 +88,7 @@ const defaultSleep = (ms: number) =>
  * exponentially growing wait (base × 2^attempt) when the limit persists.
  * A wait longer than `maxWaitMs`, or more than `maxRetries` retries, ends
  * it: the last answer is returned unread for the caller's error.
+ * @public
  */
 export async function sendWithRateLimitRetry(
   send: () => Promise<Response>,

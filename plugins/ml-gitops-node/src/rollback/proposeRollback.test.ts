@@ -7,7 +7,11 @@ import { setupServer } from 'msw/node';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 import { GitBackedRepo, manifest } from '../testUtils';
 import { directSteps } from '../git/changePullRequest';
-import { parseChangeRecord } from '../git/changes';
+import {
+  parseChangeRecord,
+  rollbackCandidates,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import { ConfigRepoHistory } from '../git/ConfigRepoHistory';
 import { GithubConfigRepoClient } from '../git/GithubConfigRepoClient';
 import { GithubConfigRepoWriter } from '../git/GithubConfigRepoWriter';
 import { registryAccess } from '../registries';
@@ -37,10 +41,12 @@ const integrations = ScmIntegrations.fromConfig(
     },
   }),
 );
-const loc = GithubConfigRepoClient.fromIntegrations({
-  integrations,
-  cache: { get: async () => undefined, set: async () => {} },
-}).locate('https://github.com/acme/fraud-detector-config');
+const gitHost = () =>
+  GithubConfigRepoClient.fromIntegrations({
+    integrations,
+    cache: { get: async () => undefined, set: async () => {} },
+  });
+const loc = gitHost().locate('https://github.com/acme/fraud-detector-config');
 
 let repo: GitBackedRepo;
 beforeEach(() => {
@@ -202,5 +208,62 @@ describe('proposeRollback', () => {
     expect(logs).toContain(
       'warn: Version 12 is not marked rejected: the registry "mlflow-default" is not configured under mlGitops.registries (configured: none)',
     );
+  });
+
+  it('takes for a rollback what the history shows as one: a merged branch whose head reverts the last deployment', async () => {
+    repo.commit('Initial config', { [MODEL]: manifest('11') });
+    repo.commit('Deploy fraud-detector 12', { [MODEL]: manifest('12') });
+    const bad = repo.commit('Deploy fraud-detector 13', {
+      [MODEL]: manifest('13'),
+    });
+    // Someone reverts 13 on a branch of their own and merges it with a
+    // message of their words: only the merged head says "revert".
+    repo.git('checkout', '--quiet', '-b', 'carol/undo');
+    repo.git('revert', '--no-edit', bad);
+    repo.git('checkout', '--quiet', 'production');
+    repo.git(
+      'merge',
+      '--no-ff',
+      '-m',
+      'Merge pull request #9 from acme/carol/undo\n\nUndo 13: p95 latency doubled',
+      'carol/undo',
+    );
+    repo.pushAll();
+
+    // Made in the test, so it sends through msw.
+    const reader = new ConfigRepoHistory(
+      gitHost(),
+      { get: async () => undefined, set: async () => {} },
+      { environments: ['dev', 'staging', 'production'], firstPage: 50 },
+    );
+    const { deployments } = await reader.read({
+      loc,
+      manifestPath: MODEL,
+      environment: 'production',
+      head: repo.git('rev-parse', 'production'),
+    });
+    expect(deployments.map(d => [d.kind, d.version])).toEqual([
+      ['deploy', '11'],
+      ['deploy', '12'],
+      ['deploy', '13'],
+      ['rollback', '12'],
+    ]);
+    // What the tab offers as the default target, from the history.
+    const offered = rollbackCandidates(
+      [...deployments].reverse().map(d => ({
+        version: d.version,
+        previous: d.previousVersion,
+        rollback: d.kind === 'rollback',
+      })),
+    );
+    expect(offered.candidates[0]).toBe('11');
+
+    const result = await run().result;
+    expect(result).toMatchObject({
+      previousVersion: '11',
+      rolledBackFrom: '12',
+      method: 'value',
+    });
+    expect(repo.show(result.branch, MODEL)).toBe(manifest('11'));
   });
 });

@@ -1,5 +1,8 @@
 import { InputError, isError } from '@backstage/errors';
 import {
+  changeTrailer,
+  deploymentKindOf,
+  markdownText,
   ModelManifest,
   parseModelManifest,
   resolveServingArtifact,
@@ -17,11 +20,6 @@ import {
   openChangePullRequest,
   PullRequestRef,
 } from '../git/changePullRequest';
-import {
-  changeKindOfMessage,
-  changeTrailer,
-  markdownText,
-} from '../git/changes';
 import { GitCli, GitCommandError } from '../git/gitCli';
 import { ConfigRepoLocation } from '../git/GithubConfigRepoClient';
 import { GithubConfigRepoWriter } from '../git/GithubConfigRepoWriter';
@@ -161,20 +159,6 @@ export type RollbackResult = {
   registry: { name: string; problem?: string };
 };
 
-/**
- * Whether a version-changing commit is a rollback, read from the commit
- * alone as the actions and people write them (see `changeKindOfMessage`),
- * or a squashed rollback pull request's title.
- */
-function isRollbackCommit(
-  message: string,
-  environments: readonly string[],
-): boolean {
-  const said = changeKindOfMessage(message, environments);
-  if (said) return said === 'rollback';
-  return /^(roll ?back|revert)\b/i.test(message);
-}
-
 function errorMessage(error: unknown): string {
   return isError(error) ? error.message : String(error);
 }
@@ -277,12 +261,10 @@ async function rollbackIn(
   }
   const model = request.model ?? headParsed.manifest.model_name;
 
-  const changes = await versionChanges(
-    git,
-    versionAt,
+  const changes = await versionChanges(git, versionAt, maxHistory, {
     environments,
-    maxHistory,
-  );
+    environment,
+  });
   const { current, candidates, rolledBackFrom } = rollbackCandidates(changes);
   if (
     request.expectVersion !== undefined &&
@@ -634,13 +616,15 @@ async function pushOneCommitBranch(
 
 /**
  * The environment's version changes, newest first, from its first-parent
- * history.
+ * history: the commits the history reader takes for deployments, each a
+ * rollback or not by the rule the history uses (`deploymentKindOf`), told
+ * what the commits say (the clone has no pull requests).
  */
 async function versionChanges(
   git: GitCli,
   versionAt: (rev: string) => Promise<string | null>,
-  environments: readonly string[],
   maxHistory: number,
+  where: { environments: readonly string[]; environment: string },
 ): Promise<VersionChange[]> {
   const lines = (
     await git.run([
@@ -661,13 +645,26 @@ async function versionChanges(
     const previous = parents[0] ? await versionAt(parents[0]) : null;
     if (version === previous) continue;
     const message = await git.run(['log', '-1', '--format=%B', sha]);
+    const mergedHead = parents[1];
+    const kind = await deploymentKindOf(
+      {
+        message,
+        ...(mergedHead
+          ? {
+              mergedHeadMessage: () =>
+                git.run(['log', '-1', '--format=%B', mergedHead]),
+            }
+          : {}),
+      },
+      where,
+    );
     changes.push({
       sha,
       parents,
       subject: message.split('\n')[0],
       version,
       previous,
-      rollback: isRollbackCommit(message, environments),
+      rollback: kind === 'rollback',
     });
   }
   return changes;

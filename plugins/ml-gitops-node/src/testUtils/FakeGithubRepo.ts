@@ -28,6 +28,7 @@ import {
  * An in-memory GitHub for msw: commits with parents and files, branches and
  * merged pull requests with reviews, answered with the payload shapes of
  * GitHub's REST API (only the fields the backend reads, plus a few others).
+ * @public
  */
 export type FakeCommit = {
   sha: string;
@@ -39,6 +40,7 @@ export type FakeCommit = {
   files: Record<string, string>;
 };
 
+/** @public */
 export type FakePull = {
   number: number;
   mergeCommit: string;
@@ -67,7 +69,7 @@ export type FakePull = {
   headSha?: string;
 };
 
-/** A pull request opened through the fake's write API. */
+/** A pull request opened through the fake's write API. @public */
 export type FakeOpenedPull = {
   number: number;
   title: string;
@@ -171,6 +173,7 @@ function answerGraphql(
   return errors.length > 0 ? { data, errors } : { data };
 }
 
+/** @public */
 export class FakeGithubRepo {
   readonly commits = new Map<string, FakeCommit>();
   /** Pull requests opened through {@link FakeGithubRepo.writeHandlers}. */
@@ -869,7 +872,7 @@ function githubPage<T>(
   };
 }
 
-/** A `deploy/model.yaml` as the config repo holds it. */
+/** A `deploy/model.yaml` as the config repo holds it. @public */
 export function manifest(version: string, model = 'fraud-detector'): string {
   return `# Deployed by ML GitOps
 model_name: ${model}

@@ -22,6 +22,7 @@ const ENV = {
  * (real shas, parents, messages, authors, dates and files) before each
  * request. Code that clones and pushes with git and reads or opens pull
  * requests over the API then sees one repository.
+ * @public
  */
 export class GitBackedRepo {
   readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-gitops-git-'));

@@ -26,13 +26,14 @@
  * shape with plain values.
  */
 
-/** GitHub's simple-user: an account in any answer. */
+/** GitHub's simple-user: an account in any answer. @public */
 export type GithubAccount = ReturnType<typeof githubUser>;
 
 /**
  * Where the API and the web pages of a GitHub live, and how it shows the
  * account of a login inside other objects (its id, node id and type;
  * {@link githubUser} with the login's {@link githubId} by default).
+ * @public
  */
 export type GithubSite = {
   api?: string;
@@ -55,7 +56,7 @@ function accountOf(s: GithubSite, login: string): GithubAccount {
   return s.account ? s.account(login) : githubUser(login, s);
 }
 
-/** A small stable number from a name (ids of fixture objects). */
+/** A small stable number from a name (ids of fixture objects). @public */
 export function githubId(name: string): number {
   let hash = 2166136261; // FNV-1a
   for (const char of name) {
@@ -64,7 +65,7 @@ export function githubId(name: string): number {
   return (hash % 99_999_999) + 1;
 }
 
-/** GitHub's simple-user (an account in any answer). */
+/** GitHub's simple-user (an account in any answer). @public */
 export function githubUser(
   login: string,
   options: GithubSite & {
@@ -100,9 +101,10 @@ export function githubUser(
 }
 
 /**
- * GitHub's public-user (GET /users/{username}): the simple-user and the
+ * GitHub's public-user (`GET /users/{username}`): the simple-user and the
  * profile (what a profile leaves empty is null, counts are numbers).
  * `user` is the simple-user part when the caller has one already.
+ * @public
  */
 export function githubPublicUser(
   login: string,
@@ -134,7 +136,8 @@ export function githubPublicUser(
   };
 }
 
-type RepoOptions = GithubSite & {
+/** Options of {@link githubRepository} and {@link githubRepositoryMinimal}. @public */
+export type GithubRepositoryOptions = GithubSite & {
   id?: number;
   nodeId?: string;
   /** private by default; `visibility` wins where both are given */
@@ -153,10 +156,11 @@ type RepoOptions = GithubSite & {
 /**
  * GitHub's repository (a pull request's head.repo and base.repo); with
  * `full`, the full-repository of GET/PATCH/POST of a repository.
+ * @public
  */
 export function githubRepository(
   fullName: string,
-  options: RepoOptions & { full?: boolean } = {},
+  options: GithubRepositoryOptions & { full?: boolean } = {},
 ) {
   const { api: apiBase, web: webBase } = site(options);
   const [owner, name] = fullName.split('/');
@@ -271,10 +275,10 @@ export function githubRepository(
     : repository;
 }
 
-/** GitHub's minimal-repository (an invitation's, a combined status'). */
+/** GitHub's minimal-repository (an invitation's, a combined status'). @public */
 export function githubRepositoryMinimal(
   fullName: string,
-  options: RepoOptions = {},
+  options: GithubRepositoryOptions = {},
 ) {
   const {
     allow_merge_commit,
@@ -287,7 +291,7 @@ export function githubRepositoryMinimal(
   return minimal;
 }
 
-/** GitHub's label; the id is stable per repository and name. */
+/** GitHub's label; the id is stable per repository and name. @public */
 export function githubLabel(
   fullName: string,
   name: string,
@@ -306,6 +310,7 @@ export function githubLabel(
   };
 }
 
+/** @public */
 export type GithubPullOptions = GithubSite & {
   number: number;
   id?: number;
@@ -341,8 +346,9 @@ export type GithubPullOptions = GithubSite & {
 };
 
 /**
- * GitHub's pull-request-simple (pulls list, commits/{sha}/pulls,
+ * GitHub's pull-request-simple (pulls list, `commits/{sha}/pulls`,
  * requested_reviewers), or with `detail` its pull-request.
+ * @public
  */
 export function githubPull(fullName: string, options: GithubPullOptions) {
   const s = site(options);
@@ -445,7 +451,7 @@ export function githubPull(fullName: string, options: GithubPullOptions) {
   };
 }
 
-/** GitHub's pull-request-review. */
+/** GitHub's pull-request-review. @public */
 export function githubReview(
   fullName: string,
   options: GithubSite & {
@@ -477,7 +483,7 @@ export function githubReview(
   };
 }
 
-/** GitHub's issue-comment (comments on a pull request go through the issues API). */
+/** GitHub's issue-comment (comments on a pull request go through the issues API). @public */
 export function githubIssueComment(
   fullName: string,
   options: GithubSite & {
@@ -512,13 +518,14 @@ const verification = {
   verified_at: null,
 };
 
-/** A Git signature: who, with which e-mail, when. */
+/** A Git signature: who, with which e-mail, when. @public */
 export type GithubSignature = { name: string; email: string; date: string };
 
 /**
  * GitHub's git-commit (the Git database's commit object: GET/POST
  * .../git/commits, and the commit of a file-commit). Its message is Git's
  * without the final newline.
+ * @public
  */
 export function githubGitCommit(
   fullName: string,
@@ -554,7 +561,7 @@ export function githubGitCommit(
   };
 }
 
-/** A file a commit changes, as a commit's `files` lists it. */
+/** A file a commit changes, as a commit's `files` lists it. @public */
 export type GithubCommitFile = {
   filename: string;
   status?: 'added' | 'modified' | 'removed' | 'renamed';
@@ -563,12 +570,13 @@ export type GithubCommitFile = {
 };
 
 /**
- * GitHub's commit (GET .../commits/{ref}, an entry of GET .../commits).
+ * GitHub's commit (`GET .../commits/{ref}`, an entry of GET .../commits).
  * `name`, `email` and `date` sign as author and committer unless `author`
  * or `committer` say otherwise; `login` is the account of both unless
  * `authorLogin` / `committerLogin` name another or none (null: the e-mail
  * belongs to no GitHub account). With `files`, the changed files and their
  * `stats`, as GET of one commit answers.
+ * @public
  */
 export function githubCommit(
   fullName: string,
@@ -657,7 +665,7 @@ export function githubCommit(
   };
 }
 
-/** GitHub's git-ref (GET .../git/ref/{ref}, POST and PATCH .../git/refs). */
+/** GitHub's git-ref (`GET .../git/ref/{ref}`, POST and PATCH .../git/refs). @public */
 export function githubRef(
   fullName: string,
   ref: string,
@@ -682,7 +690,7 @@ export function githubRef(
   };
 }
 
-/** An entry of a Git tree. */
+/** An entry of a Git tree. @public */
 export type GithubTreeEntry = {
   path: string;
   mode: string;
@@ -694,6 +702,7 @@ export type GithubTreeEntry = {
 /**
  * GitHub's git-tree (GET and POST .../git/trees): the entries with their
  * URLs, a blob's with its size.
+ * @public
  */
 export function githubTree(
   fullName: string,
@@ -717,7 +726,7 @@ export function githubTree(
   };
 }
 
-/** GitHub's short-blob (POST .../git/blobs). */
+/** GitHub's short-blob (POST .../git/blobs). @public */
 export function githubShortBlob(
   fullName: string,
   sha: string,
@@ -726,7 +735,7 @@ export function githubShortBlob(
   return { sha, url: `${site(site_).api}/repos/${fullName}/git/blobs/${sha}` };
 }
 
-/** GitHub's blob (GET .../git/blobs/{sha}): the content in base64. */
+/** GitHub's blob (`GET .../git/blobs/{sha}`): the content in base64. @public */
 export function githubBlob(
   fullName: string,
   sha: string,
@@ -742,7 +751,7 @@ export function githubBlob(
   };
 }
 
-/** GitHub's short-branch (an entry of GET .../branches). */
+/** GitHub's short-branch (an entry of GET .../branches). @public */
 export function githubBranch(
   fullName: string,
   name: string,
@@ -757,13 +766,14 @@ export function githubBranch(
   };
 }
 
-/** A required status check: its context and the app that must set it (null: any). */
+/** A required status check: its context and the app that must set it (null: any). @public */
 export type GithubRequiredCheck = { context: string; app_id: number | null };
 
 /**
- * GitHub's branch-with-protection (GET .../branches/{branch}): the head
+ * GitHub's branch-with-protection (`GET .../branches/{branch}`): the head
  * commit as {@link githubCommit} renders it, and the required checks of
  * its protection, if any.
+ * @public
  */
 export function githubBranchDetail(
   fullName: string,
@@ -795,7 +805,7 @@ export function githubBranchDetail(
   };
 }
 
-/** The rules of a protected branch, as "Update branch protection" sets them. */
+/** The rules of a protected branch, as "Update branch protection" sets them. @public */
 export type GithubProtectionRules = {
   required_status_checks: {
     strict: boolean;
@@ -813,8 +823,9 @@ export type GithubProtectionRules = {
 };
 
 /**
- * GitHub's protected-branch (GET and PUT .../branches/{branch}/protection):
+ * GitHub's protected-branch (`GET and PUT .../branches/{branch}/protection`):
  * the rules that are set, each with its URL; what is not set is absent.
+ * @public
  */
 export function githubBranchProtection(
   fullName: string,
@@ -857,8 +868,9 @@ export function githubBranchProtection(
 }
 
 /**
- * GitHub's content-tree entry (an item of GET .../contents/{dir}): a file,
+ * GitHub's content-tree entry (an item of `GET .../contents/{dir}`): a file,
  * a directory (`dir`), a submodule or a symlink at `ref`.
+ * @public
  */
 export function githubContentEntry(
   fullName: string,
@@ -899,9 +911,10 @@ export function githubContentEntry(
 }
 
 /**
- * GitHub's content-file (GET .../contents/{path}, JSON): the entry with its
+ * GitHub's content-file (`GET .../contents/{path}`, JSON): the entry with its
  * content in base64, in lines of 60 characters each ending in a newline, as
  * GitHub sends it.
+ * @public
  */
 export function githubContentFile(
   fullName: string,
@@ -928,8 +941,9 @@ export function githubContentFile(
 }
 
 /**
- * GitHub's file-commit (PUT .../contents/{path}): the file as it is on
+ * GitHub's file-commit (`PUT .../contents/{path}`): the file as it is on
  * `branch` now, and the commit that made it ({@link githubGitCommit}).
+ * @public
  */
 export function githubFileCommit(
   fullName: string,
@@ -979,7 +993,7 @@ export function githubFileCommit(
   };
 }
 
-/** A commit status as it was created. */
+/** A commit status as it was created. @public */
 export type GithubStatusFacts = {
   id: number;
   state: 'error' | 'failure' | 'pending' | 'success';
@@ -992,7 +1006,7 @@ export type GithubStatusFacts = {
   creator: string;
 };
 
-/** GitHub's status (POST .../statuses/{sha}, GET .../commits/{ref}/statuses). */
+/** GitHub's status (`POST .../statuses/{sha}`, `GET .../commits/{ref}/statuses`). @public */
 export function githubStatus(
   fullName: string,
   status: GithubStatusFacts,
@@ -1004,7 +1018,7 @@ export function githubStatus(
   };
 }
 
-/** GitHub's simple-commit-status (a status in a combined status: no creator). */
+/** GitHub's simple-commit-status (a status in a combined status: no creator). @public */
 export function githubSimpleStatus(
   fullName: string,
   status: GithubStatusFacts,
@@ -1025,8 +1039,9 @@ export function githubSimpleStatus(
 }
 
 /**
- * GitHub's combined-commit-status (GET .../commits/{ref}/status): the
+ * GitHub's combined-commit-status (`GET .../commits/{ref}/status`): the
  * latest status of each context, and their combined `state`.
+ * @public
  */
 export function githubCombinedStatus(
   fullName: string,
@@ -1052,9 +1067,10 @@ export function githubCombinedStatus(
 }
 
 /**
- * GitHub's repository-invitation (PUT .../collaborators/{username} → 201).
+ * GitHub's repository-invitation (`PUT .../collaborators/{username}` → 201).
  * GitHub names the permission `write` where the request said `push`, and
  * `read` for `pull`.
+ * @public
  */
 export function githubInvitation(
   fullName: string,

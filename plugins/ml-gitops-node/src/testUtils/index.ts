@@ -41,6 +41,7 @@ export type {
   GithubCommitFile,
   GithubProtectionRules,
   GithubPullOptions,
+  GithubRepositoryOptions,
   GithubRequiredCheck,
   GithubSignature,
   GithubSite,

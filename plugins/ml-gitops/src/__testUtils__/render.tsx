@@ -54,6 +54,8 @@ export function renderWithApis(
     scaffolder?: boolean;
     /** A signals API; without one the components poll. */
     signals?: SignalApi;
+    /** The URL the app opens at. */
+    routeEntries?: string[];
   },
 ) {
   const {
@@ -83,6 +85,7 @@ export function renderWithApis(
       </TestApiProvider>
     </SWRConfig>,
     {
+      routeEntries: options.routeEntries,
       mountedRoutes: {
         '/ml-gitops': rootRouteRef,
         '/catalog/:namespace/:kind/:name': entityRouteRef,

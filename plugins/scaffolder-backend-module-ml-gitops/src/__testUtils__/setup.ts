@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MlGitopsActionsConfig } from '../actions/config';
-import { MlGitopsActionOptions } from '../actions/shared';
+import { MlGitopsActionOptions } from '../actions/actionOptions';
 
 export const GITHUB_TOKEN = 'ghp_supersecret_token_123';
 export const MLFLOW_URL = 'https://mlflow.example.com';

@@ -18,7 +18,7 @@ import { registerMswTestHooks } from '@backstage/backend-test-utils';
 import { parseModelManifest } from '@ml-gitops/plugin-ml-gitops-common';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { checkRegistry } from './shared';
+import { checkRegistry } from './registryChecks';
 
 const MLFLOW = 'https://mlflow.example.com';
 

@@ -8,10 +8,10 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { credentialFreeUrl, redactUrl } from './inputs';
 
-/** A model registry the actions may ask about versions and metrics. */
+/** A model registry the actions may ask about versions and metrics. @public */
 export type ActionsRegistryConfig = MlGitopsRegistryConfig;
 
-/** How `ml-gitops:secret:seal` finds each environment's certificate. */
+/** How `ml-gitops:secret:seal` finds each environment's certificate. @public */
 export type SealedSecretsActionsConfig = {
   /**
    * The Sealed Secrets controller's certificate URL (its `/v1/cert.pem`)
@@ -32,12 +32,12 @@ export type SealedSecretsActionsConfig = {
   allowPastedCertificate?: boolean;
 };
 
-/** The part of the `mlGitops` configuration the scaffolder actions use. */
+/** The part of the `mlGitops` configuration the scaffolder actions use. @public */
 export type MlGitopsActionsConfig = MlGitopsSharedConfig & {
   sealedSecrets?: SealedSecretsActionsConfig;
   /**
    * The GitHub App that must set the validate check on a new config repo's
-   * branches (`mlGitops.validateCheckAppId`); see {@link validateCheckAppId}.
+   * branches (`mlGitops.validateCheckAppId`); see `validateCheckAppId`.
    */
   validateCheckAppId?: number;
   /**
@@ -213,6 +213,7 @@ export function readSealedSecretsConfig(
  * the actions' own `sealedSecrets` (see `readSealedSecretsConfig`). Throws
  * an error naming the key to fix when something is wrong, so a bad value
  * stops the backend at start.
+ * @public
  */
 export function readMlGitopsActionsConfig(
   rootConfig: Config,

@@ -34,25 +34,23 @@ import {
   checkDnsSubdomain,
   checkNonEmptyText,
   checkText,
+  checkVersion,
   credentialFreeUrl,
   redactUrl,
 } from './inputs';
+import { createGitClients, MlGitopsActionOptions } from './actionOptions';
+import { resolveModel } from './modelTarget';
+import { checkForce, enforce } from './overrides';
+import { authorizeChange } from './permissionChecks';
 import {
-  checkForce,
   checkRegistry,
-  checkVersion,
-  createGitClients,
-  enforce,
-  MlGitopsActionOptions,
-  authorizeChange,
   registryFor,
-  resolveModel,
   resolveStorageUri,
-} from './shared';
+} from './registryChecks';
 import { MlGitopsActionsConfig, validateCheckAppId } from './config';
 import yaml from 'yaml';
 
-/** Options of {@link createConfigRepoCreateAction}. */
+/** Options of {@link createConfigRepoCreateAction}. @public */
 export type ConfigRepoCreateActionOptions = MlGitopsActionOptions & {
   /** The root config: the `kubernetes` clusters Flux objects are registered on. */
   rootConfig?: Config;

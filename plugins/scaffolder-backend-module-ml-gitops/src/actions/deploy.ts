@@ -6,28 +6,26 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { examples } from './deploy.examples';
 import {
+  checkEnvironment,
+  checkVersion,
   manifestPathInput,
   overrideInput,
   pullRequestOutput,
   targetInput,
+  environmentField,
+  versionField,
 } from './inputs';
 import { branchChange, openedBy, proposeManifestChange } from './pullRequest';
+import { createGitClients, MlGitopsActionOptions } from './actionOptions';
+import { readBranchManifest, refuseFrozen } from './branchManifest';
+import { resolveTarget } from './modelTarget';
+import { checkForce, enforce, forceWarning } from './overrides';
+import { authorizeForce } from './permissionChecks';
 import {
-  checkEnvironment,
-  checkForce,
   checkRegistry,
-  storageUriFor,
-  checkVersion,
-  createGitClients,
-  enforce,
-  forceWarning,
-  MlGitopsActionOptions,
-  readBranchManifest,
-  refuseFrozen,
   registrySection,
-  resolveTarget,
-  authorizeForce,
-} from './shared';
+  storageUriFor,
+} from './registryChecks';
 
 /**
  * `ml-gitops:deploy`: opens a pull request to an environment's branch of the
@@ -48,15 +46,12 @@ export function createDeployAction(options: MlGitopsActionOptions) {
       input: {
         ...targetInput,
         ...manifestPathInput,
-        version: z =>
-          z.string().describe('The registry version id to deploy, e.g. "13"'),
+        version: versionField('The registry version id to deploy, e.g. "13"'),
         environment: z =>
-          z
-            .string()
-            .describe(
-              'The environment (branch) to deploy to; defaults to the first of mlGitops.environments',
-            )
-            .optional(),
+          environmentField(
+            options.config.environments,
+            'The environment (branch) to deploy to; defaults to the first of mlGitops.environments',
+          )(z).optional(),
         ...overrideInput('registry or gate'),
       },
       output: pullRequestOutput('The branch holding the change'),
@@ -151,18 +146,11 @@ export function createDeployAction(options: MlGitopsActionOptions) {
         openedBy('ml-gitops:deploy', ctx, target.entityRef),
       ].join('\n');
 
-      if (ctx.isDryRun) {
-        ctx.logger.info(
-          `Dry run: would commit "${title}" on ${branch} (from ${environment}@${current.head.slice(
-            0,
-            7,
-          )}) and open a pull request into ${environment}`,
-        );
-        ctx.output('branch', branch);
-        return;
-      }
-
       await proposeManifestChange(ctx, writer, change, {
+        dryRun: `commit "${title}" on ${branch} (from ${environment}@${current.head.slice(
+          0,
+          7,
+        )}) and open a pull request into ${environment}`,
         baseHead: current.head,
         manifestPath,
         edit: text =>

@@ -1,27 +1,26 @@
-import { markdownText } from '@ml-gitops/plugin-ml-gitops-node';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   activeFreeze,
+  CHANGE_LABELS,
+  markdownText,
   mlGitopsEnvironmentFreezePermission,
   setManifestFreeze,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { examples, unfreezeExamples } from './freeze.examples';
 import {
+  checkEnvironment,
   checkNonEmptyText,
+  environmentInput,
   checkText,
   manifestPathInput,
   pullRequestOutput,
   targetInput,
 } from './inputs';
 import { branchChange, openedBy, proposeManifestChange } from './pullRequest';
-import {
-  checkEnvironment,
-  createGitClients,
-  MlGitopsActionOptions,
-  readBranchManifest,
-  resolveTarget,
-} from './shared';
+import { createGitClients, MlGitopsActionOptions } from './actionOptions';
+import { readBranchManifest } from './branchManifest';
+import { resolveTarget } from './modelTarget';
 
 /** An ISO 8601 time with a zone, in the future. */
 function checkUntil(value: unknown, now: Date): string | undefined {
@@ -49,6 +48,32 @@ function checkUntil(value: unknown, now: Date): string | undefined {
 }
 
 /**
+ * The Git clients of a freeze or unfreeze, and its first steps: the model
+ * and the right to freeze its environments, and the environment's manifest.
+ */
+function freezeSteps(options: MlGitopsActionOptions) {
+  const { reader, writer } = createGitClients(options);
+  const freezeTarget = async (
+    ctx: Parameters<typeof resolveTarget>[0],
+    input: Parameters<typeof resolveTarget>[3],
+    environment: string,
+    what: string,
+  ) => {
+    const target = await resolveTarget(ctx, options, reader, input, {
+      permission: mlGitopsEnvironmentFreezePermission,
+      what,
+    });
+    const current = await readBranchManifest(writer, target, environment);
+    return {
+      target,
+      current,
+      model: target.model ?? current.manifest.model_name,
+    };
+  };
+  return { writer, freezeTarget };
+}
+
+/**
  * `ml-gitops:environment:freeze`: opens a pull request that writes
  * `freeze: { reason, until? }` into an environment's manifest. While it is
  * merged, `ml-gitops validate` fails every pull request to that environment
@@ -58,7 +83,7 @@ function checkUntil(value: unknown, now: Date): string | undefined {
  * @public
  */
 export function createFreezeAction(options: MlGitopsActionOptions) {
-  const { reader, writer } = createGitClients(options);
+  const { writer, freezeTarget } = freezeSteps(options);
   return createTemplateAction({
     id: 'ml-gitops:environment:freeze',
     description:
@@ -69,11 +94,14 @@ export function createFreezeAction(options: MlGitopsActionOptions) {
       input: {
         ...targetInput,
         ...manifestPathInput,
-        environment: z =>
-          z.string().describe('The environment (branch) to freeze'),
+        ...environmentInput(
+          options.config.environments,
+          'The environment (branch) to freeze',
+        ),
         reason: z =>
           z
             .string()
+            .max(500)
             .describe(
               'Why the environment is frozen; shown on the ML GitOps tab and in every refusal',
             ),
@@ -96,13 +124,13 @@ export function createFreezeAction(options: MlGitopsActionOptions) {
       );
       const reason = checkNonEmptyText(input.reason, 'reason', 500);
       const until = checkUntil(input.until, new Date());
-      const target = await resolveTarget(ctx, options, reader, input, {
-        permission: mlGitopsEnvironmentFreezePermission,
-        what: 'freeze environments of',
-      });
+      const { target, current, model } = await freezeTarget(
+        ctx,
+        input,
+        environment,
+        'freeze environments of',
+      );
       const { loc, manifestPath } = target;
-      const current = await readBranchManifest(writer, target, environment);
-      const model = target.model ?? current.manifest.model_name;
       const freeze = { reason, ...(until ? { until } : {}) };
       const edited = setManifestFreeze(current.text, freeze);
       if (edited === current.text) {
@@ -128,19 +156,13 @@ export function createFreezeAction(options: MlGitopsActionOptions) {
         '',
         `**Reason:** ${markdownText(reason)}`,
         '',
-        `Writes \`freeze:\` in \`${manifestPath}\`. Once merged, the pull request check fails every change of \`model_version\` to ${environment} except a rollback (a pull request labelled \`ml-gitops/rollback\`), and the deploy and promote actions refuse.`,
+        `Writes \`freeze:\` in \`${manifestPath}\`. Once merged, the pull request check fails every change of \`model_version\` to ${environment} except a rollback (a pull request labelled \`${CHANGE_LABELS.rollback}\`), and the deploy and promote actions refuse.`,
         '',
         openedBy('ml-gitops:environment:freeze', ctx, target.entityRef),
       ].join('\n');
 
-      if (ctx.isDryRun) {
-        ctx.logger.info(
-          `Dry run: would commit the freeze on ${change.branch} and open "${title}"`,
-        );
-        ctx.output('branch', change.branch);
-        return;
-      }
       await proposeManifestChange(ctx, writer, change, {
+        dryRun: `commit the freeze on ${change.branch} and open "${title}"`,
         baseHead: current.head,
         manifestPath,
         edit: text => setManifestFreeze(text, freeze),
@@ -161,7 +183,7 @@ export function createFreezeAction(options: MlGitopsActionOptions) {
  * @public
  */
 export function createUnfreezeAction(options: MlGitopsActionOptions) {
-  const { reader, writer } = createGitClients(options);
+  const { writer, freezeTarget } = freezeSteps(options);
   return createTemplateAction({
     id: 'ml-gitops:environment:unfreeze',
     description:
@@ -172,8 +194,10 @@ export function createUnfreezeAction(options: MlGitopsActionOptions) {
       input: {
         ...targetInput,
         ...manifestPathInput,
-        environment: z =>
-          z.string().describe('The environment (branch) to unfreeze'),
+        ...environmentInput(
+          options.config.environments,
+          'The environment (branch) to unfreeze',
+        ),
       },
       output: pullRequestOutput('The branch holding the unfreeze'),
     },
@@ -184,13 +208,13 @@ export function createUnfreezeAction(options: MlGitopsActionOptions) {
         input.environment,
         'environment',
       );
-      const target = await resolveTarget(ctx, options, reader, input, {
-        permission: mlGitopsEnvironmentFreezePermission,
-        what: 'unfreeze environments of',
-      });
+      const { target, current, model } = await freezeTarget(
+        ctx,
+        input,
+        environment,
+        'unfreeze environments of',
+      );
       const { loc, manifestPath } = target;
-      const current = await readBranchManifest(writer, target, environment);
-      const model = target.model ?? current.manifest.model_name;
       if (!current.manifest.freeze) {
         throw new InputError(
           `${environment} of ${model} is not frozen: ${manifestPath} has no freeze`,
@@ -216,14 +240,8 @@ export function createUnfreezeAction(options: MlGitopsActionOptions) {
         '',
         openedBy('ml-gitops:environment:unfreeze', ctx, target.entityRef),
       ].join('\n');
-      if (ctx.isDryRun) {
-        ctx.logger.info(
-          `Dry run: would remove the freeze on ${change.branch} and open "${title}"`,
-        );
-        ctx.output('branch', change.branch);
-        return;
-      }
       await proposeManifestChange(ctx, writer, change, {
+        dryRun: `remove the freeze on ${change.branch} and open "${title}"`,
         baseHead: current.head,
         manifestPath,
         edit: text => setManifestFreeze(text, undefined),

@@ -256,8 +256,7 @@ type Row = [
   layer?: 'schema',
 ];
 
-const notConfigured =
-  /is not a configured environment; choose one of dev, staging, production/;
+const notAnEnvironment = /is not one of enum values: dev,staging,production/;
 const plainText = /contains control, invisible or text-direction characters/;
 const notAVersion = /is not a registry version id/;
 const certificateUrlRefused =
@@ -271,51 +270,65 @@ const rows: Row[] = [
     'deploy',
     'an environment with ".."',
     { environment: 'dev..prod' },
-    notConfigured,
+    notAnEnvironment,
+    'schema',
   ],
   [
     'deploy',
     'an environment with a space',
     { environment: 'dev prod' },
-    notConfigured,
+    notAnEnvironment,
+    'schema',
   ],
   [
     'deploy',
     'an environment with ~ ^ : ? * [',
     { environment: 'dev~^:?*[' },
-    notConfigured,
+    notAnEnvironment,
+    'schema',
   ],
   [
     'deploy',
     'an environment with "@{"',
     { environment: 'dev@{1}' },
-    notConfigured,
+    notAnEnvironment,
+    'schema',
   ],
   [
     'deploy',
     'an environment with a leading "-"',
     { environment: '-dev' },
-    notConfigured,
+    notAnEnvironment,
+    'schema',
   ],
   [
     'deploy',
     'an environment ending in .lock',
     { environment: 'dev.lock' },
-    notConfigured,
+    notAnEnvironment,
+    'schema',
   ],
   [
     'deploy',
     'an environment with a control character',
     { environment: 'dev\u0000' },
-    plainText,
+    notAnEnvironment,
+    'schema',
   ],
   [
     'deploy',
     'an environment with an RTL override',
     { environment: 'dev\u202e' },
-    plainText,
+    notAnEnvironment,
+    'schema',
   ],
-  ['deploy', 'an empty environment', { environment: '' }, notConfigured],
+  [
+    'deploy',
+    'an empty environment',
+    { environment: '' },
+    notAnEnvironment,
+    'schema',
+  ],
   [
     'deploy',
     'an environment that is a list',
@@ -350,7 +363,8 @@ const rows: Row[] = [
     'deploy',
     'a 1 MB version',
     { version: '1'.repeat(MB) },
-    /version is 1048576 characters long; at most 63/,
+    /version does not meet maximum length of 63/,
+    'schema',
   ],
   ['deploy', 'an empty version', { version: '' }, notAVersion],
   [
@@ -520,7 +534,8 @@ const rows: Row[] = [
     'promote',
     'a source with shell syntax',
     { sourceEnvironment: 'staging;rm -rf /' },
-    /sourceEnvironment "staging;rm -rf \/" is not a configured environment/,
+    notAnEnvironment,
+    'schema',
   ],
   [
     'promote',
@@ -552,13 +567,15 @@ const rows: Row[] = [
     'rollback',
     'an environment climbing to another branch',
     { environment: 'dev/../production' },
-    notConfigured,
+    notAnEnvironment,
+    'schema',
   ],
   [
     'rollback',
     'HEAD as the environment',
     { environment: 'HEAD' },
-    notConfigured,
+    notAnEnvironment,
+    'schema',
   ],
   [
     'rollback',
@@ -724,7 +741,13 @@ const rows: Row[] = [
     { certificate: 'x'.repeat(MB) },
     pastedRefused,
   ],
-  ['seal', 'an unknown environment', { environment: 'prod' }, notConfigured],
+  [
+    'seal',
+    'an unknown environment',
+    { environment: 'prod' },
+    notAnEnvironment,
+    'schema',
+  ],
   // Config repos that would carry injected YAML, CODEOWNERS or Applications.
   [
     'create',
@@ -820,7 +843,8 @@ const rows: Row[] = [
     'rollback',
     'a 1001-character reason',
     { reason: 'x'.repeat(1001) },
-    /reason is 1001 characters long; at most 1000/,
+    /reason does not meet maximum length of 1000/,
+    'schema',
   ],
   [
     'rollback',
@@ -876,7 +900,8 @@ const rows: Row[] = [
     'freeze',
     'a 501-character reason',
     { reason: 'x'.repeat(501) },
-    /reason is 501 characters long; at most 500/,
+    /reason does not meet maximum length of 500/,
+    'schema',
   ],
   [
     'freeze',
@@ -915,19 +940,33 @@ const rows: Row[] = [
     /instance.until is not of a type\(s\) string/,
     'schema',
   ],
-  ['freeze', 'an unknown environment', { environment: 'prod' }, notConfigured],
+  [
+    'freeze',
+    'an unknown environment',
+    { environment: 'prod' },
+    notAnEnvironment,
+    'schema',
+  ],
   [
     'freeze',
     'an environment climbing to another branch',
     { environment: 'dev/../production' },
-    notConfigured,
+    notAnEnvironment,
+    'schema',
   ],
-  ['unfreeze', 'an unknown environment', { environment: 'qa' }, notConfigured],
+  [
+    'unfreeze',
+    'an unknown environment',
+    { environment: 'qa' },
+    notAnEnvironment,
+    'schema',
+  ],
   [
     'unfreeze',
     'HEAD as the environment',
     { environment: 'HEAD' },
-    notConfigured,
+    notAnEnvironment,
+    'schema',
   ],
   // Rejections: tags written into the registry.
   [
@@ -959,7 +998,8 @@ const rows: Row[] = [
     'reject',
     'a 1001-character reason',
     { reason: 'x'.repeat(1001) },
-    /reason is 1001 characters long; at most 1000/,
+    /reason does not meet maximum length of 1000/,
+    'schema',
   ],
   [
     'reject',
@@ -985,7 +1025,8 @@ const rows: Row[] = [
     'unreject',
     'a 500-character version',
     { version: '1'.repeat(500) },
-    /version is 500 characters long; at most 63/,
+    /version does not meet maximum length of 63/,
+    'schema',
   ],
 ];
 

@@ -3,8 +3,10 @@ import { InputError } from '@backstage/errors';
 import {
   branchNameProblem,
   manifestPathProblem,
+  modelVersionSchema,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import type { z as zod } from 'zod/v3';
+import { MlGitopsActionsConfig } from './config';
 
 /*
  * The input fields several actions share, and the checks every action runs
@@ -45,6 +47,35 @@ export const manifestPathInput = {
       .optional(),
 };
 
+/**
+ * A field naming one of the configured environments (`mlGitops.environments`,
+ * a branch each): the scaffolder refuses any other value before the action
+ * runs, naming the ones it accepts.
+ */
+export function environmentField(
+  environments: readonly string[],
+  description: string,
+) {
+  return (z: Z) =>
+    z.enum(environments as [string, ...string[]]).describe(description);
+}
+
+/** `environment`: the environment (branch) a change is made to. */
+export function environmentInput(
+  environments: readonly string[],
+  description: string,
+) {
+  return { environment: environmentField(environments, description) };
+}
+
+/** The longest registry version id (`modelVersionSchema`). */
+export const VERSION_MAX_LENGTH = 63;
+
+/** A registry version id field; its characters are checked by `checkVersion`. */
+export function versionField(description: string) {
+  return (z: Z) => z.string().max(VERSION_MAX_LENGTH).describe(description);
+}
+
 /** `force` and `reason`, for actions whose checks may be overridden. */
 export function overrideInput(checks: string) {
   return {
@@ -58,6 +89,7 @@ export function overrideInput(checks: string) {
     reason: (z: Z) =>
       z
         .string()
+        .max(1000)
         .describe(
           'Why the checks are overridden; stated in a warning in the pull request',
         )
@@ -340,4 +372,34 @@ export function checkReviewers(value: unknown): string[] {
     );
   }
   return [...new Set(value as string[])];
+}
+
+/** Refuses an environment not in the configured promotion order. */
+export function checkEnvironment(
+  config: MlGitopsActionsConfig,
+  environment: unknown,
+  field: string,
+): string {
+  checkText(environment, field, 100);
+  if (!config.environments.includes(environment as string)) {
+    throw new InputError(
+      `${field} "${environment}" is not a configured environment; choose one of ${config.environments.join(
+        ', ',
+      )} (mlGitops.environments)`,
+    );
+  }
+  return environment as string;
+}
+
+/** Refuses anything but a registry version id. */
+export function checkVersion(version: unknown, field = 'version'): string {
+  checkText(version, field, VERSION_MAX_LENGTH);
+  if (!modelVersionSchema.safeParse(version).success) {
+    throw new InputError(
+      `${field} ${JSON.stringify(
+        version,
+      )} is not a registry version id: use 1 to 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit (e.g. "13")`,
+    );
+  }
+  return version as string;
 }

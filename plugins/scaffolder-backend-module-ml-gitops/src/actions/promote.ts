@@ -1,4 +1,3 @@
-import { markdownText } from '@ml-gitops/plugin-ml-gitops-node';
 import {
   AuthService,
   BackstageCredentials,
@@ -13,34 +12,32 @@ import {
   describeCanary,
   EnvironmentStatus,
   getNextEnvironment,
+  markdownText,
   mlGitopsDeploymentPromotePermission,
   setModelVersion,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { examples } from './promote.examples';
 import {
+  checkEnvironment,
   checkReviewers,
   manifestPathInput,
   pullRequestOutput,
   targetInput,
+  environmentField,
 } from './inputs';
 import { branchChange, openedBy, proposeManifestChange } from './pullRequest';
+import { createGitClients, MlGitopsActionOptions } from './actionOptions';
+import { readBranchManifest, refuseFrozen } from './branchManifest';
+import { resolveTarget } from './modelTarget';
+import { checkForce, enforce, forceWarning } from './overrides';
+import { authorizeForce } from './permissionChecks';
 import {
-  checkEnvironment,
-  checkForce,
   checkRegistry,
-  storageUriFor,
-  createGitClients,
-  enforce,
-  forceWarning,
-  MlGitopsActionOptions,
-  readBranchManifest,
-  refuseFrozen,
   registrySection,
-  resolveTarget,
-  authorizeForce,
-} from './shared';
+  storageUriFor,
+} from './registryChecks';
 
-/** Options of {@link createPromoteAction}. */
+/** Options of {@link createPromoteAction}. @public */
 export type PromoteActionOptions = MlGitopsActionOptions & {
   /** With auth, lets the action ask the ml-gitops backend for live status. */
   discovery?: DiscoveryService;
@@ -173,17 +170,15 @@ export function createPromoteAction(options: PromoteActionOptions) {
       input: {
         ...targetInput,
         ...manifestPathInput,
-        sourceEnvironment: z =>
-          z
-            .string()
-            .describe('The environment (branch) to promote from, e.g. staging'),
+        sourceEnvironment: environmentField(
+          options.config.environments,
+          'The environment (branch) to promote from, e.g. staging',
+        ),
         targetEnvironment: z =>
-          z
-            .string()
-            .describe(
-              'The environment (branch) to promote to; must come directly after the source in mlGitops.environments, which is the default',
-            )
-            .optional(),
+          environmentField(
+            options.config.environments,
+            'The environment (branch) to promote to; must come directly after the source in mlGitops.environments, which is the default',
+          )(z).optional(),
         reviewers: z =>
           z
             .array(z.string())
@@ -208,6 +203,7 @@ export function createPromoteAction(options: PromoteActionOptions) {
         reason: z =>
           z
             .string()
+            .max(1000)
             .describe(
               'Why the checks are overridden; stated in a warning in the pull request',
             )
@@ -357,21 +353,14 @@ export function createPromoteAction(options: PromoteActionOptions) {
         openedBy('ml-gitops:promote', ctx, resolved.entityRef),
       ].join('\n');
 
-      if (ctx.isDryRun) {
-        ctx.logger.info(
-          `Dry run: would commit model_version ${newVersion} on ${
-            change.branch
-          } (from ${target}@${to.head.slice(0, 7)}) and open "${title}"${
-            input.reviewers?.length
-              ? `, requesting reviews from ${input.reviewers.join(', ')}`
-              : ''
-          }`,
-        );
-        ctx.output('branch', change.branch);
-        return;
-      }
-
       await proposeManifestChange(ctx, writer, change, {
+        dryRun: `commit model_version ${newVersion} on ${
+          change.branch
+        } (from ${target}@${to.head.slice(0, 7)}) and open "${title}"${
+          input.reviewers?.length
+            ? `, requesting reviews from ${input.reviewers.join(', ')}`
+            : ''
+        }`,
         baseHead: to.head,
         manifestPath: resolved.manifestPath,
         edit: text =>

@@ -173,13 +173,17 @@ export async function openChangePullRequest(
  * that applies `edit` to the manifest at the environment's head, then its
  * pull request (see {@link writeOneCommitBranch} and
  * {@link openChangePullRequest}). The commit is made for the person who
- * started the task.
+ * started the task. In a dry run it only says what it would do
+ * (`Dry run: would <dryRun>`) and sets the branch output.
  */
 export async function proposeManifestChange(
-  ctx: StepContext & Parameters<typeof initiatorAuthor>[0],
+  ctx: StepContext &
+    Parameters<typeof initiatorAuthor>[0] & { isDryRun?: boolean },
   writer: GithubConfigRepoWriter,
   change: BranchChange,
   proposal: {
+    /** What the change would do, for the dry run's log line. */
+    dryRun: string;
     baseHead: string;
     manifestPath: string;
     edit: (text: string) => string;
@@ -190,7 +194,12 @@ export async function proposeManifestChange(
     reviewers?: string[];
     environments: readonly string[];
   },
-): Promise<PullRequestRef> {
+): Promise<PullRequestRef | undefined> {
+  if (ctx.isDryRun) {
+    ctx.logger.info(`Dry run: would ${proposal.dryRun}`);
+    ctx.output('branch', change.branch);
+    return undefined;
+  }
   const { manifestPath, edit } = proposal;
   await writeOneCommitBranch(ctx, writer, change, {
     baseHead: proposal.baseHead,

@@ -9,23 +9,22 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { examples } from './rollback.examples';
 import {
+  checkEnvironment,
   checkNonEmptyText,
+  checkVersion,
   manifestPathInput,
   pullRequestOutput,
   targetInput,
+  environmentInput,
+  versionField,
 } from './inputs';
 import { initiatorAuthor, openedBy } from './pullRequest';
-import {
-  authorizeChange,
-  checkEnvironment,
-  checkVersion,
-  createGitClients,
-  MlGitopsActionOptions,
-  registryFor,
-  resolveTarget,
-} from './shared';
+import { createGitClients, MlGitopsActionOptions } from './actionOptions';
+import { resolveTarget } from './modelTarget';
+import { authorizeChange } from './permissionChecks';
+import { registryFor } from './registryChecks';
 
-/** Options of {@link createRollbackAction}. */
+/** Options of {@link createRollbackAction}. @public */
 export type RollbackActionOptions = MlGitopsActionOptions & {
   /**
    * The URL git clones and pushes; defaults to `<repo URL>.git` over HTTPS.
@@ -59,23 +58,21 @@ export function createRollbackAction(options: RollbackActionOptions) {
       input: {
         ...targetInput,
         ...manifestPathInput,
-        environment: z =>
-          z
-            .string()
-            .describe('The environment (branch) to roll back, e.g. production'),
+        ...environmentInput(
+          options.config.environments,
+          'The environment (branch) to roll back, e.g. production',
+        ),
         reason: z =>
           z
             .string()
+            .max(1000)
             .describe(
               'Why the environment is rolled back; written in the pull request, the history and the notification',
             ),
         toVersion: z =>
-          z
-            .string()
-            .describe(
-              'The version to go back to: any earlier version that served in the environment and is not rejected; default the newest one not rolled back from',
-            )
-            .optional(),
+          versionField(
+            'The version to go back to: any earlier version that served in the environment and is not rejected; default the newest one not rolled back from',
+          )(z).optional(),
         rejectVersion: z =>
           z
             .boolean()

@@ -17,8 +17,10 @@ import {
 import {
   checkDnsLabel,
   checkDnsSubdomain,
+  checkEnvironment,
   pullRequestOutput,
   targetInput,
+  environmentInput,
 } from './inputs';
 import {
   branchChange,
@@ -27,15 +29,11 @@ import {
   openedBy,
   writeOneCommitBranch,
 } from './pullRequest';
-import {
-  checkEnvironment,
-  createGitClients,
-  MlGitopsActionOptions,
-  readBranchManifest,
-  resolveTarget,
-} from './shared';
+import { createGitClients, MlGitopsActionOptions } from './actionOptions';
+import { readBranchManifest } from './branchManifest';
+import { resolveTarget } from './modelTarget';
 
-/** How widely a SealedSecret may be unsealed (kubeseal's `--scope`). */
+/** How widely a SealedSecret may be unsealed (kubeseal's `--scope`). @public */
 export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
 
 const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
@@ -356,12 +354,10 @@ export function createSealSecretAction(options: MlGitopsActionOptions) {
     schema: {
       input: {
         ...targetInput,
-        environment: z =>
-          z
-            .string()
-            .describe(
-              'The environment (branch) the secret is for, e.g. production',
-            ),
+        ...environmentInput(
+          options.config.environments,
+          'The environment (branch) the secret is for, e.g. production',
+        ),
         name: z =>
           z
             .string()

@@ -6,16 +6,17 @@ import {
   versionRejection,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { rejectExamples, unrejectExamples } from './versionRejection.examples';
-import { checkNonEmptyText, manifestPathInput, targetInput } from './inputs';
 import {
+  checkNonEmptyText,
   checkVersion,
-  createGitClients,
-  MlGitopsActionOptions,
-  ModelTarget,
-  readBranchManifest,
-  registryFor,
-  resolveTarget,
-} from './shared';
+  manifestPathInput,
+  targetInput,
+  versionField,
+} from './inputs';
+import { createGitClients, MlGitopsActionOptions } from './actionOptions';
+import { readBranchManifest } from './branchManifest';
+import { ModelTarget, resolveTarget } from './modelTarget';
+import { registryFor } from './registryChecks';
 import type { GithubConfigRepoWriter } from '@ml-gitops/plugin-ml-gitops-node';
 
 /** The registry client of a model and the version, or a clear refusal. */
@@ -67,9 +68,12 @@ export function createRejectVersionAction(options: MlGitopsActionOptions) {
       input: {
         ...targetInput,
         ...manifestPathInput,
-        version: z => z.string().describe('The registry version id to reject'),
+        version: versionField('The registry version id to reject'),
         reason: z =>
-          z.string().describe('Why; quoted whenever the version is refused'),
+          z
+            .string()
+            .max(1000)
+            .describe('Why; quoted whenever the version is refused'),
       },
       output: {
         rejectedVersion: z => z.string().describe('The version rejected'),
@@ -131,8 +135,7 @@ export function createUnrejectVersionAction(options: MlGitopsActionOptions) {
       input: {
         ...targetInput,
         ...manifestPathInput,
-        version: z =>
-          z.string().describe('The registry version id to un-reject'),
+        version: versionField('The registry version id to un-reject'),
       },
       output: {
         previousReason: z =>

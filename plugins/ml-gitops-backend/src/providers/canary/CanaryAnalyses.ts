@@ -333,11 +333,8 @@ export class CanaryAnalyses {
     group: string,
     plural: string,
   ): Promise<KubeObject[]> {
-    const version = await client.preferredVersion(group);
-    if (!version) return [];
-    return client.list(
+    return client.listServed(
       group,
-      version,
       plural,
       `${LABEL_MODEL},${LABEL_ENVIRONMENT}`,
     );

@@ -683,15 +683,18 @@ describe('KubernetesClusters', () => {
         'v1beta1',
       );
       await writeFile(file, 'second-token\n');
-      await expect(oidc.preferredVersion('serving.kserve.io')).resolves.toBe(
-        'v1beta1',
-      );
+      // Discovery is cached: the next request is the list.
+      await expect(
+        oidc.listServed('serving.kserve.io', 'inferenceservices', 'x'),
+      ).resolves.toHaveLength(1);
       expect(seen.map(r => r.oidc)).toEqual([
         { okta: 'first-token' },
         { okta: 'second-token' },
       ]);
       await rm(file);
-      await expect(oidc.preferredVersion('serving.kserve.io')).rejects.toThrow(
+      await expect(
+        oidc.listServed('serving.kserve.io', 'inferenceservices', 'x'),
+      ).rejects.toThrow(
         `mlGitops.kubernetes.oidcTokens.okta.tokenFile cannot be read: ENOENT`,
       );
     } finally {

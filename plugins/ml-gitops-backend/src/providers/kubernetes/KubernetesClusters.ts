@@ -219,6 +219,31 @@ async function proxyRefusal(
 const LIST_CHUNK = 500;
 
 /**
+ * How long a served API group's preferred version is kept: the six hours
+ * recent kubectl keeps its disk discovery cache (ToDiscoveryClient in
+ * cli-runtime's genericclioptions/config_flags.go; ten minutes in older
+ * releases), since a list that answers 404 drops the entry at once (see
+ * {@link KubernetesClusterClient.listServed}).
+ */
+export const DISCOVERY_TTL_MS = 6 * 60 * 60_000;
+
+/**
+ * How long a group or resource that is not served is remembered as such: a
+ * controller installed later (KServe, Argo Rollouts, Flux) is found within
+ * ten minutes.
+ */
+export const NOT_SERVED_TTL_MS = 10 * 60_000;
+
+/** What discovery said about one API group. */
+type Discovered = {
+  /** The preferred version; undefined when the group is not served. */
+  version: string | undefined;
+  /** The number of the discovery request that said it, per client. */
+  seq: number;
+  expiresAt: number;
+};
+
+/**
  * A minimal Kubernetes API client: list and merge-patch, nothing more. Every
  * request gives up after the request timeout; an answer that is not the JSON
  * the API server sends fails with a message naming the cluster.
@@ -227,13 +252,14 @@ export class KubernetesClusterClient {
   /** A client that talks to the cluster's API server directly. */
   static create(
     cluster: KubernetesCluster,
-    options: { fetch?: FetchFn; timeoutMs?: number } = {},
+    options: { fetch?: FetchFn; timeoutMs?: number; now?: () => number } = {},
   ): KubernetesClusterClient {
     const route = directRoute(cluster, options.fetch);
     return new KubernetesClusterClient(
       { name: cluster.name },
       async () => route,
       options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      options.now ?? Date.now,
     );
   }
 
@@ -245,14 +271,24 @@ export class KubernetesClusterClient {
     name: string,
     route: () => Promise<KubernetesClusterRoute>,
     timeoutMs: number,
+    now: () => number = Date.now,
   ): KubernetesClusterClient {
-    return new KubernetesClusterClient({ name }, route, timeoutMs);
+    return new KubernetesClusterClient({ name }, route, timeoutMs, now);
   }
+
+  /** Discovery answers by API group (see {@link DISCOVERY_TTL_MS}). */
+  private readonly discovery = new Map<string, Discovered>();
+  private readonly discovering = new Map<string, Promise<Discovered>>();
+  /** Discovery requests answered so far. */
+  private discoveries = 0;
+  /** Until when a resource (`plural.group`) is known not to be served. */
+  private readonly notServed = new Map<string, number>();
 
   private constructor(
     readonly cluster: { readonly name: string },
     private readonly route: () => Promise<KubernetesClusterRoute>,
     private readonly timeoutMs: number,
+    private readonly now: () => number,
   ) {}
 
   private async send(
@@ -350,33 +386,136 @@ export class KubernetesClusterClient {
     );
   }
 
-  /** The preferred version of an API group, or undefined when it is not served. */
+  /**
+   * The preferred version of an API group, or undefined when it is not
+   * served: from the discovery cache (see {@link DISCOVERY_TTL_MS}), else
+   * asked with `GET /apis/<group>`.
+   */
   async preferredVersion(group: string): Promise<string | undefined> {
+    return (await this.discovered(group)).version;
+  }
+
+  /**
+   * The group's discovery answer, kept like kubectl keeps its discovery
+   * cache: a served group for {@link DISCOVERY_TTL_MS}, a group that is not
+   * served for {@link NOT_SERVED_TTL_MS}; dropped when a list of one of its
+   * resources answers 404. Callers asking at once share one request.
+   */
+  private async discovered(group: string): Promise<Discovered> {
+    const known = this.discovery.get(group);
+    if (known && this.now() < known.expiresAt) return known;
+    let pending = this.discovering.get(group);
+    if (!pending) {
+      pending = this.discover(group).finally(() =>
+        this.discovering.delete(group),
+      );
+      this.discovering.set(group, pending);
+    }
+    return pending;
+  }
+
+  private async discover(group: string): Promise<Discovered> {
     const path = `/apis/${group}`;
     const answer = await this.send(path);
-    if (answer.response.status === 404) return undefined;
-    if (!answer.response.ok) throw await this.failure(path, answer);
-    const body = (await this.body(path, answer.response)) as {
-      preferredVersion?: { version?: unknown };
-      versions?: Array<{ version?: unknown }>;
-    };
-    const version =
-      body.preferredVersion?.version ??
-      (Array.isArray(body.versions) ? body.versions[0]?.version : undefined);
-    if (version !== undefined && typeof version !== 'string') {
-      throw new ServiceUnavailableError(
-        `Cluster "${this.cluster.name}" answered /apis/${group} with an APIGroup whose preferredVersion is not a string`,
-      );
+    let version: string | undefined;
+    if (answer.response.status === 404) {
+      await answer.response.text().catch(() => undefined);
+    } else if (!answer.response.ok) {
+      throw await this.failure(path, answer);
+    } else {
+      const body = (await this.body(path, answer.response)) as {
+        preferredVersion?: { version?: unknown };
+        versions?: Array<{ version?: unknown }>;
+      };
+      const preferred =
+        body.preferredVersion?.version ??
+        (Array.isArray(body.versions) ? body.versions[0]?.version : undefined);
+      if (preferred !== undefined && typeof preferred !== 'string') {
+        throw new ServiceUnavailableError(
+          `Cluster "${this.cluster.name}" answered /apis/${group} with an APIGroup whose preferredVersion is not a string`,
+        );
+      }
+      version = preferred;
     }
-    return version;
+    this.discoveries += 1;
+    const discovered: Discovered = {
+      version,
+      seq: this.discoveries,
+      expiresAt: this.now() + (version ? DISCOVERY_TTL_MS : NOT_SERVED_TTL_MS),
+    };
+    this.discovery.set(group, discovered);
+    return discovered;
   }
-  /** Lists objects of a resource in all namespaces with a label selector. */
+
+  /** Forgets what discovery said about a group that answered 404 to a list. */
+  private forget(group: string, version: string): void {
+    if (this.discovery.get(group)?.version === version) {
+      this.discovery.delete(group);
+    }
+  }
+
+  /**
+   * Lists a resource at the version its group prefers, in all namespaces,
+   * with a label selector; no objects when the group or the resource is not
+   * served. Steady cycles send no discovery request: the version comes from
+   * the discovery cache. A 404 to the list (its CRD removed, or upgraded to
+   * another version) drops the group's entry and asks discovery again at
+   * once: a new preferred version is listed in the same call; a resource its
+   * group does not serve is not listed again for {@link NOT_SERVED_TTL_MS}.
+   */
+  async listServed(
+    group: string,
+    plural: string,
+    labelSelector: string,
+  ): Promise<KubeObject[]> {
+    const resource = `${plural}.${group}`;
+    const missingUntil = this.notServed.get(resource);
+    if (missingUntil !== undefined) {
+      if (this.now() < missingUntil) return [];
+      this.notServed.delete(resource);
+    }
+    const asked = this.discoveries;
+    let discovered = await this.discovered(group);
+    for (;;) {
+      const version = discovered.version;
+      if (!version) return [];
+      const items = await this.listAt(group, version, plural, labelSelector);
+      if (items) return items;
+      this.forget(group, version);
+      if (discovered.seq > asked) {
+        // Discovery was asked in this call and still names this version:
+        // the group is served without this resource.
+        this.notServed.set(resource, this.now() + NOT_SERVED_TTL_MS);
+        return [];
+      }
+      discovered = await this.discovered(group);
+    }
+  }
+
+  /**
+   * Lists objects of a resource in all namespaces with a label selector; no
+   * objects when the API server answers 404 (which also drops the group from
+   * the discovery cache).
+   */
   async list(
     group: string,
     version: string,
     plural: string,
     labelSelector: string,
   ): Promise<KubeObject[]> {
+    const items = await this.listAt(group, version, plural, labelSelector);
+    if (items) return items;
+    this.forget(group, version);
+    return [];
+  }
+
+  /** The objects, or undefined when the API server answers 404. */
+  private async listAt(
+    group: string,
+    version: string,
+    plural: string,
+    labelSelector: string,
+  ): Promise<KubeObject[] | undefined> {
     const base = `/apis/${group}/${version}/${plural}?labelSelector=${encodeURIComponent(
       labelSelector,
     )}&limit=${LIST_CHUNK}`;
@@ -389,7 +528,10 @@ export class KubernetesClusterClient {
         : base;
       const answer = await this.send(path);
       const response = answer.response;
-      if (response.status === 404) return [];
+      if (response.status === 404) {
+        await response.text().catch(() => undefined);
+        return undefined;
+      }
       if (response.status === 410 && token && !restarted) {
         // The continue token outlived the server's snapshot (Kubernetes
         // "API concepts": 410 Expired): start the list again, once.
@@ -495,6 +637,8 @@ export class KubernetesClusters {
     logger: LoggerService;
     timeoutMs?: number;
     fetch?: FetchFn;
+    /** The clock of the discovery cache. */
+    now?: () => number;
   }): KubernetesClusters {
     return new KubernetesClusters(
       options,
@@ -510,6 +654,7 @@ export class KubernetesClusters {
       logger: LoggerService;
       timeoutMs?: number;
       fetch?: FetchFn;
+      now?: () => number;
     },
     private readonly oidcTokens: Map<string, OidcTokenSource>,
   ) {
@@ -525,6 +670,7 @@ export class KubernetesClusters {
         name,
         () => this.routeTo(name),
         this.timeoutMs,
+        this.options.now,
       );
       this.byName.set(name, client);
     }

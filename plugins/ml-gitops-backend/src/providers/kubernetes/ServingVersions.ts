@@ -24,7 +24,8 @@ const RANK: Record<ServingState, number> = {
  * labelled `ml-gitops/model`, `ml-gitops/environment` and
  * `ml-gitops/model-version`) and whether it really serves (their status:
  * Ready, model loaded, traffic; see `servingStatus`): one list call per
- * cluster per poll cycle.
+ * cluster per poll cycle, and no discovery request once the cluster's
+ * discovery answer is cached.
  */
 export class ServingVersions {
   constructor(private readonly clients: KubernetesClusterClient[]) {}
@@ -48,14 +49,8 @@ export class ServingVersions {
     await Promise.all(
       this.clients.map(async client => {
         try {
-          const version = await client.preferredVersion(GROUP);
-          if (!version) {
-            inferenceServices.set(client.cluster.name, []);
-            return;
-          }
-          const items = await client.list(
+          const items = await client.listServed(
             GROUP,
-            version,
             'inferenceservices',
             `${LABEL_MODEL},${LABEL_MODEL_VERSION}`,
           );

@@ -227,7 +227,7 @@ describe('MlflowRegistry', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it('keeps a READY version for five minutes but never keeps a failure', async () => {
+  it('keeps a READY version until its recheck but never keeps a failure', async () => {
     let calls = 0;
     let down = true;
     server.use(
@@ -242,7 +242,10 @@ describe('MlflowRegistry', () => {
       }),
     );
     let now = 0;
-    const r = registry({ now: () => now });
+    const r = MlflowRegistry.fromConfig(
+      { name: 'mlflow-default', type: 'mlflow', url: MLFLOW, token: 'tok' },
+      { now: () => now, recheckAfterMs: 300_000, random: () => 0.5 },
+    );
     await expect(r.getVersion('fraud-detector', '12')).rejects.toThrow();
     down = false;
     // The failure was not cached: MLflow is asked again at once.
@@ -251,13 +254,20 @@ describe('MlflowRegistry', () => {
     });
     await r.getVersion('fraud-detector', '12');
     expect(calls).toBe(2);
-    // A READY version is kept for 2.5 to 5 minutes (spread at random).
+    // A READY version is first read again at a random share of
+    // recheckAfter (here half), then every recheckAfter.
     now = 149_000;
     await r.getVersion('fraud-detector', '12');
     expect(calls).toBe(2);
-    now = 301_000;
+    now = 150_000;
     await r.getVersion('fraud-detector', '12');
     expect(calls).toBe(3);
+    now = 449_000;
+    await r.getVersion('fraud-detector', '12');
+    expect(calls).toBe(3);
+    now = 450_000;
+    await r.getVersion('fraud-detector', '12');
+    expect(calls).toBe(4);
   });
 
   it('reads a version that is not READY again after a minute', async () => {

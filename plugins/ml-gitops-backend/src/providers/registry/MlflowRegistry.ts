@@ -8,55 +8,67 @@ import {
   ModelRegistry,
   RegistryVersionFacts,
 } from '@ml-gitops/plugin-ml-gitops-node';
-import { DEFAULT_REQUEST_TIMEOUT_MS, RegistryConfig } from '../../config';
+import {
+  DEFAULT_REGISTRY_RECHECK_AFTER_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  RegistryConfig,
+} from '../../config';
 import { keepAliveFetch } from '../../http/keepAliveFetch';
 
-/** How long the facts of a version that is not READY (yet) are kept. */
-const TTL_MS = 60_000;
 /**
- * A READY version's status, stage and aliases change rarely (an alias moves,
- * the version is archived): kept for five minutes. A newly declared version
- * is a new key and is read at once. At 10,000 model-environments this is
- * the difference between thousands of MLflow requests every other cycle and
- * a few hundred per cycle (see docs/performance.md).
+ * How long the facts of a version that is not READY (yet), or that MLflow
+ * does not know (yet), are kept: it may be registered any moment.
  */
-const READY_TTL_MS = 5 * 60_000;
+const UNSETTLED_TTL_MS = 60_000;
 /**
- * Each entry lives 50–100 % of its TTL, at random, so the versions read
- * together in one cycle (all of them, after a restart) are read again
- * spread over several later cycles instead of all in one.
+ * A run in one of these states logs no more metrics (RunStatus in
+ * mlflow/protos/service.proto): its metrics are kept until evicted.
  */
-const JITTER = 0.5;
-/**
- * The metrics of the run that produced a registered version are final once
- * the version is registered: they are kept for an hour, by run id, so a
- * refresh of the version's status, stage and aliases costs one request.
- */
-const RUN_TTL_MS = 60 * 60_000;
+const FINAL_RUN_STATES = new Set(['FINISHED', 'FAILED', 'KILLED']);
 /**
  * The memory each of the two caches (version facts, run metrics) may take:
  * bounded in bytes, since a run can log any number of metrics.
  */
-const MAX_CACHED_BYTES = 16 * 1024 * 1024;
+export const MAX_CACHED_BYTES = 16 * 1024 * 1024;
+
+type VersionEntry = {
+  facts: RegistryVersionFacts;
+  /** When the version is read again. */
+  dueAt: number;
+  /** The period it is read again at (a phase kept across reads). */
+  periodMs: number;
+};
 
 /**
  * An MLflow tracking server as a {@link ModelRegistry}: the version's status,
- * stage and aliases, and the metrics of the run that produced it. Answers are
- * kept for five minutes for a READY version and one minute otherwise (the
- * run's metrics, which do not change, for an hour). Failures are not
- * kept: an unreachable registry is asked again next time, and its errors
- * name the registry as configured.
+ * stage, aliases and tags, and the metrics of the run that produced it.
+ *
+ * What cannot change is read once: a READY version's registration facts and
+ * the metrics of a finished run are kept until the byte-bounded caches
+ * evict them. What can change (aliases, stage, the rejection tags) is read
+ * again on a slower clock than the poll cycle, every
+ * `mlGitops.registry.recheckAfter` (default five minutes), each version at
+ * its own phase of that period (chosen at random when it is first read and
+ * kept afterwards, also across an outage), so a steady cycle reads about
+ * versions × cycle ÷ recheckAfter versions with one request each, whatever
+ * was read together before. A version that is not READY or not known is
+ * read again after a minute; the metrics of a run that is still running are
+ * read again with its version. Failures are not kept: an unreachable
+ * registry is asked again at the next call (a version due for a re-read is
+ * not served from the cache meanwhile, so its gate turns unknown), and its
+ * errors name the registry as configured.
  */
 export class MlflowRegistry implements ModelRegistry {
   readonly name: string;
-  private readonly cache = new ByteBoundedCache<{
-    expiresAt: number;
-    facts: RegistryVersionFacts;
-  }>(MAX_CACHED_BYTES);
+  private readonly versions = new ByteBoundedCache<VersionEntry>(
+    MAX_CACHED_BYTES,
+  );
   private readonly runs = new ByteBoundedCache<{
     at: number;
+    final: boolean;
     metrics: Record<string, number>;
   }>(MAX_CACHED_BYTES);
+  private readonly reading = new Map<string, Promise<RegistryVersionFacts>>();
 
   static fromConfig(
     config: RegistryConfig,
@@ -65,6 +77,13 @@ export class MlflowRegistry implements ModelRegistry {
       now?: () => number;
       /** Timeout of one request; default 15 s (mlGitops.requestTimeout). */
       timeoutMs?: number;
+      /**
+       * How often a READY version's aliases, stage and tags are read again;
+       * default five minutes (mlGitops.registry.recheckAfter).
+       */
+      recheckAfterMs?: number;
+      /** A number in [0, 1), for the phase of each version's re-reads. */
+      random?: () => number;
     } = {},
   ): MlflowRegistry {
     return new MlflowRegistry(
@@ -79,6 +98,8 @@ export class MlflowRegistry implements ModelRegistry {
         timeoutMs: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       }),
       options.now ?? Date.now,
+      options.recheckAfterMs ?? DEFAULT_REGISTRY_RECHECK_AFTER_MS,
+      options.random ?? Math.random,
     );
   }
 
@@ -86,6 +107,8 @@ export class MlflowRegistry implements ModelRegistry {
     name: string,
     private readonly client: MlflowClient,
     private readonly now: () => number,
+    private readonly recheckAfterMs: number,
+    private readonly random: () => number,
   ) {
     this.name = name;
   }
@@ -95,10 +118,27 @@ export class MlflowRegistry implements ModelRegistry {
     version: string,
   ): Promise<RegistryVersionFacts> {
     const key = `${model}\u0000${version}`;
-    const cached = this.cache.get(key);
-    if (cached && this.now() < cached.expiresAt) {
+    const cached = this.versions.get(key);
+    if (cached && this.now() < cached.dueAt) {
       return cached.facts;
     }
+    // The environments declaring one version share one read.
+    let pending = this.reading.get(key);
+    if (!pending) {
+      pending = this.refresh(key, model, version, cached).finally(() =>
+        this.reading.delete(key),
+      );
+      this.reading.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async refresh(
+    key: string,
+    model: string,
+    version: string,
+    cached: VersionEntry | undefined,
+  ): Promise<RegistryVersionFacts> {
     let facts: RegistryVersionFacts;
     try {
       facts = {
@@ -111,11 +151,28 @@ export class MlflowRegistry implements ModelRegistry {
         error,
       );
     }
-    const ttl = facts.status === 'READY' ? READY_TTL_MS : TTL_MS;
-    this.cache.set(key, {
-      expiresAt: this.now() + ttl * (1 - JITTER * Math.random()),
-      facts,
-    });
+    const now = this.now();
+    const settled = facts.exists && facts.status === 'READY';
+    let entry: VersionEntry;
+    if (!settled) {
+      entry = { facts, dueAt: now + UNSETTLED_TTL_MS, periodMs: 0 };
+    } else if (cached?.periodMs === this.recheckAfterMs) {
+      // Keep the version's phase: the next read is a whole number of
+      // periods after the last one was due.
+      const periods = Math.floor((now - cached.dueAt) / cached.periodMs) + 1;
+      entry = {
+        facts,
+        dueAt: cached.dueAt + periods * cached.periodMs,
+        periodMs: cached.periodMs,
+      };
+    } else {
+      entry = {
+        facts,
+        dueAt: now + Math.max(1, (1 - this.random()) * this.recheckAfterMs),
+        periodMs: this.recheckAfterMs,
+      };
+    }
+    this.versions.set(key, entry);
     return facts;
   }
 
@@ -123,14 +180,18 @@ export class MlflowRegistry implements ModelRegistry {
     runId: string,
   ): Promise<{ metrics: Record<string, number> } | undefined> {
     const cached = this.runs.get(runId);
-    if (cached && this.now() - cached.at < RUN_TTL_MS) {
+    if (cached && (cached.final || this.now() - cached.at < UNSETTLED_TTL_MS)) {
       return cached;
     }
     const run = await this.client.getRun(runId);
     if (!run) {
       return undefined;
     }
-    const entry = { at: this.now(), metrics: run.metrics };
+    const entry = {
+      at: this.now(),
+      final: FINAL_RUN_STATES.has(run.status ?? ''),
+      metrics: run.metrics,
+    };
     this.runs.set(runId, entry);
     return entry;
   }

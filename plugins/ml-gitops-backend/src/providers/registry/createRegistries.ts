@@ -11,6 +11,8 @@ export function createRegistries(
   extra: ModelRegistry[],
   options: {
     timeoutMs?: number;
+    /** mlGitops.registry.recheckAfter, for the MLflow registries. */
+    recheckAfterMs?: number;
     now?: () => number;
     fetch?: typeof fetch;
   } = {},
@@ -32,6 +34,7 @@ export function createRegistries(
       config.name,
       MlflowRegistry.fromConfig(config, {
         timeoutMs: options.timeoutMs,
+        recheckAfterMs: options.recheckAfterMs,
         now: options.now,
         fetch: options.fetch,
       }),

@@ -1,6 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ResponseError } from '@backstage/errors';
+import { Route, Routes, useLocation } from 'react-router-dom';
 import type { DeploymentsResponse } from '@ml-gitops/plugin-ml-gitops-common';
 import { MlGitopsFleetPage } from './MlGitopsFleetPage';
 import { mockMlGitopsApi, renderWithApis } from '../../__testUtils__/render';
@@ -41,6 +42,11 @@ const fleet = [
     production: 'in-sync',
   }),
 ];
+
+function LocationProbe() {
+  const location = useLocation();
+  return <div data-testid="location">{location.pathname}</div>;
+}
 
 function modelNames() {
   const table = screen.getByRole('table', { name: 'Models by environment' });
@@ -97,6 +103,48 @@ describe('MlGitopsFleetPage', () => {
     expect(counts).toHaveTextContent('1 unknown');
     expect(counts).toHaveTextContent('1 missing');
     expect(counts).toHaveTextContent('5 in sync');
+  });
+
+  it('says in a cell when the live version does not really serve', async () => {
+    const failing = environment('production', {
+      drift: {
+        state: 'drifted',
+        since: minutesAgo(3),
+        reason: 'the predictor fails',
+      },
+    });
+    failing.live = {
+      ...failing.live!,
+      serving: {
+        state: 'failed',
+        since: minutesAgo(3),
+        failure: { reason: 'ModelLoadFailed', message: 'no such file' },
+        cluster: 'prod-eu',
+        namespace: 'ml-production',
+        name: 'fraud-detector',
+        basis: 'model-status',
+      },
+    };
+    const api = mockMlGitopsApi({
+      getFleet: jest.fn().mockResolvedValue({
+        items: [
+          {
+            entityRef: 'component:default/fraud-detector',
+            model: 'fraud-detector',
+            environments: [environment('dev'), failing],
+          },
+        ],
+      }),
+    });
+    await renderWithApis(<MlGitopsFleetPage />, { api, entity: null });
+    await screen.findByRole('table', { name: 'Models by environment' });
+    const row = screen
+      .getByRole('link', { name: 'fraud-detector' })
+      .closest('tr')!;
+    const cells = within(row).getAllByRole('cell');
+    expect(cells[0]).not.toHaveTextContent('Not serving');
+    expect(cells[1]).toHaveTextContent('Not serving: the predictor fails');
+    expect(cells[1]).toHaveTextContent('ModelLoadFailed: no such file');
   });
 
   it('marks a model stale when its last poll is older than the backend says', async () => {
@@ -207,5 +255,39 @@ describe('MlGitopsFleetPage', () => {
       0,
     );
     expect(api.getDrift).not.toHaveBeenCalled();
+  });
+});
+
+describe('MlGitopsFleetPage with ?entity= (a notification link)', () => {
+  function renderAt(url: string) {
+    const api = mockMlGitopsApi({
+      getFleet: jest.fn().mockResolvedValue({ items: fleet }),
+    });
+    return renderWithApis(
+      <Routes>
+        <Route path="/ml-gitops" element={<MlGitopsFleetPage />} />
+        <Route
+          path="/catalog/:namespace/:kind/:name/ml-gitops"
+          element={<LocationProbe />}
+        />
+      </Routes>,
+      { api, entity: null, routeEntries: [url] },
+    );
+  }
+
+  it("leads to the model's tab through the catalog's entity route", async () => {
+    await renderAt('/ml-gitops?entity=Component%3Adefault%2Ffraud-detector');
+    expect(await screen.findByTestId('location')).toHaveTextContent(
+      '/catalog/default/component/fraud-detector/ml-gitops',
+    );
+  });
+
+  it('says what is wrong with a link that names no entity, and shows the fleet', async () => {
+    await renderAt('/ml-gitops?entity=not%20a%20ref%3A');
+    expect(
+      await screen.findByText(/This link names no catalog entity/),
+    ).toBeInTheDocument();
+    await screen.findByRole('table', { name: 'Models by environment' });
+    expect(screen.queryByTestId('location')).not.toBeInTheDocument();
   });
 });

@@ -1,4 +1,5 @@
 import { useCallback, useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import Box from '@material-ui/core/Box';
 import FormControl from '@material-ui/core/FormControl';
 import InputLabel from '@material-ui/core/InputLabel';
@@ -23,7 +24,10 @@ import {
 } from '@backstage/core-components';
 import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import { parseEntityRef } from '@backstage/catalog-model';
-import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  entityRouteParams,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import {
   DRIFT_STATES,
   type DeploymentsResponse,
@@ -35,6 +39,7 @@ import {
   CanaryStatus,
   DRIFT_PRESENTATION,
   DriftBadge,
+  ServingBadge,
   StaleDataNotice,
 } from '../common';
 import {
@@ -46,6 +51,7 @@ import {
   type FleetCell,
   type FleetRow,
 } from './fleet';
+import { EntityTabRedirect } from './EntityTabRedirect';
 
 /** Models fetched per request of the fleet endpoint. */
 export const FLEET_PAGE_SIZE = 100;
@@ -102,12 +108,9 @@ function EntityLink(props: { row: FleetRow }) {
   const entityRoute = useRouteRef(entityRouteRef);
   let to: string | undefined;
   try {
-    const ref = parseEntityRef(row.entityRef);
-    to = entityRoute({
-      kind: ref.kind,
-      namespace: ref.namespace,
-      name: ref.name,
-    });
+    to = entityRoute(
+      entityRouteParams(parseEntityRef(row.entityRef), { encodeParams: true }),
+    );
   } catch {
     to = undefined;
   }
@@ -140,6 +143,7 @@ function Cell(props: { cell?: FleetCell; partial: boolean }) {
           {cell.live === undefined ? '—' : cell.live ?? '?'}
         </Typography>
       )}
+      <ServingBadge serving={cell.serving} />
       <CanaryStatus canary={cell.canary} />
     </>
   );
@@ -287,10 +291,16 @@ function FleetMatrix() {
   );
 }
 
-/** The fleet matrix inside the page's content area, without a header. */
+/**
+ * The fleet matrix inside the page's content area, without a header. With
+ * `?entity=<ref>` (the link of a notification) it leads to that model's tab.
+ */
 export function MlGitopsFleetContent() {
+  const [params] = useSearchParams();
+  const entityRef = params.get('entity');
   return (
     <Content>
+      {entityRef !== null && <EntityTabRedirect entityRef={entityRef} />}
       <FleetMatrix />
     </Content>
   );

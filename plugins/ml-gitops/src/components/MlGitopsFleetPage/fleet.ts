@@ -4,6 +4,7 @@ import type {
   DriftItem,
   DriftState,
   EnvironmentStatus,
+  ServingStatus,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { DRIFT_SEVERITY, type Freshness, freshnessOf } from '../common';
 
@@ -22,6 +23,8 @@ export type FleetCell = {
   drift: EnvironmentStatus['drift'];
   declared?: string;
   live?: string | null;
+  /** Whether the live version really serves, when a serving object says. */
+  serving?: ServingStatus;
   /** The environment's canary analysis, when it has one. */
   canary?: CanaryAnalysis;
   /** False when only the drift is known (the /v1/drift fallback). */
@@ -72,6 +75,9 @@ export function fleetFromDeployments(models: DeploymentsResponse[]): Fleet {
         drift: environment.drift,
         declared: environment.declared?.version,
         live: environment.live ? environment.live.version : undefined,
+        ...(environment.live?.serving
+          ? { serving: environment.live.serving }
+          : {}),
         ...(environment.canary ? { canary: environment.canary } : {}),
         detailed: true,
         freshness: freshnessOf(environment, model),

@@ -41,7 +41,11 @@ export const CHANGE_LABELS: Readonly<Record<ChangeKind, string>> = {
   seal: 'ml-gitops/secret',
 };
 
-/** Every action branch starts with this. */
+/**
+ * Every action branch starts with this.
+ *
+ * @public
+ */
 export const CHANGE_BRANCH_PREFIX = 'ml-gitops/';
 
 /**

@@ -6,7 +6,7 @@ import {
   markdownText,
   parseChangeBranch,
   parseChangeRecord,
-} from './changes';
+} from './changeRequest';
 
 const ENVIRONMENTS = ['dev', 'staging', 'production'];
 

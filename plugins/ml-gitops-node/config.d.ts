@@ -1,0 +1,83 @@
+/*
+ * The `mlGitops` keys this library reads (readMlGitopsSharedConfig,
+ * readArgoCdInstancesConfig in src/config.ts): the backend plugin and the
+ * scaffolder module both depend on it, so these keys are declared here once
+ * and the other packages declare only the keys they alone read.
+ */
+export interface Config {
+  /** Configuration of ML GitOps for Backstage. */
+  mlGitops?: {
+    /**
+     * The environments in promotion order; each is a branch of every config
+     * repo. Default: [dev, staging, production].
+     */
+    environments?: string[];
+    /**
+     * The only GitHub organisations or users whose repos may be config
+     * repos: `acme`, or `ghe.example.com/acme` for one host. An entity
+     * annotated with, or a template given, a repo of another owner is
+     * refused before any request. Default: unset, any repo the integration
+     * can reach.
+     */
+    allowedOwners?: string[];
+    /**
+     * Argo CD instances that deploy config repos: the backend polls them,
+     * `ml-gitops:config-repo:create` registers a new config repo's
+     * Applications with them.
+     */
+    argocd?: {
+      instances: Array<{
+        /** A name for this instance, unique among the instances. */
+        name: string;
+        /** Base URL, e.g. https://argocd.example.com */
+        url: string;
+        /**
+         * A bearer token (an Argo CD account or project token).
+         * @visibility secret
+         */
+        token?: string;
+        /** Username for session login, used when no token is given. */
+        username?: string;
+        /**
+         * Password for session login.
+         * @visibility secret
+         */
+        password?: string;
+        /** Only list applications of these Argo CD projects. */
+        projects?: string[];
+      }>;
+    };
+    /**
+     * Model registries: the backend reads versions, aliases and metrics;
+     * the scaffolder actions check a version before they open a pull
+     * request.
+     */
+    registries?: Array<{
+      /** The name entities refer to with the ml-gitops/registry annotation. */
+      name: string;
+      /** The registry type; `mlflow` is built in. */
+      type: string;
+      /** Base URL of the registry, e.g. https://mlflow.example.com */
+      url: string;
+      /**
+       * A bearer token for the registry, for a server behind a proxy that
+       * takes bearer tokens. Not together with `username`: MLflow's own
+       * basic-auth app (`mlflow server --app-name basic-auth`) answers a
+       * bearer token with 401.
+       * @visibility secret
+       */
+      token?: string;
+      /**
+       * The user for HTTP Basic auth, as MLflow's basic-auth app takes it;
+       * set together with `password`. The backend needs READ on the
+       * registered models (and on the experiments of their runs).
+       */
+      username?: string;
+      /**
+       * The password of `username`.
+       * @visibility secret
+       */
+      password?: string;
+    }>;
+  };
+}

@@ -1,0 +1,221 @@
+import type {
+  BranchHeadsPrefetch,
+  CommitInfo,
+  ConfigRepoLocation,
+  PullRequestFacts,
+} from './GithubConfigRepoClient';
+import type {
+  AccessGrantResult,
+  FileOnBranch,
+  OpenedPullRequest,
+  ReviewRequestResult,
+} from './GithubConfigRepoWriter';
+
+/**
+ * What the backend and the actions read from a config repo's Git host.
+ * GitHub's is {@link GithubConfigRepoClient}; a GitLab one (issue #17)
+ * implements the same.
+ *
+ * - Branch heads: of one repo, conditionally (`changed: false` when the
+ *   host said nothing moved, e.g. an ETag answered 304), and of a whole
+ *   fleet in batches (GitHub: GraphQL queries of 100 repos).
+ * - Files at a commit: immutable, so cached by commit; `null` when absent.
+ * - First-parent history: a walk from a branch head over each commit's
+ *   `parents[0]` ({@link GitHostReader.getCommit}), with the change request
+ *   that merged each commit into the branch, who merged it and who approved
+ *   what was merged ({@link GitHostReader.getMergedPullRequest}).
+ *
+ * "Pull request" means the host's change request (a GitLab merge request).
+ *
+ * @public
+ */
+export interface GitHostReader {
+  /**
+   * The location of a config repo URL on this host; throws an InputError
+   * saying what to fix when the URL does not name a repo of a configured
+   * host, and a NotAllowedError when its owner is not allowed.
+   */
+  locate(repoUrl: string): ConfigRepoLocation;
+
+  /** The head commit of every branch; `changed` is false when nothing moved since the last call. */
+  getBranchHeads(
+    loc: ConfigRepoLocation,
+  ): Promise<{ heads: Record<string, string>; changed: boolean }>;
+
+  /**
+   * Starts reading the heads of `branches` of many repos in batches;
+   * a repo's promise settles to `undefined` where the host cannot answer
+   * in a batch (the caller then uses {@link GitHostReader.getBranchHeads}).
+   */
+  prefetchBranchHeads(
+    locs: ConfigRepoLocation[],
+    branches: string[],
+  ): BranchHeadsPrefetch;
+
+  /** A file's text at a commit, or null when it does not exist there. */
+  getFile(
+    loc: ConfigRepoLocation,
+    path: string,
+    sha: string,
+  ): Promise<string | null>;
+
+  /** One commit with its parents, its author and when it reached the branch. */
+  getCommit(loc: ConfigRepoLocation, sha: string): Promise<CommitInfo>;
+
+  /** The merged change request that brought `sha` into `baseRef`, if any. */
+  getMergedPullRequest(
+    loc: ConfigRepoLocation,
+    sha: string,
+    baseRef: string,
+  ): Promise<PullRequestFacts | undefined>;
+}
+
+/**
+ * What the scaffolder actions change in a config repo on its Git host.
+ * GitHub's is {@link GithubConfigRepoWriter}. Every method is safe to
+ * repeat: what exists already is found and returned, not made twice.
+ *
+ * - Branches and commits: create a branch at a commit, move an action's
+ *   own branch, make a commit on a parent without moving a branch, commit
+ *   one file to a branch against the blob it replaces (the validator that
+ *   refuses a lost update).
+ * - Change requests: find, open, update, list, close (with a comment),
+ *   label, ask for reviews.
+ * - Repos: create one, set its default branch, protect its environment
+ *   branches, give its code owners access.
+ *
+ * @public
+ */
+export interface GitHostWriter {
+  /** The token for `git` over HTTPS; never logged or returned to a caller. */
+  getToken(loc: ConfigRepoLocation): Promise<string | undefined>;
+
+  getBranchHead(
+    loc: ConfigRepoLocation,
+    branch: string,
+  ): Promise<string | undefined>;
+  createBranch(
+    loc: ConfigRepoLocation,
+    branch: string,
+    sha: string,
+  ): Promise<{ sha: string; created: boolean }>;
+  /** Moves one of the actions' own branches, even when not a fast-forward. */
+  resetBranch(
+    loc: ConfigRepoLocation,
+    branch: string,
+    sha: string,
+  ): Promise<void>;
+  /**
+   * Makes a commit writing `files` over `parent` without moving a branch.
+   * `parentTree` is the parent's tree, which GitHub's Git database API
+   * builds on; a host that builds on the parent commit may ignore it.
+   */
+  createCommit(
+    loc: ConfigRepoLocation,
+    options: {
+      parent: string;
+      parentTree: string;
+      files: Record<string, string>;
+      message: string;
+      author?: { name: string; email: string };
+    },
+  ): Promise<string>;
+  getCommit(
+    loc: ConfigRepoLocation,
+    sha: string,
+  ): Promise<{ sha: string; parents: string[]; tree: string } | undefined>;
+  /** A file's text at a ref with its blob id, the validator of a later {@link GitHostWriter.commitFile}. */
+  getFile(
+    loc: ConfigRepoLocation,
+    path: string,
+    ref: string,
+  ): Promise<FileOnBranch | undefined>;
+  /** Commits one file to a branch, replacing the blob `blobSha` (or creating the file). */
+  commitFile(
+    loc: ConfigRepoLocation,
+    options: {
+      branch: string;
+      path: string;
+      content: string;
+      blobSha?: string;
+      message: string;
+      author?: { name: string; email: string };
+    },
+  ): Promise<string>;
+
+  findOpenPullRequest(
+    loc: ConfigRepoLocation,
+    head: string,
+    base: string,
+  ): Promise<{ number: number; url: string } | undefined>;
+  openPullRequest(
+    loc: ConfigRepoLocation,
+    options: { head: string; base: string; title: string; body: string },
+  ): Promise<OpenedPullRequest>;
+  updatePullRequest(
+    loc: ConfigRepoLocation,
+    pullNumber: number,
+    options: { title: string; body: string },
+  ): Promise<void>;
+  listOpenPullRequests(
+    loc: ConfigRepoLocation,
+    base: string,
+  ): Promise<Array<{ number: number; url: string; head: string }>>;
+  closePullRequest(
+    loc: ConfigRepoLocation,
+    pullNumber: number,
+    comment: string,
+  ): Promise<void>;
+  addLabels(
+    loc: ConfigRepoLocation,
+    pullNumber: number,
+    labels: string[],
+  ): Promise<void>;
+  /** Asks for reviews; reviewers the host refuses are returned, not thrown. */
+  requestReviewers(
+    loc: ConfigRepoLocation,
+    pullNumber: number,
+    reviewers: string[],
+  ): Promise<ReviewRequestResult>;
+
+  repositoryExists(loc: ConfigRepoLocation): Promise<boolean>;
+  createRepository(
+    loc: ConfigRepoLocation,
+    options: {
+      description?: string;
+      visibility: 'private' | 'internal' | 'public';
+    },
+  ): Promise<{ url: string; created: boolean }>;
+  setDefaultBranch(loc: ConfigRepoLocation, branch: string): Promise<void>;
+  /**
+   * Changes only through change requests that pass `checks`, with
+   * `approvals` approvals (code owners' when more than zero); no force
+   * pushes or deletion.
+   */
+  protectBranch(
+    loc: ConfigRepoLocation,
+    branch: string,
+    options: {
+      checks: Array<{ context: string; appId?: number }>;
+      approvals: number;
+    },
+  ): Promise<void>;
+  /** Gives code owners (`@user`, `@org/team`) write access; who could not be is returned. */
+  grantAccess(
+    loc: ConfigRepoLocation,
+    owners: string[],
+    permission?: 'push' | 'maintain',
+  ): Promise<AccessGrantResult>;
+}
+
+/**
+ * A config repo's Git host: how the plugins read it and change it. Two
+ * sides, as today's callers hold them (`createGitClients` returns both),
+ * because a reader caches what never changes and a writer never does.
+ *
+ * @public
+ */
+export type GitHost = {
+  reader: GitHostReader;
+  writer: GitHostWriter;
+};

@@ -1,0 +1,78 @@
+import {
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import {
+  GithubCredentialsProvider,
+  ScmIntegrationRegistry,
+} from '@backstage/integration';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  BranchHeadsCacheEntry,
+  ByteBoundedCache,
+  GithubConfigRepoClient,
+  GithubConfigRepoWriter,
+} from '@ml-gitops/plugin-ml-gitops-node';
+import { MlGitopsActionsConfig } from './config';
+
+/*
+ * What every action is made with and runs in: its options, the part of the
+ * scaffolder's context the shared steps use, and its Git clients.
+ */
+
+/** What every ml-gitops action needs; tests pass fakes. */
+export type MlGitopsActionOptions = {
+  integrations: ScmIntegrationRegistry;
+  config: MlGitopsActionsConfig;
+  catalog: CatalogService;
+  /**
+   * Decides, with the credentials of whoever started the task, whether they
+   * may make the change: hiding a button is not enough, since anyone who
+   * can create scaffolder tasks can call the action.
+   */
+  permissions: PermissionsService;
+  credentialsProvider?: GithubCredentialsProvider;
+  /** Where the Git clients say that they wait out a GitHub rate limit. */
+  logger?: { warn(message: string): void };
+};
+
+/** A minimal logger, satisfied by `ctx.logger`. */
+export type Logger = {
+  info(message: string): void;
+  warn(message: string): void;
+};
+
+/** The part of the scaffolder's action context the shared steps use. */
+export type ActionCtx = {
+  logger: Logger;
+  user?: { ref?: string };
+  getInitiatorCredentials(): Promise<BackstageCredentials>;
+};
+
+/** The branch-list validators the actions' reader keeps, in bytes. */
+const VALIDATOR_CACHE_BYTES = 4 * 1024 * 1024;
+
+export function createGitClients(options: MlGitopsActionOptions) {
+  const cache = new ByteBoundedCache<BranchHeadsCacheEntry>(
+    VALIDATOR_CACHE_BYTES,
+  );
+  const reader = GithubConfigRepoClient.fromIntegrations({
+    integrations: options.integrations,
+    credentialsProvider: options.credentialsProvider,
+    cache: {
+      get: async key => cache.get(key),
+      set: async (key, value) => {
+        cache.set(key, value);
+      },
+    },
+    // A task may wait out a rate limit that lifts within a minute.
+    rateLimitRetry: { maxWaitMs: 60_000, maxRetries: 3 },
+    allowedOwners: options.config.allowedOwners,
+  });
+  const writer = GithubConfigRepoWriter.fromIntegrations({
+    integrations: options.integrations,
+    credentialsProvider: options.credentialsProvider,
+    logger: options.logger,
+  });
+  return { reader, writer };
+}

@@ -1,0 +1,74 @@
+import { InputError } from '@backstage/errors';
+import {
+  activeFreeze,
+  formatManifestProblem,
+  ModelManifest,
+  parseModelManifest,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import { GithubConfigRepoWriter } from '@ml-gitops/plugin-ml-gitops-node';
+import { ModelTarget } from './modelTarget';
+
+/** The manifest at the head of an environment's branch. */
+export type BranchManifest = {
+  branch: string;
+  head: string;
+  text: string;
+  blobSha: string;
+  manifest: ModelManifest;
+};
+
+export async function readBranchManifest(
+  writer: GithubConfigRepoWriter,
+  target: ModelTarget,
+  branch: string,
+): Promise<BranchManifest> {
+  const { loc, manifestPath } = target;
+  const head = await writer.getBranchHead(loc, branch);
+  if (!head) {
+    throw new InputError(
+      `The config repo ${loc.url} has no branch "${branch}"; every environment needs a branch of the same name`,
+    );
+  }
+  const file = await writer.getFile(loc, manifestPath, head);
+  if (!file) {
+    throw new InputError(
+      `${manifestPath} does not exist on branch ${branch} of ${loc.url}; check the ml-gitops/manifest-path annotation`,
+    );
+  }
+  const parsed = parseModelManifest(file.text, { path: manifestPath });
+  if (!parsed.ok) {
+    throw new InputError(
+      `${manifestPath} on branch ${branch} is invalid, fix it first: ${parsed.problems
+        .map(formatManifestProblem)
+        .join('; ')}`,
+    );
+  }
+  return {
+    branch,
+    head,
+    text: file.text,
+    blobSha: file.blobSha,
+    manifest: parsed.manifest,
+  };
+}
+
+/**
+ * Refuses a version change to a frozen environment (a rollback is the one
+ * change a freeze allows, and it does not come here).
+ */
+export function refuseFrozen(
+  manifest: ModelManifest,
+  environment: string,
+  what: string,
+): void {
+  const freeze = activeFreeze(manifest);
+  if (freeze) {
+    throw new InputError(
+      `${environment} is frozen${
+        freeze.until ? ` until ${freeze.until}` : ''
+      }: "${
+        freeze.reason
+      }". While it is frozen only a rollback changes its version; unfreeze it with ml-gitops:environment:unfreeze to ${what}`,
+    );
+  }
+}
