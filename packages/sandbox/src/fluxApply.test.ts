@@ -24,6 +24,10 @@
 import { SANDBOX_CREDENTIALS } from './sandbox';
 import { useSandbox } from './__testUtils__/useSandbox';
 
+// Seeding the sandbox takes 5-20 s depending on machine load, as for every
+// other suite that starts one.
+jest.setTimeout(60_000);
+
 const sandbox = useSandbox({ reconcileIntervalSeconds: 3600 });
 
 const PATH =

@@ -15,49 +15,52 @@
  */
 
 /*
- * JSON shapes of GitHub's REST API objects, written from the schemas on
- * docs.github.com/rest (repos, git database, pulls, commits, branches).
+ * GitHub's JSON for the emulator's records. The shapes are the ones every
+ * GitHub fake of this project renders, @ml-gitops/plugin-ml-gitops-node's
+ * testUtils (githubAnswers, written from the schemas on docs.github.com/rest);
+ * this maps the emulator's repositories, commits, pull requests and
+ * statuses onto them, with the emulator's own ids: the seeded users', and
+ * GitHub's base64 node ids ("04:User1", "010:Repository7", …).
  */
 
-import crypto from 'node:crypto';
+import {
+  githubBranchDetail,
+  githubBranchProtection,
+  githubCombinedStatus,
+  githubCommit,
+  GithubCommitFile,
+  githubGitCommit,
+  githubIssueComment,
+  githubLabel,
+  githubPublicUser,
+  githubPull,
+  githubRef,
+  githubRepository,
+  githubRepositoryMinimal,
+  githubReview,
+  GithubSite,
+  githubSimpleStatus,
+  GithubStatusFacts,
+  githubStatus,
+  githubUser,
+} from '@ml-gitops/plugin-ml-gitops-node/testUtils';
 import { GITHUB_ACTIONS_APP, USERS } from '../seed/data';
-import { CommitInfo, PullRecord, RepoRecord, StatusRecord } from './GitRepos';
+import {
+  BranchProtection,
+  CommitInfo,
+  PullRecord,
+  RepoRecord,
+  StatusRecord,
+} from './GitRepos';
+import { requiredChecks } from './protection';
 
 export type Urls = { web: string; api: string };
 
-/**
- * GitHub's simple-user: the account fields and hypermedia links every user
- * object carries (components/schemas/simple-user in GitHub's description).
- */
-function accountJson(
-  urls: Urls,
-  login: string,
-  id: number,
-  nodeId: string,
-  type: 'User' | 'Organization' | 'Bot',
-) {
-  const api = `${urls.api}/users/${login}`;
-  return {
-    login,
-    id,
-    node_id: nodeId,
-    avatar_url: `${urls.web}/avatars/${login}`,
-    gravatar_id: '',
-    url: api,
-    html_url: `${urls.web}/${login}`,
-    followers_url: `${api}/followers`,
-    following_url: `${api}/following{/other_user}`,
-    gists_url: `${api}/gists{/gist_id}`,
-    starred_url: `${api}/starred{/owner}{/repo}`,
-    subscriptions_url: `${api}/subscriptions`,
-    organizations_url: `${api}/orgs`,
-    repos_url: `${api}/repos`,
-    events_url: `${api}/events{/privacy}`,
-    received_events_url: `${api}/received_events`,
-    type,
-    user_view_type: 'public',
-    site_admin: false,
-  };
+const nodeId = (text: string) => Buffer.from(text).toString('base64');
+
+/** How the emulator's GitHub shows accounts inside other objects. */
+function siteOf(urls: Urls): GithubSite {
+  return { ...urls, account: login => userJson(urls, login)! };
 }
 
 export function userJson(urls: Urls, login: string | null) {
@@ -65,22 +68,20 @@ export function userJson(urls: Urls, login: string | null) {
   // an app's bot account (`<slug>[bot]`) is of type Bot
   if (login === GITHUB_ACTIONS_APP.login) {
     const id = GITHUB_ACTIONS_APP.userId;
-    return accountJson(
-      urls,
-      login,
+    return githubUser(login, {
+      ...urls,
       id,
-      Buffer.from(`04:Bot${id}`).toString('base64'),
-      'Bot',
-    );
+      nodeId: nodeId(`04:Bot${id}`),
+      type: 'Bot',
+    });
   }
   const id = USERS[login]?.id ?? 1;
-  return accountJson(
-    urls,
-    login,
+  return githubUser(login, {
+    ...urls,
     id,
-    Buffer.from(`04:User${id}`).toString('base64'),
-    'User',
-  );
+    nodeId: nodeId(`04:User${id}`),
+    type: 'User',
+  });
 }
 
 /**
@@ -91,23 +92,12 @@ export function publicUserJson(
   account: ReturnType<typeof userJson> & {},
   profile: { name: string | null; email: string | null; created_at: string },
 ) {
-  return {
-    ...account,
+  return githubPublicUser(account.login, {
+    user: account,
     name: profile.name,
-    company: null,
-    blog: '',
-    location: null,
     email: profile.email,
-    hireable: null,
-    bio: null,
-    twitter_username: null,
-    public_repos: 0,
-    public_gists: 0,
-    followers: 0,
-    following: 0,
-    created_at: profile.created_at,
-    updated_at: profile.created_at,
-  };
+    createdAt: profile.created_at,
+  });
 }
 
 export function loginForEmail(email: string): string | null {
@@ -116,191 +106,96 @@ export function loginForEmail(email: string): string | null {
 }
 
 export function ownerJson(urls: Urls, owner: string) {
-  return accountJson(
-    urls,
-    owner,
-    90000 + owner.length,
-    Buffer.from(`04:Organization${owner}`).toString('base64'),
-    USERS[owner] ? 'User' : 'Organization',
-  );
+  return githubUser(owner, {
+    ...urls,
+    id: 90000 + owner.length,
+    nodeId: nodeId(`04:Organization${owner}`),
+    type: USERS[owner] ? 'User' : 'Organization',
+  });
 }
 
-/**
- * GitHub's minimal-repository (e.g. in a combined status): identity, the
- * hypermedia links, and the counters and flags of the repository.
- */
-export function minimalRepoJson(urls: Urls, repo: RepoRecord) {
-  const api = `${urls.api}/repos/${repo.fullName}`;
-  const web = `${urls.web}/${repo.fullName}`;
+function repoFacts(urls: Urls, repo: RepoRecord) {
   return {
+    ...urls,
     id: repo.id,
-    node_id: Buffer.from(`010:Repository${repo.id}`).toString('base64'),
-    name: repo.name,
-    full_name: repo.fullName,
-    private: (repo.visibility ?? 'public') !== 'public',
-    owner: ownerJson(urls, repo.owner),
-    html_url: web,
-    description: repo.description,
-    fork: false,
-    url: api,
-    archive_url: `${api}/{archive_format}{/ref}`,
-    assignees_url: `${api}/assignees{/user}`,
-    blobs_url: `${api}/git/blobs{/sha}`,
-    branches_url: `${api}/branches{/branch}`,
-    collaborators_url: `${api}/collaborators{/collaborator}`,
-    comments_url: `${api}/comments{/number}`,
-    commits_url: `${api}/commits{/sha}`,
-    compare_url: `${api}/compare/{base}...{head}`,
-    contents_url: `${api}/contents/{+path}`,
-    contributors_url: `${api}/contributors`,
-    deployments_url: `${api}/deployments`,
-    downloads_url: `${api}/downloads`,
-    events_url: `${api}/events`,
-    forks_url: `${api}/forks`,
-    git_commits_url: `${api}/git/commits{/sha}`,
-    git_refs_url: `${api}/git/refs{/sha}`,
-    git_tags_url: `${api}/git/tags{/sha}`,
-    hooks_url: `${api}/hooks`,
-    issue_comment_url: `${api}/issues/comments{/number}`,
-    issue_events_url: `${api}/issues/events{/number}`,
-    issues_url: `${api}/issues{/number}`,
-    keys_url: `${api}/keys{/key_id}`,
-    labels_url: `${api}/labels{/name}`,
-    languages_url: `${api}/languages`,
-    merges_url: `${api}/merges`,
-    milestones_url: `${api}/milestones{/number}`,
-    notifications_url: `${api}/notifications{?since,all,participating}`,
-    pulls_url: `${api}/pulls{/number}`,
-    releases_url: `${api}/releases{/id}`,
-    stargazers_url: `${api}/stargazers`,
-    statuses_url: `${api}/statuses/{sha}`,
-    subscribers_url: `${api}/subscribers`,
-    subscription_url: `${api}/subscription`,
-    tags_url: `${api}/tags`,
-    teams_url: `${api}/teams`,
-    trees_url: `${api}/git/trees{/sha}`,
-    git_url: `${urls.web.replace(/^http/, 'git')}/${repo.fullName}.git`,
-    ssh_url: `git@${new URL(urls.web).host}:${repo.fullName}.git`,
-    clone_url: `${web}.git`,
-    svn_url: web,
-    mirror_url: null,
-    homepage: null,
-    language: null,
-    forks_count: 0,
-    forks: 0,
-    stargazers_count: 0,
-    watchers_count: 0,
-    watchers: 0,
-    open_issues_count: 0,
-    open_issues: 0,
-    size: 64,
-    default_branch: repo.default_branch,
-    is_template: false,
-    topics: [],
-    has_issues: true,
-    has_projects: true,
-    has_wiki: false,
-    has_pages: false,
-    has_downloads: true,
-    has_discussions: false,
-    archived: false,
-    disabled: false,
+    nodeId: nodeId(`010:Repository${repo.id}`),
     visibility: repo.visibility ?? 'public',
-    license: null,
-    allow_forking: true,
-    web_commit_signoff_required: false,
-    created_at: repo.created_at,
-    updated_at: repo.pushed_at,
-    pushed_at: repo.pushed_at,
-    delete_branch_on_merge: true,
-    permissions: {
-      admin: true,
-      maintain: true,
-      push: true,
-      triage: true,
-      pull: true,
-    },
+    description: repo.description,
+    defaultBranch: repo.default_branch,
+    owner: ownerJson(urls, repo.owner),
+    createdAt: repo.created_at,
+    pushedAt: repo.pushed_at,
+    deleteBranchOnMerge: true,
   };
+}
+
+/** GitHub's minimal-repository (e.g. in a combined status). */
+export function minimalRepoJson(urls: Urls, repo: RepoRecord) {
+  return githubRepositoryMinimal(repo.fullName, repoFacts(urls, repo));
 }
 
 /** GitHub's repository (e.g. a pull request's head.repo): with its merge settings. */
 export function repoJson(urls: Urls, repo: RepoRecord) {
-  return {
-    ...minimalRepoJson(urls, repo),
-    allow_merge_commit: true,
-    allow_squash_merge: true,
-    allow_rebase_merge: true,
-    allow_auto_merge: false,
-    allow_update_branch: false,
-  };
+  return githubRepository(repo.fullName, repoFacts(urls, repo));
 }
 
 /** GitHub's full-repository: GET, PATCH and POST of a repository. */
 export function fullRepoJson(urls: Urls, repo: RepoRecord) {
+  return githubRepository(repo.fullName, {
+    ...repoFacts(urls, repo),
+    full: true,
+  });
+}
+
+/** A commit's facts as GitHub's git-commit shows them. */
+export function gitCommitFacts(c: CommitInfo) {
   return {
-    ...repoJson(urls, repo),
-    network_count: 0,
-    subscribers_count: 0,
+    sha: c.sha,
+    nodeId: nodeId(`06:Commit${c.sha}`),
+    tree: c.tree,
+    parents: c.parents,
+    message: c.message,
+    author: c.author,
+    committer: c.committer,
   };
 }
 
 export function gitCommitJson(urls: Urls, repo: RepoRecord, c: CommitInfo) {
-  const api = `${urls.api}/repos/${repo.fullName}`;
-  return {
-    sha: c.sha,
-    node_id: Buffer.from(`06:Commit${c.sha}`).toString('base64'),
-    url: `${api}/git/commits/${c.sha}`,
-    html_url: `${urls.web}/${repo.fullName}/commit/${c.sha}`,
-    author: c.author,
-    committer: c.committer,
-    tree: { sha: c.tree, url: `${api}/git/trees/${c.tree}` },
-    message: c.message.replace(/\n$/, ''),
-    parents: c.parents.map(p => ({
-      sha: p,
-      url: `${api}/git/commits/${p}`,
-      html_url: `${urls.web}/${repo.fullName}/commit/${p}`,
-    })),
-    verification: {
-      verified: false,
-      reason: 'unsigned',
-      signature: null,
-      payload: null,
-      verified_at: null,
-    },
-  };
+  return githubGitCommit(repo.fullName, { ...urls, ...gitCommitFacts(c) });
 }
 
 /** The "commit" object of the REST commits endpoints (repos/{o}/{r}/commits). */
-export function restCommitJson(urls: Urls, repo: RepoRecord, c: CommitInfo) {
-  const api = `${urls.api}/repos/${repo.fullName}`;
-  return {
+export function restCommitJson(
+  urls: Urls,
+  repo: RepoRecord,
+  c: CommitInfo,
+  files?: GithubCommitFile[],
+) {
+  return githubCommit(repo.fullName, {
+    ...siteOf(urls),
     sha: c.sha,
-    node_id: Buffer.from(`06:Commit${c.sha}`).toString('base64'),
-    commit: {
-      author: c.author,
-      committer: c.committer,
-      message: c.message.replace(/\n$/, ''),
-      tree: { sha: c.tree, url: `${api}/git/trees/${c.tree}` },
-      url: `${api}/git/commits/${c.sha}`,
-      comment_count: 0,
-      verification: {
-        verified: false,
-        reason: 'unsigned',
-        signature: null,
-        payload: null,
-        verified_at: null,
-      },
-    },
-    url: `${api}/commits/${c.sha}`,
-    html_url: `${urls.web}/${repo.fullName}/commit/${c.sha}`,
-    comments_url: `${api}/commits/${c.sha}/comments`,
-    author: userJson(urls, loginForEmail(c.author.email)),
-    committer: userJson(urls, loginForEmail(c.committer.email)),
-    parents: c.parents.map(p => ({
-      sha: p,
-      url: `${api}/commits/${p}`,
-      html_url: `${urls.web}/${repo.fullName}/commit/${p}`,
-    })),
+    nodeId: nodeId(`06:Commit${c.sha}`),
+    tree: c.tree,
+    parents: c.parents,
+    message: c.message,
+    author: c.author,
+    committer: c.committer,
+    authorLogin: loginForEmail(c.author.email),
+    committerLogin: loginForEmail(c.committer.email),
+    files,
+  });
+}
+
+function statusFacts(s: StatusRecord): GithubStatusFacts {
+  return {
+    id: s.id,
+    state: s.state,
+    context: s.context,
+    description: s.description,
+    targetUrl: s.target_url,
+    createdAt: s.created_at,
+    updatedAt: s.updated_at,
+    creator: s.creator,
   };
 }
 
@@ -310,24 +205,11 @@ export function simpleStatusJson(
   repo: RepoRecord,
   s: StatusRecord,
 ) {
-  const { creator, ...simple } = statusJson(urls, repo, s);
-  return simple;
+  return githubSimpleStatus(repo.fullName, statusFacts(s), siteOf(urls));
 }
 
 export function statusJson(urls: Urls, repo: RepoRecord, s: StatusRecord) {
-  return {
-    url: `${urls.api}/repos/${repo.fullName}/statuses/${s.id}`,
-    avatar_url: null,
-    id: s.id,
-    node_id: Buffer.from(`013:StatusContext${s.id}`).toString('base64'),
-    state: s.state,
-    description: s.description,
-    target_url: s.target_url,
-    context: s.context,
-    created_at: s.created_at,
-    updated_at: s.updated_at,
-    creator: userJson(urls, s.creator),
-  };
+  return githubStatus(repo.fullName, statusFacts(s), siteOf(urls));
 }
 
 /** Latest status per context, newest first (as GitHub lists them). */
@@ -350,21 +232,8 @@ export function combinedState(
 }
 
 /** A label as GitHub's issues API answers it; the id is stable per name. */
-export function labelJson(repoApiUrl: string, name: string) {
-  const id =
-    parseInt(
-      crypto.createHash('sha1').update(name).digest('hex').slice(0, 8),
-      16,
-    ) || 1;
-  return {
-    id,
-    node_id: `LA_${id}`,
-    url: `${repoApiUrl}/labels/${encodeURIComponent(name)}`,
-    name,
-    color: 'ededed',
-    default: false,
-    description: null,
-  };
+export function labelJson(urls: Urls, repo: RepoRecord, name: string) {
+  return githubLabel(repo.fullName, name, urls);
 }
 
 export function pullJson(
@@ -372,81 +241,38 @@ export function pullJson(
   repo: RepoRecord,
   pr: PullRecord,
   detail: boolean,
-  extra: Record<string, unknown> = {},
+  merge: { mergeable?: boolean | null; mergeable_state?: string } = {},
 ) {
-  const api = `${urls.api}/repos/${repo.fullName}`;
-  const html = `${urls.web}/${repo.fullName}/pull/${pr.number}`;
-  const side = (s: { ref: string; sha: string }) => ({
-    label: `${repo.owner}:${s.ref}`,
-    ref: s.ref,
-    sha: s.sha,
-    user: ownerJson(urls, repo.owner),
-    repo: repoJson(urls, repo),
-  });
-  const body: Record<string, unknown> = {
-    url: `${api}/pulls/${pr.number}`,
+  return githubPull(repo.fullName, {
+    ...siteOf(urls),
     id: pr.id,
-    node_id: Buffer.from(`011:PullRequest${pr.id}`).toString('base64'),
-    html_url: html,
-    diff_url: `${html}.diff`,
-    patch_url: `${html}.patch`,
-    issue_url: `${api}/issues/${pr.number}`,
-    commits_url: `${api}/pulls/${pr.number}/commits`,
-    review_comments_url: `${api}/pulls/${pr.number}/comments`,
-    review_comment_url: `${api}/pulls/comments{/number}`,
-    comments_url: `${api}/issues/${pr.number}/comments`,
-    statuses_url: `${api}/statuses/${pr.head.sha}`,
+    nodeId: nodeId(`011:PullRequest${pr.id}`),
     number: pr.number,
     state: pr.state,
-    locked: false,
     title: pr.title,
-    user: userJson(urls, pr.user),
-    body: pr.body || null,
-    labels: (pr.labels ?? []).map(name => labelJson(api, name)),
-    milestone: null,
-    active_lock_reason: null,
-    created_at: pr.created_at,
-    updated_at: pr.updated_at,
-    closed_at: pr.closed_at,
-    merged_at: pr.merged_at,
-    merge_commit_sha: pr.merge_commit_sha,
-    assignee: null,
-    assignees: [],
-    requested_reviewers: pr.requested_reviewers.map(r => userJson(urls, r)),
-    requested_teams: [],
-    head: side(pr.head),
-    base: side(pr.base),
-    _links: {
-      self: { href: `${api}/pulls/${pr.number}` },
-      html: { href: html },
-      issue: { href: `${api}/issues/${pr.number}` },
-      comments: { href: `${api}/issues/${pr.number}/comments` },
-      review_comments: { href: `${api}/pulls/${pr.number}/comments` },
-      review_comment: { href: `${api}/pulls/comments{/number}` },
-      commits: { href: `${api}/pulls/${pr.number}/commits` },
-      statuses: { href: `${api}/statuses/${pr.head.sha}` },
-    },
-    author_association: 'MEMBER',
-    auto_merge: null,
+    body: pr.body,
+    user: pr.user,
+    head: pr.head,
+    base: pr.base,
+    repository: repoJson(urls, repo),
+    labels: pr.labels,
+    requestedReviewers: pr.requested_reviewers,
     draft: pr.draft,
-  };
-  if (detail) {
-    Object.assign(body, {
-      merged: pr.merged_at !== null,
-      mergeable: pr.state === 'open' ? true : null,
-      mergeable_state: pr.state === 'open' ? 'clean' : 'unknown',
-      merged_by: userJson(urls, pr.merged_by),
-      comments: 0,
-      review_comments: 0,
-      maintainer_can_modify: false,
-      commits: 1,
-      additions: 1,
-      deletions: 1,
-      changed_files: 1,
-      ...extra,
-    });
-  }
-  return body;
+    createdAt: pr.created_at,
+    updatedAt: pr.updated_at,
+    closedAt: pr.closed_at,
+    mergedAt: pr.merged_at,
+    mergeCommitSha: pr.merge_commit_sha,
+    ...(detail
+      ? {
+          detail: {
+            mergedBy: pr.merged_by,
+            mergeable: merge.mergeable,
+            mergeableState: merge.mergeable_state,
+          },
+        }
+      : {}),
+  });
 }
 
 export function reviewJson(
@@ -455,23 +281,94 @@ export function reviewJson(
   pr: PullRecord,
   r: PullRecord['reviews'][number],
 ) {
-  const html = `${urls.web}/${repo.fullName}/pull/${pr.number}`;
-  return {
+  return githubReview(repo.fullName, {
+    ...siteOf(urls),
     id: r.id,
-    node_id: Buffer.from(`017:PullRequestReview${r.id}`).toString('base64'),
-    user: userJson(urls, r.user),
-    body: r.body,
+    nodeId: nodeId(`017:PullRequestReview${r.id}`),
+    pull: pr.number,
+    user: r.user,
     state: r.state,
-    html_url: `${html}#pullrequestreview-${r.id}`,
-    pull_request_url: `${urls.api}/repos/${repo.fullName}/pulls/${pr.number}`,
-    author_association: 'MEMBER',
-    submitted_at: r.submitted_at,
-    commit_id: r.commit_id,
-    _links: {
-      html: { href: `${html}#pullrequestreview-${r.id}` },
-      pull_request: {
-        href: `${urls.api}/repos/${repo.fullName}/pulls/${pr.number}`,
+    body: r.body,
+    submittedAt: r.submitted_at,
+    commitId: r.commit_id,
+  });
+}
+
+/** A comment on a pull request (issues API: every pull request is an issue). */
+export function commentJson(
+  urls: Urls,
+  repo: RepoRecord,
+  pr: PullRecord,
+  c: NonNullable<PullRecord['comments']>[number],
+) {
+  return githubIssueComment(repo.fullName, {
+    ...siteOf(urls),
+    id: c.id,
+    issue: pr.number,
+    user: c.user,
+    body: c.body,
+    createdAt: c.created_at,
+  });
+}
+
+export function refJson(
+  urls: Urls,
+  repo: RepoRecord,
+  ref: string,
+  sha: string,
+  type = 'commit',
+) {
+  return githubRef(repo.fullName, ref, sha, {
+    ...urls,
+    type,
+    nodeId: nodeId(`03:Ref${repo.id}:${ref}`),
+  });
+}
+
+/** GET .../branches/{branch}: the head commit and the branch's required checks. */
+export function branchJson(
+  urls: Urls,
+  repo: RepoRecord,
+  name: string,
+  c: CommitInfo,
+) {
+  const p = repo.protection[name];
+  return githubBranchDetail(repo.fullName, name, {
+    ...urls,
+    commit: restCommitJson(urls, repo, c),
+    protected: Boolean(p),
+    checks: requiredChecks(p),
+  });
+}
+
+export function protectionJson(urls: Urls, repo: RepoRecord, branch: string) {
+  const p: BranchProtection = repo.protection[branch];
+  return githubBranchProtection(
+    repo.fullName,
+    branch,
+    {
+      ...p,
+      required_status_checks: p.required_status_checks && {
+        ...p.required_status_checks,
+        checks: requiredChecks(p),
       },
     },
-  };
+    urls,
+  );
+}
+
+/** GET .../commits/{ref}/status: the latest status of each context, combined. */
+export function combinedStatusJson(
+  urls: Urls,
+  repo: RepoRecord,
+  sha: string,
+  list: StatusRecord[],
+) {
+  return githubCombinedStatus(repo.fullName, {
+    ...siteOf(urls),
+    sha,
+    state: combinedState(list),
+    statuses: latestStatuses(list).map(statusFacts),
+    repository: minimalRepoJson(urls, repo),
+  });
 }

@@ -28,10 +28,14 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { RouteContext, Router, sendJson } from '../lib/http';
 import { sendGitHubError } from '../githost/GitHubApi';
+import {
+  githubBranch,
+  githubContentFile,
+} from '@ml-gitops/plugin-ml-gitops-node/testUtils';
 import { GitHubGraphql, graphqlRepository } from '../githost/graphql';
 import {
+  fullRepoJson,
   pullJson,
-  repoJson,
   restCommitJson,
   reviewJson,
   Urls,
@@ -143,26 +147,23 @@ export class ScaleGitHubApi {
     const base = '/repos/:owner/:repo';
 
     r.add('GET', base, ctx =>
-      this.reply(ctx, repoJson(this.urls(), this.repo(ctx.params).record)),
+      this.reply(ctx, fullRepoJson(this.urls(), this.repo(ctx.params).record)),
     );
 
     r.add('GET', `${base}/branches`, ctx => {
       const repo = this.repo(ctx.params);
-      const u = this.urls();
       const perPage = Math.min(
         100,
         Math.max(1, Number(ctx.url.searchParams.get('per_page') ?? 30) || 30),
       );
       const list = Object.entries(repo.heads)
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([name, sha]) => ({
-          name,
-          commit: {
-            sha,
-            url: `${u.api}/repos/${repo.record.fullName}/commits/${sha}`,
-          },
-          protected: Boolean(repo.record.protection[name]),
-        }));
+        .map(([name, sha]) =>
+          githubBranch(repo.record.fullName, name, sha, {
+            ...this.urls(),
+            protected: Boolean(repo.record.protection[name]),
+          }),
+        );
       this.reply(ctx, list.slice(0, perPage));
     });
 
@@ -196,31 +197,24 @@ export class ScaleGitHubApi {
           422,
         );
       }
-      const u = this.urls();
       const parent = c.parents[0] && repo.manifests.get(c.parents[0]);
       const changed = parent !== repo.manifests.get(sha);
-      const files = changed
-        ? [
-            {
-              sha: null,
-              filename: 'deploy/model.yaml',
-              status: parent ? 'modified' : 'added',
-              additions: 1,
-              deletions: parent ? 1 : 0,
-              changes: parent ? 2 : 1,
-              blob_url: `${u.web}/${repo.record.fullName}/blob/${sha}/deploy/model.yaml`,
-              raw_url: `${u.web}/${repo.record.fullName}/raw/${sha}/deploy/model.yaml`,
-              contents_url: `${u.api}/repos/${repo.record.fullName}/contents/deploy/model.yaml?ref=${sha}`,
-            },
-          ]
-        : [];
-      const additions = files.reduce((a, f) => a + f.additions, 0);
-      const deletions = files.reduce((a, f) => a + f.deletions, 0);
-      this.reply(ctx, {
-        ...restCommitJson(u, repo.record, c),
-        stats: { total: additions + deletions, additions, deletions },
-        files,
-      });
+      this.reply(
+        ctx,
+        restCommitJson(
+          this.urls(),
+          repo.record,
+          c,
+          changed
+            ? [
+                {
+                  filename: 'deploy/model.yaml',
+                  status: parent ? 'modified' : 'added',
+                },
+              ]
+            : [],
+        ),
+      );
     });
 
     r.add('GET', `${base}/contents/*`, ctx => {
@@ -249,26 +243,16 @@ export class ScaleGitHubApi {
         ctx.res.end(text);
         return;
       }
-      const u = this.urls();
-      const api = `${u.api}/repos/${repo.record.fullName}/contents/${filePath}?ref=${ref}`;
-      const html = `${u.web}/${repo.record.fullName}/blob/${ref}/${filePath}`;
-      const gitUrl = `${u.api}/repos/${repo.record.fullName}/git/blobs/${blobSha}`;
-      this.reply(ctx, {
-        type: 'file',
-        encoding: 'base64',
-        size: Buffer.byteLength(text),
-        name: 'model.yaml',
-        path: filePath,
-        content: `${Buffer.from(text)
-          .toString('base64')
-          .replace(/(.{60})/g, '$1\n')}\n`,
-        sha: blobSha,
-        url: api,
-        git_url: gitUrl,
-        html_url: html,
-        download_url: `${u.web}/${repo.record.fullName}/raw/${ref}/${filePath}`,
-        _links: { self: api, git: gitUrl, html },
-      });
+      this.reply(
+        ctx,
+        githubContentFile(repo.record.fullName, {
+          ...this.urls(),
+          path: filePath,
+          ref,
+          sha: blobSha,
+          content: text,
+        }),
+      );
     });
 
     const pull = (repo: ScaleRepo, n: string, docs: string) => {

@@ -27,24 +27,3 @@ export {
   responseJson,
 } from './publishedContracts';
 export type { WatchedServer } from './publishedContracts';
-export {
-  githubBranch,
-  githubCommit,
-  githubContentFile,
-  githubFileCommit,
-  githubId,
-  githubInvitation,
-  githubLabel,
-  githubPublicUser,
-  githubPull,
-  githubRef,
-  githubRepository,
-  githubRepositoryMinimal,
-  githubReview,
-  githubUser,
-} from './githubAnswers';
-export type {
-  GithubPullOptions,
-  GithubRepositoryOptions,
-  GithubSite,
-} from './githubAnswers';

@@ -21,12 +21,8 @@ import {
 import { ScmIntegrations } from '@backstage/integration';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import {
-  githubCommit,
-  githubUser,
-  registerContractChecks,
-} from '@ml-gitops/plugin-ml-gitops-common/testUtils';
-import { FakeGithubRepo } from '../testUtils/FakeGithubRepo';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
+import { FakeGithubRepo, githubCommit, githubUser } from '../testUtils';
 import {
   BranchHeadsCacheEntry,
   GithubConfigRepoClient,

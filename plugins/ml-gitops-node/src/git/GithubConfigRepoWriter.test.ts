@@ -5,11 +5,8 @@ import {
 import { ScmIntegrations } from '@backstage/integration';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import {
-  githubPull,
-  registerContractChecks,
-} from '@ml-gitops/plugin-ml-gitops-common/testUtils';
-import { FakeGithubRepo, manifest } from '../testUtils';
+import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
+import { FakeGithubRepo, githubPull, manifest } from '../testUtils';
 import { GithubConfigRepoClient } from './GithubConfigRepoClient';
 import { GithubConfigRepoWriter } from './GithubConfigRepoWriter';
 

@@ -12,13 +12,17 @@ import {
   githubCommit,
   githubContentFile,
   githubFileCommit,
+  githubGitCommit,
   githubId,
   githubInvitation,
+  githubIssueComment,
   githubLabel,
   githubPull,
   githubRef,
   githubReview,
-} from '@ml-gitops/plugin-ml-gitops-common/testUtils';
+  githubShortBlob,
+  githubTree,
+} from './githubAnswers';
 
 /**
  * An in-memory GitHub for msw: commits with parents and files, branches and
@@ -538,10 +542,8 @@ export class FakeGithubRepo {
             path,
             branch: body.branch,
             blobSha: FakeGithubRepo.blobSha(content),
-            commitSha: sha,
-            parent: head,
-            message: body.message,
             size: Buffer.byteLength(content, 'utf8'),
+            commit: { sha, parents: [head], message: body.message },
           }),
           { status: current === undefined ? 201 : 200 },
         );
@@ -610,10 +612,9 @@ export class FakeGithubRepo {
             : body.content;
         const sha = FakeGithubRepo.blobSha(content);
         this.blobs.set(sha, content);
-        return HttpResponse.json(
-          { sha, url: `${base}/git/blobs/${sha}` },
-          { status: 201 },
-        );
+        return HttpResponse.json(githubShortBlob(fullName, sha, site), {
+          status: 201,
+        });
       }),
       http.post(`${base}/git/trees`, async ({ request }) => {
         const body = (await request.json()) as {
@@ -636,7 +637,21 @@ export class FakeGithubRepo {
           .update(JSON.stringify(files))
           .digest('hex');
         this.trees.set(sha, files);
-        return HttpResponse.json({ sha, tree: [] }, { status: 201 });
+        return HttpResponse.json(
+          githubTree(
+            fullName,
+            sha,
+            Object.entries(files).map(([path, content]) => ({
+              path,
+              mode: '100644',
+              type: 'blob' as const,
+              sha: FakeGithubRepo.blobSha(content),
+              size: Buffer.byteLength(content, 'utf8'),
+            })),
+            site,
+          ),
+          { status: 201 },
+        );
       }),
       http.post(`${base}/git/commits`, async ({ request }) => {
         const body = (await request.json()) as {
@@ -651,17 +666,29 @@ export class FakeGithubRepo {
         if (!body.parents.every(p => this.commits.has(p))) {
           return error(422, 'Parent SHA does not exist');
         }
+        const date = new Date().toISOString();
         const sha = this.storeCommit({
           parents: body.parents,
           message: body.message,
           ...(body.author
             ? { name: body.author.name }
             : { login: 'backstage-bot' }),
-          date: new Date().toISOString(),
+          date,
           files,
         });
         return HttpResponse.json(
-          { sha, message: body.message, parents: body.parents },
+          githubGitCommit(fullName, {
+            ...site,
+            sha,
+            tree: body.tree,
+            parents: body.parents,
+            message: body.message,
+            author: {
+              name: body.author?.name ?? 'backstage-bot',
+              email: body.author?.email ?? 'bot@example.com',
+              date,
+            },
+          }),
           { status: 201 },
         );
       }),
@@ -692,12 +719,15 @@ export class FakeGithubRepo {
           const body = (await request.json()) as { body: string };
           (pull.comments ??= []).push(body.body);
           return HttpResponse.json(
-            {
+            githubIssueComment(fullName, {
+              ...site,
               id: githubId(
                 `${fullName}#${pull.number}:${pull.comments.length}`,
               ),
+              issue: pull.number,
+              user: 'backstage-bot',
               body: body.body,
-            },
+            }),
             { status: 201 },
           );
         },

@@ -3,7 +3,7 @@ import {
   githubInvitation,
   githubPublicUser,
   githubRepository,
-} from '@ml-gitops/plugin-ml-gitops-common/testUtils';
+} from '@ml-gitops/plugin-ml-gitops-node/testUtils';
 
 /** msw handlers for GitHub's repository creation, settings and branch protection. */
 export function fakeGithubOwner(options: {

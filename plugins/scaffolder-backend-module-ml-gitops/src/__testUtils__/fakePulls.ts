@@ -2,7 +2,7 @@ import { http, HttpResponse } from 'msw';
 import {
   githubLabel,
   githubPull,
-} from '@ml-gitops/plugin-ml-gitops-common/testUtils';
+} from '@ml-gitops/plugin-ml-gitops-node/testUtils';
 
 export type RecordedPull = {
   number: number;
