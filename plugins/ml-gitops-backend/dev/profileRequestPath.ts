@@ -370,13 +370,13 @@ function area(url: string, fn: string): string {
 
 function summarise(profile: {
   nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
+  samples?: number[];
+  timeDeltas?: number[];
 }) {
   const byId = new Map(profile.nodes.map(n => [n.id, n]));
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => {
-    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  (profile.samples ?? []).forEach((id, i) => {
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas?.[i] ?? 0));
   });
   let total = 0;
   const areas = new Map<string, number>();

@@ -196,7 +196,9 @@ export class ReadDecisions {
         credentials,
         mlGitopsDeploymentReadPermission,
         ask,
-        JSON.stringify(decision.conditions).length,
+        decision.result === AuthorizeResult.CONDITIONAL
+          ? JSON.stringify(decision.conditions).length
+          : 0,
       );
       for (const ref of ask) {
         const key = `${principal}\n${ref}`;

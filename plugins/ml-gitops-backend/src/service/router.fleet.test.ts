@@ -20,7 +20,7 @@ import { DatabaseMlGitopsStore } from '../database/DatabaseMlGitopsStore';
 import { createRouter } from './router';
 
 const ENVIRONMENTS = ['dev', 'staging', 'production'];
-/** `GET /v1/fleet`'s largest page (docs/configuration.md, the REST API). */
+/** `GET /v1/fleet`'s largest page: the router refuses a larger `limit` (400). */
 const MAX_PAGE = 500;
 const OWNER = 'group:default/ml';
 
