@@ -6,6 +6,7 @@ import {
   AuthorizePermissionRequest,
   AuthorizeResult,
   isResourcePermission,
+  QueryPermissionRequest,
 } from '@backstage/plugin-permission-common';
 import {
   Deployment,
@@ -49,10 +50,22 @@ class PerEntityPermissions implements PermissionsService {
     })) as Awaited<ReturnType<PermissionsService['authorize']>>;
   }
 
-  async authorizeConditional(): Promise<never> {
-    // The router filters per entity through `authorize`; were it to ask for
-    // conditions, these tests would have to apply them.
-    throw new Error('the router is not expected to ask for conditions');
+  async authorizeConditional(requests: QueryPermissionRequest[]) {
+    // As a conditional policy answers for the permission as such: the
+    // conditions are applied per entity (the router asks `authorize` with
+    // each entity ref, and the permission backend has the catalog apply
+    // them).
+    return requests.map(r => ({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'catalog',
+      resourceType: 'catalog-entity',
+      conditions: {
+        rule: 'IS_ENTITY_OWNER',
+        resourceType: 'catalog-entity',
+        params: { claims: ['group:default/fraud'] },
+      },
+      permission: r.permission,
+    })) as Awaited<ReturnType<PermissionsService['authorizeConditional']>>;
   }
 }
 

@@ -1,4 +1,4 @@
-import { readableEntityRefs } from './readable';
+import { ReadDecisions } from './readable';
 import {
   AuthService,
   BackstageCredentials,
@@ -79,6 +79,11 @@ export async function createRouter(options: {
   environments: string[];
   /** `mlGitops.staleAfter`, in milliseconds (default: three 30 s periods). */
   staleAfterMs?: number;
+  /**
+   * How long a caller's read decisions are kept (default 10 s; 0: asked
+   * on every request). See `ReadDecisions`.
+   */
+  readDecisionTtlMs?: number;
   now?: () => Date;
 }): Promise<express.Router> {
   const {
@@ -92,6 +97,9 @@ export async function createRouter(options: {
     staleAfterMs = 90_000,
     now = () => new Date(),
   } = options;
+  const reads = new ReadDecisions(permissions, options.auth, {
+    ttlMs: options.readDecisionTtlMs,
+  });
   const staleAfterSeconds = staleAfterMs / 1000;
   const router = Router();
   router.use(express.json({ limit: '16kb' }));
@@ -115,12 +123,24 @@ export async function createRouter(options: {
     }
   }
 
-  /** The entity refs the caller may read, asked in one batch. */
+  /** Refuses a caller who may not read the deployments of the entity. */
+  async function authorizeRead(
+    credentials: BackstageCredentials,
+    entityRef: string,
+  ) {
+    if (!(await reads.canRead(credentials, entityRef))) {
+      throw new NotAllowedError(
+        `You are not allowed to read the deployments of ${entityRef}`,
+      );
+    }
+  }
+
+  /** The entity refs the caller may read, in batches the permission backend accepts. */
   function readable(
     credentials: BackstageCredentials,
     entityRefs: string[],
   ): Promise<Set<string>> {
-    return readableEntityRefs(permissions, credentials, entityRefs);
+    return reads.readable(credentials, entityRefs);
   }
 
   /** Checks that the entity exists and is a model, for a clear 404 / 400. */
@@ -150,7 +170,7 @@ export async function createRouter(options: {
       req.query,
     );
     const credentials = await httpAuth.credentials(req);
-    await authorize(credentials, mlGitopsDeploymentReadPermission, entityRef);
+    await authorizeRead(credentials, entityRef);
 
     const stored = await store.getStatuses(entityRef);
     let model: string;
@@ -189,11 +209,7 @@ export async function createRouter(options: {
   router.get('/v1/history', async (req, res) => {
     const query = parseQuery(historyQuery, req.query);
     const credentials = await httpAuth.credentials(req);
-    await authorize(
-      credentials,
-      mlGitopsDeploymentReadPermission,
-      query.entityRef,
-    );
+    await authorizeRead(credentials, query.entityRef);
     if (query.environment && !environments.includes(query.environment)) {
       throw new InputError(
         `Unknown environment "${
