@@ -439,12 +439,15 @@ function writeConfig(urls: Urls, port: number, catalogFile: string): string {
     },
     mlGitops: {
       environments: [...ENVIRONMENTS],
-      // The benchmark triggers every cycle through the scheduler's API,
-      // 30 s apart start to start like `frequency: { seconds: 30 }` (the
-      // default), so that the first one finds the catalog complete and
-      // measured windows know when a cycle starts.
+      // The benchmark triggers the cycles through the scheduler's API, 30 s
+      // apart start to start like `frequency: { seconds: 30 }` (the
+      // default), so that the cold one finds the catalog complete and
+      // measured windows know when a cycle starts. The schedule's own run
+      // comes at start (an empty catalog) and then after a day. (A manual
+      // trigger is not an option: the plugin's cluster-list task runs on
+      // the same schedule, and a local task cannot be manual.)
       schedule: {
-        frequency: { trigger: 'manual' },
+        frequency: { hours: 24 },
         timeout: { minutes: 10 },
       },
       staleAfter: { seconds: 90 },
@@ -1107,6 +1110,15 @@ async function main() {
     const fleetBefore = await api.get(
       `/api/ml-gitops/v1/fleet?limit=${TARGETS.fleetPageLimit}`,
     );
+    const storedBefore =
+      fleetBefore.status === 200
+        ? (JSON.parse(fleetBefore.body) as { items: unknown[] }).items.length
+        : 0;
+    if (storedBefore > 0) {
+      log(
+        `NOTE: the store already held ${storedBefore} models before the cold cycle (the schedule's run at start found part of the catalog); the cold cycle is partly warm`,
+      );
+    }
 
     // Cycle 1, cold: an empty store, the whole fleet.
     const clock = new CycleClock(api);
@@ -1158,6 +1170,7 @@ async function main() {
 
     // Page views: through a cycle, then between cycles.
     const windows: Window[] = [];
+    let postponedCycles = 0;
     for (const c of CONCURRENCIES) {
       for (let n = 0; n < CYCLES; n++) {
         // Views from 1 s before the cycle to 1 s after its end.
@@ -1182,14 +1195,15 @@ async function main() {
         });
         printWindow(windows[windows.length - 1]);
 
-        // Views between cycles, ending 2 s before the next is due.
+        // Views between cycles, --idle-seconds long. When the cycle left
+        // less than that before the next is due (a slow cycle on a busy
+        // machine), the next cycle waits: the window never holds a cycle.
         await sleep(500);
-        const gapMs = Math.min(
-          IDLE_SECONDS * 1000,
-          clock.nextAt - performance.now() - 2000,
-        );
-        if (gapMs < 2000) continue;
-        const idleUntil = performance.now() + gapMs;
+        const idleUntil = performance.now() + IDLE_SECONDS * 1000;
+        if (clock.nextAt < idleUntil + 1000) {
+          postponedCycles++;
+          clock.nextAt = idleUntil + 1000;
+        }
         const idle = await measure(backend, pid, sandbox, async () => ({
           samples: await load(api, c, () => performance.now() > idleUntil),
         }));
@@ -1291,6 +1305,11 @@ async function main() {
     log(
       `GET /v1/fleet?limit=${TARGETS.fleetPageLimit}: ${fleetBefore.status} before the first cycle, ${fleet.status} after`,
     );
+    if (postponedCycles) {
+      log(
+        `${postponedCycles} cycle(s) started later than 30 s after the previous one, so that a window between cycles had ${IDLE_SECONDS} s`,
+      );
+    }
     log(`machine load average at the end: ${loadAverage()}`);
 
     const m = (c: number, kind: 'between cycles' | 'through cycles') =>
@@ -1304,6 +1323,17 @@ async function main() {
     const prodOnly = DEV
       ? ' (a production-build target: reported, not failed, in dev mode)'
       : '';
+    const repeatedLists = [
+      ...new Set(
+        steadyCycles.flatMap(w =>
+          Object.values(w.upstream.kubernetes).flatMap(k =>
+            Object.entries(k.lists)
+              .filter(([, n]) => n > 1)
+              .map(([p, n]) => `${p} ×${n}`),
+          ),
+        ),
+      ),
+    ];
     const checks: Array<{ what: string; ok: boolean; fails?: boolean }> = [
       {
         what: `views/s at c=10 between cycles ${round(
@@ -1363,9 +1393,11 @@ async function main() {
           ),
           3,
         )} = 0 (between cycles)`,
-        ok: windows
-          .filter(w => w.kind === 'idle')
-          .every(w => w.upstream.total === 0),
+        ok:
+          windows.some(w => w.kind === 'idle') &&
+          windows
+            .filter(w => w.kind === 'idle')
+            .every(w => w.upstream.total === 0),
       },
       {
         what: 'no failed page view',
@@ -1388,7 +1420,9 @@ async function main() {
         ),
       },
       {
-        what: 'Kubernetes list calls per steady cycle ≤ 1 per cluster and resource',
+        what: `Kubernetes list calls per steady cycle ≤ 1 per cluster and resource${
+          repeatedLists.length ? ` (more: ${repeatedLists.join(', ')})` : ''
+        }`,
         ok: steadyCycles.every(w =>
           Object.values(w.upstream.kubernetes).every(k =>
             Object.values(k.lists).every(n => n <= 1),
