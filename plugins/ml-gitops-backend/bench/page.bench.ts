@@ -1154,6 +1154,26 @@ async function main() {
         concurrency: 0,
       });
     }
+    // The backend's own background work (the catalog's processing loop,
+    // its other tasks) with no views and no cycle: subtracted from the
+    // windows' CPU to give the CPU a view itself costs.
+    await sleep(1000);
+    const background = await measure(backend, pid, sandbox, async () => {
+      await sleep(10_000);
+      return {};
+    });
+    clock.nextAt = Math.max(clock.nextAt, performance.now() + 1000);
+    const backgroundMsPerS = background.cpuMs / background.seconds;
+    log(
+      `\nBackground (no views, no cycle, ${round(
+        background.seconds,
+      )} s): backend CPU ${round(
+        backgroundMsPerS,
+      )} ms/s, event-loop delay max ${round(
+        background.probe.eventLoop.maxMs,
+      )} ms; upstream ${background.upstream.total}`,
+    );
+
     log('\nSteady cycles, no page views');
     for (const w of quiet) {
       log(
@@ -1238,6 +1258,9 @@ async function main() {
         viewsPerSecond: views / seconds,
         cpuPerView: cpuMs / views,
         cpuPerRequest: cpuMs / requests.length,
+        /** Less the background work's CPU over the same time. */
+        netCpuPerRequest:
+          Math.max(0, cpuMs - backgroundMsPerS * seconds) / requests.length,
         p50: percentile(requests, 50),
         p90: percentile(requests, 90),
         p99: percentile(requests, 99),
@@ -1269,10 +1292,10 @@ async function main() {
       }; latency per request, a view is two requests)`,
     );
     log(
-      '| window | views/s | p50 | p90 | p99 | max | CPU/view | CPU/request | loop p99 | loop max | GC max | RSS max | upstream/view |',
+      '| window | views/s | p50 | p90 | p99 | max | CPU/view | CPU/request | net CPU/request | loop p99 | loop max | GC max | RSS max | upstream/view |',
     );
     log(
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const { row, m } of table) {
       log(
@@ -1282,10 +1305,11 @@ async function main() {
           m.cpuPerView,
           2,
         )} ms | ${round(m.cpuPerRequest, 2)} ms | ${round(
-          m.loopP99,
-        )} ms | ${round(m.loopMax)} ms | ${round(m.gcMax)} ms | ${thousands(
-          m.rssMax,
-        )} MB | ${
+          m.netCpuPerRequest,
+          2,
+        )} ms | ${round(m.loopP99)} ms | ${round(m.loopMax)} ms | ${round(
+          m.gcMax,
+        )} ms | ${thousands(m.rssMax)} MB | ${
           row.endsWith('between cycles')
             ? round(m.upstreamPerView, 3)
             : '(cycle)'
@@ -1323,12 +1347,15 @@ async function main() {
     const prodOnly = DEV
       ? ' (a production-build target: reported, not failed, in dev mode)'
       : '';
+    // One list of a cluster's objects of a kind comes in chunks of 500 (the
+    // chunk size kubectl uses, and the backend): requests per list.
+    const listPages = Math.ceil(MODELS / 500);
     const repeatedLists = [
       ...new Set(
         steadyCycles.flatMap(w =>
           Object.values(w.upstream.kubernetes).flatMap(k =>
             Object.entries(k.lists)
-              .filter(([, n]) => n > 1)
+              .filter(([, n]) => n > listPages)
               .map(([p, n]) => `${p} ×${n}`),
           ),
         ),
@@ -1343,11 +1370,13 @@ async function main() {
         fails: !DEV,
       },
       {
-        what: `backend CPU per request at c=10 between cycles ${round(
-          idle10?.cpuPerRequest ?? NaN,
+        what: `backend CPU per request at c=10 between cycles, less the background ${round(
+          idle10?.netCpuPerRequest ?? NaN,
           2,
-        )} ms ≤ ${TARGETS.cpuPerRequestMs} ms${prodOnly}`,
-        ok: (idle10?.cpuPerRequest ?? Infinity) <= TARGETS.cpuPerRequestMs,
+        )} ms (${round(idle10?.cpuPerRequest ?? NaN, 2)} ms with it) ≤ ${
+          TARGETS.cpuPerRequestMs
+        } ms${prodOnly}`,
+        ok: (idle10?.netCpuPerRequest ?? Infinity) <= TARGETS.cpuPerRequestMs,
         fails: !DEV,
       },
       {
@@ -1420,12 +1449,12 @@ async function main() {
         ),
       },
       {
-        what: `Kubernetes list calls per steady cycle ≤ 1 per cluster and resource${
+        what: `Kubernetes list calls per steady cycle ≤ 1 per cluster and resource, i.e. ≤ ${listPages} requests in chunks of 500${
           repeatedLists.length ? ` (more: ${repeatedLists.join(', ')})` : ''
         }`,
         ok: steadyCycles.every(w =>
           Object.values(w.upstream.kubernetes).every(k =>
-            Object.values(k.lists).every(n => n <= 1),
+            Object.values(k.lists).every(n => n <= listPages),
           ),
         ),
       },
