@@ -29,7 +29,8 @@
  * ML_GITOPS_BENCH_POSTGRES (e.g. postgresql://postgres@127.0.0.1:5432/postgres),
  * creates a scratch database there and drops it at the end.
  *
- * Prints per cycle: requests to each system, wall and CPU time; then peak
+ * Prints per cycle: requests to each system, wall and CPU time, event-loop
+ * delay (perf_hooks.monitorEventLoopDelay: p99 and max); then peak
  * RSS and the latency of GET /v1/deployments. Exits 1 when a target is
  * missed (unless --no-fail).
  */
@@ -40,7 +41,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Session } from 'node:inspector/promises';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import {
   coreServices,
   createBackendModule,
@@ -64,6 +65,8 @@ import type { EmulatorReply, EmulatorRequest } from './emulators';
 const ENVIRONMENTS = ['dev', 'staging', 'production'] as const;
 const TARGET_CPU_MS = 2000;
 const TARGET_P99_MS = 25;
+/** Issue #15: no event-loop stall over 50 ms during a cycle. */
+const TARGET_LOOP_STALL_MS = 50;
 
 const args = process.argv.slice(2);
 function option(name: string, fallback: string): string {
@@ -256,6 +259,9 @@ type CycleResult = {
   counts: Record<string, number>;
   warnings: number;
   errors: number;
+  /** Event-loop delay during the cycle (perf_hooks.monitorEventLoopDelay). */
+  loopP99Ms: number;
+  loopMaxMs: number;
 };
 
 /** Sums request counts whose key matches. */
@@ -288,6 +294,11 @@ function printCycle(c: CycleResult) {
   console.log(`\n${c.label}`);
   console.log(
     `  wall ${ms(c.wallMs)}, backend CPU ${ms(c.cpuMs)} (user+system)`,
+  );
+  console.log(
+    `  event-loop delay p99 ${c.loopP99Ms.toFixed(
+      1,
+    )} ms, max ${c.loopMaxMs.toFixed(1)} ms`,
   );
   console.log(`  Argo CD list calls per instance: ${perInstance}`);
   console.log(`  Kubernetes list calls per cluster: ${perCluster}`);
@@ -471,11 +482,14 @@ async function main() {
     await emulators.ask({ type: 'reset' });
     const before = { ...seen };
     const connectionsBefore = connectionsOpened;
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     const cpu = process.cpuUsage();
     const t0 = performance.now();
     await poll.fn(new AbortController().signal);
     const wallMs = performance.now() - t0;
     const used = process.cpuUsage(cpu);
+    loop.disable();
     const { counts } = await emulators.ask({ type: 'stats' });
     const result: CycleResult = {
       label,
@@ -485,6 +499,8 @@ async function main() {
       counts: counts ?? {},
       warnings: seen.warn - before.warn,
       errors: seen.error - before.error,
+      loopP99Ms: loop.percentile(99) / 1e6,
+      loopMaxMs: loop.max / 1e6,
     };
     cycles.push(result);
     printCycle(result);
@@ -648,6 +664,14 @@ async function main() {
       ok: p99 <= TARGET_P99_MS,
     },
     {
+      what: `event-loop delay during steady cycles: max ${Math.max(
+        ...steady.map(c => c.loopMaxMs),
+      ).toFixed(1)} ms (p99 up to ${Math.max(
+        ...steady.map(c => c.loopP99Ms),
+      ).toFixed(1)} ms) ≤ ${TARGET_LOOP_STALL_MS} ms`,
+      ok: steady.every(c => c.loopMaxMs <= TARGET_LOOP_STALL_MS),
+    },
+    {
       what: 'no backend warnings or errors in steady state',
       ok: [refresh, ...steady].every(c => c.warnings === 0 && c.errors === 0),
     },
@@ -656,7 +680,9 @@ async function main() {
   for (const c of checks)
     console.log(`  ${c.ok ? 'met   ' : 'MISSED'} ${c.what}`);
   console.log(
-    `  (cold cycle, no target: wall ${ms(cold.wallMs)}, CPU ${ms(cold.cpuMs)})`,
+    `  (cold cycle, no target: wall ${ms(cold.wallMs)}, CPU ${ms(
+      cold.cpuMs,
+    )}, event-loop delay max ${ms(cold.loopMaxMs)})`,
   );
   console.log(
     `  (every registry answer expired at once, no target: wall ${ms(

@@ -1,0 +1,92 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * The page benchmark's probe inside the backend process: preloaded with
+ * `node --require` (production build) or `backstage-cli package start
+ * --require` (dev mode), so the backend's own code is not changed.
+ *
+ * It measures the event-loop delay (perf_hooks.monitorEventLoopDelay) and
+ * the garbage collector's pauses (PerformanceObserver, entry type "gc") and
+ * answers over HTTP on the Unix socket named by ML_GITOPS_BENCH_PROBE:
+ *
+ *   GET  /        → { pid, eventLoop: { p50Ms, p99Ms, maxMs, meanMs },
+ *                     gc: { count, maxMs, totalMs, over100Ms }, rssBytes }
+ *   POST /reset   → clears both (the start of a measurement window)
+ *
+ * Without ML_GITOPS_BENCH_PROBE it does nothing. Plain JavaScript, so the
+ * production backend does not need the TypeScript transform to load it.
+ */
+
+'use strict';
+
+const socketPath = process.env.ML_GITOPS_BENCH_PROBE;
+
+if (socketPath) {
+  const http = require('node:http');
+  const {
+    monitorEventLoopDelay,
+    PerformanceObserver,
+  } = require('node:perf_hooks');
+
+  // 10 ms is Node's default sampling resolution; a stall shows whole.
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  const gc = { count: 0, maxMs: 0, totalMs: 0, over100Ms: 0 };
+  const observer = new PerformanceObserver(list => {
+    for (const entry of list.getEntries()) {
+      gc.count++;
+      gc.totalMs += entry.duration;
+      gc.maxMs = Math.max(gc.maxMs, entry.duration);
+      if (entry.duration > 100) gc.over100Ms++;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+
+  const ms = nanoseconds => nanoseconds / 1e6;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    if (req.method === 'POST' && req.url === '/reset') {
+      histogram.reset();
+      Object.assign(gc, { count: 0, maxMs: 0, totalMs: 0, over100Ms: 0 });
+      res.writeHead(204).end();
+      return;
+    }
+    if (req.method === 'GET' && req.url === '/') {
+      const body = {
+        pid: process.pid,
+        eventLoop: {
+          p50Ms: ms(histogram.percentile(50)),
+          p99Ms: ms(histogram.percentile(99)),
+          maxMs: ms(histogram.max),
+          meanMs: ms(histogram.mean),
+        },
+        gc: { ...gc },
+        rssBytes: process.memoryUsage.rss(),
+      };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  // Never keeps the backend alive, nor stops it from starting.
+  server.unref();
+  server.on('error', error => {
+    process.stderr.write(`[bench probe] ${error.message}\n`);
+  });
+  server.listen(socketPath);
+}
