@@ -7,13 +7,13 @@ import {
   parseModelManifest,
   PullRequestInfo,
 } from '@ml-gitops/plugin-ml-gitops-common';
-import {
+import type {
   CommitInfo,
   ConfigRepoLocation,
-  countRequests,
-  GithubConfigRepoClient,
   PullRequestFacts,
-} from './GithubConfigRepoClient';
+} from './configRepoTypes';
+import { GithubConfigRepoClient } from './GithubConfigRepoClient';
+import { countRequests } from './githubRestReads';
 
 /** The commit that set the version an environment's branch declares now. @public */
 export type DeclaringCommit = {

@@ -10,7 +10,7 @@ import {
   ServiceUnavailableError,
 } from '@backstage/errors';
 import type { GitHostWriter } from './GitHost';
-import type { ConfigRepoLocation } from './GithubConfigRepoClient';
+import type { ConfigRepoLocation } from './configRepoTypes';
 import {
   answerMessage,
   GitHostUnanswered,

@@ -1,20 +1,18 @@
-export {
-  approversOf,
-  countRequests,
-  GithubConfigRepoClient,
-  graphqlEndpoint,
-} from './GithubConfigRepoClient';
+export { GithubConfigRepoClient } from './GithubConfigRepoClient';
+export { countRequests } from './githubRestReads';
+export type { RequestMeter } from './githubRestReads';
+export { graphqlEndpoint } from './graphqlBranchHeads';
+export { approversOf } from './pullRequestReads';
+export type { PullReview } from './pullRequestReads';
 export type {
   BranchHeadsCacheEntry,
   BranchHeadsPrefetch,
   GraphqlRateLimit,
-  PullReview,
   CommitInfo,
   ConfigRepoLocation,
   PullRequestFacts,
-  RequestMeter,
   ValidatorCache,
-} from './GithubConfigRepoClient';
+} from './configRepoTypes';
 export {
   ConfigRepoHistory,
   HistoryBudget,

@@ -21,7 +21,7 @@ import {
   PullRequestRef,
 } from '../git/changePullRequest';
 import { GitCli, GitCommandError } from '../git/gitCli';
-import { ConfigRepoLocation } from '../git/GithubConfigRepoClient';
+import { ConfigRepoLocation } from '../git/configRepoTypes';
 import { GithubConfigRepoWriter } from '../git/GithubConfigRepoWriter';
 import { RegistryAccess } from '../registries';
 
