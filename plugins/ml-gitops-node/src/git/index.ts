@@ -13,17 +13,14 @@ export type {
   PullRequestFacts,
   ValidatorCache,
 } from './configRepoTypes';
-export {
-  ConfigRepoHistory,
-  HistoryBudget,
-  MAX_REQUESTS_PER_COMMIT,
-} from './ConfigRepoHistory';
+export { ConfigRepoHistory } from './ConfigRepoHistory';
+export { HistoryBudget, MAX_REQUESTS_PER_COMMIT } from './historyDeclarations';
 export type {
   DeclarationMemory,
   DeclaringCommit,
   EnvironmentDeclaration,
   HistoryGap,
-} from './ConfigRepoHistory';
+} from './historyDeclarations';
 export { GithubConfigRepoWriter } from './GithubConfigRepoWriter';
 export type { GitHost, GitHostReader, GitHostWriter } from './GitHost';
 export { rateLimitedUntil, sendWithRateLimitRetry } from './rateLimits';
