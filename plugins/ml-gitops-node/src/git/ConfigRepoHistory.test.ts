@@ -8,12 +8,12 @@ import { setupServer } from 'msw/node';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 import { FakeGithubRepo, manifest } from '../testUtils';
 import { changeRecordBlock } from '@ml-gitops/plugin-ml-gitops-common';
+import { ConfigRepoHistory } from './ConfigRepoHistory';
 import {
-  ConfigRepoHistory,
   EnvironmentDeclaration,
   HistoryBudget,
   MAX_REQUESTS_PER_COMMIT,
-} from './ConfigRepoHistory';
+} from './historyDeclarations';
 import { GithubConfigRepoClient } from './GithubConfigRepoClient';
 
 const server = setupServer();

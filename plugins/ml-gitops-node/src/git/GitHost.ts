@@ -3,7 +3,7 @@ import type {
   CommitInfo,
   ConfigRepoLocation,
   PullRequestFacts,
-} from './GithubConfigRepoClient';
+} from './configRepoTypes';
 import type {
   AccessGrantResult,
   FileOnBranch,

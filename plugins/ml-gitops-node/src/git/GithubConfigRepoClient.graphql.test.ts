@@ -24,11 +24,9 @@ import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 import { FakeGithubRepo } from '../testUtils';
-import {
-  ConfigRepoLocation,
-  GithubConfigRepoClient,
-  graphqlEndpoint,
-} from './GithubConfigRepoClient';
+import { ConfigRepoLocation } from './configRepoTypes';
+import { GithubConfigRepoClient } from './GithubConfigRepoClient';
+import { graphqlEndpoint } from './graphqlBranchHeads';
 
 const GRAPHQL = 'https://api.github.com/graphql';
 const ENVIRONMENTS = ['dev', 'staging', 'production'];

@@ -23,10 +23,8 @@ import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 import { FakeGithubRepo, githubCommit, githubUser } from '../testUtils';
-import {
-  BranchHeadsCacheEntry,
-  GithubConfigRepoClient,
-} from './GithubConfigRepoClient';
+import { BranchHeadsCacheEntry } from './configRepoTypes';
+import { GithubConfigRepoClient } from './GithubConfigRepoClient';
 
 const API = 'https://api.github.com/repos/acme/fraud-detector-config';
 const SHA = '6dcb09b5b57875f334f61aebed695e2e4193db5e';

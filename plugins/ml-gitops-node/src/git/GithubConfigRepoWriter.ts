@@ -1,24 +1,17 @@
+// The GitHub config-repo writer: the class that composes the branch and commit, pull request and repository writes.
 import {
   DefaultGithubCredentialsProvider,
   GithubCredentialsProvider,
   ScmIntegrationRegistry,
 } from '@backstage/integration';
-import {
-  ConflictError,
-  InputError,
-  NotFoundError,
-  ServiceUnavailableError,
-} from '@backstage/errors';
 import type { GitHostWriter } from './GitHost';
-import type { ConfigRepoLocation } from './GithubConfigRepoClient';
-import {
-  answerMessage,
-  GitHostUnanswered,
-  GithubAnswer,
-  GithubTransport,
-  type FetchFn,
-} from './githubTransport';
-import { RateLimitRetryOptions, rateLimitedUntil } from './rateLimits';
+import type { ConfigRepoLocation } from './configRepoTypes';
+import { GithubTransport, type FetchFn } from './githubTransport';
+import { GithubWrites } from './githubWrites';
+import { RateLimitRetryOptions } from './rateLimits';
+import * as branches from './writerBranches';
+import * as pulls from './writerPullRequests';
+import * as repository from './writerRepository';
 
 /** A pull request the writer opened or found. @public */
 export type OpenedPullRequest = {
@@ -45,16 +38,6 @@ export type AccessGrantResult = {
 
 /** The default of how long one request to the Git host may take. */
 const DEFAULT_TIMEOUT_MS = 30_000;
-
-/**
- * GitHub's answer to protecting a branch of a private repo whose owner's
- * plan has no protected branches (GitHub Free): 403 with this message
- * (docs.github.com, "About protected branches": available in public repos
- * with GitHub Free, and in public and private repos with Pro, Team and
- * Enterprise).
- */
-const PLAN_WITHOUT_PROTECTION =
-  /upgrade to github pro or make this repository public/i;
 
 /**
  * Makes the changes that the scaffolder actions propose to a config repo on
@@ -101,13 +84,23 @@ export class GithubConfigRepoWriter implements GitHostWriter {
     );
   }
 
+  private readonly api: GithubWrites;
+
   private constructor(
     private readonly credentials: GithubCredentialsProvider,
-    private readonly transport: GithubTransport,
-    private readonly timeoutMs: number,
-    private readonly retry: RateLimitRetryOptions,
-    private readonly logger?: { warn(message: string): void },
-  ) {}
+    transport: GithubTransport,
+    timeoutMs: number,
+    retry: RateLimitRetryOptions,
+    logger?: { warn(message: string): void },
+  ) {
+    this.api = new GithubWrites(
+      credentials,
+      transport,
+      timeoutMs,
+      retry,
+      logger,
+    );
+  }
 
   /**
    * The token the integration grants for this repo, for `git` over HTTPS.
@@ -118,121 +111,12 @@ export class GithubConfigRepoWriter implements GitHostWriter {
     return token;
   }
 
-  private async request(
-    loc: ConfigRepoLocation,
-    method: 'GET' | 'POST' | 'PUT' | 'PATCH',
-    path: string,
-    body?: unknown,
-  ): Promise<GithubAnswer> {
-    const { headers: authHeaders } = await this.credentials.getCredentials({
-      url: loc.url,
-    });
-    const url = path.startsWith('//')
-      ? `${loc.apiBaseUrl}${path.slice(1)}`
-      : `${loc.apiBaseUrl}/repos/${encodeURIComponent(
-          loc.owner,
-        )}/${encodeURIComponent(loc.repo)}${path}`;
-    try {
-      return await this.transport.send({
-        method,
-        url,
-        headers: {
-          Accept: 'application/vnd.github+json',
-          'X-GitHub-Api-Version': '2022-11-28',
-          ...authHeaders,
-        },
-        ...(body !== undefined ? { body } : {}),
-        // Each wait is said in the task's log, with the request it holds up.
-        onRateLimitWait: wait => {
-          this.logger?.warn(
-            `GitHub rate limit on ${method} ${path.split('?')[0]} for ${
-              loc.owner
-            }/${loc.repo}: waiting ${Math.ceil(wait.ms / 1000)} s (until ${
-              wait.until
-            }) before try ${wait.attempt + 1}`,
-          );
-          this.retry.onWait?.(wait);
-        },
-      });
-    } catch (error) {
-      if (!(error instanceof GitHostUnanswered)) throw error;
-      if (error.timedOut) {
-        throw new ServiceUnavailableError(
-          `Git host ${loc.host} did not answer ${method} ${
-            path.split('?')[0]
-          } for ${loc.owner}/${loc.repo} within ${this.timeoutMs / 1000} s`,
-        );
-      }
-      throw new ServiceUnavailableError(
-        `Git host ${loc.host} is unreachable: ${error.detail}`,
-      );
-    }
-  }
-
-  private failure(
-    loc: ConfigRepoLocation,
-    what: string,
-    response: GithubAnswer,
-  ): Error {
-    // Not JSON: the status says enough.
-    const body = answerMessage(response);
-    const extra = (body.errors ?? [])
-      .map(e => e?.message)
-      .filter(Boolean)
-      .join('; ');
-    const said = body.message ?? '';
-    const detail = body.message
-      ? `: ${body.message}${extra ? ` (${extra})` : ''}`
-      : '';
-    const message = `${what} in ${loc.owner}/${loc.repo} on ${loc.host} failed with ${response.status}${detail}`;
-    const limited = rateLimitedUntil(response, said);
-    if (limited) {
-      return new ServiceUnavailableError(
-        `${message}. GitHub's ${limited.kind} rate limit is exhausted until ${limited.until}; run the task again after that`,
-      );
-    }
-    if (response.status === 403 && PLAN_WITHOUT_PROTECTION.test(said)) {
-      return new InputError(
-        `${message}. The plan of ${loc.owner} cannot protect branches of a private repo, so production could be changed without a review: make the repo internal or public (visibility), or move it to an organisation on GitHub Team or Enterprise, then run the task again; ${loc.url} exists without branch protection until then`,
-      );
-    }
-    if (response.status === 404) {
-      return new NotFoundError(
-        `${message}. Check the repo URL and that the integration token of ${loc.host} can write to the repo.`,
-      );
-    }
-    if (response.status === 401 || response.status === 403) {
-      return new ServiceUnavailableError(
-        `${message}. Check that the token of integrations.github for ${loc.host} may write contents and pull requests.`,
-      );
-    }
-    if (response.status === 409) {
-      return new ConflictError(message);
-    }
-    if (response.status === 422) {
-      return new InputError(message);
-    }
-    return new ServiceUnavailableError(message);
-  }
-
   /** The head commit of a branch, or undefined when there is no such branch. */
   async getBranchHead(
     loc: ConfigRepoLocation,
     branch: string,
   ): Promise<string | undefined> {
-    const response = await this.request(
-      loc,
-      'GET',
-      `/git/ref/heads/${branch.split('/').map(encodeURIComponent).join('/')}`,
-    );
-    if (response.status === 404) {
-      return undefined;
-    }
-    if (!response.ok) {
-      throw this.failure(loc, `Reading branch ${branch}`, response);
-    }
-    const body = json(response) as { object: { sha: string } };
-    return body.object.sha;
+    return branches.getBranchHead(this.api, loc, branch);
   }
 
   /**
@@ -244,20 +128,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
     branch: string,
     sha: string,
   ): Promise<{ sha: string; created: boolean }> {
-    const response = await this.request(loc, 'POST', '/git/refs', {
-      ref: `refs/heads/${branch}`,
-      sha,
-    });
-    if (response.ok) {
-      return { sha, created: true };
-    }
-    if (response.status === 422) {
-      const existing = await this.getBranchHead(loc, branch);
-      if (existing) {
-        return { sha: existing, created: false };
-      }
-    }
-    throw this.failure(loc, `Creating branch ${branch}`, response);
+    return branches.createBranch(this.api, loc, branch, sha);
   }
 
   /**
@@ -271,15 +142,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
     branch: string,
     sha: string,
   ): Promise<void> {
-    const response = await this.request(
-      loc,
-      'PATCH',
-      `/git/refs/heads/${branch.split('/').map(encodeURIComponent).join('/')}`,
-      { sha, force: true },
-    );
-    if (!response.ok) {
-      throw this.failure(loc, `Resetting branch ${branch}`, response);
-    }
+    return branches.resetBranch(this.api, loc, branch, sha);
   }
 
   /**
@@ -299,41 +162,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
       author?: { name: string; email: string };
     },
   ): Promise<string> {
-    const entries: Array<{
-      path: string;
-      mode: string;
-      type: string;
-      sha: string;
-    }> = [];
-    for (const [path, content] of Object.entries(options.files)) {
-      const blob = await this.request(loc, 'POST', '/git/blobs', {
-        content: Buffer.from(content, 'utf8').toString('base64'),
-        encoding: 'base64',
-      });
-      if (!blob.ok) {
-        throw this.failure(loc, `Storing ${path}`, blob);
-      }
-      const { sha } = json(blob) as { sha: string };
-      entries.push({ path, mode: '100644', type: 'blob', sha });
-    }
-    const tree = await this.request(loc, 'POST', '/git/trees', {
-      base_tree: options.parentTree,
-      tree: entries,
-    });
-    if (!tree.ok) {
-      throw this.failure(loc, 'Writing the tree of a commit', tree);
-    }
-    const { sha: treeSha } = json(tree) as { sha: string };
-    const commit = await this.request(loc, 'POST', '/git/commits', {
-      message: options.message,
-      tree: treeSha,
-      parents: [options.parent],
-      ...(options.author ? { author: options.author } : {}),
-    });
-    if (!commit.ok) {
-      throw this.failure(loc, 'Writing a commit', commit);
-    }
-    return (json(commit) as { sha: string }).sha;
+    return branches.createCommit(this.api, loc, options);
   }
 
   /** A commit's first parent and tree, or undefined when there is no such commit. */
@@ -341,27 +170,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
     loc: ConfigRepoLocation,
     sha: string,
   ): Promise<{ sha: string; parents: string[]; tree: string } | undefined> {
-    const response = await this.request(
-      loc,
-      'GET',
-      `/commits/${encodeURIComponent(sha)}`,
-    );
-    if (response.status === 404) {
-      return undefined;
-    }
-    if (!response.ok) {
-      throw this.failure(loc, `Reading commit ${sha}`, response);
-    }
-    const body = json(response) as {
-      sha: string;
-      parents?: Array<{ sha: string }>;
-      commit?: { tree?: { sha: string } };
-    };
-    return {
-      sha: body.sha,
-      parents: (body.parents ?? []).map(p => p.sha),
-      tree: body.commit?.tree?.sha ?? '',
-    };
+    return branches.getCommit(this.api, loc, sha);
   }
 
   /** A file's text and blob id at a ref, or undefined when it is absent. */
@@ -370,35 +179,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
     path: string,
     ref: string,
   ): Promise<FileOnBranch | undefined> {
-    const response = await this.request(
-      loc,
-      'GET',
-      `/contents/${path
-        .split('/')
-        .map(encodeURIComponent)
-        .join('/')}?ref=${encodeURIComponent(ref)}`,
-    );
-    if (response.status === 404) {
-      return undefined;
-    }
-    if (!response.ok) {
-      throw this.failure(loc, `Reading ${path}@${ref}`, response);
-    }
-    const body = json(response) as {
-      type?: string;
-      sha: string;
-      content?: string;
-      encoding?: string;
-    };
-    if (body.type !== 'file' || typeof body.content !== 'string') {
-      throw new InputError(
-        `${path} in ${loc.owner}/${loc.repo} is not a file; check the manifest path`,
-      );
-    }
-    return {
-      text: Buffer.from(body.content, 'base64').toString('utf8'),
-      blobSha: body.sha,
-    };
+    return branches.getFile(this.api, loc, path, ref);
   }
 
   /**
@@ -418,27 +199,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
       author?: { name: string; email: string };
     },
   ): Promise<string> {
-    const response = await this.request(
-      loc,
-      'PUT',
-      `/contents/${options.path.split('/').map(encodeURIComponent).join('/')}`,
-      {
-        message: options.message,
-        content: Buffer.from(options.content, 'utf8').toString('base64'),
-        ...(options.blobSha ? { sha: options.blobSha } : {}),
-        branch: options.branch,
-        ...(options.author ? { author: options.author } : {}),
-      },
-    );
-    if (!response.ok) {
-      throw this.failure(
-        loc,
-        `Committing ${options.path} to ${options.branch}`,
-        response,
-      );
-    }
-    const body = json(response) as { commit: { sha: string } };
-    return body.commit.sha;
+    return branches.commitFile(this.api, loc, options);
   }
 
   /** The open pull request from `head` into `base`, if there is one. */
@@ -447,27 +208,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
     head: string,
     base: string,
   ): Promise<{ number: number; url: string } | undefined> {
-    const query = new URLSearchParams({
-      state: 'open',
-      head: `${loc.owner}:${head}`,
-      base,
-    });
-    const response = await this.request(loc, 'GET', `/pulls?${query}`);
-    if (!response.ok) {
-      throw this.failure(
-        loc,
-        `Listing pull requests from ${head} into ${base}`,
-        response,
-      );
-    }
-    const pulls = json(response) as Array<{
-      number: number;
-      html_url: string;
-      head: { ref: string };
-      base: { ref: string };
-    }>;
-    const pull = pulls.find(p => p.head.ref === head && p.base.ref === base);
-    return pull ? { number: pull.number, url: pull.html_url } : undefined;
+    return pulls.findOpenPullRequest(this.api, loc, head, base);
   }
 
   /**
@@ -478,45 +219,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
     loc: ConfigRepoLocation,
     options: { head: string; base: string; title: string; body: string },
   ): Promise<OpenedPullRequest> {
-    const existing = await this.findOpenPullRequest(
-      loc,
-      options.head,
-      options.base,
-    );
-    if (existing) {
-      return { ...existing, created: false };
-    }
-    const response = await this.request(loc, 'POST', '/pulls', {
-      title: options.title,
-      body: options.body,
-      head: options.head,
-      base: options.base,
-      maintainer_can_modify: true,
-    });
-    if (response.status === 422) {
-      // Another run opened it between the lookup and the request: GitHub
-      // answers 422 "A pull request already exists for owner:head".
-      const raced = await this.findOpenPullRequest(
-        loc,
-        options.head,
-        options.base,
-      );
-      if (raced) {
-        return { ...raced, created: false };
-      }
-    }
-    if (!response.ok) {
-      throw this.failure(
-        loc,
-        `Opening a pull request from ${options.head} into ${options.base}`,
-        response,
-      );
-    }
-    const body = json(response) as {
-      number: number;
-      html_url: string;
-    };
-    return { number: body.number, url: body.html_url, created: true };
+    return pulls.openPullRequest(this.api, loc, options);
   }
 
   /** Rewrites the title and body of an open pull request. */
@@ -525,13 +228,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
     pullNumber: number,
     options: { title: string; body: string },
   ): Promise<void> {
-    const response = await this.request(loc, 'PATCH', `/pulls/${pullNumber}`, {
-      title: options.title,
-      body: options.body,
-    });
-    if (!response.ok) {
-      throw this.failure(loc, `Updating pull request #${pullNumber}`, response);
-    }
+    return pulls.updatePullRequest(this.api, loc, pullNumber, options);
   }
 
   /**
@@ -542,42 +239,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
     loc: ConfigRepoLocation,
     base: string,
   ): Promise<Array<{ number: number; url: string; head: string }>> {
-    const result: Array<{ number: number; url: string; head: string }> = [];
-    for (let page = 1; page <= 10; page++) {
-      const query = new URLSearchParams({
-        state: 'open',
-        base,
-        per_page: '100',
-        page: String(page),
-      });
-      const response = await this.request(loc, 'GET', `/pulls?${query}`);
-      if (!response.ok) {
-        throw this.failure(
-          loc,
-          `Listing the open pull requests into ${base}`,
-          response,
-        );
-      }
-      const pulls = json(response) as Array<{
-        number: number;
-        html_url: string;
-        head: { ref: string; repo?: { full_name?: string } | null };
-        base: { ref: string };
-      }>;
-      for (const p of pulls) {
-        // Only branches of this repo: a fork's branch of the same name is
-        // someone else's change.
-        const own =
-          !p.head.repo?.full_name ||
-          p.head.repo.full_name.toLowerCase() ===
-            `${loc.owner}/${loc.repo}`.toLowerCase();
-        if (p.base.ref === base && own) {
-          result.push({ number: p.number, url: p.html_url, head: p.head.ref });
-        }
-      }
-      if (pulls.length < 100) break;
-    }
-    return result;
+    return pulls.listOpenPullRequests(this.api, loc, base);
   }
 
   /** Comments on a pull request, then closes it without merging. */
@@ -586,25 +248,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
     pullNumber: number,
     comment: string,
   ): Promise<void> {
-    const commented = await this.request(
-      loc,
-      'POST',
-      `/issues/${pullNumber}/comments`,
-      { body: comment },
-    );
-    if (!commented.ok) {
-      throw this.failure(
-        loc,
-        `Commenting on pull request #${pullNumber}`,
-        commented,
-      );
-    }
-    const response = await this.request(loc, 'PATCH', `/pulls/${pullNumber}`, {
-      state: 'closed',
-    });
-    if (!response.ok) {
-      throw this.failure(loc, `Closing pull request #${pullNumber}`, response);
-    }
+    return pulls.closePullRequest(this.api, loc, pullNumber, comment);
   }
 
   /** Adds labels to a pull request (GitHub creates unknown labels). */
@@ -613,19 +257,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
     pullNumber: number,
     labels: string[],
   ): Promise<void> {
-    const response = await this.request(
-      loc,
-      'POST',
-      `/issues/${pullNumber}/labels`,
-      { labels },
-    );
-    if (!response.ok) {
-      throw this.failure(
-        loc,
-        `Labelling pull request #${pullNumber}`,
-        response,
-      );
-    }
+    return pulls.addLabels(this.api, loc, pullNumber, labels);
   }
 
   /**
@@ -642,52 +274,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
     pullNumber: number,
     reviewers: string[],
   ): Promise<ReviewRequestResult> {
-    const ask = (list: string[]) => {
-      const users: string[] = [];
-      const teams: string[] = [];
-      for (const reviewer of list) {
-        const team = /^(?:team:|[^/]+\/)(.+)$/.exec(reviewer);
-        if (team) {
-          teams.push(team[1]);
-        } else {
-          users.push(reviewer.replace(/^@/, ''));
-        }
-      }
-      return this.request(
-        loc,
-        'POST',
-        `/pulls/${pullNumber}/requested_reviewers`,
-        { reviewers: users, team_reviewers: teams },
-      );
-    };
-    const what = (list: string[]) =>
-      `Requesting reviewers ${list.join(', ')} on pull request #${pullNumber}`;
-    const response = await ask(reviewers);
-    if (response.ok) {
-      return { requested: reviewers, refused: [] };
-    }
-    if (response.status !== 422) {
-      throw this.failure(loc, what(reviewers), response);
-    }
-    const result: ReviewRequestResult = { requested: [], refused: [] };
-    for (const reviewer of reviewers) {
-      const single = await ask([reviewer]);
-      if (single.ok) {
-        result.requested.push(reviewer);
-      } else if (single.status === 422) {
-        const error = this.failure(loc, what([reviewer]), single);
-        result.refused.push({
-          reviewer,
-          reason: `${error.message.replace(
-            /^.*failed with 422: /,
-            '',
-          )}; give ${reviewer} access to ${loc.owner}/${loc.repo}`,
-        });
-      } else {
-        throw this.failure(loc, what([reviewer]), single);
-      }
-    }
-    return result;
+    return pulls.requestReviewers(this.api, loc, pullNumber, reviewers);
   }
 
   /**
@@ -705,65 +292,12 @@ export class GithubConfigRepoWriter implements GitHostWriter {
     owners: string[],
     permission: 'push' | 'maintain' = 'push',
   ): Promise<AccessGrantResult> {
-    const result: AccessGrantResult = { granted: [], skipped: [] };
-    for (const owner of owners) {
-      const team = /^@([^/\s]+)\/([^/\s]+)$/.exec(owner);
-      const user = /^@([^/\s]+)$/.exec(owner);
-      let path: string;
-      if (team) {
-        if (team[1].toLowerCase() !== loc.owner.toLowerCase()) {
-          result.skipped.push({
-            owner,
-            reason: `a team of ${team[1]} cannot be given access to a repo of ${loc.owner}`,
-          });
-          continue;
-        }
-        path = `//orgs/${encodeURIComponent(
-          team[1],
-        )}/teams/${encodeURIComponent(team[2])}/repos/${encodeURIComponent(
-          loc.owner,
-        )}/${encodeURIComponent(loc.repo)}`;
-      } else if (user) {
-        if (user[1].toLowerCase() === loc.owner.toLowerCase()) {
-          continue; // the owner of a personal repo has access already
-        }
-        path = `/collaborators/${encodeURIComponent(user[1])}`;
-      } else {
-        result.skipped.push({
-          owner,
-          reason:
-            'an e-mail address cannot be given access; add the person as a collaborator by login',
-        });
-        continue;
-      }
-      const response = await this.request(loc, 'PUT', path, { permission });
-      if (!response.ok) {
-        const error = this.failure(
-          loc,
-          `Giving ${owner} ${permission} access`,
-          response,
-        );
-        if (response.status === 404 || response.status === 422) {
-          result.skipped.push({ owner, reason: error.message });
-          continue;
-        }
-        throw error;
-      }
-      result.granted.push({ owner, permission });
-    }
-    return result;
+    return repository.grantAccess(this.api, loc, owners, permission);
   }
 
   /** Whether the repository exists (and the token can see it). */
   async repositoryExists(loc: ConfigRepoLocation): Promise<boolean> {
-    const response = await this.request(loc, 'GET', '');
-    if (response.status === 404) {
-      return false;
-    }
-    if (!response.ok) {
-      throw this.failure(loc, 'Reading the repository', response);
-    }
-    return true;
+    return repository.repositoryExists(this.api, loc);
   }
 
   /**
@@ -778,39 +312,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
       visibility: 'private' | 'internal' | 'public';
     },
   ): Promise<{ url: string; created: boolean }> {
-    if (await this.repositoryExists(loc)) {
-      return { url: loc.url, created: false };
-    }
-    const ownerResponse = await this.request(
-      loc,
-      'GET',
-      `//users/${encodeURIComponent(loc.owner)}`,
-    );
-    if (!ownerResponse.ok) {
-      throw this.failure(loc, `Reading the owner ${loc.owner}`, ownerResponse);
-    }
-    const owner = json(ownerResponse) as { type?: string };
-    const path =
-      owner.type === 'Organization'
-        ? `//orgs/${encodeURIComponent(loc.owner)}/repos`
-        : '//user/repos';
-    const response = await this.request(loc, 'POST', path, {
-      name: loc.repo,
-      description: options.description,
-      private: options.visibility !== 'public',
-      ...(owner.type === 'Organization'
-        ? { visibility: options.visibility }
-        : {}),
-      auto_init: false,
-      has_issues: true,
-      has_wiki: false,
-      delete_branch_on_merge: true,
-    });
-    if (!response.ok) {
-      throw this.failure(loc, 'Creating the repository', response);
-    }
-    const body = json(response) as { html_url: string };
-    return { url: body.html_url, created: true };
+    return repository.createRepository(this.api, loc, options);
   }
 
   /** Sets the branch that clones check out and pull requests target by default. */
@@ -818,16 +320,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
     loc: ConfigRepoLocation,
     branch: string,
   ): Promise<void> {
-    const response = await this.request(loc, 'PATCH', '', {
-      default_branch: branch,
-    });
-    if (!response.ok) {
-      throw this.failure(
-        loc,
-        `Setting the default branch to ${branch}`,
-        response,
-      );
-    }
+    return repository.setDefaultBranch(this.api, loc, branch);
   }
 
   /**
@@ -844,54 +337,6 @@ export class GithubConfigRepoWriter implements GitHostWriter {
       approvals: number;
     },
   ): Promise<void> {
-    const response = await this.request(
-      loc,
-      'PUT',
-      `/branches/${encodeURIComponent(branch)}/protection`,
-      {
-        // `checks` binds a check to the app that must set it; without
-        // app_id GitHub picks the app that set it last, or any
-        // (docs.github.com, "Update branch protection").
-        required_status_checks: {
-          strict: true,
-          checks: options.checks.map(c => ({
-            context: c.context,
-            ...(c.appId !== undefined ? { app_id: c.appId } : {}),
-          })),
-        },
-        enforce_admins: true,
-        required_pull_request_reviews: {
-          required_approving_review_count: options.approvals,
-          require_code_owner_reviews: options.approvals > 0,
-          dismiss_stale_reviews: true,
-        },
-        restrictions: null,
-        allow_force_pushes: false,
-        allow_deletions: false,
-      },
-    );
-    if (!response.ok) {
-      throw this.failure(loc, `Protecting branch ${branch}`, response);
-    }
-  }
-}
-
-/**
- * The JSON body of a successful answer (octokit parses it when GitHub
- * says it is JSON; an answer without that content type comes as text or
- * bytes).
- */
-function json(answer: GithubAnswer): unknown {
-  const { data } = answer;
-  let text: string;
-  if (typeof data === 'string') text = data;
-  else if (data instanceof ArrayBuffer) text = Buffer.from(data).toString();
-  else return data;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ServiceUnavailableError(
-      `GitHub answered ${answer.status} with a body that is not JSON; check the apiBaseUrl of integrations.github`,
-    );
+    return repository.protectBranch(this.api, loc, branch, options);
   }
 }

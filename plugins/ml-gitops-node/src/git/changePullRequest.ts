@@ -10,7 +10,7 @@ import {
   parseChangeBranch,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { JsonValue } from '@backstage/types';
-import { ConfigRepoLocation } from './GithubConfigRepoClient';
+import { ConfigRepoLocation } from './configRepoTypes';
 import { GithubConfigRepoWriter } from './GithubConfigRepoWriter';
 
 /*

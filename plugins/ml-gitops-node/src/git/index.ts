@@ -1,31 +1,26 @@
-export {
-  approversOf,
-  countRequests,
-  GithubConfigRepoClient,
-  graphqlEndpoint,
-} from './GithubConfigRepoClient';
+export { GithubConfigRepoClient } from './GithubConfigRepoClient';
+export { countRequests } from './githubRestReads';
+export type { RequestMeter } from './githubRestReads';
+export { graphqlEndpoint } from './graphqlBranchHeads';
+export { approversOf } from './pullRequestReads';
+export type { PullReview } from './pullRequestReads';
 export type {
   BranchHeadsCacheEntry,
   BranchHeadsPrefetch,
   GraphqlRateLimit,
-  PullReview,
   CommitInfo,
   ConfigRepoLocation,
   PullRequestFacts,
-  RequestMeter,
   ValidatorCache,
-} from './GithubConfigRepoClient';
-export {
-  ConfigRepoHistory,
-  HistoryBudget,
-  MAX_REQUESTS_PER_COMMIT,
-} from './ConfigRepoHistory';
+} from './configRepoTypes';
+export { ConfigRepoHistory } from './ConfigRepoHistory';
+export { HistoryBudget, MAX_REQUESTS_PER_COMMIT } from './historyDeclarations';
 export type {
   DeclarationMemory,
   DeclaringCommit,
   EnvironmentDeclaration,
   HistoryGap,
-} from './ConfigRepoHistory';
+} from './historyDeclarations';
 export { GithubConfigRepoWriter } from './GithubConfigRepoWriter';
 export type { GitHost, GitHostReader, GitHostWriter } from './GitHost';
 export { rateLimitedUntil, sendWithRateLimitRetry } from './rateLimits';

@@ -1,12 +1,10 @@
-export {
-  proposeRollback,
-  resolveStorageLocation,
-  RollbackRefusedError,
-} from './proposeRollback';
+export { proposeRollback } from './proposeRollback';
+export { resolveStorageLocation } from './rollbackTarget';
+export { RollbackRefusedError } from './rollbackTypes';
 export type {
   RollbackDeps,
   RollbackRefusal,
   RollbackRequest,
   RollbackResult,
   VersionChange,
-} from './proposeRollback';
+} from './rollbackTypes';

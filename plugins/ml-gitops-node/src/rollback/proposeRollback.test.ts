@@ -15,11 +15,8 @@ import { ConfigRepoHistory } from '../git/ConfigRepoHistory';
 import { GithubConfigRepoClient } from '../git/GithubConfigRepoClient';
 import { GithubConfigRepoWriter } from '../git/GithubConfigRepoWriter';
 import { registryAccess } from '../registries';
-import {
-  proposeRollback,
-  RollbackRefusedError,
-  RollbackRequest,
-} from './proposeRollback';
+import { proposeRollback } from './proposeRollback';
+import { RollbackRefusedError, RollbackRequest } from './rollbackTypes';
 
 /*
  * The rollback core against a real Git repository on disk (clone, revert,

@@ -1,14 +1,11 @@
-import { InputError, isError } from '@backstage/errors';
+// Proposing the rollback of one environment as a pull request: clone, pick the target, make the commit, push, open, reject.
+import { InputError } from '@backstage/errors';
 import {
   changeTrailer,
-  deploymentKindOf,
   markdownText,
-  ModelManifest,
   parseModelManifest,
-  resolveServingArtifact,
   rollbackCandidates,
   setModelVersion,
-  versionRejection,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -16,14 +13,17 @@ import path from 'node:path';
 import {
   branchChange,
   ChangeSteps,
-  CommitAuthor,
   openChangePullRequest,
-  PullRequestRef,
 } from '../git/changePullRequest';
 import { GitCli, GitCommandError } from '../git/gitCli';
-import { ConfigRepoLocation } from '../git/GithubConfigRepoClient';
-import { GithubConfigRepoWriter } from '../git/GithubConfigRepoWriter';
-import { RegistryAccess } from '../registries';
+import { pushOneCommitBranch, versionChanges } from './rollbackGit';
+import { chooseRollbackTarget, resolveStorageLocation } from './rollbackTarget';
+import {
+  RollbackDeps,
+  RollbackRefusedError,
+  RollbackRequest,
+  RollbackResult,
+} from './rollbackTypes';
 
 /*
  * The rollback of one environment, as a pull request: the one code path of
@@ -36,132 +36,6 @@ import { RegistryAccess } from '../registries';
  * `ml-gitops/rollback/<env>/<version>`, opens (or finds) the pull request
  * with its label and record, and marks the version it leaves rejected.
  */
-
-/**
- * Why no rollback was proposed, for callers that tell the cases apart (the
- * automatic rollback notifies owners that no candidate exists).
- *
- * @public
- */
-export type RollbackRefusal =
-  /** No earlier version served that is neither rolled back from nor rejected. */
-  | 'no-candidate'
-  /** The environment declares another version than the caller expected. */
-  | 'moved-on'
-  /** The declared version was itself brought back by a rollback. */
-  | 'declared-by-rollback';
-
-/**
- * A rollback that cannot be proposed, with the reason; an InputError, so the
- * scaffolder shows its message as the step's failure.
- *
- * @public
- */
-export class RollbackRefusedError extends InputError {
-  constructor(readonly refusal: RollbackRefusal, message: string) {
-    super(message);
-  }
-}
-
-/**
- * One commit of the environment's first-parent history that changed the version.
- *
- * @public
- */
-export type VersionChange = {
-  sha: string;
-  parents: string[];
-  subject: string;
-  /** The version the commit set. */
-  version: string;
-  /** The version before it, or null for the first declaration. */
-  previous: string | null;
-  rollback: boolean;
-};
-
-/**
- * What a rollback runs with, whoever asks for it.
- *
- * @public
- */
-export type RollbackDeps = {
-  writer: GithubConfigRepoWriter;
-  /** The promotion order, to read what commits and branches say. */
-  environments: readonly string[];
-  /** The registry of the model: `registryAccess` over the configured ones. */
-  registryFor(options: {
-    registryName?: string;
-    manifest: ModelManifest;
-  }): RegistryAccess;
-  /**
-   * The URL git clones and pushes; defaults to `<repo URL>.git` over HTTPS.
-   * Tests point it at a local bare repository.
-   */
-  remoteUrl?: (loc: ConfigRepoLocation) => string;
-  /** How many first-parent commits to search for deployments (default 500). */
-  maxHistory?: number;
-};
-
-/**
- * One rollback to propose.
- *
- * @public
- */
-export type RollbackRequest = {
-  loc: ConfigRepoLocation;
-  manifestPath: string;
-  environment: string;
-  /** The model name from the entity; the manifest's otherwise. */
-  model?: string;
-  registryName?: string;
-  reason: string;
-  /** A version to go back to instead of the newest candidate. */
-  toVersion?: string;
-  /** Mark the version left rejected in the registry. */
-  rejectVersion: boolean;
-  /** The author of the rollback commit. */
-  author: CommitAuthor;
-  /** Who asked, for the pull request's record (a user entity ref). */
-  requestedBy?: string;
-  /** Who the registry records as rejecting the version left. */
-  rejectedBy: string;
-  /** The last line of the pull request body: who opened it, for whom. */
-  openedBy: string;
-  /**
-   * Only roll back while the environment declares this version; otherwise
-   * refuse with `moved-on` (the automatic rollback's incident is over).
-   */
-  expectVersion?: string;
-  /** Refuse with `declared-by-rollback` when the last change was a rollback. */
-  refuseWhenDeclaredByRollback?: boolean;
-  /** Work out the rollback, push and open nothing. */
-  dryRun?: boolean;
-};
-
-/**
- * What a rollback proposed (or, in a dry run, would propose).
- *
- * @public
- */
-export type RollbackResult = {
-  branch: string;
-  /** The version the rollback brings back. */
-  previousVersion: string;
-  /** The version the environment leaves. */
-  rolledBackFrom: string;
-  method: 'revert' | 'value';
-  /** The deployment commit reverted, when the rollback is a git revert. */
-  revertedCommit?: string;
-  title: string;
-  /** Absent in a dry run. */
-  pullRequest?: PullRequestRef;
-  /** The registry the rejection went to, and why it did not when it did not. */
-  registry: { name: string; problem?: string };
-};
-
-function errorMessage(error: unknown): string {
-  return isError(error) ? error.message : String(error);
-}
 
 /**
  * Proposes the rollback of one environment as a pull request (see the top
@@ -307,74 +181,15 @@ async function rollbackIn(
     registryName: request.registryName,
     manifest: headParsed.manifest,
   });
-  const rejection = async (version: string) => {
-    if (!registry.client) return undefined;
-    try {
-      const found = await registry.client.getModelVersion(model, version);
-      return found ? versionRejection(found) : undefined;
-    } catch (error) {
-      logger.warn(
-        `Could not read ${model} version ${version} from the registry ${
-          registry.name
-        }: ${errorMessage(error)}`,
-      );
-      return undefined;
-    }
-  };
-
-  let to: string | undefined;
-  if (toVersion) {
-    if (toVersion === current) {
-      throw new InputError(
-        `${environment} already declares ${model} version ${toVersion}; pick an earlier version to roll back to`,
-      );
-    }
-    const served = changes.some(
-      c => c.version === toVersion || c.previous === toVersion,
-    );
-    if (!served) {
-      throw new InputError(
-        `toVersion ${toVersion} never served in ${environment} (versions there: ${[
-          ...new Set(changes.flatMap(c => [c.version, c.previous])),
-        ]
-          .filter(Boolean)
-          .join(
-            ', ',
-          )}); a rollback goes back to a version that served, deploy others with ml-gitops:deploy`,
-      );
-    }
-    const rejected = await rejection(toVersion);
-    if (rejected) {
-      throw new InputError(
-        `${model} version ${toVersion} is rejected in the registry${
-          rejected.reason ? `: "${rejected.reason}"` : ''
-        }; pick another version, or un-reject it first with ml-gitops:version:unreject`,
-      );
-    }
-    to = toVersion;
-  } else {
-    for (const candidate of candidates) {
-      const rejected = await rejection(candidate);
-      if (rejected) {
-        logger.info(
-          `Skipping version ${candidate}: rejected in the registry${
-            rejected.reason ? ` ("${rejected.reason}")` : ''
-          }`,
-        );
-        continue;
-      }
-      to = candidate;
-      break;
-    }
-    if (!to) {
-      throw new RollbackRefusedError(
-        'no-candidate',
-        `Every earlier version of ${model} that served in ${environment} is rejected or was rolled back from (${candidates.join(
-          ', ',
-        )}); un-reject one with ml-gitops:version:unreject or give toVersion`,
-      );
-    }
-  }
+  const to = await chooseRollbackTarget(registry, {
+    model,
+    environment,
+    current,
+    changes,
+    candidates,
+    toVersion,
+    logger,
+  });
   logger.info(
     `${environment} serves ${current}; rolling back to ${to}${
       rolledBackFrom.size > 0
@@ -557,157 +372,4 @@ async function rollbackIn(
     });
   }
   return result;
-}
-
-/**
- * Pushes `commit` (one commit on `baseHead`) as `branch`. A branch that
- * already holds the same change on the same base is kept; one left by an
- * earlier state of the environment is replaced (only ML GitOps writes its
- * change branches).
- */
-async function pushOneCommitBranch(
-  git: GitCli,
-  logger: { info(message: string): void },
-  branch: string,
-  baseHead: string,
-  commit: string,
-) {
-  const ref = `refs/heads/${branch}`;
-  const remoteSha = async () =>
-    ((await git.run(['ls-remote', 'origin', ref])).split(/\s/)[0] ?? '').trim();
-  const sameChange = async (sha: string) => {
-    if (!sha) return false;
-    await git.run(['fetch', '--quiet', '--no-tags', 'origin', ref]);
-    const parent = await git.tryRun(['rev-parse', 'FETCH_HEAD^']);
-    const tree = await git.tryRun(['rev-parse', 'FETCH_HEAD^{tree}']);
-    const ours = await git.run(['rev-parse', `${commit}^{tree}`]);
-    return parent?.trim() === baseHead && tree?.trim() === ours.trim();
-  };
-  const existing = await remoteSha();
-  if (await sameChange(existing)) {
-    logger.info(`Branch ${branch} already holds this rollback; reusing it`);
-    return;
-  }
-  try {
-    await git.run([
-      'push',
-      '--quiet',
-      `--force-with-lease=${ref}:${existing}`,
-      'origin',
-      `${commit}:${ref}`,
-    ]);
-  } catch (error) {
-    // Another run pushed the same change first.
-    if (
-      error instanceof GitCommandError &&
-      (await sameChange(await remoteSha()))
-    ) {
-      logger.info(`Another run pushed this rollback to ${branch}; keeping it`);
-      return;
-    }
-    throw error;
-  }
-  logger.info(
-    existing
-      ? `Rebuilt ${branch} on ${baseHead.slice(0, 7)}`
-      : `Pushed the rollback to ${branch}`,
-  );
-}
-
-/**
- * The environment's version changes, newest first, from its first-parent
- * history: the commits the history reader takes for deployments, each a
- * rollback or not by the rule the history uses (`deploymentKindOf`), told
- * what the commits say (the clone has no pull requests).
- */
-async function versionChanges(
-  git: GitCli,
-  versionAt: (rev: string) => Promise<string | null>,
-  maxHistory: number,
-  where: { environments: readonly string[]; environment: string },
-): Promise<VersionChange[]> {
-  const lines = (
-    await git.run([
-      'rev-list',
-      '--first-parent',
-      '--parents',
-      `--max-count=${maxHistory}`,
-      'HEAD',
-    ])
-  )
-    .split('\n')
-    .filter(Boolean);
-  const changes: VersionChange[] = [];
-  for (const line of lines) {
-    const [sha, ...parents] = line.split(' ');
-    const version = await versionAt(sha);
-    if (version === null) continue;
-    const previous = parents[0] ? await versionAt(parents[0]) : null;
-    if (version === previous) continue;
-    const message = await git.run(['log', '-1', '--format=%B', sha]);
-    const mergedHead = parents[1];
-    const kind = await deploymentKindOf(
-      {
-        message,
-        ...(mergedHead
-          ? {
-              mergedHeadMessage: () =>
-                git.run(['log', '-1', '--format=%B', mergedHead]),
-            }
-          : {}),
-      },
-      where,
-    );
-    changes.push({
-      sha,
-      parents,
-      subject: message.split('\n')[0],
-      version,
-      previous,
-      rollback: kind === 'rollback',
-    });
-  }
-  return changes;
-}
-
-/**
- * Where KServe loads a version from (the manifest's `storage_uri`), from
- * the registry; refused when the registry cannot say or KServe could not
- * read it, as the cluster would otherwise serve other bytes than the
- * version named (`force` cannot override this). The rollback core and the
- * deploy and promote actions ask it alike.
- *
- * @public
- */
-export async function resolveStorageLocation(
-  registry: RegistryAccess,
-  model: string,
-  version: string,
-): Promise<string> {
-  const what = `where ${model} version ${version} is stored (storage_uri)`;
-  const client = registry.client;
-  if (!client) {
-    throw new InputError(`Cannot find ${what}: ${registry.problem}`);
-  }
-  let artifact;
-  try {
-    artifact = await resolveServingArtifact(client, model, version);
-  } catch (error) {
-    throw new InputError(
-      `Cannot find ${what}: the registry ${
-        registry.name
-      } could not be asked (${errorMessage(error)}); try again`,
-    );
-  }
-  if (!artifact) {
-    throw new InputError(
-      `Cannot find ${what}: the registry ${registry.name} has no such version`,
-    );
-  }
-  if (!artifact.ok) {
-    throw new InputError(
-      `Cannot set ${what}: ${artifact.problem}. ${artifact.fix}.`,
-    );
-  }
-  return artifact.storageUri;
 }

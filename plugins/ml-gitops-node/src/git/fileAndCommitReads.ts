@@ -1,0 +1,125 @@
+// The file texts and commits of a config repo, read through the REST API and kept by commit, which never changes.
+import { InputError, ServiceUnavailableError } from '@backstage/errors';
+import {
+  manifestPathProblem,
+  MAX_MANIFEST_BYTES,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import { ByteBoundedCache } from '../cache/ByteBoundedCache';
+import type { CommitInfo, ConfigRepoLocation } from './configRepoTypes';
+import { boundedText } from './githubTransport';
+import { GithubRestReads } from './githubRestReads';
+
+/**
+ * Memory for file texts and commits read (both never change at a commit):
+ * bounded in bytes, so large manifests or long commit messages cannot grow
+ * the process without limit; the least recently used go first.
+ */
+const MAX_CACHED_FILE_BYTES = 32 * 1024 * 1024;
+const MAX_CACHED_COMMIT_BYTES = 16 * 1024 * 1024;
+
+/** The file and commit reads of {@link GithubConfigRepoClient}, with their caches. */
+export class FileAndCommitReads {
+  /** File texts by repo, commit and path (null: no such file). */
+  private readonly files = new ByteBoundedCache<string | null>(
+    MAX_CACHED_FILE_BYTES,
+  );
+  /** Commits by repo and SHA. */
+  private readonly commits = new ByteBoundedCache<CommitInfo>(
+    MAX_CACHED_COMMIT_BYTES,
+  );
+
+  constructor(private readonly api: GithubRestReads) {}
+
+  /** A file's text at a commit, or null when the file does not exist there. */
+  async getFile(
+    loc: ConfigRepoLocation,
+    path: string,
+    sha: string,
+  ): Promise<string | null> {
+    const problem = manifestPathProblem(path);
+    if (problem) {
+      // The path goes into an authenticated API URL: never one that could
+      // leave the repo's contents (`..` collapses in URLs).
+      throw new InputError(`${JSON.stringify(path.slice(0, 255))} ${problem}`);
+    }
+    const key = `${loc.host}/${loc.owner}/${loc.repo}@${sha}:${path}`;
+    if (this.files.has(key)) {
+      return this.files.get(key) ?? null;
+    }
+    const response = await this.api.request(
+      loc,
+      `/contents/${path
+        .split('/')
+        .map(encodeURIComponent)
+        .join('/')}?ref=${encodeURIComponent(sha)}`,
+      { headers: { Accept: 'application/vnd.github.raw+json' } },
+    );
+    let text: string | null;
+    if (response.status === 404) {
+      text = null;
+    } else if (!response.ok) {
+      throw this.api.failure(loc, `Reading ${path}@${sha}`, response);
+    } else {
+      text = await boundedText(
+        response,
+        MAX_MANIFEST_BYTES,
+        `${path}@${sha.slice(0, 12)} in ${loc.owner}/${
+          loc.repo
+        } is larger than ${
+          MAX_MANIFEST_BYTES / 1024
+        } KiB; a manifest must be smaller`,
+        message => new InputError(message),
+      ).catch(error => {
+        throw this.api.unanswered(loc, error);
+      });
+    }
+    this.files.set(key, text);
+    return text;
+  }
+
+  /** One commit (cached: commits never change). */
+  async getCommit(loc: ConfigRepoLocation, sha: string): Promise<CommitInfo> {
+    const key = `${loc.host}/${loc.owner}/${loc.repo}@${sha}`;
+    const cached = this.commits.get(key);
+    if (cached) {
+      return cached;
+    }
+    const response = await this.api.request(
+      loc,
+      `/commits/${encodeURIComponent(sha)}`,
+    );
+    if (!response.ok) {
+      throw this.api.failure(loc, `Reading commit ${sha}`, response);
+    }
+    const body = await this.api.json<{
+      sha: string;
+      parents: Array<{ sha: string }>;
+      author: { login: string } | null;
+      commit: {
+        message: string;
+        author: { name: string; date: string };
+        committer: { name: string; date: string };
+      };
+    }>(loc, `Reading commit ${sha}`, response, 'object');
+    if (
+      typeof body.sha !== 'string' ||
+      !Array.isArray(body.parents) ||
+      typeof body.commit?.committer?.date !== 'string' ||
+      typeof body.commit?.author?.date !== 'string'
+    ) {
+      throw new ServiceUnavailableError(
+        `Reading commit ${sha} of ${loc.owner}/${loc.repo} on ${loc.host} got a commit without sha, parents or dates`,
+      );
+    }
+    const info: CommitInfo = {
+      sha: body.sha,
+      parents: body.parents.map(p => p.sha),
+      message: body.commit.message,
+      author: body.author?.login ?? body.commit.author.name,
+      authorDate: new Date(body.commit.author.date).toISOString(),
+      committedAt: new Date(body.commit.committer.date).toISOString(),
+    };
+    this.commits.set(key, info);
+    return info;
+  }
+}

@@ -1,0 +1,191 @@
+// The REST GETs of a config repo on GitHub: request counting, JSON checks, the errors that name the repo, and paging.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { GithubCredentialsProvider } from '@backstage/integration';
+import { NotFoundError, ServiceUnavailableError } from '@backstage/errors';
+import type { ConfigRepoLocation } from './configRepoTypes';
+import {
+  answerMessage,
+  answerText,
+  GitHostUnanswered,
+  GithubAnswer,
+  GithubTransport,
+} from './githubTransport';
+import { rateLimitedUntil } from './rateLimits';
+
+/** Counts the requests sent on behalf of one piece of work (see {@link countRequests}). @public */
+export type RequestMeter = { requests: number };
+
+const requestMeters = new AsyncLocalStorage<RequestMeter>();
+
+/**
+ * Runs `work`, adding to `meter` every request the config-repo client sends
+ * for it (retries included), and only those: work running at the same time
+ * for other models is not counted.
+ * @public
+ */
+export function countRequests<T>(
+  meter: RequestMeter,
+  work: () => Promise<T>,
+): Promise<T> {
+  return requestMeters.run(meter, work);
+}
+
+/**
+ * The REST GETs that the parts of {@link GithubConfigRepoClient} share:
+ * each counted for {@link countRequests}, failures turned into errors that
+ * name the repo and what to fix.
+ */
+export class GithubRestReads {
+  constructor(
+    readonly credentials: GithubCredentialsProvider,
+    readonly transport: GithubTransport,
+  ) {}
+
+  /**
+   * One GET of the REST API of `loc`'s repo (`path` below
+   * `/repos/{owner}/{repo}`), counted by {@link countRequests}; the body of
+   * a successful answer is left unread.
+   */
+  async request(
+    loc: ConfigRepoLocation,
+    path: string,
+    init: { headers?: Record<string, string> } = {},
+  ): Promise<GithubAnswer> {
+    const { headers: authHeaders } = await this.credentials.getCredentials({
+      url: loc.url,
+    });
+    // Taken here: the meter of the work that asks, not of whoever runs
+    // the retry plugin's queue.
+    const meter = requestMeters.getStore();
+    try {
+      return await this.transport.send({
+        method: 'GET',
+        url: `${loc.apiBaseUrl}/repos/${encodeURIComponent(
+          loc.owner,
+        )}/${encodeURIComponent(loc.repo)}${path}`,
+        headers: {
+          Accept: 'application/vnd.github+json',
+          'X-GitHub-Api-Version': '2022-11-28',
+          ...authHeaders,
+          ...init.headers,
+        },
+        raw: true,
+        onSend: () => {
+          if (meter) meter.requests += 1;
+        },
+      });
+    } catch (error) {
+      throw this.unanswered(loc, error);
+    }
+  }
+
+  /** The error for a request that got no answer (or no whole answer). */
+  unanswered(loc: ConfigRepoLocation, error: unknown): Error {
+    if (!(error instanceof GitHostUnanswered)) return error as Error;
+    return new ServiceUnavailableError(
+      error.timedOut
+        ? `Git host ${loc.host} did not answer for ${loc.owner}/${
+            loc.repo
+          } within ${this.transport.timeoutMs / 1000} s`
+        : `Git host ${loc.host} is unreachable: ${error.detail}`,
+    );
+  }
+
+  /**
+   * The JSON body of a successful answer, checked to be an array or an
+   * object as the endpoint promises; otherwise an error naming the repo.
+   */
+  async json<T>(
+    loc: ConfigRepoLocation,
+    what: string,
+    response: GithubAnswer,
+    shape: 'array' | 'object',
+  ): Promise<T> {
+    const where = `${what} of ${loc.owner}/${loc.repo} on ${loc.host}`;
+    const text = await answerText(response).catch(error => {
+      throw this.unanswered(loc, error);
+    });
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      const flat = text.replace(/\s+/g, ' ').trim();
+      throw new ServiceUnavailableError(
+        `${where} got an answer that is not JSON ("${
+          flat.length > 60 ? `${flat.slice(0, 60)}…` : flat
+        }"); check the apiBaseUrl of integrations.github for ${loc.host}`,
+      );
+    }
+    const ok =
+      shape === 'array'
+        ? Array.isArray(body)
+        : typeof body === 'object' && body !== null && !Array.isArray(body);
+    if (!ok) {
+      throw new ServiceUnavailableError(
+        `${where} got JSON that is not ${
+          shape === 'array' ? 'a list' : 'an object'
+        } as the GitHub REST API answers; check the apiBaseUrl of integrations.github for ${
+          loc.host
+        }`,
+      );
+    }
+    return body as T;
+  }
+
+  failure(
+    loc: ConfigRepoLocation,
+    what: string,
+    response: GithubAnswer,
+  ): Error {
+    // Not JSON: the status says enough.
+    const said = answerMessage(response).message;
+    const detail = said ? `: ${said}` : '';
+    const message = `${what} of ${loc.owner}/${loc.repo} on ${loc.host} failed with ${response.status}${detail}`;
+    if (response.status === 404) {
+      return new NotFoundError(
+        `${message}. Check the ml-gitops/config-repo annotation and that the integration token can read the repo.`,
+      );
+    }
+    const limited = rateLimitedUntil(response, detail);
+    if (limited) {
+      return new ServiceUnavailableError(
+        `${message} (GitHub's ${limited.kind} rate limit: rate limited until ${limited.until})`,
+      );
+    }
+    if (response.status === 401 || response.status === 403) {
+      return new ServiceUnavailableError(
+        `${message}. Check the token of integrations.github for ${loc.host}.`,
+      );
+    }
+    return new ServiceUnavailableError(message);
+  }
+}
+
+/** A header of an answer as text, if present. */
+export function headerText(
+  answer: GithubAnswer,
+  name: string,
+): string | undefined {
+  const value = answer.headers[name];
+  return value === undefined ? undefined : String(value);
+}
+
+/**
+ * The page number of the `rel="next"` link of a `Link` header. GitHub's
+ * links may name the repo by id (`/repositories/1296269/branches?page=2`),
+ * so only the page number is taken from them.
+ */
+export function nextPageNumber(link: string | null): number | undefined {
+  if (!link) return undefined;
+  for (const part of link.split(',')) {
+    const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part.trim());
+    if (!match) continue;
+    try {
+      const page = Number(new URL(match[1]).searchParams.get('page'));
+      return Number.isInteger(page) && page > 1 ? page : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
