@@ -6,6 +6,7 @@ import {
 } from '@backstage/errors';
 import { z } from 'zod';
 import {
+  KubeflowApiMetadataValue,
   KubeflowModelArtifact,
   KubeflowModelVersion,
   KubeflowProperties,
@@ -138,26 +139,34 @@ function isoOf(ms: string | number | undefined): string | undefined {
  * @public
  */
 export function kubeflowProperties(
-  properties: z.infer<typeof customProperties>,
+  properties: Record<string, KubeflowApiMetadataValue> | undefined,
 ): KubeflowProperties {
   const metrics: Record<string, number> = {};
   const tags: Record<string, string> = {};
   for (const [key, value] of Object.entries(properties ?? {})) {
-    if ('double_value' in value && typeof value.double_value === 'number') {
-      metrics[key] = value.double_value;
-    } else if (
-      'int_value' in value &&
-      value.metadataType === 'MetadataIntValue'
-    ) {
-      const n = Number(value.int_value);
-      if (Number.isFinite(n)) metrics[key] = n;
-    } else if (
-      'string_value' in value &&
-      typeof value.string_value === 'string'
-    ) {
-      tags[key] = value.string_value;
-    } else if ('bool_value' in value && typeof value.bool_value === 'boolean') {
-      tags[key] = String(value.bool_value);
+    switch (value.metadataType) {
+      case 'MetadataDoubleValue':
+        if (typeof value.double_value === 'number') {
+          metrics[key] = value.double_value;
+        }
+        break;
+      case 'MetadataIntValue': {
+        const n = Number(value.int_value);
+        if (value.int_value !== '' && Number.isFinite(n)) metrics[key] = n;
+        break;
+      }
+      case 'MetadataStringValue':
+        if (typeof value.string_value === 'string') {
+          tags[key] = value.string_value;
+        }
+        break;
+      case 'MetadataBoolValue':
+        if (typeof value.bool_value === 'boolean') {
+          tags[key] = String(value.bool_value);
+        }
+        break;
+      default:
+      // Struct and proto values are base64 bytes: neither.
     }
   }
   return { metrics, tags };

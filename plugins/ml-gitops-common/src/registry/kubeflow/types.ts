@@ -14,6 +14,22 @@
 export type KubeflowState = 'LIVE' | 'ARCHIVED' | (string & {});
 
 /**
+ * A custom property's value as the server sends it (`MetadataValue`, a
+ * oneOf discriminated by `metadataType`; `int_value` is an int32 sent as a
+ * string).
+ *
+ * @public
+ */
+export type KubeflowApiMetadataValue = {
+  metadataType: string;
+  double_value?: number;
+  int_value?: string | number;
+  string_value?: string;
+  bool_value?: boolean;
+  [key: string]: unknown;
+};
+
+/**
  * Custom properties, split by kind: numbers (`MetadataDoubleValue`,
  * `MetadataIntValue`) and text (`MetadataStringValue`, and
  * `MetadataBoolValue` as `true`/`false`). Struct and proto values are left
