@@ -2,6 +2,7 @@ import { registerMswTestHooks } from '@backstage/backend-test-utils';
 import { ServiceUnavailableError } from '@backstage/errors';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
+import { kubeflowContractProblems } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 import { createRegistries } from './createRegistries';
 import { KubeflowRegistry } from './KubeflowRegistry';
 
@@ -15,7 +16,8 @@ import { KubeflowRegistry } from './KubeflowRegistry';
  * ArtifactList and MetadataValue shapes; a miss is a 404 with the Error
  * schema, filled as ErrorResponse in internal/server/openapi/helpers.go does
  * (code = HTTP status text) with GetModelVersionByParams's message
- * (internal/core/model_version.go).
+ * (internal/core/model_version.go). Every answer is checked against the
+ * slice of that description in -common's testUtils.
  */
 
 const URL_ = 'https://registry.example.com';
@@ -74,6 +76,15 @@ function fakeKubeflow() {
     },
   ];
   const requests: string[] = [];
+  const problems: string[] = [];
+  const answer = (
+    schema: Parameters<typeof kubeflowContractProblems>[0],
+    body: object,
+    status = 200,
+  ) => {
+    problems.push(...kubeflowContractProblems(schema, body));
+    return HttpResponse.json(body, { status });
+  };
   const times = {
     createTimeSinceEpoch: '1764979200000',
     lastUpdateTimeSinceEpoch: '1764979200000',
@@ -88,14 +99,14 @@ function fakeKubeflow() {
     ...times,
   });
   const notFound = (message: string) =>
-    HttpResponse.json({ code: 'Not Found', message }, { status: 404 });
+    answer('Error', { code: 'Not Found', message }, 404);
   const handlers = [
     http.get(`${API}/registered_model`, ({ request }) => {
       const name = new URL(request.url).searchParams.get('name')!;
       requests.push(`registered_model ${name}`);
       const id = models.get(name);
       return id
-        ? HttpResponse.json({ id, name, state: 'LIVE', ...times })
+        ? answer('RegisteredModel', { id, name, state: 'LIVE', ...times })
         : notFound(`no registered models found for name=${name}, externalId=`);
     }),
     http.get(`${API}/model_version`, ({ request }) => {
@@ -107,7 +118,7 @@ function fakeKubeflow() {
         x => x.name === name && x.registeredModelId === parent,
       );
       return v
-        ? HttpResponse.json(versionBody(v))
+        ? answer('ModelVersion', versionBody(v))
         : notFound(
             `no model versions found for name=${name}, parentResourceId=${parent}, externalId=`,
           );
@@ -116,7 +127,7 @@ function fakeKubeflow() {
       requests.push(`model_versions/${params.id}`);
       const v = versions.find(x => x.id === params.id);
       return v
-        ? HttpResponse.json(versionBody(v))
+        ? answer('ModelVersion', versionBody(v))
         : notFound(`no model version found for id ${params.id}`);
     }),
     http.get(`${API}/model_versions/:id/artifacts`, ({ params }) => {
@@ -131,7 +142,7 @@ function fakeKubeflow() {
         customProperties: {},
         ...times,
       }));
-      return HttpResponse.json({
+      return answer('ArtifactList', {
         items,
         nextPageToken: '',
         pageSize: 100,
@@ -139,16 +150,30 @@ function fakeKubeflow() {
       });
     }),
   ];
-  return { versions, requests, handlers };
+  return { versions, requests, problems, handlers };
 }
 
 describe('KubeflowRegistry', () => {
   const server = setupServer();
   registerMswTestHooks(server);
   const RECHECK_MS = 5 * 60_000;
+  const fakes: Array<ReturnType<typeof fakeKubeflow>> = [];
+  afterEach(() => {
+    // Every answer of the fake registry matched the published contract.
+    const problems = fakes.flatMap(f => f.problems);
+    fakes.length = 0;
+    if (problems.length > 0) {
+      throw new Error(
+        `The fake registry answered outside the contract:\n${problems.join(
+          '\n',
+        )}`,
+      );
+    }
+  });
 
   function setup() {
     const fake = fakeKubeflow();
+    fakes.push(fake);
     server.use(...fake.handlers);
     let now = Date.parse('2026-12-06T12:00:00Z');
     const registry = KubeflowRegistry.fromConfig(

@@ -8,6 +8,7 @@ import {
 } from '@backstage/errors';
 import { http, HttpResponse, delay } from 'msw';
 import { setupServer } from 'msw/node';
+import { kubeflowContractProblems } from '../../testUtils';
 import { KubeflowClient } from './KubeflowClient';
 import {
   isKubeflowVersionReady,
@@ -95,6 +96,22 @@ function client(options: { token?: string; timeoutMs?: number } = {}) {
 }
 
 describe('KubeflowClient', () => {
+  it('is tested with fixtures that match the published OpenAPI description', () => {
+    expect(kubeflowContractProblems('RegisteredModel', MODEL)).toEqual([]);
+    expect(kubeflowContractProblems('ModelVersion', VERSION_3)).toEqual([]);
+    expect(kubeflowContractProblems('ArtifactList', ARTIFACTS)).toEqual([]);
+    expect(
+      kubeflowContractProblems('Error', {
+        code: 'Not Found',
+        message: 'no model versions found',
+      }),
+    ).toEqual([]);
+    // The check can fail: an int64 id is sent as a string.
+    expect(
+      kubeflowContractProblems('ModelVersion', { ...VERSION_3, id: 7 }),
+    ).toEqual([expect.stringMatching(/^\$\.id must be a string/)]);
+  });
+
   it('finds a registered model by name, with the bearer token', async () => {
     const seen: string[] = [];
     server.use(
