@@ -1,3 +1,5 @@
+import { HumanDuration } from '@backstage/types';
+
 /*
  * The `mlGitops` keys this library reads (readMlGitopsSharedConfig,
  * readArgoCdInstancesConfig in src/config.ts): the backend plugin and the
@@ -55,15 +57,25 @@ export interface Config {
     registries?: Array<{
       /** The name entities refer to with the ml-gitops/registry annotation. */
       name: string;
-      /** The registry type; `mlflow` is built in. */
+      /**
+       * The registry type; `mlflow` (an MLflow tracking server) and
+       * `kubeflow` (a Kubeflow Model Registry, REST API v1alpha3) are built
+       * in.
+       */
       type: string;
-      /** Base URL of the registry, e.g. https://mlflow.example.com */
+      /**
+       * Base URL of the registry, e.g. https://mlflow.example.com, or the
+       * Kubeflow Model Registry's REST service (the part before
+       * /api/model_registry/v1alpha3), e.g. https://model-registry.example.com
+       */
       url: string;
       /**
        * A bearer token for the registry, for a server behind a proxy that
-       * takes bearer tokens. Not together with `username`: MLflow's own
-       * basic-auth app (`mlflow server --app-name basic-auth`) answers a
-       * bearer token with 401.
+       * takes bearer tokens (the Kubeflow Model Registry's auth proxy, e.g.
+       * a Kubernetes service account token with read access to the
+       * registry). Not together with `username`: MLflow's own basic-auth
+       * app (`mlflow server --app-name basic-auth`) answers a bearer token
+       * with 401.
        * @visibility secret
        */
       token?: string;
@@ -78,6 +90,12 @@ export interface Config {
        * @visibility secret
        */
       password?: string;
+      /**
+       * The longest one request to this registry may take; default
+       * mlGitops.requestTimeout (15 seconds). An addition to the design
+       * contract.
+       */
+      timeout?: HumanDuration | string;
     }>;
   };
 }

@@ -19,7 +19,8 @@
  * Writes the contract slices in
  * plugins/ml-gitops-common/src/testUtils/contracts/: the parts of the
  * machine-readable descriptions that real systems publish (GitHub's OpenAPI
- * description, Argo CD's swagger, the Flux, KServe and Argo Rollouts CRDs)
+ * description, Argo CD's swagger, the Flux, KServe and Argo Rollouts CRDs,
+ * the Kubeflow Model Registry's OpenAPI description)
  * for the answers ML GitOps reads. Tests validate the sandbox's emulators and
  * the msw fixtures against them.
  *
@@ -32,7 +33,8 @@
  *   github/rest-api-description (descriptions/api.github.com/) or from the npm
  *   package @octokit/openapi (generated/api.github.com.json, the same file with
  *   x-octokit extensions); --github-source says which, for the slice's header.
- * --only: github, argocd, flux, kserve or argo-rollouts, to refresh just one.
+ * --only: github, argocd, flux, kserve, argo-rollouts or kubeflow, to refresh
+ *   just one.
  */
 
 import { execFileSync } from 'node:child_process';
@@ -465,7 +467,60 @@ function rollouts() {
   );
 }
 
-const all = { github, argocd, flux, kserve, 'argo-rollouts': rollouts };
+/* ------------------------------------------ Kubeflow Model Registry ---- */
+
+/**
+ * The Kubeflow Model Registry answers ML GitOps reads (findRegisteredModel,
+ * findModelVersion, getModelVersion, getModelVersionArtifacts) and its
+ * Error body, with every schema they reference.
+ */
+const KUBEFLOW_ROOTS = [
+  'RegisteredModel',
+  'ModelVersion',
+  'ArtifactList',
+  'Error',
+];
+
+function kubeflow() {
+  const { text, source } = gitFile(
+    'kubeflow/model-registry',
+    'api/openapi/model-registry.yaml',
+  );
+  const spec = YAML.parse(text);
+  const schemas = spec.components.schemas;
+  const refName = ref => ref.split('/').pop();
+  const definitions = {};
+  const visit = name => {
+    if (definitions[name]) return;
+    if (!schemas[name]) throw new Error(`no ${name} in the OpenAPI schemas`);
+    definitions[name] = strip(schemas[name], refName);
+    JSON.stringify(schemas[name], (key, value) => {
+      if (key === '$ref') visit(refName(value));
+      return value;
+    });
+  };
+  KUBEFLOW_ROOTS.forEach(visit);
+  write('kubeflow', 'openapiContract.json', {
+    $comment: header(
+      'The Kubeflow Model Registry REST API (v1alpha3) answers ML GitOps reads',
+      [source],
+      `Schemas ${KUBEFLOW_ROOTS.join(
+        ', ',
+      )} and every schema they reference; oneOf alternatives are checked as anyOf.`,
+    ),
+    source: { ...source, version: spec.info.version },
+    definitions: Object.fromEntries(Object.entries(definitions).sort()),
+  });
+}
+
+const all = {
+  github,
+  argocd,
+  flux,
+  kserve,
+  'argo-rollouts': rollouts,
+  kubeflow,
+};
 for (const [name, run] of Object.entries(all)) {
   if (!args.only || args.only === name) run();
 }

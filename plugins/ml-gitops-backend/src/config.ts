@@ -34,6 +34,11 @@ export type RegistryConfig = {
   /** HTTP Basic credentials for MLflow's basic-auth app: both or neither. */
   username?: string;
   password?: string;
+  /**
+   * The registry's own request timeout (`timeout`), over
+   * mlGitops.requestTimeout. An addition to the design contract.
+   */
+  timeoutMs?: number;
 };
 
 /**

@@ -125,6 +125,33 @@ describe('readMlGitopsSharedConfig', () => {
       },
       /sets password without username/,
     ],
+    [
+      {
+        registries: [
+          {
+            name: 'kf',
+            type: 'kubeflow',
+            url: 'https://registry.example.com',
+            username: 'u',
+            password: 'p',
+          },
+        ],
+      },
+      /\("kf"\) sets username\/password, which the Kubeflow Model Registry does not take; set token/,
+    ],
+    [
+      {
+        registries: [
+          {
+            name: 'kf',
+            type: 'kubeflow',
+            url: 'https://registry.example.com',
+            timeout: 'soon',
+          },
+        ],
+      },
+      /mlGitops.registries\[0\].timeout is not a duration/,
+    ],
   ])('refuses %j with a message naming the key', (mlGitops, message) => {
     expect(() =>
       readMlGitopsSharedConfig(new ConfigReader({ mlGitops })),
@@ -164,5 +191,34 @@ describe('readMlGitopsSharedConfig', () => {
         new ConfigReader({ mlGitops: { allowedOwners: owners } }),
       ),
     ).toThrow(message);
+  });
+
+  it('reads a registry of type kubeflow with a bearer token and its own timeout', () => {
+    const { registries } = readMlGitopsSharedConfig(
+      new ConfigReader({
+        mlGitops: {
+          registries: [
+            {
+              name: 'kf',
+              type: 'kubeflow',
+              url: 'https://registry.example.com/',
+              token: 'sa-token',
+              timeout: { seconds: 40 },
+            },
+            { name: 'm', type: 'mlflow', url: 'https://mlflow.example.com' },
+          ],
+        },
+      }),
+    );
+    expect(registries).toEqual([
+      {
+        name: 'kf',
+        type: 'kubeflow',
+        url: 'https://registry.example.com',
+        token: 'sa-token',
+        timeoutMs: 40_000,
+      },
+      { name: 'm', type: 'mlflow', url: 'https://mlflow.example.com' },
+    ]);
   });
 });

@@ -1,4 +1,5 @@
-import { Config } from '@backstage/config';
+import { Config, readDurationFromConfig } from '@backstage/config';
+import { durationToMilliseconds } from '@backstage/types';
 import {
   assertValidEnvironments,
   DEFAULT_ENVIRONMENTS,
@@ -22,6 +23,11 @@ export type MlGitopsRegistryConfig = {
    */
   username?: string;
   password?: string;
+  /**
+   * `timeout`: the longest one request to this registry may take, over
+   * mlGitops.requestTimeout. An addition to the design contract.
+   */
+  timeoutMs?: number;
 };
 
 /**
@@ -90,6 +96,26 @@ function absoluteHttpUrl(value: string, key: string, example: string) {
   return value.replace(/\/+$/, '');
 }
 
+/** A registry's `timeout`: a duration (`{ seconds: 30 }`, ISO 8601, `30s`). */
+function readRegistryTimeoutMs(registry: Config, key: string): number {
+  let ms: number;
+  try {
+    ms = durationToMilliseconds(
+      readDurationFromConfig(registry, { key: 'timeout' }),
+    );
+  } catch (error) {
+    throw new Error(
+      `${key} is not a duration (${
+        (error as Error).message
+      }); write e.g. { seconds: 30 } or 30s`,
+    );
+  }
+  if (!(ms > 0)) {
+    throw new Error(`${key} must be a positive duration, e.g. { seconds: 30 }`);
+  }
+  return ms;
+}
+
 /**
  * Reads `mlGitops.environments` and `mlGitops.registries`: the one reader
  * of these keys for the ml-gitops backend and the scaffolder actions, so
@@ -122,6 +148,11 @@ export function readMlGitopsSharedConfig(
           `${named} sets both token and username/password; keep one: username and password for MLflow's basic-auth app, token for a server that takes bearer tokens`,
         );
       }
+      if (registry.getString('type') === 'kubeflow' && username) {
+        throw new Error(
+          `${named} sets username/password, which the Kubeflow Model Registry does not take; set token to a bearer token its auth proxy accepts`,
+        );
+      }
       if ((username === undefined) !== (password === undefined)) {
         throw new Error(
           `${named} sets ${username ? 'username' : 'password'} without ${
@@ -144,6 +175,9 @@ export function readMlGitopsSharedConfig(
         ),
         ...(token ? { token } : {}),
         ...(username && password ? { username, password } : {}),
+        ...(registry.has('timeout')
+          ? { timeoutMs: readRegistryTimeoutMs(registry, `${key}.timeout`) }
+          : {}),
       };
     },
   );

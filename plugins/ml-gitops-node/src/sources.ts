@@ -168,6 +168,23 @@ export type RegistryVersionFacts = {
    */
   rejected?: { reason?: string; by?: string; at?: string };
   /**
+   * Where the version's model files are, as the registry records it (the
+   * Kubeflow Model Registry: the model artifact's `uri`). An addition to the
+   * design contract.
+   */
+  storageUri?: string;
+  /**
+   * The format of the model files (Kubeflow: the model artifact's
+   * `modelFormatName` and `modelFormatVersion`). An addition to the design
+   * contract.
+   */
+  modelFormat?: { name?: string; version?: string };
+  /**
+   * Who registered the version (Kubeflow: the version's `author`). An
+   * addition to the design contract.
+   */
+  author?: string;
+  /**
    * When the registry gave this answer (ISO 8601); an answer served from a
    * cache keeps the time it was read, so the poller does not take it for a
    * sign that a failing registry recovered.

@@ -1,7 +1,7 @@
 /**
  * Test utilities: the contracts real systems publish (MLflow's REST API,
  * GitHub's OpenAPI description, Argo CD's swagger, the Flux, KServe and Argo
- * Rollouts CRD schemas), sliced to what ML GitOps reads, to check emulators
+ * Rollouts CRD schemas, the Kubeflow Model Registry's OpenAPI description), sliced to what ML GitOps reads, to check emulators
  * and msw fixtures against.
  *
  * @packageDocumentation
@@ -24,6 +24,7 @@ export {
   githubContractProblems,
   githubOperationOf,
   kubeContractProblems,
+  kubeflowContractProblems,
   responseJson,
 } from './publishedContracts';
 export type { WatchedServer } from './publishedContracts';

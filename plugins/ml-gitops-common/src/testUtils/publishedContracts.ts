@@ -26,6 +26,7 @@ import argoCdContract from './contracts/argocd/swaggerContract.json';
 import fluxContract from './contracts/flux/crdContract.json';
 import kserveContract from './contracts/kserve/crdContract.json';
 import rolloutsContract from './contracts/argo-rollouts/crdContract.json';
+import kubeflowContract from './contracts/kubeflow/openapiContract.json';
 import { JsonSchema, jsonSchemaProblems } from './jsonSchema';
 
 const github = githubContract as unknown as {
@@ -156,6 +157,26 @@ export function argoCdContractProblems(
     // by `fields` (processAppFields in
     // pkg/apiclient/application/forwarder_overwrite.go), comes out as null.
     anyNull: true,
+  });
+}
+
+const kubeflow = kubeflowContract as unknown as {
+  definitions: Record<string, JsonSchema>;
+};
+
+/**
+ * What is wrong with a Kubeflow Model Registry answer measured against the
+ * schema of its OpenAPI description (`RegisteredModel`, `ModelVersion`,
+ * `ArtifactList`, `Error`). Empty when it matches.
+ * @public
+ */
+export function kubeflowContractProblems(
+  schema: 'RegisteredModel' | 'ModelVersion' | 'ArtifactList' | 'Error',
+  body: unknown,
+): string[] {
+  return jsonSchemaProblems({ $ref: `#/definitions/${schema}` }, body, {
+    definitions: kubeflow.definitions,
+    owner: "the Kubeflow Model Registry's",
   });
 }
 

@@ -14,12 +14,8 @@ import {
   RegistryConfig,
 } from '../../config';
 import { keepAliveFetch } from '../../http/keepAliveFetch';
+import { nextRecheck, RecheckSchedule, UNSETTLED_TTL_MS } from './recheck';
 
-/**
- * How long the facts of a version that is not READY (yet), or that MLflow
- * does not know (yet), are kept: it may be registered any moment.
- */
-const UNSETTLED_TTL_MS = 60_000;
 /**
  * A run in one of these states logs no more metrics (RunStatus in
  * mlflow/protos/service.proto): its metrics are kept until evicted.
@@ -31,13 +27,7 @@ const FINAL_RUN_STATES = new Set(['FINISHED', 'FAILED', 'KILLED']);
  */
 export const MAX_CACHED_BYTES = 16 * 1024 * 1024;
 
-type VersionEntry = {
-  facts: RegistryVersionFacts;
-  /** When the version is read again. */
-  dueAt: number;
-  /** The period it is read again at (a phase kept across reads). */
-  periodMs: number;
-};
+type VersionEntry = RecheckSchedule & { facts: RegistryVersionFacts };
 
 /**
  * An MLflow tracking server as a {@link ModelRegistry}: the version's status,
@@ -95,7 +85,8 @@ export class MlflowRegistry implements ModelRegistry {
         password: config.password,
         credentialsHint: `mlGitops.registries[${config.name}]`,
         fetch: options.fetch ?? keepAliveFetch(),
-        timeoutMs: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        timeoutMs:
+          config.timeoutMs ?? options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       }),
       options.now ?? Date.now,
       options.recheckAfterMs ?? DEFAULT_REGISTRY_RECHECK_AFTER_MS,
@@ -151,27 +142,16 @@ export class MlflowRegistry implements ModelRegistry {
         error,
       );
     }
-    const now = this.now();
-    const settled = facts.exists && facts.status === 'READY';
-    let entry: VersionEntry;
-    if (!settled) {
-      entry = { facts, dueAt: now + UNSETTLED_TTL_MS, periodMs: 0 };
-    } else if (cached?.periodMs === this.recheckAfterMs) {
-      // Keep the version's phase: the next read is a whole number of
-      // periods after the last one was due.
-      const periods = Math.floor((now - cached.dueAt) / cached.periodMs) + 1;
-      entry = {
-        facts,
-        dueAt: cached.dueAt + periods * cached.periodMs,
-        periodMs: cached.periodMs,
-      };
-    } else {
-      entry = {
-        facts,
-        dueAt: now + Math.max(1, (1 - this.random()) * this.recheckAfterMs),
-        periodMs: this.recheckAfterMs,
-      };
-    }
+    const entry: VersionEntry = {
+      facts,
+      ...nextRecheck({
+        now: this.now(),
+        settled: facts.exists && facts.status === 'READY',
+        previous: cached,
+        recheckAfterMs: this.recheckAfterMs,
+        random: this.random,
+      }),
+    };
     this.versions.set(key, entry);
     return facts;
   }

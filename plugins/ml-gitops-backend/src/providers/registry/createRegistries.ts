@@ -1,9 +1,11 @@
 import { ModelRegistry } from '@ml-gitops/plugin-ml-gitops-node';
 import { RegistryConfig } from '../../config';
+import { KubeflowRegistry } from './KubeflowRegistry';
 import { MlflowRegistry } from './MlflowRegistry';
 
 /**
- * The registries by name: the configured ones (type `mlflow` is built in)
+ * The registries by name: the configured ones (types `mlflow` and
+ * `kubeflow` are built in)
  * and those added by modules through the extension point.
  */
 export function createRegistries(
@@ -11,7 +13,7 @@ export function createRegistries(
   extra: ModelRegistry[],
   options: {
     timeoutMs?: number;
-    /** mlGitops.registry.recheckAfter, for the MLflow registries. */
+    /** mlGitops.registry.recheckAfter, for the built-in registries. */
     recheckAfterMs?: number;
     now?: () => number;
     fetch?: typeof fetch;
@@ -25,20 +27,27 @@ export function createRegistries(
     if (registries.has(config.name)) {
       return; // a module provides it
     }
-    if (config.type !== 'mlflow') {
+    const registryOptions = {
+      timeoutMs: options.timeoutMs,
+      recheckAfterMs: options.recheckAfterMs,
+      now: options.now,
+      fetch: options.fetch,
+    };
+    if (config.type === 'mlflow') {
+      registries.set(
+        config.name,
+        MlflowRegistry.fromConfig(config, registryOptions),
+      );
+    } else if (config.type === 'kubeflow') {
+      registries.set(
+        config.name,
+        KubeflowRegistry.fromConfig(config, registryOptions),
+      );
+    } else {
       throw new Error(
-        `mlGitops.registries[${index}].type "${config.type}" is not supported: use "mlflow", or install a module that adds a registry named "${config.name}"`,
+        `mlGitops.registries[${index}].type "${config.type}" is not supported: use "mlflow" or "kubeflow", or install a module that adds a registry named "${config.name}"`,
       );
     }
-    registries.set(
-      config.name,
-      MlflowRegistry.fromConfig(config, {
-        timeoutMs: options.timeoutMs,
-        recheckAfterMs: options.recheckAfterMs,
-        now: options.now,
-        fetch: options.fetch,
-      }),
-    );
   });
   return registries;
 }

@@ -1,0 +1,234 @@
+import { ServiceUnavailableError } from '@backstage/errors';
+import {
+  isKubeflowVersionReady,
+  KubeflowClient,
+  KubeflowModelArtifact,
+  KubeflowModelVersion,
+  kubeflowServingArtifact,
+  kubeflowVersionRejection,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import {
+  ByteBoundedCache,
+  ModelRegistry,
+  RegistryVersionFacts,
+} from '@ml-gitops/plugin-ml-gitops-node';
+import {
+  DEFAULT_REGISTRY_RECHECK_AFTER_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  RegistryConfig,
+} from '../../config';
+import { keepAliveFetch } from '../../http/keepAliveFetch';
+import { nextRecheck, RecheckSchedule } from './recheck';
+
+/** The memory the version facts may take, as for MLflow. */
+const MAX_CACHED_BYTES = 16 * 1024 * 1024;
+/** Registered model ids by name: a few bytes each. */
+const MAX_CACHED_MODEL_ID_BYTES = 1024 * 1024;
+
+/**
+ * The `status` of a version in {@link RegistryVersionFacts}: `READY` when
+ * it can be deployed (state `LIVE` and a model artifact with a `uri`),
+ * else its state (`ARCHIVED`), or `NO_MODEL_ARTIFACT` for a live version
+ * without a model artifact that has a uri. Only `READY` lets a gate pass.
+ */
+export const KUBEFLOW_NO_MODEL_ARTIFACT = 'NO_MODEL_ARTIFACT';
+
+type VersionEntry = RecheckSchedule & {
+  facts: RegistryVersionFacts;
+  /** The version's id, to read it again by id once it settled. */
+  versionId?: string;
+  /** Its serving model artifact, which does not change once it settled. */
+  artifact?: KubeflowModelArtifact;
+};
+
+/**
+ * A Kubeflow Model Registry (REST API v1alpha3) as a {@link ModelRegistry}:
+ * whether the version exists, is live and has a model artifact; its
+ * numeric custom properties as metrics; the rejection markers among its
+ * string custom properties; where its files are (the artifact's `uri`).
+ * The registry has no aliases.
+ *
+ * The caching rules are MLflow's (see `MlflowRegistry`): a ready version
+ * (LIVE with an artifact uri) is read again every
+ * `mlGitops.registry.recheckAfter`, at its own phase, with one request
+ * (`GET /model_versions/{id}`: its state and custom properties, the only
+ * facts that change), its artifact kept; a version that is not ready or
+ * not known is read in full again after a minute (find the registered
+ * model, the version, its artifacts: three requests, the model's id kept,
+ * since the API cannot delete a registered model). Failures are not kept.
+ */
+export class KubeflowRegistry implements ModelRegistry {
+  readonly name: string;
+  private readonly versions = new ByteBoundedCache<VersionEntry>(
+    MAX_CACHED_BYTES,
+  );
+  private readonly modelIds = new ByteBoundedCache<string>(
+    MAX_CACHED_MODEL_ID_BYTES,
+  );
+  private readonly reading = new Map<string, Promise<RegistryVersionFacts>>();
+
+  static fromConfig(
+    config: RegistryConfig,
+    options: {
+      fetch?: typeof fetch;
+      now?: () => number;
+      /**
+       * Timeout of one request; default 15 s (mlGitops.requestTimeout). The
+       * registry's own `timeout` wins.
+       */
+      timeoutMs?: number;
+      /** mlGitops.registry.recheckAfter; default five minutes. */
+      recheckAfterMs?: number;
+      /** A number in [0, 1), for the phase of each version's re-reads. */
+      random?: () => number;
+    } = {},
+  ): KubeflowRegistry {
+    return new KubeflowRegistry(
+      config.name,
+      KubeflowClient.create({
+        baseUrl: config.url,
+        token: config.token,
+        credentialsHint: `mlGitops.registries[${config.name}]`,
+        fetch: options.fetch ?? keepAliveFetch(),
+        timeoutMs:
+          config.timeoutMs ?? options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      }),
+      options.now ?? Date.now,
+      options.recheckAfterMs ?? DEFAULT_REGISTRY_RECHECK_AFTER_MS,
+      options.random ?? Math.random,
+    );
+  }
+
+  private constructor(
+    name: string,
+    private readonly client: KubeflowClient,
+    private readonly now: () => number,
+    private readonly recheckAfterMs: number,
+    private readonly random: () => number,
+  ) {
+    this.name = name;
+  }
+
+  async getVersion(
+    model: string,
+    version: string,
+  ): Promise<RegistryVersionFacts> {
+    const key = `${model}\u0000${version}`;
+    const cached = this.versions.get(key);
+    if (cached && this.now() < cached.dueAt) {
+      return cached.facts;
+    }
+    // The environments declaring one version share one read.
+    let pending = this.reading.get(key);
+    if (!pending) {
+      pending = this.refresh(key, model, version, cached).finally(() =>
+        this.reading.delete(key),
+      );
+      this.reading.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async refresh(
+    key: string,
+    model: string,
+    version: string,
+    cached: VersionEntry | undefined,
+  ): Promise<RegistryVersionFacts> {
+    let read: Omit<VersionEntry, 'dueAt' | 'periodMs'>;
+    try {
+      read = await this.read(model, version, cached);
+    } catch (error) {
+      throw new ServiceUnavailableError(
+        `Registry "${this.name}": ${(error as Error)?.message ?? error}`,
+        error,
+      );
+    }
+    const facts = {
+      ...read.facts,
+      observedAt: new Date(this.now()).toISOString(),
+    };
+    this.versions.set(key, {
+      ...read,
+      facts,
+      ...nextRecheck({
+        now: this.now(),
+        settled: facts.exists && facts.status === 'READY',
+        previous: cached,
+        recheckAfterMs: this.recheckAfterMs,
+        random: this.random,
+      }),
+    });
+    return facts;
+  }
+
+  private async read(
+    model: string,
+    version: string,
+    cached: VersionEntry | undefined,
+  ): Promise<Omit<VersionEntry, 'dueAt' | 'periodMs'>> {
+    // A settled version: only its state and custom properties can change.
+    if (cached?.periodMs && cached.versionId && cached.artifact) {
+      const again = await this.client.getModelVersion(cached.versionId);
+      if (again) {
+        return this.entryOf(again, cached.artifact);
+      }
+    }
+    let modelId = this.modelIds.get(model);
+    if (modelId === undefined) {
+      modelId = (await this.client.findRegisteredModel(model))?.id;
+      if (modelId === undefined) {
+        return { facts: { exists: false, aliases: [], metrics: {} } };
+      }
+      this.modelIds.set(model, modelId);
+    }
+    const found = await this.client.findModelVersion(modelId, version);
+    if (!found) {
+      return { facts: { exists: false, aliases: [], metrics: {} } };
+    }
+    const artifact = kubeflowServingArtifact(
+      await this.client.listModelArtifacts(found.id),
+    );
+    return this.entryOf(found, artifact);
+  }
+
+  private entryOf(
+    v: KubeflowModelVersion,
+    artifact: KubeflowModelArtifact | undefined,
+  ): Omit<VersionEntry, 'dueAt' | 'periodMs'> {
+    const rejected = kubeflowVersionRejection(v);
+    let status: string = KUBEFLOW_NO_MODEL_ARTIFACT;
+    if (isKubeflowVersionReady(v, artifact)) {
+      status = 'READY';
+    } else if (v.state !== 'LIVE') {
+      status = v.state;
+    }
+    const format =
+      artifact?.modelFormatName || artifact?.modelFormatVersion
+        ? {
+            ...(artifact.modelFormatName
+              ? { name: artifact.modelFormatName }
+              : {}),
+            ...(artifact.modelFormatVersion
+              ? { version: artifact.modelFormatVersion }
+              : {}),
+          }
+        : undefined;
+    return {
+      versionId: v.id,
+      ...(artifact ? { artifact } : {}),
+      facts: {
+        exists: true,
+        status,
+        stage: v.state,
+        aliases: [],
+        metrics: v.properties.metrics,
+        ...(rejected ? { rejected } : {}),
+        ...(v.createdAt ? { createdAt: v.createdAt } : {}),
+        ...(v.author ? { author: v.author } : {}),
+        ...(artifact?.uri ? { storageUri: artifact.uri } : {}),
+        ...(format ? { modelFormat: format } : {}),
+      },
+    };
+  }
+}

@@ -1,0 +1,435 @@
+import {
+  AuthenticationError,
+  InputError,
+  NotAllowedError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
+import { z } from 'zod';
+import {
+  KubeflowApiMetadataValue,
+  KubeflowModelArtifact,
+  KubeflowModelVersion,
+  KubeflowProperties,
+  KubeflowRegisteredModel,
+} from './types';
+
+/**
+ * The REST API of the Kubeflow Model Registry this client speaks: the
+ * `paths` of kubeflow/model-registry `api/openapi/model-registry.yaml`
+ * (info.version v1alpha3) all start with it.
+ *
+ * @public
+ */
+export const KUBEFLOW_API_PATH = '/api/model_registry/v1alpha3';
+
+/**
+ * Options of {@link KubeflowClient.create}.
+ *
+ * @public
+ */
+export type KubeflowClientOptions = {
+  /**
+   * The registry's REST service, e.g. `https://model-registry.example.com`
+   * (a path prefix is kept); the client appends {@link KUBEFLOW_API_PATH}.
+   */
+  baseUrl: string;
+  /**
+   * Sent as `Authorization: Bearer <token>` (the spec's `Bearer` security
+   * scheme): what the auth proxy in front of the registry takes, e.g. a
+   * Kubernetes service account token.
+   */
+  token?: string;
+  /** Where the caller sets the token, named in the message of a 401 or 403. */
+  credentialsHint?: string;
+  /** The fetch to use; defaults to the global one. */
+  fetch?: typeof fetch;
+  /** Timeout of one request in milliseconds; default 15 000. */
+  timeoutMs?: number;
+};
+
+/** Artifacts asked for per page (the spec's `pageSize` parameter). */
+const PAGE_SIZE = 100;
+/** A version with more artifact pages than this is not read further. */
+const MAX_PAGES = 10;
+
+/*
+ * MetadataValue (oneOf, discriminated by metadataType). MetadataIntValue
+ * sends its int32 as a string (`int_value`, pattern ^-?([1-9][0-9]{0,8}|0)$);
+ * a number is taken too.
+ */
+const metadataValue = z.union([
+  z.looseObject({
+    metadataType: z.literal('MetadataDoubleValue'),
+    double_value: z.number(),
+  }),
+  z.looseObject({
+    metadataType: z.literal('MetadataIntValue'),
+    int_value: z.union([z.string(), z.number()]),
+  }),
+  z.looseObject({
+    metadataType: z.literal('MetadataStringValue'),
+    string_value: z.string(),
+  }),
+  z.looseObject({
+    metadataType: z.literal('MetadataBoolValue'),
+    bool_value: z.boolean(),
+  }),
+  // MetadataStructValue, MetadataProtoValue and types added later: kept
+  // out of metrics and tags, never a reason to refuse the answer.
+  z.looseObject({ metadataType: z.string() }),
+]);
+
+const customProperties = z.record(z.string(), metadataValue).optional();
+
+/** BaseResource and BaseResourceDates; the id is an int64 sent as a string. */
+const baseResource = {
+  id: z.union([z.string(), z.number()]).transform(String),
+  name: z.string().optional(),
+  customProperties,
+  createTimeSinceEpoch: z.union([z.string(), z.number()]).optional(),
+  lastUpdateTimeSinceEpoch: z.union([z.string(), z.number()]).optional(),
+};
+
+const apiRegisteredModel = z.looseObject({
+  ...baseResource,
+  name: z.string(),
+  state: z.string().optional(),
+  owner: z.string().optional(),
+});
+
+const apiModelVersion = z.looseObject({
+  ...baseResource,
+  name: z.string(),
+  registeredModelId: z.union([z.string(), z.number()]).transform(String),
+  state: z.string().optional(),
+  author: z.string().optional(),
+});
+
+/** An item of ArtifactList: any Artifact, told apart by artifactType. */
+const apiArtifact = z.looseObject({
+  ...baseResource,
+  artifactType: z.string().optional(),
+  uri: z.string().optional(),
+  state: z.string().optional(),
+  modelFormatName: z.string().optional(),
+  modelFormatVersion: z.string().optional(),
+});
+
+/** ArtifactList: `items` plus BaseResourceList's paging fields. */
+const apiArtifactList = z.looseObject({
+  items: z.array(apiArtifact).nullish(),
+  nextPageToken: z.string().optional(),
+  size: z.number().optional(),
+});
+
+/** The spec's Error schema: `code` (the HTTP status text) and `message`. */
+const apiError = z.looseObject({ code: z.string(), message: z.string() });
+
+function isoOf(ms: string | number | undefined): string | undefined {
+  const n = typeof ms === 'string' ? Number(ms) : ms;
+  return n !== undefined && Number.isFinite(n) && n > 0
+    ? new Date(n).toISOString()
+    : undefined;
+}
+
+/**
+ * Custom properties as metrics and tags: doubles and ints are metrics,
+ * strings and booleans are tags (the rejection markers among them).
+ *
+ * @public
+ */
+export function kubeflowProperties(
+  properties: Record<string, KubeflowApiMetadataValue> | undefined,
+): KubeflowProperties {
+  const metrics: Record<string, number> = {};
+  const tags: Record<string, string> = {};
+  for (const [key, value] of Object.entries(properties ?? {})) {
+    switch (value.metadataType) {
+      case 'MetadataDoubleValue':
+        if (typeof value.double_value === 'number') {
+          metrics[key] = value.double_value;
+        }
+        break;
+      case 'MetadataIntValue': {
+        const n = Number(value.int_value);
+        if (value.int_value !== '' && Number.isFinite(n)) metrics[key] = n;
+        break;
+      }
+      case 'MetadataStringValue':
+        if (typeof value.string_value === 'string') {
+          tags[key] = value.string_value;
+        }
+        break;
+      case 'MetadataBoolValue':
+        if (typeof value.bool_value === 'boolean') {
+          tags[key] = String(value.bool_value);
+        }
+        break;
+      default:
+      // Struct and proto values are base64 bytes: neither.
+    }
+  }
+  return { metrics, tags };
+}
+
+/**
+ * A client of the Kubeflow Model Registry's REST API (v1alpha3), for what
+ * ML GitOps reads: a registered model by name, a version of it by name, and
+ * the version's model artifacts. Isomorphic (fetch only).
+ *
+ * Answers are checked with zod; an unexpected answer, a timeout or an
+ * unreachable server is a `ServiceUnavailableError`, a token the proxy
+ * refuses an `AuthenticationError` or `NotAllowedError`, each naming the URL
+ * and what to fix.
+ *
+ * @public
+ */
+export class KubeflowClient {
+  static create(options: KubeflowClientOptions): KubeflowClient {
+    return new KubeflowClient(options);
+  }
+
+  /** The registry's REST service, without a trailing slash. */
+  readonly url: string;
+  private readonly token?: string;
+  private readonly credentialsHint?: string;
+  private readonly fetchFn: typeof fetch;
+  private readonly timeoutMs: number;
+
+  private constructor(options: KubeflowClientOptions) {
+    this.url = options.baseUrl.replace(/\/+$/, '');
+    this.token = options.token || undefined;
+    this.credentialsHint = options.credentialsHint;
+    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+  }
+
+  /**
+   * The registered model of this name (`GET /registered_model?name=`,
+   * operation findRegisteredModel), or undefined when there is none.
+   */
+  async findRegisteredModel(
+    name: string,
+  ): Promise<KubeflowRegisteredModel | undefined> {
+    const body = await this.get('registered_model', { name }, true);
+    if (body === undefined) return undefined;
+    const m = this.parse(apiRegisteredModel, body, 'registered_model');
+    return {
+      id: m.id,
+      name: m.name,
+      state: m.state ?? 'LIVE',
+      ...(m.owner ? { owner: m.owner } : {}),
+      ...(isoOf(m.createTimeSinceEpoch)
+        ? { createdAt: isoOf(m.createTimeSinceEpoch) }
+        : {}),
+      properties: kubeflowProperties(m.customProperties),
+    };
+  }
+
+  /**
+   * The version of this name of a registered model
+   * (`GET /model_version?name=&parentResourceId=`, operation
+   * findModelVersion), or undefined when there is none.
+   */
+  async findModelVersion(
+    registeredModelId: string,
+    name: string,
+  ): Promise<KubeflowModelVersion | undefined> {
+    const body = await this.get(
+      'model_version',
+      { name, parentResourceId: registeredModelId },
+      true,
+    );
+    return body === undefined
+      ? undefined
+      : this.modelVersionOf(body, 'model_version');
+  }
+
+  /**
+   * A version by its id (`GET /model_versions/{id}`, operation
+   * getModelVersion), or undefined when there is none.
+   */
+  async getModelVersion(id: string): Promise<KubeflowModelVersion | undefined> {
+    const endpoint = `model_versions/${encodeURIComponent(id)}`;
+    const body = await this.get(endpoint, {}, true);
+    return body === undefined ? undefined : this.modelVersionOf(body, endpoint);
+  }
+
+  /**
+   * The model artifacts of a version
+   * (`GET /model_versions/{id}/artifacts?artifactType=model-artifact`,
+   * operation getModelVersionArtifacts), following `nextPageToken`.
+   */
+  async listModelArtifacts(
+    versionId: string,
+  ): Promise<KubeflowModelArtifact[]> {
+    const endpoint = `model_versions/${encodeURIComponent(
+      versionId,
+    )}/artifacts`;
+    const artifacts: KubeflowModelArtifact[] = [];
+    let pageToken = '';
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const body = await this.get(
+        endpoint,
+        {
+          artifactType: 'model-artifact',
+          pageSize: String(PAGE_SIZE),
+          ...(pageToken ? { nextPageToken: pageToken } : {}),
+        },
+        false,
+      );
+      const list = this.parse(apiArtifactList, body, endpoint);
+      for (const a of list.items ?? []) {
+        // The server filters by artifactType; one that does not is
+        // filtered here.
+        if (a.artifactType && a.artifactType !== 'model-artifact') continue;
+        artifacts.push({
+          id: a.id,
+          ...(a.name ? { name: a.name } : {}),
+          ...(a.uri ? { uri: a.uri } : {}),
+          ...(a.state ? { state: a.state } : {}),
+          ...(a.modelFormatName ? { modelFormatName: a.modelFormatName } : {}),
+          ...(a.modelFormatVersion
+            ? { modelFormatVersion: a.modelFormatVersion }
+            : {}),
+          properties: kubeflowProperties(a.customProperties),
+        });
+      }
+      pageToken = list.nextPageToken ?? '';
+      if (!pageToken || (list.items ?? []).length === 0) break;
+    }
+    return artifacts;
+  }
+
+  private modelVersionOf(
+    body: unknown,
+    endpoint: string,
+  ): KubeflowModelVersion {
+    const v = this.parse(apiModelVersion, body, endpoint);
+    return {
+      id: v.id,
+      name: v.name,
+      registeredModelId: v.registeredModelId,
+      state: v.state ?? 'LIVE',
+      ...(v.author ? { author: v.author } : {}),
+      ...(isoOf(v.createTimeSinceEpoch)
+        ? { createdAt: isoOf(v.createTimeSinceEpoch) }
+        : {}),
+      ...(isoOf(v.lastUpdateTimeSinceEpoch)
+        ? { updatedAt: isoOf(v.lastUpdateTimeSinceEpoch) }
+        : {}),
+      properties: kubeflowProperties(v.customProperties),
+    };
+  }
+
+  private parse<T>(schema: z.ZodType<T>, body: unknown, endpoint: string): T {
+    const result = schema.safeParse(body);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new ServiceUnavailableError(
+        `Kubeflow Model Registry at ${
+          this.url
+        } sent an unexpected ${endpoint} response (${
+          issue
+            ? `${issue.path.join('.') || 'body'}: ${issue.message}`
+            : 'invalid'
+        }); check that the URL points to a Kubeflow Model Registry REST service`,
+      );
+    }
+    return result.data;
+  }
+
+  /**
+   * GETs an endpoint below {@link KUBEFLOW_API_PATH}; resolves to the JSON
+   * body, or undefined for the registry's own 404 (an Error body) when
+   * `missingIsUndefined`.
+   */
+  private async get(
+    endpoint: string,
+    query: Record<string, string>,
+    missingIsUndefined: boolean,
+  ): Promise<unknown> {
+    const search = new URLSearchParams(query).toString();
+    const url = `${this.url}${KUBEFLOW_API_PATH}/${endpoint}${
+      search ? `?${search}` : ''
+    }`;
+    const where = `Kubeflow Model Registry at ${this.url}`;
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    let response: Response;
+    try {
+      response = await this.fetchFn(url, {
+        method: 'GET',
+        headers,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      const name = (error as Error)?.name;
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        throw new ServiceUnavailableError(
+          `${where} did not answer GET ${endpoint} within ${
+            this.timeoutMs / 1000
+          }s; check the server is up and reachable from here`,
+        );
+      }
+      throw new ServiceUnavailableError(
+        `${where} is unreachable (${
+          (error as Error)?.message ?? String(error)
+        }); check the URL and the network`,
+      );
+    }
+    const text = await response.text().catch(() => '');
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (response.ok) {
+      if (body === null || typeof body !== 'object') {
+        throw new ServiceUnavailableError(
+          `${where} sent a response to GET ${endpoint} that is not JSON; check that the URL points to a Kubeflow Model Registry REST service (${url})`,
+        );
+      }
+      return body;
+    }
+    const error = apiError.safeParse(body);
+    const message = error.success ? error.data.message : text.slice(0, 200);
+    const hint = this.credentialsHint ? ` in ${this.credentialsHint}` : '';
+    if (response.status === 404 && error.success && missingIsUndefined) {
+      // The registry's own "not found" (ErrorResponse in
+      // internal/server/openapi/helpers.go: code "Not Found" and a message
+      // such as "no model versions found for name=…").
+      return undefined;
+    }
+    if (response.status === 401) {
+      throw new AuthenticationError(
+        this.token
+          ? `${where} answered 401 on GET ${endpoint}: the token${hint} is not accepted (invalid or expired); set a bearer token its auth proxy accepts`
+          : `${where} answered 401 on GET ${endpoint}: it needs a bearer token; set token${hint}`,
+      );
+    }
+    if (response.status === 403) {
+      throw new NotAllowedError(
+        `${where} answered 403 on GET ${endpoint}${
+          message ? ` (${message.trim()})` : ''
+        }: give the identity of the token${hint} read access to the model registry (e.g. RBAC get on its service in the registry's namespace)`,
+      );
+    }
+    if (response.status === 404) {
+      throw new ServiceUnavailableError(
+        `${where} has no ${endpoint} endpoint (404 on ${url}); check that the URL points to a Kubeflow Model Registry REST service serving ${KUBEFLOW_API_PATH}`,
+      );
+    }
+    if (response.status >= 400 && response.status < 500) {
+      throw new InputError(
+        `${where} rejected GET ${endpoint} (${response.status}): ${message}`,
+      );
+    }
+    throw new ServiceUnavailableError(
+      `${where} failed on GET ${endpoint} (${response.status}${
+        message ? `: ${message}` : ''
+      }); try again, or check the server's logs`,
+    );
+  }
+}
