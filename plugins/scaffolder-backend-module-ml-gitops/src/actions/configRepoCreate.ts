@@ -9,11 +9,8 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { ConfigRepoLocation } from '@ml-gitops/plugin-ml-gitops-node';
 import { examples } from './configRepoCreate.examples';
-import {
-  CATALOG_INFO_PATH,
-  ConfigRepoSpec,
-  configRepoFiles,
-} from './configRepoFiles';
+import { CATALOG_INFO_PATH, configRepoFiles } from './configRepoFiles';
+import { ConfigRepoSpec } from './configRepoSpec';
 import { checkVersion } from './inputs';
 import { createGitClients, MlGitopsActionOptions } from './actionOptions';
 import { resolveModel } from './modelTarget';

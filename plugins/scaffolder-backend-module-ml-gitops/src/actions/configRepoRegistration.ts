@@ -2,12 +2,9 @@ import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { Config, ConfigReader } from '@backstage/config';
 import { ActionContext } from '@backstage/plugin-scaffolder-node';
 import yaml from 'yaml';
-import {
-  argoApplication,
-  ConfigRepoSpec,
-  fluxHelmRelease,
-  fluxObjects,
-} from './configRepoFiles';
+import { argoApplication } from './configRepoArgoCd';
+import { fluxHelmRelease, fluxObjects } from './configRepoFlux';
+import { ConfigRepoSpec } from './configRepoSpec';
 import {
   ArgoCdApplicationsClient,
   registerApplication,
