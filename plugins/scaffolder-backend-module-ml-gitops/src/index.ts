@@ -21,7 +21,7 @@ export {
   createRejectVersionAction,
   createUnrejectVersionAction,
 } from './actions/versionRejection';
-export type { SealingScope } from './actions/sealSecret';
+export type { SealingScope } from './actions/sealing';
 export { readMlGitopsActionsConfig } from './actions/config';
 export type {
   ActionsRegistryConfig,

@@ -4,7 +4,7 @@ import {
   ServiceUnavailableError,
 } from '@backstage/errors';
 import { MlGitopsArgoCdInstanceConfig } from '@ml-gitops/plugin-ml-gitops-node';
-import { ArgoApplication } from './configRepoFiles';
+import { ArgoApplication } from './configRepoArgoCd';
 
 /*
  * Registers Applications through the Argo CD API server

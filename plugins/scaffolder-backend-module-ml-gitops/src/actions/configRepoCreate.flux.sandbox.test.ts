@@ -13,7 +13,7 @@ import { useSandboxWithModel } from '../__testUtils__/sandboxWithModel';
 import { readMlGitopsActionsConfig } from './config';
 import { createConfigRepoCreateAction } from './configRepoCreate';
 import { FluxRegistrationClient } from './fluxRegistration';
-import { publicKeyFromPem, sealSecret } from './sealSecret';
+import { publicKeyFromPem, sealSecret } from './sealing';
 
 /*
  * Integration: ml-gitops:config-repo:create with Flux against the sandbox.

@@ -19,10 +19,8 @@ import {
   outputsOf,
 } from '../__testUtils__/setup';
 import { MlGitopsActionsConfig } from './config';
-import {
-  createConfigRepoCreateAction,
-  resolveOperator,
-} from './configRepoCreate';
+import { createConfigRepoCreateAction } from './configRepoCreate';
+import { resolveOperator } from './configRepoCreateInputs';
 import { FluxRegistrationClient } from './fluxRegistration';
 
 /*

@@ -16,7 +16,7 @@ import {
 } from './argoCdApplications';
 import { readMlGitopsActionsConfig } from './config';
 import { createConfigRepoCreateAction } from './configRepoCreate';
-import { publicKeyFromPem, sealSecret } from './sealSecret';
+import { publicKeyFromPem, sealSecret } from './sealing';
 
 /*
  * Integration: ml-gitops:config-repo:create against the sandbox. The action

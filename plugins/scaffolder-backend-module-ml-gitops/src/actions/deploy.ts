@@ -5,16 +5,15 @@ import {
   setModelVersion,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { examples } from './deploy.examples';
+import { checkEnvironment, checkVersion } from './inputs';
 import {
-  checkEnvironment,
-  checkVersion,
   manifestPathInput,
   overrideInput,
   pullRequestOutput,
   targetInput,
   environmentField,
   versionField,
-} from './inputs';
+} from './inputFields';
 import { branchChange, openedBy, proposeManifestChange } from './pullRequest';
 import { createGitClients, MlGitopsActionOptions } from './actionOptions';
 import { readBranchManifest, refuseFrozen } from './branchManifest';

@@ -5,7 +5,7 @@ import {
   NotAllowedError,
   ServiceUnavailableError,
 } from '@backstage/errors';
-import { FluxObject } from './configRepoFiles';
+import { FluxObject } from './configRepoFlux';
 
 /*
  * Registers Flux objects through a cluster's Kubernetes API with

@@ -8,15 +8,13 @@ import {
   setManifestFreeze,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { examples, unfreezeExamples } from './freeze.examples';
+import { checkEnvironment, checkNonEmptyText, checkText } from './inputs';
 import {
-  checkEnvironment,
-  checkNonEmptyText,
   environmentInput,
-  checkText,
   manifestPathInput,
   pullRequestOutput,
   targetInput,
-} from './inputs';
+} from './inputFields';
 import { branchChange, openedBy, proposeManifestChange } from './pullRequest';
 import { createGitClients, MlGitopsActionOptions } from './actionOptions';
 import { readBranchManifest } from './branchManifest';

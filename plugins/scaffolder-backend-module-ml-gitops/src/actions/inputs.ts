@@ -5,108 +5,18 @@ import {
   manifestPathProblem,
   modelVersionSchema,
 } from '@ml-gitops/plugin-ml-gitops-common';
-import type { z as zod } from 'zod/v3';
 import { MlGitopsActionsConfig } from './config';
 
 /*
- * The input fields several actions share, and the checks every action runs
- * on its input before it touches Git. The scaffolder validates the types
- * against the schema; these checks refuse the values a schema cannot
- * describe well (paths escaping the repo, text that would inject YAML, names
- * Git or Kubernetes refuse) with a message that says what to fix.
+ * The checks every action runs on its input before it touches Git. The
+ * scaffolder validates the types against the schema; these checks refuse
+ * the values a schema cannot describe well (paths escaping the repo, text
+ * that would inject YAML, names Git or Kubernetes refuse) with a message
+ * that says what to fix. The schema fields themselves are in inputFields.ts.
  */
-
-type Z = typeof zod;
-
-/** `entityRef` and `repoUrl`: which model and config repo a step acts on. */
-export const targetInput = {
-  entityRef: (z: Z) =>
-    z
-      .string()
-      .describe(
-        'Required: the catalog entity of the model, e.g. component:default/fraud-detector, carrying the ml-gitops/model and ml-gitops/config-repo annotations; the permission to make the change is decided on it',
-      )
-      .optional(),
-  repoUrl: (z: Z) =>
-    z
-      .string()
-      .describe(
-        'The config repo, when the entity lacks the ml-gitops/config-repo annotation; otherwise it must be that repo: https://github.com/acme/fraud-detector-config or github.com?owner=acme&repo=fraud-detector-config',
-      )
-      .optional(),
-};
-
-/** `manifestPath`: where the manifest lives in the config repo. */
-export const manifestPathInput = {
-  manifestPath: (z: Z) =>
-    z
-      .string()
-      .describe(
-        'Path of the manifest in the config repo; defaults to the ml-gitops/manifest-path annotation or deploy/model.yaml',
-      )
-      .optional(),
-};
-
-/**
- * A field naming one of the configured environments (`mlGitops.environments`,
- * a branch each): the scaffolder refuses any other value before the action
- * runs, naming the ones it accepts.
- */
-export function environmentField(
-  environments: readonly string[],
-  description: string,
-) {
-  return (z: Z) =>
-    z.enum(environments as [string, ...string[]]).describe(description);
-}
-
-/** `environment`: the environment (branch) a change is made to. */
-export function environmentInput(
-  environments: readonly string[],
-  description: string,
-) {
-  return { environment: environmentField(environments, description) };
-}
 
 /** The longest registry version id (`modelVersionSchema`). */
 export const VERSION_MAX_LENGTH = 63;
-
-/** A registry version id field; its characters are checked by `checkVersion`. */
-export function versionField(description: string) {
-  return (z: Z) => z.string().max(VERSION_MAX_LENGTH).describe(description);
-}
-
-/** `force` and `reason`, for actions whose checks may be overridden. */
-export function overrideInput(checks: string) {
-  return {
-    force: (z: Z) =>
-      z
-        .boolean()
-        .describe(
-          `Open the pull request even though the ${checks} checks fail; needs a reason`,
-        )
-        .optional(),
-    reason: (z: Z) =>
-      z
-        .string()
-        .max(1000)
-        .describe(
-          'Why the checks are overridden; stated in a warning in the pull request',
-        )
-        .optional(),
-  };
-}
-
-/** The outputs of an action that opens a pull request from its own branch. */
-export function pullRequestOutput(branch: string) {
-  return {
-    pullRequestUrl: (z: Z) =>
-      z.string().describe('URL of the pull request').optional(),
-    pullRequestNumber: (z: Z) =>
-      z.number().describe('Number of the pull request').optional(),
-    branch: (z: Z) => z.string().describe(branch).optional(),
-  };
-}
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;

@@ -17,14 +17,13 @@ import {
   setModelVersion,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { examples } from './promote.examples';
+import { checkEnvironment, checkReviewers } from './inputs';
 import {
-  checkEnvironment,
-  checkReviewers,
   manifestPathInput,
   pullRequestOutput,
   targetInput,
   environmentField,
-} from './inputs';
+} from './inputFields';
 import { branchChange, openedBy, proposeManifestChange } from './pullRequest';
 import { createGitClients, MlGitopsActionOptions } from './actionOptions';
 import { readBranchManifest, refuseFrozen } from './branchManifest';

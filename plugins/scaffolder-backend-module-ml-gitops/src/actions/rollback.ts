@@ -8,16 +8,14 @@ import {
   proposeRollback,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { examples } from './rollback.examples';
+import { checkEnvironment, checkNonEmptyText, checkVersion } from './inputs';
 import {
-  checkEnvironment,
-  checkNonEmptyText,
-  checkVersion,
   manifestPathInput,
   pullRequestOutput,
   targetInput,
   environmentInput,
   versionField,
-} from './inputs';
+} from './inputFields';
 import { initiatorAuthor, openedBy } from './pullRequest';
 import { createGitClients, MlGitopsActionOptions } from './actionOptions';
 import { resolveTarget } from './modelTarget';

@@ -14,11 +14,8 @@ import {
   outputsOf,
 } from '../__testUtils__/setup';
 import { readMlGitopsActionsConfig } from './config';
-import {
-  createSealSecretAction,
-  publicKeyFromPem,
-  sealSecret,
-} from './sealSecret';
+import { createSealSecretAction } from './sealSecret';
+import { publicKeyFromPem, sealSecret } from './sealing';
 
 /*
  * Integration: the ml-gitops:secret:seal action against the sandbox — the

@@ -17,11 +17,11 @@ import {
   readMlGitopsActionsConfig,
   SealedSecretsActionsConfig,
 } from './config';
+import { createSealSecretAction } from './sealSecret';
 import {
-  createSealSecretAction,
   fetchConfiguredCertificate,
   MAX_CERTIFICATE_BYTES,
-} from './sealSecret';
+} from './sealingCertificate';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 import { parseYamlStrict } from '@ml-gitops/plugin-ml-gitops-common';
 

@@ -6,13 +6,8 @@ import {
   versionRejection,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { rejectExamples, unrejectExamples } from './versionRejection.examples';
-import {
-  checkNonEmptyText,
-  checkVersion,
-  manifestPathInput,
-  targetInput,
-  versionField,
-} from './inputs';
+import { checkNonEmptyText, checkVersion } from './inputs';
+import { manifestPathInput, targetInput, versionField } from './inputFields';
 import { createGitClients, MlGitopsActionOptions } from './actionOptions';
 import { readBranchManifest } from './branchManifest';
 import { ModelTarget, resolveTarget } from './modelTarget';

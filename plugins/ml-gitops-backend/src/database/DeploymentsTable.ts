@@ -1,0 +1,126 @@
+import {
+  Deployment,
+  DeploymentChecks,
+} from '@ml-gitops/plugin-ml-gitops-common';
+import { Knex } from 'knex';
+import { DEPLOYMENTS, DeploymentRow, iso, toDeployment } from './tables';
+
+// The deployment history: recording deployments, when they start serving (time to serve) and their canary checks.
+
+/** The deployments table. */
+export class DeploymentsTable {
+  constructor(private readonly db: Knex) {}
+
+  async recordDeployments(
+    entityRef: string,
+    deployments: Deployment[],
+  ): Promise<void> {
+    if (deployments.length === 0) {
+      return;
+    }
+    const now = iso(new Date());
+    const rows = deployments.map(d => ({
+      entity_ref: entityRef,
+      environment: d.environment,
+      commit_sha: d.commit,
+      version: d.version,
+      previous_version: d.previousVersion ?? null,
+      author: d.author,
+      committed_at: iso(d.committedAt),
+      kind: d.kind,
+      reason: d.reason ?? null,
+      pull_request: d.pullRequest ? JSON.stringify(d.pullRequest) : null,
+      merged_at: iso(d.committedAt),
+      serving_at: d.servingAt ? iso(d.servingAt) : null,
+      time_to_serve_seconds: d.timeToServeSeconds ?? null,
+      recorded_at: now,
+    }));
+    // Insert in chunks: SQLite limits the number of bound parameters.
+    for (let i = 0; i < rows.length; i += 50) {
+      await this.db(DEPLOYMENTS)
+        .insert(rows.slice(i, i + 50))
+        .onConflict(['entity_ref', 'environment', 'commit_sha'])
+        .ignore();
+    }
+  }
+
+  async markServing(
+    entityRef: string,
+    environment: string,
+    version: string,
+    servingAt: string,
+  ): Promise<Deployment | undefined> {
+    return this.db.transaction(async tx => {
+      // Only the latest deployment can start serving now; older ones of the
+      // same version were replaced since and keep their own record.
+      const row = await tx<DeploymentRow>(DEPLOYMENTS)
+        .where({ entity_ref: entityRef, environment })
+        .orderBy([
+          { column: 'committed_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .first();
+      if (!row || row.version !== version || row.serving_at !== null) {
+        return undefined;
+      }
+      const since = row.merged_at ?? row.committed_at;
+      const seconds = Math.max(
+        0,
+        Math.round((Date.parse(servingAt) - Date.parse(since)) / 1000),
+      );
+      const updated = await tx(DEPLOYMENTS)
+        .where({ id: row.id })
+        .whereNull('serving_at')
+        .update({ serving_at: iso(servingAt), time_to_serve_seconds: seconds });
+      if (!updated) {
+        // Another backend instance recorded it first: it tells the owners.
+        return undefined;
+      }
+      return toDeployment({
+        ...row,
+        serving_at: iso(servingAt),
+        time_to_serve_seconds: seconds,
+      });
+    });
+  }
+
+  async listHistory(options: {
+    entityRef: string;
+    environment?: string;
+    limit: number;
+    offset?: number;
+  }): Promise<{ items: Deployment[]; total: number }> {
+    const base = () => {
+      const q = this.db<DeploymentRow>(DEPLOYMENTS).where({
+        entity_ref: options.entityRef,
+      });
+      return options.environment
+        ? q.andWhere({ environment: options.environment })
+        : q;
+    };
+    const rows = await base()
+      .orderBy([
+        { column: 'committed_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(options.limit)
+      .offset(options.offset ?? 0);
+    const [{ count }] = await base().count<{ count: number | string }[]>({
+      count: '*',
+    });
+    return { items: rows.map(toDeployment), total: Number(count) };
+  }
+
+  async recordDeploymentChecks(
+    entityRef: string,
+    environment: string,
+    commit: string,
+    checks: DeploymentChecks,
+  ): Promise<boolean> {
+    const updated = await this.db(DEPLOYMENTS)
+      .where({ entity_ref: entityRef, environment, commit_sha: commit })
+      .whereNull('checks')
+      .update({ checks: JSON.stringify(checks) });
+    return updated > 0;
+  }
+}
