@@ -33,11 +33,10 @@ describe('readLines', () => {
   it('stops, handing over nothing more, when the signal aborts', async () => {
     const controller = new AbortController();
     const seen: string[] = [];
-    const reading = readLines(
-      body([], 'hang'),
-      lines => seen.push(...lines),
-      { idleMs: 10_000, signal: controller.signal },
-    );
+    const reading = readLines(body([], 'hang'), lines => seen.push(...lines), {
+      idleMs: 10_000,
+      signal: controller.signal,
+    });
     controller.abort();
     await expect(reading).resolves.toBeUndefined();
     expect(seen).toEqual([]);
