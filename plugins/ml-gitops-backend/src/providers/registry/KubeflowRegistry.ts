@@ -1,4 +1,3 @@
-import { ServiceUnavailableError } from '@backstage/errors';
 import {
   isKubeflowVersionReady,
   KubeflowClient,
@@ -18,7 +17,7 @@ import {
   RegistryConfig,
 } from '../../config';
 import { keepAliveFetch } from '../../http/keepAliveFetch';
-import { nextRecheck, RecheckSchedule } from './recheck';
+import { RecheckSchedule, VersionFactsCache } from './recheck';
 
 /** The memory the version facts may take, as for MLflow. */
 const MAX_CACHED_BYTES = 16 * 1024 * 1024;
@@ -33,7 +32,7 @@ const MAX_CACHED_MODEL_ID_BYTES = 1024 * 1024;
  */
 export const KUBEFLOW_NO_MODEL_ARTIFACT = 'NO_MODEL_ARTIFACT';
 
-type VersionEntry = RecheckSchedule & {
+type VersionEntry = {
   facts: RegistryVersionFacts;
   /** The version's id, to read it again by id once it settled. */
   versionId?: string;
@@ -59,13 +58,10 @@ type VersionEntry = RecheckSchedule & {
  */
 export class KubeflowRegistry implements ModelRegistry {
   readonly name: string;
-  private readonly versions = new ByteBoundedCache<VersionEntry>(
-    MAX_CACHED_BYTES,
-  );
+  private readonly versions: VersionFactsCache<VersionEntry>;
   private readonly modelIds = new ByteBoundedCache<string>(
     MAX_CACHED_MODEL_ID_BYTES,
   );
-  private readonly reading = new Map<string, Promise<RegistryVersionFacts>>();
 
   static fromConfig(
     config: RegistryConfig,
@@ -102,71 +98,33 @@ export class KubeflowRegistry implements ModelRegistry {
   private constructor(
     name: string,
     private readonly client: KubeflowClient,
-    private readonly now: () => number,
-    private readonly recheckAfterMs: number,
-    private readonly random: () => number,
+    now: () => number,
+    recheckAfterMs: number,
+    random: () => number,
   ) {
     this.name = name;
+    this.versions = new VersionFactsCache({
+      registryName: name,
+      maxBytes: MAX_CACHED_BYTES,
+      now,
+      recheckAfterMs,
+      random,
+      read: (model, version, cached) => this.read(model, version, cached),
+    });
   }
 
   async getVersion(
     model: string,
     version: string,
   ): Promise<RegistryVersionFacts> {
-    const key = `${model}\u0000${version}`;
-    const cached = this.versions.get(key);
-    if (cached && this.now() < cached.dueAt) {
-      return cached.facts;
-    }
-    // The environments declaring one version share one read.
-    let pending = this.reading.get(key);
-    if (!pending) {
-      pending = this.refresh(key, model, version, cached).finally(() =>
-        this.reading.delete(key),
-      );
-      this.reading.set(key, pending);
-    }
-    return pending;
-  }
-
-  private async refresh(
-    key: string,
-    model: string,
-    version: string,
-    cached: VersionEntry | undefined,
-  ): Promise<RegistryVersionFacts> {
-    let read: Omit<VersionEntry, 'dueAt' | 'periodMs'>;
-    try {
-      read = await this.read(model, version, cached);
-    } catch (error) {
-      throw new ServiceUnavailableError(
-        `Registry "${this.name}": ${(error as Error)?.message ?? error}`,
-        error,
-      );
-    }
-    const facts = {
-      ...read.facts,
-      observedAt: new Date(this.now()).toISOString(),
-    };
-    this.versions.set(key, {
-      ...read,
-      facts,
-      ...nextRecheck({
-        now: this.now(),
-        settled: facts.exists && facts.status === 'READY',
-        previous: cached,
-        recheckAfterMs: this.recheckAfterMs,
-        random: this.random,
-      }),
-    });
-    return facts;
+    return this.versions.get(model, version);
   }
 
   private async read(
     model: string,
     version: string,
-    cached: VersionEntry | undefined,
-  ): Promise<Omit<VersionEntry, 'dueAt' | 'periodMs'>> {
+    cached: (VersionEntry & RecheckSchedule) | undefined,
+  ): Promise<VersionEntry> {
     // A settled version: only its state and custom properties can change.
     if (cached?.periodMs && cached.versionId && cached.artifact) {
       const again = await this.client.getModelVersion(cached.versionId);
@@ -195,7 +153,7 @@ export class KubeflowRegistry implements ModelRegistry {
   private entryOf(
     v: KubeflowModelVersion,
     artifact: KubeflowModelArtifact | undefined,
-  ): Omit<VersionEntry, 'dueAt' | 'periodMs'> {
+  ): VersionEntry {
     const rejected = kubeflowVersionRejection(v);
     let status: string = KUBEFLOW_NO_MODEL_ARTIFACT;
     if (isKubeflowVersionReady(v, artifact)) {

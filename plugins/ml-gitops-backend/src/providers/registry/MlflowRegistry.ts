@@ -1,4 +1,3 @@
-import { ServiceUnavailableError } from '@backstage/errors';
 import {
   MlflowClient,
   versionRejection,
@@ -14,7 +13,7 @@ import {
   RegistryConfig,
 } from '../../config';
 import { keepAliveFetch } from '../../http/keepAliveFetch';
-import { nextRecheck, RecheckSchedule, UNSETTLED_TTL_MS } from './recheck';
+import { UNSETTLED_TTL_MS, VersionFactsCache } from './recheck';
 
 /**
  * A run in one of these states logs no more metrics (RunStatus in
@@ -26,8 +25,6 @@ const FINAL_RUN_STATES = new Set(['FINISHED', 'FAILED', 'KILLED']);
  * bounded in bytes, since a run can log any number of metrics.
  */
 export const MAX_CACHED_BYTES = 16 * 1024 * 1024;
-
-type VersionEntry = RecheckSchedule & { facts: RegistryVersionFacts };
 
 /**
  * An MLflow tracking server as a {@link ModelRegistry}: the version's status,
@@ -50,15 +47,14 @@ type VersionEntry = RecheckSchedule & { facts: RegistryVersionFacts };
  */
 export class MlflowRegistry implements ModelRegistry {
   readonly name: string;
-  private readonly versions = new ByteBoundedCache<VersionEntry>(
-    MAX_CACHED_BYTES,
-  );
+  private readonly versions: VersionFactsCache<{
+    facts: RegistryVersionFacts;
+  }>;
   private readonly runs = new ByteBoundedCache<{
     at: number;
     final: boolean;
     metrics: Record<string, number>;
   }>(MAX_CACHED_BYTES);
-  private readonly reading = new Map<string, Promise<RegistryVersionFacts>>();
 
   static fromConfig(
     config: RegistryConfig,
@@ -98,62 +94,27 @@ export class MlflowRegistry implements ModelRegistry {
     name: string,
     private readonly client: MlflowClient,
     private readonly now: () => number,
-    private readonly recheckAfterMs: number,
-    private readonly random: () => number,
+    recheckAfterMs: number,
+    random: () => number,
   ) {
     this.name = name;
+    this.versions = new VersionFactsCache({
+      registryName: name,
+      maxBytes: MAX_CACHED_BYTES,
+      now,
+      recheckAfterMs,
+      random,
+      read: async (model, version) => ({
+        facts: await this.read(model, version),
+      }),
+    });
   }
 
   async getVersion(
     model: string,
     version: string,
   ): Promise<RegistryVersionFacts> {
-    const key = `${model}\u0000${version}`;
-    const cached = this.versions.get(key);
-    if (cached && this.now() < cached.dueAt) {
-      return cached.facts;
-    }
-    // The environments declaring one version share one read.
-    let pending = this.reading.get(key);
-    if (!pending) {
-      pending = this.refresh(key, model, version, cached).finally(() =>
-        this.reading.delete(key),
-      );
-      this.reading.set(key, pending);
-    }
-    return pending;
-  }
-
-  private async refresh(
-    key: string,
-    model: string,
-    version: string,
-    cached: VersionEntry | undefined,
-  ): Promise<RegistryVersionFacts> {
-    let facts: RegistryVersionFacts;
-    try {
-      facts = {
-        ...(await this.read(model, version)),
-        observedAt: new Date(this.now()).toISOString(),
-      };
-    } catch (error) {
-      throw new ServiceUnavailableError(
-        `Registry "${this.name}": ${(error as Error)?.message ?? error}`,
-        error,
-      );
-    }
-    const entry: VersionEntry = {
-      facts,
-      ...nextRecheck({
-        now: this.now(),
-        settled: facts.exists && facts.status === 'READY',
-        previous: cached,
-        recheckAfterMs: this.recheckAfterMs,
-        random: this.random,
-      }),
-    };
-    this.versions.set(key, entry);
-    return facts;
+    return this.versions.get(model, version);
   }
 
   private async runMetrics(

@@ -1,3 +1,9 @@
+import { ServiceUnavailableError } from '@backstage/errors';
+import {
+  ByteBoundedCache,
+  RegistryVersionFacts,
+} from '@ml-gitops/plugin-ml-gitops-node';
+
 /**
  * How long the facts of a version that is not ready (yet), or that the
  * registry does not know (yet), are kept: it may be registered any moment.
@@ -43,4 +49,89 @@ export function nextRecheck(options: {
     dueAt: now + Math.max(1, (1 - random()) * recheckAfterMs),
     periodMs: recheckAfterMs,
   };
+}
+
+/**
+ * The facts of each version a registry was asked about, kept and read again
+ * by {@link nextRecheck}'s rule. `E` is what the registry keeps with the
+ * facts (ids, artifacts) to read the version again cheaply.
+ */
+export class VersionFactsCache<E extends { facts: RegistryVersionFacts }> {
+  private readonly entries: ByteBoundedCache<E & RecheckSchedule>;
+  private readonly reading = new Map<string, Promise<RegistryVersionFacts>>();
+
+  constructor(
+    private readonly options: {
+      /** The registry's configured name, for errors. */
+      registryName: string;
+      maxBytes: number;
+      now: () => number;
+      recheckAfterMs: number;
+      random: () => number;
+      /** Reads a version from the registry; `cached` is its last entry. */
+      read: (
+        model: string,
+        version: string,
+        cached: (E & RecheckSchedule) | undefined,
+      ) => Promise<E>;
+    },
+  ) {
+    this.entries = new ByteBoundedCache(options.maxBytes);
+  }
+
+  /**
+   * A version's facts: kept ones until they are due, else read (once for
+   * all callers asking at the same moment). A failure is not kept and
+   * names the registry.
+   */
+  async get(model: string, version: string): Promise<RegistryVersionFacts> {
+    const key = `${model}\u0000${version}`;
+    const cached = this.entries.get(key);
+    if (cached && this.options.now() < cached.dueAt) {
+      return cached.facts;
+    }
+    // The environments declaring one version share one read.
+    let pending = this.reading.get(key);
+    if (!pending) {
+      pending = this.refresh(key, model, version, cached).finally(() =>
+        this.reading.delete(key),
+      );
+      this.reading.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async refresh(
+    key: string,
+    model: string,
+    version: string,
+    cached: (E & RecheckSchedule) | undefined,
+  ): Promise<RegistryVersionFacts> {
+    const { now, registryName } = this.options;
+    let read: E;
+    try {
+      read = await this.options.read(model, version, cached);
+    } catch (error) {
+      throw new ServiceUnavailableError(
+        `Registry "${registryName}": ${(error as Error)?.message ?? error}`,
+        error,
+      );
+    }
+    const facts: RegistryVersionFacts = {
+      ...read.facts,
+      observedAt: new Date(now()).toISOString(),
+    };
+    this.entries.set(key, {
+      ...read,
+      facts,
+      ...nextRecheck({
+        now: now(),
+        settled: facts.exists && facts.status === 'READY',
+        previous: cached,
+        recheckAfterMs: this.options.recheckAfterMs,
+        random: this.options.random,
+      }),
+    });
+    return facts;
+  }
 }
