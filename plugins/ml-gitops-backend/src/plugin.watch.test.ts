@@ -14,11 +14,13 @@
  * limitations under the License.
  */
 
-import { createServiceFactory } from '@backstage/backend-plugin-api';
 import {
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+  coreServices,
+  createBackendModule,
+  createServiceFactory,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
@@ -211,7 +213,7 @@ describe('mlGitopsPlugin: the watches between polls', () => {
     );
 
     const published: string[] = [];
-    const scheduler = mockServices.scheduler();
+    let scheduler!: SchedulerService;
     const backend = await startTestBackend({
       features: [
         mlGitopsPlugin,
@@ -221,7 +223,20 @@ describe('mlGitopsPlugin: the watches between polls', () => {
             mlGitops: { ...baseConfig.mlGitops, ...configOverride },
           },
         }),
-        scheduler.factory(),
+        mockServices.scheduler.factory(),
+        // The plugin's scheduler, to run the watch task as a replica would.
+        createBackendModule({
+          pluginId: 'ml-gitops',
+          moduleId: 'test-scheduler-handle',
+          register(env) {
+            env.registerInit({
+              deps: { s: coreServices.scheduler },
+              async init({ s }) {
+                scheduler = s;
+              },
+            });
+          },
+        }),
         catalogServiceMock.factory({ entities: [entity] }),
         createServiceFactory({
           service: signalsServiceRef,
@@ -418,7 +433,7 @@ describe('mlGitopsPlugin: the watches between polls', () => {
     const { held } = await watch(t);
     await t.backend.stop();
     // The watch task's run ends, and both connections are closed.
-    await held;
+    await expect(held).resolves.toBeUndefined();
     await eventually(
       () => t.streams[0].stream.closed && t.kubeWatches[0].closed,
       'the connections to close',

@@ -244,7 +244,10 @@ export class FleetReader {
       }
       const before = { versions: served.versions, serving: fleet.serving };
       served.versions = versions;
-      fleet.serving = { byKey: serving, failed: fleet.serving?.failed ?? false };
+      fleet.serving = {
+        byKey: serving,
+        failed: fleet.serving?.failed ?? false,
+      };
       for (const k of changes.changed) {
         // A relist reports every key: only what differs from the read is news.
         if (

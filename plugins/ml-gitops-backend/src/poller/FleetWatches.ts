@@ -36,7 +36,10 @@ export const WATCH_TASK = {
 
 /** What the watches report to: the poller. */
 export type WatchedFleet = {
-  sourceChanged(source: DeploymentSource, changes: LiveObservationChanges): void;
+  sourceChanged(
+    source: DeploymentSource,
+    changes: LiveObservationChanges,
+  ): void;
   servingChanged(changes: ServingChanges): void;
   settleWatched(options?: { drop?: boolean }): Promise<void>;
 };

@@ -401,8 +401,7 @@ export class MlGitopsPoller {
       { credentials },
     );
     const entities = items.filter(
-      (e): e is Entity =>
-        !!e && getMlGitopsAnnotations(e).missing.length === 0,
+      (e): e is Entity => !!e && getMlGitopsAnnotations(e).missing.length === 0,
     );
     // What the watches reported is news now, not when the fleet was listed.
     const view = { ...fleet, observedAt: this.now().toISOString() };
