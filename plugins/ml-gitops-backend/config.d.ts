@@ -25,6 +25,18 @@ export interface Config {
      * Default: 5 minutes.
      */
     rollbackTarget?: HumanDuration | string;
+    /**
+     * Following changes between polls. An addition to the design contract.
+     */
+    watch?: {
+      /**
+       * Follow Argo CD's application event stream and Kubernetes watches on
+       * Flux objects and InferenceServices, and show what they report within
+       * seconds; the scheduled poll stays the consistency check. One backend
+       * replica watches at a time. false: polling only. Default: true.
+       */
+      enabled?: boolean;
+    };
     /** How many models are polled at the same time. Default: 8. */
     concurrency?: number;
     /**

@@ -38,7 +38,16 @@ describe('readMlGitopsConfig', () => {
           },
         },
       },
+      watch: { enabled: true },
     });
+  });
+
+  it('turns the watches off with watch.enabled: false', () => {
+    expect(
+      readMlGitopsConfig(
+        new ConfigReader({ mlGitops: { watch: { enabled: false } } }),
+      ).watch,
+    ).toEqual({ enabled: false });
   });
 
   it('counts stale data from three schedule periods, and needs staleAfter with a cron schedule', () => {

@@ -91,6 +91,12 @@ export type MlGitopsConfig = {
   allowedOwners?: string[];
   /** `mlGitops.autoRollback`; an addition to the design contract. */
   autoRollback: AutoRollbackConfig;
+  /**
+   * `mlGitops.watch.enabled`: follow Argo CD's application event stream and
+   * Kubernetes watches between polls (default true; false polls only). An
+   * addition to the design contract.
+   */
+  watch: { enabled: boolean };
 };
 
 const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
@@ -273,6 +279,8 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
     registries,
     registryRecheckAfterMs,
     autoRollback: readAutoRollbackConfig(config, environments),
+    // An addition to the design contract: `mlGitops.watch.enabled`.
+    watch: { enabled: config?.getOptionalBoolean('watch.enabled') ?? true },
   };
 }
 

@@ -16,6 +16,7 @@ import {
 import { checkWebhookSecret, readMlGitopsConfig } from './config';
 import { DatabaseMlGitopsStore } from './database/DatabaseMlGitopsStore';
 import { MlGitopsPoller } from './poller/MlGitopsPoller';
+import { FleetWatches, WATCH_TASK } from './poller/FleetWatches';
 import { ArgoCdSource } from './providers/argocd/ArgoCdSource';
 import {
   ConfigRepoHistory,
@@ -65,6 +66,7 @@ export const mlGitopsPlugin = createBackendPlugin({
         logger: coreServices.logger,
         database: coreServices.database,
         scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
         auth: coreServices.auth,
@@ -81,6 +83,7 @@ export const mlGitopsPlugin = createBackendPlugin({
         logger,
         database,
         scheduler,
+        lifecycle,
         httpRouter,
         httpAuth,
         auth,
@@ -197,6 +200,18 @@ export const mlGitopsPlugin = createBackendPlugin({
             await poller.pollAll();
           },
         });
+        // Between polls, the watches show what changed within seconds, on
+        // one replica at a time: the one holding the watch task.
+        const watches = mlConfig.watch.enabled
+          ? new FleetWatches({ logger, sources, clusters, fleet: poller })
+          : undefined;
+        if (watches) {
+          lifecycle.addShutdownHook(() => watches.stop());
+          await scheduler.scheduleTask({
+            ...WATCH_TASK,
+            fn: signal => watches.hold(signal),
+          });
+        }
         // Every replica keeps its list of clusters: any of them may poll a
         // model outside the schedule (webhook, refresh).
         await scheduler.scheduleTask({
@@ -204,13 +219,15 @@ export const mlGitopsPlugin = createBackendPlugin({
           ...mlConfig.schedule,
           scope: 'local',
           fn: () =>
-            clusters.refresh().catch(error =>
-              // A failed listing keeps the clusters known before.
-              logger.warn(
-                `Listing the clusters of the Kubernetes plugin failed: ${
-                  (error as Error)?.message ?? error
-                }`,
-              ),
+            clusters.refresh().then(
+              () => watches?.clustersChanged(),
+              error =>
+                // A failed listing keeps the clusters known before.
+                logger.warn(
+                  `Listing the clusters of the Kubernetes plugin failed: ${
+                    (error as Error)?.message ?? error
+                  }`,
+                ),
             ),
         });
         logger.info(
@@ -218,7 +235,7 @@ export const mlGitopsPlugin = createBackendPlugin({
             sources.length
           } deployment source(s) and ${registries.size} registr${
             registries.size === 1 ? 'y' : 'ies'
-          }`,
+          }${watches ? ', watching between polls' : ', polling only'}`,
         );
 
         // A push to a config repo (a merged PR is one) polls its models at

@@ -59,6 +59,12 @@ export class ConfigRepoReader {
   /** The GraphQL rate-limit window already warned about. */
   private graphqlLimitWarned?: string;
   private lowPointsWarned?: string;
+  /**
+   * The environment branches' heads of each config repo as last read, so
+   * that a model re-resolved because its operator changed (a watch) reads
+   * no branch head from the Git host.
+   */
+  private readonly lastHeads = new Map<string, Record<string, string>>();
 
   constructor(
     private readonly deps: {
@@ -132,6 +138,23 @@ export class ConfigRepoReader {
     }
   }
 
+  /**
+   * The branch heads of the config repos as last read, in the shape of a
+   * prefetch: a repo not read yet is left to `readDeclarations`, which
+   * reads it.
+   */
+  knownBranchHeads(configRepo: string): BranchHeadsPrefetch {
+    const known = new Map<string, Promise<Record<string, string>>>();
+    try {
+      const url = this.deps.git.locate(configRepo).url;
+      const heads = this.lastHeads.get(url);
+      if (heads) known.set(url, Promise.resolve(heads));
+    } catch {
+      // reported by readDeclarations
+    }
+    return known;
+  }
+
   async readDeclarations(
     entityRef: string,
     configRepo: string,
@@ -163,6 +186,7 @@ export class ConfigRepoReader {
       const heads =
         (await prefetched?.get(loc.url)) ??
         (await git.getBranchHeads(loc)).heads;
+      this.lastHeads.set(loc.url, heads);
       for (const environment of this.deps.environments) {
         const head = heads[environment];
         if (!head) {

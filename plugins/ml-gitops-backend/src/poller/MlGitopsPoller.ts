@@ -13,6 +13,7 @@ import {
   DeploymentSource,
   GithubConfigRepoClient,
   HistoryBudget,
+  LiveObservationChanges,
   ModelRegistry,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { AutoRollbackInput } from '../autoRollback/AutoRollback';
@@ -21,6 +22,7 @@ import { MlGitopsStore } from '../database/MlGitopsStore';
 import { OwnerNotifier } from '../notifications/OwnerNotifier';
 import { CanaryAnalyses } from '../providers/canary/CanaryAnalyses';
 import { ServingVersions } from '../providers/kubernetes/ServingVersions';
+import { ServingChanges } from '../providers/kubernetes/ServingWatch';
 import { mapWithConcurrency } from './concurrency';
 import { ConfigRepoReader } from './ConfigRepoReader';
 import { DriftEpisodes } from './driftEpisodes';
@@ -30,10 +32,17 @@ import { ModelPoller } from './ModelPoller';
 import { PollHealth } from './PollHealth';
 import { RegistryReader } from './RegistryReader';
 import { normalizeRepoUrl } from './repoUrls';
-import { StatusSnapshot } from './StatusSnapshot';
+import { PolledModel, StatusSnapshot } from './StatusSnapshot';
 import { TimeToServe } from './timeToServe';
 
 export { normalizeRepoUrl, withConfigRepoRevision } from './repoUrls';
+
+/**
+ * How long the watches' reports are collected before the models they
+ * concern are resolved: a sync touches an Application several times in a
+ * second, and one resolution (one write, one signal per model) follows.
+ */
+export const WATCH_DEBOUNCE_MS = 200;
 
 /**
  * Polls the fleet: every model entity's config repo, the live state from
@@ -49,6 +58,15 @@ export { normalizeRepoUrl, withConfigRepoRevision } from './repoUrls';
 export class MlGitopsPoller {
   /** Config repo → the model entities it serves, from the last full poll. */
   private repoIndex = new Map<string, string[]>();
+  /** Model name → the model entities of that name, from the last full poll. */
+  private modelIndex = new Map<string, string[]>();
+  /** The models one is resolving now, and how to wait for them, by entity ref. */
+  private readonly modelLocks = new Map<string, Promise<void>>();
+  /** Models the watches reported since the last resolution of theirs. */
+  private watched = new Set<string>();
+  private watchTimer?: ReturnType<typeof setTimeout>;
+  /** The resolution of watched models running now, and the ones queued after it. */
+  private watchFlush: Promise<void> = Promise.resolve();
   /** Polls outside the schedule, per model: running, next, and when the last began. */
   private readonly refreshes = new Map<
     string,
@@ -234,6 +252,9 @@ export class MlGitopsPoller {
       this.deps.config.concurrency,
       async entity => {
         const entityRef = stringifyEntityRef(entity);
+        // A model the watches are resolving now is polled after them, from
+        // what they stored.
+        const release = await this.lockModel(entityRef);
         try {
           const polled = await this.models.poll(
             entity,
@@ -249,6 +270,8 @@ export class MlGitopsPoller {
           this.deps.logger.error(
             `Polling ${entityRef} failed: ${errorMessage(error)}`,
           );
+        } finally {
+          release();
         }
       },
     );
@@ -257,16 +280,20 @@ export class MlGitopsPoller {
     await writer.flush();
     await this.snapshot.recordFreshness();
     const index = new Map<string, string[]>();
+    const byModel = new Map<string, string[]>();
     for (const entity of entities) {
-      const repo = normalizeRepoUrl(getMlGitopsAnnotations(entity).configRepo!);
+      const annotations = getMlGitopsAnnotations(entity);
+      const entityRef = stringifyEntityRef(entity);
+      const repo = normalizeRepoUrl(annotations.configRepo!);
       if (repo) {
-        index.set(repo, [
-          ...(index.get(repo) ?? []),
-          stringifyEntityRef(entity),
-        ]);
+        index.set(repo, [...(index.get(repo) ?? []), entityRef]);
       }
+      const refs = byModel.get(annotations.model!);
+      if (refs) refs.push(entityRef);
+      else byModel.set(annotations.model!, [entityRef]);
     }
     this.repoIndex = index;
+    this.modelIndex = byModel;
 
     // Models that left the catalog are forgotten; their history stays.
     const known = new Set(entities.map(e => stringifyEntityRef(e)));
@@ -277,6 +304,141 @@ export class MlGitopsPoller {
       } ms${this.configRepos.rateLimitsText()}`,
     );
     this.configRepos.warnOfRateLimits();
+  }
+
+  /**
+   * Waits until no one else resolves this model, and holds it: the watches
+   * and a cycle of this replica never resolve one model at the same time,
+   * so neither writes what the other already replaced. Returns the release.
+   */
+  private async lockModel(entityRef: string): Promise<() => void> {
+    const before = this.modelLocks.get(entityRef) ?? Promise.resolve();
+    let release!: () => void;
+    const held = new Promise<void>(resolve => {
+      release = resolve;
+    });
+    const tail = before.then(() => held);
+    this.modelLocks.set(entityRef, tail);
+    await before;
+    return () => {
+      release();
+      if (this.modelLocks.get(entityRef) === tail) {
+        this.modelLocks.delete(entityRef);
+      }
+    };
+  }
+
+  /**
+   * What a deployment source's watch reported: applied to the fleet read at
+   * once; the models it changed are resolved after {@link WATCH_DEBOUNCE_MS}.
+   */
+  sourceChanged(source: DeploymentSource, changes: LiveObservationChanges) {
+    this.queueWatched(this.fleet.applySourceChanges(source, changes));
+  }
+
+  /** What a cluster's InferenceService watch reported; as {@link sourceChanged}. */
+  servingChanged(changes: ServingChanges) {
+    this.queueWatched(this.fleet.applyServingChanges(changes));
+  }
+
+  private queueWatched(models: Set<string>) {
+    for (const model of models) this.watched.add(model);
+    if (this.watched.size === 0 || this.watchTimer) return;
+    this.watchTimer = setTimeout(() => {
+      this.watchTimer = undefined;
+      this.resolveQueued();
+    }, WATCH_DEBOUNCE_MS);
+    this.watchTimer.unref?.();
+  }
+
+  private resolveQueued() {
+    const batch = this.watched;
+    this.watched = new Set();
+    this.watchFlush = this.watchFlush
+      .then(() => this.resolveWatched(batch))
+      .catch(error =>
+        this.deps.logger.error(
+          `Resolving the models a watch reported failed: ${errorMessage(
+            error,
+          )}`,
+        ),
+      );
+  }
+
+  /**
+   * Resolves what is queued now, without waiting for the debounce; then
+   * waits for every resolution begun. For shutdown and tests.
+   */
+  async settleWatched(options: { drop?: boolean } = {}): Promise<void> {
+    if (this.watchTimer) {
+      clearTimeout(this.watchTimer);
+      this.watchTimer = undefined;
+      if (options.drop) {
+        this.watched = new Set();
+      } else {
+        this.resolveQueued();
+      }
+    }
+    await this.watchFlush;
+  }
+
+  /**
+   * Resolves the models whose operator state a watch changed against the
+   * fleet read as the watches keep it, through the per-model path: Git's
+   * branch heads as last read, the registry through its cache, the stored
+   * statuses from the database; then writes the changed ones in one
+   * transaction and tells open pages.
+   */
+  private async resolveWatched(models: Set<string>): Promise<void> {
+    const fleet = this.fleet.current();
+    // Before the first read, the first cycle resolves every model anyway.
+    if (!fleet) return;
+    const entityRefs = [...models].flatMap(m => this.modelIndex.get(m) ?? []);
+    if (entityRefs.length === 0) return;
+    const credentials = await this.deps.auth.getOwnServiceCredentials();
+    const { items } = await this.deps.catalog.getEntitiesByRefs(
+      { entityRefs },
+      { credentials },
+    );
+    const entities = items.filter(
+      (e): e is Entity => !!e && getMlGitopsAnnotations(e).missing.length === 0,
+    );
+    // What the watches reported is news now, not when the fleet was listed.
+    const view = { ...fleet, observedAt: this.now().toISOString() };
+    const releases: Array<() => void> = [];
+    try {
+      for (const entity of entities) {
+        releases.push(await this.lockModel(stringifyEntityRef(entity)));
+      }
+      const changed: PolledModel[] = [];
+      await mapWithConcurrency(
+        entities,
+        this.deps.config.concurrency,
+        async entity => {
+          const entityRef = stringifyEntityRef(entity);
+          try {
+            // Another replica may have polled it since.
+            const stored = await this.snapshot.readStored(entityRef);
+            const polled = await this.models.poll(entity, view, stored, {
+              gitUnchanged: true,
+            });
+            if (polled.changed) changed.push(polled);
+          } catch (error) {
+            this.deps.logger.error(
+              `Resolving ${entityRef} after a watch report failed: ${errorMessage(
+                error,
+              )}`,
+            );
+          }
+        },
+      );
+      await this.snapshot.write(changed);
+      this.deps.logger.debug(
+        `A watch changed ${entityRefs.length} model(s); ${changed.length} stored`,
+      );
+    } finally {
+      for (const release of releases) release();
+    }
   }
 
   /**

@@ -82,6 +82,11 @@ export class ModelPoller {
       branchHeads?: BranchHeadsPrefetch;
       /** Scheduled cycles only: older history is read within it. */
       historyBudget?: HistoryBudget;
+      /**
+       * Only the operators' state changed (a watch): the branch heads last
+       * read stand, so Git is read only for a revision not read before.
+       */
+      gitUnchanged?: boolean;
     } = {},
   ): Promise<PolledModel> {
     const { store, config, configRepos, notifier, logger } = this.deps;
@@ -96,7 +101,9 @@ export class ModelPoller {
       entityRef,
       annotations.configRepo!,
       annotations.manifestPath,
-      options.branchHeads,
+      options.gitUnchanged
+        ? configRepos.knownBranchHeads(annotations.configRepo!)
+        : options.branchHeads,
       annotations.problems,
       options.historyBudget,
     );

@@ -521,7 +521,12 @@ describe('CanaryAnalyses', () => {
   it('finds nothing, and no error, on a cluster without the CRDs', async () => {
     const calls = serve({ rollouts: false, kserve: false });
     const result = await new CanaryAnalyses([client()]).read();
-    expect(result).toEqual({ byKey: new Map(), failures: [] });
+    expect(result).toEqual({
+      byKey: new Map(),
+      failures: [],
+      // Kept for the watch: the cluster answered, with no AnalysisRun.
+      analysisRuns: new Map([['prod-eu', []]]),
+    });
     expect(calls).toEqual([]);
   });
 
@@ -538,7 +543,12 @@ describe('CanaryAnalyses', () => {
       kserve: false,
     });
     const result = await new CanaryAnalyses([client()]).read();
-    expect(result).toEqual({ byKey: new Map(), failures: [] });
+    expect(result).toEqual({
+      byKey: new Map(),
+      failures: [],
+      // Kept for the watch: the cluster answered, with no AnalysisRun.
+      analysisRuns: new Map([['prod-eu', []]]),
+    });
   });
 
   it('reports a forbidden list with what to fix, and keeps the other kind', async () => {

@@ -310,6 +310,12 @@ function prefer(a: Candidate, b: Candidate): boolean {
 export type CanaryReadResult = {
   byKey: Map<string, CanaryAnalysis>;
   failures: Array<{ cluster: string; error: Error }>;
+  /**
+   * The AnalysisRuns listed, by cluster (a cluster missing could not be
+   * read), so that a watch's new InferenceServices can be judged with them
+   * again without a list call ({@link CanaryAnalyses.combine}).
+   */
+  analysisRuns?: Map<string, unknown[]>;
 };
 
 /**
@@ -325,6 +331,38 @@ export class CanaryAnalyses {
 
   static key(model: string, environment: string): string {
     return `${model}\u0000${environment}`;
+  }
+
+  /**
+   * The canary of each model environment from the AnalysisRuns and
+   * InferenceServices of each cluster, as listed: the worse or newer of
+   * several (see `prefer`). Pure: the read and the watches share it.
+   */
+  static combine(
+    analysisRuns: Map<string, unknown[]>,
+    inferenceServices: Map<string, unknown[]>,
+    observedAt: string,
+  ): Map<string, CanaryAnalysis> {
+    const chosen = new Map<string, Candidate>();
+    const offer = (candidate: Candidate | undefined) => {
+      if (!candidate) return;
+      const k = CanaryAnalyses.key(candidate.model, candidate.environment);
+      const current = chosen.get(k);
+      if (!current || prefer(candidate, current)) chosen.set(k, candidate);
+    };
+    for (const [cluster, items] of analysisRuns) {
+      for (const item of array(items)) {
+        offer(analysisRunCanary(item as KubeObject, cluster, observedAt));
+      }
+    }
+    for (const [cluster, items] of inferenceServices) {
+      for (const item of array(items)) {
+        offer(inferenceServiceCanary(item as KubeObject, cluster, observedAt));
+      }
+    }
+    const byKey = new Map<string, CanaryAnalysis>();
+    for (const [k, candidate] of chosen) byKey.set(k, candidate.canary);
+    return byKey;
   }
 
   /** The objects of one kind labelled with a model and an environment. */
@@ -357,14 +395,9 @@ export class CanaryAnalyses {
     listed?: Promise<Map<string, KubeObject[]> | undefined>,
   ): Promise<CanaryReadResult> {
     const observedAt = (this.options.now?.() ?? new Date()).toISOString();
-    const chosen = new Map<string, Candidate>();
+    const analysisRuns = new Map<string, unknown[]>();
+    const inferenceServices = new Map<string, unknown[]>();
     const failures: CanaryReadResult['failures'] = [];
-    const offer = (candidate: Candidate | undefined) => {
-      if (!candidate) return;
-      const k = CanaryAnalyses.key(candidate.model, candidate.environment);
-      const current = chosen.get(k);
-      if (!current || prefer(candidate, current)) chosen.set(k, candidate);
-    };
     const fail = (cluster: string, error: unknown) =>
       failures.push({
         cluster,
@@ -388,25 +421,25 @@ export class CanaryAnalyses {
             : this.inferenceServices(client),
         ]);
         if (runs.status === 'fulfilled') {
-          for (const item of array(runs.value)) {
-            offer(analysisRunCanary(item as KubeObject, cluster, observedAt));
-          }
+          analysisRuns.set(cluster, array(runs.value));
         } else {
           fail(cluster, runs.reason);
         }
         if (services.status === 'fulfilled') {
-          for (const item of array(services.value)) {
-            offer(
-              inferenceServiceCanary(item as KubeObject, cluster, observedAt),
-            );
-          }
+          inferenceServices.set(cluster, array(services.value));
         } else {
           fail(cluster, services.reason);
         }
       }),
     );
-    const byKey = new Map<string, CanaryAnalysis>();
-    for (const [k, candidate] of chosen) byKey.set(k, candidate.canary);
-    return { byKey, failures };
+    return {
+      byKey: CanaryAnalyses.combine(
+        analysisRuns,
+        inferenceServices,
+        observedAt,
+      ),
+      failures,
+      analysisRuns,
+    };
   }
 }
