@@ -68,6 +68,9 @@ export ML_GITOPS_REQUIRE_POSTGRES=1
 step "formatting (prettier)"
 yarn prettier:check
 
+step "licence headers"
+node scripts/license-headers.mjs
+
 step "lint"
 yarn lint:all
 
