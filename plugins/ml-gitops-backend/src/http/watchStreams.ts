@@ -14,6 +14,8 @@
  * limitations under the License.
  */
 
+import { LoggerService } from '@backstage/backend-plugin-api';
+
 /**
  * What the watches of Argo CD and Kubernetes share: a request whose timeout
  * covers only the wait for the answer's headers (the body of a watch lasts
@@ -176,4 +178,42 @@ export async function keepWatching(options: {
     if (failure) options.onFailure(failure.error, delay);
     if (delay > 0) await pause(delay, signal);
   }
+}
+
+/**
+ * Runs one connection of a watch with a signal of its own, aborted when the
+ * connection ends or the watch stops: one connection at a time.
+ */
+export async function oneConnection(
+  signal: AbortSignal,
+  run: (connection: AbortSignal) => Promise<void>,
+): Promise<void> {
+  const connection = new AbortController();
+  const stop = () => connection.abort();
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    await run(connection.signal);
+  } finally {
+    signal.removeEventListener('abort', stop);
+    connection.abort();
+  }
+}
+
+/**
+ * The `onFailure` of {@link keepWatching} that logs the message `describe`
+ * makes of a failure: a warning, or at debug level when the failure repeats
+ * the one before it.
+ */
+export function logWatchFailures(
+  logger: Pick<LoggerService, 'warn' | 'debug'>,
+  describe: (reason: string, retryInMs: number) => string,
+): (error: unknown, retryInMs: number) => void {
+  let lastFailure = '';
+  return (error, retryInMs) => {
+    const reason = (error as Error)?.message ?? String(error);
+    const message = describe(reason, retryInMs);
+    if (reason === lastFailure) logger.debug(message);
+    else logger.warn(message);
+    lastFailure = reason;
+  };
 }

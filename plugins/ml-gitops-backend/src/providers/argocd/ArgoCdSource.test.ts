@@ -27,7 +27,9 @@ import {
   argoCdListAnswer,
   argoCdVersionHandler,
 } from '../../__testUtils__/argoCd';
-import { ArgoCdSource, LIST_FIELDS, parseArgoCdVersion } from './ArgoCdSource';
+import { LIST_FIELDS } from './applications';
+import { parseArgoCdVersion } from './ArgoCdClient';
+import { ArgoCdSource } from './ArgoCdSource';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const URL_ = 'https://argocd.example.com';

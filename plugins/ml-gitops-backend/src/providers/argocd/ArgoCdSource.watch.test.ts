@@ -28,7 +28,8 @@ import {
   ArgoCdAppInput,
 } from '../../__testUtils__/argoCd';
 import { eventually, TestEventStream } from '../../__testUtils__/eventStreams';
-import { ArgoCdSource, WATCH_FIELDS } from './ArgoCdSource';
+import { WATCH_FIELDS } from './applications';
+import { ArgoCdSource } from './ArgoCdSource';
 
 const URL_ = 'https://argocd.example.com';
 const C_OLD = '3b1f0a9c2d4e5f60718293a4b5c6d7e8f9a0b1c2';

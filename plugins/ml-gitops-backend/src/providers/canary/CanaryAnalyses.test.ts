@@ -18,12 +18,12 @@ import { registerMswTestHooks } from '@backstage/backend-test-utils';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { KubernetesClusterClient } from '../kubernetes/KubernetesClusters';
+import { CanaryAnalyses } from './CanaryAnalyses';
 import {
   analysisPhase,
   analysisRunCanary,
-  CanaryAnalyses,
   inferenceServiceCanary,
-} from './CanaryAnalyses';
+} from './canaryCandidates';
 import {
   analysisRun,
   apiGroup,

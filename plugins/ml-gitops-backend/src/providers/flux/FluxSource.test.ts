@@ -21,11 +21,8 @@ import {
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { KubernetesClusterClient } from '../kubernetes/KubernetesClusters';
-import {
-  chartVersionCommit,
-  FluxSource,
-  fluxRevisionCommit,
-} from './FluxSource';
+import { chartVersionCommit, fluxRevisionCommit } from './fluxObjects';
+import { FluxSource } from './FluxSource';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
 const KUBE = 'https://prod-eu.example.com';

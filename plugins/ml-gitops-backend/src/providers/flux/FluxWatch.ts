@@ -28,7 +28,7 @@ import {
   KubeWatchOptions,
   watchKubernetesResource,
 } from '../kubernetes/KubernetesWatch';
-import { FLUX_APPLIERS, fluxObservation } from './FluxSource';
+import { FLUX_APPLIERS, fluxObservation } from './fluxObjects';
 
 const keyOf = (o: LiveObservation) => `${o.model}\u0000${o.environment}`;
 

@@ -19,6 +19,8 @@ import { ServiceUnavailableError } from '@backstage/errors';
 import {
   DEFAULT_WATCH_BACKOFF,
   keepWatching,
+  logWatchFailures,
+  oneConnection,
   pause,
   readLines,
   WatchBackoff,
@@ -107,7 +109,6 @@ export function watchKubernetesResource(options: {
   const where = `${plural}.${group} on cluster "${client.cluster.name}"`;
   let resourceVersion: string | undefined;
   let version: string | undefined;
-  let lastFailure = '';
 
   const deliver = (what: string, call: () => void) => {
     try {
@@ -200,52 +201,46 @@ export function watchKubernetesResource(options: {
       allowWatchBookmarks: 'true',
       timeoutSeconds: String(timeoutSeconds),
     });
-    const connection = new AbortController();
-    const stop = () => connection.abort();
-    signal.addEventListener('abort', stop, { once: true });
-    try {
-      const response = await client.openWatch(
-        `/apis/${group}/${version}/${plural}?${params}`,
-        connection.signal,
-      );
-      if (response.status === 410) {
-        await response.text().catch(() => undefined);
-        throw new ResourceVersionExpired();
+    await oneConnection(signal, async connection => {
+      try {
+        const response = await client.openWatch(
+          `/apis/${group}/${version}/${plural}?${params}`,
+          connection,
+        );
+        if (response.status === 410) {
+          await response.text().catch(() => undefined);
+          throw new ResourceVersionExpired();
+        }
+        await readLines(response.body, lines => handle(lines, progressed), {
+          idleMs,
+          signal: connection,
+        });
+      } catch (error) {
+        if (!(error instanceof ResourceVersionExpired)) throw error;
+        // The server no longer keeps that version: list anew, at once.
+        logger.info(
+          `The watch of ${where} expired at resource version ${resourceVersion}; listing again`,
+        );
+        resourceVersion = undefined;
+        progressed();
       }
-      await readLines(response.body, lines => handle(lines, progressed), {
-        idleMs,
-        signal: connection.signal,
-      });
-    } catch (error) {
-      if (!(error instanceof ResourceVersionExpired)) throw error;
-      // The server no longer keeps that version: list anew, at once.
-      logger.info(
-        `The watch of ${where} expired at resource version ${resourceVersion}; listing again`,
-      );
-      resourceVersion = undefined;
-      progressed();
-    } finally {
-      signal.removeEventListener('abort', stop);
-      connection.abort();
-    }
+    });
   };
 
   void keepWatching({
     signal,
     connect,
     backoff: options.options?.backoff ?? DEFAULT_WATCH_BACKOFF,
-    onFailure: (error, retryInMs) => {
-      const reason = (error as Error)?.message ?? String(error);
-      const message = `The watch of ${where} broke off (${reason}); reconnecting in ${
-        retryInMs / 1000
-      } s${
-        resourceVersion === undefined
-          ? ''
-          : ` from resource version ${resourceVersion}`
-      }`;
-      if (reason === lastFailure) logger.debug(message);
-      else logger.warn(message);
-      lastFailure = reason;
-    },
+    onFailure: logWatchFailures(
+      logger,
+      (reason, retryInMs) =>
+        `The watch of ${where} broke off (${reason}); reconnecting in ${
+          retryInMs / 1000
+        } s${
+          resourceVersion === undefined
+            ? ''
+            : ` from resource version ${resourceVersion}`
+        }`,
+    ),
   });
 }
