@@ -221,7 +221,7 @@ export async function createAuditRouter(options: {
 
     const page = await store.listAuditModels({
       limit: query.limit,
-      after: query.cursor ? await cursors.decode(query.cursor) : undefined,
+      after: await cursors.after(query.cursor),
     });
     const allowed = await readable(credentials, page.entityRefs);
     const items: AuditStateItem[] = [];
@@ -235,13 +235,7 @@ export async function createAuditRouter(options: {
     const body: AuditStateResponse = {
       at,
       items,
-      ...(page.more
-        ? {
-            nextCursor: await cursors.encode(
-              page.entityRefs[page.entityRefs.length - 1],
-            ),
-          }
-        : {}),
+      ...(await cursors.nextCursor(page)),
     };
     res.json(body);
   });

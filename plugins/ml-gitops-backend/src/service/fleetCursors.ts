@@ -72,6 +72,31 @@ export class FleetCursors {
     );
   }
 
+  /**
+   * Where a page of entities starts: after the entity its cursor names, or
+   * at the first when there is no cursor.
+   */
+  async after(cursor: string | undefined): Promise<string | undefined> {
+    return cursor ? this.decode(cursor) : undefined;
+  }
+
+  /**
+   * `nextCursor` of a page's answer: the cursor of its last entity when more
+   * follow, nothing on the last page.
+   */
+  async nextCursor(page: {
+    entityRefs: string[];
+    more: boolean;
+  }): Promise<{ nextCursor?: string }> {
+    return page.more
+      ? {
+          nextCursor: await this.encode(
+            page.entityRefs[page.entityRefs.length - 1],
+          ),
+        }
+      : {};
+  }
+
   async decode(cursor: string): Promise<string> {
     const raw = Buffer.from(cursor, 'base64url');
     if (raw.length < 29 || raw.length > 1100) {

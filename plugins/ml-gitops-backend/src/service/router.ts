@@ -265,7 +265,7 @@ export async function createRouter(options: {
     const credentials = await httpAuth.credentials(req);
     const page = await store.listModels({
       limit,
-      after: cursor ? await cursors.decode(cursor) : undefined,
+      after: await cursors.after(cursor),
     });
     const allowed = await readable(credentials, page.entityRefs);
     const health = await PollHealth.read(store);
@@ -285,13 +285,7 @@ export async function createRouter(options: {
     }
     const body: FleetResponse = {
       items,
-      ...(page.more
-        ? {
-            nextCursor: await cursors.encode(
-              page.entityRefs[page.entityRefs.length - 1],
-            ),
-          }
-        : {}),
+      ...(await cursors.nextCursor(page)),
     };
     res.json(body);
   });

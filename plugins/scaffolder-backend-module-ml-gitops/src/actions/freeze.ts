@@ -19,10 +19,12 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   activeFreeze,
   CHANGE_LABELS,
+  ManifestFreeze,
   markdownText,
   mlGitopsEnvironmentFreezePermission,
   setManifestFreeze,
 } from '@ml-gitops/plugin-ml-gitops-common';
+import type { ChangeRecord } from '@ml-gitops/plugin-ml-gitops-node';
 import { examples, unfreezeExamples } from './freeze.examples';
 import { checkEnvironment, checkNonEmptyText, checkText } from './inputs';
 import {
@@ -84,7 +86,53 @@ function freezeSteps(options: MlGitopsActionOptions) {
       model: target.model ?? current.manifest.model_name,
     };
   };
-  return { writer, freezeTarget };
+  /**
+   * Opens the pull request of a freeze or unfreeze: one commit on a branch
+   * of its own that writes `freeze` into the environment's manifest, or
+   * removes it when `freeze` is undefined.
+   */
+  const proposeFreeze = async (
+    ctx: Parameters<typeof proposeManifestChange>[0] &
+      Parameters<typeof openedBy>[1],
+    { target, current, model }: Awaited<ReturnType<typeof freezeTarget>>,
+    environment: string,
+    pr: {
+      kind: 'freeze' | 'unfreeze';
+      freeze: ManifestFreeze | undefined;
+      /** What the dry run would do on the branch, e.g. "commit the freeze". */
+      dryRun: string;
+      title: string;
+      message: string;
+      /** The body's paragraphs before the line naming the action. */
+      body: string[];
+      record: ChangeRecord;
+    },
+  ) => {
+    const { loc, manifestPath } = target;
+    const change = branchChange(
+      pr.kind,
+      loc,
+      { manifestPath, model },
+      environment,
+    );
+    const body = [
+      ...pr.body,
+      '',
+      openedBy(`ml-gitops:environment:${pr.kind}`, ctx, target.entityRef),
+    ].join('\n');
+    await proposeManifestChange(ctx, writer, change, {
+      dryRun: `${pr.dryRun} on ${change.branch} and open "${pr.title}"`,
+      baseHead: current.head,
+      manifestPath,
+      edit: text => setManifestFreeze(text, pr.freeze),
+      message: pr.message,
+      title: pr.title,
+      body,
+      record: pr.record,
+      environments: options.config.environments,
+    });
+  };
+  return { freezeTarget, proposeFreeze };
 }
 
 /**
@@ -97,7 +145,7 @@ function freezeSteps(options: MlGitopsActionOptions) {
  * @public
  */
 export function createFreezeAction(options: MlGitopsActionOptions) {
-  const { writer, freezeTarget } = freezeSteps(options);
+  const { freezeTarget, proposeFreeze } = freezeSteps(options);
   return createTemplateAction({
     id: 'ml-gitops:environment:freeze',
     description:
@@ -138,13 +186,14 @@ export function createFreezeAction(options: MlGitopsActionOptions) {
       );
       const reason = checkNonEmptyText(input.reason, 'reason', 500);
       const until = checkUntil(input.until, new Date());
-      const { target, current, model } = await freezeTarget(
+      const step = await freezeTarget(
         ctx,
         input,
         environment,
         'freeze environments of',
       );
-      const { loc, manifestPath } = target;
+      const { current, model } = step;
+      const { manifestPath } = step.target;
       const freeze = { reason, ...(until ? { until } : {}) };
       const edited = setManifestFreeze(current.text, freeze);
       if (edited === current.text) {
@@ -154,37 +203,25 @@ export function createFreezeAction(options: MlGitopsActionOptions) {
           }; nothing to change`,
         );
       }
-      const change = branchChange(
-        'freeze',
-        loc,
-        { manifestPath, model },
-        environment,
-      );
       const title = `Freeze ${model} in ${environment}${
         until ? ` until ${until}` : ''
       }`;
-      const body = [
-        `Freezes **${environment}** of **${model}**${
-          until ? ` until ${until}` : ' until a pull request unfreezes it'
-        }.`,
-        '',
-        `**Reason:** ${markdownText(reason)}`,
-        '',
-        `Writes \`freeze:\` in \`${manifestPath}\`. Once merged, the pull request check fails every change of \`model_version\` to ${environment} except a rollback (a pull request labelled \`${CHANGE_LABELS.rollback}\`), and the deploy and promote actions refuse.`,
-        '',
-        openedBy('ml-gitops:environment:freeze', ctx, target.entityRef),
-      ].join('\n');
-
-      await proposeManifestChange(ctx, writer, change, {
-        dryRun: `commit the freeze on ${change.branch} and open "${title}"`,
-        baseHead: current.head,
-        manifestPath,
-        edit: text => setManifestFreeze(text, freeze),
-        message: `${title}\n\nReason: ${reason}`,
+      await proposeFreeze(ctx, step, environment, {
+        kind: 'freeze',
+        freeze,
+        dryRun: 'commit the freeze',
         title,
-        body,
+        message: `${title}\n\nReason: ${reason}`,
+        body: [
+          `Freezes **${environment}** of **${model}**${
+            until ? ` until ${until}` : ' until a pull request unfreezes it'
+          }.`,
+          '',
+          `**Reason:** ${markdownText(reason)}`,
+          '',
+          `Writes \`freeze:\` in \`${manifestPath}\`. Once merged, the pull request check fails every change of \`model_version\` to ${environment} except a rollback (a pull request labelled \`${CHANGE_LABELS.rollback}\`), and the deploy and promote actions refuse.`,
+        ],
         record: { kind: 'freeze', environment, reason },
-        environments: options.config.environments,
       });
     },
   });
@@ -197,7 +234,7 @@ export function createFreezeAction(options: MlGitopsActionOptions) {
  * @public
  */
 export function createUnfreezeAction(options: MlGitopsActionOptions) {
-  const { writer, freezeTarget } = freezeSteps(options);
+  const { freezeTarget, proposeFreeze } = freezeSteps(options);
   return createTemplateAction({
     id: 'ml-gitops:environment:unfreeze',
     description:
@@ -222,13 +259,14 @@ export function createUnfreezeAction(options: MlGitopsActionOptions) {
         input.environment,
         'environment',
       );
-      const { target, current, model } = await freezeTarget(
+      const step = await freezeTarget(
         ctx,
         input,
         environment,
         'unfreeze environments of',
       );
-      const { loc, manifestPath } = target;
+      const { current, model } = step;
+      const { manifestPath } = step.target;
       if (!current.manifest.freeze) {
         throw new InputError(
           `${environment} of ${model} is not frozen: ${manifestPath} has no freeze`,
@@ -236,34 +274,23 @@ export function createUnfreezeAction(options: MlGitopsActionOptions) {
       }
       const was = current.manifest.freeze;
       const stillActive = activeFreeze(current.manifest) !== undefined;
-      const change = branchChange(
-        'unfreeze',
-        loc,
-        { manifestPath, model },
-        environment,
-      );
       const title = `Unfreeze ${model} in ${environment}`;
-      const body = [
-        `Removes the freeze of **${environment}** of **${model}**${
-          stillActive ? '' : ` (it ended ${was.until})`
-        }.`,
-        '',
-        `It was frozen because: ${markdownText(was.reason)}`,
-        '',
-        'Once merged, deploys and promotions to this environment pass the pull request check again.',
-        '',
-        openedBy('ml-gitops:environment:unfreeze', ctx, target.entityRef),
-      ].join('\n');
-      await proposeManifestChange(ctx, writer, change, {
-        dryRun: `remove the freeze on ${change.branch} and open "${title}"`,
-        baseHead: current.head,
-        manifestPath,
-        edit: text => setManifestFreeze(text, undefined),
-        message: title,
+      await proposeFreeze(ctx, step, environment, {
+        kind: 'unfreeze',
+        freeze: undefined,
+        dryRun: 'remove the freeze',
         title,
-        body,
+        message: title,
+        body: [
+          `Removes the freeze of **${environment}** of **${model}**${
+            stillActive ? '' : ` (it ended ${was.until})`
+          }.`,
+          '',
+          `It was frozen because: ${markdownText(was.reason)}`,
+          '',
+          'Once merged, deploys and promotions to this environment pass the pull request check again.',
+        ],
         record: { kind: 'unfreeze', environment },
-        environments: options.config.environments,
       });
     },
   });

@@ -28,6 +28,7 @@ import {
   Scalar,
   visit,
   YAMLMap,
+  type visitor,
 } from 'yaml';
 
 /*
@@ -126,6 +127,33 @@ export function parseYamlDocuments(source: SecretLintSourceCode) {
   }
 }
 
+/**
+ * Visits each YAML document of a file; false when the file is not YAML the
+ * parser reads (a Helm template, or too large), for the rule to look at its
+ * lines instead.
+ */
+export function visitYamlDocuments(
+  source: SecretLintSourceCode,
+  visitorOfDocument: visitor,
+): boolean {
+  const docs = parseYamlDocuments(source);
+  if (!docs) return false;
+  for (const doc of docs) {
+    visit(doc, visitorOfDocument);
+  }
+  return true;
+}
+
+/** What the secrets check's rules declare: text scanners, on by default. */
+export function scannerMeta(name: string): SecretLintRuleCreator['meta'] {
+  return {
+    id: `@ml-gitops/secretlint-rule-${name}`,
+    type: 'scanner',
+    recommended: true,
+    supportedContentTypes: ['text'],
+  };
+}
+
 export function scalarString(node: unknown): string | undefined {
   return isScalar(node) && typeof node.value === 'string'
     ? node.value
@@ -189,32 +217,20 @@ export function lines(text: string): Array<{ text: string; start: number }> {
  */
 export const kubernetesSecretRule: SecretLintRuleCreator = {
   messages: kubernetesMessages,
-  meta: {
-    id: '@ml-gitops/secretlint-rule-kubernetes-secret',
-    type: 'scanner',
-    recommended: true,
-    supportedContentTypes: ['text'],
-  },
+  meta: scannerMeta('kubernetes-secret'),
   create(context) {
     const t = createKubernetesTranslator(context);
     return {
       file(source) {
-        const docs = parseYamlDocuments(source);
-        if (docs) {
-          for (const doc of docs) {
-            visit(doc, {
-              Map(_key, map) {
-                const kind = map.items.find(
-                  i => scalarString(i.key) === 'kind',
-                );
-                if (kind && scalarString(kind.value) === 'Secret') {
-                  reportSecretData(context, t, map);
-                }
-              },
-            });
-          }
-          return;
-        }
+        const parsed = visitYamlDocuments(source, {
+          Map(_key, map) {
+            const kind = map.items.find(i => scalarString(i.key) === 'kind');
+            if (kind && scalarString(kind.value) === 'Secret') {
+              reportSecretData(context, t, map);
+            }
+          },
+        });
+        if (parsed) return;
         if (!/kind["']?\s*:\s*["']?Secret\b/.test(source.content)) return;
         // Not parseable as YAML (e.g. a Helm template): look at the lines of
         // each document that declares `kind: Secret`.
@@ -314,12 +330,7 @@ const ENV_LINE =
  */
 export const credentialRule: SecretLintRuleCreator = {
   messages: credentialMessages,
-  meta: {
-    id: '@ml-gitops/secretlint-rule-credential',
-    type: 'scanner',
-    recommended: true,
-    supportedContentTypes: ['text'],
-  },
+  meta: scannerMeta('credential'),
   create(context) {
     const t = context.createTranslator(credentialMessages);
     const check = (
@@ -336,23 +347,18 @@ export const credentialRule: SecretLintRuleCreator = {
     };
     return {
       file(source) {
-        const docs = parseYamlDocuments(source);
-        if (docs) {
-          for (const doc of docs) {
-            visit(doc, {
-              Pair(_key, pair, ancestors) {
-                if (!isPair(pair) || insideSecretObject(ancestors)) return;
-                const key = scalarString(pair.key);
-                const value = scalarString(pair.value);
-                const range = (pair.value as Scalar | undefined)?.range;
-                if (key !== undefined && value !== undefined && range) {
-                  check(key, value, [range[0], range[1]]);
-                }
-              },
-            });
-          }
-          return;
-        }
+        const parsed = visitYamlDocuments(source, {
+          Pair(_key, pair, ancestors) {
+            if (!isPair(pair) || insideSecretObject(ancestors)) return;
+            const key = scalarString(pair.key);
+            const value = scalarString(pair.value);
+            const range = (pair.value as Scalar | undefined)?.range;
+            if (key !== undefined && value !== undefined && range) {
+              check(key, value, [range[0], range[1]]);
+            }
+          },
+        });
+        if (parsed) return;
         for (const line of lines(source.content)) {
           const m = ENV_LINE.exec(line.text);
           if (!m) continue;

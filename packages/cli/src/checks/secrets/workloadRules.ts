@@ -15,15 +15,16 @@
  */
 
 import type { SecretLintRuleCreator } from '@secretlint/types';
-import { isMap, isPair, isScalar, isSeq, Scalar, visit, YAMLMap } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, Scalar, YAMLMap } from 'yaml';
 import {
   isCredentialKey,
   lines,
   looksLikeCredential,
-  parseYamlDocuments,
   PLACEHOLDER,
   scalarString,
+  scannerMeta,
   shannonEntropy,
+  visitYamlDocuments,
 } from './kubernetesRules';
 import { decodeBase64Text, findTokens, tokenKindOf } from './tokens';
 
@@ -167,42 +168,32 @@ function unquote(text: string): string {
  */
 export const containerEnvRule: SecretLintRuleCreator = {
   messages: envMessages,
-  meta: {
-    id: '@ml-gitops/secretlint-rule-container-env',
-    type: 'scanner',
-    recommended: true,
-    supportedContentTypes: ['text'],
-  },
+  meta: scannerMeta('container-env'),
   create(context) {
     const t = context.createTranslator(envMessages);
     const report = (text: string, range: readonly [number, number]) =>
       context.report({ message: t('EnvValue', { text }), range: [...range] });
     return {
       file(source) {
-        const docs = parseYamlDocuments(source);
-        if (docs) {
-          for (const doc of docs) {
-            visit(doc, {
-              Pair(_key, pair) {
-                const key = scalarString(pair.key);
-                if (!key || !ENV_KEY.test(key) || !isSeq(pair.value)) return;
-                for (const item of pair.value.items) {
-                  if (!isMap(item)) continue;
-                  const name = scalarString(item.get('name', true));
-                  const valueNode = item.get('value', true);
-                  if (!name || !isScalar(valueNode) || !valueNode.range) {
-                    continue;
-                  }
-                  const problem = envProblem(name, String(valueNode.value));
-                  if (problem) {
-                    report(problem, [valueNode.range[0], valueNode.range[1]]);
-                  }
-                }
-              },
-            });
-          }
-          return;
-        }
+        const parsed = visitYamlDocuments(source, {
+          Pair(_key, pair) {
+            const key = scalarString(pair.key);
+            if (!key || !ENV_KEY.test(key) || !isSeq(pair.value)) return;
+            for (const item of pair.value.items) {
+              if (!isMap(item)) continue;
+              const name = scalarString(item.get('name', true));
+              const valueNode = item.get('value', true);
+              if (!name || !isScalar(valueNode) || !valueNode.range) {
+                continue;
+              }
+              const problem = envProblem(name, String(valueNode.value));
+              if (problem) {
+                report(problem, [valueNode.range[0], valueNode.range[1]]);
+              }
+            }
+          },
+        });
+        if (parsed) return;
         if (!/\.(ya?ml|tpl)$/i.test(source.filePath ?? '')) return;
         const all = lines(source.content);
         all.forEach((line, i) => {
@@ -367,32 +358,23 @@ function reportSealedSecret(
  */
 export const sealedSecretRule: SecretLintRuleCreator = {
   messages: sealedMessages,
-  meta: {
-    id: '@ml-gitops/secretlint-rule-sealed-secret',
-    type: 'scanner',
-    recommended: true,
-    supportedContentTypes: ['text'],
-  },
+  meta: scannerMeta('sealed-secret'),
   create(context) {
     const t = context.createTranslator(sealedMessages);
     const report = (text: string, range: readonly [number, number]) =>
       context.report({ message: t('Sealed', { text }), range: [...range] });
     return {
       file(source) {
-        const docs = parseYamlDocuments(source);
-        if (!docs) return;
-        for (const doc of docs) {
-          visit(doc, {
-            Map(_key, map) {
-              const kind = map.items.find(
-                i => isPair(i) && scalarString(i.key) === 'kind',
-              );
-              if (kind && scalarString(kind.value) === 'SealedSecret') {
-                reportSealedSecret(report, map);
-              }
-            },
-          });
-        }
+        visitYamlDocuments(source, {
+          Map(_key, map) {
+            const kind = map.items.find(
+              i => isPair(i) && scalarString(i.key) === 'kind',
+            );
+            if (kind && scalarString(kind.value) === 'SealedSecret') {
+              reportSealedSecret(report, map);
+            }
+          },
+        });
       },
     };
   },

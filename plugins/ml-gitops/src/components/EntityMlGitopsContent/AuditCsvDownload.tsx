@@ -73,6 +73,28 @@ function save(blob: Blob, fileName: string) {
   setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
+/** One end of the range: a field of a whole day, in UTC. */
+function DayField(props: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (day: string) => void;
+}) {
+  const { id, label, value, onChange } = props;
+  return (
+    <TextField
+      id={id}
+      label={label}
+      type="date"
+      size="small"
+      variant="outlined"
+      value={value}
+      onChange={e => onChange(e.target.value)}
+      InputLabelProps={{ shrink: true }}
+    />
+  );
+}
+
 /**
  * "Download audit CSV": the audit export of one model (every deployment,
  * promotion, rollback and drift episode, all environments) for the days a
@@ -107,25 +129,17 @@ export function AuditCsvDownload(props: {
 
   return (
     <Box display="flex" flexWrap="wrap" alignItems="center" style={{ gap: 16 }}>
-      <TextField
+      <DayField
         id={`${idPrefix}-from`}
         label="First day (UTC)"
-        type="date"
-        size="small"
-        variant="outlined"
         value={range.from}
-        onChange={e => setRange(r => ({ ...r, from: e.target.value }))}
-        InputLabelProps={{ shrink: true }}
+        onChange={from => setRange(r => ({ ...r, from }))}
       />
-      <TextField
+      <DayField
         id={`${idPrefix}-to`}
         label="Last day (UTC)"
-        type="date"
-        size="small"
-        variant="outlined"
         value={range.to}
-        onChange={e => setRange(r => ({ ...r, to: e.target.value }))}
-        InputLabelProps={{ shrink: true }}
+        onChange={to => setRange(r => ({ ...r, to }))}
       />
       <Button
         variant="outlined"

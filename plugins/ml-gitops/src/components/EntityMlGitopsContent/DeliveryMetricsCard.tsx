@@ -18,7 +18,6 @@ import { useCallback, useRef, useState } from 'react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import ButtonGroup from '@material-ui/core/ButtonGroup';
-import Typography from '@material-ui/core/Typography';
 import { makeStyles, useTheme } from '@material-ui/core/styles';
 import { useApi } from '@backstage/core-plugin-api';
 import {
@@ -38,12 +37,13 @@ import {
   type MeasuredMedian,
   type MetricsWindow,
 } from './deliveryMetrics';
+import { CHART_WIDTH, ChartLegendItem, useChartStyles } from './chartParts';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Events asked for per page of the audit export (the route's maximum). */
 export const METRICS_PAGE_SIZE = 1000;
 
-const WIDTH = 640;
+const WIDTH = CHART_WIDTH;
 const HEIGHT = 170;
 const PADDING = { top: 14, right: 12, bottom: 26, left: 40 };
 
@@ -69,24 +69,6 @@ const useStyles = makeStyles(theme => ({
     ...theme.typography.body2,
     color: theme.palette.text.secondary,
     margin: 0,
-  },
-  svg: {
-    width: '100%',
-    maxWidth: WIDTH * 1.5,
-    height: 'auto',
-    display: 'block',
-  },
-  legend: {
-    display: 'flex',
-    gap: theme.spacing(2),
-    flexWrap: 'wrap',
-  },
-  swatch: {
-    display: 'inline-block',
-    width: 10,
-    height: 10,
-    marginRight: theme.spacing(0.5),
-    verticalAlign: 'middle',
   },
 }));
 
@@ -170,7 +152,7 @@ function Stats(props: { metrics: DeliveryMetrics }) {
 /** Deployments and rollbacks per day (per week beyond a month), stacked. */
 function FrequencyChart(props: { metrics: DeliveryMetrics }) {
   const { metrics } = props;
-  const classes = useStyles();
+  const chart = useChartStyles();
   const theme = useTheme();
   const colors = {
     deployments: theme.palette.primary.main,
@@ -198,7 +180,7 @@ function FrequencyChart(props: { metrics: DeliveryMetrics }) {
   return (
     <figure style={{ margin: 0 }}>
       <svg
-        className={classes.svg}
+        className={chart.svg}
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
         role="img"
         aria-label={label}
@@ -282,21 +264,13 @@ function FrequencyChart(props: { metrics: DeliveryMetrics }) {
           {day(metrics.to)}
         </text>
       </svg>
-      <figcaption className={classes.legend}>
-        <Typography variant="caption">
-          <span
-            className={classes.swatch}
-            style={{ background: colors.deployments }}
-          />
+      <figcaption className={chart.legend}>
+        <ChartLegendItem color={colors.deployments}>
           Deployments (deploys and promotions) per {unit}
-        </Typography>
-        <Typography variant="caption">
-          <span
-            className={classes.swatch}
-            style={{ background: colors.rollbacks }}
-          />
+        </ChartLegendItem>
+        <ChartLegendItem color={colors.rollbacks}>
           Rollbacks per {unit}
-        </Typography>
+        </ChartLegendItem>
       </figcaption>
     </figure>
   );

@@ -18,45 +18,20 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles, useTheme } from '@material-ui/core/styles';
 import type { Deployment } from '@ml-gitops/plugin-ml-gitops-common';
 import { formatAbsolute, formatDuration } from '../common';
+import { CHART_WIDTH, ChartLegendItem, useChartStyles } from './chartParts';
+import { median } from './deliveryMetrics';
 
-const WIDTH = 640;
+const WIDTH = CHART_WIDTH;
 const HEIGHT = 180;
 const PADDING = { top: 16, right: 12, bottom: 24, left: 76 };
 /** How many of the newest deployments the chart shows. */
 export const CHART_MAX_BARS = 60;
 
 const useStyles = makeStyles(theme => ({
-  svg: {
-    width: '100%',
-    maxWidth: WIDTH * 1.5,
-    height: 'auto',
-    display: 'block',
-  },
   summary: {
     marginTop: theme.spacing(1),
   },
-  legend: {
-    display: 'flex',
-    gap: theme.spacing(2),
-    flexWrap: 'wrap',
-  },
-  swatch: {
-    display: 'inline-block',
-    width: 10,
-    height: 10,
-    marginRight: theme.spacing(0.5),
-    verticalAlign: 'middle',
-  },
 }));
-
-function median(values: number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? sorted[middle]
-    : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 /** Summarises how fast rollbacks served against the target. */
 export function summarizeRollbacks(
@@ -88,6 +63,7 @@ export function TimeToServeChart(props: {
 }) {
   const { targetSeconds } = props;
   const classes = useStyles();
+  const chart = useChartStyles();
   const theme = useTheme();
   const measured = props.deployments
     .filter(d => d.timeToServeSeconds !== undefined)
@@ -122,7 +98,7 @@ export function TimeToServeChart(props: {
   return (
     <figure style={{ margin: 0 }}>
       <svg
-        className={classes.svg}
+        className={chart.svg}
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
         role="img"
         aria-label={`Time to serve of the last ${
@@ -206,28 +182,16 @@ export function TimeToServeChart(props: {
         </text>
       </svg>
       <figcaption className={classes.summary}>
-        <div className={classes.legend}>
-          <Typography variant="caption">
-            <span
-              className={classes.swatch}
-              style={{ background: colors.deploy }}
-            />
+        <div className={chart.legend}>
+          <ChartLegendItem color={colors.deploy}>
             Deploy or promotion
-          </Typography>
-          <Typography variant="caption">
-            <span
-              className={classes.swatch}
-              style={{ background: colors.rollback }}
-            />
+          </ChartLegendItem>
+          <ChartLegendItem color={colors.rollback}>
             Rollback within the target
-          </Typography>
-          <Typography variant="caption">
-            <span
-              className={classes.swatch}
-              style={{ background: colors.over }}
-            />
+          </ChartLegendItem>
+          <ChartLegendItem color={colors.over}>
             Rollback over the target
-          </Typography>
+          </ChartLegendItem>
         </div>
         <Typography variant="body2">
           {summarizeRollbacks(props.deployments, targetSeconds)}

@@ -71,7 +71,8 @@ export type DeliveryMetrics = {
   timeToRestore: MeasuredMedian;
 };
 
-function median(values: number[]): number | undefined {
+/** The median of some numbers; undefined when there are none. */
+export function median(values: number[]): number | undefined {
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
