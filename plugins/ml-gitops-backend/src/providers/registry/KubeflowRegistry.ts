@@ -27,13 +27,15 @@ import {
   ModelRegistry,
   RegistryVersionFacts,
 } from '@ml-gitops/plugin-ml-gitops-node';
+import { RegistryConfig } from '../../config';
 import {
-  DEFAULT_REGISTRY_RECHECK_AFTER_MS,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  RegistryConfig,
-} from '../../config';
-import { keepAliveFetch } from '../../http/keepAliveFetch';
-import { RecheckSchedule, VersionFactsCache } from './recheck';
+  RecheckSchedule,
+  RegistryClock,
+  registryClock,
+  registryConnection,
+  RegistryOptions,
+  VersionFactsCache,
+} from './recheck';
 
 /** The memory the version facts may take, as for MLflow. */
 const MAX_CACHED_BYTES = 16 * 1024 * 1024;
@@ -81,50 +83,25 @@ export class KubeflowRegistry implements ModelRegistry {
 
   static fromConfig(
     config: RegistryConfig,
-    options: {
-      fetch?: typeof fetch;
-      now?: () => number;
-      /**
-       * Timeout of one request; default 15 s (mlGitops.requestTimeout). The
-       * registry's own `timeout` wins.
-       */
-      timeoutMs?: number;
-      /** mlGitops.registry.recheckAfter; default five minutes. */
-      recheckAfterMs?: number;
-      /** A number in [0, 1), for the phase of each version's re-reads. */
-      random?: () => number;
-    } = {},
+    options: RegistryOptions = {},
   ): KubeflowRegistry {
     return new KubeflowRegistry(
       config.name,
-      KubeflowClient.create({
-        baseUrl: config.url,
-        token: config.token,
-        credentialsHint: `mlGitops.registries[${config.name}]`,
-        fetch: options.fetch ?? keepAliveFetch(),
-        timeoutMs:
-          config.timeoutMs ?? options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-      }),
-      options.now ?? Date.now,
-      options.recheckAfterMs ?? DEFAULT_REGISTRY_RECHECK_AFTER_MS,
-      options.random ?? Math.random,
+      KubeflowClient.create(registryConnection(config, options)),
+      registryClock(options),
     );
   }
 
   private constructor(
     name: string,
     private readonly client: KubeflowClient,
-    now: () => number,
-    recheckAfterMs: number,
-    random: () => number,
+    clock: RegistryClock,
   ) {
     this.name = name;
     this.versions = new VersionFactsCache({
+      ...clock,
       registryName: name,
       maxBytes: MAX_CACHED_BYTES,
-      now,
-      recheckAfterMs,
-      random,
       read: (model, version, cached) => this.read(model, version, cached),
     });
   }

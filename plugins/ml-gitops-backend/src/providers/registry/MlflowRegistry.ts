@@ -23,13 +23,15 @@ import {
   ModelRegistry,
   RegistryVersionFacts,
 } from '@ml-gitops/plugin-ml-gitops-node';
+import { RegistryConfig } from '../../config';
 import {
-  DEFAULT_REGISTRY_RECHECK_AFTER_MS,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  RegistryConfig,
-} from '../../config';
-import { keepAliveFetch } from '../../http/keepAliveFetch';
-import { UNSETTLED_TTL_MS, VersionFactsCache } from './recheck';
+  RegistryClock,
+  registryClock,
+  registryConnection,
+  RegistryOptions,
+  UNSETTLED_TTL_MS,
+  VersionFactsCache,
+} from './recheck';
 
 /**
  * A run in one of these states logs no more metrics (RunStatus in
@@ -74,52 +76,32 @@ export class MlflowRegistry implements ModelRegistry {
 
   static fromConfig(
     config: RegistryConfig,
-    options: {
-      fetch?: typeof fetch;
-      now?: () => number;
-      /** Timeout of one request; default 15 s (mlGitops.requestTimeout). */
-      timeoutMs?: number;
-      /**
-       * How often a READY version's aliases, stage and tags are read again;
-       * default five minutes (mlGitops.registry.recheckAfter).
-       */
-      recheckAfterMs?: number;
-      /** A number in [0, 1), for the phase of each version's re-reads. */
-      random?: () => number;
-    } = {},
+    options: RegistryOptions = {},
   ): MlflowRegistry {
     return new MlflowRegistry(
       config.name,
       MlflowClient.create({
-        baseUrl: config.url,
-        token: config.token,
+        ...registryConnection(config, options),
         username: config.username,
         password: config.password,
-        credentialsHint: `mlGitops.registries[${config.name}]`,
-        fetch: options.fetch ?? keepAliveFetch(),
-        timeoutMs:
-          config.timeoutMs ?? options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       }),
-      options.now ?? Date.now,
-      options.recheckAfterMs ?? DEFAULT_REGISTRY_RECHECK_AFTER_MS,
-      options.random ?? Math.random,
+      registryClock(options),
     );
   }
+
+  private readonly now: () => number;
 
   private constructor(
     name: string,
     private readonly client: MlflowClient,
-    private readonly now: () => number,
-    recheckAfterMs: number,
-    random: () => number,
+    clock: RegistryClock,
   ) {
     this.name = name;
+    this.now = clock.now;
     this.versions = new VersionFactsCache({
+      ...clock,
       registryName: name,
       maxBytes: MAX_CACHED_BYTES,
-      now,
-      recheckAfterMs,
-      random,
       read: async (model, version) => ({
         facts: await this.read(model, version),
       }),

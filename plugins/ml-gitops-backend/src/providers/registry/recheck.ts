@@ -19,6 +19,61 @@ import {
   ByteBoundedCache,
   RegistryVersionFacts,
 } from '@ml-gitops/plugin-ml-gitops-node';
+import {
+  DEFAULT_REGISTRY_RECHECK_AFTER_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  RegistryConfig,
+} from '../../config';
+import { keepAliveFetch } from '../../http/keepAliveFetch';
+
+/** How a registry is built from its configuration (tests pass fakes). */
+export type RegistryOptions = {
+  fetch?: typeof fetch;
+  now?: () => number;
+  /**
+   * Timeout of one request; default 15 s (mlGitops.requestTimeout). The
+   * registry's own `timeout` wins.
+   */
+  timeoutMs?: number;
+  /**
+   * How often a ready version's changeable facts are read again; default
+   * five minutes (mlGitops.registry.recheckAfter).
+   */
+  recheckAfterMs?: number;
+  /** A number in [0, 1), for the phase of each version's re-reads. */
+  random?: () => number;
+};
+
+/** The clock a registry's version facts are kept by. */
+export type RegistryClock = {
+  now: () => number;
+  recheckAfterMs: number;
+  random: () => number;
+};
+
+/** The client settings every registry type shares, from its configuration. */
+export function registryConnection(
+  config: RegistryConfig,
+  options: RegistryOptions,
+) {
+  return {
+    baseUrl: config.url,
+    token: config.token,
+    credentialsHint: `mlGitops.registries[${config.name}]`,
+    fetch: options.fetch ?? keepAliveFetch(),
+    timeoutMs:
+      config.timeoutMs ?? options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+  };
+}
+
+/** The clock of a registry, from its options. */
+export function registryClock(options: RegistryOptions): RegistryClock {
+  return {
+    now: options.now ?? Date.now,
+    recheckAfterMs: options.recheckAfterMs ?? DEFAULT_REGISTRY_RECHECK_AFTER_MS,
+    random: options.random ?? Math.random,
+  };
+}
 
 /**
  * How long the facts of a version that is not ready (yet), or that the
@@ -77,13 +132,10 @@ export class VersionFactsCache<E extends { facts: RegistryVersionFacts }> {
   private readonly reading = new Map<string, Promise<RegistryVersionFacts>>();
 
   constructor(
-    private readonly options: {
+    private readonly options: RegistryClock & {
       /** The registry's configured name, for errors. */
       registryName: string;
       maxBytes: number;
-      now: () => number;
-      recheckAfterMs: number;
-      random: () => number;
       /** Reads a version from the registry; `cached` is its last entry. */
       read: (
         model: string,
