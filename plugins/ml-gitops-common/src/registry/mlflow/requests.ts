@@ -46,7 +46,7 @@ function basicCredentials(username: string, password: string): string {
 /**
  * Sends requests to one MLflow tracking server with its credentials and
  * timeout, and turns MLflow's answers into JSON bodies or errors from
- * `@backstage/errors` (see {@link MlflowClient}).
+ * `@backstage/errors` (see `MlflowClient`).
  */
 export class MlflowRequests {
   /** The server's base URL, without credentials. */
