@@ -20,7 +20,8 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { checkApproval, GitHubContext, stricterGates } from './checks/approval';
+import { checkApproval, GitHubContext } from './checks/approval';
+import { stricterGates } from './checks/protectedChanges';
 import { checkChanges } from './checks/changes';
 import { checkFreeze } from './checks/freeze';
 import { checkIntegration } from './checks/integration';

@@ -14,7 +14,8 @@
  * limitations under the License.
  */
 
-import { createWriteStream, WriteStream } from 'node:fs';
+// `ml-gitops audit` and `ml-gitops audit export`: their options, and the answers they print or write.
+
 import { parseArgs } from 'node:util';
 import type {
   AuditEventsResponse,
@@ -24,6 +25,8 @@ import type {
 import { backstageTarget } from '../lib/backstageTarget';
 import { describeError, EXIT, UsageError } from '../lib/errors';
 import type { CliIo } from '../main';
+import { AuditClient } from './client';
+import { fileSink, Sink, stdoutSink } from './sinks';
 
 export const AUDIT_USAGE = `Usage: ml-gitops audit --at TIME [--entity-ref REF] [options]
        ml-gitops audit export --from TIME --to TIME [--format csv|json] [--output FILE] [options]
@@ -58,120 +61,6 @@ const ENTITY_REF =
   /^(?:[A-Za-z][-A-Za-z0-9]*:)?(?:[a-z0-9][-a-z0-9]*\/)?[A-Za-z0-9][-A-Za-z0-9_.]*$/;
 const ISO_INSTANT =
   /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2}))?$/;
-
-/** Where a command's answer goes: standard output or a file. */
-type Sink = { write(text: string): Promise<void>; close(): Promise<void> };
-
-function stdoutSink(io: CliIo): Sink {
-  return {
-    async write(text) {
-      io.stdout(text);
-    },
-    async close() {},
-  };
-}
-
-async function fileSink(path: string): Promise<Sink> {
-  const stream: WriteStream = createWriteStream(path);
-  await new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve());
-    stream.once('error', reject);
-  });
-  let failure: Error | undefined;
-  stream.on('error', error => {
-    failure = error;
-  });
-  return {
-    async write(text) {
-      if (failure) throw failure;
-      if (!stream.write(text)) {
-        await new Promise(resolve => stream.once('drain', resolve));
-      }
-    },
-    close: () =>
-      new Promise<void>((resolve, reject) =>
-        stream.end((error?: Error | null) =>
-          error || failure ? reject(error ?? failure) : resolve(),
-        ),
-      ),
-  };
-}
-
-/** The audit API of one Backstage backend, with a token. */
-class AuditClient {
-  private readonly base: string;
-
-  constructor(
-    private readonly options: {
-      baseUrl: string;
-      token: string;
-      fetch: typeof fetch;
-    },
-  ) {
-    this.base = `${options.baseUrl.replace(/\/+$/, '')}/api/ml-gitops`;
-  }
-
-  async get(
-    path: string,
-    query: Record<string, string | undefined>,
-  ): Promise<Response> {
-    const url = new URL(`${this.base}${path}`);
-    for (const [key, value] of Object.entries(query)) {
-      if (value !== undefined) url.searchParams.set(key, value);
-    }
-    let response: Response;
-    try {
-      response = await this.options.fetch(url.toString(), {
-        headers: { authorization: `Bearer ${this.options.token}` },
-      });
-    } catch (error) {
-      throw new UsageError(
-        `cannot reach Backstage at ${this.options.baseUrl}: ${describeError(
-          error,
-        )}`,
-      );
-    }
-    if (response.ok) {
-      return response;
-    }
-    let message = '';
-    try {
-      const body = await response.json();
-      if (typeof body?.error?.message === 'string') {
-        message = `: ${body.error.message}`;
-      }
-    } catch {
-      // Not Backstage's JSON error: the status says enough.
-    }
-    if (response.status === 401) {
-      throw new UsageError(
-        `Backstage refused the token (401${message}); check the variable named by --token-env`,
-      );
-    }
-    if (response.status === 404 && !message) {
-      throw new UsageError(
-        `${url.pathname} is not there (404); is ${this.options.baseUrl} a Backstage backend with the ML GitOps plugin?`,
-      );
-    }
-    throw new UsageError(
-      `${url.pathname} answered ${response.status}${message}`,
-    );
-  }
-
-  async json<T>(
-    path: string,
-    query: Record<string, string | undefined>,
-  ): Promise<T> {
-    const response = await this.get(path, query);
-    try {
-      return (await response.json()) as T;
-    } catch {
-      throw new UsageError(
-        `${path} did not answer JSON; is ${this.options.baseUrl} a Backstage backend?`,
-      );
-    }
-  }
-}
 
 function describeItem(item: AuditStateItem): string {
   const lines = [`${item.entityRef} ${item.environment}`];

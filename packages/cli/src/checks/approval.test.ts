@@ -32,7 +32,8 @@ import {
   writeFiles,
 } from '../__testUtils__/helpers';
 import { ownersOf, parseCodeowners } from '../lib/codeowners';
-import { approversOf, gateLoosenings, stricterGates } from './approval';
+import { approversOf } from './approval';
+import { gateLoosenings, stricterGates } from './protectedChanges';
 
 const API = 'http://github.test/api/v3';
 const REPO = 'acme/fraud-detector-config';

@@ -14,8 +14,9 @@
  * limitations under the License.
  */
 
+// The code owner approval check: who must approve what a pull request changes, and whether GitHub says they did.
+
 import { ModelManifest } from '@ml-gitops/plugin-ml-gitops-common';
-import { isDeepStrictEqual } from 'node:util';
 import {
   CODEOWNERS_PATHS,
   CodeownersRule,
@@ -27,11 +28,10 @@ import { GitHubClient, GitHubError, GitHubReview } from '../lib/github';
 import { positionOf } from '../lib/positions';
 import { CheckResult, failed, Finding, passed } from '../report';
 import { BaseState, git } from './changes';
+import { ProtectedChange, protectedChanges } from './protectedChanges';
 import type { ManifestLocation } from './registry';
 
 const TITLE = 'Code owner approval';
-
-type MetricGates = Record<string, { min?: number; max?: number }>;
 
 /** Where the approval check reads the pull request on GitHub. */
 export type GitHubContext = {
@@ -46,134 +46,6 @@ export type GitHubContext = {
   fetch?: typeof fetch;
   timeoutMs?: number;
 };
-
-/** A change of the pull request that only a code owner may approve. */
-export type ProtectedChange = {
-  /** The file whose code owners decide. */
-  path: string;
-  /** What the pull request does, e.g. "the PR lowers gates.metrics.auc.min from 0.92 to 0.5". */
-  what: string;
-  /** "a gate change", "a CODEOWNERS change", … */
-  kind: string;
-  /** Where to show it in the manifest (gate and checks changes). */
-  manifestPath?: string[];
-};
-
-const fmt = (n: number) => String(n);
-
-/**
- * How the pull request loosens the performance gate against the base: a
- * lower `min`, a higher `max`, a bound, a metric or all gates removed.
- * Tightening and new gates need no approval.
- */
-export function gateLoosenings(
-  base: MetricGates | undefined,
-  head: MetricGates | undefined,
-): string[] {
-  const out: string[] = [];
-  for (const [metric, before] of Object.entries(base ?? {})) {
-    const after = head?.[metric];
-    const key = `gates.metrics.${metric}`;
-    if (!after) {
-      out.push(`the PR removes the gate ${key}`);
-      continue;
-    }
-    if (before.min !== undefined) {
-      if (after.min === undefined) {
-        out.push(`the PR removes ${key}.min (${fmt(before.min)})`);
-      } else if (after.min < before.min) {
-        out.push(
-          `the PR lowers ${key}.min from ${fmt(before.min)} to ${fmt(
-            after.min,
-          )}`,
-        );
-      }
-    }
-    if (before.max !== undefined) {
-      if (after.max === undefined) {
-        out.push(`the PR removes ${key}.max (${fmt(before.max)})`);
-      } else if (after.max > before.max) {
-        out.push(
-          `the PR raises ${key}.max from ${fmt(before.max)} to ${fmt(
-            after.max,
-          )}`,
-        );
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * The gates that apply while a loosening is not approved: every metric of
- * either side, with the stricter bound of the two.
- */
-export function stricterGates(
-  base: MetricGates | undefined,
-  head: MetricGates | undefined,
-): MetricGates {
-  const out: MetricGates = {};
-  for (const metric of new Set([
-    ...Object.keys(base ?? {}),
-    ...Object.keys(head ?? {}),
-  ])) {
-    const a = base?.[metric] ?? {};
-    const b = head?.[metric] ?? {};
-    const mins = [a.min, b.min].filter((v): v is number => v !== undefined);
-    const maxs = [a.max, b.max].filter((v): v is number => v !== undefined);
-    out[metric] = {
-      ...(mins.length ? { min: Math.max(...mins) } : {}),
-      ...(maxs.length ? { max: Math.min(...maxs) } : {}),
-    };
-  }
-  return out;
-}
-
-/** The files whose change needs a code owner: CODEOWNERS and workflows. */
-export function protectedFileKind(path: string): string | undefined {
-  if (CODEOWNERS_PATHS.includes(path)) return 'a CODEOWNERS change';
-  if (path.startsWith('.github/workflows/')) return 'a workflow change';
-  return undefined;
-}
-
-/** Everything in the pull request that only a code owner may approve. */
-export function protectedChanges(options: {
-  manifestPath: string;
-  base?: ModelManifest;
-  head?: ModelManifest;
-  changedFiles: string[];
-}): ProtectedChange[] {
-  const { manifestPath, base, head } = options;
-  const out: ProtectedChange[] = [];
-  for (const what of gateLoosenings(
-    base?.gates?.metrics,
-    head?.gates?.metrics,
-  )) {
-    const metric =
-      /gates\.metrics\.([^ .]+(?:\.[^ .]+)*?)(?:\.(?:min|max))?(?: |$)/.exec(
-        what,
-      )?.[1];
-    out.push({
-      path: manifestPath,
-      what,
-      kind: 'a gate change',
-      manifestPath: metric ? ['gates', 'metrics', metric] : ['gates'],
-    });
-  }
-  if (base && head && !isDeepStrictEqual(base.checks, head.checks)) {
-    out.push({
-      path: manifestPath,
-      what: 'the PR changes checks (the integration commands ml-gitops validate runs)',
-      kind: 'a change to what the check runs',
-      manifestPath: ['checks'],
-    });
-  }
-  for (const file of options.changedFiles) {
-    const kind = protectedFileKind(file);
-    if (kind) out.push({ path: file, what: `the PR changes ${file}`, kind });
-  }
-  return out;
-}
 
 /** The base branch's CODEOWNERS: its path and rules, or none. */
 async function baseCodeowners(

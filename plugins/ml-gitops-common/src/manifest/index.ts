@@ -21,7 +21,8 @@ export type {
   ParseModelManifestOptions,
   ParseModelManifestResult,
 } from './parse';
-export { MAX_MANIFEST_BYTES, parseYamlStrict } from './yamlSafe';
+export { MAX_MANIFEST_BYTES } from './decodeInput';
+export { parseYamlStrict } from './yamlSafe';
 export type { ParseYamlStrictOptions, StrictYaml } from './yamlSafe';
 export { setModelVersion } from './edit';
 export type { SetModelVersionOptions } from './edit';

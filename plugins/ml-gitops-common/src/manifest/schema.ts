@@ -14,8 +14,17 @@
  * limitations under the License.
  */
 
+// The zod schema of `deploy/model.yaml` (checked against the types in manifestTypes.ts) and its JSON Schema.
+
 import { z } from 'zod';
 import { kserveStorageUriProblem } from './storageUri';
+import type { ManifestFreeze, ModelManifest } from './manifestTypes';
+import {
+  DEFAULT_INTEGRATION_TIMEOUT_SECONDS,
+  MAX_FREEZE_REASON_LENGTH,
+} from './manifestTypes';
+
+export * from './manifestTypes';
 
 /*
  * The schema of a config repo's `deploy/model.yaml`. Every object is strict:
@@ -34,131 +43,6 @@ const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 /** A registry metric key (MLflow allows letters, digits, `_ - . / :` and space). */
 const METRIC_NAME = /^[A-Za-z0-9_\-./: ]{1,250}$/;
 const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
-
-/**
- * A metric threshold of the performance gate.
- *
- * @public
- */
-export type MetricGate = {
-  /** The metric must be at least this (inclusive). */
-  min?: number;
-  /** The metric must be at most this (inclusive). */
-  max?: number;
-};
-
-/**
- * One integration check: a shell command run from the repository root.
- *
- * @public
- */
-export type IntegrationCheck = {
-  /** A display name; defaults to the command. */
-  name?: string;
-  /** The command, run with `sh -c`. */
-  run: string;
-  /** Timeout of this command in seconds; defaults to `checks.timeout_seconds`. */
-  timeout_seconds?: number;
-};
-
-/**
- * The model serving settings rendered by the config repo's chart.
- *
- * @public
- */
-export type ServingSpec = {
-  /** The serving runtime, e.g. `kserve`, `seldon`, `bentoml`. */
-  runtime: string;
-  /** Number of serving replicas (0 scales to zero). */
-  replicas: number;
-  /** Kubernetes resource requests and limits of one replica. */
-  resources?: {
-    requests?: ServingResources;
-    limits?: ServingResources;
-  };
-};
-
-/**
- * Kubernetes resource quantities of one serving replica.
- *
- * @public
- */
-export type ServingResources = {
-  /** CPU quantity, e.g. `500m` or `2`. */
-  cpu?: string;
-  /** Memory quantity, e.g. `2Gi`. */
-  memory?: string;
-  /** Number of GPUs. */
-  gpu?: number;
-};
-
-/**
- * A freeze of one environment (`freeze:` in its branch's manifest): while it
- * is active, the pull request check refuses every change of `model_version`
- * except a rollback.
- *
- * @public
- */
-export type ManifestFreeze = {
-  /** Why the environment is frozen: one line, at most 500 characters. */
-  reason: string;
-  /**
-   * When the freeze ends by itself: an ISO 8601 date-time with `Z` or an
-   * offset, e.g. `2026-12-24T00:00:00Z`. Without it the freeze lasts until a
-   * pull request removes it.
-   */
-  until?: string;
-};
-
-/**
- * The longest `freeze.reason`, in characters.
- *
- * @public
- */
-export const MAX_FREEZE_REASON_LENGTH = 500;
-
-/**
- * The parsed content of `deploy/model.yaml`.
- *
- * @public
- */
-export type ModelManifest = {
-  /** The model's name in the registry. */
-  model_name: string;
-  /** The registry's version id, always a string (quote it in YAML). */
-  model_version: string;
-  /** The name of the configured registry that holds the model. */
-  registry?: string;
-  /**
-   * Where the serving runtime loads this version from: the registry's
-   * artifact location of `model_version`, as a URI KServe's storage
-   * initializer reads (`s3://`, `gs://`, `https://`, `pvc://`, `hdfs://`,
-   * `webhdfs://`). Written together with `model_version` by the deploy,
-   * promote and rollback actions; `ml-gitops validate` checks it against
-   * the registry. An addition to the design contract.
-   */
-  storage_uri?: string;
-  serving: ServingSpec;
-  gates?: {
-    /** Metric name → threshold, checked against the registry run's metrics. */
-    metrics: Record<string, MetricGate>;
-  };
-  checks?: {
-    /** Default timeout of each integration check in seconds (default 300). */
-    timeout_seconds?: number;
-    /** Commands run by `ml-gitops validate`, in order. */
-    integration?: Array<string | IntegrationCheck>;
-  };
-  /** Freezes this environment; see {@link ManifestFreeze}. */
-  freeze?: ManifestFreeze;
-};
-
-/**
- * Default timeout of one integration check, in seconds.
- *
- * @public
- */
-export const DEFAULT_INTEGRATION_TIMEOUT_SECONDS = 300;
 
 const labelValue = (what: string) =>
   z.string().regex(LABEL_VALUE, {

@@ -21,6 +21,7 @@ import {
   ServiceUnavailableError,
 } from '@backstage/errors';
 import { z } from 'zod';
+import { fetchWithTimeout, parseJsonOrUndefined } from '../http';
 import {
   KubeflowApiMetadataValue,
   KubeflowModelArtifact,
@@ -372,35 +373,14 @@ export class KubeflowClient {
     const where = `Kubeflow Model Registry at ${this.url}`;
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
-    let response: Response;
-    try {
-      response = await this.fetchFn(url, {
-        method: 'GET',
-        headers,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      const name = (error as Error)?.name;
-      if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new ServiceUnavailableError(
-          `${where} did not answer GET ${endpoint} within ${
-            this.timeoutMs / 1000
-          }s; check the server is up and reachable from here`,
-        );
-      }
-      throw new ServiceUnavailableError(
-        `${where} is unreachable (${
-          (error as Error)?.message ?? String(error)
-        }); check the URL and the network`,
-      );
-    }
+    const response = await fetchWithTimeout(
+      this.fetchFn,
+      url,
+      { method: 'GET', headers },
+      { where, timeoutMs: this.timeoutMs, action: `GET ${endpoint}` },
+    );
     const text = await response.text().catch(() => '');
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
+    const body = parseJsonOrUndefined(text);
     if (response.ok) {
       if (body === null || typeof body !== 'object') {
         throw new ServiceUnavailableError(

@@ -16,5 +16,6 @@
 
 export * from './types';
 export * from './MlflowClient';
+export { normalizeMlflowModelVersion, normalizeMlflowRun } from './normalize';
 export * from './deployable';
 export * from './artifacts';
