@@ -17,14 +17,13 @@
 /* Repository contents: read and create or update a file (docs.github.com/rest/repos/contents). */
 
 import { readJson, RouteContext, Router } from '../../lib/http';
-import { Signature } from '../GitRepos';
 import {
   githubContentEntry,
   githubContentFile,
   githubFileCommit,
 } from '@ml-gitops/plugin-ml-gitops-node/testUtils';
 import { gitCommitFacts } from '../render';
-import { DOCS, GitHubError, GitHubHost, REPO } from './host';
+import { commitSignatures, DOCS, GitHubError, GitHubHost, REPO } from './host';
 
 export function registerContentsRoutes(r: Router, gh: GitHubHost) {
   const getContents = async (ctx: RouteContext) => {
@@ -136,21 +135,7 @@ export function registerContentsRoutes(r: Router, gh: GitHubHost) {
           docs,
         );
       }
-      const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-      const author: Signature = body.author
-        ? {
-            name: body.author.name,
-            email: body.author.email,
-            date: body.author.date ?? now,
-          }
-        : { ...gh.apiUser(), date: now };
-      const committer: Signature = body.committer
-        ? {
-            name: body.committer.name,
-            email: body.committer.email,
-            date: body.committer.date ?? now,
-          }
-        : author;
+      const { author, committer } = commitSignatures(gh, body);
       const blob = await gh.repos.writeBlob(
         repo,
         Buffer.from(body.content, 'base64'),

@@ -22,9 +22,8 @@ import {
   githubShortBlob,
   githubTree,
 } from '@ml-gitops/plugin-ml-gitops-node/testUtils';
-import { Signature } from '../GitRepos';
 import { gitCommitJson, refJson } from '../render';
-import { DOCS, GitHubError, GitHubHost, REPO } from './host';
+import { commitSignatures, DOCS, GitHubError, GitHubHost, REPO } from './host';
 
 export function registerGitRoutes(r: Router, gh: GitHubHost) {
   r.add('GET', `${REPO}/git/ref/*`, async ctx => {
@@ -174,21 +173,7 @@ export function registerGitRoutes(r: Router, gh: GitHubHost) {
         );
       }
     }
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const author: Signature = body.author
-      ? {
-          name: body.author.name,
-          email: body.author.email,
-          date: body.author.date ?? now,
-        }
-      : { ...gh.apiUser(), date: now };
-    const committer: Signature = body.committer
-      ? {
-          name: body.committer.name,
-          email: body.committer.email,
-          date: body.committer.date ?? now,
-        }
-      : author;
+    const { author, committer } = commitSignatures(gh, body);
     const sha = await gh.repos.commitTree(
       repo,
       body.tree,

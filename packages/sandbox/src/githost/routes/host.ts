@@ -131,3 +131,30 @@ export function pullOr404(repo: RepoRecord, n: string, docs: string) {
   if (!pr) throw new GitHubError(404, 'Not Found', docs);
   return pr;
 }
+
+type SignatureInput = { name: string; email: string; date?: string };
+
+/**
+ * The author and committer of a commit written through the API: as given,
+ * the date defaulting to now; without an author the API's user, and
+ * without a committer the author (docs.github.com, "Create or update file
+ * contents" and "Create a commit").
+ */
+export function commitSignatures(
+  gh: GitHubHost,
+  body: { author?: SignatureInput; committer?: SignatureInput },
+): { author: Signature; committer: Signature } {
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const signature = (given: SignatureInput): Signature => ({
+    name: given.name,
+    email: given.email,
+    date: given.date ?? now,
+  });
+  const author = body.author
+    ? signature(body.author)
+    : { ...gh.apiUser(), date: now };
+  return {
+    author,
+    committer: body.committer ? signature(body.committer) : author,
+  };
+}
