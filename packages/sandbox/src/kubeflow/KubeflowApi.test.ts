@@ -231,6 +231,7 @@ describe('the Kubeflow Model Registry emulator', () => {
       'orderBy=NAME',
       'sortOrder=UP',
       'nextPageToken=%25%25',
+      `filterQuery=${encodeURIComponent("name='v1'")}`,
     ]) {
       const res = await get(`/registered_models/1/versions?${bad}`);
       expect([bad, res.status, res.json.code]).toEqual([

@@ -51,6 +51,7 @@
  * - Custom properties are MetadataValue, a oneOf by `metadataType`; a value
  *   matching none of its schemas (each has additionalProperties: false;
  *   MetadataIntValue's int_value is an int32 as a string) is a 400.
+ * - `filterQuery` (the spec's SQL-like filter) is not emulated: a 400 says so.
  * - PATCH replaces the fields it sends; `customProperties` is replaced as a
  *   whole (RegisteredModelUpdate, ModelVersionUpdate).
  */
@@ -125,6 +126,13 @@ function orderValue(item: Listed, orderBy: string): string {
  */
 function page<T extends Listed>(ctx: RouteContext, items: T[]) {
   const q = ctx.url.searchParams;
+  if (q.get('filterQuery')) {
+    // Refused rather than ignored, so a caller never reads an unfiltered
+    // list as a filtered one.
+    throw badRequest(
+      'filterQuery is not emulated by the sandbox; list without it and filter the items',
+    );
+  }
   const rawSize = q.get('pageSize') ?? '';
   if (rawSize !== '' && !ID.test(rawSize)) {
     throw badRequest(

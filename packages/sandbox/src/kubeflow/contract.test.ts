@@ -145,6 +145,31 @@ describe("the Kubeflow Model Registry emulator follows the registry's OpenAPI co
     ).rejects.toThrow(/token.*is not accepted/);
   });
 
+  it('takes the test controls faults, answering in the Error schema', async () => {
+    const admin = (mode: string) =>
+      fetch(`${sandbox().urls.admin}/_sandbox/faults/kubeflow`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ mode }),
+      });
+    try {
+      expect((await admin('unavailable')).status).toBe(200);
+      const res = await call('GET', '/registered_models');
+      expect(res.status).toBe(503);
+      expect(kubeflowContractProblems('Error', res.json)).toEqual([]);
+      await expect(
+        client().findRegisteredModel('churn-predictor'),
+      ).rejects.toMatchObject({ name: 'ServiceUnavailableError' });
+      await admin('unauthorized');
+      await expect(
+        client().findRegisteredModel('churn-predictor'),
+      ).rejects.toMatchObject({ name: 'AuthenticationError' });
+    } finally {
+      await admin('none');
+    }
+    expect(await client().findRegisteredModel('churn-predictor')).toBeDefined();
+  });
+
   it('answers in the schemas of the contract', async () => {
     const model = await call('GET', '/registered_model?name=churn-predictor');
     expect(kubeflowContractProblems('RegisteredModel', model.json)).toEqual([]);
