@@ -45,11 +45,24 @@ import {
   PredictorFailureReason,
 } from './live/predictor';
 import { MlflowApi, MlflowStore } from './mlflow/MlflowApi';
+import { KubeflowApi, sendKubeflowError } from './kubeflow/KubeflowApi';
+import { KubeflowStore } from './kubeflow/KubeflowStore';
 import { SealedSecretsController } from './sealedSecrets/SealedSecretsController';
 import { seedGit } from './seed/seedGit';
 
-export type SystemName = 'git' | 'argocd' | 'kubernetes' | 'mlflow';
-export const SYSTEMS: SystemName[] = ['git', 'argocd', 'kubernetes', 'mlflow'];
+export type SystemName =
+  | 'git'
+  | 'argocd'
+  | 'kubernetes'
+  | 'mlflow'
+  | 'kubeflow';
+export const SYSTEMS: SystemName[] = [
+  'git',
+  'argocd',
+  'kubernetes',
+  'mlflow',
+  'kubeflow',
+];
 
 export const DEFAULT_PORTS: Record<SystemName | 'admin', number> = {
   git: 7010,
@@ -57,6 +70,8 @@ export const DEFAULT_PORTS: Record<SystemName | 'admin', number> = {
   kubernetes: 7012,
   mlflow: 7013,
   admin: 7014,
+  /** the Kubeflow Model Registry's REST service */
+  kubeflow: 7016,
 };
 
 /** Credentials the sandbox accepts. Not secrets: they exist only here. */
@@ -69,6 +84,8 @@ export const SANDBOX_CREDENTIALS = {
   kubernetes: { token: 'sandbox-kube-token' },
   /** MLflow's basic-auth app, when switched on: a user with EDIT. */
   mlflow: { username: 'sandbox-mlflow', password: 'sandbox-mlflow-password' },
+  /** the bearer token the Kubeflow Model Registry's auth proxy accepts */
+  kubeflow: { token: 'sandbox-kubeflow-token' },
 };
 
 export type SandboxOptions = {
@@ -201,6 +218,8 @@ export type SandboxState = {
   argocd: ArgoCdApi;
   kube: KubeApi;
   mlflowApi: MlflowApi;
+  kubeflow: KubeflowStore;
+  kubeflowApi: KubeflowApi;
 };
 
 export async function startSandbox(
@@ -226,7 +245,7 @@ export async function startSandbox(
       `rolloutSeconds must be a number of seconds, 0 or more (got ${options.rolloutSeconds})`,
     );
   }
-  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  const ports = sandboxPorts(options.ports);
   const sealedSecrets = await SealedSecretsController.create();
 
   // eslint-disable-next-line prefer-const -- assigned once, after the closures that read it
@@ -276,6 +295,7 @@ export async function startSandbox(
     });
     await world.init(options.drift ?? true);
     const mlflow = MlflowStore.seed();
+    const kubeflow = KubeflowStore.seed();
     mlflow.registrationMode = mlflowSettings.registration;
     const webhooks = new WebhookSender(repos, gitUrls, webhookConfig, log);
     const actionsOptions = options.actions;
@@ -318,6 +338,11 @@ export async function startSandbox(
       mlflowApi: new MlflowApi(mlflow, () => servers.mlflow.url, {
         auth: mlflowSettings.basicAuth ? mlflowUsers : undefined,
       }),
+      kubeflow,
+      kubeflowApi: new KubeflowApi(
+        kubeflow,
+        SANDBOX_CREDENTIALS.kubeflow.token,
+      ),
     };
   };
 
@@ -466,6 +491,19 @@ export async function startSandbox(
           error_code: 'INTERNAL_ERROR',
           message: String((e as Error)?.message ?? e),
         }),
+    }),
+    kubeflow: new EmulatorServer({
+      name: 'kubeflow',
+      logRequests: options.logRequests,
+      port: ports.kubeflow,
+      log,
+      handler: (req, res, url) => state.kubeflowApi.handle(req, res, url),
+      unauthorized: res =>
+        sendKubeflowError(res, 401, 'the bearer token is not valid'),
+      unavailable: res =>
+        sendKubeflowError(res, 503, 'the model registry is unavailable'),
+      internalError: (res, e) =>
+        sendKubeflowError(res, 500, String((e as Error)?.message ?? e)),
     }),
     admin: undefined as unknown as EmulatorServer,
   };
@@ -716,6 +754,25 @@ function predictorState(world: World, d: LiveDeployment) {
       : { phase: null }),
     failNextRollout: pending,
   };
+}
+
+/**
+ * The port of each system. A caller that asks for free ports (0) for every
+ * system it names gets free ports for the ones it leaves out too, so a
+ * caller written before a system was added never binds that system's
+ * default port.
+ */
+function sandboxPorts(
+  given: SandboxOptions['ports'],
+): Record<SystemName | 'admin', number> {
+  const values = Object.values(given ?? {});
+  const anyFree = values.length > 0 && values.every(p => p === 0);
+  const defaults = anyFree
+    ? (Object.fromEntries(
+        Object.keys(DEFAULT_PORTS).map(k => [k, 0]),
+      ) as typeof DEFAULT_PORTS)
+    : DEFAULT_PORTS;
+  return { ...defaults, ...given };
 }
 
 /** Removes the repositories of earlier sandbox processes that are gone. */

@@ -90,6 +90,9 @@ async function main() {
       ? `   basic auth ${SANDBOX_CREDENTIALS.mlflow.username} / ${SANDBOX_CREDENTIALS.mlflow.password}`
       : ''
   }
+  Kubeflow Model Registry ${u.kubeflow}   bearer token ${
+    SANDBOX_CREDENTIALS.kubeflow.token
+  }
   Actions (PR check)     ${actions ? `runs ${actions.cliBin} validate` : 'off'}
   Test controls          ${u.admin}/_sandbox/state
 Press Ctrl+C to stop.`);
