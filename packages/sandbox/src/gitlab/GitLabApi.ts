@@ -1,4 +1,20 @@
 /*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
  * The subset of GitLab's REST API v4 (docs.gitlab.com/api/rest) and GraphQL
  * API that the ML GitOps plugins use, answered from real bare repositories
  * through GitLabHost. Authentication as GitLab takes it
@@ -10,6 +26,7 @@
  * headers (docs.gitlab.com/security/rate_limits).
  */
 
+import crypto from 'node:crypto';
 import http from 'node:http';
 import {
   BadJsonError,
@@ -419,7 +436,6 @@ export class GitLabApi {
       const { p, ref, commit, entry } = await fileAt(ctx);
       const content = await h.repos.blob(p.repo, entry.sha);
       const filePath = ctx.params.file;
-      const crypto = await import('node:crypto');
       sendJson(ctx.res, 200, {
         file_name: filePath.split('/').pop(),
         file_path: filePath,
