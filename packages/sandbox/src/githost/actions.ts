@@ -55,7 +55,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { git, isolatedGitEnv } from '../lib/git';
+import { git, GitError, isolatedGitEnv } from '../lib/git';
 import { ACTIONS_TOKEN } from '../seed/data';
 import { GitRepos, PullRequestEvent, RepoRecord } from './GitRepos';
 import { Urls } from './render';
@@ -641,18 +641,25 @@ export async function cloneAt(
   const header = `AUTHORIZATION: basic ${Buffer.from(credentials).toString(
     'base64',
   )}`;
-  await git(
-    [
-      '-c',
-      `http.extraheader=${header}`,
-      'clone',
-      '--quiet',
-      '--no-checkout',
-      url,
-      workspace,
-    ],
-    { cwd: path.dirname(workspace) },
-  );
+  try {
+    await git(
+      [
+        '-c',
+        `http.extraheader=${header}`,
+        'clone',
+        '--quiet',
+        '--no-checkout',
+        url,
+        workspace,
+      ],
+      { cwd: path.dirname(workspace) },
+    );
+  } catch (e) {
+    // git's own message names the command, header included: keep it out
+    throw new Error(
+      `git clone ${url} failed: ${String((e as GitError).stderr ?? '').trim()}`,
+    );
+  }
   await git(['checkout', '--quiet', '--detach', sha], { cwd: workspace });
 }
 

@@ -37,9 +37,9 @@ export function matchSmartHttp(path: string) {
 function basicAuth(
   req: http.IncomingMessage,
 ): { user: string; password: string } | undefined {
-  const h = req.headers.authorization;
-  if (!h?.startsWith('Basic ')) return undefined;
-  const text = Buffer.from(h.slice(6), 'base64').toString('utf8');
+  const h = /^basic\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''));
+  if (!h) return undefined;
+  const text = Buffer.from(h[1], 'base64').toString('utf8');
   const colon = text.indexOf(':');
   const user = colon < 0 ? text : text.slice(0, colon);
   return user
