@@ -37,7 +37,14 @@ import {
 } from '../lib/http';
 import { errors, GitLabError, GitLabHost, CommitAction } from './GitLabHost';
 import { GitLabGraphql } from './graphql';
-import { ACCESS, fullPath, GlPipelineStatus, GlProject, GlUser } from './model';
+import {
+  ACCESS,
+  fullPath,
+  GlPipelineStatus,
+  GlProject,
+  GlUser,
+  protectionOf,
+} from './model';
 import {
   renderApprovalRule,
   renderApprovals,
@@ -400,7 +407,7 @@ export class GitLabApi {
           'The default branch of a project cannot be deleted.',
         );
       }
-      if (p.protected_branches.some(b => b.name === branch)) {
+      if (protectionOf(p, branch)) {
         throw errors.forbidden();
       }
       await h.repos.deleteRef(p.repo, `refs/heads/${branch}`, {

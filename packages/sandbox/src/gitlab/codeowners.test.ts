@@ -88,7 +88,11 @@ describe('the CODEOWNERS file a merge request is checked against', () => {
       branch: 'production',
       commit_message: 'Add a .gitlab/CODEOWNERS',
       actions: [
-        { action: 'create', file_path: '.gitlab/CODEOWNERS', content: '* @ada\n' },
+        {
+          action: 'create',
+          file_path: '.gitlab/CODEOWNERS',
+          content: '* @ada\n',
+        },
       ],
     });
     rule.push_access_level = saved;
@@ -101,7 +105,11 @@ describe('the CODEOWNERS file a merge request is checked against', () => {
         start_branch: 'production',
         commit_message: 'Touch the secrets',
         actions: [
-          { action: 'create', file_path: 'secrets/extra.yaml', content: 'x: 1\n' },
+          {
+            action: 'create',
+            file_path: 'secrets/extra.yaml',
+            content: 'x: 1\n',
+          },
         ],
       },
     });

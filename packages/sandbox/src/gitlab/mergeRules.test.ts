@@ -24,7 +24,12 @@
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ENCODED, PROJECT, TOKENS, useGitLab } from '../__testUtils__/useGitLab';
+import {
+  ENCODED,
+  PROJECT,
+  TOKENS,
+  useGitLab,
+} from '../__testUtils__/useGitLab';
 
 jest.setTimeout(90_000);
 
@@ -96,7 +101,11 @@ const approve = (iid: number, token: string) =>
 describe('merging into production', () => {
   it('needs a successful pipeline, one approval and a code owner, not the author', async () => {
     const t = gl();
-    const mr = await openChange('production', 'ml-gitops/promote/production/3', '3');
+    const mr = await openChange(
+      'production',
+      'ml-gitops/promote/production/3',
+      '3',
+    );
     expect(mr).toMatchObject({
       state: 'opened',
       detailed_merge_status: 'ci_must_pass',
@@ -148,7 +157,10 @@ describe('merging into production', () => {
     });
     expect(await status(mr.iid)).toBe('mergeable');
 
-    const before = await t.call('GET', project('/repository/branches/production'));
+    const before = await t.call(
+      'GET',
+      project('/repository/branches/production'),
+    );
     expect(
       await merge(mr.iid, TOKENS.ada, { sha: before.body.commit.id }),
     ).toMatchObject({
@@ -164,7 +176,10 @@ describe('merging into production', () => {
       merged_at: expect.any(String),
       detailed_merge_status: 'not_open',
     });
-    const after = await t.call('GET', project('/repository/branches/production'));
+    const after = await t.call(
+      'GET',
+      project('/repository/branches/production'),
+    );
     expect(after.body.commit.id).toBe(merged.body.merge_commit_sha);
     const commit = await t.call(
       'GET',
@@ -180,7 +195,11 @@ describe('merging into production', () => {
 
   it('resets approvals when commits are pushed to the source branch', async () => {
     const t = gl();
-    const mr = await openChange('production', 'ml-gitops/rollback/production/2', '2');
+    const mr = await openChange(
+      'production',
+      'ml-gitops/rollback/production/2',
+      '2',
+    );
     await pass(mr.sha);
     await approve(mr.iid, TOKENS.ada);
     await approve(mr.iid, TOKENS.katherine);
@@ -220,7 +239,10 @@ describe('conflicts and who may merge', () => {
     await pass(b.sha);
     expect(await status(b.iid)).toBe('mergeable');
     expect((await merge(a.iid, TOKENS.grace)).status).toBe(200);
-    const conflicted = await gl().call('GET', project(`/merge_requests/${b.iid}`));
+    const conflicted = await gl().call(
+      'GET',
+      project(`/merge_requests/${b.iid}`),
+    );
     expect(conflicted.body).toMatchObject({
       detailed_merge_status: 'conflict',
       has_conflicts: true,
@@ -245,15 +267,28 @@ describe('conflicts and who may merge', () => {
     expect(rule.status).toBe(201);
     expect(rule.body).toMatchObject({
       name: 'release/*',
-      merge_access_levels: [{ access_level: 40, access_level_description: 'Maintainers' }],
+      merge_access_levels: [
+        { access_level: 40, access_level_description: 'Maintainers' },
+      ],
       allow_force_push: false,
     });
     expect(
-      (await t.call('POST', project('/protected_branches'), { body: { name: 'release/*' } }))
-        .status,
+      (
+        await t.call('POST', project('/protected_branches'), {
+          body: { name: 'release/*' },
+        })
+      ).status,
     ).toBe(409);
-    await t.call('POST', project('/repository/branches?branch=release/1&ref=dev'));
-    const mr = await openChange('release/1', 'release-fix', '3', 'Set 3 in release/1');
+    await t.call(
+      'POST',
+      project('/repository/branches?branch=release/1&ref=dev'),
+    );
+    const mr = await openChange(
+      'release/1',
+      'release-fix',
+      '3',
+      'Set 3 in release/1',
+    );
     await pass(mr.sha);
     expect(await status(mr.iid)).toBe('mergeable');
     expect(await merge(mr.iid, TOKENS.ada)).toMatchObject({
@@ -284,16 +319,23 @@ describe('conflicts and who may merge', () => {
         ],
       },
     });
-    const closed = await t.call('PUT', project(`/merge_requests/${first.body.iid}`), {
-      body: { state_event: 'close', add_labels: 'stale' },
-    });
+    const closed = await t.call(
+      'PUT',
+      project(`/merge_requests/${first.body.iid}`),
+      {
+        body: { state_event: 'close', add_labels: 'stale' },
+      },
+    );
     expect(closed.body).toMatchObject({ state: 'closed', labels: ['stale'] });
     const note = await t.call(
       'POST',
       project(`/merge_requests/${first.body.iid}/notes`),
       { body: { body: 'Superseded.' } },
     );
-    expect(note).toMatchObject({ status: 201, body: { body: 'Superseded.', noteable_iid: first.body.iid } });
+    expect(note).toMatchObject({
+      status: 201,
+      body: { body: 'Superseded.', noteable_iid: first.body.iid },
+    });
   });
 });
 
@@ -311,44 +353,94 @@ describe('protected branches over git push', () => {
   beforeAll(async () => {
     work = path.join(gl().dir, 'push-work');
     await fs.mkdir(work);
-    await gl().gitIn(gl().dir, ['clone', '--quiet', gl().cloneUrl(TOKENS.grace), work]);
+    await gl().gitIn(gl().dir, [
+      'clone',
+      '--quiet',
+      gl().cloneUrl(TOKENS.grace),
+      work,
+    ]);
   });
 
   it('refuses pushes to a branch with push_access_level 0, for maintainers too', async () => {
     await gitAs(TOKENS.grace, ['checkout', '--quiet', 'staging']);
-    await gitAs(TOKENS.grace, ['commit', '--quiet', '--allow-empty', '-m', 'direct']);
+    await gitAs(TOKENS.grace, [
+      'commit',
+      '--quiet',
+      '--allow-empty',
+      '-m',
+      'direct',
+    ]);
     for (const token of [TOKENS.grace, TOKENS.katherine]) {
-      await expect(
-        gitAs(token, ['push', 'ORIGIN', 'staging']),
-      ).rejects.toThrow(
+      await expect(gitAs(token, ['push', 'ORIGIN', 'staging'])).rejects.toThrow(
         /remote: GitLab: You are not allowed to push code to protected branches on this project\./,
       );
     }
     // an unprotected branch takes the same commit
-    await gitAs(TOKENS.grace, ['push', '--quiet', 'ORIGIN', 'HEAD:refs/heads/grace-work']);
-    const b = await gl().call('GET', project('/repository/branches/grace-work'));
+    await gitAs(TOKENS.grace, [
+      'push',
+      '--quiet',
+      'ORIGIN',
+      'HEAD:refs/heads/grace-work',
+    ]);
+    const b = await gl().call(
+      'GET',
+      project('/repository/branches/grace-work'),
+    );
     expect(b.status).toBe(200);
   });
 
   it('refuses force pushes to a protected branch developers may push to', async () => {
     const t = gl();
     const rule = await t.call('POST', project('/protected_branches'), {
-      body: { name: 'grace-work', push_access_level: 30, merge_access_level: 30 },
+      body: {
+        name: 'grace-work',
+        push_access_level: 30,
+        merge_access_level: 30,
+      },
     });
     expect(rule.status).toBe(201);
-    await gitAs(TOKENS.grace, ['commit', '--quiet', '--allow-empty', '-m', 'next']);
-    await gitAs(TOKENS.grace, ['push', '--quiet', 'ORIGIN', 'HEAD:refs/heads/grace-work']);
+    await gitAs(TOKENS.grace, [
+      'commit',
+      '--quiet',
+      '--allow-empty',
+      '-m',
+      'next',
+    ]);
+    await gitAs(TOKENS.grace, [
+      'push',
+      '--quiet',
+      'ORIGIN',
+      'HEAD:refs/heads/grace-work',
+    ]);
     await gitAs(TOKENS.grace, ['reset', '--quiet', '--hard', 'HEAD~1']);
-    await gitAs(TOKENS.grace, ['commit', '--quiet', '--allow-empty', '-m', 'rewritten']);
+    await gitAs(TOKENS.grace, [
+      'commit',
+      '--quiet',
+      '--allow-empty',
+      '-m',
+      'rewritten',
+    ]);
     await expect(
-      gitAs(TOKENS.grace, ['push', '--force', 'ORIGIN', 'HEAD:refs/heads/grace-work']),
+      gitAs(TOKENS.grace, [
+        'push',
+        '--force',
+        'ORIGIN',
+        'HEAD:refs/heads/grace-work',
+      ]),
     ).rejects.toThrow(
       /remote: GitLab: You are not allowed to force push code to a protected branch on this project\./,
     );
     expect(
-      (await t.call('DELETE', project('/protected_branches/grace-work'))).status,
+      (await t.call('DELETE', project('/protected_branches/grace-work')))
+        .status,
     ).toBe(204);
-    await gitAs(TOKENS.grace, ['push', '--quiet', '--force', 'ORIGIN', 'HEAD:refs/heads/grace-work']);
+    await gitAs(TOKENS.grace, [
+      'push',
+      '--quiet',
+      '--force',
+      'ORIGIN',
+      'HEAD:refs/heads/grace-work',
+    ]);
   });
 
   it('refuses a token it does not know', async () => {
@@ -358,14 +450,34 @@ describe('protected branches over git push', () => {
   });
 
   it('resets approvals when a git push moves the source branch', async () => {
-    const mr = await openChange('production', 'via-git', '1', 'Set 1 in production');
+    const mr = await openChange(
+      'production',
+      'via-git',
+      '1',
+      'Set 1 in production',
+    );
     await pass(mr.sha);
     await approve(mr.iid, TOKENS.katherine);
     await gitAs(TOKENS.grace, ['fetch', '--quiet', 'ORIGIN', 'via-git']);
-    await gitAs(TOKENS.grace, ['checkout', '--quiet', '-B', 'via-git', 'FETCH_HEAD']);
-    await gitAs(TOKENS.grace, ['commit', '--quiet', '--allow-empty', '-m', 'more']);
+    await gitAs(TOKENS.grace, [
+      'checkout',
+      '--quiet',
+      '-B',
+      'via-git',
+      'FETCH_HEAD',
+    ]);
+    await gitAs(TOKENS.grace, [
+      'commit',
+      '--quiet',
+      '--allow-empty',
+      '-m',
+      'more',
+    ]);
     await gitAs(TOKENS.grace, ['push', '--quiet', 'ORIGIN', 'via-git']);
-    const approvals = await gl().call('GET', project(`/merge_requests/${mr.iid}/approvals`));
+    const approvals = await gl().call(
+      'GET',
+      project(`/merge_requests/${mr.iid}/approvals`),
+    );
     expect(approvals.body.approved_by).toEqual([]);
   });
 });

@@ -53,11 +53,18 @@ it('serves the seeded project on its own port and clones with the bot token', as
       `://oauth2:${SANDBOX_CREDENTIALS.gitlab.token}@`,
     );
     await git(['clone', '--quiet', `${url}/${PROJECT}.git`, 'c'], { cwd: dir });
-    const files = await git(['ls-tree', '-r', '--name-only', 'origin/production'], {
-      cwd: path.join(dir, 'c'),
-    });
+    const files = await git(
+      ['ls-tree', '-r', '--name-only', 'origin/production'],
+      {
+        cwd: path.join(dir, 'c'),
+      },
+    );
     expect(files.split('\n')).toEqual(
-      expect.arrayContaining(['.gitlab-ci.yml', 'CODEOWNERS', 'deploy/model.yaml']),
+      expect.arrayContaining([
+        '.gitlab-ci.yml',
+        'CODEOWNERS',
+        'deploy/model.yaml',
+      ]),
     );
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
