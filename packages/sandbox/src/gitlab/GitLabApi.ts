@@ -381,7 +381,7 @@ export class GitLabApi {
         throw errors.badRequest('Branch already exists');
       }
       const sha = await h.repos.resolveCommit(p.repo, ref);
-      if (!sha) throw errors.badRequest('Invalid reference name: ' + ref);
+      if (!sha) throw errors.badRequest(`Invalid reference name: ${ref}`);
       const ok = await h.repos.updateRef(
         p.repo,
         `refs/heads/${branch}`,

@@ -945,17 +945,17 @@ export class GitLabHost {
    */
   refreshPipeline(pipeline: GlPipeline, at = nowIso()) {
     const s = pipeline.jobs.map(j => j.status);
-    pipeline.status = s.includes('failed')
-      ? 'failed'
-      : s.includes('running')
-      ? 'running'
-      : s.includes('pending') || s.includes('created')
-      ? 'pending'
-      : s.includes('canceled')
-      ? 'canceled'
-      : s.length && s.every(x => x === 'success' || x === 'skipped')
-      ? 'success'
-      : pipeline.status;
+    const order: Array<[GlPipelineStatus, boolean]> = [
+      ['failed', s.includes('failed')],
+      ['running', s.includes('running')],
+      ['pending', s.includes('pending') || s.includes('created')],
+      ['canceled', s.includes('canceled')],
+      [
+        'success',
+        s.length > 0 && s.every(x => x === 'success' || x === 'skipped'),
+      ],
+    ];
+    pipeline.status = order.find(([, yes]) => yes)?.[0] ?? pipeline.status;
     pipeline.updated_at = at;
   }
 

@@ -230,8 +230,12 @@ export function protectionOf(
     branchPatternMatches(p.name, branch),
   );
   if (matches.length <= 1) return matches[0];
-  const least = (a: number, b: number) =>
-    a === 0 ? b : b === 0 ? a : Math.min(a, b);
+  // 0 (no one) is the least permissive level
+  const least = (a: number, b: number) => {
+    if (a === 0) return b;
+    if (b === 0) return a;
+    return Math.min(a, b);
+  };
   return matches.reduce((acc, p) => ({
     ...acc,
     push_access_level: least(acc.push_access_level, p.push_access_level),
