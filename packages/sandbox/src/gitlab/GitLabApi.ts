@@ -603,7 +603,7 @@ export class GitLabApi {
       if (Array.isArray(body.reviewer_ids)) {
         mr.reviewer_ids = body.reviewer_ids.map(Number);
       }
-      if (body.state_event === 'close') h.close(p, mr, ctx.user);
+      if (body.state_event === 'close') h.close(mr, ctx.user);
       else if (body.state_event === 'reopen' && mr.state === 'closed') {
         mr.state = 'opened';
         mr.closed_at = null;

@@ -26,6 +26,7 @@ import { GitRepos, RepoRecord, Signature, ZERO_SHA } from '../githost/GitRepos';
 import { CODEOWNERS_PATHS, matchedEntries } from './codeowners';
 import {
   ACCESS,
+  branchPatternMatches,
   fullPath,
   GITLAB_PRE_RECEIVE_HOOK,
   GlApprovalRule,
@@ -583,13 +584,12 @@ export class GitLabHost {
     return mr;
   }
 
-  close(project: GlProject, mr: GlMergeRequest, user: GlUser) {
+  close(mr: GlMergeRequest, user: GlUser) {
     if (mr.state !== 'opened') return;
     mr.state = 'closed';
     mr.closed_at = nowIso();
     mr.closed_by_id = user.id;
     mr.updated_at = mr.closed_at;
-    void project;
   }
 
   /** A push moves the head of the open merge requests from that branch. */
@@ -670,16 +670,11 @@ export class GitLabHost {
     const protection = protectionOf(project, mr.target_branch);
     const ruleApplies = (r: GlApprovalRule) =>
       r.protected_branch_ids.length === 0 ||
-      r.protected_branch_ids.some(id => {
-        const p = project.protected_branches.find(b => b.id === id);
-        return (
-          p &&
-          protectionOf(
-            { ...project, protected_branches: [p] },
-            mr.target_branch,
-          )
-        );
-      });
+      project.protected_branches.some(
+        p =>
+          r.protected_branch_ids.includes(p.id) &&
+          branchPatternMatches(p.name, mr.target_branch),
+      );
     const add = (
       name: string,
       rule_type: ApprovalState['rules'][number]['rule_type'],

@@ -252,6 +252,32 @@ describe('conflicts and who may merge', () => {
       status: 422,
       body: { message: 'Branch cannot be merged' },
     });
+
+    // grace resolves it on her branch: both sides now declare 1
+    const model = await gl().call(
+      'GET',
+      project('/repository/files/deploy%2Fmodel.yaml/raw?ref=change-b'),
+    );
+    const fixed = await gl().call('POST', project('/repository/commits'), {
+      token: TOKENS.grace,
+      body: {
+        branch: 'change-b',
+        commit_message: 'Resolve: keep 1',
+        actions: [
+          {
+            action: 'update',
+            file_path: 'deploy/model.yaml',
+            content: String(model.body).replace(
+              'model_version: "2"',
+              'model_version: "1"',
+            ),
+          },
+        ],
+      },
+    });
+    await pass(fixed.body.id);
+    expect(await status(b.iid)).toBe('mergeable');
+    expect((await merge(b.iid, TOKENS.grace)).status).toBe(200);
   });
 
   it('lets only the roles at merge_access_level merge', async () => {

@@ -35,6 +35,7 @@ import {
   GlProject,
   GlProtectedBranch,
   GlUser,
+  protectionOf,
 } from './model';
 
 export function renderUser(host: GitLabHost, user: GlUser | undefined) {
@@ -167,14 +168,7 @@ export function renderBranch(
   commit: CommitInfo,
   user: GlUser | undefined,
 ) {
-  const protectedRule = project.protected_branches.some(p =>
-    new RegExp(
-      `^${p.name
-        .split('*')
-        .map(s => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-        .join('.*')}$`,
-    ).test(name),
-  );
+  const protectedRule = Boolean(protectionOf(project, name));
   return {
     name,
     merged: false,
