@@ -92,11 +92,11 @@ describe('the Kubeflow Model Registry emulator', () => {
 
   it('finds the seeded model by name, and 404s an unknown one', async () => {
     const { get } = await serve();
-    const found = await get('/registered_model?name=churn-predictor');
+    const found = await get('/registered_model?name=demand-forecaster');
     expect(found.status).toBe(200);
     expect(found.json).toMatchObject({
       id: '1',
-      name: 'churn-predictor',
+      name: 'demand-forecaster',
       state: 'LIVE',
       owner: 'grace@example.com',
       customProperties: {
@@ -119,7 +119,7 @@ describe('the Kubeflow Model Registry emulator', () => {
     expect(noParams.json.code).toBe('Bad Request');
   });
 
-  it('seeds churn-predictor: 1 archived below its gates, 2 and 3 live and passing', async () => {
+  it('seeds demand-forecaster: 1 archived below its gates, 2 and 3 live and passing', async () => {
     const { get } = await serve();
     const { json } = await get('/registered_models/1/versions');
     expect(json.items.map((v: any) => [v.name, v.state])).toEqual([
@@ -145,7 +145,7 @@ describe('the Kubeflow Model Registry emulator', () => {
       items: [
         {
           artifactType: 'model-artifact',
-          uri: 's3://models/churn-predictor/2',
+          uri: 's3://models/demand-forecaster/2',
           modelFormatName: 'sklearn',
           modelFormatVersion: '1',
           state: 'LIVE',

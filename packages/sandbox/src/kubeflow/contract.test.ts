@@ -77,10 +77,10 @@ describe("the Kubeflow Model Registry emulator follows the registry's OpenAPI co
     expect(sandbox().ports.kubeflow).not.toBe(DEFAULT_PORTS.kubeflow);
   });
 
-  it('serves the seeded churn-predictor to the real KubeflowClient', async () => {
-    const model = await client().findRegisteredModel('churn-predictor');
+  it('serves the seeded demand-forecaster to the real KubeflowClient', async () => {
+    const model = await client().findRegisteredModel('demand-forecaster');
     expect(model).toMatchObject({
-      name: 'churn-predictor',
+      name: 'demand-forecaster',
       state: 'LIVE',
       owner: 'grace@example.com',
       properties: { tags: { team: 'growth-ml' } },
@@ -106,7 +106,7 @@ describe("the Kubeflow Model Registry emulator follows the registry's OpenAPI co
       {
         name: '1',
         ready: false,
-        uri: 's3://models/churn-predictor/1',
+        uri: 's3://models/demand-forecaster/1',
         format: 'sklearn',
         auc: 0.81,
         rows: 180000,
@@ -114,7 +114,7 @@ describe("the Kubeflow Model Registry emulator follows the registry's OpenAPI co
       {
         name: '2',
         ready: true,
-        uri: 's3://models/churn-predictor/2',
+        uri: 's3://models/demand-forecaster/2',
         format: 'sklearn',
         auc: 0.88,
         rows: 240000,
@@ -122,7 +122,7 @@ describe("the Kubeflow Model Registry emulator follows the registry's OpenAPI co
       {
         name: '3',
         ready: true,
-        uri: 's3://models/churn-predictor/3',
+        uri: 's3://models/demand-forecaster/3',
         format: 'sklearn',
         auc: 0.91,
         rows: 410000,
@@ -135,13 +135,13 @@ describe("the Kubeflow Model Registry emulator follows the registry's OpenAPI co
 
   it('refuses the client without the token, and with another one', async () => {
     await expect(
-      client('').findRegisteredModel('churn-predictor'),
+      client('').findRegisteredModel('demand-forecaster'),
     ).rejects.toMatchObject({
       name: 'AuthenticationError',
       message: expect.stringMatching(/it needs a bearer token/),
     });
     await expect(
-      client('other').findRegisteredModel('churn-predictor'),
+      client('other').findRegisteredModel('demand-forecaster'),
     ).rejects.toThrow(/token.*is not accepted/);
   });
 
@@ -158,20 +158,20 @@ describe("the Kubeflow Model Registry emulator follows the registry's OpenAPI co
       expect(res.status).toBe(503);
       expect(kubeflowContractProblems('Error', res.json)).toEqual([]);
       await expect(
-        client().findRegisteredModel('churn-predictor'),
+        client().findRegisteredModel('demand-forecaster'),
       ).rejects.toMatchObject({ name: 'ServiceUnavailableError' });
       await admin('unauthorized');
       await expect(
-        client().findRegisteredModel('churn-predictor'),
+        client().findRegisteredModel('demand-forecaster'),
       ).rejects.toMatchObject({ name: 'AuthenticationError' });
     } finally {
       await admin('none');
     }
-    expect(await client().findRegisteredModel('churn-predictor')).toBeDefined();
+    expect(await client().findRegisteredModel('demand-forecaster')).toBeDefined();
   });
 
   it('answers in the schemas of the contract', async () => {
-    const model = await call('GET', '/registered_model?name=churn-predictor');
+    const model = await call('GET', '/registered_model?name=demand-forecaster');
     expect(kubeflowContractProblems('RegisteredModel', model.json)).toEqual([]);
     expect(
       kubeflowContractProblems(
@@ -223,7 +223,7 @@ describe("the Kubeflow Model Registry emulator follows the registry's OpenAPI co
   });
 
   it('registers a new version a pipeline writes, and the client reads it and its rejection', async () => {
-    const model = (await call('GET', '/registered_model?name=churn-predictor'))
+    const model = (await call('GET', '/registered_model?name=demand-forecaster'))
       .json;
     const created = await call(
       'POST',
@@ -243,7 +243,7 @@ describe("the Kubeflow Model Registry emulator follows the registry's OpenAPI co
       `/model_versions/${created.json.id}/artifacts`,
       {
         artifactType: 'model-artifact',
-        uri: 's3://models/churn-predictor/4',
+        uri: 's3://models/demand-forecaster/4',
         modelFormatName: 'sklearn',
         modelFormatVersion: '1',
         state: 'LIVE',

@@ -15,7 +15,7 @@
  */
 
 /**
- * The Kubeflow Model Registry's seed: one registered model, `churn-predictor`,
+ * The Kubeflow Model Registry's seed: one registered model, `demand-forecaster`,
  * with versions "1" (archived, below its gates), "2" and "3" (live, passing
  * them). Kept apart from MODELS: no config repository describes this model
  * yet, so nothing in the Git seed or the catalog refers to it.
@@ -62,7 +62,7 @@ const artifact = (model: string, version: string) => ({
 /** The registered models the emulated Kubeflow Model Registry starts with. */
 export const KUBEFLOW_MODELS: KubeflowSeedModel[] = [
   {
-    name: 'churn-predictor',
+    name: 'demand-forecaster',
     team: 'growth-ml',
     owner: 'grace',
     description: 'Predicts which subscribers cancel within 30 days.',
@@ -77,7 +77,7 @@ export const KUBEFLOW_MODELS: KubeflowSeedModel[] = [
           'First model on three months of events; AUC below the gate.',
         metrics: { accuracy: 0.82, auc: 0.81, latency_p95_ms: 31 },
         trainingRows: 180000,
-        artifact: artifact('churn-predictor', '1'),
+        artifact: artifact('demand-forecaster', '1'),
       },
       {
         name: '2',
@@ -87,7 +87,7 @@ export const KUBEFLOW_MODELS: KubeflowSeedModel[] = [
         description: 'Adds support-ticket features.',
         metrics: { accuracy: 0.87, auc: 0.88, latency_p95_ms: 34 },
         trainingRows: 240000,
-        artifact: artifact('churn-predictor', '2'),
+        artifact: artifact('demand-forecaster', '2'),
       },
       {
         name: '3',
@@ -97,7 +97,7 @@ export const KUBEFLOW_MODELS: KubeflowSeedModel[] = [
         description: 'Retrained on six months of events.',
         metrics: { accuracy: 0.89, auc: 0.91, latency_p95_ms: 36 },
         trainingRows: 410000,
-        artifact: artifact('churn-predictor', '3'),
+        artifact: artifact('demand-forecaster', '3'),
       },
     ],
   },
