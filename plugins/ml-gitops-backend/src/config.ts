@@ -173,6 +173,22 @@ function readDurationMs(
   return ms;
 }
 
+/** A duration that must be longer than zero; its error shows an example. */
+function readPositiveDurationMs(
+  config: Config | undefined,
+  key: string,
+  defaultMs: number,
+  example: string,
+): number {
+  const ms = config ? readDurationMs(config, key, defaultMs) : defaultMs;
+  if (ms < 1) {
+    throw new Error(
+      `mlGitops.${key} must be longer than zero, e.g. ${example}`,
+    );
+  }
+  return ms;
+}
+
 /**
  * Reads and checks the `mlGitops` configuration. Throws an error that names
  * the key to fix when something is wrong, so a bad config stops the plugin at
@@ -198,14 +214,12 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
     throw new Error('mlGitops.concurrency must be a whole number from 1 to 64');
   }
 
-  const requestTimeoutMs = config
-    ? readDurationMs(config, 'requestTimeout', DEFAULT_REQUEST_TIMEOUT_MS)
-    : DEFAULT_REQUEST_TIMEOUT_MS;
-  if (requestTimeoutMs < 1) {
-    throw new Error(
-      'mlGitops.requestTimeout must be longer than zero, e.g. { seconds: 15 }',
-    );
-  }
+  const requestTimeoutMs = readPositiveDurationMs(
+    config,
+    'requestTimeout',
+    DEFAULT_REQUEST_TIMEOUT_MS,
+    '{ seconds: 15 }',
+  );
 
   const refreshMinIntervalMs = config
     ? readDurationMs(config, 'refreshMinInterval', 10_000)
@@ -235,12 +249,12 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
   const period = schedulePeriodMs(schedule.frequency);
   let staleAfterMs: number;
   if (config?.has('staleAfter')) {
-    staleAfterMs = readDurationMs(config, 'staleAfter', 0);
-    if (staleAfterMs < 1) {
-      throw new Error(
-        'mlGitops.staleAfter must be longer than zero, e.g. { minutes: 2 }',
-      );
-    }
+    staleAfterMs = readPositiveDurationMs(
+      config,
+      'staleAfter',
+      0,
+      '{ minutes: 2 }',
+    );
   } else if (period === undefined) {
     throw new Error(
       'mlGitops.schedule.frequency is a cron expression or a manual trigger, so the time between polls is not known: set mlGitops.staleAfter to how old polled data may get before the UI marks it stale (about three times the time between polls), e.g. { minutes: 15 }',
@@ -248,14 +262,12 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
   } else {
     staleAfterMs = STALE_PERIODS * period;
   }
-  const unknownAfterMs = config
-    ? readDurationMs(config, 'alerts.unknownAfter', DEFAULT_UNKNOWN_AFTER_MS)
-    : DEFAULT_UNKNOWN_AFTER_MS;
-  if (unknownAfterMs < 1) {
-    throw new Error(
-      'mlGitops.alerts.unknownAfter must be longer than zero, e.g. { minutes: 30 }',
-    );
-  }
+  const unknownAfterMs = readPositiveDurationMs(
+    config,
+    'alerts.unknownAfter',
+    DEFAULT_UNKNOWN_AFTER_MS,
+    '{ minutes: 30 }',
+  );
 
   // An addition to the design contract: `mlGitops.registry.recheckAfter`.
   const registryRecheckAfterMs = config

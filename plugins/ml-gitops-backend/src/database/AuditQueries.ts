@@ -36,6 +36,34 @@ import {
 
 // The audit queries: each environment's state at a time, the models with history, and deployment and drift events.
 
+/**
+ * One page of audit events, oldest first: the events narrowed to the query's
+ * entity and to those after its cursor, ordered by `column` and then id (the
+ * cursor's key).
+ */
+function eventPage<TRow extends {}>(
+  events: Knex.QueryBuilder<TRow, TRow[]>,
+  query: AuditEventQuery,
+  column: 'committed_at' | 'started_at',
+): Knex.QueryBuilder<TRow, TRow[]> {
+  let q = events;
+  if (query.entityRef) {
+    q = q.andWhere('entity_ref', query.entityRef);
+  }
+  if (query.after) {
+    q = q.andWhereRaw(`(${column}, id) > (?, ?)`, [
+      query.after.at,
+      Number(query.after.id),
+    ]);
+  }
+  return q
+    .orderBy([
+      { column, order: 'asc' },
+      { column: 'id', order: 'asc' },
+    ])
+    .limit(query.limit);
+}
+
 /** Read-only queries over the deployments, drift episodes and statuses tables. */
 export class AuditQueries {
   constructor(private readonly db: Knex) {}
@@ -147,24 +175,13 @@ export class AuditQueries {
   async listDeploymentEvents(
     query: AuditEventQuery,
   ): Promise<AuditEventRows<AuditDeploymentEvent>> {
-    let q = this.db<DeploymentRow>(DEPLOYMENTS)
-      .where('committed_at', '>=', iso(query.from))
-      .andWhere('committed_at', '<', iso(query.to));
-    if (query.entityRef) {
-      q = q.andWhere({ entity_ref: query.entityRef });
-    }
-    if (query.after) {
-      q = q.andWhereRaw('(committed_at, id) > (?, ?)', [
-        query.after.at,
-        Number(query.after.id),
-      ]);
-    }
-    const rows = await q
-      .orderBy([
-        { column: 'committed_at', order: 'asc' },
-        { column: 'id', order: 'asc' },
-      ])
-      .limit(query.limit);
+    const rows = await eventPage(
+      this.db<DeploymentRow>(DEPLOYMENTS)
+        .where('committed_at', '>=', iso(query.from))
+        .andWhere('committed_at', '<', iso(query.to)),
+      query,
+      'committed_at',
+    );
     return rows.map(row => ({
       id: String(row.id),
       event: toDeploymentEvent(row.entity_ref, row),
@@ -174,26 +191,15 @@ export class AuditQueries {
   async listDriftEvents(
     query: AuditEventQuery,
   ): Promise<AuditEventRows<AuditDriftEvent>> {
-    let q = this.db<EpisodeRow>(EPISODES)
-      .where('started_at', '<', iso(query.to))
-      .andWhere(w =>
-        w.whereNull('ended_at').orWhere('ended_at', '>=', iso(query.from)),
-      );
-    if (query.entityRef) {
-      q = q.andWhere({ entity_ref: query.entityRef });
-    }
-    if (query.after) {
-      q = q.andWhereRaw('(started_at, id) > (?, ?)', [
-        query.after.at,
-        Number(query.after.id),
-      ]);
-    }
-    const rows = await q
-      .orderBy([
-        { column: 'started_at', order: 'asc' },
-        { column: 'id', order: 'asc' },
-      ])
-      .limit(query.limit);
+    const rows = await eventPage(
+      this.db<EpisodeRow>(EPISODES)
+        .where('started_at', '<', iso(query.to))
+        .andWhere(w =>
+          w.whereNull('ended_at').orWhere('ended_at', '>=', iso(query.from)),
+        ),
+      query,
+      'started_at',
+    );
     return rows.map(row => ({
       id: String(row.id),
       event: {

@@ -217,3 +217,20 @@ export function logWatchFailures(
     lastFailure = reason;
   };
 }
+
+/**
+ * The `describe` of {@link logWatchFailures} for a watch that resumes from a
+ * resource version: names what broke off, when it reconnects, and the
+ * resource version it reconnects from as it is when the failure is logged.
+ */
+export function reconnectMessage(
+  what: string,
+  resourceVersion: () => string | number | undefined,
+): (reason: string, retryInMs: number) => string {
+  return (reason, retryInMs) => {
+    const from = resourceVersion();
+    return `${what} broke off (${reason}); reconnecting in ${
+      retryInMs / 1000
+    } s${from === undefined ? '' : ` from resource version ${from}`}`;
+  };
+}

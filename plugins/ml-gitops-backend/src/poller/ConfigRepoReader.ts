@@ -188,6 +188,17 @@ export class ConfigRepoReader {
     const missingBranches: string[] = [];
     const name = `git:${configRepo}`;
     let loc: ConfigRepoLocation | undefined;
+    // What was read so far: a failure keeps what came before it.
+    const read = (failure?: Failure): ConfigRepoRead => ({
+      loc,
+      declarations,
+      missingBranches,
+      moved,
+      deployments,
+      backfilled,
+      readingOlderHistory,
+      ...(failure ? { failure } : {}),
+    });
     try {
       if (problems.length > 0) {
         // Annotations are written by whoever edits the catalog: nothing is
@@ -238,15 +249,7 @@ export class ConfigRepoReader {
       failures.recover(name);
       this.cycleRepos?.set(loc.url, loc.host);
       health.gitRead(loc.host, loc.url, undefined, this.nowIso());
-      return {
-        loc,
-        declarations,
-        missingBranches,
-        moved,
-        deployments,
-        backfilled,
-        readingOlderHistory,
-      };
+      return read();
     } catch (error) {
       const failure = failures.fail(name, error);
       if (loc) {
@@ -256,16 +259,7 @@ export class ConfigRepoReader {
       logger.warn(
         `Reading the config repo of ${entityRef} failed: ${failure.message}`,
       );
-      return {
-        loc,
-        declarations,
-        missingBranches,
-        moved,
-        deployments,
-        backfilled,
-        readingOlderHistory,
-        failure,
-      };
+      return read(failure);
     }
   }
 

@@ -20,7 +20,8 @@ import {
   LiveObservation,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { SourceFailures } from './failures';
-import { FleetReader, fleetKey } from './FleetReader';
+import { fleetKey } from './fleetObservations';
+import { FleetReader } from './FleetReader';
 import { PollHealth } from './PollHealth';
 
 /*

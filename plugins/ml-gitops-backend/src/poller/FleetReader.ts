@@ -14,65 +14,25 @@
  * limitations under the License.
  */
 
+// Reads the fleet's live state, keeps the last read for the polls right after it, and applies the watches' reports to it.
+
 import { LoggerService } from '@backstage/backend-plugin-api';
-import {
-  CanaryAnalysis,
-  ServingStatus,
-} from '@ml-gitops/plugin-ml-gitops-common';
+import { CanaryAnalysis } from '@ml-gitops/plugin-ml-gitops-common';
 import {
   DeploymentSource,
   LiveObservation,
   LiveObservationChanges,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { CanaryAnalyses } from '../providers/canary/CanaryAnalyses';
-import { KubeObject } from '../providers/kubernetes/KubernetesClusters';
 import { ServingChanges } from '../providers/kubernetes/ServingWatch';
 import { ServingVersions } from '../providers/kubernetes/ServingVersions';
-import { Failure, SourceFailures } from './failures';
+import { SourceFailures } from './failures';
+import { applyServingChangesTo, applySourceChangesTo } from './fleetChanges';
+import { FleetObservations, fleetKey, sourceName } from './fleetObservations';
 import { PollHealth } from './PollHealth';
-import { sameJson } from './StatusSnapshot';
-
-/** The observations of one cycle, with the sources that failed. */
-export type FleetObservations = {
-  byKey: Map<string, LiveObservation>;
-  /** When this listing was taken. */
-  observedAt: string;
-  sources: Map<string, DeploymentSource>;
-  failures: Array<{ source: string; failure: Failure }>;
-  /** Canary analyses by model and environment; `failed` when a cluster could not be read. */
-  canaries?: { byKey: Map<string, CanaryAnalysis>; failed: boolean };
-  /**
-   * Whether the serving objects' versions serve, by model and environment;
-   * `failed` when a cluster could not be read.
-   */
-  serving?: { byKey: Map<string, ServingStatus>; failed: boolean };
-  /** The clusters whose serving objects were read or tried. */
-  clusters?: string[];
-  /**
-   * What the watches need to apply a cluster's new serving objects without
-   * a list call: the InferenceServices and AnalysisRuns of each cluster
-   * read, the serving objects' version by model environment, and the model
-   * environments whose observation took its `liveVersion` from them.
-   */
-  served?: {
-    inferenceServices: Map<string, KubeObject[]>;
-    analysisRuns?: Map<string, unknown[]>;
-    versions: Map<string, string>;
-    filled: Set<string>;
-  };
-};
 
 /** A change the watches made to the fleet, replayed onto a read that ran meanwhile. */
 type FleetChange = (fleet: FleetObservations) => Set<string>;
-
-/** The key of one model environment in a {@link FleetObservations}. */
-export const fleetKey = (model: string, environment: string) =>
-  `${model}\u0000${environment}`;
-
-/** `argocd:main`, `flux:prod-eu`. */
-export function sourceName(source: DeploymentSource): string {
-  return `${source.kind}:${source.instance}`;
-}
 
 /**
  * Reads the live state of the whole fleet: one list call per deployment
@@ -172,133 +132,28 @@ export class FleetReader {
   }
 
   /**
-   * Applies what a deployment source's watch reported: each observation
-   * replaces the one held for its model environment (its `liveVersion`
-   * from the serving objects when the source gives none); a removed object
-   * goes when the fleet still holds that same application from this
-   * source; a complete set drops this source's others, and its failure.
-   * Returns the models whose observations changed.
+   * Applies what a deployment source's watch reported (see
+   * {@link applySourceChangesTo}); returns the models whose observations
+   * changed.
    */
   applySourceChanges(
     source: DeploymentSource,
     changes: LiveObservationChanges,
   ): Set<string> {
-    const name = sourceName(source);
-    this.deps.sourceSeen.set(name, this.deps.now().toISOString());
-    return this.apply(fleet => {
-      const models = new Set<string>();
-      const drop = (k: string) => {
-        const held = fleet.byKey.get(k);
-        if (held) models.add(held.model);
-        fleet.byKey.delete(k);
-        fleet.sources.delete(k);
-        fleet.served?.filled.delete(k);
-      };
-      const listed = new Set<string>();
-      for (const observation of changes.observations) {
-        const k = fleetKey(observation.model, observation.environment);
-        listed.add(k);
-        let next = observation;
-        const version = fleet.served?.versions.get(k);
-        if (observation.liveVersion === undefined && version !== undefined) {
-          next = { ...observation, liveVersion: version };
-          fleet.served?.filled.add(k);
-        } else {
-          fleet.served?.filled.delete(k);
-        }
-        if (
-          fleet.sources.get(k) !== source ||
-          !sameJson(fleet.byKey.get(k), next)
-        ) {
-          models.add(observation.model);
-        }
-        fleet.byKey.set(k, next);
-        fleet.sources.set(k, source);
-      }
-      for (const gone of changes.removed) {
-        const k = fleetKey(gone.model, gone.environment);
-        if (
-          fleet.sources.get(k) === source &&
-          fleet.byKey.get(k)?.application === gone.application
-        ) {
-          drop(k);
-        }
-      }
-      if (changes.complete) {
-        for (const [k, from] of [...fleet.sources]) {
-          if (from === source && !listed.has(k)) drop(k);
-        }
-        const failed = fleet.failures.filter(f => f.source === name);
-        if (failed.length > 0) {
-          fleet.failures = fleet.failures.filter(f => f.source !== name);
-          for (const observation of fleet.byKey.values()) {
-            models.add(observation.model);
-          }
-        }
-      }
-      return models;
-    });
+    this.deps.sourceSeen.set(sourceName(source), this.deps.now().toISOString());
+    return this.apply(fleet => applySourceChangesTo(fleet, source, changes));
   }
 
   /**
-   * Applies what a cluster's InferenceService watch reported: the cluster's
-   * serving objects replace the ones read, and the live versions, serving
-   * states and canaries follow from them as the read makes them. Returns
-   * the models whose serving objects changed.
+   * Applies what a cluster's InferenceService watch reported (see
+   * {@link applyServingChangesTo}); returns the models whose serving objects
+   * changed.
    */
   applyServingChanges(changes: ServingChanges): Set<string> {
     const observedAt = this.deps.now().toISOString();
-    return this.apply(fleet => {
-      const models = new Set<string>();
-      const served = fleet.served;
-      if (!served) return models;
-      served.inferenceServices.set(changes.cluster, changes.inferenceServices);
-      const versions = new Map<string, string>();
-      const serving = new Map<string, ServingStatus>();
-      for (const [cluster, items] of served.inferenceServices) {
-        ServingVersions.summarize(items, cluster, versions, serving);
-      }
-      const before = { versions: served.versions, serving: fleet.serving };
-      served.versions = versions;
-      fleet.serving = {
-        byKey: serving,
-        failed: fleet.serving?.failed ?? false,
-      };
-      for (const k of changes.changed) {
-        // A relist reports every key: only what differs from the read is news.
-        if (
-          before.versions.get(k) === versions.get(k) &&
-          sameJson(before.serving?.byKey.get(k), serving.get(k))
-        ) {
-          continue;
-        }
-        models.add(k.slice(0, k.indexOf('\u0000')));
-        const observation = fleet.byKey.get(k);
-        if (!observation) continue;
-        if (observation.liveVersion === undefined || served.filled.has(k)) {
-          const version = versions.get(k);
-          const { liveVersion: _old, ...rest } = observation;
-          if (version === undefined) {
-            fleet.byKey.set(k, rest);
-            served.filled.delete(k);
-          } else {
-            fleet.byKey.set(k, { ...rest, liveVersion: version });
-            served.filled.add(k);
-          }
-        }
-      }
-      if (served.analysisRuns && fleet.canaries) {
-        fleet.canaries = {
-          byKey: CanaryAnalyses.combine(
-            served.analysisRuns,
-            served.inferenceServices,
-            observedAt,
-          ),
-          failed: fleet.canaries.failed,
-        };
-      }
-      return models;
-    });
+    return this.apply(fleet =>
+      applyServingChangesTo(fleet, changes, observedAt),
+    );
   }
 
   private async read(): Promise<FleetObservations> {

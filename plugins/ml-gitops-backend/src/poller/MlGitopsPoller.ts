@@ -14,57 +14,31 @@
  * limitations under the License.
  */
 
-import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
-import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
-import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { CatalogService } from '@backstage/plugin-catalog-node';
-import { NotificationService } from '@backstage/plugin-notifications-node';
-import { SignalsService } from '@backstage/plugin-signals-node';
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
-  ANNOTATION_MODEL,
-  getMlGitopsAnnotations,
-} from '@ml-gitops/plugin-ml-gitops-common';
-import {
-  ConfigRepoHistory,
   DeploymentSource,
-  GithubConfigRepoClient,
   HistoryBudget,
   LiveObservationChanges,
-  ModelRegistry,
 } from '@ml-gitops/plugin-ml-gitops-node';
-import { AutoRollbackInput } from '../autoRollback/AutoRollback';
-import { MlGitopsConfig } from '../config';
-import { MlGitopsStore } from '../database/MlGitopsStore';
-import { OwnerNotifier } from '../notifications/OwnerNotifier';
-import { CanaryAnalyses } from '../providers/canary/CanaryAnalyses';
-import { ServingVersions } from '../providers/kubernetes/ServingVersions';
 import { ServingChanges } from '../providers/kubernetes/ServingWatch';
 import { mapWithConcurrency } from './concurrency';
 import { ConfigRepoReader } from './ConfigRepoReader';
-import { DriftEpisodes } from './driftEpisodes';
-import { errorMessage, SourceFailures } from './failures';
-import { FleetReader, sourceName } from './FleetReader';
+import { errorMessage } from './failures';
+import { sourceName } from './fleetObservations';
+import { FleetReader } from './FleetReader';
+import { ModelEntities } from './modelEntities';
+import { ModelIndex } from './modelIndex';
+import { ModelLocks } from './modelLocks';
 import { ModelPoller } from './ModelPoller';
+import { MlGitopsPollerDeps, wirePoller } from './pollerParts';
 import { PollHealth } from './PollHealth';
-import { RegistryReader } from './RegistryReader';
-import { CatalogIndex } from './CatalogIndex';
-import { PolledModel, StatusSnapshot } from './StatusSnapshot';
-import { TimeToServe } from './timeToServe';
+import { RefreshFolding } from './refreshFolding';
+import { StatusSnapshot } from './StatusSnapshot';
+import { WatchedModels } from './WatchedModels';
 
 export { normalizeRepoUrl, withConfigRepoRevision } from './repoUrls';
-
-/**
- * How long the watches' reports are collected before the models they
- * concern are resolved: a sync touches an Application several times in a
- * second, and one resolution (one write, one signal per model) follows.
- */
-export const WATCH_DEBOUNCE_MS = 200;
-
-/**
- * How old the catalog index may be before a model or repo it does not
- * know makes a replica read the catalog again.
- */
-const INDEX_MAX_AGE_MS = 60_000;
+export type { MlGitopsPollerDeps } from './pollerParts';
+export { WATCH_DEBOUNCE_MS } from './WatchedModels';
 
 /**
  * Polls the fleet: every model entity's config repo, the live state from
@@ -74,136 +48,43 @@ const INDEX_MAX_AGE_MS = 60_000;
  *
  * This class schedules and folds polls together; the work is done by
  * {@link FleetReader} (the operators' state), {@link ModelPoller} (one
- * model, through `resolveEnvironmentStatus`) and {@link StatusSnapshot}
- * (what is stored, and batched writes).
+ * model, through `resolveEnvironmentStatus`), {@link StatusSnapshot}
+ * (what is stored, and batched writes), {@link WatchedModels} (what the
+ * watches report) and {@link RefreshFolding} (polls outside the schedule).
  */
 export class MlGitopsPoller {
-  /** Model name and config repo → their model entities. */
-  private readonly index = new CatalogIndex(
-    () => this.listModelEntities(),
-    INDEX_MAX_AGE_MS,
-  );
-  /** The models one is resolving now, and how to wait for them, by entity ref. */
-  private readonly modelLocks = new Map<string, Promise<void>>();
-  /** Models the watches reported since the last resolution of theirs. */
-  private watched = new Set<string>();
-  private watchTimer?: ReturnType<typeof setTimeout>;
-  /** The resolution of watched models running now, and the ones queued after it. */
-  private watchFlush: Promise<void> = Promise.resolve();
-  /** Polls outside the schedule, per model: running, next, and when the last began. */
-  private readonly refreshes = new Map<
-    string,
-    { last: number; running?: Promise<boolean>; next?: Promise<boolean> }
-  >();
-  /** What each outside system answered, for `GET /v1/health`. */
-  private readonly health = new PollHealth();
   /** Requests left for reading older history, shared by a cycle's models. */
   private historyBudget?: HistoryBudget;
+  private readonly health: PollHealth;
+  private readonly entities: ModelEntities;
+  private readonly index: ModelIndex;
+  private readonly locks: ModelLocks;
   private readonly fleet: FleetReader;
   private readonly snapshot: StatusSnapshot;
   private readonly configRepos: ConfigRepoReader;
   private readonly models: ModelPoller;
+  private readonly watched: WatchedModels;
+  private readonly refreshes: RefreshFolding;
 
-  constructor(
-    private readonly deps: {
-      logger: LoggerService;
-      auth: AuthService;
-      catalog: CatalogService;
-      store: MlGitopsStore;
-      git: GithubConfigRepoClient;
-      history: ConfigRepoHistory;
-      sources: DeploymentSource[];
-      registries: Map<string, ModelRegistry>;
-      /** Reads the live version from the serving objects' labels. */
-      servingVersions?: ServingVersions;
-      /** Reads Argo Rollouts AnalysisRuns and KServe canary traffic. */
-      canaryAnalyses?: CanaryAnalyses;
-      config: MlGitopsConfig;
-      notifications?: NotificationService;
-      signals?: SignalsService;
-      /** Opens rollback pull requests by itself for opted-in models. */
-      autoRollback?: { consider(input: AutoRollbackInput): Promise<void> };
-      now?: () => Date;
-    },
-  ) {
-    const { logger, store, config } = deps;
-    const now = () => this.now();
-    const failures = new SourceFailures(now);
-    /** When each deployment source last answered (`argocd:main` → ISO time). */
-    const sourceSeen = new Map<string, string>();
-    const health = this.health;
-    this.fleet = new FleetReader({
-      logger,
-      sources: deps.sources,
-      servingVersions: deps.servingVersions,
-      canaryAnalyses: deps.canaryAnalyses,
-      failures,
-      health,
-      sourceSeen,
-      refreshMinIntervalMs: config.refreshMinIntervalMs,
-      now,
-    });
-    this.snapshot = new StatusSnapshot({
-      logger,
-      store,
-      signals: deps.signals,
-      sourceSeen,
-    });
-    this.configRepos = new ConfigRepoReader({
-      logger,
-      store,
-      git: deps.git,
-      history: deps.history,
-      environments: config.environments,
-      failures,
-      health,
-      now,
-    });
-    const notifier = new OwnerNotifier({
-      logger,
-      notifications: deps.notifications,
-      config,
-    });
-    this.models = new ModelPoller({
-      logger,
-      store,
-      config,
-      configRepos: this.configRepos,
-      registry: new RegistryReader({
-        logger,
-        registries: deps.registries,
-        failures,
-        health,
-        now,
-      }),
-      notifier,
-      timeToServe: new TimeToServe({
-        store,
-        notifier,
-        rollbackTargetMs: config.rollbackTargetMs,
-      }),
-      driftEpisodes: new DriftEpisodes({ store, notifier }),
-      sourceSeen,
-      autoRollback: deps.autoRollback,
-      now,
+  constructor(private readonly deps: MlGitopsPollerDeps) {
+    const parts = wirePoller(deps);
+    this.health = parts.health;
+    this.entities = parts.entities;
+    this.index = parts.index;
+    this.locks = parts.locks;
+    this.fleet = parts.fleet;
+    this.snapshot = parts.snapshot;
+    this.configRepos = parts.configRepos;
+    this.models = parts.models;
+    this.watched = parts.watched;
+    this.refreshes = new RefreshFolding({
+      minIntervalMs: deps.config.refreshMinIntervalMs,
+      poll: (entityRef, options) => this.pollEntityRefNow(entityRef, options),
     });
   }
 
   private now(): Date {
     return this.deps.now ? this.deps.now() : new Date();
-  }
-
-  private async listModelEntities(): Promise<Entity[]> {
-    const credentials = await this.deps.auth.getOwnServiceCredentials();
-    const { items } = await this.deps.catalog.getEntities(
-      {
-        filter: {
-          [`metadata.annotations.${ANNOTATION_MODEL}`]: CATALOG_FILTER_EXISTS,
-        },
-      },
-      { credentials },
-    );
-    return items.filter(e => getMlGitopsAnnotations(e).missing.length === 0);
   }
 
   /**
@@ -257,7 +138,7 @@ export class MlGitopsPoller {
   }): Promise<void> {
     const started = Date.now();
     const [{ entities, branchHeads }, fleet, snapshot] = await Promise.all([
-      this.listModelEntities().then(list => ({
+      this.entities.all().then(list => ({
         entities: list,
         branchHeads: this.configRepos.prefetchBranchHeads(list),
       })),
@@ -277,7 +158,7 @@ export class MlGitopsPoller {
         const entityRef = stringifyEntityRef(entity);
         // A model the watches are resolving now is polled after them, from
         // what they stored.
-        const release = await this.lockModel(entityRef);
+        const release = await this.locks.lock(entityRef);
         try {
           const polled = await this.models.poll(
             entity,
@@ -302,7 +183,7 @@ export class MlGitopsPoller {
     cycle.clusters = fleet.clusters ?? [];
     await writer.flush();
     await this.snapshot.recordFreshness();
-    this.index.set(entities);
+    this.index.rebuild(entities);
 
     // Models that left the catalog are forgotten; their history stays.
     const known = new Set(entities.map(e => stringifyEntityRef(e)));
@@ -316,62 +197,16 @@ export class MlGitopsPoller {
   }
 
   /**
-   * Waits until no one else resolves this model, and holds it: the watches
-   * and a cycle of this replica never resolve one model at the same time,
-   * so neither writes what the other already replaced. Returns the release.
-   */
-  private async lockModel(entityRef: string): Promise<() => void> {
-    const before = this.modelLocks.get(entityRef) ?? Promise.resolve();
-    let release!: () => void;
-    const held = new Promise<void>(resolve => {
-      release = resolve;
-    });
-    const tail = before.then(() => held);
-    this.modelLocks.set(entityRef, tail);
-    await before;
-    return () => {
-      release();
-      if (this.modelLocks.get(entityRef) === tail) {
-        this.modelLocks.delete(entityRef);
-      }
-    };
-  }
-
-  /**
    * What a deployment source's watch reported: applied to the fleet read at
    * once; the models it changed are resolved after {@link WATCH_DEBOUNCE_MS}.
    */
   sourceChanged(source: DeploymentSource, changes: LiveObservationChanges) {
-    this.queueWatched(this.fleet.applySourceChanges(source, changes));
+    this.watched.queue(this.fleet.applySourceChanges(source, changes));
   }
 
   /** What a cluster's InferenceService watch reported; as {@link sourceChanged}. */
   servingChanged(changes: ServingChanges) {
-    this.queueWatched(this.fleet.applyServingChanges(changes));
-  }
-
-  private queueWatched(models: Set<string>) {
-    for (const model of models) this.watched.add(model);
-    if (this.watched.size === 0 || this.watchTimer) return;
-    this.watchTimer = setTimeout(() => {
-      this.watchTimer = undefined;
-      this.resolveQueued();
-    }, WATCH_DEBOUNCE_MS);
-    this.watchTimer.unref?.();
-  }
-
-  private resolveQueued() {
-    const batch = this.watched;
-    this.watched = new Set();
-    this.watchFlush = this.watchFlush
-      .then(() => this.resolveWatched(batch))
-      .catch(error =>
-        this.deps.logger.error(
-          `Resolving the models a watch reported failed: ${errorMessage(
-            error,
-          )}`,
-        ),
-      );
+    this.watched.queue(this.fleet.applyServingChanges(changes));
   }
 
   /**
@@ -394,76 +229,8 @@ export class MlGitopsPoller {
    * Resolves what is queued now, without waiting for the debounce; then
    * waits for every resolution begun. For shutdown and tests.
    */
-  async settleWatched(options: { drop?: boolean } = {}): Promise<void> {
-    if (this.watchTimer) {
-      clearTimeout(this.watchTimer);
-      this.watchTimer = undefined;
-      if (options.drop) {
-        this.watched = new Set();
-      } else {
-        this.resolveQueued();
-      }
-    }
-    await this.watchFlush;
-  }
-
-  /**
-   * Resolves the models whose operator state a watch changed against the
-   * fleet read as the watches keep it, through the per-model path: Git's
-   * branch heads as last read, the registry through its cache, the stored
-   * statuses from the database; then writes the changed ones in one
-   * transaction and tells open pages.
-   */
-  private async resolveWatched(models: Set<string>): Promise<void> {
-    const fleet = this.fleet.current();
-    // Before the first read, the first cycle resolves every model anyway.
-    if (!fleet) return;
-    const entityRefs = await this.index.modelRefs(models);
-    if (entityRefs.length === 0) return;
-    const credentials = await this.deps.auth.getOwnServiceCredentials();
-    const { items } = await this.deps.catalog.getEntitiesByRefs(
-      { entityRefs },
-      { credentials },
-    );
-    const entities = items.filter(
-      (e): e is Entity => !!e && getMlGitopsAnnotations(e).missing.length === 0,
-    );
-    // What the watches reported is news now, not when the fleet was listed.
-    const view = { ...fleet, observedAt: this.now().toISOString() };
-    const releases: Array<() => void> = [];
-    try {
-      for (const entity of entities) {
-        releases.push(await this.lockModel(stringifyEntityRef(entity)));
-      }
-      const changed: PolledModel[] = [];
-      await mapWithConcurrency(
-        entities,
-        this.deps.config.concurrency,
-        async entity => {
-          const entityRef = stringifyEntityRef(entity);
-          try {
-            // Another replica may have polled it since.
-            const stored = await this.snapshot.readStored(entityRef);
-            const polled = await this.models.poll(entity, view, stored, {
-              gitUnchanged: true,
-            });
-            if (polled.changed) changed.push(polled);
-          } catch (error) {
-            this.deps.logger.error(
-              `Resolving ${entityRef} after a watch report failed: ${errorMessage(
-                error,
-              )}`,
-            );
-          }
-        },
-      );
-      await this.snapshot.write(changed);
-      this.deps.logger.debug(
-        `A watch changed ${entityRefs.length} model(s); ${changed.length} stored`,
-      );
-    } finally {
-      for (const release of releases) release();
-    }
+  settleWatched(options: { drop?: boolean } = {}): Promise<void> {
+    return this.watched.settle(options);
   }
 
   /**
@@ -475,57 +242,15 @@ export class MlGitopsPoller {
    * is lost.
    */
   async pollEntityRef(entityRef: string): Promise<boolean> {
-    const minInterval = this.deps.config.refreshMinIntervalMs;
-    let state = this.refreshes.get(entityRef);
-    if (!state) {
-      state = { last: -Infinity };
-      this.refreshes.set(entityRef, state);
-    }
-    if (state.next) return state.next;
-    const entry = state;
-    const due = entry.last + minInterval - Date.now();
-    if (!entry.running && due <= 0) {
-      return this.refreshNow(entityRef, entry);
-    }
-    entry.next = (async () => {
-      await entry.running?.catch(() => undefined);
-      const wait = entry.last + minInterval - Date.now();
-      if (wait > 0) {
-        await new Promise(resolve => setTimeout(resolve, wait).unref?.());
-      }
-      entry.next = undefined;
-      // These requests came after the last read began: read the fleet anew.
-      return this.refreshNow(entityRef, entry, { freshFleet: true });
-    })();
-    return entry.next;
-  }
-
-  private async refreshNow(
-    entityRef: string,
-    entry: { last: number; running?: Promise<boolean> },
-    options: { freshFleet?: boolean } = {},
-  ): Promise<boolean> {
-    entry.last = Date.now();
-    const running = this.pollEntityRefNow(entityRef, options);
-    entry.running = running;
-    try {
-      return await running;
-    } finally {
-      if (entry.running === running) entry.running = undefined;
-    }
+    return this.refreshes.request(entityRef);
   }
 
   private async pollEntityRefNow(
     entityRef: string,
     options: { freshFleet?: boolean } = {},
   ): Promise<boolean> {
-    const credentials = await this.deps.auth.getOwnServiceCredentials();
-    const entity = await this.deps.catalog.getEntityByRef(entityRef, {
-      credentials,
-    });
-    if (!entity || getMlGitopsAnnotations(entity).missing.length > 0) {
-      return false;
-    }
+    const entity = await this.entities.byRef(entityRef);
+    if (!entity) return false;
     const fleet = await this.fleet.recent(options.freshFleet);
     // Another replica may have polled it since: the database says what is stored.
     const stored = await this.snapshot.readStored(entityRef);
@@ -544,7 +269,7 @@ export class MlGitopsPoller {
    * push. Returns the entity refs polled.
    */
   async pollRepository(repoUrl: string): Promise<string[]> {
-    const entityRefs = await this.index.repoRefs(repoUrl);
+    const entityRefs = await this.index.ofRepo(repoUrl);
     for (const entityRef of entityRefs) {
       await this.pollEntityRef(entityRef);
     }

@@ -35,7 +35,7 @@ import { ConfigRepoReader } from './ConfigRepoReader';
 import { recordDeploymentChecks } from './deploymentChecks';
 import { DriftEpisodes } from './driftEpisodes';
 import { errorMessage } from './failures';
-import { FleetObservations, fleetKey, sourceName } from './FleetReader';
+import { FleetObservations, fleetKey, sourceName } from './fleetObservations';
 import { RegistryReader } from './RegistryReader';
 import { withConfigRepoRevision } from './repoUrls';
 import { resolveEnvironmentStatus } from './resolveEnvironmentStatus';

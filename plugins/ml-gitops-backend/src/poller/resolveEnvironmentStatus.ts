@@ -29,7 +29,7 @@ import {
   LiveObservation,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { Failure } from './failures';
-import { FleetObservations } from './FleetReader';
+import { FleetObservations } from './fleetObservations';
 
 /**
  * Everything one environment's status is made of, read beforehand: no I/O

@@ -14,14 +14,14 @@
  * limitations under the License.
  */
 
-import { readableEntityRefs } from './readable';
+import { readableEntityRefs, readRefused } from './readable';
 import {
   BackstageCredentials,
   HttpAuthService,
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
@@ -155,9 +155,7 @@ export async function createAuditRouter(options: {
       { credentials },
     );
     if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `You are not allowed to read the deployments of ${entityRef}`,
-      );
+      throw readRefused(entityRef);
     }
   }
 

@@ -19,6 +19,7 @@ import {
   BackstageCredentials,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
+import { NotAllowedError } from '@backstage/errors';
 import {
   AuthorizeResult,
   PolicyDecision,
@@ -124,6 +125,13 @@ export async function readableEntityRefs(
     credentials,
     mlGitopsDeploymentReadPermission,
     unique,
+  );
+}
+
+/** The refusal of a caller who may not read the deployments of the entity. */
+export function readRefused(entityRef: string): NotAllowedError {
+  return new NotAllowedError(
+    `You are not allowed to read the deployments of ${entityRef}`,
   );
 }
 

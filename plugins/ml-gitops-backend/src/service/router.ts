@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { ReadDecisions } from './readable';
+import { ReadDecisions, readRefused } from './readable';
 import {
   AuthService,
   BackstageCredentials,
@@ -145,9 +145,7 @@ export async function createRouter(options: {
     entityRef: string,
   ) {
     if (!(await reads.canRead(credentials, entityRef))) {
-      throw new NotAllowedError(
-        `You are not allowed to read the deployments of ${entityRef}`,
-      );
+      throw readRefused(entityRef);
     }
   }
 

@@ -28,6 +28,7 @@ import {
   logWatchFailures,
   oneConnection,
   readLines,
+  reconnectMessage,
   WatchBackoff,
 } from '../../http/watchStreams';
 import { Application, WATCH_FIELDS } from './applications';
@@ -239,14 +240,10 @@ export function watchApplicationEvents(options: {
     backoff,
     onFailure: logWatchFailures(
       logger,
-      (reason, retryInMs) =>
-        `The application event stream of ${where} broke off (${reason}); reconnecting in ${
-          retryInMs / 1000
-        } s${
-          resourceVersion === undefined
-            ? ''
-            : ` from resource version ${resourceVersion}`
-        }`,
+      reconnectMessage(
+        `The application event stream of ${where}`,
+        () => resourceVersion,
+      ),
     ),
   });
 }

@@ -21,7 +21,7 @@ import {
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { KubernetesClusterClient } from '../kubernetes/KubernetesClusters';
-import { chartVersionCommit, fluxRevisionCommit } from './fluxObjects';
+import { chartVersionCommit, fluxRevisionCommit } from './fluxApplied';
 import { FluxSource } from './FluxSource';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 

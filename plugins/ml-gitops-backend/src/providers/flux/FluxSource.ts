@@ -34,12 +34,9 @@ import {
   KubernetesClusterClient,
 } from '../kubernetes/KubernetesClusters';
 import { KubeWatchOptions } from '../kubernetes/KubernetesWatch';
-import {
-  FLUX_APPLIERS,
-  fluxObservation,
-  fluxReadinessSyncState,
-  sourceRefOf,
-} from './fluxObjects';
+import { FLUX_APPLIERS } from './fluxKinds';
+import { fluxObservation, sourceRefOf } from './fluxObjects';
+import { fluxReadinessSyncState } from './fluxReadiness';
 import { watchFlux } from './FluxWatch';
 
 const SOURCE_GROUP = 'source.toolkit.fluxcd.io';

@@ -28,7 +28,8 @@ import {
   KubeWatchOptions,
   watchKubernetesResource,
 } from '../kubernetes/KubernetesWatch';
-import { FLUX_APPLIERS, fluxObservation } from './fluxObjects';
+import { FLUX_APPLIERS } from './fluxKinds';
+import { fluxObservation } from './fluxObjects';
 
 const keyOf = (o: LiveObservation) => `${o.model}\u0000${o.environment}`;
 

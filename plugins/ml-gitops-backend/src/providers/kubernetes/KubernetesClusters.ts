@@ -36,11 +36,8 @@ import {
   readOidcTokenSources,
 } from './kubernetesClusterConfig';
 
-export {
-  DISCOVERY_TTL_MS,
-  KubernetesClusterClient,
-  NOT_SERVED_TTL_MS,
-} from './KubernetesClusterClient';
+export { DISCOVERY_TTL_MS, NOT_SERVED_TTL_MS } from './apiDiscovery';
+export { KubernetesClusterClient } from './KubernetesClusterClient';
 export type { KubeObject } from './KubernetesClusterClient';
 export type { KubernetesClusterRoute } from './clusterRoutes';
 export {

@@ -23,6 +23,7 @@ import {
   oneConnection,
   pause,
   readLines,
+  reconnectMessage,
   WatchBackoff,
 } from '../../http/watchStreams';
 import { KubeObject, KubernetesClusterClient } from './KubernetesClusters';
@@ -233,14 +234,7 @@ export function watchKubernetesResource(options: {
     backoff: options.options?.backoff ?? DEFAULT_WATCH_BACKOFF,
     onFailure: logWatchFailures(
       logger,
-      (reason, retryInMs) =>
-        `The watch of ${where} broke off (${reason}); reconnecting in ${
-          retryInMs / 1000
-        } s${
-          resourceVersion === undefined
-            ? ''
-            : ` from resource version ${resourceVersion}`
-        }`,
+      reconnectMessage(`The watch of ${where}`, () => resourceVersion),
     ),
   });
 }

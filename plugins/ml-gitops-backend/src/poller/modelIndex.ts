@@ -27,7 +27,7 @@ import { normalizeRepoUrl } from './repoUrls';
  * catalog itself the first time it needs it, and again when a lookup
  * misses on an index older than `maxAgeMs`, so a model added since is found.
  */
-export class CatalogIndex {
+export class ModelIndex {
   private byRepo = new Map<string, string[]>();
   private byModel = new Map<string, string[]>();
   private builtAt = -Infinity;
@@ -35,11 +35,12 @@ export class CatalogIndex {
 
   constructor(
     private readonly listModelEntities: () => Promise<Entity[]>,
-    private readonly maxAgeMs: number,
+    /** How old the index may be before a lookup that misses reads the catalog again. */
+    private readonly maxAgeMs = 60_000,
   ) {}
 
   /** Replaces the index with these entities (a full poll listed them). */
-  set(entities: Entity[]): void {
+  rebuild(entities: Entity[]): void {
     const byRepo = new Map<string, string[]>();
     const byModel = new Map<string, string[]>();
     const add = (map: Map<string, string[]>, key: string, ref: string) => {
@@ -61,24 +62,24 @@ export class CatalogIndex {
 
   /** Reads the catalog when the index was never built. */
   async ensure(): Promise<void> {
-    if (this.builtAt === -Infinity) await this.rebuild();
+    if (this.builtAt === -Infinity) await this.read();
   }
 
-  /** The entities of these models. */
-  async modelRefs(models: Iterable<string>): Promise<string[]> {
+  /** The model entities of these model names. */
+  async ofModels(models: Iterable<string>): Promise<string[]> {
     const names = [...models];
     const find = () => names.flatMap(m => this.byModel.get(m) ?? []);
     if (names.some(m => !this.byModel.has(m)) && this.stale()) {
-      await this.rebuild();
+      await this.read();
     }
     return find();
   }
 
-  /** The entities whose config repo is `repoUrl`. */
-  async repoRefs(repoUrl: string): Promise<string[]> {
+  /** The model entities whose config repo this is, in any of its URL forms. */
+  async ofRepo(repoUrl: string): Promise<string[]> {
     const repo = normalizeRepoUrl(repoUrl);
     if (!repo) return [];
-    if (!this.byRepo.has(repo) && this.stale()) await this.rebuild();
+    if (!this.byRepo.has(repo) && this.stale()) await this.read();
     return this.byRepo.get(repo) ?? [];
   }
 
@@ -86,9 +87,9 @@ export class CatalogIndex {
     return Date.now() - this.builtAt >= this.maxAgeMs;
   }
 
-  private rebuild(): Promise<void> {
+  private read(): Promise<void> {
     this.building ??= this.listModelEntities()
-      .then(entities => this.set(entities))
+      .then(entities => this.rebuild(entities))
       .finally(() => {
         this.building = undefined;
       });

@@ -1,0 +1,158 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+// The watches' reports applied to a fleet read: the observations they replace, and the models that changed.
+
+import { ServingStatus } from '@ml-gitops/plugin-ml-gitops-common';
+import {
+  DeploymentSource,
+  LiveObservationChanges,
+} from '@ml-gitops/plugin-ml-gitops-node';
+import { CanaryAnalyses } from '../providers/canary/CanaryAnalyses';
+import { ServingChanges } from '../providers/kubernetes/ServingWatch';
+import { ServingVersions } from '../providers/kubernetes/ServingVersions';
+import { FleetObservations, fleetKey, sourceName } from './fleetObservations';
+import { sameJson } from './StatusSnapshot';
+
+/**
+ * Applies what a deployment source's watch reported to a fleet read: each
+ * observation replaces the one held for its model environment (its
+ * `liveVersion` from the serving objects when the source gives none); a
+ * removed object goes when the fleet still holds that same application from
+ * this source; a complete set drops this source's others, and its failure.
+ * Returns the models whose observations changed.
+ */
+export function applySourceChangesTo(
+  fleet: FleetObservations,
+  source: DeploymentSource,
+  changes: LiveObservationChanges,
+): Set<string> {
+  const name = sourceName(source);
+  const models = new Set<string>();
+  const drop = (k: string) => {
+    const held = fleet.byKey.get(k);
+    if (held) models.add(held.model);
+    fleet.byKey.delete(k);
+    fleet.sources.delete(k);
+    fleet.served?.filled.delete(k);
+  };
+  const listed = new Set<string>();
+  for (const observation of changes.observations) {
+    const k = fleetKey(observation.model, observation.environment);
+    listed.add(k);
+    let next = observation;
+    const version = fleet.served?.versions.get(k);
+    if (observation.liveVersion === undefined && version !== undefined) {
+      next = { ...observation, liveVersion: version };
+      fleet.served?.filled.add(k);
+    } else {
+      fleet.served?.filled.delete(k);
+    }
+    if (
+      fleet.sources.get(k) !== source ||
+      !sameJson(fleet.byKey.get(k), next)
+    ) {
+      models.add(observation.model);
+    }
+    fleet.byKey.set(k, next);
+    fleet.sources.set(k, source);
+  }
+  for (const gone of changes.removed) {
+    const k = fleetKey(gone.model, gone.environment);
+    if (
+      fleet.sources.get(k) === source &&
+      fleet.byKey.get(k)?.application === gone.application
+    ) {
+      drop(k);
+    }
+  }
+  if (changes.complete) {
+    for (const [k, from] of [...fleet.sources]) {
+      if (from === source && !listed.has(k)) drop(k);
+    }
+    const failed = fleet.failures.filter(f => f.source === name);
+    if (failed.length > 0) {
+      fleet.failures = fleet.failures.filter(f => f.source !== name);
+      for (const observation of fleet.byKey.values()) {
+        models.add(observation.model);
+      }
+    }
+  }
+  return models;
+}
+
+/**
+ * Applies what a cluster's InferenceService watch reported to a fleet read:
+ * the cluster's serving objects replace the ones read, and the live
+ * versions, serving states and canaries follow from them as the read makes
+ * them (canaries as of `observedAt`). Returns the models whose serving
+ * objects changed.
+ */
+export function applyServingChangesTo(
+  fleet: FleetObservations,
+  changes: ServingChanges,
+  observedAt: string,
+): Set<string> {
+  const models = new Set<string>();
+  const served = fleet.served;
+  if (!served) return models;
+  served.inferenceServices.set(changes.cluster, changes.inferenceServices);
+  const versions = new Map<string, string>();
+  const serving = new Map<string, ServingStatus>();
+  for (const [cluster, items] of served.inferenceServices) {
+    ServingVersions.summarize(items, cluster, versions, serving);
+  }
+  const before = { versions: served.versions, serving: fleet.serving };
+  served.versions = versions;
+  fleet.serving = {
+    byKey: serving,
+    failed: fleet.serving?.failed ?? false,
+  };
+  for (const k of changes.changed) {
+    // A relist reports every key: only what differs from the read is news.
+    if (
+      before.versions.get(k) === versions.get(k) &&
+      sameJson(before.serving?.byKey.get(k), serving.get(k))
+    ) {
+      continue;
+    }
+    models.add(k.slice(0, k.indexOf('\u0000')));
+    const observation = fleet.byKey.get(k);
+    if (!observation) continue;
+    if (observation.liveVersion === undefined || served.filled.has(k)) {
+      const version = versions.get(k);
+      const { liveVersion: _old, ...rest } = observation;
+      if (version === undefined) {
+        fleet.byKey.set(k, rest);
+        served.filled.delete(k);
+      } else {
+        fleet.byKey.set(k, { ...rest, liveVersion: version });
+        served.filled.add(k);
+      }
+    }
+  }
+  if (served.analysisRuns && fleet.canaries) {
+    fleet.canaries = {
+      byKey: CanaryAnalyses.combine(
+        served.analysisRuns,
+        served.inferenceServices,
+        observedAt,
+      ),
+      failed: fleet.canaries.failed,
+    };
+  }
+  return models;
+}

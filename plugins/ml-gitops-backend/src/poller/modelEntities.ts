@@ -1,0 +1,72 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+// The model entities of the catalog: the ones whose ML GitOps annotations are all there.
+
+import { AuthService } from '@backstage/backend-plugin-api';
+import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
+import { Entity } from '@backstage/catalog-model';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  ANNOTATION_MODEL,
+  getMlGitopsAnnotations,
+} from '@ml-gitops/plugin-ml-gitops-common';
+
+const complete = (entity: Entity) =>
+  getMlGitopsAnnotations(entity).missing.length === 0;
+
+/**
+ * Reads model entities from the catalog with the plugin's own credentials;
+ * an entity that lacks one of the annotations is not a model to poll.
+ */
+export class ModelEntities {
+  constructor(
+    private readonly deps: { auth: AuthService; catalog: CatalogService },
+  ) {}
+
+  /** Every model entity of the catalog. */
+  async all(): Promise<Entity[]> {
+    const credentials = await this.deps.auth.getOwnServiceCredentials();
+    const { items } = await this.deps.catalog.getEntities(
+      {
+        filter: {
+          [`metadata.annotations.${ANNOTATION_MODEL}`]: CATALOG_FILTER_EXISTS,
+        },
+      },
+      { credentials },
+    );
+    return items.filter(complete);
+  }
+
+  /** The model entities among these refs; the others are left out. */
+  async byRefs(entityRefs: string[]): Promise<Entity[]> {
+    const credentials = await this.deps.auth.getOwnServiceCredentials();
+    const { items } = await this.deps.catalog.getEntitiesByRefs(
+      { entityRefs },
+      { credentials },
+    );
+    return items.filter((e): e is Entity => !!e && complete(e));
+  }
+
+  /** The model entity of this ref, or undefined when there is none. */
+  async byRef(entityRef: string): Promise<Entity | undefined> {
+    const credentials = await this.deps.auth.getOwnServiceCredentials();
+    const entity = await this.deps.catalog.getEntityByRef(entityRef, {
+      credentials,
+    });
+    return entity && complete(entity) ? entity : undefined;
+  }
+}
