@@ -22,6 +22,8 @@ import type {
 } from './configRepoTypes';
 import type {
   AccessGrantResult,
+  BranchProtection,
+  FileCommit,
   FileOnBranch,
   OpenedPullRequest,
   ReviewRequestResult,
@@ -147,17 +149,7 @@ export interface GitHostWriter {
     ref: string,
   ): Promise<FileOnBranch | undefined>;
   /** Commits one file to a branch, replacing the blob `blobSha` (or creating the file). */
-  commitFile(
-    loc: ConfigRepoLocation,
-    options: {
-      branch: string;
-      path: string;
-      content: string;
-      blobSha?: string;
-      message: string;
-      author?: { name: string; email: string };
-    },
-  ): Promise<string>;
+  commitFile(loc: ConfigRepoLocation, options: FileCommit): Promise<string>;
 
   findOpenPullRequest(
     loc: ConfigRepoLocation,
@@ -211,10 +203,7 @@ export interface GitHostWriter {
   protectBranch(
     loc: ConfigRepoLocation,
     branch: string,
-    options: {
-      checks: Array<{ context: string; appId?: number }>;
-      approvals: number;
-    },
+    options: BranchProtection,
   ): Promise<void>;
   /** Gives code owners (`@user`, `@org/team`) write access; who could not be is returned. */
   grantAccess(

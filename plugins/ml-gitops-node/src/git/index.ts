@@ -43,6 +43,8 @@ export { rateLimitedUntil, sendWithRateLimitRetry } from './rateLimits';
 export type { RateLimitAnswer, RateLimitRetryOptions } from './rateLimits';
 export type {
   AccessGrantResult,
+  BranchProtection,
+  FileCommit,
   FileOnBranch,
   OpenedPullRequest,
   ReviewRequestResult,

@@ -18,7 +18,7 @@
 import { InputError } from '@backstage/errors';
 import type { ConfigRepoLocation } from './configRepoTypes';
 import { GithubWrites, json } from './githubWrites';
-import type { FileOnBranch } from './GithubConfigRepoWriter';
+import type { FileCommit, FileOnBranch } from './GithubConfigRepoWriter';
 
 /** The head commit of a branch, or undefined when there is no such branch. */
 export async function getBranchHead(
@@ -220,15 +220,7 @@ export async function getFile(
 export async function commitFile(
   api: GithubWrites,
   loc: ConfigRepoLocation,
-  options: {
-    branch: string;
-    path: string;
-    content: string;
-    blobSha?: string;
-    message: string;
-    /** The commit's author (the person the change is made for); default the token's identity. */
-    author?: { name: string; email: string };
-  },
+  options: FileCommit,
 ): Promise<string> {
   const response = await api.request(
     loc,

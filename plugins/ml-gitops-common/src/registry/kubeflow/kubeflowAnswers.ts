@@ -147,39 +147,44 @@ export function kubeflowProperties(
   return { metrics, tags };
 }
 
+/**
+ * What a registered model and a model version share, normalised: `LIVE`
+ * unless the server says otherwise (the schema's default).
+ */
+function resourceOf(r: {
+  id: string;
+  name: string;
+  state?: string;
+  createTimeSinceEpoch?: string | number;
+  customProperties?: Record<string, KubeflowApiMetadataValue>;
+}) {
+  const createdAt = isoOf(r.createTimeSinceEpoch);
+  return {
+    id: r.id,
+    name: r.name,
+    state: r.state ?? 'LIVE',
+    ...(createdAt ? { createdAt } : {}),
+    properties: kubeflowProperties(r.customProperties),
+  };
+}
+
 /** A RegisteredModel, normalised. */
 export function registeredModelOf(
   m: z.infer<typeof apiRegisteredModel>,
 ): KubeflowRegisteredModel {
-  return {
-    id: m.id,
-    name: m.name,
-    state: m.state ?? 'LIVE',
-    ...(m.owner ? { owner: m.owner } : {}),
-    ...(isoOf(m.createTimeSinceEpoch)
-      ? { createdAt: isoOf(m.createTimeSinceEpoch) }
-      : {}),
-    properties: kubeflowProperties(m.customProperties),
-  };
+  return { ...resourceOf(m), ...(m.owner ? { owner: m.owner } : {}) };
 }
 
 /** A ModelVersion, normalised. */
 export function modelVersionOf(
   v: z.infer<typeof apiModelVersion>,
 ): KubeflowModelVersion {
+  const updatedAt = isoOf(v.lastUpdateTimeSinceEpoch);
   return {
-    id: v.id,
-    name: v.name,
+    ...resourceOf(v),
     registeredModelId: v.registeredModelId,
-    state: v.state ?? 'LIVE',
     ...(v.author ? { author: v.author } : {}),
-    ...(isoOf(v.createTimeSinceEpoch)
-      ? { createdAt: isoOf(v.createTimeSinceEpoch) }
-      : {}),
-    ...(isoOf(v.lastUpdateTimeSinceEpoch)
-      ? { updatedAt: isoOf(v.lastUpdateTimeSinceEpoch) }
-      : {}),
-    properties: kubeflowProperties(v.customProperties),
+    ...(updatedAt ? { updatedAt } : {}),
   };
 }
 

@@ -18,7 +18,12 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles, useTheme } from '@material-ui/core/styles';
 import type { Deployment } from '@ml-gitops/plugin-ml-gitops-common';
 import { formatAbsolute, formatDuration } from '../common';
-import { CHART_WIDTH, ChartLegendItem, useChartStyles } from './chartParts';
+import {
+  CHART_WIDTH,
+  ChartLegendItem,
+  ChartValueAxis,
+  useChartStyles,
+} from './chartParts';
 import { median } from './deliveryMetrics';
 
 const WIDTH = CHART_WIDTH;
@@ -112,31 +117,13 @@ export function TimeToServeChart(props: {
           y2={PADDING.top + plotHeight}
           stroke={theme.palette.divider}
         />
-        <line
-          x1={PADDING.left}
-          x2={WIDTH - PADDING.right}
-          y1={PADDING.top + plotHeight}
-          y2={PADDING.top + plotHeight}
-          stroke={theme.palette.divider}
+        <ChartValueAxis
+          left={PADDING.left}
+          right={WIDTH - PADDING.right}
+          top={PADDING.top}
+          bottom={PADDING.top + plotHeight}
+          most={formatDuration(maxValue)}
         />
-        <text
-          x={PADDING.left - 6}
-          y={PADDING.top + 4}
-          textAnchor="end"
-          fontSize={11}
-          fill={theme.palette.text.secondary}
-        >
-          {formatDuration(maxValue)}
-        </text>
-        <text
-          x={PADDING.left - 6}
-          y={PADDING.top + plotHeight}
-          textAnchor="end"
-          fontSize={11}
-          fill={theme.palette.text.secondary}
-        >
-          0
-        </text>
         {measured.map((deployment, index) => {
           const value = deployment.timeToServeSeconds!;
           const top = y(value);
