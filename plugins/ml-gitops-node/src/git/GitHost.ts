@@ -27,6 +27,7 @@ import type {
   FileOnBranch,
   OpenedPullRequest,
   ReviewRequestResult,
+  TreeCommit,
 } from './GithubConfigRepoWriter';
 
 /**
@@ -128,16 +129,7 @@ export interface GitHostWriter {
    * `parentTree` is the parent's tree, which GitHub's Git database API
    * builds on; a host that builds on the parent commit may ignore it.
    */
-  createCommit(
-    loc: ConfigRepoLocation,
-    options: {
-      parent: string;
-      parentTree: string;
-      files: Record<string, string>;
-      message: string;
-      author?: { name: string; email: string };
-    },
-  ): Promise<string>;
+  createCommit(loc: ConfigRepoLocation, options: TreeCommit): Promise<string>;
   getCommit(
     loc: ConfigRepoLocation,
     sha: string,

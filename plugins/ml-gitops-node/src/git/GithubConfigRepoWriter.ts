@@ -58,6 +58,17 @@ export type FileCommit = {
   author?: { name: string; email: string };
 };
 
+/** A commit of several files over a parent, made without moving a branch. @public */
+export type TreeCommit = {
+  parent: string;
+  /** The parent's tree, which GitHub's Git database API builds on. */
+  parentTree: string;
+  /** New text by path. */
+  files: Record<string, string>;
+  message: string;
+  author?: { name: string; email: string };
+};
+
 /** What a protected branch requires. @public */
 export type BranchProtection = {
   /** The required checks, each from an app when `appId` is given. */
@@ -189,13 +200,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
    */
   async createCommit(
     loc: ConfigRepoLocation,
-    options: {
-      parent: string;
-      parentTree: string;
-      files: Record<string, string>;
-      message: string;
-      author?: { name: string; email: string };
-    },
+    options: TreeCommit,
   ): Promise<string> {
     return branches.createCommit(this.api, loc, options);
   }

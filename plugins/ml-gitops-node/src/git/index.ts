@@ -48,6 +48,7 @@ export type {
   FileOnBranch,
   OpenedPullRequest,
   ReviewRequestResult,
+  TreeCommit,
 } from './GithubConfigRepoWriter';
 // The naming and records of change pull requests live in -common (the CLI
 // reads them too); re-exported for the packages that import them from here.

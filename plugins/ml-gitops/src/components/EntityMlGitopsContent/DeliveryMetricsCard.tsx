@@ -39,6 +39,7 @@ import {
 } from './deliveryMetrics';
 import {
   CHART_WIDTH,
+  ChartDrawing,
   ChartLegendItem,
   ChartValueAxis,
   useChartStyles,
@@ -184,12 +185,7 @@ function FrequencyChart(props: { metrics: DeliveryMetrics }) {
 
   return (
     <figure style={{ margin: 0 }}>
-      <svg
-        className={chart.svg}
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        role="img"
-        aria-label={label}
-      >
+      <ChartDrawing height={HEIGHT} label={label}>
         <ChartValueAxis
           left={PADDING.left}
           right={WIDTH - PADDING.right}
@@ -250,7 +246,7 @@ function FrequencyChart(props: { metrics: DeliveryMetrics }) {
         >
           {day(metrics.to)}
         </text>
-      </svg>
+      </ChartDrawing>
       <figcaption className={chart.legend}>
         <ChartLegendItem color={colors.deployments}>
           Deployments (deploys and promotions) per {unit}

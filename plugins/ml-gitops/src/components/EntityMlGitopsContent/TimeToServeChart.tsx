@@ -20,6 +20,7 @@ import type { Deployment } from '@ml-gitops/plugin-ml-gitops-common';
 import { formatAbsolute, formatDuration } from '../common';
 import {
   CHART_WIDTH,
+  ChartDrawing,
   ChartLegendItem,
   ChartValueAxis,
   useChartStyles,
@@ -102,11 +103,9 @@ export function TimeToServeChart(props: {
 
   return (
     <figure style={{ margin: 0 }}>
-      <svg
-        className={chart.svg}
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        role="img"
-        aria-label={`Time to serve of the last ${
+      <ChartDrawing
+        height={HEIGHT}
+        label={`Time to serve of the last ${
           measured.length
         } deployments; rollback target ${formatDuration(targetSeconds)}`}
       >
@@ -167,7 +166,7 @@ export function TimeToServeChart(props: {
         >
           rollback target {formatDuration(targetSeconds)}
         </text>
-      </svg>
+      </ChartDrawing>
       <figcaption className={classes.summary}>
         <div className={chart.legend}>
           <ChartLegendItem color={colors.deploy}>

@@ -19,8 +19,8 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles, useTheme } from '@material-ui/core/styles';
 
 // What the tab's two SVG charts (delivery metrics, time to serve) share: the
-// drawing's width, how it scales, the value axis' baseline and labels, and
-// the legend of colour swatches.
+// drawing, its width and how it scales, the value axis' baseline and labels,
+// and the legend of colour swatches.
 
 /** The width of a chart's drawing, in SVG units. */
 export const CHART_WIDTH = 640;
@@ -46,6 +46,28 @@ export const useChartStyles = makeStyles(theme => ({
     verticalAlign: 'middle',
   },
 }));
+
+/**
+ * A chart's drawing: {@link CHART_WIDTH} by `height` SVG units, scaled to
+ * the card, and one image named `label` to assistive technology.
+ */
+export function ChartDrawing(props: {
+  height: number;
+  label: string;
+  children: ReactNode;
+}) {
+  const classes = useChartStyles();
+  return (
+    <svg
+      className={classes.svg}
+      viewBox={`0 0 ${CHART_WIDTH} ${props.height}`}
+      role="img"
+      aria-label={props.label}
+    >
+      {props.children}
+    </svg>
+  );
+}
 
 /** One entry of a chart's legend: a swatch of the colour, and what it marks. */
 export function ChartLegendItem(props: { color: string; children: ReactNode }) {
