@@ -49,6 +49,20 @@ export type Finding = {
   fix?: string;
 };
 
+/** Problems that each name their place and fix, as error findings. */
+export function errorFindings(
+  problems: ReadonlyArray<Omit<Finding, 'severity'>>,
+): Finding[] {
+  return problems.map(p => ({
+    severity: 'error',
+    file: p.file,
+    line: p.line,
+    column: p.column,
+    message: p.message,
+    fix: p.fix,
+  }));
+}
+
 /** The result of one check. */
 export type CheckResult = {
   id: CheckId;

@@ -21,6 +21,8 @@ import {
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds, HumanDuration } from '@backstage/types';
 import {
+  MlGitopsArgoCdInstanceConfig,
+  MlGitopsRegistryConfig,
   readArgoCdInstancesConfig,
   readMlGitopsSharedConfig,
   MAX_REQUESTS_PER_COMMIT,
@@ -30,32 +32,21 @@ import {
   readAutoRollbackConfig,
 } from './autoRollback/config';
 
-/** @public */
-export type ArgoCdInstanceConfig = {
-  name: string;
-  url: string;
-  token?: string;
-  username?: string;
-  password?: string;
-  projects?: string[];
-};
+/**
+ * An Argo CD instance from `mlGitops.argocd.instances`, as the scaffolder
+ * actions read it too.
+ *
+ * @public
+ */
+export type ArgoCdInstanceConfig = MlGitopsArgoCdInstanceConfig;
 
-/** @public */
-export type RegistryConfig = {
-  name: string;
-  type: string;
-  url: string;
-  /** A bearer token; never together with `username`. */
-  token?: string;
-  /** HTTP Basic credentials for MLflow's basic-auth app: both or neither. */
-  username?: string;
-  password?: string;
-  /**
-   * The registry's own request timeout (`timeout`), over
-   * mlGitops.requestTimeout. An addition to the design contract.
-   */
-  timeoutMs?: number;
-};
+/**
+ * A model registry from `mlGitops.registries`, as the scaffolder actions
+ * read it too.
+ *
+ * @public
+ */
+export type RegistryConfig = MlGitopsRegistryConfig;
 
 /**
  * The `mlGitops` configuration, read once with defaults applied.

@@ -19,7 +19,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar } from 'yaml';
 import { readRepoFile, resolveInRepo } from '../lib/files';
-import { CheckResult, failed, Finding, passed } from '../report';
+import { CheckResult, errorFindings, failed, Finding, passed } from '../report';
 
 const TITLE = 'Config repo layout';
 const SECRETS_DIR = 'secrets';
@@ -101,16 +101,7 @@ export async function checkLayout(root: string): Promise<CheckResult> {
       allowMultipleDocuments: true,
     });
     if (!parsed.ok) {
-      findings.push(
-        ...parsed.problems.map(p => ({
-          severity: 'error' as const,
-          file: p.file,
-          line: p.line,
-          column: p.column,
-          message: p.message,
-          fix: p.fix,
-        })),
-      );
+      findings.push(...errorFindings(parsed.problems));
       continue;
     }
     const { documents, lineCounter } = parsed.yaml;

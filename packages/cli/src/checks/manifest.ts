@@ -20,7 +20,7 @@ import {
   parseModelManifest,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { readRepoFile, RepoPath } from '../lib/files';
-import { CheckResult, failed, passed } from '../report';
+import { CheckResult, errorFindings, failed, passed } from '../report';
 
 const TITLE = 'Manifest schema';
 
@@ -66,14 +66,7 @@ export async function checkManifest(
         `${file.relative} has ${parsed.problems.length} problem${
           parsed.problems.length === 1 ? '' : 's'
         }`,
-        parsed.problems.map(p => ({
-          severity: 'error' as const,
-          file: p.file,
-          line: p.line,
-          column: p.column,
-          message: p.message,
-          fix: p.fix,
-        })),
+        errorFindings(parsed.problems),
       ),
     };
   }

@@ -14,21 +14,10 @@
  * limitations under the License.
  */
 
-// The config-repo history reader: an environment branch's first-parent history turned into deployments, read in budgeted pages (one cohesive class, a little over 400 lines).
-import {
-  Deployment,
-  DeploymentKind,
-  deploymentKindOf,
-  ModelManifest,
-  parseChangeRecord,
-  parseModelManifest,
-  PullRequestInfo,
-} from '@ml-gitops/plugin-ml-gitops-common';
-import type {
-  CommitInfo,
-  ConfigRepoLocation,
-  PullRequestFacts,
-} from './configRepoTypes';
+// The config-repo history reader: an environment branch's first-parent history turned into deployments, read in budgeted pages.
+import { Deployment, ModelManifest } from '@ml-gitops/plugin-ml-gitops-common';
+import { CommitDeployments } from './commitDeployments';
+import type { CommitInfo, ConfigRepoLocation } from './configRepoTypes';
 import { GithubConfigRepoClient } from './GithubConfigRepoClient';
 import { countRequests } from './githubRestReads';
 import {
@@ -55,6 +44,8 @@ import {
  * @public
  */
 export class ConfigRepoHistory {
+  private readonly commits: CommitDeployments;
+
   constructor(
     private readonly client: GithubConfigRepoClient,
     private readonly memory: DeclarationMemory,
@@ -67,14 +58,16 @@ export class ConfigRepoHistory {
        */
       firstPage: number;
     },
-  ) {}
+  ) {
+    this.commits = new CommitDeployments(client, options.environments);
+  }
 
   private memoryKey(loc: ConfigRepoLocation, path: string, env: string) {
     return `git:declaration:${loc.host}/${loc.owner}/${loc.repo}:${path}:${env}`;
   }
 
   /** `model_version` at a commit; null when the manifest is absent or invalid. */
-  async versionAt(
+  versionAt(
     loc: ConfigRepoLocation,
     path: string,
     sha: string,
@@ -83,138 +76,7 @@ export class ConfigRepoHistory {
     manifest?: ModelManifest;
     problem?: string;
   }> {
-    const text = await this.client.getFile(loc, path, sha);
-    if (text === null) {
-      return {
-        version: null,
-        problem: `${path} does not exist at ${sha.slice(0, 7)}`,
-      };
-    }
-    const parsed = parseModelManifest(text, { path });
-    if (!parsed.ok) {
-      const first = parsed.problems[0];
-      return {
-        version: null,
-        problem: `${path} at ${sha.slice(0, 7)} is invalid: ${
-          first.message
-        } (line ${first.line})${
-          parsed.problems.length > 1
-            ? ` and ${parsed.problems.length - 1} more problem(s)`
-            : ''
-        }`,
-      };
-    }
-    return {
-      version: parsed.manifest.model_version,
-      manifest: parsed.manifest,
-    };
-  }
-
-  /**
-   * Deploy, promotion or rollback, by the rule the rollback uses too
-   * (`deploymentKindOf`), from the commit, the PR that merged it and, for a
-   * merge, its merged head's message (one request, asked only when nothing
-   * else decides).
-   */
-  private classify(
-    loc: ConfigRepoLocation,
-    commit: CommitInfo,
-    environment: string,
-    pull: PullRequestFacts | undefined,
-  ): Promise<DeploymentKind> {
-    const mergedHead = commit.parents[1];
-    return deploymentKindOf(
-      {
-        message: commit.message,
-        ...(pull
-          ? {
-              pullRequest: {
-                title: pull.title,
-                headRef: pull.headRef,
-                labels: pull.labels,
-              },
-            }
-          : {}),
-        ...(mergedHead
-          ? {
-              mergedHeadMessage: async () =>
-                (await this.client.getCommit(loc, mergedHead)).message,
-            }
-          : {}),
-      },
-      { environments: this.options.environments, environment },
-    );
-  }
-
-  /**
-   * Who made a deployment: the person who opened its PR. A PR that an app
-   * opened for someone (the actions run as a GitHub App) names that person
-   * as the author of its head commit; without a PR, the commit's author.
-   */
-  private async authorOf(
-    loc: ConfigRepoLocation,
-    commit: CommitInfo,
-    pull: PullRequestFacts | undefined,
-  ): Promise<string> {
-    if (!pull?.author) return commit.author;
-    if (!pull.authorIsBot) return pull.author;
-    if (pull.headSha) {
-      try {
-        return (await this.client.getCommit(loc, pull.headSha)).author;
-      } catch {
-        // The head commit is gone (e.g. a deleted fork); the record may say.
-      }
-    }
-    return parseChangeRecord(pull.body)?.requestedBy ?? pull.author;
-  }
-
-  /**
-   * The deployment a commit of the branch is, or undefined when it did not
-   * change `model_version`.
-   */
-  private async deploymentOf(
-    loc: ConfigRepoLocation,
-    path: string,
-    environment: string,
-    commit: CommitInfo,
-  ): Promise<Deployment | undefined> {
-    const parent = commit.parents[0];
-    const [now, before] = await Promise.all([
-      this.versionAt(loc, path, commit.sha),
-      parent
-        ? this.versionAt(loc, path, parent)
-        : Promise.resolve({ version: null }),
-    ]);
-    if (!now.version || now.version === before.version) {
-      return undefined;
-    }
-    const pull = await this.client.getMergedPullRequest(
-      loc,
-      commit.sha,
-      environment,
-    );
-    const pullRequest: PullRequestInfo | undefined = pull && {
-      number: pull.number,
-      url: pull.url,
-      ...(pull.mergedBy ? { mergedBy: pull.mergedBy } : {}),
-      reviewers: pull.reviewers,
-    };
-    const kind = await this.classify(loc, commit, environment, pull);
-    const author = await this.authorOf(loc, commit, pull);
-    const record = parseChangeRecord(pull?.body);
-    const reason =
-      record && record.environment === environment ? record.reason : undefined;
-    return {
-      environment,
-      version: now.version,
-      ...(before.version ? { previousVersion: before.version } : {}),
-      commit: commit.sha,
-      author,
-      committedAt: pull?.mergedAt ?? commit.committedAt,
-      kind,
-      ...(reason ? { reason } : {}),
-      ...(pullRequest ? { pullRequest } : {}),
-    };
+    return this.commits.versionAt(loc, path, sha);
   }
 
   /**
@@ -254,7 +116,12 @@ export class ConfigRepoHistory {
           const c = await this.client.getCommit(loc, at);
           return {
             commit: c,
-            deployment: await this.deploymentOf(loc, path, environment, c),
+            deployment: await this.commits.deploymentOf(
+              loc,
+              path,
+              environment,
+              c,
+            ),
           };
         });
         commits.push(commit);

@@ -22,9 +22,12 @@ import type {
 } from './configRepoTypes';
 import type {
   AccessGrantResult,
+  BranchProtection,
+  FileCommit,
   FileOnBranch,
   OpenedPullRequest,
   ReviewRequestResult,
+  TreeCommit,
 } from './GithubConfigRepoWriter';
 
 /**
@@ -126,16 +129,7 @@ export interface GitHostWriter {
    * `parentTree` is the parent's tree, which GitHub's Git database API
    * builds on; a host that builds on the parent commit may ignore it.
    */
-  createCommit(
-    loc: ConfigRepoLocation,
-    options: {
-      parent: string;
-      parentTree: string;
-      files: Record<string, string>;
-      message: string;
-      author?: { name: string; email: string };
-    },
-  ): Promise<string>;
+  createCommit(loc: ConfigRepoLocation, options: TreeCommit): Promise<string>;
   getCommit(
     loc: ConfigRepoLocation,
     sha: string,
@@ -147,17 +141,7 @@ export interface GitHostWriter {
     ref: string,
   ): Promise<FileOnBranch | undefined>;
   /** Commits one file to a branch, replacing the blob `blobSha` (or creating the file). */
-  commitFile(
-    loc: ConfigRepoLocation,
-    options: {
-      branch: string;
-      path: string;
-      content: string;
-      blobSha?: string;
-      message: string;
-      author?: { name: string; email: string };
-    },
-  ): Promise<string>;
+  commitFile(loc: ConfigRepoLocation, options: FileCommit): Promise<string>;
 
   findOpenPullRequest(
     loc: ConfigRepoLocation,
@@ -211,10 +195,7 @@ export interface GitHostWriter {
   protectBranch(
     loc: ConfigRepoLocation,
     branch: string,
-    options: {
-      checks: Array<{ context: string; appId?: number }>;
-      approvals: number;
-    },
+    options: BranchProtection,
   ): Promise<void>;
   /** Gives code owners (`@user`, `@org/team`) write access; who could not be is returned. */
   grantAccess(

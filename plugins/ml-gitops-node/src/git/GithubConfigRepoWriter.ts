@@ -46,6 +46,36 @@ export type ReviewRequestResult = {
   refused: Array<{ reviewer: string; reason: string }>;
 };
 
+/** A single-file commit to a branch. @public */
+export type FileCommit = {
+  branch: string;
+  path: string;
+  content: string;
+  /** The blob replaced; without it the file is created. */
+  blobSha?: string;
+  message: string;
+  /** The commit's author (the person the change is made for); default the token's identity. */
+  author?: { name: string; email: string };
+};
+
+/** A commit of several files over a parent, made without moving a branch. @public */
+export type TreeCommit = {
+  parent: string;
+  /** The parent's tree, which GitHub's Git database API builds on. */
+  parentTree: string;
+  /** New text by path. */
+  files: Record<string, string>;
+  message: string;
+  author?: { name: string; email: string };
+};
+
+/** What a protected branch requires. @public */
+export type BranchProtection = {
+  /** The required checks, each from an app when `appId` is given. */
+  checks: Array<{ context: string; appId?: number }>;
+  approvals: number;
+};
+
 /** Who was given access to a new repo, and who could not be and why. @public */
 export type AccessGrantResult = {
   granted: Array<{ owner: string; permission: string }>;
@@ -170,13 +200,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
    */
   async createCommit(
     loc: ConfigRepoLocation,
-    options: {
-      parent: string;
-      parentTree: string;
-      files: Record<string, string>;
-      message: string;
-      author?: { name: string; email: string };
-    },
+    options: TreeCommit,
   ): Promise<string> {
     return branches.createCommit(this.api, loc, options);
   }
@@ -205,15 +229,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
    */
   async commitFile(
     loc: ConfigRepoLocation,
-    options: {
-      branch: string;
-      path: string;
-      content: string;
-      blobSha?: string;
-      message: string;
-      /** The commit's author (the person the change is made for); default the token's identity. */
-      author?: { name: string; email: string };
-    },
+    options: FileCommit,
   ): Promise<string> {
     return branches.commitFile(this.api, loc, options);
   }
@@ -347,11 +363,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
   async protectBranch(
     loc: ConfigRepoLocation,
     branch: string,
-    options: {
-      /** The required checks, each from an app when `appId` is given. */
-      checks: Array<{ context: string; appId?: number }>;
-      approvals: number;
-    },
+    options: BranchProtection,
   ): Promise<void> {
     return repository.protectBranch(this.api, loc, branch, options);
   }

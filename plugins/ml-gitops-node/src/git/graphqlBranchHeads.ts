@@ -16,11 +16,8 @@
 
 // The branch heads of many config repos read together through GitHub's GraphQL API, 100 repos a query, and what its rate limit said.
 import { GithubCredentialsProvider } from '@backstage/integration';
-import { ServiceUnavailableError } from '@backstage/errors';
 import {
   buildBranchHeadsQuery,
-  generalErrors,
-  GraphqlError,
   readBranchHeadsAnswer,
 } from './branchHeadsQuery';
 import type {
@@ -28,14 +25,8 @@ import type {
   ConfigRepoLocation,
   GraphqlRateLimit,
 } from './configRepoTypes';
-import {
-  answerMessage,
-  answerText,
-  GitHostUnanswered,
-  GithubAnswer,
-  GithubTransport,
-} from './githubTransport';
-import { rateLimitedUntil } from './rateLimits';
+import { GithubAnswer, GithubTransport } from './githubTransport';
+import { graphqlUnanswered, readGraphqlAnswer } from './graphqlAnswer';
 
 /** Repositories asked for in one GraphQL query. */
 const GRAPHQL_BATCH = 100;
@@ -217,6 +208,7 @@ export class GraphqlBranchHeads {
     const all = (error: Error) =>
       new Map<string, Error>(locs.map(loc => [loc.url, error]));
     const what = `Reading the branch heads of ${locs.length} repo(s) on ${host} through GraphQL`;
+    const asked = { host, what, timeoutMs: this.transport.timeoutMs };
 
     let response: GithubAnswer;
     try {
@@ -238,122 +230,36 @@ export class GraphqlBranchHeads {
         waitOutRateLimits: false,
       });
     } catch (error) {
-      if (!(error instanceof GitHostUnanswered)) throw error;
-      return all(
-        new ServiceUnavailableError(
-          error.timedOut
-            ? `Git host ${host} did not answer within ${
-                this.transport.timeoutMs / 1000
-              } s (${what})`
-            : `Git host ${host} is unreachable: ${error.detail}`,
-        ),
-      );
+      return all(graphqlUnanswered(error, asked));
     }
-    if (response.status === 404) {
-      // No GraphQL API here (an old GitHub Enterprise, another host that
-      // speaks GitHub's REST API): ask REST, and not GraphQL for an hour.
-      this.noGraphql.set(endpoint, Date.now() + NO_GRAPHQL_RETRY_MS);
-      return new Map(locs.map(loc => [loc.url, undefined]));
+    const answer = await readGraphqlAnswer(response, asked);
+    switch (answer.kind) {
+      case 'no-graphql':
+        // No GraphQL API here (an old GitHub Enterprise, another host that
+        // speaks GitHub's REST API): ask REST, and not GraphQL for an hour.
+        this.noGraphql.set(endpoint, Date.now() + NO_GRAPHQL_RETRY_MS);
+        return new Map(locs.map(loc => [loc.url, undefined]));
+      case 'rate-limited':
+        // This batch is read through REST, and GraphQL rests until the
+        // limit resets.
+        return this.restUntil(
+          endpoint,
+          host,
+          locs,
+          answer.limited,
+          answer.message,
+        );
+      case 'failed':
+        return all(answer.error);
+      default:
+        this.noteGraphqlRateLimit(host, answer.data.rateLimit);
+        return readBranchHeadsAnswer(
+          answer.data,
+          answer.errors,
+          locs,
+          branches,
+        );
     }
-    if (!response.ok) {
-      // Not JSON: the status says enough.
-      const said = answerMessage(response).message;
-      const detail = said ? `: ${said}` : '';
-      const message = `${what} failed with ${response.status}${detail}`;
-      const limited = rateLimitedUntil(response, detail);
-      if (limited) {
-        // GraphQL points and REST requests are separate budgets: this
-        // batch is read through REST, and GraphQL rests until the limit
-        // resets (docs.github.com, "Rate limits and node limits for the
-        // GraphQL API").
-        return this.restUntil(endpoint, host, locs, limited, message);
-      }
-      return all(
-        new ServiceUnavailableError(
-          response.status === 401 || response.status === 403
-            ? `${message}. Check the token of integrations.github for ${host}.`
-            : message,
-        ),
-      );
-    }
-    let text: string;
-    try {
-      text = await answerText(response);
-    } catch (error) {
-      if (!(error instanceof GitHostUnanswered)) throw error;
-      return all(
-        new ServiceUnavailableError(
-          error.timedOut
-            ? `Git host ${host} did not answer within ${
-                this.transport.timeoutMs / 1000
-              } s (${what})`
-            : `Git host ${host} is unreachable: ${error.detail}`,
-        ),
-      );
-    }
-    let body: {
-      data?: Record<string, unknown> | null;
-      errors?: GraphqlError[];
-    };
-    try {
-      body = JSON.parse(text);
-    } catch {
-      const flat = text.replace(/\s+/g, ' ').trim();
-      return all(
-        new ServiceUnavailableError(
-          `${what} got an answer that is not JSON ("${
-            flat.length > 60 ? `${flat.slice(0, 60)}…` : flat
-          }"); check the apiBaseUrl of integrations.github for ${host}`,
-        ),
-      );
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return all(
-        new ServiceUnavailableError(
-          `${what} got JSON that is not a GraphQL answer; check the apiBaseUrl of integrations.github for ${host}`,
-        ),
-      );
-    }
-    const errors = Array.isArray(body.errors) ? body.errors : [];
-    // A spent GraphQL budget is answered 200 with an error of type
-    // RATE_LIMITED (docs.github.com, "Rate limits and node limits for the
-    // GraphQL API"): read this batch through REST.
-    const rateLimited = errors.find(
-      e => e?.type === 'RATE_LIMITED' || e?.type === 'RATE_LIMIT',
-    );
-    if (rateLimited) {
-      const reset = Number(response.headers['x-ratelimit-reset']);
-      return this.restUntil(
-        endpoint,
-        host,
-        locs,
-        {
-          kind: 'primary',
-          until: new Date(
-            Number.isFinite(reset) && reset > 0
-              ? reset * 1000
-              : Date.now() + 60_000,
-          ).toISOString(),
-        },
-        `${what} was refused: ${String(rateLimited.message ?? 'rate limited')}`,
-      );
-    }
-    const data =
-      body.data && typeof body.data === 'object' && !Array.isArray(body.data)
-        ? body.data
-        : undefined;
-    if (!data) {
-      const general = generalErrors(errors);
-      return all(
-        new ServiceUnavailableError(
-          general.length > 0
-            ? `${what} failed: ${general.join('; ')}`
-            : `${what} got an answer without data; check the apiBaseUrl of integrations.github for ${host}`,
-        ),
-      );
-    }
-    this.noteGraphqlRateLimit(host, data.rateLimit);
-    return readBranchHeadsAnswer(data, errors, locs, branches);
   }
 
   /**

@@ -43,9 +43,12 @@ export { rateLimitedUntil, sendWithRateLimitRetry } from './rateLimits';
 export type { RateLimitAnswer, RateLimitRetryOptions } from './rateLimits';
 export type {
   AccessGrantResult,
+  BranchProtection,
+  FileCommit,
   FileOnBranch,
   OpenedPullRequest,
   ReviewRequestResult,
+  TreeCommit,
 } from './GithubConfigRepoWriter';
 // The naming and records of change pull requests live in -common (the CLI
 // reads them too); re-exported for the packages that import them from here.

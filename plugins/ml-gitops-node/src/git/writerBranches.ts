@@ -18,7 +18,11 @@
 import { InputError } from '@backstage/errors';
 import type { ConfigRepoLocation } from './configRepoTypes';
 import { GithubWrites, json } from './githubWrites';
-import type { FileOnBranch } from './GithubConfigRepoWriter';
+import type {
+  FileCommit,
+  FileOnBranch,
+  TreeCommit,
+} from './GithubConfigRepoWriter';
 
 /** The head commit of a branch, or undefined when there is no such branch. */
 export async function getBranchHead(
@@ -100,13 +104,7 @@ export async function resetBranch(
 export async function createCommit(
   api: GithubWrites,
   loc: ConfigRepoLocation,
-  options: {
-    parent: string;
-    parentTree: string;
-    files: Record<string, string>;
-    message: string;
-    author?: { name: string; email: string };
-  },
+  options: TreeCommit,
 ): Promise<string> {
   const entries: Array<{
     path: string;
@@ -220,15 +218,7 @@ export async function getFile(
 export async function commitFile(
   api: GithubWrites,
   loc: ConfigRepoLocation,
-  options: {
-    branch: string;
-    path: string;
-    content: string;
-    blobSha?: string;
-    message: string;
-    /** The commit's author (the person the change is made for); default the token's identity. */
-    author?: { name: string; email: string };
-  },
+  options: FileCommit,
 ): Promise<string> {
   const response = await api.request(
     loc,

@@ -17,7 +17,10 @@
 // The writer's repository set-up: creating a config repo, its default branch, branch protection and access for code owners.
 import type { ConfigRepoLocation } from './configRepoTypes';
 import { GithubWrites, json } from './githubWrites';
-import type { AccessGrantResult } from './GithubConfigRepoWriter';
+import type {
+  AccessGrantResult,
+  BranchProtection,
+} from './GithubConfigRepoWriter';
 
 /**
  * Gives the code owners of a new repo write access, so that their reviews
@@ -170,11 +173,7 @@ export async function protectBranch(
   api: GithubWrites,
   loc: ConfigRepoLocation,
   branch: string,
-  options: {
-    /** The required checks, each from an app when `appId` is given. */
-    checks: Array<{ context: string; appId?: number }>;
-    approvals: number;
-  },
+  options: BranchProtection,
 ): Promise<void> {
   const response = await api.request(
     loc,

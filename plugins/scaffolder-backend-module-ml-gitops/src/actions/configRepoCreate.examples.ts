@@ -15,73 +15,49 @@
  */
 
 import { TemplateExample } from '@backstage/plugin-scaffolder-node';
-import yaml from 'yaml';
+import { stepExamples } from './exampleSteps';
+
+const configRepoExample = stepExamples({
+  id: 'config-repo',
+  action: 'ml-gitops:config-repo:create',
+  name: 'Create the config repo',
+});
 
 export const examples: TemplateExample[] = [
-  {
-    description:
-      'Create the config repo of a model, starting every environment at version 1 with a gate',
-    example: yaml.stringify({
-      steps: [
-        {
-          id: 'config-repo',
-          action: 'ml-gitops:config-repo:create',
-          name: 'Create the config repo',
-          input: {
-            repoUrl: 'github.com?owner=acme&repo=fraud-detector-config',
-            model: 'fraud-detector',
-            version: '1',
-            owners: ['@acme/ml-team'],
-            gates: { auc: { min: 0.92 }, latency_p95_ms: { max: 40 } },
-          },
-        },
-      ],
-    }),
-  },
-  {
-    description:
-      'Create a public config repo serving in one namespace of a remote cluster',
-    example: yaml.stringify({
-      steps: [
-        {
-          id: 'config-repo',
-          action: 'ml-gitops:config-repo:create',
-          name: 'Create the config repo',
-          input: {
-            repoUrl: 'https://github.com/acme/churn-model-config',
-            model: 'churn-model',
-            version: '3',
-            registry: 'mlflow-default',
-            owners: ['@acme/growth', 'lead@acme.example'],
-            visibility: 'public',
-            namespace: 'ml-serving',
-            destinationServer: 'https://prod-eu.k8s.acme.example',
-            replicas: 3,
-          },
-        },
-      ],
-    }),
-  },
-  {
-    description:
-      'Create a private config repo that Flux deploys: its objects applied on the cluster prod-eu, reading the repo with an existing Git credentials Secret',
-    example: yaml.stringify({
-      steps: [
-        {
-          id: 'config-repo',
-          action: 'ml-gitops:config-repo:create',
-          name: 'Create the config repo',
-          input: {
-            repoUrl: 'github.com?owner=acme&repo=ranker-config',
-            model: 'ranker',
-            version: '7',
-            owners: ['@acme/search'],
-            operator: 'flux',
-            fluxCluster: 'prod-eu',
-            fluxSecretRef: 'github-acme',
-          },
-        },
-      ],
-    }),
-  },
+  configRepoExample(
+    'Create the config repo of a model, starting every environment at version 1 with a gate',
+    {
+      repoUrl: 'github.com?owner=acme&repo=fraud-detector-config',
+      model: 'fraud-detector',
+      version: '1',
+      owners: ['@acme/ml-team'],
+      gates: { auc: { min: 0.92 }, latency_p95_ms: { max: 40 } },
+    },
+  ),
+  configRepoExample(
+    'Create a public config repo serving in one namespace of a remote cluster',
+    {
+      repoUrl: 'https://github.com/acme/churn-model-config',
+      model: 'churn-model',
+      version: '3',
+      registry: 'mlflow-default',
+      owners: ['@acme/growth', 'lead@acme.example'],
+      visibility: 'public',
+      namespace: 'ml-serving',
+      destinationServer: 'https://prod-eu.k8s.acme.example',
+      replicas: 3,
+    },
+  ),
+  configRepoExample(
+    'Create a private config repo that Flux deploys: its objects applied on the cluster prod-eu, reading the repo with an existing Git credentials Secret',
+    {
+      repoUrl: 'github.com?owner=acme&repo=ranker-config',
+      model: 'ranker',
+      version: '7',
+      owners: ['@acme/search'],
+      operator: 'flux',
+      fluxCluster: 'prod-eu',
+      fluxSecretRef: 'github-acme',
+    },
+  ),
 ];

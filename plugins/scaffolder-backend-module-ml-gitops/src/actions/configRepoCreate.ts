@@ -40,11 +40,15 @@ import {
 import { resolveStartingVersion } from './configRepoCreateServing';
 import { setUpConfigRepo } from './configRepoSetup';
 import {
+  configRepoCreateInput,
+  configRepoCreateOutput,
+} from './configRepoCreateSchema';
+import {
   logDryRunRegistration,
   registerConfigRepo,
 } from './configRepoRegistration';
 
-// The action ml-gitops:config-repo:create: its options, schema and handler (one cohesive thing; over 400 lines for the schema's per-field descriptions).
+// The action ml-gitops:config-repo:create: its options and handler; its fields are in configRepoCreateSchema.ts.
 
 /** Options of {@link createConfigRepoCreateAction}. @public */
 export type ConfigRepoCreateActionOptions = MlGitopsActionOptions & {
@@ -80,227 +84,8 @@ export function createConfigRepoCreateAction(
     examples,
     supportsDryRun: true,
     schema: {
-      input: {
-        repoUrl: z =>
-          z
-            .string()
-            .describe(
-              'The repo to create: github.com?owner=acme&repo=fraud-detector-config (RepoUrlPicker) or https://github.com/acme/fraud-detector-config',
-            ),
-        model: z =>
-          z
-            .string()
-            .describe("The model's name in the registry, e.g. fraud-detector"),
-        version: z =>
-          z
-            .string()
-            .describe(
-              'The registry version every environment starts with, e.g. "1"',
-            ),
-        registry: z =>
-          z
-            .string()
-            .describe(
-              'Which configured registry (mlGitops.registries) holds the model; defaults to the only one',
-            )
-            .optional(),
-        owners: z =>
-          z
-            .array(z.string())
-            .min(1)
-            .describe(
-              'CODEOWNERS of the repo: @org/team, @user or an email; they review production',
-            ),
-        gates: z =>
-          z
-            .record(
-              z.string(),
-              z.object({
-                min: z.number().optional().describe('Inclusive minimum'),
-                max: z.number().optional().describe('Inclusive maximum'),
-              }),
-            )
-            .describe(
-              'Performance gate: registry metric → { min, max }, e.g. { auc: { min: 0.92 } }',
-            )
-            .optional(),
-        runtime: z =>
-          z.string().describe('Serving runtime (default kserve)').optional(),
-        replicas: z =>
-          z
-            .number()
-            .int()
-            .min(0)
-            .describe('Serving replicas (default 2)')
-            .optional(),
-        description: z =>
-          z.string().describe('Description of the repository').optional(),
-        visibility: z =>
-          z
-            .enum(['private', 'internal', 'public'])
-            .describe('Repository visibility (default private)')
-            .optional(),
-        namespace: z =>
-          z
-            .string()
-            .describe(
-              'Kubernetes namespace the model serves in; {environment} is replaced per environment (default ml-{environment})',
-            )
-            .optional(),
-        argocdNamespace: z =>
-          z
-            .string()
-            .describe('Namespace of Argo CD Applications (default argocd)')
-            .optional(),
-        argocdProject: z =>
-          z.string().describe('Argo CD project (default default)').optional(),
-        destinationServer: z =>
-          z
-            .string()
-            .describe(
-              'Cluster API server the Applications deploy to (default https://kubernetes.default.svc)',
-            )
-            .optional(),
-        destinationName: z =>
-          z
-            .string()
-            .describe(
-              "Name of the cluster in Argo CD's cluster list the Applications deploy to, instead of destinationServer",
-            )
-            .optional(),
-        operator: z =>
-          z
-            .enum(['argocd', 'flux', 'none'])
-            .describe(
-              'Who deploys the repo: argocd registers the Applications with an Argo CD instance (the default when mlGitops.argocd.instances has one); flux commits Flux objects and applies them on a cluster of mlGitops.flux.clusters (the default when no Argo CD instance but a Flux cluster is configured); none only commits the Applications',
-            )
-            .optional(),
-        argocdInstance: z =>
-          z
-            .string()
-            .describe(
-              'Which instance of mlGitops.argocd.instances registers the Applications (default the first)',
-            )
-            .optional(),
-        // An addition to the design contract: operator flux and its inputs
-        // fluxCluster, fluxNamespace and fluxSecretRef; output fluxObjects.
-        fluxCluster: z =>
-          z
-            .string()
-            .describe(
-              'Which cluster of mlGitops.flux.clusters the Flux objects are applied on (operator flux; default the first)',
-            )
-            .optional(),
-        fluxNamespace: z =>
-          z
-            .string()
-            .describe(
-              'Namespace of the Flux objects (operator flux; default flux-system)',
-            )
-            .optional(),
-        fluxSecretRef: z =>
-          z
-            .string()
-            .describe(
-              'Name of an existing Secret in the Flux namespace holding the Git credentials of the repo (username/password or identity/known_hosts), for a private repo (operator flux); it is referenced, never created',
-            )
-            .optional(),
-        replaceApplications: z =>
-          z
-            .boolean()
-            .describe(
-              'When Argo CD already has an Application of the same name with another spec, replace its spec instead of refusing (default false)',
-            )
-            .optional(),
-        entityOwner: z =>
-          z
-            .string()
-            .describe(
-              "Owner of the model's catalog entity, e.g. group:default/fraud-ml; when set the repo also holds catalog-info.yaml (a Component with the ml-gitops annotations) for catalog:register",
-            )
-            .optional(),
-        entitySystem: z =>
-          z
-            .string()
-            .describe(
-              "System of the model's catalog entity, e.g. ml-serving (with entityOwner)",
-            )
-            .optional(),
-        autoRollback: z =>
-          z
-            .boolean()
-            .describe(
-              'Annotate the model\'s catalog entity with ml-gitops/auto-rollback: "true" (with entityOwner), so the backend opens a rollback pull request by itself when a canary analysis fails or the declared version does not serve (in the environments mlGitops.autoRollback enables, by default the last); merging stays a person\'s decision',
-            )
-            .optional(),
-        force: z =>
-          z
-            .boolean()
-            .describe(
-              'Create the repo even though the registry or gate checks of the version fail; needs a reason',
-            )
-            .optional(),
-        reason: z =>
-          z
-            .string()
-            .describe('Why the checks are overridden; logged')
-            .optional(),
-      },
-      output: {
-        remoteUrl: z => z.string().describe('HTTPS URL of the new repo'),
-        defaultBranch: z =>
-          z.string().describe('The default branch (the first environment)'),
-        annotations: z =>
-          z
-            .record(z.string(), z.string())
-            .describe(
-              'The ml-gitops annotations to put on the model entity (catalog-info.yaml)',
-            ),
-        applications: z =>
-          z
-            .array(
-              z.object({
-                name: z.string().describe('Name of the Application'),
-                instance: z
-                  .string()
-                  .describe('The Argo CD instance it is registered with'),
-                registration: z
-                  .enum(['created', 'unchanged', 'updated', 'dry-run'])
-                  .describe(
-                    'created, unchanged (it existed with this spec), updated (replaceApplications) or dry-run (not sent)',
-                  ),
-              }),
-            )
-            .describe(
-              'The Argo CD Applications registered, one per environment (operator argocd)',
-            )
-            .optional(),
-        fluxObjects: z =>
-          z
-            .array(
-              z.object({
-                kind: z.string().describe('GitRepository or Kustomization'),
-                name: z.string().describe('namespace/name of the object'),
-                cluster: z.string().describe('The cluster it is applied on'),
-                registration: z
-                  .enum(['created', 'unchanged', 'updated', 'dry-run'])
-                  .describe(
-                    'created, unchanged (it existed as applied), updated (an earlier apply differed) or dry-run (not sent)',
-                  ),
-              }),
-            )
-            .describe(
-              'The Flux objects applied, three per environment (operator flux)',
-            )
-            .optional(),
-        catalogInfoUrl: z =>
-          z
-            .string()
-            .describe(
-              "URL of the model's catalog-info.yaml in the new repo, for catalog:register (with entityOwner)",
-            )
-            .optional(),
-      },
+      input: configRepoCreateInput,
+      output: configRepoCreateOutput,
     },
     async handler(ctx) {
       const { input } = ctx;

@@ -17,7 +17,6 @@
 import { makeValidator, parseEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
-  branchNameProblem,
   manifestPathProblem,
   modelVersionSchema,
 } from '@ml-gitops/plugin-ml-gitops-common';
@@ -214,19 +213,6 @@ export function checkRepoNames(owner: string, repo: string, url: string) {
       )} does not name a GitHub owner and repository: the owner is letters, digits and "-", the repository letters, digits, "_", "-" and "."`,
     );
   }
-}
-
-/** A branch name this action builds from its input, checked as Git does. */
-export function checkBranchName(branch: string): string {
-  const problem = branchNameProblem(branch);
-  if (problem) {
-    throw new InputError(
-      `The branch name ${JSON.stringify(
-        branch,
-      )} that this input leads to is not valid in Git: it ${problem}`,
-    );
-  }
-  return branch;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

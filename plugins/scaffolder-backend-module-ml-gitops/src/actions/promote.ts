@@ -14,28 +14,23 @@
  * limitations under the License.
  */
 
-import {
-  AuthService,
-  BackstageCredentials,
-  DiscoveryService,
-} from '@backstage/backend-plugin-api';
+import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
-  CanaryAnalysis,
   canaryBlocksPromotion,
-  DeploymentsResponse,
   describeCanary,
-  EnvironmentStatus,
   getNextEnvironment,
   markdownText,
   mlGitopsDeploymentPromotePermission,
   setModelVersion,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { examples } from './promote.examples';
+import { canarySection, checkLiveStatus } from './promotionSource';
 import { checkEnvironment, checkReviewers } from './inputs';
 import {
   manifestPathInput,
+  overrideInput,
   pullRequestOutput,
   targetInput,
   environmentField,
@@ -58,112 +53,6 @@ export type PromoteActionOptions = MlGitopsActionOptions & {
   discovery?: DiscoveryService;
   auth?: AuthService;
 };
-
-type LiveCheck =
-  | { kind: 'ok'; status: EnvironmentStatus }
-  | { kind: 'bad'; status: EnvironmentStatus; problem: string }
-  | { kind: 'unknown'; problem: string };
-
-async function checkLiveStatus(
-  options: PromoteActionOptions,
-  initiator: () => Promise<BackstageCredentials>,
-  entityRef: string | undefined,
-  environment: string,
-): Promise<LiveCheck> {
-  if (!options.discovery || !options.auth) {
-    return {
-      kind: 'unknown',
-      problem: 'the ml-gitops backend is not wired to this action',
-    };
-  }
-  if (!entityRef) {
-    return {
-      kind: 'unknown',
-      problem: 'the live status needs entityRef; only a repoUrl was given',
-    };
-  }
-  let body: DeploymentsResponse;
-  try {
-    const baseUrl = await options.discovery.getBaseUrl('ml-gitops');
-    // As the person who started the task: the backend shows them only the
-    // models they may read, as it would in their browser.
-    const { token } = await options.auth.getPluginRequestToken({
-      onBehalfOf: await initiator(),
-      targetPluginId: 'ml-gitops',
-    });
-    const response = await fetch(
-      `${baseUrl}/v1/deployments?${new URLSearchParams({ entityRef })}`,
-      {
-        headers: { Authorization: `Bearer ${token}` },
-        signal: AbortSignal.timeout(15_000),
-      },
-    );
-    if (!response.ok) {
-      return {
-        kind: 'unknown',
-        problem: `the ml-gitops backend answered ${response.status} ${response.statusText}`,
-      };
-    }
-    body = (await response.json()) as DeploymentsResponse;
-  } catch (error) {
-    return {
-      kind: 'unknown',
-      problem: `the ml-gitops backend is unreachable (${
-        (error as Error).message
-      })`,
-    };
-  }
-  const status = body.environments?.find(e => e.name === environment);
-  if (!status) {
-    return {
-      kind: 'unknown',
-      problem: `the ml-gitops backend reports no environment ${environment}`,
-    };
-  }
-  const problems: string[] = [];
-  if (status.drift.state !== 'in-sync') {
-    problems.push(
-      `${environment} is ${status.drift.state}${
-        status.drift.reason ? ` (${status.drift.reason})` : ''
-      }, not in-sync`,
-    );
-  }
-  if (status.live && status.live.healthStatus !== 'Healthy') {
-    problems.push(
-      `${environment} is ${status.live.healthStatus} in ${status.live.source} (${status.live.application}), not Healthy`,
-    );
-  }
-  return problems.length > 0
-    ? { kind: 'bad', status, problem: problems.join('; ') }
-    : { kind: 'ok', status };
-}
-
-/** Markdown of the source environment's canary analysis, for the PR body. */
-function canarySection(environment: string, canary: CanaryAnalysis): string {
-  const lines = [
-    `**${environment} canary analysis**: ${markdownText(
-      describeCanary(canary),
-    )}`,
-  ];
-  const times = [
-    canary.startedAt ? `started ${canary.startedAt}` : '',
-    canary.finishedAt ? `finished ${canary.finishedAt}` : '',
-  ].filter(Boolean);
-  if (times.length > 0) {
-    lines.push('', `- ${times.join(', ')}`);
-  }
-  if (canary.metrics?.length) {
-    lines.push('', '| metric | phase | latest value |', '|---|---|---|');
-    for (const m of canary.metrics) {
-      lines.push(
-        `| ${markdownText(m.name)} | ${m.phase} | ${markdownText(
-          m.value ?? '—',
-        )} |`,
-      );
-    }
-  }
-  return lines.join('\n');
-}
 
 /**
  * `ml-gitops:promote`: opens a pull request into the next environment's
@@ -208,21 +97,7 @@ export function createPromoteAction(options: PromoteActionOptions) {
               "Promote even when the ml-gitops backend cannot tell the source environment's live status (unreachable); the pull request says so",
             )
             .optional(),
-        force: z =>
-          z
-            .boolean()
-            .describe(
-              'Open the pull request even though the registry, gate, live status or canary analysis checks fail; needs a reason',
-            )
-            .optional(),
-        reason: z =>
-          z
-            .string()
-            .max(1000)
-            .describe(
-              'Why the checks are overridden; stated in a warning in the pull request',
-            )
-            .optional(),
+        ...overrideInput('registry, gate, live status or canary analysis'),
       },
       output: pullRequestOutput('The branch holding the promotion'),
     },

@@ -15,49 +15,35 @@
  */
 
 import { TemplateExample } from '@backstage/plugin-scaffolder-node';
-import yaml from 'yaml';
+import { stepExamples } from './exampleSteps';
+
+const sealExample = stepExamples({
+  id: 'seal',
+  action: 'ml-gitops:secret:seal',
+  name: 'Open the pull request with the SealedSecret',
+});
 
 export const examples: TemplateExample[] = [
-  {
-    description:
-      'Seal a database password for production with the certificate configured for production (mlGitops.sealedSecrets.environments.production.certificateUrl, else mlGitops.sealedSecrets.certificateUrl), with the value from the template secrets',
-    example: yaml.stringify({
-      steps: [
-        {
-          id: 'seal',
-          action: 'ml-gitops:secret:seal',
-          name: 'Open the pull request with the SealedSecret',
-          input: {
-            entityRef: 'component:default/fraud-detector',
-            environment: 'production',
-            name: 'fraud-detector-db',
-            namespace: 'ml-serving',
-            data: { password: '${{ secrets.password }}' },
-          },
-        },
-      ],
-    }),
-  },
-  {
-    description:
-      'Seal an API key usable by any Secret name in its namespace, with a pasted certificate (refused unless mlGitops.sealedSecrets.allowPastedCertificate is true)',
-    example: yaml.stringify({
-      steps: [
-        {
-          id: 'seal',
-          action: 'ml-gitops:secret:seal',
-          name: 'Open the pull request with the SealedSecret',
-          input: {
-            entityRef: 'component:default/fraud-detector',
-            environment: 'dev',
-            name: 'feature-store-api',
-            namespace: 'ml-serving',
-            scope: 'namespace-wide',
-            data: { 'api-key': '${{ secrets.apiKey }}' },
-            certificate: '${{ parameters.certificate }}',
-          },
-        },
-      ],
-    }),
-  },
+  sealExample(
+    'Seal a database password for production with the certificate configured for production (mlGitops.sealedSecrets.environments.production.certificateUrl, else mlGitops.sealedSecrets.certificateUrl), with the value from the template secrets',
+    {
+      entityRef: 'component:default/fraud-detector',
+      environment: 'production',
+      name: 'fraud-detector-db',
+      namespace: 'ml-serving',
+      data: { password: '${{ secrets.password }}' },
+    },
+  ),
+  sealExample(
+    'Seal an API key usable by any Secret name in its namespace, with a pasted certificate (refused unless mlGitops.sealedSecrets.allowPastedCertificate is true)',
+    {
+      entityRef: 'component:default/fraud-detector',
+      environment: 'dev',
+      name: 'feature-store-api',
+      namespace: 'ml-serving',
+      scope: 'namespace-wide',
+      data: { 'api-key': '${{ secrets.apiKey }}' },
+      certificate: '${{ parameters.certificate }}',
+    },
+  ),
 ];

@@ -15,43 +15,31 @@
  */
 
 import { TemplateExample } from '@backstage/plugin-scaffolder-node';
-import yaml from 'yaml';
+import { stepExamples } from './exampleSteps';
+
+const rejectExample = stepExamples({
+  id: 'reject',
+  action: 'ml-gitops:version:reject',
+  name: 'Reject the version',
+});
+
+const unrejectExample = stepExamples({
+  id: 'unreject',
+  action: 'ml-gitops:version:unreject',
+  name: 'Clear the rejection',
+});
 
 export const rejectExamples: TemplateExample[] = [
-  {
-    description: 'Reject a version found wanting before it reached production',
-    example: yaml.stringify({
-      steps: [
-        {
-          id: 'reject',
-          action: 'ml-gitops:version:reject',
-          name: 'Reject the version',
-          input: {
-            entityRef: 'component:default/fraud-detector',
-            version: '13',
-            reason: 'Leaks card numbers into its explanations',
-          },
-        },
-      ],
-    }),
-  },
+  rejectExample('Reject a version found wanting before it reached production', {
+    entityRef: 'component:default/fraud-detector',
+    version: '13',
+    reason: 'Leaks card numbers into its explanations',
+  }),
 ];
 
 export const unrejectExamples: TemplateExample[] = [
-  {
-    description: 'Un-reject a version cleared by the investigation',
-    example: yaml.stringify({
-      steps: [
-        {
-          id: 'unreject',
-          action: 'ml-gitops:version:unreject',
-          name: 'Clear the rejection',
-          input: {
-            entityRef: 'component:default/fraud-detector',
-            version: '13',
-          },
-        },
-      ],
-    }),
-  },
+  unrejectExample('Un-reject a version cleared by the investigation', {
+    entityRef: 'component:default/fraud-detector',
+    version: '13',
+  }),
 ];

@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+// The Kubeflow Model Registry's REST client: the reads ML GitOps makes, and errors that say what to fix.
 import {
   AuthenticationError,
   InputError,
@@ -23,10 +24,17 @@ import {
 import { z } from 'zod';
 import { fetchWithTimeout, parseJsonOrUndefined } from '../http';
 import {
-  KubeflowApiMetadataValue,
+  apiArtifactList,
+  apiError,
+  apiModelVersion,
+  apiRegisteredModel,
+  modelArtifactsOf,
+  modelVersionOf,
+  registeredModelOf,
+} from './kubeflowAnswers';
+import {
   KubeflowModelArtifact,
   KubeflowModelVersion,
-  KubeflowProperties,
   KubeflowRegisteredModel,
 } from './types';
 
@@ -69,126 +77,6 @@ const PAGE_SIZE = 100;
 /** A version with more artifact pages than this is not read further. */
 const MAX_PAGES = 10;
 
-/*
- * MetadataValue (oneOf, discriminated by metadataType). MetadataIntValue
- * sends its int32 as a string (`int_value`, pattern ^-?([1-9][0-9]{0,8}|0)$);
- * a number is taken too.
- */
-const metadataValue = z.union([
-  z.looseObject({
-    metadataType: z.literal('MetadataDoubleValue'),
-    double_value: z.number(),
-  }),
-  z.looseObject({
-    metadataType: z.literal('MetadataIntValue'),
-    int_value: z.union([z.string(), z.number()]),
-  }),
-  z.looseObject({
-    metadataType: z.literal('MetadataStringValue'),
-    string_value: z.string(),
-  }),
-  z.looseObject({
-    metadataType: z.literal('MetadataBoolValue'),
-    bool_value: z.boolean(),
-  }),
-  // MetadataStructValue, MetadataProtoValue and types added later: kept
-  // out of metrics and tags, never a reason to refuse the answer.
-  z.looseObject({ metadataType: z.string() }),
-]);
-
-const customProperties = z.record(z.string(), metadataValue).optional();
-
-/** BaseResource and BaseResourceDates; the id is an int64 sent as a string. */
-const baseResource = {
-  id: z.union([z.string(), z.number()]).transform(String),
-  name: z.string().optional(),
-  customProperties,
-  createTimeSinceEpoch: z.union([z.string(), z.number()]).optional(),
-  lastUpdateTimeSinceEpoch: z.union([z.string(), z.number()]).optional(),
-};
-
-const apiRegisteredModel = z.looseObject({
-  ...baseResource,
-  name: z.string(),
-  state: z.string().optional(),
-  owner: z.string().optional(),
-});
-
-const apiModelVersion = z.looseObject({
-  ...baseResource,
-  name: z.string(),
-  registeredModelId: z.union([z.string(), z.number()]).transform(String),
-  state: z.string().optional(),
-  author: z.string().optional(),
-});
-
-/** An item of ArtifactList: any Artifact, told apart by artifactType. */
-const apiArtifact = z.looseObject({
-  ...baseResource,
-  artifactType: z.string().optional(),
-  uri: z.string().optional(),
-  state: z.string().optional(),
-  modelFormatName: z.string().optional(),
-  modelFormatVersion: z.string().optional(),
-});
-
-/** ArtifactList: `items` plus BaseResourceList's paging fields. */
-const apiArtifactList = z.looseObject({
-  items: z.array(apiArtifact).nullish(),
-  nextPageToken: z.string().optional(),
-  size: z.number().optional(),
-});
-
-/** The spec's Error schema: `code` (the HTTP status text) and `message`. */
-const apiError = z.looseObject({ code: z.string(), message: z.string() });
-
-function isoOf(ms: string | number | undefined): string | undefined {
-  const n = typeof ms === 'string' ? Number(ms) : ms;
-  return n !== undefined && Number.isFinite(n) && n > 0
-    ? new Date(n).toISOString()
-    : undefined;
-}
-
-/**
- * Custom properties as metrics and tags: doubles and ints are metrics,
- * strings and booleans are tags (the rejection markers among them).
- *
- * @public
- */
-export function kubeflowProperties(
-  properties: Record<string, KubeflowApiMetadataValue> | undefined,
-): KubeflowProperties {
-  const metrics: Record<string, number> = {};
-  const tags: Record<string, string> = {};
-  for (const [key, value] of Object.entries(properties ?? {})) {
-    switch (value.metadataType) {
-      case 'MetadataDoubleValue':
-        if (typeof value.double_value === 'number') {
-          metrics[key] = value.double_value;
-        }
-        break;
-      case 'MetadataIntValue': {
-        const n = Number(value.int_value);
-        if (value.int_value !== '' && Number.isFinite(n)) metrics[key] = n;
-        break;
-      }
-      case 'MetadataStringValue':
-        if (typeof value.string_value === 'string') {
-          tags[key] = value.string_value;
-        }
-        break;
-      case 'MetadataBoolValue':
-        if (typeof value.bool_value === 'boolean') {
-          tags[key] = String(value.bool_value);
-        }
-        break;
-      default:
-      // Struct and proto values are base64 bytes: neither.
-    }
-  }
-  return { metrics, tags };
-}
-
 /**
  * A client of the Kubeflow Model Registry's REST API (v1alpha3), for what
  * ML GitOps reads: a registered model by name, a version of it by name, and
@@ -230,17 +118,9 @@ export class KubeflowClient {
   ): Promise<KubeflowRegisteredModel | undefined> {
     const body = await this.get('registered_model', { name }, true);
     if (body === undefined) return undefined;
-    const m = this.parse(apiRegisteredModel, body, 'registered_model');
-    return {
-      id: m.id,
-      name: m.name,
-      state: m.state ?? 'LIVE',
-      ...(m.owner ? { owner: m.owner } : {}),
-      ...(isoOf(m.createTimeSinceEpoch)
-        ? { createdAt: isoOf(m.createTimeSinceEpoch) }
-        : {}),
-      properties: kubeflowProperties(m.customProperties),
-    };
+    return registeredModelOf(
+      this.parse(apiRegisteredModel, body, 'registered_model'),
+    );
   }
 
   /**
@@ -259,7 +139,7 @@ export class KubeflowClient {
     );
     return body === undefined
       ? undefined
-      : this.modelVersionOf(body, 'model_version');
+      : modelVersionOf(this.parse(apiModelVersion, body, 'model_version'));
   }
 
   /**
@@ -269,7 +149,9 @@ export class KubeflowClient {
   async getModelVersion(id: string): Promise<KubeflowModelVersion | undefined> {
     const endpoint = `model_versions/${encodeURIComponent(id)}`;
     const body = await this.get(endpoint, {}, true);
-    return body === undefined ? undefined : this.modelVersionOf(body, endpoint);
+    return body === undefined
+      ? undefined
+      : modelVersionOf(this.parse(apiModelVersion, body, endpoint));
   }
 
   /**
@@ -296,47 +178,11 @@ export class KubeflowClient {
         false,
       );
       const list = this.parse(apiArtifactList, body, endpoint);
-      for (const a of list.items ?? []) {
-        // The server filters by artifactType; one that does not is
-        // filtered here.
-        if (a.artifactType && a.artifactType !== 'model-artifact') continue;
-        artifacts.push({
-          id: a.id,
-          ...(a.name ? { name: a.name } : {}),
-          ...(a.uri ? { uri: a.uri } : {}),
-          ...(a.state ? { state: a.state } : {}),
-          ...(a.modelFormatName ? { modelFormatName: a.modelFormatName } : {}),
-          ...(a.modelFormatVersion
-            ? { modelFormatVersion: a.modelFormatVersion }
-            : {}),
-          properties: kubeflowProperties(a.customProperties),
-        });
-      }
+      artifacts.push(...modelArtifactsOf(list));
       pageToken = list.nextPageToken ?? '';
       if (!pageToken || (list.items ?? []).length === 0) break;
     }
     return artifacts;
-  }
-
-  private modelVersionOf(
-    body: unknown,
-    endpoint: string,
-  ): KubeflowModelVersion {
-    const v = this.parse(apiModelVersion, body, endpoint);
-    return {
-      id: v.id,
-      name: v.name,
-      registeredModelId: v.registeredModelId,
-      state: v.state ?? 'LIVE',
-      ...(v.author ? { author: v.author } : {}),
-      ...(isoOf(v.createTimeSinceEpoch)
-        ? { createdAt: isoOf(v.createTimeSinceEpoch) }
-        : {}),
-      ...(isoOf(v.lastUpdateTimeSinceEpoch)
-        ? { updatedAt: isoOf(v.lastUpdateTimeSinceEpoch) }
-        : {}),
-      properties: kubeflowProperties(v.customProperties),
-    };
   }
 
   private parse<T>(schema: z.ZodType<T>, body: unknown, endpoint: string): T {

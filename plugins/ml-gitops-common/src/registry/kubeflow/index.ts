@@ -16,4 +16,5 @@
 
 export * from './types';
 export * from './KubeflowClient';
+export { kubeflowProperties } from './kubeflowAnswers';
 export * from './versionFacts';

@@ -45,11 +45,20 @@ export async function getModelVersion(
   version: string,
 ): Promise<MlflowModelVersion | undefined> {
   const body = await requests.get('model-versions/get', { name, version });
+  return modelVersionIn(requests, body, 'model-versions/get');
+}
+
+/** The version in a `{ model_version }` answer, normalised; undefined for none. */
+function modelVersionIn(
+  requests: MlflowRequests,
+  body: unknown,
+  endpoint: string,
+): MlflowModelVersion | undefined {
   if (body === undefined) return undefined;
   const parsed = requests.parse(
     z.object({ model_version: apiModelVersion }),
     body,
-    'model-versions/get',
+    endpoint,
   );
   return normalizeMlflowModelVersion(parsed.model_version);
 }
@@ -150,13 +159,7 @@ export async function getModelVersionByAlias(
     (code, message) =>
       code === 'INVALID_PARAMETER_VALUE' && /alias .* not found/i.test(message),
   );
-  if (body === undefined) return undefined;
-  const parsed = requests.parse(
-    z.object({ model_version: apiModelVersion }),
-    body,
-    'registered-models/alias',
-  );
-  return normalizeMlflowModelVersion(parsed.model_version);
+  return modelVersionIn(requests, body, 'registered-models/alias');
 }
 
 /** What `MlflowClient.searchModelVersions` does. */

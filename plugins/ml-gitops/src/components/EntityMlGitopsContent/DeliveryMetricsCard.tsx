@@ -37,7 +37,13 @@ import {
   type MeasuredMedian,
   type MetricsWindow,
 } from './deliveryMetrics';
-import { CHART_WIDTH, ChartLegendItem, useChartStyles } from './chartParts';
+import {
+  CHART_WIDTH,
+  ChartDrawing,
+  ChartLegendItem,
+  ChartValueAxis,
+  useChartStyles,
+} from './chartParts';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Events asked for per page of the audit export (the route's maximum). */
@@ -179,37 +185,14 @@ function FrequencyChart(props: { metrics: DeliveryMetrics }) {
 
   return (
     <figure style={{ margin: 0 }}>
-      <svg
-        className={chart.svg}
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        role="img"
-        aria-label={label}
-      >
-        <line
-          x1={PADDING.left}
-          x2={WIDTH - PADDING.right}
-          y1={bottom}
-          y2={bottom}
-          stroke={theme.palette.divider}
+      <ChartDrawing height={HEIGHT} label={label}>
+        <ChartValueAxis
+          left={PADDING.left}
+          right={WIDTH - PADDING.right}
+          top={PADDING.top}
+          bottom={bottom}
+          most={most}
         />
-        <text
-          x={PADDING.left - 6}
-          y={PADDING.top + 4}
-          textAnchor="end"
-          fontSize={11}
-          fill={theme.palette.text.secondary}
-        >
-          {most}
-        </text>
-        <text
-          x={PADDING.left - 6}
-          y={bottom}
-          textAnchor="end"
-          fontSize={11}
-          fill={theme.palette.text.secondary}
-        >
-          0
-        </text>
         {metrics.buckets.map((bucket, index) => {
           const x = PADDING.left + slot * index + (slot - barWidth) / 2;
           const deployed = height(bucket.deployments);
@@ -263,7 +246,7 @@ function FrequencyChart(props: { metrics: DeliveryMetrics }) {
         >
           {day(metrics.to)}
         </text>
-      </svg>
+      </ChartDrawing>
       <figcaption className={chart.legend}>
         <ChartLegendItem color={colors.deployments}>
           Deployments (deploys and promotions) per {unit}

@@ -18,7 +18,13 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles, useTheme } from '@material-ui/core/styles';
 import type { Deployment } from '@ml-gitops/plugin-ml-gitops-common';
 import { formatAbsolute, formatDuration } from '../common';
-import { CHART_WIDTH, ChartLegendItem, useChartStyles } from './chartParts';
+import {
+  CHART_WIDTH,
+  ChartDrawing,
+  ChartLegendItem,
+  ChartValueAxis,
+  useChartStyles,
+} from './chartParts';
 import { median } from './deliveryMetrics';
 
 const WIDTH = CHART_WIDTH;
@@ -97,11 +103,9 @@ export function TimeToServeChart(props: {
 
   return (
     <figure style={{ margin: 0 }}>
-      <svg
-        className={chart.svg}
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        role="img"
-        aria-label={`Time to serve of the last ${
+      <ChartDrawing
+        height={HEIGHT}
+        label={`Time to serve of the last ${
           measured.length
         } deployments; rollback target ${formatDuration(targetSeconds)}`}
       >
@@ -112,31 +116,13 @@ export function TimeToServeChart(props: {
           y2={PADDING.top + plotHeight}
           stroke={theme.palette.divider}
         />
-        <line
-          x1={PADDING.left}
-          x2={WIDTH - PADDING.right}
-          y1={PADDING.top + plotHeight}
-          y2={PADDING.top + plotHeight}
-          stroke={theme.palette.divider}
+        <ChartValueAxis
+          left={PADDING.left}
+          right={WIDTH - PADDING.right}
+          top={PADDING.top}
+          bottom={PADDING.top + plotHeight}
+          most={formatDuration(maxValue)}
         />
-        <text
-          x={PADDING.left - 6}
-          y={PADDING.top + 4}
-          textAnchor="end"
-          fontSize={11}
-          fill={theme.palette.text.secondary}
-        >
-          {formatDuration(maxValue)}
-        </text>
-        <text
-          x={PADDING.left - 6}
-          y={PADDING.top + plotHeight}
-          textAnchor="end"
-          fontSize={11}
-          fill={theme.palette.text.secondary}
-        >
-          0
-        </text>
         {measured.map((deployment, index) => {
           const value = deployment.timeToServeSeconds!;
           const top = y(value);
@@ -180,7 +166,7 @@ export function TimeToServeChart(props: {
         >
           rollback target {formatDuration(targetSeconds)}
         </text>
-      </svg>
+      </ChartDrawing>
       <figcaption className={classes.summary}>
         <div className={chart.legend}>
           <ChartLegendItem color={colors.deploy}>

@@ -16,10 +16,11 @@
 
 import type { ReactNode } from 'react';
 import Typography from '@material-ui/core/Typography';
-import { makeStyles } from '@material-ui/core/styles';
+import { makeStyles, useTheme } from '@material-ui/core/styles';
 
 // What the tab's two SVG charts (delivery metrics, time to serve) share: the
-// drawing's width, how it scales, and the legend of colour swatches.
+// drawing, its width and how it scales, the value axis' baseline and labels,
+// and the legend of colour swatches.
 
 /** The width of a chart's drawing, in SVG units. */
 export const CHART_WIDTH = 640;
@@ -46,6 +47,28 @@ export const useChartStyles = makeStyles(theme => ({
   },
 }));
 
+/**
+ * A chart's drawing: {@link CHART_WIDTH} by `height` SVG units, scaled to
+ * the card, and one image named `label` to assistive technology.
+ */
+export function ChartDrawing(props: {
+  height: number;
+  label: string;
+  children: ReactNode;
+}) {
+  const classes = useChartStyles();
+  return (
+    <svg
+      className={classes.svg}
+      viewBox={`0 0 ${CHART_WIDTH} ${props.height}`}
+      role="img"
+      aria-label={props.label}
+    >
+      {props.children}
+    </svg>
+  );
+}
+
 /** One entry of a chart's legend: a swatch of the colour, and what it marks. */
 export function ChartLegendItem(props: { color: string; children: ReactNode }) {
   const classes = useChartStyles();
@@ -54,5 +77,44 @@ export function ChartLegendItem(props: { color: string; children: ReactNode }) {
       <span className={classes.swatch} style={{ background: props.color }} />
       {props.children}
     </Typography>
+  );
+}
+
+/**
+ * The baseline of a chart's plot, from `left` to `right` at `bottom`, and
+ * the labels of its value axis: `most` at `top`, 0 at the baseline.
+ */
+export function ChartValueAxis(props: {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+  most: ReactNode;
+}) {
+  const theme = useTheme();
+  const { left, right, top, bottom } = props;
+  const label = (y: number, text: ReactNode) => (
+    <text
+      x={left - 6}
+      y={y}
+      textAnchor="end"
+      fontSize={11}
+      fill={theme.palette.text.secondary}
+    >
+      {text}
+    </text>
+  );
+  return (
+    <>
+      <line
+        x1={left}
+        x2={right}
+        y1={bottom}
+        y2={bottom}
+        stroke={theme.palette.divider}
+      />
+      {label(top + 4, props.most)}
+      {label(bottom, 0)}
+    </>
   );
 }
