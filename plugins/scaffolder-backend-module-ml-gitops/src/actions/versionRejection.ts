@@ -19,7 +19,6 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   mlGitopsVersionRejectPermission,
   mlGitopsVersionUnrejectPermission,
-  versionRejection,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { rejectExamples, unrejectExamples } from './versionRejection.examples';
 import { checkNonEmptyText, checkVersion } from './inputs';
@@ -51,7 +50,7 @@ async function registryVersion(
   if (!registry.client) {
     throw new InputError(`Cannot reach the registry: ${registry.problem}`);
   }
-  const found = await registry.client.getModelVersion(model, version);
+  const found = await registry.client.getVersion(model, version);
   if (!found) {
     throw new InputError(
       `${model} version ${version} does not exist in the registry ${registry.name}`,
@@ -113,7 +112,7 @@ export function createRejectVersionAction(options: MlGitopsActionOptions) {
       await ctx.checkpoint({
         key: `ml-gitops.version.reject.${target.entityRef}.${version}`,
         fn: async () => {
-          await client.rejectModelVersion(model, version, {
+          await client.rejectVersion(model, version, {
             reason,
             by: ctx.user?.ref ?? 'unknown',
             at: new Date().toISOString(),
@@ -168,7 +167,7 @@ export function createUnrejectVersionAction(options: MlGitopsActionOptions) {
         target,
         version,
       );
-      const rejection = versionRejection(found);
+      const rejection = found.rejection;
       if (!rejection) {
         throw new InputError(
           `${model} version ${version} is not rejected in the registry ${registry.name}; nothing to un-reject`,
@@ -184,7 +183,7 @@ export function createUnrejectVersionAction(options: MlGitopsActionOptions) {
       await ctx.checkpoint({
         key: `ml-gitops.version.unreject.${target.entityRef}.${version}`,
         fn: async () => {
-          await client.unrejectModelVersion(model, version);
+          await client.unrejectVersion(model, version);
         },
       });
       ctx.logger.info(

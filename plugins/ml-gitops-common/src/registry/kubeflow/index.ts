@@ -17,3 +17,4 @@
 export * from './types';
 export * from './KubeflowClient';
 export * from './versionFacts';
+export * from './KubeflowRegistryClient';
