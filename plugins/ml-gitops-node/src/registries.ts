@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { createExtensionPoint } from '@backstage/backend-plugin-api';
 import {
   createRegistryClient,
   ModelManifest,
@@ -110,3 +111,28 @@ export function registryAccess(
 function isBuiltIn(type: string): boolean {
   return (REGISTRY_CLIENT_TYPES as readonly string[]).includes(type);
 }
+
+/**
+ * Lets a backend module of the scaffolder give the ML GitOps actions the
+ * client of a registry whose type is not built in (neither `mlflow` nor
+ * `kubeflow`), under the name of its entry in `mlGitops.registries`, so
+ * templates deploy, promote, roll back and reject versions held there. A
+ * module that adds such a registry to the backend plugin
+ * (`mlGitopsSourcesExtensionPoint.addRegistry`) adds its client here too.
+ *
+ * @public
+ */
+export interface MlGitopsRegistryClientsExtensionPoint {
+  addRegistryClient(name: string, client: ModelRegistryClient): void;
+}
+
+/**
+ * The extension point of {@link MlGitopsRegistryClientsExtensionPoint},
+ * provided by the scaffolder module `scaffolder-backend-module-ml-gitops`.
+ *
+ * @public
+ */
+export const mlGitopsRegistryClientsExtensionPoint =
+  createExtensionPoint<MlGitopsRegistryClientsExtensionPoint>({
+    id: 'ml-gitops.registry-clients',
+  });

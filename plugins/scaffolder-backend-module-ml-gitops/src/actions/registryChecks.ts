@@ -63,7 +63,10 @@ export function registryFor(
   config: MlGitopsActionsConfig,
   options: { registryName?: string; manifest: Pick<ModelManifest, 'registry'> },
 ): RegistryAccess {
-  return registryAccess(config.registries, options);
+  return registryAccess(config.registries, {
+    ...options,
+    clients: config.registryClients,
+  });
 }
 
 export async function checkRegistry(
