@@ -51,6 +51,7 @@ export async function resolveStartingVersion(
   storageUri: string;
   modelFormat: string;
   registryUrl?: string;
+  registryType?: string;
 }> {
   const registryName = input.registry ?? config.registries[0]?.name;
   const gates = input.gates ?? {};
@@ -130,5 +131,8 @@ export async function resolveStartingVersion(
     storageUri,
     modelFormat: format.format,
     registryUrl: registry.url,
+    ...(registry.type && registry.type !== 'mlflow'
+      ? { registryType: registry.type }
+      : {}),
   };
 }

@@ -29,6 +29,10 @@ import {
 } from '../__testUtils__/fakeKubeflow';
 import { makeContext, makeOptions, outputsOf } from '../__testUtils__/setup';
 import { createDeployAction } from './deploy';
+import { createConfigRepoCreateAction } from './configRepoCreate';
+import { fakeGithubOwner } from '../__testUtils__/fakeGithubOwner';
+import { LocalConfigRepo } from '../__testUtils__/gitRepos';
+import yaml from 'yaml';
 import {
   createRejectVersionAction,
   createUnrejectVersionAction,
@@ -259,6 +263,55 @@ describe('the actions on a Kubeflow Model Registry', () => {
         makeContext({ ...input, reason: 'Leaks PII' }, { isDryRun: true }).ctx,
       );
       expect(patches).toEqual([]);
+    });
+  });
+
+  describe('ml-gitops:config-repo:create', () => {
+    let remote: LocalConfigRepo;
+    beforeEach(() => {
+      remote = new LocalConfigRepo();
+    });
+    afterEach(() => remote.cleanup());
+
+    it("serves the model artifact's uri in its model format, and has the validate workflow ask the Kubeflow registry", async () => {
+      const github = fakeGithubOwner({ owner: 'acme', type: 'Organization' });
+      server.use(
+        ...github.handlers,
+        ...fakeKubeflow('fraud-detector', [
+          { version: '1', metrics: { auc: 0.95 }, modelFormatName: 'ONNX' },
+        ]),
+      );
+      const action = createConfigRepoCreateAction({
+        ...makeOptions({
+          registries: [
+            { name: 'models-kf', type: 'kubeflow', url: KUBEFLOW_URL },
+          ],
+        }),
+        remoteUrl: () => remote.bare,
+      });
+      const { ctx, logs } = makeContext({
+        repoUrl: 'github.com?owner=acme&repo=fraud-detector-config',
+        model: 'fraud-detector',
+        version: '1',
+        owners: ['@acme/ml-team'],
+      });
+      await action.handler(ctx);
+      const dev = remote.show('dev', 'deploy/model.yaml');
+      expect(dev).toContain(`storage_uri: "${fakeKubeflowUri('1')}"`);
+      expect(dev).toContain('registry: models-kf');
+      expect(
+        yaml.parse(remote.show('dev', 'deploy/chart/values.yaml')).model_format,
+      ).toBe('onnx');
+      expect(logs.join('\n')).toContain(
+        "modelFormat onnx (the registry's model format)",
+      );
+      const workflow = yaml.parse(
+        remote.show('production', '.github/workflows/validate.yaml'),
+      );
+      expect(workflow.env).toEqual({
+        ML_GITOPS_REGISTRY_URL: KUBEFLOW_URL,
+        ML_GITOPS_REGISTRY_TYPE: 'kubeflow',
+      });
     });
   });
 });
