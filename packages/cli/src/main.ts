@@ -50,7 +50,7 @@ Options:
   --registry-url URL   MLflow tracking server, or Kubeflow Model Registry REST
                        service with --registry-type kubeflow (default:
                        $ML_GITOPS_REGISTRY_URL)
-  --registry-type TYPE mlflow or kubeflow (default: $ML_GITOPS_REGISTRY_TYPE,
+  --registry-type TYPE  mlflow or kubeflow (default: $ML_GITOPS_REGISTRY_TYPE,
                        else mlflow)
   --token-env NAME     environment variable holding the registry's bearer token
                        (default: ML_GITOPS_REGISTRY_TOKEN, used when set)
