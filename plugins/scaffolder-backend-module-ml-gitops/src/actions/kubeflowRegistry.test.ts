@@ -30,6 +30,8 @@ import {
 import { makeContext, makeOptions, outputsOf } from '../__testUtils__/setup';
 import { createDeployAction } from './deploy';
 import { createConfigRepoCreateAction } from './configRepoCreate';
+import { createRollbackAction } from './rollback';
+import { fakePullsApi } from '../__testUtils__/fakePulls';
 import { fakeGithubOwner } from '../__testUtils__/fakeGithubOwner';
 import { LocalConfigRepo } from '../__testUtils__/gitRepos';
 import yaml from 'yaml';
@@ -48,6 +50,8 @@ import {
 const server = setupServer();
 registerMswTestHooks(server);
 registerContractChecks(server);
+// Real git repositories on disk for config-repo:create and rollback.
+jest.setTimeout(60_000);
 
 const input = { entityRef: 'component:default/fraud-detector', version: '13' };
 const kubeflowManifest = (version: string, storage = false) => {
@@ -312,6 +316,65 @@ describe('the actions on a Kubeflow Model Registry', () => {
         ML_GITOPS_REGISTRY_URL: KUBEFLOW_URL,
         ML_GITOPS_REGISTRY_TYPE: 'kubeflow',
       });
+    });
+  });
+
+  describe('ml-gitops:rollback', () => {
+    let local: LocalConfigRepo;
+    beforeEach(() => {
+      local = new LocalConfigRepo();
+    });
+    afterEach(() => local.cleanup());
+
+    it('skips a rejected version and marks the version it leaves rejected', async () => {
+      local.commit('Initial config', {
+        'deploy/model.yaml': kubeflowManifest('11'),
+      });
+      for (const v of ['12', '13']) {
+        local.commit(`Deploy fraud-detector ${v} to dev`, {
+          'deploy/model.yaml': kubeflowManifest(v),
+        });
+      }
+      local.pushAll();
+      const versions: FakeKubeflowVersion[] = [
+        { version: '11', metrics: { auc: 0.95 } },
+        {
+          version: '12',
+          metrics: { auc: 0.95 },
+          tags: {
+            validation_status: 'rejected',
+            'ml-gitops.rejected_reason': 'leaks PII',
+          },
+        },
+        { version: '13', metrics: { auc: 0.95 } },
+      ];
+      const api = fakePullsApi();
+      server.use(...api.handlers, ...fakeKubeflow('fraud-detector', versions));
+      const action = createRollbackAction({
+        ...makeOptions({
+          registries: [
+            { name: 'models-kf', type: 'kubeflow', url: KUBEFLOW_URL },
+          ],
+        }),
+        remoteUrl: () => local.bare,
+      });
+      const { ctx, logs } = makeContext({
+        entityRef: 'component:default/fraud-detector',
+        environment: 'dev',
+        reason: 'p95 latency doubled after the deploy',
+      });
+      await action.handler(ctx);
+      expect(outputsOf(ctx).previousVersion).toBe('11');
+      expect(logs.join('\n')).toContain(
+        'Skipping version 12: rejected in the registry ("leaks PII")',
+      );
+      expect(versions[2].tags).toEqual({
+        validation_status: 'rejected',
+        'ml-gitops.rejected_reason': 'p95 latency doubled after the deploy',
+        'ml-gitops.rejected_by': 'user:default/alice',
+        'ml-gitops.rejected_at': expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      });
+      expect(versions[2].metrics).toEqual({ auc: 0.95 });
     });
   });
 });

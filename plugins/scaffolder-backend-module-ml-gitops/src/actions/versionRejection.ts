@@ -71,7 +71,7 @@ export function createRejectVersionAction(options: MlGitopsActionOptions) {
   return createTemplateAction({
     id: 'ml-gitops:version:reject',
     description:
-      'Marks a model version rejected in the registry (validation_status=rejected with the reason, who and when), so it is not deployed or promoted.',
+      'Marks a model version rejected in the registry (validation_status=rejected with the reason, who and when: MLflow tags, Kubeflow custom properties), so it is not deployed or promoted.',
     examples: rejectExamples,
     supportsDryRun: true,
     schema: {
@@ -138,7 +138,7 @@ export function createUnrejectVersionAction(options: MlGitopsActionOptions) {
   return createTemplateAction({
     id: 'ml-gitops:version:unreject',
     description:
-      "Clears a model version's rejection in the registry (the validation_status and ml-gitops.rejected_* tags), so it may be deployed again.",
+      "Clears a model version's rejection in the registry (the validation_status and ml-gitops.rejected_* tags or Kubeflow custom properties), so it may be deployed again.",
     examples: unrejectExamples,
     supportsDryRun: true,
     schema: {
