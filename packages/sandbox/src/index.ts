@@ -15,8 +15,8 @@
  */
 
 /**
- * Local emulators of GitHub, Argo CD, Kubernetes/Flux and MLflow for the demo
- * and the end-to-end tests. A test harness: plugins never import it.
+ * Local emulators of GitHub, Argo CD, Kubernetes/Flux, MLflow and the Kubeflow
+ * Model Registry for the demo and the end-to-end tests. A test harness: plugins never import it.
  *
  * @packageDocumentation
  */
@@ -32,6 +32,11 @@ export type { Fault } from './lib/http';
 export { SealedSecretsController } from './sealedSecrets/SealedSecretsController';
 export type { UnsealResult } from './sealedSecrets/SealedSecretsController';
 export { MODELS, SEED_ANCHOR, USERS } from './seed/data';
+export { KUBEFLOW_MODELS } from './seed/kubeflowData';
+export type {
+  KubeflowSeedModel,
+  KubeflowSeedVersion,
+} from './seed/kubeflowData';
 export { startScaleSandbox } from './scale/startScaleSandbox';
 export type {
   ScaleSandbox,

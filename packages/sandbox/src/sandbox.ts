@@ -45,11 +45,32 @@ import {
   PredictorFailureReason,
 } from './live/predictor';
 import { MlflowApi, MlflowStore } from './mlflow/MlflowApi';
+import { KubeflowApi, sendKubeflowError } from './kubeflow/KubeflowApi';
+import { KubeflowStore } from './kubeflow/KubeflowStore';
 import { SealedSecretsController } from './sealedSecrets/SealedSecretsController';
 import { seedGit } from './seed/seedGit';
+import { GitLabApi } from './gitlab/GitLabApi';
+import { GitLabError, GitLabHost } from './gitlab/GitLabHost';
+import { GITLAB_BOT_TOKEN } from './gitlab/model';
+import { PipelineRunner } from './gitlab/pipelines';
+import { seedGitLab } from './gitlab/seed';
+import { serveGitLabWeb } from './gitlab/web';
 
-export type SystemName = 'git' | 'argocd' | 'kubernetes' | 'mlflow';
-export const SYSTEMS: SystemName[] = ['git', 'argocd', 'kubernetes', 'mlflow'];
+export type SystemName =
+  | 'git'
+  | 'argocd'
+  | 'kubernetes'
+  | 'mlflow'
+  | 'kubeflow'
+  | 'gitlab';
+export const SYSTEMS: SystemName[] = [
+  'git',
+  'argocd',
+  'kubernetes',
+  'mlflow',
+  'kubeflow',
+  'gitlab',
+];
 
 export const DEFAULT_PORTS: Record<SystemName | 'admin', number> = {
   git: 7010,
@@ -57,6 +78,9 @@ export const DEFAULT_PORTS: Record<SystemName | 'admin', number> = {
   kubernetes: 7012,
   mlflow: 7013,
   admin: 7014,
+  /** the Kubeflow Model Registry's REST service */
+  kubeflow: 7016,
+  gitlab: 7015,
 };
 
 /** Credentials the sandbox accepts. Not secrets: they exist only here. */
@@ -69,10 +93,20 @@ export const SANDBOX_CREDENTIALS = {
   kubernetes: { token: 'sandbox-kube-token' },
   /** MLflow's basic-auth app, when switched on: a user with EDIT. */
   mlflow: { username: 'sandbox-mlflow', password: 'sandbox-mlflow-password' },
+  /** the bearer token the Kubeflow Model Registry's auth proxy accepts */
+  kubeflow: { token: 'sandbox-kubeflow-token' },
+  /**
+   * GitLab: the bot user `ml-gitops-bot`'s token (what Backstage uses); each
+   * seeded person has `sandbox-gitlab-<username>-token` (gitlab/model.ts).
+   */
+  gitlab: { token: GITLAB_BOT_TOKEN },
 };
 
 export type SandboxOptions = {
-  /** ports per system; 0 = any free port (tests) */
+  /**
+   * ports per system; 0 = any free port (tests). A system left out gets its
+   * default port, or any free port when every port given is 0.
+   */
   ports?: Partial<Record<SystemName | 'admin', number>>;
   /** where the bare repositories live; default: a fresh temporary directory */
   dataDir?: string;
@@ -201,6 +235,11 @@ export type SandboxState = {
   argocd: ArgoCdApi;
   kube: KubeApi;
   mlflowApi: MlflowApi;
+  kubeflow: KubeflowStore;
+  kubeflowApi: KubeflowApi;
+  gitlab: GitLabHost;
+  gitlabApi: GitLabApi;
+  gitlabCi?: PipelineRunner;
 };
 
 export async function startSandbox(
@@ -226,7 +265,7 @@ export async function startSandbox(
       `rolloutSeconds must be a number of seconds, 0 or more (got ${options.rolloutSeconds})`,
     );
   }
-  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  const ports = sandboxPorts(options.ports);
   const sealedSecrets = await SealedSecretsController.create();
 
   // eslint-disable-next-line prefer-const -- assigned once, after the closures that read it
@@ -267,6 +306,15 @@ export async function startSandbox(
       await fs.cp(gitRoot, dir, { recursive: true });
       template = { dir, snapshot: repos.snapshot() };
     }
+    const gitlab = new GitLabHost(
+      GitLabHost.repositories(
+        path.join(dataDir, `gitlab-${process.pid}-${generation}`),
+      ),
+      () => servers.gitlab.url,
+    );
+    const gitlabWork = path.join(dataDir, `work-${process.pid}-${generation}`);
+    await seedGitLab(gitlab, gitlabWork);
+    await fs.rm(gitlabWork, { recursive: true, force: true });
     const world = new World(repos, {
       reconcileIntervalSeconds: interval.seconds,
       jitterSeconds: interval.jitter,
@@ -276,6 +324,7 @@ export async function startSandbox(
     });
     await world.init(options.drift ?? true);
     const mlflow = MlflowStore.seed();
+    const kubeflow = KubeflowStore.seed();
     mlflow.registrationMode = mlflowSettings.registration;
     const webhooks = new WebhookSender(repos, gitUrls, webhookConfig, log);
     const actionsOptions = options.actions;
@@ -295,12 +344,28 @@ export async function startSandbox(
         },
         log,
       );
+    const gitlabCi =
+      actionsOptions &&
+      new PipelineRunner(
+        gitlab,
+        {
+          cliBin: actionsOptions.cliBin,
+          workDir: path.join(dataDir, `actions-${process.pid}-${generation}`),
+          jobToken: GITLAB_BOT_TOKEN,
+          // the project's CI/CD variables; its model's registry is Kubeflow's
+          variables: () => ({ ...actionsOptions.variables }),
+        },
+        log,
+      );
     return {
       repos,
       world,
       mlflow,
       webhooks,
       actions,
+      gitlab,
+      gitlabApi: new GitLabApi(gitlab),
+      gitlabCi,
       github: new GitHubApi(repos, gitUrls),
       argocd: new ArgoCdApi(
         world,
@@ -318,6 +383,11 @@ export async function startSandbox(
       mlflowApi: new MlflowApi(mlflow, () => servers.mlflow.url, {
         auth: mlflowSettings.basicAuth ? mlflowUsers : undefined,
       }),
+      kubeflow,
+      kubeflowApi: new KubeflowApi(
+        kubeflow,
+        SANDBOX_CREDENTIALS.kubeflow.token,
+      ),
     };
   };
 
@@ -467,6 +537,34 @@ export async function startSandbox(
           message: String((e as Error)?.message ?? e),
         }),
     }),
+    kubeflow: new EmulatorServer({
+      name: 'kubeflow',
+      logRequests: options.logRequests,
+      port: ports.kubeflow,
+      log,
+      handler: (req, res, url) => state.kubeflowApi.handle(req, res, url),
+      unauthorized: res =>
+        sendKubeflowError(res, 401, 'the bearer token is not valid'),
+      unavailable: res =>
+        sendKubeflowError(res, 503, 'the model registry is unavailable'),
+      internalError: (res, e) =>
+        sendKubeflowError(res, 500, String((e as Error)?.message ?? e)),
+    }),
+    gitlab: new EmulatorServer({
+      name: 'gitlab',
+      logRequests: options.logRequests,
+      port: ports.gitlab,
+      log,
+      handler: (req, res, url) =>
+        serveGitLabWeb(state.gitlab, state.gitlabApi, req, res, url),
+      unauthorized: res => sendJson(res, 401, { message: '401 Unauthorized' }),
+      unavailable: res => {
+        res.writeHead(503, { 'content-type': 'text/plain' });
+        res.end('GitLab is not responding\n');
+      },
+      internalError: res =>
+        sendJson(res, 500, { message: '500 Internal Server Error' }),
+    }),
     admin: undefined as unknown as EmulatorServer,
   };
 
@@ -577,7 +675,10 @@ export async function startSandbox(
       state.mlflow.completeRegistration(model, version, status, message);
     },
     webhooksIdle: () => state.webhooks.idle(),
-    actionsIdle: async () => state.actions?.idle(),
+    actionsIdle: async () => {
+      await state.actions?.idle();
+      await state.gitlabCi?.idle();
+    },
     actionsRuns: () => state.actions?.runs ?? [],
     webhookDeliveries: () => state.webhooks.deliveries,
     async reset() {
@@ -586,9 +687,11 @@ export async function startSandbox(
       old.kube.watches.stop();
       old.argocd.stream.stop();
       await old.actions?.stop();
+      await old.gitlabCi?.stop();
       state = await build();
       state.world.start();
       await fs.rm(old.repos.root, { recursive: true, force: true });
+      await fs.rm(old.gitlab.repos.root, { recursive: true, force: true });
       log('reset to seed');
     },
     async state() {
@@ -641,6 +744,7 @@ export async function startSandbox(
       state.kube.watches.stop();
       state.argocd.stream.stop();
       await state.actions?.stop();
+      await state.gitlabCi?.stop();
       await state.webhooks.idle().catch(() => {});
       await Promise.all(Object.values(servers).map(s => s.stop()));
       if (!options.dataDir) {
@@ -718,10 +822,29 @@ function predictorState(world: World, d: LiveDeployment) {
   };
 }
 
+/**
+ * The port of each system. A caller that asks for free ports (0) for every
+ * system it names gets free ports for the ones it leaves out too, so a
+ * caller written before a system was added never binds that system's
+ * default port.
+ */
+function sandboxPorts(
+  given: SandboxOptions['ports'],
+): Record<SystemName | 'admin', number> {
+  const values = Object.values(given ?? {});
+  const anyFree = values.length > 0 && values.every(p => p === 0);
+  const defaults = anyFree
+    ? (Object.fromEntries(
+        Object.keys(DEFAULT_PORTS).map(k => [k, 0]),
+      ) as typeof DEFAULT_PORTS)
+    : DEFAULT_PORTS;
+  return { ...defaults, ...given };
+}
+
 /** Removes the repositories of earlier sandbox processes that are gone. */
 async function removeStaleData(dataDir: string) {
   for (const entry of await fs.readdir(dataDir)) {
-    const m = /^(?:git|work|actions)-(\d+)-\d+$/.exec(entry);
+    const m = /^(?:git|gitlab|work|actions)-(\d+)-\d+$/.exec(entry);
     if (!m) continue;
     let alive = Number(m[1]) === process.pid;
     if (!alive) {
@@ -1039,6 +1162,57 @@ function adminHandler(sandbox: Sandbox) {
     }
     ok(ctx.res);
   });
+  // A person approves or merges a GitLab merge request (what they would do
+  // in GitLab's UI), under GitLab's rules: GitLabHost.approve / merge.
+  const gitlabAsPerson =
+    (act: 'approve' | 'merge') => async (ctx: { req: any; res: any }) => {
+      const body = await readJson(ctx.req);
+      const gl = sandbox.current().gitlab;
+      const project = gl.project(String(body.project ?? ''));
+      const user = gl.userByName(String(body.user ?? ''));
+      if (!project || !user || !Number.isInteger(body.iid)) {
+        sendJson(ctx.res, 400, {
+          error:
+            'project (full path), iid (number) and user (username) are required, e.g. { "project": "ml-platform/demand-forecaster-config", "iid": 3, "user": "katherine" }',
+        });
+        return;
+      }
+      try {
+        const mr = gl.mergeRequest(project, body.iid);
+        if (act === 'approve') await gl.approve(project, mr, user);
+        else await gl.merge(project, mr, user);
+        ok(ctx.res, {
+          ok: true,
+          state: mr.state,
+          merge_commit_sha: mr.merge_commit_sha,
+          approvals: mr.approvals.length,
+        });
+      } catch (e) {
+        if (!(e instanceof GitLabError)) throw e;
+        // GitLab's own status and body, as the API would answer the person
+        sendJson(ctx.res, e.status, e.body);
+      }
+    };
+  r.add('POST', '/_sandbox/gitlab/approve', gitlabAsPerson('approve'));
+  r.add('POST', '/_sandbox/gitlab/merge', gitlabAsPerson('merge'));
+  r.add('GET', '/_sandbox/gitlab/pipelines', ctx =>
+    ok(ctx.res, {
+      pipelines: sandbox.current().gitlab.projects.flatMap(p =>
+        p.pipelines.map(x => ({
+          project: `${p.namespace.full_path}/${p.path}`,
+          id: x.id,
+          sha: x.sha,
+          ref: x.ref,
+          status: x.status,
+          jobs: x.jobs.map(j => ({
+            name: j.name,
+            status: j.status,
+            description: j.description,
+          })),
+        })),
+      ),
+    }),
+  );
   r.add('POST', '/_sandbox/reset', async ctx => {
     await sandbox.reset();
     ok(ctx.res);

@@ -90,6 +90,12 @@ async function main() {
       ? `   basic auth ${SANDBOX_CREDENTIALS.mlflow.username} / ${SANDBOX_CREDENTIALS.mlflow.password}`
       : ''
   }
+  Kubeflow Model Registry ${u.kubeflow}   bearer token ${
+    SANDBOX_CREDENTIALS.kubeflow.token
+  }
+  GitLab                 ${u.gitlab}   API ${u.gitlab}/api/v4   token ${
+    SANDBOX_CREDENTIALS.gitlab.token
+  }   clone ${u.gitlab}/ml-platform/demand-forecaster-config.git
   Actions (PR check)     ${actions ? `runs ${actions.cliBin} validate` : 'off'}
   Test controls          ${u.admin}/_sandbox/state
 Press Ctrl+C to stop.`);

@@ -255,7 +255,15 @@ export class GitRepos {
   private pullListeners: Array<(e: PullRequestEvent) => void> = [];
   private nextId = 500000;
 
-  constructor(readonly root: string) {}
+  /**
+   * `preReceiveHook` replaces GitHub's (another host's refusals, e.g.
+   * GitLab's protected branches); it reads `sandbox-protection` as written
+   * by `writeProtectionLines`.
+   */
+  constructor(
+    readonly root: string,
+    private readonly options: { preReceiveHook?: string } = {},
+  ) {}
 
   nextObjectId() {
     return ++this.nextId;
@@ -300,10 +308,12 @@ export class GitRepos {
    * that pushes over smart HTTP are refused as GitHub refuses them.
    */
   async syncProtection(repo: RepoRecord) {
-    await fs.writeFile(
-      path.join(this.dir(repo), 'sandbox-protection'),
-      hookProtectionLines(repo),
-    );
+    await this.writeProtectionLines(repo, hookProtectionLines(repo));
+  }
+
+  /** Writes the lines the pre-receive hook reads its branch rules from. */
+  async writeProtectionLines(repo: RepoRecord, lines: string) {
+    await fs.writeFile(path.join(this.dir(repo), 'sandbox-protection'), lines);
   }
 
   onPush(listener: (e: PushEvent) => void) {
@@ -398,7 +408,7 @@ export class GitRepos {
     await git(['config', 'http.receivepack', 'true'], { cwd: dir });
     await fs.writeFile(
       path.join(dir, 'hooks', 'pre-receive'),
-      PRE_RECEIVE_HOOK,
+      this.options.preReceiveHook ?? PRE_RECEIVE_HOOK,
       { mode: 0o755 },
     );
     await git(['config', 'receive.denyNonFastForwards', 'false'], { cwd: dir });

@@ -55,7 +55,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { git, isolatedGitEnv } from '../lib/git';
+import { git, GitError, isolatedGitEnv } from '../lib/git';
 import { ACTIONS_TOKEN } from '../seed/data';
 import { GitRepos, PullRequestEvent, RepoRecord } from './GitRepos';
 import { Urls } from './render';
@@ -100,7 +100,7 @@ const GITHUB_TOKEN = ACTIONS_TOKEN;
 const DESCRIPTION_MAX = 140;
 
 /** A job the runner cannot run, with what it does not emulate. */
-class NotEmulated extends Error {}
+export class NotEmulated extends Error {}
 
 type Json = Record<string, any>;
 
@@ -570,23 +570,7 @@ export class ActionsRunner {
   ) {
     const url = `${this.urls().web}/${repo.fullName}.git`;
     // actions/checkout authenticates with the job's token as an extra header
-    const header = `AUTHORIZATION: basic ${Buffer.from(
-      `x-access-token:${GITHUB_TOKEN}`,
-    ).toString('base64')}`;
-    const cwd = path.dirname(workspace);
-    await git(
-      [
-        '-c',
-        `http.extraheader=${header}`,
-        'clone',
-        '--quiet',
-        '--no-checkout',
-        url,
-        workspace,
-      ],
-      { cwd },
-    );
-    await git(['checkout', '--quiet', '--detach', sha], { cwd: workspace });
+    await cloneAt(url, `x-access-token:${GITHUB_TOKEN}`, sha, workspace);
     run.log.push(`actions/checkout: ${url} at ${sha}`);
   }
 
@@ -596,31 +580,9 @@ export class ActionsRunner {
     cwd: string,
     run: WorkflowRun,
   ): Promise<{ code: number; output: string }> {
-    run.log.push(`$ ml-gitops ${args.join(' ')}`);
-    return new Promise(resolve => {
-      execFile(
-        process.execPath,
-        [this.options.cliBin, ...args],
-        {
-          cwd,
-          env: { ...isolatedGitEnv({ HOME: path.dirname(cwd) }), ...env },
-          timeout: this.options.timeoutMs ?? 300_000,
-          maxBuffer: 16 * 1024 * 1024,
-          signal: this.abort.signal,
-        },
-        (error, stdout, stderr) => {
-          const code = error
-            ? Number(
-                typeof (error as { code?: unknown }).code === 'number'
-                  ? (error as { code: number }).code
-                  : 1,
-              )
-            : 0;
-          const output = `${stdout}${stderr}`;
-          run.log.push(output.replace(/\n$/, ''), `exit code ${code}`);
-          resolve({ code, output });
-        },
-      );
+    return runValidateCli(this.options.cliBin, args, env, cwd, run.log, {
+      timeoutMs: this.options.timeoutMs,
+      signal: this.abort.signal,
     });
   }
 
@@ -663,4 +625,77 @@ export class ActionsRunner {
       );
     }
   }
+}
+
+/**
+ * Clones `url` into `workspace` (every branch as origin/<branch>, as with
+ * fetch-depth: 0) and checks out `sha` detached; `credentials` (user:token)
+ * go in a Basic authorization header, as CI runners send them.
+ */
+export async function cloneAt(
+  url: string,
+  credentials: string,
+  sha: string,
+  workspace: string,
+) {
+  const header = `AUTHORIZATION: basic ${Buffer.from(credentials).toString(
+    'base64',
+  )}`;
+  try {
+    await git(
+      [
+        '-c',
+        `http.extraheader=${header}`,
+        'clone',
+        '--quiet',
+        '--no-checkout',
+        url,
+        workspace,
+      ],
+      { cwd: path.dirname(workspace) },
+    );
+  } catch (e) {
+    // git's own message names the command, header included: keep it out
+    throw new Error(
+      `git clone ${url} failed: ${String((e as GitError).stderr ?? '').trim()}`,
+    );
+  }
+  await git(['checkout', '--quiet', '--detach', sha], { cwd: workspace });
+}
+
+/** Runs the `ml-gitops` CLI with `args` in `cwd`; its output goes to `log`. */
+export function runValidateCli(
+  cliBin: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  log: string[],
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<{ code: number; output: string }> {
+  log.push(`$ ml-gitops ${args.join(' ')}`);
+  return new Promise(resolve => {
+    execFile(
+      process.execPath,
+      [cliBin, ...args],
+      {
+        cwd,
+        env: { ...isolatedGitEnv({ HOME: path.dirname(cwd) }), ...env },
+        timeout: options.timeoutMs ?? 300_000,
+        maxBuffer: 16 * 1024 * 1024,
+        signal: options.signal,
+      },
+      (error, stdout, stderr) => {
+        const code = error
+          ? Number(
+              typeof (error as { code?: unknown }).code === 'number'
+                ? (error as { code: number }).code
+                : 1,
+            )
+          : 0;
+        const output = `${stdout}${stderr}`;
+        log.push(output.replace(/\n$/, ''), `exit code ${code}`);
+        resolve({ code, output });
+      },
+    );
+  });
 }

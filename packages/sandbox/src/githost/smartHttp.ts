@@ -34,12 +34,35 @@ export function matchSmartHttp(path: string) {
   return m ? { owner: m[1], repo: m[2], service: m[3] } : null;
 }
 
-function basicAuthUser(req: http.IncomingMessage): string | undefined {
-  const h = req.headers.authorization;
-  if (!h?.startsWith('Basic ')) return undefined;
-  const user = Buffer.from(h.slice(6), 'base64').toString('utf8').split(':')[0];
-  return user || undefined;
+function basicAuth(
+  req: http.IncomingMessage,
+): { user: string; password: string } | undefined {
+  const h = /^basic\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''));
+  if (!h) return undefined;
+  const text = Buffer.from(h[1], 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  const user = colon < 0 ? text : text.slice(0, colon);
+  return user
+    ? { user, password: colon < 0 ? '' : text.slice(colon + 1) }
+    : undefined;
 }
+
+export type SmartHttpUser = { login: string; name: string; email: string };
+
+/**
+ * How a host other than the GitHub emulator checks Git credentials (GitLab:
+ * any user name, a token as the password). Without it, as on the GitHub
+ * emulator: reads are anonymous, pushes take any user name and password.
+ */
+export type SmartHttpAuth = {
+  realm: string;
+  /** who the Basic credentials belong to; undefined when they are refused */
+  user(login: string, password: string): SmartHttpUser | undefined;
+  /** whether fetches need credentials too (a private or internal project) */
+  readNeedsAuth: boolean;
+  /** the text of the 401 answer */
+  deniedMessage: string;
+};
 
 export async function serveSmartHttp(
   repos: GitRepos,
@@ -48,25 +71,32 @@ export async function serveSmartHttp(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   url: URL,
+  auth?: SmartHttpAuth,
 ): Promise<void> {
   const isPush =
     service === 'git-receive-pack' ||
     (service === 'info/refs' &&
       url.searchParams.get('service') === 'git-receive-pack');
-  const login = basicAuthUser(req);
-  if (isPush && !login) {
+  const credentials = basicAuth(req);
+  const login = credentials?.user;
+  const hostUser =
+    auth && credentials
+      ? auth.user(credentials.user, credentials.password)
+      : undefined;
+  if (auth ? (isPush || auth.readNeedsAuth) && !hostUser : isPush && !login) {
     // like GitHub, pushing needs credentials (any user name and password work here)
     req.resume();
     res.writeHead(401, {
       'content-type': 'text/plain',
-      'www-authenticate': 'Basic realm="GitHub"',
+      'www-authenticate': `Basic realm="${auth?.realm ?? 'GitHub'}"`,
     });
-    res.end('Authentication required to push\n');
+    res.end(auth?.deniedMessage ?? 'Authentication required to push\n');
     return;
   }
   const before =
     service === 'git-receive-pack' ? await repos.refs(repo, 'refs/heads/') : [];
   const user =
+    hostUser ||
     (login && USERS[login]) ||
     (login
       ? { login, name: login, email: `${login}@users.noreply.localhost` }
@@ -81,7 +111,7 @@ export async function serveSmartHttp(
     CONTENT_TYPE: String(req.headers['content-type'] ?? ''),
     REMOTE_ADDR: req.socket.remoteAddress ?? '127.0.0.1',
     REMOTE_USER: user.login,
-    SANDBOX_PUSH_USER: login ?? '',
+    SANDBOX_PUSH_USER: hostUser?.login ?? login ?? '',
     GIT_COMMITTER_NAME: user.name,
     GIT_COMMITTER_EMAIL: user.email,
     ...(req.headers['content-encoding']

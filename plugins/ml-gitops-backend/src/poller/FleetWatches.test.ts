@@ -95,6 +95,7 @@ describe('FleetWatches', () => {
         sourceChanged: () => undefined,
         servingChanged: changes => reported.push(changes),
         settleWatched: async () => undefined,
+        prepareWatches: async () => undefined,
       },
       watchOptions: { backoff: { initialMs: 5, maxMs: 20 } },
     });
@@ -147,6 +148,7 @@ describe('FleetWatches', () => {
         sourceChanged: () => undefined,
         servingChanged: () => undefined,
         settleWatched: async () => undefined,
+        prepareWatches: async () => undefined,
       },
     });
     await watchesOfFleet.stop();

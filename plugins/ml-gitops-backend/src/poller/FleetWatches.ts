@@ -58,6 +58,8 @@ export type WatchedFleet = {
   ): void;
   servingChanged(changes: ServingChanges): void;
   settleWatched(options?: { drop?: boolean }): Promise<void>;
+  /** Reads what resolving a report needs, when this replica has not polled. */
+  prepareWatches(): Promise<void>;
 };
 
 /**
@@ -109,6 +111,17 @@ export class FleetWatches {
     try {
       // The first watch of the clusters waits for their first list.
       await this.deps.clusters.listOnce().catch(() => undefined);
+      // Another replica may hold the scheduled poll: without a fleet read
+      // and the catalog's models here, what the watches report is lost.
+      await fleet
+        .prepareWatches()
+        .catch(error =>
+          logger.warn(
+            `Reading the fleet before watching failed; the watches resolve nothing until a poll on this replica reads it: ${
+              (error as Error)?.message ?? error
+            }`,
+          ),
+        );
       if (controller.signal.aborted) return;
       const watched = sources.filter(source => source.watch);
       for (const source of watched) {

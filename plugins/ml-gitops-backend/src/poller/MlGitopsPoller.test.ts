@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { Entity } from '@backstage/catalog-model';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { statusSignalKey } from '@ml-gitops/plugin-ml-gitops-common';
 import { changeRecordBlock } from '@ml-gitops/plugin-ml-gitops-node';
 import {
@@ -318,11 +318,17 @@ describe('MlGitopsPoller', () => {
     });
     const notifications = { send: jest.fn(async () => {}) };
     const signals = { publish: jest.fn(async () => {}) };
+    const source = ArgoCdSource.fromConfig(mlConfig.argocd[0], { logger });
     const poller = new MlGitopsPoller({
       logger,
       auth: mockServices.auth(),
       catalog: catalogServiceMock.mock({
         getEntities: async () => ({ items: entities }),
+        getEntitiesByRefs: async ({ entityRefs }) => ({
+          items: entityRefs.map(ref =>
+            entities.find(e => stringifyEntityRef(e) === ref),
+          ),
+        }),
         getEntityByRef: async ref =>
           String(ref) === 'component:default/fraud-detector'
             ? modelEntity('fraud-detector', 'group:default/fraud-ml')
@@ -331,7 +337,7 @@ describe('MlGitopsPoller', () => {
       store,
       git,
       history,
-      sources: [ArgoCdSource.fromConfig(mlConfig.argocd[0], { logger })],
+      sources: [source],
       registries: new Map([
         ['mlflow-default', MlflowRegistry.fromConfig(mlConfig.registries[0])],
       ]),
@@ -342,6 +348,7 @@ describe('MlGitopsPoller', () => {
     });
     return {
       ...fixture,
+      source,
       store,
       poller,
       logger,
@@ -778,6 +785,43 @@ describe('MlGitopsPoller', () => {
     expect(
       await t.poller.pollRepository('https://github.com/acme/unrelated'),
     ).toEqual([]);
+  });
+
+  // The scheduled poll is a global task: another replica may hold it for
+  // good, and this one must still act on what reaches it.
+  it('polls the models of a pushed repo on a replica that never ran the scheduled poll', async () => {
+    const t = await setup();
+    const polled = await t.poller.pollRepository(
+      'https://github.com/acme/fraud-detector-config',
+    );
+    expect(polled).toEqual([FRAUD]);
+    expect(await t.store.getStatuses(FRAUD)).toHaveLength(3);
+  });
+
+  it('resolves what a watch reports on a replica that never ran the scheduled poll', async () => {
+    const t = await setup();
+    await t.poller.prepareWatches();
+    const observations = await t.source.listObservations();
+    const production = observations.find(
+      o => o.model === 'fraud-detector' && o.environment === 'production',
+    )!;
+    t.poller.sourceChanged(t.source, {
+      observations: [{ ...production, syncStatus: 'Synced' }],
+      removed: [],
+      complete: false,
+    });
+    await t.poller.settleWatched();
+    const statuses = await t.store.getStatuses(FRAUD);
+    expect(statuses.map(s => s.status.name).sort()).toEqual([
+      'dev',
+      'production',
+      'staging',
+    ]);
+    expect(
+      statuses.find(s => s.status.name === 'production')?.status.live
+        ?.syncStatus,
+    ).toBe('Synced');
+    expect(t.signals.publish).toHaveBeenCalled();
   });
 
   it('folds a burst of refreshes of one model into one poll now and one at the end of the interval', async () => {

@@ -47,7 +47,7 @@ import { FleetReader, sourceName } from './FleetReader';
 import { ModelPoller } from './ModelPoller';
 import { PollHealth } from './PollHealth';
 import { RegistryReader } from './RegistryReader';
-import { normalizeRepoUrl } from './repoUrls';
+import { CatalogIndex } from './CatalogIndex';
 import { PolledModel, StatusSnapshot } from './StatusSnapshot';
 import { TimeToServe } from './timeToServe';
 
@@ -61,6 +61,12 @@ export { normalizeRepoUrl, withConfigRepoRevision } from './repoUrls';
 export const WATCH_DEBOUNCE_MS = 200;
 
 /**
+ * How old the catalog index may be before a model or repo it does not
+ * know makes a replica read the catalog again.
+ */
+const INDEX_MAX_AGE_MS = 60_000;
+
+/**
  * Polls the fleet: every model entity's config repo, the live state from
  * every deployment source (one list call per source), and the registry,
  * then stores status, history and drift episodes. A failing source makes
@@ -72,10 +78,11 @@ export const WATCH_DEBOUNCE_MS = 200;
  * (what is stored, and batched writes).
  */
 export class MlGitopsPoller {
-  /** Config repo → the model entities it serves, from the last full poll. */
-  private repoIndex = new Map<string, string[]>();
-  /** Model name → the model entities of that name, from the last full poll. */
-  private modelIndex = new Map<string, string[]>();
+  /** Model name and config repo → their model entities. */
+  private readonly index = new CatalogIndex(
+    () => this.listModelEntities(),
+    INDEX_MAX_AGE_MS,
+  );
   /** The models one is resolving now, and how to wait for them, by entity ref. */
   private readonly modelLocks = new Map<string, Promise<void>>();
   /** Models the watches reported since the last resolution of theirs. */
@@ -295,21 +302,7 @@ export class MlGitopsPoller {
     cycle.clusters = fleet.clusters ?? [];
     await writer.flush();
     await this.snapshot.recordFreshness();
-    const index = new Map<string, string[]>();
-    const byModel = new Map<string, string[]>();
-    for (const entity of entities) {
-      const annotations = getMlGitopsAnnotations(entity);
-      const entityRef = stringifyEntityRef(entity);
-      const repo = normalizeRepoUrl(annotations.configRepo!);
-      if (repo) {
-        index.set(repo, [...(index.get(repo) ?? []), entityRef]);
-      }
-      const refs = byModel.get(annotations.model!);
-      if (refs) refs.push(entityRef);
-      else byModel.set(annotations.model!, [entityRef]);
-    }
-    this.repoIndex = index;
-    this.modelIndex = byModel;
+    this.index.set(entities);
 
     // Models that left the catalog are forgotten; their history stays.
     const known = new Set(entities.map(e => stringifyEntityRef(e)));
@@ -382,6 +375,22 @@ export class MlGitopsPoller {
   }
 
   /**
+   * Makes this replica ready to resolve what its watches report: the
+   * scheduled poll is a global task, so the replica that holds the watch
+   * task may never have run it, and then has neither a fleet read for the
+   * watches to update nor the catalog's models. Both are read when
+   * missing. A read this replica made before is kept: the watches' first
+   * answers bring it up to date (Argo CD's stream starts with every
+   * Application, a Kubernetes watch lists first).
+   */
+  async prepareWatches(): Promise<void> {
+    await Promise.all([
+      this.fleet.current() ? undefined : this.fleet.recent(),
+      this.index.ensure(),
+    ]);
+  }
+
+  /**
    * Resolves what is queued now, without waiting for the debounce; then
    * waits for every resolution begun. For shutdown and tests.
    */
@@ -409,7 +418,7 @@ export class MlGitopsPoller {
     const fleet = this.fleet.current();
     // Before the first read, the first cycle resolves every model anyway.
     if (!fleet) return;
-    const entityRefs = [...models].flatMap(m => this.modelIndex.get(m) ?? []);
+    const entityRefs = await this.index.modelRefs(models);
     if (entityRefs.length === 0) return;
     const credentials = await this.deps.auth.getOwnServiceCredentials();
     const { items } = await this.deps.catalog.getEntitiesByRefs(
@@ -535,8 +544,7 @@ export class MlGitopsPoller {
    * push. Returns the entity refs polled.
    */
   async pollRepository(repoUrl: string): Promise<string[]> {
-    const repo = normalizeRepoUrl(repoUrl);
-    const entityRefs = (repo && this.repoIndex.get(repo)) || [];
+    const entityRefs = await this.index.repoRefs(repoUrl);
     for (const entityRef of entityRefs) {
       await this.pollEntityRef(entityRef);
     }
