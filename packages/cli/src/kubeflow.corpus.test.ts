@@ -109,10 +109,11 @@ const CASES: Record<string, Case> = {
     ],
   },
   'a version that does not exist': {
-    versions: { '12': live() },
+    versions: { '11': live(), '12': live() },
     exitCode: 1,
     lines: [
       `error: deploy/model.yaml:3:1: fraud-detector version 13 does not exist in the registry at ${KUBEFLOW}`,
+      'fix: Register version 13 of fraud-detector first, or set model_version to an existing version (existing versions, newest first: 12, 11)',
       'SKIP Performance gate not run: the version does not exist',
     ],
   },
@@ -125,6 +126,7 @@ const CASES: Record<string, Case> = {
     exitCode: 1,
     lines: [
       `error: deploy/model.yaml:3:1: churn version 13 does not exist in the registry at ${KUBEFLOW}`,
+      `fix: No model named churn is registered at ${KUBEFLOW}: check model_name`,
     ],
   },
   'an ARCHIVED version': {

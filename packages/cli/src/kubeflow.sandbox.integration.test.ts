@@ -110,6 +110,14 @@ describe('ml-gitops validate against the sandbox Kubeflow Model Registry', () =>
     expect(stdout).toContain('auc 0.81 is below the minimum 0.85');
   });
 
+  it('fails a version the registry does not have, listing its versions', async () => {
+    const { code, stdout } = await validate('9');
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      'Register version 9 of demand-forecaster first, or set model_version to an existing version (existing versions, newest first: 3, 2, 1)',
+    );
+  });
+
   it('fails a version rejected through the registry client, and passes it once un-rejected', async () => {
     const client = createRegistryClient({
       type: 'kubeflow',

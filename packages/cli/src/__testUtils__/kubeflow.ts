@@ -143,6 +143,21 @@ export function kubeflowAnswer(
     }
     return { status: 200, body: kubeflowModelVersion(name, versions[name]) };
   }
+  if (route === `/registered_models/${REGISTERED_MODEL.id}/versions`) {
+    // ModelVersionList (getRegisteredModelVersions): one page, ordered by id.
+    const items = Object.entries(versions)
+      .map(([name, fixture]) => kubeflowModelVersion(name, fixture))
+      .sort((a, b) => Number(a.id) - Number(b.id));
+    return {
+      status: 200,
+      body: {
+        items,
+        nextPageToken: '',
+        pageSize: items.length,
+        size: items.length,
+      },
+    };
+  }
   const artifacts = /^\/model_versions\/(\d+)\/artifacts$/.exec(route);
   if (artifacts) {
     const name = String(Number(artifacts[1]) - 100);

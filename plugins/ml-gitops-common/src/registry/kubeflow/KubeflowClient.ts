@@ -140,6 +140,12 @@ const apiArtifactList = z.looseObject({
   size: z.number().optional(),
 });
 
+/** ModelVersionList: `items` plus BaseResourceList's paging fields. */
+const apiModelVersionList = z.looseObject({
+  items: z.array(z.unknown()).nullish(),
+  nextPageToken: z.string().optional(),
+});
+
 /** The spec's Error schema: `code` (the HTTP status text) and `message`. */
 const apiError = z.looseObject({ code: z.string(), message: z.string() });
 
@@ -192,8 +198,10 @@ export function kubeflowProperties(
 
 /**
  * A client of the Kubeflow Model Registry's REST API (v1alpha3), for what
- * ML GitOps reads: a registered model by name, a version of it by name, and
- * the version's model artifacts. Isomorphic (fetch only).
+ * ML GitOps reads: a registered model by name, a version of it by name or id,
+ * its versions, and the version's model artifacts; and what it writes: a
+ * version's string custom properties (the rejection markers). Isomorphic
+ * (fetch only).
  *
  * Answers are checked with zod; an unexpected answer, a timeout or an
  * unreachable server is a `ServiceUnavailableError`, a token the proxy
@@ -321,6 +329,35 @@ export class KubeflowClient {
       if (!pageToken || (list.items ?? []).length === 0) break;
     }
     return artifacts;
+  }
+
+  /**
+   * Every version of a registered model
+   * (`GET /registered_models/{id}/versions`, operation
+   * getRegisteredModelVersions), following `nextPageToken`; at most
+   * 1 000 versions are read.
+   */
+  async listModelVersions(
+    registeredModelId: string,
+  ): Promise<KubeflowModelVersion[]> {
+    const endpoint = `registered_models/${encodeURIComponent(
+      registeredModelId,
+    )}/versions`;
+    const versions: KubeflowModelVersion[] = [];
+    let pageToken = '';
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const body = await this.send('GET', endpoint, {
+        pageSize: String(PAGE_SIZE),
+        ...(pageToken ? { nextPageToken: pageToken } : {}),
+      });
+      const list = this.parse(apiModelVersionList, body, endpoint);
+      for (const item of list.items ?? []) {
+        versions.push(this.modelVersionOf(item, endpoint));
+      }
+      pageToken = list.nextPageToken ?? '';
+      if (!pageToken || (list.items ?? []).length === 0) break;
+    }
+    return versions;
   }
 
   private modelVersionOf(

@@ -302,6 +302,48 @@ describe('KubeflowRegistryClient', () => {
     );
   });
 
+  it('lists the versions of a model newest first, across pages, and undefined for a model that is not registered', async () => {
+    registry(version());
+    const page = (names: string[], nextPageToken: string) => ({
+      items: names.map((name, i) =>
+        version({
+          id: String(20 + Number(name)),
+          name,
+          createTimeSinceEpoch: String(1764240000000 + Number(name) * 1000 + i),
+        }),
+      ),
+      nextPageToken,
+      pageSize: 2,
+      size: names.length,
+    });
+    const pages: Record<string, ReturnType<typeof page>> = {
+      '': page(['1', '2'], 'MjI6MjI='),
+      'MjI6MjI=': page(['3'], ''),
+    };
+    for (const p of Object.values(pages)) {
+      // Items as ModelVersion; the paging fields as the spec's BaseResourceList.
+      for (const item of p.items) {
+        expect(kubeflowContractProblems('ModelVersion', item)).toEqual([]);
+      }
+      expect(
+        kubeflowContractProblems('ArtifactList', { ...p, items: [] }),
+      ).toEqual([]);
+    }
+    server.use(
+      http.get(`${API}/registered_models/1/versions`, ({ request }) =>
+        HttpResponse.json(
+          pages[new URL(request.url).searchParams.get('nextPageToken') ?? ''],
+        ),
+      ),
+    );
+    await expect(client().listVersions!('fraud-detector')).resolves.toEqual([
+      '3',
+      '2',
+      '1',
+    ]);
+    await expect(client().listVersions!('churn')).resolves.toBeUndefined();
+  });
+
   it('refuses to reject a version the registry does not have', async () => {
     registry(version());
     await expect(

@@ -85,6 +85,21 @@ export class KubeflowRegistryClient implements ModelRegistryClient {
     };
   }
 
+  async listVersions(model: string): Promise<string[] | undefined> {
+    const registered = await this.client.findRegisteredModel(model);
+    if (!registered) return undefined;
+    const versions = await this.client.listModelVersions(registered.id);
+    // Newest first: by registration time, then by a numeric name.
+    return versions
+      .sort(
+        (a, b) =>
+          (b.createdAt ?? '').localeCompare(a.createdAt ?? '') ||
+          Number(b.name) - Number(a.name) ||
+          b.name.localeCompare(a.name),
+      )
+      .map(v => v.name);
+  }
+
   async resolveServingArtifact(
     model: string,
     version: string,
