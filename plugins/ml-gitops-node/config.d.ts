@@ -89,7 +89,7 @@ export interface Config {
        * A bearer token for the registry, for a server behind a proxy that
        * takes bearer tokens (the Kubeflow Model Registry's auth proxy, e.g.
        * a Kubernetes service account token with read access to the
-       * registry). Not together with `username`: MLflow's own basic-auth
+       * registry; rejecting a version needs write access). Not together with `username`: MLflow's own basic-auth
        * app (`mlflow server --app-name basic-auth`) answers a bearer token
        * with 401.
        * @visibility secret

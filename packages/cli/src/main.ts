@@ -27,6 +27,7 @@ import {
 } from './lib/labels';
 import { formatReport, OUTPUT_FORMATS, OutputFormat } from './output/format';
 import { validate } from './validate';
+import { REGISTRY_CLIENT_TYPES } from '@ml-gitops/plugin-ml-gitops-common';
 
 /** Where the CLI writes and what it reads from its environment. */
 export type CliIo = {
@@ -46,7 +47,11 @@ the performance gate, plaintext secrets, integration checks, and with --base
 what the pull request changes.
 
 Options:
-  --registry-url URL   MLflow tracking server (default: $ML_GITOPS_REGISTRY_URL)
+  --registry-url URL   MLflow tracking server, or Kubeflow Model Registry REST
+                       service with --registry-type kubeflow (default:
+                       $ML_GITOPS_REGISTRY_URL)
+  --registry-type TYPE  mlflow or kubeflow (default: $ML_GITOPS_REGISTRY_TYPE,
+                       else mlflow)
   --token-env NAME     environment variable holding the registry's bearer token
                        (default: ML_GITOPS_REGISTRY_TOKEN, used when set)
   --username USER      user for MLflow's basic-auth app (HTTP Basic; default:
@@ -118,6 +123,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       strict: true,
       options: {
         'registry-url': { type: 'string' },
+        'registry-type': { type: 'string' },
         'token-env': { type: 'string' },
         username: { type: 'string' },
         'password-env': { type: 'string' },
@@ -164,6 +170,15 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
   const registryUrl =
     values['registry-url'] ?? (io.env.ML_GITOPS_REGISTRY_URL || undefined);
+  const registryType =
+    values['registry-type'] ?? (io.env.ML_GITOPS_REGISTRY_TYPE || 'mlflow');
+  if (!(REGISTRY_CLIENT_TYPES as readonly string[]).includes(registryType)) {
+    return usageError(
+      `--registry-type must be one of ${REGISTRY_CLIENT_TYPES.join(
+        ', ',
+      )}, not ${JSON.stringify(registryType)}`,
+    );
+  }
   let registryToken: string | undefined;
   const tokenEnv = values['token-env'];
   if (tokenEnv !== undefined) {
@@ -212,6 +227,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       `give the registry either a token (${
         tokenEnv ? `--token-env ${tokenEnv}` : 'ML_GITOPS_REGISTRY_TOKEN'
       }) or a username and password (--username, --password-env), not both: MLflow's basic-auth app takes only the username and password`,
+    );
+  }
+  if (registryType === 'kubeflow' && (registryUsername || registryPassword)) {
+    return usageError(
+      'the Kubeflow Model Registry takes a bearer token (ML_GITOPS_REGISTRY_TOKEN or --token-env NAME), not a username and password',
     );
   }
   if (registryUsername && !registryPassword) {
@@ -290,6 +310,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       root: path.resolve(io.cwd, rest[0] ?? '.'),
       manifestPath: values.manifest,
       registryUrl,
+      registryType,
       registryToken,
       registryUsername,
       registryPassword,

@@ -15,8 +15,9 @@
  */
 
 import {
+  createRegistryClient,
   DEFAULT_MANIFEST_PATH,
-  MlflowClient,
+  ModelRegistryClient,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -40,8 +41,10 @@ export type ValidateOptions = {
   root: string;
   /** The manifest path relative to the root. */
   manifestPath?: string;
-  /** The MLflow URL; undefined means not configured. */
+  /** The registry's URL; undefined means not configured. */
   registryUrl?: string;
+  /** `mlflow` (the default) or `kubeflow`. */
+  registryType?: string;
   registryToken?: string;
   /** HTTP Basic credentials for MLflow's basic-auth app (both or neither). */
   registryUsername?: string;
@@ -177,15 +180,18 @@ export async function validate(
       skipped('gate', REGISTRY_TITLES.gate, 'not run: the manifest is invalid'),
     );
   } else {
-    let client: MlflowClient;
+    let client: ModelRegistryClient;
+    const kubeflow = options.registryType === 'kubeflow';
     try {
-      client = MlflowClient.create({
+      client = createRegistryClient({
+        type: options.registryType ?? 'mlflow',
         baseUrl: options.registryUrl,
         token: options.registryToken,
         username: options.registryUsername,
         password: options.registryPassword,
-        credentialsHint:
-          '--username and --password-env (or ML_GITOPS_REGISTRY_USERNAME and ML_GITOPS_REGISTRY_PASSWORD)',
+        credentialsHint: kubeflow
+          ? '--token-env (or ML_GITOPS_REGISTRY_TOKEN)'
+          : '--username and --password-env (or ML_GITOPS_REGISTRY_USERNAME and ML_GITOPS_REGISTRY_PASSWORD)',
         fetch: options.fetch,
         timeoutMs: options.registryTimeoutMs,
       });

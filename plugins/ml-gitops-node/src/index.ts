@@ -25,8 +25,14 @@ export * from './sources';
 export * from './git';
 export * from './cache';
 export { readArgoCdInstancesConfig, readMlGitopsSharedConfig } from './config';
-export { registryAccess } from './registries';
-export type { RegistryAccess } from './registries';
+export {
+  registryAccess,
+  mlGitopsRegistryClientsExtensionPoint,
+} from './registries';
+export type {
+  RegistryAccess,
+  MlGitopsRegistryClientsExtensionPoint,
+} from './registries';
 export * from './rollback';
 export type {
   MlGitopsArgoCdInstanceConfig,

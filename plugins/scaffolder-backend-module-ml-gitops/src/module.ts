@@ -20,6 +20,8 @@ import {
 } from '@backstage/backend-plugin-api';
 import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import type { ModelRegistryClient } from '@ml-gitops/plugin-ml-gitops-common';
+import { mlGitopsRegistryClientsExtensionPoint } from '@ml-gitops/plugin-ml-gitops-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { readMlGitopsActionsConfig } from './actions/config';
 import { createConfigRepoCreateAction } from './actions/configRepoCreate';
@@ -45,6 +47,19 @@ export const scaffolderModuleMlGitops = createBackendModule({
   pluginId: 'scaffolder',
   moduleId: 'ml-gitops',
   register(reg) {
+    // Filled by other scaffolder modules before the actions run: the
+    // actions look a registry's client up when they run.
+    const registryClients = new Map<string, ModelRegistryClient>();
+    reg.registerExtensionPoint(mlGitopsRegistryClientsExtensionPoint, {
+      addRegistryClient(name, client) {
+        if (registryClients.has(name)) {
+          throw new Error(
+            `Two modules add a client for the registry "${name}"; install one`,
+          );
+        }
+        registryClients.set(name, client);
+      },
+    });
     reg.registerInit({
       deps: {
         scaffolder: scaffolderActionsExtensionPoint,
@@ -66,7 +81,7 @@ export const scaffolderModuleMlGitops = createBackendModule({
       }) {
         const options = {
           integrations: ScmIntegrations.fromConfig(config),
-          config: readMlGitopsActionsConfig(config),
+          config: { ...readMlGitopsActionsConfig(config), registryClients },
           catalog,
           permissions,
           logger,

@@ -16,13 +16,10 @@
 
 import {
   evaluateGates,
-  MlflowClient,
   ModelManifest,
-  MODEL_VERSION_STATUS,
-  modelVersionBlockers,
+  ModelRegistryClient,
   REJECTED_TAG,
-  resolveServingArtifact,
-  versionRejection,
+  RegistryVersionBlocker,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { describeError } from '../lib/errors';
 import { positionOf } from '../lib/positions';
@@ -62,13 +59,14 @@ function errorResult(
 }
 
 /**
- * Checks that the declared version exists in MLflow, is READY, not Archived
- * and not tagged rejected; then the performance gate against its run's
- * metrics.
+ * Checks that the declared version exists in the registry, is ready (MLflow:
+ * READY and not Archived; Kubeflow: LIVE with a model artifact that has a
+ * uri) and not rejected; then the performance gate against its metrics
+ * (MLflow: its run's; Kubeflow: its numeric custom properties).
  */
 export async function checkRegistry(
   manifest: ModelManifest,
-  client: MlflowClient,
+  client: ModelRegistryClient,
   location: ManifestLocation,
 ): Promise<{ registry: CheckResult; gate: CheckResult }> {
   const name = manifest.model_name;
@@ -77,7 +75,7 @@ export async function checkRegistry(
 
   let modelVersion;
   try {
-    modelVersion = await client.getModelVersion(name, version);
+    modelVersion = await client.getVersion(name, version);
   } catch (error) {
     return {
       registry: errorResult('registry', REGISTRY_TITLE, error, location),
@@ -87,24 +85,16 @@ export async function checkRegistry(
   if (!modelVersion) {
     let hint = `Register version ${version} of ${name} first, or set model_version to an existing version`;
     try {
-      const model = await client.getRegisteredModel(name);
-      if (!model) {
+      const existing = client.listVersions
+        ? await client.listVersions(name)
+        : [];
+      if (!existing) {
         hint = `No model named ${name} is registered at ${client.url}: check model_name`;
-      } else if (!name.includes("'")) {
-        // Every version of the model, over as many pages as MLflow sends
-        // (registered_model.latest_versions holds only the newest per stage).
-        const existing = (await client.searchModelVersions(`name='${name}'`))
-          .filter(v => v.name === name)
-          .map(v => v.version)
-          .sort((a, b) => Number(b) - Number(a));
-        if (existing.length > 0) {
-          const shown = existing.slice(0, 10);
-          hint += ` (existing versions, newest first: ${shown.join(', ')}${
-            existing.length > shown.length
-              ? `, … ${existing.length} in all`
-              : ''
-          })`;
-        }
+      } else if (existing.length > 0) {
+        const shown = existing.slice(0, 10);
+        hint += ` (existing versions, newest first: ${shown.join(', ')}${
+          existing.length > shown.length ? `, … ${existing.length} in all` : ''
+        })`;
       }
     } catch {
       // The hint is optional.
@@ -127,16 +117,12 @@ export async function checkRegistry(
     };
   }
 
-  const blockers = modelVersionBlockers(modelVersion);
-  const rejected = versionRejection(modelVersion) !== undefined;
-  const fixOf = (message: string) => {
-    if (
-      modelVersion.status === MODEL_VERSION_STATUS.pending &&
-      message.includes(MODEL_VERSION_STATUS.pending)
-    ) {
+  const fixOf = (blocker: RegistryVersionBlocker) => {
+    if (blocker.fix) return blocker.fix;
+    if (blocker.kind === 'pending') {
       return 'Wait until MLflow shows the version as READY, then re-run this check (re-run the pull request job)';
     }
-    if (rejected && message.includes(' rejected')) {
+    if (blocker.kind === 'rejected') {
       return 'Deploy another version; if the rejection no longer holds, un-reject this one first and re-run this check';
     }
     return `Deploy a version that is READY, not Archived and not tagged ${REJECTED_TAG.key}=${REJECTED_TAG.value}`;
@@ -149,7 +135,7 @@ export async function checkRegistry(
   if (manifest.storage_uri !== undefined) {
     let artifact;
     try {
-      artifact = await resolveServingArtifact(client, name, version);
+      artifact = await client.resolveServingArtifact(name, version);
     } catch (error) {
       return {
         registry: errorResult('registry', REGISTRY_TITLE, error, location),
@@ -162,7 +148,9 @@ export async function checkRegistry(
         severity: 'error',
         ...here,
         message: `the registry at ${client.url} gives no artifact location for ${name} version ${version}`,
-        fix: 'Check the version in MLflow and re-run this check',
+        fix: `Check the version in ${registryLabel(
+          client,
+        )} and re-run this check`,
       });
     } else if (!artifact.ok) {
       storageFindings.push({
@@ -182,7 +170,7 @@ export async function checkRegistry(
         }${
           artifact.registryUri === artifact.storageUri
             ? ''
-            : ` (MLflow: ${artifact.registryUri})`
+            : ` (${registryLabel(client)}: ${artifact.registryUri})`
         }`,
         fix: `Set storage_uri: "${artifact.storageUri}"; the deploy, promote and rollback actions write it together with model_version`,
       });
@@ -196,11 +184,11 @@ export async function checkRegistry(
     ...(storageUri ? { storageUri } : {}),
   };
   const problems = [
-    ...blockers.map(message => ({
+    ...modelVersion.blockers.map(blocker => ({
       severity: 'error' as const,
       ...at(location, ['model_version']),
-      message,
-      fix: fixOf(message),
+      message: blocker.message,
+      fix: fixOf(blocker),
     })),
     ...storageFindings,
   ];
@@ -216,7 +204,7 @@ export async function checkRegistry(
       : passed(
           'registry',
           REGISTRY_TITLE,
-          `${name} version ${version} is READY${
+          `${name} version ${version} is ${modelVersion.status}${
             modelVersion.stage && modelVersion.stage !== 'None'
               ? ` (stage ${modelVersion.stage})`
               : ''
@@ -236,44 +224,26 @@ export async function checkRegistry(
       gate: skipped('gate', GATE_TITLE, 'no gates.metrics in the manifest'),
     };
   }
-  if (!modelVersion.runId) {
-    return {
-      registry,
-      gate: failed(
-        'gate',
-        GATE_TITLE,
-        'the version has no run, so its metrics are unknown',
-        [
-          {
-            severity: 'error',
-            ...at(location, ['gates', 'metrics']),
-            message: `${name} version ${version} has no run_id in the registry, so the gated metrics cannot be checked`,
-            fix: 'Register the version from a tracked run (mlflow.register_model with a runs:/ URI)',
-          },
-        ],
-      ),
-    };
-  }
-  let run;
+  let read;
   try {
-    run = await client.getRun(modelVersion.runId);
+    read = await client.getMetrics(modelVersion);
   } catch (error) {
     return { registry, gate: errorResult('gate', GATE_TITLE, error, location) };
   }
-  if (!run) {
+  if (!read.ok) {
     return {
       registry,
-      gate: failed('gate', GATE_TITLE, `run ${modelVersion.runId} not found`, [
+      gate: failed('gate', GATE_TITLE, read.summary, [
         {
           severity: 'error',
           ...at(location, ['gates', 'metrics']),
-          message: `the run ${modelVersion.runId} of ${name} version ${version} does not exist, so the gated metrics cannot be checked`,
-          fix: 'Restore the run in MLflow, or deploy a version whose run exists',
+          message: read.problem,
+          fix: read.fix,
         },
       ]),
     };
   }
-  const evaluation = evaluateGates(gates, run.metrics);
+  const evaluation = evaluateGates(gates, read.metrics);
   const findings: Finding[] = evaluation.results
     .filter(r => r.status !== 'passed')
     .map(r => ({
@@ -282,16 +252,14 @@ export async function checkRegistry(
       message: r.message,
       fix:
         r.status === 'missing'
-          ? `Log ${
-              r.metric
-            } in the training run, or remove it from gates.metrics (metrics of the run: ${
-              Object.keys(run.metrics).join(', ') || 'none'
-            })`
+          ? missingFix(r.metric, read.source.kind, read.metrics)
           : `Deploy a version that meets the gate; lowering the threshold needs a reviewed reason`,
     }));
   const details = {
-    runId: run.runId,
-    metrics: run.metrics,
+    ...(read.source.kind === 'run'
+      ? { runId: read.source.runId }
+      : { metricsFrom: 'custom properties' }),
+    metrics: read.metrics,
     results: evaluation.results,
   };
   const gate =
@@ -313,4 +281,27 @@ export async function checkRegistry(
           details,
         );
   return { registry, gate };
+}
+
+function missingFix(
+  metric: string,
+  source: 'run' | 'custom-properties',
+  metrics: Record<string, number>,
+): string {
+  const known = Object.keys(metrics).join(', ') || 'none';
+  return source === 'run'
+    ? `Log ${metric} in the training run, or remove it from gates.metrics (metrics of the run: ${known})`
+    : `Set ${metric} as a numeric custom property (MetadataDoubleValue or MetadataIntValue) of the version in the Kubeflow Model Registry, or remove it from gates.metrics (numeric custom properties of the version: ${known})`;
+}
+
+/** How messages name the registry's kind. */
+function registryLabel(client: ModelRegistryClient): string {
+  switch (client.type) {
+    case 'mlflow':
+      return 'MLflow';
+    case 'kubeflow':
+      return 'the Kubeflow Model Registry';
+    default:
+      return 'the registry';
+  }
 }

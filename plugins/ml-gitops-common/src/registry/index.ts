@@ -16,3 +16,5 @@
 
 export * from './mlflow';
 export * from './kubeflow';
+export * from './client';
+export * from './createRegistryClient';

@@ -16,6 +16,7 @@
 
 import { jsonSchemaProblems } from './jsonSchema';
 import {
+  answerContractProblems,
   argoCdContractProblems,
   githubContractProblems,
   githubOperationOf,
@@ -136,6 +137,31 @@ describe('the published contracts', () => {
     ).toEqual([
       "$.status.sync.state is not a property of Argo CD's v1alpha1SyncStatus",
     ]);
+  });
+
+  it('checks Kubeflow Model Registry answers by their path', () => {
+    const api = 'https://mr.example.com/api/model_registry/v1alpha3';
+    expect(
+      answerContractProblems('GET', `${api}/model_versions/7`, 200, {
+        id: 7,
+        name: '3',
+        registeredModelId: '1',
+      }),
+    ).toEqual([expect.stringMatching(/^\$\.id must be a string/)]);
+    expect(
+      answerContractProblems('GET', `${api}/model_version?name=3`, 404, {
+        code: 'Not Found',
+        message: 'no model versions found',
+      }),
+    ).toEqual([]);
+    expect(
+      answerContractProblems('GET', `${api}/model_versions/7/artifacts`, 200, {
+        items: [],
+        nextPageToken: '',
+        pageSize: 100,
+        size: 0,
+      }),
+    ).toEqual([]);
   });
 
   it('checks custom resources against their CRD schemas', () => {

@@ -165,13 +165,19 @@ const kubeflow = kubeflowContract as unknown as {
 };
 
 /**
- * What is wrong with a Kubeflow Model Registry answer measured against the
- * schema of its OpenAPI description (`RegisteredModel`, `ModelVersion`,
- * `ArtifactList`, `Error`). Empty when it matches.
+ * What is wrong with a Kubeflow Model Registry answer (`RegisteredModel`,
+ * `ModelVersion`, `ArtifactList`, `Error`) or request body
+ * (`ModelVersionUpdate`) measured against the schema of its OpenAPI
+ * description. Empty when it matches.
  * @public
  */
 export function kubeflowContractProblems(
-  schema: 'RegisteredModel' | 'ModelVersion' | 'ArtifactList' | 'Error',
+  schema:
+    | 'RegisteredModel'
+    | 'ModelVersion'
+    | 'ModelVersionUpdate'
+    | 'ArtifactList'
+    | 'Error',
   body: unknown,
 ): string[] {
   return jsonSchemaProblems({ $ref: `#/definitions/${schema}` }, body, {
@@ -265,6 +271,10 @@ export function answerContractProblems(
   if (operation) {
     return githubContractProblems(operation, body, status);
   }
+  const kubeflowSchema = kubeflowAnswerSchema(path, status);
+  if (kubeflowSchema) {
+    return kubeflowContractProblems(kubeflowSchema, body);
+  }
   if (status >= 400) {
     return undefined;
   }
@@ -290,6 +300,23 @@ export function answerContractProblems(
         ...(item as object),
       }).map(p => p.replace(/^\$/, `$.items[${i}]`)),
     );
+  }
+  return undefined;
+}
+
+/** The schema of a Kubeflow Model Registry answer, by the spec's paths. */
+function kubeflowAnswerSchema(path: string, status: number) {
+  const prefix = '/api/model_registry/v1alpha3/';
+  const at = path.indexOf(prefix);
+  if (at < 0) return undefined;
+  if (status >= 400) return 'Error' as const;
+  const route = path.slice(at + prefix.length).replace(/\/+$/, '');
+  if (route === 'registered_model') return 'RegisteredModel' as const;
+  if (route === 'model_version' || /^model_versions\/[^/]+$/.test(route)) {
+    return 'ModelVersion' as const;
+  }
+  if (/^model_versions\/[^/]+\/artifacts$/.test(route)) {
+    return 'ArtifactList' as const;
   }
   return undefined;
 }

@@ -376,7 +376,7 @@ async function rollbackIn(
           );
           return;
         }
-        await registry.client.rejectModelVersion(model, rejectedFrom, {
+        await registry.client.rejectVersion(model, rejectedFrom, {
           reason,
           by: request.rejectedBy,
           at: new Date().toISOString(),

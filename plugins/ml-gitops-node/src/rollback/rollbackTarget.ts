@@ -16,10 +16,6 @@
 
 // What the registry decides in a rollback: the version to go back to (never a rejected one) and where a version is stored.
 import { InputError, isError } from '@backstage/errors';
-import {
-  resolveServingArtifact,
-  versionRejection,
-} from '@ml-gitops/plugin-ml-gitops-common';
 import { RegistryAccess } from '../registries';
 import { RollbackRefusedError, VersionChange } from './rollbackTypes';
 
@@ -56,8 +52,8 @@ export async function chooseRollbackTarget(
   const rejection = async (version: string) => {
     if (!registry.client) return undefined;
     try {
-      const found = await registry.client.getModelVersion(model, version);
-      return found ? versionRejection(found) : undefined;
+      const found = await registry.client.getVersion(model, version);
+      return found?.rejection;
     } catch (error) {
       logger.warn(
         `Could not read ${model} version ${version} from the registry ${
@@ -145,7 +141,7 @@ export async function resolveStorageLocation(
   }
   let artifact;
   try {
-    artifact = await resolveServingArtifact(client, model, version);
+    artifact = await client.resolveServingArtifact(model, version);
   } catch (error) {
     throw new InputError(
       `Cannot find ${what}: the registry ${

@@ -86,6 +86,7 @@ export function makeOptions(
     environments?: string[];
     permissions?: PermissionsService;
     sealedSecrets?: MlGitopsActionsConfig['sealedSecrets'];
+    registries?: MlGitopsActionsConfig['registries'];
   } = {},
 ): MlGitopsActionOptions {
   return {
@@ -97,7 +98,9 @@ export function makeOptions(
     ),
     config: {
       environments: extra.environments ?? ['dev', 'staging', 'production'],
-      registries: [{ name: 'mlflow-default', type: 'mlflow', url: MLFLOW_URL }],
+      registries: extra.registries ?? [
+        { name: 'mlflow-default', type: 'mlflow', url: MLFLOW_URL },
+      ],
       ...(extra.sealedSecrets ? { sealedSecrets: extra.sealedSecrets } : {}),
     },
     catalog: catalogServiceMock({

@@ -15,6 +15,7 @@
  */
 
 import { Config } from '@backstage/config';
+import type { ModelRegistryClient } from '@ml-gitops/plugin-ml-gitops-common';
 import {
   MlGitopsArgoCdInstanceConfig,
   MlGitopsRegistryConfig,
@@ -68,6 +69,12 @@ export type MlGitopsActionsConfig = MlGitopsSharedConfig & {
    * Flux objects on one of them.
    */
   fluxClusters?: string[];
+  /**
+   * Clients of registries whose type is not built in, by registry name: not
+   * read from app-config but added by backend modules through
+   * `mlGitopsRegistryClientsExtensionPoint`.
+   */
+  registryClients?: ReadonlyMap<string, ModelRegistryClient>;
 };
 
 /**

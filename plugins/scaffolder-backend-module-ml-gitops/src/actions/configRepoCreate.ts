@@ -117,6 +117,7 @@ export function createConfigRepoCreateAction(
         storageUri: serving.storageUri,
         modelFormat: serving.modelFormat,
         registryUrl: serving.registryUrl,
+        registryType: serving.registryType,
         runtime: input.runtime ?? 'kserve',
         replicas: input.replicas ?? 2,
         gates: serving.gates,

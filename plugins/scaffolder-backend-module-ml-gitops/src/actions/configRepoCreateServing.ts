@@ -15,10 +15,7 @@
  */
 
 import { InputError } from '@backstage/errors';
-import {
-  ModelManifest,
-  resolveModelFormat,
-} from '@ml-gitops/plugin-ml-gitops-common';
+import { ModelManifest } from '@ml-gitops/plugin-ml-gitops-common';
 import { Logger } from './actionOptions';
 import { MlGitopsActionsConfig } from './config';
 import { enforce } from './overrides';
@@ -54,6 +51,7 @@ export async function resolveStartingVersion(
   storageUri: string;
   modelFormat: string;
   registryUrl?: string;
+  registryType?: string;
 }> {
   const registryName = input.registry ?? config.registries[0]?.name;
   const gates = input.gates ?? {};
@@ -101,8 +99,7 @@ export async function resolveStartingVersion(
     model: input.model,
     version,
   });
-  const format = await resolveModelFormat(
-    registry.client!,
+  const format = await registry.client!.resolveModelFormat(
     input.model,
     version,
   );
@@ -116,7 +113,11 @@ export async function resolveStartingVersion(
         input.model
       } version ${version} is stored at ${storageUri}; modelFormat ${
         format.format
-      } (MLflow flavors ${format.flavors.join(', ')})`,
+      } (${
+        format.flavors.length > 0
+          ? `MLflow flavors ${format.flavors.join(', ')}`
+          : `the registry's model format`
+      })`,
     );
   }
   if (registry.url?.includes('${{')) {
@@ -130,5 +131,8 @@ export async function resolveStartingVersion(
     storageUri,
     modelFormat: format.format,
     registryUrl: registry.url,
+    ...(registry.type && registry.type !== 'mlflow'
+      ? { registryType: registry.type }
+      : {}),
   };
 }

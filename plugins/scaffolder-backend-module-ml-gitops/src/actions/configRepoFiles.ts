@@ -117,7 +117,11 @@ function validateWorkflow(spec: ConfigRepoSpec): string {
     ? `# the registry, written when the repo was created (change it by pull request)
 env:
   ML_GITOPS_REGISTRY_URL: ${JSON.stringify(spec.registryUrl)}
-`
+${
+  spec.registryType
+    ? `  ML_GITOPS_REGISTRY_TYPE: ${JSON.stringify(spec.registryType)}\n`
+    : ''
+}`
     : '';
   return `name: validate
 on:

@@ -33,6 +33,11 @@ export type ConfigRepoSpec = {
    * needs no repository variable; undefined without a registry.
    */
   registryUrl?: string;
+  /**
+   * The registry's type when it is not MLflow (e.g. `kubeflow`), written
+   * into the validate workflow as ML_GITOPS_REGISTRY_TYPE.
+   */
+  registryType?: string;
   runtime: string;
   replicas: number;
   gates: Record<string, { min?: number; max?: number }>;

@@ -19,11 +19,8 @@ import {
   evaluateGates,
   GateEvaluation,
   markdownText,
-  MlflowModelVersion,
   ModelManifest,
-  modelVersionBlockers,
-  modelVersionRegistrationBlocker,
-  modelVersionRejectionBlocker,
+  RegistryVersion,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import {
   RegistryAccess,
@@ -42,16 +39,16 @@ import { MlGitopsActionsConfig } from './config';
 export type RegistryFacts = {
   registry: string;
   url?: string;
-  version?: MlflowModelVersion;
+  version?: RegistryVersion;
   metrics: Record<string, number>;
   gate: GateEvaluation;
   /** Reasons to refuse; empty when the version may be deployed. */
   blockers: string[];
   /**
-   * The blockers `force` cannot override: a version MLflow has not finished
-   * registering (PENDING_REGISTRATION) or failed to register
-   * (FAILED_REGISTRATION) has no model a server could load, and a rejected
-   * version needs un-rejecting first.
+   * The blockers `force` cannot override: a version with no model a server
+   * could load (MLflow: PENDING_REGISTRATION or FAILED_REGISTRATION;
+   * Kubeflow: no model artifact with a uri), and a rejected version, which
+   * needs un-rejecting first.
    */
   unforceable?: string[];
 };
@@ -66,7 +63,10 @@ export function registryFor(
   config: MlGitopsActionsConfig,
   options: { registryName?: string; manifest: Pick<ModelManifest, 'registry'> },
 ): RegistryAccess {
-  return registryAccess(config.registries, options);
+  return registryAccess(config.registries, {
+    ...options,
+    clients: config.registryClients,
+  });
 }
 
 export async function checkRegistry(
@@ -93,10 +93,7 @@ export async function checkRegistry(
   }
   const id = `${options.model} version ${options.version}`;
   try {
-    const version = await client.getModelVersion(
-      options.model,
-      options.version,
-    );
+    const version = await client.getVersion(options.model, options.version);
     if (!version) {
       return {
         registry: registry.name,
@@ -108,21 +105,21 @@ export async function checkRegistry(
         ],
       };
     }
-    const run = version.runId ? await client.getRun(version.runId) : undefined;
-    const metrics = run?.metrics ?? {};
+    const read = await client.getMetrics(version);
+    // Without metrics (no run) each gated metric is missing, and fails.
+    const metrics = read.ok ? read.metrics : {};
     const gate = evaluateGates(gates, metrics);
     const blockers = [
-      ...modelVersionBlockers(version),
+      ...version.blockers.map(b => b.message),
       ...gate.results
         .filter(r => r.status !== 'passed')
         .map(r => `the gate fails: ${r.message}`),
     ];
-    // Neither a version without a registered model nor a rejected one
+    // Neither a version without model files nor a rejected one
     // (un-rejecting it is a right of its own) can be forced.
-    const unforceable = [
-      modelVersionRegistrationBlocker(version),
-      modelVersionRejectionBlocker(version),
-    ].filter((b): b is string => Boolean(b));
+    const unforceable = version.blockers
+      .filter(b => !b.forceable)
+      .map(b => b.message);
     return {
       registry: registry.name,
       url: registry.url,
@@ -208,6 +205,10 @@ export function registrySection(facts: RegistryFacts): string {
           : ''
       }`,
     );
+    if (v.storageUri) {
+      lines.push(`- model files: ${markdownText(v.storageUri)}`);
+    }
+    if (v.author) lines.push(`- author: ${markdownText(v.author)}`);
     if (v.runId) lines.push(`- run: ${markdownText(v.runId)}`);
     if (v.createdAt) lines.push(`- registered: ${markdownText(v.createdAt)}`);
   }

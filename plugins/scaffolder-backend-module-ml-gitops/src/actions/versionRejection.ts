@@ -19,7 +19,6 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   mlGitopsVersionRejectPermission,
   mlGitopsVersionUnrejectPermission,
-  versionRejection,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { rejectExamples, unrejectExamples } from './versionRejection.examples';
 import { checkNonEmptyText, checkVersion } from './inputs';
@@ -51,7 +50,7 @@ async function registryVersion(
   if (!registry.client) {
     throw new InputError(`Cannot reach the registry: ${registry.problem}`);
   }
-  const found = await registry.client.getModelVersion(model, version);
+  const found = await registry.client.getVersion(model, version);
   if (!found) {
     throw new InputError(
       `${model} version ${version} does not exist in the registry ${registry.name}`,
@@ -72,7 +71,7 @@ export function createRejectVersionAction(options: MlGitopsActionOptions) {
   return createTemplateAction({
     id: 'ml-gitops:version:reject',
     description:
-      'Marks a model version rejected in the registry (validation_status=rejected with the reason, who and when), so it is not deployed or promoted.',
+      'Marks a model version rejected in the registry (validation_status=rejected with the reason, who and when: MLflow tags, Kubeflow custom properties), so it is not deployed or promoted.',
     examples: rejectExamples,
     supportsDryRun: true,
     schema: {
@@ -113,7 +112,7 @@ export function createRejectVersionAction(options: MlGitopsActionOptions) {
       await ctx.checkpoint({
         key: `ml-gitops.version.reject.${target.entityRef}.${version}`,
         fn: async () => {
-          await client.rejectModelVersion(model, version, {
+          await client.rejectVersion(model, version, {
             reason,
             by: ctx.user?.ref ?? 'unknown',
             at: new Date().toISOString(),
@@ -139,7 +138,7 @@ export function createUnrejectVersionAction(options: MlGitopsActionOptions) {
   return createTemplateAction({
     id: 'ml-gitops:version:unreject',
     description:
-      "Clears a model version's rejection in the registry (the validation_status and ml-gitops.rejected_* tags), so it may be deployed again.",
+      "Clears a model version's rejection in the registry (the validation_status and ml-gitops.rejected_* tags or Kubeflow custom properties), so it may be deployed again.",
     examples: unrejectExamples,
     supportsDryRun: true,
     schema: {
@@ -168,7 +167,7 @@ export function createUnrejectVersionAction(options: MlGitopsActionOptions) {
         target,
         version,
       );
-      const rejection = versionRejection(found);
+      const rejection = found.rejection;
       if (!rejection) {
         throw new InputError(
           `${model} version ${version} is not rejected in the registry ${registry.name}; nothing to un-reject`,
@@ -184,7 +183,7 @@ export function createUnrejectVersionAction(options: MlGitopsActionOptions) {
       await ctx.checkpoint({
         key: `ml-gitops.version.unreject.${target.entityRef}.${version}`,
         fn: async () => {
-          await client.unrejectModelVersion(model, version);
+          await client.unrejectVersion(model, version);
         },
       });
       ctx.logger.info(

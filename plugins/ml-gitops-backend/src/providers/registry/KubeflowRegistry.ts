@@ -15,12 +15,11 @@
  */
 
 import {
-  isKubeflowVersionReady,
   KubeflowClient,
   KubeflowModelArtifact,
   KubeflowModelVersion,
+  kubeflowRegistryVersion,
   kubeflowServingArtifact,
-  kubeflowVersionRejection,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import {
   ByteBoundedCache,
@@ -122,7 +121,7 @@ export class KubeflowRegistry implements ModelRegistry {
     if (cached?.periodMs && cached.versionId && cached.artifact) {
       const again = await this.client.getModelVersion(cached.versionId);
       if (again) {
-        return this.entryOf(again, cached.artifact);
+        return this.entryOf(model, again, cached.artifact);
       }
     }
     let modelId = this.modelIds.get(model);
@@ -140,31 +139,22 @@ export class KubeflowRegistry implements ModelRegistry {
     const artifact = kubeflowServingArtifact(
       await this.client.listModelArtifacts(found.id),
     );
-    return this.entryOf(found, artifact);
+    return this.entryOf(model, found, artifact);
   }
 
+  /** The facts of a version, as the actions and the CLI read them too. */
   private entryOf(
+    model: string,
     v: KubeflowModelVersion,
     artifact: KubeflowModelArtifact | undefined,
   ): VersionEntry {
-    const rejected = kubeflowVersionRejection(v);
+    const facts = kubeflowRegistryVersion(model, v, artifact);
     let status: string = KUBEFLOW_NO_MODEL_ARTIFACT;
-    if (isKubeflowVersionReady(v, artifact)) {
+    if (facts.ready) {
       status = 'READY';
     } else if (v.state !== 'LIVE') {
       status = v.state;
     }
-    const format =
-      artifact?.modelFormatName || artifact?.modelFormatVersion
-        ? {
-            ...(artifact.modelFormatName
-              ? { name: artifact.modelFormatName }
-              : {}),
-            ...(artifact.modelFormatVersion
-              ? { version: artifact.modelFormatVersion }
-              : {}),
-          }
-        : undefined;
     return {
       versionId: v.id,
       ...(artifact ? { artifact } : {}),
@@ -173,12 +163,12 @@ export class KubeflowRegistry implements ModelRegistry {
         status,
         stage: v.state,
         aliases: [],
-        metrics: v.properties.metrics,
-        ...(rejected ? { rejected } : {}),
-        ...(v.createdAt ? { createdAt: v.createdAt } : {}),
-        ...(v.author ? { author: v.author } : {}),
-        ...(artifact?.uri ? { storageUri: artifact.uri } : {}),
-        ...(format ? { modelFormat: format } : {}),
+        metrics: facts.metrics ?? {},
+        ...(facts.rejection ? { rejected: facts.rejection } : {}),
+        ...(facts.createdAt ? { createdAt: facts.createdAt } : {}),
+        ...(facts.author ? { author: facts.author } : {}),
+        ...(facts.storageUri ? { storageUri: facts.storageUri } : {}),
+        ...(facts.modelFormat ? { modelFormat: facts.modelFormat } : {}),
       },
     };
   }

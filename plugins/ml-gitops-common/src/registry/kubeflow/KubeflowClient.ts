@@ -19,6 +19,7 @@ import {
   AuthenticationError,
   InputError,
   NotAllowedError,
+  NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
 import { z } from 'zod';
@@ -27,12 +28,14 @@ import {
   apiArtifactList,
   apiError,
   apiModelVersion,
+  apiModelVersionList,
   apiRegisteredModel,
   modelArtifactsOf,
   modelVersionOf,
   registeredModelOf,
 } from './kubeflowAnswers';
 import {
+  KubeflowApiMetadataValue,
   KubeflowModelArtifact,
   KubeflowModelVersion,
   KubeflowRegisteredModel,
@@ -79,8 +82,10 @@ const MAX_PAGES = 10;
 
 /**
  * A client of the Kubeflow Model Registry's REST API (v1alpha3), for what
- * ML GitOps reads: a registered model by name, a version of it by name, and
- * the version's model artifacts. Isomorphic (fetch only).
+ * ML GitOps reads: a registered model by name, a version of it by name or id,
+ * its versions, and the version's model artifacts; and what it writes: a
+ * version's string custom properties (the rejection markers). Isomorphic
+ * (fetch only).
  *
  * Answers are checked with zod; an unexpected answer, a timeout or an
  * unreachable server is a `ServiceUnavailableError`, a token the proxy
@@ -116,7 +121,13 @@ export class KubeflowClient {
   async findRegisteredModel(
     name: string,
   ): Promise<KubeflowRegisteredModel | undefined> {
-    const body = await this.get('registered_model', { name }, true);
+    const body = await this.send(
+      'GET',
+      'registered_model',
+      { name },
+      undefined,
+      true,
+    );
     if (body === undefined) return undefined;
     return registeredModelOf(
       this.parse(apiRegisteredModel, body, 'registered_model'),
@@ -132,9 +143,11 @@ export class KubeflowClient {
     registeredModelId: string,
     name: string,
   ): Promise<KubeflowModelVersion | undefined> {
-    const body = await this.get(
+    const body = await this.send(
+      'GET',
       'model_version',
       { name, parentResourceId: registeredModelId },
+      undefined,
       true,
     );
     return body === undefined
@@ -148,7 +161,7 @@ export class KubeflowClient {
    */
   async getModelVersion(id: string): Promise<KubeflowModelVersion | undefined> {
     const endpoint = `model_versions/${encodeURIComponent(id)}`;
-    const body = await this.get(endpoint, {}, true);
+    const body = await this.send('GET', endpoint, {}, undefined, true);
     return body === undefined
       ? undefined
       : modelVersionOf(this.parse(apiModelVersion, body, endpoint));
@@ -168,15 +181,11 @@ export class KubeflowClient {
     const artifacts: KubeflowModelArtifact[] = [];
     let pageToken = '';
     for (let page = 0; page < MAX_PAGES; page++) {
-      const body = await this.get(
-        endpoint,
-        {
-          artifactType: 'model-artifact',
-          pageSize: String(PAGE_SIZE),
-          ...(pageToken ? { nextPageToken: pageToken } : {}),
-        },
-        false,
-      );
+      const body = await this.send('GET', endpoint, {
+        artifactType: 'model-artifact',
+        pageSize: String(PAGE_SIZE),
+        ...(pageToken ? { nextPageToken: pageToken } : {}),
+      });
       const list = this.parse(apiArtifactList, body, endpoint);
       artifacts.push(...modelArtifactsOf(list));
       pageToken = list.nextPageToken ?? '';
@@ -203,39 +212,134 @@ export class KubeflowClient {
   }
 
   /**
-   * GETs an endpoint below {@link KUBEFLOW_API_PATH}; resolves to the JSON
-   * body, or undefined for the registry's own 404 (an Error body) when
-   * `missingIsUndefined`.
+   * Every version of a registered model
+   * (`GET /registered_models/{id}/versions`, operation
+   * getRegisteredModelVersions), following `nextPageToken`; at most
+   * 1 000 versions are read.
    */
-  private async get(
+  async listModelVersions(
+    registeredModelId: string,
+  ): Promise<KubeflowModelVersion[]> {
+    const endpoint = `registered_models/${encodeURIComponent(
+      registeredModelId,
+    )}/versions`;
+    const versions: KubeflowModelVersion[] = [];
+    let pageToken = '';
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const body = await this.send('GET', endpoint, {
+        pageSize: String(PAGE_SIZE),
+        ...(pageToken ? { nextPageToken: pageToken } : {}),
+      });
+      const list = this.parse(apiModelVersionList, body, endpoint);
+      for (const item of list.items ?? []) {
+        versions.push(
+          modelVersionOf(this.parse(apiModelVersion, item, endpoint)),
+        );
+      }
+      pageToken = list.nextPageToken ?? '';
+      if (!pageToken || (list.items ?? []).length === 0) break;
+    }
+    return versions;
+  }
+  /**
+   * Sets and removes string custom properties of a version (the rejection
+   * markers): reads the version, then `PATCH /model_versions/{id}`
+   * (operation updateModelVersion) with a `ModelVersionUpdate` whose
+   * `customProperties` is the whole map with the changes made, as the
+   * registry's own UI sends it, so a removed key is gone whether the server
+   * replaces or merges the map; the answer is checked for the removal.
+   * Throws a `NotFoundError` when the version does not exist.
+   */
+  async updateModelVersionProperties(
+    versionId: string,
+    changes: { set?: Record<string, string>; remove?: string[] },
+  ): Promise<KubeflowModelVersion> {
+    const endpoint = `model_versions/${encodeURIComponent(versionId)}`;
+    const current = await this.send('GET', endpoint, {}, undefined, true);
+    if (current === undefined) {
+      throw new NotFoundError(
+        `Kubeflow Model Registry at ${this.url} has no model version with id ${versionId}`,
+      );
+    }
+    const properties: Record<string, KubeflowApiMetadataValue> = {
+      ...(this.parse(apiModelVersion, current, endpoint).customProperties ??
+        {}),
+    };
+    for (const key of changes.remove ?? []) delete properties[key];
+    for (const [key, value] of Object.entries(changes.set ?? {})) {
+      properties[key] = {
+        metadataType: 'MetadataStringValue',
+        string_value: value,
+      };
+    }
+    const answer = await this.send(
+      'PATCH',
+      endpoint,
+      {},
+      {
+        customProperties: properties,
+      },
+    );
+    const updated = modelVersionOf(
+      this.parse(apiModelVersion, answer, endpoint),
+    );
+    const kept = (changes.remove ?? []).filter(
+      key => key in updated.properties.tags,
+    );
+    if (kept.length > 0) {
+      throw new ServiceUnavailableError(
+        `Kubeflow Model Registry at ${
+          this.url
+        } kept the custom properties ${kept.join(
+          ', ',
+        )} of model version ${versionId} after a PATCH without them; remove them in the registry's UI`,
+      );
+    }
+    return updated;
+  }
+
+  /**
+   * Sends a request to an endpoint below {@link KUBEFLOW_API_PATH};
+   * resolves to the JSON body, or undefined for the registry's own 404 (an
+   * Error body) when `missingIsUndefined`.
+   */
+  private async send(
+    method: 'GET' | 'PATCH',
     endpoint: string,
     query: Record<string, string>,
-    missingIsUndefined: boolean,
+    body?: unknown,
+    missingIsUndefined = false,
   ): Promise<unknown> {
     const search = new URLSearchParams(query).toString();
     const url = `${this.url}${KUBEFLOW_API_PATH}/${endpoint}${
       search ? `?${search}` : ''
     }`;
     const where = `Kubeflow Model Registry at ${this.url}`;
+    const action = `${method} ${endpoint}`;
     const headers: Record<string, string> = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     const response = await fetchWithTimeout(
       this.fetchFn,
       url,
-      { method: 'GET', headers },
-      { where, timeoutMs: this.timeoutMs, action: `GET ${endpoint}` },
+      {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      },
+      { where, timeoutMs: this.timeoutMs, action },
     );
     const text = await response.text().catch(() => '');
-    const body = parseJsonOrUndefined(text);
+    const json = parseJsonOrUndefined(text);
     if (response.ok) {
-      if (body === null || typeof body !== 'object') {
+      if (json === null || typeof json !== 'object') {
         throw new ServiceUnavailableError(
-          `${where} sent a response to GET ${endpoint} that is not JSON; check that the URL points to a Kubeflow Model Registry REST service (${url})`,
+          `${where} sent a response to ${action} that is not JSON; check that the URL points to a Kubeflow Model Registry REST service (${url})`,
         );
       }
-      return body;
+      return json;
     }
-    const error = apiError.safeParse(body);
+    const error = apiError.safeParse(json);
     const message = error.success ? error.data.message : text.slice(0, 200);
     const hint = this.credentialsHint ? ` in ${this.credentialsHint}` : '';
     if (response.status === 404 && error.success && missingIsUndefined) {
@@ -247,15 +351,19 @@ export class KubeflowClient {
     if (response.status === 401) {
       throw new AuthenticationError(
         this.token
-          ? `${where} answered 401 on GET ${endpoint}: the token${hint} is not accepted (invalid or expired); set a bearer token its auth proxy accepts`
-          : `${where} answered 401 on GET ${endpoint}: it needs a bearer token; set token${hint}`,
+          ? `${where} answered 401 on ${action}: the token${hint} is not accepted (invalid or expired); set a bearer token its auth proxy accepts`
+          : `${where} answered 401 on ${action}: it needs a bearer token; set token${hint}`,
       );
     }
     if (response.status === 403) {
+      const access =
+        method === 'GET'
+          ? "read access to the model registry (e.g. RBAC get on its service in the registry's namespace)"
+          : "write access to the model registry, which rejecting a version needs (e.g. RBAC update on its service in the registry's namespace)";
       throw new NotAllowedError(
-        `${where} answered 403 on GET ${endpoint}${
+        `${where} answered 403 on ${action}${
           message ? ` (${message.trim()})` : ''
-        }: give the identity of the token${hint} read access to the model registry (e.g. RBAC get on its service in the registry's namespace)`,
+        }: give the identity of the token${hint} ${access}`,
       );
     }
     if (response.status === 404) {
@@ -265,11 +373,11 @@ export class KubeflowClient {
     }
     if (response.status >= 400 && response.status < 500) {
       throw new InputError(
-        `${where} rejected GET ${endpoint} (${response.status}): ${message}`,
+        `${where} rejected ${action} (${response.status}): ${message}`,
       );
     }
     throw new ServiceUnavailableError(
-      `${where} failed on GET ${endpoint} (${response.status}${
+      `${where} failed on ${action} (${response.status}${
         message ? `: ${message}` : ''
       }); try again, or check the server's logs`,
     );

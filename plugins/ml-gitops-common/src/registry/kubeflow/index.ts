@@ -18,3 +18,4 @@ export * from './types';
 export * from './KubeflowClient';
 export { kubeflowProperties } from './kubeflowAnswers';
 export * from './versionFacts';
+export * from './KubeflowRegistryClient';

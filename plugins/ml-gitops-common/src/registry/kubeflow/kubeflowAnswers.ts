@@ -94,6 +94,12 @@ export const apiArtifactList = z.looseObject({
   size: z.number().optional(),
 });
 
+/** ModelVersionList: `items` plus BaseResourceList's paging fields. */
+export const apiModelVersionList = z.looseObject({
+  items: z.array(z.unknown()).nullish(),
+  nextPageToken: z.string().optional(),
+});
+
 /** The spec's Error schema: `code` (the HTTP status text) and `message`. */
 export const apiError = z.looseObject({
   code: z.string(),

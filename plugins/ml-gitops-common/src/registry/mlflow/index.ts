@@ -19,3 +19,4 @@ export * from './MlflowClient';
 export { normalizeMlflowModelVersion, normalizeMlflowRun } from './normalize';
 export * from './deployable';
 export * from './artifacts';
+export * from './MlflowRegistryClient';

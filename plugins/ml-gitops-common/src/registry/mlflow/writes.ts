@@ -53,13 +53,15 @@ export async function deleteModelVersionTag(
   );
 }
 
-/** What `MlflowClient.rejectModelVersion` does. */
-export async function rejectModelVersion(
-  requests: MlflowRequests,
+/**
+ * A rejection's reason, who and when, checked: an `InputError` for an empty
+ * reason or who, or a time that is not ISO 8601. Shared by the registries.
+ */
+export function checkedRejection(
   name: string,
   version: string,
   rejection: MlflowRejectionInput,
-): Promise<void> {
+): { reason: string; by: string; at: string } {
   const reason = rejection.reason?.trim();
   const by = rejection.by?.trim();
   const at = rejection.at ?? new Date().toISOString();
@@ -80,6 +82,17 @@ export async function rejectModelVersion(
       )} is not ISO 8601; use e.g. 2026-12-06T07:00:00Z`,
     );
   }
+  return { reason, by, at };
+}
+
+/** What `MlflowClient.rejectModelVersion` does. */
+export async function rejectModelVersion(
+  requests: MlflowRequests,
+  name: string,
+  version: string,
+  rejection: MlflowRejectionInput,
+): Promise<void> {
+  const { reason, by, at } = checkedRejection(name, version, rejection);
   await setModelVersionTag(
     requests,
     name,
