@@ -352,8 +352,14 @@ export async function startSandbox(
           cliBin: actionsOptions.cliBin,
           workDir: path.join(dataDir, `actions-${process.pid}-${generation}`),
           jobToken: GITLAB_BOT_TOKEN,
-          // the project's CI/CD variables; its model's registry is Kubeflow's
-          variables: () => ({ ...actionsOptions.variables }),
+          // the project's CI/CD variables: its model's registry is the
+          // Kubeflow Model Registry, reached with its bearer token
+          variables: () => ({
+            ML_GITOPS_REGISTRY_URL: servers.kubeflow.url,
+            ML_GITOPS_REGISTRY_TYPE: 'kubeflow',
+            ML_GITOPS_REGISTRY_TOKEN: SANDBOX_CREDENTIALS.kubeflow.token,
+            ...actionsOptions.variables,
+          }),
         },
         log,
       );
