@@ -184,3 +184,21 @@ export interface ModelRegistryClient {
   /** Clears the rejection markers; a version that is not rejected is no error. */
   unrejectVersion(model: string, version: string): Promise<void>;
 }
+
+/**
+ * What a {@link ModelRegistryClient} built over a registry's own HTTP
+ * client shares: that client, for what only its registry offers, and the
+ * registry's URL.
+ *
+ * @public
+ */
+export abstract class RegistryClientOver<C extends { url: string }> {
+  protected constructor(
+    /** The registry's own client underneath. */
+    readonly client: C,
+  ) {}
+
+  get url(): string {
+    return this.client.url;
+  }
+}

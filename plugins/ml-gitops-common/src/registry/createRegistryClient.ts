@@ -18,7 +18,7 @@ import { InputError } from '@backstage/errors';
 import type { ModelRegistryClient } from './client';
 import { KubeflowClient } from './kubeflow/KubeflowClient';
 import { KubeflowRegistryClient } from './kubeflow/KubeflowRegistryClient';
-import { MlflowClient } from './mlflow/MlflowClient';
+import { MlflowClient, type MlflowClientOptions } from './mlflow/MlflowClient';
 import { MlflowRegistryClient } from './mlflow/MlflowRegistryClient';
 
 /**
@@ -33,21 +33,12 @@ export const REGISTRY_CLIENT_TYPES = ['mlflow', 'kubeflow'] as const;
  *
  * @public
  */
-export type RegistryClientOptions = {
-  /** `mlflow` or `kubeflow` ({@link REGISTRY_CLIENT_TYPES}). */
+export type RegistryClientOptions = MlflowClientOptions & {
+  /**
+   * `mlflow` or `kubeflow` ({@link REGISTRY_CLIENT_TYPES}); `username` and
+   * `password` are for MLflow's basic-auth app only.
+   */
   type: string;
-  baseUrl: string;
-  /** Sent as `Authorization: Bearer <token>`. */
-  token?: string;
-  /** MLflow's basic-auth app only. */
-  username?: string;
-  /** MLflow's basic-auth app only. */
-  password?: string;
-  /** Where the caller sets the credentials, named in the message of a 401 or 403. */
-  credentialsHint?: string;
-  fetch?: typeof fetch;
-  /** Timeout of one request in milliseconds; default 15 000. */
-  timeoutMs?: number;
 };
 
 /**

@@ -16,8 +16,9 @@
 
 import { NotFoundError } from '@backstage/errors';
 import { kserveStorageUriProblem } from '../../manifest/storageUri';
-import type {
-  ModelRegistryClient,
+import {
+  RegistryClientOver,
+  type ModelRegistryClient,
   RegistryRejectionInput,
   RegistryVersion,
   RegistryVersionBlocker,
@@ -48,20 +49,14 @@ import {
  *
  * @public
  */
-export class KubeflowRegistryClient implements ModelRegistryClient {
+export class KubeflowRegistryClient
+  extends RegistryClientOver<KubeflowClient>
+  implements ModelRegistryClient
+{
   readonly type = 'kubeflow';
 
   static create(client: KubeflowClient): KubeflowRegistryClient {
     return new KubeflowRegistryClient(client);
-  }
-
-  private constructor(
-    /** The Kubeflow client underneath. */
-    readonly client: KubeflowClient,
-  ) {}
-
-  get url(): string {
-    return this.client.url;
   }
 
   async getVersion(

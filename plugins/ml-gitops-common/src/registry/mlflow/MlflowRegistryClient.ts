@@ -14,8 +14,9 @@
  * limitations under the License.
  */
 
-import type {
-  ModelRegistryClient,
+import {
+  RegistryClientOver,
+  type ModelRegistryClient,
   RegistryRejectionInput,
   RegistryVersion,
   RegistryVersionBlocker,
@@ -43,20 +44,14 @@ import type { MlflowModelVersion } from './types';
  *
  * @public
  */
-export class MlflowRegistryClient implements ModelRegistryClient {
+export class MlflowRegistryClient
+  extends RegistryClientOver<MlflowClient>
+  implements ModelRegistryClient
+{
   readonly type = 'mlflow';
 
   static create(client: MlflowClient): MlflowRegistryClient {
     return new MlflowRegistryClient(client);
-  }
-
-  private constructor(
-    /** The MLflow client underneath, for what only MLflow offers. */
-    readonly client: MlflowClient,
-  ) {}
-
-  get url(): string {
-    return this.client.url;
   }
 
   async getVersion(
