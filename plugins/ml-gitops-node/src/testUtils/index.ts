@@ -64,3 +64,29 @@ export type {
   GithubStatusFacts,
   GithubTreeEntry,
 } from './githubAnswers';
+export { FakeGitlabRepo } from './FakeGitlabRepo';
+export type { FakeGitlabUser, FakeMergeRequest } from './FakeGitlabRepo';
+export {
+  gitlabApprovalRule,
+  gitlabApprovals,
+  gitlabBranch,
+  gitlabCommit,
+  gitlabFile,
+  gitlabGroup,
+  gitlabId,
+  gitlabMember,
+  gitlabMergeRequest,
+  gitlabNamespace,
+  gitlabNote,
+  gitlabPage,
+  gitlabPageHeaders,
+  gitlabProject,
+  gitlabProtectedBranch,
+  gitlabUser,
+  gitlabUserBasic,
+} from './gitlabAnswers';
+export type {
+  GitlabCommitFacts,
+  GitlabMergeRequestFacts,
+  GitlabSite,
+} from './gitlabAnswers';
