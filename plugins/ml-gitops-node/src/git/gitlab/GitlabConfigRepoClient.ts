@@ -49,6 +49,7 @@ import { GitlabApi, GitlabTransport } from './gitlabTransport';
  * @public
  */
 export class GitlabConfigRepoClient implements GitHostReader {
+  /** A reader with the credentials of `integrations.gitlab`. */
   static fromIntegrations(options: {
     integrations: ScmIntegrationRegistry;
     cache: ValidatorCache;
@@ -139,6 +140,7 @@ export class GitlabConfigRepoClient implements GitHostReader {
     return this.graphql.prefetch(locs, branches);
   }
 
+  /** A file's text at a commit, or null when the file does not exist there. */
   async getFile(
     loc: ConfigRepoLocation,
     path: string,
@@ -147,10 +149,12 @@ export class GitlabConfigRepoClient implements GitHostReader {
     return this.reads.getFile(loc, path, sha);
   }
 
+  /** One commit (cached); its author is the Git author's name, as GitLab has no account for it. */
   async getCommit(loc: ConfigRepoLocation, sha: string): Promise<CommitInfo> {
     return this.reads.getCommit(loc, sha);
   }
 
+  /** The merged merge request that brought a commit into `baseRef`, if any. */
   async getMergedPullRequest(
     loc: ConfigRepoLocation,
     sha: string,
