@@ -208,8 +208,9 @@ export class FakeGitlabRepo {
 
   /** The branches, sorted by name as GitLab lists them. */
   branches(): Array<[string, string]> {
+    // GitLab sorts by name in byte order, not by locale.
     return [...this.git.branches().entries()].sort(([a], [b]) =>
-      a < b ? -1 : a > b ? 1 : 0,
+      Buffer.compare(Buffer.from(a), Buffer.from(b)),
     );
   }
 

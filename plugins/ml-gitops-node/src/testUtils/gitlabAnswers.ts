@@ -375,6 +375,13 @@ export function gitlabGroup(
   };
 }
 
+/** How GitLab describes an access level. */
+const ACCESS_LEVELS: Record<number, string> = {
+  0: 'No one',
+  30: 'Developers + Maintainers',
+  40: 'Maintainers',
+};
+
 /**
  * `POST|GET /projects/:id/protected_branches` (docs.gitlab.com "Protected
  * branches API"); access levels 0 no one, 30 Developer, 40 Maintainer.
@@ -391,12 +398,7 @@ export function gitlabProtectedBranch(p: {
   const level = (n: number) => ({
     id: gitlabId(`${p.name}:${n}`),
     access_level: n,
-    access_level_description:
-      n === 0
-        ? 'No one'
-        : n === 30
-        ? 'Developers + Maintainers'
-        : 'Maintainers',
+    access_level_description: ACCESS_LEVELS[n] ?? 'Maintainers',
     deploy_key_id: null,
     user_id: null,
     group_id: null,

@@ -57,12 +57,11 @@ export function gitlabRateLimitedUntil(
   now: number = Date.now(),
 ): { kind: 'secondary'; until: string } | undefined {
   if (response.status !== 429) return undefined;
-  const header = (name: string) =>
-    response.headers instanceof Headers
-      ? response.headers.get(name)
-      : response.headers[name] === undefined
-      ? null
-      : String(response.headers[name]);
+  const header = (name: string): string | null => {
+    if (response.headers instanceof Headers) return response.headers.get(name);
+    const value = response.headers[name];
+    return value === undefined ? null : String(value);
+  };
   const retryAfter = Number(header('retry-after'));
   if (Number.isFinite(retryAfter) && retryAfter > 0) {
     return {
@@ -180,11 +179,6 @@ export class GitlabApi {
   /** `group%2Fsub%2Fproject`: the project's id in a REST path. */
   static projectId(loc: ConfigRepoLocation): string {
     return encodeURIComponent(`${loc.owner}/${loc.repo}`);
-  }
-
-  /** `<api>/projects/<id><path>`. */
-  projectUrl(loc: ConfigRepoLocation, path: string): string {
-    return `${loc.apiBaseUrl}/projects/${GitlabApi.projectId(loc)}${path}`;
   }
 
   async authHeaders(loc: ConfigRepoLocation): Promise<Record<string, string>> {
@@ -307,6 +301,39 @@ export class GitlabApi {
       }
       page = next;
     }
+  }
+
+  /**
+   * Whether a 404 means the thing asked for is absent (GitLab's message
+   * names it: "404 Branch Not Found"), not the project. Reads the body of
+   * a 404 and keeps its text for the refusal.
+   */
+  async absent(answer: GitlabAnswer, thing: RegExp): Promise<boolean> {
+    if (answer.status !== 404) return false;
+    const text = await answerText(answer).catch(() => '');
+    answer.data = text;
+    return !/project/i.test(text) && (thing.test(text) || !text);
+  }
+
+  /** A user by username (`GET /users?username=`), or undefined. */
+  async userByName(
+    loc: ConfigRepoLocation,
+    username: string,
+  ): Promise<{ id: number; username: string } | undefined> {
+    const what = `Looking up user ${username}`;
+    const answer = await this.request(
+      loc,
+      'GET',
+      `/users?${new URLSearchParams({ username })}`,
+    );
+    if (!answer.ok) throw await this.refusal(loc, what, answer);
+    const users = await this.json<Array<{ id: number; username: string }>>(
+      loc,
+      what,
+      answer,
+      'array',
+    );
+    return users.find(u => u.username.toLowerCase() === username.toLowerCase());
   }
 
   /** What GitLab said in a refusal's body (`message`, or `error`). */
