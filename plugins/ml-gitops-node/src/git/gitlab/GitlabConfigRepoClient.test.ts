@@ -287,7 +287,7 @@ describe('GitlabConfigRepoClient.prefetchBranchHeads', () => {
     });
   });
 
-  it('asks 250 projects in 3 queries of at most 100, with the token and branch names as variables', async () => {
+  it('asks 120 projects in 3 queries of at most 50 (GitLab takes no more full paths), with the token and branch names as variables', async () => {
     const bodies: Array<{ query: string; variables: Record<string, unknown> }> =
       [];
     const auth: string[] = [];
@@ -310,19 +310,62 @@ describe('GitlabConfigRepoClient.prefetchBranchHeads', () => {
       }),
     );
     const { c } = client();
-    const locs = Array.from({ length: 250 }, (_, i) =>
+    const locs = Array.from({ length: 120 }, (_, i) =>
       c.locate(`${WEB}/acme/cfg-${i}`),
     );
     const prefetch = c.prefetchBranchHeads(locs, ['dev', 'prod"uction']);
-    expect(await prefetch.get(locs[249].url)).toEqual({ dev: SHA });
-    expect(bodies.map(b => (b.variables.paths as string[]).length)).toEqual([
-      100, 100, 50,
-    ]);
+    expect(await prefetch.get(locs[119].url)).toEqual({ dev: SHA });
+    expect(bodies.map(b => (b.variables.paths as string[]).length)).toEqual([50, 50, 20]);
     expect(bodies[0].variables).toMatchObject({ b0: 'dev', b1: 'prod"uction' });
-    expect(bodies[0].query).toContain(
-      'projects(fullPaths: $paths, first: 100)',
-    );
+    expect(bodies[0].query).toContain('projects(fullPaths: $paths, first: 50)');
     expect(new Set(auth)).toEqual(new Set(['Bearer glpat-secret']));
+  });
+
+  it('splits a query GitLab finds too complex, and starts the next prefetch at the size it answered', async () => {
+    const sizes: number[] = [];
+    server.use(
+      http.post(`${WEB}/api/graphql`, async ({ request }) => {
+        const { variables } = (await request.json()) as {
+          variables: { paths: string[] };
+        };
+        sizes.push(variables.paths.length);
+        // GitLab's refusal of a query over its limit (docs.gitlab.com
+        // "GraphQL API": max query complexity), answered 200 with errors.
+        return variables.paths.length > 20
+          ? HttpResponse.json({
+              errors: [
+                {
+                  message: `Query has complexity of ${
+                    variables.paths.length * 12
+                  }, which exceeds max complexity of 250`,
+                },
+              ],
+            })
+          : HttpResponse.json({
+              data: {
+                projects: {
+                  nodes: variables.paths.map(fullPath => ({
+                    fullPath,
+                    repository: { b0: { sha: SHA } },
+                  })),
+                },
+              },
+            });
+      }),
+    );
+    const { c } = client();
+    const locs = Array.from({ length: 50 }, (_, i) =>
+      c.locate(`${WEB}/acme/cfg-${i}`),
+    );
+    const first = c.prefetchBranchHeads(locs, ['dev']);
+    for (const loc of locs) {
+      expect(await first.get(loc.url)).toEqual({ dev: SHA });
+    }
+    expect(sizes).toEqual([50, 25, 13, 12, 25, 13, 12]);
+    sizes.length = 0;
+    const second = c.prefetchBranchHeads(locs, ['dev']);
+    await second.get(locs[49].url);
+    expect(sizes.every(size => size <= 13)).toBe(true);
   });
 
   it('falls back to REST (undefined) on a GitLab before 17.10, and does not ask it again for a while', async () => {

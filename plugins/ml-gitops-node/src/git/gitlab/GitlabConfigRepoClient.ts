@@ -44,7 +44,7 @@ import { GitlabApi, GitlabTransport } from './gitlabTransport';
 /**
  * Reads config repos on GitLab (gitlab.com or self-managed) through
  * Backstage's `integrations.gitlab` credentials, with the REST API v4 and,
- * for the branch heads of a fleet, one GraphQL query per 100 projects.
+ * for the branch heads of a fleet, one GraphQL query per 50 projects.
  * Files and commits are cached by commit, which never changes.
  * @public
  */
@@ -129,7 +129,8 @@ export class GitlabConfigRepoClient implements GitHostReader {
 
   /**
    * Starts reading the heads of `branches` of every project of `locs`
-   * through GitLab's GraphQL API, 100 projects a query; a project settles
+   * through GitLab's GraphQL API, 50 projects a query (fewer where GitLab
+   * finds the query too complex); a project settles
    * to `undefined` where GraphQL cannot answer (a GitLab before 17.10, no
    * such project, a rate limit), and the caller reads its REST list.
    */

@@ -23,8 +23,16 @@ import type {
 import { answerText, GitHostUnanswered } from '../githubTransport';
 import { GitlabApi, GitlabTransport } from './gitlabTransport';
 
-/** Projects asked for in one query (GitLab's `first` allows 100). */
-const BATCH = 100;
+/**
+ * Projects asked for in one query: GitLab's `projects(fullPaths:)` takes at
+ * most 50 (its ProjectsResolver says "You cannot provide more than 50 full
+ * paths"). A query over GitLab's complexity limit is split in halves.
+ */
+const BATCH = 50;
+/** Queries in flight at once per GitLab. */
+const CONCURRENCY = 2;
+/** What {@link GitlabGraphqlHeads} does with a query GitLab found too large. */
+const TOO_LARGE = Symbol('too large');
 /** How long a GitLab whose GraphQL cannot answer is not asked again. */
 const NO_GRAPHQL_RETRY_MS = 60 * 60 * 1000;
 
@@ -50,7 +58,9 @@ export function buildGitlabBranchHeadsQuery(
   return {
     query: `query MlGitopsBranchHeads($paths: [String!]${
       refs ? `, ${refs}` : ''
-    }) { projects(fullPaths: $paths, first: ${BATCH}) { nodes { fullPath repository { ${fields} } } } }`,
+    }) { projects(fullPaths: $paths, first: ${
+      paths.length
+    }) { nodes { fullPath repository { ${fields} } } } }`,
     variables: {
       paths,
       ...Object.fromEntries(branches.map((b, i) => [`b${i}`, b])),
@@ -58,10 +68,15 @@ export function buildGitlabBranchHeadsQuery(
   };
 }
 
-/** The GraphQL reads of branch heads of {@link GitlabConfigRepoClient}. */
+/**
+ * The GraphQL reads of branch heads of {@link GitlabConfigRepoClient}:
+ * queries of up to 50 projects, two at most in flight per GitLab.
+ */
 export class GitlabGraphqlHeads {
   /** Endpoints that cannot answer (old GitLab, no GraphQL), until when. */
   private readonly noGraphql = new Map<string, number>();
+  /** The largest batch each endpoint answered after refusing a larger one. */
+  private readonly batchSize = new Map<string, number>();
 
   constructor(
     private readonly api: GitlabApi,
@@ -96,10 +111,26 @@ export class GitlabGraphqlHeads {
     }
     for (const group of groups.values()) {
       // One token per GitLab host (integrations.gitlab), so a host's
-      // projects share their queries.
-      for (let i = 0; i < group.locs.length; i += BATCH) {
-        const batch = group.locs.slice(i, i + BATCH);
-        const answers = this.query(group.endpoint, batch, branches);
+      // projects share their queries, which run in the order of `locs`.
+      const size = this.batchSize.get(group.endpoint) ?? BATCH;
+      const queries: Array<() => Promise<void>> = [];
+      for (let i = 0; i < group.locs.length; i += size) {
+        const batch = group.locs.slice(i, i + size);
+        let settle!: (
+          answers: Map<string, Record<string, string> | undefined | Error>,
+        ) => void;
+        const answers = new Promise<
+          Map<string, Record<string, string> | undefined | Error>
+        >(resolve => {
+          settle = resolve;
+        });
+        queries.push(async () =>
+          settle(
+            await this.queryFitting(group.endpoint, batch, branches).catch(
+              error => new Map(batch.map(loc => [loc.url, error as Error])),
+            ),
+          ),
+        );
         for (const loc of batch) {
           const promise = answers.then(map => {
             const answer = map.get(loc.url);
@@ -111,8 +142,46 @@ export class GitlabGraphqlHeads {
           result.set(loc.url, promise);
         }
       }
+      let next = 0;
+      const worker = async () => {
+        while (next < queries.length) await queries[next++]();
+      };
+      for (let w = 0; w < Math.min(CONCURRENCY, queries.length); w++) {
+        void worker();
+      }
     }
     return result;
+  }
+
+  /**
+   * {@link GitlabGraphqlHeads.query}, split in halves while GitLab finds the
+   * query too complex (its limit depends on the instance and the number of
+   * branches); a single project still too complex is read through REST.
+   */
+  private async queryFitting(
+    endpoint: string,
+    locs: ConfigRepoLocation[],
+    branches: string[],
+  ): Promise<Map<string, Record<string, string> | undefined | Error>> {
+    const answers = await this.query(endpoint, locs, branches);
+    if (answers !== TOO_LARGE) return answers;
+    if (locs.length === 1) return new Map([[locs[0].url, undefined]]);
+    const half = Math.ceil(locs.length / 2);
+    this.batchSize.set(
+      endpoint,
+      Math.min(half, this.batchSize.get(endpoint) ?? BATCH),
+    );
+    const first = await this.queryFitting(
+      endpoint,
+      locs.slice(0, half),
+      branches,
+    );
+    const second = await this.queryFitting(
+      endpoint,
+      locs.slice(half),
+      branches,
+    );
+    return new Map([...first, ...second]);
   }
 
   /** Per project its heads, `undefined` (ask REST) or the error that names it. */
@@ -120,7 +189,9 @@ export class GitlabGraphqlHeads {
     endpoint: string,
     locs: ConfigRepoLocation[],
     branches: string[],
-  ): Promise<Map<string, Record<string, string> | undefined | Error>> {
+  ): Promise<
+    Map<string, Record<string, string> | undefined | Error> | typeof TOO_LARGE
+  > {
     const host = locs[0].host;
     const what = `Reading the branch heads of ${locs.length} project(s) on ${host} through GraphQL`;
     const all = (value: Error | undefined) =>
@@ -196,6 +267,15 @@ export class GitlabGraphqlHeads {
     ) {
       // A GitLab before 17.10: the REST branch lists answer instead.
       return restFor(NO_GRAPHQL_RETRY_MS);
+    }
+    if (
+      errors.some(e =>
+        /exceeds max complexity|cannot provide more than \d+ full paths/i.test(
+          String(e?.message),
+        ),
+      )
+    ) {
+      return TOO_LARGE;
     }
     const nodes = body?.data?.projects?.nodes;
     if (!Array.isArray(nodes)) {
