@@ -315,7 +315,9 @@ describe('GitlabConfigRepoClient.prefetchBranchHeads', () => {
     );
     const prefetch = c.prefetchBranchHeads(locs, ['dev', 'prod"uction']);
     expect(await prefetch.get(locs[119].url)).toEqual({ dev: SHA });
-    expect(bodies.map(b => (b.variables.paths as string[]).length)).toEqual([50, 50, 20]);
+    expect(bodies.map(b => (b.variables.paths as string[]).length)).toEqual([
+      50, 50, 20,
+    ]);
     expect(bodies[0].variables).toMatchObject({ b0: 'dev', b1: 'prod"uction' });
     expect(bodies[0].query).toContain('projects(fullPaths: $paths, first: 50)');
     expect(new Set(auth)).toEqual(new Set(['Bearer glpat-secret']));

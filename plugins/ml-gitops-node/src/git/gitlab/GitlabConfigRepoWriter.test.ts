@@ -22,7 +22,12 @@ import {
 import { ScmIntegrations } from '@backstage/integration';
 import { http } from 'msw';
 import { setupServer } from 'msw/node';
-import { FakeGitlabRepo, GitBackedRepo, manifest } from '../../testUtils';
+import {
+  FakeGitlabRepo,
+  GitBackedRepo,
+  gitlabProtectedBranch,
+  manifest,
+} from '../../testUtils';
 import { GitlabConfigRepoWriter } from './GitlabConfigRepoWriter';
 
 const WEB = 'https://gitlab.example.com';
@@ -384,6 +389,10 @@ describe('GitlabConfigRepoWriter: projects', () => {
       }),
     ]);
     expect(fake.settings.onlyAllowMergeIfPipelineSucceeds).toBe(true);
+    // The second call found the protection as asked and kept it.
+    expect(
+      fake.requests.filter(r => r.startsWith('DELETE /projects/')),
+    ).toEqual([]);
 
     await writer.protectBranch(loc, 'dev', { checks: [], approvals: 0 });
     expect(fake.protectedBranches.map(p => p.name)).toEqual([
@@ -391,6 +400,29 @@ describe('GitlabConfigRepoWriter: projects', () => {
       'dev',
     ]);
     expect(fake.approvalRules).toHaveLength(1);
+  });
+
+  it('replaces a weaker protection someone set by hand', async () => {
+    const { writer, loc, fake } = setup();
+    fake.protectedBranches.push(
+      gitlabProtectedBranch({
+        id: 9,
+        name: 'staging',
+        pushAccessLevel: 40,
+        mergeAccessLevel: 40,
+        allowForcePush: true,
+        codeOwnerApprovalRequired: false,
+      }),
+    );
+    await writer.protectBranch(loc, 'staging', { checks: [], approvals: 0 });
+    expect(fake.protectedBranches).toEqual([
+      expect.objectContaining({
+        name: 'staging',
+        push_access_levels: [expect.objectContaining({ access_level: 0 })],
+        merge_access_levels: [expect.objectContaining({ access_level: 30 })],
+        allow_force_push: false,
+      }),
+    ]);
   });
 
   it('says clearly that approvals need GitLab Premium, after protecting the branch', async () => {

@@ -51,6 +51,10 @@ export async function readGitlabBranchHeads(
     loc,
     'Listing branches',
     `/projects/${GitlabApi.projectId(loc)}/repository/branches`,
+    {
+      tooMany:
+        'delete merged ml-gitops/* branches (GitLab does it on merge with "Delete source branch")',
+    },
   );
   const heads: Record<string, string> = {};
   for (const branch of branches) {

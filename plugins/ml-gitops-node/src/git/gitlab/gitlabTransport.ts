@@ -280,8 +280,9 @@ export class GitlabApi {
     loc: ConfigRepoLocation,
     what: string,
     path: string,
-    maxPages = MAX_PAGES,
+    options: { maxPages?: number; tooMany?: string } = {},
   ): Promise<T[]> {
+    const maxPages = options.maxPages ?? MAX_PAGES;
     const all: T[] = [];
     const join = path.includes('?') ? '&' : '?';
     for (let page = 1; ; ) {
@@ -296,7 +297,11 @@ export class GitlabApi {
       if (!Number.isInteger(next) || next <= page) return all;
       if (next > maxPages) {
         throw new ServiceUnavailableError(
-          `${what} of ${loc.owner}/${loc.repo} on ${loc.host} stopped after ${maxPages} pages of 100; delete merged ml-gitops/* branches (GitLab does it on merge with "Delete source branch")`,
+          `${what} of ${loc.owner}/${loc.repo} on ${
+            loc.host
+          } stopped after ${maxPages} pages of 100${
+            options.tooMany ? `; ${options.tooMany}` : ''
+          }`,
         );
       }
       page = next;

@@ -51,7 +51,6 @@ export class GitlabMergeRequestWrites {
       loc,
       `Listing merge requests from ${head} into ${base}`,
       `/projects/${GitlabApi.projectId(loc)}/merge_requests?${query}`,
-      1,
     );
     const mr = list.find(
       m => m.source_branch === head && m.target_branch === base && ownBranch(m),
@@ -141,7 +140,7 @@ export class GitlabMergeRequestWrites {
       loc,
       `Listing the open merge requests into ${base}`,
       `/projects/${GitlabApi.projectId(loc)}/merge_requests?${query}`,
-      10,
+      { maxPages: 10, tooMany: 'close stale merge requests into this branch' },
     );
     return list
       .filter(m => m.target_branch === base && ownBranch(m))

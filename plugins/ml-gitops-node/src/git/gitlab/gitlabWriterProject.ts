@@ -26,6 +26,28 @@ const DEVELOPER = 30;
 const MAINTAINER = 40;
 const NO_ONE = 0;
 
+/** A protected branch as `GET /projects/:id/protected_branches` lists it. */
+type ProtectedBranch = {
+  id: number;
+  name: string;
+  push_access_levels?: Array<{ access_level?: number }>;
+  merge_access_levels?: Array<{ access_level?: number }>;
+  allow_force_push?: boolean;
+  code_owner_approval_required?: boolean;
+};
+
+/** Whether a protection is the one {@link GitlabProjectWrites.protectBranch} makes. */
+function isProtectedAsAsked(p: ProtectedBranch, approvals: number): boolean {
+  const only = (levels: ProtectedBranch['push_access_levels'], level: number) =>
+    levels?.length === 1 && levels[0].access_level === level;
+  return (
+    only(p.push_access_levels, NO_ONE) &&
+    only(p.merge_access_levels, DEVELOPER) &&
+    p.allow_force_push === false &&
+    (approvals === 0 || p.code_owner_approval_required === true)
+  );
+}
+
 /** The project writes of {@link GitlabConfigRepoWriter}. */
 export class GitlabProjectWrites {
   constructor(private readonly api: GitlabApi) {}
@@ -129,8 +151,9 @@ export class GitlabProjectWrites {
    *   required status check by name; the pipeline that runs
    *   `ml-gitops validate` fails when the check fails. It is a project
    *   setting: it holds for merge requests into every branch.
-   * An existing protection of the branch is replaced, so a repeated call
-   * ends in the same settings.
+   * An existing protection of the branch is kept when it is this one and
+   * replaced otherwise, so a repeated call ends in the same settings; an
+   * existing approval rule of that name is kept.
    */
   async protectBranch(
     loc: ConfigRepoLocation,
@@ -141,39 +164,52 @@ export class GitlabProjectWrites {
     },
   ): Promise<void> {
     const what = `Protecting branch ${branch}`;
-    const removed = await this.api.project(
-      loc,
-      'DELETE',
-      `/protected_branches/${encodeURIComponent(branch)}`,
-    );
-    if (!removed.ok && removed.status !== 404) {
-      throw await this.api.refusal(loc, what, removed, 'write');
-    }
-    discard(removed);
-    const protect = (codeOwners: boolean) =>
-      this.api.project(loc, 'POST', '/protected_branches', {
-        name: branch,
-        push_access_level: NO_ONE,
-        merge_access_level: DEVELOPER,
-        allow_force_push: false,
-        ...(codeOwners ? { code_owner_approval_required: true } : {}),
-      });
-    let answer = await protect(options.approvals > 0);
+    // A protection that is already what is asked for is kept: replacing
+    // it would leave the branch unprotected for a moment.
+    const existing = (
+      await this.api.pages<ProtectedBranch>(
+        loc,
+        what,
+        `/projects/${GitlabApi.projectId(loc)}/protected_branches`,
+      )
+    ).find(p => p.name === branch);
+    let protectedBranchId: number;
     let codeOwnersRefused = false;
-    if (answer.status === 403 && options.approvals > 0) {
-      // Code-owner approval is a Premium feature: protect without it, and
-      // say so below with the approval rule.
-      discard(answer);
-      codeOwnersRefused = true;
-      answer = await protect(false);
+    if (existing && isProtectedAsAsked(existing, options.approvals)) {
+      protectedBranchId = existing.id;
+    } else {
+      if (existing) {
+        const removed = await this.api.project(
+          loc,
+          'DELETE',
+          `/protected_branches/${encodeURIComponent(branch)}`,
+        );
+        if (!removed.ok && removed.status !== 404) {
+          throw await this.api.refusal(loc, what, removed, 'write');
+        }
+        discard(removed);
+      }
+      const protect = (codeOwners: boolean) =>
+        this.api.project(loc, 'POST', '/protected_branches', {
+          name: branch,
+          push_access_level: NO_ONE,
+          merge_access_level: DEVELOPER,
+          allow_force_push: false,
+          ...(codeOwners ? { code_owner_approval_required: true } : {}),
+        });
+      let answer = await protect(options.approvals > 0);
+      if (answer.status === 403 && options.approvals > 0) {
+        // Code-owner approval is a Premium feature: protect without it,
+        // and say so below with the approval rule.
+        discard(answer);
+        codeOwnersRefused = true;
+        answer = await protect(false);
+      }
+      if (!answer.ok) throw await this.api.refusal(loc, what, answer, 'write');
+      protectedBranchId = (
+        await this.api.json<{ id: number }>(loc, what, answer, 'object')
+      ).id;
     }
-    if (!answer.ok) throw await this.api.refusal(loc, what, answer, 'write');
-    const protectedBranch = await this.api.json<{ id: number }>(
-      loc,
-      what,
-      answer,
-      'object',
-    );
     if (options.checks.length > 0) {
       await this.editProject(
         loc,
@@ -187,7 +223,7 @@ export class GitlabProjectWrites {
       await this.requireApprovals(
         loc,
         branch,
-        protectedBranch.id,
+        protectedBranchId,
         options.approvals,
         codeOwnersRefused,
       );
