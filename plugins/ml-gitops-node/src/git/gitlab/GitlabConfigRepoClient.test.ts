@@ -269,6 +269,13 @@ describe('GitlabConfigRepoClient reads', () => {
     expect(fake.requests.filter(r => r.startsWith('GET /users/'))).toHaveLength(
       1,
     );
+
+    // An author whose account was deleted since is no bot.
+    fake.users.delete('ml-gitops-app');
+    const { c: fresh } = client();
+    expect(
+      await fresh.getMergedPullRequest(loc, merge, 'production'),
+    ).toMatchObject({ author: 'ml-gitops-app', authorIsBot: false });
   });
 });
 

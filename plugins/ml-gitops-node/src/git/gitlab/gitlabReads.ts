@@ -25,7 +25,7 @@ import type {
 } from '../configRepoTypes';
 import type { FileAndCommitSource } from '../fileAndCommitReads';
 import { manifestTooLarge } from '../fileAndCommitReads';
-import { answerText, boundedText } from '../githubTransport';
+import { answerText, boundedText, discard } from '../githubTransport';
 import { GitlabApi } from './gitlabTransport';
 
 /** A user as GitLab's APIs embed one (docs.gitlab.com "Users API"). */
@@ -273,6 +273,13 @@ export class GitlabMergeRequestReads {
     if (known !== undefined) return known;
     const what = `Reading user ${user.username ?? user.id}`;
     const answer = await this.api.request(loc, 'GET', `/users/${user.id}`);
+    if (answer.status === 404) {
+      // A deleted account (GitLab shows its merge requests as the Ghost
+      // User's): no bot to name.
+      discard(answer);
+      this.bots.set(key, false);
+      return false;
+    }
     if (!answer.ok) throw await this.api.refusal(loc, what, answer);
     const body = await this.api.json<{ bot?: unknown }>(
       loc,
