@@ -24,6 +24,7 @@ import type { GitHostWriter } from '../GitHost';
 import type { ConfigRepoLocation } from '../configRepoTypes';
 import type {
   AccessGrantResult,
+  BranchProtection,
   FileOnBranch,
   OpenedPullRequest,
   ReviewRequestResult,
@@ -287,10 +288,7 @@ export class GitlabConfigRepoWriter implements GitHostWriter {
   async protectBranch(
     loc: ConfigRepoLocation,
     branch: string,
-    options: {
-      checks: Array<{ context: string; appId?: number }>;
-      approvals: number;
-    },
+    options: BranchProtection,
   ): Promise<void> {
     return this.project.protectBranch(loc, branch, options);
   }

@@ -17,7 +17,10 @@
 // The GitLab writer's project set-up: creating a project, its default branch, branch protection with approval rules, and access for code owners.
 import { NotAllowedError } from '@backstage/errors';
 import type { ConfigRepoLocation } from '../configRepoTypes';
-import type { AccessGrantResult } from '../GithubConfigRepoWriter';
+import type {
+  AccessGrantResult,
+  BranchProtection,
+} from '../GithubConfigRepoWriter';
 import { discard } from '../githubTransport';
 import { GitlabAnswer, GitlabApi } from './gitlabTransport';
 
@@ -158,10 +161,7 @@ export class GitlabProjectWrites {
   async protectBranch(
     loc: ConfigRepoLocation,
     branch: string,
-    options: {
-      checks: Array<{ context: string; appId?: number }>;
-      approvals: number;
-    },
+    options: BranchProtection,
   ): Promise<void> {
     const what = `Protecting branch ${branch}`;
     // A protection that is already what is asked for is kept: replacing
