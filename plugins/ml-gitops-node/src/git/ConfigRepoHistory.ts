@@ -18,7 +18,7 @@
 import { Deployment, ModelManifest } from '@ml-gitops/plugin-ml-gitops-common';
 import { CommitDeployments } from './commitDeployments';
 import type { CommitInfo, ConfigRepoLocation } from './configRepoTypes';
-import { GithubConfigRepoClient } from './GithubConfigRepoClient';
+import type { GitHostReader } from './GitHost';
 import { countRequests } from './githubRestReads';
 import {
   DeclarationMemory,
@@ -47,7 +47,7 @@ export class ConfigRepoHistory {
   private readonly commits: CommitDeployments;
 
   constructor(
-    private readonly client: GithubConfigRepoClient,
+    private readonly client: GitHostReader,
     private readonly memory: DeclarationMemory,
     private readonly options: {
       environments: string[];

@@ -108,6 +108,11 @@ export interface GitHostReader {
 export interface GitHostWriter {
   /** The token for `git` over HTTPS; never logged or returned to a caller. */
   getToken(loc: ConfigRepoLocation): Promise<string | undefined>;
+  /**
+   * The user name `git` sends with the token over HTTPS (basic auth):
+   * GitHub's `x-access-token`, GitLab's `oauth2`.
+   */
+  readonly gitTokenUser: string;
 
   getBranchHead(
     loc: ConfigRepoLocation,

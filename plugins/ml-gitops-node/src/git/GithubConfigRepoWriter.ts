@@ -130,6 +130,9 @@ export class GithubConfigRepoWriter implements GitHostWriter {
     );
   }
 
+  /** GitHub takes an app or personal token as the password of `x-access-token`. */
+  readonly gitTokenUser = 'x-access-token';
+
   private readonly api: GithubWrites;
 
   private constructor(

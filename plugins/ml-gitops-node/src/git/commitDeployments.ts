@@ -29,7 +29,7 @@ import type {
   ConfigRepoLocation,
   PullRequestFacts,
 } from './configRepoTypes';
-import { GithubConfigRepoClient } from './GithubConfigRepoClient';
+import type { GitHostReader } from './GitHost';
 
 /** What a commit's manifest declares; `version` is null when it is absent or invalid. */
 export type ManifestAtCommit = {
@@ -45,7 +45,7 @@ export type ManifestAtCommit = {
  */
 export class CommitDeployments {
   constructor(
-    private readonly client: GithubConfigRepoClient,
+    private readonly client: GitHostReader,
     private readonly environments: string[],
   ) {}
 

@@ -33,7 +33,24 @@ import { GithubRestReads } from './githubRestReads';
 const MAX_CACHED_FILE_BYTES = 32 * 1024 * 1024;
 const MAX_CACHED_COMMIT_BYTES = 16 * 1024 * 1024;
 
-/** The file and commit reads of {@link GithubConfigRepoClient}, with their caches. */
+/**
+ * How one host reads a file's text and a commit, uncached: GitHub's REST
+ * API ({@link githubFileAndCommitSource}) or GitLab's.
+ */
+export type FileAndCommitSource = {
+  /** The text of `path` at `sha`, or null when it does not exist there. */
+  readFile(
+    loc: ConfigRepoLocation,
+    path: string,
+    sha: string,
+  ): Promise<string | null>;
+  readCommit(loc: ConfigRepoLocation, sha: string): Promise<CommitInfo>;
+};
+
+/**
+ * The file and commit reads of a config-repo reader, with their caches,
+ * over the host's {@link FileAndCommitSource}.
+ */
 export class FileAndCommitReads {
   /** File texts by repo, commit and path (null: no such file). */
   private readonly files = new ByteBoundedCache<string | null>(
@@ -44,7 +61,14 @@ export class FileAndCommitReads {
     MAX_CACHED_COMMIT_BYTES,
   );
 
-  constructor(private readonly api: GithubRestReads) {}
+  private readonly source: FileAndCommitSource;
+
+  constructor(source: GithubRestReads | FileAndCommitSource) {
+    this.source =
+      source instanceof GithubRestReads
+        ? githubFileAndCommitSource(source)
+        : source;
+  }
 
   /** A file's text at a commit, or null when the file does not exist there. */
   async getFile(
@@ -62,33 +86,7 @@ export class FileAndCommitReads {
     if (this.files.has(key)) {
       return this.files.get(key) ?? null;
     }
-    const response = await this.api.request(
-      loc,
-      `/contents/${path
-        .split('/')
-        .map(encodeURIComponent)
-        .join('/')}?ref=${encodeURIComponent(sha)}`,
-      { headers: { Accept: 'application/vnd.github.raw+json' } },
-    );
-    let text: string | null;
-    if (response.status === 404) {
-      text = null;
-    } else if (!response.ok) {
-      throw this.api.failure(loc, `Reading ${path}@${sha}`, response);
-    } else {
-      text = await boundedText(
-        response,
-        MAX_MANIFEST_BYTES,
-        `${path}@${sha.slice(0, 12)} in ${loc.owner}/${
-          loc.repo
-        } is larger than ${
-          MAX_MANIFEST_BYTES / 1024
-        } KiB; a manifest must be smaller`,
-        message => new InputError(message),
-      ).catch(error => {
-        throw this.api.unanswered(loc, error);
-      });
-    }
+    const text = await this.source.readFile(loc, path, sha);
     this.files.set(key, text);
     return text;
   }
@@ -100,42 +98,89 @@ export class FileAndCommitReads {
     if (cached) {
       return cached;
     }
-    const response = await this.api.request(
-      loc,
-      `/commits/${encodeURIComponent(sha)}`,
-    );
-    if (!response.ok) {
-      throw this.api.failure(loc, `Reading commit ${sha}`, response);
-    }
-    const body = await this.api.json<{
-      sha: string;
-      parents: Array<{ sha: string }>;
-      author: { login: string } | null;
-      commit: {
-        message: string;
-        author: { name: string; date: string };
-        committer: { name: string; date: string };
-      };
-    }>(loc, `Reading commit ${sha}`, response, 'object');
-    if (
-      typeof body.sha !== 'string' ||
-      !Array.isArray(body.parents) ||
-      typeof body.commit?.committer?.date !== 'string' ||
-      typeof body.commit?.author?.date !== 'string'
-    ) {
-      throw new ServiceUnavailableError(
-        `Reading commit ${sha} of ${loc.owner}/${loc.repo} on ${loc.host} got a commit without sha, parents or dates`,
-      );
-    }
-    const info: CommitInfo = {
-      sha: body.sha,
-      parents: body.parents.map(p => p.sha),
-      message: body.commit.message,
-      author: body.author?.login ?? body.commit.author.name,
-      authorDate: new Date(body.commit.author.date).toISOString(),
-      committedAt: new Date(body.commit.committer.date).toISOString(),
-    };
+    const info = await this.source.readCommit(loc, sha);
     this.commits.set(key, info);
     return info;
   }
+}
+
+/** GitHub's REST reads of a file (raw contents) and a commit. */
+export function githubFileAndCommitSource(
+  api: GithubRestReads,
+): FileAndCommitSource {
+  return {
+    async readFile(loc, path, sha) {
+      const response = await api.request(
+        loc,
+        `/contents/${path
+          .split('/')
+          .map(encodeURIComponent)
+          .join('/')}?ref=${encodeURIComponent(sha)}`,
+        { headers: { Accept: 'application/vnd.github.raw+json' } },
+      );
+      if (response.status === 404) return null;
+      if (!response.ok) {
+        throw api.failure(loc, `Reading ${path}@${sha}`, response);
+      }
+      return boundedText(
+        response,
+        MAX_MANIFEST_BYTES,
+        manifestTooLarge(loc, path, sha),
+        message => new InputError(message),
+      ).catch(error => {
+        throw api.unanswered(loc, error);
+      });
+    },
+
+    async readCommit(loc, sha) {
+      const response = await api.request(
+        loc,
+        `/commits/${encodeURIComponent(sha)}`,
+      );
+      if (!response.ok) {
+        throw api.failure(loc, `Reading commit ${sha}`, response);
+      }
+      const body = await api.json<{
+        sha: string;
+        parents: Array<{ sha: string }>;
+        author: { login: string } | null;
+        commit: {
+          message: string;
+          author: { name: string; date: string };
+          committer: { name: string; date: string };
+        };
+      }>(loc, `Reading commit ${sha}`, response, 'object');
+      if (
+        typeof body.sha !== 'string' ||
+        !Array.isArray(body.parents) ||
+        typeof body.commit?.committer?.date !== 'string' ||
+        typeof body.commit?.author?.date !== 'string'
+      ) {
+        throw new ServiceUnavailableError(
+          `Reading commit ${sha} of ${loc.owner}/${loc.repo} on ${loc.host} got a commit without sha, parents or dates`,
+        );
+      }
+      return {
+        sha: body.sha,
+        parents: body.parents.map(p => p.sha),
+        message: body.commit.message,
+        author: body.author?.login ?? body.commit.author.name,
+        authorDate: new Date(body.commit.author.date).toISOString(),
+        committedAt: new Date(body.commit.committer.date).toISOString(),
+      };
+    },
+  };
+}
+
+/** The refusal of a manifest over {@link MAX_MANIFEST_BYTES}. */
+export function manifestTooLarge(
+  loc: ConfigRepoLocation,
+  path: string,
+  sha: string,
+): string {
+  return `${path}@${sha.slice(0, 12)} in ${loc.owner}/${
+    loc.repo
+  } is larger than ${
+    MAX_MANIFEST_BYTES / 1024
+  } KiB; a manifest must be smaller`;
 }

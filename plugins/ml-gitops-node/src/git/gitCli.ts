@@ -53,6 +53,11 @@ export class GitCli {
     private readonly cwd: string,
     options: {
       token?: string;
+      /**
+       * The user name sent with the token (the writer's `gitTokenUser`):
+       * default GitHub's `x-access-token`; GitLab's is `oauth2`.
+       */
+      tokenUser?: string;
       author: { name: string; email: string };
       /** How long one git command may take (default 120 s). */
       timeoutMs?: number;
@@ -67,9 +72,9 @@ export class GitCli {
       ['advice.detachedHead', 'false'],
     ];
     if (options.token) {
-      const basic = Buffer.from(`x-access-token:${options.token}`).toString(
-        'base64',
-      );
+      const basic = Buffer.from(
+        `${options.tokenUser ?? 'x-access-token'}:${options.token}`,
+      ).toString('base64');
       config.push(['http.extraHeader', `Authorization: Basic ${basic}`]);
     }
     const passThrough = Object.fromEntries(

@@ -33,6 +33,11 @@ export type RequestMeter = { requests: number };
 
 const requestMeters = new AsyncLocalStorage<RequestMeter>();
 
+/** The meter of the work running now (see {@link countRequests}), if any. */
+export function currentRequestMeter(): RequestMeter | undefined {
+  return requestMeters.getStore();
+}
+
 /**
  * Runs `work`, adding to `meter` every request the config-repo client sends
  * for it (retries included), and only those: work running at the same time

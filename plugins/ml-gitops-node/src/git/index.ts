@@ -38,6 +38,8 @@ export type {
   HistoryGap,
 } from './historyDeclarations';
 export { GithubConfigRepoWriter } from './GithubConfigRepoWriter';
+export { GitlabConfigRepoClient } from './gitlab/GitlabConfigRepoClient';
+export { GitlabConfigRepoWriter } from './gitlab/GitlabConfigRepoWriter';
 export type { GitHost, GitHostReader, GitHostWriter } from './GitHost';
 export { rateLimitedUntil, sendWithRateLimitRetry } from './rateLimits';
 export type { RateLimitAnswer, RateLimitRetryOptions } from './rateLimits';

@@ -112,6 +112,23 @@ export async function sendWithRateLimitRetry(
   send: () => Promise<Response>,
   options: RateLimitRetryOptions = {},
 ): Promise<Response> {
+  return retryRateLimited(send, options, rateLimitedUntil);
+}
+
+/**
+ * The loop of {@link sendWithRateLimitRetry} for any host: `limitedUntil`
+ * says whether an answer is a rate limit and until when (GitHub's headers
+ * are not GitLab's).
+ */
+export async function retryRateLimited(
+  send: () => Promise<Response>,
+  options: RateLimitRetryOptions,
+  limitedUntil: (
+    response: RateLimitAnswer,
+    message: string,
+    now: number,
+  ) => { until: string } | undefined,
+): Promise<Response> {
   const maxWaitMs = options.maxWaitMs ?? 60_000;
   const maxRetries = options.maxRetries ?? 3;
   const base = options.baseDelayMs ?? 1000;
@@ -136,15 +153,16 @@ export async function sendWithRateLimitRetry(
     }
     // One reading of the clock: the wait is what GitHub named, exactly.
     const at = now();
-    const limited = rateLimitedUntil(response, said, at);
+    const limited = limitedUntil(response, said, at);
     if (!limited) return response;
     const until = Date.parse(limited.until);
     const named = Number.isFinite(until) ? Math.max(0, until - at) : NaN;
     if (!Number.isFinite(named)) return response;
     const wait = Math.max(named, base * 2 ** attempt);
     if (wait > maxWaitMs) return response;
-    // The answer is not used: free its connection before waiting.
-    await response.body?.cancel().catch(() => undefined);
+    // The answer is not used: free its connection before waiting (not
+    // awaited: a cancel can wait on the peer).
+    response.body?.cancel().catch(() => undefined);
     options.onWait?.({
       ms: wait,
       until: new Date(at + wait).toISOString(),

@@ -18,7 +18,8 @@
  * Test utilities: an in-memory GitHub for msw that answers the config-repo
  * client's requests with the payload shapes of GitHub's REST API, and the
  * renderers of those shapes, shared by every GitHub fake of the project
- * (these msw fakes, and the sandbox's emulators).
+ * (these msw fakes, and the sandbox's emulators); the same for GitLab
+ * (`FakeGitlabRepo` over a real Git repository, the `gitlab*` renderers).
  *
  * @packageDocumentation
  */
@@ -64,3 +65,29 @@ export type {
   GithubStatusFacts,
   GithubTreeEntry,
 } from './githubAnswers';
+export { FakeGitlabRepo } from './FakeGitlabRepo';
+export type { FakeGitlabUser, FakeMergeRequest } from './FakeGitlabRepo';
+export {
+  gitlabApprovalRule,
+  gitlabApprovals,
+  gitlabBranch,
+  gitlabCommit,
+  gitlabFile,
+  gitlabGroup,
+  gitlabId,
+  gitlabMember,
+  gitlabMergeRequest,
+  gitlabNamespace,
+  gitlabNote,
+  gitlabPage,
+  gitlabPageHeaders,
+  gitlabProject,
+  gitlabProtectedBranch,
+  gitlabUser,
+  gitlabUserBasic,
+} from './gitlabAnswers';
+export type {
+  GitlabCommitFacts,
+  GitlabMergeRequestFacts,
+  GitlabSite,
+} from './gitlabAnswers';
