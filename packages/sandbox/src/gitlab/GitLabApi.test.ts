@@ -372,6 +372,18 @@ describe('GraphQL branch heads', () => {
     });
   });
 
+  it('refuses more than 50 full paths, as GitLab does', async () => {
+    const paths = Array.from({ length: 51 }, (_, i) => `"ml-platform/p${i}"`);
+    const res = await post(
+      `query { projects(fullPaths: [${paths.join(
+        ', ',
+      )}]) { nodes { fullPath } } }`,
+    );
+    expect(res.body.errors[0].message).toBe(
+      'You cannot provide more than 50 full_paths',
+    );
+  });
+
   it('answers as an older GitLab without Repository.commit', async () => {
     gl().host.graphqlCommitField = false;
     try {

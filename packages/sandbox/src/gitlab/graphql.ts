@@ -181,6 +181,11 @@ export class GitLabGraphql {
         fullPaths?: string[];
         first?: number;
       }) => {
+        // GitLab's ProjectsResolver refuses more than 50 full paths
+        // (app/graphql/resolvers/projects_resolver.rb, validate_args!).
+        if (fullPaths && fullPaths.length > 50) {
+          throw new Error('You cannot provide more than 50 full_paths');
+        }
         const found = (fullPaths ?? this.host.projects.map(fullPath))
           .map(path => visible(this.host.project(path)))
           .filter((p): p is GlProject => Boolean(p));
