@@ -53,7 +53,9 @@ import { GitLabApi } from './gitlab/GitLabApi';
 import { GitLabError, GitLabHost } from './gitlab/GitLabHost';
 import { GITLAB_BOT_TOKEN } from './gitlab/model';
 import { PipelineRunner } from './gitlab/pipelines';
-import { seedGitLab } from './gitlab/seed';
+import { GITLAB_GROUP, GITLAB_MODEL, seedGitLab } from './gitlab/seed';
+import { GitHosts } from './live/GitHosts';
+import { MODELS, ORG } from './seed/data';
 import { serveGitLabWeb } from './gitlab/web';
 
 export type SystemName =
@@ -315,14 +317,27 @@ export async function startSandbox(
     const gitlabWork = path.join(dataDir, `work-${process.pid}-${generation}`);
     await seedGitLab(gitlab, gitlabWork);
     await fs.rm(gitlabWork, { recursive: true, force: true });
-    const world = new World(repos, {
+    const hosts = new GitHosts([
+      { name: 'github', repos, baseUrl: () => servers.git.url },
+      { name: 'gitlab', repos: gitlab.repos, baseUrl: () => servers.gitlab.url },
+    ]);
+    const world = new World(hosts, {
       reconcileIntervalSeconds: interval.seconds,
       jitterSeconds: interval.jitter,
       rolloutSeconds: serving.rolloutSeconds,
       log,
       sealedSecrets,
     });
-    await world.init(options.drift ?? true);
+    await world.init(options.drift ?? true, [
+      ...MODELS.map(model => ({
+        model,
+        repo: repos.get(ORG, `${model.name}-config`),
+      })),
+      {
+        model: GITLAB_MODEL,
+        repo: gitlab.repos.get(GITLAB_GROUP, `${GITLAB_MODEL.name}-config`),
+      },
+    ]);
     const mlflow = MlflowStore.seed();
     const kubeflow = KubeflowStore.seed();
     mlflow.registrationMode = mlflowSettings.registration;
@@ -375,14 +390,11 @@ export async function startSandbox(
       github: new GitHubApi(repos, gitUrls),
       argocd: new ArgoCdApi(
         world,
-        repos,
-        () => servers.git.url,
         SANDBOX_CREDENTIALS.argocd,
         { version: options.argocdVersion },
       ),
       kube: new KubeApi(
         world,
-        () => servers.git.url,
         SANDBOX_CREDENTIALS.kubernetes.token,
         [sealedSecrets],
       ),

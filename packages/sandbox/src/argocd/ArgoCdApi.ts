@@ -33,7 +33,6 @@ import {
   sendJson,
 } from '../lib/http';
 import { parseLabelSelector } from '../lib/labelSelector';
-import { GitRepos } from '../githost/GitRepos';
 import { ENVIRONMENTS, Environment, stableUid } from '../seed/data';
 import { IMAGES, servingObjects } from '../live/objects';
 import { LiveDeployment, World } from '../live/World';
@@ -112,8 +111,6 @@ export class ArgoCdApi {
 
   constructor(
     private readonly world: World,
-    private readonly repos: GitRepos,
-    private readonly gitBaseUrl: () => string,
     private readonly creds: ArgoCdCredentials,
     options: { version?: ArgoCdFieldsVersion } = {},
   ) {
@@ -267,7 +264,7 @@ export class ArgoCdApi {
     const source = sources
       ? undefined
       : posted?.source ?? {
-          repoURL: w.repoUrl(d, this.gitBaseUrl()),
+          repoURL: w.repoUrl(d),
           path: 'deploy/chart',
           targetRevision: d.branch,
           helm: { valueFiles: ['../model.yaml'], releaseName: d.model.name },
@@ -490,20 +487,13 @@ export class ArgoCdApi {
       );
     }
     const repos = sources.map(source => {
-      let repoUrl: URL;
       try {
-        repoUrl = new URL(String(source?.repoURL));
+        new URL(String(source?.repoURL));
       } catch {
         throw invalid(`application ${name}: spec.source.repoURL is not a URL`);
       }
-      const [owner, repoName] = repoUrl.pathname
-        .replace(/^\/+/, '')
-        .replace(/\.git$/, '')
-        .split('/');
-      const repo =
-        repoUrl.host === new URL(this.gitBaseUrl()).host
-          ? this.repos.get(owner, repoName)
-          : undefined;
+      // a config repo on any of the sandbox's Git hosts (GitHub or GitLab)
+      const repo = this.world.git.resolve(String(source.repoURL))?.repo;
       if (!repo) {
         throw invalid(
           `application spec for ${name} is invalid: InvalidSpecError: repository not accessible: repository not found: ${source?.repoURL}`,
@@ -751,7 +741,9 @@ export class ArgoCdApi {
         body.revision &&
         body.revision !== d.branch
       ) {
-        const sha = await this.repos.resolveCommit(d.repo, body.revision);
+        const sha = await this.world.git
+          .reposOf(d.repo)
+          .resolveCommit(d.repo, body.revision);
         if (!sha) {
           throw new ArgoError(
             400,
@@ -822,7 +814,9 @@ export class ArgoCdApi {
       '/api/v1/applications/:name/revisions/:revision/metadata',
       async ctx => {
         const d = this.app(ctx.params.name, ctx.url.searchParams);
-        const c = await this.repos.commit(d.repo, ctx.params.revision);
+        const c = await this.world.git
+          .reposOf(d.repo)
+          .commit(d.repo, ctx.params.revision);
         if (!c || !/^[0-9a-f]{7,40}$/.test(ctx.params.revision)) {
           throw new ArgoError(
             500,

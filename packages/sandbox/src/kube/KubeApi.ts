@@ -149,7 +149,6 @@ export class KubeApi {
 
   constructor(
     private readonly world: World,
-    private readonly gitBaseUrl: () => string,
     private readonly token: string,
     private readonly services: ProxiedService[] = [],
   ) {
@@ -190,7 +189,7 @@ export class KubeApi {
       for (const obj of fluxObjects(
         this.world,
         d,
-        this.world.repoUrl(d, this.gitBaseUrl()),
+        this.world.repoUrl(d),
       ))
         out.push({ obj, d });
     }
@@ -757,10 +756,10 @@ export class KubeApi {
       );
       return;
     }
-    const result = await this.world.applyFluxObject(
-      { ...obj, metadata: { ...obj.metadata, namespace } },
-      this.gitBaseUrl(),
-    );
+    const result = await this.world.applyFluxObject({
+      ...obj,
+      metadata: { ...obj.metadata, namespace },
+    });
     const current = this.objects().find(
       o =>
         o.obj.kind === type.kind &&

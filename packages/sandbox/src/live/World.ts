@@ -21,7 +21,9 @@
  */
 
 import { parse, parseAllDocuments } from 'yaml';
-import { GitRepos, RepoRecord } from '../githost/GitRepos';
+import { RepoRecord } from '../githost/GitRepos';
+import { readServingChart, ServingChart } from './chart';
+import { GitHosts } from './GitHosts';
 import type { UnsealResult } from '../sealedSecrets/SealedSecretsController';
 import {
   failPredictor,
@@ -33,13 +35,7 @@ import {
   settlePredictor,
   startRollout,
 } from './predictor';
-import {
-  ENVIRONMENTS,
-  Environment,
-  MODELS,
-  ORG,
-  SeedModel,
-} from '../seed/data';
+import { ENVIRONMENTS, Environment, SeedModel } from '../seed/data';
 
 export type HistoryEntry = {
   id: number;
@@ -63,6 +59,8 @@ export type LiveDeployment = {
   application?: { spec: any; labels: Record<string, string> };
   repo: RepoRecord;
   branch: string;
+  /** the serving fields of the chart at the applied revision (chart.ts) */
+  chart?: ServingChart;
   /** Argo CD automated sync / Flux not suspended */
   autoSync: boolean;
   /** the branch head the operator saw last */
@@ -174,7 +172,12 @@ export class World {
   private rv = 1000;
   private readonly changeListeners = new Set<() => void>();
 
-  constructor(private readonly repos: GitRepos, public options: WorldOptions) {}
+  constructor(readonly git: GitHosts, public options: WorldOptions) {}
+
+  /** The bare repositories of the host that keeps `repo`. */
+  private repos(repo: RepoRecord) {
+    return this.git.reposOf(repo);
+  }
 
   /**
    * Something changed (a resource version was handed out): the emulated
@@ -209,7 +212,7 @@ export class World {
   }
 
   async versionAt(repo: RepoRecord, sha: string): Promise<string> {
-    const file = await this.repos.readFile(repo, sha, 'deploy/model.yaml');
+    const file = await this.repos(repo).readFile(repo, sha, 'deploy/model.yaml');
     if (!file) return '';
     try {
       const doc = parse(file.toString('utf8'));
@@ -219,16 +222,22 @@ export class World {
     }
   }
 
-  /** Builds the live state from the seeded repos: every environment serves its branch head. */
-  async init(drift: boolean) {
+  /**
+   * Builds the live state from the seeded repos: every environment serves
+   * its branch head. `seeds` are the seeded models with their config repos,
+   * on whichever of the Git hosts keeps them.
+   */
+  async init(
+    drift: boolean,
+    seeds: Array<{ model: SeedModel; repo: RepoRecord | undefined }>,
+  ) {
     const now = Date.now();
-    for (const model of MODELS) {
-      const repo = this.repos.get(ORG, `${model.name}-config`);
+    for (const { model, repo } of seeds) {
       if (!repo) continue;
       for (const env of ENVIRONMENTS) {
-        const head = (await this.repos.refSha(repo, `refs/heads/${env}`))!;
+        const head = (await this.repos(repo).refSha(repo, `refs/heads/${env}`))!;
         const shas = (
-          await this.repos.log(repo, head, {
+          await this.repos(repo).log(repo, head, {
             max: 10,
             skip: 0,
             firstParent: true,
@@ -237,7 +246,7 @@ export class World {
         const history: HistoryEntry[] = [];
         let id = 0;
         for (const sha of shas) {
-          const c = (await this.repos.commit(repo, sha))!;
+          const c = (await this.repos(repo).commit(repo, sha))!;
           const t = Date.parse(c.committer.date);
           history.push({
             id: id++,
@@ -261,6 +270,7 @@ export class World {
           targetVersion: version,
           appliedRevision: head,
           appliedVersion: version,
+          chart: await readServingChart(this.repos(repo), repo, head),
           driftVersion: drift ? model.drift?.[env] : undefined,
           reconciledAt: iso(now),
           history,
@@ -325,7 +335,10 @@ export class World {
     if (running) return running;
     const p = (async () => {
       d.nextPollAt = Date.now() + this.pollDelayMs();
-      const head = await this.repos.refSha(d.repo, `refs/heads/${d.branch}`);
+      const head = await this.repos(d.repo).refSha(
+        d.repo,
+        `refs/heads/${d.branch}`,
+      );
       if (!head) return;
       if (head !== d.targetRevision) {
         d.targetRevision = head;
@@ -363,6 +376,7 @@ export class World {
       initiatedBy,
     };
     d.appliedRevision = revision;
+    d.chart = await readServingChart(this.repos(d.repo), d.repo, revision);
     if (version !== d.predictor?.version) {
       // a new model version is a new pod template: KServe rolls it out
       d.predictor = startRollout(
@@ -409,10 +423,7 @@ export class World {
    *
    * Answers whether the object was new and whether it changed.
    */
-  async applyFluxObject(
-    obj: any,
-    gitBaseUrl: string,
-  ): Promise<{ created: boolean; changed: boolean }> {
+  async applyFluxObject(obj: any): Promise<{ created: boolean; changed: boolean }> {
     const ns = String(obj.metadata.namespace);
     const key = `${obj.kind}/${ns}/${obj.metadata.name}`;
     const existing = this.fluxRegistry.get(key);
@@ -427,12 +438,12 @@ export class World {
       createdAt: existing?.createdAt ?? iso(Date.now()),
     });
     if (obj.kind === 'Kustomization') {
-      await this.startFluxKustomization(obj, gitBaseUrl);
+      await this.startFluxKustomization(obj);
     }
     return { created: !existing, changed: true };
   }
 
-  private async startFluxKustomization(obj: any, gitBaseUrl: string) {
+  private async startFluxKustomization(obj: any) {
     const ref = obj.spec?.sourceRef ?? {};
     if (ref.kind !== 'GitRepository') return;
     const source = this.fluxRegistry.get(
@@ -444,24 +455,11 @@ export class World {
       );
       return;
     }
-    let url: URL;
-    try {
-      url = new URL(String(source.spec?.url));
-    } catch {
-      return;
-    }
-    const [owner, name] = url.pathname
-      .replace(/^\/+/, '')
-      .replace(/\.git$/, '')
-      .split('/');
-    const repo =
-      url.host === new URL(gitBaseUrl).host
-        ? this.repos.get(owner, name)
-        : undefined;
+    const repo = this.git.resolve(String(source.spec?.url))?.repo;
     const branch = String(source.spec?.ref?.branch ?? '');
     if (!repo || !branch) {
       this.options.log(
-        `flux: GitRepository ${ref.name}: ${source.spec?.url} is not a branch of a repo on the sandbox's Git host`,
+        `flux: GitRepository ${ref.name}: ${source.spec?.url} is not a branch of a repo on the sandbox's Git hosts`,
       );
       return;
     }
@@ -520,7 +518,7 @@ export class World {
     revision: string,
   ) {
     const dir = k.path.replace(/^\.?\/+|\/+$/g, '');
-    const entries = await this.repos
+    const entries = await this.repos(d.repo)
       .tree(d.repo, dir ? `${revision}:${dir}` : revision, true)
       .catch(() => []);
     for (const entry of entries) {
@@ -528,7 +526,9 @@ export class World {
         continue;
       }
       const file = dir ? `${dir}/${entry.path}` : entry.path;
-      const text = (await this.repos.blob(d.repo, entry.sha)).toString('utf8');
+      const text = (await this.repos(d.repo).blob(d.repo, entry.sha)).toString(
+        'utf8',
+      );
       for (const doc of parseAllDocuments(text)) {
         const obj = doc.toJS();
         if (obj?.kind !== 'SealedSecret') continue;
@@ -566,7 +566,7 @@ export class World {
       if (!source?.directory || typeof source.path !== 'string') continue;
       const dir = source.path.replace(/^\.?\/+|\/+$/g, '');
       const include = globRegExp(source.directory.include || '*');
-      const entries = await this.repos
+      const entries = await this.repos(d.repo)
         .tree(d.repo, `${revision}:${dir}`, Boolean(source.directory.recurse))
         .catch(() => []);
       for (const entry of entries) {
@@ -575,7 +575,7 @@ export class World {
         }
         if (!include.test(entry.path)) continue;
         const file = `${dir}/${entry.path}`;
-        const text = (await this.repos.blob(d.repo, entry.sha)).toString(
+        const text = (await this.repos(d.repo).blob(d.repo, entry.sha)).toString(
           'utf8',
         );
         for (const doc of parseAllDocuments(text)) {
@@ -642,7 +642,7 @@ export class World {
         `a deployment of ${spec.model} in ${spec.env} exists already`,
       );
     }
-    const head = await this.repos.refSha(
+    const head = await this.repos(spec.repo).refSha(
       spec.repo,
       `refs/heads/${spec.branch}`,
     );
@@ -651,7 +651,7 @@ export class World {
         `branch ${spec.branch} does not exist in ${spec.repo.fullName}`,
       );
     }
-    const manifest = await this.repos.readFile(
+    const manifest = await this.repos(spec.repo).readFile(
       spec.repo,
       head,
       'deploy/model.yaml',
@@ -786,8 +786,9 @@ export class World {
     d.resourceVersion = this.nextResourceVersion();
   }
 
-  repoUrl(d: LiveDeployment, gitBaseUrl: string) {
-    return `${gitBaseUrl}/${d.repo.fullName}.git`;
+  /** The clone URL of the deployment's config repo, on the host that keeps it. */
+  repoUrl(d: LiveDeployment) {
+    return this.git.cloneUrl(d.repo);
   }
 }
 

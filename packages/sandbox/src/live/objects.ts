@@ -25,6 +25,7 @@
 
 import { stableHex, stableUid } from '../seed/data';
 import { applyInferenceServiceCanary, canaryOf } from './canary';
+import { servingModel } from './chart';
 import {
   crashLoopRestarts,
   lastCrashAt,
@@ -606,7 +607,10 @@ export function servingObjects(w: World, d: LiveDeployment): KubeObject[] {
             {
               name: 'storage-initializer',
               image: IMAGES[1],
-              args: [`models:/${name}/${v}`, '/mnt/models'],
+              args: [
+                servingModel(name, v, d.chart).storageUri,
+                '/mnt/models',
+              ],
             },
           ],
           nodeName: `sandbox-node-${(i % 2) + 1}`,
@@ -645,11 +649,7 @@ export function servingObjects(w: World, d: LiveDeployment): KubeObject[] {
       predictor: {
         minReplicas: replicas,
         maxReplicas: replicas,
-        model: {
-          modelFormat: { name: 'mlflow' },
-          protocolVersion: 'v2',
-          storageUri: `models:/${name}/${version}`,
-        },
+        model: servingModel(name, version, d.chart),
       },
     },
     status: {

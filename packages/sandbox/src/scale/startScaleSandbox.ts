@@ -30,6 +30,7 @@ import { GitRepos } from '../githost/GitRepos';
 import { KubeApi } from '../kube/KubeApi';
 import { EmulatorServer, Handler, sendJson } from '../lib/http';
 import { World } from '../live/World';
+import { GitHosts } from '../live/GitHosts';
 import { MlflowApi } from '../mlflow/MlflowApi';
 import { SANDBOX_CREDENTIALS } from '../sandbox';
 import { ENVIRONMENTS, Environment } from '../seed/data';
@@ -154,20 +155,20 @@ export async function startScaleSandbox(
   const argocd = {} as Record<Environment, EmulatorServer>;
   const kubernetes = {} as Record<Environment, EmulatorServer>;
   for (const env of ENVIRONMENTS) {
-    const world = new World(noRepos, {
+    const world = new World(
+      new GitHosts([
+        { name: 'github', repos: noRepos, baseUrl: () => gitServer!.url },
+      ]),
+      {
       reconcileIntervalSeconds: 86400,
       jitterSeconds: 0,
-      rolloutSeconds: 0,
-      log,
-    });
+        rolloutSeconds: 0,
+        log,
+      },
+    );
     world.deployments.push(...fleet.deployments[env]);
     worlds[env] = world;
-    const argoApi = new ArgoCdApi(
-      world,
-      noRepos,
-      () => gitServer!.url,
-      SANDBOX_CREDENTIALS.argocd,
-    );
+    const argoApi = new ArgoCdApi(world, SANDBOX_CREDENTIALS.argocd);
     argocd[env] = server(
       `argocd-${env}`,
       (req, res, url) => argoApi.handle(req, res, url),
@@ -184,11 +185,7 @@ export async function startScaleSandbox(
           sendArgoError(res, 500, 2, String((e as Error)?.message ?? e)),
       },
     );
-    const kubeApi = new KubeApi(
-      world,
-      () => gitServer!.url,
-      SANDBOX_CREDENTIALS.kubernetes.token,
-    );
+    const kubeApi = new KubeApi(world, SANDBOX_CREDENTIALS.kubernetes.token);
     kubernetes[env] = server(
       `kubernetes-${env}`,
       (req, res, url) => kubeApi.handle(req, res, url),
