@@ -14,9 +14,12 @@
  * limitations under the License.
  */
 
-import { loadConfigSchema } from '@backstage/config-loader';
+import { ConfigReader } from '@backstage/config';
+import { loadConfig, loadConfigSchema } from '@backstage/config-loader';
+import { ScmIntegrations } from '@backstage/integration';
 import type { JsonObject } from '@backstage/types';
 import path from 'node:path';
+import { readMlGitopsConfig } from './config';
 
 // The config schemas as a backend that installs the plugin and the
 // scaffolder module collects them: from those two packages and everything
@@ -153,5 +156,42 @@ describe('the mlGitops config schema', () => {
     expect(check({ allowedOwners: [{ owner: 'acme' }] })).toThrow(
       'at /mlGitops/allowedOwners/0',
     );
+  });
+
+  it("accepts the demo's config on the sandbox, with its GitLab host and Kubeflow registry", async () => {
+    const root = path.resolve(__dirname, '../../..');
+    const { appConfigs } = await loadConfig({
+      configRoot: root,
+      configTargets: ['app-config.yaml', 'app-config.sandbox.yaml'].map(f => ({
+        path: path.join(root, f),
+      })),
+    });
+    const processed = schema.process([
+      ...appConfigs,
+      { context: 'backend', data: backendBasics },
+    ]);
+    const config = ConfigReader.fromConfigs(processed);
+
+    expect(
+      ScmIntegrations.fromConfig(config).gitlab.byHost('localhost:7015')
+        ?.config,
+    ).toMatchObject({
+      host: 'localhost:7015',
+      apiBaseUrl: 'http://localhost:7015/api/v4',
+      baseUrl: 'http://localhost:7015',
+    });
+    expect(readMlGitopsConfig(config).registries).toEqual([
+      expect.objectContaining({
+        name: 'mlflow-default',
+        type: 'mlflow',
+        url: 'http://localhost:7013',
+      }),
+      expect.objectContaining({
+        name: 'kubeflow-default',
+        type: 'kubeflow',
+        url: 'http://localhost:7016',
+        token: 'sandbox-kubeflow-token',
+      }),
+    ]);
   });
 });

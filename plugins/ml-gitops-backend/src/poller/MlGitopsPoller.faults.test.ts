@@ -20,6 +20,7 @@ import {
   TestDatabases,
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { Entity } from '@backstage/catalog-model';
 import { EnvironmentStatus } from '@ml-gitops/plugin-ml-gitops-common';
 import {
   FakeGithubRepo,
@@ -53,6 +54,7 @@ const ENVIRONMENTS = ['dev', 'staging', 'production'];
 const T0 = Date.parse('2026-11-28T00:00:00Z');
 const FRAUD = 'component:default/fraud-detector';
 const CHURN = 'component:default/churn-predictor';
+const GITLAB = 'gitlab.example.com';
 
 /** A config repo whose three branches declare version 7 of the model. */
 function configRepo(model: string) {
@@ -100,7 +102,7 @@ describe('MlGitopsPoller faults', () => {
   registerContractChecks(server);
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
-  async function setup() {
+  async function setup(options: { extraEntities?: Entity[] } = {}) {
     const fraud = configRepo('fraud-detector');
     const churn = configRepo('churn-predictor');
     const modes: Record<'east' | 'west' | 'mlflow', Mode> = {
@@ -194,7 +196,16 @@ describe('MlGitopsPoller faults', () => {
 
     const knex = await databases.init('SQLITE_3');
     const { store, mlConfig, git, history, logger } = await pollerBasics(knex, {
-      integrations: { github: [{ host: 'github.com', token: 'gh-token' }] },
+      integrations: {
+        github: [{ host: 'github.com', token: 'gh-token' }],
+        gitlab: [
+          {
+            host: GITLAB,
+            apiBaseUrl: `https://${GITLAB}/api/v4`,
+            token: 'gl-token',
+          },
+        ],
+      },
       mlGitops: {
         // Short, so a 10 s answer is cut by the timeout and the test is fast.
         requestTimeout: { milliseconds: 300 },
@@ -204,7 +215,15 @@ describe('MlGitopsPoller faults', () => {
             { name: 'west', url: WEST, token: 'west-token' },
           ],
         },
-        registries: [{ name: 'mlflow-default', type: 'mlflow', url: MLFLOW }],
+        registries: [
+          { name: 'mlflow-default', type: 'mlflow', url: MLFLOW },
+          {
+            name: 'kubeflow-default',
+            type: 'kubeflow',
+            url: 'https://kubeflow.example.com',
+            token: 'kf-token',
+          },
+        ],
       },
     });
     let now = T0;
@@ -221,6 +240,7 @@ describe('MlGitopsPoller faults', () => {
           items: [
             modelEntity('fraud-detector'),
             modelEntity('churn-predictor'),
+            ...(options.extraEntities ?? []),
           ],
         }),
       }),
@@ -333,6 +353,33 @@ describe('MlGitopsPoller faults', () => {
       expect(recovered.dev.live?.observedAt).toBe(at(90));
     },
   );
+
+  it('polls the other models when a config repo is on a Git host it does not read, and names that host', async () => {
+    const gitlabModel = modelEntity('demand-forecaster');
+    gitlabModel.metadata.annotations![
+      'ml-gitops/config-repo'
+    ] = `https://${GITLAB}/ml-platform/demand-forecaster-config`;
+    gitlabModel.metadata.annotations!['ml-gitops/registry'] =
+      'kubeflow-default';
+    const t = await setup({ extraEntities: [gitlabModel] });
+    await t.pollAt(0);
+    for (const ref of [FRAUD, CHURN]) {
+      const statuses = await t.statuses(ref);
+      for (const environment of ENVIRONMENTS) {
+        expect(statuses[environment].drift.state).toBe('in-sync');
+      }
+    }
+    const forecaster = await t.statuses('component:default/demand-forecaster');
+    for (const environment of ENVIRONMENTS) {
+      expect(forecaster[environment].declared).toBeNull();
+      expect(forecaster[environment].drift).toMatchObject({
+        state: 'unknown',
+        reason: expect.stringContaining(
+          `is on ${GITLAB}, a GitLab host (integrations.gitlab)`,
+        ),
+      });
+    }
+  });
 
   it('tells the owners once when an environment stays unknown longer than alerts.unknownAfter, and again only after it recovered', async () => {
     const t = await setup();

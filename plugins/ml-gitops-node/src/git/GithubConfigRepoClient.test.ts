@@ -411,6 +411,38 @@ describe('GithubConfigRepoClient: guards', () => {
     );
   });
 
+  it('refuses a config repo on a GitLab host or on no configured host, saying which', () => {
+    const c = GithubConfigRepoClient.fromIntegrations({
+      integrations: ScmIntegrations.fromConfig(
+        mockServices.rootConfig({
+          data: {
+            integrations: {
+              github: [{ host: 'github.com', token: 'ghp_token' }],
+              gitlab: [
+                {
+                  host: 'gitlab.example.com',
+                  apiBaseUrl: 'https://gitlab.example.com/api/v4',
+                  token: 'glpat-token',
+                },
+              ],
+            },
+          },
+        }),
+      ),
+      cache: { get: async () => undefined, set: async () => {} },
+    });
+    expect(() =>
+      c.locate(
+        'https://gitlab.example.com/ml-platform/demand-forecaster-config',
+      ),
+    ).toThrow(
+      'The config repo https://gitlab.example.com/ml-platform/demand-forecaster-config is on gitlab.example.com, a GitLab host (integrations.gitlab); the GitHub config repo client reads config repos on the hosts of integrations.github only',
+    );
+    expect(() => c.locate('https://git.example.com/acme/x-config')).toThrow(
+      'No GitHub integration is configured for git.example.com; add it under integrations.github in app-config.yaml',
+    );
+  });
+
   it('waits out a short secondary rate limit while polling, and not a long one', async () => {
     const waits: number[] = [];
     const { c, loc } = client(undefined, {

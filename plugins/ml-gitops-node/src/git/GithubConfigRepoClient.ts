@@ -131,6 +131,11 @@ export class GithubConfigRepoClient implements GitHostReader {
       );
     }
     const integration = this.integrations.github.byHost(url.host);
+    if (!integration && this.integrations.gitlab.byHost(url.host)) {
+      throw new InputError(
+        `The config repo ${repoUrl} is on ${url.host}, a GitLab host (integrations.gitlab); the GitHub config repo client reads config repos on the hosts of integrations.github only`,
+      );
+    }
     if (!integration) {
       throw new InputError(
         `No GitHub integration is configured for ${url.host}; add it under integrations.github in app-config.yaml`,
