@@ -487,13 +487,14 @@ export class ArgoCdApi {
       );
     }
     const repos = sources.map(source => {
+      let repoUrl: URL;
       try {
-        new URL(String(source?.repoURL));
+        repoUrl = new URL(String(source?.repoURL));
       } catch {
         throw invalid(`application ${name}: spec.source.repoURL is not a URL`);
       }
       // a config repo on any of the sandbox's Git hosts (GitHub or GitLab)
-      const repo = this.world.git.resolve(String(source.repoURL))?.repo;
+      const repo = this.world.git.resolve(repoUrl.href)?.repo;
       if (!repo) {
         throw invalid(
           `application spec for ${name} is invalid: InvalidSpecError: repository not accessible: repository not found: ${source?.repoURL}`,
