@@ -158,10 +158,8 @@ export async function serveSmartHttp(
       status = Number(value.split(' ')[0]) || 200;
     else headers[key] = value;
   }
-  headers['content-length'] = String(body.length);
-  res.writeHead(status, headers);
-  res.end(body);
-
+  // The host takes the push in (pull requests move, approvals reset)
+  // before the client hears it succeeded, so what it reads next is current.
   if (isPush && service === 'git-receive-pack') {
     const after = await repos.refs(repo, 'refs/heads/');
     const refs = new Set([...before.map(r => r.ref), ...after.map(r => r.ref)]);
@@ -180,4 +178,7 @@ export async function serveSmartHttp(
       }
     }
   }
+  headers['content-length'] = String(body.length);
+  res.writeHead(status, headers);
+  res.end(body);
 }
