@@ -40,8 +40,7 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-node';
 import {
   BranchHeadsCacheEntry,
-  GithubConfigRepoClient,
-  GithubConfigRepoWriter,
+  createGitHosts,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { FluxSource } from './providers/flux/FluxSource';
 import { KubernetesClusters } from './providers/kubernetes/KubernetesClusters';
@@ -121,15 +120,19 @@ export const mlGitopsPlugin = createBackendPlugin({
         // restart or another replica starts from them.
         const memory = new WriteThroughCache(store);
         const integrations = ScmIntegrations.fromConfig(config);
-        const git = GithubConfigRepoClient.fromIntegrations({
+        // Every Git host of integrations.*: a config repo's URL picks one.
+        const { reader: git, writer: gitWriter } = createGitHosts({
           integrations,
           cache: {
             get: k => memory.get<BranchHeadsCacheEntry>(k),
             set: (k, v) => memory.set(k, v),
           },
-          timeoutMs: mlConfig.requestTimeoutMs,
-          fetch: keepAliveFetch(),
           allowedOwners: mlConfig.allowedOwners,
+          reader: {
+            timeoutMs: mlConfig.requestTimeoutMs,
+            fetch: keepAliveFetch(),
+          },
+          writer: { timeoutMs: mlConfig.requestTimeoutMs },
         });
         const history = new ConfigRepoHistory(
           git,
@@ -180,10 +183,7 @@ export const mlGitopsPlugin = createBackendPlugin({
             (
               await store.listHistory({ entityRef, environment, limit: 5 })
             ).items.find(d => d.commit === commit),
-          writer: GithubConfigRepoWriter.fromIntegrations({
-            integrations,
-            timeoutMs: mlConfig.requestTimeoutMs,
-          }),
+          writer: gitWriter,
           logger,
           notifications,
         });

@@ -31,7 +31,7 @@ import {
 import {
   ChangeSteps,
   ConfigRepoLocation,
-  GithubConfigRepoWriter,
+  GitHostWriter,
   MlGitopsRegistryConfig,
   openPullRequestsOfKind,
   proposeRollback,
@@ -100,7 +100,7 @@ export class AutoRollback {
         environment: string,
         commit: string,
       ): Promise<Deployment | undefined>;
-      writer: GithubConfigRepoWriter;
+      writer: GitHostWriter;
       logger: LoggerService;
       notifications?: NotificationService;
       now?: () => Date;

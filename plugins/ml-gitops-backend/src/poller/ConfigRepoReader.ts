@@ -28,7 +28,7 @@ import {
   ConfigRepoHistory,
   ConfigRepoLocation,
   EnvironmentDeclaration,
-  GithubConfigRepoClient,
+  GitHostReader,
   HistoryBudget,
   LiveObservation,
 } from '@ml-gitops/plugin-ml-gitops-node';
@@ -41,9 +41,6 @@ import { PollHealth } from './PollHealth';
  * that wrote its freeze; the oldest commit read stands in beyond it.
  */
 const FREEZE_HISTORY = 50;
-
-/** Below this many GitHub GraphQL points left, the poller warns (once a window). */
-const LOW_GRAPHQL_POINTS = 200;
 
 /** What one read of a model's config repo found. */
 export type ConfigRepoRead = {
@@ -72,9 +69,10 @@ export class ConfigRepoReader {
   private readonly historyProgress = new Map<string, string>();
   /** Config repo → host, of the models polled in the running cycle. */
   private cycleRepos?: Map<string, string>;
-  /** The GraphQL rate-limit window already warned about. */
-  private graphqlLimitWarned?: string;
-  private lowPointsWarned?: string;
+  /** Per API and host, the window of a refusal already warned about. */
+  private readonly refusalWarned = new Map<string, string>();
+  /** Per API and host, the window whose low limit was warned about. */
+  private readonly lowLimitWarned = new Map<string, string>();
   /**
    * The environment branches' heads of each config repo as last read, so
    * that a model re-resolved because its operator changed (a watch) reads
@@ -86,7 +84,7 @@ export class ConfigRepoReader {
     private readonly deps: {
       logger: LoggerService;
       store: MlGitopsStore;
-      git: GithubConfigRepoClient;
+      git: GitHostReader;
       history: ConfigRepoHistory;
       environments: string[];
       failures: SourceFailures;
@@ -120,35 +118,38 @@ export class ConfigRepoReader {
     return this.deps.git.prefetchBranchHeads(locs, this.deps.environments);
   }
 
-  /** The GraphQL points left on each Git host, for the cycle's log line. */
+  /** What is left of each Git host's watched rate limits, for the cycle's log line. */
   rateLimitsText(): string {
-    return [...this.deps.git.graphqlRateLimits.values()]
+    return (this.deps.git.rateLimitReport?.().limits ?? [])
       .map(
         l =>
-          `; GitHub GraphQL on ${l.host}: ${l.remaining} points left until ${l.resetAt}`,
+          `; ${l.api} on ${l.host}: ${l.remaining} ${l.unit} left until ${l.resetAt}`,
       )
       .join('');
   }
 
-  /** Warns once a window when GitHub's GraphQL runs low or refuses. */
+  /** Warns once a window when a Git host's rate limit runs low or refuses. */
   warnOfRateLimits() {
     const { git, logger } = this.deps;
-    for (const l of git.graphqlRateLimits.values()) {
+    const report = git.rateLimitReport?.();
+    for (const l of report?.limits ?? []) {
+      const key = `${l.api} ${l.host}`;
       if (
-        l.remaining < LOW_GRAPHQL_POINTS &&
-        this.lowPointsWarned !== l.resetAt
+        l.remaining < l.lowBelow &&
+        this.lowLimitWarned.get(key) !== l.resetAt
       ) {
-        this.lowPointsWarned = l.resetAt;
+        this.lowLimitWarned.set(key, l.resetAt);
         logger.warn(
-          `GitHub GraphQL on ${l.host} has ${l.remaining} points left until ${l.resetAt}; branch heads are read in queries of 100 repos (1 point each) every cycle. Lengthen mlGitops.schedule or give the integration a token with a higher limit.`,
+          `${l.api} on ${l.host} has ${l.remaining} ${l.unit} left until ${l.resetAt}; ${l.spending}. Lengthen mlGitops.schedule or give the integration a token with a higher limit.`,
         );
       }
     }
-    for (const l of git.graphqlLimited.values()) {
-      if (this.graphqlLimitWarned !== `${l.host} ${l.until}`) {
-        this.graphqlLimitWarned = `${l.host} ${l.until}`;
+    for (const l of report?.refusals ?? []) {
+      const key = `${l.api} ${l.host}`;
+      if (this.refusalWarned.get(key) !== l.until) {
+        this.refusalWarned.set(key, l.until);
         logger.warn(
-          `GitHub GraphQL on ${l.host} refused branch heads for its ${l.kind} rate limit (${l.message}); they are read through REST until ${l.until}. Lengthen mlGitops.schedule or give the integration a token with a higher limit.`,
+          `${l.api} on ${l.host} refused ${l.refused} for its ${l.kind} rate limit (${l.message}); ${l.fallback} until ${l.until}. Lengthen mlGitops.schedule or give the integration a token with a higher limit.`,
         );
       }
     }

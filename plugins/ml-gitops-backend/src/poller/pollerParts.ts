@@ -23,7 +23,7 @@ import { SignalsService } from '@backstage/plugin-signals-node';
 import {
   ConfigRepoHistory,
   DeploymentSource,
-  GithubConfigRepoClient,
+  GitHostReader,
   ModelRegistry,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { AutoRollbackInput } from '../autoRollback/AutoRollback';
@@ -52,7 +52,7 @@ export type MlGitopsPollerDeps = {
   auth: AuthService;
   catalog: CatalogService;
   store: MlGitopsStore;
-  git: GithubConfigRepoClient;
+  git: GitHostReader;
   history: ConfigRepoHistory;
   sources: DeploymentSource[];
   registries: Map<string, ModelRegistry>;

@@ -87,7 +87,68 @@ export interface GitHostReader {
     sha: string,
     baseRef: string,
   ): Promise<PullRequestFacts | undefined>;
+
+  /**
+   * What the host's rate limits said last, for the poll cycle's log line
+   * and its warnings; a host whose reads are not rate limited in a way
+   * worth watching has none.
+   */
+  rateLimitReport?(): GitHostRateLimitReport;
 }
+
+/**
+ * What a Git host API's rate limit said in its last answer.
+ *
+ * @public
+ */
+export type GitHostRateLimit = {
+  /** The API whose limit it is, as a person names it, e.g. `GitHub GraphQL`. */
+  api: string;
+  host: string;
+  /** How much of the window is left, in {@link GitHostRateLimit.unit}. */
+  remaining: number;
+  /** What the limit counts, e.g. `points` or `requests`. */
+  unit: string;
+  /** When the window resets (ISO 8601). */
+  resetAt: string;
+  /** Below this many left the poller warns, once a window. */
+  lowBelow: number;
+  /** What the reader spends of the limit, said in the warning. */
+  spending: string;
+};
+
+/**
+ * A Git host API that refused the reader for its rate limit, and what the
+ * reader does meanwhile.
+ *
+ * @public
+ */
+export type GitHostRateLimitRefusal = {
+  /** The API that refused, e.g. `GitHub GraphQL`. */
+  api: string;
+  host: string;
+  /** What was refused, e.g. `branch heads`. */
+  refused: string;
+  /** Which of the host's limits, e.g. `primary` or `secondary`. */
+  kind: string;
+  /** The host's own words. */
+  message: string;
+  /** What the reader does instead until then, e.g. `they are read through REST`. */
+  fallback: string;
+  /** Until when (ISO 8601). */
+  until: string;
+};
+
+/**
+ * The rate limits a {@link GitHostReader} watches: what is left of each,
+ * and the ones that refused it.
+ *
+ * @public
+ */
+export type GitHostRateLimitReport = {
+  limits: GitHostRateLimit[];
+  refusals: GitHostRateLimitRefusal[];
+};
 
 /**
  * What the scaffolder actions change in a config repo on its Git host.

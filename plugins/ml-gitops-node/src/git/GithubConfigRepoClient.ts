@@ -21,7 +21,7 @@ import {
   ScmIntegrationRegistry,
 } from '@backstage/integration';
 import { InputError, NotAllowedError } from '@backstage/errors';
-import type { GitHostReader } from './GitHost';
+import type { GitHostRateLimitReport, GitHostReader } from './GitHost';
 import type {
   BranchHeadsPrefetch,
   CommitInfo,
@@ -37,6 +37,9 @@ import { GraphqlBranchHeads } from './graphqlBranchHeads';
 import { readMergedPullRequest } from './pullRequestReads';
 import { RateLimitRetryOptions } from './rateLimits';
 import { readBranchHeads } from './restBranchHeads';
+
+/** Below this many GraphQL points left, the poller warns (once a window). */
+const LOW_GRAPHQL_POINTS = 200;
 
 /**
  * Reads config repos on GitHub (github.com or GitHub Enterprise) through
@@ -227,5 +230,34 @@ export class GithubConfigRepoClient implements GitHostReader {
     baseRef: string,
   ): Promise<PullRequestFacts | undefined> {
     return readMergedPullRequest(this.api, loc, sha, baseRef);
+  }
+
+  /**
+   * The GraphQL points left per host (GitHub grants 5 000 an hour) and the
+   * hosts whose GraphQL refused branch heads for a rate limit, which are
+   * read through REST meanwhile.
+   */
+  rateLimitReport(): GitHostRateLimitReport {
+    return {
+      limits: [...this.graphqlRateLimits.values()].map(l => ({
+        api: 'GitHub GraphQL',
+        host: l.host,
+        remaining: l.remaining,
+        unit: 'points',
+        resetAt: l.resetAt,
+        lowBelow: LOW_GRAPHQL_POINTS,
+        spending:
+          'branch heads are read in queries of 100 repos (1 point each) every cycle',
+      })),
+      refusals: [...this.graphqlLimited.values()].map(l => ({
+        api: 'GitHub GraphQL',
+        host: l.host,
+        refused: 'branch heads',
+        kind: l.kind,
+        message: l.message,
+        fallback: 'they are read through REST',
+        until: l.until,
+      })),
+    };
   }
 }

@@ -27,7 +27,7 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { JsonValue } from '@backstage/types';
 import { ConfigRepoLocation } from './configRepoTypes';
-import { GithubConfigRepoWriter } from './GithubConfigRepoWriter';
+import type { GitHostWriter } from './GitHost';
 
 /*
  * The Git side effects a change ends with: its pull request, label and
@@ -138,7 +138,7 @@ export function branchChange(
  * @public
  */
 export async function openPullRequestsOfKind(
-  writer: GithubConfigRepoWriter,
+  writer: GitHostWriter,
   change: Pick<BranchChange, 'kind' | 'loc' | 'base' | 'model'>,
   environments: readonly string[],
 ): Promise<Array<{ number: number; url: string; head: string }>> {
@@ -163,7 +163,7 @@ export async function openPullRequestsOfKind(
  */
 export async function openChangePullRequest(
   steps: ChangeSteps,
-  writer: GithubConfigRepoWriter,
+  writer: GitHostWriter,
   change: BranchChange,
   pullRequest: {
     title: string;
@@ -224,7 +224,7 @@ export async function openChangePullRequest(
         for (const { reviewer, reason } of result.refused) {
           // The pull request stands; only this review request was refused.
           logger.warn(
-            `GitHub did not request a review from ${reviewer}: ${reason}`,
+            `${loc.host} did not request a review from ${reviewer}: ${reason}`,
           );
         }
       },

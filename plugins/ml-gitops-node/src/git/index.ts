@@ -40,7 +40,14 @@ export type {
 export { GithubConfigRepoWriter } from './GithubConfigRepoWriter';
 export { GitlabConfigRepoClient } from './gitlab/GitlabConfigRepoClient';
 export { GitlabConfigRepoWriter } from './gitlab/GitlabConfigRepoWriter';
-export type { GitHost, GitHostReader, GitHostWriter } from './GitHost';
+export type {
+  GitHost,
+  GitHostRateLimit,
+  GitHostRateLimitRefusal,
+  GitHostRateLimitReport,
+  GitHostReader,
+  GitHostWriter,
+} from './GitHost';
 export { rateLimitedUntil, sendWithRateLimitRetry } from './rateLimits';
 export type { RateLimitAnswer, RateLimitRetryOptions } from './rateLimits';
 export type {
@@ -87,3 +94,10 @@ export type {
   PullRequestRef,
 } from './changePullRequest';
 export type { FetchFn } from './githubTransport';
+export { createGitHosts } from './ConfigRepoHosts';
+export type {
+  GitHostClientOptions,
+  GitHostIntegrationKind,
+  GitHostOptions,
+  GitHostRegistration,
+} from './ConfigRepoHosts';

@@ -19,7 +19,7 @@ import { InputError } from '@backstage/errors';
 import { ModelManifest } from '@ml-gitops/plugin-ml-gitops-common';
 import { CommitAuthor, PullRequestRef } from '../git/changePullRequest';
 import { ConfigRepoLocation } from '../git/configRepoTypes';
-import { GithubConfigRepoWriter } from '../git/GithubConfigRepoWriter';
+import type { GitHostWriter } from '../git/GitHost';
 import { RegistryAccess } from '../registries';
 
 /**
@@ -70,7 +70,7 @@ export type VersionChange = {
  * @public
  */
 export type RollbackDeps = {
-  writer: GithubConfigRepoWriter;
+  writer: GitHostWriter;
   /** The promotion order, to read what commits and branches say. */
   environments: readonly string[];
   /** The registry of the model: `registryAccess` over the configured ones. */

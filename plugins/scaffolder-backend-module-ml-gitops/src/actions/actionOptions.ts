@@ -26,8 +26,8 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   BranchHeadsCacheEntry,
   ByteBoundedCache,
-  GithubConfigRepoClient,
-  GithubConfigRepoWriter,
+  createGitHosts,
+  GitHost,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { MlGitopsActionsConfig } from './config';
 
@@ -72,11 +72,12 @@ export type ActionCtx = {
 /** The branch-list validators the actions' reader keeps, in bytes. */
 const VALIDATOR_CACHE_BYTES = 4 * 1024 * 1024;
 
-export function createGitClients(options: MlGitopsActionOptions) {
+/** The reader and writer of config repos on every configured Git host. */
+export function createGitClients(options: MlGitopsActionOptions): GitHost {
   const cache = new ByteBoundedCache<BranchHeadsCacheEntry>(
     VALIDATOR_CACHE_BYTES,
   );
-  const reader = GithubConfigRepoClient.fromIntegrations({
+  return createGitHosts({
     integrations: options.integrations,
     credentialsProvider: options.credentialsProvider,
     cache: {
@@ -85,14 +86,9 @@ export function createGitClients(options: MlGitopsActionOptions) {
         cache.set(key, value);
       },
     },
-    // A task may wait out a rate limit that lifts within a minute.
-    rateLimitRetry: { maxWaitMs: 60_000, maxRetries: 3 },
     allowedOwners: options.config.allowedOwners,
-  });
-  const writer = GithubConfigRepoWriter.fromIntegrations({
-    integrations: options.integrations,
-    credentialsProvider: options.credentialsProvider,
     logger: options.logger,
+    // A task may wait out a rate limit that lifts within a minute.
+    reader: { rateLimitRetry: { maxWaitMs: 60_000, maxRetries: 3 } },
   });
-  return { reader, writer };
 }

@@ -21,7 +21,7 @@ import {
   ModelManifest,
   parseModelManifest,
 } from '@ml-gitops/plugin-ml-gitops-common';
-import { GithubConfigRepoWriter } from '@ml-gitops/plugin-ml-gitops-node';
+import type { GitHostWriter } from '@ml-gitops/plugin-ml-gitops-node';
 import { ModelTarget } from './modelTarget';
 
 /** The manifest at the head of an environment's branch. */
@@ -34,7 +34,7 @@ export type BranchManifest = {
 };
 
 export async function readBranchManifest(
-  writer: GithubConfigRepoWriter,
+  writer: GitHostWriter,
   target: ModelTarget,
   branch: string,
 ): Promise<BranchManifest> {

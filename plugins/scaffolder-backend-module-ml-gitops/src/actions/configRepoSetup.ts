@@ -18,7 +18,7 @@ import { ActionContext } from '@backstage/plugin-scaffolder-node';
 import { InputError } from '@backstage/errors';
 import {
   ConfigRepoLocation,
-  GithubConfigRepoWriter,
+  GitHostWriter,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -43,7 +43,7 @@ type StepContext = Pick<
  */
 export async function setUpConfigRepo(
   ctx: StepContext,
-  writer: GithubConfigRepoWriter,
+  writer: GitHostWriter,
   config: MlGitopsActionsConfig,
   options: {
     loc: ConfigRepoLocation;

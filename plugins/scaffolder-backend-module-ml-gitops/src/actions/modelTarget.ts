@@ -24,7 +24,7 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-common';
 import {
   ConfigRepoLocation,
-  GithubConfigRepoClient,
+  GitHostReader,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { ActionCtx, MlGitopsActionOptions } from './actionOptions';
 import {
@@ -79,7 +79,7 @@ function normalizeRepoUrl(
 export async function resolveTarget(
   ctx: ActionCtx,
   options: MlGitopsActionOptions,
-  reader: GithubConfigRepoClient,
+  reader: GitHostReader,
   input: { entityRef?: string; repoUrl?: string; manifestPath?: string },
   permission: {
     permission: ResourcePermission<'catalog-entity'>;
@@ -106,7 +106,7 @@ export async function resolveTarget(
 export async function resolveModel(
   ctx: ActionCtx,
   options: MlGitopsActionOptions,
-  reader: GithubConfigRepoClient,
+  reader: GitHostReader,
   input: { entityRef?: string; repoUrl?: string; manifestPath?: string },
 ): Promise<ModelTarget> {
   const manifestPath =

@@ -22,7 +22,7 @@ import {
   ChangeRecord,
   CommitAuthor,
   ConfigRepoLocation,
-  GithubConfigRepoWriter,
+  GitHostWriter,
   markdownText,
   openChangePullRequest as openChangePullRequestSteps,
   PullRequestRef,
@@ -76,7 +76,7 @@ function key(
  */
 export async function writeOneCommitBranch(
   ctx: StepContext,
-  writer: GithubConfigRepoWriter,
+  writer: GitHostWriter,
   change: BranchChange,
   commit: {
     baseHead: string;
@@ -168,7 +168,7 @@ export async function writeOneCommitBranch(
  */
 export async function openChangePullRequest(
   ctx: StepContext,
-  writer: GithubConfigRepoWriter,
+  writer: GitHostWriter,
   change: BranchChange,
   pullRequest: Parameters<typeof openChangePullRequestSteps>[3],
 ): Promise<PullRequestRef> {
@@ -195,7 +195,7 @@ export async function openChangePullRequest(
 export async function proposeManifestChange(
   ctx: StepContext &
     Parameters<typeof initiatorAuthor>[0] & { isDryRun?: boolean },
-  writer: GithubConfigRepoWriter,
+  writer: GitHostWriter,
   change: BranchChange,
   proposal: {
     /** What the change would do, for the dry run's log line. */

@@ -27,12 +27,12 @@ import { createGitClients, MlGitopsActionOptions } from './actionOptions';
 import { readBranchManifest } from './branchManifest';
 import { ModelTarget, resolveTarget } from './modelTarget';
 import { registryFor } from './registryChecks';
-import type { GithubConfigRepoWriter } from '@ml-gitops/plugin-ml-gitops-node';
+import type { GitHostWriter } from '@ml-gitops/plugin-ml-gitops-node';
 
 /** The registry client of a model and the version, or a clear refusal. */
 async function registryVersion(
   options: MlGitopsActionOptions,
-  writer: GithubConfigRepoWriter,
+  writer: GitHostWriter,
   target: ModelTarget,
   version: string,
 ) {
