@@ -33,7 +33,8 @@ import type {
 /**
  * What the backend and the actions read from a config repo's Git host.
  * GitHub's is {@link GithubConfigRepoClient}; a GitLab one (issue #17)
- * implements the same.
+ * implements the same. {@link createGitHosts} builds one that routes each
+ * call to the implementation of the repo's host.
  *
  * - Branch heads: of one repo, conditionally (`changed: false` when the
  *   host said nothing moved, e.g. an ETag answered 304), and of a whole

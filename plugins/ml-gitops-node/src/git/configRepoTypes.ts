@@ -67,7 +67,7 @@ export type BranchHeadsCacheEntry = {
   heads: Record<string, string>;
 };
 
-/** Where the GitHub client keeps validators so restarts keep them too. @public */
+/** Where a Git host's reader keeps validators so restarts keep them too. @public */
 export interface ValidatorCache {
   get(key: string): Promise<BranchHeadsCacheEntry | undefined>;
   set(key: string, value: BranchHeadsCacheEntry): Promise<void>;

@@ -51,8 +51,9 @@ export type MlGitopsActionOptions = {
    * can create scaffolder tasks can call the action.
    */
   permissions: PermissionsService;
+  /** The credentials of the hosts under `integrations.github`. */
   credentialsProvider?: GithubCredentialsProvider;
-  /** Where the Git clients say that they wait out a GitHub rate limit. */
+  /** Where the Git clients say that they wait out a rate limit. */
   logger?: { warn(message: string): void };
 };
 
