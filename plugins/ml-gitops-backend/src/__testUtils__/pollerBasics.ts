@@ -21,8 +21,8 @@ import { ScmIntegrations } from '@backstage/integration';
 import {
   BranchHeadsCacheEntry,
   ConfigRepoHistory,
+  createGitHosts,
   EnvironmentDeclaration,
-  GithubConfigRepoClient,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { Knex } from 'knex';
 import { readMlGitopsConfig } from '../config';
@@ -30,8 +30,9 @@ import { DatabaseMlGitopsStore } from '../database/DatabaseMlGitopsStore';
 
 /**
  * What every poller test builds the same way, as the plugin does: the store
- * on `knex`, the config read from `configData`, the GitHub config-repo
- * reader and its history with their caches in the store, and a mock logger.
+ * on `knex`, the config read from `configData`, the config-repo reader of
+ * every configured Git host and its history with their caches in the
+ * store, and a mock logger.
  */
 export async function pollerBasics(knex: Knex, configData: JsonObject) {
   const store = await DatabaseMlGitopsStore.create({
@@ -39,13 +40,13 @@ export async function pollerBasics(knex: Knex, configData: JsonObject) {
   });
   const config = new ConfigReader(configData);
   const mlConfig = readMlGitopsConfig(config);
-  const git = GithubConfigRepoClient.fromIntegrations({
+  const { reader: git } = createGitHosts({
     integrations: ScmIntegrations.fromConfig(config),
     cache: {
       get: k => store.getCacheValue<BranchHeadsCacheEntry>(k),
       set: (k, v) => store.setCacheValue(k, v),
     },
-    timeoutMs: mlConfig.requestTimeoutMs,
+    reader: { timeoutMs: mlConfig.requestTimeoutMs },
   });
   const history = new ConfigRepoHistory(
     git,
