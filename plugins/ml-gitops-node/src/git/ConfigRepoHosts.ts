@@ -303,6 +303,10 @@ class ConfigRepoHostsWriter implements GitHostWriter {
     return this.of(loc).getToken(loc);
   }
 
+  gitTokenUser(loc: ConfigRepoLocation): string {
+    return this.of(loc).gitTokenUser(loc);
+  }
+
   async getBranchHead(
     loc: ConfigRepoLocation,
     branch: string,

@@ -171,10 +171,10 @@ export interface GitHostWriter {
   /** The token for `git` over HTTPS; never logged or returned to a caller. */
   getToken(loc: ConfigRepoLocation): Promise<string | undefined>;
   /**
-   * The user name `git` sends with the token over HTTPS (basic auth):
-   * GitHub's `x-access-token`, GitLab's `oauth2`.
+   * The user name `git` sends with the token over HTTPS (basic auth) to the
+   * repo's host: GitHub's `x-access-token`, GitLab's `oauth2`.
    */
-  readonly gitTokenUser: string;
+  gitTokenUser(loc: ConfigRepoLocation): string;
 
   getBranchHead(
     loc: ConfigRepoLocation,

@@ -131,7 +131,9 @@ export class GithubConfigRepoWriter implements GitHostWriter {
   }
 
   /** GitHub takes an app or personal token as the password of `x-access-token`. */
-  readonly gitTokenUser = 'x-access-token';
+  gitTokenUser(): string {
+    return 'x-access-token';
+  }
 
   private readonly api: GithubWrites;
 

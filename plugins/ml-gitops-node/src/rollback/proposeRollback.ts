@@ -93,7 +93,7 @@ async function rollbackIn(
   const dir = path.join(scratchDir, 'repo');
   const git = new GitCli(dir, {
     token: await writer.getToken(loc),
-    tokenUser: writer.gitTokenUser,
+    tokenUser: writer.gitTokenUser(loc),
     author: request.author,
   });
 

@@ -84,7 +84,7 @@ export async function setUpConfigRepo(
       await fs.mkdir(dir, { recursive: true });
       const git = new GitCli(dir, {
         token: await writer.getToken(loc),
-        tokenUser: writer.gitTokenUser,
+        tokenUser: writer.gitTokenUser(loc),
         author: {
           name: 'ML GitOps',
           email: 'ml-gitops@users.noreply.backstage.io',

@@ -83,7 +83,7 @@ describe('GitlabConfigRepoWriter: branches, commits and files', () => {
   it('gives the token for git over HTTPS with the user oauth2', async () => {
     const { writer, loc } = setup();
     expect(await writer.getToken(loc)).toBe('glpat-secret');
-    expect(writer.gitTokenUser).toBe('oauth2');
+    expect(writer.gitTokenUser()).toBe('oauth2');
   });
 
   it('reads and creates branches, finding an existing one instead of failing', async () => {

@@ -86,7 +86,9 @@ export class GitlabConfigRepoWriter implements GitHostWriter {
   }
 
   /** GitLab takes a token over HTTPS as the password of the user `oauth2`. */
-  readonly gitTokenUser = 'oauth2';
+  gitTokenUser(): string {
+    return 'oauth2';
+  }
 
   private readonly branches: GitlabBranchWrites;
   private readonly mergeRequests: GitlabMergeRequestWrites;
