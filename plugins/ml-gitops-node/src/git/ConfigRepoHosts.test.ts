@@ -22,7 +22,12 @@ import { ScmIntegrations } from '@backstage/integration';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { setupServer } from 'msw/node';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
-import { FakeGithubRepo, manifest } from '../testUtils';
+import {
+  FakeGithubRepo,
+  FakeGitlabRepo,
+  GitBackedRepo,
+  manifest,
+} from '../testUtils';
 import { createGitHosts, GitHostOptions } from './ConfigRepoHosts';
 import type {
   GitHost,
@@ -297,7 +302,7 @@ describe('createGitHosts', () => {
     });
     expect(gitea.builtWith).toEqual([]);
     expect(() => reader.locate('https://gitea.example.com/acme/x')).toThrow(
-      /^No GitHub or Gitea integration is configured for gitea.example.com.*add it under integrations.github or integrations.gitea/,
+      /^No GitHub, GitLab or Gitea integration is configured for gitea.example.com.*add it under integrations.github, integrations.gitlab or integrations.gitea/,
     );
   });
 
@@ -310,5 +315,65 @@ describe('createGitHosts', () => {
       git.reader.locate('https://github.com/acme/fraud-detector-config').owner,
     ).toBe('acme');
     expect(gitlab.builtWith.map(o => o.allowedOwners)).toEqual([['acme']]);
+  });
+
+  it('serves GitLab through its own reader and writer beside GitHub', async () => {
+    const git = new GitBackedRepo('acme', 'fraud-detector-config', 'dev');
+    try {
+      const first = git.commit(
+        'Create config repo',
+        { 'deploy/model.yaml': manifest('11') },
+        { author: 'Ada Lovelace', date: '2026-11-01T10:00:00Z' },
+      );
+      git.git('branch', 'production');
+      git.pushAll();
+      const gitlab = new FakeGitlabRepo(
+        git,
+        'acme/ml/fraud-detector-config',
+        'https://gitlab.example.com',
+      );
+      server.use(...gitlab.handlers());
+      const github = new FakeGithubRepo('acme', 'fraud-detector-config');
+      github.commit({
+        branch: 'production',
+        message: 'Deploy 3',
+        date: '2026-11-01T10:00:00Z',
+        files: { 'deploy/model.yaml': manifest('3') },
+      });
+      server.use(...github.handlers());
+      const hosts = createGitHosts({
+        integrations,
+        cache: { get: async () => undefined, set: async () => {} },
+      });
+
+      const onGitlab = hosts.reader.locate(
+        'https://gitlab.example.com/acme/ml/fraud-detector-config',
+      );
+      const onGithub = hosts.reader.locate(
+        'https://github.com/acme/fraud-detector-config',
+      );
+      expect(onGitlab).toMatchObject({
+        host: 'gitlab.example.com',
+        owner: 'acme/ml',
+        repo: 'fraud-detector-config',
+      });
+      expect((await hosts.reader.getBranchHeads(onGitlab)).heads).toEqual({
+        dev: first,
+        production: first,
+      });
+      const prefetch = hosts.reader.prefetchBranchHeads(
+        [onGithub, onGitlab],
+        ['production'],
+      );
+      expect(await prefetch.get(onGithub.url)).toEqual({
+        production: github.branches.get('production'),
+      });
+      expect(await prefetch.get(onGitlab.url)).toEqual({ production: first });
+      expect(await hosts.writer.getToken(onGitlab)).toBe('glpat_token');
+      expect(hosts.writer.gitTokenUser(onGitlab)).toBe('oauth2');
+      expect(hosts.writer.gitTokenUser(onGithub)).toBe('x-access-token');
+    } finally {
+      git.cleanup();
+    }
   });
 });

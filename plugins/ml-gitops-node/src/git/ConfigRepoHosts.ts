@@ -46,6 +46,8 @@ import {
   type ReviewRequestResult,
   type TreeCommit,
 } from './GithubConfigRepoWriter';
+import { GitlabConfigRepoClient } from './gitlab/GitlabConfigRepoClient';
+import { GitlabConfigRepoWriter } from './gitlab/GitlabConfigRepoWriter';
 import type { FetchFn } from './githubTransport';
 import type { RateLimitRetryOptions } from './rateLimits';
 
@@ -117,9 +119,8 @@ export type GitHostRegistration = {
 /**
  * The Git hosts config repos may live on, by their key under Backstage's
  * `integrations` config, in the order a URL's host is looked up. Adding a
- * Git host is one entry here (issue #17: `gitlab`, built from
- * `GitlabConfigRepoClient.fromIntegrations` and
- * `GitlabConfigRepoWriter.fromIntegrations`).
+ * Git host is one entry here: its title and how its reader and writer are
+ * built from {@link GitHostOptions}.
  */
 const BUILT_IN_GIT_HOSTS: Partial<
   Record<GitHostIntegrationKind, GitHostRegistration>
@@ -138,6 +139,21 @@ const BUILT_IN_GIT_HOSTS: Partial<
         integrations: options.integrations,
         credentialsProvider: options.credentialsProvider,
         logger: options.logger,
+        ...options.writer,
+      }),
+    }),
+  },
+  gitlab: {
+    title: 'GitLab',
+    create: options => ({
+      reader: GitlabConfigRepoClient.fromIntegrations({
+        integrations: options.integrations,
+        cache: options.cache,
+        allowedOwners: options.allowedOwners,
+        ...options.reader,
+      }),
+      writer: GitlabConfigRepoWriter.fromIntegrations({
+        integrations: options.integrations,
         ...options.writer,
       }),
     }),

@@ -444,7 +444,7 @@ const rows: Row[] = [
     'deploy',
     'a repo URL on a host without an integration',
     { repoUrl: 'https://git.evil.example.com/acme/fraud-detector-config' },
-    /No GitHub integration is configured for git.evil.example.com/,
+    /No GitHub or GitLab integration is configured for git.evil.example.com/,
   ],
   [
     'deploy',
@@ -824,7 +824,7 @@ const rows: Row[] = [
     'create',
     'a repo on a host without an integration',
     { repoUrl: 'https://git.evil.example.com/acme/x' },
-    /No GitHub integration is configured for git.evil.example.com/,
+    /No GitHub or GitLab integration is configured for git.evil.example.com/,
   ],
   [
     'create',
