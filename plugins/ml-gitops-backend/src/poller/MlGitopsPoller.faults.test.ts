@@ -55,6 +55,8 @@ const T0 = Date.parse('2026-11-28T00:00:00Z');
 const FRAUD = 'component:default/fraud-detector';
 const CHURN = 'component:default/churn-predictor';
 const GITLAB = 'gitlab.example.com';
+/** A host of an integration that no Git host of the plugin reads. */
+const BITBUCKET = 'bitbucket.example.com';
 
 /** A config repo whose three branches declare version 7 of the model. */
 function configRepo(model: string) {
@@ -198,6 +200,7 @@ describe('MlGitopsPoller faults', () => {
     const { store, mlConfig, git, history, logger } = await pollerBasics(knex, {
       integrations: {
         github: [{ host: 'github.com', token: 'gh-token' }],
+        bitbucketServer: [{ host: BITBUCKET }],
         gitlab: [
           {
             host: GITLAB,
@@ -358,7 +361,7 @@ describe('MlGitopsPoller faults', () => {
     const gitlabModel = modelEntity('demand-forecaster');
     gitlabModel.metadata.annotations![
       'ml-gitops/config-repo'
-    ] = `https://${GITLAB}/ml-platform/demand-forecaster-config`;
+    ] = `https://${BITBUCKET}/ml-platform/demand-forecaster-config`;
     gitlabModel.metadata.annotations!['ml-gitops/registry'] =
       'kubeflow-default';
     const t = await setup({ extraEntities: [gitlabModel] });
@@ -375,7 +378,7 @@ describe('MlGitopsPoller faults', () => {
       expect(forecaster[environment].drift).toMatchObject({
         state: 'unknown',
         reason: expect.stringContaining(
-          `is on ${GITLAB}, a GitLab host (integrations.gitlab)`,
+          `is on ${BITBUCKET}, a host of integrations.bitbucketServer`,
         ),
       });
     }

@@ -46,6 +46,7 @@ const integrations = ScmIntegrations.fromConfig(
     data: {
       integrations: {
         github: [{ host: 'github.com', token: 'ghp_token' }],
+        bitbucketServer: [{ host: 'bitbucket.example.com' }],
         gitlab: [
           {
             host: 'gitlab.example.com',
@@ -290,6 +291,12 @@ describe('createGitHosts', () => {
     ).toBeUndefined();
     expect(() => git.reader.locate('github.com/acme/config')).toThrow(
       /is not a URL/,
+    );
+    // A host of an integration that no Git host here serves says so.
+    expect(() =>
+      git.reader.locate('https://bitbucket.example.com/acme/config'),
+    ).toThrow(
+      'The config repo https://bitbucket.example.com/acme/config is on bitbucket.example.com, a host of integrations.bitbucketServer; config repos are read on the hosts of integrations.github or integrations.gitlab only',
     );
   });
 

@@ -180,6 +180,7 @@ class HostTable {
   private readonly byHost = new Map<string, HostKind>();
 
   constructor(
+    private readonly integrations: ScmIntegrationRegistry,
     readonly kinds: HostKind[],
     /** Every registered kind, built or not, for the message of an unknown host. */
     private readonly registered: Array<{ kind: string; title: string }>,
@@ -214,15 +215,22 @@ class HostTable {
   private forHost(host: string, repo: string): HostKind {
     const entry = this.byHost.get(host);
     if (entry) return entry;
+    const served = either(this.registered.map(k => `integrations.${k.kind}`));
+    const other = this.integrations.byHost(host);
+    if (other) {
+      throw new InputError(
+        `The config repo ${repo} is on ${host}, a host of integrations.${other.type}; config repos are read on the hosts of ${served} only`,
+      );
+    }
     const configured = this.kinds
       .map(k => `${k.hosts.join(', ')} under integrations.${k.kind}`)
       .join('; ');
     throw new InputError(
       `No ${either(
         this.registered.map(k => k.title),
-      )} integration is configured for ${host}, the host of the config repo ${repo}; add it under ${either(
-        this.registered.map(k => `integrations.${k.kind}`),
-      )} in app-config.yaml (configured now: ${configured || 'none'})`,
+      )} integration is configured for ${host}, the host of the config repo ${repo}; add it under ${served} in app-config.yaml (configured now: ${
+        configured || 'none'
+      })`,
     );
   }
 }
@@ -500,7 +508,7 @@ export function createGitHosts(
       git: registration.create(hostOptions),
     });
   }
-  const table = new HostTable(kinds, registered);
+  const table = new HostTable(options.integrations, kinds, registered);
   return {
     reader: new ConfigRepoHostsReader(table),
     writer: new ConfigRepoHostsWriter(table),
