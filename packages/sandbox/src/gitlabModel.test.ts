@@ -43,19 +43,26 @@ async function json(url: string, init: RequestInit = {}): Promise<any> {
   const res = await fetch(url, init);
   const body = await res.json();
   if (!res.ok) {
-    throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${JSON.stringify(body)}`);
+    throw new Error(
+      `${init.method ?? 'GET'} ${url}: ${res.status} ${JSON.stringify(body)}`,
+    );
   }
   return body;
 }
 
 const gitlab = (p: string, init: RequestInit = {}) =>
-  json(`${sandbox().urls.gitlab}/api/v4/projects/${encodeURIComponent(PROJECT)}${p}`, {
-    ...init,
-    headers: {
-      'private-token': SANDBOX_CREDENTIALS.gitlab.token,
-      'content-type': 'application/json',
+  json(
+    `${sandbox().urls.gitlab}/api/v4/projects/${encodeURIComponent(
+      PROJECT,
+    )}${p}`,
+    {
+      ...init,
+      headers: {
+        'private-token': SANDBOX_CREDENTIALS.gitlab.token,
+        'content-type': 'application/json',
+      },
     },
-  });
+  );
 
 const app = (env: string, refresh = false) =>
   json(
@@ -67,7 +74,9 @@ const app = (env: string, refresh = false) =>
 
 const isvc = (env: string) =>
   json(
-    `${sandbox().urls.kubernetes}/apis/serving.kserve.io/v1beta1/namespaces/ml-${env}/inferenceservices/${MODEL}`,
+    `${
+      sandbox().urls.kubernetes
+    }/apis/serving.kserve.io/v1beta1/namespaces/ml-${env}/inferenceservices/${MODEL}`,
     { headers: KUBE },
   );
 
@@ -133,7 +142,9 @@ describe('demand-forecaster on the GitLab host', () => {
       await fetch(
         `${sandbox().urls.gitlab}/api/v4/projects/${encodeURIComponent(
           PROJECT,
-        )}/repository/files/${encodeURIComponent('deploy/model.yaml')}/raw?ref=dev`,
+        )}/repository/files/${encodeURIComponent(
+          'deploy/model.yaml',
+        )}/raw?ref=dev`,
         { headers: { 'private-token': SANDBOX_CREDENTIALS.gitlab.token } },
       )
     ).text();
@@ -149,7 +160,10 @@ describe('demand-forecaster on the GitLab host', () => {
           {
             action: 'update',
             file_path: 'deploy/model.yaml',
-            content: manifest.replace('model_version: "3"', 'model_version: "2"'),
+            content: manifest.replace(
+              'model_version: "3"',
+              'model_version: "2"',
+            ),
           },
         ],
       }),
@@ -170,13 +184,19 @@ describe('demand-forecaster on the GitLab host', () => {
     const merged = await json(`${sandbox().urls.admin}/_sandbox/gitlab/merge`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ project: PROJECT, iid: mr.iid, user: 'katherine' }),
+      body: JSON.stringify({
+        project: PROJECT,
+        iid: mr.iid,
+        user: 'katherine',
+      }),
     });
     expect(merged.state).toBe('merged');
     expect(await branchHead('dev')).toBe(merged.merge_commit_sha);
 
     // before Argo CD looks again, dev still serves 3
-    expect((await isvc('dev')).metadata.labels['ml-gitops/model-version']).toBe('3');
+    expect((await isvc('dev')).metadata.labels['ml-gitops/model-version']).toBe(
+      '3',
+    );
     const synced = await app('dev', true);
     expect(synced.status.sync).toMatchObject({
       status: 'Synced',
@@ -198,6 +218,8 @@ describe('demand-forecaster on the GitLab host', () => {
       targetModelState: 'Loaded',
     });
     // the other environments stay as they were
-    expect((await isvc('staging')).metadata.labels['ml-gitops/model-version']).toBe('3');
+    expect(
+      (await isvc('staging')).metadata.labels['ml-gitops/model-version'],
+    ).toBe('3');
   });
 });

@@ -319,7 +319,11 @@ export async function startSandbox(
     await fs.rm(gitlabWork, { recursive: true, force: true });
     const hosts = new GitHosts([
       { name: 'github', repos, baseUrl: () => servers.git.url },
-      { name: 'gitlab', repos: gitlab.repos, baseUrl: () => servers.gitlab.url },
+      {
+        name: 'gitlab',
+        repos: gitlab.repos,
+        baseUrl: () => servers.gitlab.url,
+      },
     ]);
     const world = new World(hosts, {
       reconcileIntervalSeconds: interval.seconds,
@@ -388,16 +392,12 @@ export async function startSandbox(
       gitlabApi: new GitLabApi(gitlab),
       gitlabCi,
       github: new GitHubApi(repos, gitUrls),
-      argocd: new ArgoCdApi(
-        world,
-        SANDBOX_CREDENTIALS.argocd,
-        { version: options.argocdVersion },
-      ),
-      kube: new KubeApi(
-        world,
-        SANDBOX_CREDENTIALS.kubernetes.token,
-        [sealedSecrets],
-      ),
+      argocd: new ArgoCdApi(world, SANDBOX_CREDENTIALS.argocd, {
+        version: options.argocdVersion,
+      }),
+      kube: new KubeApi(world, SANDBOX_CREDENTIALS.kubernetes.token, [
+        sealedSecrets,
+      ]),
       mlflowApi: new MlflowApi(mlflow, () => servers.mlflow.url, {
         auth: mlflowSettings.basicAuth ? mlflowUsers : undefined,
       }),

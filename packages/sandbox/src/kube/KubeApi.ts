@@ -186,11 +186,7 @@ export class KubeApi {
     for (const d of this.world.deployments) {
       for (const obj of servingObjects(this.world, d)) out.push({ obj, d });
       for (const obj of analysisRunObjects(this.world, d)) out.push({ obj, d });
-      for (const obj of fluxObjects(
-        this.world,
-        d,
-        this.world.repoUrl(d),
-      ))
+      for (const obj of fluxObjects(this.world, d, this.world.repoUrl(d)))
         out.push({ obj, d });
     }
     // Flux objects applied through this API: the rendered ones show the

@@ -167,7 +167,9 @@ describe("the Kubeflow Model Registry emulator follows the registry's OpenAPI co
     } finally {
       await admin('none');
     }
-    expect(await client().findRegisteredModel('demand-forecaster')).toBeDefined();
+    expect(
+      await client().findRegisteredModel('demand-forecaster'),
+    ).toBeDefined();
   });
 
   it('answers in the schemas of the contract', async () => {
@@ -223,8 +225,9 @@ describe("the Kubeflow Model Registry emulator follows the registry's OpenAPI co
   });
 
   it('registers a new version a pipeline writes, and the client reads it and its rejection', async () => {
-    const model = (await call('GET', '/registered_model?name=demand-forecaster'))
-      .json;
+    const model = (
+      await call('GET', '/registered_model?name=demand-forecaster')
+    ).json;
     const created = await call(
       'POST',
       `/registered_models/${model.id}/versions`,

@@ -50,7 +50,9 @@ export class GitHosts {
     const host = this.hosts.find(
       h => new URL(h.baseUrl()).host === parsed.host,
     );
-    const full = parsed.pathname.replace(/^\/+|\/+$/g, '').replace(/\.git$/, '');
+    const full = parsed.pathname
+      .replace(/^\/+|\/+$/g, '')
+      .replace(/\.git$/, '');
     const slash = full.lastIndexOf('/');
     if (!host || slash <= 0) return undefined;
     const repo = host.repos.get(full.slice(0, slash), full.slice(slash + 1));

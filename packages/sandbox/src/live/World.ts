@@ -212,7 +212,11 @@ export class World {
   }
 
   async versionAt(repo: RepoRecord, sha: string): Promise<string> {
-    const file = await this.repos(repo).readFile(repo, sha, 'deploy/model.yaml');
+    const file = await this.repos(repo).readFile(
+      repo,
+      sha,
+      'deploy/model.yaml',
+    );
     if (!file) return '';
     try {
       const doc = parse(file.toString('utf8'));
@@ -235,7 +239,10 @@ export class World {
     for (const { model, repo } of seeds) {
       if (!repo) continue;
       for (const env of ENVIRONMENTS) {
-        const head = (await this.repos(repo).refSha(repo, `refs/heads/${env}`))!;
+        const head = (await this.repos(repo).refSha(
+          repo,
+          `refs/heads/${env}`,
+        ))!;
         const shas = (
           await this.repos(repo).log(repo, head, {
             max: 10,
@@ -423,7 +430,9 @@ export class World {
    *
    * Answers whether the object was new and whether it changed.
    */
-  async applyFluxObject(obj: any): Promise<{ created: boolean; changed: boolean }> {
+  async applyFluxObject(
+    obj: any,
+  ): Promise<{ created: boolean; changed: boolean }> {
     const ns = String(obj.metadata.namespace);
     const key = `${obj.kind}/${ns}/${obj.metadata.name}`;
     const existing = this.fluxRegistry.get(key);
@@ -575,9 +584,9 @@ export class World {
         }
         if (!include.test(entry.path)) continue;
         const file = `${dir}/${entry.path}`;
-        const text = (await this.repos(d.repo).blob(d.repo, entry.sha)).toString(
-          'utf8',
-        );
+        const text = (
+          await this.repos(d.repo).blob(d.repo, entry.sha)
+        ).toString('utf8');
         for (const doc of parseAllDocuments(text)) {
           const obj = doc.toJS();
           if (obj?.kind !== 'SealedSecret') continue;

@@ -14,7 +14,6 @@
  * limitations under the License.
  */
 
-
 /*
  * What KServe is told to load: the InferenceService's `storageUri` and model
  * format as the config repo's chart renders them (Helm: the chart's
@@ -94,9 +93,11 @@ export async function readServingChart(
   const read = async (p: string) =>
     (await repos.readFile(repo, revision, p))?.toString('utf8');
   const template = await read(TEMPLATE);
-  const storage = template && /^\s*storageUri:\s*"?([^"\n]+?)"?\s*$/m.exec(template);
+  const storage =
+    template && /^\s*storageUri:\s*"?([^"\n]+?)"?\s*$/m.exec(template);
   const format =
-    template && /^\s*modelFormat:\s*\n\s*name:\s*"?([^"\n]+?)"?\s*$/m.exec(template);
+    template &&
+    /^\s*modelFormat:\s*\n\s*name:\s*"?([^"\n]+?)"?\s*$/m.exec(template);
   if (!storage || !format) return undefined;
   const protocol = /^\s*protocolVersion:\s*"?([^"\n]+?)"?\s*$/m.exec(template!);
   return {
@@ -119,8 +120,16 @@ export function servingModel(
   model: string,
   version: string,
   chart: ServingChart | undefined,
-): { modelFormat: { name: string }; protocolVersion?: string; storageUri: string } {
-  const values = { ...chart?.values, model_name: model, model_version: version };
+): {
+  modelFormat: { name: string };
+  protocolVersion?: string;
+  storageUri: string;
+} {
+  const values = {
+    ...chart?.values,
+    model_name: model,
+    model_version: version,
+  };
   const storageUri = chart && renderValues(chart.storageUri, values);
   const modelFormat = chart && renderValues(chart.modelFormat, values);
   if (!chart || !storageUri || !modelFormat) {

@@ -607,10 +607,7 @@ export function servingObjects(w: World, d: LiveDeployment): KubeObject[] {
             {
               name: 'storage-initializer',
               image: IMAGES[1],
-              args: [
-                servingModel(name, v, d.chart).storageUri,
-                '/mnt/models',
-              ],
+              args: [servingModel(name, v, d.chart).storageUri, '/mnt/models'],
             },
           ],
           nodeName: `sandbox-node-${(i % 2) + 1}`,

@@ -160,8 +160,8 @@ export async function startScaleSandbox(
         { name: 'github', repos: noRepos, baseUrl: () => gitServer!.url },
       ]),
       {
-      reconcileIntervalSeconds: 86400,
-      jitterSeconds: 0,
+        reconcileIntervalSeconds: 86400,
+        jitterSeconds: 0,
         rolloutSeconds: 0,
         log,
       },
