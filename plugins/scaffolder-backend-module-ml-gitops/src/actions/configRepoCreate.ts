@@ -118,6 +118,9 @@ export function createConfigRepoCreateAction(
         modelFormat: serving.modelFormat,
         registryUrl: serving.registryUrl,
         registryType: serving.registryType,
+        gitHost: options.integrations.gitlab.byHost(loc.host)
+          ? 'gitlab'
+          : 'github',
         runtime: input.runtime ?? 'kserve',
         replicas: input.replicas ?? 2,
         gates: serving.gates,

@@ -157,6 +157,37 @@ ${registryEnv}jobs:
 `;
 }
 
+/**
+ * The merge request check on GitLab: a job on merge request pipelines,
+ * which the protected branches' "pipelines must succeed" requires
+ * (docs.gitlab.com/ci/pipelines/merge_request_pipelines). The registry's
+ * URL is written here; its token, if it needs one, is the project's masked
+ * CI/CD variable ML_GITOPS_REGISTRY_TOKEN, which the job inherits.
+ */
+function validatePipeline(spec: ConfigRepoSpec): string {
+  const registry = spec.registryUrl
+    ? `# the registry, written when the repo was created (change it by merge request)
+variables:
+  ML_GITOPS_REGISTRY_URL: ${JSON.stringify(spec.registryUrl)}
+${
+  spec.registryType
+    ? `  ML_GITOPS_REGISTRY_TYPE: ${JSON.stringify(spec.registryType)}\n`
+    : ''
+}`
+    : '';
+  return `# The merge request check: ml-gitops validate on merge request pipelines.
+${registry}${VALIDATE_CHECK}:
+  image: node:22
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+  variables:
+    GIT_DEPTH: "0"
+  script:
+    - git fetch --quiet origin "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+    - npx --yes ${CLI_PACKAGE} validate --base "origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+`;
+}
+
 const ARGOCD_README = `\`argocd/<environment>.yaml\` are the Argo CD Applications, one per
 environment. \`ml-gitops:config-repo:create\` registered them with Argo CD
 when it made this repo (unless told not to); \`kubectl apply -f argocd/\` in
@@ -225,7 +256,9 @@ spec:
       storageUri: {{ required "deploy/model.yaml needs storage_uri: where the registry keeps model_version" .Values.storage_uri | quote }}
 `,
     'secrets/.gitkeep': '',
-    '.github/workflows/validate.yaml': validateWorkflow(spec),
+    ...(spec.gitHost === 'gitlab'
+      ? { '.gitlab-ci.yml': validatePipeline(spec) }
+      : { '.github/workflows/validate.yaml': validateWorkflow(spec) }),
     CODEOWNERS: `# Every change to what serves needs a review by the model's owners.
 *                   ${owners}
 `,

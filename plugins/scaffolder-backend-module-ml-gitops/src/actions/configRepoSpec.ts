@@ -38,6 +38,11 @@ export type ConfigRepoSpec = {
    * into the validate workflow as ML_GITOPS_REGISTRY_TYPE.
    */
   registryType?: string;
+  /**
+   * The Git host's kind, which picks the merge check: a GitHub Actions
+   * workflow on GitHub, a `.gitlab-ci.yml` job on GitLab.
+   */
+  gitHost?: 'github' | 'gitlab';
   runtime: string;
   replicas: number;
   gates: Record<string, { min?: number; max?: number }>;
