@@ -16,7 +16,7 @@
 
 /*
  * Smoke test of the demo: sign in as guest, open the catalog and see the
- * three example ML models.
+ * four example ML models.
  */
 import { test, expect } from '@playwright/test';
 
@@ -24,6 +24,8 @@ const MODELS = [
   { name: 'fraud-detector', title: 'Fraud detector' },
   { name: 'churn-predictor', title: 'Churn predictor' },
   { name: 'recsys-ranker', title: 'Recommendation ranker' },
+  // on the sandbox's GitLab, with the Kubeflow Model Registry
+  { name: 'demand-forecaster', title: 'Demand forecaster' },
 ];
 
 test('a guest sees the example ML models in the catalog', async ({ page }) => {
@@ -43,7 +45,7 @@ test('a guest sees the example ML models in the catalog', async ({ page }) => {
   await page.getByRole('menuitem', { name: /^All/ }).click();
 
   await expect(
-    page.getByRole('heading', { name: /All Components \(3\)/, level: 5 }),
+    page.getByRole('heading', { name: /All Components \(4\)/, level: 5 }),
   ).toBeVisible();
   for (const { name, title } of MODELS) {
     const link = page.getByRole('link', { name: title, exact: true });

@@ -124,6 +124,45 @@ test('a model page shows declared and live versions, drift and a rollback in the
   });
 });
 
+test('a model on GitLab with the Kubeflow Model Registry shows its deployments like the others', async ({
+  page,
+}) => {
+  // Seed (packages/sandbox/README.md): merge requests deployed 3 to dev and
+  // promoted it to staging, approved by katherine; production serves 2.
+  await openWhenPolled(
+    page,
+    '/catalog/default/component/demand-forecaster',
+    'Deployments of demand-forecaster',
+  );
+  const production = page
+    .getByRole('table', { name: 'Deployments of demand-forecaster' })
+    .getByRole('row')
+    .filter({ hasText: 'production' });
+  await expect(production.getByText('In sync')).toBeVisible({
+    timeout: 60_000,
+  });
+
+  await page.locator('a[href$="/demand-forecaster/ml-gitops"]').first().click();
+  const pipeline = page.getByRole('group', { name: 'Promotion pipeline' });
+  await expect(
+    pipeline.getByRole('region', { name: 'Environment production' }),
+  ).toContainText('2');
+  await expect(
+    pipeline.getByRole('region', { name: 'Environment staging' }),
+  ).toContainText('3');
+  await page.getByRole('tab', { name: 'staging' }).click();
+  // The merge request that promoted 3, with its GitLab approver.
+  const promotion = page
+    .getByRole('row')
+    .filter({ hasText: 'Promotion' })
+    .filter({ hasText: 'katherine' });
+  await expect(promotion.first()).toBeVisible({ timeout: 60_000 });
+  await page.screenshot({
+    path: 'artifacts/screenshots/live-gitlab-kubeflow-tab.png',
+    fullPage: true,
+  });
+});
+
 test('the fleet page lists every model and environment, drifted first', async ({
   page,
 }) => {
@@ -137,6 +176,10 @@ test('the fleet page lists every model and environment, drifted first', async ({
   ).toBeVisible();
   await expect(
     fleet.getByRole('link', { name: 'churn-predictor' }),
+  ).toBeVisible();
+  // Side by side with the GitHub/MLflow models: GitLab and Kubeflow's.
+  await expect(
+    fleet.getByRole('link', { name: 'demand-forecaster' }),
   ).toBeVisible();
   const rows = fleet.getByRole('row');
   await expect(rows.nth(1)).toContainText('recsys-ranker');
