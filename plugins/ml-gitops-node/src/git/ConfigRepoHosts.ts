@@ -21,13 +21,7 @@ import {
   ScmIntegrationRegistry,
   ScmIntegrationsGroup,
 } from '@backstage/integration';
-import { InputError } from '@backstage/errors';
-import type {
-  GitHost,
-  GitHostRateLimitReport,
-  GitHostReader,
-  GitHostWriter,
-} from './GitHost';
+import type { GitHost, GitHostRateLimitReport, GitHostReader } from './GitHost';
 import type {
   BranchHeadsPrefetch,
   CommitInfo,
@@ -36,16 +30,9 @@ import type {
   ValidatorCache,
 } from './configRepoTypes';
 import { GithubConfigRepoClient } from './GithubConfigRepoClient';
-import {
-  GithubConfigRepoWriter,
-  type AccessGrantResult,
-  type BranchProtection,
-  type FileCommit,
-  type FileOnBranch,
-  type OpenedPullRequest,
-  type ReviewRequestResult,
-  type TreeCommit,
-} from './GithubConfigRepoWriter';
+import { GithubConfigRepoWriter } from './GithubConfigRepoWriter';
+import { ConfigRepoHostsWriter } from './ConfigRepoHostsWriter';
+import { HostKind, HostTable } from './hostTable';
 import { GitlabConfigRepoClient } from './gitlab/GitlabConfigRepoClient';
 import { GitlabConfigRepoWriter } from './gitlab/GitlabConfigRepoWriter';
 import type { FetchFn } from './githubTransport';
@@ -160,81 +147,6 @@ const BUILT_IN_GIT_HOSTS: Partial<
   },
 };
 
-/** `a`, `a or b`, `a, b or c`. */
-function either(words: string[]): string {
-  return words.length > 1
-    ? `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`
-    : words.join('');
-}
-
-/** One registered kind with the hosts configured for it. */
-type HostKind = {
-  kind: string;
-  title: string;
-  hosts: string[];
-  git: GitHost;
-};
-
-/** The registered kinds, and which serves each configured host. */
-class HostTable {
-  private readonly byHost = new Map<string, HostKind>();
-
-  constructor(
-    private readonly integrations: ScmIntegrationRegistry,
-    readonly kinds: HostKind[],
-    /** Every registered kind, built or not, for the message of an unknown host. */
-    private readonly registered: Array<{ kind: string; title: string }>,
-  ) {
-    for (const entry of kinds) {
-      for (const host of entry.hosts) {
-        // A host listed under two kinds is served by the first.
-        if (!this.byHost.has(host)) this.byHost.set(host, entry);
-      }
-    }
-  }
-
-  forUrl(repoUrl: string): HostKind {
-    let url: URL;
-    try {
-      url = new URL(repoUrl);
-    } catch {
-      throw new InputError(
-        `The config repo "${repoUrl}" is not a URL; annotate the entity with e.g. ml-gitops/config-repo: https://github.com/acme/fraud-detector-config`,
-      );
-    }
-    return this.forHost(
-      url.host,
-      `${url.protocol}//${url.host}${url.pathname}`,
-    );
-  }
-
-  forLocation(loc: ConfigRepoLocation): HostKind {
-    return this.forHost(loc.host, loc.url);
-  }
-
-  private forHost(host: string, repo: string): HostKind {
-    const entry = this.byHost.get(host);
-    if (entry) return entry;
-    const served = either(this.registered.map(k => `integrations.${k.kind}`));
-    const other = this.integrations.byHost(host);
-    if (other) {
-      throw new InputError(
-        `The config repo ${repo} is on ${host}, a host of integrations.${other.type}; config repos are read on the hosts of ${served} only`,
-      );
-    }
-    const configured = this.kinds
-      .map(k => `${k.hosts.join(', ')} under integrations.${k.kind}`)
-      .join('; ');
-    throw new InputError(
-      `No ${either(
-        this.registered.map(k => k.title),
-      )} integration is configured for ${host}, the host of the config repo ${repo}; add it under ${served} in app-config.yaml (configured now: ${
-        configured || 'none'
-      })`,
-    );
-  }
-}
-
 /** Reads each config repo through its host's reader. */
 class ConfigRepoHostsReader implements GitHostReader {
   constructor(private readonly table: HostTable) {}
@@ -312,166 +224,6 @@ class ConfigRepoHostsReader implements GitHostReader {
       report.refusals.push(...(part?.refusals ?? []));
     }
     return report;
-  }
-}
-
-/** Changes each config repo through its host's writer. */
-class ConfigRepoHostsWriter implements GitHostWriter {
-  constructor(private readonly table: HostTable) {}
-
-  private of(loc: ConfigRepoLocation): GitHostWriter {
-    return this.table.forLocation(loc).git.writer;
-  }
-
-  async getToken(loc: ConfigRepoLocation): Promise<string | undefined> {
-    return this.of(loc).getToken(loc);
-  }
-
-  gitTokenUser(loc: ConfigRepoLocation): string {
-    return this.of(loc).gitTokenUser(loc);
-  }
-
-  async getBranchHead(
-    loc: ConfigRepoLocation,
-    branch: string,
-  ): Promise<string | undefined> {
-    return this.of(loc).getBranchHead(loc, branch);
-  }
-
-  async createBranch(
-    loc: ConfigRepoLocation,
-    branch: string,
-    sha: string,
-  ): Promise<{ sha: string; created: boolean }> {
-    return this.of(loc).createBranch(loc, branch, sha);
-  }
-
-  async resetBranch(
-    loc: ConfigRepoLocation,
-    branch: string,
-    sha: string,
-  ): Promise<void> {
-    return this.of(loc).resetBranch(loc, branch, sha);
-  }
-
-  async createCommit(
-    loc: ConfigRepoLocation,
-    options: TreeCommit,
-  ): Promise<string> {
-    return this.of(loc).createCommit(loc, options);
-  }
-
-  async getCommit(
-    loc: ConfigRepoLocation,
-    sha: string,
-  ): Promise<{ sha: string; parents: string[]; tree: string } | undefined> {
-    return this.of(loc).getCommit(loc, sha);
-  }
-
-  async getFile(
-    loc: ConfigRepoLocation,
-    path: string,
-    ref: string,
-  ): Promise<FileOnBranch | undefined> {
-    return this.of(loc).getFile(loc, path, ref);
-  }
-
-  async commitFile(
-    loc: ConfigRepoLocation,
-    options: FileCommit,
-  ): Promise<string> {
-    return this.of(loc).commitFile(loc, options);
-  }
-
-  async findOpenPullRequest(
-    loc: ConfigRepoLocation,
-    head: string,
-    base: string,
-  ): Promise<{ number: number; url: string } | undefined> {
-    return this.of(loc).findOpenPullRequest(loc, head, base);
-  }
-
-  async openPullRequest(
-    loc: ConfigRepoLocation,
-    options: { head: string; base: string; title: string; body: string },
-  ): Promise<OpenedPullRequest> {
-    return this.of(loc).openPullRequest(loc, options);
-  }
-
-  async updatePullRequest(
-    loc: ConfigRepoLocation,
-    pullNumber: number,
-    options: { title: string; body: string },
-  ): Promise<void> {
-    return this.of(loc).updatePullRequest(loc, pullNumber, options);
-  }
-
-  async listOpenPullRequests(
-    loc: ConfigRepoLocation,
-    base: string,
-  ): Promise<Array<{ number: number; url: string; head: string }>> {
-    return this.of(loc).listOpenPullRequests(loc, base);
-  }
-
-  async closePullRequest(
-    loc: ConfigRepoLocation,
-    pullNumber: number,
-    comment: string,
-  ): Promise<void> {
-    return this.of(loc).closePullRequest(loc, pullNumber, comment);
-  }
-
-  async addLabels(
-    loc: ConfigRepoLocation,
-    pullNumber: number,
-    labels: string[],
-  ): Promise<void> {
-    return this.of(loc).addLabels(loc, pullNumber, labels);
-  }
-
-  async requestReviewers(
-    loc: ConfigRepoLocation,
-    pullNumber: number,
-    reviewers: string[],
-  ): Promise<ReviewRequestResult> {
-    return this.of(loc).requestReviewers(loc, pullNumber, reviewers);
-  }
-
-  async repositoryExists(loc: ConfigRepoLocation): Promise<boolean> {
-    return this.of(loc).repositoryExists(loc);
-  }
-
-  async createRepository(
-    loc: ConfigRepoLocation,
-    options: {
-      description?: string;
-      visibility: 'private' | 'internal' | 'public';
-    },
-  ): Promise<{ url: string; created: boolean }> {
-    return this.of(loc).createRepository(loc, options);
-  }
-
-  async setDefaultBranch(
-    loc: ConfigRepoLocation,
-    branch: string,
-  ): Promise<void> {
-    return this.of(loc).setDefaultBranch(loc, branch);
-  }
-
-  async protectBranch(
-    loc: ConfigRepoLocation,
-    branch: string,
-    options: BranchProtection,
-  ): Promise<void> {
-    return this.of(loc).protectBranch(loc, branch, options);
-  }
-
-  async grantAccess(
-    loc: ConfigRepoLocation,
-    owners: string[],
-    permission?: 'push' | 'maintain',
-  ): Promise<AccessGrantResult> {
-    return this.of(loc).grantAccess(loc, owners, permission);
   }
 }
 

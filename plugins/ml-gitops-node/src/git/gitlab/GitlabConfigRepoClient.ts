@@ -39,7 +39,8 @@ import {
   GitlabMergeRequestReads,
   readGitlabBranchHeads,
 } from './gitlabReads';
-import { GitlabApi, GitlabTransport } from './gitlabTransport';
+import { GitlabApi } from './gitlabApi';
+import { GitlabTransport } from './gitlabTransport';
 
 /**
  * Reads config repos on GitLab (gitlab.com or self-managed) through

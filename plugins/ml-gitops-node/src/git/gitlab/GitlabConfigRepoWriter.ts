@@ -31,7 +31,8 @@ import type {
 } from '../GithubConfigRepoWriter';
 import type { FetchFn } from '../githubTransport';
 import type { RateLimitRetryOptions } from '../rateLimits';
-import { GitlabApi, GitlabTransport } from './gitlabTransport';
+import { GitlabApi } from './gitlabApi';
+import { GitlabTransport } from './gitlabTransport';
 import { GitlabBranchWrites } from './gitlabWriterBranches';
 import { GitlabMergeRequestWrites } from './gitlabWriterMergeRequests';
 import { GitlabProjectWrites } from './gitlabWriterProject';

@@ -21,7 +21,8 @@ import type {
   ConfigRepoLocation,
 } from '../configRepoTypes';
 import { answerText, GitHostUnanswered } from '../githubTransport';
-import { GitlabApi, GitlabTransport } from './gitlabTransport';
+import { GitlabApi } from './gitlabApi';
+import { GitlabTransport } from './gitlabTransport';
 
 /**
  * Projects asked for in one query: GitLab's `projects(fullPaths:)` takes at

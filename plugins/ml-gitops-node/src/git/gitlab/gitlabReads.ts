@@ -26,7 +26,7 @@ import type {
 import type { FileAndCommitSource } from '../fileAndCommitReads';
 import { manifestTooLarge } from '../fileAndCommitReads';
 import { answerText, boundedText, discard } from '../githubTransport';
-import { GitlabApi } from './gitlabTransport';
+import { GitlabApi } from './gitlabApi';
 
 /** A user as GitLab's APIs embed one (docs.gitlab.com "Users API"). */
 type GitlabUserRef = { id?: number; username?: string; name?: string };

@@ -24,7 +24,7 @@ import {
 import type { ConfigRepoLocation } from '../configRepoTypes';
 import type { FileOnBranch } from '../GithubConfigRepoWriter';
 import { discard } from '../githubTransport';
-import { GitlabApi } from './gitlabTransport';
+import { GitlabApi } from './gitlabApi';
 
 /** Where {@link GitlabBranchWrites.createCommit} lands a commit until a branch takes it. */
 const SCRATCH_PREFIX = 'ml-gitops/commits/';

@@ -21,7 +21,7 @@ import type {
   ReviewRequestResult,
 } from '../GithubConfigRepoWriter';
 import { discard } from '../githubTransport';
-import { GitlabApi } from './gitlabTransport';
+import { GitlabApi } from './gitlabApi';
 
 type MergeRequest = {
   iid: number;

@@ -22,7 +22,8 @@ import type {
   BranchProtection,
 } from '../GithubConfigRepoWriter';
 import { discard } from '../githubTransport';
-import { GitlabAnswer, GitlabApi } from './gitlabTransport';
+import { GitlabApi } from './gitlabApi';
+import { GitlabAnswer } from './gitlabTransport';
 
 /** GitLab's access levels (docs.gitlab.com "Group and project members API"). */
 const DEVELOPER = 30;
