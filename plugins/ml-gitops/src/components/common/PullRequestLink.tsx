@@ -17,18 +17,29 @@
 import { Link } from '@backstage/core-components';
 import type { PullRequestInfo } from '@ml-gitops/plugin-ml-gitops-common';
 
-/** "#41" linking to the pull request. */
+/**
+ * A GitLab merge request's web URL (`…/-/merge_requests/<iid>`): GitLab
+ * writes its reference `!<iid>`, where GitHub writes `#<number>`.
+ */
+function isMergeRequest(url: string): boolean {
+  return /\/-\/merge_requests\/\d+\/?$/.test(url);
+}
+
+/** "#41" linking to the pull request, or "!41" to a GitLab merge request. */
 export function PullRequestLink(props: { pullRequest?: PullRequestInfo }) {
   const { pullRequest } = props;
   if (!pullRequest) {
     return null;
   }
+  const reference = isMergeRequest(pullRequest.url)
+    ? { label: 'Merge request', text: `!${pullRequest.number}` }
+    : { label: 'Pull request', text: `#${pullRequest.number}` };
   return (
     <Link
       to={pullRequest.url}
-      aria-label={`Pull request #${pullRequest.number}`}
+      aria-label={`${reference.label} ${reference.text}`}
     >
-      #{pullRequest.number}
+      {reference.text}
     </Link>
   );
 }
