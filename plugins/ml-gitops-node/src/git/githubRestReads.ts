@@ -22,6 +22,7 @@ import type { ConfigRepoLocation } from './configRepoTypes';
 import {
   answerMessage,
   answerText,
+  checkedJson,
   GitHostUnanswered,
   GithubAnswer,
   GithubTransport,
@@ -126,31 +127,12 @@ export class GithubRestReads {
     const text = await answerText(response).catch(error => {
       throw this.unanswered(loc, error);
     });
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      const flat = text.replace(/\s+/g, ' ').trim();
-      throw new ServiceUnavailableError(
-        `${where} got an answer that is not JSON ("${
-          flat.length > 60 ? `${flat.slice(0, 60)}…` : flat
-        }"); check the apiBaseUrl of integrations.github for ${loc.host}`,
-      );
-    }
-    const ok =
-      shape === 'array'
-        ? Array.isArray(body)
-        : typeof body === 'object' && body !== null && !Array.isArray(body);
-    if (!ok) {
-      throw new ServiceUnavailableError(
-        `${where} got JSON that is not ${
-          shape === 'array' ? 'a list' : 'an object'
-        } as the GitHub REST API answers; check the apiBaseUrl of integrations.github for ${
-          loc.host
-        }`,
-      );
-    }
-    return body as T;
+    return checkedJson<T>(text, {
+      where,
+      shape,
+      api: 'the GitHub REST API',
+      check: `check the apiBaseUrl of integrations.github for ${loc.host}`,
+    });
   }
 
   failure(

@@ -17,6 +17,7 @@
 import { Octokit } from '@octokit/core';
 import { retry } from '@octokit/plugin-retry';
 import { RequestError } from '@octokit/request-error';
+import { ServiceUnavailableError } from '@backstage/errors';
 import { RateLimitRetryOptions, sendWithRateLimitRetry } from './rateLimits';
 
 /**
@@ -218,6 +219,48 @@ export class GithubTransport {
       throw new GitHostUnanswered(false, networkMessage(failure ?? error));
     }
   }
+}
+
+/**
+ * A Git host's JSON answer, checked to be a list or an object as the
+ * endpoint promises; otherwise an error saying where it came from and
+ * what to check (`check`, and `notJsonCheck` for text that is not JSON).
+ */
+export function checkedJson<T>(
+  text: string,
+  options: {
+    where: string;
+    shape: 'array' | 'object';
+    /** Who answers so, e.g. "the GitHub REST API". */
+    api: string;
+    check: string;
+    notJsonCheck?: string;
+  },
+): T {
+  const { where, shape } = options;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    const flat = text.replace(/\s+/g, ' ').trim();
+    throw new ServiceUnavailableError(
+      `${where} got an answer that is not JSON ("${
+        flat.length > 60 ? `${flat.slice(0, 60)}…` : flat
+      }"); ${options.notJsonCheck ?? options.check}`,
+    );
+  }
+  const ok =
+    shape === 'array'
+      ? Array.isArray(body)
+      : typeof body === 'object' && body !== null && !Array.isArray(body);
+  if (!ok) {
+    throw new ServiceUnavailableError(
+      `${where} got JSON that is not ${
+        shape === 'array' ? 'a list' : 'an object'
+      } as ${options.api} answers; ${options.check}`,
+    );
+  }
+  return body as T;
 }
 
 /**

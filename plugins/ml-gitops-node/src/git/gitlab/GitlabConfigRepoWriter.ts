@@ -25,9 +25,11 @@ import type { ConfigRepoLocation } from '../configRepoTypes';
 import type {
   AccessGrantResult,
   BranchProtection,
+  FileCommit,
   FileOnBranch,
   OpenedPullRequest,
   ReviewRequestResult,
+  TreeCommit,
 } from '../GithubConfigRepoWriter';
 import type { FetchFn } from '../githubTransport';
 import type { RateLimitRetryOptions } from '../rateLimits';
@@ -151,13 +153,7 @@ export class GitlabConfigRepoWriter implements GitHostWriter {
    */
   async createCommit(
     loc: ConfigRepoLocation,
-    options: {
-      parent: string;
-      parentTree: string;
-      files: Record<string, string>;
-      message: string;
-      author?: { name: string; email: string };
-    },
+    options: TreeCommit,
   ): Promise<string> {
     return this.branches.createCommit(loc, options);
   }
@@ -185,14 +181,7 @@ export class GitlabConfigRepoWriter implements GitHostWriter {
    */
   async commitFile(
     loc: ConfigRepoLocation,
-    options: {
-      branch: string;
-      path: string;
-      content: string;
-      blobSha?: string;
-      message: string;
-      author?: { name: string; email: string };
-    },
+    options: FileCommit,
   ): Promise<string> {
     return this.branches.commitFile(loc, options);
   }

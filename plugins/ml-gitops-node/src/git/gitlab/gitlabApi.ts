@@ -27,6 +27,7 @@ import type { ConfigRepoLocation } from '../configRepoTypes';
 import {
   answerMessage,
   answerText,
+  checkedJson,
   GitHostUnanswered,
 } from '../githubTransport';
 import {
@@ -117,33 +118,13 @@ export class GitlabApi {
     const text = await answerText(answer).catch(error => {
       throw this.unanswered(loc, error);
     });
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      const flat = text.replace(/\s+/g, ' ').trim();
-      throw new ServiceUnavailableError(
-        `${where} got an answer that is not JSON ("${
-          flat.length > 60 ? `${flat.slice(0, 60)}…` : flat
-        }"); check the apiBaseUrl of integrations.gitlab for ${
-          loc.host
-        } (it ends in /api/v4)`,
-      );
-    }
-    const ok =
-      shape === 'array'
-        ? Array.isArray(body)
-        : typeof body === 'object' && body !== null && !Array.isArray(body);
-    if (!ok) {
-      throw new ServiceUnavailableError(
-        `${where} got JSON that is not ${
-          shape === 'array' ? 'a list' : 'an object'
-        } as GitLab's REST API answers; check the apiBaseUrl of integrations.gitlab for ${
-          loc.host
-        }`,
-      );
-    }
-    return body as T;
+    return checkedJson<T>(text, {
+      where,
+      shape,
+      api: "GitLab's REST API",
+      check: `check the apiBaseUrl of integrations.gitlab for ${loc.host}`,
+      notJsonCheck: `check the apiBaseUrl of integrations.gitlab for ${loc.host} (it ends in /api/v4)`,
+    });
   }
 
   /**

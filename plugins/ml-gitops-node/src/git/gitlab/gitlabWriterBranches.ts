@@ -22,7 +22,11 @@ import {
   ServiceUnavailableError,
 } from '@backstage/errors';
 import type { ConfigRepoLocation } from '../configRepoTypes';
-import type { FileOnBranch } from '../GithubConfigRepoWriter';
+import type {
+  FileCommit,
+  FileOnBranch,
+  TreeCommit,
+} from '../GithubConfigRepoWriter';
 import { discard } from '../githubTransport';
 import { GitlabApi } from './gitlabApi';
 
@@ -154,13 +158,7 @@ export class GitlabBranchWrites {
    */
   async createCommit(
     loc: ConfigRepoLocation,
-    options: {
-      parent: string;
-      parentTree: string;
-      files: Record<string, string>;
-      message: string;
-      author?: { name: string; email: string };
-    },
+    options: TreeCommit,
   ): Promise<string> {
     const actions = [];
     for (const [path, content] of Object.entries(options.files)) {
@@ -338,14 +336,7 @@ export class GitlabBranchWrites {
    */
   async commitFile(
     loc: ConfigRepoLocation,
-    options: {
-      branch: string;
-      path: string;
-      content: string;
-      blobSha?: string;
-      message: string;
-      author?: { name: string; email: string };
-    },
+    options: FileCommit,
   ): Promise<string> {
     const what = `Committing ${options.path} to ${options.branch}`;
     let lastCommitId: string | undefined;
