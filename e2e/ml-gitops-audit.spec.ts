@@ -31,6 +31,7 @@ import {
   type Page,
 } from '@playwright/test';
 import { BACKEND, backendPollIntervalMs, openWhenPolled } from './helpers';
+import { guestToken } from './scaffolder';
 
 const MODEL = 'fraud-detector';
 const ENTITY_REF = `component:default/${MODEL}`;
@@ -51,15 +52,6 @@ type HistoryItem = {
   kind: 'deploy' | 'promotion' | 'rollback';
   pullRequest?: { number: number };
 };
-
-/** A Backstage token for the guest user, as the app gets it when signing in. */
-async function guestToken(request: APIRequestContext): Promise<string> {
-  const response = await request.post(`${BACKEND}/api/auth/guest/refresh`, {
-    headers: { 'x-requested-with': 'XMLHttpRequest' },
-  });
-  expect(response.ok(), `guest sign-in: ${response.status()}`).toBe(true);
-  return (await response.json()).backstageIdentity.token;
-}
 
 async function getJson(request: APIRequestContext, token: string, url: string) {
   const response = await request.get(url, {

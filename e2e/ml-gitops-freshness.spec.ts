@@ -35,6 +35,7 @@ import {
   openWhenPolled,
   sandboxControl,
 } from './helpers';
+import { guestToken } from './scaffolder';
 
 /** The issue's bound: from the change in the sandbox to the open page. */
 const FRESHNESS_BOUND_MS = 5_000;
@@ -44,15 +45,6 @@ const ENVIRONMENT = 'production';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(240_000);
-
-/** A Backstage token for the guest user, as the app gets it when signing in. */
-async function guestToken(request: APIRequestContext): Promise<string> {
-  const response = await request.post(`${BACKEND}/api/auth/guest/refresh`, {
-    headers: { 'x-requested-with': 'XMLHttpRequest' },
-  });
-  expect(response.ok(), `guest sign-in: ${response.status()}`).toBe(true);
-  return (await response.json()).backstageIdentity.token;
-}
 
 /** When the newest completed poll cycle started and finished (`GET /v1/health`). */
 async function lastCycle(

@@ -63,7 +63,6 @@ import {
   type Page,
 } from '@playwright/test';
 import { createHash, randomBytes } from 'node:crypto';
-import { parse } from 'yaml';
 import {
   BACKEND,
   SANDBOX_ADMIN,
@@ -74,6 +73,16 @@ import {
   openWhenPolled,
   signIn,
 } from './helpers';
+import {
+  guestToken,
+  json,
+  measuredDeployment,
+  parseDuration,
+  runRefusedTemplate,
+  runTemplate,
+  waitServing as waitServingOf,
+  type Json,
+} from './scaffolder';
 
 // a fresh model on every run: the backend's store outlives a sandbox reset
 const MODEL = `e2e-model-${Date.now().toString(36)}`;
@@ -93,26 +102,6 @@ const ARGOCD_TOKEN = 'sandbox-argocd-token';
 const OPERATOR_DEFAULT_TIMING = { seconds: 120, jitter: 60 };
 
 test.describe.configure({ mode: 'serial' });
-
-type Json = Record<string, any>;
-
-async function json(response: Awaited<ReturnType<APIRequestContext['get']>>) {
-  const text = await response.text();
-  expect(response.ok(), `${response.url()}: ${response.status()} ${text}`).toBe(
-    true,
-  );
-  return text ? (JSON.parse(text) as Json) : {};
-}
-
-/** A Backstage token for the guest user, as the app gets it when signing in. */
-async function guestToken(request: APIRequestContext): Promise<string> {
-  const body = await json(
-    await request.post(`${BACKEND}/api/auth/guest/refresh`, {
-      headers: { 'x-requested-with': 'XMLHttpRequest' },
-    }),
-  );
-  return body.backstageIdentity.token;
-}
 
 /** What a training job does: a run with metrics, then a registered version. */
 async function registerVersion(
@@ -159,90 +148,6 @@ async function registerVersion(
 /** The sandbox Git host's GitHub API. */
 function gitApi(path: string) {
   return `${SANDBOX_GIT}/api/v3/repos/${OWNER}/${REPO}${path}`;
-}
-
-/** Runs a template through the scaffolder's REST API; returns its output. */
-async function runTemplate(
-  request: APIRequestContext,
-  token: string,
-  template: string,
-  values: Json,
-  secrets?: Record<string, string>,
-): Promise<Json> {
-  const { status, logs, output } = await startTemplate(
-    request,
-    token,
-    template,
-    values,
-    secrets,
-  );
-  expect(status, `${template} failed:\n${logs}`).toBe('completed');
-  return output;
-}
-
-/** Runs a template that must fail; returns its task log. */
-async function runRefusedTemplate(
-  request: APIRequestContext,
-  token: string,
-  template: string,
-  values: Json,
-): Promise<string> {
-  const { status, logs } = await startTemplate(
-    request,
-    token,
-    template,
-    values,
-  );
-  expect(status, `${template} should have failed:\n${logs}`).toBe('failed');
-  return logs;
-}
-
-async function startTemplate(
-  request: APIRequestContext,
-  token: string,
-  template: string,
-  values: Json,
-  secrets?: Record<string, string>,
-): Promise<{ status: string; logs: string; output: Json }> {
-  const headers = { authorization: `Bearer ${token}` };
-  const { id } = await json(
-    await request.post(`${BACKEND}/api/scaffolder/v2/tasks`, {
-      headers,
-      data: {
-        templateRef: `template:default/${template}`,
-        values,
-        ...(secrets ? { secrets } : {}),
-      },
-    }),
-  );
-  let task: Json = {};
-  await expect
-    .poll(
-      async () => {
-        task = await json(
-          await request.get(`${BACKEND}/api/scaffolder/v2/tasks/${id}`, {
-            headers,
-          }),
-        );
-        return task.status;
-      },
-      { timeout: 60_000, intervals: [500, 1_000] },
-    )
-    .toMatch(/^(completed|failed|cancelled)$/);
-  const events = (await json(
-    await request.get(`${BACKEND}/api/scaffolder/v2/tasks/${id}/events`, {
-      headers,
-    }),
-  )) as unknown as Json[];
-  const logs = events
-    .filter(e => e.type === 'log')
-    .map(e => e.body.message)
-    .join('\n');
-  return {
-    status: task.status,
-    logs,
-    output: events.find(e => e.type === 'completion')?.body.output ?? {},
-  };
 }
 
 /**
@@ -447,47 +352,22 @@ async function mergePassed(
   }
 }
 
-/**
- * Waits until the backend reports `version` live and in sync in
- * `environment`. Nothing asks the backend to poll: it learns of a merge from
- * the push webhook, and of the operator's apply at a later poll.
- */
-async function waitServing(
+/** Waits until the backend reports `version` serving in `environment`. */
+function waitServing(
   request: APIRequestContext,
   token: string,
   environment: string,
   version: string,
   timeout: number,
 ) {
-  const headers = { authorization: `Bearer ${token}` };
-  await expect
-    .poll(
-      async () => {
-        const response = await request.get(
-          `${BACKEND}/api/ml-gitops/v1/deployments?entityRef=${encodeURIComponent(
-            ENTITY_REF,
-          )}`,
-          { headers },
-        );
-        if (!response.ok()) return `${response.status()}`;
-        const body = await response.json();
-        const env = body.environments.find((e: Json) => e.name === environment);
-        return `${env?.declared?.version}/${env?.live?.version}/${env?.drift?.state}`;
-      },
-      {
-        message: `${MODEL} ${version} serving in ${environment}`,
-        timeout,
-        intervals: [1_000],
-      },
-    )
-    .toBe(`${version}/${version}/in-sync`);
-}
-
-/** Seconds from the tab's "Time to serve" text ("42 s", "1 min 5 s", "2 min"). */
-function parseDuration(text: string): number {
-  const m = /^(?:(\d+) min)?\s*(?:(\d+) s)?$/.exec(text.trim());
-  expect(m && (m[1] || m[2]), `a duration, not "${text}"`).toBeTruthy();
-  return Number(m![1] ?? 0) * 60 + Number(m![2] ?? 0);
+  return waitServingOf(
+    request,
+    token,
+    ENTITY_REF,
+    environment,
+    version,
+    timeout,
+  );
 }
 
 /** The create-config-repo template, filled in and run in the browser. */
@@ -808,24 +688,13 @@ test('a model from a new config repo to a measured production rollback, a promot
     await waitServing(request, token, 'production', v1, servingTimeoutMs);
 
     // 8. The backend measured it.
-    let rolledBack: Json | undefined;
-    await expect
-      .poll(
-        async () => {
-          const { items } = await json(
-            await request.get(
-              `${BACKEND}/api/ml-gitops/v1/history?entityRef=${encodeURIComponent(
-                ENTITY_REF,
-              )}&environment=production&limit=5`,
-              { headers },
-            ),
-          );
-          rolledBack = items[0];
-          return rolledBack?.timeToServeSeconds !== undefined;
-        },
-        { timeout: pollMs + 10_000 },
-      )
-      .toBe(true);
+    const rolledBack = await measuredDeployment(
+      request,
+      token,
+      ENTITY_REF,
+      'production',
+      pollMs + 10_000,
+    );
     expect(rolledBack).toMatchObject({
       environment: 'production',
       kind: 'rollback',
@@ -833,9 +702,9 @@ test('a model from a new config repo to a measured production rollback, a promot
       previousVersion: v2,
       pullRequest: { number: rollback },
     });
-    expect(Date.parse(rolledBack!.servingAt)).not.toBeNaN();
+    expect(Date.parse(rolledBack.servingAt)).not.toBeNaN();
     // Served means Ready and Loaded: the predictor's rollout counts.
-    expect(rolledBack!.timeToServeSeconds).toBeGreaterThanOrEqual(
+    expect(rolledBack.timeToServeSeconds).toBeGreaterThanOrEqual(
       sandbox.rolloutSeconds,
     );
 
@@ -850,12 +719,10 @@ test('a model from a new config repo to a measured production rollback, a promot
     await expect(row).toContainText(`${v2} → ${v1}`);
     const shown = (await row.getByRole('cell').last().innerText()).trim();
     const shownSeconds = parseDuration(shown);
-    expect(shownSeconds).toBe(Math.round(rolledBack!.timeToServeSeconds));
+    expect(shownSeconds).toBe(Math.round(rolledBack.timeToServeSeconds));
     expect(shownSeconds).toBeLessThan(ROLLBACK_TARGET_SECONDS);
     console.log(
-      `rollback of ${MODEL} in production: merged PR #${rollback}, serving ${v1}; the tab shows time to serve "${shown}" (backend: ${
-        rolledBack!.timeToServeSeconds
-      } s; target ${ROLLBACK_TARGET_SECONDS} s)`,
+      `rollback of ${MODEL} in production: merged PR #${rollback}, serving ${v1}; the tab shows time to serve "${shown}" (backend: ${rolledBack.timeToServeSeconds} s; target ${ROLLBACK_TARGET_SECONDS} s)`,
     );
     await page.screenshot({
       path: 'artifacts/screenshots/lifecycle-rollback.png',
