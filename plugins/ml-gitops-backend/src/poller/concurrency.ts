@@ -14,18 +14,29 @@
  * limitations under the License.
  */
 
+import { Turns } from '../lib/turns';
+
 /**
- * Runs `fn` over `items` with at most `limit` calls in flight.
+ * Runs `fn` over `items` with at most `limit` calls in flight, letting the
+ * event loop turn (pending I/O, timers, requests) whenever the calls have
+ * run for `sliceMs` (default 10 ms) since the last turn: a model whose
+ * facts are all cached polls without waiting for I/O.
  */
 export async function mapWithConcurrency<T, R>(
   items: readonly T[],
   limit: number,
   fn: (item: T) => Promise<R>,
+  options: { sliceMs?: number; now?: () => number } = {},
 ): Promise<R[]> {
+  const turns = new Turns(options.sliceMs, options.now);
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
+      if (turns.due()) {
+        await turns.turn();
+        if (next >= items.length) break;
+      }
       const index = next++;
       results[index] = await fn(items[index]);
     }

@@ -43,6 +43,7 @@ import {
   syncedRevisions,
 } from './applications';
 import { ArgoCdClient, ArgoCdTimeoutError, FetchFn } from './ArgoCdClient';
+import { forEachInTurns } from '../../lib/turns';
 
 /**
  * How long the event stream may stay silent before it is taken for dead.
@@ -204,10 +205,15 @@ export class ArgoCdSource implements DeploymentSource {
       );
     }
     const observations: LiveObservation[] = [];
-    this.located.clear();
-    for (const [index, item] of (list.data.items ?? []).entries()) {
-      const { observation } = this.observe(item, `items[${index}]`);
+    const listed = new Set<string>();
+    // In turns: requests about an Application keep finding it meanwhile.
+    await forEachInTurns(list.data.items ?? [], (item, index) => {
+      const { app, observation } = this.observe(item, `items[${index}]`);
+      if (app) listed.add(app.metadata.name);
       if (observation) observations.push(observation);
+    });
+    for (const name of this.located.keys()) {
+      if (!listed.has(name)) this.located.delete(name);
     }
     return observations;
   }

@@ -23,6 +23,7 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { KubeObject, KubernetesClusterClient } from './KubernetesClusters';
 import { servingStatus } from './inferenceServiceStatus';
+import { forEachInTurns } from '../../lib/turns';
 
 export const GROUP = 'serving.kserve.io';
 /** The labels a serving object must carry to be read. */
@@ -73,11 +74,14 @@ export class ServingVersions {
             SERVING_SELECTOR,
           );
           inferenceServices.set(client.cluster.name, items);
-          ServingVersions.summarize(
-            items,
-            client.cluster.name,
-            versions,
-            serving,
+          // one item at a time, in turns: thousands of statuses to judge
+          await forEachInTurns(items, item =>
+            ServingVersions.summarize(
+              [item],
+              client.cluster.name,
+              versions,
+              serving,
+            ),
           );
         } catch (error) {
           failures.push({

@@ -127,10 +127,25 @@ function specStorageUri(
 
 const CONDITION_STATUSES = new Set(['True', 'False', 'Unknown']);
 
+/**
+ * Readings of the listed objects: the serving status and the canary reader
+ * both read each InferenceService of a cycle; a new list gives new objects.
+ */
+const readings = new WeakMap<KubeObject, InferenceServiceReading>();
+
 /** Reads the fields of an InferenceService the plugin uses. */
 export function readInferenceService(
   item: KubeObject,
 ): InferenceServiceReading {
+  let reading = readings.get(item);
+  if (!reading) {
+    reading = readFields(item);
+    readings.set(item, reading);
+  }
+  return reading;
+}
+
+function readFields(item: KubeObject): InferenceServiceReading {
   const predictorSpec = record(record(item.spec).predictor);
   const status = record(item.status);
   const predictor = record(record(status.components).predictor);
@@ -140,14 +155,15 @@ export function readInferenceService(
     const type = text(c.type);
     const s = text(c.status);
     if (!type || !s || !CONDITION_STATUSES.has(s)) continue;
+    const reason = text(c.reason);
+    const message = text(c.message);
+    const lastTransitionTime = timestamp(c.lastTransitionTime);
     conditions.push({
       type,
       status: s as KserveCondition['status'],
-      ...(text(c.reason) ? { reason: text(c.reason) } : {}),
-      ...(text(c.message) ? { message: text(c.message) } : {}),
-      ...(timestamp(c.lastTransitionTime)
-        ? { lastTransitionTime: timestamp(c.lastTransitionTime) }
-        : {}),
+      ...(reason ? { reason } : {}),
+      ...(message ? { message } : {}),
+      ...(lastTransitionTime ? { lastTransitionTime } : {}),
     });
   }
   const traffic: KserveTrafficTarget[] = array(predictor.traffic)

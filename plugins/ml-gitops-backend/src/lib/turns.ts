@@ -1,0 +1,62 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+/**
+ * How long work over a whole fleet may keep the event loop before it lets
+ * it turn. Work whose data is at hand (cached facts, a parsed list) never
+ * waits for I/O, so without a turn thousands of models would run as one long
+ * task and hold every request that arrives meanwhile (#15: no stall over
+ * 50 ms during a cycle).
+ */
+export const DEFAULT_SLICE_MS = 10;
+
+/** Tells a loop over a fleet when to let the event loop turn. */
+export class Turns {
+  private started: number;
+
+  constructor(
+    private readonly sliceMs = DEFAULT_SLICE_MS,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.started = now();
+  }
+
+  /** Whether the slice is used up (cheap: call it per item). */
+  due(): boolean {
+    return this.now() - this.started >= this.sliceMs;
+  }
+
+  /** Lets pending I/O, timers and requests run, then starts a new slice. */
+  async turn(): Promise<void> {
+    await nextTurn();
+    this.started = this.now();
+  }
+}
+
+/** Calls `fn` for each item, letting the event loop turn between slices. */
+export async function forEachInTurns<T>(
+  items: Iterable<T>,
+  fn: (item: T, index: number) => void,
+  turns = new Turns(),
+): Promise<void> {
+  let index = 0;
+  for (const item of items) {
+    if (turns.due()) await turns.turn();
+    fn(item, index++);
+  }
+}
