@@ -626,7 +626,7 @@ async function main() {
       (emulatorStats.maxRssKb ?? 0) / 1024,
     )} MB, not included)`,
   );
-  console.log(`Signals published: ${signals}`);
+  console.log(`Signal messages published: ${signals}`);
 
   // Verdict.
   const median = (xs: number[]) =>

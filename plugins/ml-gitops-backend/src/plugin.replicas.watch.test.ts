@@ -186,7 +186,9 @@ const postgres = databases.eachSupportedId().length > 0;
               deps: {},
               factory: () => ({
                 publish: async (signal: { message: unknown }) => {
-                  published.push((signal.message as { key: string }).key);
+                  published.push(
+                    ...(signal.message as { keys: string[] }).keys,
+                  );
                 },
               }),
             }),

@@ -244,7 +244,9 @@ describe('mlGitopsPlugin: the watches between polls', () => {
           factory: () => ({
             publish: async (signal: { message: unknown }) => {
               published.push(
-                (signal.message as { key: string }).key ?? 'no key',
+                ...((signal.message as { keys?: string[] }).keys ?? [
+                  'no keys',
+                ]),
               );
             },
           }),

@@ -229,19 +229,18 @@ export class StatusSnapshot {
     if (!signals) {
       return;
     }
-    for (const m of models) {
-      await signals
-        .publish({
-          recipients: { type: 'broadcast' },
-          channel: ML_GITOPS_SIGNAL_CHANNEL,
-          message: { key: statusSignalKey(m.entityRef) },
-        })
-        .catch(error =>
-          this.deps.logger.warn(
-            `Publishing a signal failed: ${errorMessage(error)}`,
-          ),
-        );
-    }
+    // One signal for the batch: a cold cycle writes thousands of models.
+    await signals
+      .publish({
+        recipients: { type: 'broadcast' },
+        channel: ML_GITOPS_SIGNAL_CHANNEL,
+        message: { keys: models.map(m => statusSignalKey(m.entityRef)) },
+      })
+      .catch(error =>
+        this.deps.logger.warn(
+          `Publishing a signal failed: ${errorMessage(error)}`,
+        ),
+      );
   }
 
   /** Stores when each deployment source last answered. */

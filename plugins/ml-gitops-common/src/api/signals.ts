@@ -17,23 +17,32 @@
 // The signals the backend sends when a model's status changes, and the opaque key naming the model in them.
 
 /**
- * The signals channel on which the backend announces that the status of a
- * model changed; the message is `{ key }`, see {@link statusSignalKey}.
+ * The signals channel on which the backend announces that the status of
+ * models changed; the message is `{ keys }`, see {@link statusSignalKey}.
  *
  * @public
  */
 export const ML_GITOPS_SIGNAL_CHANNEL = 'ml-gitops:status';
 
 /**
- * The message published on {@link ML_GITOPS_SIGNAL_CHANNEL}. Signals are
- * broadcast to every signed-in user, so the message names no entity: a
- * page that shows a model computes the model's key and compares.
+ * The message published on {@link ML_GITOPS_SIGNAL_CHANNEL}: one per batch
+ * of changed models written together (up to 100), not one per model.
+ * Signals are broadcast to every signed-in user, so the message names no
+ * entity: a page that shows a model computes the model's key and looks for
+ * it.
  *
  * @public
  */
 export type MlGitopsStatusSignal = {
-  /** {@link statusSignalKey} of the entity whose status changed. */
-  key: string;
+  /** {@link statusSignalKey} of each entity whose status changed. */
+  keys: string[];
+  /**
+   * The one key of the message before batching (version 0.x of the
+   * backend); read by pages so that a rolling upgrade misses nothing.
+   *
+   * @deprecated read `keys`
+   */
+  key?: string;
 };
 
 /**

@@ -131,7 +131,7 @@ export function fakeSignals() {
   };
   return {
     api,
-    publish(channel: string, message: Record<string, string>) {
+    publish(channel: string, message: Record<string, unknown>) {
       listeners.get(channel)?.forEach(listener => listener(message));
     },
   };

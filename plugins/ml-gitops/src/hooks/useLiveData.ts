@@ -115,7 +115,11 @@ export function useLiveData<T>(
       return;
     }
     lastSeenSignal.current = lastSignal;
-    if (!signalKey || lastSignal.key === signalKey) {
+    if (
+      !signalKey ||
+      lastSignal.keys?.includes(signalKey) ||
+      lastSignal.key === signalKey
+    ) {
       run();
     }
   }, [lastSignal, signalKey, live, run]);

@@ -356,14 +356,17 @@ describe('EntityModelDeploymentsCard', () => {
     // Signals carry an opaque key, not the entity ref.
     act(() =>
       signals.publish(ML_GITOPS_SIGNAL_CHANNEL, {
-        key: statusSignalKey('component:default/other-model'),
+        keys: [statusSignalKey('component:default/other-model')],
       }),
     );
     expect(api.getDeployments).toHaveBeenCalledTimes(1);
 
     act(() =>
       signals.publish(ML_GITOPS_SIGNAL_CHANNEL, {
-        key: statusSignalKey('component:default/fraud-detector'),
+        keys: [
+          statusSignalKey('component:default/other-model'),
+          statusSignalKey('component:default/fraud-detector'),
+        ],
       }),
     );
     await waitFor(() => expect(api.getDeployments).toHaveBeenCalledTimes(2));
@@ -387,5 +390,13 @@ describe('EntityModelDeploymentsCard', () => {
     expect(
       await within(rowOf('production')).findByText('Drifted'),
     ).toBeInTheDocument();
+
+    // A backend from before batched signals sends one key.
+    act(() =>
+      signals.publish(ML_GITOPS_SIGNAL_CHANNEL, {
+        key: statusSignalKey('component:default/fraud-detector'),
+      }),
+    );
+    await waitFor(() => expect(api.getDeployments).toHaveBeenCalledTimes(3));
   });
 });
