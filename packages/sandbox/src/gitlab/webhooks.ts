@@ -102,15 +102,16 @@ export class GitLabWebhookSender {
     const branch = ref.slice('refs/heads/'.length);
     const deleted = after === ZERO_SHA;
     // A new branch lists the commits the default branch does not have.
-    const base =
-      before !== ZERO_SHA
-        ? before
-        : branch !== repo.default_branch
-        ? await repos.refSha(repo, `refs/heads/${repo.default_branch}`)
-        : null;
+    let base: string | null = before;
+    if (before === ZERO_SHA) {
+      base =
+        branch === repo.default_branch
+          ? null
+          : await repos.refSha(repo, `refs/heads/${repo.default_branch}`);
+    }
     const shas = deleted
       ? []
-      : await repos.newCommits(repo, base ?? null, after, 10_000);
+      : await repos.newCommits(repo, base, after, 10_000);
     const commits = await pushedCommits(
       repos,
       repo,
