@@ -200,6 +200,8 @@ export type Sandbox = {
     canary: SandboxCanary | null,
   ): void;
   setWebhook(config: { url?: string; secret?: string }): void;
+  /** where GitLab's push webhooks go, and their secret token */
+  setGitlabWebhook(config: { url?: string; secret?: string }): void;
   /** switches MLflow's basic-auth app on or off (kept across resets) */
   setMlflowBasicAuth(enabled: boolean): void;
   /**
@@ -698,6 +700,10 @@ export async function startSandbox(
       if ('url' in config) webhookConfig.url = config.url;
       if ('secret' in config) webhookConfig.secret = config.secret;
     },
+    setGitlabWebhook(config) {
+      if ('url' in config) gitlabWebhookConfig.url = config.url;
+      if ('secret' in config) gitlabWebhookConfig.secret = config.secret;
+    },
     setMlflowBasicAuth(enabled) {
       mlflowSettings.basicAuth = enabled;
       state.mlflowApi.setAuth(enabled ? mlflowUsers : undefined);
@@ -1152,14 +1158,21 @@ function adminHandler(sandbox: Sandbox) {
     );
     ok(ctx.res);
   });
-  r.add('POST', '/_sandbox/webhook', async ctx => {
-    const body = await readJson(ctx.req);
-    sandbox.setWebhook({
-      ...('url' in body ? { url: body.url ?? undefined } : {}),
-      ...('secret' in body ? { secret: body.secret ?? undefined } : {}),
+  for (const [route, host] of [
+    ['/_sandbox/webhook', 'github'],
+    ['/_sandbox/gitlab/webhook', 'gitlab'],
+  ] as const) {
+    r.add('POST', route, async ctx => {
+      const body = await readJson(ctx.req);
+      const config = {
+        ...('url' in body ? { url: body.url ?? undefined } : {}),
+        ...('secret' in body ? { secret: body.secret ?? undefined } : {}),
+      };
+      if (host === 'gitlab') sandbox.setGitlabWebhook(config);
+      else sandbox.setWebhook(config);
+      ok(ctx.res);
     });
-    ok(ctx.res);
-  });
+  }
   r.add('GET', '/_sandbox/webhooks', ctx =>
     ok(ctx.res, {
       deliveries: sandbox.webhookDeliveries(),
