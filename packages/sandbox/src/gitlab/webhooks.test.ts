@@ -274,3 +274,45 @@ it('sends the push of a merge request merged into an environment branch', async 
     project: { path_with_namespace: PROJECT },
   });
 });
+
+it('takes a new URL and secret token from the admin controls', async () => {
+  hooks.length = 0;
+  const admin = (body: unknown) =>
+    fetch(`${sandbox().urls.admin}/_sandbox/gitlab/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  expect((await admin({ secret: 'rotated' })).status).toBe(200);
+  const push = (version: string) =>
+    api('/repository/commits', {
+      method: 'POST',
+      body: JSON.stringify({
+        branch: 'dev',
+        commit_message: `Deploy demand-forecaster ${version} to dev`,
+        actions: [
+          {
+            action: 'update',
+            file_path: 'deploy/model.yaml',
+            content: `model_version: "${version}"\n`,
+          },
+        ],
+      }),
+    });
+  await push('6');
+  await sandbox().webhooksIdle();
+  expect(hooks.map(h => h.headers['x-gitlab-token'])).toEqual(['rotated']);
+
+  // No URL: no hook is sent, none is recorded.
+  const recorded = sandbox().gitlabWebhookDeliveries().length;
+  await admin({ url: null });
+  await push('7');
+  await sandbox().webhooksIdle();
+  expect(hooks).toHaveLength(1);
+  expect(sandbox().gitlabWebhookDeliveries()).toHaveLength(recorded);
+  // The GitHub hook's settings are its own.
+  expect(await sandbox().state()).toMatchObject({
+    webhook: { url: null, secret: null },
+    gitlabWebhook: { url: null, secret: '(set)' },
+  });
+});
