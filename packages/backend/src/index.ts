@@ -64,9 +64,10 @@ backend.add(import('@backstage/plugin-signals-backend'));
 
 backend.add(import('@backstage/plugin-user-settings-backend'));
 
-// Events: receives the Git host's webhooks (refresh on merge).
+// Events: receives the Git hosts' webhooks (refresh on merge).
 backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage/plugin-events-backend-module-github'));
+backend.add(import('@backstage/plugin-events-backend-module-gitlab'));
 
 // ML GitOps: deployment state, history and drift of every model.
 backend.add(import('@ml-gitops/plugin-ml-gitops-backend'));

@@ -54,6 +54,7 @@ import { GitLabError, GitLabHost } from './gitlab/GitLabHost';
 import { GITLAB_BOT_TOKEN } from './gitlab/model';
 import { PipelineRunner } from './gitlab/pipelines';
 import { GITLAB_GROUP, GITLAB_MODEL, seedGitLab } from './gitlab/seed';
+import { GitLabWebhookSender } from './gitlab/webhooks';
 import { GitHosts } from './live/GitHosts';
 import { MODELS, ORG } from './seed/data';
 import { serveGitLabWeb } from './gitlab/web';
@@ -115,6 +116,9 @@ export type SandboxOptions = {
   /** where push webhooks go (e.g. http://localhost:7007/api/events/http/github) */
   webhookUrl?: string;
   webhookSecret?: string;
+  /** where GitLab's push webhooks go (e.g. http://localhost:7007/api/events/http/gitlab), with this secret token */
+  gitlabWebhookUrl?: string;
+  gitlabWebhookSecret?: string;
   /** operator poll interval (default 120 s) and jitter (default 0 in the API, 60 s from the CLI) */
   reconcileIntervalSeconds?: number;
   reconcileJitterSeconds?: number;
@@ -196,6 +200,8 @@ export type Sandbox = {
     canary: SandboxCanary | null,
   ): void;
   setWebhook(config: { url?: string; secret?: string }): void;
+  /** where GitLab's push webhooks go, and their secret token */
+  setGitlabWebhook(config: { url?: string; secret?: string }): void;
   /** switches MLflow's basic-auth app on or off (kept across resets) */
   setMlflowBasicAuth(enabled: boolean): void;
   /**
@@ -215,6 +221,8 @@ export type Sandbox = {
   actionsIdle(): Promise<void>;
   actionsRuns(): WorkflowRun[];
   webhookDeliveries(): WebhookSender['deliveries'];
+  /** the push webhooks the GitLab emulator sent */
+  gitlabWebhookDeliveries(): GitLabWebhookSender['deliveries'];
   reset(): Promise<void>;
   state(): Promise<unknown>;
   stop(): Promise<void>;
@@ -242,6 +250,7 @@ export type SandboxState = {
   gitlab: GitLabHost;
   gitlabApi: GitLabApi;
   gitlabCi?: PipelineRunner;
+  gitlabWebhooks: GitLabWebhookSender;
 };
 
 export async function startSandbox(
@@ -256,6 +265,10 @@ export async function startSandbox(
   const webhookConfig: { url?: string; secret?: string } = {
     url: options.webhookUrl,
     secret: options.webhookSecret,
+  };
+  const gitlabWebhookConfig = {
+    url: options.gitlabWebhookUrl,
+    secret: options.gitlabWebhookSecret,
   };
   const interval = {
     seconds: options.reconcileIntervalSeconds ?? 120,
@@ -346,6 +359,11 @@ export async function startSandbox(
     const kubeflow = KubeflowStore.seed();
     mlflow.registrationMode = mlflowSettings.registration;
     const webhooks = new WebhookSender(repos, gitUrls, webhookConfig, log);
+    const gitlabWebhooks = new GitLabWebhookSender(
+      gitlab,
+      gitlabWebhookConfig,
+      log,
+    );
     const actionsOptions = options.actions;
     const actions =
       actionsOptions &&
@@ -391,6 +409,7 @@ export async function startSandbox(
       gitlab,
       gitlabApi: new GitLabApi(gitlab),
       gitlabCi,
+      gitlabWebhooks,
       github: new GitHubApi(repos, gitUrls),
       argocd: new ArgoCdApi(world, SANDBOX_CREDENTIALS.argocd, {
         version: options.argocdVersion,
@@ -681,6 +700,10 @@ export async function startSandbox(
       if ('url' in config) webhookConfig.url = config.url;
       if ('secret' in config) webhookConfig.secret = config.secret;
     },
+    setGitlabWebhook(config) {
+      if ('url' in config) gitlabWebhookConfig.url = config.url;
+      if ('secret' in config) gitlabWebhookConfig.secret = config.secret;
+    },
     setMlflowBasicAuth(enabled) {
       mlflowSettings.basicAuth = enabled;
       state.mlflowApi.setAuth(enabled ? mlflowUsers : undefined);
@@ -692,13 +715,17 @@ export async function startSandbox(
     completeMlflowRegistration(model, version, status, message) {
       state.mlflow.completeRegistration(model, version, status, message);
     },
-    webhooksIdle: () => state.webhooks.idle(),
+    webhooksIdle: async () => {
+      await state.webhooks.idle();
+      await state.gitlabWebhooks.idle();
+    },
     actionsIdle: async () => {
       await state.actions?.idle();
       await state.gitlabCi?.idle();
     },
     actionsRuns: () => state.actions?.runs ?? [],
     webhookDeliveries: () => state.webhooks.deliveries,
+    gitlabWebhookDeliveries: () => state.gitlabWebhooks.deliveries,
     async reset() {
       const old = state;
       old.world.stop();
@@ -723,6 +750,10 @@ export async function startSandbox(
         webhook: {
           url: webhookConfig.url ?? null,
           secret: webhookConfig.secret ? '(set)' : null,
+        },
+        gitlabWebhook: {
+          url: gitlabWebhookConfig.url ?? null,
+          secret: gitlabWebhookConfig.secret ? '(set)' : null,
         },
         faults: Object.fromEntries(
           SYSTEMS.map(s => [s, servers[s].getFault()]),
@@ -755,6 +786,16 @@ export async function startSandbox(
           status: x.status,
           error: x.error,
         })),
+        gitlabWebhookDeliveries: state.gitlabWebhooks.deliveries
+          .slice(-20)
+          .map(x => ({
+            id: x.id,
+            ref: x.payload.ref,
+            project: x.payload.project.path_with_namespace,
+            after: x.payload.after,
+            status: x.status,
+            error: x.error,
+          })),
       };
     },
     async stop() {
@@ -764,6 +805,7 @@ export async function startSandbox(
       await state.actions?.stop();
       await state.gitlabCi?.stop();
       await state.webhooks.idle().catch(() => {});
+      await state.gitlabWebhooks.idle().catch(() => {});
       await Promise.all(Object.values(servers).map(s => s.stop()));
       if (!options.dataDir) {
         await fs.rm(dataDir, { recursive: true, force: true });
@@ -1116,16 +1158,26 @@ function adminHandler(sandbox: Sandbox) {
     );
     ok(ctx.res);
   });
-  r.add('POST', '/_sandbox/webhook', async ctx => {
-    const body = await readJson(ctx.req);
-    sandbox.setWebhook({
-      ...('url' in body ? { url: body.url ?? undefined } : {}),
-      ...('secret' in body ? { secret: body.secret ?? undefined } : {}),
+  for (const [route, host] of [
+    ['/_sandbox/webhook', 'github'],
+    ['/_sandbox/gitlab/webhook', 'gitlab'],
+  ] as const) {
+    r.add('POST', route, async ctx => {
+      const body = await readJson(ctx.req);
+      const config = {
+        ...('url' in body ? { url: body.url ?? undefined } : {}),
+        ...('secret' in body ? { secret: body.secret ?? undefined } : {}),
+      };
+      if (host === 'gitlab') sandbox.setGitlabWebhook(config);
+      else sandbox.setWebhook(config);
+      ok(ctx.res);
     });
-    ok(ctx.res);
-  });
+  }
   r.add('GET', '/_sandbox/webhooks', ctx =>
-    ok(ctx.res, { deliveries: sandbox.webhookDeliveries() }),
+    ok(ctx.res, {
+      deliveries: sandbox.webhookDeliveries(),
+      gitlabDeliveries: sandbox.gitlabWebhookDeliveries(),
+    }),
   );
   r.add('GET', '/_sandbox/actions', ctx =>
     ok(ctx.res, { runs: sandbox.actionsRuns() }),

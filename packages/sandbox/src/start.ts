@@ -64,6 +64,13 @@ async function main() {
     webhookSecret:
       (process.env.SANDBOX_WEBHOOK_SECRET ?? 'sandbox-webhook-secret') ||
       undefined,
+    gitlabWebhookUrl:
+      process.env.SANDBOX_GITLAB_WEBHOOK_URL ??
+      'http://localhost:7007/api/events/http/gitlab',
+    // the secret token app-config.sandbox.yaml expects; empty sends none
+    gitlabWebhookSecret:
+      (process.env.SANDBOX_GITLAB_WEBHOOK_SECRET ?? 'sandbox-webhook-secret') ||
+      undefined,
     logRequests: process.env.SANDBOX_LOG_REQUESTS === '1',
     mlflowBasicAuth: process.env.SANDBOX_MLFLOW_BASIC_AUTH === '1',
     actions,

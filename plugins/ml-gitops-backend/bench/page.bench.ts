@@ -399,8 +399,13 @@ function writeConfig(urls: Urls, port: number, catalogFile: string): string {
         { host: gitHost, apiBaseUrl: urls.gitApi, token: 'bench-token' },
       ],
     },
-    // Outside development the events module wants the webhook secret.
-    events: { modules: { github: { webhookSecret: 'bench-webhook-secret' } } },
+    // Outside development the backend wants the Git hosts' webhook secrets.
+    events: {
+      modules: {
+        github: { webhookSecret: 'bench-webhook-secret' },
+        gitlab: { webhookSecret: 'bench-webhook-secret' },
+      },
+    },
     catalog: {
       locations: [
         {

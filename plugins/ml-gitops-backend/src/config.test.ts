@@ -197,11 +197,47 @@ describe('checkWebhookSecret', () => {
       checkWebhookSecret(config(unsigned), 'development'),
     ).not.toThrow();
     expect(() => checkWebhookSecret(config(unsigned), 'test')).not.toThrow();
-    // No GitHub topic: nothing to sign.
+    // No topic of a Git host: nothing to check.
+    expect(() =>
+      checkWebhookSecret(config({ http: { topics: ['other'] } }), 'production'),
+    ).not.toThrow();
+  });
+
+  it('refuses GitLab push events without a secret token outside development, naming the key', () => {
+    const both = { http: { topics: ['github', 'gitlab'] } };
+    expect(() =>
+      checkWebhookSecret(
+        config({ ...both, modules: { github: { webhookSecret: 's3cret' } } }),
+        'production',
+      ),
+    ).toThrow(
+      'events.http.topics takes GitLab webhooks (gitlab) but events.modules.gitlab.webhookSecret is not set: pushes without a secret token from anyone could trigger polls. Set events.modules.gitlab.webhookSecret to the secret token of the GitLab project or group webhook',
+    );
+    expect(() =>
+      checkWebhookSecret(
+        config({
+          ...both,
+          modules: {
+            github: { webhookSecret: 's3cret' },
+            gitlab: { webhookSecret: 't0ken' },
+          },
+        }),
+        'production',
+      ),
+    ).not.toThrow();
+    expect(() =>
+      checkWebhookSecret(
+        config({
+          http: { topics: ['gitlab'] },
+          modules: { gitlab: { webhookSecret: 't0ken' } },
+        }),
+        'production',
+      ),
+    ).not.toThrow();
     expect(() =>
       checkWebhookSecret(
         config({ http: { topics: ['gitlab'] } }),
-        'production',
+        'development',
       ),
     ).not.toThrow();
   });

@@ -304,25 +304,47 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
 }
 
 /**
- * Refuses, outside development, to take GitHub push events over HTTP
- * without a webhook secret: unsigned, anyone who reaches
- * `/api/events/http/github` could make the backend poll (and ask every
- * operator to refresh) whenever they like. The GitHub events module checks
- * `X-Hub-Signature-256` only when `events.modules.github.webhookSecret` is
- * set. `NODE_ENV` development and test (the demo, the test suites) may run
+ * What each Git host's events module checks before it publishes a webhook,
+ * and only when its secret is set: GitHub's `X-Hub-Signature-256`, GitLab's
+ * `X-Gitlab-Token`.
+ */
+const WEBHOOK_CHECKS = [
+  {
+    topic: 'github',
+    what: 'GitHub webhooks (github)',
+    unchecked: 'unsigned pushes',
+    secret: "the secret of the Git host's webhook",
+  },
+  {
+    topic: 'gitlab',
+    what: 'GitLab webhooks (gitlab)',
+    unchecked: 'pushes without a secret token',
+    secret: 'the secret token of the GitLab project or group webhook',
+  },
+];
+
+/**
+ * Refuses, outside development, to take a Git host's push events over HTTP
+ * without its webhook secret: unchecked, anyone who reaches
+ * `/api/events/http/<host>` could make the backend poll (and ask every
+ * operator to refresh) whenever they like. The events modules check a
+ * webhook only when `events.modules.<host>.webhookSecret` is set.
+ * `NODE_ENV` development and test (the demo, the test suites) may run
  * without one.
  */
 export function checkWebhookSecret(
   rootConfig: Config,
   nodeEnv: string | undefined = process.env.NODE_ENV,
 ): void {
-  const topics = rootConfig.getOptionalStringArray('events.http.topics') ?? [];
-  if (!topics.includes('github')) return;
-  if (rootConfig.getOptionalString('events.modules.github.webhookSecret')) {
-    return;
-  }
   if (nodeEnv === 'development' || nodeEnv === 'test') return;
-  throw new Error(
-    'events.http.topics takes GitHub webhooks (github) but events.modules.github.webhookSecret is not set: unsigned pushes from anyone could trigger polls. Set events.modules.github.webhookSecret to the secret of the Git host\'s webhook (docs/configuration.md, "Webhooks"), or remove github from events.http.topics',
-  );
+  const topics = rootConfig.getOptionalStringArray('events.http.topics') ?? [];
+  for (const check of WEBHOOK_CHECKS) {
+    const key = `events.modules.${check.topic}.webhookSecret`;
+    if (!topics.includes(check.topic) || rootConfig.getOptionalString(key)) {
+      continue;
+    }
+    throw new Error(
+      `events.http.topics takes ${check.what} but ${key} is not set: ${check.unchecked} from anyone could trigger polls. Set ${key} to ${check.secret} (docs/configuration.md, "Webhooks"), or remove ${check.topic} from events.http.topics`,
+    );
+  }
 }

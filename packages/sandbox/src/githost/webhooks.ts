@@ -22,38 +22,40 @@
 
 import crypto from 'node:crypto';
 import { GitRepos, PushEvent, ZERO_SHA } from './GitRepos';
+import {
+  HookDeliveries,
+  HookRequest,
+  pushedCommits,
+  WebhookTarget,
+} from './hookDeliveries';
 import { loginForEmail, ownerJson, repoJson, Urls } from './render';
 
-export type WebhookDelivery = {
-  id: string;
-  event: 'push';
-  url: string;
-  payload: Record<string, any>;
-  status?: number;
-  error?: string;
-  deliveredAt: string;
-};
+export type { WebhookDelivery } from './hookDeliveries';
 
 export class WebhookSender {
-  readonly deliveries: WebhookDelivery[] = [];
-  private pending = new Set<Promise<void>>();
+  private readonly hooks: HookDeliveries;
 
   constructor(
     private readonly repos: GitRepos,
     private readonly urls: () => Urls,
-    public config: { url?: string; secret?: string; timeoutMs?: number },
-    private readonly log: (message: string) => void,
+    config: WebhookTarget,
+    log: (message: string) => void,
   ) {
-    repos.onPush(event => {
-      const p = this.deliver(event).catch(e => this.log(`webhook: ${e}`));
-      this.pending.add(p);
-      p.finally(() => this.pending.delete(p));
-    });
+    this.hooks = new HookDeliveries(
+      repos,
+      config,
+      (event, id) => this.request(event, id),
+      log,
+    );
+  }
+
+  get deliveries() {
+    return this.hooks.deliveries;
   }
 
   /** Waits for the deliveries under way (tests). */
-  async idle() {
-    while (this.pending.size) await Promise.all([...this.pending]);
+  idle() {
+    return this.hooks.idle();
   }
 
   async payload(event: PushEvent) {
@@ -64,33 +66,27 @@ export class WebhookSender {
     const shas = deleted
       ? []
       : await this.repos.newCommits(repo, created ? null : before, after, 20);
-    const commits = [];
-    for (const sha of shas) {
-      const c = await this.repos.commit(repo, sha);
-      if (!c) continue;
-      const changes = await this.repos.changes(repo, sha);
-      commits.push({
-        id: sha,
-        tree_id: c.tree,
-        distinct: true,
-        message: c.message.replace(/\n$/, ''),
-        timestamp: c.committer.date,
-        url: `${u.web}/${repo.fullName}/commit/${sha}`,
-        author: {
-          name: c.author.name,
-          email: c.author.email,
-          username: loginForEmail(c.author.email) ?? undefined,
-        },
-        committer: {
-          name: c.committer.name,
-          email: c.committer.email,
-          username: loginForEmail(c.committer.email) ?? undefined,
-        },
-        added: changes.filter(f => f.status.startsWith('A')).map(f => f.path),
-        removed: changes.filter(f => f.status.startsWith('D')).map(f => f.path),
-        modified: changes.filter(f => !/^[AD]/.test(f.status)).map(f => f.path),
-      });
-    }
+    const commits = (await pushedCommits(this.repos, repo, shas)).map(c => ({
+      id: c.sha,
+      tree_id: c.tree,
+      distinct: true,
+      message: c.message,
+      timestamp: c.committer.date,
+      url: `${u.web}/${repo.fullName}/commit/${c.sha}`,
+      author: {
+        name: c.author.name,
+        email: c.author.email,
+        username: loginForEmail(c.author.email) ?? undefined,
+      },
+      committer: {
+        name: c.committer.name,
+        email: c.committer.email,
+        username: loginForEmail(c.committer.email) ?? undefined,
+      },
+      added: c.added,
+      removed: c.removed,
+      modified: c.modified,
+    }));
     const forced =
       !created &&
       !deleted &&
@@ -135,55 +131,25 @@ export class WebhookSender {
     };
   }
 
-  private async deliver(event: PushEvent) {
-    const url = this.config.url;
-    if (!url) return;
-    const payload = await this.payload(event);
-    const id = crypto.randomUUID();
-    const body = JSON.stringify(payload);
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'user-agent': 'GitHub-Hookshot/sandbox',
-      'x-github-event': 'push',
-      'x-github-delivery': id,
-      'x-github-hook-id': '424242',
-      'x-github-hook-installation-target-type': 'repository',
-      'x-github-hook-installation-target-id': String(event.repo.id),
-    };
-    if (this.config.secret) {
-      const hmac = crypto
-        .createHmac('sha256', this.config.secret)
-        .update(body)
-        .digest('hex');
-      headers['x-hub-signature-256'] = `sha256=${hmac}`;
-    }
-    const delivery: WebhookDelivery = {
-      id,
+  private async request(event: PushEvent, id: string): Promise<HookRequest> {
+    const secret = this.hooks.config.secret;
+    return {
       event: 'push',
-      url,
-      payload,
-      deliveredAt: new Date().toISOString(),
+      payload: await this.payload(event),
+      headers: body => ({
+        'user-agent': 'GitHub-Hookshot/sandbox',
+        'x-github-event': 'push',
+        'x-github-delivery': id,
+        'x-github-hook-id': '424242',
+        'x-github-hook-installation-target-type': 'repository',
+        'x-github-hook-installation-target-id': String(event.repo.id),
+        ...(secret && {
+          'x-hub-signature-256': `sha256=${crypto
+            .createHmac('sha256', secret)
+            .update(body)
+            .digest('hex')}`,
+        }),
+      }),
     };
-    this.deliveries.push(delivery);
-    if (this.deliveries.length > 200) this.deliveries.shift();
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers,
-        body,
-        signal: AbortSignal.timeout(this.config.timeoutMs ?? 5000),
-      });
-      delivery.status = res.status;
-      await res.arrayBuffer().catch(() => undefined);
-      if (!res.ok)
-        this.log(
-          `webhook push ${event.repo.fullName} ${event.ref} → ${url}: HTTP ${res.status}`,
-        );
-    } catch (e) {
-      delivery.error = String((e as Error)?.message ?? e);
-      this.log(
-        `webhook push ${event.repo.fullName} ${event.ref} → ${url} failed: ${delivery.error}`,
-      );
-    }
   }
 }

@@ -41,6 +41,34 @@ function push(
   };
 }
 
+/**
+ * A push as GitLab sends it (the fields read here, from
+ * docs.gitlab.com/user/project/integrations/webhook_events#push-events):
+ * `object_kind` and `event_name` "push", the full `ref`, and the project by
+ * `project.web_url`, `project.git_http_url` and `repository.homepage`.
+ */
+function gitlabPush(
+  ref: string,
+  project = 'https://gitlab.acme.corp/ml-platform/demand-forecaster-config',
+) {
+  return {
+    object_kind: 'push',
+    event_name: 'push',
+    ref,
+    before: '0'.repeat(40),
+    after: 'b'.repeat(40),
+    checkout_sha: 'b'.repeat(40),
+    project_id: 3001,
+    project: {
+      id: 3001,
+      web_url: project,
+      git_http_url: `${project}.git`,
+      path_with_namespace: new URL(project).pathname.slice(1),
+    },
+    repository: { homepage: project, git_http_url: `${project}.git` },
+  };
+}
+
 describe('pushedEnvironment', () => {
   it('strips refs/heads/ from a branch ref', () => {
     expect(pushedEnvironment('refs/heads/staging', ENVIRONMENTS)).toBe(
@@ -94,13 +122,13 @@ describe('configRepoPushSubscriber', () => {
       poller,
       logger,
     });
-    const deliver = (eventPayload: unknown) =>
-      subscriber.onEvent({ topic: 'github.push', eventPayload });
+    const deliver = (eventPayload: unknown, topic = 'github.push') =>
+      subscriber.onEvent({ topic, eventPayload });
     return { poller, logger, subscriber, deliver };
   }
 
-  it('listens to the push events of the GitHub events module', () => {
-    expect(setup().subscriber.topics).toEqual(['github.push']);
+  it('listens to the push events of the GitHub and GitLab events modules', () => {
+    expect(setup().subscriber.topics).toEqual(['github.push', 'gitlab.push']);
   });
 
   it('polls the pushed repository when an environment branch moves', async () => {
@@ -133,5 +161,71 @@ describe('configRepoPushSubscriber', () => {
     await deliver({ ref: 'refs/heads/dev' });
     await deliver(undefined);
     expect(poller.pollRepository).not.toHaveBeenCalled();
+  });
+
+  describe('GitLab', () => {
+    const PROJECT =
+      'https://gitlab.acme.corp/ml-platform/demand-forecaster-config';
+
+    it('polls the pushed project when an environment branch moves', async () => {
+      const { poller, logger, deliver } = setup();
+      await deliver(gitlabPush('refs/heads/production'), 'gitlab.push');
+      expect(poller.pollRepository.mock.calls).toEqual([[PROJECT]]);
+      expect(logger.info).toHaveBeenCalledWith(
+        `Push to production of ${PROJECT}: polled component:default/fraud-detector`,
+      );
+    });
+
+    it('polls a project in subgroups by its whole path', async () => {
+      const { poller, deliver } = setup();
+      const project = 'https://gitlab.acme.corp/ml/forecasting/demand-config';
+      await deliver(gitlabPush('refs/heads/dev', project), 'gitlab.push');
+      expect(poller.pollRepository.mock.calls).toEqual([[project]]);
+    });
+
+    it('falls back to the clone URL and to repository.homepage', async () => {
+      const { poller, deliver } = setup();
+      await deliver(
+        {
+          object_kind: 'push',
+          ref: 'refs/heads/dev',
+          project: { git_http_url: `${PROJECT}.git` },
+        },
+        'gitlab.push',
+      );
+      await deliver(
+        {
+          object_kind: 'push',
+          ref: 'refs/heads/staging',
+          repository: { homepage: PROJECT },
+        },
+        'gitlab.push',
+      );
+      expect(poller.pollRepository.mock.calls).toEqual([
+        [`${PROJECT}.git`],
+        [PROJECT],
+      ]);
+    });
+
+    it('polls nothing for tags, other branches or a payload without a project', async () => {
+      const { poller, deliver } = setup();
+      await deliver(gitlabPush('refs/tags/production'), 'gitlab.push');
+      await deliver(gitlabPush('refs/heads/main'), 'gitlab.push');
+      await deliver(gitlabPush('refs/heads/deploy-dev-7'), 'gitlab.push');
+      await deliver(
+        { object_kind: 'push', ref: 'refs/heads/dev' },
+        'gitlab.push',
+      );
+      await deliver(undefined, 'gitlab.push');
+      expect(poller.pollRepository).not.toHaveBeenCalled();
+    });
+
+    it("does not read a GitLab payload as GitHub's", async () => {
+      const { poller, deliver } = setup();
+      // A GitLab push has no repository.html_url: on github.push it names
+      // no repository.
+      await deliver(gitlabPush('refs/heads/dev'), 'github.push');
+      expect(poller.pollRepository).not.toHaveBeenCalled();
+    });
   });
 });

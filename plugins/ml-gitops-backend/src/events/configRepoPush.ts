@@ -18,10 +18,43 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { EventsServiceSubscribeOptions } from '@backstage/plugin-events-node';
 
 /** The fields of GitHub's `push` webhook payload this plugin reads. */
-type PushPayload = {
+type GithubPushPayload = {
   ref?: string;
   repository?: { html_url?: string; clone_url?: string };
 };
+
+/**
+ * The fields of GitLab's push event this plugin reads
+ * (docs.gitlab.com/user/project/integrations/webhook_events#push-events):
+ * the project's page, its HTTP clone URL, and the older `repository` block.
+ */
+type GitlabPushPayload = {
+  ref?: string;
+  project?: { web_url?: string; git_http_url?: string };
+  repository?: { homepage?: string; git_http_url?: string };
+};
+
+/** The topics the Git hosts' events modules publish pushes on. */
+const PUSH_TOPICS = ['github.push', 'gitlab.push'];
+
+/** The pushed ref and the repository URL of a push of either Git host. */
+function readPush(
+  topic: string,
+  eventPayload: unknown,
+): { ref?: string; url?: string } {
+  if (topic === 'gitlab.push') {
+    const { ref, project, repository } = (eventPayload ??
+      {}) as GitlabPushPayload;
+    const url =
+      project?.web_url ??
+      project?.git_http_url ??
+      repository?.homepage ??
+      repository?.git_http_url;
+    return { ref, url };
+  }
+  const { ref, repository } = (eventPayload ?? {}) as GithubPushPayload;
+  return { ref, url: repository?.html_url ?? repository?.clone_url };
+}
 
 /**
  * The environment a push updated: `refs/heads/<environment>` for one of the
@@ -40,12 +73,13 @@ export function pushedEnvironment(
 }
 
 /**
- * Subscribes to GitHub's push webhooks (events-backend-module-github
- * publishes them as `github.push`): a push to an environment branch of a
- * config repo, a merged PR being one, polls that repo's models at once
- * instead of at the next cycle. The signature of the webhook is checked by
- * the events backend (`events.modules.github.webhookSecret`), before the
- * event is published.
+ * Subscribes to the Git hosts' push webhooks: events-backend-module-github
+ * publishes them as `github.push`, events-backend-module-gitlab as
+ * `gitlab.push`. A push to an environment branch of a config repo, a merged
+ * PR or MR being one, polls that repo's models at once instead of at the
+ * next cycle. The events backend checks the webhook before it publishes the
+ * event: GitHub's signature against `events.modules.github.webhookSecret`,
+ * GitLab's `X-Gitlab-Token` against `events.modules.gitlab.webhookSecret`.
  */
 export function configRepoPushSubscriber(options: {
   environments: string[];
@@ -55,11 +89,10 @@ export function configRepoPushSubscriber(options: {
   const { environments, poller, logger } = options;
   return {
     id: 'ml-gitops-config-repo-push',
-    topics: ['github.push'],
-    async onEvent({ eventPayload }) {
-      const payload = (eventPayload ?? {}) as PushPayload;
-      const url = payload.repository?.html_url ?? payload.repository?.clone_url;
-      const environment = pushedEnvironment(payload.ref, environments);
+    topics: PUSH_TOPICS,
+    async onEvent({ topic, eventPayload }) {
+      const { ref, url } = readPush(topic, eventPayload);
+      const environment = pushedEnvironment(ref, environments);
       if (!url || !environment) {
         return;
       }

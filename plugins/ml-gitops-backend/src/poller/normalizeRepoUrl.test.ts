@@ -17,8 +17,8 @@
 import { normalizeRepoUrl } from './MlGitopsPoller';
 
 /**
- * A push's repository URL (GitHub's `repository.html_url` or `clone_url`)
- * finds the models whose `ml-gitops/config-repo` annotation names the same
+ * A push's repository URL (GitHub's `repository.html_url` or `clone_url`,
+ * GitLab's `project.web_url` or `git_http_url`) finds the models whose `ml-gitops/config-repo` annotation names the same
  * repository: both sides are compared through `normalizeRepoUrl`.
  */
 describe('normalizeRepoUrl', () => {
@@ -92,5 +92,49 @@ describe('normalizeRepoUrl', () => {
     );
     expect(normalizeRepoUrl('https://github.com/acme')).toBeUndefined();
     expect(normalizeRepoUrl('not a url')).toBeUndefined();
+  });
+
+  it('keeps the whole path of a GitLab project in subgroups', () => {
+    // GitLab's push event names the project by `project.web_url`,
+    // `git_http_url` and `git_ssh_url`
+    // (docs.gitlab.com/user/project/integrations/webhook_events#push-events).
+    const annotation = 'https://gitlab.acme.corp/ml/forecasting/demand-config';
+    expect(normalizeRepoUrl(annotation)).toBe(
+      'gitlab.acme.corp/ml/forecasting/demand-config',
+    );
+    expect(
+      same(
+        annotation,
+        'https://gitlab.acme.corp/ml/forecasting/demand-config.git',
+      ),
+    ).toBe(true);
+    expect(
+      same(annotation, 'git@gitlab.acme.corp:ml/forecasting/demand-config.git'),
+    ).toBe(true);
+    // Another project of the same subgroup, or the subgroup's parent.
+    expect(
+      same(annotation, 'https://gitlab.acme.corp/ml/forecasting/other-config'),
+    ).toBe(false);
+    expect(same(annotation, 'https://gitlab.acme.corp/ml/forecasting')).toBe(
+      false,
+    );
+    expect(same(annotation, 'https://gitlab.acme.corp/ml/demand-config')).toBe(
+      false,
+    );
+  });
+
+  it("cuts a GitLab project's pages below /-/", () => {
+    expect(
+      same(
+        'https://gitlab.com/ml/demand-config/-/tree/production',
+        'https://gitlab.com/ml/demand-config',
+      ),
+    ).toBe(true);
+    expect(
+      same(
+        'https://gitlab.com/ml/sub/demand-config/-/merge_requests/3',
+        'http://gitlab.com/ml/sub/demand-config.git',
+      ),
+    ).toBe(true);
   });
 });

@@ -16,18 +16,24 @@
 
 import { LiveObservation } from '@ml-gitops/plugin-ml-gitops-node';
 
-/** A config repo URL in a form that compares equal for the same repo. */
+/**
+ * A config repo URL in a form that compares equal for the same repo. The
+ * whole path names the repository: a GitLab project may sit in subgroups
+ * (https://gitlab.example.com/group/sub/project); its pages below `/-/`
+ * (tree, blob, merge requests) are cut off.
+ */
 export function normalizeRepoUrl(url: string): string | undefined {
   // The scp-like form Argo CD accepts: git@github.com:acme/repo.git
   const scp = /^[\w.-]+@([^:/]+):(?!\/\/)(.+)$/.exec(url.trim());
   try {
     const parsed = new URL(scp ? `ssh://${scp[1]}/${scp[2]}` : url);
-    const [owner, repo] = parsed.pathname.replace(/^\/+/, '').split('/');
-    if (!owner || !repo) return undefined;
-    return `${parsed.host}/${owner}/${repo.replace(
-      /\.git$/,
-      '',
-    )}`.toLowerCase();
+    const segments = `${parsed.pathname}/`
+      .split('/-/')[0]
+      .split('/')
+      .filter(Boolean);
+    if (segments.length < 2) return undefined;
+    const path = segments.join('/').replace(/\.git$/, '');
+    return `${parsed.host}/${path}`.toLowerCase();
   } catch {
     return undefined;
   }
