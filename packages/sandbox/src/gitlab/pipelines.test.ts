@@ -103,6 +103,10 @@ describe('merge request pipelines', () => {
     const page = await fetch(pipeline.web_url).then(r => r.text());
     expect(pipeline.status).toBe('success');
     expect(page).toContain('ml-gitops/validate: success');
+    // the target branch fetched by git itself, as the job token
+    expect(page).toContain(
+      '$ git fetch --quiet origin "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"',
+    );
     expect(page).toContain('$ ml-gitops validate --base origin/dev');
     const got = await gl().call('GET', project(`/merge_requests/${mr.iid}`));
     expect(got.body).toMatchObject({
@@ -140,5 +144,23 @@ describe('merge request pipelines', () => {
     expect(page).toContain(
       'Not emulated by the sandbox: script line "npm test": the sandbox runs only ml-gitops validate',
     );
+  });
+
+  it('fails the job when git cannot fetch what the script asks', async () => {
+    const mr = await openWith(
+      'fetch-missing',
+      '2',
+      (
+        await ciFile()
+      ).replace(
+        /origin "\$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"$/m,
+        'origin no-such-branch',
+      ),
+    );
+    const [pipeline] = await pipelinesOf(mr.iid);
+    const page = await fetch(pipeline.web_url).then(r => r.text());
+    expect(pipeline.status).toBe('failed');
+    expect(page).toContain('git fetch --quiet origin no-such-branch failed');
+    expect(page).not.toContain('gitlab-ci-token');
   });
 });

@@ -28,8 +28,10 @@
  * CI_MERGE_REQUEST_TARGET_BRANCH_NAME, CI_COMMIT_SHA, …), the project's
  * CI/CD variables and the job's `variables`. The job clones the project
  * over HTTP as `gitlab-ci-token` with its job token. Each `script` line
- * must be `ml-gitops validate …` or `npx @ml-gitops/cli validate …`; any
- * other line or rule makes the job fail with what is not emulated.
+ * must be `ml-gitops validate …`, `npx @ml-gitops/cli validate …` or `git
+ * fetch …` (run by git itself, with the job token, as the template's
+ * `.gitlab-ci.yml` fetches the target branch); any other line or rule
+ * makes the job fail with what is not emulated.
  */
 
 import fs from 'node:fs/promises';
@@ -41,7 +43,9 @@ import {
   cloneAt,
   NotEmulated,
   runValidateCli,
+  shellWords,
 } from '../githost/actions';
+import { git, GitError } from '../lib/git';
 import { GitLabHost, MergeRequestEvent } from './GitLabHost';
 import { fullPath, GlPipeline, GlProject } from './model';
 
@@ -242,6 +246,16 @@ export class PipelineRunner {
         throw new NotEmulated('a script that is not a list of lines');
       }
       for (const line of script as string[]) {
+        const fetch = shellWords(line.trim(), env);
+        if (fetch[0] === 'git' && fetch[1] === 'fetch') {
+          await fetchWithJobToken(
+            dir,
+            fetch.slice(2),
+            `gitlab-ci-token:${this.options.jobToken}`,
+          );
+          log.push(`$ ${line.trim()}`);
+          continue;
+        }
         const args = cliArguments(line, env);
         if (!args) {
           throw new NotEmulated(
@@ -287,6 +301,29 @@ export class PipelineRunner {
         0,
         7,
       )}): ${status}, ${description}`,
+    );
+  }
+}
+
+/** `git fetch <args>` in the job's clone, authenticated as the job. */
+async function fetchWithJobToken(
+  dir: string,
+  args: string[],
+  credentials: string,
+) {
+  const header = `AUTHORIZATION: basic ${Buffer.from(credentials).toString(
+    'base64',
+  )}`;
+  try {
+    await git(['-c', `http.extraheader=${header}`, 'fetch', ...args], {
+      cwd: dir,
+    });
+  } catch (e) {
+    // git's own message names the command, header included: keep it out
+    throw new Error(
+      `git fetch ${args.join(' ')} failed: ${String(
+        (e as GitError).stderr ?? '',
+      ).trim()}`,
     );
   }
 }

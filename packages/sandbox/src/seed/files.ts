@@ -268,6 +268,7 @@ ml-gitops/validate:
   variables:
     GIT_DEPTH: "0"
   script:
+    - git fetch --quiet origin "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
     - npx --yes @ml-gitops/cli validate --base "origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
 `,
     CODEOWNERS: `# Changes to what serves need the owning team and the ML platform team.
