@@ -177,7 +177,11 @@ export function hostContexts(
   const project =
     flags['gitlab-project'] ??
     (env.CI_PROJECT_ID || env.CI_PROJECT_PATH || undefined);
-  if (project !== undefined && !/^(\d+|[\w.-]+(\/[\w.-]+)+)$/.test(project)) {
+  // a path segment starts with a letter, digit or "_" (GitLab's path rules)
+  if (
+    project !== undefined &&
+    !/^(\d+|\w[\w.-]*(\/\w[\w.-]*)+)$/.test(project)
+  ) {
     throw new UsageError(
       `--gitlab-project takes the project's ID or full path, e.g. ml-platform/fraud-detector-config, not ${JSON.stringify(
         project,
