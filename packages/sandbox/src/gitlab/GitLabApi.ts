@@ -248,6 +248,20 @@ export class GitLabApi {
       if (!g) throw errors.notFound('Group');
       sendJson(ctx.res, 200, renderGroup(h, g));
     });
+    // direct members only (docs.gitlab.com/api/members, "Get a member of a group or project")
+    add('GET', '/groups/:gid/members/:userId', ctx => {
+      const g = h.group(ctx.params.gid);
+      if (!g) throw errors.notFound('Group');
+      const u = h.user(Number(ctx.params.userId));
+      const level = u && g.members.get(u.id);
+      if (!u || level === undefined) throw errors.notFound('Member');
+      sendJson(ctx.res, 200, {
+        ...renderUser(h, u),
+        access_level: level,
+        expires_at: null,
+        membership_state: 'active',
+      });
+    });
     add('GET', '/namespaces/:nid', ctx => {
       const g = h.group(ctx.params.nid);
       if (!g) throw errors.notFound('Namespace');
