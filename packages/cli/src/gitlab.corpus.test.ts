@@ -77,8 +77,8 @@ const alice = { user: { id: 11, username: 'alice', name: 'Alice' } };
 type Case = {
   codeowners?: string;
   /** the merge request's answer; "HEAD" stands for the checked commit */
-  mr?: unknown;
-  approvals?: unknown;
+  mr?: Record<string, unknown>;
+  approvals?: Record<string, unknown>;
   /** a raw answer for both calls */
   raw?: { status: number; body: string; type?: string };
   env?: Record<string, string>;
@@ -185,7 +185,7 @@ const CASES: Record<string, Case> = {
 describe('GitLab approvals corpus', () => {
   it.each(Object.entries(CASES))('%s', async (_name, c) => {
     const { root, head } = repo(c.codeowners ?? 'deploy/  @alice\n');
-    const answer = (json: unknown) =>
+    const answer = (json: Record<string, unknown>) =>
       c.raw
         ? new HttpResponse(c.raw.body, {
             status: c.raw.status,

@@ -78,7 +78,9 @@ beforeAll(async () => {
       ],
     },
   });
-  expect(put.status).toBe(201);
+  if (put.status !== 201) {
+    throw new Error(`cannot put the CI file on dev: ${put.status}`);
+  }
 });
 
 async function openWith(

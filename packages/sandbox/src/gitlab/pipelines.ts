@@ -306,7 +306,7 @@ export class PipelineRunner {
     const variables = this.options.variables?.() ?? {};
     const secrets = [
       this.options.jobToken,
-      ...(this.options.masked ?? []).map(name => variables[name]),
+      ...(this.options.masked ?? []).map(key => variables[key]),
     ].filter((v): v is string => Boolean(v));
     log.splice(
       0,
