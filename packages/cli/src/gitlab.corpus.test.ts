@@ -197,6 +197,10 @@ describe('GitLab approvals corpus', () => {
         answer(c.mr ?? { id: 900, iid: 7, project_id: 42, sha: head }),
       ),
       http.get(`${MR}/approvals`, () => answer(c.approvals ?? approvals([]))),
+      // GitLab Free has no project approval settings
+      http.get(`${API}/projects/42/approvals`, () =>
+        HttpResponse.json({ message: '404 Not Found' }, { status: 404 }),
+      ),
       http.get(`${API}/groups/:group/members/:id`, () =>
         HttpResponse.json({ message: '404 Not found' }, { status: 404 }),
       ),

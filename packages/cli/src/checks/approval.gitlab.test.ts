@@ -19,7 +19,9 @@
  * real Git repositories, with GitLab's REST API faked by msw in the payload
  * shapes of its docs: docs.gitlab.com/api/merge_requests ("Get single MR":
  * `sha`), docs.gitlab.com/api/merge_request_approvals ("Get approval state
- * for a merge request" of GitLab Free: `approved_by[].user`) and
+ * for a merge request" of GitLab Free: `approved_by[].user`; "Get
+ * project-level MR approval configuration", Premium:
+ * `reset_approvals_on_push`) and
  * docs.gitlab.com/api/members ("Get a member of a group": direct members
  * only, `access_level`).
  */
@@ -163,6 +165,8 @@ function gitlab(options: {
   groups?: Record<string, Record<string, number>>;
   status?: number;
   requests?: string[];
+  /** the project's "Reset approvals on push"; 404: GitLab Free */
+  resetOnPush?: boolean | 404;
 }) {
   const base = `${API}/projects/:project/merge_requests/${IID}`;
   const seen = (request: Request) =>
@@ -229,6 +233,23 @@ function gitlab(options: {
           multiple_approval_rules_available: true,
         })
       );
+    }),
+    http.get(`${API}/projects/:project/approvals`, ({ request }) => {
+      seen(request);
+      if (options.resetOnPush === 404) {
+        return HttpResponse.json({ message: '404 Not Found' }, { status: 404 });
+      }
+      return HttpResponse.json({
+        approvers: [],
+        approver_groups: [],
+        approvals_before_merge: 0,
+        reset_approvals_on_push: options.resetOnPush ?? true,
+        selective_code_owner_removals: false,
+        disable_overriding_approvers_per_merge_request: false,
+        merge_requests_author_approval: false,
+        merge_requests_disable_committers_approval: false,
+        require_password_to_approve: false,
+      });
     }),
     http.get(`${API}/groups/:group/members/:userId`, ({ request, params }) => {
       seen(request);
@@ -442,6 +463,30 @@ describe('code owner approval on GitLab', () => {
       labels: ['ml-gitops/deploy', 'team::ml'],
       labelsFrom: 'CI_MERGE_REQUEST_LABELS',
     });
+  });
+
+  it('does not count approvals where the project keeps them across pushes, and counts them where GitLab Free does not say', async () => {
+    const { root, head } = repoWithMergeRequest(LOWER);
+    gitlab({
+      head,
+      approvedBy: ['alice', 'release-manager'],
+      resetOnPush: false,
+    });
+    const kept = await check(root, GL_ENV);
+    expect(kept.exitCode).toBe(2);
+    expect(kept.output).toContain(
+      `${PROJECT_ID} keeps approvals when commits are added to a merge request`,
+    );
+    expect(kept.output).toContain(
+      'fix: Turn on "Remove all approvals when commits are added to the source branch"',
+    );
+
+    gitlab({
+      head,
+      approvedBy: ['alice', 'release-manager'],
+      resetOnPush: 404,
+    });
+    expect((await check(root, GL_ENV)).exitCode).toBe(0);
   });
 
   it('refuses bad or mixed flags with what to pass', async () => {

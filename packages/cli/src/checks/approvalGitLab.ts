@@ -85,6 +85,13 @@ export function gitLabApprovals(gitlab: GitLabContext): ApprovalSource {
     // GitLab's approvals name no commit: they are the head's because the
     // check runs on the head and "Reset approvals on push" removes older ones.
     async approvers() {
+      if ((await client.resetsApprovalsOnPush(project)) === false) {
+        throw new GitLabError(
+          `${project} keeps approvals when commits are added to a merge request (reset_approvals_on_push and selective_code_owner_removals are off), so an approval may be of an older commit`,
+          undefined,
+          'Turn on "Remove all approvals when commits are added to the source branch" (or "Remove approvals by Code Owners if their files changed") in the project\'s Settings > Merge requests > Approval settings',
+        );
+      }
       const users = await client.approvers(project, iid);
       for (const u of users) ids.set(u.username.toLowerCase(), u.id);
       return users.map(u => u.username);
@@ -122,6 +129,7 @@ export function gitLabApprovals(gitlab: GitLabContext): ApprovalSource {
         : undefined;
     },
     readFix(error) {
+      if (error instanceof GitLabError && error.fix) return error.fix;
       if (authFailed(error)) {
         return `Give the check ${TOKEN_KIND}`;
       }

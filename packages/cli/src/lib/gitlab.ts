@@ -22,7 +22,12 @@ export const GITLAB_TIMEOUT_MS = 15_000;
 /** A GitLab REST API failure; `status` is the HTTP status, if any. */
 export class GitLabError extends Error {
   readonly name = 'GitLabError';
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+    /** what to change on GitLab, where the answer was fine but the setup is not */
+    readonly fix?: string,
+  ) {
     super(message);
   }
 }
@@ -142,6 +147,39 @@ export class GitLabClient {
       );
     }
     return list.map(a => ({ id: a.user.id, username: a.user.username }));
+  }
+
+  /**
+   * Whether pushing to the merge request removes its approvals:
+   * `reset_approvals_on_push` ("Reset approvals on push"), or
+   * `selective_code_owner_removals` (only code owners' approvals of the files
+   * changed), of `GET /projects/:id/approvals`
+   * (docs.gitlab.com/api/merge_request_approvals, "Get project-level MR
+   * approval configuration"). Undefined where GitLab does not answer it: a
+   * Premium setting, 404 on GitLab Free, 403 for a role that may not read it.
+   */
+  async resetsApprovalsOnPush(project: string): Promise<boolean | undefined> {
+    try {
+      const body = (await this.json(
+        `/projects/${GitLabClient.project(project)}/approvals`,
+      )) as {
+        reset_approvals_on_push?: unknown;
+        selective_code_owner_removals?: unknown;
+      } | null;
+      if (typeof body?.reset_approvals_on_push !== 'boolean') return undefined;
+      return (
+        body.reset_approvals_on_push ||
+        body.selective_code_owner_removals === true
+      );
+    } catch (error) {
+      if (
+        error instanceof GitLabError &&
+        (error.status === 403 || error.status === 404)
+      ) {
+        return undefined;
+      }
+      throw error;
+    }
   }
 
   /**
