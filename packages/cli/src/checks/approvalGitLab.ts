@@ -124,8 +124,11 @@ export function gitLabApprovals(gitlab: GitLabContext): ApprovalSource {
           ', ',
         )}) are not read by this check: name users or groups in CODEOWNERS`;
       }
-      return owners.some(o => unconfirmed.has(o))
-        ? 'GitLab answers 404 both for a non-member of a group and for a group the token cannot see: group owners need a token whose user can see the group (read_api)'
+      const groups = owners.filter(o => unconfirmed.has(o));
+      return groups.length
+        ? `GitLab did not confirm an approver as a direct member of ${groups.join(
+            ', ',
+          )}: it answers 404 both for a non-member and for a group the token cannot see, so group owners need a token whose user can see the group (read_api)`
         : undefined;
     },
     readFix(error) {
