@@ -94,13 +94,7 @@ export class PipelineRunner {
     private readonly options: PipelineRunnerOptions,
     private readonly log: (message: string) => void,
   ) {
-    host.onMergeRequest(event => {
-      const p = this.onMergeRequest(event).catch(e =>
-        this.log(`gitlab ci: ${e}`),
-      );
-      this.pending.add(p);
-      p.finally(() => this.pending.delete(p));
-    });
+    host.onMergeRequest(({ project, mr }) => this.runPipeline(project, mr));
   }
 
   async idle() {
@@ -113,7 +107,10 @@ export class PipelineRunner {
     await this.idle().catch(() => {});
   }
 
-  /** "Run pipeline" on the merge request: a new pipeline on its head. */
+  /**
+   * A merge request pipeline on the merge request's head: on open and push,
+   * and as "Run pipeline" on the merge request does.
+   */
   runPipeline(project: GlProject, mr: MergeRequestEvent['mr']) {
     const p = this.onMergeRequest({ project, mr, action: 'update' }).catch(e =>
       this.log(`gitlab ci: ${e}`),
