@@ -722,7 +722,7 @@ const PULL_REQUESTS: Record<string, PullRequestCase> = {
     errors: [
       FROZEN_MESSAGE(
         '12 → 13',
-        '(no labels were read: pass --labels, or run in GitHub Actions)',
+        '(no labels were read: pass --labels, or run in GitHub Actions or a GitLab merge request pipeline)',
       ),
     ],
   },

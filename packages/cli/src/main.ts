@@ -25,6 +25,11 @@ import {
   pullRequestNumberFromEnv,
   readEventLabels,
 } from './lib/labels';
+import {
+  hostContexts,
+  HostContexts,
+  mergeRequestLabels,
+} from './lib/hostOptions';
 import { formatReport, OUTPUT_FORMATS, OutputFormat } from './output/format';
 import { validate } from './validate';
 import { REGISTRY_CLIENT_TYPES } from '@ml-gitops/plugin-ml-gitops-common';
@@ -77,6 +82,21 @@ Options:
   --github-repo OWNER/NAME
                        the repository on GitHub (default: $GITHUB_REPOSITORY;
                        the API is $GITHUB_API_URL or https://api.github.com)
+  --gitlab-token-env NAME
+                       on GitLab: environment variable holding a token with
+                       the read_api scope that can read the merge request's
+                       approvals (default: GITLAB_TOKEN, e.g. a masked CI/CD
+                       variable; CI_JOB_TOKEN cannot read approvals)
+  --merge-request N    the merge request's IID (default in GitLab CI:
+                       $CI_MERGE_REQUEST_IID)
+  --gitlab-project ID|GROUP/NAME
+                       the project on GitLab (default: $CI_PROJECT_ID or
+                       $CI_PROJECT_PATH; the API is $CI_API_V4_URL, else
+                       $CI_SERVER_URL/api/v4, else https://gitlab.com/api/v4).
+                       Approvals are read from GitLab with any of these
+                       flags, or in a GitLab CI job ($GITLAB_CI), where the
+                       labels default to $CI_MERGE_REQUEST_LABELS and the
+                       environment to $CI_MERGE_REQUEST_TARGET_BRANCH_NAME
   --manifest PATH      manifest path in the repo (default: deploy/model.yaml)
   --format FORMAT      text (default), json or github (workflow annotations)
   -h, --help           show this help
@@ -135,6 +155,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         'github-token-env': { type: 'string' },
         pr: { type: 'string' },
         'github-repo': { type: 'string' },
+        'gitlab-token-env': { type: 'string' },
+        'merge-request': { type: 'string' },
+        'gitlab-project': { type: 'string' },
         manifest: { type: 'string' },
         format: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -249,63 +272,27 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   if (values.base !== undefined && values.base === '') {
     return usageError('--base needs a ref, e.g. --base origin/dev');
   }
-  const githubTokenEnv = values['github-token-env'];
-  let githubToken: string | undefined;
-  if (githubTokenEnv !== undefined) {
-    if (!ENV_NAME.test(githubTokenEnv)) {
-      return usageError(
-        '--github-token-env takes the name of an environment variable, not the token itself',
-      );
-    }
-    githubToken = io.env[githubTokenEnv];
-    if (!githubToken) {
-      return usageError(
-        `--github-token-env ${githubTokenEnv}: the variable ${githubTokenEnv} is not set or empty`,
-      );
-    }
-  } else {
-    githubToken = io.env.GITHUB_TOKEN || undefined;
+  let hosts: HostContexts;
+  try {
+    hosts = hostContexts(values, io.env, io.fetch);
+  } catch (error) {
+    return usageError(describeError(error));
   }
-  let pullRequest: number | undefined;
-  if (values.pr !== undefined) {
-    if (!/^[1-9][0-9]{0,9}$/.test(values.pr)) {
-      return usageError(
-        `--pr takes the pull request's number, e.g. --pr 42, not ${JSON.stringify(
-          values.pr,
-        )}`,
-      );
-    }
-    pullRequest = Number(values.pr);
-  }
-  const githubRepo =
-    values['github-repo'] ?? (io.env.GITHUB_REPOSITORY || undefined);
-  if (
-    githubRepo !== undefined &&
-    !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(githubRepo)
-  ) {
-    return usageError(
-      `--github-repo takes OWNER/NAME, e.g. acme/fraud-detector-config, not ${JSON.stringify(
-        githubRepo,
-      )}`,
-    );
-  }
-  const githubApiUrl = io.env.GITHUB_API_URL || 'https://api.github.com';
-  if (!/^https?:\/\//.test(githubApiUrl)) {
-    return usageError(
-      `GITHUB_API_URL must be an http(s) URL, e.g. https://api.github.com, not ${JSON.stringify(
-        githubApiUrl,
-      )}`,
-    );
-  }
+  const { github, gitlab } = hosts;
 
   try {
     let labels: PullRequestLabels = { names: [], source: 'none' };
+    const mrLabels = gitlab && mergeRequestLabels(io.env);
     if (values.labels !== undefined) {
       labels = parseLabelsOption(values.labels);
+    } else if (mrLabels) {
+      labels = mrLabels;
     } else if (io.env.GITHUB_EVENT_PATH) {
       labels = await readEventLabels(io.env.GITHUB_EVENT_PATH);
     }
-    pullRequest ??= await pullRequestNumberFromEnv(io.env);
+    if (!gitlab) {
+      github.pullRequest ??= await pullRequestNumberFromEnv(io.env);
+    }
     const report = await validate({
       root: path.resolve(io.cwd, rest[0] ?? '.'),
       manifestPath: values.manifest,
@@ -319,25 +306,20 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         'ML_GITOPS_REGISTRY_PASSWORD',
         ...(tokenEnv ? [tokenEnv] : []),
         ...(passwordEnv ? [passwordEnv] : []),
-        'GITHUB_TOKEN',
-        ...(githubTokenEnv ? [githubTokenEnv] : []),
+        ...hosts.secretEnvNames,
       ],
       skipRegistry: values['skip-registry'],
       skipIntegration: values['skip-integration'],
       base: values.base,
-      environment: values.environment ?? (io.env.GITHUB_BASE_REF || undefined),
+      environment:
+        values.environment ??
+        (io.env.GITHUB_BASE_REF ||
+          (gitlab && io.env.CI_MERGE_REQUEST_TARGET_BRANCH_NAME) ||
+          undefined),
       labels,
       fetch: io.fetch,
-      github: {
-        token: githubToken,
-        tokenHint: githubTokenEnv
-          ? `--github-token-env ${githubTokenEnv}`
-          : 'set GITHUB_TOKEN or pass --github-token-env NAME',
-        repository: githubRepo,
-        pullRequest,
-        apiUrl: githubApiUrl,
-        fetch: io.fetch,
-      },
+      github,
+      gitlab,
     });
     io.stdout(formatReport(report, format));
     return report.exitCode;

@@ -21,7 +21,7 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { checkApproval, GitHubContext } from './checks/approval';
+import { checkApproval, GitHubContext, GitLabContext } from './checks/approval';
 import { stricterGates } from './checks/protectedChanges';
 import { checkChanges } from './checks/changes';
 import { checkFreeze } from './checks/freeze';
@@ -68,6 +68,8 @@ export type ValidateOptions = {
   fetch?: typeof fetch;
   /** Where approvals of protected changes are read (with --base). */
   github?: GitHubContext;
+  /** Set on GitLab: approvals are read from the merge request instead. */
+  gitlab?: GitLabContext;
 };
 
 const REGISTRY_TITLES = {
@@ -132,6 +134,7 @@ export async function validate(
         tokenHint: 'set GITHUB_TOKEN or pass --github-token-env NAME',
         apiUrl: 'https://api.github.com',
       },
+      gitlab: options.gitlab,
     });
     approval = checked.result;
     const baseGates = changes.base.manifest?.gates?.metrics;

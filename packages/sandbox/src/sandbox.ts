@@ -390,13 +390,16 @@ export async function startSandbox(
           workDir: path.join(dataDir, `actions-${process.pid}-${generation}`),
           jobToken: GITLAB_BOT_TOKEN,
           // the project's CI/CD variables: its model's registry is the
-          // Kubeflow Model Registry, reached with its bearer token
+          // Kubeflow Model Registry, reached with its bearer token; the
+          // check reads merge request approvals with GITLAB_TOKEN (read_api)
           variables: () => ({
             ML_GITOPS_REGISTRY_URL: servers.kubeflow.url,
             ML_GITOPS_REGISTRY_TYPE: 'kubeflow',
             ML_GITOPS_REGISTRY_TOKEN: SANDBOX_CREDENTIALS.kubeflow.token,
+            GITLAB_TOKEN: SANDBOX_CREDENTIALS.gitlab.token,
             ...actionsOptions.variables,
           }),
+          masked: ['ML_GITOPS_REGISTRY_TOKEN', 'GITLAB_TOKEN'],
         },
         log,
       );

@@ -14,76 +14,45 @@
  * limitations under the License.
  */
 
-// The code owner approval check: who must approve what a pull request changes, and whether GitHub says they did.
+// The code owner approval check: who must approve what a change request changes, and whether its Git host says they did.
 
 import { ModelManifest } from '@ml-gitops/plugin-ml-gitops-common';
 import {
-  CODEOWNERS_PATHS,
   CodeownersRule,
-  ownersOf,
+  ownerEntriesOf,
   parseCodeowners,
 } from '../lib/codeowners';
 import { describeError } from '../lib/errors';
-import { GitHubClient, GitHubError, GitHubReview } from '../lib/github';
 import { positionOf } from '../lib/positions';
 import { CheckResult, failed, Finding, passed } from '../report';
+import { GitHubContext, gitHubApprovals } from './approvalGitHub';
+import { GitLabContext, gitLabApprovals } from './approvalGitLab';
+import { ApprovalSource } from './approvalSource';
 import { BaseState, git } from './changes';
 import { ProtectedChange, protectedChanges } from './protectedChanges';
 import type { ManifestLocation } from './registry';
 
-const TITLE = 'Code owner approval';
+export { approversOf } from './approvalGitHub';
+export type { GitHubContext } from './approvalGitHub';
+export type { GitLabContext } from './approvalGitLab';
 
-/** Where the approval check reads the pull request on GitHub. */
-export type GitHubContext = {
-  /** The token; undefined when none was given. */
-  token?: string;
-  /** How the token is passed, for messages: "GITHUB_TOKEN", "--github-token-env X". */
-  tokenHint: string;
-  /** owner/name */
-  repository?: string;
-  pullRequest?: number;
-  apiUrl: string;
-  fetch?: typeof fetch;
-  timeoutMs?: number;
-};
+const TITLE = 'Code owner approval';
 
 /** The base branch's CODEOWNERS: its path and rules, or none. */
 async function baseCodeowners(
   root: string,
   baseCommit: string,
+  source: ApprovalSource,
 ): Promise<{ path: string; rules: CodeownersRule[] } | undefined> {
-  for (const path of CODEOWNERS_PATHS) {
+  for (const path of source.codeownersPaths) {
     const text = await git(root, ['show', `${baseCommit}:${path}`]).catch(
       () => undefined,
     );
-    if (text !== undefined) return { path, rules: parseCodeowners(text) };
+    if (text !== undefined) {
+      return { path, rules: parseCodeowners(text, source.flavor) };
+    }
   }
   return undefined;
-}
-
-/**
- * The reviewers whose latest review approves `headSha`. As in GitHub's
- * branch protection, a later "commented" review does not undo an approval;
- * "changes requested" and "dismissed" do.
- */
-export function approversOf(
-  reviews: GitHubReview[],
-  headSha: string,
-): string[] {
-  const latest = new Map<string, GitHubReview>();
-  for (const review of reviews) {
-    const login = review.user?.login;
-    if (
-      !login ||
-      !['APPROVED', 'CHANGES_REQUESTED', 'DISMISSED'].includes(review.state)
-    ) {
-      continue;
-    }
-    latest.set(login.toLowerCase(), review);
-  }
-  return [...latest.values()]
-    .filter(r => r.state === 'APPROVED' && r.commit_id === headSha)
-    .map(r => r.user!.login);
 }
 
 /** The commit the check runs on, or the head of the merge ref it checked out. */
@@ -93,17 +62,18 @@ async function checkedHeads(root: string): Promise<string[]> {
   )
     .trim()
     .split(' ');
-  // HEAD itself; for GitHub's refs/pull/N/merge, its second parent is the
-  // pull request's head.
+  // HEAD itself; for GitHub's refs/pull/N/merge and GitLab's merged results
+  // pipelines, its second parent is the change request's head.
   return parents.length === 3 ? [parents[0], parents[2]] : [parents[0]];
 }
 
 /**
- * With `--base`: a pull request that loosens the performance gate, changes
- * `checks:`, CODEOWNERS or a workflow passes only with the approval of a
- * code owner of that file, per the base branch's CODEOWNERS, on the pull
- * request's current head. Approvals are read from GitHub's REST API.
- * `gatesApproved` tells the gate check whose thresholds apply.
+ * With `--base`: a change request that loosens the performance gate,
+ * changes `checks:`, CODEOWNERS or a CI file passes only with the approval
+ * of a code owner of that file, per the base branch's CODEOWNERS, on the
+ * change request's current head. Approvals are read from GitLab when a
+ * GitLab context is given, else from GitHub. `gatesApproved` tells the gate
+ * check whose thresholds apply.
  */
 export async function checkApproval(options: {
   root: string;
@@ -113,8 +83,12 @@ export async function checkApproval(options: {
   head?: ModelManifest;
   changedFiles: string[];
   github: GitHubContext;
+  gitlab?: GitLabContext;
 }): Promise<{ result: CheckResult; gatesApproved: boolean }> {
-  const { root, base, location, github } = options;
+  const { root, base, location } = options;
+  const source = options.gitlab
+    ? gitLabApprovals(options.gitlab)
+    : gitHubApprovals(options.github);
   const changes = protectedChanges({
     manifestPath: options.manifestPath,
     base: base.manifest,
@@ -168,38 +142,27 @@ export async function checkApproval(options: {
     gatesApproved: false,
   });
 
-  const owners = await baseCodeowners(root, base.commit);
-  const ownerText = (change: ProtectedChange) => {
-    const found = owners ? ownersOf(owners.rules, change.path) : undefined;
-    return found?.owners.length
-      ? `${found.owners.join(' ')} (${owners!.path}:${found.rule!.line} on ${
-          base.ref
-        })`
-      : undefined;
-  };
+  const owners = await baseCodeowners(root, base.commit, source);
+  /** The CODEOWNERS entries that must each approve a change (with owners). */
+  const entriesOf = (change: ProtectedChange) =>
+    (owners ? ownerEntriesOf(owners.rules, change.path) : []).filter(
+      e => e.owners.length > 0,
+    );
+  const entryText = (entry: { owners: string[]; rule: CodeownersRule }) =>
+    `${entry.rule.section ? `[${entry.rule.section}] ` : ''}${entry.owners.join(
+      ' ',
+    )} (${owners!.path}:${entry.rule.line} on ${base.ref})`;
   const askFix = (change: ProtectedChange) => {
-    const who = ownerText(change);
-    return who
-      ? `Ask a code owner of ${change.path}, ${who}, to approve the pull request's latest commit`
-      : `${change.path} has no code owner in the CODEOWNERS of ${base.ref}: add one there in a pull request of its own first (or undo this change)`;
+    const entries = entriesOf(change);
+    if (!entries.length) {
+      return `${change.path} has no code owner in the CODEOWNERS of ${base.ref}: add one there in a ${source.noun} of its own first (or undo this change)`;
+    }
+    return `Ask a code owner of ${change.path}, ${entries
+      .map(entryText)
+      .join(' and one of ')}, to approve the ${source.noun}'s latest commit`;
   };
 
-  const missing: string[] = [];
-  if (!github.token) {
-    missing.push(
-      `a GitHub token to read the pull request's reviews (${github.tokenHint}; in GitHub Actions pass GITHUB_TOKEN: \${{ github.token }} with permissions pull-requests: read)`,
-    );
-  }
-  if (!github.repository) {
-    missing.push(
-      'the repository (GITHUB_REPOSITORY or --github-repo OWNER/NAME)',
-    );
-  }
-  if (github.pullRequest === undefined) {
-    missing.push(
-      'the pull request number (--pr N, or the pull_request event at GITHUB_EVENT_PATH, or GITHUB_REF refs/pull/N/merge)',
-    );
-  }
+  const missing = source.missing();
   if (missing.length > 0) {
     const message = `cannot confirm a code owner's approval without ${missing.join(
       ', ',
@@ -209,132 +172,88 @@ export async function checkApproval(options: {
         changes.length === 1 ? '' : 's'
       } need a code owner's approval; ${message}`,
       askFix,
-      [
-        {
-          severity: 'error',
-          message,
-          fix: "Run the check with a token that can read the pull request (and, for team owners, the organisation's team memberships)",
-        },
-      ],
+      [{ severity: 'error', message, fix: source.missingFix }],
     );
   }
 
-  const client = new GitHubClient({
-    apiUrl: github.apiUrl,
-    token: github.token!,
-    fetch: github.fetch,
-    timeoutMs: github.timeoutMs,
-  });
-  const repo = github.repository!;
-  const pull = github.pullRequest!;
   let approvers: string[];
   let headSha: string;
   try {
-    headSha = await client.headSha(repo, pull);
+    headSha = await source.headSha();
     const checked = await checkedHeads(root);
     if (!checked.includes(headSha)) {
       return refuse(
-        `the pull request's head is ${headSha.slice(
+        `the ${source.noun}'s head is ${headSha.slice(
           0,
           12,
         )}, not the commit this run checks (${checked[checked.length - 1].slice(
           0,
           12,
         )})`,
-        () => "Re-run the check on the pull request's latest commit",
+        () => `Re-run the check on the ${source.noun}'s latest commit`,
       );
     }
-    approvers = approversOf(await client.reviews(repo, pull), headSha);
+    approvers = await source.approvers(headSha);
   } catch (error) {
+    const message = `cannot read the approvals of ${
+      source.name
+    }: ${describeError(error)}`;
     return refuse(
-      `cannot read the approvals of ${repo}#${pull}: ${describeError(error)}`,
+      message,
       askFix,
-      [
-        {
-          severity: 'error',
-          message: `cannot read the approvals of ${repo}#${pull}: ${describeError(
-            error,
-          )}`,
-          fix:
-            error instanceof GitHubError &&
-            (error.status === 401 ||
-              error.status === 403 ||
-              error.status === 404)
-              ? 'Give the token read access to pull requests (GitHub Actions: permissions: pull-requests: read)'
-              : 'Re-run the check when GitHub answers',
-        },
-      ],
+      [{ severity: 'error', message, fix: source.readFix(error) }],
       'error',
     );
   }
 
-  /** Team owners GitHub did not confirm an approver in (404 or not active). */
-  const unconfirmedTeams = new Set<string>();
-  const isOwner = async (owner: string, login: string) => {
-    if (!owner.startsWith('@')) return false; // e-mail owners cannot be matched to a login
-    const name = owner.slice(1);
-    const slash = name.indexOf('/');
-    if (slash < 0) return name.toLowerCase() === login.toLowerCase();
-    const member = await client.isActiveTeamMember(
-      name.slice(0, slash),
-      name.slice(slash + 1),
-      login,
-    );
-    if (!member) unconfirmedTeams.add(owner);
-    return member;
-  };
   const findings: Finding[] = [];
   const approvedBy: string[] = [];
   try {
     for (const change of changes) {
-      const found = owners
-        ? ownersOf(owners.rules, change.path)
-        : { owners: [] };
-      let by: string | undefined;
-      for (const login of approvers) {
-        for (const owner of found.owners) {
-          if (await isOwner(owner, login)) {
-            by = `@${login} (${owner})`;
-            break;
+      const entries = entriesOf(change);
+      const by: string[] = [];
+      for (const entry of entries) {
+        let who: string | undefined;
+        for (const login of approvers) {
+          for (const owner of entry.owners) {
+            if (await source.isOwner(owner, login)) {
+              who = `@${login} (${owner})`;
+              break;
+            }
           }
+          if (who) break;
         }
-        if (by) break;
+        if (!who) break;
+        by.push(who);
       }
-      if (by) {
-        approvedBy.push(`${change.what}: approved by ${by}`);
-      } else {
-        findings.push({
-          severity: 'error',
-          ...at(change),
-          message: `${needs(change)}${
-            approvers.length
-              ? ` (approvals of ${headSha.slice(0, 12)} by ${approvers
-                  .map(a => `@${a}`)
-                  .join(', ')}, none a code owner of ${change.path})`
-              : ` (no approval of the latest commit ${headSha.slice(0, 12)})`
-          }`,
-          fix: `${askFix(change)}${
-            found.owners.some(o => unconfirmedTeams.has(o))
-              ? '. GitHub answers 404 both for a non-member and for a team the token cannot see: team owners need a token that can read the organisation\'s members (a GitHub App with "Members: read", or read:org); GITHUB_TOKEN cannot'
-              : ''
-          }`,
-        });
+      if (entries.length > 0 && by.length === entries.length) {
+        approvedBy.push(`${change.what}: approved by ${by.join(', ')}`);
+        continue;
       }
+      const hint = source.unconfirmedHint(entries.flatMap(e => e.owners));
+      findings.push({
+        severity: 'error',
+        ...at(change),
+        message: `${needs(change)}${
+          approvers.length
+            ? ` (approvals of ${headSha.slice(0, 12)} by ${approvers
+                .map(a => `@${a}`)
+                .join(', ')}, none a code owner of ${change.path}${
+                entries.length > 1 ? ' in every section' : ''
+              })`
+            : ` (no approval of the latest commit ${headSha.slice(0, 12)})`
+        }`,
+        fix: `${askFix(change)}${hint ? `. ${hint}` : ''}`,
+      });
     }
   } catch (error) {
-    const team = error instanceof GitHubError && error.status === 403;
+    const message = `cannot read ${source.memberships}: ${describeError(
+      error,
+    )}`;
     return refuse(
-      `cannot read team memberships: ${describeError(error)}`,
+      message,
       askFix,
-      [
-        {
-          severity: 'error',
-          message: `cannot read team memberships: ${describeError(error)}`,
-          fix: team
-            ? 'Team owners need a token that can read the organisation\'s members (a GitHub App with "Members: read", or a token with read:org); GITHUB_TOKEN cannot'
-            : 'Re-run the check when GitHub answers',
-        },
-      ],
+      [{ severity: 'error', message, fix: source.membershipFix(error) }],
       'error',
     );
   }

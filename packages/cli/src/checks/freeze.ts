@@ -134,7 +134,7 @@ export async function checkFreeze(options: {
               before ?? '(none)'
             } → ${version}) while it is frozen; only a rollback (a pull request labelled ${ROLLBACK_LABEL}) may${
               labels.source === 'none'
-                ? ' (no labels were read: pass --labels, or run in GitHub Actions)'
+                ? ' (no labels were read: pass --labels, or run in GitHub Actions or a GitLab merge request pipeline)'
                 : ` (labels from ${labels.source}: ${
                     labels.names.join(', ') || 'none'
                   })`

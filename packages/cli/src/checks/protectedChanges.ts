@@ -18,7 +18,7 @@
 
 import { ModelManifest } from '@ml-gitops/plugin-ml-gitops-common';
 import { isDeepStrictEqual } from 'node:util';
-import { CODEOWNERS_PATHS } from '../lib/codeowners';
+import { CODEOWNERS_PATHS, GITLAB_CODEOWNERS_PATHS } from '../lib/codeowners';
 
 export type MetricGates = Record<string, { min?: number; max?: number }>;
 
@@ -104,10 +104,16 @@ export function stricterGates(
   return out;
 }
 
-/** The files whose change needs a code owner: CODEOWNERS and workflows. */
+/**
+ * The files whose change needs a code owner: CODEOWNERS and the CI that
+ * runs this check, wherever GitHub or GitLab reads them (GitHub Actions
+ * workflows, GitLab's `.gitlab-ci.yml`).
+ */
 export function protectedFileKind(path: string): string | undefined {
-  if (CODEOWNERS_PATHS.includes(path)) return 'a CODEOWNERS change';
+  if (CODEOWNERS_PATHS.includes(path) || GITLAB_CODEOWNERS_PATHS.includes(path))
+    return 'a CODEOWNERS change';
   if (path.startsWith('.github/workflows/')) return 'a workflow change';
+  if (path === '.gitlab-ci.yml') return 'a CI file change';
   return undefined;
 }
 

@@ -15,13 +15,26 @@
  */
 
 /*
- * GitHub's CODEOWNERS file, read the way GitHub reads it
- * (https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners):
+ * The CODEOWNERS file, read the way its Git host reads it.
+ *
+ * GitHub (https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners):
  * the first of .github/CODEOWNERS, CODEOWNERS and docs/CODEOWNERS; one rule
  * per line, "pattern owner…"; the last matching rule wins; a rule without
  * owners leaves its paths without owners; gitignore-like patterns, without
  * "!" negation and "[ ]" ranges (which GitHub does not support).
+ *
+ * GitLab (https://docs.gitlab.com/user/project/codeowners/reference): the
+ * first of CODEOWNERS, docs/CODEOWNERS and .gitlab/CODEOWNERS; the same
+ * patterns, grouped in sections: a line `[Section]` (`^[Section]` optional,
+ * `[Section][N]` N approvals, `[Section] @owner…` default owners for its
+ * entries without owners) starts one; sections of the same name (any case)
+ * are one. In each section the last matching entry owns a path, and every
+ * required section that matches needs its own code owner's approval.
+ * Exclusions (`!pattern`) are not read, which can only ask for more
+ * approvals, never fewer.
  */
+
+export type CodeownersFlavor = 'github' | 'gitlab';
 
 /** Where GitHub looks for CODEOWNERS, in its order. */
 export const CODEOWNERS_PATHS = [
@@ -30,11 +43,22 @@ export const CODEOWNERS_PATHS = [
   'docs/CODEOWNERS',
 ];
 
+/** Where GitLab looks for CODEOWNERS, in its order. */
+export const GITLAB_CODEOWNERS_PATHS = [
+  'CODEOWNERS',
+  'docs/CODEOWNERS',
+  '.gitlab/CODEOWNERS',
+];
+
 export type CodeownersRule = {
   pattern: string;
   owners: string[];
   line: number;
   regex: RegExp;
+  /** GitLab: the section's name as written first (the default section: undefined). */
+  section?: string;
+  /** GitLab: an optional section (`^[Section]`) needs no approval. */
+  optional?: boolean;
 };
 
 function escapeRegex(text: string): string {
@@ -85,17 +109,47 @@ export function patternRegex(pattern: string): RegExp | undefined {
   return new RegExp(`${prefix}${body}${suffix}`);
 }
 
+/** `[Section]`, `^[Section]`, `[Section][2]`, each maybe with default owners. */
+const SECTION = /^(\^)?\[([^\]]+)\](?:\[(\d+)\])?(?:\s+(.*))?$/;
+
 /** The rules of a CODEOWNERS text, in file order. */
-export function parseCodeowners(text: string): CodeownersRule[] {
+export function parseCodeowners(
+  text: string,
+  flavor: CodeownersFlavor = 'github',
+): CodeownersRule[] {
   const rules: CodeownersRule[] = [];
+  /** section name in lower case → how it was first written */
+  const names = new Map<string, string>();
+  let section: { name?: string; optional?: boolean; owners: string[] } = {
+    owners: [],
+  };
   text.split(/\r?\n/).forEach((raw, index) => {
     // "#" starts a comment unless escaped ("\#" in a pattern)
     const line = raw.replace(/(^|[^\\])#.*$/, '$1').trim();
     if (line === '') return;
+    const header = flavor === 'gitlab' ? SECTION.exec(line) : null;
+    if (header) {
+      const key = header[2].trim().toLowerCase();
+      if (!names.has(key)) names.set(key, header[2].trim());
+      section = {
+        name: names.get(key),
+        optional: header[1] === '^',
+        owners: header[4]?.trim() ? header[4].trim().split(/\s+/) : [],
+      };
+      return;
+    }
     const [pattern, ...owners] = line.split(/\s+/);
     const regex = patternRegex(pattern.replace(/\\#/g, '#'));
     if (regex) {
-      rules.push({ pattern, owners, line: index + 1, regex });
+      rules.push({
+        pattern,
+        owners: owners.length ? owners : section.owners,
+        line: index + 1,
+        regex,
+        ...(section.name === undefined
+          ? {}
+          : { section: section.name, optional: section.optional }),
+      });
     }
   });
   return rules;
@@ -112,4 +166,25 @@ export function ownersOf(
     }
   }
   return { owners: [] };
+}
+
+/**
+ * Every entry whose code owners must approve a change of `path`: on GitLab
+ * the last matching entry of each required section; on GitHub (no
+ * sections) the last matching rule. Entries without owners are kept, so
+ * the caller can say that the path has no code owner.
+ */
+export function ownerEntriesOf(
+  rules: CodeownersRule[],
+  path: string,
+): { owners: string[]; rule: CodeownersRule }[] {
+  const bySection = new Map<string, CodeownersRule>();
+  for (const rule of rules) {
+    if (rule.regex.test(path)) {
+      bySection.set((rule.section ?? '').toLowerCase(), rule);
+    }
+  }
+  return [...bySection.values()]
+    .filter(rule => !rule.optional)
+    .map(rule => ({ owners: rule.owners, rule }));
 }

@@ -20,8 +20,8 @@ import { UsageError } from './errors';
 /** The pull request's labels and where they were read. */
 export type PullRequestLabels = {
   names: string[];
-  /** `--labels`, `the GitHub event`, or `none` when no source gave any. */
-  source: '--labels' | 'the GitHub event' | 'none';
+  /** `--labels`, `the GitHub event`, GitLab's variable, or `none` when no source gave any. */
+  source: '--labels' | 'the GitHub event' | 'CI_MERGE_REQUEST_LABELS' | 'none';
 };
 
 /** `--labels a,b`: trimmed names, empty ones dropped. */

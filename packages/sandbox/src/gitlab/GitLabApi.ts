@@ -248,6 +248,20 @@ export class GitLabApi {
       if (!g) throw errors.notFound('Group');
       sendJson(ctx.res, 200, renderGroup(h, g));
     });
+    // direct members only (docs.gitlab.com/api/members, "Get a member of a group or project")
+    add('GET', '/groups/:gid/members/:userId', ctx => {
+      const g = h.group(ctx.params.gid);
+      if (!g) throw errors.notFound('Group');
+      const u = h.user(Number(ctx.params.userId));
+      const level = u && g.members.get(u.id);
+      if (!u || level === undefined) throw errors.notFound('Member');
+      sendJson(ctx.res, 200, {
+        ...renderUser(h, u),
+        access_level: level,
+        expires_at: null,
+        membership_state: 'active',
+      });
+    });
     add('GET', '/namespaces/:nid', ctx => {
       const g = h.group(ctx.params.nid);
       if (!g) throw errors.notFound('Namespace');
@@ -757,6 +771,22 @@ export class GitLabApi {
       if (h.tier !== 'premium')
         throw new GitLabError(404, { error: '404 Not Found' });
     };
+    // project-level approval settings (docs.gitlab.com/api/merge_request_approvals, "Get project-level MR approval configuration")
+    add('GET', '/projects/:id/approvals', ctx => {
+      premium();
+      const p = this.project(ctx);
+      sendJson(ctx.res, 200, {
+        approvers: [],
+        approver_groups: [],
+        approvals_before_merge: 0,
+        reset_approvals_on_push: p.reset_approvals_on_push,
+        selective_code_owner_removals: false,
+        disable_overriding_approvers_per_merge_request: false,
+        merge_requests_author_approval: p.merge_requests_author_approval,
+        merge_requests_disable_committers_approval: false,
+        require_password_to_approve: false,
+      });
+    });
     add('GET', '/projects/:id/approval_rules', ctx => {
       premium();
       const p = this.project(ctx);

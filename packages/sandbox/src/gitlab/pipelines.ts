@@ -26,7 +26,11 @@
  * ref `refs/merge-requests/<iid>/head`, with the predefined variables
  * (docs.gitlab.com/ci/variables/predefined_variables:
  * CI_MERGE_REQUEST_TARGET_BRANCH_NAME, CI_COMMIT_SHA, …), the project's
- * CI/CD variables and the job's `variables`. The job clones the project
+ * CI/CD variables and the job's `variables`; the values of masked
+ * variables and of CI_JOB_TOKEN show as `[MASKED]` in the job log
+ * (docs.gitlab.com/ci/variables, "Mask a CI/CD variable"). "Run pipeline"
+ * on a merge request runs a new pipeline on the same head
+ * (`runPipeline`). The job clones the project
  * over HTTP as `gitlab-ci-token` with its job token. Each `script` line
  * must be `ml-gitops validate …`, `npx @ml-gitops/cli validate …` or `git
  * fetch …` (run by git itself, with the job token, as the template's
@@ -53,6 +57,8 @@ export type PipelineRunnerOptions = {
   cliBin: string;
   /** the project's CI/CD variables */
   variables?: () => Record<string, string>;
+  /** names of those variables that are masked */
+  masked?: string[];
   workDir: string;
   timeoutMs?: number;
   /** a token the job clones with (acts as the pipeline's user) */
@@ -92,13 +98,7 @@ export class PipelineRunner {
     private readonly options: PipelineRunnerOptions,
     private readonly log: (message: string) => void,
   ) {
-    host.onMergeRequest(event => {
-      const p = this.onMergeRequest(event).catch(e =>
-        this.log(`gitlab ci: ${e}`),
-      );
-      this.pending.add(p);
-      p.finally(() => this.pending.delete(p));
-    });
+    host.onMergeRequest(({ project, mr }) => this.runPipeline(project, mr));
   }
 
   async idle() {
@@ -109,6 +109,18 @@ export class PipelineRunner {
     this.stopped = true;
     this.abort.abort();
     await this.idle().catch(() => {});
+  }
+
+  /**
+   * A merge request pipeline on the merge request's head: on open and push,
+   * and as "Run pipeline" on the merge request does.
+   */
+  runPipeline(project: GlProject, mr: MergeRequestEvent['mr']) {
+    const p = this.onMergeRequest({ project, mr, action: 'update' }).catch(e =>
+      this.log(`gitlab ci: ${e}`),
+    );
+    this.pending.add(p);
+    p.finally(() => this.pending.delete(p));
   }
 
   private async onMergeRequest({ project, mr }: MergeRequestEvent) {
@@ -188,7 +200,12 @@ export class PipelineRunner {
     project: GlProject,
     pipeline: GlPipeline,
     iid: number,
-    mr: { source_branch: string; target_branch: string; title: string },
+    mr: {
+      source_branch: string;
+      target_branch: string;
+      title: string;
+      labels: string[];
+    },
     config: Json,
     name: string,
     job: Json,
@@ -217,7 +234,13 @@ export class PipelineRunner {
         CI_MERGE_REQUEST_SOURCE_BRANCH_NAME: mr.source_branch,
         CI_MERGE_REQUEST_TARGET_BRANCH_NAME: mr.target_branch,
         CI_MERGE_REQUEST_TITLE: mr.title,
+        CI_PROJECT_ID: String(project.id),
         CI_PROJECT_PATH: fullPath(project),
+        CI_JOB_TOKEN: this.options.jobToken,
+        // set only when the merge request has labels
+        ...(mr.labels.length
+          ? { CI_MERGE_REQUEST_LABELS: mr.labels.join(',') }
+          : {}),
         CI_PROJECT_DIR: dir,
         CI_SERVER_URL: base,
         CI_API_V4_URL: `${base}/api/v4`,
@@ -291,6 +314,18 @@ export class PipelineRunner {
     }
     if (this.stopped) return;
     log.push(status === 'success' ? 'Job succeeded' : 'ERROR: Job failed');
+    const variables = this.options.variables?.() ?? {};
+    const secrets = [
+      this.options.jobToken,
+      ...(this.options.masked ?? []).map(key => variables[key]),
+    ].filter((v): v is string => Boolean(v));
+    log.splice(
+      0,
+      log.length,
+      ...log.map(line =>
+        secrets.reduce((l, secret) => l.split(secret).join('[MASKED]'), line),
+      ),
+    );
     this.host.setJob(pipeline, name, status, {
       author_id: bot.id,
       description,
