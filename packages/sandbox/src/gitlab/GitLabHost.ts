@@ -686,7 +686,24 @@ export class GitLabHost {
           ? this.access(project, id) >= ACCESS.developer
           : eligible.includes(id),
       );
-      const left = Math.max(0, required - by.length);
+      // A rule whose approvers (less the author, who may not approve) have
+      // all approved is met, however many it asks for; a rule without
+      // approvers is met at once (ee/app/models/approval_wrapped_rule.rb:
+      // approved? is approvals_left <= 0 || unactioned_approvers.size <= 0).
+      const unactioned =
+        eligible === 'developers'
+          ? 1
+          : eligible.filter(
+              id =>
+                !by.includes(id) &&
+                (id !== mr.author_id || project.merge_requests_author_approval),
+            ).length;
+      const left = unactioned === 0 ? 0 : Math.max(0, required - by.length);
+      // A code owner rule asks for nothing when nobody may approve it
+      // (ee/app/models/approval_wrapped_code_owner_rule.rb).
+      if (rule_type === 'code_owner' && unactioned === 0 && by.length === 0) {
+        required = 0;
+      }
       state.rules.push({
         name,
         rule_type,

@@ -217,17 +217,55 @@ describe('merging into production', () => {
       'GET',
       project(`/merge_requests/${mr.iid}/approvals`),
     );
-    // approvals are gone; WHY.md adds a code owner rule (`*`: growth-ml)
+    // Approvals are gone. WHY.md falls under `*` (growth-ml), whose only
+    // member is grace, the author, who may not approve: GitLab asks nothing
+    // of such a rule (approval_wrapped_code_owner_rule.rb), so the rule of
+    // the project and deploy/model.yaml's owners are left.
     expect(approvals.body).toMatchObject({
       approved: false,
-      approvals_required: 3,
-      approvals_left: 3,
+      approvals_required: 2,
+      approvals_left: 2,
       approved_by: [],
     });
     const moved = await t.call('GET', project(`/merge_requests/${mr.iid}`));
     expect(moved.body.sha).toBe(pushed.body.id);
     // the new head has no pipeline yet
     expect(moved.body.detailed_merge_status).toBe('ci_must_pass');
+  });
+});
+
+describe('approval rules without approvers', () => {
+  it('counts a regular rule that nobody may approve as met, as GitLab does', async () => {
+    const t = gl();
+    const production = (await t.call('GET', project('/protected_branches')))
+      .body as Array<{ id: number; name: string }>;
+    const rule = await t.call('POST', project('/approval_rules'), {
+      token: TOKENS.katherine,
+      body: {
+        name: 'nobody named',
+        approvals_required: 2,
+        protected_branch_ids: [
+          production.find(b => b.name === 'production')!.id,
+        ],
+      },
+    });
+    expect(rule.status).toBe(201);
+    const mr = await openChange(
+      'production',
+      'ml-gitops/promote/production/4',
+      '4',
+    );
+    const approvals = await t.call(
+      'GET',
+      project(`/merge_requests/${mr.iid}/approvals`),
+    );
+    // the seeded any-approver rule and the code owners still ask
+    expect(approvals.body.approval_rules_left).toEqual(
+      expect.not.arrayContaining([
+        expect.objectContaining({ name: 'nobody named' }),
+      ]),
+    );
+    expect(approvals.body.approvals_left).toBeGreaterThan(0);
   });
 });
 

@@ -512,6 +512,7 @@ export class FakeGitlabRepo {
           if (!this.premium) return message(403, '403 Forbidden');
           const body = (await request.json()) as {
             name: string;
+            rule_type?: string;
             approvals_required: number;
             protected_branch_ids?: number[];
           };
@@ -521,6 +522,8 @@ export class FakeGitlabRepo {
           const rule = gitlabApprovalRule({
             id: this.approvalRules.length + 1,
             name: body.name,
+            ruleType:
+              body.rule_type === 'any_approver' ? 'any_approver' : 'regular',
             approvalsRequired: body.approvals_required,
             protectedBranches: this.protectedBranches
               .filter(p => body.protected_branch_ids?.includes(p.id))

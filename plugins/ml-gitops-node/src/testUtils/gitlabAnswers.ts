@@ -418,13 +418,15 @@ export function gitlabProtectedBranch(p: {
 export function gitlabApprovalRule(r: {
   id: number;
   name: string;
+  /** `any_approver` ("All eligible users") or `regular` (the default) */
+  ruleType?: 'regular' | 'any_approver';
   approvalsRequired: number;
   protectedBranches: Array<{ id: number; name: string }>;
 }) {
   return {
     id: r.id,
     name: r.name,
-    rule_type: 'regular',
+    rule_type: r.ruleType ?? 'regular',
     eligible_approvers: [],
     approvals_required: r.approvalsRequired,
     users: [],

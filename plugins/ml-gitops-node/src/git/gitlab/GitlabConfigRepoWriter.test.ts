@@ -384,6 +384,8 @@ describe('GitlabConfigRepoWriter: projects', () => {
     expect(fake.approvalRules).toEqual([
       expect.objectContaining({
         name: 'ml-gitops: production',
+        // anyone with the Developer role, beside the code owners
+        rule_type: 'any_approver',
         approvals_required: 1,
         protected_branches: [expect.objectContaining({ name: 'production' })],
       }),

@@ -261,8 +261,12 @@ export class GitlabProjectWrites {
       'array',
     );
     if (!rules.some(r => r.name === name)) {
+      // "All eligible users": approvals by anyone with the Developer role.
+      // A regular rule without approvers would ask for nothing, GitLab
+      // counts it met at once (ee/app/models/approval_wrapped_rule.rb).
       const created = await this.api.project(loc, 'POST', '/approval_rules', {
         name,
+        rule_type: 'any_approver',
         approvals_required: approvals,
         protected_branch_ids: [protectedBranchId],
       });
