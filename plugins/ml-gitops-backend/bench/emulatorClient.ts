@@ -20,6 +20,7 @@
  */
 
 import type { ChildProcess } from 'node:child_process';
+import { SANDBOX_CREDENTIALS } from 'sandbox';
 import type { EmulatorReply, EmulatorRequest } from './emulators';
 
 export type EmulatorUrls = {
@@ -58,4 +59,34 @@ export async function emulatorClient(child: ChildProcess, name: string) {
       child.send({ ...request, id });
     });
   return { urls, ask };
+}
+
+/** The emulators' Argo CD instances and MLflow registry, as mlGitops config. */
+export function emulatorSourcesConfig(
+  urls: EmulatorUrls,
+  environments: readonly string[],
+) {
+  return {
+    argocd: {
+      instances: environments.map(env => ({
+        name: `argocd-${env}`,
+        url: urls.argocd[env],
+        token: SANDBOX_CREDENTIALS.argocd.token,
+      })),
+    },
+    registries: [{ name: 'mlflow-default', type: 'mlflow', url: urls.mlflow }],
+  };
+}
+
+/** The emulators' Kubernetes clusters, one per environment, as config. */
+export function emulatorClusters(
+  urls: EmulatorUrls,
+  environments: readonly string[],
+) {
+  return environments.map(env => ({
+    name: env,
+    url: urls.kubernetes[env],
+    authProvider: 'serviceAccount',
+    serviceAccountToken: SANDBOX_CREDENTIALS.kubernetes.token,
+  }));
 }

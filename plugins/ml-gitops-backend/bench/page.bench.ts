@@ -67,7 +67,7 @@ import { unpackBundle } from './page/bundle';
 import { CycleClock } from './page/cycleClock';
 import { startSandbox, writeCatalog, writeConfig } from './page/fleet';
 import { load, measure, percentile, Window } from './page/load';
-import { freePort, loadAverage, pin, processRssMb, run } from './page/machine';
+import { loadAverage, pin, processRssMb, run } from './page/machine';
 import {
   CONCURRENCIES,
   CYCLES,
@@ -86,6 +86,7 @@ import {
   WORK,
 } from './page/options';
 import { printWindow, summarize } from './page/report';
+import { freePort } from './ports';
 import { describeUpstream } from './page/upstream';
 
 async function main() {

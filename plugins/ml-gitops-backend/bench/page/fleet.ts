@@ -22,8 +22,13 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SANDBOX_CREDENTIALS, scaleModelName } from 'sandbox';
-import { emulatorClient, EmulatorUrls } from '../emulatorClient';
+import { scaleModelName } from 'sandbox';
+import {
+  emulatorClient,
+  emulatorClusters,
+  emulatorSourcesConfig,
+  EmulatorUrls,
+} from '../emulatorClient';
 import { BENCH_DIR, ENVIRONMENTS, MODELS, ROOT, WORK } from './options';
 
 export type Urls = EmulatorUrls;
@@ -138,11 +143,8 @@ export function writeConfig(
       clusterLocatorMethods: [
         {
           type: 'config',
-          clusters: ENVIRONMENTS.map(env => ({
-            name: env,
-            url: urls.kubernetes[env],
-            authProvider: 'serviceAccount',
-            serviceAccountToken: SANDBOX_CREDENTIALS.kubernetes.token,
+          clusters: emulatorClusters(urls, ENVIRONMENTS).map(cluster => ({
+            ...cluster,
             skipMetricsLookup: true,
           })),
         },
@@ -169,16 +171,7 @@ export function writeConfig(
         timeout: { minutes: 10 },
       },
       staleAfter: { seconds: 90 },
-      argocd: {
-        instances: ENVIRONMENTS.map(env => ({
-          name: `argocd-${env}`,
-          url: urls.argocd[env],
-          token: SANDBOX_CREDENTIALS.argocd.token,
-        })),
-      },
-      registries: [
-        { name: 'mlflow-default', type: 'mlflow', url: urls.mlflow },
-      ],
+      ...emulatorSourcesConfig(urls, ENVIRONMENTS),
     },
   };
   const file = path.join(WORK, 'app-config.bench.yaml');

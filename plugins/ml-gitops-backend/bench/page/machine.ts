@@ -18,7 +18,6 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { log, ROOT } from './options';
@@ -83,17 +82,6 @@ export function loadAverage(): string {
     .loadavg()
     .map(n => n.toFixed(2))
     .join(', ');
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, () => {
-      const address = server.address() as net.AddressInfo;
-      server.close(() => resolve(address.port));
-    });
-  });
 }
 
 export function run(command: string, commandArgs: string[], cwd: string) {

@@ -93,17 +93,9 @@ export type Check = { what: string; ok: boolean; fails?: boolean };
 
 /** Prints the summary and the targets of issue #15; returns the checks. */
 export function summarize(figures: RunFigures): Check[] {
-  const {
-    cold,
-    quiet,
-    windows,
-    backgroundMsPerS,
-    rssNotPollingMb,
-    rssPollingMb,
-    fleetBefore,
-    fleet,
-    postponedCycles,
-  } = figures;
+  const { cold, quiet, windows, fleetBefore, fleet } = figures;
+  const { backgroundMsPerS, rssNotPollingMb, rssPollingMb } = figures;
+  const { postponedCycles } = figures;
   const merged = (ws: Window[]) => {
     const requests = ws.flatMap(w => w.requests).sort((a, b) => a - b);
     const views = ws.reduce((a, w) => a + w.views, 0);
