@@ -14,6 +14,8 @@
  * limitations under the License.
  */
 
+export { ComposedGitHostReader } from './ComposedGitHostReader';
+export type { GitHostReads } from './ComposedGitHostReader';
 export { GithubConfigRepoClient } from './GithubConfigRepoClient';
 export { countRequests } from './githubRestReads';
 export type { RequestMeter } from './githubRestReads';
