@@ -33,7 +33,7 @@ import { GithubRestReads } from './githubRestReads';
 import { GithubTransport, type FetchFn } from './githubTransport';
 import { GraphqlBranchHeads } from './graphqlBranchHeads';
 import { readMergedPullRequest } from './pullRequestReads';
-import { RateLimitRetryOptions } from './rateLimits';
+import { RateLimitRetryOptions, readerTransportOptions } from './rateLimits';
 import { readBranchHeads } from './restBranchHeads';
 
 /** Below this many GraphQL points left, the poller warns (once a window). */
@@ -74,15 +74,7 @@ export class GithubConfigRepoClient extends ComposedGitHostReader {
       options.credentialsProvider ??
         DefaultGithubCredentialsProvider.fromIntegrations(options.integrations),
       options.cache,
-      new GithubTransport({
-        fetch: options.fetch,
-        timeoutMs: options.timeoutMs ?? 15_000,
-        rateLimitRetry: {
-          maxWaitMs: 10_000,
-          maxRetries: 2,
-          ...options.rateLimitRetry,
-        },
-      }),
+      new GithubTransport(readerTransportOptions(options)),
       options.allowedOwners,
     );
   }

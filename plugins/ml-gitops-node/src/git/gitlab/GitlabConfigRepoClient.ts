@@ -26,7 +26,10 @@ import { ComposedGitHostReader } from '../ComposedGitHostReader';
 import type { ConfigRepoLocation, ValidatorCache } from '../configRepoTypes';
 import { FileAndCommitReads } from '../fileAndCommitReads';
 import type { FetchFn } from '../githubTransport';
-import type { RateLimitRetryOptions } from '../rateLimits';
+import {
+  readerTransportOptions,
+  type RateLimitRetryOptions,
+} from '../rateLimits';
 import { GitlabGraphqlHeads } from './gitlabGraphqlHeads';
 import {
   gitlabFileAndCommitSource,
@@ -65,15 +68,7 @@ export class GitlabConfigRepoClient extends ComposedGitHostReader {
      */
     allowedOwners?: string[];
   }): GitlabConfigRepoClient {
-    const transport = new GitlabTransport({
-      fetch: options.fetch,
-      timeoutMs: options.timeoutMs ?? 15_000,
-      rateLimitRetry: {
-        maxWaitMs: 10_000,
-        maxRetries: 2,
-        ...options.rateLimitRetry,
-      },
-    });
+    const transport = new GitlabTransport(readerTransportOptions(options));
     return new GitlabConfigRepoClient(
       options.integrations,
       new GitlabApi(
