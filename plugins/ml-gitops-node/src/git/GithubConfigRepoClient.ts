@@ -35,6 +35,7 @@ import { GraphqlBranchHeads } from './graphqlBranchHeads';
 import { readMergedPullRequest } from './pullRequestReads';
 import { RateLimitRetryOptions, readerTransportOptions } from './rateLimits';
 import { readBranchHeads } from './restBranchHeads';
+import { parseConfigRepoUrl } from './configRepoUrl';
 
 /** Below this many GraphQL points left, the poller warns (once a window). */
 const LOW_GRAPHQL_POINTS = 200;
@@ -130,14 +131,7 @@ export class GithubConfigRepoClient extends ComposedGitHostReader {
 
   /** Parses a config repo URL such as https://github.com/acme/fraud-detector-config. */
   locate(repoUrl: string): ConfigRepoLocation {
-    let url: URL;
-    try {
-      url = new URL(repoUrl);
-    } catch {
-      throw new InputError(
-        `The config repo "${repoUrl}" is not a URL; annotate the entity with e.g. ml-gitops/config-repo: https://github.com/acme/fraud-detector-config`,
-      );
-    }
+    const url = parseConfigRepoUrl(repoUrl);
     const integration = this.integrations.github.byHost(url.host);
     if (!integration && this.integrations.gitlab.byHost(url.host)) {
       throw new InputError(

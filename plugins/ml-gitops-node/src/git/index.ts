@@ -49,6 +49,7 @@ export type {
   GitHostRateLimitReport,
   GitHostReader,
   GitHostWriter,
+  NewRepositoryOptions,
 } from './GitHost';
 export { rateLimitedUntil, sendWithRateLimitRetry } from './rateLimits';
 export type { RateLimitAnswer, RateLimitRetryOptions } from './rateLimits';

@@ -38,6 +38,7 @@ import {
 } from './gitlabReads';
 import { GitlabApi } from './gitlabApi';
 import { GitlabTransport } from './gitlabTransport';
+import { parseConfigRepoUrl } from '../configRepoUrl';
 
 /**
  * Reads config repos on GitLab (gitlab.com or self-managed) through
@@ -128,14 +129,10 @@ export function locateGitlabProject(
   repoUrl: string,
   allowedOwners?: string[],
 ): ConfigRepoLocation {
-  let url: URL;
-  try {
-    url = new URL(repoUrl);
-  } catch {
-    throw new InputError(
-      `The config repo "${repoUrl}" is not a URL; annotate the entity with e.g. ml-gitops/config-repo: https://gitlab.com/acme/fraud-detector-config`,
-    );
-  }
+  const url = parseConfigRepoUrl(
+    repoUrl,
+    'https://gitlab.com/acme/fraud-detector-config',
+  );
   const integration = integrations.gitlab.byHost(url.host);
   if (!integration) {
     throw new InputError(
