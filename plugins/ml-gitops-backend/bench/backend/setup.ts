@@ -19,7 +19,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  LoggerService,
+  SchedulerService,
+  SchedulerServiceTaskInvocationDefinition,
+} from '@backstage/backend-plugin-api';
+import { mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import knexFactory, { Knex } from 'knex';
 import { scaleModelName } from 'sandbox';
@@ -125,4 +130,23 @@ export function modelEntity(i: number, gitUrl: string): Entity {
       lifecycle: 'production',
     },
   };
+}
+
+/** A test scheduler that keeps each scheduled task, for the benchmark to run. */
+export function recordingScheduler() {
+  const inner = mockServices.scheduler();
+  const tasks = new Map<string, SchedulerServiceTaskInvocationDefinition>();
+  const scheduler: SchedulerService = {
+    triggerTask: id => inner.triggerTask(id),
+    cancelTask: id => inner.cancelTask(id),
+    getScheduledTasks: () => inner.getScheduledTasks(),
+    createScheduledTaskRunner: schedule => ({
+      run: task => scheduler.scheduleTask({ ...task, ...schedule }),
+    }),
+    async scheduleTask(task) {
+      tasks.set(task.id, task);
+      await inner.scheduleTask(task);
+    },
+  };
+  return { scheduler, tasks };
 }
