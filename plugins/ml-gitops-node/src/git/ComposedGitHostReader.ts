@@ -40,6 +40,7 @@ export type GitHostReads = Omit<GitHostReader, 'locate' | 'rateLimitReport'>;
 export abstract class ComposedGitHostReader implements GitHostReader {
   protected constructor(private readonly reads: GitHostReads) {}
 
+  /** {@inheritDoc GitHostReader.locate} */
   abstract locate(repoUrl: string): ConfigRepoLocation;
 
   /** {@inheritDoc GitHostReader.getBranchHeads} */

@@ -44,7 +44,7 @@ const LOW_GRAPHQL_POINTS = 200;
  * Reads config repos on GitHub (github.com or GitHub Enterprise) through
  * Backstage's `integrations.github` credentials. The branch heads of a
  * whole fleet are read in GraphQL queries of 100 repos
- * ({@link GithubConfigRepoClient.prefetchBranchHeads}); one repo alone costs
+ * ({@link GitHostReader.prefetchBranchHeads}); one repo alone costs
  * one conditional REST request (answered 304 when unchanged, which GitHub
  * does not count against the rate limit). File contents and commits are
  * cached by commit, which never changes.
