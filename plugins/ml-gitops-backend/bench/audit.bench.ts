@@ -41,17 +41,13 @@ import { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { DatabaseMlGitopsStore } from '../src/database/DatabaseMlGitopsStore';
 import { createAuditRouter } from '../src/service/auditRouter';
+import { flag, option } from './cliOptions';
 
 /** The memory bound of the export: heap growth while it streams. */
 const MAX_HEAP_GROWTH_MIB = 64;
 
-const args = process.argv.slice(2);
-function option(name: string, fallback: string): string {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
-}
 const EVENTS = Number(option('--events', '100000'));
-const NO_FAIL = args.includes('--no-fail');
+const NO_FAIL = flag('--no-fail');
 const MODELS = 100;
 const ENVIRONMENTS = ['dev', 'staging', 'production'];
 /** One drift episode for every this many events. */

@@ -36,3 +36,4 @@ export * from './canary';
 export * from './rollback';
 export * from './changes';
 export * from './changeRequest';
+export * from './answerExcerpt';

@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 // The writer over every Git host: each change goes to the writer of its config repo's host.
-import type { GitHostWriter } from './GitHost';
+import type { GitHostWriter, NewRepositoryOptions } from './GitHost';
 import type { ConfigRepoLocation } from './configRepoTypes';
 import type {
   AccessGrantResult,
@@ -155,10 +155,7 @@ export class ConfigRepoHostsWriter implements GitHostWriter {
 
   async createRepository(
     loc: ConfigRepoLocation,
-    options: {
-      description?: string;
-      visibility: 'private' | 'internal' | 'public';
-    },
+    options: NewRepositoryOptions,
   ): Promise<{ url: string; created: boolean }> {
     return this.of(loc).createRepository(loc, options);
   }

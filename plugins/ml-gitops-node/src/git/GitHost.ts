@@ -248,10 +248,7 @@ export interface GitHostWriter {
   repositoryExists(loc: ConfigRepoLocation): Promise<boolean>;
   createRepository(
     loc: ConfigRepoLocation,
-    options: {
-      description?: string;
-      visibility: 'private' | 'internal' | 'public';
-    },
+    options: NewRepositoryOptions,
   ): Promise<{ url: string; created: boolean }>;
   setDefaultBranch(loc: ConfigRepoLocation, branch: string): Promise<void>;
   /**
@@ -282,4 +279,15 @@ export interface GitHostWriter {
 export type GitHost = {
   reader: GitHostReader;
   writer: GitHostWriter;
+};
+
+/**
+ * A new config repo's description and who may see it
+ * ({@link GitHostWriter.createRepository}).
+ *
+ * @public
+ */
+export type NewRepositoryOptions = {
+  description?: string;
+  visibility: 'private' | 'internal' | 'public';
 };

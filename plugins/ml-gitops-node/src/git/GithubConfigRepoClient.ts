@@ -21,13 +21,11 @@ import {
   ScmIntegrationRegistry,
 } from '@backstage/integration';
 import { InputError, NotAllowedError } from '@backstage/errors';
-import type { GitHostRateLimitReport, GitHostReader } from './GitHost';
+import { ComposedGitHostReader } from './ComposedGitHostReader';
+import type { GitHostRateLimitReport } from './GitHost';
 import type {
-  BranchHeadsPrefetch,
-  CommitInfo,
   ConfigRepoLocation,
   GraphqlRateLimit,
-  PullRequestFacts,
   ValidatorCache,
 } from './configRepoTypes';
 import { FileAndCommitReads } from './fileAndCommitReads';
@@ -35,8 +33,9 @@ import { GithubRestReads } from './githubRestReads';
 import { GithubTransport, type FetchFn } from './githubTransport';
 import { GraphqlBranchHeads } from './graphqlBranchHeads';
 import { readMergedPullRequest } from './pullRequestReads';
-import { RateLimitRetryOptions } from './rateLimits';
+import { RateLimitRetryOptions, readerTransportOptions } from './rateLimits';
 import { readBranchHeads } from './restBranchHeads';
+import { parseConfigRepoUrl } from './configRepoUrl';
 
 /** Below this many GraphQL points left, the poller warns (once a window). */
 const LOW_GRAPHQL_POINTS = 200;
@@ -45,13 +44,13 @@ const LOW_GRAPHQL_POINTS = 200;
  * Reads config repos on GitHub (github.com or GitHub Enterprise) through
  * Backstage's `integrations.github` credentials. The branch heads of a
  * whole fleet are read in GraphQL queries of 100 repos
- * ({@link GithubConfigRepoClient.prefetchBranchHeads}); one repo alone costs
+ * ({@link GitHostReader.prefetchBranchHeads}); one repo alone costs
  * one conditional REST request (answered 304 when unchanged, which GitHub
  * does not count against the rate limit). File contents and commits are
  * cached by commit, which never changes.
  * @public
  */
-export class GithubConfigRepoClient implements GitHostReader {
+export class GithubConfigRepoClient extends ComposedGitHostReader {
   static fromIntegrations(options: {
     integrations: ScmIntegrationRegistry;
     cache: ValidatorCache;
@@ -76,15 +75,7 @@ export class GithubConfigRepoClient implements GitHostReader {
       options.credentialsProvider ??
         DefaultGithubCredentialsProvider.fromIntegrations(options.integrations),
       options.cache,
-      new GithubTransport({
-        fetch: options.fetch,
-        timeoutMs: options.timeoutMs ?? 15_000,
-        rateLimitRetry: {
-          maxWaitMs: 10_000,
-          maxRetries: 2,
-          ...options.rateLimitRetry,
-        },
-      }),
+      new GithubTransport(readerTransportOptions(options)),
       options.allowedOwners,
     );
   }
@@ -105,34 +96,42 @@ export class GithubConfigRepoClient implements GitHostReader {
     }
   >;
 
-  private readonly api: GithubRestReads;
-  private readonly graphql: GraphqlBranchHeads;
-  private readonly reads: FileAndCommitReads;
-
   private constructor(
     private readonly integrations: ScmIntegrationRegistry,
     credentials: GithubCredentialsProvider,
-    private readonly cache: ValidatorCache,
+    cache: ValidatorCache,
     transport: GithubTransport,
     private readonly allowedOwners?: string[],
   ) {
-    this.api = new GithubRestReads(credentials, transport);
-    this.graphql = new GraphqlBranchHeads(credentials, transport);
-    this.reads = new FileAndCommitReads(this.api);
-    this.graphqlRateLimits = this.graphql.graphqlRateLimits;
-    this.graphqlLimited = this.graphql.graphqlLimited;
+    const api = new GithubRestReads(credentials, transport);
+    const graphql = new GraphqlBranchHeads(credentials, transport);
+    const reads = new FileAndCommitReads(api);
+    super({
+      // GitHub lists branches sorted by name, at most 100 a page, and says
+      // in the `Link` header where the next page is (docs.github.com, "Using
+      // pagination in the REST API"): a repo with many `ml-gitops/…`
+      // branches has its `production` and `staging` on a later page, so
+      // every page is read, each conditionally with its own ETag; when every
+      // page answers 304 nothing changed and the cached heads are returned.
+      getBranchHeads: loc => readBranchHeads(api, cache, loc),
+      // Up to 100 repos in one GraphQL query (one rate-limit point per
+      // query, as GitHub charges a query without connections) instead of a
+      // REST request per repo, grouped by host and credentials (a GitHub App
+      // installation token covers one owner), in the order of `locs`.
+      prefetchBranchHeads: (locs, branches) =>
+        graphql.prefetchBranchHeads(locs, branches),
+      getFile: (loc, path, sha) => reads.getFile(loc, path, sha),
+      getCommit: (loc, sha) => reads.getCommit(loc, sha),
+      getMergedPullRequest: (loc, sha, baseRef) =>
+        readMergedPullRequest(api, loc, sha, baseRef),
+    });
+    this.graphqlRateLimits = graphql.graphqlRateLimits;
+    this.graphqlLimited = graphql.graphqlLimited;
   }
 
   /** Parses a config repo URL such as https://github.com/acme/fraud-detector-config. */
   locate(repoUrl: string): ConfigRepoLocation {
-    let url: URL;
-    try {
-      url = new URL(repoUrl);
-    } catch {
-      throw new InputError(
-        `The config repo "${repoUrl}" is not a URL; annotate the entity with e.g. ml-gitops/config-repo: https://github.com/acme/fraud-detector-config`,
-      );
-    }
+    const url = parseConfigRepoUrl(repoUrl);
     const integration = this.integrations.github.byHost(url.host);
     if (!integration && this.integrations.gitlab.byHost(url.host)) {
       throw new InputError(
@@ -176,60 +175,6 @@ export class GithubConfigRepoClient implements GitHostReader {
       repo,
       apiBaseUrl: apiBaseUrl.replace(/\/+$/, ''),
     };
-  }
-
-  /**
-   * The head commit of every branch. GitHub lists branches sorted by name,
-   * at most 100 a page, and says in the `Link` header where the next page is
-   * (docs.github.com, "Using pagination in the REST API"): a repo with many
-   * `ml-gitops/…` branches has its `production` and `staging` on a later
-   * page, so every page is read. Each page is asked conditionally with its
-   * own ETag; when every page answers 304 nothing changed and the cached
-   * heads are returned.
-   */
-  async getBranchHeads(
-    loc: ConfigRepoLocation,
-  ): Promise<{ heads: Record<string, string>; changed: boolean }> {
-    return readBranchHeads(this.api, this.cache, loc);
-  }
-
-  /**
-   * Starts reading the heads of `branches` in every repo of `locs` through
-   * GitHub's GraphQL API, up to 100 repos in one query (one rate-limit point
-   * per query, as GitHub charges a query without connections) instead of a
-   * REST request per repo. Returns at once; each repo's promise settles when
-   * its query has been answered. Repos are grouped by host and credentials
-   * (a GitHub App installation token covers one owner), and queries run in
-   * the order of `locs`, so the first repos are ready first.
-   */
-  prefetchBranchHeads(
-    locs: ConfigRepoLocation[],
-    branches: string[],
-  ): BranchHeadsPrefetch {
-    return this.graphql.prefetchBranchHeads(locs, branches);
-  }
-
-  /** A file's text at a commit, or null when the file does not exist there. */
-  async getFile(
-    loc: ConfigRepoLocation,
-    path: string,
-    sha: string,
-  ): Promise<string | null> {
-    return this.reads.getFile(loc, path, sha);
-  }
-
-  /** One commit (cached: commits never change). */
-  async getCommit(loc: ConfigRepoLocation, sha: string): Promise<CommitInfo> {
-    return this.reads.getCommit(loc, sha);
-  }
-
-  /** The merged pull request that brought a commit into `baseRef`, if any. */
-  async getMergedPullRequest(
-    loc: ConfigRepoLocation,
-    sha: string,
-    baseRef: string,
-  ): Promise<PullRequestFacts | undefined> {
-    return readMergedPullRequest(this.api, loc, sha, baseRef);
   }
 
   /**

@@ -20,7 +20,7 @@ import {
   GithubCredentialsProvider,
   ScmIntegrationRegistry,
 } from '@backstage/integration';
-import type { GitHostWriter } from './GitHost';
+import type { GitHostWriter, NewRepositoryOptions } from './GitHost';
 import type { ConfigRepoLocation } from './configRepoTypes';
 import { GithubTransport, type FetchFn } from './githubTransport';
 import { GithubWrites } from './githubWrites';
@@ -344,10 +344,7 @@ export class GithubConfigRepoWriter implements GitHostWriter {
    */
   async createRepository(
     loc: ConfigRepoLocation,
-    options: {
-      description?: string;
-      visibility: 'private' | 'internal' | 'public';
-    },
+    options: NewRepositoryOptions,
   ): Promise<{ url: string; created: boolean }> {
     return repository.createRepository(this.api, loc, options);
   }

@@ -22,7 +22,7 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { ByteBoundedCache } from '../cache/ByteBoundedCache';
 import type { CommitInfo, ConfigRepoLocation } from './configRepoTypes';
-import { boundedText } from './githubTransport';
+import { boundedText, type GithubAnswer } from './githubTransport';
 import { GithubRestReads } from './githubRestReads';
 
 /**
@@ -122,12 +122,7 @@ export function githubFileAndCommitSource(
       if (!response.ok) {
         throw api.failure(loc, `Reading ${path}@${sha}`, response);
       }
-      return boundedText(
-        response,
-        MAX_MANIFEST_BYTES,
-        manifestTooLarge(loc, path, sha),
-        message => new InputError(message),
-      ).catch(error => {
+      return manifestText(response, loc, path, sha).catch(error => {
         throw api.unanswered(loc, error);
       });
     },
@@ -172,15 +167,22 @@ export function githubFileAndCommitSource(
   };
 }
 
-/** The refusal of a manifest over {@link MAX_MANIFEST_BYTES}. */
-export function manifestTooLarge(
+/**
+ * A manifest's text from the host's answer; one over
+ * {@link MAX_MANIFEST_BYTES} is refused with an InputError that says so.
+ */
+export function manifestText(
+  answer: GithubAnswer,
   loc: ConfigRepoLocation,
   path: string,
   sha: string,
-): string {
-  return `${path}@${sha.slice(0, 12)} in ${loc.owner}/${
-    loc.repo
-  } is larger than ${
-    MAX_MANIFEST_BYTES / 1024
-  } KiB; a manifest must be smaller`;
+): Promise<string> {
+  return boundedText(
+    answer,
+    MAX_MANIFEST_BYTES,
+    `${path}@${sha.slice(0, 12)} in ${loc.owner}/${loc.repo} is larger than ${
+      MAX_MANIFEST_BYTES / 1024
+    } KiB; a manifest must be smaller`,
+    message => new InputError(message),
+  );
 }

@@ -15,6 +15,7 @@
  */
 
 import { Octokit } from '@octokit/core';
+import { answerExcerpt } from '@ml-gitops/plugin-ml-gitops-common';
 import { retry } from '@octokit/plugin-retry';
 import { RequestError } from '@octokit/request-error';
 import { ServiceUnavailableError } from '@backstage/errors';
@@ -242,11 +243,10 @@ export function checkedJson<T>(
   try {
     body = JSON.parse(text);
   } catch {
-    const flat = text.replace(/\s+/g, ' ').trim();
     throw new ServiceUnavailableError(
-      `${where} got an answer that is not JSON ("${
-        flat.length > 60 ? `${flat.slice(0, 60)}…` : flat
-      }"); ${options.notJsonCheck ?? options.check}`,
+      `${where} got an answer that is not JSON ("${answerExcerpt(text)}"); ${
+        options.notJsonCheck ?? options.check
+      }`,
     );
   }
   const ok =

@@ -16,6 +16,7 @@
 
 // What one HTTP answer to a GraphQL query says: its data, an error that names the cause, no GraphQL API on the host, or a rate limit.
 import { ServiceUnavailableError } from '@backstage/errors';
+import { answerExcerpt } from '@ml-gitops/plugin-ml-gitops-common';
 import { generalErrors, GraphqlError } from './branchHeadsQuery';
 import {
   answerMessage,
@@ -109,11 +110,10 @@ export async function readGraphqlAnswer(
   try {
     body = JSON.parse(text);
   } catch {
-    const flat = text.replace(/\s+/g, ' ').trim();
     return failed(
-      `${what} got an answer that is not JSON ("${
-        flat.length > 60 ? `${flat.slice(0, 60)}…` : flat
-      }"); check the apiBaseUrl of integrations.github for ${host}`,
+      `${what} got an answer that is not JSON ("${answerExcerpt(
+        text,
+      )}"); check the apiBaseUrl of integrations.github for ${host}`,
     );
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {

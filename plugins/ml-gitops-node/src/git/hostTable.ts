@@ -18,6 +18,7 @@ import { ScmIntegrationRegistry } from '@backstage/integration';
 import { InputError } from '@backstage/errors';
 import type { GitHost } from './GitHost';
 import type { ConfigRepoLocation } from './configRepoTypes';
+import { parseConfigRepoUrl } from './configRepoUrl';
 
 /** `a`, `a or b`, `a, b or c`. */
 export function either(words: string[]): string {
@@ -53,14 +54,7 @@ export class HostTable {
   }
 
   forUrl(repoUrl: string): HostKind {
-    let url: URL;
-    try {
-      url = new URL(repoUrl);
-    } catch {
-      throw new InputError(
-        `The config repo "${repoUrl}" is not a URL; annotate the entity with e.g. ml-gitops/config-repo: https://github.com/acme/fraud-detector-config`,
-      );
-    }
+    const url = parseConfigRepoUrl(repoUrl);
     return this.forHost(
       url.host,
       `${url.protocol}//${url.host}${url.pathname}`,

@@ -14,6 +14,8 @@
  * limitations under the License.
  */
 
+export { ComposedGitHostReader } from './ComposedGitHostReader';
+export type { GitHostReads } from './ComposedGitHostReader';
 export { GithubConfigRepoClient } from './GithubConfigRepoClient';
 export { countRequests } from './githubRestReads';
 export type { RequestMeter } from './githubRestReads';
@@ -47,6 +49,7 @@ export type {
   GitHostRateLimitReport,
   GitHostReader,
   GitHostWriter,
+  NewRepositoryOptions,
 } from './GitHost';
 export { rateLimitedUntil, sendWithRateLimitRetry } from './rateLimits';
 export type { RateLimitAnswer, RateLimitRetryOptions } from './rateLimits';

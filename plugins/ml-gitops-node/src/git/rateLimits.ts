@@ -171,3 +171,24 @@ export async function retryRateLimited(
     await sleep(wait);
   }
 }
+
+/**
+ * A config-repo reader's transport options: 15 s a request unless told
+ * otherwise, and a rate limit that lifts within 10 s waited for, twice at
+ * most; a longer one fails at once, so a poll cycle never stalls on it.
+ */
+export function readerTransportOptions(options: {
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+  rateLimitRetry?: RateLimitRetryOptions;
+}) {
+  return {
+    fetch: options.fetch,
+    timeoutMs: options.timeoutMs ?? 15_000,
+    rateLimitRetry: {
+      maxWaitMs: 10_000,
+      maxRetries: 2,
+      ...options.rateLimitRetry,
+    },
+  };
+}

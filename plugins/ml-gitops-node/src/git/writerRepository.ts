@@ -16,6 +16,7 @@
 
 // The writer's repository set-up: creating a config repo, its default branch, branch protection and access for code owners.
 import type { ConfigRepoLocation } from './configRepoTypes';
+import type { NewRepositoryOptions } from './GitHost';
 import { GithubWrites, json } from './githubWrites';
 import type {
   AccessGrantResult,
@@ -110,10 +111,7 @@ export async function repositoryExists(
 export async function createRepository(
   api: GithubWrites,
   loc: ConfigRepoLocation,
-  options: {
-    description?: string;
-    visibility: 'private' | 'internal' | 'public';
-  },
+  options: NewRepositoryOptions,
 ): Promise<{ url: string; created: boolean }> {
   if (await repositoryExists(api, loc)) {
     return { url: loc.url, created: false };

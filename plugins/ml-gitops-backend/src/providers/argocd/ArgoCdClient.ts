@@ -17,6 +17,7 @@
 // One Argo CD instance's API: requests with the timeout, the session login, the version check.
 
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { answerExcerpt } from '@ml-gitops/plugin-ml-gitops-common';
 import { ServiceUnavailableError } from '@backstage/errors';
 import { ArgoCdInstanceConfig } from '../../config';
 import { headerDeadline } from '../../http/watchStreams';
@@ -35,12 +36,6 @@ export function parseArgoCdVersion(
   return match
     ? { major: Number(match[1]), minor: Number(match[2]) }
     : undefined;
-}
-
-/** The first characters of a body, for an error message. */
-export function excerpt(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 60 ? `${flat.slice(0, 60)}…` : flat;
 }
 
 export type FetchFn = typeof fetch;
@@ -126,7 +121,7 @@ export class ArgoCdClient {
       throw new ServiceUnavailableError(
         `${this.where} answered ${
           path.split('?')[0]
-        } with something that is not JSON ("${excerpt(
+        } with something that is not JSON ("${answerExcerpt(
           text,
         )}"); check that the url in mlGitops.argocd.instances points at the Argo CD API server`,
       );

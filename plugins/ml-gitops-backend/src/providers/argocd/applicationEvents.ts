@@ -18,7 +18,7 @@
 
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ServiceUnavailableError } from '@backstage/errors';
-import { LABEL_MODEL } from '@ml-gitops/plugin-ml-gitops-common';
+import { answerExcerpt, LABEL_MODEL } from '@ml-gitops/plugin-ml-gitops-common';
 import {
   LiveObservation,
   LiveObservationChanges,
@@ -32,7 +32,7 @@ import {
   WatchBackoff,
 } from '../../http/watchStreams';
 import { Application, WATCH_FIELDS } from './applications';
-import { ArgoCdClient, excerpt } from './ArgoCdClient';
+import { ArgoCdClient } from './ArgoCdClient';
 
 /**
  * Follows Argo CD's application event stream
@@ -128,7 +128,7 @@ export function watchApplicationEvents(options: {
         message = JSON.parse(payload);
       } catch {
         throw new ServiceUnavailableError(
-          `${where} sent an application event that is not JSON ("${excerpt(
+          `${where} sent an application event that is not JSON ("${answerExcerpt(
             payload,
           )}")`,
         );

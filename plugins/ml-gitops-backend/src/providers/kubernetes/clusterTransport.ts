@@ -17,6 +17,7 @@
 // Requests to one cluster's API server: the timeout, the JSON body, and errors that name the cluster.
 
 import { ServiceUnavailableError } from '@backstage/errors';
+import { answerExcerpt } from '@ml-gitops/plugin-ml-gitops-common';
 import { headerDeadline } from '../../http/watchStreams';
 import { KubernetesClusterRoute, proxyRefusal } from './clusterRoutes';
 
@@ -107,11 +108,10 @@ export class ClusterTransport {
     try {
       body = JSON.parse(text);
     } catch {
-      const flat = text.replace(/\s+/g, ' ').trim();
       throw new ServiceUnavailableError(
-        `${where} with something that is not JSON ("${
-          flat.length > 60 ? `${flat.slice(0, 60)}…` : flat
-        }"); check the url of this cluster in the kubernetes config`,
+        `${where} with something that is not JSON ("${answerExcerpt(
+          text,
+        )}"); check the url of this cluster in the kubernetes config`,
       );
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {

@@ -31,6 +31,7 @@ import {
 } from '../mlflow/artifacts';
 import { REJECTED_TAG, REJECTION_TAGS } from '../mlflow/deployable';
 import { checkedRejection } from '../mlflow/writes';
+import { rejectionBlockerMessage } from '../rejectionMessage';
 import { KubeflowClient } from './KubeflowClient';
 import { KubeflowModelArtifact, KubeflowModelVersion } from './types';
 import {
@@ -233,22 +234,16 @@ export function kubeflowRegistryVersion(
   }
   const rejection = kubeflowVersionRejection(v);
   if (rejection) {
-    const who = [rejection.by && `by ${rejection.by}`, rejection.at]
-      .filter(Boolean)
-      .join(', ');
-    const what =
-      rejection.reason !== undefined
-        ? `is rejected: ${JSON.stringify(rejection.reason)}`
-        : `carries the custom property ${
-            REJECTION_TAGS.status
-          }=${v.properties.tags[REJECTION_TAGS.status].trim()}`;
     blockers.push({
       kind: 'rejected',
-      message: `${id} ${what}${
-        who ? ` (${who})` : ''
-      }; un-reject it with ml-gitops:version:unreject (or delete its ${
-        REJECTION_TAGS.status
-      } custom property in the registry) before deploying it`,
+      message: rejectionBlockerMessage(
+        id,
+        rejection,
+        `${REJECTION_TAGS.status} custom property`,
+        `carries the custom property ${
+          REJECTION_TAGS.status
+        }=${v.properties.tags[REJECTION_TAGS.status].trim()}`,
+      ),
       forceable: false,
     });
   }

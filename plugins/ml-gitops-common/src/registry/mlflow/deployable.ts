@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { rejectionBlockerMessage } from '../rejectionMessage';
 import type { MlflowModelVersion } from './types';
 
 /**
@@ -98,22 +99,14 @@ export function modelVersionRejectionBlocker(
   if (!rejection) {
     return undefined;
   }
-  const who = [rejection.by && `by ${rejection.by}`, rejection.at]
-    .filter(Boolean)
-    .join(', ');
-  // Tagged by hand or by an evaluation pipeline, without ML GitOps' reason:
-  // the tag is what blocks, so it is named.
-  const what =
-    rejection.reason !== undefined
-      ? `is rejected: ${JSON.stringify(rejection.reason)}`
-      : `is tagged ${REJECTION_TAGS.status}=${version.tags[
-          REJECTION_TAGS.status
-        ].trim()}`;
-  return `${version.name} version ${version.version} ${what}${
-    who ? ` (${who})` : ''
-  }; un-reject it with ml-gitops:version:unreject (or delete its ${
-    REJECTION_TAGS.status
-  } tag in the registry) before deploying it`;
+  return rejectionBlockerMessage(
+    `${version.name} version ${version.version}`,
+    rejection,
+    `${REJECTION_TAGS.status} tag`,
+    `is tagged ${REJECTION_TAGS.status}=${version.tags[
+      REJECTION_TAGS.status
+    ].trim()}`,
+  );
 }
 
 /**

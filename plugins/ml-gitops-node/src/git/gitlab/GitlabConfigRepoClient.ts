@@ -22,17 +22,14 @@ import {
   ScmIntegrationRegistry,
 } from '@backstage/integration';
 import { InputError, NotAllowedError } from '@backstage/errors';
-import type { GitHostReader } from '../GitHost';
-import type {
-  BranchHeadsPrefetch,
-  CommitInfo,
-  ConfigRepoLocation,
-  PullRequestFacts,
-  ValidatorCache,
-} from '../configRepoTypes';
+import { ComposedGitHostReader } from '../ComposedGitHostReader';
+import type { ConfigRepoLocation, ValidatorCache } from '../configRepoTypes';
 import { FileAndCommitReads } from '../fileAndCommitReads';
 import type { FetchFn } from '../githubTransport';
-import type { RateLimitRetryOptions } from '../rateLimits';
+import {
+  readerTransportOptions,
+  type RateLimitRetryOptions,
+} from '../rateLimits';
 import { GitlabGraphqlHeads } from './gitlabGraphqlHeads';
 import {
   gitlabFileAndCommitSource,
@@ -41,6 +38,7 @@ import {
 } from './gitlabReads';
 import { GitlabApi } from './gitlabApi';
 import { GitlabTransport } from './gitlabTransport';
+import { parseConfigRepoUrl } from '../configRepoUrl';
 
 /**
  * Reads config repos on GitLab (gitlab.com or self-managed) through
@@ -49,7 +47,7 @@ import { GitlabTransport } from './gitlabTransport';
  * Files and commits are cached by commit, which never changes.
  * @public
  */
-export class GitlabConfigRepoClient implements GitHostReader {
+export class GitlabConfigRepoClient extends ComposedGitHostReader {
   /** A reader with the credentials of `integrations.gitlab`. */
   static fromIntegrations(options: {
     integrations: ScmIntegrationRegistry;
@@ -71,15 +69,7 @@ export class GitlabConfigRepoClient implements GitHostReader {
      */
     allowedOwners?: string[];
   }): GitlabConfigRepoClient {
-    const transport = new GitlabTransport({
-      fetch: options.fetch,
-      timeoutMs: options.timeoutMs ?? 15_000,
-      rateLimitRetry: {
-        maxWaitMs: 10_000,
-        maxRetries: 2,
-        ...options.rateLimitRetry,
-      },
-    });
+    const transport = new GitlabTransport(readerTransportOptions(options));
     return new GitlabConfigRepoClient(
       options.integrations,
       new GitlabApi(
@@ -95,20 +85,31 @@ export class GitlabConfigRepoClient implements GitHostReader {
     );
   }
 
-  private readonly reads: FileAndCommitReads;
-  private readonly mergeRequests: GitlabMergeRequestReads;
-  private readonly graphql: GitlabGraphqlHeads;
-
   private constructor(
     private readonly integrations: ScmIntegrationRegistry,
-    private readonly api: GitlabApi,
+    api: GitlabApi,
     transport: GitlabTransport,
-    private readonly cache: ValidatorCache,
+    cache: ValidatorCache,
     private readonly allowedOwners?: string[],
   ) {
-    this.reads = new FileAndCommitReads(gitlabFileAndCommitSource(api));
-    this.mergeRequests = new GitlabMergeRequestReads(api);
-    this.graphql = new GitlabGraphqlHeads(api, transport);
+    const reads = new FileAndCommitReads(gitlabFileAndCommitSource(api));
+    const mergeRequests = new GitlabMergeRequestReads(api);
+    const graphql = new GitlabGraphqlHeads(api, transport);
+    super({
+      // Every page of GitLab's branch list.
+      getBranchHeads: loc => readGitlabBranchHeads(api, cache, loc),
+      // 50 projects a GraphQL query (fewer where GitLab finds the query too
+      // complex); a project settles to `undefined` where GraphQL cannot
+      // answer (a GitLab before 17.10, no such project, a rate limit), and
+      // the caller reads its REST list.
+      prefetchBranchHeads: (locs, branches) => graphql.prefetch(locs, branches),
+      getFile: (loc, path, sha) => reads.getFile(loc, path, sha),
+      // A commit's author is the Git author's name: GitLab has no account
+      // for it.
+      getCommit: (loc, sha) => reads.getCommit(loc, sha),
+      getMergedPullRequest: (loc, sha, baseRef) =>
+        mergeRequests.read(loc, sha, baseRef),
+    });
   }
 
   /**
@@ -120,50 +121,6 @@ export class GitlabConfigRepoClient implements GitHostReader {
   locate(repoUrl: string): ConfigRepoLocation {
     return locateGitlabProject(this.integrations, repoUrl, this.allowedOwners);
   }
-
-  /** The head commit of every branch (every page of GitLab's list). */
-  async getBranchHeads(
-    loc: ConfigRepoLocation,
-  ): Promise<{ heads: Record<string, string>; changed: boolean }> {
-    return readGitlabBranchHeads(this.api, this.cache, loc);
-  }
-
-  /**
-   * Starts reading the heads of `branches` of every project of `locs`
-   * through GitLab's GraphQL API, 50 projects a query (fewer where GitLab
-   * finds the query too complex); a project settles
-   * to `undefined` where GraphQL cannot answer (a GitLab before 17.10, no
-   * such project, a rate limit), and the caller reads its REST list.
-   */
-  prefetchBranchHeads(
-    locs: ConfigRepoLocation[],
-    branches: string[],
-  ): BranchHeadsPrefetch {
-    return this.graphql.prefetch(locs, branches);
-  }
-
-  /** A file's text at a commit, or null when the file does not exist there. */
-  async getFile(
-    loc: ConfigRepoLocation,
-    path: string,
-    sha: string,
-  ): Promise<string | null> {
-    return this.reads.getFile(loc, path, sha);
-  }
-
-  /** One commit (cached); its author is the Git author's name, as GitLab has no account for it. */
-  async getCommit(loc: ConfigRepoLocation, sha: string): Promise<CommitInfo> {
-    return this.reads.getCommit(loc, sha);
-  }
-
-  /** The merged merge request that brought a commit into `baseRef`, if any. */
-  async getMergedPullRequest(
-    loc: ConfigRepoLocation,
-    sha: string,
-    baseRef: string,
-  ): Promise<PullRequestFacts | undefined> {
-    return this.mergeRequests.read(loc, sha, baseRef);
-  }
 }
 
 /** {@link GitlabConfigRepoClient.locate}, shared with the writer. */
@@ -172,14 +129,10 @@ export function locateGitlabProject(
   repoUrl: string,
   allowedOwners?: string[],
 ): ConfigRepoLocation {
-  let url: URL;
-  try {
-    url = new URL(repoUrl);
-  } catch {
-    throw new InputError(
-      `The config repo "${repoUrl}" is not a URL; annotate the entity with e.g. ml-gitops/config-repo: https://gitlab.com/acme/fraud-detector-config`,
-    );
-  }
+  const url = parseConfigRepoUrl(
+    repoUrl,
+    'https://gitlab.com/acme/fraud-detector-config',
+  );
   const integration = integrations.gitlab.byHost(url.host);
   if (!integration) {
     throw new InputError(

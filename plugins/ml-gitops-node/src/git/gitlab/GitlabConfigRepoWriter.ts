@@ -20,7 +20,7 @@ import {
   GitlabCredentialsProvider,
   ScmIntegrationRegistry,
 } from '@backstage/integration';
-import type { GitHostWriter } from '../GitHost';
+import type { GitHostWriter, NewRepositoryOptions } from '../GitHost';
 import type { ConfigRepoLocation } from '../configRepoTypes';
 import type {
   AccessGrantResult,
@@ -255,10 +255,7 @@ export class GitlabConfigRepoWriter implements GitHostWriter {
   /** Creates the project in its group or user namespace, empty. */
   async createRepository(
     loc: ConfigRepoLocation,
-    options: {
-      description?: string;
-      visibility: 'private' | 'internal' | 'public';
-    },
+    options: NewRepositoryOptions,
   ): Promise<{ url: string; created: boolean }> {
     return this.project.createRepository(loc, options);
   }

@@ -15,8 +15,7 @@
  */
 
 // The reads of one GitLab project: branch heads over REST, files and commits (cached by FileAndCommitReads), and the merged merge request of a commit with its approvers.
-import { InputError, ServiceUnavailableError } from '@backstage/errors';
-import { MAX_MANIFEST_BYTES } from '@ml-gitops/plugin-ml-gitops-common';
+import { ServiceUnavailableError } from '@backstage/errors';
 import type {
   CommitInfo,
   ConfigRepoLocation,
@@ -24,8 +23,8 @@ import type {
   ValidatorCache,
 } from '../configRepoTypes';
 import type { FileAndCommitSource } from '../fileAndCommitReads';
-import { manifestTooLarge } from '../fileAndCommitReads';
-import { answerText, boundedText, discard } from '../githubTransport';
+import { manifestText } from '../fileAndCommitReads';
+import { answerText, discard } from '../githubTransport';
 import { GitlabApi } from './gitlabApi';
 
 /** A user as GitLab's APIs embed one (docs.gitlab.com "Users API"). */
@@ -107,12 +106,7 @@ export function gitlabFileAndCommitSource(api: GitlabApi): FileAndCommitSource {
         throw api.failure(loc, what, { ...answer, data: text });
       }
       if (!answer.ok) throw await api.refusal(loc, what, answer);
-      return boundedText(
-        answer,
-        MAX_MANIFEST_BYTES,
-        manifestTooLarge(loc, path, sha),
-        message => new InputError(message),
-      ).catch(error => {
+      return manifestText(answer, loc, path, sha).catch(error => {
         throw api.unanswered(loc, error);
       });
     },

@@ -16,6 +16,7 @@
 
 // The GitLab writer's project set-up: creating a project, its default branch, branch protection with approval rules, and access for code owners.
 import { NotAllowedError } from '@backstage/errors';
+import type { NewRepositoryOptions } from '../GitHost';
 import type { ConfigRepoLocation } from '../configRepoTypes';
 import type {
   AccessGrantResult,
@@ -77,10 +78,7 @@ export class GitlabProjectWrites {
    */
   async createRepository(
     loc: ConfigRepoLocation,
-    options: {
-      description?: string;
-      visibility: 'private' | 'internal' | 'public';
-    },
+    options: NewRepositoryOptions,
   ): Promise<{ url: string; created: boolean }> {
     if (await this.repositoryExists(loc)) {
       return { url: loc.url, created: false };

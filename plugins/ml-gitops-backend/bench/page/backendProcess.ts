@@ -1,0 +1,240 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/** The backend process, its event-loop probe and its HTTP API. */
+
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+import type { Pinning } from './machine';
+import { BENCH_DIR, log, POLL_TASK, ROOT, WORK } from './options';
+
+export type Backend = {
+  process: ChildProcess;
+  base: string;
+  logFile: string;
+  probeSocket: string;
+  stop(): Promise<void>;
+};
+
+export function startBackend(
+  pinning: Pinning,
+  port: number,
+  configFile: string,
+  bundleDir?: string,
+): Backend {
+  const logFile = path.join(WORK, 'backend.log');
+  const out = fs.openSync(logFile, 'a');
+  const probeSocket = path.join(WORK, 'probe.sock');
+  const probe = path.join(BENCH_DIR, 'eventLoopProbe.cjs');
+  let command: string[];
+  let cwd: string;
+  let env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ML_GITOPS_BENCH_PROBE: probeSocket,
+  };
+  if (bundleDir) {
+    cwd = bundleDir;
+    command = [
+      process.execPath,
+      '--require',
+      probe,
+      'packages/backend',
+      '--config',
+      'app-config.yaml',
+      '--config',
+      configFile,
+    ];
+    env = { ...env, NODE_ENV: 'production' };
+  } else {
+    cwd = path.join(ROOT, 'packages/backend');
+    command = [
+      process.execPath,
+      require.resolve('@backstage/cli/bin/backstage-cli'),
+      'package',
+      'start',
+      '--require',
+      probe,
+      '--config',
+      path.join(ROOT, 'app-config.yaml'),
+      '--config',
+      configFile,
+    ];
+    delete env.NODE_ENV;
+  }
+  const [executable, ...rest] = [...pinning.backend, ...command];
+  log(
+    `$ (cd ${path.relative(ROOT, cwd) || cwd} && ${[executable, ...rest].join(
+      ' ',
+    )}) > ${logFile}`,
+  );
+  // A process group of its own, so stopping it stops backstage-cli's child.
+  const child = spawn(executable, rest, {
+    cwd,
+    env,
+    stdio: ['ignore', out, out],
+    detached: true,
+  });
+  const exited = new Promise<void>(resolve =>
+    child.once('exit', () => resolve()),
+  );
+  // Never outlives the benchmark, whatever ends it.
+  process.once('exit', () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+  return {
+    process: child,
+    base: `http://localhost:${port}`,
+    logFile,
+    probeSocket,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      process.kill(-child.pid!, 'SIGTERM');
+      const killed = await Promise.race([
+        exited.then(() => true),
+        sleep(15_000).then(() => false),
+      ]);
+      if (!killed) process.kill(-child.pid!, 'SIGKILL');
+    },
+  };
+}
+
+export type ProbeReading = {
+  pid: number;
+  eventLoop: { p50Ms: number; p99Ms: number; maxMs: number; meanMs: number };
+  gc: { count: number; maxMs: number; totalMs: number; over100Ms: number };
+  rssBytes: number;
+};
+
+function askProbe(
+  socketPath: string,
+  method: 'GET' | 'POST',
+  urlPath: string,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath, method, path: urlPath }, res => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', chunk => {
+        body += chunk;
+      });
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export const readProbe = async (b: Backend) =>
+  JSON.parse(await askProbe(b.probeSocket, 'GET', '/')) as ProbeReading;
+export const resetProbe = async (b: Backend) => {
+  await askProbe(b.probeSocket, 'POST', '/reset');
+};
+
+// HTTP against the backend
+
+export type Api = {
+  pool: Pool;
+  token: string;
+  get(pathAndQuery: string): Promise<{ status: number; body: string }>;
+};
+
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  backend: Backend,
+  attempt: () => Promise<T | undefined>,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (backend.process.exitCode !== null) {
+      throw new Error(
+        `the backend exited (code ${backend.process.exitCode}) while waiting for ${what}; log: ${backend.logFile}`,
+      );
+    }
+    const value = await attempt().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > until)
+      throw new Error(`timed out waiting for ${what}; log: ${backend.logFile}`);
+    await sleep(1000);
+  }
+}
+
+export async function connect(backend: Backend): Promise<Api> {
+  const pool = new Pool(backend.base, { connections: 16, pipelining: 1 });
+  const raw = async (
+    method: 'GET' | 'POST',
+    pathAndQuery: string,
+    headers: Record<string, string>,
+  ) => {
+    const response = await pool.request({
+      method,
+      path: pathAndQuery,
+      headers,
+    });
+    return { status: response.statusCode, body: await response.body.text() };
+  };
+  const readiness = await waitFor(
+    'readiness',
+    10 * 60_000,
+    backend,
+    async () => {
+      const r = await raw('GET', '/.backstage/health/v1/readiness', {});
+      return r.status === 200 ? true : undefined;
+    },
+  );
+  void readiness;
+  // The app's sign-in as guest.
+  const signIn = await raw('POST', '/api/auth/guest/refresh', {
+    'x-requested-with': 'XMLHttpRequest',
+  });
+  if (signIn.status !== 200) {
+    throw new Error(`guest sign-in answered ${signIn.status}: ${signIn.body}`);
+  }
+  const token = JSON.parse(signIn.body).backstageIdentity.token as string;
+  const auth = { authorization: `Bearer ${token}` };
+  return { pool, token, get: p => raw('GET', p, auth) };
+}
+
+export type TaskState = {
+  status: 'running' | 'idle';
+  startsAt?: string;
+  startedAt?: string;
+  lastRunEndedAt?: string;
+};
+
+export async function pollTask(api: Api): Promise<TaskState> {
+  const r = await api.get('/api/ml-gitops/.backstage/scheduler/v1/tasks');
+  if (r.status !== 200)
+    throw new Error(`the scheduler's task list answered ${r.status}`);
+  const task = (
+    JSON.parse(r.body).tasks as Array<{
+      taskId: string;
+      taskState: TaskState | null;
+    }>
+  ).find(t => t.taskId === POLL_TASK);
+  if (!task?.taskState) throw new Error(`no state for the task ${POLL_TASK}`);
+  return task.taskState;
+}

@@ -1,0 +1,145 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/** The load generator and the measured windows around it. */
+
+import { performance } from 'node:perf_hooks';
+import { scaleModelName } from 'sandbox';
+import type { Api, Backend } from './backendProcess';
+import { readProbe, resetProbe, ProbeReading } from './backendProcess';
+import type { startSandbox } from './fleet';
+import { processCpuMs, processRssMb } from './machine';
+import { ENVIRONMENTS, MODELS } from './options';
+import { diff, upstream, Upstream } from './upstream';
+
+export type Samples = { requests: number[]; views: number[]; errors: string[] };
+
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  const index = Math.min(
+    sorted.length - 1,
+    Math.max(0, Math.ceil((p / 100) * sorted.length) - 1),
+  );
+  return sorted[index];
+}
+
+let viewCounter = 0;
+
+/** Closed-loop clients sending page views until `done()` says stop. */
+export async function load(
+  api: Api,
+  concurrency: number,
+  done: () => boolean,
+): Promise<Samples> {
+  const samples: Samples = { requests: [], views: [], errors: [] };
+  const refs = Array.from(
+    { length: MODELS },
+    (_, i) => `component:default/${scaleModelName(i)}`,
+  );
+  const client = async () => {
+    while (!done()) {
+      const n = viewCounter++;
+      const ref = encodeURIComponent(refs[(n * 7919) % refs.length]);
+      const environment = ENVIRONMENTS[n % ENVIRONMENTS.length];
+      const t0 = performance.now();
+      const deployments = await api.get(
+        `/api/ml-gitops/v1/deployments?entityRef=${ref}`,
+      );
+      const t1 = performance.now();
+      const history = await api.get(
+        `/api/ml-gitops/v1/history?entityRef=${ref}&environment=${environment}&limit=100`,
+      );
+      const t2 = performance.now();
+      samples.requests.push(t1 - t0, t2 - t1);
+      samples.views.push(t2 - t0);
+      for (const [what, r] of [
+        ['deployments', deployments],
+        ['history', history],
+      ] as const) {
+        if (r.status !== 200 && samples.errors.length < 5) {
+          samples.errors.push(`${what} ${r.status}: ${r.body.slice(0, 200)}`);
+        }
+      }
+      if (n % 500 === 0 && deployments.status === 200) {
+        const body = JSON.parse(deployments.body) as {
+          environments?: unknown[];
+        };
+        if (body.environments?.length !== ENVIRONMENTS.length) {
+          samples.errors.push(
+            `deployments without ${
+              ENVIRONMENTS.length
+            } environments: ${deployments.body.slice(0, 200)}`,
+          );
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, client));
+  return samples;
+}
+
+export type Window = {
+  label: string;
+  kind: 'idle' | 'cycle';
+  concurrency: number;
+  seconds: number;
+  views: number;
+  requests: number[];
+  errors: string[];
+  cpuMs: number;
+  rssMaxMb: number;
+  probe: ProbeReading;
+  upstream: Upstream;
+  cycleWallMs?: number;
+};
+
+/** Runs `body` as a measured window: CPU, RSS, probe, upstream requests. */
+export async function measure(
+  backend: Backend,
+  pid: number,
+  sandbox: Awaited<ReturnType<typeof startSandbox>>,
+  body: (
+    sampleRss: () => void,
+  ) => Promise<{ samples?: Samples; cycleWallMs?: number }>,
+): Promise<Omit<Window, 'label' | 'kind' | 'concurrency'>> {
+  const countsBefore = await sandbox.counts();
+  await resetProbe(backend);
+  let rssMaxMb = processRssMb(pid);
+  const sampleRss = () => {
+    rssMaxMb = Math.max(rssMaxMb, processRssMb(pid));
+  };
+  const rssTimer = setInterval(sampleRss, 500);
+  const cpu0 = processCpuMs(pid);
+  const t0 = performance.now();
+  const { samples, cycleWallMs } = await body(sampleRss).finally(() =>
+    clearInterval(rssTimer),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const cpuMs = processCpuMs(pid) - cpu0;
+  const probe = await readProbe(backend);
+  const counts = diff(await sandbox.counts(), countsBefore);
+  return {
+    seconds,
+    views: samples?.views.length ?? 0,
+    requests: (samples?.requests ?? []).sort((a, b) => a - b),
+    errors: samples?.errors ?? [],
+    cpuMs,
+    rssMaxMb,
+    probe,
+    upstream: upstream(counts),
+    cycleWallMs,
+  };
+}

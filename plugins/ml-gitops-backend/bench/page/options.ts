@@ -1,0 +1,66 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/** The page benchmark's options, targets and output helpers. */
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { flag, option } from '../cliOptions';
+
+export const ENVIRONMENTS = ['dev', 'staging', 'production'] as const;
+export const POLL_TASK = 'ml-gitops-poll';
+
+/** The targets of issue #15. */
+export const TARGETS = {
+  viewsPerSecondC10: 600,
+  cpuPerRequestMs: 1.5,
+  p99C1Ms: 10,
+  p99C10Ms: 40,
+  eventLoopStallMs: 50,
+  gcPauseMs: 100,
+  rssOverNotPollingMb: 200,
+  coldCycleSeconds: 20,
+  fleetPageLimit: 500,
+};
+
+function wholeNumber(name: string, fallback: number, min: number): number {
+  const value = Number(option(name, String(fallback)));
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`${name} must be a whole number ≥ ${min}, got ${value}`);
+  }
+  return value;
+}
+export const DEV = flag('--dev');
+export const SKIP_BUILD = flag('--skip-build');
+export const NO_FAIL = flag('--no-fail');
+export const KEEP = flag('--keep');
+export const MODELS = wholeNumber('--models', 3334, 1);
+export const CYCLES = wholeNumber('--cycles', 2, 1);
+export const IDLE_SECONDS = wholeNumber('--idle-seconds', 12, 2);
+export const CONCURRENCIES = [1, 10];
+
+export const ROOT = path.resolve(__dirname, '../../../..');
+/** bench/: the emulators and the event-loop probe. */
+export const BENCH_DIR = path.resolve(__dirname, '..');
+export const WORK = fs.mkdtempSync(
+  path.join(os.tmpdir(), 'ml-gitops-page-bench-'),
+);
+
+export const log = (message: string) => console.log(message);
+export const round = (n: number, digits = 1) =>
+  Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+export const thousands = (n: number) => Math.round(n).toLocaleString('en-US');
