@@ -36,7 +36,12 @@
  * the approver and the Merge button (GitLab's REST API, as those people).
  */
 import { test, expect, type APIRequestContext } from '@playwright/test';
-import { BACKEND, backendPollIntervalMs, signIn } from './helpers';
+import {
+  BACKEND,
+  SANDBOX_ADMIN,
+  backendPollIntervalMs,
+  signIn,
+} from './helpers';
 import {
   guestToken,
   json,
@@ -297,7 +302,32 @@ test('a Kubeflow model on GitLab: create, deploy, promote with approval, roll ba
     }),
   );
   const mergedAt = Date.now();
-  await merge(request, deploy, await pipelinePassed(request, deploy));
+  const deployMerge = await merge(
+    request,
+    deploy,
+    await pipelinePassed(request, deploy),
+  );
+  // GitLab's push hook of the merge reached the backend's events endpoint
+  // (GitLab sends it after the merge answered)
+  let delivery: Json | undefined;
+  await expect
+    .poll(
+      async () => {
+        const { gitlabDeliveries } = await json(
+          await request.get(`${SANDBOX_ADMIN}/_sandbox/webhooks`),
+        );
+        delivery = (gitlabDeliveries as Json[]).find(
+          d =>
+            d.payload.after === deployMerge &&
+            d.payload.ref === 'refs/heads/dev' &&
+            d.status !== undefined,
+        );
+        return delivery?.status;
+      },
+      { message: 'the push hook of the merge', timeout: 15_000 },
+    )
+    .toBeGreaterThanOrEqual(200);
+  expect(delivery!.status).toBeLessThan(300);
   await waitServing(
     request,
     token,
