@@ -21,21 +21,41 @@ import { Sandbox, startSandbox } from 'sandbox';
 
 /**
  * Starts the sandbox (on free ports, in a private folder) before the tests
- * of a file and stops it after them, with `model` registered in its MLflow
- * as version 1 (auc 0.95, registered an hour ago). The tests read the
- * running sandbox through the returned function.
+ * of a file, seeds it further with `seed`, and stops it after them. The
+ * tests read the running sandbox through the returned function.
  */
-export function useSandboxWithModel(model: string): () => Sandbox {
+export function useSandbox(
+  name: string,
+  seed: (sandbox: Sandbox) => void = () => {},
+): () => Sandbox {
   let sandbox: Sandbox | undefined;
   let tmp: string | undefined;
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), `ml-gitops-${model}-`));
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), `ml-gitops-${name}-`));
     sandbox = await startSandbox({
       ports: { git: 0, argocd: 0, kubernetes: 0, mlflow: 0, admin: 0 },
       dataDir: path.join(tmp, 'data'),
       reconcileIntervalSeconds: 3600,
       log: () => {},
     });
+    seed(sandbox);
+  }, 180_000);
+  afterAll(async () => {
+    await sandbox?.stop();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  }, 60_000);
+  return () => {
+    if (!sandbox) throw new Error('the sandbox is not started yet');
+    return sandbox;
+  };
+}
+
+/**
+ * {@link useSandbox} with `model` registered in its MLflow as version 1
+ * (auc 0.95, registered an hour ago).
+ */
+export function useSandboxWithModel(model: string): () => Sandbox {
+  return useSandbox(model, sandbox =>
     sandbox.current().mlflow.registerVersion({
       model,
       team: 'risk-ml',
@@ -47,14 +67,6 @@ export function useSandboxWithModel(model: string): () => Sandbox {
       aliases: [],
       description: '',
       metrics: { auc: 0.95 },
-    });
-  }, 180_000);
-  afterAll(async () => {
-    await sandbox?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  }, 60_000);
-  return () => {
-    if (!sandbox) throw new Error('the sandbox is not started yet');
-    return sandbox;
-  };
+    }),
+  );
 }

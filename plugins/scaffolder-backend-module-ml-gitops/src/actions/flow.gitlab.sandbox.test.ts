@@ -1,0 +1,68 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { SANDBOX_CREDENTIALS } from 'sandbox';
+import { changeFlowScenario } from '../__testUtils__/changeFlow';
+import { useSandbox } from '../__testUtils__/sandboxWithModel';
+import { sandboxGitlab } from '../__testUtils__/sandboxGitHosts';
+
+/*
+ * The GitLab twin of flow.sandbox.test.ts: the sandbox's GitLab project
+ * ml-platform/demand-forecaster-config, whose merge requests need their
+ * pipeline to succeed and, into production, a code owner's approval under
+ * the Production approval rule; its registry is the sandbox's Kubeflow
+ * Model Registry. Same story (__testUtils__/changeFlow.ts): every merge
+ * request is asked of git in GitLab's bare repository, approved and merged
+ * through GitLab's REST API, and served after Argo CD syncs.
+ */
+
+jest.setTimeout(600_000);
+
+const MODEL = 'demand-forecaster';
+const sandbox = useSandbox('flow-gitlab', s => {
+  for (const version of ['4', '5', '6', '7']) {
+    s.current().kubeflow.registerVersion({
+      model: MODEL,
+      version,
+      author: 'grace@example.com',
+      metrics: { auc: 0.9, latency_p95_ms: 40 },
+      artifact: {
+        uri: `s3://models/${MODEL}/${version}`,
+        modelFormatName: 'sklearn',
+        modelFormatVersion: '1',
+      },
+      registeredAt: Date.now() - 3600_000,
+    });
+  }
+});
+
+describe('deploy, promote and roll back under protected branches on GitLab', () => {
+  changeFlowScenario({
+    sandbox,
+    host: () =>
+      sandboxGitlab(sandbox(), 'ml-platform/demand-forecaster-config'),
+    model: MODEL,
+    registry: () => ({
+      name: 'kubeflow-default',
+      type: 'kubeflow',
+      url: sandbox().urls.kubeflow,
+      token: SANDBOX_CREDENTIALS.kubeflow.token,
+    }),
+    // the seed: dev and staging declare 3, production 2
+    production: '2',
+    versions: ['4', '5', '6', '7'],
+  });
+});
