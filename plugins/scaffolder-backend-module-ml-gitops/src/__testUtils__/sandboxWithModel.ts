@@ -70,3 +70,24 @@ export function useSandboxWithModel(model: string): () => Sandbox {
     }),
   );
 }
+
+/**
+ * {@link useSandbox} with `model` registered in its Kubeflow Model Registry
+ * as version 1 (auc 0.95, its artifact at s3://models/<model>/1).
+ */
+export function useSandboxWithKubeflowModel(model: string): () => Sandbox {
+  return useSandbox(model, sandbox => {
+    sandbox.current().kubeflow.registerVersion({
+      model,
+      version: '1',
+      author: 'grace@example.com',
+      metrics: { auc: 0.95 },
+      artifact: {
+        uri: `s3://models/${model}/1`,
+        modelFormatName: 'sklearn',
+        modelFormatVersion: '1',
+      },
+      registeredAt: Date.now() - 3600_000,
+    });
+  });
+}

@@ -17,7 +17,7 @@
 import { SANDBOX_CREDENTIALS } from 'sandbox';
 import { configRepoCreateScenario } from '../__testUtils__/createFlow';
 import { sandboxGitlab } from '../__testUtils__/sandboxGitHosts';
-import { useSandbox } from '../__testUtils__/sandboxWithModel';
+import { useSandboxWithKubeflowModel } from '../__testUtils__/sandboxWithModel';
 
 /*
  * The GitLab twin of configRepoCreate.sandbox.test.ts: the action creates
@@ -31,20 +31,7 @@ jest.setTimeout(300_000);
 
 const MODEL = 'credit-scorer';
 const PROJECT = `ml-platform/${MODEL}-config`;
-const sandbox = useSandbox('create-gitlab', s => {
-  s.current().kubeflow.registerVersion({
-    model: MODEL,
-    version: '1',
-    author: 'grace@example.com',
-    metrics: { auc: 0.95 },
-    artifact: {
-      uri: `s3://models/${MODEL}/1`,
-      modelFormatName: 'sklearn',
-      modelFormatVersion: '1',
-    },
-    registeredAt: Date.now() - 3600_000,
-  });
-});
+const sandbox = useSandboxWithKubeflowModel(MODEL);
 
 async function gitlab(p: string) {
   const res = await fetch(
