@@ -42,6 +42,11 @@ import {
 
 const MANIFEST = 'deploy/model.yaml';
 const CHECK = 'ml-gitops/validate';
+const LABELS: Record<string, string> = {
+  'ml-gitops:deploy': 'ml-gitops/deploy',
+  'ml-gitops:promote': 'ml-gitops/promotion',
+  'ml-gitops:rollback': 'ml-gitops/rollback',
+};
 
 export type ChangeFlow = {
   sandbox: () => Sandbox;
@@ -107,7 +112,7 @@ export function changeFlowScenario(flow: ChangeFlow) {
 
   /** Runs an action; its outputs name the change the same way on every host. */
   async function run(
-    action: { handler(ctx: any): Promise<void> },
+    action: { id: string; handler(ctx: any): Promise<void> },
     input: Record<string, unknown>,
   ): Promise<Outputs> {
     const { ctx } = makeContext({ entityRef, ...input });
@@ -118,6 +123,7 @@ export function changeFlowScenario(flow: ChangeFlow) {
     );
     const change = await flow.host().change(outputs.pullRequestNumber);
     expect(change.url).toBe(outputs.pullRequestUrl);
+    expect(change.labels).toEqual([LABELS[action.id]]);
     expect(await flow.host().branchHead(outputs.branch)).toBe(change.head);
     return outputs;
   }
