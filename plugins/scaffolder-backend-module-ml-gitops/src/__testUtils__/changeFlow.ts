@@ -68,7 +68,10 @@ type Outputs = {
   method?: string;
 };
 
-export function changeFlowScenario(flow: ChangeFlow) {
+/** Runs the story on the host `flow` names; what it ended with. */
+export async function changeFlowScenario(
+  flow: ChangeFlow,
+): Promise<Record<string, string | null>> {
   const { model } = flow;
   const entityRef = 'component:default/fraud-detector';
 
@@ -167,90 +170,93 @@ export function changeFlowScenario(flow: ChangeFlow) {
     return served(target);
   }
 
-  it('keeps every change mergeable, one per change, and serves the right version at each step', async () => {
-    const { deploy, promote, rollback } = actions();
-    const host = flow.host();
-    const [v1, v2, v3, v4] = flow.versions;
-    const promotion = (source: string, target: string) => ({
-      sourceEnvironment: source,
-      targetEnvironment: target,
-      allowUnverifiedSource: true,
-    });
-    expect(await declared('production')).toBe(flow.production);
-
-    // dev moves on under an open change: running the change again moves its
-    // branch onto the new head in one step, and the change stays open (GitHub
-    // closes a pull request whose head ever equals its base).
-    const early = await run(deploy, { version: v1 });
-    await host.writeFile('dev', 'README.md', `The ${model}.\n`);
-    expect((await run(deploy, { version: v1 })).pullRequestNumber).toBe(
-      early.pullRequestNumber,
-    );
-    expect((await host.change(early.pullRequestNumber)).open).toBe(true);
-
-    // Three rounds: deploy to dev, promote to staging, then to production.
-    for (const version of [v1, v2, v3]) {
-      const devBefore = (await declared('dev'))!;
-      const d = await run(deploy, { version });
-      // Re-running the same change finds the same change request.
-      expect((await run(deploy, { version })).pullRequestNumber).toBe(
-        d.pullRequestNumber,
-      );
-      expect(await land(d, 'dev', devBefore, version)).toBe(version);
-
-      for (const [source, target] of [
-        ['dev', 'staging'],
-        ['staging', 'production'],
-      ]) {
-        const before = (await declared(target))!;
-        const p = await run(promote, promotion(source, target));
-        expect(
-          (await run(promote, promotion(source, target))).pullRequestNumber,
-        ).toBe(p.pullRequestNumber);
-        expect(await land(p, target, before, version)).toBe(version);
-      }
-    }
-
-    // Roll back production: v3 → v2, a revert of the last promotion; v3 is
-    // marked rejected in the registry.
-    const r1 = await run(rollback, {
-      environment: 'production',
-      reason: 'false positives on card-not-present traffic',
-    });
-    expect(r1).toMatchObject({ previousVersion: v2, method: 'revert' });
-    expect(await land(r1, 'production', v3, v2)).toBe(v2);
-
-    // Promoting the rejected v3 again is refused, quoting the reason.
-    await expect(
-      run(promote, promotion('staging', 'production')),
-    ).rejects.toThrow(/false positives on card-not-present traffic/);
-
-    // A new version goes through after the rollback.
-    const d4 = await run(deploy, { version: v4 });
-    expect(await land(d4, 'dev', v3, v4)).toBe(v4);
-    const s4 = await run(promote, promotion('dev', 'staging'));
-    expect(await land(s4, 'staging', v3, v4)).toBe(v4);
-    const p4 = await run(promote, promotion('staging', 'production'));
-    expect(await land(p4, 'production', v2, v4)).toBe(v4);
-
-    // Roll back twice: to v2, then past every version rolled back from to
-    // v1, never forward again.
-    const r2 = await run(rollback, {
-      environment: 'production',
-      reason: 'latency regression',
-    });
-    expect(r2).toMatchObject({ previousVersion: v2, method: 'revert' });
-    expect(await land(r2, 'production', v4, v2)).toBe(v2);
-    const r3 = await run(rollback, {
-      environment: 'production',
-      reason: 'drift in card-present scores',
-    });
-    expect(r3).toMatchObject({ previousVersion: v1, method: 'value' });
-    expect(await land(r3, 'production', v2, v1)).toBe(v1);
-
-    // Environment branches were never merged into each other.
-    expect(git('merge-base', '--is-ancestor', 'staging', 'production')).toBe(
-      undefined,
-    );
+  const { deploy, promote, rollback } = actions();
+  const host = flow.host();
+  const [v1, v2, v3, v4] = flow.versions;
+  const promotion = (source: string, target: string) => ({
+    sourceEnvironment: source,
+    targetEnvironment: target,
+    allowUnverifiedSource: true,
   });
+  expect(await declared('production')).toBe(flow.production);
+
+  // dev moves on under an open change: running the change again moves its
+  // branch onto the new head in one step, and the change stays open (GitHub
+  // closes a pull request whose head ever equals its base).
+  const early = await run(deploy, { version: v1 });
+  await host.writeFile('dev', 'README.md', `The ${model}.\n`);
+  expect((await run(deploy, { version: v1 })).pullRequestNumber).toBe(
+    early.pullRequestNumber,
+  );
+  expect((await host.change(early.pullRequestNumber)).open).toBe(true);
+
+  // Three rounds: deploy to dev, promote to staging, then to production.
+  for (const version of [v1, v2, v3]) {
+    const devBefore = (await declared('dev'))!;
+    const d = await run(deploy, { version });
+    // Re-running the same change finds the same change request.
+    expect((await run(deploy, { version })).pullRequestNumber).toBe(
+      d.pullRequestNumber,
+    );
+    expect(await land(d, 'dev', devBefore, version)).toBe(version);
+
+    for (const [source, target] of [
+      ['dev', 'staging'],
+      ['staging', 'production'],
+    ]) {
+      const before = (await declared(target))!;
+      const p = await run(promote, promotion(source, target));
+      expect(
+        (await run(promote, promotion(source, target))).pullRequestNumber,
+      ).toBe(p.pullRequestNumber);
+      expect(await land(p, target, before, version)).toBe(version);
+    }
+  }
+
+  // Roll back production: v3 → v2, a revert of the last promotion; v3 is
+  // marked rejected in the registry.
+  const r1 = await run(rollback, {
+    environment: 'production',
+    reason: 'false positives on card-not-present traffic',
+  });
+  expect(r1).toMatchObject({ previousVersion: v2, method: 'revert' });
+  expect(await land(r1, 'production', v3, v2)).toBe(v2);
+
+  // Promoting the rejected v3 again is refused, quoting the reason.
+  await expect(
+    run(promote, promotion('staging', 'production')),
+  ).rejects.toThrow(/false positives on card-not-present traffic/);
+
+  // A new version goes through after the rollback.
+  const d4 = await run(deploy, { version: v4 });
+  expect(await land(d4, 'dev', v3, v4)).toBe(v4);
+  const s4 = await run(promote, promotion('dev', 'staging'));
+  expect(await land(s4, 'staging', v3, v4)).toBe(v4);
+  const p4 = await run(promote, promotion('staging', 'production'));
+  expect(await land(p4, 'production', v2, v4)).toBe(v4);
+
+  // Roll back twice: to v2, then past every version rolled back from to
+  // v1, never forward again.
+  const r2 = await run(rollback, {
+    environment: 'production',
+    reason: 'latency regression',
+  });
+  expect(r2).toMatchObject({ previousVersion: v2, method: 'revert' });
+  expect(await land(r2, 'production', v4, v2)).toBe(v2);
+  const r3 = await run(rollback, {
+    environment: 'production',
+    reason: 'drift in card-present scores',
+  });
+  expect(r3).toMatchObject({ previousVersion: v1, method: 'value' });
+  expect(await land(r3, 'production', v2, v1)).toBe(v1);
+
+  // Environment branches were never merged into each other.
+  expect(git('merge-base', '--is-ancestor', 'staging', 'production')).toBe(
+    undefined,
+  );
+
+  // What serves at the end, in every environment.
+  return Object.fromEntries(
+    ['dev', 'staging', 'production'].map(e => [e, served(e)]),
+  );
 }

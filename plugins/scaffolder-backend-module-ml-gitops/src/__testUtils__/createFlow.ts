@@ -54,7 +54,10 @@ export type CreateFlow = {
   registry: () => { name: string } & Record<string, unknown>;
 };
 
-export function configRepoCreateScenario(flow: CreateFlow) {
+/** Runs the story on the host `flow` names; what it ended with. */
+export async function configRepoCreateScenario(
+  flow: CreateFlow,
+): Promise<string[]> {
   const { model } = flow;
 
   /** The config as app-config.sandbox.yaml wires it, on the sandbox's ports. */
@@ -92,105 +95,104 @@ export function configRepoCreateScenario(flow: CreateFlow) {
     return res.json();
   }
 
-  it('registers the Applications, and a sealed secret merged into secrets/ is applied and unsealed in the cluster', async () => {
-    const host = flow.host();
-    const config = actionsConfig();
-    const options = {
-      permissions: fakePermissions().service,
-      integrations: ScmIntegrations.fromConfig(config),
-      config: readMlGitopsActionsConfig(config, 'development'),
-      catalog: catalogServiceMock({ entities: [] }),
-    };
-    const action = createConfigRepoCreateAction(options);
-    const { ctx } = makeContext({
-      repoUrl: host.repoUrl,
-      model,
-      version: '1',
-      owners: flow.owners,
-    });
-    await action.handler(ctx);
-    expect(outputsOf(ctx)).toMatchObject({
-      remoteUrl: host.repoUrl,
-      defaultBranch: 'dev',
-      applications: ['dev', 'staging', 'production'].map(e => ({
-        name: `${model}-${e}`,
-        instance: 'main',
-        registration: 'created',
-      })),
-    });
-
-    // Argo CD answers the registered spec and has synced the branch.
-    const dev = await argo(`/api/v1/applications/${model}-dev`);
-    expect(dev.spec.sources.map((s: any) => s.path)).toEqual([
-      'deploy/chart',
-      'secrets',
-    ]);
-    const created = await host.branchHead('dev');
-    expect(dev.status.sync).toMatchObject({
-      status: 'Synced',
-      revisions: [created, created],
-    });
-    expect(
-      (await clusterState()).secrets.filter(s => s.namespace === 'ml-dev'),
-    ).toEqual([]);
-
-    // Registering again is a no-op: Argo CD holds this spec already.
-    const client = ArgoCdApplicationsClient.create(options.config.argocd![0]);
-    const committed = yaml.parse(
-      (await host.readFile('dev', 'argocd/dev.yaml'))!,
-    );
-    expect(
-      await registerApplication(client, committed, { replace: false }),
-    ).toBe('unchanged');
-
-    // A SealedSecret reaches dev (as the merge of a seal change would;
-    // written directly here) next to a YAML file the Application's include
-    // pattern leaves out.
-    const key = publicKeyFromPem(flow.sandbox().sealedSecrets.certificatePem);
-    const sealed = sealSecret({
-      key,
-      name: 'scorer-db',
-      namespace: 'ml-dev',
-      scope: 'strict',
-      data: { password: VALUE },
-    });
-    await host.writeFile('dev', 'secrets/scorer-db.sealed.yaml', sealed);
-    const head = await host.writeFile(
-      'dev',
-      'secrets/notes.yaml',
-      yaml.stringify({ ...yaml.parse(sealed), metadata: { name: 'not-me' } }),
-    );
-
-    // Argo CD refreshes (as the push webhook or its poll would) and syncs.
-    const synced = await argo(
-      `/api/v1/applications/${model}-dev?refresh=normal`,
-    );
-    expect(synced.status.sync).toMatchObject({
-      status: 'Synced',
-      revisions: [head, head],
-    });
-    expect(synced.status.operationState.syncResult.revisions).toEqual([
-      head,
-      head,
-    ]);
-    const { secrets, unsealFailures } = await clusterState();
-    expect(secrets.filter(s => s.namespace === 'ml-dev')).toEqual([
-      {
-        namespace: 'ml-dev',
-        name: 'scorer-db',
-        appliedBy: {
-          application: `${model}-dev`,
-          path: 'secrets/scorer-db.sealed.yaml',
-          revision: head,
-        },
-        data: { password: { sha256: sha256(VALUE), bytes: VALUE.length } },
-        createdAt: expect.any(String),
-      },
-    ]);
-    // notes.yaml is not *.sealed.yaml: never applied, so never tried
-    expect(unsealFailures).toEqual([]);
-    // staging's branch has no secret, so nothing was unsealed there
-    expect(secrets.filter(s => s.namespace === 'ml-staging')).toEqual([]);
-    expect(JSON.stringify(secrets)).not.toContain(VALUE);
+  const host = flow.host();
+  const config = actionsConfig();
+  const options = {
+    permissions: fakePermissions().service,
+    integrations: ScmIntegrations.fromConfig(config),
+    config: readMlGitopsActionsConfig(config, 'development'),
+    catalog: catalogServiceMock({ entities: [] }),
+  };
+  const action = createConfigRepoCreateAction(options);
+  const { ctx } = makeContext({
+    repoUrl: host.repoUrl,
+    model,
+    version: '1',
+    owners: flow.owners,
   });
+  await action.handler(ctx);
+  expect(outputsOf(ctx)).toMatchObject({
+    remoteUrl: host.repoUrl,
+    defaultBranch: 'dev',
+    applications: ['dev', 'staging', 'production'].map(e => ({
+      name: `${model}-${e}`,
+      instance: 'main',
+      registration: 'created',
+    })),
+  });
+
+  // Argo CD answers the registered spec and has synced the branch.
+  const dev = await argo(`/api/v1/applications/${model}-dev`);
+  expect(dev.spec.sources.map((s: any) => s.path)).toEqual([
+    'deploy/chart',
+    'secrets',
+  ]);
+  const created = await host.branchHead('dev');
+  expect(dev.status.sync).toMatchObject({
+    status: 'Synced',
+    revisions: [created, created],
+  });
+  expect(
+    (await clusterState()).secrets.filter(s => s.namespace === 'ml-dev'),
+  ).toEqual([]);
+
+  // Registering again is a no-op: Argo CD holds this spec already.
+  const client = ArgoCdApplicationsClient.create(options.config.argocd![0]);
+  const committed = yaml.parse(
+    (await host.readFile('dev', 'argocd/dev.yaml'))!,
+  );
+  expect(await registerApplication(client, committed, { replace: false })).toBe(
+    'unchanged',
+  );
+
+  // A SealedSecret reaches dev (as the merge of a seal change would;
+  // written directly here) next to a YAML file the Application's include
+  // pattern leaves out.
+  const key = publicKeyFromPem(flow.sandbox().sealedSecrets.certificatePem);
+  const sealed = sealSecret({
+    key,
+    name: 'scorer-db',
+    namespace: 'ml-dev',
+    scope: 'strict',
+    data: { password: VALUE },
+  });
+  await host.writeFile('dev', 'secrets/scorer-db.sealed.yaml', sealed);
+  const head = await host.writeFile(
+    'dev',
+    'secrets/notes.yaml',
+    yaml.stringify({ ...yaml.parse(sealed), metadata: { name: 'not-me' } }),
+  );
+
+  // Argo CD refreshes (as the push webhook or its poll would) and syncs.
+  const synced = await argo(`/api/v1/applications/${model}-dev?refresh=normal`);
+  expect(synced.status.sync).toMatchObject({
+    status: 'Synced',
+    revisions: [head, head],
+  });
+  expect(synced.status.operationState.syncResult.revisions).toEqual([
+    head,
+    head,
+  ]);
+  const { secrets, unsealFailures } = await clusterState();
+  expect(secrets.filter(s => s.namespace === 'ml-dev')).toEqual([
+    {
+      namespace: 'ml-dev',
+      name: 'scorer-db',
+      appliedBy: {
+        application: `${model}-dev`,
+        path: 'secrets/scorer-db.sealed.yaml',
+        revision: head,
+      },
+      data: { password: { sha256: sha256(VALUE), bytes: VALUE.length } },
+      createdAt: expect.any(String),
+    },
+  ]);
+  // notes.yaml is not *.sealed.yaml: never applied, so never tried
+  expect(unsealFailures).toEqual([]);
+  // staging's branch has no secret, so nothing was unsealed there
+  expect(secrets.filter(s => s.namespace === 'ml-staging')).toEqual([]);
+  expect(JSON.stringify(secrets)).not.toContain(VALUE);
+
+  // The Secrets unsealed in dev.
+  return secrets.filter(s => s.namespace === 'ml-dev').map(s => s.name);
 }

@@ -40,7 +40,10 @@ const VALUE = 'sandbox-flux-S3cret-9c21';
 const sha256 = (text: string) =>
   crypto.createHash('sha256').update(text).digest('hex');
 
-export function configRepoCreateFluxScenario(flow: CreateFlow) {
+/** Runs the story on the host `flow` names; what it ended with. */
+export async function configRepoCreateFluxScenario(
+  flow: CreateFlow,
+): Promise<string[][]> {
   const { model } = flow;
 
   /** The config as app-config.sandbox.yaml wires it, without Argo CD, on the sandbox's ports. */
@@ -86,137 +89,142 @@ export function configRepoCreateFluxScenario(flow: CreateFlow) {
     return res.json();
   }
 
-  it('applies the Flux objects, Flux deploys the model, and a sealed secret merged into secrets/ becomes a Secret', async () => {
-    const host = flow.host();
-    const config = rootConfig();
-    const options = {
-      permissions: fakePermissions().service,
-      integrations: ScmIntegrations.fromConfig(config),
-      config: readMlGitopsActionsConfig(config, 'development'),
-      catalog: catalogServiceMock({ entities: [] }),
-      rootConfig: config,
-    };
-    const action = createConfigRepoCreateAction(options);
-    // operator flux is the default: a Flux cluster and no Argo CD instance
-    const { ctx } = makeContext({
-      repoUrl: host.repoUrl,
-      model,
-      version: '1',
-      owners: flow.owners,
-    });
-    await action.handler(ctx);
-    const outputs = outputsOf(ctx).fluxObjects as any[];
-    expect(outputs).toHaveLength(9);
-    expect(outputs.every(o => o.registration === 'created')).toBe(true);
-
-    // The emulated Flux serves version 1 in every environment.
-    const deployments = (await state()).deployments.filter(
-      (d: any) => d.model === model,
-    );
-    expect(
-      deployments.map((d: any) => [d.environment, d.operator, d.liveVersion]),
-    ).toEqual([
-      ['dev', 'flux', '1'],
-      ['staging', 'flux', '1'],
-      ['production', 'flux', '1'],
-    ]);
-
-    // The Kubernetes API answers the applied objects; the backend's
-    // label selector finds the model's Kustomization first.
-    const listed = await kube(
-      `/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations?labelSelector=${encodeURIComponent(
-        `ml-gitops/model=${model},ml-gitops/environment=dev`,
-      )}`,
-    );
-    expect(listed.items.map((k: any) => k.metadata.name)).toEqual([
-      `${model}-dev`,
-    ]);
-    const devHead = deployments[0].appliedRevision;
-    expect(listed.items[0].status.lastAppliedRevision).toBe(
-      `dev@sha1:${devHead}`,
-    );
-    expect(listed.items[0].spec.postBuild.substitute).toEqual({
-      ml_gitops_environment: 'dev',
-      ml_gitops_namespace: 'ml-dev',
-    });
-    const secretsKs = await kube(
-      `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/${model}-dev-secrets`,
-    );
-    expect(secretsKs.spec).toMatchObject({
-      path: './secrets',
-      targetNamespace: 'ml-dev',
-    });
-
-    // Applying the committed objects again changes nothing.
-    const client = FluxRegistrationClient.fromConfig(config, 'sandbox');
-    const committed = yaml
-      .parseAllDocuments((await host.readFile('dev', 'flux/dev.yaml'))!)
-      .map(d => d.toJS());
-    for (const object of committed) {
-      expect(await client.apply(object)).toBe('unchanged');
-    }
-
-    // A SealedSecret reaches dev (as the merge of a seal change would).
-    const key = publicKeyFromPem(flow.sandbox().sealedSecrets.certificatePem);
-    const sealed = sealSecret({
-      key,
-      name: 'scorer-db',
-      namespace: 'ml-dev',
-      scope: 'strict',
-      data: { password: VALUE },
-    });
-    const head = await host.writeFile(
-      'dev',
-      'secrets/scorer-db.sealed.yaml',
-      sealed,
-    );
-
-    // Flux reconciles (as `flux reconcile kustomization` or its interval would).
-    await kube(
-      `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/${model}-dev`,
-      {
-        method: 'PATCH',
-        headers: { 'content-type': 'application/merge-patch+json' },
-        body: JSON.stringify({
-          metadata: {
-            annotations: {
-              'reconcile.fluxcd.io/requestedAt': new Date().toISOString(),
-            },
-          },
-        }),
-      },
-    );
-    let secrets: any[] = [];
-    for (let i = 0; i < 50; i++) {
-      secrets = (await state()).secrets.filter(
-        (s: any) => s.namespace === 'ml-dev',
-      );
-      if (secrets.length > 0) break;
-      await new Promise(r => setTimeout(r, 100));
-    }
-    expect(secrets).toEqual([
-      {
-        namespace: 'ml-dev',
-        name: 'scorer-db',
-        appliedBy: {
-          application: `${model}-dev-secrets`,
-          path: 'secrets/scorer-db.sealed.yaml',
-          revision: head,
-        },
-        data: { password: { sha256: sha256(VALUE), bytes: VALUE.length } },
-        createdAt: expect.any(String),
-      },
-    ]);
-    const after = await state();
-    expect(after.unsealFailures).toEqual([]);
-    expect(
-      after.deployments.find(
-        (d: any) => d.model === model && d.environment === 'dev',
-      ).appliedRevision,
-    ).toBe(head);
-    expect(
-      after.secrets.filter((s: any) => s.namespace === 'ml-staging'),
-    ).toEqual([]);
-    expect(JSON.stringify(after)).not.toContain(VALUE);
+  const host = flow.host();
+  const config = rootConfig();
+  const options = {
+    permissions: fakePermissions().service,
+    integrations: ScmIntegrations.fromConfig(config),
+    config: readMlGitopsActionsConfig(config, 'development'),
+    catalog: catalogServiceMock({ entities: [] }),
+    rootConfig: config,
+  };
+  const action = createConfigRepoCreateAction(options);
+  // operator flux is the default: a Flux cluster and no Argo CD instance
+  const { ctx } = makeContext({
+    repoUrl: host.repoUrl,
+    model,
+    version: '1',
+    owners: flow.owners,
   });
+  await action.handler(ctx);
+  const outputs = outputsOf(ctx).fluxObjects as any[];
+  expect(outputs).toHaveLength(9);
+  expect(outputs.every(o => o.registration === 'created')).toBe(true);
+
+  // The emulated Flux serves version 1 in every environment.
+  const deployments = (await state()).deployments.filter(
+    (d: any) => d.model === model,
+  );
+  expect(
+    deployments.map((d: any) => [d.environment, d.operator, d.liveVersion]),
+  ).toEqual([
+    ['dev', 'flux', '1'],
+    ['staging', 'flux', '1'],
+    ['production', 'flux', '1'],
+  ]);
+
+  // The Kubernetes API answers the applied objects; the backend's
+  // label selector finds the model's Kustomization first.
+  const listed = await kube(
+    `/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations?labelSelector=${encodeURIComponent(
+      `ml-gitops/model=${model},ml-gitops/environment=dev`,
+    )}`,
+  );
+  expect(listed.items.map((k: any) => k.metadata.name)).toEqual([
+    `${model}-dev`,
+  ]);
+  const devHead = deployments[0].appliedRevision;
+  expect(listed.items[0].status.lastAppliedRevision).toBe(
+    `dev@sha1:${devHead}`,
+  );
+  expect(listed.items[0].spec.postBuild.substitute).toEqual({
+    ml_gitops_environment: 'dev',
+    ml_gitops_namespace: 'ml-dev',
+  });
+  const secretsKs = await kube(
+    `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/${model}-dev-secrets`,
+  );
+  expect(secretsKs.spec).toMatchObject({
+    path: './secrets',
+    targetNamespace: 'ml-dev',
+  });
+
+  // Applying the committed objects again changes nothing.
+  const client = FluxRegistrationClient.fromConfig(config, 'sandbox');
+  const committed = yaml
+    .parseAllDocuments((await host.readFile('dev', 'flux/dev.yaml'))!)
+    .map(d => d.toJS());
+  for (const object of committed) {
+    expect(await client.apply(object)).toBe('unchanged');
+  }
+
+  // A SealedSecret reaches dev (as the merge of a seal change would).
+  const key = publicKeyFromPem(flow.sandbox().sealedSecrets.certificatePem);
+  const sealed = sealSecret({
+    key,
+    name: 'scorer-db',
+    namespace: 'ml-dev',
+    scope: 'strict',
+    data: { password: VALUE },
+  });
+  const head = await host.writeFile(
+    'dev',
+    'secrets/scorer-db.sealed.yaml',
+    sealed,
+  );
+
+  // Flux reconciles (as `flux reconcile kustomization` or its interval would).
+  await kube(
+    `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/${model}-dev`,
+    {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({
+        metadata: {
+          annotations: {
+            'reconcile.fluxcd.io/requestedAt': new Date().toISOString(),
+          },
+        },
+      }),
+    },
+  );
+  let secrets: any[] = [];
+  for (let i = 0; i < 50; i++) {
+    secrets = (await state()).secrets.filter(
+      (s: any) => s.namespace === 'ml-dev',
+    );
+    if (secrets.length > 0) break;
+    await new Promise(r => setTimeout(r, 100));
+  }
+  expect(secrets).toEqual([
+    {
+      namespace: 'ml-dev',
+      name: 'scorer-db',
+      appliedBy: {
+        application: `${model}-dev-secrets`,
+        path: 'secrets/scorer-db.sealed.yaml',
+        revision: head,
+      },
+      data: { password: { sha256: sha256(VALUE), bytes: VALUE.length } },
+      createdAt: expect.any(String),
+    },
+  ]);
+  const after = await state();
+  expect(after.unsealFailures).toEqual([]);
+  expect(
+    after.deployments.find(
+      (d: any) => d.model === model && d.environment === 'dev',
+    ).appliedRevision,
+  ).toBe(head);
+  expect(
+    after.secrets.filter((s: any) => s.namespace === 'ml-staging'),
+  ).toEqual([]);
+  expect(JSON.stringify(after)).not.toContain(VALUE);
+
+  // Where Flux deployed the model, and the version it served first.
+  return deployments.map((d: any) => [
+    d.environment,
+    d.operator,
+    d.liveVersion,
+  ]);
 }

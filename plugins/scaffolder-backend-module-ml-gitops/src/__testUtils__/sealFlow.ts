@@ -69,99 +69,100 @@ export async function unsealDigests(sandbox: Sandbox, sealedYaml: string) {
   return res.json();
 }
 
-export function sealSecretScenario(flow: {
+/** Runs the story on the host `flow` names; what it ended with. */
+export async function sealSecretScenario(flow: {
   sandbox: () => Sandbox;
   host: () => SandboxGitHost;
   model: string;
-}) {
-  it('seals with the served certificate, opens the change, lands it, and the controller unseals it', async () => {
-    const sandbox = flow.sandbox();
-    const host = flow.host();
-    const config = new ConfigReader({
-      integrations: host.integrations(),
-      // as app-config.sandbox.yaml wires it, on the sandbox's ports
-      mlGitops: {
-        sealedSecrets: { certificateUrl: `${sandbox.urls.admin}/v1/cert.pem` },
-      },
-    });
-    const action = createSealSecretAction({
-      permissions: fakePermissions().service,
-      integrations: ScmIntegrations.fromConfig(config),
-      // the demo's backend runs with NODE_ENV=development, which takes the
-      // sandbox's http URL
-      config: readMlGitopsActionsConfig(config, 'development'),
-      catalog: catalogServiceMock({
-        entities: [
-          fraudDetectorEntity({
-            'ml-gitops/model': flow.model,
-            'ml-gitops/config-repo': host.repoUrl,
-          }),
-        ],
-      }),
-    });
-    const { ctx, logs, checkpoints } = makeContext({
-      entityRef: 'component:default/fraud-detector',
-      environment: 'production',
-      name: `${flow.model}-db`,
-      namespace: 'ml-production',
-      key: 'password',
-      value: VALUE,
-    });
-    await action.handler(ctx);
-
-    const outputs = outputsOf(ctx) as {
-      pullRequestUrl: string;
-      pullRequestNumber: number;
-      branch: string;
-      path: string;
-    };
-    expect(outputs.path).toBe(`secrets/${flow.model}-db.sealed.yaml`);
-    expect(outputs.pullRequestUrl).toBe(
-      host.changeUrl(outputs.pullRequestNumber),
-    );
-    const change = await host.change(outputs.pullRequestNumber);
-    expect(change).toMatchObject({
-      open: true,
-      target: 'production',
-      url: outputs.pullRequestUrl,
-      labels: ['ml-gitops/secret'],
-    });
-    expect(await host.branchHead(outputs.branch)).toBe(change.head);
-    const sealedYaml = (await host.readFile(change.head, outputs.path))!;
-    expect(yaml.parse(sealedYaml).kind).toBe('SealedSecret');
-
-    // Git's word: the change holds production's head, merges cleanly and
-    // adds the SealedSecret only.
-    const base = await host.branchHead('production');
-    expect(host.git('merge-base', '--is-ancestor', base, change.head)).toBe('');
-    expect(host.git('merge-tree', '--write-tree', base, change.head)).toMatch(
-      /^[0-9a-f]{40}$/,
-    );
-    expect(host.git('diff', '--name-status', base, change.head)).toBe(
-      `A\t${outputs.path}`,
-    );
-    const merge = await host.pass(
-      outputs.pullRequestNumber,
-      'ml-gitops/validate',
-    );
-    expect(await host.readFile(merge, outputs.path)).toBe(sealedYaml);
-
-    expect(await verifyInCluster(sandbox, sealedYaml)).toBe(200);
-    expect(await unsealDigests(sandbox, sealedYaml)).toEqual({
-      ok: true,
-      name: `${flow.model}-db`,
-      namespace: 'ml-production',
-      scope: 'strict',
-      data: { password: { sha256: sha256(VALUE), bytes: VALUE.length } },
-    });
-    // The value is in none of the records of the task.
-    for (const record of [
-      sealedYaml,
-      logs.join('\n'),
-      JSON.stringify(outputs),
-      JSON.stringify([...checkpoints]),
-    ]) {
-      expect(record).not.toContain(VALUE);
-    }
+}): Promise<{ path: string; target: string }> {
+  const sandbox = flow.sandbox();
+  const host = flow.host();
+  const config = new ConfigReader({
+    integrations: host.integrations(),
+    // as app-config.sandbox.yaml wires it, on the sandbox's ports
+    mlGitops: {
+      sealedSecrets: { certificateUrl: `${sandbox.urls.admin}/v1/cert.pem` },
+    },
   });
+  const action = createSealSecretAction({
+    permissions: fakePermissions().service,
+    integrations: ScmIntegrations.fromConfig(config),
+    // the demo's backend runs with NODE_ENV=development, which takes the
+    // sandbox's http URL
+    config: readMlGitopsActionsConfig(config, 'development'),
+    catalog: catalogServiceMock({
+      entities: [
+        fraudDetectorEntity({
+          'ml-gitops/model': flow.model,
+          'ml-gitops/config-repo': host.repoUrl,
+        }),
+      ],
+    }),
+  });
+  const { ctx, logs, checkpoints } = makeContext({
+    entityRef: 'component:default/fraud-detector',
+    environment: 'production',
+    name: `${flow.model}-db`,
+    namespace: 'ml-production',
+    key: 'password',
+    value: VALUE,
+  });
+  await action.handler(ctx);
+
+  const outputs = outputsOf(ctx) as {
+    pullRequestUrl: string;
+    pullRequestNumber: number;
+    branch: string;
+    path: string;
+  };
+  expect(outputs.path).toBe(`secrets/${flow.model}-db.sealed.yaml`);
+  expect(outputs.pullRequestUrl).toBe(
+    host.changeUrl(outputs.pullRequestNumber),
+  );
+  const change = await host.change(outputs.pullRequestNumber);
+  expect(change).toMatchObject({
+    open: true,
+    target: 'production',
+    url: outputs.pullRequestUrl,
+    labels: ['ml-gitops/secret'],
+  });
+  expect(await host.branchHead(outputs.branch)).toBe(change.head);
+  const sealedYaml = (await host.readFile(change.head, outputs.path))!;
+  expect(yaml.parse(sealedYaml).kind).toBe('SealedSecret');
+
+  // Git's word: the change holds production's head, merges cleanly and
+  // adds the SealedSecret only.
+  const base = await host.branchHead('production');
+  expect(host.git('merge-base', '--is-ancestor', base, change.head)).toBe('');
+  expect(host.git('merge-tree', '--write-tree', base, change.head)).toMatch(
+    /^[0-9a-f]{40}$/,
+  );
+  expect(host.git('diff', '--name-status', base, change.head)).toBe(
+    `A\t${outputs.path}`,
+  );
+  const merge = await host.pass(
+    outputs.pullRequestNumber,
+    'ml-gitops/validate',
+  );
+  expect(await host.readFile(merge, outputs.path)).toBe(sealedYaml);
+
+  expect(await verifyInCluster(sandbox, sealedYaml)).toBe(200);
+  expect(await unsealDigests(sandbox, sealedYaml)).toEqual({
+    ok: true,
+    name: `${flow.model}-db`,
+    namespace: 'ml-production',
+    scope: 'strict',
+    data: { password: { sha256: sha256(VALUE), bytes: VALUE.length } },
+  });
+  // The value is in none of the records of the task.
+  for (const record of [
+    sealedYaml,
+    logs.join('\n'),
+    JSON.stringify(outputs),
+    JSON.stringify([...checkpoints]),
+  ]) {
+    expect(record).not.toContain(VALUE);
+  }
+
+  return { path: outputs.path, target: change.target };
 }

@@ -30,15 +30,22 @@ const MODEL = 'loan-scorer';
 const sandbox = useSandboxWithModel(MODEL);
 
 describe('ml-gitops:config-repo:create with Flux against the sandbox', () => {
-  configRepoCreateFluxScenario({
-    sandbox,
-    host: () => sandboxGithub(sandbox(), 'acme', `${MODEL}-config`),
-    model: MODEL,
-    owners: ['@acme/risk-ml'],
-    registry: () => ({
-      name: 'mlflow-default',
-      type: 'mlflow',
-      url: sandbox().urls.mlflow,
-    }),
+  it('applies the Flux objects, Flux deploys the model, and a sealed secret merged into secrets/ becomes a Secret', async () => {
+    const ended = await configRepoCreateFluxScenario({
+      sandbox,
+      host: () => sandboxGithub(sandbox(), 'acme', `${MODEL}-config`),
+      model: MODEL,
+      owners: ['@acme/risk-ml'],
+      registry: () => ({
+        name: 'mlflow-default',
+        type: 'mlflow',
+        url: sandbox().urls.mlflow,
+      }),
+    });
+    expect(ended).toEqual([
+      ['dev', 'flux', '1'],
+      ['staging', 'flux', '1'],
+      ['production', 'flux', '1'],
+    ]);
   });
 });

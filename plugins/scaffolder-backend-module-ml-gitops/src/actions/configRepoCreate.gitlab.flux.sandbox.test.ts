@@ -32,16 +32,23 @@ const MODEL = 'loan-scorer';
 const sandbox = useSandboxWithKubeflowModel(MODEL);
 
 describe('ml-gitops:config-repo:create with Flux against the sandbox GitLab', () => {
-  configRepoCreateFluxScenario({
-    sandbox,
-    host: () => sandboxGitlab(sandbox(), `ml-platform/${MODEL}-config`),
-    model: MODEL,
-    owners: ['@ml-platform/growth-ml'],
-    registry: () => ({
-      name: 'kubeflow-default',
-      type: 'kubeflow',
-      url: sandbox().urls.kubeflow,
-      token: SANDBOX_CREDENTIALS.kubeflow.token,
-    }),
+  it('applies the Flux objects, Flux deploys the model, and a sealed secret merged into secrets/ becomes a Secret', async () => {
+    const ended = await configRepoCreateFluxScenario({
+      sandbox,
+      host: () => sandboxGitlab(sandbox(), `ml-platform/${MODEL}-config`),
+      model: MODEL,
+      owners: ['@ml-platform/growth-ml'],
+      registry: () => ({
+        name: 'kubeflow-default',
+        type: 'kubeflow',
+        url: sandbox().urls.kubeflow,
+        token: SANDBOX_CREDENTIALS.kubeflow.token,
+      }),
+    });
+    expect(ended).toEqual([
+      ['dev', 'flux', '1'],
+      ['staging', 'flux', '1'],
+      ['production', 'flux', '1'],
+    ]);
   });
 });

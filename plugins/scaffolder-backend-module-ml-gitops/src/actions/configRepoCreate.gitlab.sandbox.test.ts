@@ -45,17 +45,20 @@ async function gitlab(p: string) {
 }
 
 describe('ml-gitops:config-repo:create against the sandbox GitLab', () => {
-  configRepoCreateScenario({
-    sandbox,
-    host: () => sandboxGitlab(sandbox(), PROJECT),
-    model: MODEL,
-    owners: ['@ml-platform/growth-ml'],
-    registry: () => ({
-      name: 'kubeflow-default',
-      type: 'kubeflow',
-      url: sandbox().urls.kubeflow,
-      token: SANDBOX_CREDENTIALS.kubeflow.token,
-    }),
+  it('registers the Applications, and a sealed secret merged into secrets/ is applied and unsealed in the cluster', async () => {
+    const ended = await configRepoCreateScenario({
+      sandbox,
+      host: () => sandboxGitlab(sandbox(), PROJECT),
+      model: MODEL,
+      owners: ['@ml-platform/growth-ml'],
+      registry: () => ({
+        name: 'kubeflow-default',
+        type: 'kubeflow',
+        url: sandbox().urls.kubeflow,
+        token: SANDBOX_CREDENTIALS.kubeflow.token,
+      }),
+    });
+    expect(ended).toEqual(['scorer-db']);
   });
 
   it('protects staging and production, production with a code owner approval, and needs the pipeline to pass', async () => {

@@ -30,15 +30,18 @@ const MODEL = 'credit-scorer';
 const sandbox = useSandboxWithModel(MODEL);
 
 describe('ml-gitops:config-repo:create against the sandbox', () => {
-  configRepoCreateScenario({
-    sandbox,
-    host: () => sandboxGithub(sandbox(), 'acme', `${MODEL}-config`),
-    model: MODEL,
-    owners: ['@acme/risk-ml'],
-    registry: () => ({
-      name: 'mlflow-default',
-      type: 'mlflow',
-      url: sandbox().urls.mlflow,
-    }),
+  it('registers the Applications, and a sealed secret merged into secrets/ is applied and unsealed in the cluster', async () => {
+    const ended = await configRepoCreateScenario({
+      sandbox,
+      host: () => sandboxGithub(sandbox(), 'acme', `${MODEL}-config`),
+      model: MODEL,
+      owners: ['@acme/risk-ml'],
+      registry: () => ({
+        name: 'mlflow-default',
+        type: 'mlflow',
+        url: sandbox().urls.mlflow,
+      }),
+    });
+    expect(ended).toEqual(['scorer-db']);
   });
 });

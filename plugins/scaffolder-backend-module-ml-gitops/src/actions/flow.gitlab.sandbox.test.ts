@@ -50,19 +50,22 @@ const sandbox = useSandbox('flow-gitlab', s => {
 });
 
 describe('deploy, promote and roll back under protected branches on GitLab', () => {
-  changeFlowScenario({
-    sandbox,
-    host: () =>
-      sandboxGitlab(sandbox(), 'ml-platform/demand-forecaster-config'),
-    model: MODEL,
-    registry: () => ({
-      name: 'kubeflow-default',
-      type: 'kubeflow',
-      url: sandbox().urls.kubeflow,
-      token: SANDBOX_CREDENTIALS.kubeflow.token,
-    }),
-    // the seed: dev and staging declare 3, production 2
-    production: '2',
-    versions: ['4', '5', '6', '7'],
+  it('keeps every change mergeable, one per change, and serves the right version at each step', async () => {
+    const ended = await changeFlowScenario({
+      sandbox,
+      host: () =>
+        sandboxGitlab(sandbox(), 'ml-platform/demand-forecaster-config'),
+      model: MODEL,
+      registry: () => ({
+        name: 'kubeflow-default',
+        type: 'kubeflow',
+        url: sandbox().urls.kubeflow,
+        token: SANDBOX_CREDENTIALS.kubeflow.token,
+      }),
+      // the seed: dev and staging declare 3, production 2
+      production: '2',
+      versions: ['4', '5', '6', '7'],
+    });
+    expect(ended).toEqual({ dev: '7', staging: '7', production: '4' });
   });
 });

@@ -48,18 +48,21 @@ const sandbox = useSandbox('flow-github', s => {
 });
 
 describe('deploy, promote and roll back under strict branch protection on GitHub', () => {
-  changeFlowScenario({
-    sandbox,
-    host: () => sandboxGithub(sandbox(), 'acme', `${MODEL}-config`),
-    model: MODEL,
-    registry: () => ({
-      name: 'mlflow-default',
-      type: 'mlflow',
-      url: sandbox().urls.mlflow,
-    }),
-    // the seed: production served 9, 10, 11, 12, then rolled back to 11,
-    // so the last rollback passes 12 as well as the versions of this test
-    production: '11',
-    versions: ['14', '15', '16', '17'],
+  it('keeps every change mergeable, one per change, and serves the right version at each step', async () => {
+    const ended = await changeFlowScenario({
+      sandbox,
+      host: () => sandboxGithub(sandbox(), 'acme', `${MODEL}-config`),
+      model: MODEL,
+      registry: () => ({
+        name: 'mlflow-default',
+        type: 'mlflow',
+        url: sandbox().urls.mlflow,
+      }),
+      // the seed: production served 9, 10, 11, 12, then rolled back to 11,
+      // so the last rollback passes 12 as well as the versions of this test
+      production: '11',
+      versions: ['14', '15', '16', '17'],
+    });
+    expect(ended).toEqual({ dev: '17', staging: '17', production: '14' });
   });
 });

@@ -30,10 +30,16 @@ jest.setTimeout(180_000);
 const sandbox = useSandbox('seal-gitlab');
 
 describe('ml-gitops:secret:seal against the sandbox GitLab', () => {
-  sealSecretScenario({
-    sandbox,
-    host: () =>
-      sandboxGitlab(sandbox(), 'ml-platform/demand-forecaster-config'),
-    model: 'demand-forecaster',
+  it('seals with the served certificate, opens the change, lands it, and the controller unseals it', async () => {
+    const ended = await sealSecretScenario({
+      sandbox,
+      host: () =>
+        sandboxGitlab(sandbox(), 'ml-platform/demand-forecaster-config'),
+      model: 'demand-forecaster',
+    });
+    expect(ended).toEqual({
+      path: 'secrets/demand-forecaster-db.sealed.yaml',
+      target: 'production',
+    });
   });
 });

@@ -42,10 +42,16 @@ const sha256 = (text: string) =>
 const sandbox = useSandbox('seal-github');
 
 describe('ml-gitops:secret:seal against the sandbox', () => {
-  sealSecretScenario({
-    sandbox,
-    host: () => sandboxGithub(sandbox(), 'acme', 'fraud-detector-config'),
-    model: 'fraud-detector',
+  it('seals with the served certificate, opens the change, lands it, and the controller unseals it', async () => {
+    const ended = await sealSecretScenario({
+      sandbox,
+      host: () => sandboxGithub(sandbox(), 'acme', 'fraud-detector-config'),
+      model: 'fraud-detector',
+    });
+    expect(ended).toEqual({
+      path: 'secrets/fraud-detector-db.sealed.yaml',
+      target: 'production',
+    });
   });
 
   it.each(['strict', 'namespace-wide', 'cluster-wide'] as const)(
