@@ -54,6 +54,45 @@ export type CreateFlow = {
   registry: () => { name: string } & Record<string, unknown>;
 };
 
+/** The sandbox's state as its admin API answers it. */
+export async function sandboxState(sandbox: Sandbox): Promise<any> {
+  const res = await fetch(`${sandbox.urls.admin}/_sandbox/state`);
+  return res.json();
+}
+
+/**
+ * Runs ml-gitops:config-repo:create for the model of `flow` with `config`
+ * (its version 1, the owners of `flow`); the action's options and outputs.
+ */
+export async function createConfigRepo(flow: CreateFlow, config: ConfigReader) {
+  const options = {
+    permissions: fakePermissions().service,
+    integrations: ScmIntegrations.fromConfig(config),
+    config: readMlGitopsActionsConfig(config, 'development'),
+    catalog: catalogServiceMock({ entities: [] }),
+    rootConfig: config,
+  };
+  const { ctx } = makeContext({
+    repoUrl: flow.host().repoUrl,
+    model: flow.model,
+    version: '1',
+    owners: flow.owners,
+  });
+  await createConfigRepoCreateAction(options).handler(ctx);
+  return { options, outputs: outputsOf(ctx) };
+}
+
+/** The Secret scorer-db of ml-dev with `password`, sealed for the sandbox's cluster. */
+export function sealForDev(sandbox: Sandbox, password: string): string {
+  return sealSecret({
+    key: publicKeyFromPem(sandbox.sealedSecrets.certificatePem),
+    name: 'scorer-db',
+    namespace: 'ml-dev',
+    scope: 'strict',
+    data: { password },
+  });
+}
+
 /** Runs the story on the host `flow` names; what it ended with. */
 export async function configRepoCreateScenario(
   flow: CreateFlow,
@@ -87,31 +126,9 @@ export async function configRepoCreateScenario(
     return res.json();
   }
 
-  async function clusterState(): Promise<{
-    secrets: any[];
-    unsealFailures: any[];
-  }> {
-    const res = await fetch(`${flow.sandbox().urls.admin}/_sandbox/state`);
-    return res.json();
-  }
-
   const host = flow.host();
-  const config = actionsConfig();
-  const options = {
-    permissions: fakePermissions().service,
-    integrations: ScmIntegrations.fromConfig(config),
-    config: readMlGitopsActionsConfig(config, 'development'),
-    catalog: catalogServiceMock({ entities: [] }),
-  };
-  const action = createConfigRepoCreateAction(options);
-  const { ctx } = makeContext({
-    repoUrl: host.repoUrl,
-    model,
-    version: '1',
-    owners: flow.owners,
-  });
-  await action.handler(ctx);
-  expect(outputsOf(ctx)).toMatchObject({
+  const { options, outputs } = await createConfigRepo(flow, actionsConfig());
+  expect(outputs).toMatchObject({
     remoteUrl: host.repoUrl,
     defaultBranch: 'dev',
     applications: ['dev', 'staging', 'production'].map(e => ({
@@ -133,7 +150,9 @@ export async function configRepoCreateScenario(
     revisions: [created, created],
   });
   expect(
-    (await clusterState()).secrets.filter(s => s.namespace === 'ml-dev'),
+    (await sandboxState(flow.sandbox())).secrets.filter(
+      s => s.namespace === 'ml-dev',
+    ),
   ).toEqual([]);
 
   // Registering again is a no-op: Argo CD holds this spec already.
@@ -146,16 +165,9 @@ export async function configRepoCreateScenario(
   );
 
   // A SealedSecret reaches dev (as the merge of a seal change would;
-  // written directly here) next to a YAML file the Application's include
+  // writeFile names how) next to a YAML file the Application's include
   // pattern leaves out.
-  const key = publicKeyFromPem(flow.sandbox().sealedSecrets.certificatePem);
-  const sealed = sealSecret({
-    key,
-    name: 'scorer-db',
-    namespace: 'ml-dev',
-    scope: 'strict',
-    data: { password: VALUE },
-  });
+  const sealed = sealForDev(flow.sandbox(), VALUE);
   await host.writeFile('dev', 'secrets/scorer-db.sealed.yaml', sealed);
   const head = await host.writeFile(
     'dev',
@@ -173,7 +185,7 @@ export async function configRepoCreateScenario(
     head,
     head,
   ]);
-  const { secrets, unsealFailures } = await clusterState();
+  const { secrets, unsealFailures } = await sandboxState(flow.sandbox());
   expect(secrets.filter(s => s.namespace === 'ml-dev')).toEqual([
     {
       namespace: 'ml-dev',

@@ -15,17 +15,16 @@
  */
 
 import { ConfigReader } from '@backstage/config';
-import { ScmIntegrations } from '@backstage/integration';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import crypto from 'node:crypto';
 import { Sandbox, SANDBOX_CREDENTIALS } from 'sandbox';
 import yaml from 'yaml';
-import { readMlGitopsActionsConfig } from '../actions/config';
-import { createConfigRepoCreateAction } from '../actions/configRepoCreate';
 import { FluxRegistrationClient } from '../actions/fluxRegistration';
-import { publicKeyFromPem, sealSecret } from '../actions/sealing';
-import { CreateFlow } from './createFlow';
-import { fakePermissions, makeContext, outputsOf } from './setup';
+import {
+  CreateFlow,
+  createConfigRepo,
+  sandboxState,
+  sealForDev,
+} from './createFlow';
 
 /*
  * ml-gitops:config-repo:create with Flux on a Git host of the sandbox, the
@@ -84,35 +83,16 @@ export async function configRepoCreateFluxScenario(
     return res.json();
   }
 
-  async function state(): Promise<any> {
-    const res = await fetch(`${flow.sandbox().urls.admin}/_sandbox/state`);
-    return res.json();
-  }
-
   const host = flow.host();
   const config = rootConfig();
-  const options = {
-    permissions: fakePermissions().service,
-    integrations: ScmIntegrations.fromConfig(config),
-    config: readMlGitopsActionsConfig(config, 'development'),
-    catalog: catalogServiceMock({ entities: [] }),
-    rootConfig: config,
-  };
-  const action = createConfigRepoCreateAction(options);
   // operator flux is the default: a Flux cluster and no Argo CD instance
-  const { ctx } = makeContext({
-    repoUrl: host.repoUrl,
-    model,
-    version: '1',
-    owners: flow.owners,
-  });
-  await action.handler(ctx);
-  const outputs = outputsOf(ctx).fluxObjects as any[];
+  const created = await createConfigRepo(flow, config);
+  const outputs = created.outputs.fluxObjects as any[];
   expect(outputs).toHaveLength(9);
   expect(outputs.every(o => o.registration === 'created')).toBe(true);
 
   // The emulated Flux serves version 1 in every environment.
-  const deployments = (await state()).deployments.filter(
+  const deployments = (await sandboxState(flow.sandbox())).deployments.filter(
     (d: any) => d.model === model,
   );
   expect(
@@ -159,14 +139,7 @@ export async function configRepoCreateFluxScenario(
   }
 
   // A SealedSecret reaches dev (as the merge of a seal change would).
-  const key = publicKeyFromPem(flow.sandbox().sealedSecrets.certificatePem);
-  const sealed = sealSecret({
-    key,
-    name: 'scorer-db',
-    namespace: 'ml-dev',
-    scope: 'strict',
-    data: { password: VALUE },
-  });
+  const sealed = sealForDev(flow.sandbox(), VALUE);
   const head = await host.writeFile(
     'dev',
     'secrets/scorer-db.sealed.yaml',
@@ -190,7 +163,7 @@ export async function configRepoCreateFluxScenario(
   );
   let secrets: any[] = [];
   for (let i = 0; i < 50; i++) {
-    secrets = (await state()).secrets.filter(
+    secrets = (await sandboxState(flow.sandbox())).secrets.filter(
       (s: any) => s.namespace === 'ml-dev',
     );
     if (secrets.length > 0) break;
@@ -209,7 +182,7 @@ export async function configRepoCreateFluxScenario(
       createdAt: expect.any(String),
     },
   ]);
-  const after = await state();
+  const after = await sandboxState(flow.sandbox());
   expect(after.unsealFailures).toEqual([]);
   expect(
     after.deployments.find(

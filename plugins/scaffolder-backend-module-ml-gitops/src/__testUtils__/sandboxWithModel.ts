@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Sandbox, startSandbox } from 'sandbox';
+import { Sandbox, SANDBOX_CREDENTIALS, startSandbox } from 'sandbox';
 
 /**
  * Starts the sandbox (on free ports, in a private folder) before the tests
@@ -72,22 +72,52 @@ export function useSandboxWithModel(model: string): () => Sandbox {
 }
 
 /**
- * {@link useSandbox} with `model` registered in its Kubeflow Model Registry
- * as version 1 (auc 0.95, its artifact at s3://models/<model>/1).
+ * Registers versions of `model` in the sandbox's Kubeflow Model Registry, an
+ * hour ago, each with its artifact at s3://models/<model>/<version>.
  */
-export function useSandboxWithKubeflowModel(model: string): () => Sandbox {
-  return useSandbox(model, sandbox => {
+export function registerKubeflowVersions(
+  sandbox: Sandbox,
+  model: string,
+  versions: string[],
+  metrics: Record<string, number>,
+) {
+  for (const version of versions) {
     sandbox.current().kubeflow.registerVersion({
       model,
-      version: '1',
+      version,
       author: 'grace@example.com',
-      metrics: { auc: 0.95 },
+      metrics,
       artifact: {
-        uri: `s3://models/${model}/1`,
+        uri: `s3://models/${model}/${version}`,
         modelFormatName: 'sklearn',
         modelFormatVersion: '1',
       },
       registeredAt: Date.now() - 3600_000,
     });
-  });
+  }
 }
+
+/**
+ * {@link useSandbox} with `model` registered in its Kubeflow Model Registry
+ * as version 1 (auc 0.95).
+ */
+export function useSandboxWithKubeflowModel(model: string): () => Sandbox {
+  return useSandbox(model, sandbox =>
+    registerKubeflowVersions(sandbox, model, ['1'], { auc: 0.95 }),
+  );
+}
+
+/** The sandbox's MLflow as an mlGitops.registries entry (app-config.sandbox.yaml). */
+export const sandboxMlflowRegistry = (sandbox: Sandbox) => ({
+  name: 'mlflow-default',
+  type: 'mlflow',
+  url: sandbox.urls.mlflow,
+});
+
+/** The sandbox's Kubeflow Model Registry as an mlGitops.registries entry (app-config.sandbox.yaml). */
+export const sandboxKubeflowRegistry = (sandbox: Sandbox) => ({
+  name: 'kubeflow-default',
+  type: 'kubeflow',
+  url: sandbox.urls.kubeflow,
+  token: SANDBOX_CREDENTIALS.kubeflow.token,
+});

@@ -14,10 +14,12 @@
  * limitations under the License.
  */
 
-import { SANDBOX_CREDENTIALS } from 'sandbox';
 import { configRepoCreateFluxScenario } from '../__testUtils__/createFluxFlow';
 import { sandboxGitlab } from '../__testUtils__/sandboxGitHosts';
-import { useSandboxWithKubeflowModel } from '../__testUtils__/sandboxWithModel';
+import {
+  useSandboxWithKubeflowModel,
+  sandboxKubeflowRegistry,
+} from '../__testUtils__/sandboxWithModel';
 
 /*
  * The GitLab twin of configRepoCreate.flux.sandbox.test.ts: the action
@@ -38,12 +40,7 @@ describe('ml-gitops:config-repo:create with Flux against the sandbox GitLab', ()
       host: () => sandboxGitlab(sandbox(), `ml-platform/${MODEL}-config`),
       model: MODEL,
       owners: ['@ml-platform/growth-ml'],
-      registry: () => ({
-        name: 'kubeflow-default',
-        type: 'kubeflow',
-        url: sandbox().urls.kubeflow,
-        token: SANDBOX_CREDENTIALS.kubeflow.token,
-      }),
+      registry: () => sandboxKubeflowRegistry(sandbox()),
     });
     expect(ended).toEqual([
       ['dev', 'flux', '1'],

@@ -17,7 +17,10 @@
 import { SANDBOX_CREDENTIALS } from 'sandbox';
 import { configRepoCreateScenario } from '../__testUtils__/createFlow';
 import { sandboxGitlab } from '../__testUtils__/sandboxGitHosts';
-import { useSandboxWithKubeflowModel } from '../__testUtils__/sandboxWithModel';
+import {
+  useSandboxWithKubeflowModel,
+  sandboxKubeflowRegistry,
+} from '../__testUtils__/sandboxWithModel';
 
 /*
  * The GitLab twin of configRepoCreate.sandbox.test.ts: the action creates
@@ -51,12 +54,7 @@ describe('ml-gitops:config-repo:create against the sandbox GitLab', () => {
       host: () => sandboxGitlab(sandbox(), PROJECT),
       model: MODEL,
       owners: ['@ml-platform/growth-ml'],
-      registry: () => ({
-        name: 'kubeflow-default',
-        type: 'kubeflow',
-        url: sandbox().urls.kubeflow,
-        token: SANDBOX_CREDENTIALS.kubeflow.token,
-      }),
+      registry: () => sandboxKubeflowRegistry(sandbox()),
     });
     expect(ended).toEqual(['scorer-db']);
   });

@@ -16,7 +16,10 @@
 
 import { configRepoCreateScenario } from '../__testUtils__/createFlow';
 import { sandboxGithub } from '../__testUtils__/sandboxGitHosts';
-import { useSandboxWithModel } from '../__testUtils__/sandboxWithModel';
+import {
+  useSandboxWithModel,
+  sandboxMlflowRegistry,
+} from '../__testUtils__/sandboxWithModel';
 
 /*
  * Integration: ml-gitops:config-repo:create with Argo CD against the
@@ -36,11 +39,7 @@ describe('ml-gitops:config-repo:create against the sandbox', () => {
       host: () => sandboxGithub(sandbox(), 'acme', `${MODEL}-config`),
       model: MODEL,
       owners: ['@acme/risk-ml'],
-      registry: () => ({
-        name: 'mlflow-default',
-        type: 'mlflow',
-        url: sandbox().urls.mlflow,
-      }),
+      registry: () => sandboxMlflowRegistry(sandbox()),
     });
     expect(ended).toEqual(['scorer-db']);
   });

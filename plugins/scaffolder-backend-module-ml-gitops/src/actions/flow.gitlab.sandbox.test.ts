@@ -14,9 +14,12 @@
  * limitations under the License.
  */
 
-import { SANDBOX_CREDENTIALS } from 'sandbox';
 import { changeFlowScenario } from '../__testUtils__/changeFlow';
-import { useSandbox } from '../__testUtils__/sandboxWithModel';
+import {
+  registerKubeflowVersions,
+  sandboxKubeflowRegistry,
+  useSandbox,
+} from '../__testUtils__/sandboxWithModel';
 import { sandboxGitlab } from '../__testUtils__/sandboxGitHosts';
 
 /*
@@ -32,22 +35,12 @@ import { sandboxGitlab } from '../__testUtils__/sandboxGitHosts';
 jest.setTimeout(600_000);
 
 const MODEL = 'demand-forecaster';
-const sandbox = useSandbox('flow-gitlab', s => {
-  for (const version of ['4', '5', '6', '7']) {
-    s.current().kubeflow.registerVersion({
-      model: MODEL,
-      version,
-      author: 'grace@example.com',
-      metrics: { auc: 0.9, latency_p95_ms: 40 },
-      artifact: {
-        uri: `s3://models/${MODEL}/${version}`,
-        modelFormatName: 'sklearn',
-        modelFormatVersion: '1',
-      },
-      registeredAt: Date.now() - 3600_000,
-    });
-  }
-});
+const sandbox = useSandbox('flow-gitlab', s =>
+  registerKubeflowVersions(s, MODEL, ['4', '5', '6', '7'], {
+    auc: 0.9,
+    latency_p95_ms: 40,
+  }),
+);
 
 describe('deploy, promote and roll back under protected branches on GitLab', () => {
   it('keeps every change mergeable, one per change, and serves the right version at each step', async () => {
@@ -56,12 +49,7 @@ describe('deploy, promote and roll back under protected branches on GitLab', () 
       host: () =>
         sandboxGitlab(sandbox(), 'ml-platform/demand-forecaster-config'),
       model: MODEL,
-      registry: () => ({
-        name: 'kubeflow-default',
-        type: 'kubeflow',
-        url: sandbox().urls.kubeflow,
-        token: SANDBOX_CREDENTIALS.kubeflow.token,
-      }),
+      registry: () => sandboxKubeflowRegistry(sandbox()),
       // the seed: dev and staging declare 3, production 2
       production: '2',
       versions: ['4', '5', '6', '7'],

@@ -15,7 +15,10 @@
  */
 
 import { changeFlowScenario } from '../__testUtils__/changeFlow';
-import { useSandbox } from '../__testUtils__/sandboxWithModel';
+import {
+  useSandbox,
+  sandboxMlflowRegistry,
+} from '../__testUtils__/sandboxWithModel';
 import { sandboxGithub } from '../__testUtils__/sandboxGitHosts';
 
 /*
@@ -53,11 +56,7 @@ describe('deploy, promote and roll back under strict branch protection on GitHub
       sandbox,
       host: () => sandboxGithub(sandbox(), 'acme', `${MODEL}-config`),
       model: MODEL,
-      registry: () => ({
-        name: 'mlflow-default',
-        type: 'mlflow',
-        url: sandbox().urls.mlflow,
-      }),
+      registry: () => sandboxMlflowRegistry(sandbox()),
       // the seed: production served 9, 10, 11, 12, then rolled back to 11,
       // so the last rollback passes 12 as well as the versions of this test
       production: '11',
