@@ -17,6 +17,7 @@
 import { ConfigReader } from '@backstage/config';
 import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { JsonObject } from '@backstage/types';
 import { Sandbox } from 'sandbox';
 import { readMlGitopsActionsConfig } from '../actions/config';
 import { createDeployAction } from '../actions/deploy';
@@ -53,7 +54,7 @@ export type ChangeFlow = {
   host: () => SandboxGitHost;
   model: string;
   /** the mlGitops.registries entry the model's manifests name */
-  registry: () => { name: string } & Record<string, unknown>;
+  registry: () => JsonObject & { name: string };
   /** what production declares at the start */
   production: string;
   /** four versions, registered and passing the gates, newest last */

@@ -17,6 +17,7 @@
 import { ConfigReader } from '@backstage/config';
 import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { JsonObject } from '@backstage/types';
 import crypto from 'node:crypto';
 import { Sandbox, SANDBOX_CREDENTIALS } from 'sandbox';
 import yaml from 'yaml';
@@ -51,11 +52,15 @@ export type CreateFlow = {
   /** the CODEOWNERS owners the step names */
   owners: string[];
   /** the mlGitops.registries entry that holds version 1 of the model */
-  registry: () => { name: string } & Record<string, unknown>;
+  registry: () => JsonObject & { name: string };
 };
 
 /** The sandbox's state as its admin API answers it. */
-export async function sandboxState(sandbox: Sandbox): Promise<any> {
+export async function sandboxState(sandbox: Sandbox): Promise<{
+  deployments: any[];
+  secrets: any[];
+  unsealFailures: unknown[];
+}> {
   const res = await fetch(`${sandbox.urls.admin}/_sandbox/state`);
   return res.json();
 }

@@ -16,7 +16,7 @@
 
 import { ConfigReader } from '@backstage/config';
 import crypto from 'node:crypto';
-import { Sandbox, SANDBOX_CREDENTIALS } from 'sandbox';
+import { SANDBOX_CREDENTIALS } from 'sandbox';
 import yaml from 'yaml';
 import { FluxRegistrationClient } from '../actions/fluxRegistration';
 import {

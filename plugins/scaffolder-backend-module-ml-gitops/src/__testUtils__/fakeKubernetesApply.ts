@@ -203,7 +203,7 @@ export function fakeKubernetesApply(
         const { metadata, ...rest } = body;
         // status belongs to the controllers: an apply neither sends nor
         // changes it
-        const { status: kept, ...held } = existing ?? {};
+        const { status: kept, ...held }: Record<string, any> = existing ?? {};
         const same =
           existing &&
           JSON.stringify({ ...held, metadata: undefined }) ===

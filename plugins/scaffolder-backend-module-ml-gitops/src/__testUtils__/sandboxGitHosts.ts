@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { JsonObject } from '@backstage/types';
 import { execFileSync } from 'node:child_process';
 import { Sandbox, SANDBOX_CREDENTIALS } from 'sandbox';
 
@@ -44,7 +45,7 @@ export type SandboxGitHost = {
   /** the URL the ml-gitops/config-repo annotation names */
   repoUrl: string;
   /** `integrations:` as app-config.sandbox.yaml wires it, on free ports */
-  integrations(): Record<string, unknown>;
+  integrations(): JsonObject;
   /** the URL of change `number`'s page, as the actions must output it */
   changeUrl(number: number): string;
   change(number: number): Promise<HostChange>;
