@@ -216,6 +216,15 @@ export function sandboxGithub(
 export function sandboxGitlab(
   sandbox: Sandbox,
   project: string,
+  options: {
+    /**
+     * `posted`: the test posts the check's success on the head, as the CI
+     * would; `pipeline`: the sandbox's CI runs the project's .gitlab-ci.yml
+     * (the real CLI) and its result decides (start the sandbox with
+     * RUN_THE_CLI).
+     */
+    check?: 'posted' | 'pipeline';
+  } = {},
 ): SandboxGitHost {
   const token = (user?: string) =>
     user ? `sandbox-gitlab-${user}-token` : SANDBOX_CREDENTIALS.gitlab.token;
@@ -229,6 +238,27 @@ export function sandboxGitlab(
       body,
     );
   const web = `${sandbox.urls.gitlab}/${project}`;
+  /** The merge request's head pipeline ran `check` and passed. */
+  const pipelinePassed = async (n: number, head: string, check: string) => {
+    await sandbox.actionsIdle();
+    const [latest] = await ok(
+      api('GET', `/merge_requests/${n}/pipelines`),
+      `pipelines of !${n}`,
+    );
+    if (latest?.sha === head && latest.status === 'success') return;
+    const gl = sandbox.current().gitlab;
+    const job = gl
+      .headPipeline(
+        gl.project(project)!,
+        gl.mergeRequest(gl.project(project)!, n),
+      )
+      ?.jobs.find(j => j.name === check);
+    throw new Error(
+      `the ${check} job of !${n} at ${head.slice(0, 7)} did not pass: ${
+        latest?.status ?? 'no pipeline'
+      } ${job?.description ?? ''}\n${job?.log.join('\n') ?? ''}`,
+    );
+  };
   const bare = () => {
     const gl = sandbox.current().gitlab;
     return gl.repos.dir(gl.project(project)!.repo);
@@ -310,10 +340,13 @@ export function sandboxGitlab(
       const { head } = await this.change(n);
       // "Pipelines must succeed": the job's result as the pipeline reports
       // it on the head (docs.gitlab.com/api/commits#set-the-pipeline-status-of-a-commit)
-      await ok(
-        api('POST', `/statuses/${head}`, { state: 'success', name: check }),
-        `status on ${head}`,
-      );
+      if (options.check === 'pipeline') await pipelinePassed(n, head, check);
+      else {
+        await ok(
+          api('POST', `/statuses/${head}`, { state: 'success', name: check }),
+          `status on ${head}`,
+        );
+      }
       // katherine, Maintainer of ml-platform: a code owner of
       // deploy/model.yaml and an eligible approver of the Production rule
       await ok(

@@ -17,16 +17,23 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Sandbox, SANDBOX_CREDENTIALS, startSandbox } from 'sandbox';
+import {
+  Sandbox,
+  SANDBOX_CREDENTIALS,
+  SandboxOptions,
+  startSandbox,
+} from 'sandbox';
 
 /**
- * Starts the sandbox (on free ports, in a private folder) before the tests
- * of a file, seeds it further with `seed`, and stops it after them. The
+ * Starts the sandbox (on free ports, in a private folder; with `options`)
+ * before the tests of a file, seeds it further with `seed`, and stops it
+ * after them. The
  * tests read the running sandbox through the returned function.
  */
 export function useSandbox(
   name: string,
   seed: (sandbox: Sandbox) => void = () => {},
+  options: Pick<SandboxOptions, 'actions'> = {},
 ): () => Sandbox {
   let sandbox: Sandbox | undefined;
   let tmp: string | undefined;
@@ -37,6 +44,7 @@ export function useSandbox(
       dataDir: path.join(tmp, 'data'),
       reconcileIntervalSeconds: 3600,
       log: () => {},
+      ...options,
     });
     seed(sandbox);
   }, 180_000);
@@ -121,3 +129,13 @@ export const sandboxKubeflowRegistry = (sandbox: Sandbox) => ({
   url: sandbox.urls.kubeflow,
   token: SANDBOX_CREDENTIALS.kubeflow.token,
 });
+
+/**
+ * The sandbox's CI runs the real CLI (packages/cli/bin/ml-gitops) on every
+ * pull or merge request, as the config repos' validate check.
+ */
+export const RUN_THE_CLI: Pick<SandboxOptions, 'actions'> = {
+  actions: {
+    cliBin: path.resolve(__dirname, '../../../../packages/cli/bin/ml-gitops'),
+  },
+};

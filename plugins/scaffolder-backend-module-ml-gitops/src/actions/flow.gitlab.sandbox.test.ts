@@ -17,6 +17,7 @@
 import { changeFlowScenario } from '../__testUtils__/changeFlow';
 import {
   registerKubeflowVersions,
+  RUN_THE_CLI,
   sandboxKubeflowRegistry,
   useSandbox,
 } from '../__testUtils__/sandboxWithModel';
@@ -28,18 +29,23 @@ import { sandboxGitlab } from '../__testUtils__/sandboxGitHosts';
  * pipeline to succeed and, into production, a code owner's approval under
  * the Production approval rule; its registry is the sandbox's Kubeflow
  * Model Registry. Same story (__testUtils__/changeFlow.ts): every merge
- * request is asked of git in GitLab's bare repository, approved and merged
- * through GitLab's REST API, and served after Argo CD syncs.
+ * request is asked of git in GitLab's bare repository, checked by the
+ * project's own .gitlab-ci.yml (the sandbox's CI runs the real CLI against
+ * the Kubeflow registry), approved and merged through GitLab's REST API,
+ * and served after Argo CD syncs.
  */
 
 jest.setTimeout(600_000);
 
 const MODEL = 'demand-forecaster';
-const sandbox = useSandbox('flow-gitlab', s =>
-  registerKubeflowVersions(s, MODEL, ['4', '5', '6', '7'], {
-    auc: 0.9,
-    latency_p95_ms: 40,
-  }),
+const sandbox = useSandbox(
+  'flow-gitlab',
+  s =>
+    registerKubeflowVersions(s, MODEL, ['4', '5', '6', '7'], {
+      auc: 0.9,
+      latency_p95_ms: 40,
+    }),
+  RUN_THE_CLI,
 );
 
 describe('deploy, promote and roll back under protected branches on GitLab', () => {
@@ -47,7 +53,9 @@ describe('deploy, promote and roll back under protected branches on GitLab', () 
     const ended = await changeFlowScenario({
       sandbox,
       host: () =>
-        sandboxGitlab(sandbox(), 'ml-platform/demand-forecaster-config'),
+        sandboxGitlab(sandbox(), 'ml-platform/demand-forecaster-config', {
+          check: 'pipeline',
+        }),
       model: MODEL,
       registry: () => sandboxKubeflowRegistry(sandbox()),
       // the seed: dev and staging declare 3, production 2
