@@ -112,6 +112,15 @@ export function sandboxGithub(
   sandbox: Sandbox,
   owner: string,
   repo: string,
+  options: {
+    /**
+     * `posted`: the test posts the check's success on the head, as the
+     * Actions app would; `workflow`: the sandbox's Actions runner runs the
+     * repo's validate workflow (the real CLI) and its status decides (start
+     * the sandbox with RUN_THE_CLI).
+     */
+    check?: 'posted' | 'workflow';
+  } = {},
 ): SandboxGitHost {
   const api = (
     method: string,
@@ -126,6 +135,27 @@ export function sandboxGithub(
       body,
     );
   const web = `${sandbox.urls.git}/${owner}/${repo}`;
+  /** The validate workflow ran on the pull request's head and passed. */
+  const workflowPassed = async (n: number, head: string, check: string) => {
+    await sandbox.actionsIdle();
+    const statuses = await ok(
+      api('GET', `/commits/${head}/statuses`),
+      `statuses of ${head}`,
+    );
+    const latest = statuses.find(
+      (s: { context: string }) => s.context === check,
+    );
+    if (latest?.state === 'success') return;
+    const run = sandbox
+      .actionsRuns()
+      .filter(r => r.repository === `${owner}/${repo}` && r.headSha === head)
+      .at(-1);
+    throw new Error(
+      `the ${check} workflow of #${n} at ${head.slice(0, 7)} did not pass: ${
+        latest?.state ?? 'no status'
+      } ${latest?.description ?? ''}\n${run?.log.join('\n') ?? ''}`,
+    );
+  };
   const bare = () => {
     const { repos } = sandbox.current();
     return repos.dir(repos.get(owner, repo)!);
@@ -187,16 +217,18 @@ export function sandboxGithub(
     },
     async pass(n, check) {
       const { head } = await this.change(n);
+      if (options.check === 'workflow') await workflowPassed(n, head, check);
       // the status as the GitHub Actions app posts it
-      await ok(
-        api(
-          'POST',
-          `/statuses/${head}`,
-          { state: 'success', context: check, description: 'passes' },
-          'token sandbox-actions-token',
-        ),
-        `status on ${head}`,
-      );
+      else
+        await ok(
+          api(
+            'POST',
+            `/statuses/${head}`,
+            { state: 'success', context: check, description: 'passes' },
+            'token sandbox-actions-token',
+          ),
+          `status on ${head}`,
+        );
       // ada is a code owner of deploy/model.yaml in the seed's CODEOWNERS
       await ok(
         api('POST', `/pulls/${n}/reviews`, { event: 'APPROVE', user: 'ada' }),

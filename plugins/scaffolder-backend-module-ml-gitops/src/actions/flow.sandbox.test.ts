@@ -16,8 +16,9 @@
 
 import { changeFlowScenario } from '../__testUtils__/changeFlow';
 import {
-  useSandbox,
+  RUN_THE_CLI,
   sandboxMlflowRegistry,
+  useSandbox,
 } from '../__testUtils__/sandboxWithModel';
 import { sandboxGithub } from '../__testUtils__/sandboxGitHosts';
 
@@ -25,36 +26,45 @@ import { sandboxGithub } from '../__testUtils__/sandboxGitHosts';
  * The write path on GitHub's merge rules: the sandbox's fraud-detector
  * config repo, whose staging and production branches require the validate
  * check with "require branches to be up to date" (strict) and production a
- * code owner's approval; its registry is the sandbox's MLflow. The story is
- * the one every host runs (__testUtils__/changeFlow.ts);
+ * code owner's approval; its registry is the sandbox's MLflow, and the
+ * repo's own validate workflow checks each pull request (the sandbox's
+ * Actions runner runs the real CLI). The story is the one every host runs
+ * (__testUtils__/changeFlow.ts);
  * flow.gitlab.sandbox.test.ts is its GitLab twin.
  */
 
 jest.setTimeout(600_000);
 
 const MODEL = 'fraud-detector';
-const sandbox = useSandbox('flow-github', s => {
-  for (const version of ['14', '15', '16', '17']) {
-    s.current().mlflow.registerVersion({
-      model: MODEL,
-      team: 'fraud-ml',
-      version,
-      userEmail: 'ada@acme.example',
-      registeredAt: Date.now() - 3600_000,
-      experimentId: '1',
-      stage: 'None',
-      aliases: [],
-      description: '',
-      metrics: { auc: 0.95, latency_p95_ms: 30 },
-    });
-  }
-});
+const sandbox = useSandbox(
+  'flow-github',
+  s => {
+    for (const version of ['14', '15', '16', '17']) {
+      s.current().mlflow.registerVersion({
+        model: MODEL,
+        team: 'fraud-ml',
+        version,
+        userEmail: 'ada@acme.example',
+        registeredAt: Date.now() - 3600_000,
+        experimentId: '1',
+        stage: 'None',
+        aliases: [],
+        description: '',
+        metrics: { auc: 0.95, latency_p95_ms: 30 },
+      });
+    }
+  },
+  RUN_THE_CLI,
+);
 
 describe('deploy, promote and roll back under strict branch protection on GitHub', () => {
   it('keeps every change mergeable, one per change, and serves the right version at each step', async () => {
     const ended = await changeFlowScenario({
       sandbox,
-      host: () => sandboxGithub(sandbox(), 'acme', `${MODEL}-config`),
+      host: () =>
+        sandboxGithub(sandbox(), 'acme', `${MODEL}-config`, {
+          check: 'workflow',
+        }),
       model: MODEL,
       registry: () => sandboxMlflowRegistry(sandbox()),
       // the seed: production served 9, 10, 11, 12, then rolled back to 11,

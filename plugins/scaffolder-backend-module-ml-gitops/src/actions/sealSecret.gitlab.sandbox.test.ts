@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { useSandbox } from '../__testUtils__/sandboxWithModel';
+import { RUN_THE_CLI, useSandbox } from '../__testUtils__/sandboxWithModel';
 import { sandboxGitlab } from '../__testUtils__/sandboxGitHosts';
 import { sealSecretScenario } from '../__testUtils__/sealFlow';
 
@@ -27,14 +27,16 @@ import { sealSecretScenario } from '../__testUtils__/sealFlow';
 
 jest.setTimeout(180_000);
 
-const sandbox = useSandbox('seal-gitlab');
+const sandbox = useSandbox('seal-gitlab', undefined, RUN_THE_CLI);
 
 describe('ml-gitops:secret:seal against the sandbox GitLab', () => {
   it('seals with the served certificate, opens the change, lands it, and the controller unseals it', async () => {
     const ended = await sealSecretScenario({
       sandbox,
       host: () =>
-        sandboxGitlab(sandbox(), 'ml-platform/demand-forecaster-config'),
+        sandboxGitlab(sandbox(), 'ml-platform/demand-forecaster-config', {
+          check: 'pipeline',
+        }),
       model: 'demand-forecaster',
     });
     expect(ended).toEqual({

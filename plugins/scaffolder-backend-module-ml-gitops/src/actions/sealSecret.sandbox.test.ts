@@ -17,7 +17,7 @@
 import crypto from 'node:crypto';
 import { SANDBOX_CREDENTIALS } from 'sandbox';
 import yaml from 'yaml';
-import { useSandbox } from '../__testUtils__/sandboxWithModel';
+import { RUN_THE_CLI, useSandbox } from '../__testUtils__/sandboxWithModel';
 import { sandboxGithub } from '../__testUtils__/sandboxGitHosts';
 import {
   sealSecretScenario,
@@ -39,13 +39,16 @@ const VALUE = 'sandbox-S3cret-value-7e1d';
 const sha256 = (text: string) =>
   crypto.createHash('sha256').update(text).digest('hex');
 
-const sandbox = useSandbox('seal-github');
+const sandbox = useSandbox('seal-github', undefined, RUN_THE_CLI);
 
 describe('ml-gitops:secret:seal against the sandbox', () => {
   it('seals with the served certificate, opens the change, lands it, and the controller unseals it', async () => {
     const ended = await sealSecretScenario({
       sandbox,
-      host: () => sandboxGithub(sandbox(), 'acme', 'fraud-detector-config'),
+      host: () =>
+        sandboxGithub(sandbox(), 'acme', 'fraud-detector-config', {
+          check: 'workflow',
+        }),
       model: 'fraud-detector',
     });
     expect(ended).toEqual({
