@@ -59,23 +59,39 @@ export function useSandbox(
 }
 
 /**
- * {@link useSandbox} with `model` registered in its MLflow as version 1
- * (auc 0.95, registered an hour ago).
+ * Registers versions of `model` of `team` in the sandbox's MLflow, an hour
+ * ago, by ada.
  */
-export function useSandboxWithModel(model: string): () => Sandbox {
-  return useSandbox(model, sandbox =>
+export function registerMlflowVersions(
+  sandbox: Sandbox,
+  model: string,
+  team: string,
+  versions: string[],
+  metrics: Record<string, number>,
+) {
+  for (const version of versions) {
     sandbox.current().mlflow.registerVersion({
       model,
-      team: 'risk-ml',
-      version: '1',
+      team,
+      version,
       userEmail: 'ada@acme.example',
       registeredAt: Date.now() - 3600_000,
       experimentId: '1',
       stage: 'None',
       aliases: [],
       description: '',
-      metrics: { auc: 0.95 },
-    }),
+      metrics,
+    });
+  }
+}
+
+/**
+ * {@link useSandbox} with `model` registered in its MLflow as version 1
+ * (auc 0.95).
+ */
+export function useSandboxWithModel(model: string): () => Sandbox {
+  return useSandbox(model, sandbox =>
+    registerMlflowVersions(sandbox, model, 'risk-ml', ['1'], { auc: 0.95 }),
   );
 }
 

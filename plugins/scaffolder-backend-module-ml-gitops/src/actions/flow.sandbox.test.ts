@@ -16,6 +16,7 @@
 
 import { changeFlowScenario } from '../__testUtils__/changeFlow';
 import {
+  registerMlflowVersions,
   RUN_THE_CLI,
   sandboxMlflowRegistry,
   useSandbox,
@@ -38,22 +39,11 @@ jest.setTimeout(600_000);
 const MODEL = 'fraud-detector';
 const sandbox = useSandbox(
   'flow-github',
-  s => {
-    for (const version of ['14', '15', '16', '17']) {
-      s.current().mlflow.registerVersion({
-        model: MODEL,
-        team: 'fraud-ml',
-        version,
-        userEmail: 'ada@acme.example',
-        registeredAt: Date.now() - 3600_000,
-        experimentId: '1',
-        stage: 'None',
-        aliases: [],
-        description: '',
-        metrics: { auc: 0.95, latency_p95_ms: 30 },
-      });
-    }
-  },
+  s =>
+    registerMlflowVersions(s, MODEL, 'fraud-ml', ['14', '15', '16', '17'], {
+      auc: 0.95,
+      latency_p95_ms: 30,
+    }),
   RUN_THE_CLI,
 );
 
