@@ -53,6 +53,12 @@ export function fakeKubernetesApply(
     groups?: Record<string, string[]>;
     /** Answer 403 to every write (RBAC without patch). */
     forbidWrites?: boolean;
+    /**
+     * A controller writes the status of an object right after each read
+     * of it, which moves its resourceVersion (as Flux's controllers report
+     * every reconciliation in the status subresource).
+     */
+    statusWrites?: boolean;
   } = {},
 ) {
   const url = options.url ?? KUBE_URL;
@@ -137,7 +143,12 @@ export function fakeKubernetesApply(
         if (!found) {
           return status(404, 'NotFound', `object at ${path} not found`);
         }
-        return HttpResponse.json(found);
+        const answer = HttpResponse.json(structuredClone(found));
+        if (options.statusWrites) {
+          found.status = { lastHandledReconcileAt: String(rv) };
+          found.metadata.resourceVersion = String(++rv);
+        }
+        return answer;
       },
     ),
     http.patch(
@@ -190,15 +201,19 @@ export function fakeKubernetesApply(
         const key = target.pathname;
         const existing = objects.get(key);
         const { metadata, ...rest } = body;
+        // status belongs to the controllers: an apply neither sends nor
+        // changes it
+        const { status: kept, ...held }: Record<string, any> = existing ?? {};
         const same =
           existing &&
-          JSON.stringify({ ...existing, metadata: undefined }) ===
+          JSON.stringify({ ...held, metadata: undefined }) ===
             JSON.stringify({ ...rest, metadata: undefined }) &&
           JSON.stringify(existing.metadata.labels) ===
             JSON.stringify(metadata.labels);
         if (existing && same) return HttpResponse.json(existing);
         const stored: Stored = {
           ...rest,
+          ...(kept ? { status: kept } : {}),
           metadata: {
             ...metadata,
             namespace: String(params.ns),

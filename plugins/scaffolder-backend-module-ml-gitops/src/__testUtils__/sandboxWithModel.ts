@@ -17,37 +17,36 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Sandbox, startSandbox } from 'sandbox';
+import {
+  Sandbox,
+  SANDBOX_CREDENTIALS,
+  SandboxOptions,
+  startSandbox,
+} from 'sandbox';
 
 /**
- * Starts the sandbox (on free ports, in a private folder) before the tests
- * of a file and stops it after them, with `model` registered in its MLflow
- * as version 1 (auc 0.95, registered an hour ago). The tests read the
- * running sandbox through the returned function.
+ * Starts the sandbox (on free ports, in a private folder; with `options`)
+ * before the tests of a file, seeds it further with `seed`, and stops it
+ * after them. The
+ * tests read the running sandbox through the returned function.
  */
-export function useSandboxWithModel(model: string): () => Sandbox {
+export function useSandbox(
+  name: string,
+  seed: (sandbox: Sandbox) => void = () => {},
+  options: Pick<SandboxOptions, 'actions'> = {},
+): () => Sandbox {
   let sandbox: Sandbox | undefined;
   let tmp: string | undefined;
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), `ml-gitops-${model}-`));
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), `ml-gitops-${name}-`));
     sandbox = await startSandbox({
       ports: { git: 0, argocd: 0, kubernetes: 0, mlflow: 0, admin: 0 },
       dataDir: path.join(tmp, 'data'),
       reconcileIntervalSeconds: 3600,
       log: () => {},
+      ...options,
     });
-    sandbox.current().mlflow.registerVersion({
-      model,
-      team: 'risk-ml',
-      version: '1',
-      userEmail: 'ada@acme.example',
-      registeredAt: Date.now() - 3600_000,
-      experimentId: '1',
-      stage: 'None',
-      aliases: [],
-      description: '',
-      metrics: { auc: 0.95 },
-    });
+    seed(sandbox);
   }, 180_000);
   afterAll(async () => {
     await sandbox?.stop();
@@ -58,3 +57,101 @@ export function useSandboxWithModel(model: string): () => Sandbox {
     return sandbox;
   };
 }
+
+/**
+ * Registers versions of `model` of `team` in the sandbox's MLflow, an hour
+ * ago, by ada.
+ */
+export function registerMlflowVersions(
+  sandbox: Sandbox,
+  model: string,
+  team: string,
+  versions: string[],
+  metrics: Record<string, number>,
+) {
+  for (const version of versions) {
+    sandbox.current().mlflow.registerVersion({
+      model,
+      team,
+      version,
+      userEmail: 'ada@acme.example',
+      registeredAt: Date.now() - 3600_000,
+      experimentId: '1',
+      stage: 'None',
+      aliases: [],
+      description: '',
+      metrics,
+    });
+  }
+}
+
+/**
+ * {@link useSandbox} with `model` registered in its MLflow as version 1
+ * (auc 0.95).
+ */
+export function useSandboxWithModel(model: string): () => Sandbox {
+  return useSandbox(model, sandbox =>
+    registerMlflowVersions(sandbox, model, 'risk-ml', ['1'], { auc: 0.95 }),
+  );
+}
+
+/**
+ * Registers versions of `model` in the sandbox's Kubeflow Model Registry, an
+ * hour ago, each with its artifact at s3://models/<model>/<version>.
+ */
+export function registerKubeflowVersions(
+  sandbox: Sandbox,
+  model: string,
+  versions: string[],
+  metrics: Record<string, number>,
+) {
+  for (const version of versions) {
+    sandbox.current().kubeflow.registerVersion({
+      model,
+      version,
+      author: 'grace@example.com',
+      metrics,
+      artifact: {
+        uri: `s3://models/${model}/${version}`,
+        modelFormatName: 'sklearn',
+        modelFormatVersion: '1',
+      },
+      registeredAt: Date.now() - 3600_000,
+    });
+  }
+}
+
+/**
+ * {@link useSandbox} with `model` registered in its Kubeflow Model Registry
+ * as version 1 (auc 0.95).
+ */
+export function useSandboxWithKubeflowModel(model: string): () => Sandbox {
+  return useSandbox(model, sandbox =>
+    registerKubeflowVersions(sandbox, model, ['1'], { auc: 0.95 }),
+  );
+}
+
+/** The sandbox's MLflow as an mlGitops.registries entry (app-config.sandbox.yaml). */
+export const sandboxMlflowRegistry = (sandbox: Sandbox) => ({
+  name: 'mlflow-default',
+  type: 'mlflow',
+  url: sandbox.urls.mlflow,
+});
+
+/** The sandbox's Kubeflow Model Registry as an mlGitops.registries entry (app-config.sandbox.yaml). */
+export const sandboxKubeflowRegistry = (sandbox: Sandbox) => ({
+  name: 'kubeflow-default',
+  type: 'kubeflow',
+  url: sandbox.urls.kubeflow,
+  token: SANDBOX_CREDENTIALS.kubeflow.token,
+});
+
+/**
+ * The sandbox's CI runs the real CLI (packages/cli/bin/ml-gitops) on every
+ * pull or merge request, as the config repos' validate check.
+ */
+export const RUN_THE_CLI: Pick<SandboxOptions, 'actions'> = {
+  actions: {
+    cliBin: path.resolve(__dirname, '../../../../packages/cli/bin/ml-gitops'),
+  },
+};

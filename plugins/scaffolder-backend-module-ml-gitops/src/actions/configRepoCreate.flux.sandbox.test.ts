@@ -14,262 +14,37 @@
  * limitations under the License.
  */
 
-import { ConfigReader } from '@backstage/config';
-import { ScmIntegrations } from '@backstage/integration';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import crypto from 'node:crypto';
-import { SANDBOX_CREDENTIALS } from 'sandbox';
-import yaml from 'yaml';
+import { configRepoCreateFluxScenario } from '../__testUtils__/createFluxFlow';
+import { sandboxGithub } from '../__testUtils__/sandboxGitHosts';
 import {
-  fakePermissions,
-  makeContext,
-  outputsOf,
-} from '../__testUtils__/setup';
-import { useSandboxWithModel } from '../__testUtils__/sandboxWithModel';
-import { readMlGitopsActionsConfig } from './config';
-import { createConfigRepoCreateAction } from './configRepoCreate';
-import { FluxRegistrationClient } from './fluxRegistration';
-import { publicKeyFromPem, sealSecret } from './sealing';
+  useSandboxWithModel,
+  sandboxMlflowRegistry,
+} from '../__testUtils__/sandboxWithModel';
 
 /*
- * Integration: ml-gitops:config-repo:create with Flux against the sandbox.
- * The action creates the repo on the sandbox's Git host and server-side
- * applies its Flux objects through the sandbox's Kubernetes API; the
- * emulated Flux deploys the model from the branch, and a SealedSecret merged
- * into secrets/ of dev is applied by the secrets' Kustomization and unsealed
- * by the cluster's Sealed Secrets controller into a Secret.
+ * Integration: ml-gitops:config-repo:create with Flux against the sandbox's
+ * GitHub; the story every host runs is __testUtils__/createFluxFlow.ts and
+ * configRepoCreate.gitlab.flux.sandbox.test.ts is its GitLab twin.
  */
 
 jest.setTimeout(300_000);
 
 const MODEL = 'loan-scorer';
-const REPO = `${MODEL}-config`;
-const VALUE = 'sandbox-flux-S3cret-9c21';
-const sha256 = (text: string) =>
-  crypto.createHash('sha256').update(text).digest('hex');
-
-const sandboxOf = useSandboxWithModel(MODEL);
-
-/** The config as app-config.sandbox.yaml wires it, without Argo CD, on the sandbox's ports. */
-function rootConfig() {
-  const gitHost = new URL(sandboxOf().urls.git).host;
-  return new ConfigReader({
-    integrations: {
-      github: [
-        {
-          host: gitHost,
-          apiBaseUrl: sandboxOf().urls.gitApi,
-          token: 'sandbox-github-token',
-        },
-      ],
-    },
-    kubernetes: {
-      clusterLocatorMethods: [
-        {
-          type: 'config',
-          clusters: [
-            {
-              name: 'sandbox',
-              url: sandboxOf().urls.kubernetes,
-              authProvider: 'serviceAccount',
-              serviceAccountToken: SANDBOX_CREDENTIALS.kubernetes.token,
-            },
-          ],
-        },
-      ],
-    },
-    mlGitops: {
-      flux: { clusters: ['sandbox'] },
-      registries: [
-        {
-          name: 'mlflow-default',
-          type: 'mlflow',
-          url: sandboxOf().urls.mlflow,
-        },
-      ],
-    },
-  });
-}
-
-async function kube(p: string, init: RequestInit = {}) {
-  const res = await fetch(`${sandboxOf().urls.kubernetes}${p}`, {
-    ...init,
-    headers: {
-      authorization: `Bearer ${SANDBOX_CREDENTIALS.kubernetes.token}`,
-      ...(init.headers as Record<string, string> | undefined),
-    },
-  });
-  expect(res.status).toBe(200);
-  return res.json();
-}
-
-async function state(): Promise<any> {
-  const res = await fetch(`${sandboxOf().urls.admin}/_sandbox/state`);
-  return res.json();
-}
-
-/** Writes a file on dev as an admin (past branch protection); the new head. */
-async function adminWrite(file: string, text: string): Promise<string> {
-  const res = await fetch(
-    `${sandboxOf().urls.gitApi}/repos/acme/${REPO}/contents/${file}`,
-    {
-      method: 'PUT',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Basic ${Buffer.from('admin:x').toString('base64')}`,
-      },
-      body: JSON.stringify({
-        message: `Write ${file}`,
-        content: Buffer.from(text).toString('base64'),
-        branch: 'dev',
-      }),
-    },
-  );
-  expect(res.status).toBe(201);
-  return (await res.json()).commit.sha;
-}
+const sandbox = useSandboxWithModel(MODEL);
 
 describe('ml-gitops:config-repo:create with Flux against the sandbox', () => {
   it('applies the Flux objects, Flux deploys the model, and a sealed secret merged into secrets/ becomes a Secret', async () => {
-    const config = rootConfig();
-    const options = {
-      permissions: fakePermissions().service,
-      integrations: ScmIntegrations.fromConfig(config),
-      config: readMlGitopsActionsConfig(config, 'development'),
-      catalog: catalogServiceMock({ entities: [] }),
-      rootConfig: config,
-    };
-    const action = createConfigRepoCreateAction(options);
-    // operator flux is the default: a Flux cluster and no Argo CD instance
-    const { ctx } = makeContext({
-      repoUrl: `${sandboxOf().urls.git}/acme/${REPO}`,
+    const ended = await configRepoCreateFluxScenario({
+      sandbox,
+      host: () => sandboxGithub(sandbox(), 'acme', `${MODEL}-config`),
       model: MODEL,
-      version: '1',
       owners: ['@acme/risk-ml'],
+      registry: () => sandboxMlflowRegistry(sandbox()),
     });
-    await action.handler(ctx);
-    const outputs = outputsOf(ctx).fluxObjects as any[];
-    expect(outputs).toHaveLength(9);
-    expect(outputs.every(o => o.registration === 'created')).toBe(true);
-
-    // The emulated Flux serves version 1 in every environment.
-    const deployments = (await state()).deployments.filter(
-      (d: any) => d.model === MODEL,
-    );
-    expect(
-      deployments.map((d: any) => [d.environment, d.operator, d.liveVersion]),
-    ).toEqual([
+    expect(ended).toEqual([
       ['dev', 'flux', '1'],
       ['staging', 'flux', '1'],
       ['production', 'flux', '1'],
     ]);
-
-    // The Kubernetes API answers the applied objects; the backend's
-    // label selector finds the model's Kustomization first.
-    const listed = await kube(
-      `/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations?labelSelector=${encodeURIComponent(
-        `ml-gitops/model=${MODEL},ml-gitops/environment=dev`,
-      )}`,
-    );
-    expect(listed.items.map((k: any) => k.metadata.name)).toEqual([
-      `${MODEL}-dev`,
-    ]);
-    const devHead = deployments[0].appliedRevision;
-    expect(listed.items[0].status.lastAppliedRevision).toBe(
-      `dev@sha1:${devHead}`,
-    );
-    expect(listed.items[0].spec.postBuild.substitute).toEqual({
-      ml_gitops_environment: 'dev',
-      ml_gitops_namespace: 'ml-dev',
-    });
-    const secretsKs = await kube(
-      `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/${MODEL}-dev-secrets`,
-    );
-    expect(secretsKs.spec).toMatchObject({
-      path: './secrets',
-      targetNamespace: 'ml-dev',
-    });
-
-    // Applying the committed objects again changes nothing.
-    const client = FluxRegistrationClient.fromConfig(config, 'sandbox');
-    const committed = yaml
-      .parseAllDocuments(
-        Buffer.from(
-          (
-            await (
-              await fetch(
-                `${
-                  sandboxOf().urls.gitApi
-                }/repos/acme/${REPO}/contents/flux/dev.yaml?ref=dev`,
-                { headers: { authorization: 'token sandbox-github-token' } },
-              )
-            ).json()
-          ).content,
-          'base64',
-        ).toString('utf8'),
-      )
-      .map(d => d.toJS());
-    for (const object of committed) {
-      expect(await client.apply(object)).toBe('unchanged');
-    }
-
-    // A SealedSecret reaches dev (as the merge of a seal pull request would).
-    const key = publicKeyFromPem(sandboxOf().sealedSecrets.certificatePem);
-    const sealed = sealSecret({
-      key,
-      name: 'scorer-db',
-      namespace: 'ml-dev',
-      scope: 'strict',
-      data: { password: VALUE },
-    });
-    const head = await adminWrite('secrets/scorer-db.sealed.yaml', sealed);
-
-    // Flux reconciles (as `flux reconcile kustomization` or its interval would).
-    await kube(
-      `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/${MODEL}-dev`,
-      {
-        method: 'PATCH',
-        headers: { 'content-type': 'application/merge-patch+json' },
-        body: JSON.stringify({
-          metadata: {
-            annotations: {
-              'reconcile.fluxcd.io/requestedAt': new Date().toISOString(),
-            },
-          },
-        }),
-      },
-    );
-    let secrets: any[] = [];
-    for (let i = 0; i < 50; i++) {
-      secrets = (await state()).secrets.filter(
-        (s: any) => s.namespace === 'ml-dev',
-      );
-      if (secrets.length > 0) break;
-      await new Promise(r => setTimeout(r, 100));
-    }
-    expect(secrets).toEqual([
-      {
-        namespace: 'ml-dev',
-        name: 'scorer-db',
-        appliedBy: {
-          application: `${MODEL}-dev-secrets`,
-          path: 'secrets/scorer-db.sealed.yaml',
-          revision: head,
-        },
-        data: { password: { sha256: sha256(VALUE), bytes: VALUE.length } },
-        createdAt: expect.any(String),
-      },
-    ]);
-    const after = await state();
-    expect(after.unsealFailures).toEqual([]);
-    expect(
-      after.deployments.find(
-        (d: any) => d.model === MODEL && d.environment === 'dev',
-      ).appliedRevision,
-    ).toBe(head);
-    expect(
-      after.secrets.filter((s: any) => s.namespace === 'ml-staging'),
-    ).toEqual([]);
-    expect(JSON.stringify(after)).not.toContain(VALUE);
   });
 });

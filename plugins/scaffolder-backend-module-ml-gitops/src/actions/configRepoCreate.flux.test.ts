@@ -241,6 +241,30 @@ describe('ml-gitops:config-repo:create with Flux', () => {
     expect(await client.apply(changed)).toBe('updated');
   });
 
+  it('reads an apply that changes none of the labels and spec as unchanged while the controllers write the status', async () => {
+    const kube = fakeKubernetesApply({ statusWrites: true });
+    const { action } = setup(kube);
+    const { ctx } = makeContext(input);
+    await action.handler(ctx);
+
+    const client = FluxRegistrationClient.fromConfig(rootConfig, 'prod-eu');
+    for (const object of committedFluxObjects('staging')) {
+      const path = `/apis/${object.apiVersion}/namespaces/flux-system/${
+        object.kind === 'GitRepository' ? 'gitrepositories' : 'kustomizations'
+      }/${object.metadata.name}`;
+      const before = kube.objects.get(path)!.metadata.resourceVersion;
+      expect(await client.apply(object)).toBe('unchanged');
+      // the status write after the read moved the resourceVersion
+      expect(kube.objects.get(path)!.metadata.resourceVersion).not.toBe(before);
+    }
+    const relabelled = committedFluxObjects('staging')[1];
+    relabelled.metadata.labels = {
+      ...relabelled.metadata.labels,
+      'ml-gitops/environment': 'qa',
+    };
+    expect(await client.apply(relabelled)).toBe('updated');
+  });
+
   it('references the Git credentials Secret and uses the given namespace; a dry run shows the objects and sends nothing', async () => {
     const kube = fakeKubernetesApply();
     const { action } = setup(kube);

@@ -34,8 +34,10 @@ import { FluxObject } from './configRepoFlux';
  *
  * An apply creates the object or updates the fields this field manager owns;
  * an apply that creates needs the `create` verb besides `patch`;
- * an apply that changes nothing leaves metadata.resourceVersion as it was,
- * which tells "unchanged" from "updated". Errors are metav1.Status bodies
+ * whether it changed anything is read from the labels and spec before and
+ * after (not metadata.resourceVersion: the controllers' status writes move
+ * that at any time, kubernetes.io "API concepts", resource versions).
+ * Errors are metav1.Status bodies
  * `{kind: "Status", message, reason, code}`.
  *
  * The cluster is reached the way the backend reaches it (its
@@ -53,6 +55,34 @@ export const FIELD_MANAGER = 'ml-gitops';
 export type FluxRegistration = 'created' | 'unchanged' | 'updated';
 
 type FetchFn = typeof fetch;
+
+/** An object as the API server answers it, as far as registering reads it. */
+type ClusterObject = {
+  metadata?: { labels?: Record<string, string> };
+  spec?: unknown;
+};
+
+/** JSON with the keys of every object sorted, so equal values read equal. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map(
+        k =>
+          `${JSON.stringify(k)}:${canonical(
+            (value as Record<string, unknown>)[k],
+          )}`,
+      )
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** What an apply of ours may change: the labels and the spec. */
+function desiredState(o: ClusterObject): string {
+  return canonical({ labels: o.metadata?.labels ?? {}, spec: o.spec ?? {} });
+}
 
 const TIMEOUT_MS = 15_000;
 
@@ -228,9 +258,7 @@ export class FluxRegistrationClient {
   }
 
   /** The object as the cluster holds it, or undefined when it has none. */
-  async get(
-    object: FluxObject,
-  ): Promise<{ metadata?: { resourceVersion?: string } } | undefined> {
+  async get(object: FluxObject): Promise<ClusterObject | undefined> {
     const path = this.pathOf(object);
     const { response } = await this.send(path);
     if (response.status === 404) {
@@ -240,9 +268,7 @@ export class FluxRegistrationClient {
     if (!response.ok) {
       throw await this.failure(path, response, object.metadata.namespace);
     }
-    return (await response.json()) as {
-      metadata?: { resourceVersion?: string };
-    };
+    return (await response.json()) as ClusterObject;
   }
 
   /** Server-side applies the object; says whether it was created, updated or unchanged. */
@@ -257,11 +283,9 @@ export class FluxRegistrationClient {
     if (!response.ok) {
       throw await this.failure(path, response, object.metadata.namespace);
     }
-    const after = (await response.json()) as {
-      metadata?: { resourceVersion?: string };
-    };
+    const after = (await response.json()) as ClusterObject;
     if (!before) return 'created';
-    return before.metadata?.resourceVersion === after.metadata?.resourceVersion
+    return desiredState(before) === desiredState(after)
       ? 'unchanged'
       : 'updated';
   }

@@ -14,30 +14,23 @@
  * limitations under the License.
  */
 
-import { ConfigReader } from '@backstage/config';
-import { ScmIntegrations } from '@backstage/integration';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Sandbox, SANDBOX_CREDENTIALS, startSandbox } from 'sandbox';
+import { SANDBOX_CREDENTIALS } from 'sandbox';
 import yaml from 'yaml';
+import { RUN_THE_CLI, useSandbox } from '../__testUtils__/sandboxWithModel';
+import { sandboxGithub } from '../__testUtils__/sandboxGitHosts';
 import {
-  fakePermissions,
-  fraudDetectorEntity,
-  makeContext,
-  outputsOf,
-} from '../__testUtils__/setup';
-import { readMlGitopsActionsConfig } from './config';
-import { createSealSecretAction } from './sealSecret';
+  sealSecretScenario,
+  unsealDigests,
+  verifyInCluster,
+} from '../__testUtils__/sealFlow';
 import { publicKeyFromPem, sealSecret } from './sealing';
 
 /*
- * Integration: the ml-gitops:secret:seal action against the sandbox — the
- * certificate comes from the sandbox's Sealed Secrets controller, the pull
- * request goes to the sandbox's Git host, and the controller unseals what
- * was committed.
+ * Integration: the ml-gitops:secret:seal action against the sandbox's
+ * GitHub (the story every host runs is __testUtils__/sealFlow.ts;
+ * sealSecret.gitlab.sandbox.test.ts is its GitLab twin), and what kubeseal
+ * seals with the certificate the API server proxies, per scope.
  */
 
 jest.setTimeout(180_000);
@@ -46,139 +39,31 @@ const VALUE = 'sandbox-S3cret-value-7e1d';
 const sha256 = (text: string) =>
   crypto.createHash('sha256').update(text).digest('hex');
 
-let sandbox: Sandbox;
-let tmp: string;
-
-beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-gitops-seal-sandbox-'));
-  sandbox = await startSandbox({
-    ports: { git: 0, argocd: 0, kubernetes: 0, mlflow: 0, admin: 0 },
-    dataDir: path.join(tmp, 'data'),
-    reconcileIntervalSeconds: 3600,
-    log: () => {},
-  });
-}, 180_000);
-
-afterAll(async () => {
-  await sandbox?.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
-}, 60_000);
-
-/** POSTs a SealedSecret to the controller's verify endpoint through the service proxy. */
-async function verifyInCluster(sealedYaml: string): Promise<number> {
-  const res = await fetch(
-    `${sandbox.urls.kubernetes}/api/v1/namespaces/kube-system/services/http:sealed-secrets-controller:http/proxy/v1/verify`,
-    {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${SANDBOX_CREDENTIALS.kubernetes.token}`,
-      },
-      body: sealedYaml,
-    },
-  );
-  return res.status;
-}
-
-async function unsealDigests(sealedYaml: string) {
-  const res = await fetch(`${sandbox.urls.admin}/_sandbox/unseal`, {
-    method: 'POST',
-    body: sealedYaml,
-  });
-  return res.json();
-}
+const sandbox = useSandbox('seal-github', undefined, RUN_THE_CLI);
 
 describe('ml-gitops:secret:seal against the sandbox', () => {
-  it('seals with the served certificate, opens the pull request, and the controller unseals it', async () => {
-    const gitHost = new URL(sandbox.urls.git).host;
-    const config = new ConfigReader({
-      integrations: {
-        github: [
-          {
-            host: gitHost,
-            apiBaseUrl: sandbox.urls.gitApi,
-            token: 'sandbox-github-token',
-          },
-        ],
-      },
-      // as app-config.sandbox.yaml wires it, on the sandbox's ports
-      mlGitops: {
-        sealedSecrets: { certificateUrl: `${sandbox.urls.admin}/v1/cert.pem` },
-      },
+  it('seals with the served certificate, opens the change, lands it, and the controller unseals it', async () => {
+    const ended = await sealSecretScenario({
+      sandbox,
+      host: () =>
+        sandboxGithub(sandbox(), 'acme', 'fraud-detector-config', {
+          check: 'workflow',
+        }),
+      model: 'fraud-detector',
     });
-    const action = createSealSecretAction({
-      permissions: fakePermissions().service,
-      integrations: ScmIntegrations.fromConfig(config),
-      // the demo's backend runs with NODE_ENV=development, which takes the
-      // sandbox's http URL
-      config: readMlGitopsActionsConfig(config, 'development'),
-      catalog: catalogServiceMock({
-        entities: [
-          fraudDetectorEntity({
-            'ml-gitops/config-repo': `${sandbox.urls.git}/acme/fraud-detector-config`,
-          }),
-        ],
-      }),
+    expect(ended).toEqual({
+      path: 'secrets/fraud-detector-db.sealed.yaml',
+      target: 'production',
     });
-    const { ctx, logs, checkpoints } = makeContext({
-      entityRef: 'component:default/fraud-detector',
-      environment: 'production',
-      name: 'fraud-detector-db',
-      namespace: 'ml-production',
-      key: 'password',
-      value: VALUE,
-    });
-    await action.handler(ctx);
-
-    const outputs = outputsOf(ctx);
-    expect(outputs.pullRequestUrl).toMatch(
-      /\/acme\/fraud-detector-config\/pull\/\d+$/,
-    );
-    const file = await fetch(
-      `${sandbox.urls.gitApi}/repos/acme/fraud-detector-config/contents/${
-        outputs.path
-      }?ref=${encodeURIComponent(String(outputs.branch))}`,
-      { headers: { authorization: 'token sandbox-github-token' } },
-    );
-    expect(file.status).toBe(200);
-    const sealedYaml = Buffer.from(
-      (await file.json()).content,
-      'base64',
-    ).toString('utf8');
-    expect(yaml.parse(sealedYaml).kind).toBe('SealedSecret');
-    const pull = await fetch(
-      `${sandbox.urls.gitApi}/repos/acme/fraud-detector-config/pulls/${outputs.pullRequestNumber}`,
-      { headers: { authorization: 'token sandbox-github-token' } },
-    ).then(r => r.json());
-    expect(pull).toMatchObject({
-      base: { ref: 'production' },
-      head: { ref: outputs.branch },
-      labels: [{ name: 'ml-gitops/secret' }],
-    });
-
-    expect(await verifyInCluster(sealedYaml)).toBe(200);
-    expect(await unsealDigests(sealedYaml)).toEqual({
-      ok: true,
-      name: 'fraud-detector-db',
-      namespace: 'ml-production',
-      scope: 'strict',
-      data: { password: { sha256: sha256(VALUE), bytes: VALUE.length } },
-    });
-    // The value is in none of the records of the task.
-    for (const record of [
-      sealedYaml,
-      logs.join('\n'),
-      JSON.stringify(outputs),
-      JSON.stringify([...checkpoints]),
-    ]) {
-      expect(record).not.toContain(VALUE);
-    }
   });
 
   it.each(['strict', 'namespace-wide', 'cluster-wide'] as const)(
     'seals with the certificate kubeseal fetches through the API server (%s scope)',
     async scope => {
       const res = await fetch(
-        `${sandbox.urls.kubernetes}/api/v1/namespaces/kube-system/services/http:sealed-secrets-controller:http/proxy/v1/cert.pem`,
+        `${
+          sandbox().urls.kubernetes
+        }/api/v1/namespaces/kube-system/services/http:sealed-secrets-controller:http/proxy/v1/cert.pem`,
         {
           headers: {
             authorization: `Bearer ${SANDBOX_CREDENTIALS.kubernetes.token}`,
@@ -193,8 +78,8 @@ describe('ml-gitops:secret:seal against the sandbox', () => {
         scope,
         data: { user: 'ml', password: VALUE },
       });
-      expect(await verifyInCluster(sealed)).toBe(200);
-      const digests = await unsealDigests(sealed);
+      expect(await verifyInCluster(sandbox(), sealed)).toBe(200);
+      const digests = await unsealDigests(sandbox(), sealed);
       expect(digests).toMatchObject({
         ok: true,
         scope,
@@ -209,7 +94,7 @@ describe('ml-gitops:secret:seal against the sandbox', () => {
       renamed.metadata.name = 'other';
       renamed.metadata.namespace =
         scope === 'namespace-wide' ? 'ml-staging' : 'ml-dev';
-      expect(await verifyInCluster(JSON.stringify(renamed))).toBe(
+      expect(await verifyInCluster(sandbox(), JSON.stringify(renamed))).toBe(
         scope === 'cluster-wide' ? 200 : 409,
       );
     },

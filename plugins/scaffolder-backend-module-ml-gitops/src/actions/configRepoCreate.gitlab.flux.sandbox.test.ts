@@ -1,0 +1,51 @@
+/*
+ * Copyright 2026 The ML GitOps Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { configRepoCreateFluxScenario } from '../__testUtils__/createFluxFlow';
+import { sandboxGitlab } from '../__testUtils__/sandboxGitHosts';
+import {
+  useSandboxWithKubeflowModel,
+  sandboxKubeflowRegistry,
+} from '../__testUtils__/sandboxWithModel';
+
+/*
+ * The GitLab twin of configRepoCreate.flux.sandbox.test.ts: the action
+ * creates the project ml-platform/loan-scorer-config on the sandbox's
+ * GitLab, with the model's version 1 in the sandbox's Kubeflow Model
+ * Registry, and Flux deploys from GitLab's branches.
+ */
+
+jest.setTimeout(300_000);
+
+const MODEL = 'loan-scorer';
+const sandbox = useSandboxWithKubeflowModel(MODEL);
+
+describe('ml-gitops:config-repo:create with Flux against the sandbox GitLab', () => {
+  it('applies the Flux objects, Flux deploys the model, and a sealed secret merged into secrets/ becomes a Secret', async () => {
+    const ended = await configRepoCreateFluxScenario({
+      sandbox,
+      host: () => sandboxGitlab(sandbox(), `ml-platform/${MODEL}-config`),
+      model: MODEL,
+      owners: ['@ml-platform/growth-ml'],
+      registry: () => sandboxKubeflowRegistry(sandbox()),
+    });
+    expect(ended).toEqual([
+      ['dev', 'flux', '1'],
+      ['staging', 'flux', '1'],
+      ['production', 'flux', '1'],
+    ]);
+  });
+});
