@@ -678,7 +678,7 @@ export class GitLabHost {
     const add = (
       name: string,
       rule_type: ApprovalState['rules'][number]['rule_type'],
-      required: number,
+      asked: number,
       eligible: number[] | 'developers',
     ) => {
       const by = approvedBy.filter(id =>
@@ -698,12 +698,13 @@ export class GitLabHost {
                 !by.includes(id) &&
                 (id !== mr.author_id || project.merge_requests_author_approval),
             ).length;
-      const left = unactioned === 0 ? 0 : Math.max(0, required - by.length);
+      const left = unactioned === 0 ? 0 : Math.max(0, asked - by.length);
       // A code owner rule asks for nothing when nobody may approve it
       // (ee/app/models/approval_wrapped_code_owner_rule.rb).
-      if (rule_type === 'code_owner' && unactioned === 0 && by.length === 0) {
-        required = 0;
-      }
+      const required =
+        rule_type === 'code_owner' && unactioned === 0 && by.length === 0
+          ? 0
+          : asked;
       state.rules.push({
         name,
         rule_type,
