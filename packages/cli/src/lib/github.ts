@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { describeError } from './errors';
+import { apiGet } from './apiGet';
 
 /** Timeout of one GitHub request. */
 export const GITHUB_TIMEOUT_MS = 15_000;
@@ -48,30 +48,19 @@ export class GitHubClient {
   ) {}
 
   private async request(path: string): Promise<Response> {
-    const url = `${this.options.apiUrl.replace(/\/+$/, '')}${path}`;
-    const timeoutMs = this.options.timeoutMs ?? GITHUB_TIMEOUT_MS;
-    try {
-      return await (this.options.fetch ?? fetch)(url, {
-        headers: {
-          accept: 'application/vnd.github+json',
-          authorization: `Bearer ${this.options.token}`,
-          'x-github-api-version': '2022-11-28',
-          'user-agent': 'ml-gitops-validate',
-        },
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (error) {
-      const timedOut =
-        error instanceof Error &&
-        (error.name === 'TimeoutError' || error.name === 'AbortError');
-      throw new GitHubError(
-        timedOut
-          ? `GitHub did not answer GET ${path} within ${timeoutMs / 1000} s`
-          : `cannot reach GitHub at ${
-              this.options.apiUrl
-            } (GET ${path}): ${describeError(error)}`,
-      );
-    }
+    return apiGet({
+      host: 'GitHub',
+      apiUrl: this.options.apiUrl,
+      path,
+      headers: {
+        accept: 'application/vnd.github+json',
+        authorization: `Bearer ${this.options.token}`,
+        'x-github-api-version': '2022-11-28',
+      },
+      timeoutMs: this.options.timeoutMs ?? GITHUB_TIMEOUT_MS,
+      fetch: this.options.fetch,
+      fail: message => new GitHubError(message),
+    });
   }
 
   private async json(path: string): Promise<{ body: unknown; res: Response }> {

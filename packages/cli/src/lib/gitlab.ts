@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { describeError } from './errors';
+import { apiGet } from './apiGet';
 
 /** Timeout of one GitLab request. */
 export const GITLAB_TIMEOUT_MS = 15_000;
@@ -51,30 +51,18 @@ export class GitLabClient {
   ) {}
 
   private async json(path: string): Promise<unknown> {
-    const url = `${this.options.apiUrl.replace(/\/+$/, '')}${path}`;
-    const timeoutMs = this.options.timeoutMs ?? GITLAB_TIMEOUT_MS;
-    let res: Response;
-    try {
-      res = await (this.options.fetch ?? fetch)(url, {
-        headers: {
-          accept: 'application/json',
-          authorization: `Bearer ${this.options.token}`,
-          'user-agent': 'ml-gitops-validate',
-        },
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (error) {
-      const timedOut =
-        error instanceof Error &&
-        (error.name === 'TimeoutError' || error.name === 'AbortError');
-      throw new GitLabError(
-        timedOut
-          ? `GitLab did not answer GET ${path} within ${timeoutMs / 1000} s`
-          : `cannot reach GitLab at ${
-              this.options.apiUrl
-            } (GET ${path}): ${describeError(error)}`,
-      );
-    }
+    const res = await apiGet({
+      host: 'GitLab',
+      apiUrl: this.options.apiUrl,
+      path,
+      headers: {
+        accept: 'application/json',
+        authorization: `Bearer ${this.options.token}`,
+      },
+      timeoutMs: this.options.timeoutMs ?? GITLAB_TIMEOUT_MS,
+      fetch: this.options.fetch,
+      fail: message => new GitLabError(message),
+    });
     if (!res.ok) {
       let detail = '';
       try {
