@@ -62,6 +62,9 @@ export type ChangeFlow = {
 };
 
 type Outputs = {
+  changeRequestUrl: string;
+  number: number;
+  targetBranchName: string;
   pullRequestNumber: number;
   pullRequestUrl: string;
   branch: string;
@@ -127,6 +130,12 @@ export async function changeFlowScenario(
     );
     const change = await flow.host().change(outputs.pullRequestNumber);
     expect(change.url).toBe(outputs.pullRequestUrl);
+    // the host-neutral names say the same
+    expect(outputs).toMatchObject({
+      changeRequestUrl: change.url,
+      number: outputs.pullRequestNumber,
+      targetBranchName: change.target,
+    });
     expect(change.labels).toEqual([LABELS[action.id]]);
     expect(await flow.host().branchHead(outputs.branch)).toBe(change.head);
     return outputs;

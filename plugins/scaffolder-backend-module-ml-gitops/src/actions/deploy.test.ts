@@ -73,6 +73,10 @@ describe('ml-gitops:deploy', () => {
     const branch = 'ml-gitops/deploy/dev/13';
     const outputs = outputsOf(ctx);
     expect(outputs).toEqual({
+      changeRequestUrl:
+        'https://github.com/acme/fraud-detector-config/pull/101',
+      number: 101,
+      targetBranchName: 'dev',
       pullRequestUrl: 'https://github.com/acme/fraud-detector-config/pull/101',
       pullRequestNumber: 101,
       branch,

@@ -97,13 +97,40 @@ export function overrideInput(checks: string) {
   };
 }
 
-/** The outputs of an action that opens a pull request from its own branch. */
+/**
+ * The outputs of an action that opens a change request (a GitHub pull
+ * request or a GitLab merge request) from its own branch: the host-neutral
+ * names of Backstage's `publish:github:pull-request` and
+ * `publish:gitlab:merge-request` (`targetBranchName`), and the earlier
+ * `pullRequest*` names, which stay.
+ */
 export function pullRequestOutput(branch: string) {
   return {
+    changeRequestUrl: (z: Z) =>
+      z
+        .string()
+        .describe('URL of the pull request or merge request')
+        .optional(),
+    number: (z: Z) =>
+      z
+        .number()
+        .describe('Number of the pull request, or iid of the merge request')
+        .optional(),
+    targetBranchName: (z: Z) =>
+      z
+        .string()
+        .describe('The environment branch the change request targets')
+        .optional(),
     pullRequestUrl: (z: Z) =>
-      z.string().describe('URL of the pull request').optional(),
+      z
+        .string()
+        .describe('URL of the pull request (same as changeRequestUrl)')
+        .optional(),
     pullRequestNumber: (z: Z) =>
-      z.number().describe('Number of the pull request').optional(),
+      z
+        .number()
+        .describe('Number of the pull request (same as number)')
+        .optional(),
     branch: (z: Z) => z.string().describe(branch).optional(),
   };
 }

@@ -139,6 +139,10 @@ describe('ml-gitops:promote', () => {
 
     const branch = 'ml-gitops/promote/production/13';
     expect(outputsOf(ctx)).toEqual({
+      changeRequestUrl:
+        'https://github.com/acme/fraud-detector-config/pull/101',
+      number: 101,
+      targetBranchName: 'production',
       pullRequestUrl: 'https://github.com/acme/fraud-detector-config/pull/101',
       pullRequestNumber: 101,
       branch,

@@ -163,8 +163,8 @@ export async function writeOneCommitBranch(
 
 /**
  * Opens the pull request of a change (see the node library's
- * `openChangePullRequest`) and sets the branch, pullRequestUrl and
- * pullRequestNumber outputs.
+ * `openChangePullRequest`) and sets the branch and change request
+ * outputs.
  */
 export async function openChangePullRequest(
   ctx: StepContext,
@@ -179,9 +179,21 @@ export async function openChangePullRequest(
     pullRequest,
   );
   ctx.output('branch', change.branch);
+  outputChangeRequest(ctx, pull, change.base);
+  return pull;
+}
+
+/** The change request outputs of {@link pullRequestOutput}, on every host. */
+export function outputChangeRequest(
+  ctx: Pick<StepContext, 'output'>,
+  pull: { url: string; number: number },
+  targetBranch: string,
+) {
+  ctx.output('changeRequestUrl', pull.url);
+  ctx.output('number', pull.number);
+  ctx.output('targetBranchName', targetBranch);
   ctx.output('pullRequestUrl', pull.url);
   ctx.output('pullRequestNumber', pull.number);
-  return pull;
 }
 
 /**

@@ -125,6 +125,10 @@ describe('ml-gitops:rollback', () => {
       previousVersion: '12',
       rolledBackFrom: '13',
       method: 'revert',
+      changeRequestUrl:
+        'https://github.com/acme/fraud-detector-config/pull/201',
+      number: 201,
+      targetBranchName: 'dev',
       pullRequestUrl: 'https://github.com/acme/fraud-detector-config/pull/201',
       pullRequestNumber: 201,
       branch,

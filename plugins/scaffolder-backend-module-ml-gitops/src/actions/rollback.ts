@@ -32,7 +32,7 @@ import {
   environmentInput,
   versionField,
 } from './inputFields';
-import { initiatorAuthor, openedBy } from './pullRequest';
+import { initiatorAuthor, openedBy, outputChangeRequest } from './pullRequest';
 import { createGitClients, MlGitopsActionOptions } from './actionOptions';
 import { resolveTarget } from './modelTarget';
 import { authorizeChange } from './permissionChecks';
@@ -184,8 +184,7 @@ export function createRollbackAction(options: RollbackActionOptions) {
       }
       ctx.output('branch', result.branch);
       if (result.pullRequest) {
-        ctx.output('pullRequestUrl', result.pullRequest.url);
-        ctx.output('pullRequestNumber', result.pullRequest.number);
+        outputChangeRequest(ctx, result.pullRequest, environment);
       }
     },
   });

@@ -92,6 +92,10 @@ describe('ml-gitops:secret:seal', () => {
     const branch = 'ml-gitops/seal/production/fraud-detector-db';
     expect(outputsOf(ctx)).toEqual({
       path: PATH,
+      changeRequestUrl:
+        'https://github.com/acme/fraud-detector-config/pull/101',
+      number: 101,
+      targetBranchName: 'production',
       pullRequestUrl: 'https://github.com/acme/fraud-detector-config/pull/101',
       pullRequestNumber: 101,
       branch,
