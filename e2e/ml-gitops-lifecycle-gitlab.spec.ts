@@ -47,6 +47,7 @@ import {
   json,
   measuredDeployment,
   parseDuration,
+  registeredEntity,
   runTemplate,
   waitServing,
   type Json,
@@ -208,7 +209,6 @@ test('a Kubeflow model on GitLab: create, deploy, promote with approval, roll ba
   test.setTimeout(900_000);
   const pollMs = backendPollIntervalMs();
   const token = await guestToken(request);
-  const headers = { authorization: `Bearer ${token}` };
 
   // 1. The model and two versions in the Kubeflow Model Registry.
   const model = await json(
@@ -259,35 +259,19 @@ test('a Kubeflow model on GitLab: create, deploy, promote with approval, roll ba
   );
   expect(await ci.text()).toContain('ml-gitops validate');
 
-  // 3. The catalog entity it registered.
-  let location: Json = {};
-  await expect
-    .poll(
-      async () => {
-        const response = await request.get(
-          `${BACKEND}/api/catalog/locations/by-entity/component/default/${MODEL}`,
-          { headers },
-        );
-        location = response.ok() ? await response.json() : {};
-        return location.id;
-      },
-      { timeout: 60_000 },
-    )
-    .toBeTruthy();
-  cleanup.locationId = location.id;
-  await expect
-    .poll(
-      async () => {
-        const response = await request.get(
-          `${BACKEND}/api/catalog/entities/by-name/component/default/${MODEL}`,
-          { headers },
-        );
-        const entity = response.ok() ? await response.json() : {};
-        return `${entity.metadata?.annotations?.['ml-gitops/config-repo']} ${entity.metadata?.annotations?.['ml-gitops/registry']}`;
-      },
-      { timeout: 30_000 },
-    )
-    .toBe(`${SANDBOX_GITLAB}/${PROJECT} kubeflow-default`);
+  // 3. The catalog entity it registered, annotated with its project and
+  // registry.
+  const registered = await registeredEntity(
+    request,
+    token,
+    MODEL,
+    entity =>
+      entity.metadata?.annotations?.['ml-gitops/config-repo'] ===
+        `${SANDBOX_GITLAB}/${PROJECT}` &&
+      entity.metadata?.annotations?.['ml-gitops/registry'] ===
+        'kubeflow-default',
+  );
+  cleanup.locationId = registered.locationId;
   for (const environment of ENVIRONMENTS) {
     await waitServing(request, token, ENTITY_REF, environment, '1', 3 * pollMs);
   }

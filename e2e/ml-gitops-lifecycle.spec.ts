@@ -78,6 +78,7 @@ import {
   json,
   measuredDeployment,
   parseDuration,
+  registeredEntity,
   runRefusedTemplate,
   runTemplate,
   waitServing as waitServingOf,
@@ -514,37 +515,16 @@ test('a model from a new config repo to a measured production rollback, a promot
       dismiss_stale_reviews: true,
     });
 
-    // 3. The catalog entity it registered (the catalog processes the new
-    // location in the background: its entity appears a little later).
-    let location: Json = {};
-    await expect
-      .poll(
-        async () => {
-          const response = await request.get(
-            `${BACKEND}/api/catalog/locations/by-entity/component/default/${MODEL}`,
-            { headers },
-          );
-          location = response.ok() ? await response.json() : {};
-          return location.id;
-        },
-        { timeout: 60_000 },
-      )
-      .toBeTruthy();
-    cleanup.locationId = location.id;
-    let entity: Json = {};
-    await expect
-      .poll(
-        async () => {
-          const response = await request.get(
-            `${BACKEND}/api/catalog/entities/by-name/component/default/${MODEL}`,
-            { headers },
-          );
-          entity = response.ok() ? await response.json() : {};
-          return entity.metadata?.annotations?.['ml-gitops/config-repo'];
-        },
-        { timeout: 30_000 },
-      )
-      .toBe(`${SANDBOX_GIT}/${OWNER}/${REPO}`);
+    // 3. The catalog entity it registered.
+    const { locationId, entity } = await registeredEntity(
+      request,
+      token,
+      MODEL,
+      e =>
+        e.metadata?.annotations?.['ml-gitops/config-repo'] ===
+        `${SANDBOX_GIT}/${OWNER}/${REPO}`,
+    );
+    cleanup.locationId = locationId;
     expect(entity.spec.owner).toBe('group:default/ml-platform');
 
     // 4. Nobody touches Argo CD: the template registered each

@@ -200,6 +200,49 @@ export async function measuredDeployment(
   return newest!;
 }
 
+/**
+ * The location a template's `catalog:register` step added and the entity
+ * it holds, once the catalog processed it (in the background: the entity
+ * appears a little after the location) and `ready(entity)` holds.
+ */
+export async function registeredEntity(
+  request: APIRequestContext,
+  token: string,
+  name: string,
+  ready: (entity: Json) => boolean,
+): Promise<{ locationId: string; entity: Json }> {
+  const headers = { authorization: `Bearer ${token}` };
+  let location: Json = {};
+  await expect
+    .poll(
+      async () => {
+        const response = await request.get(
+          `${BACKEND}/api/catalog/locations/by-entity/component/default/${name}`,
+          { headers },
+        );
+        location = response.ok() ? await response.json() : {};
+        return location.id;
+      },
+      { message: `the location of ${name}`, timeout: 60_000 },
+    )
+    .toBeTruthy();
+  let entity: Json = {};
+  await expect
+    .poll(
+      async () => {
+        const response = await request.get(
+          `${BACKEND}/api/catalog/entities/by-name/component/default/${name}`,
+          { headers },
+        );
+        entity = response.ok() ? await response.json() : {};
+        return response.ok() && ready(entity);
+      },
+      { message: `the entity ${name}`, timeout: 30_000 },
+    )
+    .toBe(true);
+  return { locationId: location.id, entity };
+}
+
 /** Seconds from the tab's "Time to serve" text ("42 s", "1 min 5 s", "2 min"). */
 export function parseDuration(text: string): number {
   const m = /^(?:(\d+) min)?\s*(?:(\d+) s)?$/.exec(text.trim());
