@@ -24,7 +24,13 @@ import {
 import { CanaryAnalyses } from '../providers/canary/CanaryAnalyses';
 import { ServingChanges } from '../providers/kubernetes/ServingWatch';
 import { ServingVersions } from '../providers/kubernetes/ServingVersions';
-import { FleetObservations, fleetKey, sourceName } from './fleetObservations';
+import {
+  ClusterServed,
+  FleetObservations,
+  fleetKey,
+  sourceName,
+} from './fleetObservations';
+import { KubeObject } from '../providers/kubernetes/KubernetesClusters';
 import { sameJson } from './StatusSnapshot';
 
 /**
@@ -97,9 +103,10 @@ export function applySourceChangesTo(
 /**
  * Applies what a cluster's InferenceService watch reported to a fleet read:
  * the cluster's serving objects replace the ones read, and the live
- * versions, serving states and canaries follow from them as the read makes
- * them (canaries as of `observedAt`). Returns the models whose serving
- * objects changed.
+ * versions, serving states and canaries of the model environments it
+ * names follow from them as the read makes them (canaries as of
+ * `observedAt`); the others are not looked at. Returns the models whose
+ * serving objects changed.
  */
 export function applyServingChangesTo(
   fleet: FleetObservations,
@@ -110,22 +117,27 @@ export function applyServingChangesTo(
   const served = fleet.served;
   if (!served) return models;
   served.inferenceServices.set(changes.cluster, changes.inferenceServices);
-  const versions = new Map<string, string>();
-  const serving = new Map<string, ServingStatus>();
-  for (const [cluster, items] of served.inferenceServices) {
-    ServingVersions.summarize(items, cluster, versions, serving);
-  }
-  const before = { versions: served.versions, serving: fleet.serving };
-  served.versions = versions;
-  fleet.serving = {
-    byKey: serving,
-    failed: fleet.serving?.failed ?? false,
-  };
+  served.byCluster ??= new Map();
+  served.byCluster.set(changes.cluster, {
+    versions: changes.versions,
+    serving: changes.serving,
+  });
+  fleet.serving ??= { byKey: new Map(), failed: false };
+  const serving = fleet.serving.byKey;
   for (const k of changes.changed) {
+    const before = { version: served.versions.get(k), status: serving.get(k) };
+    const now = servedAcrossClusters(served, k);
+    if (now) {
+      served.versions.set(k, now.version);
+      serving.set(k, now.status);
+    } else {
+      served.versions.delete(k);
+      serving.delete(k);
+    }
     // A relist reports every key: only what differs from the read is news.
     if (
-      before.versions.get(k) === versions.get(k) &&
-      sameJson(before.serving?.byKey.get(k), serving.get(k))
+      before.version === now?.version &&
+      sameJson(before.status, now?.status)
     ) {
       continue;
     }
@@ -133,26 +145,60 @@ export function applyServingChangesTo(
     const observation = fleet.byKey.get(k);
     if (!observation) continue;
     if (observation.liveVersion === undefined || served.filled.has(k)) {
-      const version = versions.get(k);
       const { liveVersion: _old, ...rest } = observation;
-      if (version === undefined) {
+      if (now === undefined) {
         fleet.byKey.set(k, rest);
         served.filled.delete(k);
       } else {
-        fleet.byKey.set(k, { ...rest, liveVersion: version });
+        fleet.byKey.set(k, { ...rest, liveVersion: now.version });
         served.filled.add(k);
       }
     }
   }
   if (served.analysisRuns && fleet.canaries) {
-    fleet.canaries = {
-      byKey: CanaryAnalyses.combine(
-        served.analysisRuns,
-        served.inferenceServices,
-        observedAt,
-      ),
-      failed: fleet.canaries.failed,
-    };
+    CanaryAnalyses.combineKeys(
+      served.analysisRuns,
+      served.inferenceServices,
+      observedAt,
+      changes.touched,
+      fleet.canaries.byKey,
+    );
   }
   return models;
+}
+
+const summaries = new WeakMap<KubeObject[], ClusterServed>();
+
+/**
+ * The version and serving status of one model environment over every
+ * cluster read, in the read's order: the less serving of several wins, as
+ * {@link ServingVersions.summarize} decides within a cluster.
+ */
+function servedAcrossClusters(
+  served: NonNullable<FleetObservations['served']>,
+  k: string,
+): { version: string; status: ServingStatus } | undefined {
+  let found: { version: string; status: ServingStatus } | undefined;
+  for (const [cluster, items] of served.inferenceServices) {
+    let summary = served.byCluster?.get(cluster) ?? summaries.get(items);
+    if (!summary) {
+      // A cluster as the poll listed it: summarized once per list.
+      summary = { versions: new Map(), serving: new Map() };
+      ServingVersions.summarize(
+        items,
+        cluster,
+        summary.versions,
+        summary.serving,
+      );
+      summaries.set(items, summary);
+    }
+    const status = summary.serving.get(k);
+    if (
+      status &&
+      (!found || ServingVersions.lessServing(status, found.status))
+    ) {
+      found = { version: summary.versions.get(k) ?? '', status };
+    }
+  }
+  return found;
 }

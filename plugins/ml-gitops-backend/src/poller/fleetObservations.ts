@@ -54,7 +54,18 @@ export type FleetObservations = {
     analysisRuns?: Map<string, unknown[]>;
     versions: Map<string, string>;
     filled: Set<string>;
+    /**
+     * What a watch holds of its cluster, by cluster: the version and
+     * serving status of each model environment (the watch's own maps).
+     */
+    byCluster?: Map<string, ClusterServed>;
   };
+};
+
+/** The version and serving status of each model environment of one cluster. */
+export type ClusterServed = {
+  versions: Map<string, string>;
+  serving: Map<string, ServingStatus>;
 };
 
 /** The key of one model environment in a {@link FleetObservations}. */

@@ -25,7 +25,7 @@ import {
   KubeObject,
   KubernetesClusterClient,
 } from '../kubernetes/KubernetesClusters';
-import { array } from '../kubernetes/json';
+import { array, record, text } from '../kubernetes/json';
 import {
   analysisRunCanary,
   Candidate,
@@ -64,6 +64,31 @@ import {
  */
 
 const ROLLOUTS_GROUP = 'argoproj.io';
+
+const indexes = new WeakMap<unknown[], Map<string, KubeObject[]>>();
+
+/**
+ * The objects of a list by model and environment label, in list order;
+ * kept for the list it was made of, as a list is never changed.
+ */
+function byModelEnvironment(items: unknown[]): Map<string, KubeObject[]> {
+  let index = indexes.get(items);
+  if (!index) {
+    index = new Map();
+    for (const item of array(items)) {
+      const labels = record(record(record(item).metadata).labels);
+      const model = text(labels[LABEL_MODEL]);
+      const environment = text(labels[LABEL_ENVIRONMENT]);
+      if (!model || !environment) continue;
+      const k = `${model}\u0000${environment}`;
+      const list = index.get(k);
+      if (list) list.push(item as KubeObject);
+      else index.set(k, [item as KubeObject]);
+    }
+    indexes.set(items, index);
+  }
+  return index;
+}
 const KSERVE_GROUP = 'serving.kserve.io';
 /** The result of one read: canaries by model and environment, and failures. */
 export type CanaryReadResult = {
@@ -122,6 +147,40 @@ export class CanaryAnalyses {
     const byKey = new Map<string, CanaryAnalysis>();
     for (const [k, candidate] of chosen) byKey.set(k, candidate.canary);
     return byKey;
+  }
+
+  /**
+   * {@link combine} for some model environments only, written into `into`
+   * (a key without a canary any more is removed): what a watch's event
+   * changed costs those keys, not the fleet.
+   */
+  static combineKeys(
+    analysisRuns: Map<string, unknown[]>,
+    inferenceServices: Map<string, unknown[]>,
+    observedAt: string,
+    keys: Iterable<string>,
+    into: Map<string, CanaryAnalysis>,
+  ): void {
+    for (const k of keys) {
+      let chosen: Candidate | undefined;
+      const offer = (candidate: Candidate | undefined) => {
+        if (candidate && (!chosen || prefer(candidate, chosen))) {
+          chosen = candidate;
+        }
+      };
+      for (const [cluster, items] of analysisRuns) {
+        for (const item of byModelEnvironment(items).get(k) ?? []) {
+          offer(analysisRunCanary(item, cluster, observedAt));
+        }
+      }
+      for (const [cluster, items] of inferenceServices) {
+        for (const item of byModelEnvironment(items).get(k) ?? []) {
+          offer(inferenceServiceCanary(item, cluster, observedAt));
+        }
+      }
+      if (chosen) into.set(k, chosen.canary);
+      else into.delete(k);
+    }
   }
 
   /** The objects of one kind labelled with a model and an environment. */

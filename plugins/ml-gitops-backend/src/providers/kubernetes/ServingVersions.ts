@@ -107,20 +107,41 @@ export class ServingVersions {
     serving: Map<string, ServingStatus>,
   ): void {
     for (const item of items) {
-      const labels = item?.metadata?.labels ?? {};
-      const model = labels[LABEL_MODEL];
-      const environment = labels[LABEL_ENVIRONMENT];
-      const modelVersion = labels[LABEL_MODEL_VERSION];
-      if (model && environment && modelVersion) {
-        const k = ServingVersions.key(model, environment);
-        const status = servingStatus(item, cluster);
-        const known = serving.get(k);
-        if (!known || RANK[status.state] > RANK[known.state]) {
-          versions.set(k, modelVersion);
-          serving.set(k, status);
-        }
+      const labelled = ServingVersions.labelled(item);
+      if (!labelled) continue;
+      const k = labelled.key;
+      const status = servingStatus(item, cluster);
+      const known = serving.get(k);
+      if (!known || ServingVersions.lessServing(status, known)) {
+        versions.set(k, labelled.version);
+        serving.set(k, status);
       }
     }
+  }
+
+  /**
+   * The model environment a labelled InferenceService serves
+   * ({@link ServingVersions.key}); undefined when a label is missing.
+   */
+  static keyOf(item: KubeObject): string | undefined {
+    return ServingVersions.labelled(item)?.key;
+  }
+
+  private static labelled(
+    item: KubeObject,
+  ): { key: string; version: string } | undefined {
+    const labels = item?.metadata?.labels ?? {};
+    const model = labels[LABEL_MODEL];
+    const environment = labels[LABEL_ENVIRONMENT];
+    const version = labels[LABEL_MODEL_VERSION];
+    return model && environment && version
+      ? { key: ServingVersions.key(model, environment), version }
+      : undefined;
+  }
+
+  /** Whether `a` serves less than `b`: of two, the less serving one is shown. */
+  static lessServing(a: ServingStatus, b: ServingStatus): boolean {
+    return RANK[a.state] > RANK[b.state];
   }
 
   static key(model: string, environment: string): string {

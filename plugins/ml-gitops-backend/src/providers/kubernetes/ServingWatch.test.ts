@@ -30,6 +30,7 @@ import { eventually, TestEventStream } from '../../__testUtils__/eventStreams';
 import { KubernetesClusterClient } from './KubernetesClusters';
 import { ServingChanges, watchServing } from './ServingWatch';
 import { ServingVersions } from './ServingVersions';
+import { ServingStatus } from '@ml-gitops/plugin-ml-gitops-common';
 
 const line = (type: string, object: unknown) =>
   `${JSON.stringify({ type, object })}\n`;
@@ -109,6 +110,10 @@ describe('watchServing', () => {
         ServingVersions.key('recsys-ranker', 'staging'),
         ServingVersions.key('recsys-ranker', 'production'),
       ],
+      touched: [
+        ServingVersions.key('recsys-ranker', 'staging'),
+        ServingVersions.key('recsys-ranker', 'production'),
+      ],
       complete: true,
     });
 
@@ -140,4 +145,184 @@ describe('watchServing', () => {
     ).toBe(false);
     controller.abort();
   });
+  it('keeps what the poll would read through any sequence of events, reporting only what changed', async () => {
+    // Several objects per model environment (the less serving one is
+    // shown), relabelled from one environment to another, deleted, and
+    // changed without a change of what serves.
+    let stream: TestEventStream | undefined;
+    server.use(
+      http.get(`${KUBE}/apis/serving.kserve.io`, () =>
+        HttpResponse.json(apiGroup('serving.kserve.io', 'v1beta1')),
+      ),
+      http.get(
+        `${KUBE}/apis/serving.kserve.io/v1beta1/inferenceservices`,
+        ({ request }) => {
+          if (new URL(request.url).searchParams.get('watch') !== '1') {
+            return HttpResponse.json({
+              ...kubeList(
+                'InferenceServiceList',
+                'serving.kserve.io/v1beta1',
+                [],
+              ),
+              metadata: { resourceVersion: '1' },
+            });
+          }
+          stream = new TestEventStream(
+            request,
+            'application/json;stream=watch',
+          );
+          return stream.response;
+        },
+      ),
+    );
+    const client = KubernetesClusterClient.create({
+      name: 'prod-eu',
+      url: KUBE,
+      token: 'sa-token',
+      skipTLSVerify: false,
+    });
+    const changes: ServingChanges[] = [];
+    const controller = new AbortController();
+    watchServing({
+      clients: [client],
+      onChange: c => changes.push(c),
+      signal: controller.signal,
+      logger: mockServices.logger.mock(),
+      options: { backoff: { initialMs: 5, maxMs: 20 } },
+    });
+    await eventually(
+      () => stream !== undefined && changes.length === 1,
+      'the watch',
+    );
+
+    // A seeded sequence: the same every run.
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      // the high bits: the low bits of this generator repeat quickly
+      return Math.floor((seed / 2147483648) * n);
+    };
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    const environments = ['staging', 'production'];
+    const held = new Map<string, ReturnType<typeof shared>>();
+    let rv = 10;
+    for (let step = 0; step < 60; step++) {
+      const name = names[random(names.length)];
+      const reportsBefore = changes.length;
+      const summaryBefore = summaryOf(held);
+      let type: string;
+      if (held.has(name) && random(4) === 0) {
+        type = 'DELETED';
+        const gone = held.get(name)!;
+        held.delete(name);
+        stream!.write(line(type, at(gone, String(rv++))));
+      } else {
+        type = held.has(name) ? 'MODIFIED' : 'ADDED';
+        const object = at(
+          shared(
+            inferenceService({
+              name,
+              environment: environments[random(2)],
+              version: String(1 + random(3)),
+              ...(random(3) === 0
+                ? {
+                    conditions: [
+                      { type: 'Ready', status: 'False', reason: 'Failed' },
+                    ],
+                  }
+                : {}),
+            }),
+          ),
+          String(rv++),
+        );
+        held.set(name, object);
+        stream!.write(line(type, object));
+      }
+      const summaryAfter = summaryOf(held);
+      const expectedChanged = [
+        ...new Set([...summaryBefore.keys(), ...summaryAfter.keys()]),
+      ].filter(k => summaryBefore.get(k) !== summaryAfter.get(k));
+      // A marker event after each step: its report proves the step's
+      // report (if any) came before it.
+      const marker = at(
+        shared(
+          inferenceService({
+            name: 'marker',
+            environment: `m${step}`,
+            version: '1',
+          }),
+        ),
+        String(rv++),
+      );
+      stream!.write(line('ADDED', marker));
+      await eventually(
+        () =>
+          changes.length > reportsBefore &&
+          changes[changes.length - 1].changed.includes(
+            ServingVersions.key('recsys-ranker', `m${step}`),
+          ),
+        `the report of step ${step}`,
+      );
+      stream!.write(line('DELETED', marker));
+      await eventually(
+        () =>
+          !changes[changes.length - 1].versions.has(
+            ServingVersions.key('recsys-ranker', `m${step}`),
+          ),
+        `the marker's deletion at step ${step}`,
+      );
+      const reports = changes.slice(reportsBefore, -2);
+      expect(reports.flatMap(r => r.changed).sort()).toEqual(
+        expectedChanged.sort(),
+      );
+      const last = changes[changes.length - 1];
+      const polled = {
+        versions: new Map<string, string>(),
+        serving: new Map<string, ServingStatus>(),
+      };
+      ServingVersions.summarize(
+        inListOrder(held),
+        'prod-eu',
+        polled.versions,
+        polled.serving,
+      );
+      expect(last.versions).toEqual(polled.versions);
+      expect(last.serving).toEqual(polled.serving);
+    }
+    controller.abort();
+  });
 });
+
+/**
+ * One model's objects in one namespace: objects of one environment share a
+ * key (the less serving is shown), and a new environment label moves an
+ * object from one key to another.
+ */
+function shared(object: ReturnType<typeof inferenceService>) {
+  return {
+    ...object,
+    metadata: {
+      ...object.metadata,
+      namespace: 'ml',
+      labels: { ...object.metadata.labels, 'ml-gitops/model': 'recsys-ranker' },
+    },
+  };
+}
+
+/** The objects held as a list returns them: by namespace and name. */
+function inListOrder(held: Map<string, ReturnType<typeof shared>>) {
+  return [...held.keys()].sort().map(name => held.get(name)!);
+}
+
+/** What serves per model environment, as text, for the objects held. */
+function summaryOf(held: Map<string, ReturnType<typeof shared>>) {
+  const versions = new Map<string, string>();
+  const serving = new Map<string, ServingStatus>();
+  ServingVersions.summarize(inListOrder(held), 'prod-eu', versions, serving);
+  return new Map(
+    [...serving].map(([k, status]) => [
+      k,
+      JSON.stringify([versions.get(k), status]),
+    ]),
+  );
+}

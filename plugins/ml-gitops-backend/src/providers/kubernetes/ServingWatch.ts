@@ -17,7 +17,12 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ServingStatus } from '@ml-gitops/plugin-ml-gitops-common';
 import { KubeObject, KubernetesClusterClient } from './KubernetesClusters';
-import { KubeWatchOptions, watchKubernetesResource } from './KubernetesWatch';
+import {
+  KubeWatchEvent,
+  KubeWatchOptions,
+  watchKubernetesResource,
+} from './KubernetesWatch';
+import { forEachInTurns } from '../../lib/turns';
 import { GROUP, SERVING_SELECTOR, ServingVersions } from './ServingVersions';
 
 /** What the serving objects of one cluster say now, and what changed. */
@@ -28,26 +33,147 @@ export type ServingChanges = {
    * {@link ServingVersions.read} lists them (the canary analyses read them).
    */
   inferenceServices: KubeObject[];
-  /** The live version of every model environment of the cluster now. */
+  /**
+   * The live version of every model environment of the cluster now. The
+   * watch keeps this map and changes it with its later reports: read it
+   * when told, never write it.
+   */
   versions: Map<string, string>;
-  /** Whether that version serves, by model environment. */
+  /** Whether that version serves, by model environment; kept as `versions`. */
   serving: Map<string, ServingStatus>;
   /**
    * The model environments ({@link ServingVersions.key}) whose version or
    * serving status changed, appeared or went away since the last report.
    */
   changed: string[];
+  /**
+   * The model environments any of whose objects changed (a superset of
+   * `changed`): their canary may have, though what serves did not.
+   */
+  touched: string[];
   /** True after a (re)list: every key of the cluster is in `changed`. */
   complete: boolean;
 };
+
+const objectName = (object: KubeObject) =>
+  `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+
+/**
+ * The serving objects of one cluster as the watch holds them, summarized
+ * per model environment and kept up to date per event: an event costs the
+ * model environments it touches, not the cluster.
+ */
+class ClusterServing {
+  private objects = new Map<string, KubeObject>();
+  /** The model environment of each labelled object, by object name. */
+  private keyOfName = new Map<string, string>();
+  /** The labelled objects of each model environment, by object name. */
+  private members = new Map<string, Map<string, KubeObject>>();
+  versions = new Map<string, string>();
+  serving = new Map<string, ServingStatus>();
+  /** The version and status last reported, by model environment. */
+  private reported = new Map<string, string>();
+
+  constructor(private readonly cluster: string) {}
+
+  get inferenceServices(): KubeObject[] {
+    return [...this.objects.values()];
+  }
+
+  /**
+   * Replaces every object (a list), in turns: thousands of statuses to
+   * judge. The maps reported before stay as they were until it ends.
+   */
+  async replace(items: KubeObject[]): Promise<string[]> {
+    const next = new ClusterServing(this.cluster);
+    await forEachInTurns(items, item => next.put(item));
+    await forEachInTurns([...next.members.keys()], k => next.summarizeKey(k));
+    const changed = [...next.reported.keys()];
+    for (const k of this.reported.keys()) {
+      if (!next.reported.has(k)) changed.push(k);
+    }
+    this.objects = next.objects;
+    this.keyOfName = next.keyOfName;
+    this.members = next.members;
+    this.versions = next.versions;
+    this.serving = next.serving;
+    this.reported = next.reported;
+    return changed;
+  }
+
+  /** Applies events; returns the model environments changed and touched. */
+  apply(events: KubeWatchEvent[]): { changed: string[]; touched: string[] } {
+    const touched = new Set<string>();
+    for (const { type, object } of events) {
+      const name = objectName(object);
+      const was = this.keyOfName.get(name);
+      if (was !== undefined) {
+        touched.add(was);
+        this.members.get(was)?.delete(name);
+        this.keyOfName.delete(name);
+      }
+      this.objects.delete(name);
+      if (type === 'DELETED') continue;
+      this.put(object);
+      const k = this.keyOfName.get(name);
+      if (k !== undefined) touched.add(k);
+    }
+    const changed: string[] = [];
+    for (const k of touched) {
+      const before = this.reported.get(k);
+      this.summarizeKey(k);
+      if (this.reported.get(k) !== before) changed.push(k);
+    }
+    return { changed, touched: [...touched] };
+  }
+
+  private put(object: KubeObject) {
+    const name = objectName(object);
+    this.objects.set(name, object);
+    const k = ServingVersions.keyOf(object);
+    if (k === undefined) return;
+    this.keyOfName.set(name, k);
+    let members = this.members.get(k);
+    if (!members) {
+      members = new Map();
+      this.members.set(k, members);
+    }
+    members.set(name, object);
+  }
+
+  /** Summarizes one model environment from its objects (none: gone). */
+  private summarizeKey(k: string) {
+    const members = this.members.get(k);
+    if (!members || members.size === 0) {
+      this.members.delete(k);
+      this.versions.delete(k);
+      this.serving.delete(k);
+      this.reported.delete(k);
+      return;
+    }
+    const versions = new Map<string, string>();
+    const serving = new Map<string, ServingStatus>();
+    // In name order, as a list returns them: of two objects equally
+    // serving, the first one's version is shown.
+    const inListOrder = [...members.keys()].sort().map(n => members.get(n)!);
+    ServingVersions.summarize(inListOrder, this.cluster, versions, serving);
+    for (const [key, status] of serving) {
+      const version = versions.get(key);
+      this.versions.set(key, version ?? '');
+      this.serving.set(key, status);
+      this.reported.set(key, JSON.stringify([version, status]));
+    }
+  }
+}
 
 /**
  * Watches the labelled KServe InferenceServices of each cluster (one
  * Kubernetes watch per cluster, see {@link watchKubernetesResource}) and
  * reports, per cluster, what {@link ServingVersions.read} would read now,
- * with the model environments that changed. A cluster that does not serve
- * KServe reports nothing served. The clients are those of the moment: a
- * cluster added later needs a new watch.
+ * with the model environments that changed. A (re)list is judged in turns
+ * and the events that arrive meanwhile wait for it, in order. A cluster
+ * that does not serve KServe reports nothing served. The clients are those
+ * of the moment: a cluster added later needs a new watch.
  */
 export function watchServing(options: {
   clients: KubernetesClusterClient[];
@@ -58,59 +184,57 @@ export function watchServing(options: {
 }): void {
   for (const client of options.clients) {
     const cluster = client.cluster.name;
-    let objects = new Map<string, KubeObject>();
+    const held = new ClusterServing(cluster);
     let listed = false;
-    let before = new Map<string, string>();
-
-    const report = (complete: boolean) => {
-      if (!listed) return;
-      const inferenceServices = [...objects.values()];
-      const versions = new Map<string, string>();
-      const serving = new Map<string, ServingStatus>();
-      ServingVersions.summarize(inferenceServices, cluster, versions, serving);
-      const now = new Map<string, string>();
-      for (const [key, status] of serving) {
-        now.set(key, JSON.stringify([versions.get(key), status]));
+    let queue = Promise.resolve();
+    const report = (
+      changed: string[],
+      touched: string[],
+      complete: boolean,
+    ) => {
+      if (options.signal.aborted || (!complete && changed.length === 0)) {
+        return;
       }
-      const changed = [...now.keys()].filter(
-        key => complete || before.get(key) !== now.get(key),
-      );
-      for (const key of before.keys()) {
-        if (!now.has(key)) changed.push(key);
-      }
-      before = now;
-      if (complete || changed.length > 0) {
-        options.onChange({
-          cluster,
-          inferenceServices,
-          versions,
-          serving,
-          changed,
-          complete,
-        });
-      }
+      options.onChange({
+        cluster,
+        inferenceServices: held.inferenceServices,
+        versions: held.versions,
+        serving: held.serving,
+        changed,
+        touched,
+        complete,
+      });
+    };
+    const next = (what: string, step: () => Promise<void> | void) => {
+      queue = queue
+        .then(step)
+        .catch(error =>
+          options.logger.error(
+            `Handling the ${what} of the InferenceServices of cluster "${cluster}" failed: ${
+              (error as Error)?.message ?? error
+            }`,
+          ),
+        );
     };
 
-    const name = (object: KubeObject) =>
-      `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
     watchKubernetesResource({
       client,
       group: GROUP,
       plural: 'inferenceservices',
       labelSelector: SERVING_SELECTOR,
       version: () => client.preferredVersion(GROUP),
-      onList: items => {
-        objects = new Map(items.map(object => [name(object), object]));
-        listed = true;
-        report(true);
-      },
-      onEvents: events => {
-        for (const { type, object } of events) {
-          if (type === 'DELETED') objects.delete(name(object));
-          else objects.set(name(object), object);
-        }
-        report(false);
-      },
+      onList: items =>
+        next('list', async () => {
+          const changed = await held.replace(items);
+          listed = true;
+          report(changed, changed, true);
+        }),
+      onEvents: events =>
+        next('events', () => {
+          const { changed, touched } = held.apply(events);
+          // Events before the first list completes are part of it.
+          if (listed) report(changed, touched, false);
+        }),
       signal: options.signal,
       logger: options.logger,
       options: options.options,
