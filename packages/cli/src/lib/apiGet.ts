@@ -17,6 +17,16 @@
 
 import { describeError } from './errors';
 
+/** What a client of a Git host's REST API needs to reach it. */
+export type ApiClientOptions = {
+  /** The API's base URL, e.g. https://api.github.com or https://gitlab.example.com/api/v4 (CI_API_V4_URL) */
+  apiUrl: string;
+  token: string;
+  fetch?: typeof fetch;
+  /** Per request; each client has its own default. */
+  timeoutMs?: number;
+};
+
 /**
  * GETs `path` of `apiUrl`; a timeout or a connection that fails becomes
  * `fail(message)`, naming the host and the request. Answers of any status

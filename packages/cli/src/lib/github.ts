@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { apiGet } from './apiGet';
+import { apiGet, ApiClientOptions } from './apiGet';
 
 /** Timeout of one GitHub request. */
 export const GITHUB_TIMEOUT_MS = 15_000;
@@ -38,14 +38,7 @@ export type GitHubReview = {
 
 /** The REST calls the approval check makes, with a timeout on each. */
 export class GitHubClient {
-  constructor(
-    private readonly options: {
-      apiUrl: string;
-      token: string;
-      fetch?: typeof fetch;
-      timeoutMs?: number;
-    },
-  ) {}
+  constructor(private readonly options: ApiClientOptions) {}
 
   private async request(path: string): Promise<Response> {
     return apiGet({

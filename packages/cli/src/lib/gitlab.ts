@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { apiGet } from './apiGet';
+import { apiGet, ApiClientOptions } from './apiGet';
 
 /** Timeout of one GitLab request. */
 export const GITLAB_TIMEOUT_MS = 15_000;
@@ -40,15 +40,7 @@ export const GITLAB_DEVELOPER = 30;
 
 /** The REST calls (API v4) the approval check makes, with a timeout on each. */
 export class GitLabClient {
-  constructor(
-    private readonly options: {
-      /** e.g. https://gitlab.example.com/api/v4 (CI_API_V4_URL) */
-      apiUrl: string;
-      token: string;
-      fetch?: typeof fetch;
-      timeoutMs?: number;
-    },
-  ) {}
+  constructor(private readonly options: ApiClientOptions) {}
 
   private async json(path: string): Promise<unknown> {
     const res = await apiGet({

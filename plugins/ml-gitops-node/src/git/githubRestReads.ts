@@ -20,9 +20,8 @@ import { GithubCredentialsProvider } from '@backstage/integration';
 import { NotFoundError, ServiceUnavailableError } from '@backstage/errors';
 import type { ConfigRepoLocation } from './configRepoTypes';
 import {
+  answerJson,
   answerMessage,
-  answerText,
-  checkedJson,
   GitHostUnanswered,
   GithubAnswer,
   GithubTransport,
@@ -123,12 +122,8 @@ export class GithubRestReads {
     response: GithubAnswer,
     shape: 'array' | 'object',
   ): Promise<T> {
-    const where = `${what} of ${loc.owner}/${loc.repo} on ${loc.host}`;
-    const text = await answerText(response).catch(error => {
-      throw this.unanswered(loc, error);
-    });
-    return checkedJson<T>(text, {
-      where,
+    return answerJson<T>(response, error => this.unanswered(loc, error), {
+      where: `${what} of ${loc.owner}/${loc.repo} on ${loc.host}`,
       shape,
       api: 'the GitHub REST API',
       check: `check the apiBaseUrl of integrations.github for ${loc.host}`,

@@ -278,6 +278,21 @@ export async function answerText(answer: GithubAnswer): Promise<string> {
   return JSON.stringify(data);
 }
 
+/**
+ * An answer's body read and checked by {@link checkedJson}; a body that
+ * cannot be read (the connection dropped) is thrown as `unanswered(error)`.
+ */
+export async function answerJson<T>(
+  answer: GithubAnswer,
+  unanswered: (error: unknown) => Error,
+  options: Parameters<typeof checkedJson>[1],
+): Promise<T> {
+  const text = await answerText(answer).catch(error => {
+    throw unanswered(error);
+  });
+  return checkedJson<T>(text, options);
+}
+
 /** Drops the unread body of a `raw` answer, freeing its connection. */
 export function discard(answer: GithubAnswer): void {
   if (answer.data instanceof ReadableStream) {

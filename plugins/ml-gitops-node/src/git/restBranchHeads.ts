@@ -16,6 +16,7 @@
 
 // The branch heads of one config repo through GitHub's REST API, every page asked conditionally with its own ETag.
 import { ServiceUnavailableError } from '@backstage/errors';
+import { addListedBranchHeads, ListedBranch } from './branchListHeads';
 import type { ConfigRepoLocation, ValidatorCache } from './configRepoTypes';
 import { discard } from './githubTransport';
 import { GithubRestReads, headerText, nextPageNumber } from './githubRestReads';
@@ -74,20 +75,13 @@ export async function readBranchHeads(
       continue;
     }
     unchanged = false;
-    const body = await api.json<
-      Array<{ name?: unknown; commit?: { sha?: unknown } | null }>
-    >(loc, 'Listing branches', response, 'array');
-    for (const branch of body) {
-      if (
-        typeof branch?.name !== 'string' ||
-        typeof branch.commit?.sha !== 'string'
-      ) {
-        throw new ServiceUnavailableError(
-          `Listing branches of ${loc.owner}/${loc.repo} on ${loc.host} got a branch without name or commit sha`,
-        );
-      }
-      heads[branch.name] = branch.commit.sha;
-    }
+    const body = await api.json<ListedBranch[]>(
+      loc,
+      'Listing branches',
+      response,
+      'array',
+    );
+    addListedBranchHeads(heads, body, loc, 'sha');
     etags.push(headerText(response, 'etag') ?? '');
     const next = nextPageNumber(headerText(response, 'link') ?? null);
     path = next === page + 2 ? branchesPage(next) : undefined;

@@ -104,6 +104,26 @@ function modelYaml(spec: ConfigRepoSpec): string {
 }
 
 /**
+ * The registry's URL (and type) as the check's environment, written when the
+ * repo is created: a top-level `env:` of a GitHub workflow or `variables:` of
+ * a GitLab pipeline. Empty when the spec names no registry URL.
+ */
+function registryVariables(
+  spec: ConfigRepoSpec,
+  key: 'env' | 'variables',
+  changeRequest: 'pull request' | 'merge request',
+): string {
+  if (!spec.registryUrl) return '';
+  const type = spec.registryType
+    ? `  ML_GITOPS_REGISTRY_TYPE: ${JSON.stringify(spec.registryType)}\n`
+    : '';
+  return `# the registry, written when the repo was created (change it by ${changeRequest})
+${key}:
+  ML_GITOPS_REGISTRY_URL: ${JSON.stringify(spec.registryUrl)}
+${type}`;
+}
+
+/**
  * The pull request check. It needs no repository settings: the registry's
  * URL is written here when the repo is created, and the CLI is pinned. Only
  * credentials come from the repository's (or organisation's) secrets, and
@@ -113,16 +133,7 @@ function modelYaml(spec: ConfigRepoSpec): string {
  * MLflow's basic-auth app.
  */
 function validateWorkflow(spec: ConfigRepoSpec): string {
-  const registryEnv = spec.registryUrl
-    ? `# the registry, written when the repo was created (change it by pull request)
-env:
-  ML_GITOPS_REGISTRY_URL: ${JSON.stringify(spec.registryUrl)}
-${
-  spec.registryType
-    ? `  ML_GITOPS_REGISTRY_TYPE: ${JSON.stringify(spec.registryType)}\n`
-    : ''
-}`
-    : '';
+  const registryEnv = registryVariables(spec, 'env', 'pull request');
   return `name: validate
 on:
   pull_request:
@@ -165,16 +176,7 @@ ${registryEnv}jobs:
  * CI/CD variable ML_GITOPS_REGISTRY_TOKEN, which the job inherits.
  */
 function validatePipeline(spec: ConfigRepoSpec): string {
-  const registry = spec.registryUrl
-    ? `# the registry, written when the repo was created (change it by merge request)
-variables:
-  ML_GITOPS_REGISTRY_URL: ${JSON.stringify(spec.registryUrl)}
-${
-  spec.registryType
-    ? `  ML_GITOPS_REGISTRY_TYPE: ${JSON.stringify(spec.registryType)}\n`
-    : ''
-}`
-    : '';
+  const registry = registryVariables(spec, 'variables', 'merge request');
   return `# The merge request check: ml-gitops validate on merge request pipelines.
 ${registry}${VALIDATE_CHECK}:
   image: node:22

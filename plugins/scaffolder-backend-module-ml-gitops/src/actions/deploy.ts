@@ -23,12 +23,11 @@ import {
 import { examples } from './deploy.examples';
 import { checkEnvironment, checkVersion } from './inputs';
 import {
-  manifestPathInput,
   overrideInput,
   pullRequestOutput,
-  targetInput,
   environmentField,
   versionField,
+  manifestTargetInput,
 } from './inputFields';
 import { branchChange, openedBy, proposeManifestChange } from './pullRequest';
 import { createGitClients, MlGitopsActionOptions } from './actionOptions';
@@ -59,8 +58,7 @@ export function createDeployAction(options: MlGitopsActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        ...targetInput,
-        ...manifestPathInput,
+        ...manifestTargetInput,
         version: versionField('The registry version id to deploy, e.g. "13"'),
         environment: z =>
           environmentField(

@@ -26,13 +26,8 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-common';
 import type { ChangeRecord } from '@ml-gitops/plugin-ml-gitops-node';
 import { examples, unfreezeExamples } from './freeze.examples';
-import { checkEnvironment, checkNonEmptyText, checkText } from './inputs';
-import {
-  environmentInput,
-  manifestPathInput,
-  pullRequestOutput,
-  targetInput,
-} from './inputFields';
+import { checkNonEmptyText, checkText, checkEnvironmentInput } from './inputs';
+import { pullRequestOutput, environmentChangeInput } from './inputFields';
 import { branchChange, openedBy, proposeManifestChange } from './pullRequest';
 import { createGitClients, MlGitopsActionOptions } from './actionOptions';
 import { readBranchManifest } from './branchManifest';
@@ -154,9 +149,7 @@ export function createFreezeAction(options: MlGitopsActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        ...targetInput,
-        ...manifestPathInput,
-        ...environmentInput(
+        ...environmentChangeInput(
           options.config.environments,
           'The environment (branch) to freeze',
         ),
@@ -179,11 +172,7 @@ export function createFreezeAction(options: MlGitopsActionOptions) {
     },
     async handler(ctx) {
       const { input } = ctx;
-      const environment = checkEnvironment(
-        options.config,
-        input.environment,
-        'environment',
-      );
+      const environment = checkEnvironmentInput(options.config, input);
       const reason = checkNonEmptyText(input.reason, 'reason', 500);
       const until = checkUntil(input.until, new Date());
       const step = await freezeTarget(
@@ -243,9 +232,7 @@ export function createUnfreezeAction(options: MlGitopsActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        ...targetInput,
-        ...manifestPathInput,
-        ...environmentInput(
+        ...environmentChangeInput(
           options.config.environments,
           'The environment (branch) to unfreeze',
         ),
@@ -254,11 +241,7 @@ export function createUnfreezeAction(options: MlGitopsActionOptions) {
     },
     async handler(ctx) {
       const { input } = ctx;
-      const environment = checkEnvironment(
-        options.config,
-        input.environment,
-        'environment',
-      );
+      const environment = checkEnvironmentInput(options.config, input);
       const step = await freezeTarget(
         ctx,
         input,

@@ -50,6 +50,9 @@ export const manifestPathInput = {
       .optional(),
 };
 
+/** `entityRef`, `repoUrl` and `manifestPath`: a model, its config repo and its manifest. */
+export const manifestTargetInput = { ...targetInput, ...manifestPathInput };
+
 /**
  * A field naming one of the configured environments (`mlGitops.environments`,
  * a branch each): the scaffolder refuses any other value before the action
@@ -69,6 +72,20 @@ export function environmentInput(
   description: string,
 ) {
   return { environment: environmentField(environments, description) };
+}
+
+/**
+ * The fields of a change to one environment's manifest: the model, its config
+ * repo and manifest ({@link manifestTargetInput}) and the environment.
+ */
+export function environmentChangeInput(
+  environments: readonly string[],
+  description: string,
+) {
+  return {
+    ...manifestTargetInput,
+    ...environmentInput(environments, description),
+  };
 }
 
 /** A registry version id field; its characters are checked by `checkVersion`. */

@@ -303,6 +303,14 @@ export function checkEnvironment(
   return environment as string;
 }
 
+/** The `environment` input of an action: one of the configured environments. */
+export function checkEnvironmentInput(
+  config: MlGitopsActionsConfig,
+  input: { environment?: unknown },
+): string {
+  return checkEnvironment(config, input.environment, 'environment');
+}
+
 /** Refuses anything but a registry version id. */
 export function checkVersion(version: unknown, field = 'version'): string {
   checkText(version, field, VERSION_MAX_LENGTH);

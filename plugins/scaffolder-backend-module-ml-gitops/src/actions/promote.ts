@@ -29,11 +29,10 @@ import { examples } from './promote.examples';
 import { canarySection, checkLiveStatus } from './promotionSource';
 import { checkEnvironment, checkReviewers } from './inputs';
 import {
-  manifestPathInput,
   overrideInput,
   pullRequestOutput,
-  targetInput,
   environmentField,
+  manifestTargetInput,
 } from './inputFields';
 import { branchChange, openedBy, proposeManifestChange } from './pullRequest';
 import { createGitClients, MlGitopsActionOptions } from './actionOptions';
@@ -72,8 +71,7 @@ export function createPromoteAction(options: PromoteActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        ...targetInput,
-        ...manifestPathInput,
+        ...manifestTargetInput,
         sourceEnvironment: environmentField(
           options.config.environments,
           'The environment (branch) to promote from, e.g. staging',

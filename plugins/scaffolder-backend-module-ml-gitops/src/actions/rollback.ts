@@ -24,13 +24,15 @@ import {
   proposeRollback,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { examples } from './rollback.examples';
-import { checkEnvironment, checkNonEmptyText, checkVersion } from './inputs';
 import {
-  manifestPathInput,
+  checkNonEmptyText,
+  checkVersion,
+  checkEnvironmentInput,
+} from './inputs';
+import {
   pullRequestOutput,
-  targetInput,
-  environmentInput,
   versionField,
+  environmentChangeInput,
 } from './inputFields';
 import { initiatorAuthor, openedBy, outputChangeRequest } from './pullRequest';
 import { createGitClients, MlGitopsActionOptions } from './actionOptions';
@@ -70,9 +72,7 @@ export function createRollbackAction(options: RollbackActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        ...targetInput,
-        ...manifestPathInput,
-        ...environmentInput(
+        ...environmentChangeInput(
           options.config.environments,
           'The environment (branch) to roll back, e.g. production',
         ),
@@ -118,11 +118,7 @@ export function createRollbackAction(options: RollbackActionOptions) {
     },
     async handler(ctx) {
       const { input } = ctx;
-      const environment = checkEnvironment(
-        options.config,
-        input.environment,
-        'environment',
-      );
+      const environment = checkEnvironmentInput(options.config, input);
       const reason = checkNonEmptyText(input.reason, 'reason', 1000);
       const toVersion =
         input.toVersion === undefined || input.toVersion === ''

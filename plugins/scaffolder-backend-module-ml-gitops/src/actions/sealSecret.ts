@@ -18,7 +18,11 @@ import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { mlGitopsSecretSealPermission } from '@ml-gitops/plugin-ml-gitops-common';
 import { examples } from './sealSecret.examples';
-import { checkDnsLabel, checkDnsSubdomain, checkEnvironment } from './inputs';
+import {
+  checkDnsLabel,
+  checkDnsSubdomain,
+  checkEnvironmentInput,
+} from './inputs';
 import {
   pullRequestOutput,
   targetInput,
@@ -131,11 +135,7 @@ export function createSealSecretAction(options: MlGitopsActionOptions) {
     },
     async handler(ctx) {
       const { input } = ctx;
-      const environment = checkEnvironment(
-        options.config,
-        input.environment,
-        'environment',
-      );
+      const environment = checkEnvironmentInput(options.config, input);
       const name = checkDnsSubdomain(input.name, 'name', 'Secret name');
       const namespace = checkDnsLabel(
         input.namespace,

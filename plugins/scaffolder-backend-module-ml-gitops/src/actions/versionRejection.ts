@@ -22,7 +22,7 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { rejectExamples, unrejectExamples } from './versionRejection.examples';
 import { checkNonEmptyText, checkVersion } from './inputs';
-import { manifestPathInput, targetInput, versionField } from './inputFields';
+import { versionField, manifestTargetInput } from './inputFields';
 import { createGitClients, MlGitopsActionOptions } from './actionOptions';
 import { readBranchManifest } from './branchManifest';
 import { ModelTarget, resolveTarget } from './modelTarget';
@@ -76,8 +76,7 @@ export function createRejectVersionAction(options: MlGitopsActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        ...targetInput,
-        ...manifestPathInput,
+        ...manifestTargetInput,
         version: versionField('The registry version id to reject'),
         reason: z =>
           z
@@ -143,8 +142,7 @@ export function createUnrejectVersionAction(options: MlGitopsActionOptions) {
     supportsDryRun: true,
     schema: {
       input: {
-        ...targetInput,
-        ...manifestPathInput,
+        ...manifestTargetInput,
         version: versionField('The registry version id to un-reject'),
       },
       output: {

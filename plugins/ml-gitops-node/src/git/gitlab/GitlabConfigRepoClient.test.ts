@@ -181,6 +181,22 @@ describe('GitlabConfigRepoClient reads', () => {
     expect(after.heads.production).toBe(moved);
   });
 
+  it('refuses a branch without name or commit id', async () => {
+    // docs.gitlab.com "Branches API": each entry names its head as commit.id.
+    server.use(
+      http.get(`${PROJECT}/repository/branches`, () =>
+        HttpResponse.json([
+          { name: 'dev', commit: { id: SHA } },
+          { name: 'production', commit: {} },
+        ]),
+      ),
+    );
+    const { c, loc } = client();
+    await expect(c.getBranchHeads(loc)).rejects.toThrow(
+      'Listing branches of acme/ml/fraud-detector-config on gitlab.example.com got a branch without name or commit id',
+    );
+  });
+
   it('reads a file at a commit, null where it is absent, and a commit with its author name and dates', async () => {
     const { first } = project();
     const { c, loc } = client();

@@ -25,9 +25,9 @@ import {
 } from '@backstage/errors';
 import type { ConfigRepoLocation } from '../configRepoTypes';
 import {
+  answerJson,
   answerMessage,
   answerText,
-  checkedJson,
   GitHostUnanswered,
 } from '../githubTransport';
 import {
@@ -114,12 +114,8 @@ export class GitlabApi {
     answer: GitlabAnswer,
     shape: 'array' | 'object',
   ): Promise<T> {
-    const where = `${what} of ${loc.owner}/${loc.repo} on ${loc.host}`;
-    const text = await answerText(answer).catch(error => {
-      throw this.unanswered(loc, error);
-    });
-    return checkedJson<T>(text, {
-      where,
+    return answerJson<T>(answer, error => this.unanswered(loc, error), {
+      where: `${what} of ${loc.owner}/${loc.repo} on ${loc.host}`,
       shape,
       api: "GitLab's REST API",
       check: `check the apiBaseUrl of integrations.gitlab for ${loc.host}`,

@@ -22,6 +22,7 @@ import type {
   PullRequestFacts,
   ValidatorCache,
 } from '../configRepoTypes';
+import { addListedBranchHeads, ListedBranch } from '../branchListHeads';
 import type { FileAndCommitSource } from '../fileAndCommitReads';
 import { manifestText } from '../fileAndCommitReads';
 import { answerText, discard } from '../githubTransport';
@@ -43,10 +44,7 @@ export async function readGitlabBranchHeads(
 ): Promise<{ heads: Record<string, string>; changed: boolean }> {
   const key = `gitlab:branches:${loc.host}/${loc.owner}/${loc.repo}`;
   const cached = await cache.get(key);
-  const branches = await api.pages<{
-    name?: unknown;
-    commit?: { id?: unknown } | null;
-  }>(
+  const branches = await api.pages<ListedBranch>(
     loc,
     'Listing branches',
     `/projects/${GitlabApi.projectId(loc)}/repository/branches`,
@@ -56,17 +54,7 @@ export async function readGitlabBranchHeads(
     },
   );
   const heads: Record<string, string> = {};
-  for (const branch of branches) {
-    if (
-      typeof branch?.name !== 'string' ||
-      typeof branch.commit?.id !== 'string'
-    ) {
-      throw new ServiceUnavailableError(
-        `Listing branches of ${loc.owner}/${loc.repo} on ${loc.host} got a branch without name or commit id`,
-      );
-    }
-    heads[branch.name] = branch.commit.id;
-  }
+  addListedBranchHeads(heads, branches, loc, 'id');
   const changed = !cached || !sameHeads(cached.heads, heads);
   if (changed) {
     // No validator: GitLab's branch list is never answered 304.
