@@ -66,7 +66,13 @@ import {
 import { unpackBundle } from './page/bundle';
 import { CycleClock } from './page/cycleClock';
 import { startSandbox, writeCatalog, writeConfig } from './page/fleet';
-import { load, measure, percentile, Window } from './page/load';
+import {
+  load,
+  measure,
+  percentile,
+  REFERENCE_VIEWS,
+  Window,
+} from './page/load';
 import { loadAverage, pin, processRssMb, run } from './page/machine';
 import {
   CONCURRENCIES,
@@ -304,6 +310,30 @@ async function main() {
       }
     }
 
+    // The same load on reference routes of the same backend, between
+    // cycles: what any request costs here, to compare the tab's with.
+    const references: Window[] = [];
+    const c = Math.max(...CONCURRENCIES);
+    log(`\nReference views (c=${c}, between cycles; two requests a view)`);
+    for (const reference of REFERENCE_VIEWS) {
+      await sleep(500);
+      const until = performance.now() + IDLE_SECONDS * 1000;
+      if (clock.nextAt < until + 1000) {
+        postponedCycles++;
+        clock.nextAt = until + 1000;
+      }
+      const w = await measure(backend, pid, sandbox, async () => ({
+        samples: await load(api, c, () => performance.now() > until, reference),
+      }));
+      references.push({
+        ...w,
+        label: reference.label,
+        kind: 'reference',
+        concurrency: c,
+      });
+      printWindow(references[references.length - 1]);
+    }
+
     const fleet = await api.get(
       `/api/ml-gitops/v1/fleet?limit=${TARGETS.fleetPageLimit}`,
     );
@@ -314,6 +344,7 @@ async function main() {
       cold,
       quiet,
       windows,
+      references,
       backgroundMsPerS,
       rssNotPollingMb,
       rssPollingMb,

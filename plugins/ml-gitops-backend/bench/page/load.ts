@@ -38,11 +38,47 @@ export function percentile(sorted: number[], p: number): number {
 
 let viewCounter = 0;
 
-/** Closed-loop clients sending page views until `done()` says stop. */
+/**
+ * A request pair to compare the tab's with: the same clients, model refs
+ * and environments, another route of the same backend.
+ */
+export type ReferenceView = {
+  label: string;
+  paths: (ref: string, environment: string) => [string, string];
+};
+
+/**
+ * The reference views: the framework's floor (a route that verifies the
+ * caller's token and reads one row: the auth backend's OIDC userinfo) and
+ * a stock plugin read (the catalog's entity by name, with its permission
+ * check), each sent twice per view as the tab sends two requests.
+ */
+export const REFERENCE_VIEWS: ReferenceView[] = [
+  {
+    label: 'framework floor: GET /api/auth/v1/userinfo',
+    paths: () => ['/api/auth/v1/userinfo', '/api/auth/v1/userinfo'],
+  },
+  {
+    label: 'catalog: GET /api/catalog/entities/by-name/…',
+    paths: ref => {
+      const name = decodeURIComponent(ref).split('/').pop()!;
+      const path = `/api/catalog/entities/by-name/component/default/${encodeURIComponent(
+        name,
+      )}`;
+      return [path, path];
+    },
+  },
+];
+
+/**
+ * Closed-loop clients sending page views until `done()` says stop: the
+ * tab's two requests, or those of a reference view.
+ */
 export async function load(
   api: Api,
   concurrency: number,
   done: () => boolean,
+  reference?: ReferenceView,
 ): Promise<Samples> {
   const samples: Samples = { requests: [], views: [], errors: [] };
   const refs = Array.from(
@@ -54,26 +90,26 @@ export async function load(
       const n = viewCounter++;
       const ref = encodeURIComponent(refs[(n * 7919) % refs.length]);
       const environment = ENVIRONMENTS[n % ENVIRONMENTS.length];
-      const t0 = performance.now();
-      const deployments = await api.get(
+      const [first, second] = reference?.paths(ref, environment) ?? [
         `/api/ml-gitops/v1/deployments?entityRef=${ref}`,
-      );
-      const t1 = performance.now();
-      const history = await api.get(
         `/api/ml-gitops/v1/history?entityRef=${ref}&environment=${environment}&limit=100`,
-      );
+      ];
+      const t0 = performance.now();
+      const deployments = await api.get(first);
+      const t1 = performance.now();
+      const history = await api.get(second);
       const t2 = performance.now();
       samples.requests.push(t1 - t0, t2 - t1);
       samples.views.push(t2 - t0);
       for (const [what, r] of [
-        ['deployments', deployments],
-        ['history', history],
+        [reference ? first : 'deployments', deployments],
+        [reference ? second : 'history', history],
       ] as const) {
         if (r.status !== 200 && samples.errors.length < 5) {
           samples.errors.push(`${what} ${r.status}: ${r.body.slice(0, 200)}`);
         }
       }
-      if (n % 500 === 0 && deployments.status === 200) {
+      if (!reference && n % 500 === 0 && deployments.status === 200) {
         const body = JSON.parse(deployments.body) as {
           environments?: unknown[];
         };
@@ -93,7 +129,7 @@ export async function load(
 
 export type Window = {
   label: string;
-  kind: 'idle' | 'cycle';
+  kind: 'idle' | 'cycle' | 'reference';
   concurrency: number;
   seconds: number;
   views: number;

@@ -81,6 +81,8 @@ export type RunFigures = {
   cold: Omit<Window, 'label' | 'kind' | 'concurrency'>;
   quiet: Window[];
   windows: Window[];
+  /** The same load on reference routes (`REFERENCE_VIEWS`). */
+  references: Window[];
   backgroundMsPerS: number;
   rssNotPollingMb: number;
   rssPollingMb: number;
@@ -93,7 +95,7 @@ export type Check = { what: string; ok: boolean; fails?: boolean };
 
 /** Prints the summary and the targets of issue #15; returns the checks. */
 export function summarize(figures: RunFigures): Check[] {
-  const { cold, quiet, windows, fleetBefore, fleet } = figures;
+  const { cold, quiet, windows, references, fleetBefore, fleet } = figures;
   const { backgroundMsPerS, rssNotPollingMb, rssPollingMb } = figures;
   const { postponedCycles } = figures;
   const merged = (ws: Window[]) => {
@@ -163,6 +165,42 @@ export function summarize(figures: RunFigures): Check[] {
         row.endsWith('between cycles') ? round(m.upstreamPerView, 3) : '(cycle)'
       } |`,
     );
+  }
+  const tab = table.find(
+    t => t.row === `c=${Math.max(...CONCURRENCIES)} between cycles`,
+  )?.m;
+  if (references.length && tab) {
+    log(
+      '\nThe same load on other routes of this backend (between cycles), against the tab',
+    );
+    log('| route | views/s | p50 | p99 | CPU/request | net CPU/request |');
+    log('| --- | --- | --- | --- | --- | --- |');
+    for (const [label, r] of [
+      ['ML GitOps tab: GET /v1/deployments + /v1/history', tab] as const,
+      ...references.map(w => [w.label, merged([w])] as const),
+    ]) {
+      log(
+        `| ${label} | ${round(r.viewsPerSecond)} | ${round(r.p50)} ms | ${round(
+          r.p99,
+        )} ms | ${round(r.cpuPerRequest, 2)} ms | ${round(
+          r.netCpuPerRequest,
+          2,
+        )} ms |`,
+      );
+    }
+    const floor = merged([references[0]]);
+    log(
+      `The tab's requests cost ${round(
+        tab.netCpuPerRequest - floor.netCpuPerRequest,
+        2,
+      )} ms of CPU each above the framework floor (${round(
+        floor.netCpuPerRequest,
+        2,
+      )} ms: ${references[0].label}); at the floor a view would allow ${round(
+        1000 / (2 * floor.netCpuPerRequest),
+      )} views/s on this core.`,
+    );
+    for (const e of references.flatMap(w => w.errors)) log(`  ERROR ${e}`);
   }
   const cycleWindows = windows.filter(w => w.kind === 'cycle');
   log('\nUpstream requests per cycle (by system)');
