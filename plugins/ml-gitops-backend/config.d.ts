@@ -100,6 +100,13 @@ export interface Config {
        * may cost) otherwise. Default: 20.
        */
       requestsPerCycle?: number;
+      /**
+       * GitHub REST requests each scheduled cycle may send, across the
+       * fleet, for the newest commits of branches read for the first time;
+       * a branch beyond it is declared from its head at once and its
+       * history is read as older history. 0 or more. Default: 500.
+       */
+      firstReadRequestsPerCycle?: number;
     };
     /**
      * Reading the model registries. An addition to the design contract.

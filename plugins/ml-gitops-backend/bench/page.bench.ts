@@ -313,8 +313,10 @@ async function main() {
     // The same load on reference routes of the same backend, between
     // cycles: what any request costs here, to compare the tab's with.
     const references: Window[] = [];
-    const c = Math.max(...CONCURRENCIES);
-    log(`\nReference views (c=${c}, between cycles; two requests a view)`);
+    const concurrency = Math.max(...CONCURRENCIES);
+    log(
+      `\nReference views (c=${concurrency}, between cycles; two requests a view)`,
+    );
     for (const reference of REFERENCE_VIEWS) {
       await sleep(500);
       const until = performance.now() + IDLE_SECONDS * 1000;
@@ -323,13 +325,18 @@ async function main() {
         clock.nextAt = until + 1000;
       }
       const w = await measure(backend, pid, sandbox, async () => ({
-        samples: await load(api, c, () => performance.now() > until, reference),
+        samples: await load(
+          api,
+          concurrency,
+          () => performance.now() > until,
+          reference,
+        ),
       }));
       references.push({
         ...w,
         label: reference.label,
         kind: 'reference',
-        concurrency: c,
+        concurrency,
       });
       printWindow(references[references.length - 1]);
     }

@@ -34,6 +34,7 @@ describe('readMlGitopsConfig', () => {
       requestTimeoutMs: 15_000,
       refreshMinIntervalMs: 10_000,
       historyRequestsPerCycle: 20,
+      historyFirstReadRequestsPerCycle: 500,
       staleAfterMs: 90_000,
       unknownAfterMs: 1_800_000,
       argocd: [],
@@ -56,6 +57,21 @@ describe('readMlGitopsConfig', () => {
       },
       watch: { enabled: true },
     });
+  });
+
+  it('reads what first reads of branches may spend, and refuses what is not a whole number of at least 0', () => {
+    const firstReads = (value: JsonValue) => () =>
+      readMlGitopsConfig(
+        new ConfigReader({
+          mlGitops: { historyBackfill: { firstReadRequestsPerCycle: value } },
+        }),
+      ).historyFirstReadRequestsPerCycle;
+    expect(firstReads(0)()).toBe(0);
+    expect(firstReads(2000)()).toBe(2000);
+    expect(firstReads(-1)).toThrow(
+      /mlGitops\.historyBackfill\.firstReadRequestsPerCycle must be a whole number of at least 0/,
+    );
+    expect(firstReads(2.5)).toThrow(/firstReadRequestsPerCycle/);
   });
 
   it('turns the watches off with watch.enabled: false', () => {

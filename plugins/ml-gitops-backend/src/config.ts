@@ -73,6 +73,13 @@ export type MlGitopsConfig = {
    */
   historyRequestsPerCycle: number;
   /**
+   * Requests each scheduled cycle may send, across the fleet, to read the
+   * newest commits of branches read for the first time
+   * (`mlGitops.historyBackfill.firstReadRequestsPerCycle`); a branch beyond
+   * it is declared from its head and its history joins the older history.
+   */
+  historyFirstReadRequestsPerCycle: number;
+  /**
    * How old polled data may get before the UI marks it stale
    * (`mlGitops.staleAfter`; default three schedule periods).
    */
@@ -139,6 +146,13 @@ function schedulePeriodMs(
  * is left to read (see docs/performance.md).
  */
 const DEFAULT_HISTORY_REQUESTS_PER_CYCLE = 20;
+/**
+ * About 25 models' newest commits (three branches of a few commits each):
+ * a new model's history is read at once, while a fleet met for the first
+ * time is declared from its heads in one cycle and its history follows
+ * within the backfill budget.
+ */
+const DEFAULT_HISTORY_FIRST_READ_REQUESTS_PER_CYCLE = 500;
 
 /**
  * The default of `mlGitops.registry.recheckAfter`: a READY version's
@@ -235,6 +249,18 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
     );
   }
 
+  const historyFirstReadRequestsPerCycle =
+    config?.getOptionalNumber('historyBackfill.firstReadRequestsPerCycle') ??
+    DEFAULT_HISTORY_FIRST_READ_REQUESTS_PER_CYCLE;
+  if (
+    !Number.isInteger(historyFirstReadRequestsPerCycle) ||
+    historyFirstReadRequestsPerCycle < 0
+  ) {
+    throw new Error(
+      `mlGitops.historyBackfill.firstReadRequestsPerCycle must be a whole number of at least 0 (0: every branch read for the first time is declared from its head, and its history is read as older history), e.g. ${DEFAULT_HISTORY_FIRST_READ_REQUESTS_PER_CYCLE}`,
+    );
+  }
+
   // An addition to the design contract: `mlGitops.staleAfter` and
   // `mlGitops.alerts.unknownAfter`.
   const period = schedulePeriodMs(schedule.frequency);
@@ -291,6 +317,7 @@ export function readMlGitopsConfig(rootConfig: Config): MlGitopsConfig {
     requestTimeoutMs,
     refreshMinIntervalMs,
     historyRequestsPerCycle,
+    historyFirstReadRequestsPerCycle,
     staleAfterMs,
     unknownAfterMs,
     argocd,

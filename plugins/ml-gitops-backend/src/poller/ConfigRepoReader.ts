@@ -42,6 +42,35 @@ import { PollHealth } from './PollHealth';
  */
 const FREEZE_HISTORY = 50;
 
+/**
+ * Gathers the repos whose heads answered in one turn of the event loop (a
+ * batch of heads settles together) into one read ahead.
+ */
+class ReadAhead {
+  private pending?: { repos: ReadAheadRepo[]; done: Promise<void> };
+
+  constructor(private readonly history: ConfigRepoHistory) {}
+
+  add(repos: ReadAheadRepo[]): Promise<void> {
+    let pending = this.pending;
+    if (!pending) {
+      const gathered: ReadAheadRepo[] = [];
+      const done = new Promise<void>(resolve => setImmediate(resolve)).then(
+        (): Promise<void> => {
+          this.pending = undefined;
+          return this.history.readAhead(gathered);
+        },
+      );
+      pending = { repos: gathered, done };
+      this.pending = pending;
+    }
+    pending.repos.push(...repos);
+    return pending.done;
+  }
+}
+
+type ReadAheadRepo = Parameters<ConfigRepoHistory['readAhead']>[0][number];
+
 /** What one read of a model's config repo found. */
 export type ConfigRepoRead = {
   loc?: ConfigRepoLocation;
@@ -106,16 +135,48 @@ export class ConfigRepoReader {
    */
   prefetchBranchHeads(entities: Entity[]): BranchHeadsPrefetch {
     const locs: ConfigRepoLocation[] = [];
+    const paths = new Map<string, Set<string>>();
     for (const entity of entities) {
       try {
-        locs.push(
-          this.deps.git.locate(getMlGitopsAnnotations(entity).configRepo!),
-        );
+        const annotations = getMlGitopsAnnotations(entity);
+        const loc = this.deps.git.locate(annotations.configRepo!);
+        locs.push(loc);
+        const known = paths.get(loc.url) ?? new Set();
+        known.add(annotations.manifestPath);
+        paths.set(loc.url, known);
       } catch {
         // reported when the model is polled
       }
     }
-    return this.deps.git.prefetchBranchHeads(locs, this.deps.environments);
+    const prefetch = this.deps.git.prefetchBranchHeads(
+      locs,
+      this.deps.environments,
+    );
+    // Each batch of heads that answers is followed by one read ahead of the
+    // head commits and manifests of its branches that moved or were never
+    // read; a model's poll starts when both are in.
+    const ahead = new ReadAhead(this.deps.history);
+    const byUrl = new Map(locs.map(loc => [loc.url, loc]));
+    const result: BranchHeadsPrefetch = new Map();
+    for (const [url, heads] of prefetch) {
+      const loc = byUrl.get(url);
+      const read = heads.then(async found => {
+        if (found && loc) {
+          await ahead.add(
+            [...(paths.get(url) ?? [])].map(manifestPath => ({
+              loc,
+              manifestPath,
+              heads: found,
+            })),
+          );
+        }
+        return found;
+      });
+      // Settled without a reader when its model is not polled after all.
+      read.catch(() => {});
+      result.set(url, read);
+    }
+    return result;
   }
 
   /** What is left of each Git host's watched rate limits, for the cycle's log line. */
@@ -179,6 +240,7 @@ export class ConfigRepoReader {
     prefetched?: BranchHeadsPrefetch,
     problems: string[] = [],
     historyBudget?: HistoryBudget,
+    firstReads?: HistoryBudget,
   ): Promise<ConfigRepoRead> {
     const { git, history, logger, failures, health } = this.deps;
     const declarations = new Map<string, EnvironmentDeclaration>();
@@ -227,6 +289,7 @@ export class ConfigRepoReader {
           environment,
           head,
           budget: historyBudget,
+          firstReads,
         });
         declarations.set(environment, result.declaration);
         if (result.headMoved) {

@@ -152,4 +152,123 @@ describe('MlGitopsPoller: older history', () => {
     await poller.pollAll();
     expect(historyCalls().length).toBe(before);
   });
+  it("declares a fleet met for the first time from its heads in one cycle, within the first reads' budget, and reads its history in later cycles", async () => {
+    // Six models, each with 8 deployments on every branch.
+    const names = Array.from({ length: 6 }, (_, i) => `model-${i}`);
+    const repos = names.map(name => {
+      const repo = new FakeGithubRepo('acme', `${name}-config`);
+      for (const branch of ['dev', 'staging', 'production']) {
+        for (let v = 1; v <= 8; v++) {
+          repo.commit({
+            branch,
+            message: `Deploy ${v}`,
+            login: 'ada',
+            date: new Date(Date.UTC(2026, 0, v)).toISOString(),
+            files: { [MODEL]: manifest(String(v)) },
+          });
+        }
+      }
+      return repo;
+    });
+    server.use(...repos.flatMap(r => r.handlers()));
+    const firstReadsPerCycle = 40;
+    const perCycle = 30;
+    const knex = await databases.init('SQLITE_3');
+    const { store, mlConfig, git, history, logger } = await pollerBasics(knex, {
+      integrations: { github: [{ host: 'github.com', token: 'gh-token' }] },
+      mlGitops: {
+        historyBackfill: {
+          requestsPerCycle: perCycle,
+          firstReadRequestsPerCycle: firstReadsPerCycle,
+        },
+      },
+    });
+    const poller = new MlGitopsPoller({
+      logger,
+      auth: mockServices.auth(),
+      catalog: catalogServiceMock.mock({
+        getEntities: async () => ({
+          items: names.map(name => modelEntity(name, 'group:default/ml')),
+        }),
+      }),
+      store,
+      git,
+      history,
+      sources: [],
+      registries: new Map(),
+      config: mlConfig,
+      notifications: { send: jest.fn(async () => {}) },
+      now: () => new Date('2026-03-01T00:00:00Z'),
+    });
+    const historyCalls = () =>
+      repos.reduce(
+        (n, r) => n + r.calls.filter(c => HISTORY_CALL.test(c)).length,
+        0,
+      );
+    const refs = names.map(name => `component:default/${name}`);
+
+    await poller.pollAll();
+    // Every model declares the version of each branch's head at once.
+    for (const ref of refs) {
+      const statuses = (await store.getStatuses(ref)).map(s => s.status);
+      expect(statuses.map(s => s.declared?.version)).toEqual(['8', '8', '8']);
+    }
+    // Reading 18 branches' newest commits whole costs far more than the
+    // budgets: the branches beyond them cost at most their head commit and
+    // manifest (REST where GraphQL does not answer them).
+    const branchesAlone = 6 * 3 * 2;
+    expect(historyCalls()).toBeLessThanOrEqual(
+      firstReadsPerCycle + perCycle + branchesAlone,
+    );
+    const progress = async () =>
+      (
+        await Promise.all(
+          refs.map(
+            async ref =>
+              (await store.getCacheValue<string[]>(historyProgressKey(ref))) ??
+              [],
+          ),
+        )
+      ).flat().length;
+    expect(await progress()).toBeGreaterThan(0);
+
+    let cycles = 1;
+    while ((await progress()) > 0) {
+      cycles += 1;
+      expect(cycles).toBeLessThan(40);
+      const before = historyCalls();
+      await poller.pollAll();
+      expect(historyCalls() - before).toBeLessThanOrEqual(perCycle);
+    }
+    // Then every branch's eight deployments are in the history, and the
+    // declaring commit is the one that set the version.
+    for (const ref of refs) {
+      for (const environment of ['dev', 'staging', 'production']) {
+        const { items } = await store.listHistory({
+          entityRef: ref,
+          environment,
+          limit: 20,
+        });
+        expect(items.map(d => d.version)).toEqual([
+          '8',
+          '7',
+          '6',
+          '5',
+          '4',
+          '3',
+          '2',
+          '1',
+        ]);
+      }
+      const statuses = (await store.getStatuses(ref)).map(s => s.status);
+      for (const status of statuses) {
+        const { items } = await store.listHistory({
+          entityRef: ref,
+          environment: status.name,
+          limit: 1,
+        });
+        expect(status.declared?.commit).toBe(items[0].commit);
+      }
+    }
+  });
 });

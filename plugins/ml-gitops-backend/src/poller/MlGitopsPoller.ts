@@ -55,6 +55,8 @@ export { WATCH_DEBOUNCE_MS } from './WatchedModels';
 export class MlGitopsPoller {
   /** Requests left for reading older history, shared by a cycle's models. */
   private historyBudget?: HistoryBudget;
+  /** What first reads of branches may spend per scheduled cycle. */
+  private firstReads?: HistoryBudget;
   private readonly health: PollHealth;
   private readonly entities: ModelEntities;
   private readonly index: ModelIndex;
@@ -150,6 +152,10 @@ export class MlGitopsPoller {
       this.historyBudget ??= new HistoryBudget(perCycle);
       this.historyBudget.startCycle();
     }
+    this.firstReads ??= new HistoryBudget(
+      this.deps.config.historyFirstReadRequestsPerCycle,
+    );
+    this.firstReads.startCycle();
     const writer = this.snapshot.batchWriter();
     await mapWithConcurrency(
       entities,
@@ -164,7 +170,11 @@ export class MlGitopsPoller {
             entity,
             fleet,
             snapshot.get(entityRef) ?? new Map(),
-            { branchHeads, historyBudget: this.historyBudget },
+            {
+              branchHeads,
+              historyBudget: this.historyBudget,
+              firstReads: this.firstReads,
+            },
           );
           if (polled.changed) {
             await writer.add(polled);

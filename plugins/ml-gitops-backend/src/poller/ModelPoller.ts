@@ -98,6 +98,8 @@ export class ModelPoller {
       branchHeads?: BranchHeadsPrefetch;
       /** Scheduled cycles only: older history is read within it. */
       historyBudget?: HistoryBudget;
+      /** Scheduled cycles only: first reads of branches are read within it. */
+      firstReads?: HistoryBudget;
       /**
        * Only the operators' state changed (a watch): the branch heads last
        * read stand, so Git is read only for a revision not read before.
@@ -122,6 +124,7 @@ export class ModelPoller {
         : options.branchHeads,
       annotations.problems,
       options.historyBudget,
+      options.firstReads,
     );
     if (git.backfilled.length > 0) {
       await store.recordDeployments(entityRef, git.backfilled);

@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import type { GitHostReader } from './GitHost';
+import type { CommitAndFileAt, GitHostReader } from './GitHost';
 import type {
   BranchHeadsPrefetch,
   CommitInfo,
@@ -70,6 +70,11 @@ export abstract class ComposedGitHostReader implements GitHostReader {
   /** {@inheritDoc GitHostReader.getCommit} */
   getCommit(loc: ConfigRepoLocation, sha: string): Promise<CommitInfo> {
     return this.reads.getCommit(loc, sha);
+  }
+
+  /** {@inheritDoc GitHostReader.prefetchCommitsAndFiles} */
+  async prefetchCommitsAndFiles(items: CommitAndFileAt[]): Promise<void> {
+    await this.reads.prefetchCommitsAndFiles?.(items);
   }
 
   /** {@inheritDoc GitHostReader.getMergedPullRequest} */

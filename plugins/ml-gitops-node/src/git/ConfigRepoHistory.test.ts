@@ -381,6 +381,79 @@ describe('ConfigRepoHistory', () => {
       expect(next.declaration.unread).toEqual([]);
     });
 
+    it('declares a branch from its head alone when the first reads have spent their budget, and reads its history as older history', async () => {
+      const repo = longBranch(30);
+      server.use(...repo.handlers());
+      const memory = new Map<string, EnvironmentDeclaration>();
+      const { reader, loc } = history(memory);
+      const head = repo.branches.get('production')!;
+      const options = {
+        loc,
+        manifestPath: MODEL,
+        environment: 'production',
+        head,
+      };
+      const firstReads = new HistoryBudget(MAX_REQUESTS_PER_COMMIT);
+      firstReads.startCycle();
+      firstReads.spend(1);
+      const before = repo.calls.length;
+      const first = await reader.read({ ...options, firstReads });
+      // The head commit and the manifest there: nothing else.
+      expect(repo.calls.length - before).toBe(2);
+      expect(first.deployments).toEqual([]);
+      expect(first.declaration).toMatchObject({
+        version: '10',
+        head,
+        declaring: { commit: head },
+        declaringGuessed: true,
+        unread: [{ from: head }],
+      });
+
+      // The older history's budget reads it, newest first, and puts the
+      // commit that set the version in place.
+      const budget = new HistoryBudget(MAX_REQUESTS_PER_COMMIT * 100);
+      budget.startCycle();
+      const next = await reader.read({ ...options, budget, firstReads });
+      expect(next.backfilled.map(d => d.version)).toEqual(
+        Array.from({ length: 10 }, (_, i) => String(10 - i)),
+      );
+      expect(next.declaration.declaring.commit).toBe(next.backfilled[0].commit);
+      expect(next.declaration.declaringGuessed).toBeUndefined();
+      expect(next.declaration.unread).toEqual([]);
+    });
+
+    it('reads the newest commits of a first read within its budget, and fails a first read whose head cannot be read', async () => {
+      const repo = longBranch(30);
+      server.use(...repo.handlers());
+      const head = repo.branches.get('production')!;
+      const firstReads = new HistoryBudget(1000);
+      firstReads.startCycle();
+      const { reader, loc } = history();
+      const options = {
+        loc,
+        manifestPath: MODEL,
+        environment: 'production',
+        head,
+      };
+      const before = repo.calls.length;
+      const first = await reader.read({ ...options, firstReads });
+      expect(first.deployments.map(d => d.version)).toEqual(
+        Array.from({ length: 10 }, (_, i) => String(i + 1)),
+      );
+      expect(1000 - firstReads.remaining).toBe(repo.calls.length - before);
+
+      server.use(
+        http.get(
+          'https://api.github.com/repos/acme/fraud-detector-config/*',
+          () => HttpResponse.json({ message: 'Server Error' }, { status: 502 }),
+        ),
+      );
+      const { reader: fresh } = history();
+      await expect(fresh.read({ ...options, firstReads })).rejects.toThrow(
+        /502|Server Error/,
+      );
+    });
+
     it('keeps the place where a failing read of older history stopped and goes on from there', async () => {
       const repo = longBranch(90);
       const memory = new Map<string, EnvironmentDeclaration>();

@@ -18,7 +18,7 @@
 import { Deployment, ModelManifest } from '@ml-gitops/plugin-ml-gitops-common';
 import { CommitDeployments } from './commitDeployments';
 import type { CommitInfo, ConfigRepoLocation } from './configRepoTypes';
-import type { GitHostReader } from './GitHost';
+import type { CommitAndFileAt, GitHostReader } from './GitHost';
 import { countRequests } from './githubRestReads';
 import {
   DeclarationMemory,
@@ -36,7 +36,9 @@ import {
  * revert). Only commits after the last one seen are read, so an unchanged
  * branch costs nothing and a moved one costs a few requests.
  *
- * The first read of a branch reads its newest `firstPage` commits; the
+ * The first read of a branch reads its newest `firstPage` commits (as far
+ * as the first reads' budget allows, when one is given: a fleet read for
+ * the first time is declared from its heads at once); the
  * older history is read afterwards, newest first, as far as a
  * {@link HistoryBudget} allows each cycle, until the first commit. The
  * place where it stopped is remembered with the declaration, so it resumes
@@ -111,6 +113,7 @@ export class ConfigRepoHistory {
       }
       const at: string = sha;
       const meter = { requests: 0 };
+      limit.budget?.reserve(MAX_REQUESTS_PER_COMMIT);
       try {
         const { commit, deployment } = await countRequests(meter, async () => {
           const c = await this.client.getCommit(loc, at);
@@ -136,10 +139,42 @@ export class ConfigRepoHistory {
           failure: error,
         };
       } finally {
-        limit.budget?.spend(meter.requests);
+        limit.budget?.settle(MAX_REQUESTS_PER_COMMIT, meter.requests);
       }
     }
     return { deployments, commits };
+  }
+
+  /**
+   * Reads ahead what {@link ConfigRepoHistory.read} will ask of branches whose head moved or
+   * that were never read: the head commit and the manifest there, in the
+   * host's batches (GitHub: GraphQL). Never fails; what it could not read
+   * is read by {@link ConfigRepoHistory.read} one request at a time.
+   */
+  async readAhead(
+    repos: Array<{
+      loc: ConfigRepoLocation;
+      manifestPath: string;
+      heads: Record<string, string>;
+    }>,
+  ): Promise<void> {
+    if (!this.client.prefetchCommitsAndFiles) return;
+    const items: CommitAndFileAt[] = [];
+    for (const { loc, manifestPath, heads } of repos) {
+      for (const environment of this.options.environments) {
+        const head = heads[environment];
+        if (!head) continue;
+        const previous = await this.memory
+          .get(this.memoryKey(loc, manifestPath, environment))
+          .catch(() => undefined);
+        if (previous?.head !== head) {
+          items.push({ loc, sha: head, path: manifestPath });
+        }
+      }
+    }
+    if (items.length > 0) {
+      await this.client.prefetchCommitsAndFiles(items).catch(() => undefined);
+    }
   }
 
   /**
@@ -154,6 +189,13 @@ export class ConfigRepoHistory {
     head: string;
     /** Without a budget, no older history is read. */
     budget?: HistoryBudget;
+    /**
+     * What the first read of a branch may spend on its newest commits;
+     * without it, a first read reads `firstPage` commits. A first read
+     * beyond it declares from the head commit alone and leaves the rest
+     * to the older history's `budget`.
+     */
+    firstReads?: HistoryBudget;
   }): Promise<{
     declaration: EnvironmentDeclaration;
     deployments: Deployment[];
@@ -165,6 +207,7 @@ export class ConfigRepoHistory {
     backfillFailure?: unknown;
   }> {
     const { loc, manifestPath: path, environment, head, budget } = options;
+    const { firstReads } = options;
     const key = this.memoryKey(loc, path, environment);
     const previous = await this.memory.get(key);
     let declaration: EnvironmentDeclaration;
@@ -172,7 +215,14 @@ export class ConfigRepoHistory {
     if (previous && previous.head === head) {
       declaration = previous;
     } else {
-      const read = await this.readNew(loc, path, environment, head, previous);
+      const read = await this.readNew(
+        loc,
+        path,
+        environment,
+        head,
+        previous,
+        previous ? undefined : firstReads,
+      );
       declaration = read.declaration;
       deployments = read.deployments;
     }
@@ -234,6 +284,7 @@ export class ConfigRepoHistory {
     environment: string,
     head: string,
     previous: EnvironmentDeclaration | undefined,
+    budget: HistoryBudget | undefined,
   ): Promise<{
     declaration: EnvironmentDeclaration;
     deployments: Deployment[];
@@ -244,8 +295,10 @@ export class ConfigRepoHistory {
       path,
       environment,
       { from: head, ...(previous ? { until: previous.head } : {}) },
-      { commits: this.options.firstPage },
+      { commits: this.options.firstPage, budget },
     );
+    // What the branch declares must be read: a failure fails the read.
+    if (walked.failure) throw walked.failure;
     // Newest first: what this read left, then what earlier reads left.
     // A declaration from before the history was read in pages read at most
     // a few commits: its whole past is read again.

@@ -21,7 +21,12 @@ import {
   ScmIntegrationRegistry,
   ScmIntegrationsGroup,
 } from '@backstage/integration';
-import type { GitHost, GitHostRateLimitReport, GitHostReader } from './GitHost';
+import type {
+  CommitAndFileAt,
+  GitHost,
+  GitHostRateLimitReport,
+  GitHostReader,
+} from './GitHost';
 import type {
   BranchHeadsPrefetch,
   CommitInfo,
@@ -202,6 +207,25 @@ class ConfigRepoHostsReader implements GitHostReader {
     sha: string,
   ): Promise<string | null> {
     return this.of(loc).getFile(loc, path, sha);
+  }
+
+  /** Each host reads its own repos ahead, side by side. */
+  async prefetchCommitsAndFiles(items: CommitAndFileAt[]): Promise<void> {
+    const byKind = new Map<HostKind, CommitAndFileAt[]>();
+    for (const item of items) {
+      let entry: HostKind;
+      try {
+        entry = this.table.forLocation(item.loc);
+      } catch {
+        continue;
+      }
+      byKind.set(entry, [...(byKind.get(entry) ?? []), item]);
+    }
+    await Promise.all(
+      [...byKind].map(([entry, group]) =>
+        entry.git.reader.prefetchCommitsAndFiles?.(group),
+      ),
+    );
   }
 
   async getCommit(loc: ConfigRepoLocation, sha: string): Promise<CommitInfo> {

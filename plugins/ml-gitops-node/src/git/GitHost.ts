@@ -82,6 +82,16 @@ export interface GitHostReader {
   /** One commit with its parents, its author and when it reached the branch. */
   getCommit(loc: ConfigRepoLocation, sha: string): Promise<CommitInfo>;
 
+  /**
+   * Reads ahead, in batches where the host can (GitHub: GraphQL queries of
+   * 100 repos), commits and the file at each that reads will ask for next,
+   * such as the head and its manifest of a branch read for the first time,
+   * so that {@link GitHostReader.getCommit} and
+   * {@link GitHostReader.getFile} answer them from memory. Never fails:
+   * what it could not read is read one request at a time when asked.
+   */
+  prefetchCommitsAndFiles?(items: CommitAndFileAt[]): Promise<void>;
+
   /** The merged change request that brought `sha` into `baseRef`, if any. */
   getMergedPullRequest(
     loc: ConfigRepoLocation,
@@ -96,6 +106,18 @@ export interface GitHostReader {
    */
   rateLimitReport?(): GitHostRateLimitReport;
 }
+
+/**
+ * A commit of a config repo, and a file at it, to read ahead
+ * ({@link GitHostReader.prefetchCommitsAndFiles}).
+ *
+ * @public
+ */
+export type CommitAndFileAt = {
+  loc: ConfigRepoLocation;
+  sha: string;
+  path: string;
+};
 
 /**
  * What a Git host API's rate limit said in its last answer.

@@ -122,6 +122,20 @@ export class GithubConfigRepoClient extends ComposedGitHostReader {
         graphql.prefetchBranchHeads(locs, branches),
       getFile: (loc, path, sha) => reads.getFile(loc, path, sha),
       getCommit: (loc, sha) => reads.getCommit(loc, sha),
+      // Commits and files in GraphQL queries of 100 repos: the head commit
+      // and manifest of branches read for the first time, which REST reads
+      // at two requests a branch.
+      prefetchCommitsAndFiles: async items => {
+        const found = await graphql.readCommitsAndFiles(items);
+        for (const { loc, sha, path } of items) {
+          const facts = found.get(`${loc.url}@${sha}:${path}`);
+          if (!facts) continue;
+          reads.remember(loc, sha, {
+            commit: facts.commit,
+            file: facts.file && { path, text: facts.file.text },
+          });
+        }
+      },
       getMergedPullRequest: (loc, sha, baseRef) =>
         readMergedPullRequest(api, loc, sha, baseRef),
     });

@@ -91,6 +91,26 @@ export class FileAndCommitReads {
     return text;
   }
 
+  /**
+   * Keeps what a batched read found of a commit and of a file at it, so
+   * that {@link FileAndCommitReads.getCommit} and
+   * {@link FileAndCommitReads.getFile} answer it from memory.
+   */
+  remember(
+    loc: ConfigRepoLocation,
+    sha: string,
+    facts: {
+      commit?: CommitInfo;
+      file?: { path: string; text: string | null };
+    },
+  ): void {
+    const repo = `${loc.host}/${loc.owner}/${loc.repo}@${sha}`;
+    if (facts.commit) this.commits.set(repo, facts.commit);
+    if (facts.file && !manifestPathProblem(facts.file.path)) {
+      this.files.set(`${repo}:${facts.file.path}`, facts.file.text);
+    }
+  }
+
   /** One commit (cached: commits never change). */
   async getCommit(loc: ConfigRepoLocation, sha: string): Promise<CommitInfo> {
     const key = `${loc.host}/${loc.owner}/${loc.repo}@${sha}`;

@@ -26,7 +26,17 @@ import type {
   GraphqlRateLimit,
 } from './configRepoTypes';
 import { GithubAnswer, GithubTransport } from './githubTransport';
-import { graphqlUnanswered, readGraphqlAnswer } from './graphqlAnswer';
+import {
+  GraphqlAnswer,
+  graphqlUnanswered,
+  readGraphqlAnswer,
+} from './graphqlAnswer';
+import {
+  buildCommitsAndFilesQuery,
+  CommitAndFile,
+  CommitAndFileFacts,
+  readCommitsAndFilesAnswer,
+} from './commitsAndFilesQuery';
 
 /** Repositories asked for in one GraphQL query. */
 const GRAPHQL_BATCH = 100;
@@ -96,38 +106,11 @@ export class GraphqlBranchHeads {
       unique.push(loc);
     }
     const run = async () => {
-      const groups = new Map<
-        string,
-        {
-          endpoint: string;
-          headers: Record<string, string>;
-          locs: typeof unique;
-        }
-      >();
-      for (const loc of unique) {
-        const endpoint = graphqlEndpoint(loc.apiBaseUrl);
-        const blocked = this.noGraphql.get(endpoint);
-        if (blocked && blocked > Date.now()) {
-          settle.get(loc.url)!.resolve(undefined);
-          continue;
-        }
-        let headers: Record<string, string> = {};
-        try {
-          ({ headers = {} } = await this.credentials.getCredentials({
-            url: loc.url,
-          }));
-        } catch (error) {
-          settle.get(loc.url)!.reject(error as Error);
-          continue;
-        }
-        const groupKey = `${endpoint} ${JSON.stringify(headers)}`;
-        let group = groups.get(groupKey);
-        if (!group) {
-          group = { endpoint, headers, locs: [] };
-          groups.set(groupKey, group);
-        }
-        group.locs.push(loc);
-      }
+      const groups = await this.groups(
+        unique,
+        loc => settle.get(loc.url)!.resolve(undefined),
+        (loc, error) => settle.get(loc.url)!.reject(error),
+      );
       const queries: Array<() => Promise<void>> = [];
       for (const group of groups.values()) {
         for (let i = 0; i < group.locs.length; i += GRAPHQL_BATCH) {
@@ -150,17 +133,7 @@ export class GraphqlBranchHeads {
           });
         }
       }
-      let next = 0;
-      await Promise.all(
-        Array.from(
-          { length: Math.min(GRAPHQL_CONCURRENCY, queries.length) },
-          async () => {
-            while (next < queries.length) {
-              await queries[next++]();
-            }
-          },
-        ),
-      );
+      await runQueries(queries);
     };
     run().catch(error => {
       // Only a bug gets here; no repo is left waiting.
@@ -170,16 +143,124 @@ export class GraphqlBranchHeads {
   }
 
   /**
-   * Sends `locs` to REST (their answers are `undefined`) and GraphQL of
-   * `endpoint` to rest until `limited.until`, remembering why.
+   * Reads commits and the files at them (`items`) through GraphQL, up to
+   * 100 repos a query, grouped as {@link prefetchBranchHeads} groups them.
+   * Returns what the answers told, by `url@sha:path`; nothing for what a
+   * host could not answer (no GraphQL API, a rate limit, a failure), which
+   * is then read through REST. Never throws.
+   */
+  async readCommitsAndFiles(
+    items: Array<{ loc: ConfigRepoLocation } & CommitAndFile>,
+  ): Promise<Map<string, CommitAndFileFacts>> {
+    const found = new Map<string, CommitAndFileFacts>();
+    const byRepo = new Map<
+      string,
+      { loc: ConfigRepoLocation; items: CommitAndFile[] }
+    >();
+    for (const { loc, sha, path } of items) {
+      const repo = byRepo.get(loc.url) ?? { loc, items: [] };
+      repo.items.push({ sha, path });
+      byRepo.set(loc.url, repo);
+    }
+    const groups = await this.groups(
+      [...byRepo.values()].map(r => r.loc),
+      () => {},
+      () => {},
+    );
+    const queries: Array<() => Promise<void>> = [];
+    for (const group of groups.values()) {
+      for (let i = 0; i < group.locs.length; i += GRAPHQL_BATCH) {
+        const batch = group.locs
+          .slice(i, i + GRAPHQL_BATCH)
+          .map(loc => byRepo.get(loc.url)!);
+        queries.push(async () => {
+          const answer = await this.query(
+            group.endpoint,
+            group.headers,
+            batch.map(b => b.loc),
+            `Reading ${batch.reduce(
+              (n, b) => n + b.items.length,
+              0,
+            )} commit(s) and file(s) of ${batch.length} repo(s) on ${
+              batch[0].loc.host
+            } through GraphQL`,
+            buildCommitsAndFilesQuery(
+              batch.map(b => ({
+                owner: b.loc.owner,
+                repo: b.loc.repo,
+                items: b.items,
+              })),
+            ),
+          );
+          if (answer.kind !== 'data') return;
+          const facts = readCommitsAndFilesAnswer(answer.data, batch);
+          batch.forEach((b, r) =>
+            b.items.forEach((item, j) =>
+              found.set(`${b.loc.url}@${item.sha}:${item.path}`, facts[r][j]),
+            ),
+          );
+        });
+      }
+    }
+    await runQueries(queries);
+    return found;
+  }
+
+  /**
+   * Groups `locs` by GraphQL endpoint and credentials (a GitHub App
+   * installation token covers one owner); a host whose GraphQL rests is
+   * left to `rest`, one whose credentials fail to `failed`.
+   */
+  private async groups(
+    locs: ConfigRepoLocation[],
+    rest: (loc: ConfigRepoLocation) => void,
+    failed: (loc: ConfigRepoLocation, error: Error) => void,
+  ) {
+    const groups = new Map<
+      string,
+      {
+        endpoint: string;
+        headers: Record<string, string>;
+        locs: ConfigRepoLocation[];
+      }
+    >();
+    for (const loc of locs) {
+      const endpoint = graphqlEndpoint(loc.apiBaseUrl);
+      const blocked = this.noGraphql.get(endpoint);
+      if (blocked && blocked > Date.now()) {
+        rest(loc);
+        continue;
+      }
+      let headers: Record<string, string> = {};
+      try {
+        ({ headers = {} } = await this.credentials.getCredentials({
+          url: loc.url,
+        }));
+      } catch (error) {
+        failed(loc, error as Error);
+        continue;
+      }
+      const groupKey = `${endpoint} ${JSON.stringify(headers)}`;
+      let group = groups.get(groupKey);
+      if (!group) {
+        group = { endpoint, headers, locs: [] };
+        groups.set(groupKey, group);
+      }
+      group.locs.push(loc);
+    }
+    return groups;
+  }
+
+  /**
+   * Sends GraphQL of `endpoint` to rest until `limited.until` (its reads go
+   * to REST meanwhile), remembering why.
    */
   private restUntil(
     endpoint: string,
     host: string,
-    locs: ConfigRepoLocation[],
     limited: { kind: 'primary' | 'secondary'; until: string },
     message: string,
-  ): Map<string, undefined> {
+  ): void {
     const until = Date.parse(limited.until);
     this.noGraphql.set(
       endpoint,
@@ -191,7 +272,6 @@ export class GraphqlBranchHeads {
       until: limited.until,
       message,
     });
-    return new Map(locs.map(loc => [loc.url, undefined]));
   }
 
   /**
@@ -204,10 +284,42 @@ export class GraphqlBranchHeads {
     locs: ConfigRepoLocation[],
     branches: string[],
   ): Promise<Map<string, Record<string, string> | undefined | Error>> {
+    const answer = await this.query(
+      endpoint,
+      authHeaders,
+      locs,
+      `Reading the branch heads of ${locs.length} repo(s) on ${locs[0].host} through GraphQL`,
+      buildBranchHeadsQuery(locs, branches),
+    );
+    switch (answer.kind) {
+      case 'no-graphql':
+      case 'rate-limited':
+        return new Map(locs.map(loc => [loc.url, undefined]));
+      case 'failed':
+        return new Map<string, Error>(locs.map(loc => [loc.url, answer.error]));
+      default:
+        return readBranchHeadsAnswer(
+          answer.data,
+          answer.errors,
+          locs,
+          branches,
+        );
+    }
+  }
+
+  /**
+   * Sends one query about `locs` and reads its answer. A host without a
+   * GraphQL API is not asked again for an hour; a rate limit rests GraphQL
+   * on the host until it resets; both send the reads to REST.
+   */
+  private async query(
+    endpoint: string,
+    authHeaders: Record<string, string>,
+    locs: ConfigRepoLocation[],
+    what: string,
+    body: { query: string; variables: Record<string, string> },
+  ): Promise<GraphqlAnswer> {
     const host = locs[0].host;
-    const all = (error: Error) =>
-      new Map<string, Error>(locs.map(loc => [loc.url, error]));
-    const what = `Reading the branch heads of ${locs.length} repo(s) on ${host} through GraphQL`;
     const asked = { host, what, timeoutMs: this.transport.timeoutMs };
 
     let response: GithubAnswer;
@@ -220,17 +332,17 @@ export class GraphqlBranchHeads {
           'Content-Type': 'application/json',
           ...authHeaders,
         },
-        body: buildBranchHeadsQuery(locs, branches),
+        body,
         raw: true,
         // A query only reads, so one whose connection broke before the
         // answer (a keep-alive connection the server closed as it was
         // reused) or that got a 5xx is sent once more.
         retryOnce: true,
-        // A rate limit sends the batch to REST, a separate budget.
+        // A rate limit sends the reads to REST, a separate budget.
         waitOutRateLimits: false,
       });
     } catch (error) {
-      return all(graphqlUnanswered(error, asked));
+      return { kind: 'failed', error: graphqlUnanswered(error, asked) };
     }
     const answer = await readGraphqlAnswer(response, asked);
     switch (answer.kind) {
@@ -238,28 +350,17 @@ export class GraphqlBranchHeads {
         // No GraphQL API here (an old GitHub Enterprise, another host that
         // speaks GitHub's REST API): ask REST, and not GraphQL for an hour.
         this.noGraphql.set(endpoint, Date.now() + NO_GRAPHQL_RETRY_MS);
-        return new Map(locs.map(loc => [loc.url, undefined]));
+        break;
       case 'rate-limited':
-        // This batch is read through REST, and GraphQL rests until the
-        // limit resets.
-        return this.restUntil(
-          endpoint,
-          host,
-          locs,
-          answer.limited,
-          answer.message,
-        );
-      case 'failed':
-        return all(answer.error);
-      default:
+        // GraphQL rests until the limit resets.
+        this.restUntil(endpoint, host, answer.limited, answer.message);
+        break;
+      case 'data':
         this.noteGraphqlRateLimit(host, answer.data.rateLimit);
-        return readBranchHeadsAnswer(
-          answer.data,
-          answer.errors,
-          locs,
-          branches,
-        );
+        break;
+      default:
     }
+    return answer;
   }
 
   /**
@@ -293,6 +394,21 @@ export class GraphqlBranchHeads {
       });
     }
   }
+}
+
+/** Runs queries {@link GRAPHQL_CONCURRENCY} at a time, in order. */
+async function runQueries(queries: Array<() => Promise<void>>) {
+  let next = 0;
+  await Promise.all(
+    Array.from(
+      { length: Math.min(GRAPHQL_CONCURRENCY, queries.length) },
+      async () => {
+        while (next < queries.length) {
+          await queries[next++]();
+        }
+      },
+    ),
+  );
 }
 
 /**

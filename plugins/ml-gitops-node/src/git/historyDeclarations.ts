@@ -39,7 +39,8 @@ export type HistoryGap = { from: string; until?: string };
 /**
  * Requests the backfill of older history may send, shared by every model
  * of a poll cycle. A commit is read only when the worst case it may cost
- * is left; what it really cost (every request counted, retries included) is
+ * is left, and that much is reserved while it is read (models read side by
+ * side); what it really cost (every request counted, retries included) is
  * taken. Reviews beyond GitHub's first page of 100 may take a commit past
  * what was left: the overdraft is owed by the next cycle.
  * @public
@@ -66,6 +67,20 @@ export class HistoryBudget {
 
   spend(requests: number): void {
     this.left -= requests;
+  }
+
+  /**
+   * Takes `requests` before they are sent, so that reads running side by
+   * side (the models of a cycle) never share what is left; {@link HistoryBudget.settle}
+   * gives back what was not used.
+   */
+  reserve(requests: number): void {
+    this.left -= requests;
+  }
+
+  /** Settles a reservation of `reserved` requests of which `used` were sent. */
+  settle(reserved: number, used: number): void {
+    this.left += reserved - used;
   }
 }
 

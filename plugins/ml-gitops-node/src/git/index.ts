@@ -43,6 +43,7 @@ export { GithubConfigRepoWriter } from './GithubConfigRepoWriter';
 export { GitlabConfigRepoClient } from './gitlab/GitlabConfigRepoClient';
 export { GitlabConfigRepoWriter } from './gitlab/GitlabConfigRepoWriter';
 export type {
+  CommitAndFileAt,
   GitHost,
   GitHostRateLimit,
   GitHostRateLimitRefusal,
