@@ -336,6 +336,8 @@ export class GitHubGraphql {
   }
 }
 
+const FULL_OID = /^[0-9a-f]{40}$/;
+
 /**
  * `Repository.object`: a commit by its full oid, or what a Git revision
  * expression names: `<rev>` a commit, `<rev>:<path>` the file at that path;
@@ -352,10 +354,10 @@ async function gitObject(
       : await repo.branchHead(rev === 'HEAD' ? repo.defaultBranch : rev);
     return c ? commitObject(repo, web, c.oid, c) : null;
   };
-  if (args.oid != null) {
+  if (typeof args.oid === 'string') {
     return FULL_OID.test(args.oid) ? commitByRev(args.oid) : null;
   }
-  if (args.expression == null) return null;
+  if (typeof args.expression !== 'string') return null;
   const colon = args.expression.indexOf(':');
   if (colon < 0) return commitByRev(args.expression);
   const rev = args.expression.slice(0, colon) || 'HEAD';
@@ -363,8 +365,6 @@ async function gitObject(
   const content = path ? await repo.fileAt(rev, path) : undefined;
   return content === undefined ? null : blobObject(repo, web, content);
 }
-
-const FULL_OID = /^[0-9a-f]{40}$/;
 
 /** An error as GitHub writes it: its `type` at the top level, no extensions. */
 function formatError(error: GraphQLError): Record<string, unknown> {

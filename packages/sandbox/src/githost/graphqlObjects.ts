@@ -153,10 +153,14 @@ function commitConnection(
 ) {
   let start = 0;
   let end = oids.length;
-  if (args.after != null) start = Math.max(start, cursorIndex(args.after) + 1);
-  if (args.before != null) end = Math.min(end, cursorIndex(args.before));
-  if (args.first != null) end = Math.min(end, start + args.first);
-  if (args.last != null) start = Math.max(start, end - args.last);
+  if (typeof args.after === 'string') {
+    start = Math.max(start, cursorIndex(args.after) + 1);
+  }
+  if (typeof args.before === 'string') {
+    end = Math.min(end, cursorIndex(args.before));
+  }
+  if (typeof args.first === 'number') end = Math.min(end, start + args.first);
+  if (typeof args.last === 'number') start = Math.max(start, end - args.last);
   const page = oids.slice(start, Math.max(start, end));
   const cursor = (i: number) =>
     Buffer.from(`${oids[i]} ${i}`).toString('base64');
