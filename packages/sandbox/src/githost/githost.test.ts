@@ -21,6 +21,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { AddressInfo } from 'node:net';
 import { git } from '../lib/git';
+import {
+  headFactsQuery,
+  postGraphql,
+  restHeadFacts,
+} from '../__testUtils__/headFacts';
 import { Sandbox, startSandbox } from '../sandbox';
 
 jest.setTimeout(120_000);
@@ -1031,5 +1036,138 @@ describe('Git host', () => {
     );
     const unparsable = await (await graphql({ query: '{ repository(' })).json();
     expect(unparsable.errors[0].message).toMatch(/^Syntax Error/);
+  });
+  it('answers the head-facts query with the facts REST gives for the same commit and file', async () => {
+    const fullName = 'acme/fraud-detector-config';
+    const state = sandbox.current();
+    const record = state.repos.get('acme', 'fraud-detector-config')!;
+    const branches = (await (
+      await get(`/repos/${fullName}/branches`)
+    ).json()) as Array<{ name: string; commit: { sha: string } }>;
+    const heads = branches.map(b => b.commit.sha);
+    // A commit on no branch by an author no GitHub account has, adding a
+    // binary file: its author has no user and its blob no text.
+    const dev = (await state.repos.commit(record, heads[0]))!;
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0x02]);
+    const tree = await state.repos.writeTree(record, dev.tree, [
+      {
+        path: 'docs/logo.png',
+        mode: '100644',
+        sha: await state.repos.writeBlob(record, png),
+      },
+    ]);
+    const outsider = await state.repos.commitTree(
+      record,
+      tree,
+      [dev.sha],
+      'Add a logo\n',
+      {
+        name: 'Outside Contributor',
+        email: 'outside@example.com',
+        date: '2026-01-02T03:04:05Z',
+      },
+    );
+    const ask = [...heads, outsider].flatMap(oid => [
+      { oid, path: 'deploy/model.yaml' },
+      { oid, path: 'deploy/no-such-file.yaml' },
+    ]);
+    const { res, body } = await postGraphql(
+      `${sandbox.urls.git}/api/graphql`,
+      headFactsQuery([{ fullName, commits: ask }]),
+    );
+    expect(res.status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    for (const [j, c] of ask.entries()) {
+      const rest = await restHeadFacts(api, fullName, c.oid, c.path);
+      expect(body.data.r0[`c${j}`]).toEqual(rest.commit);
+      expect(body.data.r0[`f${j}`]).toEqual(rest.file);
+    }
+    expect(body.data.r0.f0).not.toBeNull();
+    expect(body.data.r0.f1).toBeNull();
+    const last = ask.length - 2;
+    expect(body.data.r0[`c${last}`].author).toEqual({
+      name: 'Outside Contributor',
+      user: null,
+    });
+    expect(body.data.r0[`c${last}`].parents.nodes).toEqual([{ oid: dev.sha }]);
+    expect(body.data.rateLimit.cost).toBe(1);
+
+    const more = await postGraphql(`${sandbox.urls.git}/api/graphql`, {
+      query: `query($o: GitObjectID!, $bin: String!) {
+        repository(owner: "acme", name: "fraud-detector-config") {
+          unknown: object(oid: "${'0'.repeat(40)}") { oid }
+          short: object(oid: "${dev.sha.slice(0, 7)}") { oid }
+          byBranch: object(expression: "dev:deploy/model.yaml") { ... on Blob { byteSize } }
+          binary: object(expression: $bin) { ... on Blob { text isBinary byteSize oid } }
+          commit: object(oid: $o) { ... on Commit { parents(first: 1) { totalCount nodes { oid } } } }
+        }
+      }`,
+      variables: { o: dev.sha, bin: `${outsider}:docs/logo.png` },
+    });
+    expect(more.body.errors).toBeUndefined();
+    const blobOid = crypto
+      .createHash('sha1')
+      .update(Buffer.concat([Buffer.from(`blob ${png.length}\0`), png]))
+      .digest('hex');
+    expect(more.body.data.repository).toEqual({
+      unknown: null,
+      short: null,
+      byBranch: { byteSize: expect.any(Number) },
+      binary: {
+        text: null,
+        isBinary: true,
+        byteSize: png.length,
+        oid: blobOid,
+      },
+      commit: {
+        parents: {
+          totalCount: dev.parents.length,
+          nodes: dev.parents.slice(0, 1).map(oid => ({ oid })),
+        },
+      },
+    });
+  });
+
+  it('charges the points GitHub charges and refuses connections without bounds', async () => {
+    const graphqlUrl = `${sandbox.urls.git}/api/graphql`;
+    const dev = (
+      await (await get('/repos/acme/fraud-detector-config/branches/dev')).json()
+    ).commit.sha as string;
+    const commits = Array.from({ length: 300 }, () => ({
+      oid: dev,
+      path: 'deploy/model.yaml',
+    }));
+    const before = sandbox.current().github.graphql.used;
+    const { res, body } = await postGraphql(
+      graphqlUrl,
+      headFactsQuery([{ fullName: 'acme/fraud-detector-config', commits }]),
+    );
+    expect(body.errors).toBeUndefined();
+    // 300 parents connections under single objects: 300 requests, 3 points.
+    expect(body.data.rateLimit.cost).toBe(3);
+    expect(sandbox.current().github.graphql.used).toBe(before + 3);
+    expect(res.headers.get('x-ratelimit-used')).toBe(String(before + 3));
+    expect(res.headers.get('x-ratelimit-remaining')).toBe(
+      String(body.data.rateLimit.remaining),
+    );
+
+    const unbounded = await postGraphql(graphqlUrl, {
+      query: `{ repository(owner: "acme", name: "fraud-detector-config") {
+        object(oid: "${dev}") { ... on Commit { parents { totalCount } } }
+      } }`,
+    });
+    expect(unbounded.body).toEqual({
+      data: null,
+      errors: [
+        {
+          type: 'MISSING_PAGINATION_BOUNDARIES',
+          path: ['repository', 'object', 'parents'],
+          locations: [expect.objectContaining({ line: 2 })],
+          message:
+            'You must provide a `first` or `last` value to properly paginate the `parents` connection.',
+        },
+      ],
+    });
+    expect(sandbox.current().github.graphql.used).toBe(before + 3);
   });
 });

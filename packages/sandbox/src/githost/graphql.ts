@@ -17,15 +17,18 @@
 /*
  * A small part of GitHub's GraphQL API (docs.github.com/graphql): a
  * repository by owner and name, its refs by qualified name and the commit
- * they point at, and the rate limit. Queries are parsed, validated against
- * this schema and executed by graphql-js, so a query GitHub would refuse for
- * its shape is refused here too; answers and errors have GitHub's shape
- * (`data` next to `errors` carrying `type`, `path` and `locations`).
+ * they point at, a commit by oid (`object(oid:)`) with its author and
+ * parents, a file at a revision (`object(expression: "<rev>:<path>")`), and
+ * the rate limit. Types and fields are a subset of GitHub's schema under
+ * GitHub's names. Queries are parsed, validated against this schema and
+ * executed by graphql-js, so a query GitHub would refuse for its shape is
+ * refused here too; answers and errors have GitHub's shape (`data` next to
+ * `errors` carrying `type`, `path` and `locations`). Each query is charged
+ * the points GitHub would charge (graphqlCost.ts).
  */
 
 import http from 'node:http';
 import {
-  buildSchema,
   execute,
   GraphQLError,
   parse,
@@ -33,64 +36,19 @@ import {
   type DocumentNode,
 } from 'graphql';
 import { readJson, sendJson } from '../lib/http';
+import { queryCost } from './graphqlCost';
+import { SCHEMA } from './graphqlSchema';
+import {
+  blobObject,
+  commitObject,
+  type GraphqlCommit,
+  type GraphqlObjectSource,
+} from './graphqlObjects';
+import { loginForEmail } from './render';
 
-const SCHEMA = buildSchema(`
-  "A Git object ID."
-  scalar GitObjectID
-  "An RFC 3986 URI."
-  scalar URI
-  "An ISO-8601 encoded UTC date string."
-  scalar DateTime
+export type { GraphqlCommit } from './graphqlObjects';
 
-  interface GitObject {
-    oid: GitObjectID!
-    abbreviatedOid: String!
-    commitUrl: URI!
-  }
-
-  type Commit implements GitObject {
-    oid: GitObjectID!
-    abbreviatedOid: String!
-    commitUrl: URI!
-    message: String!
-    committedDate: DateTime!
-  }
-
-  type Ref {
-    name: String!
-    prefix: String!
-    target: GitObject
-  }
-
-  type Repository {
-    name: String!
-    nameWithOwner: String!
-    url: URI!
-    defaultBranchRef: Ref
-    ref(qualifiedName: String!): Ref
-  }
-
-  type RateLimit {
-    cost: Int!
-    limit: Int!
-    remaining: Int!
-    used: Int!
-    resetAt: DateTime!
-    nodeCount: Int!
-  }
-
-  type Query {
-    repository(owner: String!, name: String!, followRenames: Boolean = true): Repository
-    rateLimit(dryRun: Boolean = false): RateLimit
-  }
-`);
-
-/** A commit as the emulators know it. */
-export type GraphqlCommit = {
-  oid: string;
-  message: string;
-  committedDate: string;
-};
+type Awaitable<T> = Promise<T> | T;
 
 /** What an emulator provides for the GraphQL API. */
 export interface GraphqlRepositories {
@@ -98,43 +56,81 @@ export interface GraphqlRepositories {
   repository(
     owner: string,
     name: string,
-  ): Promise<GraphqlRepository | undefined> | GraphqlRepository | undefined;
+  ): Awaitable<GraphqlRepository | undefined>;
 }
 
-export interface GraphqlRepository {
-  nameWithOwner: string;
+export interface GraphqlRepository extends GraphqlObjectSource {
   defaultBranch: string;
   /** The commit a branch points at, or undefined when there is no such branch. */
-  branchHead(
-    branch: string,
-  ): Promise<GraphqlCommit | undefined> | GraphqlCommit | undefined;
+  branchHead(branch: string): Awaitable<GraphqlCommit | undefined>;
+  /**
+   * The bytes of the file at `path` in revision `rev` (a commit oid or a
+   * branch), or undefined when there is no such revision or file.
+   */
+  fileAt(rev: string, path: string): Awaitable<string | Uint8Array | undefined>;
+}
+
+/** A commit as the emulators' REST routes read it. */
+type RestCommit = {
+  sha: string;
+  message: string;
+  parents: string[];
+  author: { name: string; email: string; date: string };
+  committer: { date: string };
+};
+
+/** The GraphQL view of a REST commit: the same login mapping, dates, parents. */
+export function graphqlCommit(c: RestCommit): GraphqlCommit {
+  return {
+    oid: c.sha,
+    message: c.message.replace(/\n$/, ''),
+    committedDate: c.committer.date,
+    authoredDate: c.author.date,
+    author: { ...c.author, login: loginForEmail(c.author.email) },
+    parents: c.parents,
+  };
 }
 
 /**
- * A repository for the GraphQL API from an emulator's record and a way to
- * find the commit a branch points at.
+ * A repository for the GraphQL API from an emulator's record and the reads
+ * its REST routes use: a branch's head commit, a commit by oid, a file at a
+ * revision.
  */
 export function graphqlRepository(
   record: { fullName: string; default_branch: string },
-  head: (
-    branch: string,
-  ) =>
-    | Promise<
-        | { sha: string; message: string; committer: { date: string } }
-        | undefined
-      >
-    | { sha: string; message: string; committer: { date: string } }
-    | undefined,
+  read: {
+    head(branch: string): Awaitable<RestCommit | null | undefined>;
+    commit(oid: string): Awaitable<RestCommit | null | undefined>;
+    fileAt(
+      rev: string,
+      path: string,
+    ): Awaitable<string | Uint8Array | null | undefined>;
+  },
 ): GraphqlRepository {
+  const view = (c: RestCommit | null | undefined) =>
+    c ? graphqlCommit(c) : undefined;
+  // Made once per `repository` field of a query, so the memo lives as long
+  // as one answer: a commit or file asked for twice is read once.
+  const memo = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, load: () => Promise<T>): Promise<T> => {
+    if (!memo.has(key)) memo.set(key, load());
+    return memo.get(key) as Promise<T>;
+  };
   return {
     nameWithOwner: record.fullName,
     defaultBranch: record.default_branch,
-    branchHead: async branch => {
-      const c = await head(branch);
-      return c
-        ? { oid: c.sha, message: c.message, committedDate: c.committer.date }
-        : undefined;
-    },
+    branchHead: async branch => view(await read.head(branch)),
+    commit: oid =>
+      once(`commit ${oid}`, async () => view(await read.commit(oid))),
+    fileAt: (rev, path) =>
+      once(
+        `file ${rev}:${path}`,
+        async () =>
+          (await read.fileAt(
+            rev === 'HEAD' ? record.default_branch : rev,
+            path,
+          )) ?? undefined,
+      ),
   };
 }
 
@@ -142,8 +138,8 @@ const LIMIT = 5000;
 
 /**
  * Answers POST /graphql (GitHub) or /api/graphql (GitHub Enterprise) from
- * `repos`. `counted` sums the rate-limit points spent, one per query as
- * GitHub charges a query without connections.
+ * `repos`. `used` sums the rate-limit points spent, each query charged
+ * what GitHub would charge for it (graphqlCost.ts).
  */
 export class GitHubGraphql {
   used = 0;
@@ -225,7 +221,24 @@ export class GitHubGraphql {
       sendJson(res, 200, { errors: invalid.map(formatError) }, headers);
       return;
     }
-    if (this.used >= this.limit) {
+    const variableValues =
+      body.variables && typeof body.variables === 'object'
+        ? (body.variables as Record<string, unknown>)
+        : undefined;
+    const operationName =
+      typeof body.operationName === 'string' ? body.operationName : undefined;
+    const priced = queryCost(SCHEMA, document, operationName, variableValues);
+    if (Array.isArray(priced)) {
+      // Pagination bounds are checked before anything runs: no data, no points.
+      sendJson(
+        res,
+        200,
+        { data: null, errors: priced.map(formatError) },
+        headers,
+      );
+      return;
+    }
+    if (this.used + priced.cost > this.limit) {
       // A spent budget: HTTP 200 with an error of type RATE_LIMITED and no
       // data (docs.github.com, "Rate limits and node limits for the
       // GraphQL API": "exceeding the limit … returns an error").
@@ -250,17 +263,13 @@ export class GitHubGraphql {
       return;
     }
     this.queries++;
-    this.used++;
+    this.used += priced.cost;
     const result = await execute({
       schema: SCHEMA,
       document,
-      variableValues:
-        body.variables && typeof body.variables === 'object'
-          ? (body.variables as Record<string, unknown>)
-          : undefined,
-      operationName:
-        typeof body.operationName === 'string' ? body.operationName : undefined,
-      rootValue: this.root(),
+      variableValues,
+      operationName,
+      rootValue: this.root(priced),
     });
     const answer: Record<string, unknown> = { data: result.data ?? null };
     if (result.errors?.length) {
@@ -274,16 +283,8 @@ export class GitHubGraphql {
     });
   }
 
-  private root() {
+  private root(priced: { cost: number; nodeCount: number }) {
     const web = () => this.urls().web;
-    const commit = (nameWithOwner: string, c: GraphqlCommit) => ({
-      __typename: 'Commit',
-      oid: c.oid,
-      abbreviatedOid: c.oid.slice(0, 7),
-      commitUrl: `${web()}/${nameWithOwner}/commit/${c.oid}`,
-      message: c.message,
-      committedDate: c.committedDate,
-    });
     const ref = async (
       repo: GraphqlRepository,
       qualifiedName: string,
@@ -300,7 +301,7 @@ export class GitHubGraphql {
       return {
         name: branch,
         prefix: 'refs/heads/',
-        target: commit(repo.nameWithOwner, head),
+        target: commitObject(repo, web(), head.oid, head),
       };
     };
     return {
@@ -319,18 +320,50 @@ export class GitHubGraphql {
           defaultBranchRef: () => ref(repo, `refs/heads/${repo.defaultBranch}`),
           ref: (refArgs: { qualifiedName: string }) =>
             ref(repo, refArgs.qualifiedName),
+          object: (objectArgs: { oid?: string; expression?: string }) =>
+            gitObject(repo, web(), objectArgs),
         };
       },
       rateLimit: () => ({
-        cost: 1,
+        cost: priced.cost,
         limit: this.limit,
         remaining: Math.max(0, this.limit - this.used),
         used: this.used,
         resetAt: this.resetAt,
-        nodeCount: 0,
+        nodeCount: priced.nodeCount,
       }),
     };
   }
+}
+
+const FULL_OID = /^[0-9a-f]{40}$/;
+
+/**
+ * `Repository.object`: a commit by its full oid, or what a Git revision
+ * expression names: `<rev>` a commit, `<rev>:<path>` the file at that path;
+ * null when there is no such object, as on GitHub.
+ */
+async function gitObject(
+  repo: GraphqlRepository,
+  web: string,
+  args: { oid?: string | null; expression?: string | null },
+): Promise<Record<string, unknown> | null> {
+  const commitByRev = async (rev: string) => {
+    const c = FULL_OID.test(rev)
+      ? await repo.commit(rev)
+      : await repo.branchHead(rev === 'HEAD' ? repo.defaultBranch : rev);
+    return c ? commitObject(repo, web, c.oid, c) : null;
+  };
+  if (typeof args.oid === 'string') {
+    return FULL_OID.test(args.oid) ? commitByRev(args.oid) : null;
+  }
+  if (typeof args.expression !== 'string') return null;
+  const colon = args.expression.indexOf(':');
+  if (colon < 0) return commitByRev(args.expression);
+  const rev = args.expression.slice(0, colon) || 'HEAD';
+  const path = args.expression.slice(colon + 1).replace(/^\/+|\/+$/g, '');
+  const content = path ? await repo.fileAt(rev, path) : undefined;
+  return content === undefined ? null : blobObject(repo, web, content);
 }
 
 /** An error as GitHub writes it: its `type` at the top level, no extensions. */

@@ -74,11 +74,14 @@ export class ScaleGitHubApi {
           const repo = repos.get(`${owner}/${name}`.toLowerCase());
           return (
             repo &&
-            graphqlRepository(repo.record, branch =>
-              Object.prototype.hasOwnProperty.call(repo.heads, branch)
-                ? repo.commits.get(repo.heads[branch])
-                : undefined,
-            )
+            graphqlRepository(repo.record, {
+              head: branch =>
+                Object.prototype.hasOwnProperty.call(repo.heads, branch)
+                  ? repo.commits.get(repo.heads[branch])
+                  : undefined,
+              commit: oid => repo.commits.get(oid),
+              fileAt: (rev, filePath) => manifestAt(repo, rev, filePath),
+            })
           );
         },
       },
@@ -226,8 +229,7 @@ export class ScaleGitHubApi {
       if (!repo.commits.has(sha)) {
         throw new NotFound(docs, `No commit found for the ref ${ref}`);
       }
-      const text =
-        filePath === 'deploy/model.yaml' ? repo.manifests.get(sha) : undefined;
+      const text = manifestAt(repo, ref, filePath);
       if (text === undefined) throw new NotFound(docs);
       const blobSha = crypto
         .createHash('sha1')
@@ -282,4 +284,19 @@ export class ScaleGitHubApi {
       );
     });
   }
+}
+
+/**
+ * The file at `filePath` in revision `rev` (a branch or a commit): the fleet
+ * has one file, deploy/model.yaml, at every commit.
+ */
+function manifestAt(
+  repo: ScaleRepo,
+  rev: string,
+  filePath: string,
+): string | undefined {
+  const sha = Object.prototype.hasOwnProperty.call(repo.heads, rev)
+    ? repo.heads[rev]
+    : rev;
+  return filePath === 'deploy/model.yaml' ? repo.manifests.get(sha) : undefined;
 }

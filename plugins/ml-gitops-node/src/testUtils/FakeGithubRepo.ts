@@ -15,14 +15,8 @@
  */
 
 import { createHash } from 'node:crypto';
-import {
-  FieldNode,
-  GraphQLError,
-  OperationDefinitionNode,
-  parse,
-  ValueNode,
-} from 'graphql';
 import { http, HttpResponse } from 'msw';
+import { answerGraphql } from './fakeGithubGraphql';
 import {
   githubBranch,
   githubCommit,
@@ -108,85 +102,6 @@ function graphqlUrl(apiBase: string): string {
   return /\/api\/v3$/.test(base)
     ? `${base.slice(0, -'/v3'.length)}/graphql`
     : `${base}/graphql`;
-}
-
-/**
- * Answers a GraphQL query for repositories' refs from the fakes registered
- * at `apiBase`, as GitHub does: `repository(owner:, name:)` with aliases,
- * `ref(qualifiedName:) { target { oid } }`, `rateLimit`; an unknown repo is
- * null data plus a NOT_FOUND error with its path, an unknown branch a null
- * ref. Fields this fake does not know are refused like GitHub refuses
- * fields its schema lacks.
- */
-function answerGraphql(
-  apiBase: string,
-  body: { query?: unknown; variables?: Record<string, unknown> },
-) {
-  const fakes = fakesByApi.get(apiBase) ?? new Map<string, FakeGithubRepo>();
-  let op: OperationDefinitionNode;
-  try {
-    op = parse(String(body.query ?? ''))
-      .definitions[0] as OperationDefinitionNode;
-  } catch (error) {
-    return { errors: [{ message: (error as GraphQLError).message }] };
-  }
-  const value = (node: ValueNode): unknown => {
-    if (node.kind === 'Variable') return body.variables?.[node.name.value];
-    return 'value' in node ? node.value : undefined;
-  };
-  const arg = (field: FieldNode, name: string) => {
-    const a = field.arguments?.find(x => x.name.value === name);
-    return a ? String(value(a.value)) : '';
-  };
-  const refused = (field: FieldNode, on: string) => ({
-    errors: [
-      {
-        path: ['query', field.name.value],
-        extensions: { code: 'undefinedField', typeName: on },
-        message: `Field '${field.name.value}' doesn't exist on type '${on}'`,
-      },
-    ],
-  });
-  const data: Record<string, unknown> = {};
-  const errors: object[] = [];
-  for (const field of op.selectionSet.selections as FieldNode[]) {
-    const alias = field.alias?.value ?? field.name.value;
-    if (field.name.value === 'rateLimit') {
-      data[alias] = {
-        cost: 1,
-        remaining: 4999,
-        resetAt: '2030-01-01T00:00:00Z',
-      };
-      continue;
-    }
-    if (field.name.value !== 'repository') return refused(field, 'Query');
-    const name = `${arg(field, 'owner')}/${arg(field, 'name')}`;
-    const fake = fakes.get(name.toLowerCase());
-    if (!fake) {
-      data[alias] = null;
-      errors.push({
-        type: 'NOT_FOUND',
-        path: [alias],
-        locations: [{ line: 1, column: 1 }],
-        message: `Could not resolve to a Repository with the name '${name}'.`,
-      });
-      continue;
-    }
-    fake.calls.push('graphql');
-    const node: Record<string, unknown> = {};
-    for (const refField of field.selectionSet?.selections as FieldNode[]) {
-      if (refField.name.value !== 'ref') return refused(refField, 'Repository');
-      const qualified = arg(refField, 'qualifiedName');
-      const sha = qualified.startsWith('refs/heads/')
-        ? fake.branches.get(qualified.slice('refs/heads/'.length))
-        : undefined;
-      node[refField.alias?.value ?? 'ref'] = sha
-        ? { target: { oid: sha } }
-        : null;
-    }
-    data[alias] = node;
-  }
-  return errors.length > 0 ? { data, errors } : { data };
 }
 
 /** @public */
@@ -298,7 +213,10 @@ export class FakeGithubRepo {
       // Shared by every fake of this API base: branch heads of many repos.
       http.post(graphqlUrl(apiBase), async ({ request }) =>
         HttpResponse.json(
-          answerGraphql(apiBase, (await request.json()) as never),
+          answerGraphql(
+            fakesByApi.get(apiBase) ?? new Map(),
+            (await request.json()) as never,
+          ),
         ),
       ),
       // GitHub lists branches sorted by name, 30 a page by default and at

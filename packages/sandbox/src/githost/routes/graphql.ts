@@ -17,7 +17,7 @@
 /*
  * The GraphQL API (/api/graphql, docs.github.com/graphql) over the same
  * repositories as the REST routes: graphql.ts answers the queries, this
- * reads the repositories and their branch heads for it.
+ * reads the repositories' branch heads, commits and files for it.
  */
 
 import { GitRepos } from '../GitRepos';
@@ -32,11 +32,19 @@ export function createGitHubGraphql(
     {
       repository: (owner, name) => {
         const repo = repos.get(owner, name);
+        // The same reads as GET .../commits/{sha} and .../contents/{path}.
         return (
           repo &&
-          graphqlRepository(repo, async branch => {
-            const sha = await repos.refSha(repo, `refs/heads/${branch}`);
-            return (sha && (await repos.commit(repo, sha))) || undefined;
+          graphqlRepository(repo, {
+            head: async branch => {
+              const sha = await repos.refSha(repo, `refs/heads/${branch}`);
+              return sha ? repos.commit(repo, sha) : null;
+            },
+            commit: oid => repos.commit(repo, oid),
+            fileAt: async (rev, filePath) => {
+              const commit = await repos.resolveCommit(repo, rev);
+              return commit ? repos.readFile(repo, commit, filePath) : null;
+            },
           })
         );
       },
