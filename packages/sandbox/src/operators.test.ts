@@ -515,6 +515,49 @@ describe('operators, registry and test controls', () => {
       );
     });
 
+    it('serves every chunk of a list from the snapshot of its first chunk', async () => {
+      const path =
+        '/apis/serving.kserve.io/v1beta1/inferenceservices?labelSelector=ml-gitops%2Fmodel';
+      const label = (items: any[]) =>
+        items.find(
+          i =>
+            i.metadata.name === 'fraud-detector' &&
+            i.metadata.namespace === 'ml-production',
+        )?.metadata.labels['ml-gitops/model-version'];
+      const before = label((await (await kube(path)).json()).items);
+      const first = await (await kube(`${path}&limit=1`)).json();
+      const drift = (version: string) =>
+        fetch(`${sandbox.urls.admin}/_sandbox/drift`, {
+          method: 'POST',
+          body: JSON.stringify({
+            model: 'fraud-detector',
+            environment: 'production',
+            version,
+          }),
+        });
+      expect((await drift('99')).status).toBe(200);
+      try {
+        const items = [...first.items];
+        let token: string | undefined = first.metadata.continue;
+        while (token) {
+          const page = await (
+            await kube(`${path}&limit=1&continue=${encodeURIComponent(token)}`)
+          ).json();
+          // "the results … are consistent with the first request"
+          // (kubernetes.io "API concepts", Retrieving large results sets in chunks)
+          expect(page.metadata.resourceVersion).toBe(
+            first.metadata.resourceVersion,
+          );
+          items.push(...page.items);
+          token = page.metadata.continue;
+        }
+        expect(label(items)).toBe(before);
+        expect(label((await (await kube(path)).json()).items)).toBe('99');
+      } finally {
+        await drift(before);
+      }
+    });
+
     it('shows the seeded drift on the InferenceService label', async () => {
       const isvcs = await (
         await kube(

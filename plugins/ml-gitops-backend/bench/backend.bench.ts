@@ -90,6 +90,8 @@ const DATABASE = option('--database', 'sqlite');
 const NO_FAIL = flag('--no-fail');
 /** Writes a V8 CPU profile of the last steady-state cycle to this file. */
 const PROFILE = option('--profile', '');
+/** Writes a V8 CPU profile of the cold cycle to this file. */
+const PROFILE_COLD = option('--profile-cold', '');
 if (!Number.isInteger(MODELS) || MODELS < 1) {
   throw new Error(`--models must be a whole number, got ${MODELS}`);
 }
@@ -266,9 +268,21 @@ async function main() {
     return result;
   };
 
+  const coldSession = new Session();
+  if (PROFILE_COLD) {
+    coldSession.connect();
+    await coldSession.post('Profiler.enable');
+    await coldSession.post('Profiler.start');
+  }
   const cold = await runCycle(
-    'Cycle 1 — cold: empty database, every branch read and backfilled, every registry version fetched',
+    "Cycle 1 — cold: empty database, every branch declared (newest commits within the first reads' budget), every registry version fetched",
   );
+  if (PROFILE_COLD) {
+    const { profile } = await coldSession.post('Profiler.stop');
+    fs.writeFileSync(PROFILE_COLD, JSON.stringify(profile));
+    coldSession.disconnect();
+    console.log(`  CPU profile of this cycle written to ${PROFILE_COLD}`);
+  }
 
   // What the cold cycle stored, checked against the generated fleet.
   const rows: Array<{ drift_state: string; n: number | string }> = await db

@@ -123,6 +123,14 @@ function status(
   });
 }
 
+/** What a chunked list is cut from: the objects as of its first chunk. */
+type ListSnapshot = {
+  id: string;
+  items: unknown[];
+  resourceVersion: string;
+  at: number;
+};
+
 /**
  * A Service whose `proxy` subresource the API server forwards to a handler
  * in the sandbox (GET /api/v1/namespaces/<ns>/services/<[scheme:]name[:port]>/proxy/<path>).
@@ -144,6 +152,18 @@ function qualified(t: ResourceType) {
 export class KubeApi {
   /** How long a list's continue token stays good; tests shorten it. */
   continueTtlMs = 5 * 60_000;
+  /** The snapshots chunked lists are being read from, by id. */
+  private readonly listSnapshots = new Map<string, ListSnapshot>();
+  private listSnapshotCount = 0;
+
+  /** Keeps a chunked list's snapshot for its continue tokens, dropping expired ones. */
+  private keepListSnapshot(snapshot: ListSnapshot) {
+    const now = Date.now();
+    for (const [id, kept] of this.listSnapshots) {
+      if (now - kept.at > this.continueTtlMs) this.listSnapshots.delete(id);
+    }
+    this.listSnapshots.set(snapshot.id, snapshot);
+  }
   /** The watches (`?watch=1`) on every collection. */
   readonly watches: KubeWatches;
 
@@ -431,12 +451,14 @@ export class KubeApi {
       return;
     }
     const apiVersion = group ? `${group}/${version}` : version;
-    const all = this.objects().filter(
-      o =>
-        o.obj.kind === type.kind &&
-        o.obj.apiVersion.split('/')[0] === (group || 'v1') &&
-        (!namespace || o.obj.metadata.namespace === namespace),
-    );
+    // Rendered when asked: a list's later chunks come from its snapshot.
+    const all = () =>
+      this.objects().filter(
+        o =>
+          o.obj.kind === type.kind &&
+          o.obj.apiVersion.split('/')[0] === (group || 'v1') &&
+          (!namespace || o.obj.metadata.namespace === namespace),
+      );
     const notFound = () =>
       status(res, 404, 'NotFound', `${qualified(type)} "${name}" not found`, {
         name,
@@ -477,25 +499,33 @@ export class KubeApi {
         });
         return;
       }
-      const items = all
-        .filter(o => match(o.obj.metadata.labels ?? {}))
-        .map(o => {
-          const obj = { ...o.obj, apiVersion };
-          if (type.builtin) {
-            const { apiVersion: _a, kind: _k, ...bare } = obj;
-            return bare;
-          }
-          return obj;
-        });
+      const render = () =>
+        all()
+          .filter(o => match(o.obj.metadata.labels ?? {}))
+          .map(o => {
+            const obj = { ...o.obj, apiVersion };
+            if (type.builtin) {
+              const { apiVersion: _a, kind: _k, ...bare } = obj;
+              return bare;
+            }
+            return obj;
+          });
       // Chunked lists (kubernetes.io "API concepts", Retrieving large
       // results sets in chunks): `limit` caps a page, `metadata.continue`
-      // names the rest. A token older than the server keeps its snapshot
-      // (etcd compaction, 5 minutes by default) answers 410 Expired.
+      // names the rest, and every chunk comes from the snapshot the first
+      // one was cut from ("the results … are consistent with the first
+      // request"). A token older than the server keeps its snapshot (etcd
+      // compaction, 5 minutes by default) answers 410 Expired.
       const limit = Number(url.searchParams.get('limit') ?? 0);
       const token = url.searchParams.get('continue');
       let start = 0;
+      let snapshot: ListSnapshot | undefined;
       if (token) {
-        let parsed: { start?: unknown; issuedAt?: unknown } = {};
+        let parsed: {
+          start?: unknown;
+          issuedAt?: unknown;
+          snapshot?: unknown;
+        } = {};
         try {
           parsed = JSON.parse(Buffer.from(token, 'base64url').toString());
         } catch {
@@ -508,6 +538,10 @@ export class KubeApi {
           status(res, 400, 'BadRequest', 'continue key is not valid');
           return;
         }
+        snapshot =
+          typeof parsed.snapshot === 'string'
+            ? this.listSnapshots.get(parsed.snapshot)
+            : undefined;
         if (Date.now() - parsed.issuedAt > this.continueTtlMs) {
           status(
             res,
@@ -519,17 +553,31 @@ export class KubeApi {
         }
         start = parsed.start;
       }
-      const page =
-        Number.isInteger(limit) && limit > 0
-          ? items.slice(start, start + limit)
-          : items.slice(start);
+      const chunked = Number.isInteger(limit) && limit > 0;
+      if (!snapshot) {
+        snapshot = {
+          id: `${++this.listSnapshotCount}`,
+          items: render(),
+          resourceVersion: String(this.world.resourceVersion),
+          at: Date.now(),
+        };
+      }
+      const { items } = snapshot;
+      const page = chunked
+        ? items.slice(start, start + limit)
+        : items.slice(start);
       const next = start + page.length;
       const metadata: Record<string, unknown> = {
-        resourceVersion: String(this.world.resourceVersion),
+        resourceVersion: snapshot.resourceVersion,
       };
       if (next < items.length) {
+        this.keepListSnapshot(snapshot);
         metadata.continue = Buffer.from(
-          JSON.stringify({ start: next, issuedAt: Date.now() }),
+          JSON.stringify({
+            start: next,
+            issuedAt: Date.now(),
+            snapshot: snapshot.id,
+          }),
         ).toString('base64url');
         metadata.remainingItemCount = items.length - next;
       }
@@ -542,7 +590,7 @@ export class KubeApi {
       return;
     }
     if (req.method === 'GET' && name) {
-      const found = all.find(o => o.obj.metadata.name === name);
+      const found = all().find(o => o.obj.metadata.name === name);
       if (!found) {
         notFound();
         return;
@@ -599,7 +647,7 @@ export class KubeApi {
         );
         return;
       }
-      const found = all.find(o => o.obj.metadata.name === name);
+      const found = all().find(o => o.obj.metadata.name === name);
       if (!found?.d) {
         notFound();
         return;
