@@ -26,7 +26,7 @@ import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testU
 import { FakeGithubRepo } from '../testUtils';
 import { ConfigRepoLocation } from './configRepoTypes';
 import { GithubConfigRepoClient } from './GithubConfigRepoClient';
-import { graphqlEndpoint } from './graphqlBranchHeads';
+import { graphqlEndpoint } from './githubGraphql';
 
 const GRAPHQL = 'https://api.github.com/graphql';
 const ENVIRONMENTS = ['dev', 'staging', 'production'];

@@ -32,6 +32,7 @@ import { FileAndCommitReads } from './fileAndCommitReads';
 import { GithubRestReads } from './githubRestReads';
 import { GithubTransport, type FetchFn } from './githubTransport';
 import { GraphqlBranchHeads } from './graphqlBranchHeads';
+import { readCommitsAndFiles } from './graphqlCommitsAndFiles';
 import { readMergedPullRequest } from './pullRequestReads';
 import { RateLimitRetryOptions, readerTransportOptions } from './rateLimits';
 import { readBranchHeads } from './restBranchHeads';
@@ -126,7 +127,7 @@ export class GithubConfigRepoClient extends ComposedGitHostReader {
       // and manifest of branches read for the first time, which REST reads
       // at two requests a branch.
       prefetchCommitsAndFiles: async items => {
-        const found = await graphql.readCommitsAndFiles(items);
+        const found = await readCommitsAndFiles(graphql, items);
         for (const { loc, sha, path } of items) {
           const facts = found.get(`${loc.url}@${sha}:${path}`);
           if (!facts) continue;

@@ -19,7 +19,7 @@ export type { GitHostReads } from './ComposedGitHostReader';
 export { GithubConfigRepoClient } from './GithubConfigRepoClient';
 export { countRequests } from './githubRestReads';
 export type { RequestMeter } from './githubRestReads';
-export { graphqlEndpoint } from './graphqlBranchHeads';
+export { graphqlEndpoint } from './githubGraphql';
 export { approversOf } from './pullRequestReads';
 export type { PullReview } from './pullRequestReads';
 export type {
