@@ -29,7 +29,24 @@ export default defineConfig({
   testDir: 'e2e',
   timeout: 120_000,
   expect: { timeout: 60_000 },
-  workers: 1,
+  // The GitHub lifecycle spec (a model from its new config repo to a
+  // production rollback, a freeze and a sealed secret: the longest) mostly
+  // waits for checks, merges and polls of its own model; it runs beside the
+  // other specs, which run one at a time as they share the demo's example
+  // models.
+  workers: 2,
+  projects: [
+    {
+      name: 'lifecycle',
+      testMatch: /ml-gitops-lifecycle\.spec\.ts$/,
+      workers: 1,
+    },
+    {
+      name: 'pages',
+      testIgnore: /ml-gitops-lifecycle\.spec\.ts$/,
+      workers: 1,
+    },
+  ],
   forbidOnly: !!process.env.CI,
   // a flaky test is fixed, never retried
   retries: 0,
