@@ -20,6 +20,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { answerExcerpt } from '@ml-gitops/plugin-ml-gitops-common';
 import { ServiceUnavailableError } from '@backstage/errors';
 import { ArgoCdInstanceConfig } from '../../config';
+import { parseListInTurns } from '../../lib/listJson';
 import { headerDeadline } from '../../http/watchStreams';
 
 /** The oldest Argo CD release whose field list has everything `LIST_FIELDS` needs. */
@@ -103,8 +104,16 @@ export class ArgoCdClient {
     }
   }
 
-  /** The JSON body of a successful answer; a clear error when it is not JSON. */
-  async json(path: string, response: Response): Promise<unknown> {
+  /**
+   * The JSON body of a successful answer; a clear error when it is not
+   * JSON. A `list` answer (the application list, one answer however many
+   * Applications) is parsed an item at a time, in turns.
+   */
+  async json(
+    path: string,
+    response: Response,
+    options: { list?: boolean } = {},
+  ): Promise<unknown> {
     let text: string;
     try {
       text = await response.text();
@@ -116,7 +125,7 @@ export class ArgoCdClient {
       );
     }
     try {
-      return JSON.parse(text);
+      return options.list ? await parseListInTurns(text) : JSON.parse(text);
     } catch {
       throw new ServiceUnavailableError(
         `${this.where} answered ${

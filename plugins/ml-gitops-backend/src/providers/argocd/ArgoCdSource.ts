@@ -192,7 +192,7 @@ export class ArgoCdSource implements DeploymentSource {
       this.client.checkVersion(),
     ]);
     const list = applicationList.safeParse(
-      await this.client.json(path, response),
+      await this.client.json(path, response, { list: true }),
     );
     if (!list.success) {
       const issue = list.error.issues[0];
