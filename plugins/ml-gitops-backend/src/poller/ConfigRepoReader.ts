@@ -34,6 +34,7 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { historyProgressKey, MlGitopsStore } from '../database/MlGitopsStore';
 import { errorMessage, Failure, SourceFailures } from './failures';
+import { withReadAhead } from './readAhead';
 import { PollHealth } from './PollHealth';
 
 /**
@@ -41,35 +42,6 @@ import { PollHealth } from './PollHealth';
  * that wrote its freeze; the oldest commit read stands in beyond it.
  */
 const FREEZE_HISTORY = 50;
-
-/**
- * Gathers the repos whose heads answered in one turn of the event loop (a
- * batch of heads settles together) into one read ahead.
- */
-class ReadAhead {
-  private pending?: { repos: ReadAheadRepo[]; done: Promise<void> };
-
-  constructor(private readonly history: ConfigRepoHistory) {}
-
-  add(repos: ReadAheadRepo[]): Promise<void> {
-    let pending = this.pending;
-    if (!pending) {
-      const gathered: ReadAheadRepo[] = [];
-      const done = new Promise<void>(resolve => setImmediate(resolve)).then(
-        (): Promise<void> => {
-          this.pending = undefined;
-          return this.history.readAhead(gathered);
-        },
-      );
-      pending = { repos: gathered, done };
-      this.pending = pending;
-    }
-    pending.repos.push(...repos);
-    return pending.done;
-  }
-}
-
-type ReadAheadRepo = Parameters<ConfigRepoHistory['readAhead']>[0][number];
 
 /** What one read of a model's config repo found. */
 export type ConfigRepoRead = {
@@ -148,35 +120,12 @@ export class ConfigRepoReader {
         // reported when the model is polled
       }
     }
-    const prefetch = this.deps.git.prefetchBranchHeads(
+    return withReadAhead(
+      this.deps.git.prefetchBranchHeads(locs, this.deps.environments),
       locs,
-      this.deps.environments,
+      paths,
+      this.deps.history,
     );
-    // Each batch of heads that answers is followed by one read ahead of the
-    // head commits and manifests of its branches that moved or were never
-    // read; a model's poll starts when both are in.
-    const ahead = new ReadAhead(this.deps.history);
-    const byUrl = new Map(locs.map(loc => [loc.url, loc]));
-    const result: BranchHeadsPrefetch = new Map();
-    for (const [url, heads] of prefetch) {
-      const loc = byUrl.get(url);
-      const read = heads.then(async found => {
-        if (found && loc) {
-          await ahead.add(
-            [...(paths.get(url) ?? [])].map(manifestPath => ({
-              loc,
-              manifestPath,
-              heads: found,
-            })),
-          );
-        }
-        return found;
-      });
-      // Settled without a reader when its model is not polled after all.
-      read.catch(() => {});
-      result.set(url, read);
-    }
-    return result;
   }
 
   /** What is left of each Git host's watched rate limits, for the cycle's log line. */
