@@ -180,9 +180,16 @@ export function answerGraphql(
       });
       continue;
     }
-    fake.calls.push('graphql');
+    // `graphql` for a read of branch heads, `graphql-objects` for a read of
+    // commits and files (the read ahead of heads that moved).
+    const selections = field.selectionSet?.selections as FieldNode[];
+    fake.calls.push(
+      selections.some(f => f.name.value === 'ref')
+        ? 'graphql'
+        : 'graphql-objects',
+    );
     const node: Record<string, unknown> = {};
-    for (const refField of field.selectionSet?.selections as FieldNode[]) {
+    for (const refField of selections) {
       const key = refField.alias?.value ?? refField.name.value;
       if (refField.name.value === 'object') {
         const found = graphqlObject(
