@@ -29,7 +29,14 @@ import {
   emulatorSourcesConfig,
   EmulatorUrls,
 } from '../emulatorClient';
-import { BENCH_DIR, ENVIRONMENTS, MODELS, ROOT, WORK } from './options';
+import {
+  BENCH_DIR,
+  ENVIRONMENTS,
+  MODELS,
+  ROOT,
+  SEARCH_EVERY_10_MIN,
+  WORK,
+} from './options';
 
 export type Urls = EmulatorUrls;
 
@@ -129,6 +136,26 @@ export function writeConfig(
         gitlab: { webhookSecret: 'bench-webhook-secret' },
       },
     },
+    // The demo's search indexes the catalog in memory (Lunr) every 10
+    // minutes, building the index in one task: once at start here, unless
+    // asked, so that the windows show what the plugins' requests and the
+    // poll cost (an installation of this size searches with PostgreSQL or
+    // Elasticsearch).
+    ...(SEARCH_EVERY_10_MIN
+      ? {}
+      : {
+          search: {
+            collators: {
+              catalog: {
+                schedule: {
+                  frequency: { hours: 24 },
+                  timeout: { minutes: 15 },
+                  initialDelay: { seconds: 3 },
+                },
+              },
+            },
+          },
+        }),
     catalog: {
       locations: [
         {
