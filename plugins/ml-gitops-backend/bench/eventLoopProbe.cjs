@@ -57,12 +57,60 @@ if (socketPath) {
   observer.observe({ entryTypes: ['gc'] });
 
   const ms = nanoseconds => nanoseconds / 1e6;
+
+  // Where each stall over 50 ms was, on the monotonic clock in µs (the
+  // clock of a CPU profile's timestamps): a 5 ms timer that fired late.
+  const STALL_TICK_MS = 5;
+  const stalls = [];
+  let lastTick = process.hrtime.bigint();
+  setInterval(() => {
+    const now = process.hrtime.bigint();
+    const lateMs = Number(now - lastTick) / 1e6 - STALL_TICK_MS;
+    if (lateMs > 50 && stalls.length < 100) {
+      stalls.push({
+        fromUs: Number((lastTick + BigInt(STALL_TICK_MS * 1e6)) / 1000n),
+        toUs: Number(now / 1000n),
+      });
+    }
+    lastTick = now;
+  }, STALL_TICK_MS).unref();
+
+  // With ML_GITOPS_BENCH_CPU_PROFILE naming a file, the V8 profiler samples
+  // this process from here on (every 1 ms) and `POST /cpu-profile` writes
+  // the profile there. Through the inspector rather than `node --cpu-prof`,
+  // which writes only on a clean exit.
+  const profileFile = process.env.ML_GITOPS_BENCH_CPU_PROFILE;
+  let profiler;
+  if (profileFile) {
+    const inspector = require('node:inspector');
+    profiler = new inspector.Session();
+    profiler.connect();
+    profiler.post('Profiler.enable');
+    profiler.post('Profiler.setSamplingInterval', { interval: 1000 });
+    profiler.post('Profiler.start');
+  }
   const server = http.createServer((req, res) => {
     req.resume();
     if (req.method === 'POST' && req.url === '/reset') {
       histogram.reset();
+      stalls.length = 0;
       Object.assign(gc, { count: 0, maxMs: 0, totalMs: 0, over100Ms: 0 });
       res.writeHead(204).end();
+      return;
+    }
+    if (req.method === 'POST' && req.url === '/cpu-profile' && profiler) {
+      profiler.post('Profiler.stop', (error, result) => {
+        if (error) {
+          res.writeHead(500).end(String(error));
+          return;
+        }
+        require('node:fs').writeFileSync(
+          profileFile,
+          JSON.stringify(result.profile),
+        );
+        profiler.post('Profiler.start');
+        res.writeHead(204).end();
+      });
       return;
     }
     if (req.method === 'GET' && req.url === '/') {
@@ -76,6 +124,7 @@ if (socketPath) {
         },
         gc: { ...gc },
         rssBytes: process.memoryUsage.rss(),
+        stalls,
       };
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));

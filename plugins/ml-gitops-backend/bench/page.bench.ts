@@ -21,6 +21,7 @@
  *
  *   yarn bench:page [--dev] [--skip-build] [--models 3334] [--cycles 2]
  *                   [--idle-seconds 12] [--no-fail] [--keep]
+ *                   [--database sqlite|postgres] [--cpu-prof FILE]
  *
  * - Production build by default: `backstage-cli package build` of
  *   packages/backend, its bundle unpacked into a temporary directory (as a
@@ -29,8 +30,10 @@
  *   instead. `--skip-build` reuses packages/backend/dist from an earlier run.
  * - The scale sandbox (packages/sandbox/src/scale) serves a generated fleet:
  *   3,334 config repos, one Argo CD instance and one Kubernetes cluster per
- *   environment, MLflow. A generated catalog file holds one Component per
- *   model (3,334 entities, 10,002 model-environments).
+ *   environment, MLflow. Generated catalog files hold one Component per
+ *   model, 50 a file (3,334 entities, 10,002 model-environments).
+ * - SQLite in memory by default; `--database postgres`: a private cluster
+ *   (scripts/postgres.sh) beside the sandbox, as in production.
  * - The backend runs on core 0 and the sandbox with this load generator on
  *   core 1 (`taskset`), when the machine has both.
  * - A page view is what the tab sends: GET /v1/deployments?entityRef=… and
@@ -62,6 +65,7 @@ import {
   readProbe,
   startBackend,
   waitFor,
+  writeCpuProfile,
 } from './page/backendProcess';
 import { unpackBundle } from './page/bundle';
 import { CycleClock } from './page/cycleClock';
@@ -76,6 +80,7 @@ import {
 import { loadAverage, pin, processRssMb, run } from './page/machine';
 import {
   CONCURRENCIES,
+  CPU_PROF_FILE,
   CYCLES,
   DEV,
   ENVIRONMENTS,
@@ -91,6 +96,7 @@ import {
   thousands,
   WORK,
 } from './page/options';
+import { startDatabase } from './page/database';
 import { printWindow, summarize } from './page/report';
 import { freePort } from './ports';
 import { describeUpstream } from './page/upstream';
@@ -117,6 +123,13 @@ async function main() {
   );
   log(pinning.note);
   log(`work directory: ${WORK}`);
+  if (CPU_PROF_FILE) {
+    log(
+      DEV
+        ? 'NOTE: --cpu-prof profiles the production build only; ignored with --dev'
+        : `CPU profile of the backend process into ${CPU_PROF_FILE} after the last window`,
+    );
+  }
 
   let bundleDir: string | undefined;
   if (!DEV) {
@@ -124,14 +137,25 @@ async function main() {
     bundleDir = unpackBundle();
   }
 
-  const sandbox = await startSandbox();
-  const catalogFile = writeCatalog(sandbox.urls);
+  const database = await startDatabase();
+  log(`database: ${database.describe}`);
+  const sandbox = await startSandbox().catch(error => {
+    database.stop();
+    throw error;
+  });
+  const catalogFiles = writeCatalog(sandbox.urls);
   const port = await freePort();
-  const configFile = writeConfig(sandbox.urls, port, catalogFile);
+  const configFile = writeConfig(
+    sandbox.urls,
+    port,
+    catalogFiles,
+    database.config,
+  );
   const backend = startBackend(pinning, port, configFile, bundleDir);
   const stopAll = async () => {
     await backend.stop().catch(() => undefined);
     await sandbox.stop();
+    database.stop();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -339,6 +363,10 @@ async function main() {
         concurrency,
       });
       printWindow(references[references.length - 1]);
+    }
+    if (CPU_PROF_FILE && !DEV) {
+      await writeCpuProfile(backend);
+      log(`\nCPU profile of the backend process written to ${CPU_PROF_FILE}`);
     }
 
     const fleet = await api.get(

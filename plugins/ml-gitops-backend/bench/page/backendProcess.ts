@@ -23,7 +23,14 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import type { Pinning } from './machine';
-import { BENCH_DIR, log, POLL_TASK, ROOT, WORK } from './options';
+import {
+  BENCH_DIR,
+  CPU_PROF_FILE,
+  log,
+  POLL_TASK,
+  ROOT,
+  WORK,
+} from './options';
 
 export type Backend = {
   process: ChildProcess;
@@ -62,6 +69,7 @@ export function startBackend(
       configFile,
     ];
     env = { ...env, NODE_ENV: 'production' };
+    if (CPU_PROF_FILE) env.ML_GITOPS_BENCH_CPU_PROFILE = CPU_PROF_FILE;
   } else {
     cwd = path.join(ROOT, 'packages/backend');
     command = [
@@ -126,7 +134,14 @@ export type ProbeReading = {
   eventLoop: { p50Ms: number; p99Ms: number; maxMs: number; meanMs: number };
   gc: { count: number; maxMs: number; totalMs: number; over100Ms: number };
   rssBytes: number;
+  /** Stalls over 50 ms since the last reset, monotonic µs. */
+  stalls: { fromUs: number; toUs: number }[];
 };
+
+/** Writes the backend's CPU profile so far (`--cpu-prof FILE`). */
+export async function writeCpuProfile(backend: Backend): Promise<void> {
+  await askProbe(backend.probeSocket, 'POST', '/cpu-profile');
+}
 
 function askProbe(
   socketPath: string,

@@ -22,7 +22,7 @@ import type { Api, Backend } from './backendProcess';
 import { readProbe, resetProbe, ProbeReading } from './backendProcess';
 import type { startSandbox } from './fleet';
 import { processCpuMs, processRssMb } from './machine';
-import { ENVIRONMENTS, MODELS } from './options';
+import { CPU_PROF_FILE, ENVIRONMENTS, log, MODELS, round } from './options';
 import { diff, upstream, Upstream } from './upstream';
 
 export type Samples = { requests: number[]; views: number[]; errors: string[] };
@@ -160,12 +160,29 @@ export async function measure(
   const rssTimer = setInterval(sampleRss, 500);
   const cpu0 = processCpuMs(pid);
   const t0 = performance.now();
+  const monotonic0 = monotonicMicros();
   const { samples, cycleWallMs } = await body(sampleRss).finally(() =>
     clearInterval(rssTimer),
   );
   const seconds = (performance.now() - t0) / 1000;
+  const monotonic1 = monotonicMicros();
   const cpuMs = processCpuMs(pid) - cpu0;
   const probe = await readProbe(backend);
+  if (CPU_PROF_FILE) {
+    // CLOCK_MONOTONIC in µs, the clock of the profile's timestamps: the
+    // window's and its stalls' places in the backend's CPU profile.
+    const stalls = probe.stalls
+      .map(
+        s =>
+          `${s.fromUs}-${s.toUs} (${round((s.toUs - s.fromUs) / 1000, 0)} ms)`,
+      )
+      .join(', ');
+    log(
+      `  [cpu-prof] window from ${monotonic0} to ${monotonic1} µs (monotonic); stalls over 50 ms: ${
+        stalls || 'none'
+      }`,
+    );
+  }
   const counts = diff(await sandbox.counts(), countsBefore);
   return {
     seconds,
@@ -178,4 +195,8 @@ export async function measure(
     upstream: upstream(counts),
     cycleWallMs,
   };
+}
+
+function monotonicMicros(): string {
+  return (process.hrtime.bigint() / 1000n).toString();
 }

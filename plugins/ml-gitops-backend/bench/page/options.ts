@@ -54,6 +54,22 @@ export const KEEP = flag('--keep');
  * of the framework's that then falls into the measured windows.
  */
 export const SEARCH_EVERY_10_MIN = flag('--search-every-10-min');
+/**
+ * Writes a V8 CPU profile of the backend process (production build, from
+ * its start to the last window) to this file, to find what runs in a stall.
+ * Each window prints its span on the profile's clock.
+ */
+export const CPU_PROF_FILE = option('--cpu-prof', '')
+  ? path.resolve(option('--cpu-prof', ''))
+  : '';
+/**
+ * `sqlite` (default: in memory, as every earlier run measured) or
+ * `postgres` (a private cluster beside the sandbox, as in production).
+ */
+export const DATABASE = option('--database', 'sqlite');
+if (!['postgres', 'sqlite'].includes(DATABASE)) {
+  throw new Error(`--database must be postgres or sqlite, got ${DATABASE}`);
+}
 export const MODELS = wholeNumber('--models', 3334, 1);
 export const CYCLES = wholeNumber('--cycles', 2, 1);
 export const IDLE_SECONDS = wholeNumber('--idle-seconds', 12, 2);

@@ -31,6 +31,9 @@ import type {
 } from './configRepoTypes';
 import type { GitHostReader } from './GitHost';
 
+/** How many commits' manifests `CommitDeployments.versionAt` keeps parsed. */
+const PARSED_MANIFESTS = 512;
+
 /** What a commit's manifest declares; `version` is null when it is absent or invalid. */
 export type ManifestAtCommit = {
   version: string | null;
@@ -49,8 +52,34 @@ export class CommitDeployments {
     private readonly environments: string[],
   ) {}
 
+  /**
+   * What recent commits' manifests declare, by repository, commit and path:
+   * a walk reads each commit once as itself and once as its child's parent,
+   * and the head once more, so without it a manifest was parsed (YAML and
+   * schema) two or three times. A commit never changes, so neither does
+   * the answer. The newest few hundred are enough for that.
+   */
+  private readonly parsed = new Map<string, ManifestAtCommit>();
+
   /** `model_version` at a commit; null when the manifest is absent or invalid. */
   async versionAt(
+    loc: ConfigRepoLocation,
+    path: string,
+    sha: string,
+  ): Promise<ManifestAtCommit> {
+    const key = `${loc.url}\n${sha}\n${path}`;
+    const known = this.parsed.get(key);
+    if (known) return known;
+    const read = await this.readVersionAt(loc, path, sha);
+    this.parsed.delete(key);
+    this.parsed.set(key, read);
+    if (this.parsed.size > PARSED_MANIFESTS) {
+      this.parsed.delete(this.parsed.keys().next().value!);
+    }
+    return read;
+  }
+
+  private async readVersionAt(
     loc: ConfigRepoLocation,
     path: string,
     sha: string,

@@ -29,6 +29,7 @@ import {
 } from '../../__testUtils__/argoCd';
 import { LIST_FIELDS } from './applications';
 import { parseArgoCdVersion } from './ArgoCdClient';
+import type { FetchFn } from './ArgoCdClient';
 import { ArgoCdSource } from './ArgoCdSource';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
@@ -630,6 +631,41 @@ describe('ArgoCdSource', () => {
     );
     await expect(tokenSource().listObservations()).rejects.toThrow(
       `Argo CD "main" at ${URL_} answered /api/v1/applications with something that is not JSON ("<!DOCTYPE html><html><head><title>Sign in</title></head><bod…"); check that the url in mlGitops.argocd.instances points at the Argo CD API server`,
+    );
+  });
+
+  it('says so when the list breaks off halfway through its answer', async () => {
+    // msw clones every answer it serves, and a clone of a body that fails
+    // fails the test; so this answer comes from the fetch itself. The other
+    // requests (the version) still go to msw.
+    const brokenList: FetchFn = async (input, init) => {
+      if (!String(input).includes('/api/v1/applications?')) {
+        return fetch(input, init);
+      }
+      const half = new TextEncoder().encode(
+        '{"metadata":{"resourceVersion":"9"},"items":[{"metadata":{"name":"a"}},',
+      );
+      let sent = false;
+      return new Response(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (sent) {
+              controller.error(new Error('connection reset'));
+            } else {
+              sent = true;
+              controller.enqueue(half);
+            }
+          },
+        }),
+        { headers: { 'content-type': 'application/json' } },
+      );
+    };
+    const source = ArgoCdSource.fromConfig(
+      { name: 'main', url: URL_, token: 't' },
+      { logger: mockServices.logger.mock(), fetch: brokenList },
+    );
+    await expect(source.listObservations()).rejects.toThrow(
+      `Argo CD "main" at ${URL_} broke off its answer to /api/v1/applications: connection reset`,
     );
   });
 
