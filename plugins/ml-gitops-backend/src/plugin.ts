@@ -138,6 +138,7 @@ export const mlGitopsPlugin = createBackendPlugin({
           git,
           {
             get: k => memory.get<EnvironmentDeclaration>(k),
+            getMany: keys => memory.getMany<EnvironmentDeclaration>(keys),
             set: (k, v) => memory.set(k, v),
           },
           { environments: mlConfig.environments, firstPage: 50 },

@@ -249,4 +249,18 @@ describe('DatabaseMlGitopsStore', () => {
     await store.setCacheValue('k', { etag: 'W/"2"' });
     expect(await store.getCacheValue('k')).toEqual({ etag: 'W/"2"' });
   });
+
+  it.each(ids)('reads many cache values at once on %p', async databaseId => {
+    const store = await createStore(databaseId as TestDatabaseId);
+    const keys = Array.from({ length: 1203 }, (_, i) => `k${i}`);
+    for (const key of keys.filter((_, i) => i % 100 === 7)) {
+      await store.setCacheValue(key, { key });
+    }
+    const values = await store.getCacheValues<{ key: string }>([...keys, 'k7']);
+    expect([...values.keys()].sort()).toEqual(
+      keys.filter((_, i) => i % 100 === 7).sort(),
+    );
+    expect(values.get('k1107')).toEqual({ key: 'k1107' });
+    expect(await store.getCacheValues([])).toEqual(new Map());
+  });
 });

@@ -26,7 +26,7 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { Knex } from 'knex';
 import { AuditQueries } from './AuditQueries';
-import { getCacheValue, setCacheValue } from './cacheTable';
+import { getCacheValue, getCacheValues, setCacheValue } from './cacheTable';
 import { DeploymentsTable } from './DeploymentsTable';
 import { DriftEpisodesTable } from './DriftEpisodesTable';
 import { migrate, MIGRATION_LOCK_KEY, migrationsDir } from './migrate';
@@ -232,6 +232,10 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
 
   getCacheValue<T>(key: string): Promise<T | undefined> {
     return getCacheValue<T>(this.db, key);
+  }
+
+  getCacheValues<T>(keys: readonly string[]): Promise<Map<string, T>> {
+    return getCacheValues<T>(this.db, keys);
   }
 
   setCacheValue<T>(key: string, value: T): Promise<void> {

@@ -66,37 +66,40 @@ export class DeploymentsTable {
     version: string,
     servingAt: string,
   ): Promise<Deployment | undefined> {
-    return this.db.transaction(async tx => {
-      // Only the latest deployment can start serving now; older ones of the
-      // same version were replaced since and keep their own record.
-      const row = await tx<DeploymentRow>(DEPLOYMENTS)
-        .where({ entity_ref: entityRef, environment })
-        .orderBy([
-          { column: 'committed_at', order: 'desc' },
-          { column: 'id', order: 'desc' },
-        ])
-        .first();
-      if (!row || row.version !== version || row.serving_at !== null) {
-        return undefined;
-      }
-      const since = row.merged_at ?? row.committed_at;
-      const seconds = Math.max(
-        0,
-        Math.round((Date.parse(servingAt) - Date.parse(since)) / 1000),
-      );
-      const updated = await tx(DEPLOYMENTS)
-        .where({ id: row.id })
-        .whereNull('serving_at')
-        .update({ serving_at: iso(servingAt), time_to_serve_seconds: seconds });
-      if (!updated) {
-        // Another backend instance recorded it first: it tells the owners.
-        return undefined;
-      }
-      return toDeployment({
-        ...row,
-        serving_at: iso(servingAt),
-        time_to_serve_seconds: seconds,
-      });
+    // No transaction: the update below is guarded by the row's id and its
+    // unset serving time, so of two replicas only one records it, and a
+    // transaction would not keep a newer deployment from being recorded
+    // between the read and the update (READ COMMITTED); BEGIN and COMMIT
+    // were two of the four statements per environment and cycle.
+    // Only the latest deployment can start serving now; older ones of the
+    // same version were replaced since and keep their own record.
+    const row = await this.db<DeploymentRow>(DEPLOYMENTS)
+      .where({ entity_ref: entityRef, environment })
+      .orderBy([
+        { column: 'committed_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .first();
+    if (!row || row.version !== version || row.serving_at !== null) {
+      return undefined;
+    }
+    const since = row.merged_at ?? row.committed_at;
+    const seconds = Math.max(
+      0,
+      Math.round((Date.parse(servingAt) - Date.parse(since)) / 1000),
+    );
+    const updated = await this.db(DEPLOYMENTS)
+      .where({ id: row.id })
+      .whereNull('serving_at')
+      .update({ serving_at: iso(servingAt), time_to_serve_seconds: seconds });
+    if (!updated) {
+      // Another backend instance recorded it first: it tells the owners.
+      return undefined;
+    }
+    return toDeployment({
+      ...row,
+      serving_at: iso(servingAt),
+      time_to_serve_seconds: seconds,
     });
   }
 

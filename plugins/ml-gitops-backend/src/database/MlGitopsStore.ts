@@ -265,5 +265,7 @@ export interface MlGitopsStore {
   ): Promise<AuditEventRows<AuditDriftEvent>>;
 
   getCacheValue<T>(key: string): Promise<T | undefined>;
+  /** The values stored under `keys`, in one read per 500 keys; absent keys are left out. */
+  getCacheValues<T>(keys: readonly string[]): Promise<Map<string, T>>;
   setCacheValue<T>(key: string, value: T): Promise<void>;
 }

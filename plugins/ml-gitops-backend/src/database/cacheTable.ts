@@ -28,6 +28,25 @@ export async function getCacheValue<T>(
   return row ? (JSON.parse(row.value) as T) : undefined;
 }
 
+/** Keys per read of `getCacheValues`: well under every database's limit of bound parameters. */
+const KEYS_PER_READ = 500;
+
+/** The values stored under `keys`; absent keys are left out. */
+export async function getCacheValues<T>(
+  db: Knex,
+  keys: readonly string[],
+): Promise<Map<string, T>> {
+  const values = new Map<string, T>();
+  const unique = [...new Set(keys)];
+  for (let from = 0; from < unique.length; from += KEYS_PER_READ) {
+    const rows: Array<{ key: string; value: string }> = await db(CACHE)
+      .select('key', 'value')
+      .whereIn('key', unique.slice(from, from + KEYS_PER_READ));
+    for (const row of rows) values.set(row.key, JSON.parse(row.value) as T);
+  }
+  return values;
+}
+
 /** Stores `value` under `key`, replacing what was there. */
 export async function setCacheValue<T>(
   db: Knex,

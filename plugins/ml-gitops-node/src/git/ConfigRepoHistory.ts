@@ -159,18 +159,27 @@ export class ConfigRepoHistory {
     }>,
   ): Promise<void> {
     if (!this.client.prefetchCommitsAndFiles) return;
-    const items: CommitAndFileAt[] = [];
+    const wanted: Array<CommitAndFileAt & { key: string }> = [];
     for (const { loc, manifestPath, heads } of repos) {
       for (const environment of this.options.environments) {
         const head = heads[environment];
         if (!head) continue;
-        const previous = await this.memory
-          .get(this.memoryKey(loc, manifestPath, environment))
-          .catch(() => undefined);
-        if (previous?.head !== head) {
-          items.push({ loc, sha: head, path: manifestPath });
-        }
+        const key = this.memoryKey(loc, manifestPath, environment);
+        wanted.push({ loc, sha: head, path: manifestPath, key });
       }
+    }
+    // The declarations of the whole batch in one read where the memory can.
+    const known = this.memory.getMany
+      ? await this.memory
+          .getMany(wanted.map(w => w.key))
+          .catch(() => new Map<string, EnvironmentDeclaration>())
+      : undefined;
+    const items: CommitAndFileAt[] = [];
+    for (const { key, ...item } of wanted) {
+      const previous = known
+        ? known.get(key)
+        : await this.memory.get(key).catch(() => undefined);
+      if (previous?.head !== item.sha) items.push(item);
     }
     if (items.length > 0) {
       await this.client.prefetchCommitsAndFiles(items).catch(() => undefined);

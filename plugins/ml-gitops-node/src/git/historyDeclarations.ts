@@ -126,4 +126,9 @@ export type EnvironmentDeclaration = {
 export interface DeclarationMemory {
   get(key: string): Promise<EnvironmentDeclaration | undefined>;
   set(key: string, value: EnvironmentDeclaration): Promise<void>;
+  /**
+   * The declarations of many keys in one read where the memory can (absent
+   * keys left out); without it, `get` is asked for each key.
+   */
+  getMany?(keys: string[]): Promise<Map<string, EnvironmentDeclaration>>;
 }
