@@ -79,6 +79,7 @@ import {
 } from './page/load';
 import { loadAverage, pin, processRssMb, run } from './page/machine';
 import {
+  CATALOG_PROCESSING_DEFAULT,
   CONCURRENCIES,
   CPU_PROF_FILE,
   CYCLES,
@@ -139,6 +140,11 @@ async function main() {
 
   const database = await startDatabase();
   log(`database: ${database.describe}`);
+  log(
+    CATALOG_PROCESSING_DEFAULT
+      ? "catalog processing: Backstage's default interval (100-150 s)"
+      : 'catalog processing: every 30 min (--catalog-processing-default keeps 100-150 s)',
+  );
   const sandbox = await startSandbox().catch(error => {
     database.stop();
     throw error;

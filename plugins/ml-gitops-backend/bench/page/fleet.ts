@@ -31,6 +31,7 @@ import {
 } from '../emulatorClient';
 import {
   BENCH_DIR,
+  CATALOG_PROCESSING_DEFAULT,
   ENVIRONMENTS,
   MODELS,
   ROOT,
@@ -177,6 +178,9 @@ export function writeConfig(
           },
         }),
     catalog: {
+      ...(CATALOG_PROCESSING_DEFAULT
+        ? {}
+        : { processingInterval: { minutes: 30 } }),
       locations: [
         {
           type: 'file',

@@ -14,21 +14,15 @@
  * limitations under the License.
  */
 
+import { acmeRepo } from './__testUtils__/location';
 import { ConfigRepoHistory } from './ConfigRepoHistory';
-import type { ConfigRepoLocation } from './configRepoTypes';
 import type { CommitAndFileAt, GitHostReader } from './GitHost';
 import type {
   DeclarationMemory,
   EnvironmentDeclaration,
 } from './historyDeclarations';
 
-const loc = (repo: string): ConfigRepoLocation => ({
-  url: `https://github.com/acme/${repo}`,
-  host: 'github.com',
-  owner: 'acme',
-  repo,
-  apiBaseUrl: 'https://api.github.com',
-});
+const loc = acmeRepo;
 
 const declared = (environment: string, head: string) =>
   ({ environment, head } as EnvironmentDeclaration);

@@ -15,17 +15,12 @@
  */
 
 import { manifest } from '../testUtils';
+import { acmeRepo } from './__testUtils__/location';
 import { CommitDeployments } from './commitDeployments';
 import type { ConfigRepoLocation } from './configRepoTypes';
 import type { GitHostReader } from './GitHost';
 
-const loc = (repo: string): ConfigRepoLocation => ({
-  url: `https://github.com/acme/${repo}`,
-  host: 'github.com',
-  owner: 'acme',
-  repo,
-  apiBaseUrl: 'https://api.github.com',
-});
+const loc = acmeRepo;
 
 /** A reader of files only, counting the reads: `<repo>@<sha>` → text. */
 function filesReader(files: Record<string, string | null>) {
