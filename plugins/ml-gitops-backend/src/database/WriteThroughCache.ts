@@ -27,14 +27,6 @@ import { MlGitopsStore } from './MlGitopsStore';
 const DEFAULT_MAX_BYTES = 96 * 1024 * 1024;
 
 /**
- * The store's key/value cache with an in-memory copy in front: a value read
- * once is served from memory afterwards, every write goes to the database
- * too. Only for values this process is the main writer of and that are safe
- * to read stale — the config repos' branch validators and declarations: an
- * old ETag costs one uncounted request more, an old declaration makes the
- * history walk re-read commits whose deployments are already recorded.
- */
-/**
  * How long a key the database did not hold is taken as absent without
  * asking again: a cycle asks for the same declaration twice (its read
  * ahead, then its read), and a fleet met for the first time holds none.
@@ -44,6 +36,15 @@ const ABSENT_MS = 30_000;
 /** Absent keys remembered at most; beyond, the oldest are forgotten. */
 const MAX_ABSENT = 100_000;
 
+/**
+ * The store's key/value cache with an in-memory copy in front: a value read
+ * once is served from memory afterwards, every write goes to the database
+ * too. Only for values this process is the main writer of and that are safe
+ * to read stale — the config repos' branch validators and declarations: an
+ * old ETag costs one uncounted request more, an old declaration makes the
+ * history walk re-read commits whose deployments are already recorded. A
+ * key the database lacks is taken as absent for `ABSENT_MS`.
+ */
 export class WriteThroughCache {
   private readonly values: ByteBoundedCache<unknown>;
   /** Keys the database did not hold, and until when that is believed. */
