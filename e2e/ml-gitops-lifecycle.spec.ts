@@ -465,14 +465,21 @@ test('a model from a new config repo to a measured production rollback, a promot
   const webhookBoundMs = pollMs / 3;
   /**
    * A merged version serves once Argo CD applied it (at once: the backend
-   * asks it to refresh after the push) and the backend's next poll saw it.
-   * The operators' own poll (120 s + up to 60 s) is longer than this.
+   * asks it to refresh after the push) and the rollout ended; the backend's
+   * watches report it, its next poll would too. The operators' own poll
+   * (120 s + up to 60 s) is longer than this.
    */
   const servingTimeoutMs = 2 * pollMs + 15_000;
   const sandbox = await json(
     await request.get(`${SANDBOX_ADMIN}/_sandbox/state`),
   );
   expect(sandbox.reconcileInterval).toEqual(OPERATOR_DEFAULT_TIMING);
+  /**
+   * A rollback serving is shown within 5 s of the change (the freshness
+   * goal), counted here from the merge, so the rollout the cluster takes
+   * comes on top.
+   */
+  const rollbackShownMs = (sandbox.rolloutSeconds + 5) * 1000;
   expect(sandbox.webhook.secret).toBe('(set)');
   const token = await guestToken(request);
   const headers = { authorization: `Bearer ${token}` };
@@ -665,7 +672,17 @@ test('a model from a new config repo to a measured production rollback, a promot
       }),
     );
     await mergeChecked(request, rollback, { approve: true });
+    const rollbackMergedAt = Date.now();
     await waitServing(request, token, 'production', v1, servingTimeoutMs);
+    const rollbackShown = Date.now() - rollbackMergedAt;
+    console.log(
+      `rollback of PR #${rollback} serving and shown by the backend ${(
+        rollbackShown / 1000
+      ).toFixed(1)} s after its merge (rollout ${
+        sandbox.rolloutSeconds
+      } s; bound ${rollbackShownMs / 1000} s; poll ${pollMs / 1000} s)`,
+    );
+    expect(rollbackShown).toBeLessThanOrEqual(rollbackShownMs);
 
     // 8. The backend measured it.
     const rolledBack = await measuredDeployment(

@@ -212,6 +212,9 @@ export class ArgoCdClient {
           headers: {
             Authorization: `Bearer ${token}`,
             Accept: options.accept ?? 'application/json',
+            // A stream uncompressed: a compressing server or proxy may hold
+            // small events back until its buffer fills.
+            ...(options.stream ? { 'Accept-Encoding': 'identity' } : {}),
           },
         },
         options.timeoutMs,

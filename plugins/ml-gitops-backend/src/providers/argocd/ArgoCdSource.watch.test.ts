@@ -122,6 +122,8 @@ describe('ArgoCdSource.watch', () => {
     expect(query.has('resourceVersion')).toBe(false);
     expect(last().request.headers.get('accept')).toBe('text/event-stream');
     expect(last().request.headers.get('authorization')).toBe('Bearer t');
+    // uncompressed, so that no compressor on the way holds events back
+    expect(last().request.headers.get('accept-encoding')).toBe('identity');
 
     const { request, stream } = last();
     stream.write(

@@ -231,8 +231,21 @@ export class KubernetesClusterClient {
    * until `signal` aborts or the API server ends it. A 410 Gone answer is
    * returned for the caller to list anew; any other refusal throws.
    */
-  async openWatch(path: string, signal: AbortSignal): Promise<Response> {
-    const answer = await this.transport.send(path, {}, signal);
+  async openWatch(
+    path: string,
+    signal: AbortSignal,
+    /** Silence after which the watch is taken for dead (see ClusterTransport.send). */
+    idleMs: number,
+  ): Promise<Response> {
+    // Uncompressed: a compressor on the way holds small events back until
+    // its buffer fills or the stream ends. Backstage's own router compresses
+    // every answer the client accepts gzip for, the Kubernetes plugin's
+    // proxy included, and fetch asks for gzip by default.
+    const answer = await this.transport.send(
+      path,
+      { headers: { 'Accept-Encoding': 'identity' } },
+      { signal, idleMs },
+    );
     if (answer.response.ok || answer.response.status === 410) {
       return answer.response;
     }

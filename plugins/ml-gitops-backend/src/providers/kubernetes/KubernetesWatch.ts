@@ -207,6 +207,7 @@ export function watchKubernetesResource(options: {
         const response = await client.openWatch(
           `/apis/${group}/${version}/${plural}?${params}`,
           connection,
+          idleMs,
         );
         if (response.status === 410) {
           await response.text().catch(() => undefined);

@@ -46,13 +46,24 @@ export class ClusterTransport {
   async send(
     path: string,
     init: RequestInit = {},
-    /** A watch: the timeout covers the headers, the body lasts until this aborts. */
-    stream?: AbortSignal,
+    /**
+     * A watch: the timeout covers the headers, the body lasts until
+     * `signal` aborts. Through the Kubernetes plugin's proxy the headers
+     * come with the first bytes of the body (its proxy writes them then),
+     * so a quiet watch's headers may take until its first event or
+     * bookmark: up to `idleMs`.
+     */
+    stream?: { signal: AbortSignal; idleMs: number },
   ): Promise<ClusterAnswer> {
     const route = await this.route();
     let response: Response;
     const deadline = stream
-      ? headerDeadline(stream, this.timeoutMs)
+      ? headerDeadline(
+          stream.signal,
+          route.proxied
+            ? Math.max(this.timeoutMs, stream.idleMs)
+            : this.timeoutMs,
+        )
       : undefined;
     try {
       response = await route.fetch(`${route.base}${path}`, {
