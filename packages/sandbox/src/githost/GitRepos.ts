@@ -248,8 +248,25 @@ function parseSignature(text: string): Signature {
  * Bare Git repositories on disk plus the data GitHub keeps next to them
  * (pull requests, commit statuses, branch protection).
  */
+/** A full object name: what names one object for good. */
+const FULL_SHA = /^[0-9a-f]{40}$/;
+
+/** How many immutable reads {@link GitRepos} keeps (the oldest go first). */
+const KEPT_OBJECT_READS = 20_000;
+
+/** Blobs up to this size are kept (manifests, charts); larger ones are read each time. */
+const KEPT_BLOB_BYTES = 256 * 1024;
+
 export class GitRepos {
   private repos = new Map<string, RepoRecord>();
+  /**
+   * Reads of objects named by a full SHA, by repository: a commit, a tree
+   * or a blob never changes once written, so what git answered once stands
+   * (refs, which move, are always read from git). Saves a git process per
+   * read of the same object: the API answers read the same commits, trees
+   * and manifests again and again.
+   */
+  private objects = new Map<string, unknown>();
   private mutex = new KeyedMutex();
   private listeners: Array<(e: PushEvent) => void> = [];
   private pullListeners: Array<(e: PullRequestEvent) => void> = [];
@@ -277,6 +294,7 @@ export class GitRepos {
   /** Loads data written by `snapshot()`; the bare repositories must already be in `root`. */
   restore(snapshot: { records: RepoRecord[]; nextId: number }) {
     this.repos.clear();
+    this.objects.clear();
     for (const r of structuredClone(snapshot.records))
       this.repos.set(r.fullName.toLowerCase(), r);
     this.nextId = snapshot.nextId;
@@ -431,6 +449,30 @@ export class GitRepos {
     return record;
   }
 
+  /**
+   * What `read` answers about the object `sha` of `repo`, read once when
+   * `sha` is a full object name (see {@link objects}).
+   */
+  private async immutable<T>(
+    repo: RepoRecord,
+    kind: string,
+    sha: string,
+    read: () => Promise<T>,
+    keep: (value: T) => boolean = () => true,
+  ): Promise<T> {
+    if (!FULL_SHA.test(sha)) return read();
+    const key = `${this.dir(repo)}\u0000${kind}\u0000${sha}`;
+    if (this.objects.has(key)) return this.objects.get(key) as T;
+    const value = await read();
+    if (keep(value)) {
+      this.objects.set(key, value);
+      if (this.objects.size > KEPT_OBJECT_READS) {
+        this.objects.delete(this.objects.keys().next().value!);
+      }
+    }
+    return value;
+  }
+
   private run(
     repo: RepoRecord,
     args: string[],
@@ -442,6 +484,24 @@ export class GitRepos {
 
   /** Resolves a branch, tag, full ref or (abbreviated) SHA to a commit SHA. */
   async resolveCommit(repo: RepoRecord, ref: string): Promise<string | null> {
+    if (FULL_SHA.test(ref)) {
+      // a commit's own name resolves to itself for good (one not there yet
+      // may be pushed later)
+      return this.immutable(
+        repo,
+        'resolve',
+        ref,
+        () => this.resolveByGit(repo, ref),
+        resolved => resolved !== null,
+      );
+    }
+    return this.resolveByGit(repo, ref);
+  }
+
+  private async resolveByGit(
+    repo: RepoRecord,
+    ref: string,
+  ): Promise<string | null> {
     if (
       !ref ||
       ref.startsWith('-') ||
@@ -490,11 +550,19 @@ export class GitRepos {
     if (!/^[0-9a-f]{4,40}$/.test(sha)) {
       return null;
     }
-    try {
-      return await this.run(repo, ['cat-file', '-t', sha]);
-    } catch {
-      return null;
-    }
+    return this.immutable(
+      repo,
+      'type',
+      sha,
+      async () => {
+        try {
+          return await this.run(repo, ['cat-file', '-t', sha]);
+        } catch {
+          return null;
+        }
+      },
+      type => type !== null,
+    );
   }
 
   async commit(repo: RepoRecord, sha: string): Promise<CommitInfo | null> {
@@ -502,6 +570,19 @@ export class GitRepos {
     if (!full) {
       return null;
     }
+    const info = await this.immutable(repo, 'commit', full, () =>
+      this.readCommit(repo, full),
+    );
+    // the caller's own copy
+    return {
+      ...info,
+      parents: [...info.parents],
+      author: { ...info.author },
+      committer: { ...info.committer },
+    };
+  }
+
+  private async readCommit(repo: RepoRecord, full: string) {
     const raw = await this.run(repo, ['cat-file', 'commit', full]);
     const split = raw.indexOf('\n\n');
     const header = split >= 0 ? raw.slice(0, split) : raw;
@@ -537,16 +618,23 @@ export class GitRepos {
       const c = await this.commit(repo, commitSha);
       return c ? { mode: '040000', type: 'tree', sha: c.tree, path: '' } : null;
     }
-    const out = await this.run(repo, [
-      'ls-tree',
-      '-l',
-      '--full-tree',
+    const entry = await this.immutable(
+      repo,
+      `entry\u0000${clean}`,
       commitSha,
-      '--',
-      clean,
-    ]);
-    const entries = parseLsTree(out);
-    return entries.find(e => e.path === clean) ?? null;
+      async () => {
+        const out = await this.run(repo, [
+          'ls-tree',
+          '-l',
+          '--full-tree',
+          commitSha,
+          '--',
+          clean,
+        ]);
+        return parseLsTree(out).find(e => e.path === clean) ?? null;
+      },
+    );
+    return entry && { ...entry };
   }
 
   async tree(
@@ -557,14 +645,29 @@ export class GitRepos {
     const args = ['ls-tree', '-l'];
     if (recursive) args.push('-r', '-t');
     args.push(treeish);
-    return parseLsTree(await this.run(repo, args));
+    const entries = await this.immutable(
+      repo,
+      recursive ? 'tree-r' : 'tree',
+      treeish,
+      async () => parseLsTree(await this.run(repo, args)),
+    );
+    return entries.map(e => ({ ...e }));
   }
 
   async blob(repo: RepoRecord, sha: string): Promise<Buffer> {
-    const { stdout } = await gitRaw(['cat-file', 'blob', sha], {
-      cwd: this.dir(repo),
-    });
-    return stdout;
+    const content = await this.immutable(
+      repo,
+      'blob',
+      sha,
+      async () =>
+        (
+          await gitRaw(['cat-file', 'blob', sha], {
+            cwd: this.dir(repo),
+          })
+        ).stdout,
+      read => read.length <= KEPT_BLOB_BYTES,
+    );
+    return Buffer.from(content);
   }
 
   async readFile(

@@ -45,11 +45,16 @@ export type Mergeability = {
 
 /** Open PRs follow their head branch, as on GitHub. */
 export async function refreshHeads(repos: GitRepos, repo: RepoRecord) {
-  for (const pr of repo.pulls) {
-    if (pr.state !== 'open') continue;
-    const head = await repos.refSha(repo, `refs/heads/${pr.head.ref}`);
+  const open = repo.pulls.filter(pr => pr.state === 'open');
+  if (open.length === 0) return;
+  // every branch head at one moment, in one read
+  const heads = new Map(
+    (await repos.refs(repo, 'refs/heads/')).map(r => [r.ref, r.sha]),
+  );
+  for (const pr of open) {
+    const head = heads.get(`refs/heads/${pr.head.ref}`);
     if (head && head !== pr.head.sha) pr.head.sha = head;
-    const baseSha = await repos.refSha(repo, `refs/heads/${pr.base.ref}`);
+    const baseSha = heads.get(`refs/heads/${pr.base.ref}`);
     if (baseSha) pr.base.sha = baseSha;
     // GitHub closes a pull request whose head branch comes to point at
     // its base's commit (nothing is left to merge), for good: it cannot
