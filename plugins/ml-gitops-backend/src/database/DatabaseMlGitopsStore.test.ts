@@ -242,6 +242,36 @@ describe('DatabaseMlGitopsStore', () => {
     expect(await store.listDriftEpisodes(ENTITY, 10)).toHaveLength(1);
   });
 
+  it.each(ids)(
+    'lists the open drift episodes of one model on %p',
+    async databaseId => {
+      const store = await createStore(databaseId as TestDatabaseId);
+      const open = (entityRef: string, environment: string) =>
+        store.openDriftEpisode({
+          entityRef,
+          environment,
+          startedAt: '2026-11-01T10:00:00Z',
+          reason: 'live 11, Git declares 12',
+        });
+      await open(ENTITY, 'dev');
+      await open(ENTITY, 'production');
+      await open(ENTITY, 'staging');
+      await open('component:default/other-model', 'dev');
+      await store.closeDriftEpisode(ENTITY, 'staging', '2026-11-01T11:00:00Z');
+      const listed = await store.listOpenDriftEpisodes(ENTITY);
+      expect(listed.map(e => e.environment).sort()).toEqual([
+        'dev',
+        'production',
+      ]);
+      expect(listed.every(e => e.entityRef === ENTITY && !e.endedAt)).toBe(
+        true,
+      );
+      expect(
+        await store.listOpenDriftEpisodes('component:default/none'),
+      ).toEqual([]);
+    },
+  );
+
   it.each(ids)('keeps cache values on %p', async databaseId => {
     const store = await createStore(databaseId as TestDatabaseId);
     expect(await store.getCacheValue('k')).toBeUndefined();
@@ -263,4 +293,23 @@ describe('DatabaseMlGitopsStore', () => {
     expect(values.get('k1107')).toEqual({ key: 'k1107' });
     expect(await store.getCacheValues([])).toEqual(new Map());
   });
+
+  it.each(ids)(
+    'writes many cache values at once, over several statements, the last of a repeated key standing, on %p',
+    async databaseId => {
+      const store = await createStore(databaseId as TestDatabaseId);
+      await store.setCacheValue('k5', { old: true });
+      const entries: Array<{ key: string; value: { i: number | string } }> =
+        Array.from({ length: 700 }, (_, i) => ({ key: `k${i}`, value: { i } }));
+      entries.push({ key: 'k5', value: { i: 'again' } });
+      await store.setCacheValues(entries);
+      const values = await store.getCacheValues<{ i: number | string }>(
+        entries.map(e => e.key),
+      );
+      expect(values.size).toBe(700);
+      expect(values.get('k699')).toEqual({ i: 699 });
+      expect(values.get('k5')).toEqual({ i: 'again' });
+      await store.setCacheValues([]);
+    },
+  );
 });

@@ -26,7 +26,12 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { Knex } from 'knex';
 import { AuditQueries } from './AuditQueries';
-import { getCacheValue, getCacheValues, setCacheValue } from './cacheTable';
+import {
+  getCacheValue,
+  getCacheValues,
+  setCacheValue,
+  setCacheValues,
+} from './cacheTable';
 import { DeploymentsTable } from './DeploymentsTable';
 import { DriftEpisodesTable } from './DriftEpisodesTable';
 import { migrate, MIGRATION_LOCK_KEY, migrationsDir } from './migrate';
@@ -167,6 +172,10 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
     return this.episodes.getOpenDriftEpisode(entityRef, environment);
   }
 
+  listOpenDriftEpisodes(entityRef: string): Promise<DriftEpisode[]> {
+    return this.episodes.listOpenDriftEpisodes(entityRef);
+  }
+
   openDriftEpisode(
     episode: Omit<DriftEpisode, 'id' | 'endedAt'>,
   ): Promise<{ episode: DriftEpisode; created: boolean }> {
@@ -240,5 +249,11 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
 
   setCacheValue<T>(key: string, value: T): Promise<void> {
     return setCacheValue(this.db, key, value);
+  }
+
+  setCacheValues(
+    entries: ReadonlyArray<{ key: string; value: unknown }>,
+  ): Promise<void> {
+    return setCacheValues(this.db, entries);
   }
 }

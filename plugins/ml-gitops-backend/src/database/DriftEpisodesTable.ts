@@ -36,6 +36,14 @@ export class DriftEpisodesTable {
     return row ? toEpisode(row) : undefined;
   }
 
+  async listOpenDriftEpisodes(entityRef: string): Promise<DriftEpisode[]> {
+    const rows = await this.db<EpisodeRow>(EPISODES)
+      .where({ entity_ref: entityRef })
+      .whereNull('ended_at')
+      .orderBy('id', 'desc');
+    return rows.map(toEpisode);
+  }
+
   async openDriftEpisode(
     episode: Omit<DriftEpisode, 'id' | 'endedAt'>,
   ): Promise<{ episode: DriftEpisode; created: boolean }> {

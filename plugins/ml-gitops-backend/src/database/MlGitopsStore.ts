@@ -199,6 +199,9 @@ export interface MlGitopsStore {
     environment: string,
   ): Promise<DriftEpisode | undefined>;
 
+  /** The open drift episodes of a model, in every environment. */
+  listOpenDriftEpisodes(entityRef: string): Promise<DriftEpisode[]>;
+
   /** Opens a drift episode; returns the open one when it already exists. */
   openDriftEpisode(episode: Omit<DriftEpisode, 'id' | 'endedAt'>): Promise<{
     episode: DriftEpisode;
@@ -268,4 +271,8 @@ export interface MlGitopsStore {
   /** The values stored under `keys`, in one read per 500 keys; absent keys are left out. */
   getCacheValues<T>(keys: readonly string[]): Promise<Map<string, T>>;
   setCacheValue<T>(key: string, value: T): Promise<void>;
+  /** Stores many values at once (the last of a key given twice stands). */
+  setCacheValues(
+    entries: ReadonlyArray<{ key: string; value: unknown }>,
+  ): Promise<void>;
 }

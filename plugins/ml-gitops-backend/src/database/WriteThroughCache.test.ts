@@ -16,13 +16,18 @@
 
 import { WriteThroughCache } from './WriteThroughCache';
 
-/** A store of cache values in a map, counting the reads. */
+/** A store of cache values in a map, counting the reads and the writes. */
 function mapStore(initial: Record<string, unknown> = {}) {
   const rows = new Map(Object.entries(initial));
   const reads: string[][] = [];
+  const writes: string[][] = [];
+  /** When set, the next write waits for this and fails if it rejects. */
+  const gate: { next?: Promise<void> } = {};
   return {
     rows,
     reads,
+    writes,
+    gate,
     store: {
       async getCacheValue<T>(key: string) {
         reads.push([key]);
@@ -36,8 +41,14 @@ function mapStore(initial: Record<string, unknown> = {}) {
         }
         return found;
       },
-      async setCacheValue<T>(key: string, value: T) {
-        rows.set(key, value);
+      async setCacheValues(
+        entries: ReadonlyArray<{ key: string; value: unknown }>,
+      ) {
+        writes.push(entries.map(e => e.key));
+        const waitFor = gate.next;
+        gate.next = undefined;
+        await waitFor;
+        for (const { key, value } of entries) rows.set(key, value);
       },
     },
   };
@@ -100,5 +111,44 @@ describe('WriteThroughCache', () => {
       ]),
     );
     expect(reads).toHaveLength(3);
+  });
+
+  it('writes what is asked for during a write together, once it ends', async () => {
+    const { store, rows, writes, gate } = mapStore();
+    const cache = new WriteThroughCache(store);
+    let open!: () => void;
+    gate.next = new Promise<void>(resolve => {
+      open = resolve;
+    });
+    const first = cache.set('a', 1);
+    const more = [cache.set('b', 2), cache.set('c', 3), cache.set('b', 4)];
+    expect(writes).toEqual([['a']]);
+    open();
+    await Promise.all([first, ...more]);
+    expect(writes).toEqual([['a'], ['b', 'c', 'b']]);
+    expect(Object.fromEntries(rows)).toEqual({ a: 1, b: 4, c: 3 });
+    expect(await cache.get('b')).toBe(4);
+    // a write asked for as the last one resolves starts a write of its own
+    await cache.set('d', 5).then(() => cache.set('e', 6));
+    expect(writes.slice(2)).toEqual([['d'], ['e']]);
+    expect(rows.get('e')).toBe(6);
+  });
+
+  it('fails the writes of a batch the database refused, and goes on with the next', async () => {
+    const { store, rows, reads, gate } = mapStore({ a: 0 });
+    const cache = new WriteThroughCache(store);
+    let refuse!: (error: Error) => void;
+    gate.next = new Promise<void>((_, reject) => {
+      refuse = reject;
+    });
+    const refused = cache.set('a', 1);
+    const next = cache.set('b', 2);
+    refuse(new Error('database is locked'));
+    await expect(refused).rejects.toThrow('database is locked');
+    await next;
+    expect(Object.fromEntries(rows)).toEqual({ a: 0, b: 2 });
+    // the refused value was not taken into memory: the database's is read
+    expect(await cache.get('a')).toBe(0);
+    expect(reads).toEqual([['a']]);
   });
 });

@@ -36,6 +36,13 @@ const ABSENT_MS = 30_000;
 /** Absent keys remembered at most; beyond, the oldest are forgotten. */
 const MAX_ABSENT = 100_000;
 
+type QueuedWrite = {
+  key: string;
+  value: unknown;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+};
+
 /**
  * The store's key/value cache with an in-memory copy in front: a value read
  * once is served from memory afterwards, every write goes to the database
@@ -43,17 +50,24 @@ const MAX_ABSENT = 100_000;
  * to read stale — the config repos' branch validators and declarations: an
  * old ETag costs one uncounted request more, an old declaration makes the
  * history walk re-read commits whose deployments are already recorded. A
- * key the database lacks is taken as absent for `ABSENT_MS`.
+ * key the database lacks is taken as absent for `ABSENT_MS`. Writes asked
+ * for while one is under way go to the database together, in one
+ * statement, when it ends: a cycle that polls models side by side writes
+ * their declarations in a few statements, not one each.
  */
 export class WriteThroughCache {
   private readonly values: ByteBoundedCache<unknown>;
   /** Keys the database did not hold, and until when that is believed. */
   private readonly absent = new Map<string, number>();
+  /** Writes waiting for the one under way, in the order asked. */
+  private queued: QueuedWrite[] = [];
+  /** The writes under way, while there are. */
+  private writing?: Promise<void>;
 
   constructor(
     private readonly store: Pick<
       MlGitopsStore,
-      'getCacheValue' | 'getCacheValues' | 'setCacheValue'
+      'getCacheValue' | 'getCacheValues' | 'setCacheValues'
     >,
     maxBytes: number = DEFAULT_MAX_BYTES,
     private readonly now: () => number = Date.now,
@@ -104,9 +118,38 @@ export class WriteThroughCache {
     return found;
   }
 
-  async set<T>(key: string, value: T): Promise<void> {
-    await this.store.setCacheValue(key, value);
-    this.remember(key, value);
+  /** Writes `value` under `key`; resolves once the database has it. */
+  set<T>(key: string, value: T): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queued.push({ key, value, resolve, reject });
+      this.writing ??= this.writeQueued();
+    });
+  }
+
+  /**
+   * Writes what is queued, in batches, until nothing is; says it is done
+   * in the same turn as it finds nothing queued, so that a write asked for
+   * right after starts anew.
+   */
+  private async writeQueued(): Promise<void> {
+    try {
+      while (this.queued.length > 0) {
+        const batch = this.queued;
+        this.queued = [];
+        try {
+          await this.store.setCacheValues(batch);
+        } catch (error) {
+          for (const write of batch) write.reject(error);
+          continue;
+        }
+        for (const write of batch) {
+          this.remember(write.key, write.value);
+          write.resolve();
+        }
+      }
+    } finally {
+      this.writing = undefined;
+    }
   }
 
   private remember(key: string, value: unknown) {

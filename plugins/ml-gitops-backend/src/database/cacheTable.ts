@@ -62,3 +62,33 @@ export async function setCacheValue<T>(
     .onConflict('key')
     .merge(['value', 'updated_at']);
 }
+
+/** Rows per write of `setCacheValues` (three parameters each). */
+const ROWS_PER_WRITE = 300;
+
+/**
+ * Stores each value under its key, replacing what was there; of a key
+ * given twice the last value stands (one statement cannot set a row twice).
+ */
+export async function setCacheValues(
+  db: Knex,
+  entries: ReadonlyArray<{ key: string; value: unknown }>,
+): Promise<void> {
+  const last = new Map<string, unknown>();
+  for (const { key, value } of entries) {
+    last.delete(key);
+    last.set(key, value);
+  }
+  const updatedAt = iso(new Date());
+  const rows = [...last].map(([key, value]) => ({
+    key,
+    value: JSON.stringify(value),
+    updated_at: updatedAt,
+  }));
+  for (let from = 0; from < rows.length; from += ROWS_PER_WRITE) {
+    await db(CACHE)
+      .insert(rows.slice(from, from + ROWS_PER_WRITE))
+      .onConflict('key')
+      .merge(['value', 'updated_at']);
+  }
+}

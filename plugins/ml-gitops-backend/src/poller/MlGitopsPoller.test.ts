@@ -706,7 +706,16 @@ describe('MlGitopsPoller', () => {
 
   it('writes and signals nothing for an unchanged model, yet reports when its source last answered', async () => {
     const t = await setup();
+    // The first poll of each model asks for its open drift episodes once,
+    // not once per environment.
+    const listEpisodes = jest.spyOn(t.store, 'listOpenDriftEpisodes');
+    const getEpisode = jest.spyOn(t.store, 'getOpenDriftEpisode');
     await t.poller.pollAll();
+    const asked = listEpisodes.mock.calls.map(([ref]) => ref);
+    expect(asked).toContain(FRAUD);
+    expect(new Set(asked).size).toBe(asked.length);
+    expect(getEpisode).not.toHaveBeenCalled();
+    listEpisodes.mockClear();
     const first = await t.store.getStatuses(FRAUD);
     const published = t.signals.publish.mock.calls.length;
     // both models were written together: one signal names both
@@ -724,6 +733,7 @@ describe('MlGitopsPoller', () => {
     expect(writes).not.toHaveBeenCalled();
     expect(serving).not.toHaveBeenCalled();
     expect(episodes).not.toHaveBeenCalled();
+    expect(listEpisodes).not.toHaveBeenCalled();
     expect(t.signals.publish).toHaveBeenCalledTimes(published);
     const second = await t.store.getStatuses(FRAUD);
     expect(second.map(s => s.updatedAt)).toEqual(first.map(s => s.updatedAt));

@@ -151,6 +151,7 @@ export class ModelPoller {
 
     const statuses: PolledModel['statuses'] = [];
     let changed = stored.size !== config.environments.length;
+    const openEpisodes = this.deps.driftEpisodes.openOf(entityRef);
     for (const environment of config.environments) {
       const beforeEntry = stored.get(environment);
       const before = beforeEntry?.status;
@@ -236,7 +237,13 @@ export class ModelPoller {
         observation,
         nowIso,
       );
-      await this.deps.driftEpisodes.track(target, status, before, nowIso);
+      await this.deps.driftEpisodes.track(
+        target,
+        status,
+        before,
+        nowIso,
+        openEpisodes,
+      );
       await notifier.canaryVerdict(target, status, before);
       if (git.loc && !git.failure) {
         await this.deps.autoRollback?.consider({

@@ -27,16 +27,37 @@ const settled = (state?: string) =>
  * Opens a drift episode when an environment drifts and closes it when it
  * stops drifting; the owners hear of each once.
  */
+/**
+ * Whether an environment of one model has an open drift episode, read for
+ * all its environments at the first question (one query per model poll,
+ * not one per environment).
+ */
+export type OpenDriftEpisodes = { has(environment: string): Promise<boolean> };
+
 export class DriftEpisodes {
   constructor(
     private readonly deps: { store: MlGitopsStore; notifier: OwnerNotifier },
   ) {}
+
+  /** The open episodes of `entityRef`, read once when first asked. */
+  openOf(entityRef: string): OpenDriftEpisodes {
+    let open: Promise<Set<string>> | undefined;
+    return {
+      has: async environment => {
+        open ??= this.deps.store
+          .listOpenDriftEpisodes(entityRef)
+          .then(episodes => new Set(episodes.map(e => e.environment)));
+        return (await open).has(environment);
+      },
+    };
+  }
 
   async track(
     target: { entityRef: string; entity: Entity },
     status: EnvironmentStatus,
     before: EnvironmentStatus | undefined,
     nowIso: string,
+    open: OpenDriftEpisodes = this.openOf(target.entityRef),
   ) {
     // Nothing to do while the stored state already was on the same side.
     const episodeKnown =
@@ -57,6 +78,9 @@ export class DriftEpisodes {
       }
     } else if (state !== 'unknown') {
       // Unknown says nothing about drift: an open episode stays open.
+      // Closing reads the episode again and ends it only if still open, as
+      // another replica may have ended it since.
+      if (!(await open.has(status.name))) return;
       const closed = await store.closeDriftEpisode(
         target.entityRef,
         status.name,
