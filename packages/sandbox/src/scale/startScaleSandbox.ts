@@ -88,9 +88,16 @@ export async function startScaleSandbox(
     (server: string, handler: Handler): Handler =>
     (req, res, url) => {
       res.on('finish', () => {
-        const k = `${server} ${req.method} ${pathTemplate(url.pathname)} ${
-          res.statusCode
-        }`;
+        // a watch is counted apart from the list of the same path: it is
+        // one long request that ends at its timeout, not a read
+        const watch = ['1', 'true'].includes(
+          url.searchParams.get('watch') ?? '',
+        )
+          ? '?watch=1'
+          : '';
+        const k = `${server} ${req.method} ${pathTemplate(
+          url.pathname,
+        )}${watch} ${res.statusCode}`;
         counts.set(k, (counts.get(k) ?? 0) + 1);
       });
       return handler(req, res, url);

@@ -38,7 +38,13 @@ function isDiscovery(pathTemplate: string): boolean {
 }
 
 export type Upstream = {
+  /** Requests that read (lists, gets, queries); watches and streams apart. */
   total: number;
+  /**
+   * Kubernetes watches and Argo CD's application stream that ended (at their
+   * timeout, or reconnected): long requests the backend keeps open, not reads.
+   */
+  watches: number;
   gitGraphql: number;
   gitRest: number;
   mlflow: number;
@@ -54,6 +60,7 @@ export type Upstream = {
 export function upstream(counts: Counts): Upstream {
   const u: Upstream = {
     total: 0,
+    watches: 0,
     gitGraphql: 0,
     gitRest: 0,
     mlflow: 0,
@@ -67,6 +74,13 @@ export function upstream(counts: Counts): Upstream {
   }
   for (const [key, n] of Object.entries(counts)) {
     const [server, method, template] = key.split(' ');
+    if (
+      template.endsWith('?watch=1') ||
+      template === '/api/v1/stream/applications'
+    ) {
+      u.watches += n;
+      continue;
+    }
     u.total += n;
     if (server === 'git') {
       if (template === '/api/graphql') u.gitGraphql += n;
@@ -114,5 +128,6 @@ export function describeUpstream(u: Upstream): string {
     }`,
     `Kubernetes per cluster: ${kube}`,
     `MLflow ${thousands(u.mlflow)}`,
+    ...(u.watches ? [`watches and streams ended ${u.watches}`] : []),
   ].join('; ');
 }
