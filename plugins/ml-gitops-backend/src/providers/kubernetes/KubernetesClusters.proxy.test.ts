@@ -14,13 +14,7 @@
  * limitations under the License.
  */
 
-import {
-  AuthService,
-  coreServices,
-  createBackendPlugin,
-  DiscoveryService,
-  RootConfigService,
-} from '@backstage/backend-plugin-api';
+import { AuthService } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
@@ -31,6 +25,10 @@ import { http, HttpResponse, JsonBodyType } from 'msw';
 import { setupServer } from 'msw/node';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import {
+  mlGitopsServiceProbe,
+  MlGitopsServices,
+} from '../../__testUtils__/serviceProbe';
 import { FluxSource } from '../flux/FluxSource';
 import { KubernetesClusters } from './KubernetesClusters';
 import { ServingVersions } from './ServingVersions';
@@ -341,37 +339,15 @@ const entities = [
   }),
 ];
 
-type Captured = {
-  discovery: DiscoveryService;
-  auth: AuthService;
-  config: RootConfigService;
-};
-
 /** Starts a backend with the ml-gitops services and, if asked, the Kubernetes plugin. */
 async function backend(options: {
   withKubernetesPlugin: boolean;
   mlGitops?: object;
-}): Promise<Captured & { stop: () => Promise<void> }> {
-  let captured: Captured | undefined;
-  const probe = createBackendPlugin({
-    pluginId: 'ml-gitops',
-    register(env) {
-      env.registerInit({
-        deps: {
-          discovery: coreServices.discovery,
-          auth: coreServices.auth,
-          config: coreServices.rootConfig,
-          httpRouter: coreServices.httpRouter,
-        },
-        async init(deps) {
-          captured = deps;
-        },
-      });
-    },
-  });
+}): Promise<MlGitopsServices & { stop: () => Promise<void> }> {
+  const probe = mlGitopsServiceProbe();
   const started = await startTestBackend({
     features: [
-      probe,
+      probe.feature,
       ...(options.withKubernetesPlugin ? [kubernetesPlugin] : []),
       mockServices.rootConfig.factory({
         data: { kubernetes: kubernetesConfig, mlGitops: options.mlGitops },
@@ -379,7 +355,7 @@ async function backend(options: {
       catalogServiceMock.factory({ entities }),
     ],
   });
-  return { ...captured!, stop: () => started.stop() };
+  return { ...probe.services(), stop: () => started.stop() };
 }
 
 jest.setTimeout(30_000);

@@ -15,17 +15,15 @@
  */
 
 import {
-  AuthService,
   coreServices,
   createBackendPlugin,
-  DiscoveryService,
-  RootConfigService,
 } from '@backstage/backend-plugin-api';
 import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import express from 'express';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { mlGitopsServiceProbe } from '../../__testUtils__/serviceProbe';
 import { KubernetesClusters } from './KubernetesClusters';
 
 /*
@@ -171,40 +169,20 @@ const PATH =
  * that cluster with (request timeout 1 s).
  */
 async function proxied(cluster: { url: string }) {
-  let captured:
-    | {
-        discovery: DiscoveryService;
-        auth: AuthService;
-        config: RootConfigService;
-      }
-    | undefined;
-  const probe = createBackendPlugin({
-    pluginId: 'ml-gitops',
-    register(env) {
-      env.registerInit({
-        deps: {
-          discovery: coreServices.discovery,
-          auth: coreServices.auth,
-          config: coreServices.rootConfig,
-        },
-        async init(deps) {
-          captured = deps;
-        },
-      });
-    },
-  });
+  const probe = mlGitopsServiceProbe();
   const backend = await startTestBackend({
-    features: [probe, kubernetesProxy(cluster.url)],
+    features: [probe.feature, kubernetesProxy(cluster.url)],
   });
+  const services = probe.services();
   const clusters = KubernetesClusters.create({
-    ...captured!,
+    ...services,
     logger: mockServices.logger.mock(),
     timeoutMs: 1_000,
   });
   await clusters.refresh();
   const [client] = clusters.clients;
   expect(client.cluster.name).toBe('local');
-  return { ...captured!, client, stop: () => backend.stop() };
+  return { ...services, client, stop: () => backend.stop() };
 }
 
 describe('KubernetesClusters: a watch through the Kubernetes plugin’s proxy', () => {
