@@ -52,8 +52,8 @@ type QueuedWrite = {
  * history walk re-read commits whose deployments are already recorded. A
  * key the database lacks is taken as absent for `ABSENT_MS`. Writes asked
  * for while one is under way go to the database together, in one
- * statement, when it ends: a cycle that polls models side by side writes
- * their declarations in a few statements, not one each.
+ * statement, when it ends: where a write waits for a database server, a
+ * cycle that polls models side by side shares statements among them.
  */
 export class WriteThroughCache {
   private readonly values: ByteBoundedCache<unknown>;
