@@ -594,15 +594,25 @@ test('a model from a new config repo to a measured production rollback, a promot
     });
     const shownMs = Date.now() - mergedAt;
     await expect(devRow).toContainText(new RegExp(`Git\\s*${v2}\\s*Live`));
-    const { deliveries } = await json(
-      await request.get(`${SANDBOX_ADMIN}/_sandbox/webhooks`),
-    );
-    const delivery = (deliveries as Json[]).find(
-      d =>
-        d.payload.after === deployMerge && d.payload.ref === 'refs/heads/dev',
-    );
-    expect(delivery, 'the push webhook of the merge').toBeTruthy();
-    expect(delivery!.status).toBeGreaterThanOrEqual(200);
+    // The sandbox records the delivery's status when the answer reaches it,
+    // which can be after the page already shows what the push started.
+    let delivery: Json | undefined;
+    await expect
+      .poll(
+        async () => {
+          const { deliveries } = await json(
+            await request.get(`${SANDBOX_ADMIN}/_sandbox/webhooks`),
+          );
+          delivery = (deliveries as Json[]).find(
+            d =>
+              d.payload.after === deployMerge &&
+              d.payload.ref === 'refs/heads/dev',
+          );
+          return delivery?.status ?? 0;
+        },
+        { message: 'the answer to the push webhook of the merge' },
+      )
+      .toBeGreaterThanOrEqual(200);
     expect(delivery!.status).toBeLessThan(300);
     console.log(
       `merge of PR #${deploy} shown on the open model page after ${(
