@@ -87,6 +87,10 @@ yarn tsc --incremental false
 step "API reports"
 yarn build:api-reports:only --ci
 
+step "changesets (every changed public API has one)"
+node --test scripts/*.test.mjs
+node scripts/changesets.mjs
+
 step "package metadata (backstage-cli repo fix --publish --check)"
 yarn fix --publish --check
 
