@@ -232,7 +232,11 @@ async function main() {
     log(
       `  wall ${round(cold.cycleWallMs! / 1000)} s, backend CPU ${round(
         cold.cpuMs / 1000,
-      )} s, RSS max ${thousands(cold.rssMaxMb)} MB`,
+      )} s, RSS max ${thousands(
+        cold.rssMaxMb,
+      )} MB; emulators and load generator CPU ${round(
+        cold.emulatorCpuMs / 1000,
+      )} s (the other core)`,
     );
     log(
       `  event-loop delay p99 ${round(

@@ -37,6 +37,7 @@ import {
   ROOT,
   SEARCH_EVERY_10_MIN,
   WORK,
+  POLL_CONCURRENCY,
 } from './options';
 
 export type Urls = EmulatorUrls;
@@ -227,6 +228,7 @@ export function writeConfig(
         timeout: { minutes: 10 },
       },
       staleAfter: { seconds: 90 },
+      concurrency: POLL_CONCURRENCY,
       ...emulatorSourcesConfig(urls, ENVIRONMENTS),
     },
   };

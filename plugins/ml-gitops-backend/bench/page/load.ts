@@ -136,6 +136,12 @@ export type Window = {
   requests: number[];
   errors: string[];
   cpuMs: number;
+  /**
+   * CPU of the scale sandbox's process and of this one (the load
+   * generator) meanwhile, on the other core. Near the window's wall time,
+   * the emulators bound it, not the backend.
+   */
+  emulatorCpuMs: number;
   rssMaxMb: number;
   probe: ProbeReading;
   upstream: Upstream;
@@ -159,6 +165,8 @@ export async function measure(
   };
   const rssTimer = setInterval(sampleRss, 500);
   const cpu0 = processCpuMs(pid);
+  const ownCpu0 = process.cpuUsage();
+  const sandboxCpu0 = processCpuMs(sandbox.child.pid!);
   const t0 = performance.now();
   const monotonic0 = monotonicMicros();
   const { samples, cycleWallMs } = await body(sampleRss).finally(() =>
@@ -167,6 +175,11 @@ export async function measure(
   const seconds = (performance.now() - t0) / 1000;
   const monotonic1 = monotonicMicros();
   const cpuMs = processCpuMs(pid) - cpu0;
+  const ownCpu = process.cpuUsage(ownCpu0);
+  const emulatorCpuMs =
+    (ownCpu.user + ownCpu.system) / 1000 +
+    processCpuMs(sandbox.child.pid!) -
+    sandboxCpu0;
   const probe = await readProbe(backend);
   if (CPU_PROF_FILE) {
     // CLOCK_MONOTONIC in µs, the clock of the profile's timestamps: the
@@ -190,6 +203,7 @@ export async function measure(
     requests: (samples?.requests ?? []).sort((a, b) => a - b),
     errors: samples?.errors ?? [],
     cpuMs,
+    emulatorCpuMs,
     rssMaxMb,
     probe,
     upstream: upstream(counts),

@@ -80,6 +80,8 @@ if (!['postgres', 'sqlite'].includes(DATABASE)) {
 }
 export const MODELS = wholeNumber('--models', 3334, 1);
 export const CYCLES = wholeNumber('--cycles', 2, 1);
+/** `mlGitops.concurrency` of the backend: models polled side by side (8 is the plugin's default). */
+export const POLL_CONCURRENCY = wholeNumber('--poll-concurrency', 8, 1);
 export const IDLE_SECONDS = wholeNumber('--idle-seconds', 12, 2);
 export const CONCURRENCIES = [1, 10];
 
