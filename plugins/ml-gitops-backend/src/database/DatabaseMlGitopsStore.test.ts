@@ -103,6 +103,135 @@ describe('DatabaseMlGitopsStore', () => {
     },
   );
 
+  it.each(ids)(
+    'reads changed statuses over several pages on %p',
+    async databaseId => {
+      const store = await createStore(databaseId as TestDatabaseId);
+      // 834 models of three environments: 2,502 rows, three pages and
+      // more; names of different lengths so key order is not insert order.
+      const names = Array.from({ length: 834 }, (_, i) => `m${i * 7919}`);
+      const writes = names.map(name => ({
+        entityRef: `component:default/${name}`,
+        model: name,
+        statuses: ['dev', 'staging', 'production'].map(env => ({
+          status: status(env, 'in-sync'),
+        })),
+      }));
+      for (let i = 0; i < writes.length; i += 200) {
+        await store.writeStatuses(writes.slice(i, i + 200));
+      }
+      const all = await store.listStatusesSince();
+      expect(all.items).toHaveLength(3 * names.length);
+      const keys = all.items.map(
+        item => `${item.entityRef} ${item.position} ${item.status.name}`,
+      );
+      expect(new Set(keys).size).toBe(keys.length);
+      const expected = [...names]
+        .map(name => `component:default/${name}`)
+        .sort()
+        .flatMap(ref => [
+          `${ref} 0 dev`,
+          `${ref} 1 staging`,
+          `${ref} 2 production`,
+        ]);
+      expect([...keys].sort()).toEqual([...expected].sort());
+      // Nothing was written after a cursor of now: no row.
+      const none = await store.listStatusesSince(new Date().toISOString());
+      expect(none.items).toEqual([]);
+    },
+  );
+
+  it.each(ids)(
+    "reads each environment's newest deployment at once and marks it serving from that read on %p",
+    async databaseId => {
+      const store = await createStore(databaseId as TestDatabaseId);
+      const at = (
+        environment: string,
+        version: string,
+        c: string,
+        day: number,
+      ) => ({
+        environment,
+        version,
+        commit: c.repeat(40),
+        author: 'ada',
+        committedAt: `2026-11-0${day}T10:00:00Z`,
+        kind: 'deploy' as const,
+      });
+      await store.recordDeployments(ENTITY, [
+        at('dev', '12', 'a', 1),
+        at('dev', '13', 'b', 3),
+        at('staging', '12', 'c', 2),
+      ]);
+      await store.recordDeployments('component:default/other', [
+        at('dev', '99', 'd', 4),
+      ]);
+      await store.recordDeploymentChecks(ENTITY, 'staging', 'c'.repeat(40), {
+        checkedAt: '2026-11-02T10:01:00Z',
+        registry: null,
+      });
+
+      const latest = await store.latestDeployments(ENTITY, [
+        'dev',
+        'staging',
+        'production',
+      ]);
+      expect([...latest.keys()].sort()).toEqual(['dev', 'staging']);
+      expect(latest.get('dev')).toMatchObject({
+        since: expect.stringMatching(/^2026-11-03T10:00:00/),
+        hasChecks: false,
+        deployment: { version: '13', commit: 'b'.repeat(40) },
+      });
+      expect(latest.get('staging')).toMatchObject({
+        hasChecks: true,
+        deployment: { version: '12' },
+      });
+      expect(await store.latestDeployments(ENTITY, [])).toEqual(new Map());
+
+      // From the read: the same answer as reading it anew.
+      const served = await store.markServing(
+        ENTITY,
+        'dev',
+        '13',
+        '2026-11-03T10:02:00Z',
+        { latest: latest.get('dev') },
+      );
+      expect(served).toMatchObject({
+        version: '13',
+        servingAt: '2026-11-03T10:02:00.000Z',
+        timeToServeSeconds: 120,
+      });
+      // Recorded once, whichever read the second attempt starts from.
+      expect(
+        await store.markServing(ENTITY, 'dev', '13', '2026-11-03T10:09:00Z', {
+          latest: latest.get('dev'),
+        }),
+      ).toBeUndefined();
+      expect(
+        await store.markServing(ENTITY, 'dev', '13', '2026-11-03T10:09:00Z'),
+      ).toBeUndefined();
+      // No deployment known: nothing to mark.
+      expect(
+        await store.markServing(
+          ENTITY,
+          'production',
+          '12',
+          '2026-11-03T10:09:00Z',
+          { latest: undefined },
+        ),
+      ).toBeUndefined();
+      const history = await store.listHistory({
+        entityRef: ENTITY,
+        environment: 'dev',
+        limit: 5,
+      });
+      expect(history.items.map(d => d.servingAt)).toEqual([
+        '2026-11-03T10:02:00.000Z',
+        undefined,
+      ]);
+    },
+  );
+
   it.each(ids)('lists drift and models in pages on %p', async databaseId => {
     const store = await createStore(databaseId as TestDatabaseId);
     for (const name of ['a', 'b', 'c']) {

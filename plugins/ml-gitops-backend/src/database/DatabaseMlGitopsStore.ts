@@ -39,6 +39,7 @@ import {
   AuditEventQuery,
   AuditEventRows,
   DriftEpisode,
+  LatestDeployment,
   MlGitopsStore,
   StatusWrite,
   StoredEnvironmentStatus,
@@ -147,13 +148,22 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
     environment: string,
     version: string,
     servingAt: string,
+    known?: { latest: LatestDeployment | undefined },
   ): Promise<Deployment | undefined> {
     return this.deployments.markServing(
       entityRef,
       environment,
       version,
       servingAt,
+      known,
     );
+  }
+
+  latestDeployments(
+    entityRef: string,
+    environments: string[],
+  ): Promise<Map<string, LatestDeployment>> {
+    return this.deployments.latestDeployments(entityRef, environments);
   }
 
   listHistory(options: {

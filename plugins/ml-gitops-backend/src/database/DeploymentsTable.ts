@@ -19,6 +19,7 @@ import {
   DeploymentChecks,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { Knex } from 'knex';
+import type { LatestDeployment } from './MlGitopsStore';
 import { DEPLOYMENTS, DeploymentRow, iso, toDeployment } from './tables';
 
 // The deployment history: recording deployments, when they start serving (time to serve) and their canary checks.
@@ -60,11 +61,42 @@ export class DeploymentsTable {
     }
   }
 
+  /**
+   * The newest deployment of each of `environments` of a model, in one
+   * statement (one indexed look-up an environment): a poll reads it once
+   * for all its environments, where marking each serving read its own.
+   */
+  async latestDeployments(
+    entityRef: string,
+    environments: string[],
+  ): Promise<Map<string, LatestDeployment>> {
+    const arms = environments.map(environment =>
+      this.db.select('*').from(
+        this.db<DeploymentRow>(DEPLOYMENTS)
+          .where({ entity_ref: entityRef, environment })
+          .orderBy([
+            { column: 'committed_at', order: 'desc' },
+            { column: 'id', order: 'desc' },
+          ])
+          .limit(1)
+          .as('latest'),
+      ),
+    );
+    const latest = new Map<string, LatestDeployment>();
+    if (arms.length === 0) return latest;
+    const [first, ...rest] = arms;
+    const rows: DeploymentRow[] =
+      rest.length > 0 ? await first.unionAll(rest) : await first;
+    for (const row of rows) latest.set(row.environment, latestOf(row));
+    return latest;
+  }
+
   async markServing(
     entityRef: string,
     environment: string,
     version: string,
     servingAt: string,
+    known?: { latest: LatestDeployment | undefined },
   ): Promise<Deployment | undefined> {
     // No transaction: the update below is guarded by the row's id and its
     // unset serving time, so of two replicas only one records it, and a
@@ -73,34 +105,41 @@ export class DeploymentsTable {
     // were two of the four statements per environment and cycle.
     // Only the latest deployment can start serving now; older ones of the
     // same version were replaced since and keep their own record.
-    const row = await this.db<DeploymentRow>(DEPLOYMENTS)
-      .where({ entity_ref: entityRef, environment })
-      .orderBy([
-        { column: 'committed_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .first();
-    if (!row || row.version !== version || row.serving_at !== null) {
+    let latest = known?.latest;
+    if (!known) {
+      const row = await this.db<DeploymentRow>(DEPLOYMENTS)
+        .where({ entity_ref: entityRef, environment })
+        .orderBy([
+          { column: 'committed_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .first();
+      latest = row && latestOf(row);
+    }
+    if (
+      !latest ||
+      latest.deployment.version !== version ||
+      latest.deployment.servingAt !== undefined
+    ) {
       return undefined;
     }
-    const since = row.merged_at ?? row.committed_at;
     const seconds = Math.max(
       0,
-      Math.round((Date.parse(servingAt) - Date.parse(since)) / 1000),
+      Math.round((Date.parse(servingAt) - Date.parse(latest.since)) / 1000),
     );
     const updated = await this.db(DEPLOYMENTS)
-      .where({ id: row.id })
+      .where({ id: latest.id })
       .whereNull('serving_at')
       .update({ serving_at: iso(servingAt), time_to_serve_seconds: seconds });
     if (!updated) {
       // Another backend instance recorded it first: it tells the owners.
       return undefined;
     }
-    return toDeployment({
-      ...row,
-      serving_at: iso(servingAt),
-      time_to_serve_seconds: seconds,
-    });
+    return {
+      ...latest.deployment,
+      servingAt: iso(servingAt),
+      timeToServeSeconds: seconds,
+    };
   }
 
   async listHistory(options: {
@@ -142,4 +181,13 @@ export class DeploymentsTable {
       .update({ checks: JSON.stringify(checks) });
     return updated > 0;
   }
+}
+
+function latestOf(row: DeploymentRow): LatestDeployment {
+  return {
+    id: Number(row.id),
+    since: row.merged_at ?? row.committed_at,
+    hasChecks: row.checks !== null && row.checks !== undefined,
+    deployment: toDeployment(row),
+  };
 }

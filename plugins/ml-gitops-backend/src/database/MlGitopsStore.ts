@@ -60,6 +60,17 @@ export type Silence = {
 };
 
 /** The statuses of one model to store, with where each live value came from. */
+/** An environment's newest deployment, as marking it serving needs it. */
+export type LatestDeployment = {
+  /** The row, for a guarded update. */
+  id: number;
+  /** Merged (or committed) at: where its time to serve counts from. */
+  since: string;
+  /** Whether its checks are kept already. */
+  hasChecks: boolean;
+  deployment: Deployment;
+};
+
 export type StatusWrite = {
   entityRef: string;
   model: string;
@@ -183,7 +194,15 @@ export interface MlGitopsStore {
     environment: string,
     version: string,
     servingAt: string,
+    /** The environment's latest deployment, read already ({@link MlGitopsStore.latestDeployments}). */
+    known?: { latest: LatestDeployment | undefined },
   ): Promise<Deployment | undefined>;
+
+  /** The newest deployment of each of `environments` of a model (one read). */
+  latestDeployments(
+    entityRef: string,
+    environments: string[],
+  ): Promise<Map<string, LatestDeployment>>;
 
   /** History of one environment (or all), newest first. */
   listHistory(options: {

@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { setImmediate as turn } from 'node:timers/promises';
 import { WriteThroughCache } from './WriteThroughCache';
 
 /** A store of cache values in a map, counting the reads and the writes. */
@@ -113,20 +114,28 @@ describe('WriteThroughCache', () => {
     expect(reads).toHaveLength(3);
   });
 
-  it('writes what is asked for during a write together, once it ends', async () => {
+  it('writes what is asked for in one turn together, and what is asked for during a write once it ends', async () => {
     const { store, rows, writes, gate } = mapStore();
     const cache = new WriteThroughCache(store);
     let open!: () => void;
     gate.next = new Promise<void>(resolve => {
       open = resolve;
     });
-    const first = cache.set('a', 1);
+    const first = [cache.set('a', 1), cache.set('z', 0)];
+    // Nothing is written in the turn the writes are asked for.
+    expect(writes).toEqual([]);
+    await turn();
+    expect(writes).toEqual([['a', 'z']]);
     const more = [cache.set('b', 2), cache.set('c', 3), cache.set('b', 4)];
-    expect(writes).toEqual([['a']]);
+    await turn();
+    expect(writes).toEqual([['a', 'z']]);
     open();
-    await Promise.all([first, ...more]);
-    expect(writes).toEqual([['a'], ['b', 'c', 'b']]);
-    expect(Object.fromEntries(rows)).toEqual({ a: 1, b: 4, c: 3 });
+    await Promise.all([...first, ...more]);
+    expect(writes).toEqual([
+      ['a', 'z'],
+      ['b', 'c', 'b'],
+    ]);
+    expect(Object.fromEntries(rows)).toEqual({ a: 1, b: 4, c: 3, z: 0 });
     expect(await cache.get('b')).toBe(4);
     // a write asked for as the last one resolves starts a write of its own
     await cache.set('d', 5).then(() => cache.set('e', 6));
@@ -142,6 +151,7 @@ describe('WriteThroughCache', () => {
       refuse = reject;
     });
     const refused = cache.set('a', 1);
+    await turn();
     const next = cache.set('b', 2);
     refuse(new Error('database is locked'));
     await expect(refused).rejects.toThrow('database is locked');

@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ByteBoundedCache } from '@ml-gitops/plugin-ml-gitops-node';
 import { MlGitopsStore } from './MlGitopsStore';
 
@@ -129,10 +130,14 @@ export class WriteThroughCache {
   /**
    * Writes what is queued, in batches, until nothing is; says it is done
    * in the same turn as it finds nothing queued, so that a write asked for
-   * right after starts anew.
+   * right after starts anew. The first batch waits for the event loop's
+   * turn, so that what the models polled side by side ask for meanwhile
+   * shares its statement: on SQLite a write ends before the next is asked
+   * for, and a cold cycle wrote 4 rows a model one statement each.
    */
   private async writeQueued(): Promise<void> {
     try {
+      await nextTurn();
       while (this.queued.length > 0) {
         const batch = this.queued;
         this.queued = [];

@@ -710,12 +710,30 @@ describe('MlGitopsPoller', () => {
     // not once per environment.
     const listEpisodes = jest.spyOn(t.store, 'listOpenDriftEpisodes');
     const getEpisode = jest.spyOn(t.store, 'getOpenDriftEpisode');
+    // Likewise its environments' newest deployments (for their checks and
+    // time to serve): one read a model, which marking serving reuses.
+    const latest = jest.spyOn(t.store, 'latestDeployments');
+    const marked = jest.spyOn(t.store, 'markServing');
     await t.poller.pollAll();
     const asked = listEpisodes.mock.calls.map(([ref]) => ref);
     expect(asked).toContain(FRAUD);
     expect(new Set(asked).size).toBe(asked.length);
     expect(getEpisode).not.toHaveBeenCalled();
+    const latestOf = latest.mock.calls.map(([ref]) => ref);
+    expect(latestOf).toContain(FRAUD);
+    expect(new Set(latestOf).size).toBe(latestOf.length);
+    expect(marked).toHaveBeenCalled();
+    for (const call of marked.mock.calls) {
+      expect(call[4]).toEqual({ latest: expect.anything() });
+    }
+    expect(
+      (await t.store.listHistory({ entityRef: FRAUD, limit: 10 })).items.some(
+        d => d.servingAt !== undefined,
+      ),
+    ).toBe(true);
     listEpisodes.mockClear();
+    latest.mockRestore();
+    marked.mockRestore();
     const first = await t.store.getStatuses(FRAUD);
     const published = t.signals.publish.mock.calls.length;
     // both models were written together: one signal names both
@@ -727,11 +745,13 @@ describe('MlGitopsPoller', () => {
     );
     const writes = jest.spyOn(t.store, 'writeStatuses');
     const serving = jest.spyOn(t.store, 'markServing');
+    const latestSteady = jest.spyOn(t.store, 'latestDeployments');
     const episodes = jest.spyOn(t.store, 'getOpenDriftEpisode');
 
     await t.poller.pollAll();
     expect(writes).not.toHaveBeenCalled();
     expect(serving).not.toHaveBeenCalled();
+    expect(latestSteady).not.toHaveBeenCalled();
     expect(episodes).not.toHaveBeenCalled();
     expect(listEpisodes).not.toHaveBeenCalled();
     expect(t.signals.publish).toHaveBeenCalledTimes(published);

@@ -29,10 +29,10 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { AutoRollbackInput } from '../autoRollback/AutoRollback';
 import { MlGitopsConfig } from '../config';
-import { MlGitopsStore } from '../database/MlGitopsStore';
+import { LatestDeployment, MlGitopsStore } from '../database/MlGitopsStore';
 import { OwnerNotifier } from '../notifications/OwnerNotifier';
 import { ConfigRepoReader } from './ConfigRepoReader';
-import { recordDeploymentChecks } from './deploymentChecks';
+import { LatestDeployments, recordDeploymentChecks } from './deploymentChecks';
 import { DriftEpisodes } from './driftEpisodes';
 import { errorMessage } from './failures';
 import { FleetObservations, fleetKey, sourceName } from './fleetObservations';
@@ -152,6 +152,32 @@ export class ModelPoller {
     const statuses: PolledModel['statuses'] = [];
     let changed = stored.size !== config.environments.length;
     const openEpisodes = this.deps.driftEpisodes.openOf(entityRef);
+    // The registry's facts of the environments' versions are asked for
+    // side by side: each is a request or two to the registry, independent
+    // of the other reads, and a model's polling waits for the slowest only.
+    const registryStates = new Map(
+      await Promise.all(
+        config.environments.map(
+          async environment =>
+            [
+              environment,
+              await this.deps.registry.registryState(
+                entityRef,
+                annotations.registry,
+                model,
+                git.declarations.get(environment),
+                stored.get(environment)?.status?.registry ?? null,
+              ),
+            ] as const,
+        ),
+      ),
+    );
+    // The environments' newest deployments, read once when an environment
+    // first needs them (to keep checks or mark one serving) and after this
+    // poll recorded its deployments; a steady cycle needs none.
+    let latestRead: Promise<Map<string, LatestDeployment>> | undefined;
+    const latest: LatestDeployments = () =>
+      (latestRead ??= store.latestDeployments(entityRef, config.environments));
     for (const environment of config.environments) {
       const beforeEntry = stored.get(environment);
       const before = beforeEntry?.status;
@@ -163,7 +189,7 @@ export class ModelPoller {
       );
       const source = fleet.sources.get(k);
 
-      // The reads come first, in this order; resolving them is pure.
+      // The reads come first; resolving them is pure.
       const liveVersion = observation
         ? await configRepos.liveVersion(
             git.loc,
@@ -171,13 +197,7 @@ export class ModelPoller {
             observation,
           )
         : null;
-      const registry = await this.deps.registry.registryState(
-        entityRef,
-        annotations.registry,
-        model,
-        declaration,
-        before?.registry ?? null,
-      );
+      const registry = registryStates.get(environment) ?? null;
       const freeze = await configRepos.freezeState(
         entityRef,
         git,
@@ -229,6 +249,7 @@ export class ModelPoller {
         status,
         before,
         nowIso,
+        latest,
       );
       await this.deps.timeToServe.track(
         target,
@@ -236,6 +257,7 @@ export class ModelPoller {
         before,
         observation,
         nowIso,
+        latest,
       );
       await this.deps.driftEpisodes.track(
         target,

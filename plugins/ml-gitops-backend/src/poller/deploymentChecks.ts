@@ -16,8 +16,11 @@
 
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { EnvironmentStatus } from '@ml-gitops/plugin-ml-gitops-common';
-import { MlGitopsStore } from '../database/MlGitopsStore';
+import { LatestDeployment, MlGitopsStore } from '../database/MlGitopsStore';
 import { errorMessage } from './failures';
+
+/** A model's newest deployment per environment, read once per poll. */
+export type LatestDeployments = () => Promise<Map<string, LatestDeployment>>;
 
 /**
  * Keeps with a deployment what this backend read on its first poll after
@@ -32,6 +35,7 @@ export async function recordDeploymentChecks(
   status: EnvironmentStatus,
   before: EnvironmentStatus | undefined,
   nowIso: string,
+  latestDeployments?: LatestDeployments,
 ) {
   const { declared, registry, freeze } = status;
   if (
@@ -48,6 +52,18 @@ export async function recordDeploymentChecks(
         before.registry.gate !== 'unknown'));
   if (known) {
     return;
+  }
+  if (latestDeployments) {
+    // Nothing to update where the environment has no deployment yet (its
+    // history is still to be read), or its newest is this commit's and
+    // keeps its checks already. An older commit's row is left to the update.
+    const latest = (await latestDeployments()).get(status.name);
+    if (
+      !latest ||
+      (latest.deployment.commit === declared.commit && latest.hasChecks)
+    ) {
+      return;
+    }
   }
   await deps.store
     .recordDeploymentChecks(entityRef, status.name, declared.commit, {

@@ -19,6 +19,7 @@ import { EnvironmentStatus } from '@ml-gitops/plugin-ml-gitops-common';
 import { LiveObservation } from '@ml-gitops/plugin-ml-gitops-node';
 import { MlGitopsStore } from '../database/MlGitopsStore';
 import { OwnerNotifier } from '../notifications/OwnerNotifier';
+import type { LatestDeployments } from './deploymentChecks';
 
 /**
  * Whether an environment's declared version serves: in sync (which, with a
@@ -58,6 +59,7 @@ export class TimeToServe {
     before: EnvironmentStatus | undefined,
     observation: LiveObservation | undefined,
     nowIso: string,
+    latestDeployments?: LatestDeployments,
   ) {
     // What served at the same commit was marked serving then.
     const servedBefore =
@@ -79,6 +81,7 @@ export class TimeToServe {
       observation,
       nowIso,
       seenNotServing,
+      latestDeployments,
     );
   }
 
@@ -92,6 +95,7 @@ export class TimeToServe {
     observation: LiveObservation | undefined,
     nowIso: string,
     seenNotServing?: string,
+    latestDeployments?: LatestDeployments,
   ) {
     if (!status.declared || !status.live || !observation) return;
     if (!servesDeclared(status)) return;
@@ -114,6 +118,9 @@ export class TimeToServe {
       status.name,
       status.declared.version,
       servingAt,
+      latestDeployments
+        ? { latest: (await latestDeployments()).get(status.name) }
+        : undefined,
     );
     const targetSeconds = this.deps.rollbackTargetMs / 1000;
     if (

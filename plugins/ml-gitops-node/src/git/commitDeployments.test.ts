@@ -65,6 +65,32 @@ describe('CommitDeployments.versionAt', () => {
     expect(reads).toEqual(['a@1', 'b@1', 'a@2', 'a@3']);
   });
 
+  it('parses a manifest text once, whichever commits hold it', async () => {
+    const { reader } = filesReader({
+      'a@1': manifest('4'),
+      'a@2': manifest('4'),
+      'a@3': 'model_version: [',
+      'a@4': 'model_version: [',
+      'a@5': manifest('5'),
+    });
+    const commits = new CommitDeployments(reader, ['dev']);
+    const first = await commits.versionAt(loc('a'), 'model.yaml', '1');
+    const same = await commits.versionAt(loc('a'), 'model.yaml', '2');
+    // The very answer of the first: not parsed again.
+    expect(same).toBe(first);
+    expect(same.version).toBe('4');
+    // An invalid text says which commit holds it, each time.
+    expect(
+      (await commits.versionAt(loc('a'), 'model.yaml', '3')).problem,
+    ).toContain('at 3 is invalid');
+    expect(
+      (await commits.versionAt(loc('a'), 'model.yaml', '4')).problem,
+    ).toContain('at 4 is invalid');
+    expect((await commits.versionAt(loc('a'), 'model.yaml', '5')).version).toBe(
+      '5',
+    );
+  });
+
   it('asks again after a failed read', async () => {
     const { reader, reads } = filesReader({});
     const commits = new CommitDeployments(reader, ['dev']);

@@ -34,6 +34,9 @@ import type { GitHostReader } from './GitHost';
 /** How many commits' manifests `CommitDeployments.versionAt` keeps parsed. */
 const PARSED_MANIFESTS = 512;
 
+/** How many manifest texts `CommitDeployments` keeps parsed (a few KiB each). */
+const PARSED_TEXTS = 2048;
+
 /** What a commit's manifest declares; `version` is null when it is absent or invalid. */
 export type ManifestAtCommit = {
   version: string | null;
@@ -60,6 +63,14 @@ export class CommitDeployments {
    * the answer. The newest few hundred are enough for that.
    */
   private readonly parsed = new Map<string, ManifestAtCommit>();
+
+  /**
+   * The same, by the manifest's text: the branches of a model that run the
+   * same version often hold the same file (in a fleet read cold, 3,037
+   * manifests of 1,000 models were 1,363 texts), and a text parses the
+   * same whichever commit holds it.
+   */
+  private readonly parsedTexts = new Map<string, ManifestAtCommit>();
 
   /** `model_version` at a commit; null when the manifest is absent or invalid. */
   async versionAt(
@@ -91,6 +102,22 @@ export class CommitDeployments {
         problem: `${path} does not exist at ${sha.slice(0, 7)}`,
       };
     }
+    const key = `${path}\n${text}`;
+    const known = this.parsedTexts.get(key);
+    if (known) return known;
+    const read = this.parseText(text, path, sha);
+    if (read.version !== null) {
+      this.parsedTexts.delete(key);
+      this.parsedTexts.set(key, read);
+      if (this.parsedTexts.size > PARSED_TEXTS) {
+        this.parsedTexts.delete(this.parsedTexts.keys().next().value!);
+      }
+    }
+    return read;
+  }
+
+  /** Parses a manifest; an invalid one's problem names the commit. */
+  private parseText(text: string, path: string, sha: string): ManifestAtCommit {
     const parsed = parseModelManifest(text, { path });
     if (!parsed.ok) {
       const first = parsed.problems[0];
