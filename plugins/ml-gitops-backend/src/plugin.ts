@@ -194,6 +194,7 @@ export const mlGitopsPlugin = createBackendPlugin({
           auth,
           catalog,
           store,
+          cacheWrites: memory,
           git,
           history,
           sources,

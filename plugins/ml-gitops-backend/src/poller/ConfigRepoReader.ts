@@ -85,6 +85,8 @@ export class ConfigRepoReader {
     private readonly deps: {
       logger: LoggerService;
       store: MlGitopsStore;
+      /** Where the history progress is written (the store by default). */
+      cacheWrites?: { set<T>(key: string, value: T): Promise<void> };
       git: GitHostReader;
       history: ConfigRepoHistory;
       environments: string[];
@@ -281,6 +283,27 @@ export class ConfigRepoReader {
   }
 
   /**
+   * Reads, in one query per 500, what is stored of the history progress of
+   * the models not seen before: a cycle's first sight of a fleet read it
+   * one model at a time. A failed read leaves it to each model's own.
+   */
+  async prefetchHistoryProgress(entityRefs: string[]): Promise<void> {
+    const unseen = entityRefs.filter(ref => !this.historyProgress.has(ref));
+    if (unseen.length === 0) return;
+    const keys = unseen.map(historyProgressKey);
+    const stored = await this.deps.store
+      .getCacheValues<string[]>(keys)
+      .catch(() => undefined);
+    if (!stored) return;
+    unseen.forEach((ref, i) =>
+      this.historyProgress.set(
+        ref,
+        JSON.stringify(stored.get(keys[i]) ?? null),
+      ),
+    );
+  }
+
+  /**
    * Stores which environments of a model still have older history to read,
    * when that changed, for `GET /v1/history` to say so.
    */
@@ -296,7 +319,9 @@ export class ConfigRepoReader {
       this.historyProgress.set(entityRef, JSON.stringify(stored ?? null));
     }
     if (this.historyProgress.get(entityRef) === value) return;
-    await store.setCacheValue(cacheKey, environments);
+    await (this.deps.cacheWrites
+      ? this.deps.cacheWrites.set(cacheKey, environments)
+      : store.setCacheValue(cacheKey, environments));
     this.historyProgress.set(entityRef, value);
   }
 

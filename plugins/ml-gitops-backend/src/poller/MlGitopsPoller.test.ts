@@ -714,7 +714,20 @@ describe('MlGitopsPoller', () => {
     // time to serve): one read a model, which marking serving reuses.
     const latest = jest.spyOn(t.store, 'latestDeployments');
     const marked = jest.spyOn(t.store, 'markServing');
+    // And what is stored of the models' history progress: one read for the
+    // fleet, none a model.
+    const oneValue = jest.spyOn(t.store, 'getCacheValue');
+    const manyValues = jest.spyOn(t.store, 'getCacheValues');
     await t.poller.pollAll();
+    const progressKey = (key: string) => key.startsWith('history:');
+    expect(oneValue.mock.calls.map(([key]) => key).filter(progressKey)).toEqual(
+      [],
+    );
+    expect(
+      manyValues.mock.calls.filter(([keys]) => keys.some(progressKey)),
+    ).toHaveLength(1);
+    oneValue.mockRestore();
+    manyValues.mockRestore();
     const asked = listEpisodes.mock.calls.map(([ref]) => ref);
     expect(asked).toContain(FRAUD);
     expect(new Set(asked).size).toBe(asked.length);

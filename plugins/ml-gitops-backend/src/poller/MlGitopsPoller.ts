@@ -140,10 +140,15 @@ export class MlGitopsPoller {
   }): Promise<void> {
     const started = Date.now();
     const [{ entities, branchHeads }, fleet, snapshot] = await Promise.all([
-      this.entities.all().then(list => ({
-        entities: list,
-        branchHeads: this.configRepos.prefetchBranchHeads(list),
-      })),
+      this.entities.all().then(async list => {
+        await this.configRepos.prefetchHistoryProgress(
+          list.map(e => stringifyEntityRef(e)),
+        );
+        return {
+          entities: list,
+          branchHeads: this.configRepos.prefetchBranchHeads(list),
+        };
+      }),
       this.fleet.scheduled(),
       this.snapshot.sync(),
     ]);

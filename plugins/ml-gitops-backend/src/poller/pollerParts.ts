@@ -52,6 +52,12 @@ export type MlGitopsPollerDeps = {
   auth: AuthService;
   catalog: CatalogService;
   store: MlGitopsStore;
+  /**
+   * Where cache rows the poller writes go: the backend's write-through
+   * cache, which writes those asked for in one turn in one statement; the
+   * store itself by default.
+   */
+  cacheWrites?: { set<T>(key: string, value: T): Promise<void> };
   git: GitHostReader;
   history: ConfigRepoHistory;
   sources: DeploymentSource[];
@@ -116,6 +122,7 @@ export function wirePoller(deps: MlGitopsPollerDeps): PollerParts {
   const configRepos = new ConfigRepoReader({
     logger,
     store,
+    cacheWrites: deps.cacheWrites,
     git: deps.git,
     history: deps.history,
     environments: config.environments,
