@@ -72,7 +72,20 @@ async function apiServer(quietMs = 0) {
   const server = http.createServer((req, res) => {
     seen.push({ url: req.url!, authorization: req.headers.authorization });
     if (!new URL(req.url!, 'http://x').searchParams.has('watch')) {
-      res.writeHead(404).end();
+      // A list of 200 objects: well over the compression middleware's
+      // threshold (1 KiB), so a client that accepts gzip gets it gzipped.
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          kind: 'InferenceServiceList',
+          apiVersion: 'serving.kserve.io/v1beta1',
+          metadata: { resourceVersion: '1020' },
+          items: Array.from({ length: 200 }, (_, i) => ({
+            ...EVENT.object,
+            metadata: { ...EVENT.object.metadata, name: `model-${i}` },
+          })),
+        }),
+      );
       return;
     }
     res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -92,6 +105,9 @@ async function apiServer(quietMs = 0) {
     },
   };
 }
+
+/** How the proxy's answers went out (a gzipped one says gzip). */
+const proxiedAnswers: Array<{ path: string; contentEncoding: unknown }> = [];
 
 /** The Kubernetes plugin's cluster list and proxy, for one cluster at `url`. */
 function kubernetesProxy(url: string) {
@@ -115,6 +131,12 @@ function kubernetesProxy(url: string) {
             });
           });
           router.use('/proxy', (req, res) => {
+            res.on('finish', () =>
+              proxiedAnswers.push({
+                path: req.url,
+                contentEncoding: res.getHeader('content-encoding'),
+              }),
+            );
             if (req.header('backstage-kubernetes-cluster') !== 'local') {
               res.status(404).json({ error: { message: 'no such cluster' } });
               return;
@@ -222,6 +244,49 @@ describe('KubernetesClusters: a watch through the Kubernetes plugin’s proxy', 
       expect(await Promise.race([gzipped, waited])).toBe('held');
     } finally {
       controller.abort();
+      await stop();
+      await cluster.close();
+    }
+  });
+
+  it('lists uncompressed through the proxy: no gzip made and unmade in the backend', async () => {
+    const cluster = await apiServer();
+    const { client, auth, discovery, stop } = await proxied(cluster);
+    try {
+      proxiedAnswers.length = 0;
+      const items = await client.list(
+        'serving.kserve.io',
+        'v1beta1',
+        'inferenceservices',
+        'ml-gitops/model',
+      );
+      expect(items).toHaveLength(200);
+      expect(proxiedAnswers).toEqual([
+        {
+          path: expect.stringMatching(/^\/apis\/serving\.kserve\.io\//),
+          contentEncoding: undefined,
+        },
+      ]);
+      // The control: fetch's default asks for gzip, and gets it.
+      proxiedAnswers.length = 0;
+      const { token } = await auth.getPluginRequestToken({
+        onBehalfOf: await auth.getOwnServiceCredentials(),
+        targetPluginId: 'kubernetes',
+      });
+      const answer = await fetch(
+        `${await discovery.getBaseUrl(
+          'kubernetes',
+        )}/proxy/apis/serving.kserve.io/v1beta1/inferenceservices`,
+        {
+          headers: {
+            authorization: `Bearer ${token}`,
+            'backstage-kubernetes-cluster': 'local',
+          },
+        },
+      );
+      expect((await answer.json()).items).toHaveLength(200);
+      expect(proxiedAnswers.map(a => a.contentEncoding)).toEqual(['gzip']);
+    } finally {
       await stop();
       await cluster.close();
     }

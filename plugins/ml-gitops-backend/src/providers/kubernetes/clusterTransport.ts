@@ -71,6 +71,12 @@ export class ClusterTransport {
         signal: deadline?.signal ?? AbortSignal.timeout(this.timeoutMs),
         headers: {
           Accept: 'application/json',
+          // Through the Kubernetes plugin's proxy, uncompressed: Backstage's
+          // root router gzips every answer the client accepts gzip for (fetch
+          // does by default), so a list was compressed by the backend's
+          // proxy route and decompressed here, most often in one process
+          // (0.45 s of a cold cycle's CPU at 10,000 model-environments).
+          ...(route.proxied ? { 'Accept-Encoding': 'identity' } : {}),
           ...(await route.headers()),
           ...(init.headers as Record<string, string> | undefined),
         },
