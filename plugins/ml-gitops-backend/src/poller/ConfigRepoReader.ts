@@ -42,6 +42,8 @@ import { PollHealth } from './PollHealth';
  * that wrote its freeze; the oldest commit read stands in beyond it.
  */
 const FREEZE_HISTORY = 50;
+/** Config repo URLs whose location is kept (more than a fleet has). */
+const MAX_LOCATED = 50_000;
 
 /** What one read of a model's config repo found. */
 export type ConfigRepoRead = {
@@ -80,6 +82,23 @@ export class ConfigRepoReader {
    * no branch head from the Git host.
    */
   private readonly lastHeads = new Map<string, Record<string, string>>();
+  /**
+   * Where each config repo URL points: the Git host's `locate` parses the
+   * URL and checks it against the integrations, the same answer every
+   * cycle for every model (a fleet's first lines of each cycle). A URL it
+   * refused is asked again.
+   */
+  private readonly located = new Map<string, ConfigRepoLocation>();
+
+  private locate(configRepo: string): ConfigRepoLocation {
+    let loc = this.located.get(configRepo);
+    if (!loc) {
+      loc = this.deps.git.locate(configRepo);
+      if (this.located.size >= MAX_LOCATED) this.located.clear();
+      this.located.set(configRepo, loc);
+    }
+    return loc;
+  }
 
   constructor(
     private readonly deps: {
@@ -113,7 +132,7 @@ export class ConfigRepoReader {
     for (const entity of entities) {
       try {
         const annotations = getMlGitopsAnnotations(entity);
-        const loc = this.deps.git.locate(annotations.configRepo!);
+        const loc = this.locate(annotations.configRepo!);
         locs.push(loc);
         const known = paths.get(loc.url) ?? new Set();
         known.add(annotations.manifestPath);
@@ -175,7 +194,7 @@ export class ConfigRepoReader {
   knownBranchHeads(configRepo: string): BranchHeadsPrefetch {
     const known = new Map<string, Promise<Record<string, string>>>();
     try {
-      const url = this.deps.git.locate(configRepo).url;
+      const url = this.locate(configRepo).url;
       const heads = this.lastHeads.get(url);
       if (heads) known.set(url, Promise.resolve(heads));
     } catch {
@@ -221,7 +240,7 @@ export class ConfigRepoReader {
           `The entity's annotations are not usable: ${problems.join('; ')}`,
         );
       }
-      loc = git.locate(configRepo);
+      loc = this.locate(configRepo);
       // Read for the whole fleet in a few GraphQL queries when the host
       // allows; else (and when polled alone) one conditional REST request.
       const heads =

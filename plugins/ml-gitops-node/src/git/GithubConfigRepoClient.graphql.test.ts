@@ -19,7 +19,10 @@ import {
   registerMswTestHooks,
 } from '@backstage/backend-test-utils';
 import { NotFoundError } from '@backstage/errors';
-import { ScmIntegrations } from '@backstage/integration';
+import {
+  DefaultGithubCredentialsProvider,
+  ScmIntegrations,
+} from '@backstage/integration';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
@@ -255,6 +258,29 @@ describe('GithubConfigRepoClient.prefetchBranchHeads', () => {
     await expect(prefetch.get(onCom[1].url)).resolves.toEqual({ dev: sha(4) });
     expect(seenCom.map(q => q.authorization)).toEqual(['Bearer ghp_token']);
     expect(seenGhe.map(q => q.authorization)).toEqual(['Bearer ghe_token']);
+  });
+
+  it('asks the integration for credentials once an owner, not once a repo', async () => {
+    const c = client();
+    const acme = locs(c, 120);
+    const other = locs(c, 3, 'globex');
+    server.use(...graphqlHost(fleet([...acme, ...other])));
+    const asked = jest.spyOn(
+      DefaultGithubCredentialsProvider.prototype,
+      'getCredentials',
+    );
+    try {
+      const prefetch = c.prefetchBranchHeads([...acme, ...other], ['dev']);
+      await expect(prefetch.get(acme[119].url)).resolves.toEqual({
+        dev: expect.any(String),
+      });
+      await expect(prefetch.get(other[2].url)).resolves.toEqual({
+        dev: expect.any(String),
+      });
+      expect(asked).toHaveBeenCalledTimes(2);
+    } finally {
+      asked.mockRestore();
+    }
   });
 
   it('falls back to REST (undefined) where the host has no GraphQL API, and does not ask it again', async () => {

@@ -30,6 +30,8 @@ export const GRAPHQL_BATCH = 100;
 const GRAPHQL_CONCURRENCY = 2;
 /** How long a host that answered 404 on its GraphQL endpoint is not asked again. */
 const NO_GRAPHQL_RETRY_MS = 60 * 60 * 1000;
+/** How long grouping a fleet's repos may hold the event loop at a time. */
+const SLICE_MS = 10;
 
 /**
  * The GraphQL side of {@link GithubConfigRepoClient}: the hosts that cannot
@@ -78,18 +80,35 @@ export class GithubGraphql {
         locs: ConfigRepoLocation[];
       }
     >();
+    // The integration's credentials are the same for every repo of an
+    // owner (a token, or the App installation of that owner): asked once
+    // an owner here, where a fleet asked once a repo (parsing each URL).
+    const byOwner = new Map<
+      string,
+      Promise<{ headers?: Record<string, string> }>
+    >();
+    let sliceStart = performance.now();
     for (const loc of locs) {
+      // A fleet's thousands of repos: let the event loop turn now and then.
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await new Promise(resolve => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
       const endpoint = graphqlEndpoint(loc.apiBaseUrl);
       const blocked = this.noGraphql.get(endpoint);
       if (blocked && blocked > Date.now()) {
         rest(loc);
         continue;
       }
+      const ownerKey = `${loc.host}/${loc.owner.toLowerCase()}`;
+      let asked = byOwner.get(ownerKey);
+      if (!asked) {
+        asked = this.credentials.getCredentials({ url: loc.url });
+        byOwner.set(ownerKey, asked);
+      }
       let headers: Record<string, string> = {};
       try {
-        ({ headers = {} } = await this.credentials.getCredentials({
-          url: loc.url,
-        }));
+        ({ headers = {} } = await asked);
       } catch (error) {
         failed(loc, error as Error);
         continue;
