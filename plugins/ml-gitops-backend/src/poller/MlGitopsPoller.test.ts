@@ -31,6 +31,7 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-node/testUtils';
 import { ArgoCdSource } from '../providers/argocd/ArgoCdSource';
 import { MlflowRegistry } from '../providers/registry/MlflowRegistry';
+import { ModelPoller } from './ModelPoller';
 import {
   argoCdApplication,
   argoCdListAnswer,
@@ -691,6 +692,58 @@ describe('MlGitopsPoller', () => {
       s => s.status.name === 'dev',
     )!.status;
     expect(dev.declared?.version).toBe('12');
+  });
+
+  it("reads the models' config repos and registry facts while the fleet's lists are read", async () => {
+    const t = await setup();
+    // Argo CD answers its list only once the registry was asked (or after
+    // 3 s): a cycle that waited for the list before reading any model
+    // would keep it waiting.
+    let registryAsked!: () => void;
+    const asked = new Promise<void>(resolve => {
+      registryAsked = resolve;
+    });
+    let askedFirst: boolean | undefined;
+    server.use(
+      http.get(`${MLFLOW}/api/2.0/mlflow/model-versions/get`, () => {
+        registryAsked();
+        return undefined;
+      }),
+      http.get(`${ARGOCD}/api/v1/applications`, async () => {
+        let timer: NodeJS.Timeout | undefined;
+        askedFirst = await Promise.race([
+          asked.then(() => true),
+          new Promise<boolean>(resolve => {
+            timer = setTimeout(resolve, 3_000, false);
+          }),
+        ]);
+        clearTimeout(timer);
+        return undefined;
+      }),
+    );
+    await t.poller.pollAll();
+    expect(askedFirst).toBe(true);
+    // And the statuses are resolved against that list all the same.
+    const prod = (await t.store.getStatuses(FRAUD)).find(
+      s => s.status.name === 'production',
+    )!.status;
+    expect(prod.live?.version).toBe('12');
+    expect(prod.drift.state).toBe('drifted');
+  });
+
+  it('reads a model again when a poll resolved it after it was read', async () => {
+    const t = await setup();
+    await t.poller.pollAll();
+    // The cycle's two passes, by hand: a model read, then a push resolves it.
+    const models = (t.poller as unknown as { models: ModelPoller }).models;
+    const entity = modelEntity('fraud-detector', 'group:default/fraud-ml');
+    const read = await models.prepare(entity, new Map());
+    expect(models.preparedBefore(read)).toBe(false);
+    await t.poller.pollEntityRef(FRAUD);
+    expect(models.preparedBefore(read)).toBe(true);
+    expect(models.preparedBefore(await models.prepare(entity, new Map()))).toBe(
+      false,
+    );
   });
 
   it('reads a pushed repo alone with a REST request, not a fleet query', async () => {

@@ -29,7 +29,7 @@ import { FleetReader } from './FleetReader';
 import { ModelEntities } from './modelEntities';
 import { ModelIndex } from './modelIndex';
 import { ModelLocks } from './modelLocks';
-import { ModelPoller } from './ModelPoller';
+import { ModelPoller, PreparedModel } from './ModelPoller';
 import { MlGitopsPollerDeps, wirePoller } from './pollerParts';
 import { PollHealth } from './PollHealth';
 import { RefreshFolding } from './refreshFolding';
@@ -139,7 +139,11 @@ export class MlGitopsPoller {
     clusters: string[];
   }): Promise<void> {
     const started = Date.now();
-    const [{ entities, branchHeads }, fleet, snapshot] = await Promise.all([
+    // The fleet's lists (Argo CD, Flux, the clusters) are read while each
+    // model's config repo and registry facts are: resolving waits for them.
+    const fleetRead = this.fleet.scheduled();
+    fleetRead.catch(() => undefined);
+    const [{ entities, branchHeads }, snapshot] = await Promise.all([
       this.entities.all().then(async list => {
         await this.configRepos.prefetchHistoryProgress(
           list.map(e => stringifyEntityRef(e)),
@@ -149,7 +153,6 @@ export class MlGitopsPoller {
           branchHeads: this.configRepos.prefetchBranchHeads(list),
         };
       }),
-      this.fleet.scheduled(),
       this.snapshot.sync(),
     ]);
     const perCycle = this.deps.config.historyRequestsPerCycle;
@@ -161,36 +164,73 @@ export class MlGitopsPoller {
       this.deps.config.historyFirstReadRequestsPerCycle,
     );
     this.firstReads.startCycle();
+    const options = {
+      branchHeads,
+      historyBudget: this.historyBudget,
+      firstReads: this.firstReads,
+    };
+    const failed = (entityRef: string, error: unknown) => {
+      cycle.failedModels.push(entityRef);
+      this.deps.logger.error(
+        `Polling ${entityRef} failed: ${errorMessage(error)}`,
+      );
+    };
+    // A model the watches are resolving now is read and resolved after
+    // them, from what they stored.
+    const locked = async <T>(entityRef: string, fn: () => Promise<T>) => {
+      const release = await this.locks.lock(entityRef);
+      try {
+        return await fn();
+      } finally {
+        release();
+      }
+    };
+    const prepared = new Map<string, PreparedModel>();
+    await mapWithConcurrency(
+      entities,
+      this.deps.config.concurrency,
+      async entity => {
+        const entityRef = stringifyEntityRef(entity);
+        try {
+          prepared.set(
+            entityRef,
+            await locked(entityRef, () =>
+              this.models.prepare(
+                entity,
+                snapshot.get(entityRef) ?? new Map(),
+                options,
+              ),
+            ),
+          );
+        } catch (error) {
+          failed(entityRef, error);
+        }
+      },
+    );
+    const fleet = await fleetRead;
     const writer = this.snapshot.batchWriter();
     await mapWithConcurrency(
       entities,
       this.deps.config.concurrency,
       async entity => {
         const entityRef = stringifyEntityRef(entity);
-        // A model the watches are resolving now is polled after them, from
-        // what they stored.
-        const release = await this.locks.lock(entityRef);
+        const read = prepared.get(entityRef);
+        if (!read) return;
+        prepared.delete(entityRef);
         try {
-          const polled = await this.models.poll(
-            entity,
-            fleet,
-            snapshot.get(entityRef) ?? new Map(),
-            {
-              branchHeads,
-              historyBudget: this.historyBudget,
-              firstReads: this.firstReads,
-            },
-          );
+          const polled = await locked(entityRef, async () => {
+            const stored = snapshot.get(entityRef) ?? new Map();
+            // Resolved by a push or a watch since it was read: read again.
+            const current = this.models.preparedBefore(read)
+              ? await this.models.prepare(entity, stored, options)
+              : read;
+            return this.models.resolve(current, fleet, stored, options);
+          });
           if (polled.changed) {
             await writer.add(polled);
           }
         } catch (error) {
-          cycle.failedModels.push(entityRef);
-          this.deps.logger.error(
-            `Polling ${entityRef} failed: ${errorMessage(error)}`,
-          );
-        } finally {
-          release();
+          failed(entityRef, error);
         }
       },
     );
@@ -203,6 +243,7 @@ export class MlGitopsPoller {
     // Models that left the catalog are forgotten; their history stays.
     const known = new Set(entities.map(e => stringifyEntityRef(e)));
     await this.snapshot.forgetAllBut(snapshot, known);
+    this.models.forgetAllBut(known);
     this.deps.logger.debug(
       `Polled ${entities.length} models in ${
         Date.now() - started

@@ -19,6 +19,7 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   argoCdSyncState,
   getMlGitopsAnnotations,
+  RegistryState,
   SourceSyncState,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import {
@@ -31,7 +32,7 @@ import { AutoRollbackInput } from '../autoRollback/AutoRollback';
 import { MlGitopsConfig } from '../config';
 import { LatestDeployment, MlGitopsStore } from '../database/MlGitopsStore';
 import { OwnerNotifier } from '../notifications/OwnerNotifier';
-import { ConfigRepoReader } from './ConfigRepoReader';
+import { ConfigRepoRead, ConfigRepoReader } from './ConfigRepoReader';
 import { LatestDeployments, recordDeploymentChecks } from './deploymentChecks';
 import { DriftEpisodes } from './driftEpisodes';
 import { errorMessage } from './failures';
@@ -59,6 +60,33 @@ export function syncStateOf(
     ? source.syncState(observation)
     : argoCdSyncState(observation.syncStatus);
 }
+
+/** How a model is polled (see {@link ModelPoller.poll}). */
+export type ModelPollOptions = {
+  refreshOperators?: boolean;
+  branchHeads?: BranchHeadsPrefetch;
+  /** Scheduled cycles only: older history is read within it. */
+  historyBudget?: HistoryBudget;
+  /** Scheduled cycles only: first reads of branches are read within it. */
+  firstReads?: HistoryBudget;
+  /**
+   * Only the operators' state changed (a watch): the branch heads last
+   * read stand, so Git is read only for a revision not read before.
+   */
+  gitUnchanged?: boolean;
+};
+
+/** What {@link ModelPoller.prepare} read of a model. */
+export type PreparedModel = {
+  entity: Entity;
+  entityRef: string;
+  annotations: ReturnType<typeof getMlGitopsAnnotations>;
+  model: string;
+  git: ConfigRepoRead;
+  registryStates: Map<string, RegistryState | null>;
+  /** Polls of the model resolved when it was read. */
+  generation: number;
+};
 
 /**
  * Polls one model: reads its config repo, resolves each environment's
@@ -93,27 +121,51 @@ export class ModelPoller {
     entity: Entity,
     fleet: FleetObservations,
     stored: Map<string, SnapshotEntry>,
-    options: {
-      refreshOperators?: boolean;
-      branchHeads?: BranchHeadsPrefetch;
-      /** Scheduled cycles only: older history is read within it. */
-      historyBudget?: HistoryBudget;
-      /** Scheduled cycles only: first reads of branches are read within it. */
-      firstReads?: HistoryBudget;
-      /**
-       * Only the operators' state changed (a watch): the branch heads last
-       * read stand, so Git is read only for a revision not read before.
-       */
-      gitUnchanged?: boolean;
-    } = {},
+    options: ModelPollOptions = {},
   ): Promise<PolledModel> {
-    const { store, config, configRepos, notifier, logger } = this.deps;
+    return this.resolve(
+      await this.prepare(entity, stored, options),
+      fleet,
+      stored,
+      options,
+    );
+  }
+
+  /**
+   * How many polls of a model have resolved: a model prepared before
+   * another poll resolved it is prepared again (see {@link preparedBefore}).
+   */
+  private readonly resolved = new Map<string, number>();
+
+  /** Whether `prepared` was read before a later poll of its model resolved. */
+  preparedBefore(prepared: PreparedModel): boolean {
+    return (this.resolved.get(prepared.entityRef) ?? 0) !== prepared.generation;
+  }
+
+  /** Forgets the poll counts of models no longer in the catalog. */
+  forgetAllBut(known: Set<string>) {
+    for (const ref of this.resolved.keys()) {
+      if (!known.has(ref)) this.resolved.delete(ref);
+    }
+  }
+
+  /**
+   * The reads of a model that need no operator state: its config repo
+   * (declarations, new deployments, recorded here) and the registry's
+   * facts of the declared versions. A scheduled cycle runs them while the
+   * fleet's lists are still read.
+   */
+  async prepare(
+    entity: Entity,
+    stored: Map<string, SnapshotEntry>,
+    options: ModelPollOptions = {},
+  ): Promise<PreparedModel> {
+    const { store, config, configRepos, notifier } = this.deps;
     const entityRef = stringifyEntityRef(entity);
+    const generation = this.resolved.get(entityRef) ?? 0;
     const target = { entityRef, entity };
     const annotations = getMlGitopsAnnotations(entity);
     const model = annotations.model!;
-    const now = this.deps.now();
-    const nowIso = now.toISOString();
 
     const git = await configRepos.readDeclarations(
       entityRef,
@@ -149,9 +201,6 @@ export class ModelPoller {
       }
     }
 
-    const statuses: PolledModel['statuses'] = [];
-    let changed = stored.size !== config.environments.length;
-    const openEpisodes = this.deps.driftEpisodes.openOf(entityRef);
     // The registry's facts of the environments' versions are asked for
     // side by side: each is a request or two to the registry, independent
     // of the other reads, and a model's polling waits for the slowest only.
@@ -172,6 +221,37 @@ export class ModelPoller {
         ),
       ),
     );
+    return {
+      entity,
+      entityRef,
+      annotations,
+      model,
+      git,
+      registryStates,
+      generation,
+    };
+  }
+
+  /**
+   * Resolves each environment of a prepared model against the fleet's
+   * operator state and records what follows from it.
+   */
+  async resolve(
+    prepared: PreparedModel,
+    fleet: FleetObservations,
+    stored: Map<string, SnapshotEntry>,
+    options: ModelPollOptions = {},
+  ): Promise<PolledModel> {
+    const { store, config, configRepos, notifier, logger } = this.deps;
+    const { entity, entityRef, annotations, model, git, registryStates } =
+      prepared;
+    const target = { entityRef, entity };
+    const now = this.deps.now();
+    const nowIso = now.toISOString();
+    this.resolved.set(entityRef, (this.resolved.get(entityRef) ?? 0) + 1);
+    const statuses: PolledModel['statuses'] = [];
+    let changed = stored.size !== config.environments.length;
+    const openEpisodes = this.deps.driftEpisodes.openOf(entityRef);
     // The environments' newest deployments, read once when an environment
     // first needs them (to keep checks or mark one serving) and after this
     // poll recorded its deployments; a steady cycle needs none.
