@@ -41,10 +41,21 @@ export class Turns {
     return this.now() - this.started >= this.sliceMs;
   }
 
-  /** Lets pending I/O, timers and requests run, then starts a new slice. */
-  async turn(): Promise<void> {
-    await nextTurn();
-    this.started = this.now();
+  /** The turn the callers of {@link turn} wait for, while one is pending. */
+  private pending?: Promise<void>;
+
+  /**
+   * Lets pending I/O, timers and requests run, then starts a new slice.
+   * Callers that run side by side (a pool of workers) wait for the same
+   * turn and share the slice after it: each turning on its own got a
+   * slice each in one turn of the loop, eight workers 80 ms.
+   */
+  turn(): Promise<void> {
+    this.pending ??= nextTurn().then(() => {
+      this.pending = undefined;
+      this.started = this.now();
+    });
+    return this.pending;
   }
 }
 
