@@ -18,7 +18,6 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
-  activeFreeze,
   Deployment,
   EnvironmentFreeze,
   getMlGitopsAnnotations,
@@ -34,14 +33,10 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { historyProgressKey, MlGitopsStore } from '../database/MlGitopsStore';
 import { errorMessage, Failure, SourceFailures } from './failures';
+import { freezeState } from './freezeState';
 import { withReadAhead } from './readAhead';
 import { PollHealth } from './PollHealth';
 
-/**
- * How far back the first-parent history of a branch is read for the commit
- * that wrote its freeze; the oldest commit read stands in beyond it.
- */
-const FREEZE_HISTORY = 50;
 /** Config repo URLs whose location is kept (more than a fleet has). */
 const MAX_LOCATED = 50_000;
 
@@ -344,16 +339,8 @@ export class ConfigRepoReader {
     this.historyProgress.set(entityRef, value);
   }
 
-  /**
-   * The freeze that holds now at the head of an environment's branch, with
-   * the commit that wrote it: going back from the head along the first
-   * parents, the oldest commit whose manifest has this same freeze (reason
-   * and until), at most {@link FREEZE_HISTORY} commits back. That history is
-   * read only when the freeze differs from the stored one; otherwise the
-   * stored commit, author and time stay. While Git cannot be read, the last
-   * known freeze stays as long as it holds.
-   */
-  async freezeState(
+  /** The freeze that holds now at the head of an environment's branch (see {@link freezeState}). */
+  freezeState(
     entityRef: string,
     read: { loc?: ConfigRepoLocation; failure?: Failure },
     manifestPath: string,
@@ -361,65 +348,15 @@ export class ConfigRepoReader {
     before: EnvironmentFreeze | undefined,
     now: Date,
   ): Promise<EnvironmentFreeze | undefined> {
-    if (!declaration) {
-      const holds =
-        before &&
-        (before.until === undefined ||
-          Date.parse(before.until) > now.getTime());
-      return read.failure && holds ? before : undefined;
-    }
-    const freeze =
-      declaration.manifest && activeFreeze(declaration.manifest, now);
-    if (!freeze) {
-      return undefined;
-    }
-    const own: EnvironmentFreeze = {
-      reason: freeze.reason,
-      ...(freeze.until !== undefined ? { until: freeze.until } : {}),
-    };
-    if (
-      before?.commit &&
-      before.reason === freeze.reason &&
-      before.until === freeze.until
-    ) {
-      return before;
-    }
-    if (!read.loc) {
-      return own;
-    }
-    const loc = read.loc;
-    const { git, history } = this.deps;
-    try {
-      let commit = await git.getCommit(loc, declaration.head);
-      for (let n = 0; n < FREEZE_HISTORY && commit.parents[0]; n++) {
-        const parent = await history.versionAt(
-          loc,
-          manifestPath,
-          commit.parents[0],
-        );
-        const earlier = parent.manifest?.freeze;
-        if (
-          earlier?.reason !== freeze.reason ||
-          earlier?.until !== freeze.until
-        ) {
-          break;
-        }
-        commit = await git.getCommit(loc, commit.parents[0]);
-      }
-      return {
-        ...own,
-        setBy: commit.author,
-        setAt: commit.committedAt,
-        commit: commit.sha,
-      };
-    } catch (error) {
-      this.deps.logger.warn(
-        `Reading who froze ${
-          declaration.environment
-        } of ${entityRef} failed: ${errorMessage(error)}`,
-      );
-      return own;
-    }
+    return freezeState(
+      this.deps,
+      entityRef,
+      read,
+      manifestPath,
+      declaration,
+      before,
+      now,
+    );
   }
 
   /**
