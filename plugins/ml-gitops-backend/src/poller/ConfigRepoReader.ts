@@ -33,7 +33,7 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { historyProgressKey, MlGitopsStore } from '../database/MlGitopsStore';
 import { errorMessage, Failure, SourceFailures } from './failures';
-import { freezeState } from './freezeState';
+import { FreezeRequest, freezeState } from './freezeState';
 import { withReadAhead } from './readAhead';
 import { PollHealth } from './PollHealth';
 
@@ -340,23 +340,8 @@ export class ConfigRepoReader {
   }
 
   /** The freeze that holds now at the head of an environment's branch (see {@link freezeState}). */
-  freezeState(
-    entityRef: string,
-    read: { loc?: ConfigRepoLocation; failure?: Failure },
-    manifestPath: string,
-    declaration: EnvironmentDeclaration | undefined,
-    before: EnvironmentFreeze | undefined,
-    now: Date,
-  ): Promise<EnvironmentFreeze | undefined> {
-    return freezeState(
-      this.deps,
-      entityRef,
-      read,
-      manifestPath,
-      declaration,
-      before,
-      now,
-    );
+  freezeState(request: FreezeRequest): Promise<EnvironmentFreeze | undefined> {
+    return freezeState(this.deps, request);
   }
 
   /**

@@ -278,14 +278,14 @@ export class ModelPoller {
           )
         : null;
       const registry = registryStates.get(environment) ?? null;
-      const freeze = await configRepos.freezeState(
+      const freeze = await configRepos.freezeState({
         entityRef,
-        git,
-        annotations.manifestPath,
+        read: git,
+        manifestPath: annotations.manifestPath,
         declaration,
-        before?.freeze,
+        before: before?.freeze,
         now,
-      );
+      });
       const { status, observedFrom } = resolveEnvironmentStatus({
         environment,
         now,

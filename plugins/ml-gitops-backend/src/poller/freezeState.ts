@@ -33,6 +33,18 @@ import { errorMessage, Failure } from './failures';
  */
 const FREEZE_HISTORY = 50;
 
+/** Which environment's freeze {@link freezeState} is asked for. */
+export type FreezeRequest = {
+  entityRef: string;
+  /** The config repo read of the poll (its location, and whether it failed). */
+  read: { loc?: ConfigRepoLocation; failure?: Failure };
+  manifestPath: string;
+  declaration: EnvironmentDeclaration | undefined;
+  /** The freeze stored before. */
+  before: EnvironmentFreeze | undefined;
+  now: Date;
+};
+
 /**
  * The freeze that holds now at the head of an environment's branch, with
  * the commit that wrote it: going back from the head along the first
@@ -48,13 +60,9 @@ export async function freezeState(
     history: ConfigRepoHistory;
     logger: LoggerService;
   },
-  entityRef: string,
-  read: { loc?: ConfigRepoLocation; failure?: Failure },
-  manifestPath: string,
-  declaration: EnvironmentDeclaration | undefined,
-  before: EnvironmentFreeze | undefined,
-  now: Date,
+  request: FreezeRequest,
 ): Promise<EnvironmentFreeze | undefined> {
+  const { entityRef, read, manifestPath, declaration, before, now } = request;
   if (!declaration) {
     const holds =
       before &&
