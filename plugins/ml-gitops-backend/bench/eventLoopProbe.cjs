@@ -24,7 +24,9 @@
  * answers over HTTP on the Unix socket named by ML_GITOPS_BENCH_PROBE:
  *
  *   GET  /        → { pid, eventLoop: { p50Ms, p99Ms, maxMs, meanMs },
- *                     gc: { count, maxMs, totalMs, over100Ms }, rssBytes }
+ *                     gc: { count, maxMs, totalMs, over100Ms }, rssBytes,
+ *                     memoryMaxBytes: { heapUsed, heapTotal, external,
+ *                     arrayBuffers } (the most of each since the reset) }
  *   POST /reset   → clears both (the start of a measurement window)
  *
  * Without ML_GITOPS_BENCH_PROBE it does nothing. Plain JavaScript, so the
@@ -57,6 +59,19 @@ if (socketPath) {
   observer.observe({ entryTypes: ['gc'] });
 
   const ms = nanoseconds => nanoseconds / 1e6;
+
+  // The most of each part of the process's memory since the last reset,
+  // sampled every 500 ms: whether RSS is the V8 heap in use, the heap V8
+  // keeps after collecting, or memory outside it (buffers, native).
+  const memoryParts = ['heapUsed', 'heapTotal', 'external', 'arrayBuffers'];
+  const memory = {};
+  const sampleMemory = () => {
+    const now = process.memoryUsage();
+    for (const part of memoryParts) {
+      memory[part] = Math.max(memory[part] ?? 0, now[part]);
+    }
+  };
+  setInterval(sampleMemory, 500).unref();
 
   // Where each stall over 50 ms was, on the monotonic clock in µs (the
   // clock of a CPU profile's timestamps): a 5 ms timer that fired late.
@@ -94,6 +109,8 @@ if (socketPath) {
     if (req.method === 'POST' && req.url === '/reset') {
       histogram.reset();
       stalls.length = 0;
+      for (const part of memoryParts) delete memory[part];
+      sampleMemory();
       Object.assign(gc, { count: 0, maxMs: 0, totalMs: 0, over100Ms: 0 });
       res.writeHead(204).end();
       return;
@@ -124,6 +141,7 @@ if (socketPath) {
         },
         gc: { ...gc },
         rssBytes: process.memoryUsage.rss(),
+        memoryMaxBytes: (sampleMemory(), { ...memory }),
         stalls,
       };
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -98,7 +98,7 @@ import {
   WORK,
 } from './page/options';
 import { startDatabase } from './page/database';
-import { printWindow, summarize } from './page/report';
+import { describeMemory, printWindow, summarize } from './page/report';
 import { freePort } from './ports';
 import { describeUpstream } from './page/upstream';
 
@@ -245,6 +245,7 @@ async function main() {
         cold.probe.gc.maxMs,
       )} ms`,
     );
+    log(`  memory: ${describeMemory(cold.probe)}`);
     log(`  upstream: ${describeUpstream(cold.upstream)}`);
 
     // Steady cycles without page views: the cycle alone.
@@ -292,6 +293,7 @@ async function main() {
           w.probe.eventLoop.maxMs,
         )} ms, GC longest ${round(w.probe.gc.maxMs)} ms`,
       );
+      log(`    memory: ${describeMemory(w.probe)}`);
       log(`    upstream: ${describeUpstream(w.upstream)}`);
     }
 

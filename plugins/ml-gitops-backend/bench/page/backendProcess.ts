@@ -134,6 +134,13 @@ export type ProbeReading = {
   eventLoop: { p50Ms: number; p99Ms: number; maxMs: number; meanMs: number };
   gc: { count: number; maxMs: number; totalMs: number; over100Ms: number };
   rssBytes: number;
+  /** The most of each part of `process.memoryUsage()` since the last reset. */
+  memoryMaxBytes: {
+    heapUsed: number;
+    heapTotal: number;
+    external: number;
+    arrayBuffers: number;
+  };
   /** Stalls over 50 ms since the last reset, monotonic µs. */
   stalls: { fromUs: number; toUs: number }[];
 };

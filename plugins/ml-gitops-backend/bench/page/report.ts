@@ -26,9 +26,25 @@ import {
   TARGETS,
   thousands,
 } from './options';
+import type { ProbeReading } from './backendProcess';
 import { percentile, Window } from './load';
 import { loadAverage } from './machine';
 import { describeUpstream } from './upstream';
+
+/**
+ * The most of each part of the backend's memory in a window: the V8 heap
+ * in use, the heap V8 holds, and what lies outside it.
+ */
+export function describeMemory(probe: ProbeReading): string {
+  const mb = (bytes: number | undefined) =>
+    bytes === undefined ? 'n/a' : thousands(bytes / 1024 / 1024);
+  const m = probe.memoryMaxBytes ?? {};
+  return `heap used max ${mb(m.heapUsed)} MB of heap max ${mb(
+    m.heapTotal,
+  )} MB; outside the heap max ${mb(m.external)} MB (array buffers ${mb(
+    m.arrayBuffers,
+  )} MB)`;
+}
 
 export function printWindow(w: Window) {
   const r = w.requests;
@@ -62,6 +78,7 @@ export function printWindow(w: Window) {
       w.rssMaxMb,
     )} MB`,
   );
+  log(`    memory: ${describeMemory(w.probe)}`);
   log(
     `    event-loop delay p99 ${round(w.probe.eventLoop.p99Ms)} ms, max ${round(
       w.probe.eventLoop.maxMs,
