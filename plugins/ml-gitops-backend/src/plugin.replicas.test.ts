@@ -69,6 +69,10 @@ const config = {
       scope: 'local',
     },
     argocd: { instances: [{ name: 'main', url: ARGOCD, token: 'argo-token' }] },
+    // Polling alone: a replica that holds the watches but not the poll
+    // reads the fleet once before watching (by design; see
+    // plugin.replicas.watch.test.ts), a list these counts would race with.
+    watch: { enabled: false },
   },
 };
 
