@@ -536,6 +536,30 @@ describe('MlGitopsPoller', () => {
     expect(await events()).toEqual(first);
   });
 
+  it("keeps the checks and marks serving when the read of a model's newest deployments fails", async () => {
+    const t = await setup();
+    const latest = jest
+      .spyOn(t.store, 'latestDeployments')
+      .mockRejectedValue(new Error('connection reset'));
+    await t.poller.pollAll();
+    expect(latest).toHaveBeenCalled();
+    const events = await t.store.listDeploymentEvents({
+      from: '2000-01-01T00:00:00.000Z',
+      to: '2100-01-01T00:00:00.000Z',
+      entityRef: FRAUD,
+      limit: 100,
+    });
+    const dev = events.find(e => e.event.commit === t.c2)?.event;
+    expect(dev?.checks?.registry?.gate).toBe('passed');
+    expect(dev?.servingAt).toEqual(expect.any(String));
+    const statuses = await t.store.getStatuses(FRAUD);
+    expect(statuses.map(s => s.status.name).sort()).toEqual([
+      'dev',
+      'production',
+      'staging',
+    ]);
+  });
+
   it('costs one batched GraphQL query for the branch heads of unchanged config repos', async () => {
     const t = await setup();
     await t.poller.pollAll();

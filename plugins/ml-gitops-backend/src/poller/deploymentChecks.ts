@@ -57,10 +57,17 @@ export async function recordDeploymentChecks(
     // Nothing to update where the environment has no deployment yet (its
     // history is still to be read), or its newest is this commit's and
     // keeps its checks already. An older commit's row is left to the update.
-    const latest = (await latestDeployments()).get(status.name);
+    // The read only saves an update: when it fails, the update (guarded by
+    // the store) decides, and the poll goes on.
+    const newest = await latestDeployments().then(
+      rows => ({ known: true as const, latest: rows.get(status.name) }),
+      () => ({ known: false as const }),
+    );
     if (
-      !latest ||
-      (latest.deployment.commit === declared.commit && latest.hasChecks)
+      newest.known &&
+      (!newest.latest ||
+        (newest.latest.deployment.commit === declared.commit &&
+          newest.latest.hasChecks))
     ) {
       return;
     }

@@ -113,14 +113,18 @@ export class TimeToServe {
       Date.parse(at) <= Date.parse(nowIso)
         ? at
         : nowIso;
+    // The poll's read of the newest deployments saves the store its own;
+    // when that read failed, the store reads again.
+    const known = await latestDeployments?.().then(
+      rows => ({ latest: rows.get(status.name) }),
+      () => undefined,
+    );
     const served = await this.deps.store.markServing(
       target.entityRef,
       status.name,
       status.declared.version,
       servingAt,
-      latestDeployments
-        ? { latest: (await latestDeployments()).get(status.name) }
-        : undefined,
+      known,
     );
     const targetSeconds = this.deps.rollbackTargetMs / 1000;
     if (
