@@ -23,6 +23,7 @@
  * backend's alone.
  *
  *   yarn bench:backend [--models 3334] [--requests 1000] [--steady-cycles 3]
+ *                      [--heap-profile FILE]
  *                      [--database sqlite|postgres] [--no-fail]
  *
  * PostgreSQL: --database postgres reads the server from
@@ -92,6 +93,12 @@ const NO_FAIL = flag('--no-fail');
 const PROFILE = option('--profile', '');
 /** Writes a V8 CPU profile of the cold cycle to this file. */
 const PROFILE_COLD = option('--profile-cold', '');
+/**
+ * Writes a V8 sampling heap profile of the last steady-state cycle to this
+ * file: every allocation sampled, collected since or not, so it shows what a
+ * cycle allocates (the garbage between collections), not what it keeps.
+ */
+const HEAP_PROFILE = option('--heap-profile', '');
 if (!Number.isInteger(MODELS) || MODELS < 1) {
   throw new Error(`--models must be a whole number, got ${MODELS}`);
 }
@@ -325,11 +332,20 @@ async function main() {
     // are read again at the rate a running backend sees.
     registryNow += CYCLE_INTERVAL_MS;
     const profiling = PROFILE && n === STEADY_CYCLES - 1;
+    const heapProfiling = HEAP_PROFILE && n === STEADY_CYCLES - 1;
     const session = new Session();
+    if (profiling || heapProfiling) session.connect();
     if (profiling) {
-      session.connect();
       await session.post('Profiler.enable');
       await session.post('Profiler.start');
+    }
+    if (heapProfiling) {
+      await session.post('HeapProfiler.enable');
+      await session.post('HeapProfiler.startSampling', {
+        samplingInterval: 32 * 1024,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
     }
     steady.push(
       await runCycle(
@@ -341,9 +357,16 @@ async function main() {
     if (profiling) {
       const { profile } = await session.post('Profiler.stop');
       fs.writeFileSync(PROFILE, JSON.stringify(profile));
-      session.disconnect();
       console.log(`  CPU profile of this cycle written to ${PROFILE}`);
     }
+    if (heapProfiling) {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      fs.writeFileSync(HEAP_PROFILE, JSON.stringify(profile));
+      console.log(
+        `  Sampling heap profile of this cycle written to ${HEAP_PROFILE}`,
+      );
+    }
+    if (profiling || heapProfiling) session.disconnect();
   }
 
   console.log(

@@ -61,7 +61,20 @@ export class ListJsonParser {
   private readonly items: unknown[] = [];
   private steps = 0;
 
-  constructor(private readonly turns = new Turns()) {}
+  private readonly itemValue: (text: string) => unknown;
+
+  /**
+   * `options.item` gives the value of an item cut out from its text
+   * (`JSON.parse` by default), for a reader that knows an item it read
+   * before by its text; it throws as `JSON.parse` does for text that is
+   * not JSON. Items of a text the scan does not cut up are `JSON.parse`d.
+   */
+  constructor(
+    private readonly turns = new Turns(),
+    options: { item?: (text: string) => unknown } = {},
+  ) {
+    this.itemValue = options.item ?? (text => JSON.parse(text));
+  }
 
   /** Whether `end` gave the items cut out one by one (not `JSON.parse` of the whole). */
   get cut(): boolean {
@@ -201,7 +214,7 @@ export class ListJsonParser {
             const text = this.item.join('');
             this.item = undefined;
             try {
-              this.items.push(JSON.parse(text));
+              this.items.push(this.itemValue(text));
             } catch {
               return false;
             }

@@ -22,6 +22,7 @@ import {
 import {
   EnvironmentDeclaration,
   ModelRegistry,
+  RegistryVersionFacts,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { SourceFailures } from './failures';
 import { PollHealth } from './PollHealth';
@@ -37,6 +38,17 @@ export class RegistryReader {
       now: () => Date;
     },
   ) {}
+
+  /**
+   * The state last made of a registry's facts, by the facts (a registry
+   * answers a version from its cache with the same facts until it reads
+   * them again) and the thresholds it was judged by: a steady cycle
+   * judges no gate again.
+   */
+  private readonly judged = new WeakMap<
+    RegistryVersionFacts,
+    { thresholds: unknown; state: RegistryState }
+  >();
 
   async registryState(
     entityRef: string,
@@ -70,6 +82,9 @@ export class RegistryReader {
           facts.observedAt ?? this.deps.now().toISOString(),
         );
       }
+      const gated = declaration.manifest?.gates?.metrics;
+      const judged = this.judged.get(facts);
+      if (judged && judged.thresholds === gated) return judged.state;
       // A version the registry lacks has no metrics: any gate fails. A
       // version it has not finished registering (or failed to register)
       // cannot serve, so its gate never passes whatever its run's metrics.
@@ -81,8 +96,7 @@ export class RegistryReader {
               declaration.manifest?.gates?.metrics,
               facts.exists ? facts.metrics : {},
             ).outcome;
-      const gated = declaration.manifest?.gates?.metrics;
-      return {
+      const state: RegistryState = {
         version: declaration.version,
         exists: facts.exists,
         ...(facts.exists && facts.status !== undefined
@@ -99,6 +113,8 @@ export class RegistryReader {
           ? { registeredAt: facts.createdAt }
           : {}),
       };
+      this.judged.set(facts, { thresholds: gated, state });
+      return state;
     } catch (error) {
       const failure = failures.fail(failureName, error);
       health.failed(

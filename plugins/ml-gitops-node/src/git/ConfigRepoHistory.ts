@@ -243,7 +243,9 @@ export class ConfigRepoHistory {
     const unread = [...(declaration.unread ?? [{ from: declaration.head }])];
     let declaring = declaration.declaring;
     let guessed = declaration.declaringGuessed;
+    let walkedAny = false;
     while (budget && unread.length > 0 && !backfillFailure) {
+      walkedAny = true;
       const walked = await this.walk(loc, path, environment, unread[0], {
         commits: Number.POSITIVE_INFINITY,
         budget,
@@ -262,8 +264,12 @@ export class ConfigRepoHistory {
       }
       unread.shift();
     }
+    // Compared as text only when the history was walked: most reads walk
+    // none (read to the end, or no budget), every model every cycle.
     if (
-      JSON.stringify(unread) !== JSON.stringify(declaration.unread) ||
+      declaration.unread === undefined ||
+      (walkedAny &&
+        JSON.stringify(unread) !== JSON.stringify(declaration.unread)) ||
       declaring !== declaration.declaring
     ) {
       const { declaringGuessed: _wasGuessed, ...rest } = declaration;

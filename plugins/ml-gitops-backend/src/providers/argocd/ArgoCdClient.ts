@@ -111,12 +111,13 @@ export class ArgoCdClient {
   /**
    * The JSON body of a successful answer; a clear error when it is not
    * JSON. A `list` answer (the application list, one answer however many
-   * Applications) is parsed an item at a time, in turns.
+   * Applications) is parsed an item at a time, in turns; `item` gives an
+   * item's value from its text (see `ListJsonParser`).
    */
   async json(
     path: string,
     response: Response,
-    options: { list?: boolean } = {},
+    options: { list?: boolean; item?: (text: string) => unknown } = {},
   ): Promise<unknown> {
     const brokeOff = (error: unknown) =>
       new ServiceUnavailableError(
@@ -136,7 +137,7 @@ export class ArgoCdClient {
       // Decoded and parsed as it arrives: the list of every Application is
       // tens of megabytes, whose read, decoding and parse in one piece held
       // the event loop for 0.2-0.5 s.
-      const parser = new ListJsonParser();
+      const parser = new ListJsonParser(undefined, { item: options.item });
       try {
         return await readListBody(response.body, parser);
       } catch (error) {

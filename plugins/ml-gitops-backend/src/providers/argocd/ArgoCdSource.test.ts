@@ -27,7 +27,7 @@ import {
   argoCdListAnswer,
   argoCdVersionHandler,
 } from '../../__testUtils__/argoCd';
-import { LIST_FIELDS } from './applications';
+import { application, LIST_FIELDS } from './applications';
 import { parseArgoCdVersion } from './ArgoCdClient';
 import type { FetchFn } from './ArgoCdClient';
 import { ArgoCdSource } from './ArgoCdSource';
@@ -713,6 +713,67 @@ describe('ArgoCdSource', () => {
         /^Argo CD "main" sent an application that cannot be read \(items\[0\]\.metadata\.name: .+\); ignored$/,
       ),
     );
+  });
+
+  it('reads again only the applications whose listed text changed since the last list', async () => {
+    const logger = mockServices.logger.mock();
+    const app = (name: string, health: string) => ({
+      metadata: {
+        name,
+        namespace: 'argocd',
+        labels: { 'ml-gitops/model': name, 'ml-gitops/environment': 'dev' },
+      },
+      spec: { project: 'ml' },
+      status: {
+        sync: { status: 'Synced', revision: C_OLD },
+        health: { status: health },
+      },
+    });
+    let items: unknown[] = [
+      app('churn-dev', 'Healthy'),
+      app('fraud-dev', 'Healthy'),
+      { metadata: { labels: { 'ml-gitops/model': 'broken' } } },
+    ];
+    server.use(
+      http.get(`${URL_}/api/v1/applications`, () =>
+        HttpResponse.json({ items }),
+      ),
+    );
+    const source = ArgoCdSource.fromConfig(
+      { name: 'main', url: URL_, token: 't' },
+      { logger },
+    );
+    const parse = jest.spyOn(application, 'safeParse');
+    try {
+      const first = await source.listObservations();
+      expect(parse).toHaveBeenCalledTimes(3);
+      expect(logger.warn).toHaveBeenCalledTimes(1);
+
+      items = [
+        app('churn-dev', 'Healthy'),
+        app('fraud-dev', 'Degraded'),
+        items[2],
+      ];
+      parse.mockClear();
+      const second = await source.listObservations();
+      // The changed application and the unreadable one (warned again).
+      expect(parse).toHaveBeenCalledTimes(2);
+      expect(logger.warn).toHaveBeenCalledTimes(2);
+      expect(second.map(o => [o.application, o.healthStatus])).toEqual([
+        ['churn-dev', 'Healthy'],
+        ['fraud-dev', 'Degraded'],
+      ]);
+      expect(second[0]).toBe(first[0]);
+
+      // Back to the first text: it was forgotten with the list that dropped it.
+      items = [app('churn-dev', 'Healthy'), app('fraud-dev', 'Healthy')];
+      parse.mockClear();
+      const third = await source.listObservations();
+      expect(parse).toHaveBeenCalledTimes(1);
+      expect(third).toEqual(first);
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('names the instance when the login answers with something else than a token', async () => {

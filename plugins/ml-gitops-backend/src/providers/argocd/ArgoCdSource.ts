@@ -55,6 +55,28 @@ const WATCH_IDLE_MS = 60_000;
 /** How long a refresh request may block before the poll moves on. */
 const REFRESH_WAIT_MS = 3_000;
 
+/** An Application's text in a list, parsed, not yet read. */
+class ListedText {
+  constructor(readonly text: string, readonly value: unknown) {}
+}
+
+/** What an Application of a list was read to (see `ArgoCdSource.listed`). */
+class ListedApplication {
+  readonly name: string;
+  readonly location: { namespace?: string; project?: string };
+  constructor(
+    readonly text: string | undefined,
+    app: Application,
+    readonly observation: LiveObservation | undefined,
+  ) {
+    this.name = app.metadata.name;
+    this.location = {
+      namespace: app.metadata.namespace ?? undefined,
+      project: app.spec?.project ?? undefined,
+    };
+  }
+}
+
 /**
  * One Argo CD instance: one list call per poll cycle for every Application
  * labelled `ml-gitops/model`, authenticated with a token or with a session
@@ -71,6 +93,13 @@ export class ArgoCdSource implements DeploymentSource {
     string,
     { namespace?: string; project?: string }
   >();
+  /**
+   * What each Application of the last list was read to, by its text: the
+   * list's fields leave out what moves on every reconcile, so a steady
+   * list repeats the last one's text and an unchanged Application is not
+   * parsed and checked again. Only the last list's are kept.
+   */
+  private listed = new Map<string, ListedApplication>();
 
   static fromConfig(
     config: ArgoCdInstanceConfig,
@@ -191,8 +220,12 @@ export class ArgoCdSource implements DeploymentSource {
       this.client.request(path),
       this.client.checkVersion(),
     ]);
+    const known = this.listed;
     const list = applicationList.safeParse(
-      await this.client.json(path, response, { list: true }),
+      await this.client.json(path, response, {
+        list: true,
+        item: text => known.get(text) ?? new ListedText(text, JSON.parse(text)),
+      }),
     );
     if (!list.success) {
       const issue = list.error.issues[0];
@@ -205,15 +238,34 @@ export class ArgoCdSource implements DeploymentSource {
       );
     }
     const observations: LiveObservation[] = [];
-    const listed = new Set<string>();
+    const names = new Set<string>();
+    const listed = new Map<string, ListedApplication>();
     // In turns: requests about an Application keep finding it meanwhile.
     await forEachInTurns(list.data.items ?? [], (item, index) => {
-      const { app, observation } = this.observe(item, `items[${index}]`);
-      if (app) listed.add(app.metadata.name);
-      if (observation) observations.push(observation);
+      let read: ListedApplication | undefined;
+      if (item instanceof ListedApplication) {
+        read = item;
+      } else {
+        // New or changed since the last list (or a list whose text was not
+        // cut into items: then nothing is kept by text).
+        const text = item instanceof ListedText ? item : undefined;
+        const { app, observation } = this.observe(
+          text ? text.value : item,
+          `items[${index}]`,
+        );
+        if (app) {
+          read = new ListedApplication(text?.text, app, observation);
+        }
+      }
+      if (!read) return;
+      if (read.text !== undefined) listed.set(read.text, read);
+      names.add(read.name);
+      this.located.set(read.name, read.location);
+      if (read.observation) observations.push(read.observation);
     });
+    this.listed = listed;
     for (const name of this.located.keys()) {
-      if (!listed.has(name)) this.located.delete(name);
+      if (!names.has(name)) this.located.delete(name);
     }
     return observations;
   }

@@ -29,6 +29,7 @@ import { KubeObject } from '../kubernetes/KubernetesClusters';
 import {
   failingPredictorCondition,
   readInferenceService,
+  showsCanary,
 } from '../kubernetes/inferenceServiceReading';
 import { array, record, text, timestamp } from '../kubernetes/json';
 
@@ -169,16 +170,12 @@ export function inferenceServiceCanary(
   cluster: string,
   observedAt: string,
 ): Candidate | undefined {
+  if (!showsCanary(item)) return undefined;
   const id = identity(item);
   if (!id) return undefined;
   const reading = readInferenceService(item);
-  if (reading.rawDeployment) return undefined;
   const { canaryTrafficPercent } = reading;
   const traffic = reading.predictor.traffic;
-  const split = traffic.filter(t => t.percent > 0).length > 1;
-  if (canaryTrafficPercent === undefined && !split) {
-    return undefined;
-  }
   const notReady = failingPredictorCondition(reading);
   const latestReady = reading.predictor.latestReadyRevision;
   const latestCreated = reading.predictor.latestCreatedRevision;

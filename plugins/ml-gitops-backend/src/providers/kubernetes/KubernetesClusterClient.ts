@@ -34,6 +34,7 @@ export type KubeObject = {
     namespace?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
+    resourceVersion?: string;
   };
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;

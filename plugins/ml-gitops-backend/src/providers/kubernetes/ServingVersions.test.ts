@@ -459,6 +459,39 @@ describe('ServingVersions', () => {
     });
   });
 
+  it('judges an InferenceService again only when its resource version changed', async () => {
+    const at = (item: ReturnType<typeof inferenceService>, rv: string) => ({
+      ...item,
+      metadata: { ...item.metadata, resourceVersion: rv },
+    });
+    const fraud = inferenceService({
+      name: 'fraud-detector',
+      environment: 'dev',
+    });
+    const staging = ServingVersions.key('recsys-ranker', 'staging');
+    const dev = ServingVersions.key('fraud-detector', 'dev');
+    const versions = reader();
+    serve([at(inferenceService({ version: '6' }), '10'), at(fraud, '11')]);
+    const first = await versions.read();
+    expect(first.serving.get(staging)?.state).toBe('serving');
+
+    // The staging object was written (its new revision crash-loops): a new
+    // resource version; the dev object is listed as it was.
+    serve([at(crashLooping, '12'), at(fraud, '11')]);
+    const second = await versions.read();
+    expect(second.serving.get(staging)).toMatchObject({
+      state: 'failed',
+      failure: { reason: 'ModelLoadFailed' },
+    });
+    expect(second.serving.get(dev)).toBe(first.serving.get(dev));
+
+    // Without a resource version, always judged.
+    serve([crashLooping, fraud]);
+    const third = await versions.read();
+    expect(third.serving.get(dev)).not.toBe(first.serving.get(dev));
+    expect(third.serving.get(dev)).toEqual(first.serving.get(dev));
+  });
+
   it('shows the one that does not serve when two objects carry a model and environment', async () => {
     serve([inferenceService({ version: '6' }), crashLooping]);
     const { serving } = await reader().read();

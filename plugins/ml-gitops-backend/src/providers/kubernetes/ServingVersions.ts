@@ -47,6 +47,18 @@ const RANK: Record<ServingState, number> = {
  * discovery answer is cached.
  */
 export class ServingVersions {
+  /**
+   * The serving status each InferenceService of a cluster's last list was
+   * judged to, with its resource version: Kubernetes changes an object's
+   * `metadata.resourceVersion` on every write to it ("API concepts",
+   * Resource versions), so an object listed at the same version is not
+   * judged again. Only the last list's objects are kept.
+   */
+  private readonly judged = new Map<
+    string,
+    Map<string, { resourceVersion: string; status: ServingStatus }>
+  >();
+
   constructor(private readonly clients: KubernetesClusterClient[]) {}
 
   /**
@@ -73,16 +85,38 @@ export class ServingVersions {
             'inferenceservices',
             SERVING_SELECTOR,
           );
-          inferenceServices.set(client.cluster.name, items);
+          const cluster = client.cluster.name;
+          inferenceServices.set(cluster, items);
+          const known = this.judged.get(cluster);
+          const judged = new Map<
+            string,
+            { resourceVersion: string; status: ServingStatus }
+          >();
+          const statusOf = (item: KubeObject) => {
+            const { namespace, name, resourceVersion } = item.metadata ?? {};
+            if (typeof resourceVersion !== 'string' || !resourceVersion) {
+              return servingStatus(item, cluster);
+            }
+            const id = `${namespace ?? ''}/${name}`;
+            const before = known?.get(id);
+            const status =
+              before?.resourceVersion === resourceVersion
+                ? before.status
+                : servingStatus(item, cluster);
+            judged.set(id, { resourceVersion, status });
+            return status;
+          };
           // one item at a time, in turns: thousands of statuses to judge
           await forEachInTurns(items, item =>
             ServingVersions.summarize(
               [item],
-              client.cluster.name,
+              cluster,
               versions,
               serving,
+              statusOf,
             ),
           );
+          this.judged.set(cluster, judged);
         } catch (error) {
           failures.push({
             cluster: client.cluster.name,
@@ -105,12 +139,14 @@ export class ServingVersions {
     cluster: string,
     versions: Map<string, string>,
     serving: Map<string, ServingStatus>,
+    statusOf: (item: KubeObject) => ServingStatus = item =>
+      servingStatus(item, cluster),
   ): void {
     for (const item of items) {
       const labelled = ServingVersions.labelled(item);
       if (!labelled) continue;
       const k = labelled.key;
-      const status = servingStatus(item, cluster);
+      const status = statusOf(item);
       const known = serving.get(k);
       if (!known || ServingVersions.lessServing(status, known)) {
         versions.set(k, labelled.version);

@@ -128,6 +128,26 @@ function specStorageUri(
 const CONDITION_STATUSES = new Set(['True', 'False', 'Unknown']);
 
 /**
+ * Whether an InferenceService shows a canary, from the few fields that say
+ * so (what {@link readInferenceService} reads them to): a
+ * `canaryTrafficPercent`, or traffic split between revisions; never in
+ * RawDeployment mode, where KServe ignores `canaryTrafficPercent`. Most
+ * objects have none, and a full reading of each every cycle was the
+ * canary reader's main cost.
+ */
+export function showsCanary(item: KubeObject): boolean {
+  if (isRawDeployment(item)) return false;
+  const predictorSpec = record(record(item.spec).predictor);
+  if (percent(predictorSpec.canaryTrafficPercent) !== undefined) return true;
+  const predictor = record(record(record(item.status).components).predictor);
+  let shares = 0;
+  for (const target of array(predictor.traffic)) {
+    if ((percent(record(target).percent) ?? 0) > 0) shares++;
+  }
+  return shares > 1;
+}
+
+/**
  * Readings of the listed objects: the serving status and the canary reader
  * both read each InferenceService of a cycle; a new list gives new objects.
  */

@@ -21,6 +21,8 @@
  * InferenceService in Serverless mode with Knative traffic targets). Tests only.
  */
 
+import { createHash } from 'node:crypto';
+
 export const KUBE = 'https://prod-eu.example.com';
 
 export function analysisRun(options: {
@@ -174,6 +176,12 @@ export function inferenceService(options: {
   modelStatus?: Record<string, unknown> | null;
   /** No status at all: the controller has not reconciled the object yet. */
   noStatus?: boolean;
+  /**
+   * Default: one derived from the other options, so that a different object
+   * has a different version and the same object the same, as the API
+   * server keeps it (every write changes `metadata.resourceVersion`).
+   */
+  resourceVersion?: string;
 }) {
   const name = options.name ?? 'recsys-ranker';
   const environment = options.environment ?? 'staging';
@@ -185,7 +193,17 @@ export function inferenceService(options: {
       name,
       namespace: ns,
       uid: `uid-${name}-${environment}`,
-      resourceVersion: '51234',
+      resourceVersion:
+        options.resourceVersion ??
+        String(
+          parseInt(
+            createHash('sha256')
+              .update(JSON.stringify(options))
+              .digest('hex')
+              .slice(0, 12),
+            16,
+          ),
+        ),
       generation: 5,
       creationTimestamp: '2026-10-01T08:00:00Z',
       labels: {
