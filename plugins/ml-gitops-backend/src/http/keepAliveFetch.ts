@@ -35,17 +35,62 @@ export function keepAliveAgent(connect?: Agent.Options['connect']): Dispatcher {
 }
 
 /**
+ * What undici's fetch gives as the cause when the connection closed before
+ * any answer came: most often a kept-alive connection that the server
+ * closed just as the request went out (its keep-alive timer ran first; a
+ * server whose event loop was busy runs its timers before it reads the
+ * request). `mlflow server` runs gunicorn, whose `keepalive` is 2 s by
+ * default (docs.gunicorn.org, Settings).
+ * Through a dispatcher of the `undici` package, Node's own fetch gives the
+ * cause as a plain error named in its message (`SocketError: other side
+ * closed`), without the code.
+ */
+const CLOSED_BEFORE_ANSWER =
+  /\b(UND_ERR_SOCKET|UND_ERR_CLOSED|ECONNRESET|EPIPE)\b|^SocketError: other side closed/;
+
+/** Whether a failed request is sent once more: a GET or HEAD whose connection closed before answering. */
+function sendAgain(
+  input: Parameters<typeof fetch>[0],
+  init: RequestInit | undefined,
+  error: unknown,
+): boolean {
+  const method = (
+    init?.method ?? (input instanceof Request ? input.method : 'GET')
+  ).toUpperCase();
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  if (init?.signal?.aborted) return false;
+  const cause = (error as Error)?.cause as
+    | { code?: unknown; message?: unknown }
+    | undefined;
+  return [cause?.code, cause?.message].some(
+    said => typeof said === 'string' && CLOSED_BEFORE_ANSWER.test(said),
+  );
+}
+
+/**
  * A `fetch` that sends through its own keep-alive connection pool. It calls
  * the global `fetch` at request time, so request interceptors installed on
  * it (msw in the tests) still see every request; request timeouts are the
- * caller's `signal`, as with plain `fetch`.
+ * caller's `signal`, as with plain `fetch`. A GET or HEAD whose connection
+ * closed before any answer is sent once more, as browsers do for a reused
+ * connection: it changes nothing on the server, and the race of a
+ * keep-alive connection closing as a request goes out is otherwise a
+ * failed poll of that model.
  */
 export function keepAliveFetch(
   dispatcher: Dispatcher = keepAliveAgent(),
 ): typeof fetch {
-  return ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+  const send = (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
     globalThis.fetch(input, {
       ...init,
       dispatcher,
-    } as RequestInit)) as typeof fetch;
+    } as RequestInit);
+  return (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    try {
+      return await send(input, init);
+    } catch (error) {
+      if (!sendAgain(input, init, error)) throw error;
+      return send(input, init);
+    }
+  }) as typeof fetch;
 }

@@ -44,10 +44,17 @@ export async function fetchWithTimeout(
         }s; check the server is up and reachable from here`,
       );
     }
+    // fetch says only "fetch failed"; its cause says why (refused, reset,
+    // a name that does not resolve).
+    const cause = (error as Error)?.cause as { message?: unknown } | undefined;
+    const why =
+      typeof cause?.message === 'string' && cause.message
+        ? `: ${cause.message}`
+        : '';
     throw new ServiceUnavailableError(
       `${where} is unreachable (${
         (error as Error)?.message ?? String(error)
-      }); check the URL and the network`,
+      }${why}); check the URL and the network`,
     );
   }
 }
