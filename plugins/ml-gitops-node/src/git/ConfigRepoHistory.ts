@@ -19,7 +19,6 @@ import { Deployment, ModelManifest } from '@ml-gitops/plugin-ml-gitops-common';
 import { CommitDeployments } from './commitDeployments';
 import type { CommitInfo, ConfigRepoLocation } from './configRepoTypes';
 import type { CommitAndFileAt, GitHostReader } from './GitHost';
-import { countRequests } from './githubRestReads';
 import {
   DeclarationMemory,
   DeclaringCommit,
@@ -112,21 +111,19 @@ export class ConfigRepoHistory {
         return { deployments, commits, left: { ...gap, from: sha } };
       }
       const at: string = sha;
+      // The requests of this commit, counted on a copy of the location
+      // that every read for it is given (not those of other work).
       const meter = { requests: 0 };
+      const metered: ConfigRepoLocation = { ...loc, meter };
       limit.budget?.reserve(MAX_REQUESTS_PER_COMMIT);
       try {
-        const { commit, deployment } = await countRequests(meter, async () => {
-          const c = await this.client.getCommit(loc, at);
-          return {
-            commit: c,
-            deployment: await this.commits.deploymentOf(
-              loc,
-              path,
-              environment,
-              c,
-            ),
-          };
-        });
+        const commit = await this.client.getCommit(metered, at);
+        const deployment = await this.commits.deploymentOf(
+          metered,
+          path,
+          environment,
+          commit,
+        );
         commits.push(commit);
         if (deployment) deployments.push(deployment);
         sha = commit.parents[0];

@@ -23,7 +23,16 @@ export type ConfigRepoLocation = {
   owner: string;
   repo: string;
   apiBaseUrl: string;
+  /**
+   * Counts the requests sent to the host for work on this location, retries
+   * included. Set on a copy of the location for one piece of work, so that
+   * work running at the same time on the same repo is not counted.
+   */
+  meter?: RequestMeter;
 };
+
+/** Counts the requests sent on behalf of one piece of work (see {@link ConfigRepoLocation.meter}). @public */
+export type RequestMeter = { requests: number };
 
 /** @public */
 export type CommitInfo = {

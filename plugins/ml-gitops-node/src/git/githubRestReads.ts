@@ -15,7 +15,6 @@
  */
 
 // The REST GETs of a config repo on GitHub: request counting, JSON checks, the errors that name the repo, and paging.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { GithubCredentialsProvider } from '@backstage/integration';
 import { NotFoundError, ServiceUnavailableError } from '@backstage/errors';
 import type { ConfigRepoLocation } from './configRepoTypes';
@@ -28,32 +27,9 @@ import {
 } from './githubTransport';
 import { rateLimitedUntil } from './rateLimits';
 
-/** Counts the requests sent on behalf of one piece of work (see {@link countRequests}). @public */
-export type RequestMeter = { requests: number };
-
-const requestMeters = new AsyncLocalStorage<RequestMeter>();
-
-/** The meter of the work running now (see {@link countRequests}), if any. */
-export function currentRequestMeter(): RequestMeter | undefined {
-  return requestMeters.getStore();
-}
-
-/**
- * Runs `work`, adding to `meter` every request the config-repo client sends
- * for it (retries included), and only those: work running at the same time
- * for other models is not counted.
- * @public
- */
-export function countRequests<T>(
-  meter: RequestMeter,
-  work: () => Promise<T>,
-): Promise<T> {
-  return requestMeters.run(meter, work);
-}
-
 /**
  * The REST GETs that the parts of {@link GithubConfigRepoClient} share:
- * each counted for {@link countRequests}, failures turned into errors that
+ * each counted by the location's meter, failures turned into errors that
  * name the repo and what to fix.
  */
 export class GithubRestReads {
@@ -64,7 +40,7 @@ export class GithubRestReads {
 
   /**
    * One GET of the REST API of `loc`'s repo (`path` below
-   * `/repos/{owner}/{repo}`), counted by {@link countRequests}; the body of
+   * `/repos/{owner}/{repo}`), counted by `loc.meter`; the body of
    * a successful answer is left unread.
    */
   async request(
@@ -75,9 +51,7 @@ export class GithubRestReads {
     const { headers: authHeaders } = await this.credentials.getCredentials({
       url: loc.url,
     });
-    // Taken here: the meter of the work that asks, not of whoever runs
-    // the retry plugin's queue.
-    const meter = requestMeters.getStore();
+    const meter = loc.meter;
     try {
       return await this.transport.send({
         method: 'GET',

@@ -17,8 +17,6 @@
 export { ComposedGitHostReader } from './ComposedGitHostReader';
 export type { GitHostReads } from './ComposedGitHostReader';
 export { GithubConfigRepoClient } from './GithubConfigRepoClient';
-export { countRequests } from './githubRestReads';
-export type { RequestMeter } from './githubRestReads';
 export { graphqlEndpoint } from './githubGraphql';
 export { approversOf } from './pullRequestReads';
 export type { PullReview } from './pullRequestReads';
@@ -29,6 +27,7 @@ export type {
   CommitInfo,
   ConfigRepoLocation,
   PullRequestFacts,
+  RequestMeter,
   ValidatorCache,
 } from './configRepoTypes';
 export { ConfigRepoHistory } from './ConfigRepoHistory';

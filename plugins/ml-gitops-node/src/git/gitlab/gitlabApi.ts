@@ -75,6 +75,7 @@ export class GitlabApi {
         url: `${loc.apiBaseUrl}${path}`,
         headers,
         body,
+        meter: loc.meter,
       });
     } catch (error) {
       throw this.unanswered(loc, error);

@@ -21,12 +21,12 @@ import {
   networkMessage,
   type FetchFn,
 } from '../githubTransport';
-import { currentRequestMeter } from '../githubRestReads';
 import {
   RateLimitAnswer,
   RateLimitRetryOptions,
   retryRateLimited,
 } from '../rateLimits';
+import type { RequestMeter } from '../configRepoTypes';
 
 /** GitLab's answer to one request, whatever its status (the body unread). */
 export type GitlabAnswer = GithubAnswer;
@@ -75,6 +75,8 @@ export type GitlabRequest = {
   body?: unknown;
   /** Whether a rate limit that lifts soon enough is waited for; default true. */
   waitOutRateLimits?: boolean;
+  /** Counts each attempt (see `ConfigRepoLocation.meter`). */
+  meter?: RequestMeter;
 };
 
 /**
@@ -102,7 +104,7 @@ export class GitlabTransport {
    */
   async send(request: GitlabRequest): Promise<GitlabAnswer> {
     const fetchFn: FetchFn = this.options.fetch ?? globalThis.fetch;
-    const meter = currentRequestMeter();
+    const { meter } = request;
     let signal: AbortSignal | undefined;
     const once = async () => {
       if (meter) meter.requests += 1;
