@@ -37,3 +37,4 @@ export * from './rollback';
 export * from './changes';
 export * from './changeRequest';
 export * from './answerExcerpt';
+export * from './networkMessage';

@@ -16,6 +16,7 @@
 
 // Shared HTTP helpers of the registry clients: a fetch whose failures name the server, and lenient JSON.
 
+import { networkMessage } from '../networkMessage';
 import { ServiceUnavailableError } from '@backstage/errors';
 
 /**
@@ -44,17 +45,10 @@ export async function fetchWithTimeout(
         }s; check the server is up and reachable from here`,
       );
     }
-    // fetch says only "fetch failed"; its cause says why (refused, reset,
-    // a name that does not resolve).
-    const cause = (error as Error)?.cause as { message?: unknown } | undefined;
-    const why =
-      typeof cause?.message === 'string' && cause.message
-        ? `: ${cause.message}`
-        : '';
     throw new ServiceUnavailableError(
-      `${where} is unreachable (${
-        (error as Error)?.message ?? String(error)
-      }${why}); check the URL and the network`,
+      `${where} is unreachable: ${networkMessage(
+        error,
+      )}; check the URL and the network`,
     );
   }
 }

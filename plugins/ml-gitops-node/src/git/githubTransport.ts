@@ -15,7 +15,10 @@
  */
 
 import { Octokit } from '@octokit/core';
-import { answerExcerpt } from '@ml-gitops/plugin-ml-gitops-common';
+import {
+  answerExcerpt,
+  networkMessage,
+} from '@ml-gitops/plugin-ml-gitops-common';
 import { retry } from '@octokit/plugin-retry';
 import { RequestError } from '@octokit/request-error';
 import { ServiceUnavailableError } from '@backstage/errors';
@@ -373,15 +376,4 @@ async function readAll<T>(reading: Promise<T>): Promise<T> {
     }
     throw error;
   }
-}
-
-/** fetch's "fetch failed" with the reason undici gives in its cause. */
-export function networkMessage(error: unknown): string {
-  const message = (error as Error)?.message ?? String(error);
-  const cause = (error as { cause?: { message?: unknown; code?: unknown } })
-    ?.cause;
-  let detail: string | undefined;
-  if (typeof cause?.code === 'string') detail = cause.code;
-  else if (typeof cause?.message === 'string') detail = cause.message;
-  return detail ? `${message} (${detail})` : message;
 }

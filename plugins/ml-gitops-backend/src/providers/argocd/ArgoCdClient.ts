@@ -17,7 +17,10 @@
 // One Argo CD instance's API: requests with the timeout, the session login, the version check.
 
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { answerExcerpt } from '@ml-gitops/plugin-ml-gitops-common';
+import {
+  answerExcerpt,
+  networkMessage,
+} from '@ml-gitops/plugin-ml-gitops-common';
 import { ServiceUnavailableError } from '@backstage/errors';
 import { ArgoCdInstanceConfig } from '../../config';
 import {
@@ -101,7 +104,7 @@ export class ArgoCdClient {
         );
       }
       throw new ServiceUnavailableError(
-        `${this.where} is unreachable: ${(error as Error)?.message ?? error}`,
+        `${this.where} is unreachable: ${networkMessage(error)}`,
       );
     } finally {
       deadline?.arrived();

@@ -17,7 +17,10 @@
 // Requests to one cluster's API server: the timeout, the JSON body, and errors that name the cluster.
 
 import { ServiceUnavailableError } from '@backstage/errors';
-import { answerExcerpt } from '@ml-gitops/plugin-ml-gitops-common';
+import {
+  answerExcerpt,
+  networkMessage,
+} from '@ml-gitops/plugin-ml-gitops-common';
 import { headerDeadline } from '../../http/watchStreams';
 import { KubernetesClusterRoute, proxyRefusal } from './clusterRoutes';
 
@@ -91,9 +94,9 @@ export class ClusterTransport {
         );
       }
       throw new ServiceUnavailableError(
-        `Cluster "${this.clusterName}" ${route.where} is unreachable: ${
-          (error as Error)?.message ?? error
-        }`,
+        `Cluster "${this.clusterName}" ${
+          route.where
+        } is unreachable: ${networkMessage(error)}`,
       );
     } finally {
       deadline?.arrived();

@@ -15,10 +15,10 @@
  */
 
 // How the GitLab reader and writer send a request: fetch with a timeout per request, rate-limit waits, and an answer or a failure that names the host.
+import { networkMessage } from '@ml-gitops/plugin-ml-gitops-common';
 import {
   GitHostUnanswered,
   GithubAnswer,
-  networkMessage,
   type FetchFn,
 } from '../githubTransport';
 import {
