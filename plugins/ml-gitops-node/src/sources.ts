@@ -216,6 +216,12 @@ export type RegistryVersionFacts = {
 export interface ModelRegistry {
   /** The name entities use in their `ml-gitops/registry` annotation. */
   readonly name: string;
+  /**
+   * What the registry knows of a version. A registry may answer from its
+   * cache with the same facts object until it reads the version again, and
+   * the poller then does not judge the gate again; so a facts object, once
+   * handed out, is never changed (a new read gives a new object).
+   */
   getVersion(model: string, version: string): Promise<RegistryVersionFacts>;
 }
 
