@@ -24,6 +24,7 @@
 
 import { kubeContractProblems } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 import { useSandbox } from './__testUtils__/useSandbox';
+import { servingObjects } from './live/objects';
 import { SANDBOX_CREDENTIALS } from './sandbox';
 
 jest.setTimeout(120_000);
@@ -123,6 +124,35 @@ async function refresh(app: string) {
 
 /** The seconds of an ISO time: KServe's conditions carry no fractions. */
 const floorSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
+
+const SERVING_KINDS = [
+  'InferenceService',
+  'Deployment',
+  'ReplicaSet',
+  'Pod',
+  'Service',
+];
+
+/**
+ * A list of one kind (the cluster's) or two (an Application's resources)
+ * renders only the objects of those kinds: they must be the objects of the
+ * whole rendering, in its order, for every deployment as it is now.
+ */
+function expectKindsRenderedAsInFull() {
+  const { world } = sandbox().current();
+  for (const d of world.deployments) {
+    const full = servingObjects(world, d);
+    expect(full.filter(o => !SERVING_KINDS.includes(o.kind))).toEqual([]);
+    for (const kinds of [
+      ...SERVING_KINDS.map(k => [k]),
+      ['InferenceService', 'Service'],
+    ]) {
+      expect(servingObjects(world, d, new Set(kinds))).toEqual(
+        full.filter(o => kinds.includes(o.kind)),
+      );
+    }
+  }
+}
 
 async function contractProblems(model: string, env: string) {
   return kubeContractProblems(await isvc(model, env));
@@ -308,6 +338,7 @@ describe('KServe rollouts in the sandbox cluster', () => {
       },
     });
     expect(container.restartCount).toBeGreaterThanOrEqual(1);
+    expectKindsRenderedAsInFull();
     expect(
       condition(await deployment('fraud-detector', 'production'), 'Available'),
     ).toMatchObject({ status: 'False', reason: 'MinimumReplicasUnavailable' });
@@ -365,6 +396,7 @@ describe('KServe rollouts in the sandbox cluster', () => {
     await refresh('fraud-detector-staging');
     const rolling = await isvc('fraud-detector', 'staging');
     expect(rolling.status.modelStatus.transitionStatus).toBe('InProgress');
+    expectKindsRenderedAsInFull();
 
     const failed = await waitFor(async () => {
       const s = await isvc('fraud-detector', 'staging');
@@ -418,6 +450,7 @@ describe('KServe rollouts in the sandbox cluster', () => {
       '13 ready',
       '13 ready',
     ]);
+    expectKindsRenderedAsInFull();
     expect(
       condition(await deployment('fraud-detector', 'staging'), 'Progressing'),
     ).toMatchObject({ status: 'False', reason: 'ProgressDeadlineExceeded' });
@@ -530,6 +563,7 @@ describe('KServe rollouts in the sandbox cluster', () => {
       severity: 'Info',
     });
     expect(rolling.status.modelStatus.transitionStatus).toBe('InProgress');
+    expectKindsRenderedAsInFull();
     expect(await contractProblems('churn-predictor', 'staging')).toEqual([]);
 
     const split = await waitFor(async () => {
@@ -546,6 +580,7 @@ describe('KServe rollouts in the sandbox cluster', () => {
     );
     expect(latest.latestRolledoutRevision).toBe(revisionBefore);
     expect(split.status.modelStatus.transitionStatus).toBe('UpToDate');
+    expectKindsRenderedAsInFull();
 
     // promotion: canaryTrafficPercent 100
     await admin('/_sandbox/canary', {

@@ -101,6 +101,12 @@ const RELEASES: Record<ArgoCdFieldsVersion, string> = {
 /** gRPC PermissionDenied as Argo CD answers it (argo-cd common/common.go, `PermissionDeniedAPIError`). */
 const permissionDenied = () => new ArgoError(403, 7, 'permission denied');
 
+/** The kinds of an Application's `status.resources` (its managed objects). */
+const APPLICATION_RESOURCE_KINDS: ReadonlySet<string> = new Set([
+  'InferenceService',
+  'Service',
+]);
+
 export class ArgoCdApi {
   private router = new Router();
   private readonly secret = crypto.randomBytes(32);
@@ -277,9 +283,7 @@ export class ArgoCdApi {
       sources
         ? { revisions: sources.map(() => revision), sources }
         : { revision, source };
-    const objects = servingObjects(w, d).filter(o =>
-      ['InferenceService', 'Service'].includes(o.kind),
-    );
+    const objects = servingObjects(w, d, APPLICATION_RESOURCE_KINDS);
     const drifted = d.driftVersion !== undefined;
     const synced = d.appliedRevision === d.targetRevision && !drifted;
     const resources = objects.map(o => {

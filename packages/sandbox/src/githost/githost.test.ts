@@ -1036,6 +1036,16 @@ describe('Git host', () => {
     );
     const unparsable = await (await graphql({ query: '{ repository(' })).json();
     expect(unparsable.errors[0].message).toMatch(/^Syntax Error/);
+    // A query text's parse and validation are kept: asked again, the same
+    // errors, and still nothing runs.
+    const used = sandbox.current().github.graphql.used;
+    for (const [query, answer] of [
+      ['{ repository(owner: "acme", name: "x") { secrets } }', invalid],
+      ['{ repository(', unparsable],
+    ]) {
+      expect(await (await graphql({ query })).json()).toEqual(answer);
+    }
+    expect(sandbox.current().github.graphql.used).toBe(used);
   });
   it('answers the head-facts query with the facts REST gives for the same commit and file', async () => {
     const fullName = 'acme/fraud-detector-config';

@@ -135,6 +135,13 @@ export function graphqlRepository(
 }
 
 const LIMIT = 5000;
+/** Query texts whose parse and validation are kept (see `checked`). */
+const CHECKED_QUERIES_MAX = 256;
+
+/** A query text parsed and validated, or what was wrong with it. */
+type CheckedQuery =
+  | { document: DocumentNode }
+  | { errors: Record<string, unknown>[] };
 
 /**
  * Answers POST /graphql (GitHub) or /api/graphql (GitHub Enterprise) from
@@ -147,6 +154,7 @@ export class GitHubGraphql {
   /** Points per hour; tests lower it to see the limit reached. */
   limit = LIMIT;
   private readonly resetAt = new Date(Date.now() + 3_600_000).toISOString();
+  private readonly checkedQueries = new Map<string, CheckedQuery>();
 
   constructor(
     private readonly repos: GraphqlRepositories,
@@ -204,23 +212,12 @@ export class GitHubGraphql {
       );
       return;
     }
-    let document: DocumentNode;
-    try {
-      document = parse(body.query);
-    } catch (error) {
-      sendJson(
-        res,
-        200,
-        { errors: [formatError(error as GraphQLError)] },
-        headers,
-      );
+    const checked = this.checked(body.query);
+    if ('errors' in checked) {
+      sendJson(res, 200, { errors: checked.errors }, headers);
       return;
     }
-    const invalid = validate(SCHEMA, document);
-    if (invalid.length > 0) {
-      sendJson(res, 200, { errors: invalid.map(formatError) }, headers);
-      return;
-    }
+    const { document } = checked;
     const variableValues =
       body.variables && typeof body.variables === 'object'
         ? (body.variables as Record<string, unknown>)
@@ -281,6 +278,34 @@ export class GitHubGraphql {
       'x-ratelimit-used': String(this.used),
       'x-ratelimit-reset': String(Date.parse(this.resetAt) / 1000),
     });
+  }
+
+  /**
+   * A query text parsed and validated against the schema, or the errors of
+   * either. The outcome depends on the text alone, so it is kept for the
+   * texts seen last: a client that polls sends the same queries each cycle,
+   * and validating a query of a hundred aliased repositories is most of
+   * its cost here.
+   */
+  private checked(query: string): CheckedQuery {
+    const known = this.checkedQueries.get(query);
+    if (known) return known;
+    let outcome: CheckedQuery;
+    try {
+      const document = parse(query);
+      const invalid = validate(SCHEMA, document);
+      outcome =
+        invalid.length > 0
+          ? { errors: invalid.map(formatError) }
+          : { document };
+    } catch (error) {
+      outcome = { errors: [formatError(error as GraphQLError)] };
+    }
+    if (this.checkedQueries.size >= CHECKED_QUERIES_MAX) {
+      this.checkedQueries.delete(this.checkedQueries.keys().next().value!);
+    }
+    this.checkedQueries.set(query, outcome);
+    return outcome;
   }
 
   private root(priced: { cost: number; nodeCount: number }) {

@@ -175,8 +175,16 @@ export class KubeApi {
     this.watches = new KubeWatches(world, () => this.objects().map(o => o.obj));
   }
 
-  private objects(): Array<{ obj: KubeObject; d?: LiveDeployment }> {
+  /**
+   * Every object of the cluster; with `ofKind`, at least those of that kind
+   * (the serving objects of other kinds are not built: a list of
+   * InferenceServices need not render every pod).
+   */
+  private objects(
+    ofKind?: string,
+  ): Array<{ obj: KubeObject; d?: LiveDeployment }> {
     const out: Array<{ obj: KubeObject; d?: LiveDeployment }> = [];
+    const servingKinds = ofKind ? new Set([ofKind]) : undefined;
     const created =
       this.world.deployments[0]?.history[0]?.deployStartedAt ??
       new Date().toISOString();
@@ -204,7 +212,9 @@ export class KubeApi {
     }
     for (const s of this.services) out.push({ obj: s.service() });
     for (const d of this.world.deployments) {
-      for (const obj of servingObjects(this.world, d)) out.push({ obj, d });
+      for (const obj of servingObjects(this.world, d, servingKinds)) {
+        out.push({ obj, d });
+      }
       for (const obj of analysisRunObjects(this.world, d)) out.push({ obj, d });
       for (const obj of fluxObjects(this.world, d, this.world.repoUrl(d)))
         out.push({ obj, d });
@@ -453,7 +463,7 @@ export class KubeApi {
     const apiVersion = group ? `${group}/${version}` : version;
     // Rendered when asked: a list's later chunks come from its snapshot.
     const all = () =>
-      this.objects().filter(
+      this.objects(type.kind).filter(
         o =>
           o.obj.kind === type.kind &&
           o.obj.apiVersion.split('/')[0] === (group || 'v1') &&
@@ -692,7 +702,7 @@ export class KubeApi {
         );
         return;
       }
-      const updated = this.objects().find(
+      const updated = this.objects(kind).find(
         o =>
           o.obj.kind === kind &&
           o.obj.metadata.name === name &&
@@ -804,7 +814,7 @@ export class KubeApi {
       ...obj,
       metadata: { ...obj.metadata, namespace },
     });
-    const current = this.objects().find(
+    const current = this.objects(type.kind).find(
       o =>
         o.obj.kind === type.kind &&
         o.obj.metadata.namespace === namespace &&

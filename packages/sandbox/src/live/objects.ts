@@ -302,8 +302,16 @@ function modelStatus(
   };
 }
 
-/** The serving objects of one deployment. */
-export function servingObjects(w: World, d: LiveDeployment): KubeObject[] {
+/**
+ * The serving objects of one deployment; with `kinds`, only the objects of
+ * those kinds (a list of one kind need not build every pod).
+ */
+export function servingObjects(
+  w: World,
+  d: LiveDeployment,
+  kinds?: ReadonlySet<string>,
+): KubeObject[] {
+  const wants = (kind: string) => !kinds || kinds.has(kind);
   const now = Date.now();
   const view = predictorView(w, d, now);
   const { p } = view;
@@ -814,31 +822,46 @@ export function servingObjects(w: World, d: LiveDeployment): KubeObject[] {
     },
     status: { loadBalancer: {} },
   };
-  return [
-    applyInferenceServiceCanary(w, d, isvc, view),
-    deployment,
-    ...(previous
-      ? [
-          replicaSetObject(
-            previous.rs,
-            previous.version,
-            isoAt(previous.startedAt),
-            replicas,
-          ),
-        ]
-      : []),
-    replicaSetObject(
-      current,
-      version,
-      isoAt(p.startedAt),
-      podState === 'running' ? replicas : 0,
-    ),
-    ...(previous
-      ? podObjects(previous.rs, previous.version, 'running', previous.startedAt)
-      : []),
-    ...podObjects(current, version, podState, p.startedAt),
-    service,
-  ];
+  const out: KubeObject[] = [];
+  if (wants('InferenceService')) {
+    out.push(applyInferenceServiceCanary(w, d, isvc, view));
+  }
+  if (wants('Deployment')) out.push(deployment);
+  if (wants('ReplicaSet')) {
+    if (previous) {
+      out.push(
+        replicaSetObject(
+          previous.rs,
+          previous.version,
+          isoAt(previous.startedAt),
+          replicas,
+        ),
+      );
+    }
+    out.push(
+      replicaSetObject(
+        current,
+        version,
+        isoAt(p.startedAt),
+        podState === 'running' ? replicas : 0,
+      ),
+    );
+  }
+  if (wants('Pod')) {
+    if (previous) {
+      out.push(
+        ...podObjects(
+          previous.rs,
+          previous.version,
+          'running',
+          previous.startedAt,
+        ),
+      );
+    }
+    out.push(...podObjects(current, version, podState, p.startedAt));
+  }
+  if (wants('Service')) out.push(service);
+  return out;
 }
 
 function condition(

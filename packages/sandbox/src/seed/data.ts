@@ -475,8 +475,26 @@ export function daysAgo(days: number, plusMinutes = 0): Date {
   );
 }
 
+/**
+ * The ids made so far, by length and seed: the emulators render the same
+ * objects' uids and hashes at every list, and at fleet scale hashing them
+ * anew was the largest part of a list's CPU. Emptied when full.
+ */
+const stableHexMemo = new Map<string, string>();
+const STABLE_HEX_MEMO_MAX = 200_000;
+
 /** A deterministic hex id from a string (for run ids, uids). */
 export function stableHex(seed: string, length = 32): string {
+  const key = `${length}:${seed}`;
+  const known = stableHexMemo.get(key);
+  if (known !== undefined) return known;
+  const made = hexOf(seed, length);
+  if (stableHexMemo.size >= STABLE_HEX_MEMO_MAX) stableHexMemo.clear();
+  stableHexMemo.set(key, made);
+  return made;
+}
+
+function hexOf(seed: string, length: number): string {
   // FNV-1a based expansion; enough for fake, stable identifiers.
   let out = '';
   let i = 0;
