@@ -23,7 +23,7 @@
  * backend's alone.
  *
  *   yarn bench:backend [--models 3334] [--requests 1000] [--steady-cycles 3]
- *                      [--heap-profile FILE]
+ *                      [--heap-profile FILE] [--heap-profile-kept FILE]
  *                      [--database sqlite|postgres] [--no-fail]
  *
  * PostgreSQL: --database postgres reads the server from
@@ -47,7 +47,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Session } from 'node:inspector/promises';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import {
+  constants as perfConstants,
+  monitorEventLoopDelay,
+  performance,
+  PerformanceObserver,
+} from 'node:perf_hooks';
+import v8 from 'node:v8';
 import {
   coreServices,
   createBackendModule,
@@ -99,6 +105,12 @@ const PROFILE_COLD = option('--profile-cold', '');
  * cycle allocates (the garbage between collections), not what it keeps.
  */
 const HEAP_PROFILE = option('--heap-profile', '');
+/**
+ * The same, without the objects a young-generation collection freed: what
+ * the cycle kept past a scavenge (moved to the old generation, where only a
+ * major collection frees it), and what was still alive at the cycle's end.
+ */
+const HEAP_PROFILE_KEPT = option('--heap-profile-kept', '');
 if (!Number.isInteger(MODELS) || MODELS < 1) {
   throw new Error(`--models must be a whole number, got ${MODELS}`);
 }
@@ -245,6 +257,39 @@ async function main() {
     }, test backend)`,
   );
 
+  // Each garbage collection, as perf_hooks reports it, to sum per cycle.
+  const collections: Array<{ at: number; ms: number; major: boolean }> = [];
+  const gcObserver = new PerformanceObserver(list => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+      collections.push({
+        at: entry.startTime,
+        ms: entry.duration,
+        major: kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR,
+      });
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const oldSpaceUsedMb = () =>
+    (v8.getHeapSpaceStatistics().find(space => space.space_name === 'old_space')
+      ?.space_used_size ?? 0) /
+    (1024 * 1024);
+  const gcBetween = (from: number, to: number, oldBefore: number) => {
+    const during = collections.filter(c => c.at >= from && c.at <= to);
+    const majors = during.filter(c => c.major);
+    const minors = during.filter(c => !c.major);
+    const total = (cs: typeof during) => cs.reduce((a, c) => a + c.ms, 0);
+    return {
+      minor: { count: minors.length, ms: total(minors) },
+      major: {
+        count: majors.length,
+        ms: total(majors),
+        longestMs: Math.max(0, ...majors.map(c => c.ms)),
+      },
+      oldSpaceGrowthMb: oldSpaceUsedMb() - oldBefore,
+    };
+  };
+
   const cycles: CycleResult[] = [];
   const runCycle = async (label: string) => {
     await emulators.ask({ type: 'reset' });
@@ -252,12 +297,17 @@ async function main() {
     const connectionsBefore = connectionsOpened;
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
+    const oldBefore = oldSpaceUsedMb();
     const cpu = process.cpuUsage();
     const t0 = performance.now();
     await poll.fn(new AbortController().signal);
-    const wallMs = performance.now() - t0;
+    const t1 = performance.now();
+    const wallMs = t1 - t0;
     const used = process.cpuUsage(cpu);
     loop.disable();
+    // the observer is called after the collections it reports
+    await new Promise(resolve => setImmediate(resolve));
+    const gc = gcBetween(t0, t1, oldBefore);
     const { counts } = await emulators.ask({ type: 'stats' });
     const result: CycleResult = {
       label,
@@ -269,6 +319,7 @@ async function main() {
       errors: seen.error - before.error,
       loopP99Ms: loop.percentile(99) / 1e6,
       loopMaxMs: loop.max / 1e6,
+      gc,
     };
     cycles.push(result);
     printCycle(result, ENVIRONMENTS);
@@ -332,7 +383,8 @@ async function main() {
     // are read again at the rate a running backend sees.
     registryNow += CYCLE_INTERVAL_MS;
     const profiling = PROFILE && n === STEADY_CYCLES - 1;
-    const heapProfiling = HEAP_PROFILE && n === STEADY_CYCLES - 1;
+    const heapProfile = HEAP_PROFILE_KEPT || HEAP_PROFILE;
+    const heapProfiling = heapProfile && n === STEADY_CYCLES - 1;
     const session = new Session();
     if (profiling || heapProfiling) session.connect();
     if (profiling) {
@@ -344,7 +396,7 @@ async function main() {
       await session.post('HeapProfiler.startSampling', {
         samplingInterval: 32 * 1024,
         includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
+        includeObjectsCollectedByMinorGC: !HEAP_PROFILE_KEPT,
       });
     }
     steady.push(
@@ -361,9 +413,11 @@ async function main() {
     }
     if (heapProfiling) {
       const { profile } = await session.post('HeapProfiler.stopSampling');
-      fs.writeFileSync(HEAP_PROFILE, JSON.stringify(profile));
+      fs.writeFileSync(heapProfile, JSON.stringify(profile));
       console.log(
-        `  Sampling heap profile of this cycle written to ${HEAP_PROFILE}`,
+        `  Sampling heap profile of this cycle (${
+          HEAP_PROFILE_KEPT ? 'kept past a scavenge' : 'every allocation'
+        }) written to ${heapProfile}`,
       );
     }
     if (profiling || heapProfiling) session.disconnect();
@@ -434,6 +488,7 @@ async function main() {
   });
   console.log(`\nTotal benchmark time ${ms(performance.now() - started)}`);
 
+  gcObserver.disconnect();
   await backend.stop();
   await db.close();
   await emulators.ask({ type: 'stop' }).catch(() => undefined);

@@ -43,6 +43,20 @@ export type CycleResult = {
   /** Event-loop delay during the cycle (perf_hooks.monitorEventLoopDelay). */
   loopP99Ms: number;
   loopMaxMs: number;
+  /** Garbage collections during the cycle (perf_hooks `gc` entries). */
+  gc: CycleGc;
+};
+
+/** What the garbage collector did during a cycle. */
+export type CycleGc = {
+  minor: { count: number; ms: number };
+  major: { count: number; ms: number; longestMs: number };
+  /**
+   * Growth of V8's old space in use over the cycle: what the cycle moved
+   * out of the young generation and still held, less what a major
+   * collection during the cycle freed.
+   */
+  oldSpaceGrowthMb: number;
 };
 
 /** Sums request counts whose key matches. */
@@ -84,6 +98,15 @@ export function printCycle(c: CycleResult, environments: readonly string[]) {
     `  event-loop delay p99 ${c.loopP99Ms.toFixed(
       1,
     )} ms, max ${c.loopMaxMs.toFixed(1)} ms`,
+  );
+  console.log(
+    `  GC: ${c.gc.minor.count} minor (${ms(c.gc.minor.ms)}), ${
+      c.gc.major.count
+    } major (${ms(c.gc.major.ms)}, longest ${ms(
+      c.gc.major.longestMs,
+    )}); old space in use ${c.gc.oldSpaceGrowthMb >= 0 ? '+' : ''}${Math.round(
+      c.gc.oldSpaceGrowthMb,
+    )} MB over the cycle`,
   );
   console.log(`  Argo CD list calls per instance: ${perInstance}`);
   console.log(`  Kubernetes list calls per cluster: ${perCluster}`);

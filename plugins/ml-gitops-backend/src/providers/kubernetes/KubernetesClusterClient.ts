@@ -40,6 +40,17 @@ export type KubeObject = {
   status?: Record<string, unknown>;
 };
 
+/** How a list hands over its objects. */
+export type ListOptions = {
+  /**
+   * Gives, for each object as it is listed, the object to keep: one the
+   * caller already holds for it (the same resource version) or the listed
+   * one. Called chunk by chunk, so a listed copy that is not kept is
+   * dropped while young instead of living as long as the list.
+   */
+  reuse?: (item: KubeObject) => KubeObject;
+};
+
 /**
  * Objects per list request: the API server answers in chunks of this many
  * with a continue token for the rest (the chunk size kubectl uses).
@@ -116,6 +127,7 @@ export class KubernetesClusterClient {
     group: string,
     plural: string,
     labelSelector: string,
+    options: ListOptions = {},
   ): Promise<KubeObject[]> {
     const resource = `${plural}.${group}`;
     const missingUntil = this.notServed.get(resource);
@@ -128,7 +140,13 @@ export class KubernetesClusterClient {
     for (;;) {
       const version = discovered.version;
       if (!version) return [];
-      const listed = await this.listAt(group, version, plural, labelSelector);
+      const listed = await this.listAt(
+        group,
+        version,
+        plural,
+        labelSelector,
+        options,
+      );
       if (listed) return listed.items;
       if (discovered.seq > asked) {
         // Discovery was asked in this call and still names this version:
@@ -166,6 +184,7 @@ export class KubernetesClusterClient {
     version: string,
     plural: string,
     labelSelector: string,
+    { reuse }: ListOptions = {},
   ): Promise<{ items: KubeObject[]; resourceVersion?: string } | undefined> {
     const base = `/apis/${group}/${version}/${plural}?labelSelector=${encodeURIComponent(
       labelSelector,
@@ -208,7 +227,9 @@ export class KubernetesClusterClient {
           item !== null &&
           typeof (item as KubeObject).metadata?.name === 'string'
         ) {
-          objects.push(item as KubeObject);
+          objects.push(
+            reuse ? reuse(item as KubeObject) : (item as KubeObject),
+          );
         }
       }
       const meta = body.metadata as

@@ -484,12 +484,28 @@ describe('ServingVersions', () => {
       failure: { reason: 'ModelLoadFailed' },
     });
     expect(second.serving.get(dev)).toBe(first.serving.get(dev));
+    // The object listed at the same version is the one kept from the first
+    // list (its new copy is dropped); the written one is the new copy.
+    const listed = (r: typeof first, name: string) =>
+      r.inferenceServices.get('prod-eu')!.find(o => o.metadata.name === name);
+    expect(listed(second, 'fraud-detector')).toBe(
+      listed(first, 'fraud-detector'),
+    );
+    expect(listed(second, 'recsys-ranker')).not.toBe(
+      listed(first, 'recsys-ranker'),
+    );
+    expect(listed(second, 'recsys-ranker')?.metadata.resourceVersion).toBe(
+      '12',
+    );
 
     // Without a resource version, always judged.
     serve([crashLooping, fraud]);
     const third = await versions.read();
     expect(third.serving.get(dev)).not.toBe(first.serving.get(dev));
     expect(third.serving.get(dev)).toEqual(first.serving.get(dev));
+    expect(listed(third, 'fraud-detector')).not.toBe(
+      listed(first, 'fraud-detector'),
+    );
   });
 
   it('shows the one that does not serve when two objects carry a model and environment', async () => {

@@ -38,6 +38,18 @@ const RANK: Record<ServingState, number> = {
   failed: 4,
 };
 
+/** An InferenceService as listed, at its resource version, and its status. */
+type JudgedObject = {
+  resourceVersion: string;
+  status: ServingStatus;
+  object: KubeObject;
+};
+
+/** An object's namespace and name. */
+function objectId(item: KubeObject): string {
+  return `${item.metadata?.namespace ?? ''}/${item.metadata?.name}`;
+}
+
 /**
  * Reads the model version of the serving objects (KServe InferenceServices
  * labelled `ml-gitops/model`, `ml-gitops/environment` and
@@ -48,16 +60,16 @@ const RANK: Record<ServingState, number> = {
  */
 export class ServingVersions {
   /**
-   * The serving status each InferenceService of a cluster's last list was
-   * judged to, with its resource version: Kubernetes changes an object's
-   * `metadata.resourceVersion` on every write to it ("API concepts",
-   * Resource versions), so an object listed at the same version is not
-   * judged again. Only the last list's objects are kept.
+   * Each InferenceService of a cluster's last list, with its resource
+   * version and the serving status it was judged to: Kubernetes changes an
+   * object's `metadata.resourceVersion` on every write to it ("API
+   * concepts", Resource versions), so an object listed at the same version
+   * is the object kept, and is not judged again. The next list hands over
+   * the kept object instead of its new copy, so what a steady cycle lists
+   * dies young and the old generation does not fill with a fleet's copies
+   * cycle after cycle. Only the last list's objects are kept.
    */
-  private readonly judged = new Map<
-    string,
-    Map<string, { resourceVersion: string; status: ServingStatus }>
-  >();
+  private readonly judged = new Map<string, Map<string, JudgedObject>>();
 
   constructor(private readonly clients: KubernetesClusterClient[]) {}
 
@@ -80,30 +92,37 @@ export class ServingVersions {
     await Promise.all(
       this.clients.map(async client => {
         try {
+          const cluster = client.cluster.name;
+          const known = this.judged.get(cluster);
           const items = await client.listServed(
             GROUP,
             'inferenceservices',
             SERVING_SELECTOR,
+            {
+              reuse: item => {
+                const before = known?.get(objectId(item));
+                return before &&
+                  before.resourceVersion === item.metadata.resourceVersion
+                  ? before.object
+                  : item;
+              },
+            },
           );
-          const cluster = client.cluster.name;
           inferenceServices.set(cluster, items);
-          const known = this.judged.get(cluster);
-          const judged = new Map<
-            string,
-            { resourceVersion: string; status: ServingStatus }
-          >();
+          const judged = new Map<string, JudgedObject>();
           const statusOf = (item: KubeObject) => {
-            const { namespace, name, resourceVersion } = item.metadata ?? {};
+            const { resourceVersion } = item.metadata ?? {};
             if (typeof resourceVersion !== 'string' || !resourceVersion) {
               return servingStatus(item, cluster);
             }
-            const id = `${namespace ?? ''}/${name}`;
+            const id = objectId(item);
             const before = known?.get(id);
-            const status =
-              before?.resourceVersion === resourceVersion
-                ? before.status
-                : servingStatus(item, cluster);
-            judged.set(id, { resourceVersion, status });
+            if (before?.object === item) {
+              judged.set(id, before);
+              return before.status;
+            }
+            const status = servingStatus(item, cluster);
+            judged.set(id, { resourceVersion, status, object: item });
             return status;
           };
           // one item at a time, in turns: thousands of statuses to judge
