@@ -138,6 +138,27 @@ describe('DatabaseMlGitopsStore', () => {
       // Nothing was written after a cursor of now: no row.
       const none = await store.listStatusesSince(new Date().toISOString());
       expect(none.items).toEqual([]);
+
+      // Rows the caller holds as written at their updatedAt are left out;
+      // a model written since (another replica) is read again.
+      const heldAt = new Map(all.items.map(i => [i.entityRef, i.updatedAt]));
+      await new Promise(resolve => setTimeout(resolve, 2));
+      const rewritten = await store.writeStatuses([writes[0]]);
+      expect(rewritten > heldAt.get(writes[0].entityRef)!).toBe(true);
+      const changed = await store.listStatusesSince(
+        undefined,
+        (ref, updatedAt) => heldAt.get(ref) === updatedAt,
+      );
+      expect(changed.items.map(i => i.entityRef)).toEqual([
+        writes[0].entityRef,
+        writes[0].entityRef,
+        writes[0].entityRef,
+      ]);
+      expect(changed.items.map(i => i.updatedAt)).toEqual([
+        rewritten,
+        rewritten,
+        rewritten,
+      ]);
     },
   );
 

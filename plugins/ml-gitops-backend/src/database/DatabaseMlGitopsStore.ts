@@ -97,8 +97,9 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
 
   listStatusesSince(
     since?: string,
+    held?: (entityRef: string, updatedAt: string) => boolean,
   ): Promise<{ items: StoredEnvironmentStatus[]; cursor: string }> {
-    return this.statuses.listStatusesSince(since);
+    return this.statuses.listStatusesSince(since, held);
   }
 
   getSourceFreshness(): Promise<Record<string, string>> {
@@ -128,7 +129,7 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
     return this.statuses.replaceStatuses(entityRef, model, statuses);
   }
 
-  writeStatuses(models: StatusWrite[]): Promise<void> {
+  writeStatuses(models: StatusWrite[]): Promise<string> {
     return this.statuses.writeStatuses(models);
   }
 

@@ -140,15 +140,23 @@ export interface MlGitopsStore {
   /**
    * Every stored status written after `since` (all when absent), and the
    * cursor to pass next time. Rows written shortly before the cursor are
-   * returned again, so writes still in flight are not missed.
+   * returned again, so writes still in flight are not missed. A row that
+   * `held` says the caller holds already (its model written at that
+   * `updated_at`) is left out without being parsed.
    */
-  listStatusesSince(since?: string): Promise<{
+  listStatusesSince(
+    since?: string,
+    held?: (entityRef: string, updatedAt: string) => boolean,
+  ): Promise<{
     items: StoredEnvironmentStatus[];
     cursor: string;
   }>;
 
-  /** Replaces the statuses of several models in one transaction. */
-  writeStatuses(models: StatusWrite[]): Promise<void>;
+  /**
+   * Replaces the statuses of several models in one transaction; returns
+   * the `updatedAt` their rows were written with.
+   */
+  writeStatuses(models: StatusWrite[]): Promise<string>;
 
   /** When each deployment source last answered, by source name. */
   getSourceFreshness(): Promise<Record<string, string>>;

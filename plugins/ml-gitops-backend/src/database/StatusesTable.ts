@@ -92,6 +92,7 @@ export class StatusesTable {
    */
   async listStatusesSince(
     since?: string,
+    held?: (entityRef: string, updatedAt: string) => boolean,
   ): Promise<{ items: StoredEnvironmentStatus[]; cursor: string }> {
     const margin = iso(new Date(Date.now() - CURSOR_MARGIN_MS));
     const freshness = await this.getSourceFreshness();
@@ -120,7 +121,11 @@ export class StatusesTable {
         );
       }
       const rows = await query;
-      for (const row of rows) items.push(this.toStored(row, freshness));
+      for (const row of rows) {
+        if (!held?.(row.entity_ref, row.updated_at)) {
+          items.push(this.toStored(row, freshness));
+        }
+      }
       if (rows.length < STATUS_PAGE) break;
       after = rows[rows.length - 1];
       await nextTurn();
@@ -211,11 +216,11 @@ export class StatusesTable {
     ]);
   }
 
-  async writeStatuses(models: StatusWrite[]): Promise<void> {
-    if (models.length === 0) {
-      return;
-    }
+  async writeStatuses(models: StatusWrite[]): Promise<string> {
     const now = iso(new Date());
+    if (models.length === 0) {
+      return now;
+    }
     const rows: StatusRow[] = models.flatMap(m =>
       m.statuses.map(({ status, observedFrom, silence }, position) => ({
         entity_ref: m.entityRef,
@@ -258,6 +263,7 @@ export class StatusesTable {
           .merge(['model', 'position', 'drift_state', 'status', 'updated_at']);
       }
     });
+    return now;
   }
 
   async removeModel(entityRef: string): Promise<void> {

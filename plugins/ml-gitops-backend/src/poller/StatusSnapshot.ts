@@ -120,6 +120,12 @@ function snapshotEntry(
 export class StatusSnapshot {
   private snapshot?: Map<string, Map<string, SnapshotEntry>>;
   private cursor?: string;
+  /**
+   * The `updatedAt` of the rows the snapshot holds, by entity ref (a
+   * model's rows are written together): rows read again within the
+   * cursor's margin, or this poller's own writes, are not parsed again.
+   */
+  private readonly heldAt = new Map<string, string>();
 
   constructor(
     private readonly deps: {
@@ -146,9 +152,12 @@ export class StatusSnapshot {
     const snapshot = this.snapshot ?? new Map();
     const { items, cursor } = await store.listStatusesSince(
       this.snapshot ? this.cursor : undefined,
+      (entityRef, updatedAt) =>
+        snapshot.has(entityRef) && this.heldAt.get(entityRef) === updatedAt,
     );
     for (const item of items) {
       remember(snapshot, item);
+      this.heldAt.set(item.entityRef, item.updatedAt);
     }
     this.snapshot = snapshot;
     this.cursor = cursor;
@@ -206,7 +215,7 @@ export class StatusSnapshot {
     if (models.length === 0) {
       return;
     }
-    await this.deps.store.writeStatuses(
+    const writtenAt = await this.deps.store.writeStatuses(
       models.map(({ entityRef, model, statuses }) => ({
         entityRef,
         model,
@@ -215,6 +224,7 @@ export class StatusSnapshot {
     );
     for (const m of models) {
       if (this.snapshot) {
+        this.heldAt.set(m.entityRef, writtenAt);
         const envs = new Map<string, SnapshotEntry>();
         for (const { status, observedFrom, silence } of m.statuses) {
           envs.set(
@@ -262,6 +272,7 @@ export class StatusSnapshot {
     for (const ref of snapshot.keys()) {
       if (!known.has(ref)) {
         snapshot.delete(ref);
+        this.heldAt.delete(ref);
       }
     }
     let after: string | undefined;
