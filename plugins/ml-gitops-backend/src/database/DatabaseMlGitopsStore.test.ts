@@ -209,6 +209,28 @@ describe('DatabaseMlGitopsStore', () => {
       });
       expect(await store.latestDeployments(ENTITY, [])).toEqual(new Map());
 
+      // Several models at once: the same answer each, a model without any
+      // deployment absent, and more model environments than one compound
+      // select may hold (SQLite allows 500 arms) split over statements.
+      const many = [
+        ENTITY,
+        'component:default/other',
+        'component:default/none',
+        ...Array.from({ length: 200 }, (_, i) => `component:default/n${i}`),
+      ];
+      const of = await store.latestDeploymentsOf(many, [
+        'dev',
+        'staging',
+        'production',
+      ]);
+      expect([...of.keys()].sort()).toEqual(
+        [ENTITY, 'component:default/other'].sort(),
+      );
+      expect(of.get(ENTITY)).toEqual(latest);
+      expect(of.get('component:default/other')?.get('dev')).toMatchObject({
+        deployment: { version: '99' },
+      });
+
       // From the read: the same answer as reading it anew.
       const served = await store.markServing(
         ENTITY,
@@ -419,6 +441,18 @@ describe('DatabaseMlGitopsStore', () => {
       expect(
         await store.listOpenDriftEpisodes('component:default/none'),
       ).toEqual([]);
+      const of = await store.listOpenDriftEpisodesOf([
+        ENTITY,
+        'component:default/other-model',
+        'component:default/none',
+      ]);
+      expect([...of.keys()].sort()).toEqual(
+        [ENTITY, 'component:default/other-model'].sort(),
+      );
+      expect(of.get(ENTITY)).toEqual(listed);
+      expect(of.get('component:default/other-model')?.[0]).toMatchObject({
+        environment: 'dev',
+      });
     },
   );
 

@@ -167,6 +167,13 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
     return this.deployments.latestDeployments(entityRef, environments);
   }
 
+  latestDeploymentsOf(
+    entityRefs: string[],
+    environments: string[],
+  ): Promise<Map<string, Map<string, LatestDeployment>>> {
+    return this.deployments.latestDeploymentsOf(entityRefs, environments);
+  }
+
   listHistory(options: {
     entityRef: string;
     environment?: string;
@@ -185,6 +192,12 @@ export class DatabaseMlGitopsStore implements MlGitopsStore {
 
   listOpenDriftEpisodes(entityRef: string): Promise<DriftEpisode[]> {
     return this.episodes.listOpenDriftEpisodes(entityRef);
+  }
+
+  listOpenDriftEpisodesOf(
+    entityRefs: string[],
+  ): Promise<Map<string, DriftEpisode[]>> {
+    return this.episodes.listOpenDriftEpisodesOf(entityRefs);
   }
 
   openDriftEpisode(

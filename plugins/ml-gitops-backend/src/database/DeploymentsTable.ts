@@ -22,6 +22,9 @@ import { Knex } from 'knex';
 import type { LatestDeployment } from './MlGitopsStore';
 import { DEPLOYMENTS, DeploymentRow, iso, toDeployment } from './tables';
 
+/** Arms of one compound select (SQLite's default limit is 500). */
+const MAX_ARMS = 300;
+
 // The deployment history: recording deployments, when they start serving (time to serve) and their canary checks.
 
 /** The deployments table. */
@@ -70,24 +73,47 @@ export class DeploymentsTable {
     entityRef: string,
     environments: string[],
   ): Promise<Map<string, LatestDeployment>> {
-    const arms = environments.map(environment =>
-      this.db.select('*').from(
-        this.db<DeploymentRow>(DEPLOYMENTS)
-          .where({ entity_ref: entityRef, environment })
-          .orderBy([
-            { column: 'committed_at', order: 'desc' },
-            { column: 'id', order: 'desc' },
-          ])
-          .limit(1)
-          .as('latest'),
+    return (
+      (await this.latestDeploymentsOf([entityRef], environments)).get(
+        entityRef,
+      ) ?? new Map()
+    );
+  }
+
+  /**
+   * The newest deployment of each environment of several models, by entity
+   * ref and environment: one arm a model environment, in statements of at
+   * most {@link MAX_ARMS} arms (SQLite allows 500 in a compound select).
+   */
+  async latestDeploymentsOf(
+    entityRefs: string[],
+    environments: string[],
+  ): Promise<Map<string, Map<string, LatestDeployment>>> {
+    const arms = entityRefs.flatMap(entityRef =>
+      environments.map(environment =>
+        this.db.select('*').from(
+          this.db<DeploymentRow>(DEPLOYMENTS)
+            .where({ entity_ref: entityRef, environment })
+            .orderBy([
+              { column: 'committed_at', order: 'desc' },
+              { column: 'id', order: 'desc' },
+            ])
+            .limit(1)
+            .as('latest'),
+        ),
       ),
     );
-    const latest = new Map<string, LatestDeployment>();
-    if (arms.length === 0) return latest;
-    const [first, ...rest] = arms;
-    const rows: DeploymentRow[] =
-      rest.length > 0 ? await first.unionAll(rest) : await first;
-    for (const row of rows) latest.set(row.environment, latestOf(row));
+    const latest = new Map<string, Map<string, LatestDeployment>>();
+    for (let i = 0; i < arms.length; i += MAX_ARMS) {
+      const [first, ...rest] = arms.slice(i, i + MAX_ARMS);
+      const rows: DeploymentRow[] =
+        rest.length > 0 ? await first.unionAll(rest) : await first;
+      for (const row of rows) {
+        const of = latest.get(row.entity_ref) ?? new Map();
+        of.set(row.environment, latestOf(row));
+        latest.set(row.entity_ref, of);
+      }
+    }
     return latest;
   }
 

@@ -44,6 +44,24 @@ export class DriftEpisodesTable {
     return rows.map(toEpisode);
   }
 
+  async listOpenDriftEpisodesOf(
+    entityRefs: string[],
+  ): Promise<Map<string, DriftEpisode[]>> {
+    const open = new Map<string, DriftEpisode[]>();
+    for (let i = 0; i < entityRefs.length; i += 500) {
+      const rows = await this.db<EpisodeRow>(EPISODES)
+        .whereIn('entity_ref', entityRefs.slice(i, i + 500))
+        .whereNull('ended_at')
+        .orderBy('id', 'desc');
+      for (const episode of rows.map(toEpisode)) {
+        const of = open.get(episode.entityRef) ?? [];
+        of.push(episode);
+        open.set(episode.entityRef, of);
+      }
+    }
+    return open;
+  }
+
   async openDriftEpisode(
     episode: Omit<DriftEpisode, 'id' | 'endedAt'>,
   ): Promise<{ episode: DriftEpisode; created: boolean }> {

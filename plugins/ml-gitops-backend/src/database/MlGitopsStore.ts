@@ -212,6 +212,16 @@ export interface MlGitopsStore {
     environments: string[],
   ): Promise<Map<string, LatestDeployment>>;
 
+  /**
+   * The same for several models, by entity ref (a model with none of its
+   * environments deployed: absent), in as few statements as the database
+   * allows.
+   */
+  latestDeploymentsOf(
+    entityRefs: string[],
+    environments: string[],
+  ): Promise<Map<string, Map<string, LatestDeployment>>>;
+
   /** History of one environment (or all), newest first. */
   listHistory(options: {
     entityRef: string;
@@ -228,6 +238,11 @@ export interface MlGitopsStore {
 
   /** The open drift episodes of a model, in every environment. */
   listOpenDriftEpisodes(entityRef: string): Promise<DriftEpisode[]>;
+
+  /** The open drift episodes of several models, by entity ref (none: absent). */
+  listOpenDriftEpisodesOf(
+    entityRefs: string[],
+  ): Promise<Map<string, DriftEpisode[]>>;
 
   /** Opens a drift episode; returns the open one when it already exists. */
   openDriftEpisode(episode: Omit<DriftEpisode, 'id' | 'endedAt'>): Promise<{

@@ -539,7 +539,7 @@ describe('MlGitopsPoller', () => {
   it("keeps the checks and marks serving when the read of a model's newest deployments fails", async () => {
     const t = await setup();
     const latest = jest
-      .spyOn(t.store, 'latestDeployments')
+      .spyOn(t.store, 'latestDeploymentsOf')
       .mockRejectedValue(new Error('connection reset'));
     await t.poller.pollAll();
     expect(latest).toHaveBeenCalled();
@@ -785,11 +785,11 @@ describe('MlGitopsPoller', () => {
     const t = await setup();
     // The first poll of each model asks for its open drift episodes once,
     // not once per environment.
-    const listEpisodes = jest.spyOn(t.store, 'listOpenDriftEpisodes');
+    const listEpisodes = jest.spyOn(t.store, 'listOpenDriftEpisodesOf');
     const getEpisode = jest.spyOn(t.store, 'getOpenDriftEpisode');
     // Likewise its environments' newest deployments (for their checks and
     // time to serve): one read a model, which marking serving reuses.
-    const latest = jest.spyOn(t.store, 'latestDeployments');
+    const latest = jest.spyOn(t.store, 'latestDeploymentsOf');
     const marked = jest.spyOn(t.store, 'markServing');
     // And what is stored of the models' history progress: one read for the
     // fleet, none a model.
@@ -805,11 +805,11 @@ describe('MlGitopsPoller', () => {
     ).toHaveLength(1);
     oneValue.mockRestore();
     manyValues.mockRestore();
-    const asked = listEpisodes.mock.calls.map(([ref]) => ref);
+    const asked = listEpisodes.mock.calls.flatMap(([refs]) => refs);
     expect(asked).toContain(FRAUD);
     expect(new Set(asked).size).toBe(asked.length);
     expect(getEpisode).not.toHaveBeenCalled();
-    const latestOf = latest.mock.calls.map(([ref]) => ref);
+    const latestOf = latest.mock.calls.flatMap(([refs]) => refs);
     expect(latestOf).toContain(FRAUD);
     expect(new Set(latestOf).size).toBe(latestOf.length);
     expect(marked).toHaveBeenCalled();
@@ -835,7 +835,7 @@ describe('MlGitopsPoller', () => {
     );
     const writes = jest.spyOn(t.store, 'writeStatuses');
     const serving = jest.spyOn(t.store, 'markServing');
-    const latestSteady = jest.spyOn(t.store, 'latestDeployments');
+    const latestSteady = jest.spyOn(t.store, 'latestDeploymentsOf');
     const episodes = jest.spyOn(t.store, 'getOpenDriftEpisode');
     const since = jest.spyOn(t.store, 'listStatusesSince');
 

@@ -31,6 +31,7 @@ import {
 import { AutoRollbackInput } from '../autoRollback/AutoRollback';
 import { MlGitopsConfig } from '../config';
 import { LatestDeployment, MlGitopsStore } from '../database/MlGitopsStore';
+import { ReadsInTurn } from '../lib/readsInTurn';
 import { OwnerNotifier } from '../notifications/OwnerNotifier';
 import { ConfigRepoRead, ConfigRepoReader } from './ConfigRepoReader';
 import { LatestDeployments, recordDeploymentChecks } from './deploymentChecks';
@@ -110,7 +111,17 @@ export class ModelPoller {
       autoRollback?: { consider(input: AutoRollbackInput): Promise<void> };
       now: () => Date;
     },
-  ) {}
+  ) {
+    this.latestReads = new ReadsInTurn(entityRefs =>
+      deps.store.latestDeploymentsOf(entityRefs, deps.config.environments),
+    );
+  }
+
+  /**
+   * The newest deployments of the models resolved side by side, read in
+   * one statement (see ReadsInTurn).
+   */
+  private readonly latestReads: ReadsInTurn<Map<string, LatestDeployment>>;
 
   /**
    * Polls one model against the stored statuses `stored`; returns its new
@@ -242,7 +253,7 @@ export class ModelPoller {
     stored: Map<string, SnapshotEntry>,
     options: ModelPollOptions = {},
   ): Promise<PolledModel> {
-    const { store, config, configRepos, notifier, logger } = this.deps;
+    const { config, configRepos, notifier, logger } = this.deps;
     const { entity, entityRef, annotations, model, git, registryStates } =
       prepared;
     const target = { entityRef, entity };
@@ -257,7 +268,9 @@ export class ModelPoller {
     // poll recorded its deployments; a steady cycle needs none.
     let latestRead: Promise<Map<string, LatestDeployment>> | undefined;
     const latest: LatestDeployments = () =>
-      (latestRead ??= store.latestDeployments(entityRef, config.environments));
+      (latestRead ??= this.latestReads
+        .get(entityRef)
+        .then(read => read ?? new Map()));
     for (const environment of config.environments) {
       const beforeEntry = stored.get(environment);
       const before = beforeEntry?.status;

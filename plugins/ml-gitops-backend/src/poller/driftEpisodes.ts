@@ -16,7 +16,8 @@
 
 import { Entity } from '@backstage/catalog-model';
 import { EnvironmentStatus } from '@ml-gitops/plugin-ml-gitops-common';
-import { MlGitopsStore } from '../database/MlGitopsStore';
+import { DriftEpisode, MlGitopsStore } from '../database/MlGitopsStore';
+import { ReadsInTurn } from '../lib/readsInTurn';
 import { OwnerNotifier } from '../notifications/OwnerNotifier';
 
 /** States on the "not drifting" side of an episode. */
@@ -35,18 +36,25 @@ const settled = (state?: string) =>
 export type OpenDriftEpisodes = { has(environment: string): Promise<boolean> };
 
 export class DriftEpisodes {
+  /** The models polled side by side ask in one statement (see ReadsInTurn). */
+  private readonly openReads: ReadsInTurn<DriftEpisode[]>;
+
   constructor(
     private readonly deps: { store: MlGitopsStore; notifier: OwnerNotifier },
-  ) {}
+  ) {
+    this.openReads = new ReadsInTurn(entityRefs =>
+      deps.store.listOpenDriftEpisodesOf(entityRefs),
+    );
+  }
 
   /** The open episodes of `entityRef`, read once when first asked. */
   openOf(entityRef: string): OpenDriftEpisodes {
     let open: Promise<Set<string>> | undefined;
     return {
       has: async environment => {
-        open ??= this.deps.store
-          .listOpenDriftEpisodes(entityRef)
-          .then(episodes => new Set(episodes.map(e => e.environment)));
+        open ??= this.openReads
+          .get(entityRef)
+          .then(episodes => new Set((episodes ?? []).map(e => e.environment)));
         return (await open).has(environment);
       },
     };
