@@ -282,8 +282,9 @@ export class GitHubGraphql {
 
   /**
    * A query text parsed and validated against the schema, or the errors of
-   * either. The outcome depends on the text alone, so it is kept for the
-   * texts seen last: a client that polls sends the same queries each cycle,
+   * either. The outcome depends on the text alone, so it is kept (for
+   * CHECKED_QUERIES_MAX texts, the first kept dropped first): a client that
+   * polls sends the same queries each cycle,
    * and validating a query of a hundred aliased repositories is most of
    * its cost here.
    */

@@ -22,10 +22,10 @@ import { Knex } from 'knex';
 import type { LatestDeployment } from './MlGitopsStore';
 import { DEPLOYMENTS, DeploymentRow, iso, toDeployment } from './tables';
 
+// The deployment history: recording deployments, when they start serving (time to serve) and their canary checks.
+
 /** Arms of one compound select (SQLite's default limit is 500). */
 const MAX_ARMS = 300;
-
-// The deployment history: recording deployments, when they start serving (time to serve) and their canary checks.
 
 /** The deployments table. */
 export class DeploymentsTable {

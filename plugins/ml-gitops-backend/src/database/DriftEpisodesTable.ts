@@ -37,11 +37,9 @@ export class DriftEpisodesTable {
   }
 
   async listOpenDriftEpisodes(entityRef: string): Promise<DriftEpisode[]> {
-    const rows = await this.db<EpisodeRow>(EPISODES)
-      .where({ entity_ref: entityRef })
-      .whereNull('ended_at')
-      .orderBy('id', 'desc');
-    return rows.map(toEpisode);
+    return (
+      (await this.listOpenDriftEpisodesOf([entityRef])).get(entityRef) ?? []
+    );
   }
 
   async listOpenDriftEpisodesOf(

@@ -31,7 +31,7 @@ const settled = (state?: string) =>
 /**
  * Whether an environment of one model has an open drift episode, read for
  * all its environments at the first question (one query per model poll,
- * not one per environment).
+ * not one per environment, shared by the models that ask in the same turn).
  */
 export type OpenDriftEpisodes = { has(environment: string): Promise<boolean> };
 
