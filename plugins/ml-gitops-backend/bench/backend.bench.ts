@@ -85,6 +85,7 @@ import {
   emulatorClusters,
   emulatorSourcesConfig,
 } from './emulatorClient';
+import { watchLongTasks } from './backend/longTasks';
 
 const ENVIRONMENTS = ['dev', 'staging', 'production'] as const;
 
@@ -297,6 +298,7 @@ async function main() {
     const connectionsBefore = connectionsOpened;
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
+    const taskWatch = watchLongTasks();
     const oldBefore = oldSpaceUsedMb();
     const cpu = process.cpuUsage();
     const t0 = performance.now();
@@ -305,6 +307,7 @@ async function main() {
     const wallMs = t1 - t0;
     const used = process.cpuUsage(cpu);
     loop.disable();
+    const longTasks = taskWatch.stop();
     // the observer is called after the collections it reports
     await new Promise(resolve => setImmediate(resolve));
     const gc = gcBetween(t0, t1, oldBefore);
@@ -319,11 +322,12 @@ async function main() {
       errors: seen.error - before.error,
       loopP99Ms: loop.percentile(99) / 1e6,
       loopMaxMs: loop.max / 1e6,
+      longTasks: longTasks.tally,
       gc,
     };
     cycles.push(result);
     printCycle(result, ENVIRONMENTS);
-    return result;
+    return { result, windows: longTasks.windows };
   };
 
   const coldSession = new Session();
@@ -332,14 +336,17 @@ async function main() {
     await coldSession.post('Profiler.enable');
     await coldSession.post('Profiler.start');
   }
-  const cold = await runCycle(
+  const { result: cold, windows: coldTasks } = await runCycle(
     "Cycle 1 — cold: empty database, every branch declared (newest commits within the first reads' budget), every registry version fetched",
   );
   if (PROFILE_COLD) {
     const { profile } = await coldSession.post('Profiler.stop');
     fs.writeFileSync(PROFILE_COLD, JSON.stringify(profile));
+    fs.writeFileSync(`${PROFILE_COLD}.tasks.json`, JSON.stringify(coldTasks));
     coldSession.disconnect();
-    console.log(`  CPU profile of this cycle written to ${PROFILE_COLD}`);
+    console.log(
+      `  CPU profile of this cycle written to ${PROFILE_COLD}, its tasks over 5 ms to ${PROFILE_COLD}.tasks.json`,
+    );
   }
 
   // What the cold cycle stored, checked against the generated fleet.
@@ -374,7 +381,7 @@ async function main() {
   // Worst case, informational: every cached registry answer expired at once
   // (the cache spreads expiry times, so a running backend does not see this).
   registryNow += 10 * 60_000;
-  const refresh = await runCycle(
+  const { result: refresh } = await runCycle(
     'Cycle 2 — nothing changed, every registry answer expired at once (worst case)',
   );
   const steady: CycleResult[] = [];
@@ -399,17 +406,19 @@ async function main() {
         includeObjectsCollectedByMinorGC: !HEAP_PROFILE_KEPT,
       });
     }
-    steady.push(
-      await runCycle(
-        `Cycle ${3 + n} — steady state, nothing changed, ${
-          CYCLE_INTERVAL_MS / 1000
-        } s after the previous cycle`,
-      ),
+    const { result, windows } = await runCycle(
+      `Cycle ${3 + n} — steady state, nothing changed, ${
+        CYCLE_INTERVAL_MS / 1000
+      } s after the previous cycle`,
     );
+    steady.push(result);
     if (profiling) {
       const { profile } = await session.post('Profiler.stop');
       fs.writeFileSync(PROFILE, JSON.stringify(profile));
-      console.log(`  CPU profile of this cycle written to ${PROFILE}`);
+      fs.writeFileSync(`${PROFILE}.tasks.json`, JSON.stringify(windows));
+      console.log(
+        `  CPU profile of this cycle written to ${PROFILE}, its tasks over 5 ms to ${PROFILE}.tasks.json`,
+      );
     }
     if (heapProfiling) {
       const { profile } = await session.post('HeapProfiler.stopSampling');

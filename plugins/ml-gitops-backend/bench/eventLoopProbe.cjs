@@ -26,7 +26,9 @@
  *   GET  /        → { pid, eventLoop: { p50Ms, p99Ms, maxMs, meanMs },
  *                     gc: { count, maxMs, totalMs, over100Ms }, rssBytes,
  *                     memoryMaxBytes: { heapUsed, heapTotal, external,
- *                     arrayBuffers } (the most of each since the reset) }
+ *                     arrayBuffers } (the most of each since the reset),
+ *                   stalls (over 50 ms), tasks: { over5, over10, over20,
+ *                     over5Ms }, taskWindows (while profiling) }
  *   POST /reset   → clears both (the start of a measurement window)
  *
  * Without ML_GITOPS_BENCH_PROBE it does nothing. Plain JavaScript, so the
@@ -73,22 +75,33 @@ if (socketPath) {
   };
   setInterval(sampleMemory, 500).unref();
 
-  // Where each stall over 50 ms was, on the monotonic clock in µs (the
-  // clock of a CPU profile's timestamps): a 5 ms timer that fired late.
-  const STALL_TICK_MS = 5;
+  // Tasks that held the event loop, from a 1 ms timer's lateness: how many
+  // held it over 5, 10 and 20 ms (a request arriving meanwhile waits for
+  // the task's end), and where each stall over 50 ms was, on the monotonic
+  // clock in µs (the clock of a CPU profile's timestamps). With a profile
+  // under way, every task over 5 ms is placed too, for a script to look up.
+  const TICK_MS = 1;
   const stalls = [];
+  const tasks = { over5: 0, over10: 0, over20: 0, over5Ms: 0 };
+  const taskWindows = [];
+  const placeTasks = Boolean(process.env.ML_GITOPS_BENCH_CPU_PROFILE);
   let lastTick = process.hrtime.bigint();
   setInterval(() => {
     const now = process.hrtime.bigint();
-    const lateMs = Number(now - lastTick) / 1e6 - STALL_TICK_MS;
-    if (lateMs > 50 && stalls.length < 100) {
-      stalls.push({
-        fromUs: Number((lastTick + BigInt(STALL_TICK_MS * 1e6)) / 1000n),
-        toUs: Number(now / 1000n),
-      });
-    }
+    const lateMs = Number(now - lastTick) / 1e6 - TICK_MS;
     lastTick = now;
-  }, STALL_TICK_MS).unref();
+    if (lateMs <= 5) return;
+    tasks.over5++;
+    tasks.over5Ms += lateMs;
+    if (lateMs > 10) tasks.over10++;
+    if (lateMs > 20) tasks.over20++;
+    const place = {
+      fromUs: Number(now / 1000n) - Math.round(lateMs * 1000),
+      toUs: Number(now / 1000n),
+    };
+    if (lateMs > 50 && stalls.length < 100) stalls.push(place);
+    if (placeTasks && taskWindows.length < 20000) taskWindows.push(place);
+  }, TICK_MS).unref();
 
   // With ML_GITOPS_BENCH_CPU_PROFILE naming a file, the V8 profiler samples
   // this process from here on (every 1 ms) and `POST /cpu-profile` writes
@@ -109,6 +122,8 @@ if (socketPath) {
     if (req.method === 'POST' && req.url === '/reset') {
       histogram.reset();
       stalls.length = 0;
+      taskWindows.length = 0;
+      Object.assign(tasks, { over5: 0, over10: 0, over20: 0, over5Ms: 0 });
       for (const part of memoryParts) delete memory[part];
       sampleMemory();
       Object.assign(gc, { count: 0, maxMs: 0, totalMs: 0, over100Ms: 0 });
@@ -143,6 +158,8 @@ if (socketPath) {
         rssBytes: process.memoryUsage.rss(),
         memoryMaxBytes: (sampleMemory(), { ...memory }),
         stalls,
+        tasks: { ...tasks },
+        taskWindows,
       };
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));

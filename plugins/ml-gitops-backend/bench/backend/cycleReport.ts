@@ -43,8 +43,22 @@ export type CycleResult = {
   /** Event-loop delay during the cycle (perf_hooks.monitorEventLoopDelay). */
   loopP99Ms: number;
   loopMaxMs: number;
+  /**
+   * Tasks that held the event loop, from a 1 ms timer's lateness: how many
+   * held it over 5, 10 and 20 ms, and their time together. A request that
+   * arrives during such a task waits for its end.
+   */
+  longTasks: LongTasks;
   /** Garbage collections during the cycle (perf_hooks `gc` entries). */
   gc: CycleGc;
+};
+
+export type LongTasks = {
+  over5: number;
+  over10: number;
+  over20: number;
+  /** The time of the tasks over 5 ms together. */
+  over5Ms: number;
 };
 
 /** What the garbage collector did during a cycle. */
@@ -97,7 +111,11 @@ export function printCycle(c: CycleResult, environments: readonly string[]) {
   console.log(
     `  event-loop delay p99 ${c.loopP99Ms.toFixed(
       1,
-    )} ms, max ${c.loopMaxMs.toFixed(1)} ms`,
+    )} ms, max ${c.loopMaxMs.toFixed(1)} ms; tasks over 5 ms ${
+      c.longTasks.over5
+    } (${ms(c.longTasks.over5Ms)} together), over 10 ms ${
+      c.longTasks.over10
+    }, over 20 ms ${c.longTasks.over20}`,
   );
   console.log(
     `  GC: ${c.gc.minor.count} minor (${ms(c.gc.minor.ms)}), ${

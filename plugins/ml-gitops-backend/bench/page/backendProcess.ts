@@ -69,7 +69,11 @@ export function startBackend(
       configFile,
     ];
     env = { ...env, NODE_ENV: 'production' };
-    if (CPU_PROF_FILE) env.ML_GITOPS_BENCH_CPU_PROFILE = CPU_PROF_FILE;
+    if (CPU_PROF_FILE) {
+      env.ML_GITOPS_BENCH_CPU_PROFILE = CPU_PROF_FILE;
+      // Each window's tasks over 5 ms are appended here (load.ts).
+      fs.rmSync(`${CPU_PROF_FILE}.tasks.jsonl`, { force: true });
+    }
   } else {
     cwd = path.join(ROOT, 'packages/backend');
     command = [
@@ -143,6 +147,14 @@ export type ProbeReading = {
   };
   /** Stalls over 50 ms since the last reset, monotonic µs. */
   stalls: { fromUs: number; toUs: number }[];
+  /**
+   * Tasks that held the event loop since the last reset (a 1 ms timer's
+   * lateness): how many over 5, 10 and 20 ms, and the time of those over
+   * 5 ms together.
+   */
+  tasks: { over5: number; over10: number; over20: number; over5Ms: number };
+  /** Each task over 5 ms, monotonic µs; only while profiling. */
+  taskWindows: { fromUs: number; toUs: number }[];
 };
 
 /** Writes the backend's CPU profile so far (`--cpu-prof FILE`). */

@@ -16,6 +16,7 @@
 
 /** The load generator and the measured windows around it. */
 
+import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { scaleModelName } from 'sandbox';
 import type { Api, Backend } from './backendProcess';
@@ -194,6 +195,15 @@ export async function measure(
       `  [cpu-prof] window from ${monotonic0} to ${monotonic1} µs (monotonic); stalls over 50 ms: ${
         stalls || 'none'
       }`,
+    );
+    // Every task over 5 ms of the window, for a script over the profile.
+    fs.appendFileSync(
+      `${CPU_PROF_FILE}.tasks.jsonl`,
+      `${JSON.stringify({
+        fromUs: monotonic0,
+        toUs: monotonic1,
+        tasks: probe.taskWindows,
+      })}\n`,
     );
   }
   const counts = diff(await sandbox.counts(), countsBefore);

@@ -86,6 +86,12 @@ export function printWindow(w: Window) {
       w.probe.gc.maxMs,
     )} ms`,
   );
+  const t = w.probe.tasks;
+  log(
+    `    tasks holding the event loop over 5 ms ${t.over5} (${thousands(
+      t.over5Ms,
+    )} ms together), over 10 ms ${t.over10}, over 20 ms ${t.over20}`,
+  );
   const upstreamPerView = w.views
     ? ` (${round(w.upstream.total / w.views, 3)} per view)`
     : '';
@@ -205,7 +211,7 @@ export function summarize(figures: RunFigures): Check[] {
         )} ms |`,
       );
     }
-    const floor = merged([references[0]]);
+    const floor = merged([references[0]]); // the first, at the most clients
     log(
       `The tab's requests cost ${round(
         tab.netCpuPerRequest - floor.netCpuPerRequest,
@@ -217,6 +223,19 @@ export function summarize(figures: RunFigures): Check[] {
         1000 / (2 * floor.netCpuPerRequest),
       )} views/s on this core.`,
     );
+    const fewest = Math.min(...CONCURRENCIES);
+    const floorFew = references.find(w => w.concurrency === fewest);
+    const tabFew = table.find(t => t.row === `c=${fewest} between cycles`)?.m;
+    if (floorFew && tabFew && fewest !== Math.max(...CONCURRENCIES)) {
+      const f = merged([floorFew]);
+      log(
+        `At c=${fewest} between cycles, p99 per request: the tab ${round(
+          tabFew.p99,
+        )} ms, ${floorFew.label} ${round(f.p99)} ms (p50 ${round(
+          tabFew.p50,
+        )} and ${round(f.p50)} ms).`,
+      );
+    }
     for (const e of references.flatMap(w => w.errors)) log(`  ERROR ${e}`);
   }
   const cycleWindows = windows.filter(w => w.kind === 'cycle');

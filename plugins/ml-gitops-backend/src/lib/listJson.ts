@@ -16,7 +16,7 @@
 
 // A list answer (`{ ..., "items": [ {...}, ... ] }`) parsed one item at a time as its bytes arrive, so that a list of thousands is never one long task.
 
-import { Turns } from './turns';
+import { fleetTurns, Turns } from './turns';
 
 /** Characters scanned between two looks at the clock. */
 const SCAN_STEP = 16_384;
@@ -70,7 +70,7 @@ export class ListJsonParser {
    * not JSON. Items of a text the scan does not cut up are `JSON.parse`d.
    */
   constructor(
-    private readonly turns = new Turns(),
+    private readonly turns: Turns = fleetTurns,
     options: { item?: (text: string) => unknown } = {},
   ) {
     this.itemValue = options.item ?? (text => JSON.parse(text));
@@ -248,7 +248,7 @@ export class ListJsonParser {
  */
 export async function parseListInTurns(
   text: string,
-  turns = new Turns(),
+  turns: Turns = fleetTurns,
 ): Promise<unknown> {
   const parser = new ListJsonParser(turns);
   for (let from = 0; from < text.length; from += PIECE) {

@@ -14,21 +14,27 @@
  * limitations under the License.
  */
 
-import { Turns } from '../lib/turns';
+import { fleetTurns, Turns } from '../lib/turns';
 
 /**
  * Runs `fn` over `items` with at most `limit` calls in flight, letting the
  * event loop turn (pending I/O, timers, requests) whenever the calls have
- * run for `sliceMs` (default 10 ms) since the last turn: a model whose
- * facts are all cached polls without waiting for I/O.
+ * run for `sliceMs` (default 5 ms) since the last turn: a model whose
+ * facts are all cached polls without waiting for I/O. Without options the
+ * slice is the one every loop over the fleet shares (`fleetTurns`);
+ * `options.turns` gives another to share.
  */
 export async function mapWithConcurrency<T, R>(
   items: readonly T[],
   limit: number,
   fn: (item: T) => Promise<R>,
-  options: { sliceMs?: number; now?: () => number } = {},
+  options: { sliceMs?: number; now?: () => number; turns?: Turns } = {},
 ): Promise<R[]> {
-  const turns = new Turns(options.sliceMs, options.now);
+  const turns =
+    options.turns ??
+    (options.sliceMs === undefined && options.now === undefined
+      ? fleetTurns
+      : new Turns(options.sliceMs, options.now));
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
