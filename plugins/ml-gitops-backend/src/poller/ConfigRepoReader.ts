@@ -31,6 +31,7 @@ import {
   HistoryBudget,
   LiveObservation,
 } from '@ml-gitops/plugin-ml-gitops-node';
+import { forEachInTurns } from '../lib/turns';
 import { historyProgressKey, MlGitopsStore } from '../database/MlGitopsStore';
 import { errorMessage, Failure, SourceFailures } from './failures';
 import { FreezeRequest, freezeState } from './freezeState';
@@ -121,10 +122,11 @@ export class ConfigRepoReader {
    * `entities` in batches; a repo whose URL is not usable is left to
    * `readDeclarations`, which reports it.
    */
-  prefetchBranchHeads(entities: Entity[]): BranchHeadsPrefetch {
+  async prefetchBranchHeads(entities: Entity[]): Promise<BranchHeadsPrefetch> {
     const locs: ConfigRepoLocation[] = [];
     const paths = new Map<string, Set<string>>();
-    for (const entity of entities) {
+    // In turns: thousands of entities' annotations and repo locations.
+    await forEachInTurns(entities, entity => {
       try {
         const annotations = getMlGitopsAnnotations(entity);
         const loc = this.locate(annotations.configRepo!);
@@ -135,7 +137,7 @@ export class ConfigRepoReader {
       } catch {
         // reported when the model is polled
       }
-    }
+    });
     return withReadAhead(
       this.deps.git.prefetchBranchHeads(locs, this.deps.environments),
       locs,

@@ -23,6 +23,7 @@ import {
   LiveObservation,
   LiveObservationChanges,
 } from '@ml-gitops/plugin-ml-gitops-node';
+import { forEachInTurns } from '../lib/turns';
 import { CanaryAnalyses } from '../providers/canary/CanaryAnalyses';
 import { ServingChanges } from '../providers/kubernetes/ServingWatch';
 import { ServingVersions } from '../providers/kubernetes/ServingVersions';
@@ -180,11 +181,11 @@ export class FleetReader {
           failing.recover(name);
           this.deps.sourceSeen.set(name, observedAt);
           health.succeeded(name, source.kind, observedAt);
-          for (const observation of observations) {
+          await forEachInTurns(observations, observation => {
             const k = fleetKey(observation.model, observation.environment);
             byKey.set(k, observation);
             sources.set(k, source);
-          }
+          });
         } catch (error) {
           const failure = failing.fail(name, error);
           failures.push({ source: name, failure });
@@ -208,13 +209,13 @@ export class FleetReader {
       );
     }
     const filled = new Set<string>();
-    for (const [k, observation] of byKey) {
+    await forEachInTurns([...byKey], ([k, observation]) => {
       const version = servingResult?.versions.get(k);
       if (observation.liveVersion === undefined && version !== undefined) {
         byKey.set(k, { ...observation, liveVersion: version });
         filled.add(k);
       }
-    }
+    });
     const canaryResult = await canaryRead?.catch(error => ({
       byKey: new Map<string, CanaryAnalysis>(),
       failures: [{ cluster: '*', error: error as Error }],

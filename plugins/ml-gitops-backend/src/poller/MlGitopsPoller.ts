@@ -21,6 +21,7 @@ import {
   LiveObservationChanges,
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { ServingChanges } from '../providers/kubernetes/ServingWatch';
+import { forEachInTurns } from '../lib/turns';
 import { mapWithConcurrency } from './concurrency';
 import { ConfigRepoReader } from './ConfigRepoReader';
 import { errorMessage } from './failures';
@@ -150,7 +151,7 @@ export class MlGitopsPoller {
         );
         return {
           entities: list,
-          branchHeads: this.configRepos.prefetchBranchHeads(list),
+          branchHeads: await this.configRepos.prefetchBranchHeads(list),
         };
       }),
       this.snapshot.sync(),
@@ -238,10 +239,11 @@ export class MlGitopsPoller {
     cycle.clusters = fleet.clusters ?? [];
     await writer.flush();
     await this.snapshot.recordFreshness();
-    this.index.rebuild(entities);
+    await this.index.rebuild(entities);
 
     // Models that left the catalog are forgotten; their history stays.
-    const known = new Set(entities.map(e => stringifyEntityRef(e)));
+    const known = new Set<string>();
+    await forEachInTurns(entities, e => known.add(stringifyEntityRef(e)));
     await this.snapshot.forgetAllBut(snapshot, known);
     this.models.forgetAllBut(known);
     this.deps.logger.debug(

@@ -17,6 +17,7 @@
 // Which model entities each model name and config repo stand for: built by a full poll, or from the catalog on a replica that has not polled.
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { getMlGitopsAnnotations } from '@ml-gitops/plugin-ml-gitops-common';
+import { forEachInTurns } from '../lib/turns';
 import { normalizeRepoUrl } from './repoUrls';
 
 /**
@@ -39,8 +40,11 @@ export class ModelIndex {
     private readonly maxAgeMs = 60_000,
   ) {}
 
-  /** Replaces the index with these entities (a full poll listed them). */
-  rebuild(entities: Entity[]): void {
+  /**
+   * Replaces the index with these entities (a full poll listed them), built
+   * in turns; lookups meanwhile answer from the index before.
+   */
+  async rebuild(entities: Entity[]): Promise<void> {
     const byRepo = new Map<string, string[]>();
     const byModel = new Map<string, string[]>();
     const add = (map: Map<string, string[]>, key: string, ref: string) => {
@@ -48,13 +52,13 @@ export class ModelIndex {
       if (refs) refs.push(ref);
       else map.set(key, [ref]);
     };
-    for (const entity of entities) {
+    await forEachInTurns(entities, entity => {
       const annotations = getMlGitopsAnnotations(entity);
       const entityRef = stringifyEntityRef(entity);
       const repo = normalizeRepoUrl(annotations.configRepo!);
       if (repo) add(byRepo, repo, entityRef);
       add(byModel, annotations.model!, entityRef);
-    }
+    });
     this.byRepo = byRepo;
     this.byModel = byModel;
     this.builtAt = Date.now();
