@@ -24,6 +24,7 @@
  *
  *   yarn bench:backend [--models 3334] [--requests 1000] [--steady-cycles 3]
  *                      [--heap-profile FILE] [--heap-profile-kept FILE]
+ *                      [--heap-profile-live FILE]
  *                      [--database sqlite|postgres] [--no-fail]
  *
  * PostgreSQL: --database postgres reads the server from
@@ -112,6 +113,13 @@ const HEAP_PROFILE = option('--heap-profile', '');
  * major collection frees it), and what was still alive at the cycle's end.
  */
 const HEAP_PROFILE_KEPT = option('--heap-profile-kept', '');
+/**
+ * A sampling heap profile from before the cold cycle to the end of the last
+ * steady one, without anything collected since: what the backend holds
+ * alive at the end, by where it was allocated (the poller's state, its
+ * caches), the live set V8 sizes the heap by.
+ */
+const HEAP_PROFILE_LIVE = option('--heap-profile-live', '');
 if (!Number.isInteger(MODELS) || MODELS < 1) {
   throw new Error(`--models must be a whole number, got ${MODELS}`);
 }
@@ -330,6 +338,16 @@ async function main() {
     return { result, windows: longTasks.windows };
   };
 
+  const liveSession = new Session();
+  if (HEAP_PROFILE_LIVE) {
+    liveSession.connect();
+    await liveSession.post('HeapProfiler.enable');
+    await liveSession.post('HeapProfiler.startSampling', {
+      samplingInterval: 32 * 1024,
+      includeObjectsCollectedByMajorGC: false,
+      includeObjectsCollectedByMinorGC: false,
+    });
+  }
   const coldSession = new Session();
   if (PROFILE_COLD) {
     coldSession.connect();
@@ -430,6 +448,16 @@ async function main() {
       );
     }
     if (profiling || heapProfiling) session.disconnect();
+  }
+  if (HEAP_PROFILE_LIVE) {
+    // A full collection first: the samples of what it frees go with it.
+    await liveSession.post('HeapProfiler.collectGarbage');
+    const { profile } = await liveSession.post('HeapProfiler.stopSampling');
+    fs.writeFileSync(HEAP_PROFILE_LIVE, JSON.stringify(profile));
+    liveSession.disconnect();
+    console.log(
+      `\nSampling heap profile of what is alive after the last cycle (since before the cold one) written to ${HEAP_PROFILE_LIVE}`,
+    );
   }
 
   console.log(
