@@ -748,6 +748,15 @@ describe('ArgoCdSource', () => {
       const first = await source.listObservations();
       expect(parse).toHaveBeenCalledTimes(3);
       expect(logger.warn).toHaveBeenCalledTimes(1);
+      // Known by the digest of their text: a text cut out of the answer
+      // would keep the answer's whole chunk alive.
+      const keys = [
+        ...(
+          source as unknown as { listed: Map<string, unknown> }
+        ).listed.keys(),
+      ];
+      expect(keys).toHaveLength(2);
+      for (const key of keys) expect(key).toMatch(/^[A-Za-z0-9+/]{43}=$/);
 
       items = [
         app('churn-dev', 'Healthy'),
