@@ -239,13 +239,14 @@ describe('MlGitopsPoller faults', () => {
       logger,
       auth: mockServices.auth(),
       catalog: catalogServiceMock.mock({
-        getEntities: async () => ({
-          items: [
+        queryEntities: async () => {
+          const items = [
             modelEntity('fraud-detector'),
             modelEntity('churn-predictor'),
             ...(options.extraEntities ?? []),
-          ],
-        }),
+          ];
+          return { items, totalItems: items.length, pageInfo: {} };
+        },
       }),
       store,
       git,

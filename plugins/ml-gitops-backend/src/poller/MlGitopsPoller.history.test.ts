@@ -87,9 +87,12 @@ describe('MlGitopsPoller: older history', () => {
       logger,
       auth: mockServices.auth(),
       catalog: catalogServiceMock.mock({
-        getEntities: async () => ({
-          items: [modelEntity('fraud-detector', 'group:default/fraud-ml')],
-        }),
+        queryEntities: async () => {
+          const items = [
+            modelEntity('fraud-detector', 'group:default/fraud-ml'),
+          ];
+          return { items, totalItems: items.length, pageInfo: {} };
+        },
       }),
       store,
       git,
@@ -187,9 +190,12 @@ describe('MlGitopsPoller: older history', () => {
       logger,
       auth: mockServices.auth(),
       catalog: catalogServiceMock.mock({
-        getEntities: async () => ({
-          items: names.map(name => modelEntity(name, 'group:default/ml')),
-        }),
+        queryEntities: async () => {
+          const items = names.map(name =>
+            modelEntity(name, 'group:default/ml'),
+          );
+          return { items, totalItems: items.length, pageInfo: {} };
+        },
       }),
       store,
       git,

@@ -324,7 +324,11 @@ describe('MlGitopsPoller', () => {
       logger,
       auth: mockServices.auth(),
       catalog: catalogServiceMock.mock({
-        getEntities: async () => ({ items: entities }),
+        queryEntities: async () => ({
+          items: entities,
+          totalItems: entities.length,
+          pageInfo: {},
+        }),
         getEntitiesByRefs: async ({ entityRefs }) => ({
           items: entityRefs.map(ref =>
             entities.find(e => stringifyEntityRef(e) === ref),

@@ -17,7 +17,10 @@
 // The model entities of the catalog: the ones whose ML GitOps annotations are all there.
 
 import { AuthService } from '@backstage/backend-plugin-api';
-import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
+import {
+  CATALOG_FILTER_EXISTS,
+  QueryEntitiesResponse,
+} from '@backstage/catalog-client';
 import { Entity } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
@@ -29,6 +32,25 @@ const complete = (entity: Entity) =>
   getMlGitopsAnnotations(entity).missing.length === 0;
 
 /**
+ * What a poll reads of a model entity: its ref, title and annotations. The
+ * catalog leaves the rest out (spec, relations, status), which a fleet of
+ * thousands would otherwise send, parse and hold through every cycle.
+ */
+export const MODEL_ENTITY_FIELDS = [
+  'kind',
+  'metadata.namespace',
+  'metadata.name',
+  'metadata.title',
+  'metadata.annotations',
+];
+
+/**
+ * Model entities per catalog request when the whole fleet is read: a page
+ * is one answer to parse, not the fleet's (#15: no long task in a cycle).
+ */
+export const MODEL_ENTITY_PAGE = 500;
+
+/**
  * Reads model entities from the catalog with the plugin's own credentials;
  * an entity that lacks one of the annotations is not a model to poll.
  */
@@ -37,18 +59,33 @@ export class ModelEntities {
     private readonly deps: { auth: AuthService; catalog: CatalogService },
   ) {}
 
-  /** Every model entity of the catalog. */
+  /**
+   * Every model entity of the catalog, with {@link MODEL_ENTITY_FIELDS}
+   * only, read in pages of {@link MODEL_ENTITY_PAGE}.
+   */
   async all(): Promise<Entity[]> {
     const credentials = await this.deps.auth.getOwnServiceCredentials();
-    const { items } = await this.deps.catalog.getEntities(
-      {
-        filter: {
-          [`metadata.annotations.${ANNOTATION_MODEL}`]: CATALOG_FILTER_EXISTS,
-        },
-      },
-      { credentials },
-    );
-    return items.filter(complete);
+    const models: Entity[] = [];
+    let cursor: string | undefined;
+    do {
+      const page: QueryEntitiesResponse = await this.deps.catalog.queryEntities(
+        cursor
+          ? { cursor, limit: MODEL_ENTITY_PAGE, fields: MODEL_ENTITY_FIELDS }
+          : {
+              filter: {
+                [`metadata.annotations.${ANNOTATION_MODEL}`]:
+                  CATALOG_FILTER_EXISTS,
+              },
+              limit: MODEL_ENTITY_PAGE,
+              fields: MODEL_ENTITY_FIELDS,
+            },
+        { credentials },
+      );
+      for (const entity of page.items)
+        if (complete(entity)) models.push(entity);
+      cursor = page.pageInfo.nextCursor;
+    } while (cursor);
+    return models;
   }
 
   /** The model entities among these refs; the others are left out. */
