@@ -103,6 +103,9 @@ describe('FleetWatches', () => {
     const held = watchesOfFleet.hold(task.signal);
     await eventually(() => watches.length === 1, 'the first watch');
     expect(watchesOfFleet.watching).toBe(true);
+    // The list is judged in turns (shared with the rest of the fleet's
+    // work), so its report may come after the watch opened.
+    await eventually(() => reported.length > 0, 'the first report');
     expect(reported.map(r => r.cluster)).toEqual(['prod-eu']);
 
     // The same clusters: nothing restarts.
