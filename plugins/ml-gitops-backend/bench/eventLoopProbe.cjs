@@ -75,33 +75,23 @@ if (socketPath) {
   };
   setInterval(sampleMemory, 500).unref();
 
-  // Tasks that held the event loop, from a 1 ms timer's lateness: how many
-  // held it over 5, 10 and 20 ms (a request arriving meanwhile waits for
-  // the task's end), and where each stall over 50 ms was, on the monotonic
-  // clock in µs (the clock of a CPU profile's timestamps). With a profile
-  // under way, every task over 5 ms is placed too, for a script to look up.
-  const TICK_MS = 1;
+  // Tasks that held the event loop over 5 ms (see longTaskTimer.cjs): their
+  // count, where each stall over 50 ms was, and, with a profile under way,
+  // where every one was, for a script over the profile to look up.
+  const {
+    watchLongTasks,
+    newTally,
+    countTask,
+  } = require('./longTaskTimer.cjs');
   const stalls = [];
-  const tasks = { over5: 0, over10: 0, over20: 0, over5Ms: 0 };
+  const tasks = newTally();
   const taskWindows = [];
   const placeTasks = Boolean(process.env.ML_GITOPS_BENCH_CPU_PROFILE);
-  let lastTick = process.hrtime.bigint();
-  setInterval(() => {
-    const now = process.hrtime.bigint();
-    const lateMs = Number(now - lastTick) / 1e6 - TICK_MS;
-    lastTick = now;
-    if (lateMs <= 5) return;
-    tasks.over5++;
-    tasks.over5Ms += lateMs;
-    if (lateMs > 10) tasks.over10++;
-    if (lateMs > 20) tasks.over20++;
-    const place = {
-      fromUs: Number(now / 1000n) - Math.round(lateMs * 1000),
-      toUs: Number(now / 1000n),
-    };
+  watchLongTasks((lateMs, place) => {
+    countTask(tasks, lateMs);
     if (lateMs > 50 && stalls.length < 100) stalls.push(place);
     if (placeTasks && taskWindows.length < 20000) taskWindows.push(place);
-  }, TICK_MS).unref();
+  });
 
   // With ML_GITOPS_BENCH_CPU_PROFILE naming a file, the V8 profiler samples
   // this process from here on (every 1 ms) and `POST /cpu-profile` writes
@@ -123,7 +113,7 @@ if (socketPath) {
       histogram.reset();
       stalls.length = 0;
       taskWindows.length = 0;
-      Object.assign(tasks, { over5: 0, over10: 0, over20: 0, over5Ms: 0 });
+      Object.assign(tasks, newTally());
       for (const part of memoryParts) delete memory[part];
       sampleMemory();
       Object.assign(gc, { count: 0, maxMs: 0, totalMs: 0, over100Ms: 0 });

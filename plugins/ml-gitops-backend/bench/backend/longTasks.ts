@@ -16,44 +16,36 @@
 
 import type { LongTasks } from './cycleReport';
 
-/** How often the watching timer asks to run. */
-const TICK_MS = 1;
-
 /** A task that held the event loop, on the monotonic clock in µs. */
 export type TaskWindow = { fromUs: number; toUs: number };
 
+// Plain JavaScript, shared with the page benchmark's probe.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const timer = require('../longTaskTimer.cjs') as {
+  watchLongTasks(
+    onTask: (lateMs: number, place: TaskWindow) => void,
+  ): () => void;
+  newTally(): LongTasks;
+  countTask(tally: LongTasks, lateMs: number): void;
+};
+
 /**
- * Watches how long tasks hold the event loop, from a 1 ms timer's lateness:
- * a timer that fired `late` ms after it was due waited for a task (or
- * several back to back) of about that length. The windows are on the clock
- * of a V8 CPU profile's timestamps (µs), so the samples inside each say what
- * ran.
+ * Watches the tasks that hold the event loop over 5 ms (`longTaskTimer.cjs`)
+ * until `stop()`: their count, and each one's place on the clock of a V8 CPU
+ * profile's timestamps, so the samples inside it say what ran.
  */
 export function watchLongTasks(): {
   stop(): { tally: LongTasks; windows: TaskWindow[] };
 } {
-  const tally: LongTasks = { over5: 0, over10: 0, over20: 0, over5Ms: 0 };
+  const tally = timer.newTally();
   const windows: TaskWindow[] = [];
-  let last = process.hrtime.bigint();
-  const timer = setInterval(() => {
-    const now = process.hrtime.bigint();
-    const lateMs = Number(now - last) / 1e6 - TICK_MS;
-    last = now;
-    if (lateMs <= 5) return;
-    tally.over5++;
-    tally.over5Ms += lateMs;
-    if (lateMs > 10) tally.over10++;
-    if (lateMs > 20) tally.over20++;
-    if (windows.length < 10_000) {
-      windows.push({
-        fromUs: Number(now / 1000n) - Math.round(lateMs * 1000),
-        toUs: Number(now / 1000n),
-      });
-    }
-  }, TICK_MS);
+  const stopWatching = timer.watchLongTasks((lateMs, place) => {
+    timer.countTask(tally, lateMs);
+    if (windows.length < 10_000) windows.push(place);
+  });
   return {
     stop() {
-      clearInterval(timer);
+      stopWatching();
       return { tally, windows };
     },
   };

@@ -14,28 +14,16 @@
  * limitations under the License.
  */
 
+import { workBetweenTurns } from '../__testUtils__/turnsOfTheLoop';
 import { mapWithConcurrency } from '../poller/concurrency';
 import { ListJsonParser, parseListInTurns } from './listJson';
 import { fleetTurns, forEachInTurns, Turns } from './turns';
 
 describe('Turns', () => {
   it('holds readers side by side to one slice: their work between two turns of the loop stays within it', async () => {
-    let clock = 0;
-    const turns = new Turns(5, () => clock);
-    let sinceTurn = 0;
-    let most = 0;
-    let watching = true;
-    // A callback at every turn of the loop, as a timer or a request has.
-    const watch = () => {
-      sinceTurn = 0;
-      if (watching) setImmediate(watch);
-    };
-    setImmediate(watch);
-    const work = (ms: number) => {
-      clock += ms;
-      sinceTurn += ms;
-      most = Math.max(most, sinceTurn);
-    };
+    const loop = workBetweenTurns();
+    const turns = new Turns(5, loop.now);
+    const work = (ms: number) => loop.work(ms);
     const list = JSON.stringify({
       items: Array.from({ length: 200 }, (_, i) => ({ i })),
     });
@@ -67,13 +55,13 @@ describe('Turns', () => {
         ),
       ]);
     } finally {
-      watching = false;
+      loop.stop();
     }
     // Of the four waiting (two readers, two workers), the first to go on
     // after a turn works to the slice's end; the other three do one item
     // each before they see it used up. A slice each would allow 5 ms each.
-    expect(most).toBeLessThanOrEqual(5 + 3);
-    expect(clock).toBe(600);
+    expect(loop.most).toBeLessThanOrEqual(5 + 3);
+    expect(loop.now()).toBe(600);
   });
 
   it('is the slice every loop over the fleet shares when none is given', async () => {

@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { workBetweenTurns } from '../__testUtils__/turnsOfTheLoop';
 import { mapWithConcurrency } from './concurrency';
 
 describe('mapWithConcurrency', () => {
@@ -61,33 +62,20 @@ describe('mapWithConcurrency', () => {
   });
 
   it('shares one slice between its calls: the work between two turns of the loop stays within it', async () => {
-    let clock = 0;
-    let sinceTurn = 0;
-    let most = 0;
-    let watching = true;
-    // A callback at every turn of the loop, as a timer or a request has.
-    const watch = () => {
-      sinceTurn = 0;
-      if (watching) setImmediate(watch);
-    };
-    setImmediate(watch);
+    const loop = workBetweenTurns();
     try {
       await mapWithConcurrency(
         Array.from({ length: 400 }, (_, i) => i),
         8,
-        async () => {
-          clock += 1; // 1 ms of work that waits for nothing
-          sinceTurn += 1;
-          most = Math.max(most, sinceTurn);
-        },
-        { sliceMs: 10, now: () => clock },
+        async () => loop.work(1), // 1 ms of work that waits for nothing
+        { sliceMs: 10, now: loop.now },
       );
     } finally {
-      watching = false;
+      loop.stop();
     }
     // Eight calls in flight each took a slice of their own in one turn
     // (80 ms); now they share one, plus the calls under way when it ends.
-    expect(most).toBeLessThanOrEqual(10 + 8);
+    expect(loop.most).toBeLessThanOrEqual(10 + 8);
   });
 
   it('runs every call once when the last slice ends with the items', async () => {
