@@ -67,8 +67,8 @@ export class Turns {
  * the models side by side, and the event loop runs every callback whose I/O
  * is ready before it turns. With a slice each, a turn of the loop held one
  * slice per reader (tasks of 20-50 ms); sharing one, the readers' work
- * together stops at the slice's end, and each still makes progress after
- * every turn (it checks after an item, not before).
+ * together stops at the slice's end, and each still does at least one item
+ * after every turn, so none waits for ever.
  */
 export const fleetTurns = new Turns();
 
