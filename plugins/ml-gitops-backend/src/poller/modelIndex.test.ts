@@ -15,6 +15,7 @@
  */
 
 import { Entity } from '@backstage/catalog-model';
+import { fleetTurns } from '../lib/turns';
 import { modelEntity } from '../__testUtils__/modelEntity';
 import { ModelIndex } from './modelIndex';
 
@@ -73,5 +74,37 @@ describe('ModelIndex.ofRepo', () => {
     await expect(
       index.ofRepo('https://github.com/acme/fraud-detector-config.git'),
     ).resolves.toEqual(['component:default/fraud-detector']);
+  });
+});
+
+describe('ModelIndex', () => {
+  it('is rebuilt in turns of the event loop, answering from the index before until it is done', async () => {
+    const index = new ModelIndex(async () => []);
+    await index.rebuild([modelEntity('fraud-detector')]);
+    expect(await index.ofModels(['fraud-detector'])).toEqual([
+      'component:default/fraud-detector',
+    ]);
+
+    const due = jest.spyOn(fleetTurns, 'due').mockReturnValue(true);
+    const turn = jest.spyOn(fleetTurns, 'turn');
+    try {
+      const rebuilt = index.rebuild([
+        modelEntity('churn-predictor'),
+        modelEntity('fraud-detector'),
+      ]);
+      // Waiting for a turn: lookups meanwhile see the index before.
+      await new Promise(resolve => setImmediate(resolve));
+      expect(turn).toHaveBeenCalled();
+      expect(
+        await index.ofRepo('https://github.com/acme/churn-predictor-config'),
+      ).toEqual([]);
+      await rebuilt;
+      expect(
+        await index.ofRepo('https://github.com/acme/churn-predictor-config'),
+      ).toEqual(['component:default/churn-predictor']);
+    } finally {
+      due.mockRestore();
+      turn.mockRestore();
+    }
   });
 });

@@ -20,6 +20,7 @@ import {
 } from '@backstage/backend-test-utils';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
+import { fleetTurns } from '../../lib/turns';
 import { FluxSource } from '../flux/FluxSource';
 import { KubernetesClusterClient } from './KubernetesClusters';
 import { ServingVersions } from './ServingVersions';
@@ -170,6 +171,49 @@ describe('KubernetesClusterClient', () => {
       { limit: '500', token: '500' },
       { limit: '500', token: '1000' },
     ]);
+  });
+
+  it('parses each chunk of a list at the start of a slice of the event loop', async () => {
+    const all = Array.from({ length: 1203 }, (_, i) =>
+      inferenceService(`model-${i}`, 'dev', '1'),
+    );
+    server.use(
+      http.get(
+        `${EU}/apis/serving.kserve.io/v1beta1/inferenceservices`,
+        ({ request }) => {
+          const start = Number(
+            new URL(request.url).searchParams.get('continue') ?? 0,
+          );
+          const next = start + 500;
+          return HttpResponse.json({
+            kind: 'InferenceServiceList',
+            apiVersion: 'serving.kserve.io/v1beta1',
+            metadata: {
+              resourceVersion: '4711',
+              ...(next < all.length ? { continue: String(next) } : {}),
+            },
+            items: all.slice(start, next),
+          });
+        },
+      ),
+    );
+    // The fleet's shared slice is used up: a chunk's parse waits for a turn
+    // rather than adding to it.
+    const due = jest.spyOn(fleetTurns, 'due').mockReturnValue(true);
+    const turn = jest.spyOn(fleetTurns, 'turn');
+    try {
+      const items = await client(EU, 'prod-eu').list(
+        'serving.kserve.io',
+        'v1beta1',
+        'inferenceservices',
+        'ml-gitops/model',
+      );
+      expect(items).toHaveLength(1203);
+      expect(turn.mock.calls.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      due.mockRestore();
+      turn.mockRestore();
+    }
   });
 
   it('starts a chunked list again once when its continue token expired (410)', async () => {
