@@ -282,6 +282,55 @@ describe('KServe rollouts in the sandbox cluster', () => {
     );
   });
 
+  it('lists an InferenceService with its field managers and, applied by Argo CD, the applied manifest', async () => {
+    // Argo CD applies client-side: kubectl's last-applied-configuration.
+    const argo = await isvc('fraud-detector', 'dev');
+    const applied = JSON.parse(
+      argo.metadata.annotations[
+        'kubectl.kubernetes.io/last-applied-configuration'
+      ],
+    );
+    expect(applied).toMatchObject({
+      apiVersion: 'serving.kserve.io/v1beta1',
+      kind: 'InferenceService',
+      metadata: {
+        name: 'fraud-detector',
+        namespace: 'ml-dev',
+        labels: argo.metadata.labels,
+      },
+      spec: argo.spec,
+    });
+    expect(applied).not.toHaveProperty('status');
+    const managers = (object: any) =>
+      object.metadata.managedFields.map((m: any) => [
+        m.manager,
+        m.operation,
+        m.subresource,
+      ]);
+    expect(managers(argo)).toEqual([
+      ['argocd-controller', 'Update', undefined],
+      ['manager', 'Update', 'status'],
+    ]);
+    const [spec, status] = argo.metadata.managedFields;
+    expect(spec.fieldsV1['f:spec']['f:predictor']['f:model']).toHaveProperty(
+      'f:storageUri',
+    );
+    expect(status.fieldsV1['f:status']['f:conditions']).toHaveProperty(
+      'k:{"type":"Ready"}',
+    );
+
+    // Flux's helm-controller installs a Helm release: Helm's annotations.
+    const helm = await isvc('recsys-ranker', 'dev');
+    expect(helm.metadata.annotations).toMatchObject({
+      'meta.helm.sh/release-name': expect.any(String),
+      'meta.helm.sh/release-namespace': 'ml-dev',
+    });
+    expect(helm.metadata.annotations).not.toHaveProperty(
+      'kubectl.kubernetes.io/last-applied-configuration',
+    );
+    expect(managers(helm)[0]).toEqual(['helm-controller', 'Update', undefined]);
+  });
+
   it('fails a serving predictor through the admin control and recovers it', async () => {
     const serving = await pods('fraud-detector', 'production');
     const res = await admin('/_sandbox/serving/fail', {

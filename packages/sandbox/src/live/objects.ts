@@ -26,6 +26,7 @@
 import { stableHex, stableUid } from '../seed/data';
 import { applyInferenceServiceCanary, canaryOf } from './canary';
 import { servingModel } from './chart';
+import { asListed } from './managedFields';
 import {
   crashLoopRestarts,
   lastCrashAt,
@@ -49,6 +50,8 @@ export type KubeObject = {
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
     ownerReferences?: Array<Record<string, unknown>>;
+    /** Who wrote which field (see `asListed`). */
+    managedFields?: Array<Record<string, unknown>>;
   };
   spec?: Record<string, any>;
   status?: Record<string, any>;
@@ -824,7 +827,14 @@ export function servingObjects(
   };
   const out: KubeObject[] = [];
   if (wants('InferenceService')) {
-    out.push(applyInferenceServiceCanary(w, d, isvc, view));
+    out.push(
+      asListed(applyInferenceServiceCanary(w, d, isvc, view), {
+        applier: d.operator === 'argocd' ? 'argocd' : 'helm',
+        release: { name: w.appName(d), namespace: ns },
+        appliedAt: isoAt(p.startedAt),
+        statusAt: isoAt(p.since),
+      }),
+    );
   }
   if (wants('Deployment')) out.push(deployment);
   if (wants('ReplicaSet')) {

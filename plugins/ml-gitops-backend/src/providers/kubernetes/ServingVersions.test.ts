@@ -23,6 +23,7 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 import {
   apiGroup,
+  asListedAfterApply,
   inferenceService,
   KUBE,
   kubeList,
@@ -30,6 +31,12 @@ import {
 } from '../canary/__testUtils__/fixtures';
 import { KubeObject, KubernetesClusterClient } from './KubernetesClusters';
 import { servingStatus } from './inferenceServiceStatus';
+import {
+  readInferenceService,
+  servingFieldsOf,
+  showsCanary,
+} from './inferenceServiceReading';
+import { inferenceServiceCanary } from '../canary/canaryCandidates';
 import { ServingVersions } from './ServingVersions';
 
 /*
@@ -388,6 +395,71 @@ describe('servingStatus', () => {
   });
 });
 
+describe('servingFieldsOf', () => {
+  /** An older spec: the model under its framework's field. */
+  const frameworkField = (() => {
+    const item = inferenceService({ name: 'churn', version: '2' });
+    return {
+      ...item,
+      spec: {
+        predictor: {
+          sklearn: { storageUri: 's3://models/churn/2', runtimeVersion: '1.3' },
+        },
+      },
+    };
+  })();
+  const variants: Array<[string, Parameters<typeof asListedAfterApply>[0]]> = [
+    ['serving', inferenceService({ traffic: ALL_TRAFFIC })],
+    ['crash-looping', crashLooping],
+    ['a canary at 10 %', canaryAt10],
+    ['rolling out', rollingOut],
+    ['older KServe', inferenceService({ modelStatus: null })],
+    ['RawDeployment', inferenceService({ deploymentMode: 'RawDeployment' })],
+    ['Standard', inferenceService({ deploymentMode: 'Standard' })],
+    ['no status yet', inferenceService({ noStatus: true })],
+    ['a framework field', frameworkField],
+  ];
+
+  it.each(variants)('reads %s as the whole object listed does', (_, item) => {
+    const listed = asListedAfterApply(item) as unknown as KubeObject;
+    const kept = servingFieldsOf(listed);
+    expect(readInferenceService(kept)).toEqual(readInferenceService(listed));
+    expect(servingStatus(kept, 'prod-eu')).toEqual(
+      servingStatus(listed, 'prod-eu'),
+    );
+    expect(showsCanary(kept)).toBe(showsCanary(listed));
+    const observedAt = '2026-11-27T10:05:00.000Z';
+    expect(inferenceServiceCanary(kept, 'prod-eu', observedAt)).toEqual(
+      inferenceServiceCanary(listed, 'prod-eu', observedAt),
+    );
+    expect(ServingVersions.keyOf(kept)).toBe(ServingVersions.keyOf(listed));
+  });
+
+  it('leaves out the managed fields, the last applied manifest and the rest of the spec', () => {
+    const listed = asListedAfterApply(
+      inferenceService({ deploymentMode: 'RawDeployment' }),
+    ) as unknown as KubeObject;
+    const kept = servingFieldsOf(listed);
+    expect(kept.metadata).toEqual({
+      name: 'recsys-ranker',
+      namespace: 'ml-staging',
+      uid: 'uid-recsys-ranker-staging',
+      resourceVersion: listed.metadata.resourceVersion,
+      generation: 5,
+      creationTimestamp: '2026-10-01T08:00:00Z',
+      labels: listed.metadata.labels,
+      annotations: { 'serving.kserve.io/deploymentMode': 'RawDeployment' },
+    });
+    expect(kept.spec).toEqual({
+      predictor: { model: { storageUri: 'models:/recsys-ranker/5' } },
+    });
+    expect(kept.status).toBe(listed.status);
+    expect(JSON.stringify(kept).length).toBeLessThan(
+      JSON.stringify(listed).length / 2,
+    );
+  });
+});
+
 describe('ServingVersions', () => {
   const server = setupServer();
   registerMswTestHooks(server);
@@ -506,6 +578,18 @@ describe('ServingVersions', () => {
     expect(listed(third, 'fraud-detector')).not.toBe(
       listed(first, 'fraud-detector'),
     );
+  });
+
+  it('keeps only the fields it reads of each object listed', async () => {
+    const listed = asListedAfterApply(inferenceService({ version: '6' }));
+    serve([listed]);
+    const result = await reader().read();
+    const [kept] = result.inferenceServices.get('prod-eu')!;
+    expect(kept).toEqual(servingFieldsOf(listed as unknown as KubeObject));
+    expect(kept.metadata).not.toHaveProperty('managedFields');
+    expect(
+      result.versions.get(ServingVersions.key('recsys-ranker', 'staging')),
+    ).toBe('6');
   });
 
   it('shows the one that does not serve when two objects carry a model and environment', async () => {

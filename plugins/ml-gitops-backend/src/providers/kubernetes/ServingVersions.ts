@@ -23,6 +23,7 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { KubeObject, KubernetesClusterClient } from './KubernetesClusters';
 import { servingStatus } from './inferenceServiceStatus';
+import { servingFieldsOf } from './inferenceServiceReading';
 import { forEachInTurns } from '../../lib/turns';
 
 export const GROUP = 'serving.kserve.io';
@@ -67,7 +68,8 @@ export class ServingVersions {
    * is the object kept, and is not judged again. The next list hands over
    * the kept object instead of its new copy, so what a steady cycle lists
    * dies young and the old generation does not fill with a fleet's copies
-   * cycle after cycle. Only the last list's objects are kept.
+   * cycle after cycle. Only the last list's objects are kept, and only the
+   * fields the plugin reads of them ({@link servingFieldsOf}).
    */
   private readonly judged = new Map<string, Map<string, JudgedObject>>();
 
@@ -104,7 +106,7 @@ export class ServingVersions {
                 return before &&
                   before.resourceVersion === item.metadata.resourceVersion
                   ? before.object
-                  : item;
+                  : servingFieldsOf(item);
               },
             },
           );

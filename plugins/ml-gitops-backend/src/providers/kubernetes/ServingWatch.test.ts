@@ -30,6 +30,7 @@ import { eventually, TestEventStream } from '../../__testUtils__/eventStreams';
 import { KubernetesClusterClient } from './KubernetesClusters';
 import { ServingChanges, watchServing } from './ServingWatch';
 import { ServingVersions } from './ServingVersions';
+import { servingFieldsOf } from './inferenceServiceReading';
 import { ServingStatus } from '@ml-gitops/plugin-ml-gitops-common';
 
 const line = (type: string, object: unknown) =>
@@ -103,7 +104,10 @@ describe('watchServing', () => {
     expect(changes).toHaveLength(1);
     expect(changes[0]).toEqual({
       cluster: 'prod-eu',
-      inferenceServices: [at(staging, '700'), at(production, '701')],
+      // as the poll keeps them: the fields the plugin reads
+      inferenceServices: [at(staging, '700'), at(production, '701')].map(
+        servingFieldsOf,
+      ),
       versions: polled.versions,
       serving: polled.serving,
       changed: [

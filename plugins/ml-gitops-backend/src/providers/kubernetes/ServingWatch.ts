@@ -24,6 +24,7 @@ import {
 } from './KubernetesWatch';
 import { forEachInTurns } from '../../lib/turns';
 import { GROUP, SERVING_SELECTOR, ServingVersions } from './ServingVersions';
+import { servingFieldsOf } from './inferenceServiceReading';
 
 /** What the serving objects of one cluster say now, and what changed. */
 export type ServingChanges = {
@@ -127,7 +128,9 @@ class ClusterServing {
     return { changed, touched: [...touched] };
   }
 
-  private put(object: KubeObject) {
+  private put(listed: KubeObject) {
+    // Held until the next event or list: only the fields the plugin reads.
+    const object = servingFieldsOf(listed);
     const name = objectName(object);
     this.objects.set(name, object);
     const k = ServingVersions.keyOf(object);

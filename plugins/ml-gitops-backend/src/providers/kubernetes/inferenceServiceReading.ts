@@ -92,6 +92,9 @@ export type InferenceServiceReading = {
   hasStatus: boolean;
 };
 
+/** The annotation that sets the deployment mode on older KServe releases. */
+const DEPLOYMENT_MODE_ANNOTATION = 'serving.kserve.io/deploymentMode';
+
 /**
  * Whether KServe runs an InferenceService as a plain Deployment: the
  * controller's `status.deploymentMode` (newer KServe releases), else the
@@ -101,11 +104,7 @@ export type InferenceServiceReading = {
 function isRawDeployment(item: KubeObject): boolean {
   const mode =
     text(record(item.status).deploymentMode) ??
-    text(
-      record(record(item.metadata).annotations)[
-        'serving.kserve.io/deploymentMode'
-      ],
-    );
+    text(record(record(item.metadata).annotations)[DEPLOYMENT_MODE_ANNOTATION]);
   return mode === 'RawDeployment' || mode === 'Standard';
 }
 
@@ -236,6 +235,69 @@ function readFields(item: KubeObject): InferenceServiceReading {
     modelStatus,
     hasStatus: Object.keys(status).length > 0,
   };
+}
+
+/**
+ * An InferenceService cut to what this plugin reads of it, to be kept
+ * between lists and watch events: its name, namespace, labels, resource
+ * version, uid, generation and creation time, the deployment-mode
+ * annotation, of the predictor's spec the canary share and the model's
+ * storage URI, and its status whole. Read by {@link readInferenceService},
+ * `servingStatus` and the canary readers, it reads as the whole object does.
+ *
+ * The rest is left out because a real API server sends much more than this
+ * plugin reads: every object carries `metadata.managedFields` (one entry per
+ * field manager with the fields it owns; Kubernetes "Server-Side Apply",
+ * Field management), an object Argo CD applies client-side carries its whole
+ * last applied manifest in the `kubectl.kubernetes.io/last-applied-configuration`
+ * annotation (Kubernetes "Declarative Management of Kubernetes Objects
+ * Using Configuration Files"), and the predictor's spec holds containers,
+ * resources and scaling. Kept whole for every model environment of the
+ * fleet, they were the largest part of what the backend holds.
+ */
+export function servingFieldsOf(item: KubeObject): KubeObject {
+  const metadata = item.metadata;
+  const kept: KubeObject['metadata'] & Record<string, unknown> = {
+    name: metadata.name,
+  };
+  for (const field of [
+    'namespace',
+    'uid',
+    'resourceVersion',
+    'generation',
+    'creationTimestamp',
+    'labels',
+  ] as const) {
+    const value = (metadata as Record<string, unknown>)[field];
+    if (value !== undefined) kept[field] = value as never;
+  }
+  const annotations = record(metadata.annotations);
+  if (annotations[DEPLOYMENT_MODE_ANNOTATION] !== undefined) {
+    kept.annotations = {
+      [DEPLOYMENT_MODE_ANNOTATION]: annotations[
+        DEPLOYMENT_MODE_ANNOTATION
+      ] as string,
+    };
+  }
+  const object: KubeObject = { metadata: kept };
+  if (item.apiVersion !== undefined) object.apiVersion = item.apiVersion;
+  if (item.kind !== undefined) object.kind = item.kind;
+  if (item.spec !== undefined) {
+    const spec = record(item.spec);
+    const predictorSpec = record(spec.predictor);
+    const predictor: Record<string, unknown> = {};
+    if (predictorSpec.canaryTrafficPercent !== undefined) {
+      predictor.canaryTrafficPercent = predictorSpec.canaryTrafficPercent;
+    }
+    // In the spec's order: the model's, else the first framework field's.
+    for (const [key, value] of Object.entries(predictorSpec)) {
+      const storageUri = record(value).storageUri;
+      if (storageUri !== undefined) predictor[key] = { storageUri };
+    }
+    object.spec = spec.predictor === undefined ? {} : { predictor };
+  }
+  if (item.status !== undefined) object.status = item.status;
+  return object;
 }
 
 /** The conditions whose False means the predictor does not come up. */

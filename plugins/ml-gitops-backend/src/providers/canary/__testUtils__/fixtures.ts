@@ -291,6 +291,98 @@ export function inferenceService(options: {
   };
 }
 
+/**
+ * An InferenceService as a real API server lists it after Argo CD applied
+ * it client-side and KServe's controller wrote its status: with
+ * `metadata.managedFields`, one entry per field manager and what it owns
+ * (Kubernetes "Server-Side Apply", Field management; the API server keeps
+ * them for every write, also of a client-side apply), the whole applied
+ * manifest in the `kubectl.kubernetes.io/last-applied-configuration`
+ * annotation (Kubernetes "Declarative Management of Kubernetes Objects Using
+ * Configuration Files"), and a predictor spec with scaling and resources.
+ */
+export function asListedAfterApply<
+  T extends {
+    metadata: Record<string, unknown>;
+    spec?: { predictor?: Record<string, unknown> };
+  },
+>(item: T): T {
+  const { metadata } = item;
+  const predictor = item.spec?.predictor ?? {};
+  const model = (predictor.model ?? {}) as Record<string, unknown>;
+  const spec = {
+    ...item.spec,
+    predictor: {
+      minReplicas: 1,
+      maxReplicas: 3,
+      scaleMetric: 'concurrency',
+      scaleTarget: 10,
+      serviceAccountName: 'models-reader',
+      ...predictor,
+      model: {
+        ...model,
+        resources: {
+          requests: { cpu: '500m', memory: '1Gi' },
+          limits: { cpu: '2', memory: '4Gi' },
+        },
+        env: [{ name: 'MLSERVER_PARALLEL_WORKERS', value: '2' }],
+      },
+    },
+  };
+  const applied = {
+    apiVersion: (item as Record<string, unknown>).apiVersion,
+    kind: (item as Record<string, unknown>).kind,
+    metadata: {
+      name: metadata.name,
+      namespace: metadata.namespace,
+      labels: metadata.labels,
+      annotations: {
+        ...(metadata.annotations as Record<string, string> | undefined),
+      },
+    },
+    spec,
+  };
+  const owned = (value: unknown): unknown =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries([
+          ['.', {}],
+          ...Object.entries(value).map(([k, v]) => [`f:${k}`, owned(v)]),
+        ])
+      : {};
+  return {
+    ...item,
+    metadata: {
+      ...metadata,
+      annotations: {
+        ...(metadata.annotations as Record<string, string> | undefined),
+        'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(
+          applied,
+        )}\n`,
+      },
+      managedFields: [
+        {
+          manager: 'argocd-controller',
+          operation: 'Update',
+          apiVersion: 'serving.kserve.io/v1beta1',
+          time: '2026-11-27T09:00:00Z',
+          fieldsType: 'FieldsV1',
+          fieldsV1: owned({ metadata: applied.metadata, spec }),
+        },
+        {
+          manager: 'manager',
+          operation: 'Update',
+          apiVersion: 'serving.kserve.io/v1beta1',
+          time: '2026-11-27T09:05:00Z',
+          fieldsType: 'FieldsV1',
+          fieldsV1: owned({ status: (item as Record<string, unknown>).status }),
+          subresource: 'status',
+        },
+      ],
+    },
+    spec,
+  };
+}
+
 /** The APIGroup discovery answer of a group served at one version. */
 export function apiGroup(group: string, version: string) {
   return {
