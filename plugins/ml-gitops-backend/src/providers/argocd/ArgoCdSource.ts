@@ -16,7 +16,6 @@
 
 // An Argo CD instance as a deployment source: its Applications listed and followed as observations.
 
-import { createHash } from 'node:crypto';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ServiceUnavailableError } from '@backstage/errors';
 import {
@@ -45,6 +44,7 @@ import {
 } from './applications';
 import { ArgoCdClient, ArgoCdTimeoutError, FetchFn } from './ArgoCdClient';
 import { forEachInTurns } from '../../lib/turns';
+import { textKey } from '../../lib/textKey';
 
 /**
  * How long the event stream may stay silent before it is taken for dead.
@@ -55,15 +55,6 @@ import { forEachInTurns } from '../../lib/turns';
 const WATCH_IDLE_MS = 60_000;
 /** How long a refresh request may block before the poll moves on. */
 const REFRESH_WAIT_MS = 3_000;
-
-/**
- * What an Application's text in a list is known by: its SHA-256. Keeping the
- * text itself kept the whole list's text alive (a text cut out of a chunk
- * of the answer holds that chunk: 17 MB for three lists of 3,334), and a
- * digest is found in a map faster than a long string is compared.
- */
-const textKey = (text: string) =>
-  createHash('sha256').update(text).digest('base64');
 
 /** An Application's text in a list, parsed, not yet read. */
 class ListedText {

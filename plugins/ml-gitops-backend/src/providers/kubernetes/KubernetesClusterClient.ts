@@ -49,6 +49,14 @@ export type ListOptions = {
    * dropped while young instead of living as long as the list.
    */
   reuse?: (item: KubeObject) => KubeObject;
+  /**
+   * Gives the value of an object from its text in the list, instead of
+   * `JSON.parse`: a caller that knows a text it read before hands over what
+   * it made of it (Kubernetes serializes an object the same way until it
+   * is written again). Not called when the answer's text could not be cut
+   * into items; `reuse` is called with the value either way.
+   */
+  parseItem?: (text: string) => unknown;
 };
 
 /**
@@ -184,7 +192,7 @@ export class KubernetesClusterClient {
     version: string,
     plural: string,
     labelSelector: string,
-    { reuse }: ListOptions = {},
+    { reuse, parseItem }: ListOptions = {},
   ): Promise<{ items: KubeObject[]; resourceVersion?: string } | undefined> {
     const base = `/apis/${group}/${version}/${plural}?labelSelector=${encodeURIComponent(
       labelSelector,
@@ -213,7 +221,10 @@ export class KubernetesClusterClient {
         continue;
       }
       if (!response.ok) throw await this.transport.failure(path, answer);
-      const body = await this.transport.body(path, response);
+      const body = await this.transport.body(path, response, {
+        list: true,
+        item: parseItem,
+      });
       const items = body.items ?? [];
       if (!Array.isArray(items)) {
         throw new ServiceUnavailableError(

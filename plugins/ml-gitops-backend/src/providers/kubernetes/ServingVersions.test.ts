@@ -592,6 +592,52 @@ describe('ServingVersions', () => {
     ).toBe('6');
   });
 
+  it('parses only the objects whose text changed since the last list', async () => {
+    const at = (item: ReturnType<typeof inferenceService>, rv: string) =>
+      asListedAfterApply({
+        ...item,
+        metadata: { ...item.metadata, resourceVersion: rv },
+      });
+    const fraud = at(
+      inferenceService({ name: 'fraud-detector', environment: 'dev' }),
+      '11',
+    );
+    const versions = reader();
+    serve([at(inferenceService({ version: '6' }), '10'), fraud]);
+    const first = await versions.read();
+
+    serve([at(crashLooping, '12'), fraud]);
+    const parse = jest.spyOn(JSON, 'parse');
+    let second: typeof first;
+    let parsed: string[];
+    try {
+      second = await versions.read();
+      parsed = parse.mock.calls
+        .map(([text]) => text)
+        .filter(text =>
+          text.startsWith(
+            '{"apiVersion":"serving.kserve.io/v1beta1","kind":"InferenceService",',
+          ),
+        );
+    } finally {
+      parse.mockRestore();
+    }
+    // The written object only; the other one is handed over as kept.
+    expect(parsed).toHaveLength(1);
+    expect(JSON.parse(parsed[0]).metadata.resourceVersion).toBe('12');
+    const listed = (r: typeof first, name: string) =>
+      r.inferenceServices.get('prod-eu')!.find(o => o.metadata.name === name);
+    expect(listed(second, 'fraud-detector')).toBe(
+      listed(first, 'fraud-detector'),
+    );
+    expect(listed(second, 'recsys-ranker')).toEqual(
+      servingFieldsOf(at(crashLooping, '12') as unknown as KubeObject),
+    );
+    expect(
+      second.serving.get(ServingVersions.key('recsys-ranker', 'staging')),
+    ).toMatchObject({ state: 'failed' });
+  });
+
   it('shows the one that does not serve when two objects carry a model and environment', async () => {
     serve([inferenceService({ version: '6' }), crashLooping]);
     const { serving } = await reader().read();

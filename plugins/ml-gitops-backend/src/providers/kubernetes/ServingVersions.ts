@@ -25,6 +25,7 @@ import { KubeObject, KubernetesClusterClient } from './KubernetesClusters';
 import { servingStatus } from './inferenceServiceStatus';
 import { servingFieldsOf } from './inferenceServiceReading';
 import { forEachInTurns } from '../../lib/turns';
+import { textKey } from '../../lib/textKey';
 
 export const GROUP = 'serving.kserve.io';
 /** The labels a serving object must carry to be read. */
@@ -45,6 +46,15 @@ type JudgedObject = {
   status: ServingStatus;
   object: KubeObject;
 };
+
+/** Whether a listed value is an object with a name (the list skips others). */
+function named(value: unknown): value is KubeObject {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as KubeObject).metadata?.name === 'string'
+  );
+}
 
 /** An object's namespace and name. */
 function objectId(item: KubeObject): string {
@@ -72,6 +82,13 @@ export class ServingVersions {
    * fields the plugin reads of them ({@link servingFieldsOf}).
    */
   private readonly judged = new Map<string, Map<string, JudgedObject>>();
+  /**
+   * The objects of each cluster's last list by the digest of their text
+   * ({@link textKey}): an object listed with the same text is handed over
+   * as kept without being parsed (the API server serializes an object the
+   * same way until it is written again). Most of a steady list.
+   */
+  private readonly texts = new Map<string, Map<string, KubeObject>>();
 
   constructor(private readonly clients: KubernetesClusterClient[]) {}
 
@@ -96,11 +113,26 @@ export class ServingVersions {
         try {
           const cluster = client.cluster.name;
           const known = this.judged.get(cluster);
+          const knownTexts = this.texts.get(cluster);
+          const texts = new Map<string, KubeObject>();
           const items = await client.listServed(
             GROUP,
             'inferenceservices',
             SERVING_SELECTOR,
             {
+              parseItem: text => {
+                const key = textKey(text);
+                const kept = knownTexts?.get(key);
+                if (kept) {
+                  texts.set(key, kept);
+                  return kept;
+                }
+                const value: unknown = JSON.parse(text);
+                if (!named(value)) return value;
+                const object = servingFieldsOf(value);
+                texts.set(key, object);
+                return object;
+              },
               reuse: item => {
                 const before = known?.get(objectId(item));
                 return before &&
@@ -138,6 +170,7 @@ export class ServingVersions {
             ),
           );
           this.judged.set(cluster, judged);
+          this.texts.set(cluster, texts);
         } catch (error) {
           failures.push({
             cluster: client.cluster.name,

@@ -22,6 +22,7 @@ import {
   networkMessage,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { headerDeadline } from '../../http/watchStreams';
+import { parseListInTurns } from '../../lib/listJson';
 import { fleetTurns } from '../../lib/turns';
 import { KubernetesClusterRoute, proxyRefusal } from './clusterRoutes';
 
@@ -112,10 +113,22 @@ export class ClusterTransport {
     return { response, route };
   }
 
-  /** The JSON object of a successful answer, or an error naming the cluster. */
+  /**
+   * The JSON object of a successful answer, or an error naming the cluster.
+   * A list's items (`options.list`) are cut out of its text and parsed one
+   * by one in the fleet's turns ({@link parseListInTurns}): a chunk of 500
+   * objects as a real API server lists them, with their managed fields and
+   * applied manifests, is megabytes of JSON, and one `JSON.parse` of it
+   * held the event loop for tens of milliseconds.
+   */
   async body(
     path: string,
     response: Response,
+    options: {
+      list?: boolean;
+      /** The value of a list's item from its text (`JSON.parse` by default). */
+      item?: (text: string) => unknown;
+    } = {},
   ): Promise<Record<string, unknown>> {
     const where = `Cluster "${this.clusterName}" answered ${
       path.split('?')[0]
@@ -125,12 +138,18 @@ export class ClusterTransport {
         `${where} with a broken body: ${(error as Error)?.message ?? error}`,
       );
     });
-    // One parse of a list chunk (500 objects) is 5-10 ms that cannot be cut:
-    // it starts a slice of its own rather than end one another reader used.
-    if (fleetTurns.due()) await fleetTurns.turn();
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      if (options.list) {
+        body = await parseListInTurns(text, fleetTurns, {
+          item: options.item,
+        });
+      } else {
+        // One parse that cannot be cut: it starts a slice of its own rather
+        // than end one another reader used.
+        if (fleetTurns.due()) await fleetTurns.turn();
+        body = JSON.parse(text);
+      }
     } catch {
       throw new ServiceUnavailableError(
         `${where} with something that is not JSON ("${answerExcerpt(

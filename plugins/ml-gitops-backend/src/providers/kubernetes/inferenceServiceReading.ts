@@ -237,6 +237,9 @@ function readFields(item: KubeObject): InferenceServiceReading {
   };
 }
 
+/** The objects {@link servingFieldsOf} made: cut already. */
+const servingFields = new WeakSet<KubeObject>();
+
 /**
  * An InferenceService cut to what this plugin reads of it, to be kept
  * between lists and watch events: its name, namespace, labels, resource
@@ -256,6 +259,7 @@ function readFields(item: KubeObject): InferenceServiceReading {
  * fleet, they were the largest part of what the backend holds.
  */
 export function servingFieldsOf(item: KubeObject): KubeObject {
+  if (servingFields.has(item)) return item;
   const metadata = item.metadata;
   const kept: KubeObject['metadata'] & Record<string, unknown> = {
     name: metadata.name,
@@ -297,6 +301,7 @@ export function servingFieldsOf(item: KubeObject): KubeObject {
     object.spec = spec.predictor === undefined ? {} : { predictor };
   }
   if (item.status !== undefined) object.status = item.status;
+  servingFields.add(object);
   return object;
 }
 
