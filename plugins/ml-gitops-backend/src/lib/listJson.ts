@@ -249,9 +249,8 @@ export class ListJsonParser {
 export async function parseListInTurns(
   text: string,
   turns: Turns = fleetTurns,
-  options: { item?: (text: string) => unknown } = {},
 ): Promise<unknown> {
-  const parser = new ListJsonParser(turns, options);
+  const parser = new ListJsonParser(turns);
   for (let from = 0; from < text.length; from += PIECE) {
     await parser.write(text.slice(from, from + PIECE));
   }

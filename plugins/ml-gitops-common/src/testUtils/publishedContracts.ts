@@ -342,24 +342,29 @@ export function watchContractAnswers(server: WatchedServer) {
   server.events.on('response:mocked', ({ request, response }) => {
     const copy = response.clone();
     pending.push(
-      copy.text().then(text => {
-        let body: unknown = undefined;
-        try {
-          body = text ? JSON.parse(text) : undefined;
-        } catch {
-          return [];
-        }
-        const found = answerContractProblems(
-          request.method,
-          request.url,
-          response.status,
-          body,
-        );
-        const { pathname } = new URL(request.url);
-        return (found ?? []).map(
-          p => `${request.method} ${pathname} → ${response.status}: ${p}`,
-        );
-      }),
+      copy.text().then(
+        text => {
+          let body: unknown = undefined;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            return [];
+          }
+          const found = answerContractProblems(
+            request.method,
+            request.url,
+            response.status,
+            body,
+          );
+          const { pathname } = new URL(request.url);
+          return (found ?? []).map(
+            p => `${request.method} ${pathname} → ${response.status}: ${p}`,
+          );
+        },
+        // A body that breaks off (a test of a dropped connection) has no
+        // whole answer to measure.
+        () => [],
+      ),
     );
   });
   return {

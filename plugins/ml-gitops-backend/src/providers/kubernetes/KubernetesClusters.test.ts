@@ -309,6 +309,54 @@ describe('KubernetesClusterClient', () => {
     );
   });
 
+  it('refuses a list that is not JSON, or whose body breaks off, naming the cluster', async () => {
+    server.use(
+      http.get(`${EU}/apis/serving.kserve.io`, () =>
+        HttpResponse.json(apiGroup('serving.kserve.io', 'v1beta1')),
+      ),
+      http.get(`${EU}/apis/serving.kserve.io/v1beta1/inferenceservices`, () =>
+        HttpResponse.text('<html><body>502 Bad Gateway</body></html>'),
+      ),
+    );
+    const list = () =>
+      client(EU, 'prod-eu').list(
+        'serving.kserve.io',
+        'v1beta1',
+        'inferenceservices',
+        'ml-gitops/model',
+      );
+    await expect(list()).rejects.toThrow(
+      'Cluster "prod-eu" answered /apis/serving.kserve.io/v1beta1/inferenceservices with something that is not JSON ("<html><body>502 Bad Gateway</body></html>"); check the url of this cluster in the kubernetes config',
+    );
+
+    const half = new TextEncoder().encode(
+      `{"kind":"InferenceServiceList","metadata":{"resourceVersion":"9"},"items":[${JSON.stringify(
+        inferenceService('fraud-detector-dev', 'dev', '12'),
+      )},`,
+    );
+    server.use(
+      http.get(`${EU}/apis/serving.kserve.io/v1beta1/inferenceservices`, () => {
+        let sent = false;
+        return new HttpResponse(
+          new ReadableStream<Uint8Array>({
+            pull(controller) {
+              if (sent) {
+                controller.error(new Error('connection reset'));
+              } else {
+                sent = true;
+                controller.enqueue(half);
+              }
+            },
+          }),
+          { headers: { 'content-type': 'application/json' } },
+        );
+      }),
+    );
+    await expect(list()).rejects.toThrow(
+      /^Cluster "prod-eu" answered \/apis\/serving.kserve.io\/v1beta1\/inferenceservices with a broken body: /,
+    );
+  });
+
   it('refuses a list whose items is not an array, and skips objects without a name', async () => {
     server.use(
       http.get(`${EU}/apis/serving.kserve.io/v1beta1/inferenceservices`, () =>

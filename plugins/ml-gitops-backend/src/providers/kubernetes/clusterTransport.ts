@@ -22,7 +22,11 @@ import {
   networkMessage,
 } from '@ml-gitops/plugin-ml-gitops-common';
 import { headerDeadline } from '../../http/watchStreams';
-import { parseListInTurns } from '../../lib/listJson';
+import {
+  BodyReadError,
+  ListJsonParser,
+  readListBody,
+} from '../../lib/listJson';
 import { fleetTurns } from '../../lib/turns';
 import { KubernetesClusterRoute, proxyRefusal } from './clusterRoutes';
 
@@ -115,11 +119,11 @@ export class ClusterTransport {
 
   /**
    * The JSON object of a successful answer, or an error naming the cluster.
-   * A list's items (`options.list`) are cut out of its text and parsed one
-   * by one in the fleet's turns ({@link parseListInTurns}): a chunk of 500
-   * objects as a real API server lists them, with their managed fields and
-   * applied manifests, is megabytes of JSON, and one `JSON.parse` of it
-   * held the event loop for tens of milliseconds.
+   * A list's items (`options.list`) are cut out of its body as it arrives
+   * and parsed one by one in the fleet's turns ({@link ListJsonParser}): a
+   * chunk of 500 objects as a real API server lists them, with their
+   * managed fields and applied manifests, is megabytes of JSON, whose
+   * `JSON.parse` held the event loop for tens of milliseconds.
    */
   async body(
     path: string,
@@ -133,29 +137,39 @@ export class ClusterTransport {
     const where = `Cluster "${this.clusterName}" answered ${
       path.split('?')[0]
     }`;
-    const text = await response.text().catch(error => {
-      throw new ServiceUnavailableError(
+    const broken = (error: unknown) =>
+      new ServiceUnavailableError(
         `${where} with a broken body: ${(error as Error)?.message ?? error}`,
       );
-    });
-    let body: unknown;
-    try {
-      if (options.list) {
-        body = await parseListInTurns(text, fleetTurns, {
-          item: options.item,
-        });
-      } else {
-        // One parse that cannot be cut: it starts a slice of its own rather
-        // than end one another reader used.
-        if (fleetTurns.due()) await fleetTurns.turn();
-        body = JSON.parse(text);
-      }
-    } catch {
-      throw new ServiceUnavailableError(
+    const notJson = (text: string) =>
+      new ServiceUnavailableError(
         `${where} with something that is not JSON ("${answerExcerpt(
           text,
         )}"); check the url of this cluster in the kubernetes config`,
       );
+    let body: unknown;
+    if (options.list && response.body) {
+      // Decoded and cut into items as it arrives, never held whole: no
+      // buffer and string of the whole chunk to allocate and collect.
+      const parser = new ListJsonParser(fleetTurns, { item: options.item });
+      try {
+        body = await readListBody(response.body, parser);
+      } catch (error) {
+        if (error instanceof BodyReadError) throw broken(error.reason);
+        throw notJson(parser.head());
+      }
+    } else {
+      const text = await response.text().catch(error => {
+        throw broken(error);
+      });
+      try {
+        // One parse that cannot be cut: it starts a slice of its own rather
+        // than end one another reader used.
+        if (fleetTurns.due()) await fleetTurns.turn();
+        body = JSON.parse(text);
+      } catch {
+        throw notJson(text);
+      }
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new ServiceUnavailableError(
