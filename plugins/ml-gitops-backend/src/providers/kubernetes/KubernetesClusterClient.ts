@@ -40,6 +40,38 @@ export type KubeObject = {
   status?: Record<string, unknown>;
 };
 
+/** Where `kubectl apply`, and Argo CD's client-side apply, keep the applied manifest. */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * An object without what its writers left on it that no reader of this
+ * plugin uses: `metadata.managedFields`, which a real API server sends with
+ * every object (one entry per field manager and the fields it owns;
+ * Kubernetes "Server-Side Apply", Field management), and the
+ * `kubectl.kubernetes.io/last-applied-configuration` annotation, the whole
+ * applied manifest (Kubernetes "Declarative Management of Kubernetes
+ * Objects Using Configuration Files"). Often more than the rest of the
+ * object, and held as long as the object is. The object itself when it has
+ * neither.
+ */
+export function withoutWriteRecords(object: KubeObject): KubeObject {
+  const metadata = object.metadata as KubeObject['metadata'] & {
+    managedFields?: unknown;
+  };
+  const annotations = metadata.annotations;
+  const lastApplied =
+    typeof annotations === 'object' &&
+    annotations !== null &&
+    Object.hasOwn(annotations, LAST_APPLIED);
+  if (metadata.managedFields === undefined && !lastApplied) return object;
+  const { managedFields: _written, ...kept } = metadata;
+  if (lastApplied) {
+    const { [LAST_APPLIED]: _applied, ...others } = annotations!;
+    kept.annotations = others;
+  }
+  return { ...object, metadata: kept };
+}
+
 /** How a list hands over its objects. */
 export type ListOptions = {
   /**
@@ -238,9 +270,8 @@ export class KubernetesClusterClient {
           item !== null &&
           typeof (item as KubeObject).metadata?.name === 'string'
         ) {
-          objects.push(
-            reuse ? reuse(item as KubeObject) : (item as KubeObject),
-          );
+          const object = withoutWriteRecords(item as KubeObject);
+          objects.push(reuse ? reuse(object) : object);
         }
       }
       const meta = body.metadata as

@@ -22,7 +22,11 @@ import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { fleetTurns } from '../../lib/turns';
 import { FluxSource } from '../flux/FluxSource';
-import { KubernetesClusterClient } from './KubernetesClusters';
+import {
+  KubeObject,
+  KubernetesClusterClient,
+  withoutWriteRecords,
+} from './KubernetesClusters';
 import { ServingVersions } from './ServingVersions';
 import { registerContractChecks } from '@ml-gitops/plugin-ml-gitops-common/testUtils';
 
@@ -553,5 +557,38 @@ describe('FluxSource faults', () => {
     await expect(source.listObservations()).rejects.toThrow(
       'Cluster "prod-eu" answered 403 to /apis/kustomize.toolkit.fluxcd.io: forbidden: User "system:anonymous" cannot get path "/apis/kustomize.toolkit.fluxcd.io"; check the serviceAccountToken',
     );
+  });
+});
+
+describe('withoutWriteRecords', () => {
+  it('leaves out the managed fields and the last applied manifest, nothing else', () => {
+    const object = inferenceService(
+      'fraud-detector-dev',
+      'dev',
+      '12',
+    ) as KubeObject;
+    // Neither: the object itself, not a copy.
+    expect(withoutWriteRecords(object)).toBe(object);
+    const written = {
+      ...object,
+      metadata: {
+        ...object.metadata,
+        annotations: {
+          'kubectl.kubernetes.io/last-applied-configuration':
+            '{"kind":"InferenceService"}\n',
+          'serving.kserve.io/deploymentMode': 'RawDeployment',
+        },
+        managedFields: [{ manager: 'argocd-controller', operation: 'Update' }],
+      },
+    };
+    expect(withoutWriteRecords(written)).toEqual({
+      ...object,
+      metadata: {
+        ...object.metadata,
+        annotations: { 'serving.kserve.io/deploymentMode': 'RawDeployment' },
+      },
+    });
+    // What was listed is not changed.
+    expect(written.metadata.managedFields).toHaveLength(1);
   });
 });

@@ -37,7 +37,10 @@ import {
 } from './kubernetesClusterConfig';
 
 export { DISCOVERY_TTL_MS, NOT_SERVED_TTL_MS } from './apiDiscovery';
-export { KubernetesClusterClient } from './KubernetesClusterClient';
+export {
+  KubernetesClusterClient,
+  withoutWriteRecords,
+} from './KubernetesClusterClient';
 export type { KubeObject } from './KubernetesClusterClient';
 export type { KubernetesClusterRoute } from './clusterRoutes';
 export {

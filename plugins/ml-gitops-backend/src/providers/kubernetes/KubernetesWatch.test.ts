@@ -182,6 +182,60 @@ describe('watchKubernetesResource', () => {
     controller.abort();
   });
 
+  it('hands over objects without their managed fields and last applied manifest, listed or watched', async () => {
+    // As a real API server sends an object Argo CD applied client-side.
+    const written = (name: string, resourceVersion: string) => {
+      const object = kustomization(name, resourceVersion);
+      return {
+        ...object,
+        metadata: {
+          ...object.metadata,
+          annotations: {
+            'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(
+              { ...object, metadata: { name, namespace: 'flux-system' } },
+            )}\n`,
+            'reconcile.fluxcd.io/requestedAt': '2026-11-27T10:00:00Z',
+          },
+          managedFields: [
+            {
+              manager: 'argocd-controller',
+              operation: 'Update',
+              apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+              time: '2026-11-27T09:00:00Z',
+              fieldsType: 'FieldsV1',
+              fieldsV1: { 'f:spec': { 'f:interval': {}, 'f:path': {} } },
+            },
+          ],
+        },
+      };
+    };
+    const kept = (name: string, resourceVersion: string) => {
+      const object = kustomization(name, resourceVersion);
+      return {
+        ...object,
+        metadata: {
+          ...object.metadata,
+          annotations: {
+            'reconcile.fluxcd.io/requestedAt': '2026-11-27T10:00:00Z',
+          },
+        },
+      };
+    };
+    listed = {
+      resourceVersion: '1000',
+      items: [written('recsys-dev', '990')],
+    };
+    const { controller, seen } = start();
+    await eventually(() => watches.length === 1, 'the watch request');
+    expect(seen).toEqual([{ list: [kept('recsys-dev', '990')] }]);
+    last().stream.write(line('MODIFIED', written('recsys-dev', '1001')));
+    await eventually(() => seen.length === 2, 'the event');
+    expect(seen[1]).toEqual({
+      events: [{ type: 'MODIFIED', object: kept('recsys-dev', '1001') }],
+    });
+    controller.abort();
+  });
+
   it('reconnects after a dropped connection from the last resource version, without listing again', async () => {
     const { controller, seen, logger } = start();
     await eventually(() => watches.length === 1, 'the watch request');

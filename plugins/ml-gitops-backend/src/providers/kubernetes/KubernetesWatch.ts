@@ -26,7 +26,11 @@ import {
   reconnectMessage,
   WatchBackoff,
 } from '../../http/watchStreams';
-import { KubeObject, KubernetesClusterClient } from './KubernetesClusters';
+import {
+  KubeObject,
+  KubernetesClusterClient,
+  withoutWriteRecords,
+} from './KubernetesClusters';
 
 /** A change of one object, as a Kubernetes watch reports it. */
 export type KubeWatchEvent = {
@@ -187,7 +191,10 @@ export function watchKubernetesResource(options: {
           event?.type === 'DELETED') &&
         typeof object?.metadata?.name === 'string'
       ) {
-        events.push({ type: event.type, object: object as KubeObject });
+        events.push({
+          type: event.type,
+          object: withoutWriteRecords(object as KubeObject),
+        });
       }
     }
     if (events.length > 0) deliver('events', () => options.onEvents(events));
