@@ -45,6 +45,7 @@ import {
 import { FluxSource } from './providers/flux/FluxSource';
 import { KubernetesClusters } from './providers/kubernetes/KubernetesClusters';
 import { ServingVersions } from './providers/kubernetes/ServingVersions';
+import { HeldServingObjects } from './providers/kubernetes/heldServingObjects';
 import { CanaryAnalyses } from './providers/canary/CanaryAnalyses';
 import { createRegistries } from './providers/registry/createRegistries';
 import { createRouter } from './service/router';
@@ -189,6 +190,8 @@ export const mlGitopsPlugin = createBackendPlugin({
           notifications,
         });
 
+        // The InferenceServices the poll and the watch hold, held once.
+        const heldServing = new HeldServingObjects();
         const poller = new MlGitopsPoller({
           logger,
           auth,
@@ -199,7 +202,7 @@ export const mlGitopsPlugin = createBackendPlugin({
           history,
           sources,
           registries,
-          servingVersions: new ServingVersions(clusters.clients),
+          servingVersions: new ServingVersions(clusters.clients, heldServing),
           canaryAnalyses: new CanaryAnalyses(clusters.clients),
           config: mlConfig,
           notifications,
@@ -221,7 +224,13 @@ export const mlGitopsPlugin = createBackendPlugin({
         // Between polls, the watches show what changed within seconds, on
         // one replica at a time: the one holding the watch task.
         const watches = mlConfig.watch.enabled
-          ? new FleetWatches({ logger, sources, clusters, fleet: poller })
+          ? new FleetWatches({
+              logger,
+              sources,
+              clusters,
+              fleet: poller,
+              servingObjects: heldServing,
+            })
           : undefined;
         if (watches) {
           lifecycle.addShutdownHook(() => watches.stop());

@@ -21,6 +21,7 @@ import {
 } from '@ml-gitops/plugin-ml-gitops-node';
 import { KubernetesClusterClient } from '../providers/kubernetes/KubernetesClusters';
 import { KubeWatchOptions } from '../providers/kubernetes/KubernetesWatch';
+import { HeldServingObjects } from '../providers/kubernetes/heldServingObjects';
 import {
   ServingChanges,
   watchServing,
@@ -86,6 +87,8 @@ export class FleetWatches {
         listOnce(): Promise<void>;
       };
       fleet: WatchedFleet;
+      /** The InferenceServices the poll holds, shared with the watch. */
+      servingObjects?: HeldServingObjects;
       leaseMs?: number;
       /** For tests: reconnect sooner. */
       watchOptions?: KubeWatchOptions;
@@ -196,6 +199,7 @@ export class FleetWatches {
       signal: controller.signal,
       logger: this.deps.logger,
       options: this.deps.watchOptions,
+      held: this.deps.servingObjects,
     });
   }
 }

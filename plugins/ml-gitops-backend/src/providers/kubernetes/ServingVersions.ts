@@ -24,6 +24,7 @@ import {
 import { KubeObject, KubernetesClusterClient } from './KubernetesClusters';
 import { servingStatus } from './inferenceServiceStatus';
 import { servingFieldsOf } from './inferenceServiceReading';
+import { HeldServingObjects, servingObjectId } from './heldServingObjects';
 import { forEachInTurns } from '../../lib/turns';
 import { textKey } from '../../lib/textKey';
 
@@ -57,9 +58,7 @@ function named(value: unknown): value is KubeObject {
 }
 
 /** An object's namespace and name. */
-function objectId(item: KubeObject): string {
-  return `${item.metadata?.namespace ?? ''}/${item.metadata?.name}`;
-}
+const objectId = servingObjectId;
 
 /**
  * Reads the model version of the serving objects (KServe InferenceServices
@@ -90,7 +89,18 @@ export class ServingVersions {
    */
   private readonly texts = new Map<string, Map<string, KubeObject>>();
 
-  constructor(private readonly clients: KubernetesClusterClient[]) {}
+  /** The clusters whose objects `held` can find here. */
+  private readonly sharing = new Set<string>();
+
+  /**
+   * @param held - the objects the serving watch holds too: an object one
+   *   of them holds at the listed version is kept rather than a copy, and
+   *   this reader's objects are found there by the watch.
+   */
+  constructor(
+    private readonly clients: KubernetesClusterClient[],
+    private readonly held?: HeldServingObjects,
+  ) {}
 
   /**
    * Version by model and environment; a failing cluster is skipped and
@@ -115,6 +125,26 @@ export class ServingVersions {
           const known = this.judged.get(cluster);
           const knownTexts = this.texts.get(cluster);
           const texts = new Map<string, KubeObject>();
+          if (this.held && !this.sharing.has(cluster)) {
+            this.sharing.add(cluster);
+            this.held.add(
+              cluster,
+              id => this.judged.get(cluster)?.get(id)?.object,
+            );
+          }
+          // The object to keep for one listed: the one kept from the last
+          // list, else one the watch holds, at the same version; else the
+          // fields read of the listed one.
+          const keep = (item: KubeObject): KubeObject => {
+            const before = known?.get(objectId(item));
+            if (
+              before &&
+              before.resourceVersion === item.metadata.resourceVersion
+            ) {
+              return before.object;
+            }
+            return this.held?.find(cluster, item) ?? servingFieldsOf(item);
+          };
           const items = await client.listServed(
             GROUP,
             'inferenceservices',
@@ -129,17 +159,11 @@ export class ServingVersions {
                 }
                 const value: unknown = JSON.parse(text);
                 if (!named(value)) return value;
-                const object = servingFieldsOf(value);
+                const object = keep(value);
                 texts.set(key, object);
                 return object;
               },
-              reuse: item => {
-                const before = known?.get(objectId(item));
-                return before &&
-                  before.resourceVersion === item.metadata.resourceVersion
-                  ? before.object
-                  : servingFieldsOf(item);
-              },
+              reuse: keep,
             },
           );
           inferenceServices.set(cluster, items);

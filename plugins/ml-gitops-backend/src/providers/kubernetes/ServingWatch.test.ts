@@ -27,9 +27,10 @@ import {
   kubeList,
 } from '../canary/__testUtils__/fixtures';
 import { eventually, TestEventStream } from '../../__testUtils__/eventStreams';
-import { KubernetesClusterClient } from './KubernetesClusters';
+import { KubeObject, KubernetesClusterClient } from './KubernetesClusters';
 import { ServingChanges, watchServing } from './ServingWatch';
 import { ServingVersions } from './ServingVersions';
+import { HeldServingObjects } from './heldServingObjects';
 import { servingFieldsOf } from './inferenceServiceReading';
 import { ServingStatus } from '@ml-gitops/plugin-ml-gitops-common';
 
@@ -149,6 +150,94 @@ describe('watchServing', () => {
     ).toBe(false);
     controller.abort();
   });
+  it('holds one object per version with the poll: each keeps what the other holds', async () => {
+    const watches: TestEventStream[] = [];
+    const staging = inferenceService({ environment: 'staging', version: '5' });
+    const production = inferenceService({
+      environment: 'production',
+      version: '4',
+    });
+    let listed = [at(staging, '700'), at(production, '701')];
+    server.use(
+      http.get(`${KUBE}/apis/serving.kserve.io`, () =>
+        HttpResponse.json(apiGroup('serving.kserve.io', 'v1beta1')),
+      ),
+      http.get(
+        `${KUBE}/apis/serving.kserve.io/v1beta1/inferenceservices`,
+        ({ request }) => {
+          if (new URL(request.url).searchParams.get('watch') !== '1') {
+            return HttpResponse.json({
+              ...kubeList(
+                'InferenceServiceList',
+                'serving.kserve.io/v1beta1',
+                listed,
+              ),
+              metadata: { resourceVersion: '710' },
+            });
+          }
+          const stream = new TestEventStream(
+            request,
+            'application/json;stream=watch',
+          );
+          watches.push(stream);
+          return stream.response;
+        },
+      ),
+    );
+    const client = KubernetesClusterClient.create({
+      name: 'prod-eu',
+      url: KUBE,
+      token: 'sa-token',
+      skipTLSVerify: false,
+    });
+    const held = new HeldServingObjects();
+    const poll = new ServingVersions([client], held);
+    const byName = (objects: KubeObject[], name: string) =>
+      objects.find(o => o.metadata.namespace === name);
+
+    // The poll reads first; the watch's list keeps the poll's objects.
+    const first = await poll.read();
+    const polled = first.inferenceServices.get('prod-eu')!;
+    const changes: ServingChanges[] = [];
+    const controller = new AbortController();
+    watchServing({
+      clients: [client],
+      onChange: c => changes.push(c),
+      signal: controller.signal,
+      logger: mockServices.logger.mock(),
+      options: { backoff: { initialMs: 5, maxMs: 20 } },
+      held,
+    });
+    await eventually(() => changes.length === 1, 'the watch');
+    expect(changes[0].inferenceServices).toHaveLength(2);
+    for (const object of changes[0].inferenceServices) {
+      expect(polled).toContain(object);
+    }
+
+    // The staging object is written: the watch is told first, and the
+    // poll's next list keeps the watch's object of that version.
+    const written = at(
+      inferenceService({ environment: 'staging', version: '6' }),
+      '720',
+    );
+    watches[0].write(line('MODIFIED', written));
+    await eventually(() => changes.length === 2, 'the event');
+    const watched = byName(changes[1].inferenceServices, 'ml-staging')!;
+    expect(watched.metadata.resourceVersion).toBe('720');
+    listed = [written, at(production, '701')];
+    const second = await poll.read();
+    const repolled = second.inferenceServices.get('prod-eu')!;
+    expect(byName(repolled, 'ml-staging')).toBe(watched);
+    expect(byName(repolled, 'ml-production')).toBe(
+      byName(polled, 'ml-production'),
+    );
+    expect(
+      second.versions.get(ServingVersions.key('recsys-ranker', 'staging')),
+    ).toBe('6');
+
+    controller.abort();
+  });
+
   it('keeps what the poll would read through any sequence of events, reporting only what changed', async () => {
     // Several objects per model environment (the less serving one is
     // shown), relabelled from one environment to another, deleted, and
@@ -330,3 +419,29 @@ function summaryOf(held: Map<string, ReturnType<typeof shared>>) {
     ]),
   );
 }
+
+describe('HeldServingObjects', () => {
+  const object = (namespace: string, rv?: string): KubeObject => ({
+    metadata: {
+      name: 'recsys-ranker',
+      namespace,
+      ...(rv ? { resourceVersion: rv } : {}),
+    },
+  });
+
+  it('finds what a holder keeps at the same version, until the holder is removed', () => {
+    const held = new HeldServingObjects();
+    const kept = object('ml-dev', '5');
+    const remove = held.add('prod-eu', id =>
+      id === 'ml-dev/recsys-ranker' ? kept : undefined,
+    );
+    expect(held.find('prod-eu', object('ml-dev', '5'))).toBe(kept);
+    // another version, another object, another cluster, no version
+    expect(held.find('prod-eu', object('ml-dev', '6'))).toBeUndefined();
+    expect(held.find('prod-eu', object('ml-staging', '5'))).toBeUndefined();
+    expect(held.find('prod-us', object('ml-dev', '5'))).toBeUndefined();
+    expect(held.find('prod-eu', object('ml-dev'))).toBeUndefined();
+    remove();
+    expect(held.find('prod-eu', object('ml-dev', '5'))).toBeUndefined();
+  });
+});

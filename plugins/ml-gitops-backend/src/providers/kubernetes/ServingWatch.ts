@@ -25,6 +25,7 @@ import {
 import { forEachInTurns } from '../../lib/turns';
 import { GROUP, SERVING_SELECTOR, ServingVersions } from './ServingVersions';
 import { servingFieldsOf } from './inferenceServiceReading';
+import { HeldServingObjects, servingObjectId } from './heldServingObjects';
 
 /** What the serving objects of one cluster say now, and what changed. */
 export type ServingChanges = {
@@ -56,8 +57,7 @@ export type ServingChanges = {
   complete: boolean;
 };
 
-const objectName = (object: KubeObject) =>
-  `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+const objectName = servingObjectId;
 
 /**
  * The serving objects of one cluster as the watch holds them, summarized
@@ -75,7 +75,15 @@ class ClusterServing {
   /** The version and status last reported, by model environment. */
   private reported = new Map<string, string>();
 
-  constructor(private readonly cluster: string) {}
+  constructor(
+    private readonly cluster: string,
+    private readonly shared?: HeldServingObjects,
+  ) {}
+
+  /** The object held by this name, if any. */
+  find(name: string): KubeObject | undefined {
+    return this.objects.get(name);
+  }
 
   get inferenceServices(): KubeObject[] {
     return [...this.objects.values()];
@@ -86,7 +94,7 @@ class ClusterServing {
    * judge. The maps reported before stay as they were until it ends.
    */
   async replace(items: KubeObject[]): Promise<string[]> {
-    const next = new ClusterServing(this.cluster);
+    const next = new ClusterServing(this.cluster, this.shared);
     await forEachInTurns(items, item => next.put(item));
     await forEachInTurns([...next.members.keys()], k => next.summarizeKey(k));
     const changed = [...next.reported.keys()];
@@ -129,8 +137,10 @@ class ClusterServing {
   }
 
   private put(listed: KubeObject) {
-    // Held until the next event or list: only the fields the plugin reads.
-    const object = servingFieldsOf(listed);
+    // Held until the next event or list: the object the poll holds at this
+    // version, else only the fields the plugin reads of this one.
+    const object =
+      this.shared?.find(this.cluster, listed) ?? servingFieldsOf(listed);
     const name = objectName(object);
     this.objects.set(name, object);
     const k = ServingVersions.keyOf(object);
@@ -184,10 +194,16 @@ export function watchServing(options: {
   signal: AbortSignal;
   logger: LoggerService;
   options?: KubeWatchOptions;
+  /** The objects the poll holds, to hold one object for one version. */
+  held?: HeldServingObjects;
 }): void {
   for (const client of options.clients) {
     const cluster = client.cluster.name;
-    const held = new ClusterServing(cluster);
+    const held = new ClusterServing(cluster, options.held);
+    const unshare = options.held?.add(cluster, id => held.find(id));
+    if (unshare) {
+      options.signal.addEventListener('abort', unshare, { once: true });
+    }
     let listed = false;
     let queue = Promise.resolve();
     const report = (
