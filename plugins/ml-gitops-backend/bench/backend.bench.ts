@@ -24,7 +24,7 @@
  *
  *   yarn bench:backend [--models 3334] [--requests 1000] [--steady-cycles 3]
  *                      [--heap-profile FILE] [--heap-profile-kept FILE]
- *                      [--heap-profile-live FILE]
+ *                      [--heap-profile-live FILE] [--watch]
  *                      [--database sqlite|postgres] [--no-fail]
  *
  * PostgreSQL: --database postgres reads the server from
@@ -120,6 +120,12 @@ const HEAP_PROFILE_KEPT = option('--heap-profile-kept', '');
  * caches), the live set V8 sizes the heap by.
  */
 const HEAP_PROFILE_LIVE = option('--heap-profile-live', '');
+/**
+ * Runs the watch task beside the cycles after the cold one, as a backend
+ * with `mlGitops.watch.enabled` (the default) runs it: Argo CD's event
+ * stream and the Kubernetes watches, and what they hold.
+ */
+const WATCH = flag('--watch');
 if (!Number.isInteger(MODELS) || MODELS < 1) {
   throw new Error(`--models must be a whole number, got ${MODELS}`);
 }
@@ -396,6 +402,30 @@ async function main() {
     );
   }
 
+  const watchAbort = new AbortController();
+  let watching: Promise<unknown> | undefined;
+  if (WATCH) {
+    const watch = tasks.get('ml-gitops-watch');
+    if (!watch) throw new Error('the plugin did not schedule its watch task');
+    watching = Promise.resolve(watch.fn(watchAbort.signal)).catch(error =>
+      console.log(`  the watch task failed: ${error?.message ?? error}`),
+    );
+    // Its first lists end before the next cycle counts its own requests.
+    const total = async () =>
+      Object.values(
+        (await emulators.ask({ type: 'stats' })).counts ?? {},
+      ).reduce((a, n) => a + n, 0);
+    const watchStarted = performance.now();
+    let last = -1;
+    for (let now = await total(); now !== last; now = await total()) {
+      last = now;
+      await new Promise(resolve => setTimeout(resolve, 2_000));
+    }
+    console.log(
+      `Watches started and listed in ${ms(performance.now() - watchStarted)}`,
+    );
+  }
+
   // Worst case, informational: every cached registry answer expired at once
   // (the cache spreads expiry times, so a running backend does not see this).
   registryNow += 10 * 60_000;
@@ -526,6 +556,8 @@ async function main() {
   console.log(`\nTotal benchmark time ${ms(performance.now() - started)}`);
 
   gcObserver.disconnect();
+  watchAbort.abort();
+  await watching;
   await backend.stop();
   await db.close();
   await emulators.ask({ type: 'stop' }).catch(() => undefined);
