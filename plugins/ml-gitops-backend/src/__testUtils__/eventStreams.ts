@@ -81,3 +81,24 @@ export async function eventually(
     await new Promise(resolve => setTimeout(resolve, 5));
   }
 }
+
+/**
+ * A body that sends `text`, then breaks off with `error`: a connection
+ * reset in the middle of an answer.
+ */
+export function bodyThatBreaksOff(
+  text: string,
+  error: Error = new Error('connection reset'),
+): ReadableStream<Uint8Array> {
+  let sent = false;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent) {
+        controller.error(error);
+      } else {
+        sent = true;
+        controller.enqueue(new TextEncoder().encode(text));
+      }
+    },
+  });
+}

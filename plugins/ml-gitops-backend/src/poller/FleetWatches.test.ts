@@ -18,14 +18,10 @@ import {
   mockServices,
   registerMswTestHooks,
 } from '@backstage/backend-test-utils';
-import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { eventually, TestEventStream } from '../__testUtils__/eventStreams';
-import {
-  apiGroup,
-  inferenceService,
-  kubeList,
-} from '../providers/canary/__testUtils__/fixtures';
+import { servingApi } from '../__testUtils__/servingApi';
+import { inferenceService } from '../providers/canary/__testUtils__/fixtures';
 import { KubernetesClusterClient } from '../providers/kubernetes/KubernetesClusters';
 import { ServingChanges } from '../providers/kubernetes/ServingWatch';
 import { FleetWatches } from './FleetWatches';
@@ -49,30 +45,11 @@ describe('FleetWatches', () => {
     const watches: Array<{ cluster: string; stream: TestEventStream }> = [];
     for (const [cluster, url] of Object.entries(CLUSTERS)) {
       server.use(
-        http.get(`${url}/apis/serving.kserve.io`, () =>
-          HttpResponse.json(apiGroup('serving.kserve.io', 'v1beta1')),
-        ),
-        http.get(
-          `${url}/apis/serving.kserve.io/v1beta1/inferenceservices`,
-          ({ request }) => {
-            if (new URL(request.url).searchParams.get('watch') !== '1') {
-              return HttpResponse.json({
-                ...kubeList(
-                  'InferenceServiceList',
-                  'serving.kserve.io/v1beta1',
-                  [inferenceService({ environment: 'staging' })],
-                ),
-                metadata: { resourceVersion: '10' },
-              });
-            }
-            const stream = new TestEventStream(
-              request,
-              'application/json;stream=watch',
-            );
-            watches.push({ cluster, stream });
-            return stream.response;
-          },
-        ),
+        ...servingApi(url, {
+          listed: () => [inferenceService({ environment: 'staging' })],
+          resourceVersion: '10',
+          watched: stream => watches.push({ cluster, stream }),
+        }),
       );
     }
     const client = (name: keyof typeof CLUSTERS) =>

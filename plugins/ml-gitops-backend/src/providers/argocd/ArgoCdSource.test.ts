@@ -27,6 +27,7 @@ import {
   argoCdListAnswer,
   argoCdVersionHandler,
 } from '../../__testUtils__/argoCd';
+import { bodyThatBreaksOff } from '../../__testUtils__/eventStreams';
 import { application, LIST_FIELDS } from './applications';
 import { parseArgoCdVersion } from './ArgoCdClient';
 import type { FetchFn } from './ArgoCdClient';
@@ -642,21 +643,10 @@ describe('ArgoCdSource', () => {
       if (!String(input).includes('/api/v1/applications?')) {
         return fetch(input, init);
       }
-      const half = new TextEncoder().encode(
-        '{"metadata":{"resourceVersion":"9"},"items":[{"metadata":{"name":"a"}},',
-      );
-      let sent = false;
       return new Response(
-        new ReadableStream<Uint8Array>({
-          pull(controller) {
-            if (sent) {
-              controller.error(new Error('connection reset'));
-            } else {
-              sent = true;
-              controller.enqueue(half);
-            }
-          },
-        }),
+        bodyThatBreaksOff(
+          '{"metadata":{"resourceVersion":"9"},"items":[{"metadata":{"name":"a"}},',
+        ),
         { headers: { 'content-type': 'application/json' } },
       );
     };

@@ -21,6 +21,7 @@ import {
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { fleetTurns } from '../../lib/turns';
+import { bodyThatBreaksOff } from '../../__testUtils__/eventStreams';
 import { FluxSource } from '../flux/FluxSource';
 import {
   KubeObject,
@@ -333,28 +334,17 @@ describe('KubernetesClusterClient', () => {
       'Cluster "prod-eu" answered /apis/serving.kserve.io/v1beta1/inferenceservices with something that is not JSON ("<html><body>502 Bad Gateway</body></html>"); check the url of this cluster in the kubernetes config',
     );
 
-    const half = new TextEncoder().encode(
-      `{"kind":"InferenceServiceList","metadata":{"resourceVersion":"9"},"items":[${JSON.stringify(
-        inferenceService('fraud-detector-dev', 'dev', '12'),
-      )},`,
-    );
+    const half = `{"kind":"InferenceServiceList","metadata":{"resourceVersion":"9"},"items":[${JSON.stringify(
+      inferenceService('fraud-detector-dev', 'dev', '12'),
+    )},`;
     server.use(
-      http.get(`${EU}/apis/serving.kserve.io/v1beta1/inferenceservices`, () => {
-        let sent = false;
-        return new HttpResponse(
-          new ReadableStream<Uint8Array>({
-            pull(controller) {
-              if (sent) {
-                controller.error(new Error('connection reset'));
-              } else {
-                sent = true;
-                controller.enqueue(half);
-              }
-            },
+      http.get(
+        `${EU}/apis/serving.kserve.io/v1beta1/inferenceservices`,
+        () =>
+          new HttpResponse(bodyThatBreaksOff(half), {
+            headers: { 'content-type': 'application/json' },
           }),
-          { headers: { 'content-type': 'application/json' } },
-        );
-      }),
+      ),
     );
     await expect(list()).rejects.toThrow(
       /^Cluster "prod-eu" answered \/apis\/serving.kserve.io\/v1beta1\/inferenceservices with a broken body: /,

@@ -183,18 +183,31 @@ describe('watchKubernetesResource', () => {
   });
 
   it('hands over objects without their managed fields and last applied manifest, listed or watched', async () => {
-    // As a real API server sends an object Argo CD applied client-side.
-    const written = (name: string, resourceVersion: string) => {
+    // What the watch hands over: what the object says, annotations too.
+    const kept = (name: string, resourceVersion: string) => {
       const object = kustomization(name, resourceVersion);
       return {
         ...object,
         metadata: {
           ...object.metadata,
           annotations: {
+            'reconcile.fluxcd.io/requestedAt': '2026-11-27T10:00:00Z',
+          },
+        },
+      };
+    };
+    // As a real API server sends it after Argo CD applied it client-side.
+    const written = (name: string, resourceVersion: string) => {
+      const object = kept(name, resourceVersion);
+      return {
+        ...object,
+        metadata: {
+          ...object.metadata,
+          annotations: {
+            ...object.metadata.annotations,
             'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(
               { ...object, metadata: { name, namespace: 'flux-system' } },
             )}\n`,
-            'reconcile.fluxcd.io/requestedAt': '2026-11-27T10:00:00Z',
           },
           managedFields: [
             {
@@ -206,18 +219,6 @@ describe('watchKubernetesResource', () => {
               fieldsV1: { 'f:spec': { 'f:interval': {}, 'f:path': {} } },
             },
           ],
-        },
-      };
-    };
-    const kept = (name: string, resourceVersion: string) => {
-      const object = kustomization(name, resourceVersion);
-      return {
-        ...object,
-        metadata: {
-          ...object.metadata,
-          annotations: {
-            'reconcile.fluxcd.io/requestedAt': '2026-11-27T10:00:00Z',
-          },
         },
       };
     };

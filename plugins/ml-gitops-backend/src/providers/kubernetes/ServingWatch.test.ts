@@ -18,15 +18,10 @@ import {
   mockServices,
   registerMswTestHooks,
 } from '@backstage/backend-test-utils';
-import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import {
-  apiGroup,
-  inferenceService,
-  KUBE,
-  kubeList,
-} from '../canary/__testUtils__/fixtures';
+import { inferenceService, KUBE } from '../canary/__testUtils__/fixtures';
 import { eventually, TestEventStream } from '../../__testUtils__/eventStreams';
+import { servingApi } from '../../__testUtils__/servingApi';
 import { KubeObject, KubernetesClusterClient } from './KubernetesClusters';
 import { ServingChanges, watchServing } from './ServingWatch';
 import { ServingVersions } from './ServingVersions';
@@ -46,6 +41,31 @@ describe('watchServing', () => {
   const server = setupServer();
   registerMswTestHooks(server);
 
+  const cluster = () =>
+    KubernetesClusterClient.create({
+      name: 'prod-eu',
+      url: KUBE,
+      token: 'sa-token',
+      skipTLSVerify: false,
+    });
+  /** Watches one cluster's InferenceServices; reports go to `changes`. */
+  const watch = (
+    client: KubernetesClusterClient,
+    held?: HeldServingObjects,
+  ) => {
+    const changes: ServingChanges[] = [];
+    const controller = new AbortController();
+    watchServing({
+      clients: [client],
+      onChange: c => changes.push(c),
+      signal: controller.signal,
+      logger: mockServices.logger.mock(),
+      options: { backoff: { initialMs: 5, maxMs: 20 } },
+      held,
+    });
+    return { changes, controller };
+  };
+
   it('reports what the poll would read, and the model environments that changed', async () => {
     const watches: Array<{ query: URLSearchParams; stream: TestEventStream }> =
       [];
@@ -55,49 +75,14 @@ describe('watchServing', () => {
       version: '4',
     });
     server.use(
-      http.get(`${KUBE}/apis/serving.kserve.io`, () =>
-        HttpResponse.json(apiGroup('serving.kserve.io', 'v1beta1')),
-      ),
-      http.get(
-        `${KUBE}/apis/serving.kserve.io/v1beta1/inferenceservices`,
-        ({ request }) => {
-          const query = new URL(request.url).searchParams;
-          expect(query.get('labelSelector')).toBe(
-            'ml-gitops/model,ml-gitops/model-version',
-          );
-          if (query.get('watch') !== '1') {
-            return HttpResponse.json({
-              ...kubeList('InferenceServiceList', 'serving.kserve.io/v1beta1', [
-                at(staging, '700'),
-                at(production, '701'),
-              ]),
-              metadata: { resourceVersion: '710' },
-            });
-          }
-          const stream = new TestEventStream(
-            request,
-            'application/json;stream=watch',
-          );
-          watches.push({ query, stream });
-          return stream.response;
-        },
-      ),
+      ...servingApi(KUBE, {
+        listed: () => [at(staging, '700'), at(production, '701')],
+        resourceVersion: '710',
+        watched: (stream, query) => watches.push({ query, stream }),
+      }),
     );
-    const client = KubernetesClusterClient.create({
-      name: 'prod-eu',
-      url: KUBE,
-      token: 'sa-token',
-      skipTLSVerify: false,
-    });
-    const changes: ServingChanges[] = [];
-    const controller = new AbortController();
-    watchServing({
-      clients: [client],
-      onChange: c => changes.push(c),
-      signal: controller.signal,
-      logger: mockServices.logger.mock(),
-      options: { backoff: { initialMs: 5, maxMs: 20 } },
-    });
+    const client = cluster();
+    const { changes, controller } = watch(client);
     await eventually(() => watches.length === 1, 'the watch');
     expect(watches[0].query.get('resourceVersion')).toBe('710');
 
@@ -159,37 +144,13 @@ describe('watchServing', () => {
     });
     let listed = [at(staging, '700'), at(production, '701')];
     server.use(
-      http.get(`${KUBE}/apis/serving.kserve.io`, () =>
-        HttpResponse.json(apiGroup('serving.kserve.io', 'v1beta1')),
-      ),
-      http.get(
-        `${KUBE}/apis/serving.kserve.io/v1beta1/inferenceservices`,
-        ({ request }) => {
-          if (new URL(request.url).searchParams.get('watch') !== '1') {
-            return HttpResponse.json({
-              ...kubeList(
-                'InferenceServiceList',
-                'serving.kserve.io/v1beta1',
-                listed,
-              ),
-              metadata: { resourceVersion: '710' },
-            });
-          }
-          const stream = new TestEventStream(
-            request,
-            'application/json;stream=watch',
-          );
-          watches.push(stream);
-          return stream.response;
-        },
-      ),
+      ...servingApi(KUBE, {
+        listed: () => listed,
+        resourceVersion: '710',
+        watched: stream => watches.push(stream),
+      }),
     );
-    const client = KubernetesClusterClient.create({
-      name: 'prod-eu',
-      url: KUBE,
-      token: 'sa-token',
-      skipTLSVerify: false,
-    });
+    const client = cluster();
     const held = new HeldServingObjects();
     const poll = new ServingVersions([client], held);
     const byName = (objects: KubeObject[], name: string) =>
@@ -198,16 +159,7 @@ describe('watchServing', () => {
     // The poll reads first; the watch's list keeps the poll's objects.
     const first = await poll.read();
     const polled = first.inferenceServices.get('prod-eu')!;
-    const changes: ServingChanges[] = [];
-    const controller = new AbortController();
-    watchServing({
-      clients: [client],
-      onChange: c => changes.push(c),
-      signal: controller.signal,
-      logger: mockServices.logger.mock(),
-      options: { backoff: { initialMs: 5, maxMs: 20 } },
-      held,
-    });
+    const { changes, controller } = watch(client, held);
     await eventually(() => changes.length === 1, 'the watch');
     expect(changes[0].inferenceServices).toHaveLength(2);
     for (const object of changes[0].inferenceServices) {
@@ -244,45 +196,15 @@ describe('watchServing', () => {
     // changed without a change of what serves.
     let stream: TestEventStream | undefined;
     server.use(
-      http.get(`${KUBE}/apis/serving.kserve.io`, () =>
-        HttpResponse.json(apiGroup('serving.kserve.io', 'v1beta1')),
-      ),
-      http.get(
-        `${KUBE}/apis/serving.kserve.io/v1beta1/inferenceservices`,
-        ({ request }) => {
-          if (new URL(request.url).searchParams.get('watch') !== '1') {
-            return HttpResponse.json({
-              ...kubeList(
-                'InferenceServiceList',
-                'serving.kserve.io/v1beta1',
-                [],
-              ),
-              metadata: { resourceVersion: '1' },
-            });
-          }
-          stream = new TestEventStream(
-            request,
-            'application/json;stream=watch',
-          );
-          return stream.response;
+      ...servingApi(KUBE, {
+        listed: () => [],
+        watched: opened => {
+          stream = opened;
         },
-      ),
+      }),
     );
-    const client = KubernetesClusterClient.create({
-      name: 'prod-eu',
-      url: KUBE,
-      token: 'sa-token',
-      skipTLSVerify: false,
-    });
-    const changes: ServingChanges[] = [];
-    const controller = new AbortController();
-    watchServing({
-      clients: [client],
-      onChange: c => changes.push(c),
-      signal: controller.signal,
-      logger: mockServices.logger.mock(),
-      options: { backoff: { initialMs: 5, maxMs: 20 } },
-    });
+    const client = cluster();
+    const { changes, controller } = watch(client);
     await eventually(
       () => stream !== undefined && changes.length === 1,
       'the watch',
