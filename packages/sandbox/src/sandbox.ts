@@ -824,6 +824,7 @@ export async function startSandbox(
     name: 'admin',
     port: ports.admin,
     log,
+    logRequests: options.logRequests,
     handler: adminHandler(sandbox),
     unauthorized: res => sendJson(res, 401, { error: 'unauthorized' }),
     unavailable: res => sendJson(res, 503, { error: 'unavailable' }),

@@ -24,6 +24,17 @@ import {
   startSandbox,
 } from 'sandbox';
 
+/** The last requests each sandbox served (method, path, status), newest last. */
+const served = new WeakMap<Sandbox, string[]>();
+
+/**
+ * What the sandbox served last, for a test's failure message: a status the
+ * product's error does not repeat (it never quotes what a URL answered).
+ */
+export function recentRequests(sandbox: Sandbox, count = 20): string[] {
+  return (served.get(sandbox) ?? []).slice(-count);
+}
+
 /**
  * Starts the sandbox (on free ports, in a private folder; with `options`)
  * before the tests of a file, seeds it further with `seed`, and stops it
@@ -39,13 +50,19 @@ export function useSandbox(
   let tmp: string | undefined;
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), `ml-gitops-${name}-`));
+    const lines: string[] = [];
     sandbox = await startSandbox({
       ports: { git: 0, argocd: 0, kubernetes: 0, mlflow: 0, admin: 0 },
       dataDir: path.join(tmp, 'data'),
       reconcileIntervalSeconds: 3600,
-      log: () => {},
+      logRequests: true,
+      log: line => {
+        lines.push(line);
+        if (lines.length > 200) lines.splice(0, lines.length - 200);
+      },
       ...options,
     });
+    served.set(sandbox, lines);
     seed(sandbox);
   }, 180_000);
   afterAll(async () => {

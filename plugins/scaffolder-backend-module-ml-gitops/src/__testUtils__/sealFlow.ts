@@ -23,6 +23,7 @@ import yaml from 'yaml';
 import { readMlGitopsActionsConfig } from '../actions/config';
 import { createSealSecretAction } from '../actions/sealSecret';
 import { SandboxGitHost } from './sandboxGitHosts';
+import { recentRequests } from './sandboxWithModel';
 import {
   fakePermissions,
   fraudDetectorEntity,
@@ -107,7 +108,17 @@ export async function sealSecretScenario(flow: {
     key: 'password',
     value: VALUE,
   });
-  await action.handler(ctx);
+  try {
+    await action.handler(ctx);
+  } catch (error) {
+    // Seen once in CI: the certificate "not a PEM certificate". The action's
+    // error does not say the status; the sandbox's request log does.
+    throw new Error(
+      `${
+        (error as Error)?.message ?? error
+      }\nThe sandbox served last:\n${recentRequests(sandbox).join('\n')}`,
+    );
+  }
 
   const outputs = outputsOf(ctx) as {
     pullRequestUrl: string;
