@@ -72,6 +72,18 @@ export function withoutWriteRecords(object: KubeObject): KubeObject {
   return { ...object, metadata: kept };
 }
 
+/**
+ * Whether a listed value is an object with a name: one that can be
+ * addressed and reported (a list skips the others).
+ */
+export function isNamedObject(value: unknown): value is KubeObject {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as KubeObject).metadata?.name === 'string'
+  );
+}
+
 /** How a list hands over its objects. */
 export type ListOptions = {
   /**
@@ -265,12 +277,8 @@ export class KubernetesClusterClient {
       }
       // An object without a name cannot be addressed or reported: skip it.
       for (const item of items) {
-        if (
-          typeof item === 'object' &&
-          item !== null &&
-          typeof (item as KubeObject).metadata?.name === 'string'
-        ) {
-          const object = withoutWriteRecords(item as KubeObject);
+        if (isNamedObject(item)) {
+          const object = withoutWriteRecords(item);
           objects.push(reuse ? reuse(object) : object);
         }
       }

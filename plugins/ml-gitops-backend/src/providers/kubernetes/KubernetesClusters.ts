@@ -38,6 +38,7 @@ import {
 
 export { DISCOVERY_TTL_MS, NOT_SERVED_TTL_MS } from './apiDiscovery';
 export {
+  isNamedObject,
   KubernetesClusterClient,
   withoutWriteRecords,
 } from './KubernetesClusterClient';

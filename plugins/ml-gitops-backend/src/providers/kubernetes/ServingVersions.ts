@@ -21,7 +21,11 @@ import {
   ServingState,
   ServingStatus,
 } from '@ml-gitops/plugin-ml-gitops-common';
-import { KubeObject, KubernetesClusterClient } from './KubernetesClusters';
+import {
+  isNamedObject,
+  KubeObject,
+  KubernetesClusterClient,
+} from './KubernetesClusters';
 import { servingStatus } from './inferenceServiceStatus';
 import { servingFieldsOf } from './inferenceServiceReading';
 import { HeldServingObjects, servingObjectId } from './heldServingObjects';
@@ -47,18 +51,6 @@ type JudgedObject = {
   status: ServingStatus;
   object: KubeObject;
 };
-
-/** Whether a listed value is an object with a name (the list skips others). */
-function named(value: unknown): value is KubeObject {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as KubeObject).metadata?.name === 'string'
-  );
-}
-
-/** An object's namespace and name. */
-const objectId = servingObjectId;
 
 /**
  * Reads the model version of the serving objects (KServe InferenceServices
@@ -136,7 +128,7 @@ export class ServingVersions {
           // list, else one the watch holds, at the same version; else the
           // fields read of the listed one.
           const keep = (item: KubeObject): KubeObject => {
-            const before = known?.get(objectId(item));
+            const before = known?.get(servingObjectId(item));
             if (
               before &&
               before.resourceVersion === item.metadata.resourceVersion
@@ -158,7 +150,7 @@ export class ServingVersions {
                   return kept;
                 }
                 const value: unknown = JSON.parse(text);
-                if (!named(value)) return value;
+                if (!isNamedObject(value)) return value;
                 const object = keep(value);
                 texts.set(key, object);
                 return object;
@@ -173,7 +165,7 @@ export class ServingVersions {
             if (typeof resourceVersion !== 'string' || !resourceVersion) {
               return servingStatus(item, cluster);
             }
-            const id = objectId(item);
+            const id = servingObjectId(item);
             const before = known?.get(id);
             if (before?.object === item) {
               judged.set(id, before);

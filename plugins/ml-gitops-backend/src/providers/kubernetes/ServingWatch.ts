@@ -57,8 +57,6 @@ export type ServingChanges = {
   complete: boolean;
 };
 
-const objectName = servingObjectId;
-
 /**
  * The serving objects of one cluster as the watch holds them, summarized
  * per model environment and kept up to date per event: an event costs the
@@ -114,7 +112,7 @@ class ClusterServing {
   apply(events: KubeWatchEvent[]): { changed: string[]; touched: string[] } {
     const touched = new Set<string>();
     for (const { type, object } of events) {
-      const name = objectName(object);
+      const name = servingObjectId(object);
       const was = this.keyOfName.get(name);
       if (was !== undefined) {
         touched.add(was);
@@ -141,7 +139,7 @@ class ClusterServing {
     // version, else only the fields the plugin reads of this one.
     const object =
       this.shared?.find(this.cluster, listed) ?? servingFieldsOf(listed);
-    const name = objectName(object);
+    const name = servingObjectId(object);
     this.objects.set(name, object);
     const k = ServingVersions.keyOf(object);
     if (k === undefined) return;

@@ -149,8 +149,9 @@ export class ClusterTransport {
       );
     let body: unknown;
     if (options.list && response.body) {
-      // Decoded and cut into items as it arrives, never held whole: no
-      // buffer and string of the whole chunk to allocate and collect.
+      // Decoded and cut into items as it arrives: no buffer and string of
+      // the whole chunk to allocate and collect (the parser keeps the
+      // decoded pieces until the end, for a text it cannot cut up).
       const parser = new ListJsonParser(fleetTurns, { item: options.item });
       try {
         body = await readListBody(response.body, parser);
