@@ -21,8 +21,11 @@ import type { KubeObject } from './objects';
 /**
  * A field set as the API server writes it in `metadata.managedFields[]
  * .fieldsV1` (Kubernetes "Server-Side Apply", Field management): `f:<name>`
- * for a field, `.` for a map or list that is there itself, and a list's
- * items by their merge key (`k:{"type":"Ready"}`, `k:{"name":"http"}`).
+ * for a field, `.` for a map or list that is there itself, and a keyed
+ * list's items by their key (`k:{"type":"Ready"}`, `k:{"name":"http"}`).
+ * Here every list of objects is keyed by its items' `type`, `name` or
+ * `revisionName`, whichever they have: the shape and size matter to the
+ * readers, not which lists the real schema marks atomic.
  */
 function fieldSet(value: unknown): Record<string, unknown> {
   if (Array.isArray(value)) {
