@@ -51,6 +51,11 @@ const TEXTS = [
   '{"\\u0069tems":[{"b":2}],"z":1}',
   '{"items":[{"a":1}]} ',
   '{"items":[{"s":"\\\\\\"\\\\"}]}',
+  // items of every kind, with whitespace around them
+  '{"items":[ true , false,null, -1.5e3 ,0,"x\\"]",[],{},[1,[2,{"a":[]}]] ],"n":1}',
+  '{"items":["a" ,"b"]}',
+  '{"items":[ ]}',
+  '{"items":[7]}',
 ];
 
 /** `text` cut into pieces at random places (the same cuts for a seed). */
@@ -80,7 +85,7 @@ async function parsePieces(pieces: string[], cut?: boolean): Promise<unknown> {
 }
 
 /** The texts of TEXTS the scan cuts up (the others go to JSON.parse whole). */
-const CUT = new Set([0, 1, 2, 3, 13, 16, 17]);
+const CUT = new Set([0, 1, 2, 3, 4, 5, 13, 16, 17, 18, 19, 20, 21]);
 
 const NOT_JSON = [
   '',
@@ -90,6 +95,25 @@ const NOT_JSON = [
   '{"items":[{"a":"unterminated}]}',
   '{"items":[{"a":1}]} x',
   '{"items":[{"a":1]}]}',
+  // what a scan of brackets alone would let through
+  '{"items":[{"a":1}{"b":2}]}',
+  '{"items":[1 2]}',
+  '{"items":[,1]}',
+  '{"items":[1,]}',
+  '{"items":[1,,2]}',
+  '{"items":["a" "b"]}',
+  '{"items":["a"1]}',
+  '{"items":[1"a"]}',
+  '{"items":[1{}]}',
+  '{"items":[1}]}',
+  '{"items":[tru]}',
+  '{"items":[1:2]}',
+  '{"items":[1]}{}',
+  '{"items":[1]}]',
+  '{"items":[1],}',
+  '{"items":[1]:2}',
+  '{"items":[1]',
+  '{"items":["a',
 ];
 
 describe('parseListInTurns', () => {
@@ -162,7 +186,47 @@ describe('ListJsonParser', () => {
     ]);
     await parser.write(':2}]}');
     expect(await parser.end()).toEqual({ items: [{ a: 1 }, { b: 2 }] });
-    expect(parser.head()).toBe('');
+  });
+
+  it('holds no piece it has scanned once the array starts', async () => {
+    const parser = new ListJsonParser();
+    const held = () => (parser as unknown as { pieces: string[] }).pieces;
+    await parser.write('{"kind":"List","it');
+    expect(held()).toHaveLength(1);
+    await parser.write('ems":[{"a":1},{"b"');
+    expect(held()).toHaveLength(0);
+    await parser.write(':2},"c",');
+    await parser.write('3],"x":1}');
+    expect(held()).toHaveLength(0);
+    expect(await parser.end()).toEqual({
+      kind: 'List',
+      items: [{ a: 1 }, { b: 2 }, 'c', 3],
+      x: 1,
+    });
+    expect(parser.head()).toBe(
+      '{"kind":"List","items":[{"a":1},{"b":2},"c",3],"x":1}',
+    );
+  });
+
+  it('reads an item the item function cannot read as JSON.parse does', async () => {
+    const parser = new ListJsonParser(undefined, {
+      item: text => {
+        if (text.includes('odd')) throw new TypeError('not a kind I read');
+        return { kept: JSON.parse(text) };
+      },
+    });
+    await parser.write('{"items":[{"a":1},{"odd":true}]}');
+    expect(await parser.end()).toEqual({
+      items: [{ kept: { a: 1 } }, { odd: true }],
+    });
+
+    const broken = new ListJsonParser(undefined, {
+      item: () => {
+        throw new TypeError('never read');
+      },
+    });
+    await broken.write('{"items":[{"a":1},{"a":tru}]}');
+    await expect(broken.end()).rejects.toThrow(SyntaxError);
   });
 
   it('tells what a text that is not JSON began with', async () => {

@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-// A list answer (`{ ..., "items": [ {...}, ... ] }`) parsed one item at a time as its bytes arrive, so that a list of thousands is never one long task.
+// A list answer (`{ ..., "items": [ ... ] }`) parsed one item at a time as its bytes arrive, so that a list of thousands is never one long task, and never held whole.
 
 import { fleetTurns, Turns } from './turns';
 
@@ -24,25 +24,40 @@ const SCAN_STEP = 16_384;
 const PIECE = 65_536;
 /** A string at the top level longer than this is no key `items`. */
 const KEY_CAP = 16;
+/** How much of the beginning of the text is kept for an error message. */
+const HEAD = 200;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
+function isWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
 /**
  * Parses a JSON text written to it in pieces (decoded chunks of an answer)
  * to the value `JSON.parse` gives for the whole text. When the text is an
- * object with a top-level `items` array of objects (an Argo CD application
- * list: one answer, no paging), each item is cut out by a scan that knows
- * JSON's strings and brackets and parsed as soon as it is complete, letting
- * the event loop turn between slices; the whole text is never joined.
- * Any other shape, and any text the scan cannot vouch for, goes to
- * `JSON.parse` whole at the end, which also throws for text that is not
- * JSON.
+ * object with a top-level `items` array (an Argo CD application list, a
+ * Kubernetes list), each item is cut out by a scan that knows JSON's
+ * strings, brackets and commas, and parsed as soon as it is complete,
+ * letting the event loop turn between slices. Once the scan is inside the
+ * array it keeps no piece it has scanned: a list of tens of megabytes is
+ * never held whole, and its pieces die young instead of filling the old
+ * generation until the list ends. Any other shape, known before the array
+ * starts, goes to `JSON.parse` whole at the end; text that is not JSON
+ * throws a `SyntaxError` as `JSON.parse` does.
  */
 export class ListJsonParser {
-  /** Everything written, for `JSON.parse` of the whole when the scan gives up. */
+  /**
+   * The pieces written while the scan has not yet found the array (the
+   * text `JSON.parse` reads whole if it turns out not to be a list), and
+   * every piece after it gave up. Emptied once the array starts.
+   */
   private readonly pieces: string[] = [];
   private gaveUp = false;
+  /** Why the text is not JSON, found by the scan (thrown by `end`). */
+  private failure: SyntaxError | undefined;
+  private headText = '';
   private depth = 0;
   private inString = false;
   /** Backslashes right before the scan's place inside a string. */
@@ -56,8 +71,14 @@ export class ListJsonParser {
   /** Text around the `items` array: the rest of the object. */
   private readonly before: string[] = [];
   private readonly after: string[] = [];
+  /** After the array, a key that may be `items` again (JSON.parse keeps the last). */
+  private itemsAgain = false;
   /** Pieces of the item being read; undefined between items. */
   private item: string[] | undefined;
+  /** An object or array, a string, or a number, `true`, `false` or `null`. */
+  private itemKind: 'bracketed' | 'string' | 'scalar' = 'bracketed';
+  /** Between items: what the array allows next. */
+  private next: 'item or end' | 'item' | 'comma or end' = 'item or end';
   private readonly items: unknown[] = [];
   private steps = 0;
 
@@ -66,8 +87,8 @@ export class ListJsonParser {
   /**
    * `options.item` gives the value of an item cut out from its text
    * (`JSON.parse` by default), for a reader that knows an item it read
-   * before by its text; it throws as `JSON.parse` does for text that is
-   * not JSON. Items of a text the scan does not cut up are `JSON.parse`d.
+   * before by its text. When it throws, the item is `JSON.parse`d, and
+   * text that is not JSON makes the whole text fail.
    */
   constructor(
     private readonly turns: Turns = fleetTurns,
@@ -82,45 +103,85 @@ export class ListJsonParser {
   }
   private wasCut = false;
 
-  /** The first characters written (for an error message). */
-  head(length = 200): string {
-    let text = '';
-    for (const piece of this.pieces) {
-      if (text.length >= length) break;
-      text += piece.slice(0, length - text.length);
-    }
-    return text;
+  /** The first characters written (for an error message), up to 200. */
+  head(length = HEAD): string {
+    return this.headText.slice(0, length);
   }
 
   /** Scans the next piece of the text. */
   async write(piece: string): Promise<void> {
     if (piece.length === 0) return;
-    this.pieces.push(piece);
-    if (!this.gaveUp && !(await this.scan(piece))) this.gaveUp = true;
+    if (this.headText.length < HEAD) {
+      this.headText += piece.slice(0, HEAD - this.headText.length);
+    }
+    if (this.failure) return;
+    if (this.gaveUp) {
+      this.pieces.push(piece);
+      return;
+    }
+    if (this.phase === 'before') this.pieces.push(piece);
+    // The scan gives up only before the array starts, when `pieces` holds
+    // everything written.
+    if (!(await this.scan(piece))) this.gaveUp = true;
+    else if (this.phase !== 'before' || this.failure) this.pieces.length = 0;
   }
 
   /** The value of the whole text; throws as `JSON.parse` throws. */
   async end(): Promise<unknown> {
-    const whole = () => JSON.parse(this.pieces.join(''));
-    if (
-      this.gaveUp ||
-      this.inString ||
-      this.depth !== 0 ||
-      this.phase !== 'after'
-    ) {
-      return whole();
+    if (this.failure) throw this.failure;
+    if (this.gaveUp || this.phase === 'before') {
+      return JSON.parse(this.pieces.join(''));
     }
-    const rest = JSON.parse(`${this.before.join('')}[]${this.after.join('')}`);
-    if (!rest || typeof rest !== 'object' || !Array.isArray(rest.items)) {
-      return whole();
+    if (this.inString || this.depth !== 0 || this.phase !== 'after') {
+      throw new SyntaxError('Unexpected end of JSON input');
+    }
+    const after = this.after.join('');
+    const rest = JSON.parse(`${this.before.join('')}[]${after}`);
+    if (
+      this.itemsAgain &&
+      Object.prototype.hasOwnProperty.call(JSON.parse(`{"":0${after}`), 'items')
+    ) {
+      // A second `items` key after the array: its value is the one kept.
+      return rest;
     }
     rest.items = this.items;
-    this.pieces.length = 0;
     this.wasCut = true;
     return rest;
   }
 
-  /** False when the text is not of the shape the scan cuts up. */
+  private fail(what: string): true {
+    this.failure = new SyntaxError(`${what} in JSON`);
+    this.item = undefined;
+    return true;
+  }
+
+  /** The item whose text is complete: its value is read, in turns. */
+  private async complete(last: string): Promise<void> {
+    const parts = this.item ?? [];
+    parts.push(last);
+    const text = parts.join('');
+    this.item = undefined;
+    this.next = 'comma or end';
+    let value: unknown;
+    try {
+      value = this.itemValue(text);
+    } catch {
+      try {
+        value = JSON.parse(text);
+      } catch (error) {
+        this.failure = error as SyntaxError;
+        return;
+      }
+    }
+    this.items.push(value);
+    if (this.turns.due()) await this.turns.turn();
+  }
+
+  /**
+   * Scans a piece; false when the text is not of the shape the scan cuts
+   * up (found before the array starts). Text that is not JSON sets
+   * `failure`.
+   */
   private async scan(piece: string): Promise<boolean> {
     const n = piece.length;
     let i = 0;
@@ -163,29 +224,64 @@ export class ListJsonParser {
           this.lastString = this.topString;
           this.topString = undefined;
         }
+        if (this.item && this.itemKind === 'string' && inItems()) {
+          await this.complete(piece.slice(itemFrom, i));
+          if (this.failure) return true;
+        }
         continue;
       }
       const c = piece.charCodeAt(i);
+      if (this.item && this.itemKind === 'scalar') {
+        // A number, `true`, `false` or `null` ends where the array goes on.
+        if (c === 0x2c || c === 0x5d || isWhitespace(c)) {
+          await this.complete(piece.slice(itemFrom, i));
+          if (this.failure) return true;
+        } else if (c === 0x7b || c === 0x5b || c === 0x7d || c === QUOTE) {
+          return this.fail(`Unexpected "${String.fromCharCode(c)}"`);
+        } else {
+          i++;
+          continue;
+        }
+      }
+      if (this.depth === 0 && this.phase === 'after' && !isWhitespace(c)) {
+        return this.fail('Unexpected non-whitespace character after the value');
+      }
       switch (c) {
         case QUOTE:
-          if (inItems()) return false;
+          if (inItems()) {
+            if (this.next === 'comma or end') {
+              return this.fail('Expected "," or "]" after an item');
+            }
+            this.item = [];
+            this.itemKind = 'string';
+            itemFrom = i;
+          }
           this.inString = true;
           this.backslashes = 0;
           this.topString = this.depth === 1 ? '' : undefined;
           break;
         case 0x3a /* : */:
+          if (inItems()) return this.fail('Unexpected ":" in an array');
           if (this.depth === 1) {
-            // JSON.parse keeps the last of two `items`: left to it, as is a
-            // key written with escapes (`"\u0069tems"` is `items` too).
-            if (this.lastString === 'items' && this.phase !== 'before') {
+            // JSON.parse keeps the last of two `items`, and a key written
+            // with escapes (`"\u0069tems"`) may be `items` too.
+            const maybeItems =
+              this.lastString === 'items' || !!this.lastString?.includes('\\');
+            if (this.phase === 'after' && maybeItems) this.itemsAgain = true;
+            if (this.phase === 'before' && this.lastString?.includes('\\')) {
               return false;
             }
-            if (this.lastString?.includes('\\')) return false;
             this.key = this.lastString;
           }
           break;
         case 0x2c /* , */:
           if (this.depth === 1) this.key = undefined;
+          if (inItems()) {
+            if (this.next !== 'comma or end') {
+              return this.fail('Unexpected "," in an array');
+            }
+            this.next = 'item';
+          }
           break;
         case 0x7b /* { */:
         case 0x5b /* [ */:
@@ -198,40 +294,46 @@ export class ListJsonParser {
             if (c !== 0x5b) return false;
             this.before.push(piece.slice(mark, i));
             this.phase = 'items';
+            this.next = 'item or end';
           } else if (inItems()) {
-            if (c !== 0x7b) return false;
+            if (this.next === 'comma or end') {
+              return this.fail('Expected "," or "]" after an item');
+            }
             this.item = [];
+            this.itemKind = 'bracketed';
             itemFrom = i;
           }
           this.depth++;
           break;
         case 0x7d /* } */:
         case 0x5d /* ] */:
-          this.depth--;
-          if (this.depth < 0) return false;
-          if (inItems() && this.item) {
-            this.item.push(piece.slice(itemFrom, i + 1));
-            const text = this.item.join('');
-            this.item = undefined;
-            try {
-              this.items.push(this.itemValue(text));
-            } catch {
-              return false;
+          if (inItems()) {
+            // The end of the array.
+            if (c !== 0x5d || this.next === 'item') {
+              return this.fail(`Unexpected "${String.fromCharCode(c)}"`);
             }
-            if (this.turns.due()) await this.turns.turn();
-          } else if (this.depth === 1 && this.phase === 'items' && c === 0x5d) {
+          }
+          this.depth--;
+          if (this.depth < 0) {
+            return this.fail(`Unexpected "${String.fromCharCode(c)}"`);
+          }
+          if (inItems() && this.item) {
+            await this.complete(piece.slice(itemFrom, i + 1));
+            if (this.failure) return true;
+          } else if (this.depth === 1 && this.phase === 'items') {
             this.phase = 'after';
             mark = i + 1;
           }
           break;
-        case 0x20:
-        case 0x09:
-        case 0x0a:
-        case 0x0d:
-          break;
         default:
-          // Only objects are cut out one by one.
-          if (inItems()) return false;
+          if (inItems() && !isWhitespace(c)) {
+            if (this.next === 'comma or end') {
+              return this.fail('Expected "," or "]" after an item');
+            }
+            this.item = [];
+            this.itemKind = 'scalar';
+            itemFrom = i;
+          }
       }
       i++;
     }

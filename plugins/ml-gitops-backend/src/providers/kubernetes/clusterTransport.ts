@@ -150,8 +150,8 @@ export class ClusterTransport {
     let body: unknown;
     if (options.list && response.body) {
       // Decoded and cut into items as it arrives: no buffer and string of
-      // the whole chunk to allocate and collect (the parser keeps the
-      // decoded pieces until the end, for a text it cannot cut up).
+      // the whole chunk to allocate and collect, and no decoded piece kept
+      // once the items start.
       const parser = new ListJsonParser(fleetTurns, { item: options.item });
       try {
         body = await readListBody(response.body, parser);
