@@ -147,24 +147,15 @@ export function showsCanary(item: KubeObject): boolean {
 }
 
 /**
- * Readings of the listed objects: the serving status and the canary reader
- * both read each InferenceService of a cycle; a new list gives new objects.
+ * Reads the fields of an InferenceService the plugin uses. Not cached: the
+ * poll judges an object once per resource version (`ServingVersions`), the
+ * watch once per event, the canary reader only the few objects that show a
+ * canary ({@link showsCanary}); a reading kept beside every object of the
+ * fleet would be a second copy of its status for nothing.
  */
-const readings = new WeakMap<KubeObject, InferenceServiceReading>();
-
-/** Reads the fields of an InferenceService the plugin uses. */
 export function readInferenceService(
   item: KubeObject,
 ): InferenceServiceReading {
-  let reading = readings.get(item);
-  if (!reading) {
-    reading = readFields(item);
-    readings.set(item, reading);
-  }
-  return reading;
-}
-
-function readFields(item: KubeObject): InferenceServiceReading {
   const predictorSpec = record(record(item.spec).predictor);
   const status = record(item.status);
   const predictor = record(record(status.components).predictor);
