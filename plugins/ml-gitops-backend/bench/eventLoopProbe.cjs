@@ -30,6 +30,10 @@
  *                   stalls (over 50 ms), tasks: { over5, over10, over20,
  *                     over5Ms }, taskWindows (while profiling) }
  *   POST /reset   → clears both (the start of a measurement window)
+ *   POST /collect → { heapUsedBytes, rssBytes } after two full collections
+ *                   (the inspector's HeapProfiler.collectGarbage) and a
+ *                   second for V8 to sweep and give pages back: what the
+ *                   process keeps, wherever the collector was before
  *
  * Without ML_GITOPS_BENCH_PROBE it does nothing. Plain JavaScript, so the
  * production backend does not need the TypeScript transform to load it.
@@ -118,6 +122,36 @@ if (socketPath) {
       sampleMemory();
       Object.assign(gc, { count: 0, maxMs: 0, totalMs: 0, over100Ms: 0 });
       res.writeHead(204).end();
+      return;
+    }
+    if (req.method === 'POST' && req.url === '/collect') {
+      const inspector = require('node:inspector');
+      const session = new inspector.Session();
+      session.connect();
+      const collect = then =>
+        session.post('HeapProfiler.collectGarbage', error => {
+          if (error) {
+            session.disconnect();
+            res.writeHead(500).end(String(error));
+            return;
+          }
+          // Not from within the inspector's callback: a post there never
+          // answers.
+          setImmediate(then);
+        });
+      collect(() =>
+        collect(() => {
+          session.disconnect();
+          setTimeout(() => {
+            const body = {
+              heapUsedBytes: process.memoryUsage().heapUsed,
+              rssBytes: process.memoryUsage.rss(),
+            };
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(JSON.stringify(body));
+          }, 1000);
+        }),
+      );
       return;
     }
     if (req.method === 'POST' && req.url === '/cpu-profile' && profiler) {

@@ -43,6 +43,9 @@
  *   when the last one answered), in windows that span a poll cycle ("during
  *   cycles") and windows between cycles ("idle").
  * - Backend CPU comes from /proc/<pid>/stat, RSS from /proc/<pid>/status;
+ *   the RSS target compares the backend before its first cycle and at the
+ *   end, each after full collections (the probe's POST /collect), the highest
+ *   RSS seen is reported beside it;
  *   event-loop delay and GC pauses from eventLoopProbe.cjs, preloaded into
  *   the backend process (no change to the backend's code); upstream requests
  *   from the sandbox's own request counts.
@@ -61,6 +64,8 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  Backend,
+  collectInProbe,
   connect,
   readProbe,
   startBackend,
@@ -101,6 +106,15 @@ import { startDatabase } from './page/database';
 import { describeMemory, printWindow, summarize } from './page/report';
 import { freePort } from './ports';
 import { describeUpstream } from './page/upstream';
+
+/** Heap in use and RSS of the backend after full collections, in MB. */
+async function collected(backend: Backend) {
+  const { heapUsedBytes, rssBytes } = await collectInProbe(backend);
+  return {
+    heapUsedMb: heapUsedBytes / 1024 / 1024,
+    rssMb: rssBytes / 1024 / 1024,
+  };
+}
 
 async function main() {
   const started = performance.now();
@@ -208,6 +222,14 @@ async function main() {
       `RSS not polling (catalog loaded, before the first cycle): ${thousands(
         rssNotPollingMb,
       )} MB`,
+    );
+    // The same after full collections: how much of the figure above is
+    // garbage not yet collected, to compare with the end like with like.
+    const collectedNotPolling = await collected(backend);
+    log(
+      `  after full collections: heap in use ${thousands(
+        collectedNotPolling.heapUsedMb,
+      )} MB, RSS ${thousands(collectedNotPolling.rssMb)} MB`,
     );
 
     const fleetBefore = await api.get(
@@ -385,6 +407,7 @@ async function main() {
     );
     const rssEndMb = processRssMb(pid);
     const rssPollingMb = Math.max(rssEndMb, ...quiet.map(w => w.rssMaxMb));
+    const collectedPolling = await collected(backend);
 
     const checks = summarize({
       cold,
@@ -394,6 +417,7 @@ async function main() {
       backgroundMsPerS,
       rssNotPollingMb,
       rssPollingMb,
+      collected: { notPolling: collectedNotPolling, polling: collectedPolling },
       fleetBefore,
       fleet,
       postponedCycles,

@@ -183,6 +183,12 @@ function askProbe(
 
 export const readProbe = async (b: Backend) =>
   JSON.parse(await askProbe(b.probeSocket, 'GET', '/')) as ProbeReading;
+/** The heap in use and RSS after full collections (see eventLoopProbe.cjs). */
+export const collectInProbe = async (b: Backend) =>
+  JSON.parse(await askProbe(b.probeSocket, 'POST', '/collect')) as {
+    heapUsedBytes: number;
+    rssBytes: number;
+  };
 export const resetProbe = async (b: Backend) => {
   await askProbe(b.probeSocket, 'POST', '/reset');
 };
