@@ -385,6 +385,17 @@ describe('DatabaseMlGitopsStore', () => {
         offset: 1,
       });
       expect(page.items.map(d => d.commit)).toEqual([deploy.commit]);
+      expect(page.total).toBe(2);
+      // A page past the end still says how many there are.
+      expect(
+        await store.listHistory({ entityRef: ENTITY, limit: 10, offset: 5 }),
+      ).toEqual({ items: [], total: 2 });
+      expect(
+        await store.listHistory({
+          entityRef: 'component:default/none',
+          limit: 10,
+        }),
+      ).toEqual({ items: [], total: 0 });
     },
   );
 

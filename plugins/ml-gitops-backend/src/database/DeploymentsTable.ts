@@ -182,17 +182,28 @@ export class DeploymentsTable {
         ? q.andWhere({ environment: options.environment })
         : q;
     };
-    const rows = await base()
-      .orderBy([
-        { column: 'committed_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(options.limit)
-      .offset(options.offset ?? 0);
-    const [{ count }] = await base().count<{ count: number | string }[]>({
-      count: '*',
-    });
-    return { items: rows.map(toDeployment), total: Number(count) };
+    const offset = options.offset ?? 0;
+    // The total in the same query (a window over every matching row,
+    // counted before the limit; SQLite 3.25+ and PostgreSQL): one query
+    // per page of history rather than two.
+    const rows: Array<DeploymentRow & { total_count?: number | string }> =
+      await base()
+        .select('*', this.db.raw('count(*) over () as total_count'))
+        .orderBy([
+          { column: 'committed_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(options.limit)
+        .offset(offset);
+    let total = rows.length > 0 ? Number(rows[0].total_count) : 0;
+    if (rows.length === 0 && offset > 0) {
+      // A page past the end: no row to carry the total.
+      const [{ count }] = await base().count<{ count: number | string }[]>({
+        count: '*',
+      });
+      total = Number(count);
+    }
+    return { items: rows.map(toDeployment), total };
   }
 
   async recordDeploymentChecks(

@@ -47,6 +47,8 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import { historyProgressKey, MlGitopsStore } from '../database/MlGitopsStore';
 import { PollHealth } from '../poller/PollHealth';
+import { reusedFor } from '../lib/reusedFor';
+import { FRESHNESS_TTL_MS } from '../database/tables';
 
 /** What the router needs of the poller. */
 export interface RefreshScheduler {
@@ -120,6 +122,10 @@ export async function createRouter(options: {
   const router = Router();
   router.use(express.json({ limit: '16kb' }));
   const cursors = new FleetCursors(store);
+  // The poll's health for the models' `observedAt`: read anew at most every
+  // 2 s, as the sources' freshness is (one row and its parse per page view
+  // otherwise). `GET /v1/health` reads it every time.
+  const pollHealth = reusedFor(FRESHNESS_TTL_MS, () => PollHealth.read(store));
 
   async function authorize(
     credentials: BackstageCredentials,
@@ -208,7 +214,7 @@ export async function createRouter(options: {
     }
     const observedAt =
       stored.length > 0
-        ? PollHealth.modelObservedAt(await PollHealth.read(store), entityRef)
+        ? PollHealth.modelObservedAt(await pollHealth(), entityRef)
         : undefined;
     const body: DeploymentsResponse = {
       entityRef,
@@ -266,7 +272,7 @@ export async function createRouter(options: {
       after: await cursors.after(cursor),
     });
     const allowed = await readable(credentials, page.entityRefs);
-    const health = await PollHealth.read(store);
+    const health = await pollHealth();
     const items: DeploymentsResponse[] = [];
     for (const entityRef of page.entityRefs) {
       if (!allowed.has(entityRef)) continue;
