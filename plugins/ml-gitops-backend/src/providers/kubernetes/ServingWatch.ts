@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { isDeepStrictEqual } from 'node:util';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ServingStatus } from '@ml-gitops/plugin-ml-gitops-common';
 import { KubeObject, KubernetesClusterClient } from './KubernetesClusters';
@@ -70,8 +71,6 @@ class ClusterServing {
   private members = new Map<string, Map<string, KubeObject>>();
   versions = new Map<string, string>();
   serving = new Map<string, ServingStatus>();
-  /** The version and status last reported, by model environment. */
-  private reported = new Map<string, string>();
 
   constructor(
     private readonly cluster: string,
@@ -95,16 +94,15 @@ class ClusterServing {
     const next = new ClusterServing(this.cluster, this.shared);
     await forEachInTurns(items, item => next.put(item));
     await forEachInTurns([...next.members.keys()], k => next.summarizeKey(k));
-    const changed = [...next.reported.keys()];
-    for (const k of this.reported.keys()) {
-      if (!next.reported.has(k)) changed.push(k);
+    const changed = [...next.serving.keys()];
+    for (const k of this.serving.keys()) {
+      if (!next.serving.has(k)) changed.push(k);
     }
     this.objects = next.objects;
     this.keyOfName = next.keyOfName;
     this.members = next.members;
     this.versions = next.versions;
     this.serving = next.serving;
-    this.reported = next.reported;
     return changed;
   }
 
@@ -127,9 +125,16 @@ class ClusterServing {
     }
     const changed: string[] = [];
     for (const k of touched) {
-      const before = this.reported.get(k);
+      const version = this.versions.get(k);
+      const status = this.serving.get(k);
       this.summarizeKey(k);
-      if (this.reported.get(k) !== before) changed.push(k);
+      // Compared as values: a summary judges the objects anew.
+      if (
+        this.versions.get(k) !== version ||
+        !isDeepStrictEqual(this.serving.get(k), status)
+      ) {
+        changed.push(k);
+      }
     }
     return { changed, touched: [...touched] };
   }
@@ -159,7 +164,6 @@ class ClusterServing {
       this.members.delete(k);
       this.versions.delete(k);
       this.serving.delete(k);
-      this.reported.delete(k);
       return;
     }
     const versions = new Map<string, string>();
@@ -172,7 +176,6 @@ class ClusterServing {
       const version = versions.get(key);
       this.versions.set(key, version ?? '');
       this.serving.set(key, status);
-      this.reported.set(key, JSON.stringify([version, status]));
     }
   }
 }
