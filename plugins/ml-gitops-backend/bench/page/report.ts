@@ -27,7 +27,7 @@ import {
   thousands,
 } from './options';
 import type { ProbeReading } from './backendProcess';
-import { percentile, Window } from './load';
+import { percentile, REFERENCE_VIEWS, Window } from './load';
 import { loadAverage } from './machine';
 import { describeUpstream } from './upstream';
 
@@ -239,6 +239,20 @@ export function summarize(figures: RunFigures): Check[] {
         )} ms, ${floorFew.label} ${round(f.p99)} ms (p50 ${round(
           tabFew.p50,
         )} and ${round(f.p50)} ms).`,
+      );
+    }
+    // The floor's own stalls and pauses, under the same load and heap: what
+    // a backend of this catalog shows without a request or cycle of ours.
+    const floorWindows = references.filter(w =>
+      w.label.startsWith(REFERENCE_VIEWS[0].label),
+    );
+    if (floorWindows.length > 0) {
+      log(
+        `The framework floor's windows (no request or cycle of ML GitOps): event-loop max ${floorWindows
+          .map(w => `${round(w.probe.eventLoop.maxMs)} ms (c=${w.concurrency})`)
+          .join(', ')}; GC pause longest ${round(
+          Math.max(...floorWindows.map(w => w.probe.gc.maxMs)),
+        )} ms.`,
       );
     }
     for (const e of references.flatMap(w => w.errors)) log(`  ERROR ${e}`);
