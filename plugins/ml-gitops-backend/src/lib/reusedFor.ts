@@ -23,7 +23,7 @@
 export function reusedFor<T>(
   ms: number,
   read: () => Promise<T>,
-  now: () => number = Date.now,
+  now: () => number = () => Date.now(),
 ): () => Promise<T> {
   let kept: { at: number; value: T } | undefined;
   let reading: Promise<T> | undefined;

@@ -33,6 +33,7 @@ import request from 'supertest';
 import { modelEntity } from '../__testUtils__/modelEntity';
 import { DatabaseMlGitopsStore } from '../database/DatabaseMlGitopsStore';
 import { historyProgressKey } from '../database/MlGitopsStore';
+import { POLL_HEALTH_KEY, StoredPollHealth } from '../poller/PollHealth';
 import { createRouter } from './router';
 
 const ALLOWED = 'component:default/fraud-detector';
@@ -185,6 +186,52 @@ describe('createRouter: read permission per entity', () => {
       [readAsked(ALLOWED)],
       [readAsked(DENIED)],
     ]);
+  });
+
+  it("reuses the poll's health it read for 2 s for a model's observedAt, and reads it anew for /v1/health", async () => {
+    const { app, store } = await setup();
+    const health = (startedAt: string): StoredPollHealth => ({
+      cycle: {
+        lastCompleted: {
+          startedAt,
+          finishedAt: startedAt,
+          durationMs: 0,
+          models: 2,
+          failedModels: 0,
+        },
+      },
+      sources: {},
+      failedModels: {},
+    });
+    const observedAt = async () =>
+      (await request(app).get(`/v1/deployments?entityRef=${ALLOWED}`)).body
+        .observedAt;
+    const now = jest.spyOn(Date, 'now');
+    try {
+      now.mockReturnValue(Date.parse('2026-11-01T10:00:00Z'));
+      await store.setCacheValue(
+        POLL_HEALTH_KEY,
+        health('2026-11-01T09:59:00Z'),
+      );
+      expect(await observedAt()).toBe('2026-11-01T09:59:00Z');
+
+      // The next cycle ends: a view within 2 s shows the one before.
+      await store.setCacheValue(
+        POLL_HEALTH_KEY,
+        health('2026-11-01T10:00:00Z'),
+      );
+      now.mockReturnValue(Date.parse('2026-11-01T10:00:01.999Z'));
+      expect(await observedAt()).toBe('2026-11-01T09:59:00Z');
+      const read = await request(app).get('/v1/health');
+      expect(read.body.cycle.lastCompleted.startedAt).toBe(
+        '2026-11-01T10:00:00Z',
+      );
+
+      now.mockReturnValue(Date.parse('2026-11-01T10:00:02Z'));
+      expect(await observedAt()).toBe('2026-11-01T10:00:00Z');
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it('serves the history of the allowed model and refuses the denied one', async () => {
