@@ -76,10 +76,19 @@ function oid(dotted: string): Buffer {
   }
   return der(0x06, Buffer.from(bytes));
 }
+/**
+ * A DER INTEGER for an unsigned big-endian number, in its shortest form
+ * (X.690 8.3.2: no leading 0x00 unless the next bit is set), which OpenSSL
+ * requires ("illegal padding" otherwise): a random serial starting 0x00 would
+ * make one certificate in 512 unreadable.
+ */
 function positiveInteger(bytes: Buffer): Buffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const digits = bytes.subarray(start);
   return der(
     0x02,
-    bytes[0] & 0x80 ? Buffer.concat([Buffer.alloc(1), bytes]) : bytes,
+    digits[0] & 0x80 ? Buffer.concat([Buffer.alloc(1), digits]) : digits,
   );
 }
 function time(date: Date): Buffer {
@@ -102,6 +111,7 @@ const SHA256_WITH_RSA = sequence(
 export function selfSignedCertificate(
   privateKey: crypto.KeyObject,
   now = new Date(),
+  serial: Buffer = crypto.randomBytes(16),
 ): string {
   const name = sequence(
     der(
@@ -119,7 +129,7 @@ export function selfSignedCertificate(
     .createPublicKey(privateKey)
     .export({ type: 'spki', format: 'der' });
   const tbs = sequence(
-    positiveInteger(crypto.randomBytes(16)),
+    positiveInteger(serial),
     SHA256_WITH_RSA,
     name,
     sequence(time(now), time(notAfter)),

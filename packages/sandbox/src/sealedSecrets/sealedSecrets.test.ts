@@ -213,4 +213,26 @@ describe('the sandbox Sealed Secrets controller', () => {
     );
     expect(cert.verify(crypto.createPublicKey(privateKey))).toBe(true);
   });
+
+  it('makes a readable certificate whatever the random serial starts with', () => {
+    // OpenSSL refuses a DER INTEGER with a needless leading zero ("illegal
+    // padding"); a random serial starts with 0x00 once in 256.
+    const { privateKey } = crypto.generateKeyPairSync('rsa', {
+      modulusLength: 1024,
+    });
+    const serials = [
+      '000102030405060708090a0b0c0d0e0f',
+      '0000000000000000000000000000007f',
+      '0080000000000000000000000000000a',
+      '8000000000000000000000000000000b',
+      '00000000000000000000000000000000',
+    ];
+    for (const hex of serials) {
+      const cert = new crypto.X509Certificate(
+        selfSignedCertificate(privateKey, new Date(), Buffer.from(hex, 'hex')),
+      );
+      const shortest = hex.replace(/^(00)+/, '') || '00';
+      expect(BigInt(`0x${cert.serialNumber}`)).toBe(BigInt(`0x${shortest}`));
+    }
+  });
 });

@@ -111,8 +111,10 @@ export async function sealSecretScenario(flow: {
   try {
     await action.handler(ctx);
   } catch (error) {
-    // Seen once in CI: the certificate "not a PEM certificate". The action's
-    // error does not say the status; the sandbox's request log does.
+    // The action's error does not say what the URL answered (by design); the
+    // sandbox's request log does. (A "not a PEM certificate" seen twice in CI
+    // was the sandbox's certificate: a random serial starting 0x00 encoded
+    // with a leading zero, which OpenSSL refuses; fixed in the sandbox.)
     throw new Error(
       `${
         (error as Error)?.message ?? error
