@@ -34,6 +34,12 @@
  *                   (the inspector's HeapProfiler.collectGarbage) and a
  *                   second for V8 to sweep and give pages back: what the
  *                   process keeps, wherever the collector was before
+ *   POST /kept/start → samples allocations (the sampling heap profiler,
+ *                   one sample per 32 KiB) and keeps the samples of objects
+ *                   that outlived a young-generation collection: what the
+ *                   process promotes to the old generation
+ *   POST /kept/stop  → that sampling profile (the inspector's
+ *                   SamplingHeapProfile JSON), and sampling stops
  *
  * Without ML_GITOPS_BENCH_PROBE it does nothing. Plain JavaScript, so the
  * production backend does not need the TypeScript transform to load it.
@@ -111,6 +117,9 @@ if (socketPath) {
     profiler.post('Profiler.setSamplingInterval', { interval: 1000 });
     profiler.post('Profiler.start');
   }
+  // The session sampling what outlives a young-generation collection
+  // (POST /kept/start), if any.
+  let keptSession;
   const server = http.createServer((req, res) => {
     req.resume();
     if (req.method === 'POST' && req.url === '/reset') {
@@ -152,6 +161,40 @@ if (socketPath) {
           }, 1000);
         }),
       );
+      return;
+    }
+    if (req.method === 'POST' && req.url === '/kept/start') {
+      const inspector = require('node:inspector');
+      if (keptSession) keptSession.disconnect();
+      keptSession = new inspector.Session();
+      keptSession.connect();
+      keptSession.post('HeapProfiler.enable');
+      keptSession.post(
+        'HeapProfiler.startSampling',
+        {
+          samplingInterval: 32 * 1024,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: false,
+        },
+        error => {
+          if (error) res.writeHead(500).end(String(error));
+          else res.writeHead(204).end();
+        },
+      );
+      return;
+    }
+    if (req.method === 'POST' && req.url === '/kept/stop' && keptSession) {
+      const session = keptSession;
+      keptSession = undefined;
+      session.post('HeapProfiler.stopSampling', (error, result) => {
+        session.disconnect();
+        if (error) {
+          res.writeHead(500).end(String(error));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(result.profile));
+      });
       return;
     }
     if (req.method === 'POST' && req.url === '/cpu-profile' && profiler) {

@@ -22,6 +22,7 @@
  *   yarn bench:page [--dev] [--skip-build] [--models 3334] [--cycles 2]
  *                   [--idle-seconds 12] [--no-fail] [--keep]
  *                   [--database sqlite|postgres] [--cpu-prof FILE]
+ *                   [--heap-profile-kept FILE] [--node-options "…"]
  *
  * - Production build by default: `backstage-cli package build` of
  *   packages/backend, its bundle unpacked into a temporary directory (as a
@@ -106,6 +107,7 @@ import { startDatabase } from './page/database';
 import { describeMemory, printWindow, summarize } from './page/report';
 import { freePort } from './ports';
 import { describeUpstream } from './page/upstream';
+import { withKeptSampling } from './page/heapKept';
 
 /** Heap in use and RSS of the backend after full collections, in MB. */
 async function collected(backend: Backend) {
@@ -355,9 +357,15 @@ async function main() {
           postponedCycles++;
           clock.nextAt = idleUntil + 1000;
         }
-        const idle = await measure(backend, pid, sandbox, async () => ({
-          samples: await load(api, c, () => performance.now() > idleUntil),
-        }));
+        const sampled = c === Math.max(...CONCURRENCIES) && n === 0;
+        const [idle, kept] = await withKeptSampling(
+          backend,
+          sampled ? 'tab' : '',
+          () =>
+            measure(backend, pid, sandbox, async () => ({
+              samples: await load(api, c, () => performance.now() > idleUntil),
+            })),
+        );
         windows.push({
           ...idle,
           label: `c=${c}, between cycles ${n + 1}`,
@@ -365,6 +373,7 @@ async function main() {
           concurrency: c,
         });
         printWindow(windows[windows.length - 1]);
+        kept.forEach(line => log(line));
       }
     }
 
@@ -386,9 +395,20 @@ async function main() {
         postponedCycles++;
         clock.nextAt = until + 1000;
       }
-      const w = await measure(backend, pid, sandbox, async () => ({
-        samples: await load(api, c, () => performance.now() > until, reference),
-      }));
+      const sampled = reference === REFERENCE_VIEWS[0] && c === concurrency;
+      const [w, kept] = await withKeptSampling(
+        backend,
+        sampled ? 'floor' : '',
+        () =>
+          measure(backend, pid, sandbox, async () => ({
+            samples: await load(
+              api,
+              c,
+              () => performance.now() > until,
+              reference,
+            ),
+          })),
+      );
       references.push({
         ...w,
         label: `${reference.label} (c=${c})`,
@@ -396,6 +416,7 @@ async function main() {
         concurrency: c,
       });
       printWindow(references[references.length - 1]);
+      kept.forEach(line => log(line));
     }
     if (CPU_PROF_FILE && !DEV) {
       await writeCpuProfile(backend);

@@ -27,6 +27,7 @@ import {
   BENCH_DIR,
   CPU_PROF_FILE,
   log,
+  NODE_OPTIONS,
   POLL_TASK,
   ROOT,
   WORK,
@@ -60,6 +61,7 @@ export function startBackend(
     cwd = bundleDir;
     command = [
       process.execPath,
+      ...NODE_OPTIONS,
       '--require',
       probe,
       'packages/backend',
@@ -189,6 +191,16 @@ export const collectInProbe = async (b: Backend) =>
     heapUsedBytes: number;
     rssBytes: number;
   };
+/**
+ * From here on the probe samples what outlives a young-generation
+ * collection (see eventLoopProbe.cjs, POST /kept/start).
+ */
+export const startKeptSampling = async (b: Backend) => {
+  await askProbe(b.probeSocket, 'POST', '/kept/start');
+};
+/** The sampling profile since {@link startKeptSampling}, as JSON text. */
+export const stopKeptSampling = (b: Backend) =>
+  askProbe(b.probeSocket, 'POST', '/kept/stop');
 export const resetProbe = async (b: Backend) => {
   await askProbe(b.probeSocket, 'POST', '/reset');
 };

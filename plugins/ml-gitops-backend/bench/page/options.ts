@@ -71,12 +71,43 @@ export const CPU_PROF_FILE = option('--cpu-prof', '')
   ? path.resolve(option('--cpu-prof', ''))
   : '';
 /**
+ * Samples what outlives a young-generation collection (what the backend
+ * promotes to the old generation) in the c=10 window between the first two
+ * cycles and in the framework floor's c=10 window, and writes each profile
+ * to `FILE.tab.heapprofile` and `FILE.floor.heapprofile` (Chrome DevTools'
+ * Memory panel reads them); the sites that promote most are printed. The
+ * sampling costs CPU: those windows' other figures are not comparable.
+ */
+export const HEAP_PROFILE_KEPT = option('--heap-profile-kept', '')
+  ? path.resolve(option('--heap-profile-kept', ''))
+  : '';
+/**
  * `sqlite` (default: in memory, as every earlier run measured) or
  * `postgres` (a private cluster beside the sandbox, as in production).
  */
 export const DATABASE = option('--database', 'sqlite');
 if (!['postgres', 'sqlite'].includes(DATABASE)) {
   throw new Error(`--database must be postgres or sqlite, got ${DATABASE}`);
+}
+/**
+ * Options for the backend's `node` (production build only), separated by
+ * spaces: e.g. `--node-options "--single-threaded-gc"` to measure what a
+ * V8 flag does to the stalls on the pinned core. The report prints them.
+ */
+export const NODE_OPTIONS = option('--node-options', '')
+  .split(/\s+/)
+  .filter(Boolean);
+for (const o of NODE_OPTIONS) {
+  if (!o.startsWith('--')) {
+    throw new Error(
+      `--node-options takes node's own options (each starting with --), got ${o}`,
+    );
+  }
+}
+if (NODE_OPTIONS.length && DEV) {
+  throw new Error(
+    '--node-options applies to the production build only; leave out --dev',
+  );
 }
 export const MODELS = wholeNumber('--models', 3334, 1);
 export const CYCLES = wholeNumber('--cycles', 2, 1);
