@@ -56,6 +56,10 @@ export interface RefreshScheduler {
   pollEntityRef(entityRef: string): Promise<boolean>;
 }
 
+// Query schemas are made once: zod compiles an object schema on its first
+// parse, so one made per request would be compiled per request.
+const entityRefQuery = z.object({ entityRef: entityRefSchema });
+
 const historyQuery = z.object({
   entityRef: entityRefSchema,
   environment: z.string().min(1).optional(),
@@ -185,10 +189,7 @@ export async function createRouter(options: {
   }
 
   router.get('/v1/deployments', async (req, res) => {
-    const { entityRef } = parseQuery(
-      z.object({ entityRef: entityRefSchema }),
-      req.query,
-    );
+    const { entityRef } = parseQuery(entityRefQuery, req.query);
     const credentials = await httpAuth.credentials(req);
     await authorizeRead(credentials, entityRef);
 
@@ -318,10 +319,7 @@ export async function createRouter(options: {
   });
 
   router.post('/v1/refresh', async (req, res) => {
-    const { entityRef } = parseQuery(
-      z.object({ entityRef: entityRefSchema }),
-      req.body ?? {},
-    );
+    const { entityRef } = parseQuery(entityRefQuery, req.body ?? {});
     const credentials = await httpAuth.credentials(req);
     await authorize(
       credentials,

@@ -26,6 +26,7 @@ import {
 import { http, HttpResponse, delay } from 'msw';
 import { setupServer } from 'msw/node';
 import { MlflowClient } from './MlflowClient';
+import { MlflowRequests } from './requests';
 import { modelVersionBlockers } from './deployable';
 import { MlflowApiModelVersion, MlflowApiRun } from './types';
 import { mlflowContractProblems } from '../../testUtils';
@@ -207,6 +208,40 @@ describe('MlflowClient', () => {
       params: { lr: '0.1' },
       tags: { 'mlflow.user': 'ada' },
     });
+  });
+
+  it('parses each kind of answer with one schema, made once, whatever the number of reads', async () => {
+    // zod compiles an object schema on its first parse: a schema made per
+    // read would be compiled per read.
+    server.use(
+      http.get(`${API}/model-versions/get`, () =>
+        HttpResponse.json({ model_version: VERSION_12 }),
+      ),
+      http.get(`${API}/registered-models/alias`, () =>
+        HttpResponse.json({ model_version: VERSION_12 }),
+      ),
+      http.get(`${API}/runs/get`, () => HttpResponse.json({ run: RUN_12 })),
+    );
+    const parse = jest.spyOn(MlflowRequests.prototype, 'parse');
+    try {
+      const mlflow = client();
+      for (let i = 0; i < 3; i++) {
+        await mlflow.getModelVersion('fraud-detector', '12');
+        await mlflow.getModelVersionByAlias('fraud-detector', 'champion');
+        await mlflow.getRun('run-12');
+      }
+      const schemas = (endpoint: string) =>
+        new Set(parse.mock.calls.filter(c => c[2] === endpoint).map(c => c[0]));
+      expect(parse).toHaveBeenCalledTimes(9);
+      expect(schemas('model-versions/get').size).toBe(1);
+      expect(schemas('runs/get').size).toBe(1);
+      // a version by number and by alias: the same answer, the same schema
+      expect([...schemas('registered-models/alias')]).toEqual([
+        ...schemas('model-versions/get'),
+      ]);
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('sends the token as a bearer token, and none without one', async () => {
