@@ -86,6 +86,13 @@ export async function withKeptSampling<T>(
   await startKeptSampling(backend);
   const result = await window();
   const text = await stopKeptSampling(backend);
+  if (!text.startsWith('{')) {
+    throw new Error(
+      `--heap-profile-kept: the backend's probe answered no sampling profile for the ${name} window (${
+        text.slice(0, 200) || 'an empty answer'
+      }); check the backend's log for the probe's errors`,
+    );
+  }
   const file = `${HEAP_PROFILE_KEPT}.${name}.heapprofile`;
   fs.writeFileSync(file, text);
   const { total, sites, origins } = summarizeKept(JSON.parse(text).head);
