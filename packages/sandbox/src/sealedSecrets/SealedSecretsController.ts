@@ -83,6 +83,9 @@ function oid(dotted: string): Buffer {
  * make one certificate in 512 unreadable.
  */
 function positiveInteger(bytes: Buffer): Buffer {
+  if (bytes.length === 0) {
+    throw new TypeError('A certificate serial needs at least one byte');
+  }
   let start = 0;
   while (start < bytes.length - 1 && bytes[start] === 0) start++;
   const digits = bytes.subarray(start);

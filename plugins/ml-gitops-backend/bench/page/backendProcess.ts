@@ -27,7 +27,7 @@ import {
   BENCH_DIR,
   CPU_PROF_FILE,
   log,
-  NODE_OPTIONS,
+  BACKEND_NODE_OPTIONS,
   POLL_TASK,
   ROOT,
   WORK,
@@ -61,7 +61,7 @@ export function startBackend(
     cwd = bundleDir;
     command = [
       process.execPath,
-      ...NODE_OPTIONS,
+      ...BACKEND_NODE_OPTIONS,
       '--require',
       probe,
       'packages/backend',

@@ -94,17 +94,17 @@ if (!['postgres', 'sqlite'].includes(DATABASE)) {
  * spaces: e.g. `--node-options "--single-threaded-gc"` to measure what a
  * V8 flag does to the stalls on the pinned core. The report prints them.
  */
-export const NODE_OPTIONS = option('--node-options', '')
+export const BACKEND_NODE_OPTIONS = option('--node-options', '')
   .split(/\s+/)
   .filter(Boolean);
-for (const o of NODE_OPTIONS) {
+for (const o of BACKEND_NODE_OPTIONS) {
   if (!o.startsWith('--')) {
     throw new Error(
       `--node-options takes node's own options (each starting with --), got ${o}`,
     );
   }
 }
-if (NODE_OPTIONS.length && DEV) {
+if (BACKEND_NODE_OPTIONS.length && DEV) {
   throw new Error(
     '--node-options applies to the production build only; leave out --dev',
   );
