@@ -44,14 +44,30 @@ test('a guest sees the example ML models in the catalog', async ({ page }) => {
   await expect(
     page.getByRole('menuitem', { name: /^Owned\s*[1-9]\d*$/ }),
   ).toBeVisible();
-  await page.getByRole('menuitem', { name: /^All/ }).click();
-
-  await expect(
-    page.getByRole('heading', {
-      name: /All Components \(([4-9]|\d\d+)\)/,
-      level: 5,
-    }),
-  ).toBeVisible();
+  // The catalog's user picker keeps its choice in React state and also
+  // takes it again from the URL when the router's location changes, so a
+  // click can be undone by a change that lands after it. Choose "All" until
+  // the list says it shows all components; when it never does, say what the
+  // list showed (once in CI the heading did not appear for a minute).
+  const allHeading = page.getByRole('heading', {
+    name: /All Components \(([4-9]|\d\d+)\)/,
+    level: 5,
+  });
+  await expect(async () => {
+    await page.getByRole('menuitem', { name: /^All/ }).click();
+    try {
+      await expect(allHeading).toBeVisible({ timeout: 10_000 });
+    } catch (error) {
+      const headings = await page
+        .getByRole('heading', { level: 5 })
+        .allInnerTexts();
+      throw new Error(
+        `the catalog list at ${page.url()} shows ${JSON.stringify(
+          headings,
+        )}, not "All Components (4 or more)": ${error}`,
+      );
+    }
+  }).toPass({ timeout: 60_000 });
   for (const { name, title } of MODELS) {
     const link = page.getByRole('link', { name: title, exact: true });
     await expect(link).toBeVisible();
