@@ -18,6 +18,7 @@ import { registerMswTestHooks } from '@backstage/backend-test-utils';
 import { NotAllowedError } from '@backstage/errors';
 import { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import { mlGitopsTabChanges } from '@ml-gitops/plugin-ml-gitops-common';
+import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -98,8 +99,18 @@ describe('the tab’s changes', () => {
       expect(error).toBeInstanceOf(NotAllowedError);
       expect(error.message).toContain(change.permission.name);
 
-      // Allowed: the same permission is asked, and the action goes past it
-      // (to the Git host, which this test does not answer).
+      // Allowed: the same permission is asked, and the action goes past it,
+      // to the Git host, which answers it unavailable here.
+      const reachedGitHost: string[] = [];
+      server.use(
+        http.all('https://api.github.com/*', ({ request }) => {
+          reachedGitHost.push(`${request.method} ${request.url}`);
+          return HttpResponse.json(
+            { message: 'Service unavailable' },
+            { status: 503 },
+          );
+        }),
+      );
       const allowed = fakePermissions();
       const going = actions[change.action](
         makeOptions({ permissions: allowed.service }),
@@ -108,6 +119,16 @@ describe('the tab’s changes', () => {
         .handler(makeContext(prefilled[kind] as any).ctx)
         .catch(e => e);
       expect(after).not.toBeInstanceOf(NotAllowedError);
+      // where each stopped: promote reads the source branch on the host;
+      // rollback clones the config repo
+      expect(String(after?.message)).toMatch(
+        change.action === 'ml-gitops:promote'
+          ? /Reading branch staging .* failed with 503/
+          : /git clone failed .*no-such-repo\.git/,
+      );
+      expect(reachedGitHost.length > 0).toBe(
+        change.action === 'ml-gitops:promote',
+      );
       expect(allowed.asked.map(a => a.permission)).toContain(
         change.permission.name,
       );

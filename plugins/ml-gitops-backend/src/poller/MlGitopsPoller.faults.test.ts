@@ -113,6 +113,8 @@ describe('MlGitopsPoller faults', () => {
       mlflow: 'up',
     };
     const calls = { east: 0, west: 0 };
+    /** The Applications each instance was asked to refresh, by name. */
+    const refreshes: Record<'east' | 'west', string[]> = { east: [], west: [] };
     /** MLflow's ModelVersionStatus of every version (model_registry.proto). */
     const registration = { status: 'READY', message: '' };
     const argo = (
@@ -120,7 +122,7 @@ describe('MlGitopsPoller faults', () => {
       url: string,
       model: string,
       heads: Record<string, string>,
-    ) =>
+    ) => [
       http.get(`${url}/api/v1/applications`, async ({ request }) => {
         calls[name] += 1;
         if (request.headers.get('authorization') !== `Bearer ${name}-token`) {
@@ -158,12 +160,39 @@ describe('MlGitopsPoller faults', () => {
           request,
           ENVIRONMENTS.map(e => application(model, e, heads[e])),
         );
-      });
+      }),
+      // The poller asks for a refresh when a branch moved: Argo CD's `Get`
+      // with `?refresh=normal` answers the Application once its controller
+      // has compared it with Git (server/application/application.go).
+      http.get(
+        `${url}/api/v1/applications/:application`,
+        ({ params, request }) => {
+          const application_ = String(params.application);
+          const q = new URL(request.url).searchParams;
+          if (q.get('refresh') === 'normal') {
+            refreshes[name].push(application_);
+          }
+          const environment = ENVIRONMENTS.find(
+            e => application_ === `${model}-${e}`,
+          );
+          if (modes[name] !== 'up' || !environment) {
+            const message = `rpc error: code = NotFound desc = applications.argoproj.io "${application_}" not found`;
+            return HttpResponse.json(
+              { error: message, code: 5, message },
+              { status: 404 },
+            );
+          }
+          return HttpResponse.json(
+            application(model, environment, heads[environment]),
+          );
+        },
+      ),
+    ];
     server.use(
       ...fraud.repo.handlers(),
       ...churn.repo.handlers(),
-      argo('east', EAST, 'fraud-detector', fraud.heads),
-      argo('west', WEST, 'churn-predictor', churn.heads),
+      ...argo('east', EAST, 'fraud-detector', fraud.heads),
+      ...argo('west', WEST, 'churn-predictor', churn.heads),
       http.get(`${MLFLOW}/api/2.0/mlflow/model-versions/get`, ({ request }) => {
         if (modes.mlflow !== 'up') return HttpResponse.error();
         const q = new URL(request.url).searchParams;
@@ -277,6 +306,7 @@ describe('MlGitopsPoller faults', () => {
       modes,
       registration,
       calls,
+      refreshes,
       statuses,
       /** Polls at T0 + seconds. */
       pollAt: async (seconds: number) => {
@@ -620,6 +650,9 @@ describe('MlGitopsPoller faults', () => {
         files: { 'deploy/model.yaml': manifest('8', 'churn-predictor') },
       });
       await t.pollAt(30);
+      // the moved branch's Application was asked to refresh, on its own
+      // instance only
+      expect(t.refreshes).toEqual({ east: [], west: ['churn-predictor-dev'] });
       await t.pollAt(60);
       await t.pollAt(90);
       const churnDev = (await t.statuses(CHURN)).dev.registry!;

@@ -265,6 +265,14 @@ export function fakeMlflow(model: string, versions: FakeMlflowVersion[]) {
   ];
 }
 
+/** The workspaces makeContext made, removed once the test file has run. */
+const madeWorkspaces: string[] = [];
+afterAll(() => {
+  for (const dir of madeWorkspaces.splice(0)) {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /** A context whose checkpoints remember results by key, as a task retry does. */
 export function makeContext<T extends JsonObject>(
   input: T,
@@ -283,12 +291,15 @@ export function makeContext<T extends JsonObject>(
 } {
   const checkpoints = options.checkpoints ?? new Map<string, unknown>();
   const logs: string[] = [];
+  let workspacePath = options.workspacePath;
+  if (!workspacePath) {
+    workspacePath = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-gitops-ws-'));
+    madeWorkspaces.push(workspacePath);
+  }
   const base = createMockActionContext<T>({
     input,
     isDryRun: options.isDryRun,
-    workspacePath:
-      options.workspacePath ??
-      fs.mkdtempSync(path.join(os.tmpdir(), 'ml-gitops-ws-')),
+    workspacePath,
     task: { id: options.taskId ?? 'a1b2c3d4-task' },
     user: options.user ?? {
       ref: 'user:default/alice',
