@@ -275,6 +275,31 @@ describe('MlGitopsPoller: older history', () => {
         });
         expect(status.declared?.commit).toBe(items[0].commit);
       }
+      // What the backend read after each declared deployment is kept with
+      // it for the audit, also where the deployment's row came with a later
+      // cycle's history than its declaration.
+      const events = await store.listDeploymentEvents({
+        from: '2000-01-01T00:00:00.000Z',
+        to: '2100-01-01T00:00:00.000Z',
+        entityRef: ref,
+        limit: 100,
+      });
+      for (const status of statuses) {
+        const declared = events.find(
+          e =>
+            e.event.environment === status.name &&
+            e.event.commit === status.declared?.commit,
+        );
+        expect({
+          ref,
+          environment: status.name,
+          checks: declared?.event.checks,
+        }).toEqual({
+          ref,
+          environment: status.name,
+          checks: { checkedAt: expect.any(String), registry: null },
+        });
+      }
     }
   });
 });

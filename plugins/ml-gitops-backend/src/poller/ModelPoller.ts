@@ -263,6 +263,11 @@ export class ModelPoller {
     const statuses: PolledModel['statuses'] = [];
     let changed = stored.size !== config.environments.length;
     const openEpisodes = this.deps.driftEpisodes.openOf(entityRef);
+    // The environments whose deployments this poll recorded (see
+    // recordDeploymentChecks).
+    const recorded = new Set(
+      [...git.backfilled, ...git.deployments].map(d => d.environment),
+    );
     // The environments' newest deployments, read once when an environment
     // first needs them (to keep checks or mark one serving) and after this
     // poll recorded its deployments; a steady cycle needs none.
@@ -342,7 +347,7 @@ export class ModelPoller {
         status,
         before,
         nowIso,
-        latest,
+        { latestDeployments: latest, recordedNow: recorded.has(environment) },
       );
       await this.deps.timeToServe.track(
         target,

@@ -28,6 +28,11 @@ export type LatestDeployments = () => Promise<Map<string, LatestDeployment>>;
  * for the deployed version and the freeze of the environment. Once per
  * declared commit (the store keeps the first); a registry that could not
  * be read is asked again next cycle.
+ *
+ * `recordedNow` says that this poll recorded deployments of the
+ * environment: a declaration met first at a branch's head has its row
+ * only once the history walk reaches its commit, a later cycle's, and the
+ * checks are kept then, read on that poll.
  */
 export async function recordDeploymentChecks(
   deps: { store: MlGitopsStore; logger: LoggerService },
@@ -35,8 +40,12 @@ export async function recordDeploymentChecks(
   status: EnvironmentStatus,
   before: EnvironmentStatus | undefined,
   nowIso: string,
-  latestDeployments?: LatestDeployments,
+  options: {
+    latestDeployments?: LatestDeployments;
+    recordedNow?: boolean;
+  } = {},
 ) {
+  const { latestDeployments, recordedNow = false } = options;
   const { declared, registry, freeze } = status;
   if (
     !declared ||
@@ -50,7 +59,7 @@ export async function recordDeploymentChecks(
     (before.registry === null ||
       (before.registry?.version === declared.version &&
         before.registry.gate !== 'unknown'));
-  if (known) {
+  if (known && !recordedNow) {
     return;
   }
   if (latestDeployments) {
