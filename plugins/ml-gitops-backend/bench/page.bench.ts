@@ -103,6 +103,7 @@ import {
   thousands,
   WORK,
 } from './page/options';
+import { scaleModelName } from 'sandbox';
 import { startDatabase } from './page/database';
 import { describeMemory, printWindow, summarize } from './page/report';
 import { freePort } from './ports';
@@ -319,6 +320,26 @@ async function main() {
       );
       log(`    memory: ${describeMemory(w.probe)}`);
       log(`    upstream: ${describeUpstream(w.upstream)}`);
+    }
+
+    // What a page view's two answers weigh, as the browser receives them.
+    log("\nA page view's answers (one model, as a browser asks for them)");
+    const oneRef = encodeURIComponent(`component:default/${scaleModelName(0)}`);
+    for (const [what, path] of [
+      ['deployments', `/api/ml-gitops/v1/deployments?entityRef=${oneRef}`],
+      [
+        'history',
+        `/api/ml-gitops/v1/history?entityRef=${oneRef}&environment=production&limit=100`,
+      ],
+    ]) {
+      const answer = await api.get(path);
+      log(
+        `  ${what}: ${answer.status}, ${thousands(
+          Buffer.byteLength(answer.body),
+        )} bytes of JSON, sent as ${thousands(answer.wireBytes)} bytes (${
+          answer.encoding
+        })`,
+      );
     }
 
     // Page views: through a cycle, then between cycles.
